@@ -1,0 +1,20 @@
+/**
+ * Records move through the pipeline as batches: one emission per GetRecords result (or per
+ * replayed chunk). A batch carries its shard and sequence range so acks can move the checkpoint.
+ */
+export interface SourceRecord {
+  shardId: string;
+  sequenceNumber: string;
+  partitionKey: string;
+  /** ApproximateArrivalTimestamp, epoch ms. */
+  arrivalTime: number;
+  data: Uint8Array;
+}
+
+export interface RecordBatch {
+  stream: string;
+  shardId: string;
+  records: SourceRecord[];
+  /** MillisBehindLatest reported with this batch (0 when caught up). */
+  millisBehindLatest: number;
+}
