@@ -16,11 +16,11 @@ export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
 }
 
-const timestampMillis = { type: 'long', logicalType: 'timestamp-millis' } as const;
-const nullableString = ['null', 'string'] as const;
+const timestampMillis: avro.Schema = { type: 'long', logicalType: 'timestamp-millis' };
+const nullableString: avro.Schema = ['null', 'string'];
 
 /** Dimensions every event carries: where the ad ran, who saw it, on what. */
-const commonFields = [
+const commonFields: avro.schema.RecordType['fields'] = [
   { name: 'event_id', type: 'string', doc: 'Unique per event; producer retries repeat it.' },
   { name: 'event_time', type: timestampMillis, doc: 'When the event happened (epoch ms).' },
   { name: 'campaign_id', type: 'string' },
@@ -90,7 +90,8 @@ export const avroTypes: Record<EventType, avro.Type> = Object.fromEntries(
 /** A field as the derivations see it: name, primitive kind, nullability. */
 export interface FieldSpec {
   name: string;
-  kind: 'string' | 'long' | 'int' | 'boolean' | 'timestamp_ms';
+  /** `double` is not used by events (money is integer micros) but by derived tables such as metrics. */
+  kind: 'string' | 'long' | 'int' | 'double' | 'boolean' | 'timestamp_ms';
   nullable: boolean;
 }
 

@@ -1,0 +1,60 @@
+/**
+ * The lake's tables: one per event type (columns derived from the Avro schemas), the DLQ of
+ * rejected records, and the metric events of closed windows.
+ */
+import { EVENT_TYPES, fieldSpecs, type EventType, type FieldSpec } from '../../stream/events/schemas.ts';
+import type { ParquetEncoder } from '../parquet/encoder.ts';
+import type { ObjectStore } from '../objectStore/objectStore.ts';
+import { PartitionedTable } from './partitionedTable.ts';
+
+export const REJECTED_TABLE = '_rejected';
+export const METRICS_TABLE = '_metrics';
+
+/** A rejected record keeps its raw bytes (base64) so it can be fixed and replayed. */
+export const rejectedFields: FieldSpec[] = [
+  { name: 'reason', kind: 'string', nullable: false },
+  { name: 'detail', kind: 'string', nullable: false },
+  { name: 'stream', kind: 'string', nullable: false },
+  { name: 'shard_id', kind: 'string', nullable: false },
+  { name: 'sequence_number', kind: 'string', nullable: false },
+  { name: 'partition_key', kind: 'string', nullable: false },
+  { name: 'arrival_time', kind: 'timestamp_ms', nullable: false },
+  { name: 'raw_base64', kind: 'string', nullable: false },
+];
+
+/** Metric events in long form: one row per window, key and metric name. */
+export const metricFields: FieldSpec[] = [
+  { name: 'window_start', kind: 'timestamp_ms', nullable: false },
+  { name: 'window_end', kind: 'timestamp_ms', nullable: false },
+  { name: 'key', kind: 'string', nullable: false },
+  { name: 'campaign_id', kind: 'string', nullable: true },
+  { name: 'event_type', kind: 'string', nullable: true },
+  { name: 'shard_id', kind: 'string', nullable: true },
+  { name: 'metric', kind: 'string', nullable: false },
+  { name: 'value', kind: 'double', nullable: false },
+  { name: 'watermark', kind: 'timestamp_ms', nullable: false },
+];
+
+export type RejectedRow = Record<string, unknown> & { arrival_time: number };
+export type MetricRow = Record<string, unknown> & { window_start: number };
+export type EventRow = Record<string, unknown> & { event_time: number };
+
+export interface LakeTables {
+  events: Record<EventType, PartitionedTable<EventRow>>;
+  rejected: PartitionedTable<RejectedRow>;
+  metrics: PartitionedTable<MetricRow>;
+}
+
+export function lakeTables(store: ObjectStore, encoder: ParquetEncoder): LakeTables {
+  const events = Object.fromEntries(
+    EVENT_TYPES.map((type) => [
+      type,
+      new PartitionedTable<EventRow>(store, encoder, type, fieldSpecs[type], (row) => row.event_time),
+    ]),
+  ) as Record<EventType, PartitionedTable<EventRow>>;
+  return {
+    events,
+    rejected: new PartitionedTable<RejectedRow>(store, encoder, REJECTED_TABLE, rejectedFields, (r) => r.arrival_time),
+    metrics: new PartitionedTable<MetricRow>(store, encoder, METRICS_TABLE, metricFields, (r) => r.window_start),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Writes rows of one lake table as Parquet files under Hive-style partitions:
+ * `<table>/dt=YYYY-MM-DD/hour=HH/<file name>.parquet`.
+ *
+ * The file name is given by the caller and must be deterministic from the source position
+ * (stream, shard, first sequence number of the batch): re-processing a batch after a crash then
+ * overwrites the same objects instead of adding duplicates (the Kafka Connect S3 sink's rule).
+ */
+import type { FieldSpec } from '../../stream/events/schemas.ts';
+import type { ParquetEncoder } from '../parquet/encoder.ts';
+import type { ObjectStore } from '../objectStore/objectStore.ts';
+
+export interface WrittenFile {
+  key: string;
+  rows: number;
+  bytes: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** `dt=2026-11-01/hour=07` for an epoch-ms time, in UTC. */
+export function hourPartition(time: number): string {
+  const iso = new Date(Math.floor(time / HOUR_MS) * HOUR_MS).toISOString();
+  return `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
+}
+
+export class PartitionedTable<Row extends Record<string, unknown>> {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly encoder: ParquetEncoder,
+    readonly table: string,
+    readonly fields: FieldSpec[],
+    private readonly partitionTime: (row: Row) => number,
+  ) {}
+
+  async write(fileName: string, rows: Row[]): Promise<WrittenFile[]> {
+    const byPartition = new Map<string, Row[]>();
+    for (const row of rows) {
+      const partition = hourPartition(this.partitionTime(row));
+      let group = byPartition.get(partition);
+      if (!group) byPartition.set(partition, (group = []));
+      group.push(row);
+    }
+    const written: WrittenFile[] = [];
+    for (const [partition, group] of [...byPartition].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const body = await this.encoder.encode(this.fields, group);
+      const key = `${this.table}/${partition}/${fileName}.parquet`;
+      await this.store.put(key, body);
+      written.push({ key, rows: group.length, bytes: body.byteLength });
+    }
+    return written;
+  }
+}

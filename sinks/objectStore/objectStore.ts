@@ -1,0 +1,14 @@
+/**
+ * Where lake files go: a local directory by default, S3 in the cloud (s3rver in tests). Both
+ * must make a put atomic: a reader never sees half a file, so a crash mid-write leaves either the
+ * old object or the new one under a key.
+ */
+export interface ObjectStore {
+  /** A human-readable location, e.g. `/tmp/lake` or `s3://bucket/prefix`. */
+  readonly location: string;
+  put(key: string, body: Uint8Array): Promise<void>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,73 @@
+/**
+ * DuckDB over the lake: the same SQL analysts run on Athena, locally. One view per event type
+ * (`impressions`, `clicks`, `conversions`, `bid_requests`), plus `rejected` (the DLQ) and
+ * `metrics` (window metric events). A table with no files yet is still a view, empty and typed
+ * from the schema, so queries never fail just because nothing was written.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../stream/events/schemas.ts';
+import { METRICS_TABLE, REJECTED_TABLE, metricFields, rejectedFields } from '../lake/lakeTables.ts';
+
+const duckType: Record<FieldSpec['kind'], string> = {
+  string: 'VARCHAR',
+  long: 'BIGINT',
+  int: 'INTEGER',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp_ms: 'TIMESTAMP',
+};
+
+const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The lake's views: name → (table folder, columns). */
+export const LAKE_VIEWS: { view: string; table: string; fields: FieldSpec[] }[] = [
+  ...EVENT_TYPES.map((type) => ({ view: `${type}s`, table: type, fields: fieldSpecs[type] })),
+  { view: 'rejected', table: REJECTED_TABLE, fields: rejectedFields },
+  { view: 'metrics', table: METRICS_TABLE, fields: metricFields },
+];
+
+function viewSql(lakeDir: string, view: string, table: string, fields: FieldSpec[]): string {
+  const folder = join(lakeDir, table);
+  if (existsSync(folder)) {
+    const glob = join(folder, '**', '*.parquet');
+    return `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${quote(glob)}, hive_partitioning = true, union_by_name = true)`;
+  }
+  const columns = fields.map((field) => `CAST(NULL AS ${duckType[field.kind]}) AS ${field.name}`);
+  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${columns.join(', ')}, CAST(NULL AS DATE) AS dt, CAST(NULL AS INTEGER) AS hour WHERE false`;
+}
+
+export type Row = Record<string, unknown>;
+
+export class LakeQuery {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(lakeDir: string, warehouseFile = ':memory:'): Promise<LakeQuery> {
+    const instance = await DuckDBInstance.create(warehouseFile);
+    const connection = await instance.connect();
+    for (const { view, table, fields } of LAKE_VIEWS) await connection.run(viewSql(lakeDir, view, table, fields));
+    return new LakeQuery(instance, connection);
+  }
+
+  /** Runs SQL and returns rows as plain objects (BIGINT as number when it is safe, else string). */
+  async query(sql: string): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJS().map((row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([key, value]) => [
+          key,
+          typeof value === 'bigint' ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value,
+        ]),
+      ),
+    );
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The adstream command line. Exit codes: 0 ok, 1 failure, 2 usage or configuration mistake.
+ * Every command has --help; every mistake is reported in one sentence.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.ts';
+import { configCommand } from './commands/config.ts';
+import { demoCommand } from './commands/demo.ts';
+import { generateCommand } from './commands/generate.ts';
+import { localCommand } from './commands/local.ts';
+import { produceCommand } from './commands/produce.ts';
+import { queryCommand } from './commands/query.ts';
+import { runCommand } from './commands/run.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function buildProgram(): Command {
+  const program = new Command('adstream')
+    .description('Event-sourced stream processor for ad-tech traffic on Amazon Kinesis.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), localCommand(), configCommand()]) {
+    program.addCommand(command.exitOverride());
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander but successes to the user.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (error instanceof ConfigError) {
+      console.error(`adstream: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    console.error(`adstream: ${(error as Error).message ?? String(error)}`);
+    if (process.env.ADSTREAM_DEBUG) console.error(error);
+    return EXIT_FAILURE;
+  }
+}

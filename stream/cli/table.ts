@@ -1,0 +1,20 @@
+/** Prints rows as an aligned text table (what analysts expect from a query tool). */
+const cell = (value: unknown): string => {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' && !Number.isInteger(value)) return value.toFixed(4);
+  return String(value);
+};
+
+export function formatTable(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(no rows)';
+  const columns = Object.keys(rows[0]);
+  const cells = rows.map((row) => columns.map((column) => cell(row[column])));
+  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((r) => r[i].length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+export function printTable(rows: Record<string, unknown>[], write: (text: string) => void = console.log): void {
+  write(formatTable(rows));
+}

@@ -1,0 +1,47 @@
+/**
+ * Configuration is a schema in code: every option has a type, a default, a description, an
+ * example and an environment variable. It is validated at start-up with one clear sentence per
+ * mistake, and the README's option table is generated from it (`adstream config --markdown`).
+ */
+export type OptionKind = 'string' | 'url' | 'duration_ms' | 'integer' | 'enum';
+
+export interface OptionSpec {
+  kind: OptionKind;
+  env: string;
+  default?: string | number;
+  description: string;
+  example: string;
+  values?: readonly string[];
+}
+
+export const PARQUET_ENCODER_NAMES = ['duckdb', 'hyparquet', 'parquetjs'] as const;
+
+export const configSchema = {
+  stream: { kind: 'string', env: 'ADSTREAM_STREAM', default: 'adstream-events', description: 'Kinesis stream to read (and produce to).', example: 'adstream-events' },
+  region: { kind: 'string', env: 'AWS_REGION', default: 'us-east-1', description: 'AWS region of the streams, table, buckets and topic.', example: 'eu-west-1' },
+  kinesisEndpoint: { kind: 'url', env: 'ADSTREAM_KINESIS_ENDPOINT', description: 'Kinesis endpoint override (local servers); unset means AWS.', example: 'http://127.0.0.1:4567' },
+  dynamodbEndpoint: { kind: 'url', env: 'ADSTREAM_DYNAMODB_ENDPOINT', description: 'DynamoDB endpoint override; unset means AWS.', example: 'http://127.0.0.1:4568' },
+  s3Endpoint: { kind: 'url', env: 'ADSTREAM_S3_ENDPOINT', description: 'S3 endpoint override (path-style); unset means AWS.', example: 'http://127.0.0.1:4569' },
+  snsEndpoint: { kind: 'url', env: 'ADSTREAM_SNS_ENDPOINT', description: 'SNS endpoint override; unset means AWS.', example: 'http://127.0.0.1:4570' },
+  leaseTable: { kind: 'string', env: 'ADSTREAM_LEASE_TABLE', default: 'adstream-leases', description: 'DynamoDB table of shard checkpoints (KCL attribute names); created if missing.', example: 'adstream-leases' },
+  lake: { kind: 'string', env: 'ADSTREAM_LAKE', default: './data/lake', description: 'Where Parquet goes: a directory or s3://bucket/prefix/.', example: 's3://my-lake/adstream/' },
+  stateStore: { kind: 'string', env: 'ADSTREAM_STATE', default: './data/state', description: 'Where state snapshots go: a directory or s3://bucket/prefix/.', example: 's3://my-state/adstream/' },
+  alertTopicArn: { kind: 'string', env: 'ADSTREAM_ALERT_TOPIC_ARN', description: 'SNS topic for alerts; unset means the local alert log only.', example: 'arn:aws:sns:us-east-1:123456789012:adstream-alerts' },
+  alertLog: { kind: 'string', env: 'ADSTREAM_ALERT_LOG', default: './data/alerts.jsonl', description: 'Alert log (JSON Lines).', example: '/var/log/adstream/alerts.jsonl' },
+  windowMs: { kind: 'duration_ms', env: 'ADSTREAM_WINDOW_MS', default: 60_000, description: 'Tumbling event-time window size.', example: '60000' },
+  maxOutOfOrdernessMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_OUT_OF_ORDERNESS_MS', default: 30_000, description: 'Watermark lag behind the newest event time.', example: '30000' },
+  allowedLatenessMs: { kind: 'duration_ms', env: 'ADSTREAM_ALLOWED_LATENESS_MS', default: 0, description: 'How long a window stays open after the watermark passes its end.', example: '60000' },
+  dedupeHorizonMs: { kind: 'duration_ms', env: 'ADSTREAM_DEDUPE_HORIZON_MS', default: 3_600_000, description: 'Event-time horizon within which a repeated event id is a duplicate.', example: '86400000' },
+  maxFutureSkewMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_FUTURE_SKEW_MS', default: 300_000, description: 'How far event_time may be ahead of the record\'s arrival time.', example: '300000' },
+  parquetEncoder: { kind: 'enum', env: 'ADSTREAM_PARQUET_ENCODER', default: 'duckdb', values: PARQUET_ENCODER_NAMES, description: 'Parquet encoder.', example: 'hyparquet' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type ConfigKey = keyof typeof configSchema;
+
+type ValueOf<S> = S extends { kind: 'duration_ms' | 'integer' } ? number : string;
+
+export type AdstreamConfig = {
+  [K in ConfigKey]: (typeof configSchema)[K] extends { default: unknown }
+    ? ValueOf<(typeof configSchema)[K]>
+    : ValueOf<(typeof configSchema)[K]> | undefined;
+};

@@ -1,0 +1,89 @@
+/**
+ * Makes a processed batch durable, in the order that keeps the lake exactly-once:
+ * 1. record the batch's sequence range as pending on the checkpoint item;
+ * 2. write its lake, DLQ and metric files under names derived from (stream, shard, first
+ *    sequence number), so a retry after a crash overwrites them;
+ * 3. publish its alerts (at least once; alert ids are deterministic so receivers can dedupe);
+ * 4. snapshot the shard's state, then move the checkpoint to the batch's last record.
+ * The checkpoint therefore never passes a record whose file is not committed.
+ */
+import { EVENT_TYPES } from '../events/schemas.ts';
+import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
+import type { LakeTables, MetricRow, RejectedRow } from '../../sinks/lake/lakeTables.ts';
+import type { WrittenFile } from '../../sinks/lake/partitionedTable.ts';
+import type { MetricEvent } from '../../detectors/types.ts';
+import type { ProcessedBatch } from '../pipeline/processBatch.ts';
+import type { ShardState } from '../pipeline/shardState.ts';
+import type { CheckpointStore } from './checkpointStore.ts';
+import type { StateStore } from './stateStore.ts';
+
+export interface CommitContext {
+  lake: LakeTables;
+  alertSink: AlertSink;
+  checkpoints: CheckpointStore;
+  stateStore: StateStore;
+}
+
+export interface CommitPosition {
+  /** File name stem for this batch: deterministic from the source position. */
+  fileName: string;
+  /** Sequence number the checkpoint moves to (the batch's last record, or unchanged). */
+  checkpointTo: string | undefined;
+  previousStateRef: string | undefined;
+}
+
+function metricRows(metrics: MetricEvent[]): MetricRow[] {
+  return metrics.flatMap((metric) =>
+    Object.entries(metric.values).map(([name, value]) => ({
+      window_start: metric.windowStart,
+      window_end: metric.windowEnd,
+      key: metric.key,
+      campaign_id: metric.dimensions.campaign ?? null,
+      event_type: metric.dimensions.type ?? null,
+      shard_id: metric.dimensions.shard ?? null,
+      metric: name,
+      value,
+      watermark: metric.watermark,
+    })),
+  );
+}
+
+function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
+  return processed.rejected.map(({ record, rejection }) => ({
+    reason: rejection.reason,
+    detail: rejection.detail,
+    stream: processed.batch.stream,
+    shard_id: record.shardId,
+    sequence_number: record.sequenceNumber,
+    partition_key: record.partitionKey,
+    arrival_time: record.arrivalTime,
+    raw_base64: Buffer.from(record.data).toString('base64'),
+  }));
+}
+
+/** Returns the files written and the new state reference. */
+export async function commitBatch(
+  context: CommitContext,
+  processed: ProcessedBatch,
+  state: ShardState,
+  position: CommitPosition,
+): Promise<{ files: WrittenFile[]; stateRef: string | undefined }> {
+  const { batch } = processed;
+  const records = batch.records;
+  if (records.length > 0) {
+    await context.checkpoints.markPending(batch.shardId, records[0].sequenceNumber, records[records.length - 1].sequenceNumber);
+  }
+  const files: WrittenFile[] = [];
+  for (const type of EVENT_TYPES) {
+    const rows = processed.events.filter((event) => event.type === type).map((event) => event.body as unknown as Record<string, unknown> & { event_time: number });
+    if (rows.length > 0) files.push(...(await context.lake.events[type].write(position.fileName, rows)));
+  }
+  if (processed.rejected.length > 0) files.push(...(await context.lake.rejected.write(position.fileName, rejectedRows(processed))));
+  if (processed.metrics.length > 0) files.push(...(await context.lake.metrics.write(position.fileName, metricRows(processed.metrics))));
+  for (const alert of processed.alerts) await context.alertSink.send(alert);
+  if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
+  const stateRef = await context.stateStore.save(batch.stream, batch.shardId, position.checkpointTo + (records.length === 0 ? '-final' : ''), state.snapshot());
+  await context.checkpoints.commit(batch.shardId, position.checkpointTo, stateRef);
+  if (position.previousStateRef && position.previousStateRef !== stateRef) await context.stateStore.discard(position.previousStateRef);
+  return { files, stateRef };
+}

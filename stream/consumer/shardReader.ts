@@ -1,0 +1,111 @@
+/**
+ * Reads one shard with GetRecords polling, at most `maxCallsPerSecond` calls (Kinesis allows 5
+ * per second per shard). Throughput errors back off and retry; an expired iterator is refreshed
+ * from the last delivered sequence number, so nothing is skipped or repeated.
+ */
+import {
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type ShardIteratorType,
+} from '@aws-sdk/client-kinesis';
+import type { SourceRecord } from '../pipeline/batch.ts';
+
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
+
+export interface ShardReaderOptions {
+  limit?: number;
+  maxCallsPerSecond?: number;
+  /** Injected so tests and replays control pacing; defaults to real timers. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface ReadResult {
+  records: SourceRecord[];
+  millisBehindLatest: number;
+  /** The shard was closed by a reshard and every record has been read. */
+  shardEnded: boolean;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class ShardReader {
+  private iterator: string | undefined;
+  private lastDelivered: string | undefined;
+  private lastCallAt = -Infinity;
+  private throttledStreak = 0;
+  private readonly limit: number;
+  private readonly minIntervalMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: KinesisClient,
+    private readonly streamName: string,
+    readonly shardId: string,
+    options: ShardReaderOptions = {},
+  ) {
+    this.limit = options.limit ?? 10_000;
+    this.minIntervalMs = 1000 / (options.maxCallsPerSecond ?? 5);
+    this.sleep = options.sleep ?? realSleep;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Positions the reader after `sequenceNumber`, or at the starting position when there is none. */
+  async start(sequenceNumber: string | undefined, startingPosition: StartingPosition = 'TRIM_HORIZON'): Promise<void> {
+    this.lastDelivered = sequenceNumber;
+    this.iterator = await this.iteratorAfter(sequenceNumber, startingPosition);
+  }
+
+  private async iteratorAfter(sequenceNumber: string | undefined, startingPosition: StartingPosition): Promise<string> {
+    const type: ShardIteratorType = sequenceNumber ? 'AFTER_SEQUENCE_NUMBER' : startingPosition;
+    const response = await this.client.send(
+      new GetShardIteratorCommand({
+        StreamName: this.streamName,
+        ShardId: this.shardId,
+        ShardIteratorType: type,
+        StartingSequenceNumber: sequenceNumber,
+      }),
+    );
+    return response.ShardIterator!;
+  }
+
+  async read(): Promise<ReadResult> {
+    if (this.iterator === undefined) return { records: [], millisBehindLatest: 0, shardEnded: true };
+    const wait = this.lastCallAt + this.minIntervalMs - this.now();
+    if (wait > 0) await this.sleep(wait);
+    this.lastCallAt = this.now();
+    try {
+      const response = await this.client.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.limit }));
+      this.throttledStreak = 0;
+      this.iterator = response.NextShardIterator;
+      const records: SourceRecord[] = (response.Records ?? []).map((record) => ({
+        shardId: this.shardId,
+        sequenceNumber: record.SequenceNumber!,
+        partitionKey: record.PartitionKey!,
+        arrivalTime: record.ApproximateArrivalTimestamp!.getTime(),
+        data: record.Data!,
+      }));
+      if (records.length > 0) this.lastDelivered = records[records.length - 1].sequenceNumber;
+      return {
+        records,
+        millisBehindLatest: response.MillisBehindLatest ?? 0,
+        shardEnded: this.iterator === undefined,
+      };
+    } catch (error) {
+      if (error instanceof ExpiredIteratorException) {
+        this.iterator = await this.iteratorAfter(this.lastDelivered, 'TRIM_HORIZON');
+        return this.read();
+      }
+      if ((error as { name?: string }).name === 'ProvisionedThroughputExceededException') {
+        // Back off exponentially (capped at 5 s) and let the caller poll again.
+        this.throttledStreak += 1;
+        await this.sleep(Math.min(5000, this.minIntervalMs * 2 ** this.throttledStreak));
+        return { records: [], millisBehindLatest: Number.POSITIVE_INFINITY, shardEnded: false };
+      }
+      throw error;
+    }
+  }
+}

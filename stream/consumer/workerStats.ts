@@ -1,0 +1,43 @@
+/** What a worker has done in this run: every input record lands in exactly one of the outcomes. */
+import type { AlertEvent } from '../../detectors/types.ts';
+
+export interface ShardProgress {
+  lastSequenceNumber?: string;
+  millisBehindLatest: number;
+  caughtUp: boolean;
+  finished: boolean;
+}
+
+export interface WorkerStats {
+  recordsIn: number;
+  bytesIn: number;
+  /** Valid first-seen events written to the lake (late ones included). */
+  written: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  duplicates: number;
+  /** Written, but after their window closed: counted here, excluded from window metrics. */
+  late: number;
+  filesWritten: number;
+  bytesWritten: number;
+  metricEvents: number;
+  alerts: AlertEvent[];
+  shards: Record<string, ShardProgress>;
+}
+
+export function emptyStats(): WorkerStats {
+  return {
+    recordsIn: 0,
+    bytesIn: 0,
+    written: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    duplicates: 0,
+    late: 0,
+    filesWritten: 0,
+    bytesWritten: 0,
+    metricEvents: 0,
+    alerts: [],
+    shards: {},
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Everything a shard's processing remembers between batches. It is derived from the shard's
+ * records only, snapshotted with each checkpoint and restored on restart, so a restarted worker
+ * continues exactly where the checkpoint says.
+ */
+import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
+import { Deduplicator, type DedupeSnapshot } from './dedupe.ts';
+import { EventTimeWindows, type WindowConfig, type WindowsSnapshot } from './eventTimeWindows.ts';
+
+/** The detector stage as the shard sees it: metric events in, alerts out, state serializable. */
+export interface ShardDetector {
+  observe(metrics: MetricEvent[]): AlertEvent[];
+  snapshot(): unknown;
+}
+
+export interface ShardStateSnapshot {
+  version: 1;
+  dedupe: DedupeSnapshot;
+  windows: WindowsSnapshot;
+  detector: unknown;
+}
+
+export interface ShardStateConfig {
+  windows: WindowConfig;
+  dedupeHorizonMs: number;
+  createDetector: (snapshot?: unknown) => ShardDetector;
+}
+
+export class ShardState {
+  private constructor(
+    readonly dedupe: Deduplicator,
+    readonly windows: EventTimeWindows,
+    readonly detector: ShardDetector,
+  ) {}
+
+  static create(config: ShardStateConfig, shardId: string, snapshot?: ShardStateSnapshot): ShardState {
+    if (!snapshot) {
+      return new ShardState(
+        new Deduplicator(config.dedupeHorizonMs),
+        new EventTimeWindows(config.windows, shardId),
+        config.createDetector(),
+      );
+    }
+    return new ShardState(
+      Deduplicator.restore(snapshot.dedupe),
+      EventTimeWindows.restore(config.windows, shardId, snapshot.windows),
+      config.createDetector(snapshot.detector),
+    );
+  }
+
+  snapshot(): ShardStateSnapshot {
+    return {
+      version: 1,
+      dedupe: this.dedupe.snapshot(),
+      windows: this.windows.snapshot(),
+      detector: this.detector.snapshot(),
+    };
+  }
+}
