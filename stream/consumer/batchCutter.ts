@@ -31,13 +31,13 @@ export class BatchCutter {
   private async cutAtBoundary(boundary: string): Promise<ReadResult> {
     const records: SourceRecord[] = [];
     let last: ReadResult;
-    do {
+    for (;;) {
       last = await this.reader.read();
       records.push(...last.records);
       const reached = records.length > 0 && !isAfter(boundary, records[records.length - 1].sequenceNumber);
       // An empty, caught-up read means the boundary's records are gone (trimmed): stop waiting.
       if (reached || last.shardEnded || (last.records.length === 0 && last.millisBehindLatest === 0)) break;
-    } while (true);
+    }
     this.boundary = undefined;
     const cut = records.findIndex((record) => isAfter(record.sequenceNumber, boundary));
     if (cut >= 0) this.carried = records.splice(cut);

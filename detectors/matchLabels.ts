@@ -1,0 +1,45 @@
+/**
+ * Matches raised alerts against injected anomalies (the generator's labels), so the demo and the
+ * quality tests can say which incidents were caught, how fast, and which alerts were noise.
+ * An alert matches a label when its key covers the label's key (`*` covers any key) and its
+ * window falls inside the label's interval, extended by `graceMs` after the end (detection can
+ * only follow the data).
+ */
+import type { AlertEvent } from './types.ts';
+
+export interface LabelLike {
+  kind: string;
+  key: string;
+  start: number;
+  end: number;
+}
+
+export interface LabelMatch<L extends LabelLike> {
+  label: L;
+  alerts: AlertEvent[];
+  /** Windows from the label's start to the first matching alert's window end. */
+  delayWindows: number | undefined;
+}
+
+function keyCovers(labelKey: string, alertKey: string): boolean {
+  if (labelKey === '*') return true;
+  return alertKey.split('|').includes(labelKey) || alertKey === labelKey;
+}
+
+export function matchAlertsToLabels<L extends LabelLike>(
+  labels: L[],
+  alerts: AlertEvent[],
+  windowMs: number,
+  graceMs = 2 * windowMs,
+): { matches: LabelMatch<L>[]; unmatched: AlertEvent[] } {
+  const used = new Set<AlertEvent>();
+  const matches = labels.map((label) => {
+    const hits = alerts
+      .filter((a) => keyCovers(label.key, a.key) && a.windowStart >= label.start - windowMs && a.windowStart < label.end + graceMs)
+      .sort((a, b) => a.windowStart - b.windowStart);
+    hits.forEach((hit) => used.add(hit));
+    const delayWindows = hits.length ? Math.max(0, Math.ceil((hits[0].windowEnd - label.start) / windowMs)) : undefined;
+    return { label, alerts: hits, delayWindows };
+  });
+  return { matches, unmatched: alerts.filter((a) => !used.has(a)) };
+}

@@ -1,0 +1,299 @@
+/**
+ * Robust z-score detector over the pipeline's metric events, configured with a list of watches
+ * (which keys, which value, which direction, how far out). One series per watch and key; each
+ * keeps a rolling history of its last N *normal* values, so a long incident never becomes the
+ * baseline it is judged against.
+ *
+ * Missing windows. The pipeline emits nothing for a key in a window without events, so silence
+ * has to be read as zero, or a campaign that stops entirely would never look like a drop. The
+ * detector therefore tracks window boundaries itself: when a window is finished (the next
+ * window's first metric arrives, `finishWindow()` is called, or `observe` is told its input
+ * holds whole windows, as `EventTimeWindows.close()` does), every known series that got no
+ * metric in it is scored with 0 (`zeroWhenMissing`, for counts) or skipped (ratios: no data is
+ * not a zero rate). Whole windows skipped between two metrics are filled the same way. A series
+ * missing for `forgetAfterMissing` windows in a row is forgotten (its alert, if any, resolves),
+ * so dead campaigns do not grow the state forever.
+ *
+ * Pure: no clock, no randomness, no I/O; `snapshot()` is plain JSON and `restore()` continues
+ * exactly where it left off.
+ */
+import {
+  buildAlert,
+  initialLifecycle,
+  stepLifecycle,
+  type LifecycleConfig,
+  type LifecycleEvent,
+  type LifecycleState,
+} from './alertLifecycle.ts';
+import {
+  anomalyScore,
+  appendHistory,
+  directedZ,
+  robustZ,
+  type Direction,
+  type NoiseFloor,
+  type ScaleOptions,
+} from './robustBaseline.ts';
+import type { AlertEvent, MetricEvent } from './types.ts';
+
+export interface Watch {
+  /** Detector name on the alert, e.g. `event_count`; unique within a config. */
+  name: string;
+  /** Keys starting with this (e.g. `quality=stream`). */
+  keyPrefix?: string;
+  /** Further filter on key and dimensions; both filters must pass when both are given. */
+  match?: (key: string, dimensions: Record<string, string>) => boolean;
+  /** Which of the metric's values to watch, e.g. `count`, `win_rate`. */
+  value: string;
+  direction: Direction;
+  /** Directed robust |z| at or above which a window is anomalous. */
+  threshold: number;
+  /** @default 'poisson' */
+  floor?: NoiseFloor;
+  /** @default 1 */
+  minScale?: number;
+  /** @default 0 */
+  relativeScale?: number;
+  /** A window without this key counts as 0 (counts) rather than no data (ratios). @default true */
+  zeroWhenMissing?: boolean;
+  /** Score only when `values[trials.value] ≥ trials.min`; also the n of the binomial floor. */
+  trials?: { value: string; min: number };
+}
+
+export interface DetectorConfig extends LifecycleConfig {
+  /** Normal values kept per series (the rolling history). */
+  historyWindows: number;
+  /** No score until a series has this many values. */
+  warmupWindows: number;
+  /** A window whose score reaches this is critical (fires at once, escalates a warning). */
+  criticalScore: number;
+  /** Forget a series after this many consecutive windows without its key. */
+  forgetAfterMissing: number;
+  watches: Watch[];
+}
+
+interface SeriesState {
+  watch: string;
+  key: string;
+  dimensions: Record<string, string>;
+  history: number[];
+  /** End of the last window this series was evaluated for. */
+  lastWindowEnd: number;
+  /** Consecutive windows without the key. */
+  missing: number;
+  lifecycle: LifecycleState;
+  /** Last scored window's observed/expected, to describe a resolution caused by forgetting. */
+  lastExpected: number;
+}
+
+export interface DetectorSnapshot {
+  version: 1;
+  windowMs: number | null;
+  /** Window currently receiving metrics, not yet finished. */
+  current: { start: number; end: number } | null;
+  /** End of the last finished window: metrics for earlier windows are ignored. */
+  finishedThrough: number | null;
+  series: Record<string, SeriesState>;
+}
+
+export interface AlertTransition {
+  event: LifecycleEvent;
+  alert: AlertEvent;
+}
+
+interface Window {
+  start: number;
+  end: number;
+}
+
+function watchMatches(watch: Watch, metric: MetricEvent): boolean {
+  if (watch.keyPrefix !== undefined && !metric.key.startsWith(watch.keyPrefix)) return false;
+  return watch.match ? watch.match(metric.key, metric.dimensions) : true;
+}
+
+function scaleOptions(watch: Watch): ScaleOptions {
+  return { floor: watch.floor ?? 'poisson', minScale: watch.minScale ?? 1, relativeScale: watch.relativeScale ?? 0 };
+}
+
+const finiteValue = (metric: MetricEvent | undefined, name: string): number | undefined => {
+  const v = metric?.values[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+};
+
+export class VolumeDetector {
+  private state: DetectorSnapshot = { version: 1, windowMs: null, current: null, finishedThrough: null, series: {} };
+  private readonly watches: Map<string, Watch>;
+
+  constructor(private readonly config: DetectorConfig) {
+    this.watches = new Map(config.watches.map((w) => [w.name, w]));
+    if (this.watches.size !== config.watches.length) throw new RangeError('detector config: watch names must be unique');
+    if (config.warmupWindows > config.historyWindows) {
+      throw new RangeError('detector config: warmupWindows must not exceed historyWindows (the history could never warm up)');
+    }
+  }
+
+  static restore(config: DetectorConfig, snapshot: DetectorSnapshot): VolumeDetector {
+    if (snapshot?.version !== 1) throw new RangeError(`unsupported detector snapshot version ${String(snapshot?.version)}`);
+    const detector = new VolumeDetector(config);
+    detector.state = structuredClone(snapshot);
+    return detector;
+  }
+
+  snapshot(): DetectorSnapshot {
+    return structuredClone(this.state);
+  }
+
+  /** ShardDetector contract: alerts that start firing or escalate (resolutions are not alerts). */
+  observe(metrics: readonly MetricEvent[], options: { windowsComplete?: boolean } = {}): AlertEvent[] {
+    return this.observeTransitions(metrics, options)
+      .filter((t) => t.event !== 'resolved')
+      .map((t) => t.alert);
+  }
+
+  /**
+   * Feeds metric events in window order. With `windowsComplete` (the default, matching
+   * `EventTimeWindows.close()`), the last window in `metrics` is finished at the end of the call;
+   * otherwise it stays open until a later window's metric or `finishWindow()`.
+   */
+  observeTransitions(metrics: readonly MetricEvent[], options: { windowsComplete?: boolean } = {}): AlertTransition[] {
+    const out: AlertTransition[] = [];
+    for (const metric of metrics) out.push(...this.observeOne(metric));
+    if (options.windowsComplete ?? true) out.push(...this.finishWindow());
+    return out;
+  }
+
+  /** Declares the current window complete: known series without a metric in it are filled. */
+  finishWindow(): AlertTransition[] {
+    const window = this.state.current;
+    if (!window) return [];
+    const out = this.fillMissing(window);
+    this.state.current = null;
+    this.state.finishedThrough = window.end;
+    return out;
+  }
+
+  private observeOne(metric: MetricEvent): AlertTransition[] {
+    const out: AlertTransition[] = [];
+    const window = { start: metric.windowStart, end: metric.windowEnd };
+    const { current, finishedThrough } = this.state;
+    // Windows close once and in order; anything for an earlier window is a replay: ignore it.
+    if (finishedThrough !== null && window.end <= finishedThrough) return out;
+    if (current && window.start < current.start) return out;
+    this.state.windowMs ??= window.end - window.start;
+    if (current && window.start > current.start) out.push(...this.finishWindow());
+    if (!this.state.current) {
+      out.push(...this.fillGap(window.start));
+      this.state.current = window;
+    }
+    for (const watch of this.config.watches) {
+      if (!watchMatches(watch, metric)) continue;
+      const id = `${watch.name}@${metric.key}`;
+      const series = (this.state.series[id] ??= {
+        watch: watch.name,
+        key: metric.key,
+        dimensions: { ...metric.dimensions },
+        history: [],
+        lastWindowEnd: window.start, // anything but window.end: JSON has no -Infinity
+        missing: 0,
+        lifecycle: initialLifecycle(),
+        lastExpected: 0,
+      });
+      if (series.lastWindowEnd === window.end) continue;
+      out.push(...this.evaluate(id, series, watch, window, metric));
+    }
+    return out;
+  }
+
+  /** Whole windows with no metric at all between the last finished window and `nextStart`. */
+  private fillGap(nextStart: number): AlertTransition[] {
+    const { finishedThrough, windowMs } = this.state;
+    if (finishedThrough === null || !windowMs) return [];
+    const out: AlertTransition[] = [];
+    // After forgetAfterMissing empty windows every series is forgotten: no need to go further.
+    const steps = Math.min(Math.floor((nextStart - finishedThrough) / windowMs), this.config.forgetAfterMissing);
+    for (let i = 0; i < steps; i++) {
+      const start = finishedThrough + i * windowMs;
+      out.push(...this.fillMissing({ start, end: start + windowMs }));
+    }
+    this.state.finishedThrough = Math.max(finishedThrough, nextStart);
+    return out;
+  }
+
+  private fillMissing(window: Window): AlertTransition[] {
+    const out: AlertTransition[] = [];
+    for (const id of Object.keys(this.state.series).sort()) {
+      const series = this.state.series[id];
+      const watch = this.watches.get(series.watch);
+      if (!watch) {
+        delete this.state.series[id]; // restored from a config that no longer has this watch
+        continue;
+      }
+      if (series.lastWindowEnd < window.end) out.push(...this.evaluate(id, series, watch, window, undefined));
+    }
+    return out;
+  }
+
+  private evaluate(id: string, series: SeriesState, watch: Watch, window: Window, metric: MetricEvent | undefined): AlertTransition[] {
+    series.lastWindowEnd = window.end;
+    const present = finiteValue(metric, watch.value);
+    series.missing = metric ? 0 : series.missing + 1;
+    const out: AlertTransition[] = [];
+    const x = present ?? ((watch.zeroWhenMissing ?? true) && !metric ? 0 : undefined);
+    const trials = watch.trials ? (finiteValue(metric, watch.trials.value) ?? 0) : undefined;
+    const scorable = x !== undefined && (!watch.trials || (trials ?? 0) >= watch.trials.min);
+    if (scorable && series.history.length < this.config.warmupWindows) {
+      series.history = appendHistory(series.history, x, this.config.historyWindows);
+    } else if (scorable) {
+      const scored = robustZ(x, series.history, scaleOptions(watch), trials);
+      const dz = directedZ(scored.z, watch.direction);
+      const anomalous = dz >= watch.threshold;
+      const score = anomalyScore(dz, watch.threshold);
+      if (!anomalous) series.history = appendHistory(series.history, x, this.config.historyWindows);
+      series.lastExpected = scored.median;
+      const before = series.lifecycle;
+      const step = stepLifecycle(before, { anomalous, critical: anomalous && score >= this.config.criticalScore, windowStart: window.start }, this.config);
+      series.lifecycle = step.state;
+      if (step.event) {
+        const basis = step.event === 'resolved' ? before : step.state;
+        out.push(this.transition(series, watch, window, step.event, basis, { observed: x, expected: scored.median, z: scored.z, score }));
+      }
+    }
+    if (series.missing >= this.config.forgetAfterMissing) {
+      if (series.lifecycle.phase === 'firing') {
+        out.push(this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, z: 0, score: 0 }));
+      }
+      delete this.state.series[id];
+    }
+    return out;
+  }
+
+  private transition(
+    series: SeriesState,
+    watch: Watch,
+    window: Window,
+    event: LifecycleEvent,
+    basis: LifecycleState,
+    numbers: { observed: number; expected: number; z: number; score: number },
+  ): AlertTransition {
+    const alert = buildAlert(
+      {
+        detector: watch.name,
+        key: series.key,
+        dimensions: series.dimensions,
+        metric: watch.value,
+        ...numbers,
+        since: basis.since ?? window.start,
+        windowStart: window.start,
+        windowEnd: window.end,
+        severity: basis.severity ?? 'warning',
+      },
+      event,
+    );
+    return { event, alert };
+  }
+}
+
+/** For `ShardStateConfig.createDetector`: a fresh detector, or one restored from a checkpoint. */
+export function volumeDetectorFactory(config: DetectorConfig): (snapshot?: unknown) => VolumeDetector {
+  return (snapshot) => (snapshot ? VolumeDetector.restore(config, snapshot as DetectorSnapshot) : new VolumeDetector(config));
+}

@@ -1,0 +1,172 @@
+/**
+ * Validation derived from `fieldSpecs` (schemas.ts), so every format and every event type obeys
+ * the same rules, in schema field order, first failure wins:
+ * 1. presence: `missing_field:<name>` (absent/null non-nullable value, or an empty `_id`);
+ * 2. type: `wrong_type:<name>` (integers must be integral and safe; `int` must fit 32 bits);
+ * 3. money (`_micros`) is non-negative: `negative_money:<name>`;
+ * 4. `event_time` is at most `maxFutureSkewMs` after the record's arrival: `event_time_in_future`.
+ *
+ * Typed values (JSON, Avro) and text cells (CSV) differ only in how a value is read; the checks
+ * after that are shared. The validated body holds exactly the schema's fields, in schema order,
+ * so unknown JSON keys are dropped.
+ */
+import { EVENT_TYPES, fieldSpecs, isIdField, isMoneyField, type EventType, type FieldSpec } from './schemas.ts';
+import type { AdEvent, DecodeResult } from './types.ts';
+
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+export interface ValidationContext {
+  /** When the record reached the stream (Kinesis ApproximateArrivalTimestamp), epoch ms. */
+  arrivalTime: number;
+  /** How far event_time may run ahead of arrival (producer clock skew). Default 5 minutes. */
+  maxFutureSkewMs?: number;
+}
+
+/** Sentinels so reading a value needs no result object per field. */
+const MISSING = Symbol('missing');
+const WRONG = Symbol('wrong');
+
+interface FieldRule {
+  name: string;
+  index: number;
+  spec: FieldSpec;
+  money: boolean;
+  eventTime: boolean;
+  fromTyped: (value: unknown) => unknown;
+  fromText: (cell: string) => unknown;
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+// At most 16 digits: anything longer cannot be a safe integer, and the regex stays cheap.
+const INTEGER_TEXT = /^-?\d{1,16}$/;
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+function typedReader(spec: FieldSpec, id: boolean): (value: unknown) => unknown {
+  const checkInt32 = spec.kind === 'int';
+  return (value) => {
+    if (value === undefined || value === null) return spec.nullable ? null : MISSING;
+    switch (spec.kind) {
+      case 'string':
+        if (typeof value !== 'string') return WRONG;
+        return id && value === '' && !spec.nullable ? MISSING : value;
+      case 'long':
+      case 'int':
+      case 'timestamp_ms':
+        if (typeof value !== 'number' || !Number.isSafeInteger(value)) return WRONG;
+        return checkInt32 && (value < INT32_MIN || value > INT32_MAX) ? WRONG : value;
+      case 'double':
+        return typeof value === 'number' && Number.isFinite(value) ? value : WRONG;
+      case 'boolean':
+        return typeof value === 'boolean' ? value : WRONG;
+    }
+  };
+}
+
+function textReader(spec: FieldSpec, id: boolean): (cell: string) => unknown {
+  const checkInt32 = spec.kind === 'int';
+  return (cell) => {
+    if (cell === '') {
+      if (spec.nullable) return null;
+      // An empty non-id string is a legitimate (if odd) value; an empty number or id is absent.
+      return spec.kind === 'string' && !id ? '' : MISSING;
+    }
+    switch (spec.kind) {
+      case 'string':
+        return cell;
+      case 'long':
+      case 'int':
+      case 'timestamp_ms': {
+        if (!INTEGER_TEXT.test(cell)) return WRONG;
+        const n = Number(cell);
+        if (!Number.isSafeInteger(n)) return WRONG;
+        return checkInt32 && (n < INT32_MIN || n > INT32_MAX) ? WRONG : n;
+      }
+      case 'double':
+        return DECIMAL_TEXT.test(cell) ? Number(cell) : WRONG;
+      case 'boolean':
+        return cell === 'true' ? true : cell === 'false' ? false : WRONG;
+    }
+  };
+}
+
+const rules: Record<EventType, FieldRule[]> = Object.fromEntries(
+  EVENT_TYPES.map((type) => [
+    type,
+    fieldSpecs[type].map((spec, index) => ({
+      name: spec.name,
+      index,
+      spec,
+      money: isMoneyField(spec.name),
+      eventTime: spec.name === 'event_time',
+      fromTyped: typedReader(spec, isIdField(spec.name)),
+      fromText: textReader(spec, isIdField(spec.name)),
+    })),
+  ]),
+) as Record<EventType, FieldRule[]>;
+
+/** Validates typed values (a parsed JSON object or a decoded Avro record). */
+export function validateTyped(type: EventType, raw: Record<string, unknown>, ctx: ValidationContext): DecodeResult {
+  return validate(type, ctx, raw, null, 0);
+}
+
+/** Validates CSV cells; `cells[offset + i]` is field i (offset 1 skips the record-type column). */
+export function validateCells(type: EventType, cells: readonly string[], ctx: ValidationContext, offset = 1): DecodeResult {
+  return validate(type, ctx, null, cells, offset);
+}
+
+// One loop for both sources rather than per-call closures: this runs for every record.
+function validate(
+  type: EventType,
+  ctx: ValidationContext,
+  raw: Record<string, unknown> | null,
+  cells: readonly string[] | null,
+  offset: number,
+): DecodeResult {
+  const latest = ctx.arrivalTime + (ctx.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS);
+  const body: Record<string, unknown> = {};
+  for (const rule of rules[type]) {
+    const value = cells ? rule.fromText(cells[offset + rule.index] ?? '') : rule.fromTyped(raw?.[rule.name]);
+    if (value === MISSING) {
+      return rejected(`missing_field:${rule.name}`, `${type}.${rule.name} is missing or empty`);
+    }
+    if (value === WRONG) {
+      return rejected(
+        `wrong_type:${rule.name}`,
+        `${type}.${rule.name} must be ${describe(rule.spec)}, got ${preview(cells ? cells[offset + rule.index] : raw?.[rule.name])}`,
+      );
+    }
+    if (rule.money && (value as number) < 0) {
+      return rejected(`negative_money:${rule.name}`, `${type}.${rule.name} is ${value as number}; money cannot be negative`);
+    }
+    if (rule.eventTime && (value as number) > latest) {
+      return rejected(
+        'event_time_in_future',
+        `event_time ${value as number} is ${(value as number) - ctx.arrivalTime} ms after arrival ${ctx.arrivalTime}`,
+      );
+    }
+    body[rule.name] = value;
+  }
+  return { ok: true, event: { type, body } as unknown as AdEvent };
+}
+
+function rejected(reason: string, detail: string): DecodeResult {
+  return { ok: false, rejection: { reason, detail } };
+}
+
+function describe(spec: FieldSpec): string {
+  const base = {
+    string: 'a string',
+    long: 'a safe integer',
+    int: 'a 32-bit integer',
+    timestamp_ms: 'an integer epoch-ms timestamp',
+    double: 'a finite number',
+    boolean: 'true or false',
+  }[spec.kind];
+  return spec.nullable ? `${base} or null` : base;
+}
+
+function preview(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

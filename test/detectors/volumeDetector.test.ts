@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
+import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
+import { VolumeDetector, volumeDetectorFactory, type DetectorConfig } from '../../detectors/volumeDetector.ts';
+
+const T0 = Date.UTC(2024, 0, 1, 10, 0);
+const W = 60_000;
+const at = (i: number): number => T0 + i * W;
+const iso = (i: number): string => new Date(at(i)).toISOString();
+
+/** One window's metrics: key → values (a number is shorthand for `{ count }`). */
+type WindowSpec = Record<string, number | Record<string, number>>;
+
+function windowMetrics(i: number, spec: WindowSpec): MetricEvent[] {
+  return Object.entries(spec).map(([key, v]) => ({
+    windowStart: at(i),
+    windowEnd: at(i + 1),
+    key,
+    dimensions: Object.fromEntries(key.split('|').map((p) => p.split('=') as [string, string])),
+    values: typeof v === 'number' ? { count: v } : v,
+    watermark: at(i + 1),
+  }));
+}
+
+/** Feeds windows start..; a `null` window is skipped entirely (nothing emitted at all). */
+function feed(detector: VolumeDetector, windows: (WindowSpec | null)[], start = 0): AlertEvent[] {
+  const alerts: AlertEvent[] = [];
+  windows.forEach((spec, n) => {
+    if (spec) alerts.push(...detector.observe(windowMetrics(start + n, spec)));
+  });
+  return alerts;
+}
+
+// Sorted: 96 97 98 99 100 100 101 102 103 104 → median 100; |x − 100| sorted 0 0 1 1 2 2 3 3 4 4
+// → MAD 2, 1.4826·MAD ≈ 2.97 < √100 = 10, so the scale is the Poisson floor: 10.
+const NOISE = [100, 104, 97, 101, 99, 103, 96, 102, 98, 100];
+const C1 = 'campaign=c1|type=impression';
+const C2 = 'campaign=c2|type=impression';
+const steady = (n: number, extra: WindowSpec = {}): WindowSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ [C1]: NOISE[i % NOISE.length], ...extra }));
+
+describe('VolumeDetector with the default config', () => {
+  const config = defaultDetectorConfig;
+
+  it('a moderate drop (z = −4.5) alerts as a warning in the 2nd window, dated from the 1st', () => {
+    const detector = new VolumeDetector(config);
+    expect(feed(detector, steady(20))).toEqual([]);
+    // (55 − 100) / 10 = −4.5: anomalous, score 1/(1+e^−0.5) ≈ 0.62 → warning, needs 2 windows
+    expect(feed(detector, [{ [C1]: 55 }], 20)).toEqual([]);
+    const alerts = feed(detector, [{ [C1]: 55 }], 21);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      alertId: `event_count:${C1}@${iso(20)}`,
+      detector: 'event_count',
+      severity: 'warning',
+      metric: 'count',
+      observed: 55,
+      expected: 100,
+      windowStart: at(21),
+      windowEnd: at(22),
+      dimensions: { campaign: 'c1', type: 'impression' },
+    });
+    expect(alerts[0].score).toBeCloseTo(1 / (1 + Math.exp(-0.5)), 6);
+    expect(alerts[0].summary).toContain('count dropped for campaign c1, type impression: observed 55 vs expected 100');
+    expect(alerts[0].summary).toContain(`since ${iso(20)}`);
+  });
+
+  it('a severe drop (z = −9, score 0.993) is critical in its first window', () => {
+    const detector = new VolumeDetector(config);
+    feed(detector, steady(20));
+    const alerts = feed(detector, [{ [C1]: 10 }], 20);
+    expect(alerts.map((a) => [a.alertId, a.severity, a.windowStart])).toEqual([[`event_count:${C1}@${iso(20)}`, 'critical', at(20)]]);
+  });
+
+  it('a series that has not warmed up (10 windows) never alerts', () => {
+    const detector = new VolumeDetector(config);
+    expect(feed(detector, [...steady(5), { [C1]: 0 }, { [C1]: 0 }, { [C1]: 0 }, { [C1]: 500 }])).toEqual([]);
+  });
+
+  it('a small campaign moving by ±1 stays quiet thanks to the Poisson floor', () => {
+    const small = 'campaign=c9|type=click';
+    const series = [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 1, 3, 1, 2, 3, 1, 3];
+    const windows = series.map((v) => ({ [small]: v }));
+    // MAD is 0, so the scale is √2 ≈ 1.41: |±1| / 1.41 ≈ 0.71, far below 4
+    expect(feed(new VolumeDetector(config), windows)).toEqual([]);
+    // Without the floor (scale 0.1) the same ±1 would read as z = 10 and alarm
+    const noFloor: DetectorConfig = {
+      ...config,
+      watches: [{ name: 'event_count', value: 'count', direction: 'both', threshold: 4, floor: 'none', minScale: 0.1 }],
+    };
+    expect(feed(new VolumeDetector(noFloor), windows).length).toBeGreaterThan(0);
+  });
+
+  it('a key that stops being emitted is read as zero in that window', () => {
+    const detector = new VolumeDetector(config);
+    feed(detector, steady(20, { [C2]: 50 }));
+    const alerts = feed(detector, [{ [C2]: 50 }], 20);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ key: C1, observed: 0, expected: 100, severity: 'critical', windowStart: at(20) });
+  });
+
+  it('windows with no metrics at all are filled with zeros', () => {
+    const detector = new VolumeDetector(config);
+    feed(detector, steady(20));
+    // windows 20 and 21 emit nothing; the alert is dated from window 20 when window 22 arrives
+    const alerts = feed(detector, [null, null, { [C1]: 100 }], 20);
+    expect(alerts.map((a) => [a.alertId, a.observed, a.windowStart])).toEqual([[`event_count:${C1}@${iso(20)}`, 0, at(20)]]);
+  });
+
+  it('a long incident does not become the baseline: one alert, resolved only after recovery', () => {
+    const detector = new VolumeDetector(config);
+    feed(detector, steady(20));
+    const transitions = [];
+    for (let i = 20; i < 70; i++) transitions.push(...detector.observeTransitions(windowMetrics(i, { [C1]: 10 })));
+    expect(transitions.map((t) => [t.event, t.alert.windowStart])).toEqual([['firing', at(20)]]);
+    for (let i = 70; i < 75; i++) transitions.push(...detector.observeTransitions(windowMetrics(i, { [C1]: 100 })));
+    // resolved after 3 normal windows: 70, 71, 72; still judged against the pre-incident 100
+    expect(transitions.slice(1).map((t) => [t.event, t.alert.windowStart, t.alert.expected, t.alert.alertId])).toEqual([
+      ['resolved', at(72), 100, `event_count:${C1}@${iso(20)}`],
+    ]);
+  });
+
+  it('win rate is judged only with enough bids', () => {
+    const key = 'campaign=c3';
+    const detector = new VolumeDetector(config);
+    feed(detector, Array.from({ length: 15 }, () => ({ [key]: { bids: 500, win_rate: 0.3 } })));
+    // 50 bids < 100: a collapse to 0.02 is not scored at all
+    expect(feed(detector, [{ [key]: { bids: 50, win_rate: 0.02 } }, { [key]: { bids: 50, win_rate: 0.02 } }], 15)).toEqual([]);
+    // 500 bids: binomial sd √(0.3·0.7/500) ≈ 0.0205, z ≈ −13 → critical at once
+    const alerts = feed(detector, [{ [key]: { bids: 500, win_rate: 0.03 } }], 17);
+    expect(alerts.map((a) => [a.detector, a.severity, a.observed, a.expected])).toEqual([['win_rate_drop', 'critical', 0.03, 0.3]]);
+  });
+
+  it('stream quality spikes are caught on the shard quality key', () => {
+    const key = 'quality=stream|shard=shardId-000000000000';
+    const normal = (i: number) => ({ valid: 1000, rejected: [3, 5, 4, 6, 2][i % 5], duplicates: 1, late: 0, ingestion_delay_p99_ms: 2000 });
+    const detector = new VolumeDetector(config);
+    feed(detector, Array.from({ length: 15 }, (_, i) => ({ [key]: normal(i) })));
+    const alerts = feed(detector, [{ [key]: { ...normal(0), rejected: 200 } }], 15);
+    expect(alerts.map((a) => [a.detector, a.metric, a.observed, a.expected])).toEqual([['rejected_spike', 'rejected', 200, 4]]);
+  });
+
+  it('alert ids are deterministic across runs and independent of other keys', () => {
+    const scenario = [...steady(20, { [C2]: 50 }), { [C1]: 10, [C2]: 50 }, { [C1]: 10, [C2]: 500 }];
+    const first = feed(new VolumeDetector(config), scenario).map((a) => a.alertId);
+    const second = feed(new VolumeDetector(config), scenario).map((a) => a.alertId);
+    expect(first).toEqual([`event_count:${C1}@${iso(20)}`, `event_count:${C2}@${iso(21)}`]);
+    expect(second).toEqual(first);
+  });
+
+  it('snapshot → JSON → restore continues with exactly the same output', () => {
+    const scenario: WindowSpec[] = [
+      ...steady(20, { [C2]: 50 }),
+      { [C1]: 55, [C2]: 50 },
+      { [C2]: 50 },
+      { [C1]: 55, [C2]: 500 },
+      { [C1]: 100, [C2]: 500 },
+      ...steady(6, { [C2]: 50 }),
+    ];
+    const uninterrupted = new VolumeDetector(config);
+    const expected = feed(uninterrupted, scenario);
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+
+    const factory = volumeDetectorFactory(config);
+    const before = factory();
+    const cut = 21; // inside the C1 incident: pending state must survive the restart
+    const head = feed(before, scenario.slice(0, cut));
+    const restored = factory(JSON.parse(JSON.stringify(before.snapshot())));
+    const tail = feed(restored, scenario.slice(cut), cut);
+    expect([...head, ...tail]).toEqual(expected);
+    expect(restored.snapshot()).toEqual(uninterrupted.snapshot());
+  });
+
+  it('a series missing for forgetAfterMissing windows is forgotten, resolving its alert', () => {
+    const detector = new VolumeDetector({ ...config, forgetAfterMissing: 5 });
+    feed(detector, steady(20, { [C2]: 50 }));
+    const transitions = [];
+    for (let i = 20; i < 26; i++) transitions.push(...detector.observeTransitions(windowMetrics(i, { [C2]: 50 })));
+    expect(transitions.map((t) => [t.event, t.alert.windowStart])).toEqual([['firing', at(20)], ['resolved', at(24)]]);
+    expect(Object.keys(detector.snapshot().series)).toEqual([`event_count@${C2}`]);
+  });
+
+  it('metrics for a window already finished are ignored (replays do not double count)', () => {
+    const detector = new VolumeDetector(config);
+    feed(detector, steady(20));
+    expect(feed(detector, [{ [C1]: 10 }], 5)).toEqual([]);
+    expect(detector.snapshot().finishedThrough).toBe(at(20));
+  });
+});

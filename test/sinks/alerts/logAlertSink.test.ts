@@ -1,0 +1,48 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../../detectors/types.ts';
+import { fanOutAlertSink } from '../../../sinks/alerts/alertSink.ts';
+import { LogAlertSink } from '../../../sinks/alerts/logAlertSink.ts';
+
+const alert = (i: number): AlertEvent => ({
+  alertId: `event_count:campaign=c00${i}|type=click@2024-01-01T10:0${i}:00.000Z`,
+  detector: 'event_count',
+  key: `campaign=c00${i}|type=click`,
+  dimensions: { campaign: `c00${i}`, type: 'click' },
+  severity: 'warning',
+  metric: 'count',
+  observed: 3,
+  expected: 40,
+  score: 0.7,
+  windowStart: Date.UTC(2024, 0, 1, 10, i),
+  windowEnd: Date.UTC(2024, 0, 1, 10, i + 1),
+  summary: `[warning] count dropped for campaign c00${i}`,
+});
+
+describe('LogAlertSink', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends one JSON line per alert (creating the folder) and prints one readable line each', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-alerts-'));
+    const path = join(dir, 'nested', 'alerts.jsonl');
+    const printed: string[] = [];
+    const sink = new LogAlertSink({ path, print: (line) => printed.push(line) });
+    await sink.send(alert(1));
+    await sink.send(alert(2));
+    // a second sink on the same file appends rather than truncates (restarts keep history)
+    await fanOutAlertSink([new LogAlertSink({ path })]).send(alert(3));
+
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(0, -1).map((l) => JSON.parse(l))).toEqual([alert(1), alert(2), alert(3)]);
+    expect(printed).toEqual([
+      'ALERT event_count:campaign=c001|type=click@2024-01-01T10:01:00.000Z [warning] count dropped for campaign c001',
+      'ALERT event_count:campaign=c002|type=click@2024-01-01T10:02:00.000Z [warning] count dropped for campaign c002',
+    ]);
+  });
+});

@@ -1,0 +1,74 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../../detectors/types.ts';
+import { SnsAlertSink, alertSubject } from '../../../sinks/alerts/snsAlertSink.ts';
+import { startSnsDouble, type SnsDouble } from '../../support/snsDouble.ts';
+
+const TOPIC = 'arn:aws:sns:us-east-1:000000000000:adstream-alerts';
+
+const alert = (overrides: Partial<AlertEvent> = {}): AlertEvent => ({
+  alertId: 'event_count:campaign=c007|type=click@2024-01-01T10:03:00.000Z',
+  detector: 'event_count',
+  key: 'campaign=c007|type=click',
+  dimensions: { campaign: 'c007', type: 'click' },
+  severity: 'critical',
+  metric: 'count',
+  observed: 1500,
+  expected: 140,
+  score: 0.999,
+  windowStart: Date.UTC(2024, 0, 1, 10, 4),
+  windowEnd: Date.UTC(2024, 0, 1, 10, 5),
+  summary: '[critical] count spiked for campaign c007, type click: observed 1500 vs expected 140 (z 68.0)',
+  ...overrides,
+});
+
+describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', () => {
+  let double: SnsDouble;
+  let client: SNSClient;
+
+  beforeAll(async () => {
+    double = await startSnsDouble();
+    client = new SNSClient({
+      endpoint: double.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await double.close();
+  });
+
+  it('publishes topic, subject, a readable message and filterable attributes', async () => {
+    const sink = new SnsAlertSink(client, TOPIC);
+    await sink.send(alert());
+    await sink.send(alert({ detector: 'rejected_spike', key: 'quality=stream|shard=s-1', dimensions: { quality: 'stream', shard: 's-1' }, severity: 'warning' }));
+
+    expect(double.published).toHaveLength(2);
+    const [first, second] = double.published;
+    expect(first.topicArn).toBe(TOPIC);
+    expect(first.subject).toBe('[critical] event_count campaign=c007|type=click');
+    expect(first.message.split('\n')[0]).toBe(alert().summary);
+    expect(first.message).toContain('alert:    event_count:campaign=c007|type=click@2024-01-01T10:03:00.000Z');
+    // the last line is the alert as JSON, for programmatic subscribers
+    expect(JSON.parse(first.message.split('\n').at(-1)!)).toEqual(alert());
+    expect(first.attributes).toEqual({
+      severity: { dataType: 'String', stringValue: 'critical' },
+      detector: { dataType: 'String', stringValue: 'event_count' },
+      campaign: { dataType: 'String', stringValue: 'c007' },
+    });
+    // not about a campaign: the attribute is still there, so filter policies naming it still match
+    expect(second.attributes.campaign).toEqual({ dataType: 'String', stringValue: '-' });
+    expect(second.attributes.severity.stringValue).toBe('warning');
+  });
+
+  it('subjects stay within what SNS accepts: at most 100 printable ASCII characters', async () => {
+    const long = alert({ key: `campaign=${'é'.repeat(150)}|type=click` });
+    await new SnsAlertSink(client, TOPIC).send(long);
+    const subject = double.published.at(-1)!.subject!;
+    expect(subject).toBe(alertSubject(long));
+    expect(subject).toHaveLength(100);
+    expect(subject).toMatch(/^\[critical\] event_count campaign=\?+\.\.\.$/);
+  });
+});

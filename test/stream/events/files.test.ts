@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import avro from 'avsc';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readRecordsFromFile, writeEventsFile } from '../../../stream/events/files.ts';
+import { decodeRecord } from '../../../stream/events/wire.ts';
+import { bidRequestV0Schema } from '../../../stream/events/registry.ts';
+import type { AdEvent, BidRequest, Click, Conversion, DecodeResult, Impression } from '../../../stream/events/types.ts';
+
+const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
+const common = {
+  event_id: 'e-1',
+  event_time: T0 - 1000,
+  campaign_id: 'c-7',
+  ad_id: 'ad-3',
+  publisher_id: 'pub-2',
+  site_id: 'site-9',
+  placement: 'banner_top',
+  country: 'US',
+  device_type: 'mobile',
+  user_id: 'u-42',
+};
+const impression = (o: Partial<Impression>): Impression => ({ ...common, auction_id: 'au-1', cost_micros: 1500, ...o });
+const click = (o: Partial<Click>): Click => ({ ...common, impression_id: 'imp-1', cost_micros: 250000, ...o });
+const conversion = (o: Partial<Conversion>): Conversion => ({
+  ...common,
+  click_id: 'clk-1',
+  impression_id: 'imp-1',
+  conversion_type: 'purchase',
+  revenue_micros: 19990000,
+  ...o,
+});
+const bidRequest = (o: Partial<BidRequest>): BidRequest => ({
+  ...common,
+  auction_id: 'au-1',
+  bid_id: 'bid-1',
+  floor_micros: 500,
+  bid_price_micros: 1200,
+  clearing_price_micros: 800,
+  won: true,
+  bidder_latency_ms: 37,
+  ...o,
+});
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'adstream-files-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function readBack(path: string): Promise<DecodeResult[]> {
+  const results: DecodeResult[] = [];
+  for await (const record of readRecordsFromFile(path)) results.push(decodeRecord(record, { arrivalTime: T0 }));
+  return results;
+}
+
+async function duckRows(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create();
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('event files', () => {
+  const impressions: AdEvent[] = [
+    { type: 'impression', body: impression({ event_id: 'i-1' }) },
+    { type: 'impression', body: impression({ event_id: 'i-2', auction_id: null, placement: 'line\nbreak' }) },
+  ];
+  const clicksAndConversions: AdEvent[] = [
+    { type: 'click', body: click({ event_id: 'k-1' }) },
+    { type: 'conversion', body: conversion({ event_id: 'v-1', conversion_type: 'sign\nup, "beta"' }) },
+    { type: 'click', body: click({ event_id: 'k-2', placement: 'a,b' }) },
+  ];
+  const bids: AdEvent[] = Array.from({ length: 50 }, (_, i) => ({
+    type: 'bid_request' as const,
+    body: bidRequest({ event_id: `b-${i}`, won: i % 3 === 0, bid_price_micros: 1000 + i }),
+  }));
+
+  it('round-trips impressions through JSON Lines, one object per line', async () => {
+    const path = join(dir, 'impressions.jsonl');
+    await writeEventsFile(path, impressions);
+    expect(await readBack(path)).toEqual(impressions.map((event) => ({ ok: true, event })));
+    // Independent reader: DuckDB sees two rows with the right ids and a NULL auction_id.
+    const rows = await duckRows(`SELECT event_id, auction_id FROM read_json('${path}', format='newline_delimited') ORDER BY event_id`);
+    expect(rows).toEqual([
+      { event_id: 'i-1', auction_id: 'au-1' },
+      { event_id: 'i-2', auction_id: null },
+    ]);
+  });
+
+  it('round-trips clicks and conversions through CSV, including quoted newlines', async () => {
+    const path = join(dir, 'clicks.csv');
+    await writeEventsFile(path, clicksAndConversions);
+    expect(await readBack(path)).toEqual(clicksAndConversions.map((event) => ({ ok: true, event })));
+    // Independent RFC 4180 reader: DuckDB finds three rows and the quoted cells intact.
+    const rows = await duckRows(
+      `SELECT column00 AS type, column01 AS id FROM read_csv('${path}', header=false, all_varchar=true, null_padding=true, quote='"', escape='"') ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { type: 'click', id: 'k-1' },
+      { type: 'click', id: 'k-2' },
+      { type: 'conversion', id: 'v-1' },
+    ]);
+  });
+
+  it('round-trips bid requests through an Avro container file as single-object records', async () => {
+    const path = join(dir, 'bids.avro');
+    await writeEventsFile(path, bids);
+    const records: Buffer[] = [];
+    for await (const record of readRecordsFromFile(path)) records.push(record);
+    expect(records.every((r) => r[0] === 0xc3 && r[1] === 0x01)).toBe(true);
+    expect(records.map((r) => decodeRecord(r, { arrivalTime: T0 }))).toEqual(bids.map((event) => ({ ok: true, event })));
+  });
+
+  it('reads a container written with the older v0 writer schema', async () => {
+    const path = join(dir, 'bids-v0.avro');
+    const file = createWriteStream(path);
+    const encoder = new avro.streams.BlockEncoder(avro.Type.forSchema(bidRequestV0Schema));
+    encoder.pipe(file);
+    encoder.end({ ...bidRequest({ event_id: 'old-1' }), deal_id: null, floor_currency: 'USD' });
+    await finished(file);
+    expect(await readBack(path)).toEqual([{ ok: true, event: { type: 'bid_request', body: bidRequest({ event_id: 'old-1' }) } }]);
+  });
+
+  it('passes malformed lines through so the consumer rejects them as data', async () => {
+    const path = join(dir, 'mixed.csv');
+    await writeFile(path, 'click,only,three\r\n\r\nview,x\n');
+    expect((await readBack(path)).map((r) => (r.ok ? 'ok' : r.rejection.reason))).toEqual(['csv_column_count', 'csv_unknown_type']);
+  });
+
+  it('refuses events that do not belong in the file format', async () => {
+    await expect(writeEventsFile(join(dir, 'x.jsonl'), clicksAndConversions)).rejects.toThrow(/impression events only; got a click/);
+    await expect(writeEventsFile(join(dir, 'x.parquet'), impressions)).rejects.toThrow(/unsupported event file/);
+  });
+});

@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import avro from 'avsc';
+import { decodeRecord, encodeEvent, sniffFormat } from '../../../stream/events/wire.ts';
+import { bidRequestV0Schema, SchemaRegistry, defaultRegistry } from '../../../stream/events/registry.ts';
+import { encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
+import { avroSchemas } from '../../../stream/events/schemas.ts';
+import type { AdEvent, BidRequest, Click, Conversion, DecodeResult, Impression } from '../../../stream/events/types.ts';
+
+const T0 = Date.UTC(2024, 4, 1, 12, 0, 0); // 1714564800000
+const ctx = { arrivalTime: T0 };
+
+const common = {
+  event_id: 'e-1',
+  event_time: T0 - 1000,
+  campaign_id: 'c-7',
+  ad_id: 'ad-3',
+  publisher_id: 'pub-2',
+  site_id: 'site-9',
+  placement: 'banner_top',
+  country: 'US',
+  device_type: 'mobile',
+  user_id: 'u-42',
+};
+const impression = (o: Partial<Impression> = {}): Impression => ({ ...common, auction_id: 'au-1', cost_micros: 1500, ...o });
+const click = (o: Partial<Click> = {}): Click => ({ ...common, impression_id: 'imp-1', cost_micros: 250000, ...o });
+const conversion = (o: Partial<Conversion> = {}): Conversion => ({
+  ...common,
+  click_id: 'clk-1',
+  impression_id: 'imp-1',
+  conversion_type: 'purchase',
+  revenue_micros: 19990000,
+  ...o,
+});
+const bidRequest = (o: Partial<BidRequest> = {}): BidRequest => ({
+  ...common,
+  auction_id: 'au-1',
+  bid_id: 'bid-1',
+  floor_micros: 500,
+  bid_price_micros: 1200,
+  clearing_price_micros: 800,
+  won: true,
+  bidder_latency_ms: 37,
+  ...o,
+});
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+function reason(result: DecodeResult): string {
+  return result.ok ? 'ok' : result.rejection.reason;
+}
+
+// The common columns as they appear in a hand-written CSV line.
+const CSV_COMMON = `e-1,${T0 - 1000},c-7,ad-3,pub-2,site-9,banner_top,US,mobile,u-42`;
+
+describe('round trip through encodeEvent / decodeRecord', () => {
+  const events: [string, AdEvent][] = [
+    ['impression', { type: 'impression', body: impression() }],
+    ['impression with a null auction_id', { type: 'impression', body: impression({ auction_id: null }) }],
+    ['click', { type: 'click', body: click() }],
+    ['conversion', { type: 'conversion', body: conversion() }],
+    ['bid_request', { type: 'bid_request', body: bidRequest() }],
+    ['bid_request that lost', { type: 'bid_request', body: bidRequest({ won: false, clearing_price_micros: 0 }) }],
+    [
+      'click whose cells need CSV quoting',
+      { type: 'click', body: click({ placement: 'top, "hero"', user_id: 'line1\nline2', site_id: 'a\r\nb' }) },
+    ],
+    [
+      'conversion whose cells need CSV quoting',
+      { type: 'conversion', body: conversion({ conversion_type: '"quoted"', click_id: 'c,1', country: 'Ü' }) },
+    ],
+  ];
+  it.each(events)('%s', (_name, event) => {
+    expect(decodeRecord(encodeEvent(event), ctx)).toEqual({ ok: true, event });
+  });
+});
+
+describe('wire bytes', () => {
+  it('writes an impression as a JSON object with the schema field names', () => {
+    const json = JSON.parse(encodeEvent({ type: 'impression', body: impression({ auction_id: null }) }).toString());
+    expect(json).toEqual({ ...common, auction_id: null, cost_micros: 1500 });
+  });
+
+  it('writes a click as one CSV line: type, then fields in schema order', () => {
+    expect(encodeEvent({ type: 'click', body: click() }).toString()).toBe(`click,${CSV_COMMON},imp-1,250000`);
+  });
+
+  it('quotes CSV cells per RFC 4180', () => {
+    const line = encodeEvent({ type: 'click', body: click({ placement: 'a,"b"', user_id: 'x\ny' }) }).toString();
+    expect(line).toBe(`click,e-1,${T0 - 1000},c-7,ad-3,pub-2,site-9,"a,""b""",US,mobile,"x\ny",imp-1,250000`);
+  });
+
+  it('writes a bid request as C3 01, the LE fingerprint of the current schema, then the Avro body', () => {
+    const buf = encodeEvent({ type: 'bid_request', body: bidRequest() });
+    expect([...buf.subarray(0, 2)]).toEqual([0xc3, 0x01]);
+    const fingerprint = buf.readBigUInt64LE(2);
+    expect(defaultRegistry.lookup(fingerprint)?.resolver).toBeUndefined(); // the reader's own schema
+    expect(avro.Type.forSchema(avroSchemas.bid_request).fromBuffer(buf.subarray(10))).toMatchObject(bidRequest());
+  });
+
+  it('decodes hand-written JSON and CSV records', () => {
+    const json = `  {"event_id":"e-1","event_time":${T0 - 1000},"campaign_id":"c-7","ad_id":"ad-3","publisher_id":"pub-2",` +
+      `"site_id":"site-9","placement":"banner_top","country":"US","device_type":"mobile","user_id":"u-42",` +
+      `"cost_micros":1500,"extra":"ignored"}`;
+    // auction_id absent: nullable with default null, like Avro. Unknown keys are dropped.
+    expect(decodeRecord(bytes(json), ctx)).toEqual({ ok: true, event: { type: 'impression', body: impression({ auction_id: null }) } });
+    const csv = `conversion,${CSV_COMMON},clk-1,imp-1,"pur""chase",0\r\n`;
+    expect(decodeRecord(bytes(csv), ctx)).toEqual({
+      ok: true,
+      event: { type: 'conversion', body: conversion({ conversion_type: 'pur"chase', revenue_micros: 0 }) },
+    });
+  });
+
+  it('sniffs the format from the first bytes', () => {
+    expect(sniffFormat(bytes(' \n{"a":1}'))).toBe('json');
+    expect(sniffFormat(bytes('click,1'))).toBe('csv');
+    expect(sniffFormat(Buffer.from([0xc3, 0x01, 0]))).toBe('avro');
+    expect(sniffFormat(bytes(' \r\n'))).toBe('empty');
+  });
+
+  it('accepts a plain Uint8Array, not only a Buffer', () => {
+    const buf = encodeEvent({ type: 'click', body: click() });
+    const view = new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+    expect(decodeRecord(view, ctx).ok).toBe(true);
+  });
+});
+
+describe('malformed records get the right reason code', () => {
+  const json = (o: Record<string, unknown>) => bytes(JSON.stringify({ ...impression(), ...o }));
+  const withoutKey = (key: string) => {
+    const body: Record<string, unknown> = { ...impression() };
+    delete body[key];
+    return bytes(JSON.stringify(body));
+  };
+  const avroOf = (body: BidRequest) => encodeEvent({ type: 'bid_request', body });
+  const goodAvro = avroOf(bidRequest());
+
+  const cases: [string, Uint8Array, string][] = [
+    ['json_syntax', bytes('{"event_id":"e-1",'), 'json_syntax'],
+    ['json_not_object', bytes('[1,2,3]'), 'json_not_object'],
+    ['csv_syntax (unclosed quote)', bytes(`click,"e-1,${T0}`), 'csv_syntax'],
+    ['csv_syntax (two rows)', bytes(`click,${CSV_COMMON},imp-1,1\nclick,${CSV_COMMON},imp-1,1`), 'csv_syntax'],
+    ['csv_column_count', bytes(`click,${CSV_COMMON},imp-1`), 'csv_column_count'],
+    ['csv_unknown_type', bytes(`view,${CSV_COMMON},imp-1,1`), 'csv_unknown_type'],
+    ['avro_unknown_fingerprint', Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8), goodAvro.subarray(10)]), 'avro_unknown_fingerprint'],
+    ['avro_decode (truncated body)', goodAvro.subarray(0, 20), 'avro_decode'],
+    ['avro_decode (trailing bytes)', Buffer.concat([goodAvro, Buffer.from([0])]), 'avro_decode'],
+    ['avro_decode (header only, short)', Buffer.from([0xc3, 0x01, 1, 2]), 'avro_decode'],
+    ['empty_record', bytes(''), 'empty_record'],
+    ['empty_record (whitespace)', bytes(' \r\n'), 'empty_record'],
+    ['missing_field (JSON key absent)', withoutKey('campaign_id'), 'missing_field:campaign_id'],
+    ['missing_field (JSON null)', json({ user_id: null }), 'missing_field:user_id'],
+    ['missing_field (empty id in JSON)', json({ event_id: '' }), 'missing_field:event_id'],
+    ['missing_field (empty id in CSV)', bytes(`click,${CSV_COMMON},,1`), 'missing_field:impression_id'],
+    ['missing_field (empty number in CSV)', bytes(`click,${CSV_COMMON},imp-1,`), 'missing_field:cost_micros'],
+    ['missing_field (empty id in Avro)', avroOf(bidRequest({ auction_id: '' })), 'missing_field:auction_id'],
+    ['wrong_type (JSON string for a number)', json({ cost_micros: '1500' }), 'wrong_type:cost_micros'],
+    ['wrong_type (JSON fraction)', json({ cost_micros: 1.5 }), 'wrong_type:cost_micros'],
+    ['wrong_type (JSON unsafe integer)', bytes(JSON.stringify(impression()).replace('"cost_micros":1500', '"cost_micros":9007199254740993')), 'wrong_type:cost_micros'],
+    ['wrong_type (JSON number for a string)', json({ country: 1 }), 'wrong_type:country'],
+    ['wrong_type (JSON non-string nullable)', json({ auction_id: 7 }), 'wrong_type:auction_id'],
+    ['wrong_type (CSV fraction)', bytes(`click,${CSV_COMMON},imp-1,2.5`), 'wrong_type:cost_micros'],
+    ['wrong_type (CSV text for a time)', bytes(`click,e-1,yesterday,c-7,ad-3,pub-2,site-9,banner_top,US,mobile,u-42,imp-1,1`), 'wrong_type:event_time'],
+    ['negative_money (JSON)', json({ cost_micros: -1 }), 'negative_money:cost_micros'],
+    ['negative_money (CSV)', bytes(`conversion,${CSV_COMMON},clk-1,imp-1,purchase,-5`), 'negative_money:revenue_micros'],
+    ['negative_money (Avro)', avroOf(bidRequest({ floor_micros: -1 })), 'negative_money:floor_micros'],
+    ['event_time_in_future', json({ event_time: T0 + 5 * 60_000 + 1 }), 'event_time_in_future'],
+  ];
+  it.each(cases)('%s', (_name, data, expected) => {
+    const result = decodeRecord(data, ctx);
+    expect(reason(result)).toBe(expected);
+    if (!result.ok) expect(result.rejection.detail.length).toBeGreaterThan(0);
+  });
+
+  it('accepts event_time exactly at the skew limit, and honours a custom limit', () => {
+    expect(reason(decodeRecord(json({ event_time: T0 + 5 * 60_000 }), ctx))).toBe('ok');
+    expect(reason(decodeRecord(json({ event_time: T0 + 1001 }), { arrivalTime: T0, maxFutureSkewMs: 1000 }))).toBe('event_time_in_future');
+  });
+});
+
+describe('schema evolution', () => {
+  const v0Type = avro.Type.forSchema(bidRequestV0Schema);
+  const v0Record = {
+    ...bidRequest(),
+    deal_id: 'deal-9',
+    floor_currency: 'EUR',
+    floor_micros: 2_000_000_000, // an int in v0, a long now
+  };
+
+  it('decodes a record written with the v0 writer schema under the current reader', () => {
+    const data = encodeSingleObject(v0Type, v0Record);
+    expect(decodeRecord(data, ctx)).toEqual({
+      ok: true,
+      event: { type: 'bid_request', body: bidRequest({ floor_micros: 2_000_000_000 }) },
+    });
+  });
+
+  it('rejects the v0 record when its writer schema is not registered', () => {
+    const data = encodeSingleObject(v0Type, v0Record);
+    const onlyCurrent = new SchemaRegistry();
+    onlyCurrent.register('bid_request', avroSchemas.bid_request);
+    expect(reason(decodeRecord(data, { ...ctx, registry: onlyCurrent }))).toBe('avro_unknown_fingerprint');
+  });
+
+  it('refuses to register a writer the reader cannot resolve', () => {
+    const incompatible = { ...(avroSchemas.bid_request as object), fields: [{ name: 'won', type: 'string' }] } as avro.Schema;
+    expect(() => new SchemaRegistry().register('bid_request', incompatible)).toThrow();
+  });
+});
