@@ -21,6 +21,13 @@ export class ProgressLine {
     }
   }
 
+  /** Prints a line of its own above the status line (which is redrawn on the next update). */
+  log(text: string): void {
+    if (this.stream.isTTY && this.lastLength > 0) this.stream.write(`\r${' '.repeat(this.lastLength)}\r`);
+    this.lastLength = 0;
+    this.stream.write(`${text}\n`);
+  }
+
   done(text?: string): void {
     if (this.stream.isTTY) this.stream.write(`\r${(text ?? '').padEnd(this.lastLength)}\n`);
     else if (text) this.stream.write(`${text}\n`);

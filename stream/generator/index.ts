@@ -6,3 +6,4 @@ export { MALFORMED_REASONS, type MalformedReason } from './malformed.ts';
 export { diurnalMultiplier } from './diurnal.ts';
 export type { CampaignProfile } from './campaigns.ts';
 export type { AnomalyLabel, AnomalyKind, GeneratedRecord, RecordTruth } from './types.ts';
+export { tallyTruth, type TruthTally } from './tally.ts';

@@ -1,0 +1,28 @@
+/** Creating the Kinesis stream a run needs, and waiting until it can take records. */
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+
+/** Creates the stream with `shardCount` shards unless it exists; resolves once it is ACTIVE. */
+export async function ensureStream(kinesis: KinesisClient, streamName: string, shardCount: number, timeoutMs = 60_000): Promise<void> {
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+      if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    if (performance.now() > deadline) throw new Error(`stream ${streamName} did not become ACTIVE within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

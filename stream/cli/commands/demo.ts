@@ -1,0 +1,29 @@
+/** `adstream demo` (what `npm start` runs): the whole pipeline once, on embedded services. */
+import { Command } from 'commander';
+import { runDemo } from '../../demo/runDemo.ts';
+import { demoSummary, progressText } from '../../demo/summary.ts';
+import { generatorOverrides, positiveInteger, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
+import { ProgressLine } from '../progressLine.ts';
+
+export function demoCommand(): Command {
+  return withGeneratorOptions(new Command('demo'))
+    .description('Run the main job on embedded AWS services: generate traffic with anomalies, produce it onto Kinesis, consume it into the lake, and print a summary.')
+    .option('--data <dir>', 'directory for everything the run writes (emptied first)', './data/demo')
+    .option('--shards <n>', 'Kinesis shards', positiveInteger, 4)
+    .action(async (options: GeneratorFlags & { data: string; shards: number }) => {
+      const started = performance.now();
+      const line = new ProgressLine();
+      console.log(`adstream demo: starting kinesalite, dynalite and s3rver; output goes to ${options.data}`);
+      const result = await runDemo({
+        dataDir: options.data,
+        shards: options.shards,
+        generator: generatorOverrides(options),
+        onProgress: (progress) => line.update(progressText(progress, performance.now() - started)),
+        printAlert: (text) => line.log(text),
+      });
+      line.done();
+      console.log(demoSummary(result, performance.now() - started));
+      const { stats } = result;
+      if (stats.written + stats.rejected + stats.duplicates !== stats.recordsIn) throw new Error('the counters do not add up; see the summary above.');
+    });
+}

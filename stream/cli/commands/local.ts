@@ -1,0 +1,40 @@
+/**
+ * `adstream local`: the embedded AWS services as a long-running process, for trying adstream
+ * (or the AWS CLI) against Kinesis, DynamoDB and S3 without an account. Prints the environment
+ * to point other shells at it, and stops on Ctrl-C.
+ */
+import { Command } from 'commander';
+import { kinesisClient } from '../../aws/clients.ts';
+import { ensureStream } from '../../aws/streamAdmin.ts';
+import { loadConfig } from '../../config/load.ts';
+import { startLocalServices } from '../../local/embeddedServices.ts';
+import { positiveInteger } from '../generatorOptions.ts';
+
+export function localCommand(): Command {
+  return new Command('local')
+    .description('Start the embedded Kinesis, DynamoDB and S3 servers and keep them running until Ctrl-C.')
+    .option('--kinesis-port <port>', 'Kinesis port', positiveInteger, 4567)
+    .option('--dynamodb-port <port>', 'DynamoDB port', positiveInteger, 4568)
+    .option('--s3-port <port>', 'S3 port', positiveInteger, 4569)
+    .option('--shards <n>', 'create the stream (ADSTREAM_STREAM) with this many shards', positiveInteger, 4)
+    .option('--bucket <name...>', 'S3 buckets to create', ['adstream-lake'])
+    .action(async (options: { kinesisPort: number; dynamodbPort: number; s3Port: number; shards: number; bucket: string[] }) => {
+      const services = await startLocalServices({
+        buckets: options.bucket,
+        ports: { kinesisEndpoint: options.kinesisPort, dynamodbEndpoint: options.dynamodbPort, s3Endpoint: options.s3Port },
+      });
+      const config = loadConfig({ ...services.endpoints });
+      const kinesis = kinesisClient(config);
+      await ensureStream(kinesis, config.stream, options.shards);
+      kinesis.destroy();
+      console.log(`Kinesis ${services.endpoints.kinesisEndpoint} (stream ${config.stream}, ${options.shards} shards), DynamoDB ${services.endpoints.dynamodbEndpoint}, S3 ${services.endpoints.s3Endpoint} (buckets ${options.bucket.join(', ')})`);
+      console.log('In another shell:');
+      for (const [name, value] of Object.entries(services.environment)) console.log(`  export ${name}=${value}`);
+      console.log('Press Ctrl-C to stop.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await services.stop();
+    });
+}

@@ -1,0 +1,60 @@
+/** `adstream produce`: put generated traffic or event files onto the Kinesis stream. */
+import { Command } from 'commander';
+import { kinesisClient } from '../../aws/clients.ts';
+import { ensureStream } from '../../aws/streamAdmin.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import { fileFormatOf, readRecordsFromFile } from '../../events/files.ts';
+import { generateTraffic } from '../../generator/index.ts';
+import { Producer, produceProgress, type ProducerRecord } from '../../producer/index.ts';
+import { campaignPartitionKey } from '../../producer/partitionKey.ts';
+import { generatorOverrides, positiveInteger, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
+
+async function* fromFiles(paths: string[]): AsyncIterable<ProducerRecord> {
+  for (const path of paths) {
+    for await (const data of readRecordsFromFile(path)) yield { data, partitionKey: campaignPartitionKey(data) };
+  }
+}
+
+export function produceCommand(): Command {
+  return withGeneratorOptions(new Command('produce'))
+    .description('Put records onto the Kinesis stream: from event files (.jsonl, .csv, .avro) or straight from the generator.')
+    .argument('[files...]', 'event files: impressions .jsonl, clicks/conversions .csv, bid requests .avro')
+    .option('--generate', 'produce generated traffic instead of files (see --hours, --rate, --seed)')
+    .option('--stream <name>', 'stream to put records on (default: ADSTREAM_STREAM)')
+    .option('--create-stream <shards>', 'create the stream with this many shards if it does not exist', positiveInteger)
+    .action(async (files: string[], options: GeneratorFlags & { generate?: boolean; stream?: string; createStream?: number }) => {
+      if (Boolean(options.generate) === files.length > 0) throw new ConfigError('give either event files or --generate, not both and not neither.');
+      for (const file of files) {
+        try {
+          fileFormatOf(file);
+        } catch (error) {
+          throw new ConfigError(`${(error as Error).message}.`);
+        }
+      }
+      const config = loadConfig({ stream: options.stream });
+      const kinesis = kinesisClient(config);
+      try {
+        if (options.createStream) await ensureStream(kinesis, config.stream, options.createStream);
+        const records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord> = options.generate
+          ? [...generateTraffic(generatorOverrides(options)).records].map(({ data, partitionKey }) => ({ data, partitionKey }))
+          : fromFiles(files);
+        const total = Array.isArray(records) ? records.length : undefined;
+        const progress = produceProgress(total);
+        const producer = new Producer(kinesis, { streamName: config.stream, onProgress: (stats) => progress.update(stats) });
+        const started = performance.now();
+        try {
+          await producer.putAll(records);
+        } finally {
+          progress.stop();
+        }
+        const stats = producer.stats();
+        const seconds = (performance.now() - started) / 1000;
+        console.log(
+          `put ${stats.records} records (${(stats.bytes / 1e6).toFixed(1)} MB) on ${config.stream} in ${stats.batches} PutRecords calls, ` +
+            `${Math.round(stats.records / Math.max(seconds, 0.001))} records/s; ${stats.retriedEntries} entries retried`,
+        );
+      } finally {
+        kinesis.destroy();
+      }
+    });
+}

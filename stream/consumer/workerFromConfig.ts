@@ -1,0 +1,75 @@
+/**
+ * Assembles a Worker from the configuration: the real clients, the checkpoint table (created if
+ * missing), the state store and the lake (a directory or S3), the Parquet encoder, the alert
+ * sinks (the alert log always; SNS when a topic is configured) and the default detector.
+ * `adstream run`, `npm start` and the integration tests all build their worker here.
+ */
+import { hostname } from 'node:os';
+import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
+import { volumeDetectorFactory } from '../../detectors/volumeDetector.ts';
+import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
+import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
+import { SnsAlertSink } from '../../sinks/alerts/snsAlertSink.ts';
+import { lakeTables } from '../../sinks/lake/lakeTables.ts';
+import { openStore } from '../../sinks/objectStore/openStore.ts';
+import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
+import { dynamoDbClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
+import type { AdstreamConfig } from '../config/schema.ts';
+import type { ShardStateConfig } from '../pipeline/shardState.ts';
+import { CheckpointStore } from './checkpointStore.ts';
+import { StateStore } from './stateStore.ts';
+import { Worker, type WorkerOptions } from './worker.ts';
+
+export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'startingPosition' | 'reader'> & {
+  /** Where readable alert lines go (the console in the CLI); nowhere by default. */
+  printAlert?: (line: string) => void;
+  workerId?: string;
+};
+
+export interface ConfiguredWorker {
+  worker: Worker;
+  /** Releases what the worker holds open (the Parquet encoder's database, the clients). */
+  close(): Promise<void>;
+}
+
+export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
+  return {
+    windows: { sizeMs: config.windowMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs },
+    dedupeHorizonMs: config.dedupeHorizonMs,
+    createDetector: volumeDetectorFactory(defaultDetectorConfig),
+  };
+}
+
+export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHooks = {}): Promise<ConfiguredWorker> {
+  const kinesis = kinesisClient(config);
+  const dynamodb = dynamoDbClient(config);
+  let s3: ReturnType<typeof s3Client> | undefined;
+  const lazyS3 = () => (s3 ??= s3Client(config));
+  const checkpoints = new CheckpointStore(dynamodb, config.leaseTable, hooks.workerId ?? `${hostname()}-${process.pid}`);
+  await checkpoints.ensureTable();
+  const encoder = createParquetEncoder(config.parquetEncoder as Parameters<typeof createParquetEncoder>[0]);
+  const sinks: AlertSink[] = [new LogAlertSink({ path: config.alertLog, print: hooks.printAlert })];
+  if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn));
+  const alertSink = fanOutAlertSink(sinks);
+  const worker = new Worker({
+    kinesis,
+    streamName: config.stream,
+    checkpoints,
+    stateStore: new StateStore(openStore(config.stateStore, lazyS3)),
+    lake: lakeTables(openStore(config.lake, lazyS3), encoder),
+    alertSink,
+    state: shardStateConfig(config),
+    maxFutureSkewMs: config.maxFutureSkewMs,
+    ...hooks,
+  });
+  return {
+    worker,
+    async close() {
+      await alertSink.close?.();
+      await encoder.close?.();
+      kinesis.destroy();
+      dynamodb.destroy();
+      s3?.destroy();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The main job behind `npm start`: embedded AWS services, a stream and a checkpoint table, a
+ * stretch of generated traffic with injected anomalies produced onto Kinesis while one worker
+ * consumes it, until the worker has caught up with everything produced. Everything it leaves
+ * behind is under one data directory: the Parquet lake, the alert log and the anomaly labels
+ * (state snapshots go to the embedded S3, so all three services are exercised for real).
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { matchAlertsToLabels, type LabelMatch } from '../../detectors/matchLabels.ts';
+import { CTR_AND_SPEND_BY_CAMPAIGN, FUNNEL, WRITTEN_BY_TYPE } from '../../sinks/query/analystQueries.ts';
+import { LakeQuery, type Row } from '../../sinks/query/lakeQuery.ts';
+import { kinesisClient } from '../aws/clients.ts';
+import { ensureStream } from '../aws/streamAdmin.ts';
+import { loadConfig } from '../config/load.ts';
+import type { AdstreamConfig } from '../config/schema.ts';
+import { workerFromConfig } from '../consumer/workerFromConfig.ts';
+import type { WorkerStats } from '../consumer/workerStats.ts';
+import { generateTraffic, tallyTruth, writeLabels, type AnomalyLabel, type GeneratorConfig, type TruthTally } from '../generator/index.ts';
+import { startLocalServices } from '../local/embeddedServices.ts';
+import { Producer } from '../producer/index.ts';
+
+export interface DemoOptions {
+  dataDir: string;
+  shards?: number;
+  generator?: Partial<GeneratorConfig>;
+  /** Called about twice a second with what is happening, for a live status line. */
+  onProgress?: (progress: DemoProgress) => void;
+  /** Readable alert lines as they are raised. */
+  printAlert?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DemoProgress {
+  total: number;
+  produced: number;
+  stats: WorkerStats;
+}
+
+export interface DemoResult {
+  dataDir: string;
+  config: AdstreamConfig;
+  truth: TruthTally;
+  produced: number;
+  stats: WorkerStats;
+  labels: AnomalyLabel[];
+  matches: LabelMatch<AnomalyLabel>[];
+  unmatchedAlerts: number;
+  lakeCounts: Row[];
+  ctrAndSpend: Row[];
+  funnel: Row[];
+}
+
+const STATE_BUCKET = 'adstream-state';
+const PROGRESS_EVERY_MS = 500;
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const dataDir = resolve(options.dataDir);
+  // Each run starts clean: its stream is new, so old files would never be overwritten.
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  const services = await startLocalServices({ buckets: [STATE_BUCKET] });
+  try {
+    const config = loadConfig(
+      {
+        ...services.endpoints,
+        lake: join(dataDir, 'lake'),
+        stateStore: `s3://${STATE_BUCKET}/state/`,
+        alertLog: join(dataDir, 'alerts.jsonl'),
+        alertTopicArn: undefined,
+      },
+      { ...(options.env ?? process.env), ADSTREAM_ALERT_TOPIC_ARN: '' },
+    );
+    const traffic = generateTraffic(options.generator);
+    const records = [...traffic.records];
+    const truth = tallyTruth(records);
+    await writeLabels(join(dataDir, 'labels.json'), traffic.labels);
+
+    const kinesis = kinesisClient(config);
+    await ensureStream(kinesis, config.stream, options.shards ?? 4);
+    const producer = new Producer(kinesis, { streamName: config.stream });
+    let producing = true;
+    const { worker, close } = await workerFromConfig(config, { inputComplete: () => !producing, printAlert: options.printAlert });
+    const report = () => options.onProgress?.({ total: records.length, produced: producer.stats().records, stats: worker.stats });
+    const ticker = setInterval(report, PROGRESS_EVERY_MS);
+    try {
+      const consuming = worker.run();
+      // If the worker fails while producing, stop waiting for the producer's outcome to matter.
+      consuming.catch(() => undefined);
+      await producer.putAll(records.map(({ data, partitionKey }) => ({ data, partitionKey })));
+      producing = false;
+      await consuming;
+    } finally {
+      clearInterval(ticker);
+      report();
+      await close();
+      kinesis.destroy();
+    }
+
+    const { matches, unmatched } = matchAlertsToLabels(traffic.labels, worker.stats.alerts, config.windowMs);
+    const lake = await LakeQuery.open(config.lake);
+    try {
+      return {
+        dataDir,
+        config,
+        truth,
+        produced: producer.stats().records,
+        stats: worker.stats,
+        labels: traffic.labels,
+        matches,
+        unmatchedAlerts: unmatched.length,
+        lakeCounts: await lake.query(WRITTEN_BY_TYPE),
+        ctrAndSpend: await lake.query(CTR_AND_SPEND_BY_CAMPAIGN),
+        funnel: await lake.query(FUNNEL),
+      };
+    } finally {
+      lake.close();
+    }
+  } finally {
+    await services.stop();
+  }
+}

@@ -1,0 +1,52 @@
+/** The report `npm start` prints at the end: counters, alerts against labels, analyst queries. */
+import { formatTable } from '../cli/table.ts';
+import type { DemoProgress, DemoResult } from './runDemo.ts';
+
+const n = (value: number) => value.toLocaleString('en-US');
+const clock = (epochMs: number) => new Date(epochMs).toISOString().slice(11, 16);
+
+export function progressText({ total, produced, stats }: DemoProgress, elapsedMs: number): string {
+  const rate = stats.recordsIn / Math.max(0.001, elapsedMs / 1000);
+  const lag = produced - stats.recordsIn;
+  return `produced ${n(produced)}/${n(total)} · processed ${n(stats.recordsIn)} (${n(Math.round(rate))} rec/s) · lag ${n(lag)} records · files ${n(stats.filesWritten)} · alerts ${stats.alerts.length}`;
+}
+
+export function demoSummary(result: DemoResult, elapsedMs: number): string {
+  const { stats, truth } = result;
+  const accounted = stats.written + stats.rejected + stats.duplicates;
+  const lines: string[] = [];
+  lines.push('', `adstream demo — ${n(result.produced)} records produced onto ${result.config.stream}, processed in ${(elapsedMs / 1000).toFixed(1)} s`, '');
+  lines.push('Records                  pipeline   generator truth');
+  lines.push(`  in                   ${n(stats.recordsIn).padStart(10)}   ${n(truth.records).padStart(10)}`);
+  lines.push(`  written to the lake  ${n(stats.written).padStart(10)}   ${n(truth.valid).padStart(10)} distinct valid`);
+  lines.push(`  rejected (DLQ)       ${n(stats.rejected).padStart(10)}   ${n(truth.malformed).padStart(10)} malformed`);
+  for (const [reason, count] of Object.entries(stats.rejectedByReason).sort()) {
+    lines.push(`    ${reason.padEnd(28)} ${n(count).padStart(6)}   ${n(truth.malformedByReason[reason] ?? 0).padStart(10)}`);
+  }
+  lines.push(`  duplicates           ${n(stats.duplicates).padStart(10)}   ${n(truth.duplicates).padStart(10)}`);
+  lines.push(`  late (written, past their window) ${n(stats.late)}`);
+  lines.push(
+    accounted === stats.recordsIn
+      ? `  ✓ written + rejected + duplicates = in (${n(accounted)})`
+      : `  ✗ written + rejected + duplicates = ${n(accounted)} ≠ in ${n(stats.recordsIn)}`,
+  );
+  lines.push('', `Files: ${n(stats.filesWritten)} Parquet files, ${(stats.bytesWritten / 1e6).toFixed(1)} MB; ${n(stats.metricEvents)} metric events`);
+  lines.push('', `Alerts: ${stats.alerts.length} raised; injected anomalies and the alerts that caught them`);
+  for (const { label, alerts, delayWindows } of result.matches) {
+    const what = `${label.kind} ${label.key} ${clock(label.start)}–${clock(label.end)}`.padEnd(48);
+    const caught = alerts.length
+      ? `caught after ${delayWindows} window(s) by ${[...new Set(alerts.map((a) => a.detector))].join(', ')}`
+      : 'not caught';
+    lines.push(`  ${what} ${caught}`);
+  }
+  lines.push(`  alerts matching no injected anomaly: ${result.unmatchedAlerts}`);
+  lines.push('', 'Lake, by event type (adstream query):', indent(formatTable(result.lakeCounts)));
+  lines.push('', 'CTR and spend per campaign (top 10 by spend):', indent(formatTable(result.ctrAndSpend)));
+  lines.push('', 'Funnel: impressions → clicks → conversions:', indent(formatTable(result.funnel)));
+  lines.push('', `Output is under ${result.dataDir}`);
+  lines.push(`  query it:  npx adstream query --lake ${result.config.lake} "SELECT count(*) FROM impressions"`);
+  lines.push(`  alerts:    ${result.config.alertLog}   labels: ${result.dataDir}/labels.json`, '');
+  return lines.join('\n');
+}
+
+const indent = (text: string) => text.split('\n').map((line) => `  ${line}`).join('\n');

@@ -1,0 +1,137 @@
+/** Turns a bench run into tables and the RESULTS.md text; every number comes from the run. */
+import type { ParquetBenchResult } from './parquet.ts';
+import type { PassTotals } from './pipeline.ts';
+import type { BenchInput } from './records.ts';
+import type { Machine } from './machine.ts';
+import type { Timing } from './timing.ts';
+import { fixed, int, markdownTable, type Table } from './table.ts';
+
+export interface PassResult {
+  name: string;
+  what: string;
+  records: number;
+  timing: Timing;
+  result: unknown;
+}
+
+const nsPerRecord = (p: PassResult): number => (p.timing.medianMs * 1e6) / p.records;
+const perSecond = (p: PassResult): number => p.records / (p.timing.medianMs / 1_000);
+const byName = (passes: PassResult[], name: string): PassResult => passes.find((p) => p.name === name)!;
+
+export function throughputTables(passes: PassResult[], input: BenchInput): { throughput: Table; outcomes: Table } {
+  const plain = byName(passes, 'plain loop');
+  const throughput: Table = {
+    headers: ['pass', 'records', 'median s', 'runs s', 'records/s', 'ns/record', '× plain loop time'],
+    numeric: [1, 2, 4, 5, 6],
+    rows: passes.map((p) => [
+      p.name,
+      int(p.records),
+      fixed(p.timing.medianMs / 1_000, 3),
+      p.timing.runsMs.map((ms) => fixed(ms / 1_000, 2)).join(' / '),
+      int(perSecond(p)),
+      int(nsPerRecord(p)),
+      fixed(nsPerRecord(p) / nsPerRecord(plain)),
+    ]),
+  };
+  const pipe = byName(passes, 'pipeline').result as PassTotals;
+  const loop = plain.result as PassTotals;
+  const outcomes: Table = {
+    headers: ['', 'aggregated', 'late', 'duplicates', 'rejected', 'outputs', 'alerts'],
+    numeric: [1, 2, 3, 4, 5, 6],
+    rows: [
+      ['pipeline', int(pipe.valid), int(pipe.late), int(pipe.duplicates), int(pipe.rejected), `${int(pipe.outputs)} metric events`, int(pipe.alerts)],
+      ['plain loop', int(loop.valid), int(loop.late), int(loop.duplicates), int(loop.rejected), `${int(loop.outputs)} minute×campaign counters`, '-'],
+      ['generator truth', `${int(input.truth.valid)} valid`, '-', int(input.truth.duplicate), int(input.truth.malformed), '-', '-'],
+    ],
+  };
+  return { throughput, outcomes };
+}
+
+export function parquetTable(results: ParquetBenchResult[], rowCount: number): Table {
+  const smallest = Math.min(...results.map((r) => r.bytes));
+  return {
+    headers: ['encoder', 'rows/s', 'file bytes', 'bytes/row', 'size vs smallest', 'compression'],
+    numeric: [1, 2, 3, 4],
+    rows: results.map((r) => [r.encoder, int(r.rowsPerSec), int(r.bytes), fixed(r.bytes / rowCount, 1), `${fixed(r.bytes / smallest)}×`, r.compression]),
+  };
+}
+
+interface ResultsInput {
+  machine: Machine;
+  input: BenchInput;
+  generateSeconds: number;
+  passes: PassResult[];
+  tables: { throughput: Table; outcomes: Table };
+  parquet: Table;
+  parquetResults: ParquetBenchResult[];
+  parquetRowCount: number;
+}
+
+function interpret({ passes, parquetResults }: ResultsInput): string {
+  const pipe = byName(passes, 'pipeline');
+  const plain = byName(passes, 'plain loop');
+  const json = byName(passes, 'JSON.parse only');
+  const decode = byName(passes, 'decodeRecord only');
+  const ratio = nsPerRecord(pipe) / nsPerRecord(plain);
+  const decodeShare = nsPerRecord(decode) / nsPerRecord(pipe);
+  const fastest = [...parquetResults].sort((a, b) => b.rowsPerSec - a.rowsPerSec)[0];
+  const smallest = [...parquetResults].sort((a, b) => a.bytes - b.bytes)[0];
+  const slowest = [...parquetResults].sort((a, b) => a.rowsPerSec - b.rowsPerSec)[0];
+  const comparison =
+    ratio >= 1
+      ? `The pipeline runs at ${int(perSecond(pipe))} records/s on one core, ${fixed(ratio)}× the time per record of the plain loop ` +
+        `(${int(nsPerRecord(pipe))} vs ${int(nsPerRecord(plain))} ns), i.e. ${int((1 - 1 / ratio) * 100)} % slower.`
+      : `The pipeline runs at ${int(perSecond(pipe))} records/s on one core, faster than the plain loop ` +
+        `(${int(nsPerRecord(pipe))} vs ${int(nsPerRecord(plain))} ns per record).`;
+  return [
+    comparison,
+    `Decoding and validation alone (decodeRecord) take ${int(nsPerRecord(decode))} ns per record, ${int(decodeShare * 100)} % of the pipeline's time: ` +
+      'unlike the plain loop, which reads the four fields it needs, it checks every schema field ' +
+      '(regexes on CSV numbers, safe-integer and 32-bit checks), copies each into a fresh body object in schema order, ' +
+      'wraps the result in result objects and resolves the Avro writer schema through the registry.',
+    'The rest is state the plain loop does not keep: per-type spend/revenue totals, distinct click users, ' +
+      'a per-event ingestion-delay sample for the p99 (sorted when the window closes), sorted and spread metric events, ' +
+      'and the detector scoring every series each window.',
+    `JSON.parse alone costs ${int(nsPerRecord(json))} ns per JSON record; JSON is only the impressions, ` +
+      'while three quarters of the records are Avro bid requests, whose avsc decode is cheaper per record than JSON.parse, ' +
+      'so the floor bounds the JSON share of the stream, not the mix.',
+    `Among the Parquet encoders ${fastest.encoder} is the fastest (${int(fastest.rowsPerSec)} rows/s) ` +
+      `and ${smallest.encoder} writes the smallest file (${fixed(smallest.bytes / 1e6)} MB, ${smallest.compression}); ` +
+      `${slowest.encoder} is the slowest at ${int(slowest.rowsPerSec)} rows/s.`,
+  ].join(' ');
+}
+
+export function renderResults(r: ResultsInput): string {
+  const { machine, input } = r;
+  return `# Benchmark results
+
+Generated by \`npm run bench\` (test/bench/run.ts); every number below comes from that run.
+
+- Date: ${machine.date}
+- Machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}
+- Command: \`npm run bench\`
+- Input: ${int(input.records)} generated records (seed ${input.config.seed}, ${input.config.impressionsPerMinute} impressions/min,
+  ${input.config.durationMs / 3_600_000} h of event time), ${fixed(input.bytes / 1e6, 1)} MB, one shard, ${int(input.batches.length)} batches of 500;
+  generated in ${fixed(r.generateSeconds, 1)} s (not timed below).
+- Pipeline settings: 60 s windows, 30 s max out-of-orderness, 0 allowed lateness, 1 h dedupe horizon, 5 min max future skew,
+  default volume detector.
+
+## Throughput (one core, median of 3 interleaved runs after one warm-up)
+
+${markdownTable(r.tables.throughput)}
+
+"JSON.parse only" runs over the JSON (impression) records only, so its records/s is per JSON record.
+
+Record outcomes of the two full passes, as a check that they did the same work:
+
+${markdownTable(r.tables.outcomes)}
+
+## Parquet encoders (${int(r.parquetRowCount)} impression rows, test/bench/parquet.ts)
+
+${markdownTable(r.parquet)}
+
+## Reading the numbers
+
+${interpret(r)}
+`;
+}

@@ -1,0 +1,91 @@
+/**
+ * The command line as a user meets it: `--help` everywhere, exit code 2 with one sentence for a
+ * usage or configuration mistake, and the main job (`adstream demo`, what `npm start` runs)
+ * ending with a summary whose written count `adstream query` confirms from the lake.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../stream/cli/bin.js');
+const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config'];
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function adstream(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'adstream-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('adstream command line', () => {
+  it('has --help on every command', async () => {
+    for (const command of COMMANDS) {
+      const outcome = await adstream([command, '--help']);
+      expect(outcome.code, command).toBe(0);
+      expect(outcome.stdout, command).toContain(`Usage: adstream ${command}`);
+    }
+  });
+
+  it('exits 2 on an unknown command or option', async () => {
+    expect((await adstream(['frobnicate'])).code).toBe(2);
+    expect((await adstream(['query', '--no-such-flag', 'SELECT 1'])).code).toBe(2);
+    expect((await adstream(['demo', '--hours', 'many'])).code).toBe(2);
+  });
+
+  it('exits 2 with one clear sentence on a bad configuration', async () => {
+    const outcome = await adstream(['config'], { ADSTREAM_WINDOW_MS: 'a minute' });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(
+      'adstream: windowMs (environment ADSTREAM_WINDOW_MS) must be a non-negative whole number, e.g. 60000, but is "a minute".',
+    );
+  });
+
+  it('exits 2 when the lake to query does not exist', async () => {
+    const outcome = await adstream(['query', '--lake', join(dir, 'nowhere'), 'SELECT 1']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('does not exist');
+  });
+
+  it('exits 2 when produce gets neither files nor --generate', async () => {
+    const outcome = await adstream(['produce']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('give either event files or --generate');
+  });
+
+  it('runs the main job end to end, and the lake agrees with its summary', async () => {
+    const data = join(dir, 'demo');
+    const outcome = await adstream(['demo', '--data', data, '--hours', '1', '--rate', '100']);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toContain('✓ written + rejected + duplicates = in');
+    const written = Number(/written to the lake\s+([\d,]+)/.exec(outcome.stdout)![1].replaceAll(',', ''));
+    expect(written).toBeGreaterThan(10_000);
+
+    const query = await adstream([
+      'query', '--json', '--lake', join(data, 'lake'),
+      'SELECT (SELECT count(*) FROM impressions) + (SELECT count(*) FROM clicks) + (SELECT count(*) FROM conversions) + (SELECT count(*) FROM bid_requests) AS n',
+    ]);
+    expect(query.code, query.stderr).toBe(0);
+    expect(Number(JSON.parse(query.stdout.trim()).n)).toBe(written);
+  });
+});
