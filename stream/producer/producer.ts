@@ -6,7 +6,8 @@
  *
  * PutRecords is not atomic: a response can reject some entries (throttling, internal failure)
  * while storing the others. Only the rejected entries are sent again, in their original order,
- * after a full-jitter backoff; a call that fails as a whole is retried by the same retrier.
+ * after a full-jitter backoff; a call that fails as a whole is retried by the same retrier
+ * (on top of the SDK client's own retries, which see only whole-call failures).
  *
  * Ordering: records are batched in the order they are put and batches are sent in that order,
  * up to `concurrency` at once. Kinesis does not order concurrent requests, so with more than one
@@ -112,7 +113,7 @@ function checkedSize(record: ProducerRecord): number {
   if (typeof partitionKey !== 'string' || partitionKey.length < 1 || partitionKey.length > MAX_PARTITION_KEY_LENGTH) {
     throw new InvalidRecordKeyError(
       `partition key must be 1 to ${MAX_PARTITION_KEY_LENGTH} characters, got ${typeof partitionKey === 'string' ? partitionKey.length : typeof partitionKey}` +
-        (typeof partitionKey === 'string' && partitionKey.length > 0 ? ` ("${partitionKey.slice(0, 40)}…")` : ''),
+        (typeof partitionKey === 'string' && partitionKey.length > 0 ? ` ("${partitionKey.slice(0, 40)}${partitionKey.length > 40 ? '…' : ''}")` : ''),
     );
   }
   if (explicitHashKey !== undefined && (!EXPLICIT_HASH_KEY.test(explicitHashKey) || BigInt(explicitHashKey) >= MAX_HASH_KEY)) {
