@@ -14,14 +14,18 @@ import type { WrittenFile } from '../../sinks/lake/partitionedTable.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
 import type { ProcessedBatch } from '../pipeline/processBatch.ts';
 import type { ShardState } from '../pipeline/shardState.ts';
-import type { CheckpointStore } from './checkpointStore.ts';
 import type { StateStore } from './stateStore.ts';
 
 export interface CommitContext {
   lake: LakeTables;
   alertSink: AlertSink;
-  checkpoints: CheckpointStore;
   stateStore: StateStore;
+}
+
+/** The shard's checkpoint as the committer sees it; a held lease fences both writes. */
+export interface ShardCheckpointer {
+  markPending(first: string, last: string): Promise<void>;
+  checkpoint(sequenceNumber: string, stateRef: string): Promise<void>;
 }
 
 export interface CommitPosition {
@@ -64,6 +68,7 @@ function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
 /** Returns the files written and the new state reference. */
 export async function commitBatch(
   context: CommitContext,
+  checkpointer: ShardCheckpointer,
   processed: ProcessedBatch,
   state: ShardState,
   position: CommitPosition,
@@ -71,7 +76,7 @@ export async function commitBatch(
   const { batch } = processed;
   const records = batch.records;
   if (records.length > 0) {
-    await context.checkpoints.markPending(batch.shardId, records[0].sequenceNumber, records[records.length - 1].sequenceNumber);
+    await checkpointer.markPending(records[0].sequenceNumber, records[records.length - 1].sequenceNumber);
   }
   const files: WrittenFile[] = [];
   for (const type of EVENT_TYPES) {
@@ -83,7 +88,7 @@ export async function commitBatch(
   for (const alert of processed.alerts) await context.alertSink.send(alert);
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
   const stateRef = await context.stateStore.save(batch.stream, batch.shardId, position.checkpointTo + (records.length === 0 ? '-final' : ''), state.snapshot());
-  await context.checkpoints.commit(batch.shardId, position.checkpointTo, stateRef);
+  await checkpointer.checkpoint(position.checkpointTo, stateRef);
   if (position.previousStateRef && position.previousStateRef !== stateRef) await context.stateStore.discard(position.previousStateRef);
   return { files, stateRef };
 }

@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { SourceRecord } from '../pipeline/batch.ts';
 
-export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
+/** Where a shard with no checkpoint starts: its oldest record, its tip, or a point in time. */
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | { atTimestamp: number };
 
 export interface ShardReaderOptions {
   limit?: number;
@@ -34,6 +35,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 export class ShardReader {
   private iterator: string | undefined;
   private lastDelivered: string | undefined;
+  private startingPosition: StartingPosition = 'TRIM_HORIZON';
   private lastCallAt = -Infinity;
   private throttledStreak = 0;
   private readonly limit: number;
@@ -56,17 +58,20 @@ export class ShardReader {
   /** Positions the reader after `sequenceNumber`, or at the starting position when there is none. */
   async start(sequenceNumber: string | undefined, startingPosition: StartingPosition = 'TRIM_HORIZON'): Promise<void> {
     this.lastDelivered = sequenceNumber;
+    this.startingPosition = startingPosition;
     this.iterator = await this.iteratorAfter(sequenceNumber, startingPosition);
   }
 
   private async iteratorAfter(sequenceNumber: string | undefined, startingPosition: StartingPosition): Promise<string> {
-    const type: ShardIteratorType = sequenceNumber ? 'AFTER_SEQUENCE_NUMBER' : startingPosition;
+    const atTimestamp = typeof startingPosition === 'object' ? new Date(startingPosition.atTimestamp) : undefined;
+    const type: ShardIteratorType = sequenceNumber ? 'AFTER_SEQUENCE_NUMBER' : atTimestamp ? 'AT_TIMESTAMP' : (startingPosition as ShardIteratorType);
     const response = await this.client.send(
       new GetShardIteratorCommand({
         StreamName: this.streamName,
         ShardId: this.shardId,
         ShardIteratorType: type,
         StartingSequenceNumber: sequenceNumber,
+        Timestamp: sequenceNumber ? undefined : atTimestamp,
       }),
     );
     return response.ShardIterator!;
@@ -96,7 +101,7 @@ export class ShardReader {
       };
     } catch (error) {
       if (error instanceof ExpiredIteratorException) {
-        this.iterator = await this.iteratorAfter(this.lastDelivered, 'TRIM_HORIZON');
+        this.iterator = await this.iteratorAfter(this.lastDelivered, this.startingPosition);
         return this.read();
       }
       if ((error as { name?: string }).name === 'ProvisionedThroughputExceededException') {

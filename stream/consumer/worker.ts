@@ -1,22 +1,28 @@
 /**
- * One worker that reads every shard of a stream (the consumer issue turns this into leases shared
- * by many workers). Per shard, an RxJS loop reads a batch, runs the pure pipeline on it and
- * commits its effects before reading the next one: one batch in flight per shard, so a slow sink
- * slows reading instead of growing memory.
+ * A worker of the consumer group. It holds a share of the stream's shard leases (the lease
+ * coordinator takes, renews, steals and releases them) and runs one processing loop per held
+ * shard: read a batch, run the pure pipeline on it, commit its effects, repeat. One batch in
+ * flight per shard, so a slow sink slows reading instead of growing memory.
  *
- * Shard lifecycle: starting (load checkpoint + state) → consuming → finished, where finished
- * means the shard ended, the worker was asked to stop, or (bounded runs) the input is complete
- * and the shard has caught up.
+ * A shard's loop ends when its shard ends (checkpoint SHARD_END, lease released so its children
+ * can start), when the lease is lost (found at the next fenced write: nothing more is written),
+ * when the worker shuts down (the current batch is committed, then the lease is released so
+ * another worker takes it at once), or, in bounded runs, when the input is complete and the
+ * shard has caught up.
  */
-import { ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { EMPTY, defer, expand, from, lastValueFrom, merge, mergeMap } from 'rxjs';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { EMPTY, Subject, defer, expand, from, lastValueFrom, mergeMap } from 'rxjs';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables } from '../../sinks/lake/lakeTables.ts';
 import { processBatch, type ProcessedBatch } from '../pipeline/processBatch.ts';
 import { ShardState, type ShardStateConfig } from '../pipeline/shardState.ts';
 import { BatchCutter } from './batchCutter.ts';
-import type { CheckpointStore } from './checkpointStore.ts';
 import { commitBatch } from './commitBatch.ts';
+import type { HeldLease } from './leases/heldLease.ts';
+import { SHARD_END, checkpointSequence, type Lease } from './leases/lease.ts';
+import { LeaseCoordinator, type ConsumerEvent } from './leases/leaseCoordinator.ts';
+import { LeaseLostError, type LeaseTable } from './leases/leaseTable.ts';
+import { listShards } from './leases/shardSync.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
@@ -24,22 +30,31 @@ import { emptyStats, type WorkerStats } from './workerStats.ts';
 export interface WorkerOptions {
   kinesis: KinesisClient;
   streamName: string;
-  checkpoints: CheckpointStore;
+  leases: LeaseTable;
+  workerId: string;
   stateStore: StateStore;
   lake: LakeTables;
   alertSink: AlertSink;
   state: ShardStateConfig;
   maxFutureSkewMs: number;
+  /** Where a shard with no checkpoint and no parent starts (children always start at their beginning). */
   startingPosition?: StartingPosition;
   reader?: ShardReaderOptions;
+  /** A lease whose counter has not moved for this long is expired and may be taken. */
+  failoverTimeMs?: number;
+  shardSyncIntervalMs?: number;
   /** Bounded runs: once this returns true, a shard that has caught up closes its windows and finishes. */
   inputComplete?: () => boolean;
-  /** Graceful stop: each shard finishes its current batch, commits it and stops. */
+  /** Graceful stop: each shard commits its current batch, then the leases are released. */
   signal?: AbortSignal;
   onProgress?: (stats: WorkerStats) => void;
+  onEvent?: (event: ConsumerEvent) => void;
+  /** Monotonic milliseconds (lease expiry); injected by tests. */
+  now?: () => number;
 }
 
 interface ShardCursor {
+  held: HeldLease;
   cutter: BatchCutter;
   state: ShardState;
   lastSequenceNumber: string | undefined;
@@ -48,60 +63,128 @@ interface ShardCursor {
 }
 
 export async function listShardIds(kinesis: KinesisClient, streamName: string): Promise<string[]> {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await kinesis.send(
-      nextToken ? new ListShardsCommand({ NextToken: nextToken }) : new ListShardsCommand({ StreamName: streamName }),
-    );
-    for (const shard of page.Shards ?? []) ids.push(shard.ShardId!);
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return ids;
+  return (await listShards(kinesis, streamName)).map((shard) => shard.ShardId!);
 }
+
+const DEFAULT_FAILOVER_TIME_MS = 10_000;
 
 export class Worker {
   readonly stats: WorkerStats = emptyStats();
+  private readonly stopping = new AbortController();
+  /** Shards this worker has read to the end of a bounded run (or to SHARD_END). */
+  private readonly finished = new Set<string>();
+  private coordinator: LeaseCoordinator | undefined;
 
-  constructor(private readonly options: WorkerOptions) {}
+  constructor(private readonly options: WorkerOptions) {
+    options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
+  }
+
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  /** Shards held right now, for readiness reports. */
+  heldShards(): string[] {
+    return [...(this.coordinator?.held.keys() ?? [])].sort();
+  }
 
   async run(): Promise<WorkerStats> {
-    const shardIds = await listShardIds(this.options.kinesis, this.options.streamName);
-    await lastValueFrom(merge(...shardIds.map((shardId) => this.shardLoop(shardId))), { defaultValue: undefined });
+    const { leases, kinesis, streamName, workerId } = this.options;
+    const now = this.options.now ?? (() => performance.now());
+    await leases.ensureTable();
+    const acquired = new Subject<HeldLease>();
+    const coordinator = new LeaseCoordinator({
+      table: leases,
+      kinesis,
+      streamName,
+      workerId,
+      failoverTimeMs: this.options.failoverTimeMs ?? DEFAULT_FAILOVER_TIME_MS,
+      shardSyncIntervalMs: this.options.shardSyncIntervalMs ?? 10_000,
+      now,
+      onAcquired: (held) => acquired.next(held),
+      onLost: () => (this.stats.leasesLost += 1),
+      onEvent: (event) => this.onEvent(event),
+    });
+    this.coordinator = coordinator;
+    const processing = lastValueFrom(acquired.pipe(mergeMap((held) => this.shardLoop(held))), { defaultValue: undefined });
+    processing.catch(() => this.stopping.abort());
+    try {
+      while (!this.stopping.signal.aborted) {
+        await coordinator.tick();
+        if (this.boundedRunComplete(coordinator)) break;
+        await sleep(coordinator.intervalMs, this.stopping.signal);
+      }
+    } finally {
+      // Stop taking, let every shard commit its current batch, then hand the leases back.
+      coordinator.stopTaking();
+      this.stopping.abort();
+      acquired.complete();
+      await processing.finally(() => coordinator.releaseAll());
+    }
     return this.stats;
   }
 
-  private shardLoop(shardId: string) {
-    return defer(() => this.startShard(shardId)).pipe(
-      expand((cursor) => (cursor.done ? EMPTY : defer(() => this.step(shardId, cursor)))),
+  private boundedRunComplete(coordinator: LeaseCoordinator): boolean {
+    if (!this.options.inputComplete?.() || coordinator.leases.length === 0) return false;
+    return coordinator.leases.every((lease) => lease.checkpoint === SHARD_END || this.finished.has(lease.leaseKey));
+  }
+
+  private onEvent(event: ConsumerEvent): void {
+    if (event.name === 'consumer.lease_taken') this.stats.leasesTaken += 1;
+    if (event.name === 'consumer.lease_stolen') this.stats.leasesStolen += 1;
+    this.options.onEvent?.(event);
+  }
+
+  private shardLoop(held: HeldLease) {
+    return defer(() => this.startShard(held)).pipe(
+      expand((cursor) => (cursor.done ? EMPTY : defer(() => this.step(cursor)))),
     );
   }
 
-  private async startShard(shardId: string): Promise<ShardCursor> {
-    const { checkpoints, stateStore, kinesis, streamName } = this.options;
-    const checkpoint = await checkpoints.get(shardId);
-    const snapshot = checkpoint.stateRef ? await stateStore.load(checkpoint.stateRef) : undefined;
-    const reader = new ShardReader(kinesis, streamName, shardId, this.options.reader);
-    await reader.start(checkpoint.sequenceNumber, this.options.startingPosition);
-    this.stats.shards[shardId] = {
-      lastSequenceNumber: checkpoint.sequenceNumber,
+  private async startShard(held: HeldLease): Promise<ShardCursor> {
+    const { stateStore, kinesis, streamName } = this.options;
+    const lease = held.lease;
+    const stateRef = lease.stateRef ?? this.parentStateRef(lease);
+    const snapshot = stateRef ? await stateStore.load(stateRef) : undefined;
+    const reader = new ShardReader(kinesis, streamName, lease.leaseKey, this.options.reader);
+    // A child shard starts at its beginning: its parents' records came first and are done.
+    const startingPosition = lease.parentShardIds.length > 0 ? 'TRIM_HORIZON' : this.options.startingPosition;
+    await reader.start(checkpointSequence(lease), startingPosition);
+    this.stats.shards[lease.leaseKey] = {
+      lastSequenceNumber: checkpointSequence(lease),
       millisBehindLatest: Number.POSITIVE_INFINITY,
       caughtUp: false,
       finished: false,
     };
+    this.options.onEvent?.({ name: 'consumer.shard_started', workerId: this.workerId, shardId: lease.leaseKey });
     return {
-      cutter: new BatchCutter(reader, checkpoint.pending?.last),
-      state: ShardState.create(this.options.state, shardId, snapshot),
-      lastSequenceNumber: checkpoint.sequenceNumber,
-      stateRef: checkpoint.stateRef,
+      held,
+      cutter: new BatchCutter(reader, lease.pending?.last),
+      state: ShardState.create(this.options.state, lease.leaseKey, snapshot),
+      lastSequenceNumber: checkpointSequence(lease),
+      // Only the shard's own snapshot may be discarded when it is superseded, never a parent's.
+      stateRef: lease.stateRef,
       done: false,
     };
   }
 
+  /**
+   * Dedupe state follows shard lineage: a child with no state of its own starts from its
+   * parent's final snapshot (for a merge, the first parent's; merging two is issue 7's work).
+   */
+  private parentStateRef(lease: Lease): string | undefined {
+    for (const parent of lease.parentShardIds) {
+      const parentLease = this.coordinator?.leases.find((candidate) => candidate.leaseKey === parent);
+      if (parentLease?.stateRef) return parentLease.stateRef;
+    }
+    return undefined;
+  }
+
   /** Read one batch, process it, commit it; decide whether the shard goes on. */
-  private step(shardId: string, cursor: ShardCursor) {
+  private step(cursor: ShardCursor) {
+    const shardId = cursor.held.shardId;
     const progress = this.stats.shards[shardId];
-    if (this.options.signal?.aborted) return from([this.finish(cursor, shardId)]);
+    if (this.stopping.signal.aborted || cursor.held.isLost) return from([this.finish(cursor, false)]);
     return from(cursor.cutter.next()).pipe(
       mergeMap(async (read) => {
         progress.millisBehindLatest = read.millisBehindLatest;
@@ -113,10 +196,24 @@ export class Worker {
           cursor.state,
           { maxFutureSkewMs: this.options.maxFutureSkewMs, final },
         );
-        await this.commit(cursor, processed);
-        return final ? this.finish(cursor, shardId) : cursor;
+        try {
+          await this.commit(cursor, processed);
+          if (read.shardEnded) await this.endShard(cursor);
+        } catch (error) {
+          if (error instanceof LeaseLostError) return this.finish(cursor, false);
+          throw error;
+        }
+        return final ? this.finish(cursor, true) : cursor;
       }),
     );
+  }
+
+  private async endShard(cursor: ShardCursor): Promise<void> {
+    await cursor.held.shardEnded(cursor.stateRef);
+    // Released, so the balancing counts no dead shard and the children can be taken at once.
+    await cursor.held.release();
+    this.coordinator?.drop(cursor.held.shardId);
+    this.options.onEvent?.({ name: 'consumer.shard_ended', workerId: this.workerId, shardId: cursor.held.shardId });
   }
 
   private async commit(cursor: ShardCursor, processed: ProcessedBatch): Promise<void> {
@@ -125,12 +222,11 @@ export class Worker {
     const last = records[records.length - 1]?.sequenceNumber;
     // A closing flush (no records) is named after the position it follows.
     const fileName = first ? `${stream}-${shardId}-${first}` : `${stream}-${shardId}-final-${cursor.lastSequenceNumber ?? 'start'}`;
-    const { files, stateRef } = await commitBatch(
-      this.options,
-      processed,
-      cursor.state,
-      { fileName, checkpointTo: last ?? cursor.lastSequenceNumber, previousStateRef: cursor.stateRef },
-    );
+    const { files, stateRef } = await commitBatch(this.options, cursor.held, processed, cursor.state, {
+      fileName,
+      checkpointTo: last ?? cursor.lastSequenceNumber,
+      previousStateRef: cursor.stateRef,
+    });
     cursor.stateRef = stateRef;
     if (last) cursor.lastSequenceNumber = last;
     this.account(processed, files.length, files.reduce((sum, file) => sum + file.bytes, 0));
@@ -155,8 +251,24 @@ export class Worker {
     stats.alerts.push(...processed.alerts);
   }
 
-  private finish(cursor: ShardCursor, shardId: string): ShardCursor {
+  private finish(cursor: ShardCursor, readToEnd: boolean): ShardCursor {
+    const shardId = cursor.held.shardId;
     this.stats.shards[shardId].finished = true;
+    if (readToEnd) this.finished.add(shardId);
     return { ...cursor, done: true };
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -14,17 +14,27 @@ import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import { openStore } from '../../sinks/objectStore/openStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
 import { dynamoDbClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
+import { ConfigError } from '../config/load.ts';
 import type { AdstreamConfig } from '../config/schema.ts';
 import type { ShardStateConfig } from '../pipeline/shardState.ts';
-import { CheckpointStore } from './checkpointStore.ts';
+import { LeaseTable } from './leases/leaseTable.ts';
+import type { StartingPosition } from './shardReader.ts';
 import { StateStore } from './stateStore.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
-export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'startingPosition' | 'reader'> & {
+export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'onEvent' | 'reader' | 'now'> & {
   /** Where readable alert lines go (the console in the CLI); nowhere by default. */
   printAlert?: (line: string) => void;
-  workerId?: string;
 };
+
+export function startingPositionOf(config: AdstreamConfig): StartingPosition {
+  if (config.startingPosition !== 'AT_TIMESTAMP') return config.startingPosition as 'TRIM_HORIZON' | 'LATEST';
+  const time = Date.parse(config.startingTimestamp ?? '');
+  if (Number.isNaN(time)) {
+    throw new ConfigError(`startingPosition AT_TIMESTAMP needs startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) as an ISO 8601 time, but it is "${config.startingTimestamp ?? ''}".`);
+  }
+  return { atTimestamp: time };
+}
 
 export interface ConfiguredWorker {
   worker: Worker;
@@ -45,22 +55,26 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const dynamodb = dynamoDbClient(config);
   let s3: ReturnType<typeof s3Client> | undefined;
   const lazyS3 = () => (s3 ??= s3Client(config));
-  const checkpoints = new CheckpointStore(dynamodb, config.leaseTable, hooks.workerId ?? `${hostname()}-${process.pid}`);
-  await checkpoints.ensureTable();
+  const startingPosition = startingPositionOf(config);
   const encoder = createParquetEncoder(config.parquetEncoder as Parameters<typeof createParquetEncoder>[0]);
   const sinks: AlertSink[] = [new LogAlertSink({ path: config.alertLog, print: hooks.printAlert })];
   if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn));
   const alertSink = fanOutAlertSink(sinks);
+  const { printAlert: _printAlert, ...workerHooks } = hooks;
   const worker = new Worker({
     kinesis,
     streamName: config.stream,
-    checkpoints,
+    leases: new LeaseTable(dynamodb, config.leaseTable),
+    workerId: config.workerId ?? `${hostname()}-${process.pid}`,
+    failoverTimeMs: config.failoverTimeMs,
+    shardSyncIntervalMs: config.shardSyncIntervalMs,
+    startingPosition,
     stateStore: new StateStore(openStore(config.stateStore, lazyS3)),
     lake: lakeTables(openStore(config.lake, lazyS3), encoder),
     alertSink,
     state: shardStateConfig(config),
     maxFutureSkewMs: config.maxFutureSkewMs,
-    ...hooks,
+    ...workerHooks,
   });
   return {
     worker,

@@ -23,6 +23,9 @@ export interface WorkerStats {
   metricEvents: number;
   alerts: AlertEvent[];
   shards: Record<string, ShardProgress>;
+  leasesTaken: number;
+  leasesStolen: number;
+  leasesLost: number;
 }
 
 export function emptyStats(): WorkerStats {
@@ -39,5 +42,8 @@ export function emptyStats(): WorkerStats {
     metricEvents: 0,
     alerts: [],
     shards: {},
+    leasesTaken: 0,
+    leasesStolen: 0,
+    leasesLost: 0,
   };
 }

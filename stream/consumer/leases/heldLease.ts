@@ -1,0 +1,78 @@
+/**
+ * A lease this worker holds. Its writes (renew, pending, checkpoint, release) go through one
+ * queue so they never race each other on the counter (a renewal racing a checkpoint would fence
+ * out its own worker). The first write that finds the counter moved marks the lease lost and
+ * aborts `signal`, which stops the shard's processing before it can write anything else.
+ */
+import { SHARD_END, type Lease } from './lease.ts';
+import { LeaseLostError, type LeaseTable } from './leaseTable.ts';
+
+export class HeldLease {
+  private readonly lost = new AbortController();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly table: LeaseTable,
+    private current: Lease,
+    readonly workerId: string,
+  ) {}
+
+  get shardId(): string {
+    return this.current.leaseKey;
+  }
+
+  get lease(): Lease {
+    return this.current;
+  }
+
+  /** Aborted when the lease is found lost. */
+  get signal(): AbortSignal {
+    return this.lost.signal;
+  }
+
+  get isLost(): boolean {
+    return this.lost.signal.aborted;
+  }
+
+  renew(): Promise<void> {
+    return this.write('renew', {});
+  }
+
+  markPending(first: string, last: string): Promise<void> {
+    return this.write('markPending', { set: { pendingFirst: { S: first }, pendingLast: { S: last } } });
+  }
+
+  /** Moves the checkpoint (a sequence number or SHARD_END) with its state snapshot; clears pending. */
+  checkpoint(checkpoint: string, stateRef: string | undefined, subSequenceNumber = 0): Promise<void> {
+    const set: Record<string, { S: string } | { N: string }> = {
+      checkpoint: { S: checkpoint },
+      checkpointSubSequenceNumber: { N: String(subSequenceNumber) },
+      ownerSwitchesSinceCheckpoint: { N: '0' },
+    };
+    if (stateRef) set.stateRef = { S: stateRef };
+    return this.write('checkpoint', { set, remove: ['pendingFirst', 'pendingLast'] });
+  }
+
+  shardEnded(stateRef: string | undefined): Promise<void> {
+    return this.checkpoint(SHARD_END, stateRef);
+  }
+
+  /** Gives the lease up so another worker can take it at once instead of after expiry. */
+  release(): Promise<void> {
+    return this.write('release', { remove: ['leaseOwner'] }).finally(() => this.lost.abort());
+  }
+
+  private write(operation: string, change: Parameters<LeaseTable['update']>[3]): Promise<void> {
+    const next = this.queue.then(async () => {
+      if (this.isLost) throw new LeaseLostError(this.shardId, operation);
+      try {
+        this.current = await this.table.update(this.shardId, this.current.leaseCounter, operation, { ...change, owner: this.workerId });
+      } catch (error) {
+        if (error instanceof LeaseLostError) this.lost.abort(error);
+        throw error;
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}

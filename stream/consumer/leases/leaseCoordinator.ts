@@ -1,0 +1,141 @@
+/**
+ * Keeps this worker's share of the leases: every `failoverTimeMs / 3` it renews what it holds,
+ * scans the table, and takes (or steals) what the balancing rule says; every
+ * `shardSyncIntervalMs` it also discovers new shards. It reports leases acquired and lost; the
+ * worker starts and stops shard processing accordingly.
+ */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { HeldLease } from './heldLease.ts';
+import type { Lease } from './lease.ts';
+import { LeaseLostError, type LeaseTable } from './leaseTable.ts';
+import { LeaseObserver, decideTakes } from './leaseTaker.ts';
+import { syncShards } from './shardSync.ts';
+
+export type ConsumerEventName =
+  | 'consumer.lease_taken'
+  | 'consumer.lease_stolen'
+  | 'consumer.lease_lost'
+  | 'consumer.lease_released'
+  | 'consumer.shard_started'
+  | 'consumer.shard_ended'
+  | 'consumer.shards_discovered'
+  | 'consumer.renew_failed';
+
+export interface ConsumerEvent {
+  name: ConsumerEventName;
+  workerId: string;
+  shardId?: string;
+  detail?: string;
+}
+
+export interface CoordinatorOptions {
+  table: LeaseTable;
+  kinesis: KinesisClient;
+  streamName: string;
+  workerId: string;
+  failoverTimeMs: number;
+  shardSyncIntervalMs: number;
+  /** Monotonic milliseconds. */
+  now: () => number;
+  onAcquired: (held: HeldLease) => void;
+  onLost: (held: HeldLease) => void;
+  onEvent: (event: ConsumerEvent) => void;
+}
+
+export class LeaseCoordinator {
+  readonly held = new Map<string, HeldLease>();
+  private readonly observer = new LeaseObserver();
+  private lastSync = Number.NEGATIVE_INFINITY;
+  private taking = true;
+  /** The last scan of the table, for readiness reports and bounded runs. */
+  leases: Lease[] = [];
+
+  constructor(private readonly options: CoordinatorOptions) {}
+
+  get intervalMs(): number {
+    return Math.max(50, Math.floor(this.options.failoverTimeMs / 3));
+  }
+
+  stopTaking(): void {
+    this.taking = false;
+  }
+
+  async tick(): Promise<void> {
+    const { table, workerId, now } = this.options;
+    await this.renewAll();
+    if (this.taking && now() - this.lastSync >= this.options.shardSyncIntervalMs) {
+      this.lastSync = now();
+      const created = await syncShards(this.options.kinesis, this.options.streamName, table, new Set(this.leases.map((l) => l.leaseKey)));
+      if (created.length) this.emit('consumer.shards_discovered', undefined, created.join(','));
+    }
+    this.leases = await table.list();
+    const scannedAt = now();
+    this.observer.observe(this.leases, scannedAt);
+    if (!this.taking) return;
+    // Leases we hold but the table says someone else owns: lost (our next write would fail anyway).
+    for (const lease of this.leases) {
+      const held = this.held.get(lease.leaseKey);
+      if (held && lease.leaseOwner !== workerId) await this.renewOne(held);
+    }
+    const visible = this.leases.map((lease) => (this.held.has(lease.leaseKey) ? { ...lease, leaseOwner: workerId } : lease));
+    const decision = decideTakes(visible, workerId, (lease) => lease.leaseOwner !== workerId && this.observer.isExpired(lease, scannedAt, this.options.failoverTimeMs));
+    for (const lease of decision.take) await this.take(lease, 'consumer.lease_taken');
+    if (decision.steal) await this.take(decision.steal, 'consumer.lease_stolen');
+  }
+
+  /** Forgets a lease whose shard is done (ended and checkpointed, or released). */
+  drop(shardId: string): void {
+    this.held.delete(shardId);
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all(
+      [...this.held.values()].map(async (held) => {
+        try {
+          await held.release();
+          this.emit('consumer.lease_released', held.shardId);
+        } catch {
+          // Lost already: nothing of ours to release.
+        }
+        this.held.delete(held.shardId);
+      }),
+    );
+  }
+
+  private async take(lease: Lease, event: 'consumer.lease_taken' | 'consumer.lease_stolen'): Promise<void> {
+    try {
+      const taken = await this.options.table.take(lease, this.options.workerId);
+      const held = new HeldLease(this.options.table, taken, this.options.workerId);
+      this.held.set(lease.leaseKey, held);
+      this.emit(event, lease.leaseKey, lease.leaseOwner ? `from ${lease.leaseOwner}` : undefined);
+      this.options.onAcquired(held);
+    } catch (error) {
+      // Someone else moved first: try again at the next scan.
+      if (!(error instanceof LeaseLostError)) throw error;
+    }
+  }
+
+  private async renewAll(): Promise<void> {
+    await Promise.all([...this.held.values()].map((held) => this.renewOne(held)));
+  }
+
+  private async renewOne(held: HeldLease): Promise<void> {
+    try {
+      await held.renew();
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        this.held.delete(held.shardId);
+        this.emit('consumer.lease_lost', held.shardId);
+        this.options.onLost(held);
+      } else {
+        // A network blip: keep the lease and retry at the next tick; if it persists, the lease
+        // expires for others and the fence stops us from writing over the new owner.
+        this.emit('consumer.renew_failed', held.shardId, (error as Error).message);
+      }
+    }
+  }
+
+  private emit(name: ConsumerEventName, shardId?: string, detail?: string): void {
+    this.options.onEvent({ name, workerId: this.options.workerId, shardId, detail });
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The lease table in DynamoDB. Every write that matters (renew, take, release, pending,
+ * checkpoint) is a conditional update on `leaseCounter` — the fencing token: a worker that lost
+ * a lease (expired and taken, or stolen) finds out at its next write, because the counter moved,
+ * and can never write over the new owner. Each such write also bumps the counter, which is how
+ * other workers see that the owner is alive.
+ */
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  PutItemCommand,
+  ResourceNotFoundException,
+  ScanCommand,
+  UpdateItemCommand,
+  waitUntilTableExists,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { leaseFromItem, leaseToItem, type Lease } from './lease.ts';
+
+/** The lease moved on without us: stop processing its shard, never checkpoint it again. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(readonly leaseKey: string, operation: string) {
+    super(`lease ${leaseKey} is no longer ours (${operation} found its counter moved)`);
+  }
+}
+
+interface FencedUpdate {
+  set?: Record<string, AttributeValue>;
+  remove?: string[];
+  /** Also require `leaseOwner = owner` (the holder's own writes); absent for take. */
+  owner?: string;
+  /** For take: the owner observed when the lease was judged takeable (absent = unowned). */
+  observedOwner?: string | null;
+}
+
+export class LeaseTable {
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  /** Creates the table (on-demand billing) if it does not exist yet. */
+  async ensureTable(): Promise<void> {
+    try {
+      await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    try {
+      await this.client.send(
+        new CreateTableCommand({
+          TableName: this.tableName,
+          AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    } catch (error) {
+      // Another worker created it first.
+      if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+    }
+    await waitUntilTableExists({ client: this.client, maxWaitTime: 60, minDelay: 1 }, { TableName: this.tableName });
+  }
+
+  /** Creates the lease unless it exists; returns whether it was created. */
+  async createIfMissing(lease: Lease): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: leaseToItem(lease), ConditionExpression: 'attribute_not_exists(leaseKey)' }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Records children on a parent (metadata only: it leaves the counter, and so the owner, alone). */
+  async addChildren(leaseKey: string, childShardIds: string[]): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { leaseKey: { S: leaseKey } },
+        UpdateExpression: 'ADD childShardIds :children',
+        ConditionExpression: 'attribute_exists(leaseKey)',
+        ExpressionAttributeValues: { ':children': { SS: childShardIds } },
+      }),
+    ).catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
+  }
+
+  async list(): Promise<Lease[]> {
+    const leases: Lease[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) leases.push(leaseFromItem(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return leases.sort((a, b) => a.leaseKey.localeCompare(b.leaseKey));
+  }
+
+  /**
+   * One fenced write: succeeds only if the counter is still `expectedCounter` (and the owner is
+   * as required); bumps the counter; returns the lease as stored afterwards.
+   */
+  async update(leaseKey: string, expectedCounter: number, operation: string, change: FencedUpdate): Promise<Lease> {
+    const names: Record<string, string> = { '#counter': 'leaseCounter' };
+    const values: Record<string, AttributeValue> = { ':expected': { N: String(expectedCounter) }, ':next': { N: String(expectedCounter + 1) } };
+    const sets = ['#counter = :next'];
+    Object.entries(change.set ?? {}).forEach(([attribute, value], i) => {
+      names[`#s${i}`] = attribute;
+      values[`:s${i}`] = value;
+      sets.push(`#s${i} = :s${i}`);
+    });
+    const conditions = ['#counter = :expected'];
+    if (change.owner !== undefined) {
+      names['#owner'] = 'leaseOwner';
+      values[':owner'] = { S: change.owner };
+      conditions.push('#owner = :owner');
+    } else if (change.observedOwner !== undefined) {
+      names['#owner'] = 'leaseOwner';
+      if (change.observedOwner === null) conditions.push('attribute_not_exists(#owner)');
+      else {
+        values[':observed'] = { S: change.observedOwner };
+        conditions.push('#owner = :observed');
+      }
+    }
+    const removes = (change.remove ?? []).map((attribute, i) => {
+      names[`#r${i}`] = attribute;
+      return `#r${i}`;
+    });
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: leaseKey } },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return leaseFromItem(result.Attributes!);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(leaseKey, operation);
+      throw error;
+    }
+  }
+
+  /** Takes an unowned or expired lease, or steals one: fenced on the counter that was observed. */
+  take(lease: Lease, workerId: string): Promise<Lease> {
+    return this.update(lease.leaseKey, lease.leaseCounter, 'take', {
+      observedOwner: lease.leaseOwner ?? null,
+      set: {
+        leaseOwner: { S: workerId },
+        ownerSwitchesSinceCheckpoint: { N: String(lease.ownerSwitchesSinceCheckpoint + (lease.leaseOwner === workerId ? 0 : 1)) },
+      },
+    });
+  }
+}
