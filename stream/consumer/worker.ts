@@ -83,6 +83,11 @@ export class Worker {
     return this.options.workerId;
   }
 
+  /** Ready once the worker has joined the lease table, until it starts shutting down. */
+  ready(): boolean {
+    return this.coordinator !== undefined && this.coordinator.leases.length > 0 && !this.stopping.signal.aborted;
+  }
+
   /** Shards held right now, for readiness reports. */
   heldShards(): string[] {
     return [...(this.coordinator?.held.keys() ?? [])].sort();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { loadConfig } from '../../stream/config/load.ts';
-import type { AdstreamConfig } from '../../stream/config/schema.ts';
+import { configSchema, type AdstreamConfig } from '../../stream/config/schema.ts';
 import { workerFromConfig, type WorkerHooks } from '../../stream/consumer/workerFromConfig.ts';
 import type { WorkerStats } from '../../stream/consumer/workerStats.ts';
 import type { GeneratedRecord } from '../../stream/generator/index.ts';
@@ -27,6 +27,16 @@ export interface LocalPipeline {
   /** Runs a worker; bounded (stops when caught up) unless hooks say otherwise. */
   consume(config: AdstreamConfig, hooks?: WorkerHooks): Promise<WorkerStats>;
   stop(): Promise<void>;
+}
+
+/** The environment that makes `adstream` (a child process) use this configuration. */
+export function environmentFor(config: AdstreamConfig): Record<string, string> {
+  const env: Record<string, string> = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+  for (const [key, spec] of Object.entries(configSchema)) {
+    const value = config[key as keyof AdstreamConfig];
+    if (value !== undefined) env[spec.env] = String(value);
+  }
+  return env;
 }
 
 export async function startLocalPipeline(): Promise<LocalPipeline> {

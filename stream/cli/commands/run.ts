@@ -1,10 +1,12 @@
 /**
- * `adstream run`: the worker as a service. It reads every shard of the stream, writes the lake
- * and alerts, and checkpoints; SIGINT/SIGTERM make each shard finish and commit its current
- * batch before the process exits, so a restart resumes exactly after the last checkpoint.
+ * `adstream run`: the worker as a service. It joins the stream's consumer group through the
+ * lease table, processes the shards it holds into the lake, raises alerts and checkpoints.
+ * SIGINT/SIGTERM make each shard commit its current batch and release its lease, so another
+ * worker takes over at once; a restart resumes exactly after the last checkpoint.
  */
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
+import { startHealthServer } from '../../consumer/healthServer.ts';
 import { workerFromConfig } from '../../consumer/workerFromConfig.ts';
 import type { WorkerStats } from '../../consumer/workerStats.ts';
 import { ProgressLine } from '../progressLine.ts';
@@ -14,12 +16,15 @@ export const workerSummary = (stats: WorkerStats): string =>
 
 export function runCommand(): Command {
   return new Command('run')
-    .description('Run the stream worker: consume every shard into the lake, raise alerts, checkpoint in DynamoDB. Configure with environment variables (see "adstream config").')
+    .description('Run a stream worker: share the shards with other workers through the lease table, consume them into the lake, raise alerts, checkpoint. Configure with environment variables (see "adstream config").')
     .option('--stream <name>', 'stream to read (default: ADSTREAM_STREAM)')
     .option('--lake <location>', 'lake directory or s3://bucket/prefix/ (default: ADSTREAM_LAKE)')
+    .option('--worker-id <id>', 'name in the lease table (default: ADSTREAM_WORKER_ID or <host>-<pid>)')
+    .option('--health-port <port>', 'health endpoint port (default: ADSTREAM_HEALTH_PORT or 8080; 0 picks a free port)')
     .option('--until-caught-up', 'stop once every shard has been read to its end (a bounded run, e.g. a backfill)')
-    .action(async (options: { stream?: string; lake?: string; untilCaughtUp?: boolean }) => {
-      const config = loadConfig({ stream: options.stream, lake: options.lake });
+    .option('--events', 'print consumer events (leases taken, lost, stolen, released; shards started and ended) as JSON lines')
+    .action(async (options: { stream?: string; lake?: string; workerId?: string; healthPort?: string; untilCaughtUp?: boolean; events?: boolean }) => {
+      const config = loadConfig({ stream: options.stream, lake: options.lake, workerId: options.workerId, healthPort: options.healthPort });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
@@ -29,14 +34,18 @@ export function runCommand(): Command {
         signal: stop.signal,
         inputComplete: options.untilCaughtUp ? () => true : undefined,
         onProgress: (stats) => line.update(workerSummary(stats)),
+        onEvent: options.events ? (event) => line.log(JSON.stringify(event)) : undefined,
         printAlert: (text) => line.log(text),
       });
+      const health = await startHealthServer(worker, config.healthPort);
+      line.log(`worker ${worker.workerId} on stream ${config.stream}; health on http://localhost:${health.port}/health/ready`);
       try {
         const stats = await worker.run();
         line.done(`stopped: ${workerSummary(stats)}`);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await health.close();
         await close();
       }
     });

@@ -1,0 +1,180 @@
+/**
+ * Workers sharing a stream through the lease table, on kinesalite and dynalite: balancing,
+ * failover after kill -9, fencing of a paused worker, and hand-over on SIGTERM. Workers that are
+ * killed or paused are real `adstream run` processes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoDbClient } from '../../stream/aws/clients.ts';
+import type { AdstreamConfig } from '../../stream/config/schema.ts';
+import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
+import type { Lease } from '../../stream/consumer/leases/lease.ts';
+import { workerFromConfig } from '../../stream/consumer/workerFromConfig.ts';
+import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
+import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import { startChildWorker, waitFor, type ChildWorker } from '../support/childWorker.ts';
+import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
+
+const FAILOVER_MS = 2_000;
+let pipeline: LocalPipeline;
+const children: ChildWorker[] = [];
+
+beforeAll(async () => {
+  pipeline = await startLocalPipeline();
+});
+
+afterAll(async () => {
+  for (const child of children) child.process.kill('SIGKILL');
+  await pipeline?.stop();
+});
+
+function configFor(stream: string, workerId?: string): AdstreamConfig {
+  return pipeline.configFor(stream, {
+    failoverTimeMs: FAILOVER_MS,
+    shardSyncIntervalMs: 500,
+    ...(workerId ? { workerId } : {}),
+  });
+}
+
+async function leaseTable(config: AdstreamConfig): Promise<LeaseTable> {
+  const table = new LeaseTable(dynamoDbClient(config), config.leaseTable);
+  await table.ensureTable();
+  return table;
+}
+
+const ownersOf = (leases: Lease[]) => leases.map((lease) => lease.leaseOwner ?? '-');
+/** True when there are `count` leases and `owner` holds them all (an empty table proves nothing). */
+const allOwnedBy = (leases: Lease[], owner: string, count: number) => (leases.length === count && leases.every((lease) => lease.leaseOwner === owner) ? true : undefined);
+const shareCounts = (leases: Lease[]) => {
+  const counts = new Map<string, number>();
+  for (const owner of ownersOf(leases)) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  return counts;
+};
+
+async function lakeCount(lakeDir: string): Promise<{ n: number; d: number }> {
+  const lake = await LakeQuery.open(lakeDir);
+  try {
+    const [row] = await lake.query(`
+      SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM (
+        SELECT event_id FROM impressions UNION ALL SELECT event_id FROM clicks
+        UNION ALL SELECT event_id FROM conversions UNION ALL SELECT event_id FROM bid_requests)`);
+    return { n: Number(row.n), d: Number(row.d) };
+  } finally {
+    lake.close();
+  }
+}
+
+describe('leases shared by workers', () => {
+  it('3 workers on 8 shards settle at 3/3/2, and release every lease when they stop', async () => {
+    const base = configFor('balance');
+    await pipeline.produce(base, [], 8);
+    const stops = ['a', 'b', 'c'].map(() => new AbortController());
+    const workers = await Promise.all(
+      ['a', 'b', 'c'].map((id, i) => workerFromConfig(configFor('balance', `worker-${id}`), { signal: stops[i].signal })),
+    );
+    const running = workers.map(({ worker }) => worker.run());
+    const table = await leaseTable(base);
+    const settled = await waitFor('a 3/3/2 split', async () => {
+      const counts = shareCounts(await table.list());
+      const shares = [...counts.entries()].filter(([owner]) => owner !== '-').map(([, n]) => n).sort();
+      return shares.join('/') === '2/3/3' ? shares : undefined;
+    }, 30_000, 200);
+    expect(settled).toEqual([2, 3, 3]);
+    // Stable: a few more renewal rounds change nothing.
+    await new Promise((resolve) => setTimeout(resolve, FAILOVER_MS));
+    expect([...shareCounts(await table.list()).values()].sort()).toEqual([2, 3, 3]);
+
+    stops.forEach((stop) => stop.abort());
+    await Promise.all(running);
+    await Promise.all(workers.map(({ close }) => close()));
+    expect(ownersOf(await table.list())).toEqual(Array(8).fill('-'));
+  });
+
+  it('after kill -9 of a worker, its shards are taken within 2 × failoverTime and the lake holds every valid record exactly once', async () => {
+    const config = configFor('failover');
+    const records = [...generateTraffic({ seed: 3, durationMs: 3_600_000, impressionsPerMinute: 60 }).records];
+    const truth = tallyTruth(records);
+    await pipeline.produce(config, [], 4);
+    const table = await leaseTable(config);
+    const env = environmentFor(config);
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => startChildWorker(`child-${id}`, { ...env, ADSTREAM_WORKER_ID: `child-${id}` }));
+    children.push(a, b, c);
+    await waitFor('every lease owned', async () => ((await table.list()).filter((l) => l.leaseOwner).length === 4 ? true : undefined));
+
+    const half = Math.floor(records.length / 2);
+    await pipeline.produce(config, records.slice(0, half), 4);
+    const victimShards = await waitFor('a worker holding a lease', async () => {
+      const owned = (await table.list()).filter((lease) => lease.leaseOwner === 'child-a').map((lease) => lease.leaseKey);
+      return owned.length ? owned : undefined;
+    });
+    a.process.kill('SIGKILL');
+    const killedAt = performance.now();
+    const producing = pipeline.produce(config, records.slice(half), 4);
+    await waitFor('the killed worker\'s leases taken over', async () => {
+      const leases = await table.list();
+      return victimShards.every((shard) => ['child-b', 'child-c'].includes(leases.find((l) => l.leaseKey === shard)!.leaseOwner ?? '')) ? true : undefined;
+    }, 10_000, 50);
+    const takeoverMs = performance.now() - killedAt;
+    expect(takeoverMs).toBeLessThanOrEqual(2 * FAILOVER_MS);
+    await producing;
+
+    const counted = await waitFor('every valid record in the lake', async () => {
+      const count = await lakeCount(config.lake);
+      return count.d === truth.valid ? count : undefined;
+    }, 60_000, 500);
+    expect(counted).toEqual({ n: truth.valid, d: truth.valid });
+    for (const child of [b, c]) child.process.kill('SIGTERM');
+    expect((await b.exited).code).toBe(0);
+    expect((await c.exited).code).toBe(0);
+    // Whatever was re-read after the failover overwrote its own files: still exactly once.
+    expect(await lakeCount(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
+  });
+
+  it('a worker paused past its lease expiry cannot checkpoint over the new owner, and stops processing the shard', async () => {
+    const config = configFor('pause');
+    await pipeline.produce(config, [], 2);
+    const table = await leaseTable(config);
+    const env = environmentFor(config);
+    const paused = startChildWorker('paused', { ...env, ADSTREAM_WORKER_ID: 'paused' });
+    children.push(paused);
+    await waitFor('the first worker owning both leases', async () => allOwnedBy(await table.list(), 'paused', 2));
+    paused.process.kill('SIGSTOP');
+    const other = startChildWorker('other', { ...env, ADSTREAM_WORKER_ID: 'other' });
+    children.push(other);
+    await waitFor('the other worker taking the expired leases', async () => allOwnedBy(await table.list(), 'other', 2), 15_000);
+    const records = [...generateTraffic({ seed: 9, durationMs: 1_800_000, impressionsPerMinute: 40, anomalies: [] }).records];
+    const truth = tallyTruth(records);
+    paused.process.kill('SIGCONT');
+    await pipeline.produce(config, records, 2);
+    await waitFor('the paused worker noticing it lost its leases', () =>
+      paused.events.filter((event) => event.name === 'consumer.lease_lost').length >= 2 ? true : undefined,
+    15_000);
+    await waitFor('every valid record in the lake', async () => ((await lakeCount(config.lake)).d === truth.valid ? true : undefined), 60_000, 500);
+    expect(await lakeCount(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
+    paused.process.kill('SIGTERM');
+    other.process.kill('SIGTERM');
+    await Promise.all([paused.exited, other.exited]);
+  });
+
+  it('SIGTERM hands a worker\'s leases to another in under 2 seconds', async () => {
+    const config = configFor('handover');
+    await pipeline.produce(config, [], 4);
+    const table = await leaseTable(config);
+    const env = environmentFor(config);
+    const leaving = startChildWorker('leaving', { ...env, ADSTREAM_WORKER_ID: 'leaving' });
+    children.push(leaving);
+    await waitFor('the leaving worker owning every lease', async () => allOwnedBy(await table.list(), 'leaving', 4));
+    const staying = startChildWorker('staying', { ...env, ADSTREAM_WORKER_ID: 'staying' });
+    children.push(staying);
+    await waitFor('a 2/2 split', async () => {
+      const counts = shareCounts(await table.list());
+      return counts.get('leaving') === 2 && counts.get('staying') === 2 ? true : undefined;
+    }, 20_000);
+    leaving.process.kill('SIGTERM');
+    const termAt = performance.now();
+    await waitFor('the staying worker owning every lease', async () => allOwnedBy(await table.list(), 'staying', 4), 10_000, 25);
+    expect(performance.now() - termAt).toBeLessThan(2_000);
+    expect((await leaving.exited).code).toBe(0);
+    staying.process.kill('SIGTERM');
+    await staying.exited;
+  });
+});
