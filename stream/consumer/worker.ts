@@ -23,6 +23,7 @@ import { SHARD_END, checkpointSequence, type Lease } from './leases/lease.ts';
 import { LeaseCoordinator, type ConsumerEvent } from './leases/leaseCoordinator.ts';
 import { LeaseLostError, type LeaseTable } from './leases/leaseTable.ts';
 import { listShards } from './leases/shardSync.ts';
+import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
@@ -164,7 +165,7 @@ export class Worker {
     this.options.onEvent?.({ name: 'consumer.shard_started', workerId: this.workerId, shardId: lease.leaseKey });
     return {
       held,
-      cutter: new BatchCutter(reader, lease.pending?.last),
+      cutter: new BatchCutter(new ReadAhead(reader), lease.pending?.last),
       state: ShardState.create(this.options.state, lease.leaseKey, snapshot),
       lastSequenceNumber: checkpointSequence(lease),
       // Only the shard's own snapshot may be discarded when it is superseded, never a parent's.

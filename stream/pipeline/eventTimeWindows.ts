@@ -1,121 +1,155 @@
 /**
- * Tumbling event-time windows for one shard, closed by a watermark.
+ * Event-time windows for one shard, tumbling (slide = size) or hopping (slide < size), keyed by
+ * the configured groupings, closed by the shard's watermark.
  *
- * watermark = newest event time seen − maxOutOfOrdernessMs. An event is late when its window's
- * end + allowedLatenessMs is at or before the watermark *before* the event is added; such events
- * are counted (and still written to the lake by the caller) but never change a closed window.
- * Because lateness is decided per record against that rule, a window's contents do not depend on
- * how records were cut into batches, which is what makes restarts and replays reproducible.
+ * watermark = newest event time seen − maxOutOfOrdernessMs (Flink's bounded out-of-orderness).
+ * A window [start, end) fires once, when end + allowedLatenessMs ≤ watermark. An event is late
+ * when its earliest window has already fired, decided against the watermark *before* the event
+ * is added; a late event still goes into those of its (hopping) windows that are open, and the
+ * caller still writes it to the lake, but it is counted as late. Because lateness is decided per
+ * record, a window's contents do not depend on how records were cut into batches, which is what
+ * makes restarts and replays reproducible.
  */
 import type { AdEvent } from '../events/types.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
-import { addEventToWindow, emptyWindow, windowMetrics, type WindowAccumulator } from './windowAccumulator.ts';
+import { DEFAULT_GROUPINGS, type Dimension } from './dimensions.ts';
+import { WindowAccumulator, type WindowSnapshot } from './windowAccumulator.ts';
 
 export interface WindowConfig {
   sizeMs: number;
+  /** Hop between window starts; defaults to sizeMs (tumbling). Must divide into size ≥ 1 times. */
+  slideMs?: number;
   maxOutOfOrdernessMs: number;
   allowedLatenessMs: number;
+  /** Key dimensions, one list per grouping; defaults to [campaign, type] and [campaign]. */
+  groupings?: readonly (readonly Dimension[])[];
 }
 
 export interface WindowsSnapshot {
+  format: 2;
   newestEventTime: number | null;
-  windows: WindowAccumulator[];
+  windows: WindowSnapshot[];
   pendingBeforeFirstEvent: { rejected: number; duplicates: number };
 }
+
+/** A window this shard has fired: its partial aggregate and the watermark that closed it. */
+export interface ClosedWindow {
+  window: WindowAccumulator;
+  watermark: number;
+}
+
+export const floorTo = (time: number, step: number): number => time - (((time % step) + step) % step);
 
 export class EventTimeWindows {
   private newestEventTime = -Infinity;
   private readonly open = new Map<number, WindowAccumulator>();
+  private readonly slideMs: number;
+  private readonly groupings: readonly (readonly Dimension[])[];
   /** Rejections and duplicates seen before the shard's first valid event have no window yet. */
   private pendingBeforeFirstEvent = { rejected: 0, duplicates: 0 };
 
   constructor(
     private readonly config: WindowConfig,
     private readonly shardId: string,
-  ) {}
+  ) {
+    this.slideMs = config.slideMs ?? config.sizeMs;
+    this.groupings = config.groupings ?? DEFAULT_GROUPINGS;
+    if (!(this.slideMs > 0 && this.slideMs <= config.sizeMs)) {
+      throw new RangeError(`window slide must be in (0, size]: slide ${this.slideMs} ms, size ${config.sizeMs} ms`);
+    }
+  }
 
   get watermark(): number {
     return this.newestEventTime - this.config.maxOutOfOrdernessMs;
   }
 
-  private windowStartOf(time: number): number {
-    return time - (((time % this.config.sizeMs) + this.config.sizeMs) % this.config.sizeMs);
+  get openWindows(): number {
+    return this.open.size;
   }
 
   private windowAt(start: number): WindowAccumulator {
     let window = this.open.get(start);
     if (!window) {
-      window = emptyWindow(start);
+      window = new WindowAccumulator(start, start + this.config.sizeMs);
       this.open.set(start, window);
     }
     return window;
   }
 
-  /** Quality counts go to the window that holds the shard's frontier: where the record arrived. */
+  /** Quality counts go to the newest window holding the shard's frontier: where the record arrived. */
   private arrivalWindow(): WindowAccumulator | undefined {
-    return Number.isFinite(this.newestEventTime) ? this.windowAt(this.windowStartOf(this.newestEventTime)) : undefined;
+    return Number.isFinite(this.newestEventTime) ? this.windowAt(floorTo(this.newestEventTime, this.slideMs)) : undefined;
   }
 
   private isClosed(windowStart: number): boolean {
     return windowStart + this.config.sizeMs + this.config.allowedLatenessMs <= this.watermark;
   }
 
-  /** Adds a valid, first-seen event. Returns false when it is late (counted, not aggregated). */
+  /** Adds a valid, first-seen event. Returns false when it is late (counted, aggregated only into still-open windows). */
   addEvent(event: AdEvent): boolean {
     const time = event.body.event_time;
-    const start = this.windowStartOf(time);
-    const late = this.isClosed(start);
+    const last = floorTo(time, this.slideMs);
+    let first = last;
+    while (first - this.slideMs > time - this.config.sizeMs) first -= this.slideMs;
+    const late = this.isClosed(first);
     const delayMs = Number.isFinite(this.newestEventTime) ? Math.max(0, this.newestEventTime - time) : 0;
     if (time > this.newestEventTime) this.newestEventTime = time;
-    const arrival = this.arrivalWindow()!;
-    arrival.quality.delaysMs.push(delayMs);
-    if (late) {
-      arrival.quality.late += 1;
-      return false;
+    const arrival = this.arrivalWindow()!.qualityOf(this.shardId);
+    arrival.delays.accept(delayMs);
+    if (late) arrival.late += 1;
+    else arrival.valid += 1;
+    for (let start = first; start <= last; start += this.slideMs) {
+      if (!this.isClosed(start)) this.windowAt(start).addEvent(event, this.groupings);
     }
-    arrival.quality.valid += 1;
-    addEventToWindow(this.windowAt(start), event);
-    return true;
+    return !late;
   }
 
   /** Rejected and duplicate records have no trustworthy event time: count them at arrival. */
   countAtArrival(kind: 'rejected' | 'duplicates'): void {
     const window = this.arrivalWindow();
-    if (window) window.quality[kind] += 1;
+    if (window) window.qualityOf(this.shardId)[kind] += 1;
     else this.pendingBeforeFirstEvent[kind] += 1;
   }
 
-  /** Closes every window the watermark has passed (all of them when `final`), oldest first. */
-  close(final = false): MetricEvent[] {
+  /** Fires every window the watermark has passed (all of them when `final`), oldest first. */
+  closeWindows(final = false): ClosedWindow[] {
     const pending = this.pendingBeforeFirstEvent;
     const first = this.arrivalWindow();
     if (first && pending.rejected + pending.duplicates > 0) {
-      first.quality.rejected += pending.rejected;
-      first.quality.duplicates += pending.duplicates;
+      const quality = first.qualityOf(this.shardId);
+      quality.rejected += pending.rejected;
+      quality.duplicates += pending.duplicates;
       pending.rejected = pending.duplicates = 0;
     }
     const closing = [...this.open.keys()].filter((start) => final || this.isClosed(start)).sort((a, b) => a - b);
-    const metrics: MetricEvent[] = [];
+    const closed: ClosedWindow[] = [];
     for (const start of closing) {
-      metrics.push(...windowMetrics(this.open.get(start)!, this.config.sizeMs, this.watermark, this.shardId));
+      closed.push({ window: this.open.get(start)!, watermark: this.watermark });
       this.open.delete(start);
     }
-    return metrics;
+    return closed;
+  }
+
+  /** Fires closable windows and turns them into metric events. */
+  close(final = false): MetricEvent[] {
+    return this.closeWindows(final).flatMap(({ window, watermark }) => window.metrics(watermark));
   }
 
   snapshot(): WindowsSnapshot {
     return {
+      format: 2,
       newestEventTime: Number.isFinite(this.newestEventTime) ? this.newestEventTime : null,
-      windows: [...this.open.values()],
+      windows: [...this.open.values()].map((window) => window.snapshot()),
       pendingBeforeFirstEvent: { ...this.pendingBeforeFirstEvent },
     };
   }
 
   static restore(config: WindowConfig, shardId: string, snapshot: WindowsSnapshot): EventTimeWindows {
+    if (snapshot.format !== 2) throw new Error(`window snapshot format ${String(snapshot.format)} is not supported (expected 2); replay the shard from its start`);
     const windows = new EventTimeWindows(config, shardId);
     windows.newestEventTime = snapshot.newestEventTime ?? -Infinity;
     windows.pendingBeforeFirstEvent = { ...snapshot.pendingBeforeFirstEvent };
-    for (const window of snapshot.windows) windows.open.set(window.start, structuredClone(window));
+    for (const window of snapshot.windows) windows.open.set(window.start, WindowAccumulator.restore(window));
     return windows;
   }
 }

@@ -8,6 +8,7 @@ import { decodeRecord } from '../events/wire.ts';
 import type { AdEvent, Rejection } from '../events/types.ts';
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import type { RecordBatch, SourceRecord } from './batch.ts';
+import type { ClosedWindow } from './eventTimeWindows.ts';
 import type { ShardState } from './shardState.ts';
 
 export interface ProcessedBatch {
@@ -19,6 +20,13 @@ export interface ProcessedBatch {
   late: number;
   metrics: MetricEvent[];
   alerts: AlertEvent[];
+  /**
+   * The windows this batch fired, as mergeable partial aggregates (the source of `metrics`): a
+   * multi-shard stage merges them per window once every shard's watermark has passed its end.
+   */
+  windows: ClosedWindow[];
+  /** The shard's watermark after the batch. */
+  watermark: number;
 }
 
 export interface ProcessOptions {
@@ -28,7 +36,7 @@ export interface ProcessOptions {
 }
 
 export function processBatch(batch: RecordBatch, state: ShardState, options: ProcessOptions): ProcessedBatch {
-  const result: ProcessedBatch = { batch, events: [], rejected: [], duplicates: 0, late: 0, metrics: [], alerts: [] };
+  const result: ProcessedBatch = { batch, events: [], rejected: [], duplicates: 0, late: 0, metrics: [], alerts: [], windows: [], watermark: -Infinity };
   for (const record of batch.records) {
     const decoded = decodeRecord(record.data, { arrivalTime: record.arrivalTime, maxFutureSkewMs: options.maxFutureSkewMs });
     if (!decoded.ok) {
@@ -45,8 +53,9 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
     result.events.push(event);
     if (!state.windows.addEvent(event)) result.late += 1;
   }
-  state.dedupe.evict();
-  result.metrics = state.windows.close(options.final);
+  result.windows = state.windows.closeWindows(options.final);
+  result.metrics = result.windows.flatMap(({ window, watermark }) => window.metrics(watermark));
+  result.watermark = state.windows.watermark;
   result.alerts = state.detector.observe(result.metrics);
   return result;
 }

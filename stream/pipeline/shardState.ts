@@ -13,8 +13,9 @@ export interface ShardDetector {
   snapshot(): unknown;
 }
 
+/** Version 2: hashed dedupe buckets, mergeable window aggregates (sketches instead of raw lists). */
 export interface ShardStateSnapshot {
-  version: 1;
+  version: 2;
   dedupe: DedupeSnapshot;
   windows: WindowsSnapshot;
   detector: unknown;
@@ -41,6 +42,9 @@ export class ShardState {
         config.createDetector(),
       );
     }
+    if (snapshot.version !== 2) {
+      throw new Error(`shard ${shardId}: state snapshot version ${String(snapshot.version)} is not supported (expected 2); delete the checkpoint to reprocess the shard from its start`);
+    }
     return new ShardState(
       Deduplicator.restore(snapshot.dedupe),
       EventTimeWindows.restore(config.windows, shardId, snapshot.windows),
@@ -50,7 +54,7 @@ export class ShardState {
 
   snapshot(): ShardStateSnapshot {
     return {
-      version: 1,
+      version: 2,
       dedupe: this.dedupe.snapshot(),
       windows: this.windows.snapshot(),
       detector: this.detector.snapshot(),

@@ -1,133 +1,163 @@
 /**
- * What one event-time window accumulates before it closes into metric events. Plain data so a
- * window can be snapshotted with the shard's state and restored after a restart.
+ * What one event-time window [start, end) accumulates: a mergeable aggregate per key of every
+ * configured grouping, and stream-quality counters per shard. A closed window is a *partial*
+ * when it comes from one shard; partials of the same window from several shards merge into the
+ * window of the whole stream (`merge`), and either turns into metric events (`metrics`).
  */
 import type { AdEvent } from '../events/types.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
-
-interface TypeTotals {
-  count: number;
-  spend_micros: number;
-  revenue_micros: number;
-}
-
-interface CampaignTotals {
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  bids: number;
-  bids_won: number;
-  clickUsers: string[];
-}
+import { funnelValues, GroupAggregate, typeValues, type GroupAggregateSnapshot } from './aggregates/groupAggregate.ts';
+import { QuantileSketch, type QuantileSketchSnapshot } from './aggregates/quantileSketch.ts';
+import { dimensionValue, groupKey, type Dimension } from './dimensions.ts';
 
 /** Counted by arrival (the window holding the shard's event-time frontier), not by event time. */
-export interface QualityTotals {
+export class QualityTotals {
+  valid = 0;
+  rejected = 0;
+  duplicates = 0;
+  late = 0;
+  /** How far behind the shard's frontier each valid event arrived, in ms. */
+  delays = new QuantileSketch();
+
+  get total(): number {
+    return this.valid + this.rejected + this.duplicates + this.late;
+  }
+
+  merge(other: QualityTotals): void {
+    this.valid += other.valid;
+    this.rejected += other.rejected;
+    this.duplicates += other.duplicates;
+    this.late += other.late;
+    this.delays.merge(other.delays);
+  }
+
+  snapshot(): QualitySnapshot {
+    const { valid, rejected, duplicates, late } = this;
+    return { valid, rejected, duplicates, late, delays: this.delays.snapshot() };
+  }
+
+  static restore(snapshot: QualitySnapshot): QualityTotals {
+    const quality = new QualityTotals();
+    quality.valid = snapshot.valid;
+    quality.rejected = snapshot.rejected;
+    quality.duplicates = snapshot.duplicates;
+    quality.late = snapshot.late;
+    quality.delays = QuantileSketch.restore(snapshot.delays);
+    return quality;
+  }
+}
+
+export interface QualitySnapshot {
   valid: number;
   rejected: number;
   duplicates: number;
   late: number;
-  delaysMs: number[];
+  delays: QuantileSketchSnapshot;
 }
 
-export interface WindowAccumulator {
+interface Group {
+  dimensions: Record<string, string>;
+  /** Keys with the event type report per-type volumes; the others the funnel and its ratios. */
+  byType: boolean;
+  aggregate: GroupAggregate;
+}
+
+export interface WindowSnapshot {
   start: number;
-  byCampaignType: Record<string, TypeTotals>;
-  byCampaign: Record<string, CampaignTotals>;
-  quality: QualityTotals;
+  end: number;
+  groups: { key: string; dimensions: Record<string, string>; byType: boolean; aggregate: GroupAggregateSnapshot }[];
+  quality: { shard: string; totals: QualitySnapshot }[];
 }
 
-export function emptyWindow(start: number): WindowAccumulator {
-  return {
-    start,
-    byCampaignType: {},
-    byCampaign: {},
-    quality: { valid: 0, rejected: 0, duplicates: 0, late: 0, delaysMs: [] },
-  };
-}
+const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-export function addEventToWindow(window: WindowAccumulator, event: AdEvent): void {
-  const { campaign_id: campaign } = event.body;
-  const typeKey = `campaign=${campaign}|type=${event.type}`;
-  const totals = (window.byCampaignType[typeKey] ??= { count: 0, spend_micros: 0, revenue_micros: 0 });
-  const perCampaign = (window.byCampaign[campaign] ??= {
-    impressions: 0, clicks: 0, conversions: 0, bids: 0, bids_won: 0, clickUsers: [],
-  });
-  totals.count += 1;
-  switch (event.type) {
-    case 'impression':
-      totals.spend_micros += event.body.cost_micros;
-      perCampaign.impressions += 1;
-      break;
-    case 'click':
-      totals.spend_micros += event.body.cost_micros;
-      perCampaign.clicks += 1;
-      if (!perCampaign.clickUsers.includes(event.body.user_id)) perCampaign.clickUsers.push(event.body.user_id);
-      break;
-    case 'conversion':
-      totals.revenue_micros += event.body.revenue_micros;
-      perCampaign.conversions += 1;
-      break;
-    case 'bid_request':
-      perCampaign.bids += 1;
-      if (event.body.won) perCampaign.bids_won += 1;
-      break;
-  }
-}
+export class WindowAccumulator {
+  readonly groups = new Map<string, Group>();
+  readonly quality = new Map<string, QualityTotals>();
 
-const ratio = (numerator: number, denominator: number): number => (denominator > 0 ? numerator / denominator : 0);
+  constructor(
+    readonly start: number,
+    readonly end: number,
+  ) {}
 
-/** Nearest-rank percentile: the smallest value with at least p of the values at or below it. */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
-}
+  addEvent(event: AdEvent, groupings: readonly (readonly Dimension[])[]): void {
+    for (const grouping of groupings) {
+      const key = groupKey(event, grouping);
+      let group = this.groups.get(key);
+      if (!group) {
+        const dimensions: Record<string, string> = {};
+        for (const dimension of grouping) dimensions[dimension] = dimensionValue(event, dimension);
+        group = { dimensions, byType: grouping.includes('type'), aggregate: new GroupAggregate() };
+        this.groups.set(key, group);
+      }
+      group.aggregate.add(event);
+    }
+  }
 
-/** Turn a closed window into metric events, sorted by key so output order is deterministic. */
-export function windowMetrics(
-  window: WindowAccumulator,
-  sizeMs: number,
-  watermark: number,
-  shardId: string,
-): MetricEvent[] {
-  const base = { windowStart: window.start, windowEnd: window.start + sizeMs, watermark };
-  const metrics: MetricEvent[] = [];
-  for (const [key, totals] of Object.entries(window.byCampaignType)) {
-    const [campaign, type] = key.split('|').map((part) => part.split('=')[1]);
-    metrics.push({ ...base, key, dimensions: { campaign, type }, values: { ...totals } });
+  qualityOf(shardId: string): QualityTotals {
+    let quality = this.quality.get(shardId);
+    if (!quality) {
+      quality = new QualityTotals();
+      this.quality.set(shardId, quality);
+    }
+    return quality;
   }
-  for (const [campaign, c] of Object.entries(window.byCampaign)) {
-    metrics.push({
-      ...base,
-      key: `campaign=${campaign}`,
-      dimensions: { campaign },
-      values: {
-        impressions: c.impressions,
-        clicks: c.clicks,
-        conversions: c.conversions,
-        bids: c.bids,
-        bids_won: c.bids_won,
-        click_users: c.clickUsers.length,
-        ctr: ratio(c.clicks, c.impressions),
-        cvr: ratio(c.conversions, c.clicks),
-        win_rate: ratio(c.bids_won, c.bids),
-      },
-    });
+
+  /** Adds another partial of the same window (from another shard, or another worker). */
+  merge(other: WindowAccumulator): void {
+    if (other.start !== this.start || other.end !== this.end) {
+      throw new RangeError(`cannot merge window [${other.start}, ${other.end}) into [${this.start}, ${this.end})`);
+    }
+    for (const [key, group] of other.groups) {
+      const mine = this.groups.get(key);
+      if (mine) mine.aggregate.merge(group.aggregate);
+      else this.groups.set(key, { ...group, aggregate: GroupAggregate.restore(group.aggregate.snapshot()) });
+    }
+    for (const [shard, quality] of other.quality) this.qualityOf(shard).merge(quality);
   }
-  const q = window.quality;
-  if (q.valid + q.rejected + q.duplicates + q.late > 0) {
-    metrics.push({
-      ...base,
-      key: `quality=stream|shard=${shardId}`,
-      dimensions: { quality: 'stream', shard: shardId },
-      values: {
-        valid: q.valid,
-        rejected: q.rejected,
-        duplicates: q.duplicates,
-        late: q.late,
-        ingestion_delay_p99_ms: percentile(q.delaysMs, 0.99),
-      },
-    });
+
+  /** Metric events of the closed window, sorted by key so output order is deterministic. */
+  metrics(watermark: number): MetricEvent[] {
+    const base = { windowStart: this.start, windowEnd: this.end, watermark };
+    const metrics: MetricEvent[] = [];
+    for (const [key, group] of this.groups) {
+      const values = group.byType ? typeValues(group.aggregate) : funnelValues(group.aggregate);
+      metrics.push({ ...base, key, dimensions: { ...group.dimensions }, values });
+    }
+    for (const [shard, q] of this.quality) {
+      if (q.total === 0) continue;
+      metrics.push({
+        ...base,
+        key: `quality=stream|shard=${shard}`,
+        dimensions: { quality: 'stream', shard },
+        values: {
+          valid: q.valid,
+          rejected: q.rejected,
+          duplicates: q.duplicates,
+          late: q.late,
+          ingestion_delay_p50_ms: q.delays.quantile(0.5),
+          ingestion_delay_p99_ms: q.delays.quantile(0.99),
+        },
+      });
+    }
+    return metrics.sort(byKey);
   }
-  return metrics.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  snapshot(): WindowSnapshot {
+    return {
+      start: this.start,
+      end: this.end,
+      groups: [...this.groups].map(([key, g]) => ({ key, dimensions: g.dimensions, byType: g.byType, aggregate: g.aggregate.snapshot() })),
+      quality: [...this.quality].map(([shard, totals]) => ({ shard, totals: totals.snapshot() })),
+    };
+  }
+
+  static restore(snapshot: WindowSnapshot): WindowAccumulator {
+    const window = new WindowAccumulator(snapshot.start, snapshot.end);
+    for (const g of snapshot.groups) {
+      window.groups.set(g.key, { dimensions: g.dimensions, byType: g.byType, aggregate: GroupAggregate.restore(g.aggregate) });
+    }
+    for (const { shard, totals } of snapshot.quality) window.quality.set(shard, QualityTotals.restore(totals));
+    return window;
+  }
 }

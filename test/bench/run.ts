@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { benchParquet } from './parquet.ts';
+import { benchReplay } from './replay.ts';
 import { runPipeline } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 import { jsonRecords, runDecodeOnly, runJsonParse } from './floors.ts';
@@ -44,6 +45,8 @@ const passes: PassResult[] = specs.map(({ name, what, records }) => ({ name, wha
 log(`Parquet encoders, ${PARQUET_ROWS} rows ...`);
 const parquet = await benchParquet(PARQUET_ROWS);
 
+const replaySection = await benchReplay(input, log);
+
 const tables = throughputTables(passes, input);
 const parquetRows = parquetTable(parquet, PARQUET_ROWS);
 console.log(`\nThroughput, one core, median of 3 interleaved runs after a warm-up (${machine.cpu}, Node ${machine.node})\n`);
@@ -55,6 +58,6 @@ console.log(textTable(parquetRows));
 
 if (write) {
   const path = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }));
+  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection);
   log(`\nwrote ${path}`);
 }

@@ -15,7 +15,6 @@ describe('dedupe by event id', () => {
     const dedupe = new Deduplicator(HOUR);
     for (let i = 0; i < 1000; i++) dedupe.firstSighting(`old-${i}`, i);
     dedupe.firstSighting('new', 3 * HOUR);
-    dedupe.evict();
     expect(dedupe.size).toBe(1);
   });
 
@@ -25,5 +24,51 @@ describe('dedupe by event id', () => {
     const restored = Deduplicator.restore(JSON.parse(JSON.stringify(dedupe.snapshot())));
     expect(restored.firstSighting('a', 5)).toBe(false);
     expect(restored.firstSighting('b', 6)).toBe(true);
+  });
+});
+
+describe('dedupe memory bound', () => {
+  it('forgets whole buckets as event time moves on, with no call needed', () => {
+    const dedupe = new Deduplicator(HOUR);
+    for (let i = 0; i < 10_000; i++) dedupe.firstSighting(`a-${i}`, i * 100); // spread over ~17 minutes
+    expect(dedupe.size).toBe(10_000);
+    // Two hours later every bucket of the first 17 minutes is past the horizon.
+    dedupe.firstSighting('later', 2 * HOUR + 20 * 60_000);
+    expect(dedupe.size).toBe(1);
+    // An event older than the horizon is passed, not remembered.
+    expect(dedupe.firstSighting('a-5', 500)).toBe(true);
+    expect(dedupe.size).toBe(1);
+  });
+
+  it('still catches a repeat within the horizon that arrives after newer events', () => {
+    const dedupe = new Deduplicator(HOUR);
+    expect(dedupe.firstSighting('x', 0)).toBe(true);
+    for (let i = 1; i <= 50; i++) dedupe.firstSighting(`y${i}`, i * 60_000); // 50 minutes later
+    expect(dedupe.firstSighting('x', 0)).toBe(false);
+  });
+
+  it('holds 200k ids in at most 16 bytes each and survives a compact snapshot', () => {
+    const dedupe = new Deduplicator(24 * HOUR);
+    for (let i = 0; i < 200_000; i++) dedupe.firstSighting(`evt-${i}`, i * 400);
+    expect(dedupe.size).toBe(200_000);
+    expect(dedupe.bytes / dedupe.size).toBeLessThanOrEqual(16);
+    const json = JSON.stringify(dedupe.snapshot());
+    // base64 of 8 bytes per id ≈ 10.7 characters, plus a little framing.
+    expect(json.length / 200_000).toBeLessThan(11);
+    const restored = Deduplicator.restore(JSON.parse(json));
+    expect(restored.firstSighting('evt-123456', 123_456 * 400)).toBe(false);
+    expect(restored.firstSighting('evt-new', 80_000_000)).toBe(true);
+  });
+
+  it('a child shard that absorbs its parents knows both parents’ ids', () => {
+    const left = new Deduplicator(HOUR);
+    const right = new Deduplicator(HOUR);
+    left.firstSighting('l', 1_000);
+    right.firstSighting('r', 2_000);
+    const child = Deduplicator.restore(JSON.parse(JSON.stringify(left.snapshot())));
+    child.absorb(Deduplicator.restore(right.snapshot()));
+    expect(child.firstSighting('l', 1_000)).toBe(false);
+    expect(child.firstSighting('r', 2_000)).toBe(false);
+    expect(child.firstSighting('n', 3_000)).toBe(true);
   });
 });

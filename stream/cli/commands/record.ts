@@ -1,0 +1,43 @@
+/**
+ * `adstream record --out <file>`: copies a live stream's records (every shard from its oldest
+ * record) into a recording for `adstream replay`. It stops at SIGINT/SIGTERM, or with
+ * --until-caught-up once every shard has been read to its tip.
+ */
+import { Command } from 'commander';
+import { kinesisClient } from '../../aws/clients.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import { recordStream } from '../../replay/recorder.ts';
+import { ProgressLine } from '../progressLine.ts';
+
+export function recordCommand(): Command {
+  return new Command('record')
+    .description('Record a stream\'s records (shard, sequence number, arrival time, partition key, data) to a gzip JSON Lines file for "adstream replay".')
+    .requiredOption('--out <file>', 'recording to write, e.g. traffic.jsonl.gz')
+    .option('--stream <name>', 'stream to record (default: ADSTREAM_STREAM)')
+    .option('--until-caught-up', 'stop once every shard has been read to its tip')
+    .action(async (options: { out: string; stream?: string; untilCaughtUp?: boolean }) => {
+      if (!options.out.endsWith('.gz')) throw new ConfigError(`--out must name a .gz file (the recording is gzip JSON Lines), not "${options.out}".`);
+      const config = loadConfig({ stream: options.stream });
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const kinesis = kinesisClient(config);
+      const line = new ProgressLine();
+      try {
+        const result = await recordStream({
+          kinesis,
+          streamName: config.stream,
+          out: options.out,
+          untilCaughtUp: options.untilCaughtUp,
+          signal: stop.signal,
+          onProgress: (records) => line.update(`recorded ${records} records`),
+        });
+        line.done(`recorded ${result.records} records from ${result.shards.length} shards of ${config.stream} to ${options.out}`);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        kinesis.destroy();
+      }
+    });
+}

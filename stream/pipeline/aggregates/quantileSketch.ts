@@ -1,0 +1,75 @@
+/**
+ * Quantiles through DDSketch (Masson et al. 2019, `@datadog/sketches-js`): relative error 1 %,
+ * bins that add, so merging partials from several shards equals sketching the union.
+ *
+ * Snapshots are our own plain JSON of the bins rather than the library's protobuf: `fromProto`
+ * rebuilds the mapping from serialized floats, and quantiles read after a restore then differ
+ * in the last digits from an uninterrupted run, which would break replay equality. Rebuilding
+ * from the same relative accuracy gives the identical mapping. Only non-negative values are
+ * accepted (delays and latencies), so the negative store is never used.
+ */
+import { DDSketch } from '@datadog/sketches-js';
+
+export interface QuantileSketchSnapshot {
+  relativeAccuracy: number;
+  zeroCount: number;
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  /** Positive bins; null while only zeros were seen (an empty store's keys are ±Infinity). */
+  store: { bins: number[]; count: number; minKey: number; maxKey: number; offset: number } | null;
+}
+
+export const DEFAULT_RELATIVE_ACCURACY = 0.01;
+
+export class QuantileSketch {
+  private readonly sketch: DDSketch;
+
+  constructor(readonly relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
+    this.sketch = new DDSketch({ relativeAccuracy });
+  }
+
+  get count(): number {
+    return this.sketch.count;
+  }
+
+  accept(value: number): void {
+    if (!(value >= 0)) throw new RangeError(`QuantileSketch accepts non-negative values only, not ${value}`);
+    this.sketch.accept(value);
+  }
+
+  merge(other: QuantileSketch): void {
+    if (other.sketch.count > 0) this.sketch.merge(other.sketch);
+  }
+
+  /** The value at quantile q (0..1), rounded to an integer (inputs are whole milliseconds); 0 when empty. */
+  quantile(q: number): number {
+    return this.sketch.count === 0 ? 0 : Math.round(this.sketch.getValueAtQuantile(q));
+  }
+
+  snapshot(): QuantileSketchSnapshot {
+    const { store, zeroCount, count, sum, min, max } = this.sketch;
+    return {
+      relativeAccuracy: this.relativeAccuracy,
+      zeroCount,
+      count,
+      sum,
+      min: count > 0 ? min : null,
+      max: count > 0 ? max : null,
+      store: store.count > 0 ? { bins: [...store.bins], count: store.count, minKey: store.minKey, maxKey: store.maxKey, offset: store.offset } : null,
+    };
+  }
+
+  static restore(snapshot: QuantileSketchSnapshot): QuantileSketch {
+    const restored = new QuantileSketch(snapshot.relativeAccuracy);
+    const target = restored.sketch;
+    target.zeroCount = snapshot.zeroCount;
+    target.count = snapshot.count;
+    target.sum = snapshot.sum;
+    target.min = snapshot.min ?? Infinity;
+    target.max = snapshot.max ?? -Infinity;
+    if (snapshot.store) Object.assign(target.store, { ...snapshot.store, bins: [...snapshot.store.bins] });
+    return restored;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Merges the partial aggregates that shards fire for the same window into the window of the whole
+ * stream, and emits it once the pipeline watermark (min over active shards) has passed its end
+ * plus the allowed lateness: by then every active shard has fired its partial, so the result does
+ * not depend on how shards are spread over workers. Merges commute, and the emitted watermark is
+ * the largest of the partials' own (each fixed by its shard's records), so 1 worker and 3 workers
+ * give the same metric events.
+ *
+ * A partial that arrives after its window was emitted (its shard was idle, then woke up) is not
+ * merged into a result already published; it is counted in `latePartials`, never dropped silently.
+ */
+import type { MetricEvent } from '../../detectors/types.ts';
+import type { ClosedWindow } from './eventTimeWindows.ts';
+import { WindowAccumulator, type WindowSnapshot } from './windowAccumulator.ts';
+
+export interface WindowMergerSnapshot {
+  pending: { window: WindowSnapshot; watermark: number }[];
+  emittedThroughEnd: number | null;
+  latePartials: number;
+}
+
+export class WindowMerger {
+  private readonly pending = new Map<number, { window: WindowAccumulator; watermark: number }>();
+  /** End of the newest window emitted; windows end in start order, so this marks all emitted ones. */
+  private emittedThroughEnd = -Infinity;
+  latePartials = 0;
+
+  constructor(private readonly allowedLatenessMs: number) {}
+
+  add(partials: readonly ClosedWindow[]): void {
+    for (const { window, watermark } of partials) {
+      if (window.end <= this.emittedThroughEnd) {
+        this.latePartials += 1;
+        continue;
+      }
+      const entry = this.pending.get(window.start);
+      if (!entry) {
+        const copy = new WindowAccumulator(window.start, window.end);
+        copy.merge(window);
+        this.pending.set(window.start, { window: copy, watermark });
+      } else {
+        entry.window.merge(window);
+        entry.watermark = Math.max(entry.watermark, watermark);
+      }
+    }
+  }
+
+  /** Windows the pipeline watermark has passed (all when `final`), merged, oldest first. */
+  fire(pipelineWatermark: number, final = false): { window: WindowAccumulator; watermark: number }[] {
+    const ready = [...this.pending.keys()]
+      .filter((start) => final || this.pending.get(start)!.window.end + this.allowedLatenessMs <= pipelineWatermark)
+      .sort((a, b) => a - b);
+    return ready.map((start) => {
+      const entry = this.pending.get(start)!;
+      this.pending.delete(start);
+      this.emittedThroughEnd = Math.max(this.emittedThroughEnd, entry.window.end);
+      return entry;
+    });
+  }
+
+  /** `fire`, as metric events. */
+  fireMetrics(pipelineWatermark: number, final = false): MetricEvent[] {
+    return this.fire(pipelineWatermark, final).flatMap(({ window, watermark }) => window.metrics(watermark));
+  }
+
+  get pendingWindows(): number {
+    return this.pending.size;
+  }
+
+  snapshot(): WindowMergerSnapshot {
+    return {
+      pending: [...this.pending.values()].map(({ window, watermark }) => ({ window: window.snapshot(), watermark })),
+      emittedThroughEnd: Number.isFinite(this.emittedThroughEnd) ? this.emittedThroughEnd : null,
+      latePartials: this.latePartials,
+    };
+  }
+
+  static restore(allowedLatenessMs: number, snapshot: WindowMergerSnapshot): WindowMerger {
+    const merger = new WindowMerger(allowedLatenessMs);
+    for (const { window, watermark } of snapshot.pending) merger.pending.set(window.start, { window: WindowAccumulator.restore(window), watermark });
+    merger.emittedThroughEnd = snapshot.emittedThroughEnd ?? -Infinity;
+    merger.latePartials = snapshot.latePartials;
+    return merger;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The recording format: gzip JSON Lines. The first line is a header naming the format, its
+ * version, the stream and its shards; every other line is one Kinesis record as it was read:
+ * `{ "shard", "seq", "arrival", "key", "data" }` (data base64). Records of one shard appear in
+ * sequence order; shards interleave as they were read.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import { createGunzip, createGzip } from 'node:zlib';
+import type { SourceRecord } from '../pipeline/batch.ts';
+
+export const RECORDING_FORMAT = 'adstream-recording';
+export const RECORDING_VERSION = 1;
+
+export interface RecordingHeader {
+  format: typeof RECORDING_FORMAT;
+  version: typeof RECORDING_VERSION;
+  stream: string;
+  shards: string[];
+}
+
+interface RecordLine {
+  shard: string;
+  seq: string;
+  arrival: number;
+  key: string;
+  data: string;
+}
+
+export interface Recording {
+  header: RecordingHeader;
+  /** Records per shard, in sequence order. */
+  shards: Map<string, SourceRecord[]>;
+  records: number;
+}
+
+export class RecordingError extends Error {}
+
+export const recordLine = (record: SourceRecord): string =>
+  JSON.stringify({ shard: record.shardId, seq: record.sequenceNumber, arrival: record.arrivalTime, key: record.partitionKey, data: Buffer.from(record.data).toString('base64') } satisfies RecordLine);
+
+export class RecordingWriter {
+  private readonly gzip = createGzip();
+  private readonly done: Promise<unknown>;
+  records = 0;
+
+  private constructor(path: string) {
+    const file = createWriteStream(path);
+    this.gzip.pipe(file);
+    this.done = once(file, 'close');
+  }
+
+  static async open(path: string, header: Omit<RecordingHeader, 'format' | 'version'>): Promise<RecordingWriter> {
+    await mkdir(dirname(path), { recursive: true });
+    const writer = new RecordingWriter(path);
+    await writer.line(JSON.stringify({ format: RECORDING_FORMAT, version: RECORDING_VERSION, ...header }));
+    return writer;
+  }
+
+  private async line(text: string): Promise<void> {
+    if (!this.gzip.write(`${text}\n`)) await once(this.gzip, 'drain');
+  }
+
+  async write(records: readonly SourceRecord[]): Promise<void> {
+    for (const record of records) await this.line(recordLine(record));
+    this.records += records.length;
+  }
+
+  async close(): Promise<void> {
+    this.gzip.end();
+    await this.done;
+  }
+}
+
+function parseHeader(text: string, path: string): RecordingHeader {
+  let header: Partial<RecordingHeader>;
+  try {
+    header = JSON.parse(text) as Partial<RecordingHeader>;
+  } catch {
+    throw new RecordingError(`${path} is not an adstream recording: its first line is not JSON.`);
+  }
+  if (header.format !== RECORDING_FORMAT) throw new RecordingError(`${path} is not an adstream recording (no "${RECORDING_FORMAT}" header line).`);
+  if (header.version !== RECORDING_VERSION) throw new RecordingError(`${path} is recording format version ${String(header.version)}; this adstream reads version ${RECORDING_VERSION}.`);
+  return header as RecordingHeader;
+}
+
+export async function readRecording(path: string): Promise<Recording> {
+  const input = createReadStream(path).pipe(createGunzip());
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let header: RecordingHeader | undefined;
+  const shards = new Map<string, SourceRecord[]>();
+  let records = 0;
+  let lineNumber = 0;
+  try {
+    for await (const text of lines) {
+      lineNumber += 1;
+      if (text === '') continue;
+      if (!header) {
+        header = parseHeader(text, path);
+        for (const shard of header.shards) shards.set(shard, []);
+        continue;
+      }
+      const line = JSON.parse(text) as RecordLine;
+      if (typeof line.shard !== 'string' || typeof line.seq !== 'string' || typeof line.arrival !== 'number' || typeof line.data !== 'string') {
+        throw new RecordingError(`${path} line ${lineNumber} is not a record line (shard, seq, arrival, key, data).`);
+      }
+      let list = shards.get(line.shard);
+      if (!list) shards.set(line.shard, (list = []));
+      list.push({ shardId: line.shard, sequenceNumber: line.seq, partitionKey: line.key, arrivalTime: line.arrival, data: Buffer.from(line.data, 'base64') });
+      records += 1;
+    }
+  } catch (error) {
+    if (error instanceof RecordingError) throw error;
+    throw new RecordingError(`${path} could not be read as a gzip JSON Lines recording (line ${lineNumber}): ${(error as Error).message}`);
+  }
+  if (!header) throw new RecordingError(`${path} is empty: a recording starts with a header line.`);
+  // Sequence order within a shard, whatever order the lines were written in.
+  for (const list of shards.values()) list.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+  return { header, shards, records };
+}

@@ -1,0 +1,79 @@
+/**
+ * Assembles a replay on local directories, as `adstream replay` runs it: the lake (Parquet), the
+ * alert log, EMF metric lines (one file per batch), the shard state and the replay checkpoint,
+ * with the configured windows, dedupe horizon and detector. No AWS client is created.
+ */
+import { join } from 'node:path';
+import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
+import { volumeDetectorFactory } from '../../detectors/volumeDetector.ts';
+import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
+import { lakeTables } from '../../sinks/lake/lakeTables.ts';
+import { EmfStoreSink } from '../../sinks/metrics/emfStoreSink.ts';
+import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
+import { createParquetEncoder, type ParquetEncoderName } from '../../sinks/parquet/encoder.ts';
+import type { ShardStateConfig } from '../pipeline/shardState.ts';
+import type { Recording } from './recording.ts';
+import { replay, type ReplayOptions, type ReplayStats } from './replay.ts';
+
+export interface ReplaySettings {
+  windowMs: number;
+  slideMs?: number;
+  maxOutOfOrdernessMs: number;
+  allowedLatenessMs: number;
+  dedupeHorizonMs: number;
+  maxFutureSkewMs: number;
+  parquetEncoder: ParquetEncoderName;
+}
+
+export interface ReplayDirectories {
+  lake: string;
+  /** Shard snapshots and the replay checkpoint. */
+  state: string;
+  /** EMF lines, one file per batch. */
+  metrics: string;
+  alertLog: string;
+}
+
+/** Default locations beside the lake: `<lake>/../<name>.state`, `.metrics`, `.alerts.jsonl`. */
+export function directoriesFor(lake: string): ReplayDirectories {
+  return { lake, state: `${lake}.state`, metrics: `${lake}.metrics`, alertLog: `${lake}.alerts.jsonl` };
+}
+
+export function replayStateConfig(settings: ReplaySettings): ShardStateConfig {
+  return {
+    windows: {
+      sizeMs: settings.windowMs,
+      slideMs: settings.slideMs,
+      maxOutOfOrdernessMs: settings.maxOutOfOrdernessMs,
+      allowedLatenessMs: settings.allowedLatenessMs,
+    },
+    dedupeHorizonMs: settings.dedupeHorizonMs,
+    createDetector: volumeDetectorFactory(defaultDetectorConfig),
+  };
+}
+
+export async function replayToDirectory(
+  recording: Recording,
+  dirs: ReplayDirectories,
+  settings: ReplaySettings,
+  extra: Pick<ReplayOptions, 'batchSize' | 'idleTimeoutMs' | 'stopAfterBatches' | 'crashBeforeCheckpointOf' | 'onBatch' | 'processingClock'> = {},
+): Promise<ReplayStats> {
+  const encoder = createParquetEncoder(settings.parquetEncoder);
+  const alertSink = new LogAlertSink({ path: dirs.alertLog });
+  try {
+    return await replay({
+      recording,
+      lake: lakeTables(new LocalDirStore(dirs.lake), encoder),
+      alertSink,
+      metricsSink: new EmfStoreSink(new LocalDirStore(dirs.metrics)),
+      stateStore: new LocalDirStore(dirs.state),
+      state: replayStateConfig(settings),
+      maxFutureSkewMs: settings.maxFutureSkewMs,
+      ...extra,
+    });
+  } finally {
+    await encoder.close?.();
+  }
+}
+
+export const emfDirectoryOf = (dirs: ReplayDirectories): string => join(dirs.metrics, 'emf');

@@ -1,0 +1,56 @@
+/**
+ * The outputs of a replay that must not change from run to run, in a reviewable form: every lake
+ * view as CSV sorted on all columns, the EMF metric lines (files in name order), and the alerts
+ * (first sighting of each alertId: delivery is at least once across a crash).
+ */
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { stringify } from 'csv-stringify/sync';
+import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import type { ReplayDirectories } from '../../stream/replay/replayToDirectory.ts';
+
+/** The metric goldens are large (a row per window, key and value): kept gzipped. */
+export const isCompressedGolden = (name: string): boolean => name.startsWith('metrics');
+export const goldenFileName = (name: string): string => (isCompressedGolden(name) ? `${name}.gz` : name);
+
+export async function readGoldens(dir: string, names: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const body = await readFile(join(dir, goldenFileName(name)));
+    out[name] = (isCompressedGolden(name) ? gunzipSync(body) : body).toString('utf8');
+  }
+  return out;
+}
+
+export const LAKE_VIEWS = ['impressions', 'clicks', 'conversions', 'bid_requests', 'rejected', 'metrics'] as const;
+
+export async function goldenOutputs(dirs: ReplayDirectories): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const lake = await LakeQuery.open(dirs.lake);
+  try {
+    for (const view of LAKE_VIEWS) {
+      const rows = await lake.query(`SELECT COLUMNS(*)::VARCHAR FROM ${view} ORDER BY ALL`);
+      const columns = rows.length > 0 ? Object.keys(rows[0]) : [];
+      out[`${view}.csv`] = stringify(rows.map((row) => columns.map((c) => row[c] ?? '')), { header: true, columns });
+    }
+  } finally {
+    lake.close();
+  }
+  const emfDir = join(dirs.metrics, 'emf');
+  const files = existsSync(emfDir) ? (await readdir(emfDir)).filter((f) => f.endsWith('.jsonl')).sort() : [];
+  out['metrics.jsonl'] = (await Promise.all(files.map((f) => readFile(join(emfDir, f), 'utf8')))).join('');
+  const alertLines = existsSync(dirs.alertLog) ? (await readFile(dirs.alertLog, 'utf8')).split('\n').filter(Boolean) : [];
+  const seen = new Set<string>();
+  out['alerts.jsonl'] = alertLines
+    .filter((line) => {
+      const id = (JSON.parse(line) as { alertId: string }).alertId;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    })
+    .map((line) => `${line}\n`)
+    .join('');
+  return out;
+}
