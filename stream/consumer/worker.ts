@@ -148,10 +148,9 @@ export class Worker {
   }
 
   private async startShard(held: HeldLease): Promise<ShardCursor> {
-    const { stateStore, kinesis, streamName } = this.options;
+    const { kinesis, streamName } = this.options;
     const lease = held.lease;
-    const stateRef = lease.stateRef ?? this.parentStateRef(lease);
-    const snapshot = stateRef ? await stateStore.load(stateRef) : undefined;
+    const state = await this.initialState(lease);
     const reader = new ShardReader(kinesis, streamName, lease.leaseKey, this.options.reader);
     // A child shard starts at its beginning: its parents' records came first and are done.
     const startingPosition = lease.parentShardIds.length > 0 ? 'TRIM_HORIZON' : this.options.startingPosition;
@@ -166,7 +165,7 @@ export class Worker {
     return {
       held,
       cutter: new BatchCutter(new ReadAhead(reader), lease.pending?.last),
-      state: ShardState.create(this.options.state, lease.leaseKey, snapshot),
+      state,
       lastSequenceNumber: checkpointSequence(lease),
       // Only the shard's own snapshot may be discarded when it is superseded, never a parent's.
       stateRef: lease.stateRef,
@@ -175,15 +174,21 @@ export class Worker {
   }
 
   /**
-   * Dedupe state follows shard lineage: a child with no state of its own starts from its
-   * parent's final snapshot (for a merge, the first parent's; merging two is issue 7's work).
+   * The shard's state at its checkpoint. A child shard with no state of its own starts from its
+   * parents' final snapshots, so dedupe follows shard lineage: the first parent's state, with the
+   * other parent's seen ids absorbed after a merge (its open windows were closed at its end).
    */
-  private parentStateRef(lease: Lease): string | undefined {
-    for (const parent of lease.parentShardIds) {
-      const parentLease = this.coordinator?.leases.find((candidate) => candidate.leaseKey === parent);
-      if (parentLease?.stateRef) return parentLease.stateRef;
-    }
-    return undefined;
+  private async initialState(lease: Lease): Promise<ShardState> {
+    const { stateStore, state: config } = this.options;
+    if (lease.stateRef) return ShardState.create(config, lease.leaseKey, await stateStore.load(lease.stateRef));
+    const parentRefs = lease.parentShardIds
+      .map((parent) => this.coordinator?.leases.find((candidate) => candidate.leaseKey === parent)?.stateRef)
+      .filter((ref): ref is string => Boolean(ref));
+    if (parentRefs.length === 0) return ShardState.create(config, lease.leaseKey);
+    const [first, ...others] = await Promise.all(parentRefs.map((ref) => stateStore.load(ref)));
+    const state = ShardState.create(config, lease.leaseKey, first);
+    for (const other of others) state.dedupe.absorb(ShardState.create(config, lease.leaseKey, other).dedupe);
+    return state;
   }
 
   /** Read one batch, process it, commit it; decide whether the shard goes on. */
