@@ -7,9 +7,12 @@ import { ConfigError } from '../config/load.ts';
 import { configCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { generateCommand } from './commands/generate.ts';
+import { loadWarehouseCommand } from './commands/loadWarehouse.ts';
 import { localCommand } from './commands/local.ts';
 import { produceCommand } from './commands/produce.ts';
 import { queryCommand } from './commands/query.ts';
+import { recordCommand } from './commands/record.ts';
+import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 
 export const EXIT_OK = 0;
@@ -21,7 +24,7 @@ export function buildProgram(): Command {
     .description('Event-sourced stream processor for ad-tech traffic on Amazon Kinesis.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), localCommand(), configCommand()]) {
+  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

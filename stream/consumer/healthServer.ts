@@ -28,6 +28,8 @@ function readiness(source: HealthSource) {
       shardId,
       millisBehindLatest: source.stats.shards[shardId]?.millisBehindLatest ?? null,
       lastSequenceNumber: source.stats.shards[shardId]?.lastSequenceNumber ?? null,
+      records: source.stats.shards[shardId]?.records ?? 0,
+      bytes: source.stats.shards[shardId]?.bytes ?? 0,
     })),
   };
 }

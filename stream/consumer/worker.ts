@@ -157,6 +157,8 @@ export class Worker {
     await reader.start(checkpointSequence(lease), startingPosition);
     this.stats.shards[lease.leaseKey] = {
       lastSequenceNumber: checkpointSequence(lease),
+      records: this.stats.shards[lease.leaseKey]?.records ?? 0,
+      bytes: this.stats.shards[lease.leaseKey]?.bytes ?? 0,
       millisBehindLatest: Number.POSITIVE_INFINITY,
       caughtUp: false,
       finished: false,
@@ -241,7 +243,10 @@ export class Worker {
     cursor.stateRef = stateRef;
     if (last) cursor.lastSequenceNumber = last;
     this.account(processed, files.length, files.reduce((sum, file) => sum + file.bytes, 0));
-    this.stats.shards[shardId].lastSequenceNumber = cursor.lastSequenceNumber;
+    const progress = this.stats.shards[shardId];
+    progress.lastSequenceNumber = cursor.lastSequenceNumber;
+    progress.records += records.length;
+    for (const record of records) progress.bytes += record.data.byteLength;
     this.options.onProgress?.(this.stats);
   }
 

@@ -3,6 +3,8 @@ import type { AlertEvent } from '../../detectors/types.ts';
 
 export interface ShardProgress {
   lastSequenceNumber?: string;
+  records: number;
+  bytes: number;
   millisBehindLatest: number;
   caughtUp: boolean;
   finished: boolean;

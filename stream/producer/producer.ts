@@ -25,9 +25,11 @@
  * After a request finally fails, the producer is failed: batches not yet sent are dropped and
  * every later `put()` and `flush()` rejects with that error.
  */
-import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import { describeError, isRetriableAwsError, retry } from '../retry/backoff.ts';
-import { AdstreamError, NonRetriableError, RetriesExceededError } from '../retry/errors.ts';
+import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { NonRetriableError, RetriesExceededError } from '../retry/errors.ts';
+import { describeLastFailure, sendRetryingFailedEntries, UnsentEntriesError, type EntryResult } from '../retry/failedEntries.ts';
+
+export { PartialFailureError } from '../retry/failedEntries.ts';
 
 export const MAX_RECORDS_PER_REQUEST = 500;
 export const MAX_BYTES_PER_REQUEST = 5 * 1024 * 1024;
@@ -86,17 +88,6 @@ export class RecordTooLargeError extends NonRetriableError {
 
 /** A partition key or explicit hash key Kinesis would reject. */
 export class InvalidRecordKeyError extends NonRetriableError {}
-
-/** Some entries of a PutRecords response were rejected; the retrier sends just those again. */
-export class PartialFailureError extends AdstreamError {
-  constructor(
-    readonly failedCount: number,
-    readonly errorCode: string,
-    readonly errorMessage: string,
-  ) {
-    super(`${failedCount} entries rejected; first: ${errorCode}: ${errorMessage}`);
-  }
-}
 
 interface Entry {
   record: ProducerRecord;
@@ -252,62 +243,44 @@ export class Producer {
   }
 
   private async send(batch: Entry[]): Promise<void> {
-    let pending = batch;
     try {
-      await retry((attempt) => this.attempt(pending, attempt, (failed) => (pending = failed)), {
+      // Kinesis documents only retriable per-entry codes (throughput exceeded, internal failure).
+      await sendRetryingFailedEntries(batch, (pending, attempt) => this.attempt(pending, attempt), {
+        operation: 'PutRecords',
         maxAttempts: this.maxAttempts,
         baseDelayMs: this.baseDelayMs,
         maxDelayMs: this.maxDelayMs,
         random: this.random,
         sleep: this.sleep,
-        // Kinesis documents only retriable per-entry codes (throughput exceeded, internal failure).
-        isRetriable: (error) => error instanceof PartialFailureError || isRetriableAwsError(error),
+        onRequestFailed: () => {
+          this.counters.failedAttempts += 1;
+          this.onProgress?.(this.stats());
+        },
+        onResponse: (accepted, rejected) => {
+          for (const entry of accepted) {
+            this.counters.records += 1;
+            this.counters.bytes += entry.size;
+          }
+          if (rejected.length > 0) this.counters.failedAttempts += 1;
+          this.onProgress?.(this.stats());
+        },
       });
     } catch (error) {
-      if (!(error instanceof RetriesExceededError)) throw error;
-      const last = error.lastCause;
-      const lastError = last instanceof PartialFailureError ? `${last.errorCode}: ${last.errorMessage}` : describeError(last);
+      if (!(error instanceof UnsentEntriesError)) throw error;
       throw new RetriesExceededError(
-        `${pending.length} of ${batch.length} records were not put on stream "${this.streamName}" ` +
-          `after ${error.attempts} attempts; last error: ${lastError}`,
+        `${error.unsent.length} of ${batch.length} records were not put on stream "${this.streamName}" ` +
+          `after ${error.attempts} attempts; last error: ${describeLastFailure(error.lastCause)}`,
         error.attempts,
-        last,
+        error.lastCause,
       );
     }
   }
 
-  /** One PutRecords request for `pending`; hands the rejected entries, in order, to `keep` and throws. */
-  private async attempt(pending: Entry[], attempt: number, keep: (failed: Entry[]) => void): Promise<void> {
+  /** One PutRecords request for `pending`; its per-entry results, in order. */
+  private async attempt(pending: readonly Entry[], attempt: number): Promise<EntryResult[]> {
     if (attempt > 1) this.counters.retriedEntries += pending.length;
     this.counters.batches += 1;
-    let results: PutRecordsResultEntry[];
-    try {
-      const response = await this.kinesis.send(new PutRecordsCommand({ StreamName: this.streamName, Records: pending.map(toEntry) }));
-      results = response.Records ?? [];
-      if (results.length !== pending.length) {
-        throw new AdstreamError(`PutRecords answered ${results.length} results for ${pending.length} records`);
-      }
-    } catch (error) {
-      this.counters.failedAttempts += 1;
-      this.onProgress?.(this.stats());
-      throw error;
-    }
-    const failed: Entry[] = [];
-    let firstFailure: PutRecordsResultEntry | undefined;
-    pending.forEach((entry, i) => {
-      if (results[i].ErrorCode) {
-        failed.push(entry);
-        firstFailure ??= results[i];
-      } else {
-        this.counters.records += 1;
-        this.counters.bytes += entry.size;
-      }
-    });
-    if (firstFailure) this.counters.failedAttempts += 1;
-    this.onProgress?.(this.stats());
-    if (firstFailure) {
-      keep(failed);
-      throw new PartialFailureError(failed.length, firstFailure.ErrorCode!, firstFailure.ErrorMessage ?? '');
-    }
+    const response = await this.kinesis.send(new PutRecordsCommand({ StreamName: this.streamName, Records: pending.map(toEntry) }));
+    return (response.Records ?? []).map((r) => ({ errorCode: r.ErrorCode, errorMessage: r.ErrorMessage }));
   }
 }

@@ -1,29 +1,68 @@
-/** `adstream query "<SQL>"`: DuckDB over the lake, with a view per event type. */
-import { existsSync } from 'node:fs';
+/**
+ * `adstream query "<SQL>"` or `adstream query --file <path.sql>`: DuckDB over the lake, with a
+ * view per event type, or over a warehouse file loaded by `adstream load-warehouse`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
+import { LakeQuery, type Row } from '../../../sinks/query/lakeQuery.ts';
+import { openWarehouseQuery } from '../../../sinks/warehouse/warehouseQuery.ts';
 import { printTable } from '../table.ts';
+
+interface QueryOptions {
+  lake?: string;
+  file?: string;
+  warehouse?: string;
+  json?: boolean;
+}
+
+function sqlToRun(sql: string | undefined, file: string | undefined): string {
+  if (sql !== undefined && file !== undefined) throw new ConfigError('give either the SQL or --file <path.sql>, not both.');
+  if (file !== undefined) {
+    if (!existsSync(file)) throw new ConfigError(`the SQL file ${file} does not exist.`);
+    return readFileSync(file, 'utf8');
+  }
+  if (sql === undefined) throw new ConfigError('give the SQL to run, e.g. "SELECT count(*) FROM impressions", or --file <path.sql>.');
+  return sql;
+}
+
+async function runOn(options: QueryOptions, sql: string): Promise<Row[]> {
+  if (options.warehouse !== undefined) {
+    if (!existsSync(options.warehouse)) {
+      throw new ConfigError(`the warehouse file ${options.warehouse} does not exist; run "adstream load-warehouse --warehouse ${options.warehouse}" first.`);
+    }
+    const warehouse = await openWarehouseQuery(options.warehouse);
+    try {
+      return await warehouse.query(sql);
+    } finally {
+      warehouse.close();
+    }
+  }
+  const { lake } = loadConfig({ lake: options.lake });
+  if (lake.startsWith('s3://')) throw new ConfigError(`query reads a local lake directory; sync ${lake} to a directory first, or use Athena.`);
+  if (!existsSync(lake)) throw new ConfigError(`the lake directory ${lake} does not exist; run "npm start" first or pass --lake <dir>.`);
+  const lakeQuery = await LakeQuery.open(lake);
+  try {
+    return await lakeQuery.query(sql);
+  } finally {
+    lakeQuery.close();
+  }
+}
 
 export function queryCommand(): Command {
   return new Command('query')
     .description(
-      'Run SQL on DuckDB over the lake. Views: impressions, clicks, conversions, bid_requests, rejected (DLQ), metrics.',
+      'Run SQL on DuckDB over the lake (views: impressions, clicks, conversions, bid_requests, rejected (DLQ), metrics), ' +
+        'or over a warehouse file loaded by load-warehouse. The analysts\' queries are in infra/queries/*.sql.',
     )
-    .argument('<sql>', 'the SQL to run, e.g. "SELECT count(*) FROM impressions"')
+    .argument('[sql]', 'the SQL to run, e.g. "SELECT count(*) FROM impressions"')
+    .option('--file <path.sql>', 'run the SQL in this file instead, e.g. infra/queries/funnel_by_campaign.sql')
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE or ./data/lake)')
+    .option('--warehouse <file.duckdb>', 'query this DuckDB warehouse file instead of the lake')
     .option('--json', 'print rows as JSON Lines instead of a table')
-    .action(async (sql: string, options: { lake?: string; json?: boolean }) => {
-      const { lake } = loadConfig({ lake: options.lake });
-      if (lake.startsWith('s3://')) throw new ConfigError(`query reads a local lake directory; sync ${lake} to a directory first, or use Athena.`);
-      if (!existsSync(lake)) throw new ConfigError(`the lake directory ${lake} does not exist; run "npm start" first or pass --lake <dir>.`);
-      const lakeQuery = await LakeQuery.open(lake);
-      try {
-        const rows = await lakeQuery.query(sql);
-        if (options.json) for (const row of rows) console.log(JSON.stringify(row));
-        else printTable(rows);
-      } finally {
-        lakeQuery.close();
-      }
+    .action(async (sql: string | undefined, options: QueryOptions) => {
+      const rows = await runOn(options, sqlToRun(sql, options.file));
+      if (options.json) for (const row of rows) console.log(JSON.stringify(row));
+      else printTable(rows);
     });
 }

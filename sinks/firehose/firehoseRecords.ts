@@ -1,0 +1,20 @@
+/**
+ * What goes to Firehose from a processed batch: the raw records as they arrived on Kinesis
+ * (every record, rejected and duplicate ones included: an archive of the input), or the
+ * validated events as JSON Lines (first sightings only, one event per line, with its type).
+ */
+import type { ProcessedBatch } from '../../stream/pipeline/processBatch.ts';
+
+export type FirehoseMode = 'raw' | 'validated';
+
+export function rawRecords(processed: ProcessedBatch): Uint8Array[] {
+  return processed.batch.records.map((record) => record.data);
+}
+
+export function validatedRecords(processed: ProcessedBatch): Uint8Array[] {
+  return processed.events.map((event) => Buffer.from(`${JSON.stringify({ type: event.type, ...event.body })}\n`, 'utf8'));
+}
+
+export function firehoseRecords(processed: ProcessedBatch, mode: FirehoseMode): Uint8Array[] {
+  return mode === 'raw' ? rawRecords(processed) : validatedRecords(processed);
+}

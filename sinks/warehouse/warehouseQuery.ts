@@ -1,0 +1,35 @@
+/**
+ * Queries on a DuckDB warehouse file (loaded by `adstream load-warehouse`), read-only so a query
+ * never changes what the loader's bookkeeping says. Tables are named like the lake's views, so
+ * the SQL in infra/queries runs here as on the lake (the DLQ, `rejected`, is not loaded).
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { Row } from '../query/lakeQuery.ts';
+
+export interface WarehouseQuery {
+  query(sql: string): Promise<Row[]>;
+  close(): void;
+}
+
+export async function openWarehouseQuery(file: string): Promise<WarehouseQuery> {
+  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
+  return {
+    async query(sql) {
+      const reader = await connection.runAndReadAll(sql);
+      // As LakeQuery does: BIGINT and HUGEINT as numbers when exact, else as strings.
+      return reader.getRowObjectsJS().map((row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([key, value]) => [
+            key,
+            typeof value === 'bigint' ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value,
+          ]),
+        ),
+      );
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * A stand-in for Amazon Data Firehose's PutRecordBatch on 127.0.0.1, for tests that drive a real
+ * FirehoseClient. It decodes what the SDK puts on the wire (AWS JSON 1.1:
+ * `X-Amz-Target: Firehose_20150804.PutRecordBatch`, records' Data as base64) and records each
+ * request. `rejectEntry` decides per entry whether to answer it as failed (as Firehose does with
+ * ServiceUnavailableException); `failRequest` fails a request as a whole (HTTP 503). Accepted
+ * records are appended to `delivered`, as the delivery stream would buffer them.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FirehoseRequest {
+  deliveryStreamName: string;
+  records: Buffer[];
+}
+
+export interface FirehoseDouble {
+  endpoint: string;
+  requests: FirehoseRequest[];
+  delivered: Buffer[];
+  /** Per entry: reject it? `request` is the 0-based request number. */
+  rejectEntry: (data: Buffer, request: number) => boolean;
+  /** Fail a whole request? */
+  failRequest: (request: number) => boolean;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startFirehoseDouble(): Promise<FirehoseDouble> {
+  const double: Omit<FirehoseDouble, 'endpoint' | 'close'> = {
+    requests: [],
+    delivered: [],
+    rejectEntry: () => false,
+    failRequest: () => false,
+  };
+  const reply = (res: import('node:http').ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+    res.end(JSON.stringify(body));
+  };
+  const server: Server = createServer((req, res) => {
+    void readBody(req).then((text) => {
+      if (req.headers['x-amz-target'] !== 'Firehose_20150804.PutRecordBatch' || req.headers['content-type'] !== 'application/x-amz-json-1.1') {
+        reply(res, 400, { __type: 'InvalidArgumentException', message: `unsupported request ${String(req.headers['x-amz-target'])}` });
+        return;
+      }
+      const body = JSON.parse(text) as { DeliveryStreamName: string; Records: { Data: string }[] };
+      const records = body.Records.map((r) => Buffer.from(r.Data, 'base64'));
+      const index = double.requests.length;
+      double.requests.push({ deliveryStreamName: body.DeliveryStreamName, records });
+      if (double.failRequest(index)) {
+        reply(res, 503, { __type: 'ServiceUnavailableException', message: 'Slow down.' });
+        return;
+      }
+      let failed = 0;
+      const responses = records.map((data, i) => {
+        if (double.rejectEntry(data, index)) {
+          failed += 1;
+          return { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' };
+        }
+        double.delivered.push(data);
+        return { RecordId: `rec-${index}-${i}` };
+      });
+      reply(res, 200, { FailedPutCount: failed, Encrypted: false, RequestResponses: responses });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(double, {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  });
+}

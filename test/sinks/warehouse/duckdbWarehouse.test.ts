@@ -1,0 +1,244 @@
+/**
+ * The local warehouse for real: a lake built by the pipeline, loaded into a DuckDB file by the
+ * loader, checked against the generator's ground truth. Loading twice adds nothing; a crash
+ * between loads or inside one is followed by a run that loads exactly what is missing.
+ */
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EVENT_TYPES, type EventType } from '../../../stream/events/schemas.ts';
+import { main } from '../../../stream/cli/main.ts';
+import { DuckdbWarehouse } from '../../../sinks/warehouse/duckdbWarehouse.ts';
+import { directoryLister, type LakeFile } from '../../../sinks/warehouse/lakeFiles.ts';
+import { loadWarehouse } from '../../../sinks/warehouse/warehouseLoader.ts';
+import { LOAD_TABLE } from '../../../sinks/warehouse/warehouseTables.ts';
+import { openWarehouseQuery } from '../../../sinks/warehouse/warehouseQuery.ts';
+import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
+import { buildTestLake, TEST_LAKE_START, type TestLake } from '../../queries/testLake.ts';
+
+const MINUTE_MS = 60_000;
+let lake: TestLake;
+let dir: string;
+let expectedCounts: Record<EventType, number>;
+/** Metric rows in the lake, counted by DuckDB straight from the Parquet files (the generator has no truth for these). */
+let metricRows: number;
+let lakeFiles: number;
+let lakeFilesOf: Record<string, number>;
+
+beforeAll(async () => {
+  lake = await buildTestLake({
+    seed: 11,
+    start: TEST_LAKE_START,
+    durationMs: 60 * MINUTE_MS,
+    campaigns: 6,
+    publishers: 4,
+    impressionsPerMinute: 40,
+    anomalies: [],
+  });
+  dir = await mkdtemp(join(tmpdir(), 'adstream-warehouse-'));
+  expectedCounts = Object.fromEntries(EVENT_TYPES.map((t) => [t, lake.events.filter((e) => e.type === t).length])) as Record<EventType, number>;
+  const lister = directoryLister(lake.dir);
+  const listed = await Promise.all([...EVENT_TYPES, '_metrics'].map(async (t) => [t === '_metrics' ? 'metrics' : `${t}s`, (await lister.list(t)).length] as const));
+  lakeFilesOf = Object.fromEntries(listed);
+  lakeFiles = listed.reduce((n, [, count]) => n + count, 0);
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const glob = join(lake.dir, '_metrics', '**', '*.parquet').replaceAll("'", "''");
+  metricRows = Number((await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${glob}')`)).getColumnsJS()[0][0]);
+  connection.closeSync();
+  instance.closeSync();
+}, 60_000);
+
+afterAll(async () => {
+  await lake?.remove();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** What the warehouse file holds, read with a fresh DuckDB connection (not the loader's). */
+async function contents(file: string) {
+  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
+  const one = async (sql: string) => Number((await connection.runAndReadAll(sql)).getColumnsJS()[0][0]);
+  try {
+    const counts = {} as Record<EventType, number>;
+    const distinct = {} as Record<EventType, number>;
+    for (const type of EVENT_TYPES) {
+      counts[type] = await one(`SELECT count(*) FROM ${type}s`);
+      distinct[type] = await one(`SELECT count(DISTINCT event_id) FROM ${type}s`);
+    }
+    return { counts, distinct, metrics: await one('SELECT count(*) FROM metrics'), loadEntries: await one(`SELECT count(*) FROM ${LOAD_TABLE}`), loadKeys: await one(`SELECT count(DISTINCT file_key) FROM ${LOAD_TABLE}`) };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function load(file: string, lakeDir: string, options: Parameters<typeof loadWarehouse>[2] = {}, beforeCommit?: (table: string, files: readonly LakeFile[]) => void) {
+  const lister = directoryLister(lakeDir);
+  const warehouse = await DuckdbWarehouse.open(file, { pathOf: lister.urlOf, beforeCommit });
+  try {
+    return await loadWarehouse(lister, warehouse, options);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+describe('DuckDB warehouse loader', () => {
+  it('loads every valid event once, and a second run loads nothing', async () => {
+    const file = join(dir, 'twice.duckdb');
+    const first = await load(file, lake.dir);
+    expect(lakeFiles).toBeGreaterThan(8);
+    expect(first.reduce((n, r) => n + r.loadedFiles, 0)).toBe(lakeFiles);
+    expect(Object.fromEntries(first.map((r) => [r.table, r.rows]))).toEqual({
+      ...Object.fromEntries(EVENT_TYPES.map((t) => [`${t}s`, expectedCounts[t]])),
+      metrics: metricRows,
+    });
+    const second = await load(file, lake.dir);
+    expect(second.every((r) => r.loadedFiles === 0 && r.alreadyLoaded === r.files)).toBe(true);
+    const held = await contents(file);
+    expect(held.counts).toEqual(expectedCounts);
+    expect(held.distinct).toEqual(expectedCounts);
+    expect(held.metrics).toBe(metricRows);
+    expect(held.loadEntries).toBe(lakeFiles);
+  });
+
+  it('resumes after a crash between loads, loading only what is missing', async () => {
+    const file = join(dir, 'crash-between.duckdb');
+    let loads = 0;
+    const crash = () => {
+      if (++loads === 3) throw new Error('simulated crash after the third load');
+    };
+    await expect(load(file, lake.dir, { maxFilesPerLoad: 1, onLoad: crash })).rejects.toThrow('simulated crash');
+    expect((await contents(file)).loadEntries).toBe(3);
+    const resumed = await load(file, lake.dir, { maxFilesPerLoad: 1 });
+    expect(resumed.reduce((n, r) => n + r.alreadyLoaded, 0)).toBe(3);
+    const held = await contents(file);
+    expect(held.counts).toEqual(expectedCounts);
+    expect(held.distinct).toEqual(expectedCounts);
+    expect(held.loadEntries).toBe(lakeFiles);
+  });
+
+  it('rolls back a load that fails before its commit, and the next run loads those files once', async () => {
+    const file = join(dir, 'crash-inside.duckdb');
+    let loads = 0;
+    const failSecond = () => {
+      if (++loads === 2) throw new Error('simulated crash before commit');
+    };
+    await expect(load(file, lake.dir, { maxFilesPerLoad: 2 }, failSecond)).rejects.toThrow('simulated crash');
+    const partial = await contents(file);
+    // Only the first load (2 files) is in: the second left neither rows nor load entries.
+    expect(partial.loadEntries).toBe(2);
+    await load(file, lake.dir, { maxFilesPerLoad: 2 });
+    const held = await contents(file);
+    expect(held.counts).toEqual(expectedCounts);
+    expect(held.loadKeys).toBe(lakeFiles);
+  });
+
+  it('picks up files that reach the lake after a load', async () => {
+    const growing = join(dir, 'growing-lake');
+    const file = join(dir, 'growing.duckdb');
+    await cp(join(lake.dir, 'impression'), join(growing, 'impression'), { recursive: true });
+    await load(file, growing);
+    expect((await contents(file)).counts.click).toBe(0);
+    for (const entry of await readdir(lake.dir)) {
+      if (entry !== 'impression') {
+        await mkdir(join(growing, entry), { recursive: true });
+        await cp(join(lake.dir, entry), join(growing, entry), { recursive: true });
+      }
+    }
+    const later = await load(file, growing);
+    expect(later.find((r) => r.table === 'impressions')!.loadedFiles).toBe(0);
+    expect((await contents(file)).counts).toEqual(expectedCounts);
+  });
+
+  it('is what `adstream load-warehouse` and `adstream query --warehouse --file` use', async () => {
+    const file = join(dir, 'cli.duckdb');
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const progress = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await main(['node', 'adstream', 'load-warehouse', '--lake', lake.dir, '--warehouse', file, '--json'])).toBe(0);
+      const report = lines.splice(0).map((line) => JSON.parse(line) as { table: string; rows: number });
+      expect(report.map((r) => r.rows)).toEqual([...EVENT_TYPES.map((t) => expectedCounts[t]), metricRows]);
+      const queryFile = join(import.meta.dirname, '../../../infra/queries/spend_vs_revenue_by_campaign.sql');
+      expect(await main(['node', 'adstream', 'query', '--warehouse', file, '--file', queryFile, '--json'])).toBe(0);
+      const rows = lines.splice(0).map((line) => JSON.parse(line) as { campaign_id: string; spend_micros: number; revenue_micros: number });
+      const spend = new Map<string, number>();
+      for (const e of lake.events) {
+        if (e.type === 'impression' || e.type === 'click') spend.set(e.body.campaign_id, (spend.get(e.body.campaign_id) ?? 0) + e.body.cost_micros);
+      }
+      expect(Object.fromEntries(rows.map((r) => [r.campaign_id, r.spend_micros]))).toEqual(Object.fromEntries(spend));
+      expect(progress).toHaveBeenCalledWith(`loaded ${lakeFilesOf.metrics} file(s), ${metricRows} rows, into metrics`);
+    } finally {
+      log.mockRestore();
+      progress.mockRestore();
+    }
+  });
+
+  it('answers every query in infra/queries as the lake does', async () => {
+    const file = join(dir, 'queries.duckdb');
+    await load(file, lake.dir);
+    const queries = join(import.meta.dirname, '../../../infra/queries');
+    const onWarehouse = await openWarehouseQuery(file);
+    const onLake = await LakeQuery.open(lake.dir);
+    try {
+      const names = (await readdir(queries)).filter((name) => name.endsWith('.sql'));
+      expect(names.length).toBeGreaterThanOrEqual(5);
+      for (const name of names) {
+        const sql = await readFile(join(queries, name), 'utf8');
+        const rows = await onWarehouse.query(sql);
+        expect(rows.length, name).toBeGreaterThan(0);
+        expect(rows, name).toEqual(await onLake.query(sql));
+      }
+    } finally {
+      onWarehouse.close();
+      onLake.close();
+    }
+  });
+
+  it('refuses a missing warehouse file or SQL file with exit code 2', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await main(['node', 'adstream', 'query', '--warehouse', join(dir, 'none.duckdb'), 'SELECT 1'])).toBe(2);
+      expect(await main(['node', 'adstream', 'query', '--lake', lake.dir, '--file', join(dir, 'none.sql')])).toBe(2);
+      expect(await main(['node', 'adstream', 'load-warehouse', '--lake', lake.dir])).toBe(2);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
+describe('adstream load-warehouse killed with SIGKILL', () => {
+  it('leaves a warehouse that the next run completes with every event once', async () => {
+    const file = join(dir, 'killed.duckdb');
+    const bin = join(import.meta.dirname, '../../../stream/cli/bin.js');
+    const child = spawn(process.execPath, [bin, 'load-warehouse', '--lake', lake.dir, '--warehouse', file, '--max-files-per-load', '1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let committed = 0;
+    const killed = new Promise<void>((resolve) => {
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        committed += text.split('\n').filter((line) => line.startsWith('loaded ')).length;
+        // Killed at whatever point it has reached after its first commit: maybe inside a later load.
+        if (committed >= 1 && child.exitCode === null) child.kill('SIGKILL');
+      });
+      child.on('exit', () => resolve());
+    });
+    await killed;
+    expect(child.signalCode).toBe('SIGKILL');
+    const partial = await contents(file);
+    expect(partial.loadEntries).toBeGreaterThanOrEqual(1);
+    expect(partial.loadEntries).toBeLessThan(lakeFiles);
+
+    await load(file, lake.dir);
+    const held = await contents(file);
+    expect(held.counts).toEqual(expectedCounts);
+    expect(held.distinct).toEqual(expectedCounts);
+    expect(held.metrics).toBe(metricRows);
+    expect(held.loadKeys).toBe(lakeFiles);
+    expect(held.loadEntries).toBe(lakeFiles);
+  });
+});
