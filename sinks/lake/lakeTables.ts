@@ -5,6 +5,7 @@
 import { EVENT_TYPES, fieldSpecs, type EventType, type FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from '../parquet/encoder.ts';
 import type { ObjectStore } from '../objectStore/objectStore.ts';
+import { LINEAGE_TABLE, lineageFields, type LineageRow } from './lineage.ts';
 import { PartitionedTable } from './partitionedTable.ts';
 
 export const REJECTED_TABLE = '_rejected';
@@ -43,6 +44,9 @@ export interface LakeTables {
   events: Record<EventType, PartitionedTable<EventRow>>;
   rejected: PartitionedTable<RejectedRow>;
   metrics: PartitionedTable<MetricRow>;
+  lineage: PartitionedTable<LineageRow>;
+  /** Where the tables live (a directory or s3://bucket/prefix/), for lineage rows. */
+  location: string;
 }
 
 export function lakeTables(store: ObjectStore, encoder: ParquetEncoder): LakeTables {
@@ -56,5 +60,7 @@ export function lakeTables(store: ObjectStore, encoder: ParquetEncoder): LakeTab
     events,
     rejected: new PartitionedTable<RejectedRow>(store, encoder, REJECTED_TABLE, rejectedFields, (r) => r.arrival_time),
     metrics: new PartitionedTable<MetricRow>(store, encoder, METRICS_TABLE, metricFields, (r) => r.window_start),
+    lineage: new PartitionedTable<LineageRow>(store, encoder, LINEAGE_TABLE, lineageFields, (r) => r.source_time),
+    location: store.location,
   };
 }

@@ -6,6 +6,7 @@
  * (stream, shard, first sequence number of the batch): re-processing a batch after a crash then
  * overwrites the same objects instead of adding duplicates (the Kafka Connect S3 sink's rule).
  */
+import { createHash } from 'node:crypto';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from '../parquet/encoder.ts';
 import type { ObjectStore } from '../objectStore/objectStore.ts';
@@ -14,6 +15,8 @@ export interface WrittenFile {
   key: string;
   rows: number;
   bytes: number;
+  /** SHA-256 of the object, base64: what the lineage log and readers check integrity with. */
+  sha256: string;
 }
 
 const HOUR_MS = 3_600_000;
@@ -46,7 +49,7 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
       const body = await this.encoder.encode(this.fields, group);
       const key = `${this.table}/${partition}/${fileName}.parquet`;
       await this.store.put(key, body);
-      written.push({ key, rows: group.length, bytes: body.byteLength });
+      written.push({ key, rows: group.length, bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('base64') });
     }
     return written;
   }

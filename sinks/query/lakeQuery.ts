@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../stream/events/schemas.ts';
+import { LINEAGE_TABLE, lineageFields } from '../lake/lineage.ts';
 import { METRICS_TABLE, REJECTED_TABLE, metricFields, rejectedFields } from '../lake/lakeTables.ts';
 
 const duckType: Record<FieldSpec['kind'], string> = {
@@ -26,6 +27,7 @@ export const LAKE_VIEWS: { view: string; table: string; fields: FieldSpec[] }[] 
   ...EVENT_TYPES.map((type) => ({ view: `${type}s`, table: type, fields: fieldSpecs[type] })),
   { view: 'rejected', table: REJECTED_TABLE, fields: rejectedFields },
   { view: 'metrics', table: METRICS_TABLE, fields: metricFields },
+  { view: 'lineage', table: LINEAGE_TABLE, fields: lineageFields },
 ];
 
 function viewSql(lakeDir: string, view: string, table: string, fields: FieldSpec[]): string {
@@ -44,13 +46,15 @@ export class LakeQuery {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** The lake directory the views read. */
+    readonly root: string,
   ) {}
 
   static async open(lakeDir: string, warehouseFile = ':memory:'): Promise<LakeQuery> {
     const instance = await DuckDBInstance.create(warehouseFile);
     const connection = await instance.connect();
     for (const { view, table, fields } of LAKE_VIEWS) await connection.run(viewSql(lakeDir, view, table, fields));
-    return new LakeQuery(instance, connection);
+    return new LakeQuery(instance, connection, lakeDir);
   }
 
   /** Runs SQL and returns rows as plain objects (BIGINT as number when it is safe, else string). */

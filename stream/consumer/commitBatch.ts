@@ -2,7 +2,7 @@
  * Makes a processed batch durable, in the order that keeps the lake exactly-once:
  * 1. record the batch's sequence range as pending on the checkpoint item;
  * 2. write its lake, DLQ and metric files under names derived from (stream, shard, first
- *    sequence number), so a retry after a crash overwrites them;
+ *    sequence number), so a retry after a crash overwrites them, then their lineage rows;
  * 3. publish its alerts (at least once; alert ids are deterministic so receivers can dedupe);
  * 4. snapshot the shard's state, then move the checkpoint to the batch's last record.
  * The checkpoint therefore never passes a record whose file is not committed.
@@ -10,6 +10,7 @@
 import { EVENT_TYPES } from '../events/schemas.ts';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables, MetricRow, RejectedRow } from '../../sinks/lake/lakeTables.ts';
+import { lineageRows } from '../../sinks/lake/lineage.ts';
 import type { WrittenFile } from '../../sinks/lake/partitionedTable.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
 import type { ProcessedBatch } from '../pipeline/processBatch.ts';
@@ -85,6 +86,16 @@ export async function commitBatch(
   }
   if (processed.rejected.length > 0) files.push(...(await context.lake.rejected.write(position.fileName, rejectedRows(processed))));
   if (processed.metrics.length > 0) files.push(...(await context.lake.metrics.write(position.fileName, metricRows(processed.metrics))));
+  if (files.length > 0) {
+    const source = {
+      stream: batch.stream,
+      shardId: batch.shardId,
+      firstSequenceNumber: records[0]?.sequenceNumber,
+      lastSequenceNumber: records[records.length - 1]?.sequenceNumber ?? position.checkpointTo,
+      sourceTime: records.length ? Math.max(...records.map((record) => record.arrivalTime)) : Math.max(...processed.metrics.map((m) => m.watermark), 0),
+    };
+    await context.lake.lineage.write(position.fileName, lineageRows(files, context.lake.location, source));
+  }
   for (const alert of processed.alerts) await context.alertSink.send(alert);
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
   const stateRef = await context.stateStore.save(batch.stream, batch.shardId, position.checkpointTo + (records.length === 0 ? '-final' : ''), state.snapshot());

@@ -4,6 +4,7 @@
  * consumes it with checkpoints in dynalite, and the lake (on s3rver) is read back with DuckDB.
  * Expected numbers come from the generator's ground truth, never from the pipeline.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +90,26 @@ describe('end to end on kinesalite, dynalite and s3rver', () => {
     const malformed = new Set(records.filter((r) => r.truth.kind === 'malformed').map((r) => r.data.toString('base64')));
     const raw = await lake.query('SELECT raw_base64 FROM rejected');
     expect(raw.every((row) => malformed.has(row.raw_base64 as string))).toBe(true);
+  });
+
+  it('the lineage log accounts for every object: one row each, with its source, rows and SHA-256', async () => {
+    const store = new S3Store(s3Client({ region: 'us-east-1', s3Endpoint: pipeline.services.endpoints.s3Endpoint }), TEST_BUCKET, 'e2e/lake/');
+    const objects = (await store.list('')).filter((key) => !key.startsWith('_lineage/'));
+    const lineage = await lake.query('SELECT object_key, sha256, rows, shard_id, first_sequence_number FROM lineage ORDER BY object_key');
+    expect(lineage.map((row) => row.object_key)).toEqual([...objects].sort());
+    for (const row of lineage) {
+      const body = (await store.get(row.object_key as string))!;
+      expect(createHash('sha256').update(body).digest('base64'), row.object_key as string).toBe(row.sha256);
+      // A batch's objects are named after its first record; a closing flush after the last one.
+      expect(row.object_key as string).toContain(row.first_sequence_number ? `${row.shard_id}-${row.first_sequence_number}.parquet` : `${row.shard_id}-final-`);
+    }
+    // "Where did this row come from?": every impression traces to exactly one object's lineage row.
+    const [traced] = await lake.query(`
+      SELECT count(*) AS n FROM (SELECT filename FROM read_parquet('${lake.root}/impression/**/*.parquet', filename = true)) f
+      JOIN lineage l ON f.filename LIKE '%' || l.object_key`);
+    expect(Number(traced.n)).toBe(truth.validByType.impression);
+    const rowsByLineage = lineage.filter((row) => (row.object_key as string).startsWith('impression/')).reduce((sum, row) => sum + Number(row.rows), 0);
+    expect(rowsByLineage).toBe(truth.validByType.impression);
   });
 
   it('writes Hive-partitioned Parquet objects to S3', async () => {

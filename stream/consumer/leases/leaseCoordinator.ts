@@ -77,10 +77,15 @@ export class LeaseCoordinator {
       const held = this.held.get(lease.leaseKey);
       if (held && lease.leaseOwner !== workerId) await this.renewOne(held);
     }
-    const visible = this.leases.map((lease) => (this.held.has(lease.leaseKey) ? { ...lease, leaseOwner: workerId } : lease));
+    // A lease in our name that we do not hold is from this worker's previous life (same worker
+    // id, restarted): nobody is renewing it, so it is free to take back at once.
+    const visible = this.leases.map((lease) =>
+      this.held.has(lease.leaseKey) ? { ...lease, leaseOwner: workerId } : lease.leaseOwner === workerId ? { ...lease, leaseOwner: undefined } : lease,
+    );
     const decision = decideTakes(visible, workerId, (lease) => lease.leaseOwner !== workerId && this.observer.isExpired(lease, scannedAt, this.options.failoverTimeMs));
-    for (const lease of decision.take) await this.take(lease, 'consumer.lease_taken');
-    if (decision.steal) await this.take(decision.steal, 'consumer.lease_stolen');
+    const stored = new Map(this.leases.map((lease) => [lease.leaseKey, lease]));
+    for (const lease of decision.take) await this.take(stored.get(lease.leaseKey)!, 'consumer.lease_taken');
+    if (decision.steal) await this.take(stored.get(decision.steal.leaseKey)!, 'consumer.lease_stolen');
   }
 
   /** Forgets a lease whose shard is done (ended and checkpointed, or released). */
