@@ -26,7 +26,7 @@ export interface CommitContext {
 /** The shard's checkpoint as the committer sees it; a held lease fences both writes. */
 export interface ShardCheckpointer {
   markPending(first: string, last: string): Promise<void>;
-  checkpoint(sequenceNumber: string, stateRef: string): Promise<void>;
+  checkpoint(sequenceNumber: string, stateRef: string, subSequenceNumber?: number): Promise<void>;
 }
 
 export interface CommitPosition {
@@ -34,6 +34,8 @@ export interface CommitPosition {
   fileName: string;
   /** Sequence number the checkpoint moves to (the batch's last record, or unchanged). */
   checkpointTo: string | undefined;
+  /** Sub-sequence number of the last user record of a KPL aggregate at `checkpointTo`. */
+  checkpointSubSequenceNumber?: number;
   previousStateRef: string | undefined;
 }
 
@@ -99,7 +101,7 @@ export async function commitBatch(
   for (const alert of processed.alerts) await context.alertSink.send(alert);
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
   const stateRef = await context.stateStore.save(batch.stream, batch.shardId, position.checkpointTo + (records.length === 0 ? '-final' : ''), state.snapshot());
-  await checkpointer.checkpoint(position.checkpointTo, stateRef);
+  await checkpointer.checkpoint(position.checkpointTo, stateRef, position.checkpointSubSequenceNumber);
   if (position.previousStateRef && position.previousStateRef !== stateRef) await context.stateStore.discard(position.previousStateRef);
   return { files, stateRef };
 }

@@ -23,6 +23,8 @@ import { SHARD_END, checkpointSequence, type Lease } from './leases/lease.ts';
 import { LeaseCoordinator, type ConsumerEvent } from './leases/leaseCoordinator.ts';
 import { LeaseLostError, type LeaseTable } from './leases/leaseTable.ts';
 import { listShards } from './leases/shardSync.ts';
+import type { SourceRecord } from '../pipeline/batch.ts';
+import { deaggregateAll, hashRangeOf, isAggregated } from '../kpl/index.ts';
 import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
@@ -59,6 +61,8 @@ interface ShardCursor {
   cutter: BatchCutter;
   state: ShardState;
   lastSequenceNumber: string | undefined;
+  /** Of the last user record when the checkpoint sits on a KPL aggregate. */
+  lastSubSequenceNumber: number;
   stateRef: string | undefined;
   done: boolean;
 }
@@ -169,6 +173,7 @@ export class Worker {
       cutter: new BatchCutter(new ReadAhead(reader), lease.pending?.last),
       state,
       lastSequenceNumber: checkpointSequence(lease),
+      lastSubSequenceNumber: lease.checkpointSubSequenceNumber,
       // Only the shard's own snapshot may be discarded when it is superseded, never a parent's.
       stateRef: lease.stateRef,
       done: false,
@@ -204,13 +209,15 @@ export class Worker {
         progress.caughtUp = read.records.length === 0 && read.millisBehindLatest === 0;
         const final = read.shardEnded || (progress.caughtUp && (this.options.inputComplete?.() ?? false));
         if (read.records.length === 0 && !final) return cursor;
+        const records = this.userRecords(cursor, read.records);
         const processed = processBatch(
-          { stream: this.options.streamName, shardId, records: read.records, millisBehindLatest: read.millisBehindLatest },
+          { stream: this.options.streamName, shardId, records, millisBehindLatest: read.millisBehindLatest },
           cursor.state,
           { maxFutureSkewMs: this.options.maxFutureSkewMs, final },
         );
         try {
-          await this.commit(cursor, processed);
+          // The raw range moves the checkpoint even when an aggregate yielded no user record.
+          await this.commit(cursor, processed, read.records[read.records.length - 1]?.sequenceNumber);
           if (read.shardEnded) await this.endShard(cursor);
         } catch (error) {
           if (error instanceof LeaseLostError) return this.finish(cursor, false);
@@ -229,15 +236,37 @@ export class Worker {
     this.options.onEvent?.({ name: 'consumer.shard_ended', workerId: this.workerId, shardId: cursor.held.shardId });
   }
 
-  private async commit(cursor: ShardCursor, processed: ProcessedBatch): Promise<void> {
+  /**
+   * KPL aggregates become their user records (sub-records outside the shard's hash range, left
+   * there by a reshard, are dropped and counted); plain records pass through.
+   */
+  private userRecords(cursor: ShardCursor, raw: SourceRecord[]): SourceRecord[] {
+    if (!raw.some((record) => isAggregated(record.data))) return raw;
+    const { startingHashKey, endingHashKey } = cursor.held.lease;
+    const range = startingHashKey && endingHashKey ? hashRangeOf(startingHashKey, endingHashKey) : undefined;
+    const shardId = cursor.held.shardId;
+    return deaggregateAll(raw, range, { onDropped: () => (this.stats.subRecordsDropped += 1) }).map((record) => ({
+      shardId,
+      sequenceNumber: record.sequenceNumber,
+      subSequenceNumber: record.subSequenceNumber,
+      partitionKey: record.partitionKey,
+      arrivalTime: record.arrivalTime,
+      data: record.data,
+    }));
+  }
+
+  private async commit(cursor: ShardCursor, processed: ProcessedBatch, rawLast: string | undefined): Promise<void> {
     const { records, stream, shardId } = processed.batch;
     const first = records[0]?.sequenceNumber;
-    const last = records[records.length - 1]?.sequenceNumber;
+    const last = rawLast ?? records[records.length - 1]?.sequenceNumber;
+    const lastRecord = records[records.length - 1];
+    if (last) cursor.lastSubSequenceNumber = lastRecord?.sequenceNumber === last ? (lastRecord.subSequenceNumber ?? 0) : 0;
     // A closing flush (no records) is named after the position it follows.
     const fileName = first ? `${stream}-${shardId}-${first}` : `${stream}-${shardId}-final-${cursor.lastSequenceNumber ?? 'start'}`;
     const { files, stateRef } = await commitBatch(this.options, cursor.held, processed, cursor.state, {
       fileName,
       checkpointTo: last ?? cursor.lastSequenceNumber,
+      checkpointSubSequenceNumber: cursor.lastSubSequenceNumber,
       previousStateRef: cursor.stateRef,
     });
     cursor.stateRef = stateRef;

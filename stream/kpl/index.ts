@@ -2,4 +2,4 @@
 export { deaggregate, deaggregateAll, type DeaggregatedRecord, type DeaggregateOptions, type KinesisRecordLike, type KplError } from './deaggregate.ts';
 export { FULL_HASH_RANGE, MAX_HASH_KEY, hashKeyOf, hashRangeOf, inHashRange, type HashRange } from './hashKey.ts';
 export { compare, isAfter, maxPosition, positionOf, type Position } from './position.ts';
-export { KPL_MAGIC } from './aggregatedRecordFormat.ts';
+export { KPL_MAGIC, hasKplMagic as isAggregated } from './aggregatedRecordFormat.ts';

@@ -9,6 +9,8 @@ export interface SourceRecord {
   /** ApproximateArrivalTimestamp, epoch ms. */
   arrivalTime: number;
   data: Uint8Array;
+  /** Index within a KPL aggregate (0 for a plain record). */
+  subSequenceNumber?: number;
 }
 
 export interface RecordBatch {
