@@ -150,3 +150,24 @@ async function until(check: () => Promise<boolean>, everyMs = 100, timeoutMs = 6
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+export function consumerSection(result: ConsumerBench, machine: { cpu: string; node: string }): string {
+  const bare = result.rows.find((row) => row.consumer === 'bare GetRecords loop')!;
+  const lines = [
+    '',
+    '## Consumer on kinesalite (test/bench/consumer.ts)',
+    '',
+    `${result.records.toLocaleString('en-US')} records on ${result.shards} shards; kinesalite and dynalite in a process of their own; time to consume every record, start-up included (${machine.cpu}, Node ${machine.node}).`,
+    '',
+    '| consumer | what it does | seconds | records/s | × bare loop time |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...result.rows.map(
+      (row) =>
+        `| ${row.consumer} | ${row.what} | ${row.seconds.toFixed(2)} | ${Math.round(row.records / row.seconds).toLocaleString('en-US')} | ${(row.seconds / bare.seconds).toFixed(2)} |`,
+    ),
+    '',
+    `Failover after kill -9 of a worker holding 2 of 4 leases, failoverTime ${result.failover.failoverTimeMs} ms: the survivor held every lease ${Math.round(result.failover.takeoverMs)} ms after the kill (goal ≤ 2 × failoverTime = ${2 * result.failover.failoverTimeMs} ms).`,
+    '',
+  ];
+  return lines.join('\n');
+}

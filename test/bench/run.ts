@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { benchParquet } from './parquet.ts';
 import { benchReplay } from './replay.ts';
+import { benchConsumer, consumerSection } from './consumer.ts';
+import { benchKpl, kplSection } from './kpl.ts';
 import { runPipeline } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 import { jsonRecords, runDecodeOnly, runJsonParse } from './floors.ts';
@@ -47,6 +49,14 @@ const parquet = await benchParquet(PARQUET_ROWS);
 
 const replaySection = await benchReplay(input, log);
 
+log('KPL deaggregation ...');
+const kpl = benchKpl(log);
+log('consumers on kinesalite ...');
+const consumer = await benchConsumer(200_000, log);
+console.log('\nKPL deaggregation\n');
+console.log(textTable(kpl));
+console.log(consumerSection(consumer, machine));
+
 const tables = throughputTables(passes, input);
 const parquetRows = parquetTable(parquet, PARQUET_ROWS);
 console.log(`\nThroughput, one core, median of 3 interleaved runs after a warm-up (${machine.cpu}, Node ${machine.node})\n`);
@@ -58,6 +68,8 @@ console.log(textTable(parquetRows));
 
 if (write) {
   const path = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection);
+  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + kplSection(kpl, machine) + consumerSection(consumer, machine));
   log(`\nwrote ${path}`);
 }
+// lifion-kinesis leaves timers behind after stopConsumer(); the run is over.
+process.exit(0);
