@@ -1,0 +1,54 @@
+/**
+ * `adstream dlq`: the dead-letter queue (rejected records in the lake, `_rejected/`).
+ * `dlq replay` re-drives rejected records — typically after fixing a producer or relaxing a
+ * rule — by putting their original bytes back on the stream with their original partition keys.
+ * They then go through the pipeline like any record and are counted again (written, rejected,
+ * duplicate), so the accounting still adds up: each re-driven record is one more record in.
+ */
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { kinesisClient } from '../../aws/clients.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import { Producer } from '../../producer/index.ts';
+import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
+
+const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+export function dlqCommand(): Command {
+  // exitOverride before the subcommand is made, so it inherits it (usage mistakes exit 2).
+  const dlq = new Command('dlq').exitOverride().description('Inspect and re-drive the dead-letter queue (rejected records in the lake).');
+  dlq
+    .command('replay')
+    .description('Put rejected records back on the stream (original bytes and partition keys), e.g. after a fix.')
+    .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE)')
+    .option('--stream <name>', 'stream to put them on (default: ADSTREAM_STREAM)')
+    .option('--reason <code>', 'only records rejected for this reason, e.g. event_time_in_future')
+    .option('--dry-run', 'count what would be re-driven, put nothing')
+    .action(async (options: { lake?: string; stream?: string; reason?: string; dryRun?: boolean }) => {
+      const config = loadConfig({ lake: options.lake, stream: options.stream });
+      if (config.lake.startsWith('s3://')) throw new ConfigError(`dlq replay reads a local lake directory; sync ${config.lake} to a directory first.`);
+      if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
+      const lake = await LakeQuery.open(config.lake);
+      let rows;
+      try {
+        const where = options.reason ? `WHERE reason = ${quote(options.reason)}` : '';
+        rows = await lake.query(`SELECT raw_base64, partition_key FROM rejected ${where} ORDER BY shard_id, sequence_number`);
+      } finally {
+        lake.close();
+      }
+      if (options.dryRun) {
+        console.log(`${rows.length} rejected records would be re-driven to ${config.stream}`);
+        return;
+      }
+      const kinesis = kinesisClient(config);
+      try {
+        const stats = await new Producer(kinesis, { streamName: config.stream }).putAll(
+          rows.map((row) => ({ data: Buffer.from(row.raw_base64 as string, 'base64'), partitionKey: row.partition_key as string })),
+        );
+        console.log(`re-drove ${stats.records} rejected records to ${config.stream}`);
+      } finally {
+        kinesis.destroy();
+      }
+    });
+  return dlq;
+}

@@ -1,0 +1,55 @@
+/**
+ * Re-driving the DLQ after a fix: records rejected for an event time too far in the future are
+ * put back on the stream with `adstream dlq replay`, accepted once the allowed skew is raised,
+ * and the accounting still adds up.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
+import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../stream/cli/bin.js');
+let pipeline: LocalPipeline;
+beforeAll(async () => {
+  pipeline = await startLocalPipeline();
+});
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+describe('adstream dlq replay', () => {
+  it('re-drives rejected records; after the fix they are written, and every record is still accounted for', async () => {
+    const config = pipeline.configFor('redrive', { failoverTimeMs: 1_500 });
+    const records = [...generateTraffic({ seed: 4, durationMs: 3_600_000, impressionsPerMinute: 30 }).records];
+    const truth = tallyTruth(records);
+    const future = truth.malformedByReason.event_time_in_future;
+    expect(future).toBeGreaterThan(10);
+    await pipeline.produce(config, records, 2);
+    const first = await pipeline.consume(config);
+    expect(first.rejectedByReason.event_time_in_future).toBe(future);
+
+    const { stdout } = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env: { ...process.env, ...environmentFor(config) } });
+    expect(stdout).toContain(`re-drove ${future} rejected records`);
+
+    // The fix: these producers' clocks run a year ahead; accept up to two years of skew.
+    const second = await pipeline.consume({ ...config, maxFutureSkewMs: 2 * 366 * 86_400_000 });
+    expect(second.recordsIn).toBe(future);
+    expect(second.written).toBe(future);
+    expect(first.recordsIn + second.recordsIn).toBe(records.length + future);
+    expect(first.written + second.written + first.rejected + second.rejected + first.duplicates + second.duplicates).toBe(records.length + future);
+
+    const lake = await LakeQuery.open(config.lake);
+    try {
+      const [row] = await lake.query(`SELECT (SELECT count(*) FROM impressions) + (SELECT count(*) FROM clicks) + (SELECT count(*) FROM conversions) + (SELECT count(*) FROM bid_requests) AS n`);
+      expect(Number(row.n)).toBe(truth.valid + future);
+    } finally {
+      lake.close();
+    }
+    const usage = await run('node', [BIN, 'dlq', 'replay', '--no-such-flag']).catch((error: { code: number }) => error);
+    expect((usage as { code: number }).code).toBe(2);
+  });
+});
