@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { configCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
+import { dlqCommand } from './commands/dlq.ts';
 import { generateCommand } from './commands/generate.ts';
 import { loadWarehouseCommand } from './commands/loadWarehouse.ts';
 import { localCommand } from './commands/local.ts';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .description('Event-sourced stream processor for ad-tech traffic on Amazon Kinesis.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand()]) {
+  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand(), dlqCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;
