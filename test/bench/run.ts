@@ -10,6 +10,7 @@ import { benchParquet } from './parquet.ts';
 import { benchReplay } from './replay.ts';
 import { benchConsumer, consumerSection } from './consumer.ts';
 import { benchKpl, kplSection } from './kpl.ts';
+import { benchLakeWriter, lakeWriterSection } from './lakeWriter.ts';
 import { runPipeline } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 import { jsonRecords, runDecodeOnly, runJsonParse } from './floors.ts';
@@ -49,6 +50,9 @@ const parquet = await benchParquet(PARQUET_ROWS);
 
 const replaySection = await benchReplay(input, log);
 
+const lakeWriter = await benchLakeWriter(PARQUET_ROWS, log);
+console.log(lakeWriterSection(lakeWriter, PARQUET_ROWS));
+
 log('KPL deaggregation ...');
 const kpl = benchKpl(log);
 log('consumers on kinesalite ...');
@@ -68,7 +72,7 @@ console.log(textTable(parquetRows));
 
 if (write) {
   const path = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + kplSection(kpl, machine) + consumerSection(consumer, machine));
+  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + lakeWriterSection(lakeWriter, PARQUET_ROWS) + kplSection(kpl, machine) + consumerSection(consumer, machine));
   log(`\nwrote ${path}`);
 }
 // lifion-kinesis leaves timers behind after stopConsumer(); the run is over.
