@@ -1,4 +1,5 @@
 /** An ObjectStore on an S3 bucket and key prefix, through the real SDK v3 client. */
+import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -21,8 +22,16 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    // A single PutObject is atomic in S3: readers see the old object or the new one.
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body }));
+    // A single PutObject is atomic in S3: readers see the old object or the new one. The SHA-256
+    // goes with it, so S3 rejects a body corrupted on the way instead of storing it.
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.prefix + key,
+        Body: body,
+        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+      }),
+    );
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
