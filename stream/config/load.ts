@@ -1,4 +1,8 @@
-/** Reads configuration from defaults, then the environment, then explicit overrides (CLI flags). */
+/**
+ * Reads configuration from defaults, then a configuration file (ADSTREAM_CONFIG), then the
+ * environment, then explicit overrides (CLI flags).
+ */
+import { readFileSync } from 'node:fs';
 import { configSchema, type AdstreamConfig, type ConfigKey, type OptionSpec } from './schema.ts';
 
 /** A configuration mistake: its message is one sentence saying what is wrong and how to fix it. */
@@ -33,16 +37,44 @@ function parseValue(key: string, spec: OptionSpec, raw: string | number, source:
   }
 }
 
+/**
+ * A configuration file (JSON: option names as keys, e.g. `{"stream": "ads", "failoverTimeMs": 20000}`),
+ * named by `ADSTREAM_CONFIG`. It sits between the defaults and the environment.
+ */
+function readConfigFile(path: string): Record<string, string | number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not valid JSON (${(error as Error).message})`;
+    throw new ConfigError(`the configuration file ${path} (ADSTREAM_CONFIG) ${reason}.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`the configuration file ${path} must hold a JSON object of option names and values.`);
+  }
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in configSchema)) {
+      throw new ConfigError(`the configuration file ${path} names an unknown option "${key}"; the options are listed by "adstream config --markdown".`);
+    }
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new ConfigError(`${key} in the configuration file ${path} must be a string or a number.`);
+    }
+  }
+  return parsed as Record<string, string | number>;
+}
+
 export function loadConfig(
   overrides: Partial<Record<ConfigKey, string | number | undefined>> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): AdstreamConfig {
+  const file = env.ADSTREAM_CONFIG ? readConfigFile(env.ADSTREAM_CONFIG) : {};
   const config: Record<string, string | number | undefined> = {};
   for (const [key, spec] of Object.entries(configSchema) as [ConfigKey, OptionSpec][]) {
     const override = overrides[key];
     const fromEnv = env[spec.env];
     if (override !== undefined) config[key] = parseValue(key, spec, override, 'command line');
     else if (fromEnv !== undefined && fromEnv !== '') config[key] = parseValue(key, spec, fromEnv, `environment ${spec.env}`);
+    else if (file[key] !== undefined) config[key] = parseValue(key, spec, file[key], `file ${env.ADSTREAM_CONFIG}`);
     else config[key] = spec.default;
   }
   return config as AdstreamConfig;

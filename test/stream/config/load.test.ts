@@ -1,0 +1,43 @@
+/** Configuration: defaults < file (ADSTREAM_CONFIG) < environment < flags; one sentence per mistake. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../stream/config/load.ts';
+
+async function configFile(content: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'adstream-config-')), 'adstream.json');
+  await writeFile(path, content);
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('layers defaults, the file, the environment and flags in that order', async () => {
+    const file = await configFile(JSON.stringify({ stream: 'from-file', failoverTimeMs: 20000, windowMs: 120000 }));
+    const config = loadConfig({ windowMs: 30000 }, { ADSTREAM_CONFIG: file, ADSTREAM_FAILOVER_TIME_MS: '15000' });
+    expect(config.stream).toBe('from-file');
+    expect(config.failoverTimeMs).toBe(15000);
+    expect(config.windowMs).toBe(30000);
+    expect(config.leaseTable).toBe('adstream-leases');
+  });
+
+  it('names the option, its source and what is expected when a value is wrong', async () => {
+    const file = await configFile(JSON.stringify({ windowMs: 'one minute' }));
+    expect(() => loadConfig({}, { ADSTREAM_CONFIG: file })).toThrow(
+      new ConfigError(`windowMs (file ${file}) must be a non-negative whole number, e.g. 60000, but is "one minute".`),
+    );
+    expect(() => loadConfig({}, { ADSTREAM_STARTING_POSITION: 'OLDEST' })).toThrow(
+      'startingPosition (environment ADSTREAM_STARTING_POSITION) must be one of TRIM_HORIZON, LATEST, AT_TIMESTAMP, but is "OLDEST".',
+    );
+  });
+
+  it('refuses an unknown option, a missing file and a file that is not JSON', async () => {
+    const unknown = await configFile(JSON.stringify({ failoverTime: 1000 }));
+    expect(() => loadConfig({}, { ADSTREAM_CONFIG: unknown })).toThrow(/names an unknown option "failoverTime"/);
+    expect(() => loadConfig({}, { ADSTREAM_CONFIG: '/nonexistent/adstream.json' })).toThrow(
+      'the configuration file /nonexistent/adstream.json (ADSTREAM_CONFIG) does not exist.',
+    );
+    const broken = await configFile('{ "stream": ');
+    expect(() => loadConfig({}, { ADSTREAM_CONFIG: broken })).toThrow(/is not valid JSON/);
+  });
+});
