@@ -1,12 +1,16 @@
 /**
- * Life of one series' alert: normal → pending → firing → (resolved) normal.
+ * Life of one series' alert: normal → pending → firing → [resolving] → (resolved) normal.
  *
  * - pending → firing after `firingAfter` consecutive anomalous windows, or at once when a window
  *   is critical: with the default of 2, an anomaly is caught at the latest at the end of its
  *   second window, and a single noisy window never pages anyone.
- * - firing → resolved after `resolveAfter` consecutive normal windows.
+ * - firing → resolved after `resolveAfter` consecutive normal windows. With a cooldown, the
+ *   alert first waits `cooldownWindows` more windows (resolving): an anomaly in that time is the
+ *   same incident flapping, so it goes back to firing silently, under the same id, instead of
+ *   paging again. One incident, one firing and one resolved notification.
  * - A pending run that meets a normal window is dropped silently (it was a blip).
  * - A firing warning that turns critical is escalated (same alertId, severity critical).
+ * - While firing, a reminder (renotified) goes out every `renotifyWindows` windows, if set.
  *
  * The state is plain JSON; `stepLifecycle` is a pure function of it, like the rest of detectors/.
  */
@@ -15,22 +19,31 @@ import type { AlertEvent, Severity } from './types.ts';
 export interface LifecycleConfig {
   firingAfter: number;
   resolveAfter: number;
+  /** Windows a resolution waits for the incident to come back before it is announced. @default 0 */
+  cooldownWindows?: number;
+  /** Re-notify a firing alert every this many windows; 0 never. @default 0 */
+  renotifyWindows?: number;
 }
 
 export interface LifecycleState {
-  phase: 'normal' | 'pending' | 'firing';
+  phase: 'normal' | 'pending' | 'firing' | 'resolving';
   /** Start of the first anomalous window of the current run (the alert's "since"). */
   since: number | null;
   anomalousRun: number;
   normalRun: number;
   severity: Severity | null;
+  /** Windows since the last notification (firing, escalated or renotified). */
+  sinceNotice?: number;
 }
 
-export type LifecycleEvent = 'firing' | 'escalated' | 'resolved';
+export type LifecycleEvent = 'firing' | 'escalated' | 'renotified' | 'resolved';
 
 export const initialLifecycle = (): LifecycleState => ({
   phase: 'normal', since: null, anomalousRun: 0, normalRun: 0, severity: null,
 });
+
+/** Firing or waiting out its cooldown: an alert is open, and notifications refer to it. */
+export const isOpen = (state: LifecycleState): boolean => state.phase === 'firing' || state.phase === 'resolving';
 
 export interface WindowVerdict {
   anomalous: boolean;
@@ -44,26 +57,45 @@ export function stepLifecycle(
   config: LifecycleConfig,
 ): { state: LifecycleState; event?: LifecycleEvent } {
   const s = { ...state };
+  const cooldown = config.cooldownWindows ?? 0;
+  const renotify = config.renotifyWindows ?? 0;
+  if (isOpen(s)) s.sinceNotice = (s.sinceNotice ?? 0) + 1;
   if (!verdict.anomalous) {
     if (s.phase === 'pending') return { state: initialLifecycle() };
+    if (s.phase === 'resolving') {
+      s.normalRun += 1;
+      if (s.normalRun >= config.resolveAfter + cooldown) return { state: initialLifecycle(), event: 'resolved' };
+      return { state: s };
+    }
     if (s.phase === 'firing') {
       s.normalRun += 1;
       // The caller describes the resolved alert from the state it passed in (since, severity).
-      if (s.normalRun >= config.resolveAfter) return { state: initialLifecycle(), event: 'resolved' };
+      if (s.normalRun >= config.resolveAfter) {
+        if (cooldown === 0) return { state: initialLifecycle(), event: 'resolved' };
+        return { state: { ...s, phase: 'resolving' } };
+      }
+      return remind(s, renotify);
     }
     return { state: s };
   }
   const severity: Severity = verdict.critical ? 'critical' : 'warning';
-  if (s.phase === 'firing') {
+  if (isOpen(s)) {
+    // Back from resolving: the same incident, the same id, no new page.
+    s.phase = 'firing';
     s.normalRun = 0;
     s.anomalousRun += 1;
-    if (severity === 'critical' && s.severity !== 'critical') return { state: { ...s, severity }, event: 'escalated' };
-    return { state: s };
+    if (severity === 'critical' && s.severity !== 'critical') return { state: { ...s, severity, sinceNotice: 0 }, event: 'escalated' };
+    return remind(s, renotify);
   }
   if (s.phase === 'normal') Object.assign(s, { phase: 'pending', since: verdict.windowStart, anomalousRun: 0, normalRun: 0 });
   s.anomalousRun += 1;
   if (s.severity !== 'critical') s.severity = severity;
-  if (s.anomalousRun >= config.firingAfter || verdict.critical) return { state: { ...s, phase: 'firing' }, event: 'firing' };
+  if (s.anomalousRun >= config.firingAfter || verdict.critical) return { state: { ...s, phase: 'firing', sinceNotice: 0 }, event: 'firing' };
+  return { state: s };
+}
+
+function remind(s: LifecycleState, renotify: number): { state: LifecycleState; event?: LifecycleEvent } {
+  if (renotify > 0 && s.phase === 'firing' && (s.sinceNotice ?? 0) >= renotify) return { state: { ...s, sinceNotice: 0 }, event: 'renotified' };
   return { state: s };
 }
 
@@ -105,8 +137,31 @@ export function summarize(facts: AlertFacts, event: LifecycleEvent): string {
   const window = `window ${hhmm(facts.windowStart)}–${hhmm(facts.windowEnd)} UTC`;
   const since = `anomalous since ${new Date(facts.since).toISOString()}`;
   const head = `[${facts.severity}] ${facts.metric} ${event === 'resolved' ? 'back to normal' : way} for ${where}`;
-  const tail = event === 'escalated' ? ' (escalated to critical)' : '';
+  const tail = event === 'escalated' ? ' (escalated to critical)' : event === 'renotified' ? ' (still firing)' : '';
   return `${head}: ${numbers} in ${window}; ${since}${tail}`;
+}
+
+/**
+ * What an alert is grouped by when several fire together: the campaign it is about, else the
+ * stream-level cause (all quality alerts of a window share one notification).
+ */
+export function groupOf(dimensions: Record<string, string>): string {
+  if (dimensions.campaign !== undefined) return `campaign=${dimensions.campaign}`;
+  if (dimensions.quality !== undefined) return 'stream';
+  return Object.entries(dimensions).map(([k, v]) => `${k}=${v}`).join('|') || 'stream';
+}
+
+/**
+ * The SQL to look at the series around the incident (`adstream query`, Athena): its metric
+ * events from half an hour before the anomaly began to the window that raised the alert.
+ */
+export function investigateQuery(key: string, since: number, until: number): string {
+  const ts = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  const quoted = key.replace(/'/g, "''");
+  return (
+    `SELECT window_start, metric, value FROM metrics WHERE key = '${quoted}' ` +
+    `AND window_start >= TIMESTAMP '${ts(since - 30 * 60_000)}' AND window_start < TIMESTAMP '${ts(until)}' ORDER BY window_start, metric`
+  );
 }
 
 export function buildAlert(facts: AlertFacts, event: LifecycleEvent): AlertEvent {
@@ -123,5 +178,10 @@ export function buildAlert(facts: AlertFacts, event: LifecycleEvent): AlertEvent
     windowStart: facts.windowStart,
     windowEnd: facts.windowEnd,
     summary: summarize(facts, event),
+    since: facts.since,
+    status: event === 'resolved' ? 'resolved' : 'firing',
+    notification: event,
+    group: groupOf(facts.dimensions),
+    query: investigateQuery(facts.key, facts.since, facts.windowEnd),
   };
 }

@@ -1,46 +1,81 @@
 /**
- * The watches adstream runs by default, one per kind of incident an ad stream has: traffic or
- * click volume moving per campaign and event type, auctions that stop being won, and the stream
- * itself going bad (malformed records, duplicates, late or delayed data).
+ * The watches adstream runs by default, one per kind of incident an ad stream has:
+ * - volumes per campaign and event type, and per shard overall (`valid`), tested as counts
+ *   (Poisson, or negative binomial when the history varies more), so a drop from 14 to 2 a
+ *   minute is caught and a wobble from 2 to 4 is not;
+ * - rates tested as rates: CTR, CVR and win rate against their pooled baseline rate, so one click
+ *   on 40 impressions is nothing and 0 wins in 18 bids at a 40 % win rate is an incident;
+ * - click concentration: clicks repeated by the same users within a window (a click flood);
+ * - stream quality: rejected, duplicate and late shares of what arrived, and the p99 delay;
+ * - discrepancies the pipeline may report (`orphan_clicks`, `orphan_conversions`) and rejections
+ *   by reason (`quality=rejected|reason=<code>` keys), scored when those metrics are present.
  *
- * Thresholds are robust z-scores. With the Poisson floor a count series needs a move of about
- * 4·√median before it scores, so low-volume campaigns stay quiet on ±1 and big ones are caught
- * within two windows of a real drop or spike.
+ * Count and rate tests accumulate evidence over a run of unlikely windows (countRun.ts) and
+ * fire when the run's p-value is below 1e-6: strong enough that a few hundred series watched
+ * every minute raise well under one false alert a day.
  */
-import type { DetectorConfig } from './volumeDetector.ts';
+import type { DetectorConfig, Watch } from './volumeDetector.ts';
 
 const isCampaignType = (_key: string, d: Record<string, string>): boolean => 'campaign' in d && 'type' in d;
 const isCampaign = (_key: string, d: Record<string, string>): boolean => 'campaign' in d && !('type' in d);
+const isRejectReason = (_key: string, d: Record<string, string>): boolean => d.quality === 'rejected' && 'reason' in d;
 const QUALITY = 'quality=stream';
+const ARRIVED = ['valid', 'rejected', 'duplicates', 'late'] as const;
+
+const rate = (name: string, successes: string, trials: string | readonly string[], test: Watch['test'], extra: Partial<Watch> = {}, min = 1): Watch => ({
+  name,
+  value: successes,
+  trials: { value: trials, min },
+  test,
+  direction: 'both',
+  threshold: 0,
+  zeroWhenMissing: false,
+  ...extra,
+});
 
 export const defaultDetectorConfig: DetectorConfig = {
-  historyWindows: 30,
+  historyWindows: 60,
   warmupWindows: 10,
   firingAfter: 2,
   resolveAfter: 3,
   criticalScore: 0.99,
   forgetAfterMissing: 120,
+  countTest: { startAlpha: 0.01, continueAlpha: 0.1, fireAlpha: 1e-6, criticalAlpha: 1e-12, tolerance: 0.15, rateTolerance: 0.1 },
   watches: [
-    { name: 'event_count', match: isCampaignType, value: 'count', direction: 'both', threshold: 4 },
+    { name: 'event_volume', match: isCampaignType, value: 'count', test: 'count', direction: 'both', threshold: 0 },
     {
-      // A win rate over a handful of bids is noise: score only with enough bids, against a
-      // binomial floor for that many bids.
-      name: 'win_rate_drop',
+      // All of a campaign's events together: a supply drop moves bids and impressions at once,
+      // and their sum gets significant sooner than either on a small campaign.
+      name: 'campaign_volume',
       match: isCampaign,
-      value: 'win_rate',
-      direction: 'down',
-      threshold: 4,
-      floor: 'binomial',
-      minScale: 0.005,
-      zeroWhenMissing: false,
-      trials: { value: 'bids', min: 100 },
+      value: 'events',
+      compute: (v) => (v.impressions ?? 0) + (v.clicks ?? 0) + (v.conversions ?? 0) + (v.bids ?? 0),
+      test: 'count',
+      direction: 'both',
+      threshold: 0,
     },
-    { name: 'rejected_spike', keyPrefix: QUALITY, value: 'rejected', direction: 'up', threshold: 4 },
-    { name: 'duplicates_spike', keyPrefix: QUALITY, value: 'duplicates', direction: 'up', threshold: 4 },
-    { name: 'late_spike', keyPrefix: QUALITY, value: 'late', direction: 'up', threshold: 4 },
+    { name: 'stream_volume', keyPrefix: QUALITY, value: 'valid', test: 'count', direction: 'both', threshold: 0 },
+    // Clicks and conversions trail the impressions and clicks they belong to: a window with a
+    // handful of trials says little about the rate (the click count watch covers small campaigns).
+    rate('ctr', 'clicks', 'impressions', 'poisson_rate', { match: isCampaign, metricName: 'ctr' }, 20),
+    rate('cvr', 'conversions', 'clicks', 'poisson_rate', { match: isCampaign, metricName: 'cvr' }, 10),
+    rate('win_rate', 'bids_won', 'bids', 'binomial', { match: isCampaign, metricName: 'win_rate' }),
+    rate('click_concentration', 'repeat_clicks', 'clicks', 'binomial', {
+      match: isCampaign,
+      direction: 'up',
+      metricName: 'repeat_clicks',
+      // Clicks by a user already counted in this window: HyperLogLog is exact at these sizes.
+      compute: (v) => (v.clicks === undefined || v.click_users === undefined ? undefined : Math.max(0, v.clicks - v.click_users)),
+    }),
+    rate('orphan_clicks', 'orphan_clicks', 'clicks', 'binomial', { match: isCampaign, direction: 'up' }),
+    rate('orphan_conversions', 'orphan_conversions', 'conversions', 'binomial', { match: isCampaign, direction: 'up' }),
+    rate('rejected_rate', 'rejected', ARRIVED, 'binomial', { keyPrefix: QUALITY, direction: 'up' }),
+    rate('duplicate_rate', 'duplicates', ARRIVED, 'binomial', { keyPrefix: QUALITY, direction: 'up' }),
+    rate('late_rate', 'late', ['valid', 'late'], 'binomial', { keyPrefix: QUALITY, direction: 'up' }),
+    { name: 'rejected_reason', match: isRejectReason, value: 'count', test: 'count', direction: 'up', threshold: 0 },
     {
-      // Milliseconds are not counts: no Poisson floor; a quarter of the usual delay, at least 1 s,
-      // is one "sigma", so jitter of a few hundred ms never pages.
+      // Milliseconds are not counts: a robust z with no Poisson floor; a quarter of the usual
+      // delay, at least 1 s, is one "sigma", so jitter of a few hundred ms never pages.
       name: 'ingestion_delay',
       keyPrefix: QUALITY,
       value: 'ingestion_delay_p99_ms',

@@ -32,6 +32,8 @@ export function matchAlertsToLabels<L extends LabelLike>(
   windowMs: number,
   graceMs = 2 * windowMs,
 ): { matches: LabelMatch<L>[]; unmatched: AlertEvent[] } {
+  // A resolved notification says an incident ended; only raised alerts can catch or be noise.
+  alerts = alerts.filter((a) => (a.status ?? 'firing') !== 'resolved');
   const used = new Set<AlertEvent>();
   const matches = labels.map((label) => {
     const hits = alerts

@@ -1,6 +1,6 @@
 /**
  * `detectAnomalies`: the detector as an RxJS operator, metric events in (window order), alert
- * events out. A metric stream has no "window complete" marker, so a window is finished when the
+ * events out (firing and resolved notifications). A metric stream has no "window complete" marker, so a window is finished when the
  * first metric of a later window arrives, or when the source completes; alerts on keys that went
  * silent therefore come out one window later than alerts on keys that have data.
  *
@@ -36,7 +36,7 @@ export function detectAnomalies(
         },
         error: (err) => subscriber.error(err),
         complete: () => {
-          emit(detector.finishWindow().filter((t) => t.event !== 'resolved').map((t) => t.alert));
+          emit(detector.finishWindow().map((t) => t.alert));
           subscriber.complete();
         },
       });

@@ -34,4 +34,16 @@ export interface AlertEvent {
   windowStart: number;
   windowEnd: number;
   summary: string;
+  /** Start of the first anomalous window of the incident, epoch ms. */
+  since?: number;
+  /** `resolved` notifications close an alert; absent on alerts from older versions (firing). */
+  status?: 'firing' | 'resolved';
+  /** Which lifecycle step this notification is. */
+  notification?: 'firing' | 'escalated' | 'renotified' | 'resolved';
+  /** Alerts of one window with the same group are sent as one notification (`campaign=c7`, `stream`). */
+  group?: string;
+  /** SQL over the `metrics` view that shows the series around the incident. */
+  query?: string;
+  /** The other alerts of the group, when this notification stands for several. */
+  related?: AlertEvent[];
 }

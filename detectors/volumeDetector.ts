@@ -20,6 +20,7 @@
 import {
   buildAlert,
   initialLifecycle,
+  isOpen,
   stepLifecycle,
   type LifecycleConfig,
   type LifecycleEvent,
@@ -34,6 +35,7 @@ import {
   type NoiseFloor,
   type ScaleOptions,
 } from './robustBaseline.ts';
+import { countScore, stepCountRun, type CountModel, type CountTestConfig, type RunState } from './countRun.ts';
 import type { AlertEvent, MetricEvent } from './types.ts';
 
 export interface Watch {
@@ -56,8 +58,22 @@ export interface Watch {
   relativeScale?: number;
   /** A window without this key counts as 0 (counts) rather than no data (ratios). @default true */
   zeroWhenMissing?: boolean;
-  /** Score only when `values[trials.value] ≥ trials.min`; also the n of the binomial floor. */
-  trials?: { value: string; min: number };
+  /**
+   * Score only when the trials (`values[trials.value]`, summed when several names) reach
+   * `trials.min`; the n of the binomial floor, and of the rate tests.
+   */
+  trials?: { value: string | readonly string[]; min: number };
+  /**
+   * How a window is judged: `robust_z` (default: median/MAD z-score of `value`), `count` (the
+   * value is a count: Poisson / negative-binomial run test against the recent mean), or a rate
+   * test of `value` successes among `trials`: `binomial` (successes ≤ trials) or `poisson_rate`
+   * (successes may exceed this window's trials, e.g. clicks on earlier impressions).
+   */
+  test?: 'robust_z' | CountModel;
+  /** Successes derived from the metric's values (e.g. repeat clicks = clicks − click_users). */
+  compute?: (values: Record<string, number>) => number | undefined;
+  /** Name of the observed quantity on alerts; defaults to `value`. */
+  metricName?: string;
 }
 
 export interface DetectorConfig extends LifecycleConfig {
@@ -69,14 +85,22 @@ export interface DetectorConfig extends LifecycleConfig {
   criticalScore: number;
   /** Forget a series after this many consecutive windows without its key. */
   forgetAfterMissing: number;
+  /** Thresholds of the count and rate tests (watches with `test` other than robust_z). */
+  countTest?: CountTestConfig;
   watches: Watch[];
 }
+
+const DEFAULT_COUNT_TEST: CountTestConfig = { startAlpha: 1e-3, continueAlpha: 0.05, fireAlpha: 1e-6, criticalAlpha: 1e-12, tolerance: 0.25 };
 
 interface SeriesState {
   watch: string;
   key: string;
   dimensions: Record<string, string>;
   history: number[];
+  /** Trials of each history window (rate tests only). */
+  trialsHistory?: number[];
+  /** The open run of unlikely windows (count and rate tests only). */
+  run?: RunState | null;
   /** End of the last window this series was evaluated for. */
   lastWindowEnd: number;
   /** Consecutive windows without the key. */
@@ -120,6 +144,18 @@ const finiteValue = (metric: MetricEvent | undefined, name: string): number | un
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 };
 
+function watchedValue(watch: Watch, metric: MetricEvent | undefined): number | undefined {
+  if (!metric) return undefined;
+  const v = watch.compute ? watch.compute(metric.values) : finiteValue(metric, watch.value);
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function trialsOf(watch: Watch, metric: MetricEvent | undefined): number | undefined {
+  if (!watch.trials) return undefined;
+  const names = typeof watch.trials.value === 'string' ? [watch.trials.value] : watch.trials.value;
+  return names.reduce((sum, name) => sum + (finiteValue(metric, name) ?? 0), 0);
+}
+
 export class VolumeDetector {
   private state: DetectorSnapshot = { version: 1, windowMs: null, current: null, finishedThrough: null, series: {} };
   private readonly watches: Map<string, Watch>;
@@ -143,11 +179,13 @@ export class VolumeDetector {
     return structuredClone(this.state);
   }
 
-  /** ShardDetector contract: alerts that start firing or escalate (resolutions are not alerts). */
+  /**
+   * ShardDetector contract: the notifications of these windows, in order: alerts that start
+   * firing, escalate or are re-notified (`status: 'firing'`) and alerts that resolve
+   * (`status: 'resolved'`).
+   */
   observe(metrics: readonly MetricEvent[], options: { windowsComplete?: boolean } = {}): AlertEvent[] {
-    return this.observeTransitions(metrics, options)
-      .filter((t) => t.event !== 'resolved')
-      .map((t) => t.alert);
+    return this.observeTransitions(metrics, options).map((t) => t.alert);
   }
 
   /**
@@ -235,13 +273,16 @@ export class VolumeDetector {
 
   private evaluate(id: string, series: SeriesState, watch: Watch, window: Window, metric: MetricEvent | undefined): AlertTransition[] {
     series.lastWindowEnd = window.end;
-    const present = finiteValue(metric, watch.value);
+    const present = watchedValue(watch, metric);
     series.missing = metric ? 0 : series.missing + 1;
     const out: AlertTransition[] = [];
     const x = present ?? ((watch.zeroWhenMissing ?? true) && !metric ? 0 : undefined);
-    const trials = watch.trials ? (finiteValue(metric, watch.trials.value) ?? 0) : undefined;
+    const trials = trialsOf(watch, metric);
     const scorable = x !== undefined && (!watch.trials || (trials ?? 0) >= watch.trials.min);
-    if (scorable && series.history.length < this.config.warmupWindows) {
+    const test = watch.test ?? 'robust_z';
+    if (scorable && test !== 'robust_z') {
+      out.push(...this.evaluateCount(series, watch, test, window, x, trials ?? 0));
+    } else if (scorable && series.history.length < this.config.warmupWindows) {
       series.history = appendHistory(series.history, x, this.config.historyWindows);
     } else if (scorable) {
       const scored = robustZ(x, series.history, scaleOptions(watch), trials);
@@ -259,12 +300,45 @@ export class VolumeDetector {
       }
     }
     if (series.missing >= this.config.forgetAfterMissing) {
-      if (series.lifecycle.phase === 'firing') {
+      if (isOpen(series.lifecycle)) {
         out.push(this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, z: 0, score: 0 }));
       }
       delete this.state.series[id];
     }
     return out;
+  }
+
+  /** Count and rate tests: a run of unlikely windows, judged as a whole (countRun.ts). */
+  private evaluateCount(series: SeriesState, watch: Watch, model: CountModel, window: Window, x: number, trials: number): AlertTransition[] {
+    const { historyWindows, warmupWindows } = this.config;
+    const remember = (): void => {
+      series.history = appendHistory(series.history, x, historyWindows);
+      if (model !== 'count') series.trialsHistory = appendHistory(series.trialsHistory ?? [], trials, historyWindows);
+    };
+    if (series.history.length < warmupWindows) {
+      remember();
+      return [];
+    }
+    const tests = this.config.countTest ?? DEFAULT_COUNT_TEST;
+    const verdict = stepCountRun(model, watch.direction, x, trials, { values: series.history, trials: series.trialsHistory ?? [] }, series.run ?? null, tests);
+    series.run = verdict.run;
+    const firing = isOpen(series.lifecycle);
+    // Before firing the run's summed evidence decides; once firing, staying in the run keeps it open.
+    const anomalous = firing ? verdict.inRun : verdict.inRun && verdict.pRun < tests.fireAlpha;
+    const critical = verdict.inRun && verdict.pRun < tests.criticalAlpha;
+    if (verdict.normal && !firing) remember();
+    const score = countScore(verdict.inRun ? verdict.pRun : verdict.pWindow, tests.fireAlpha);
+    series.lastExpected = verdict.expected;
+    const before = series.lifecycle;
+    // The run already accumulated the evidence: fire on the first window it is strong enough.
+    const windowMs = window.end - window.start;
+    const runStart = verdict.run ? window.start - (verdict.run.windows - 1) * windowMs : window.start;
+    const step = stepLifecycle(before, { anomalous, critical, windowStart: runStart }, { ...this.config, firingAfter: 1 });
+    series.lifecycle = step.state;
+    if (!step.event) return [];
+    const basis = step.event === 'resolved' ? before : step.state;
+    const z = verdict.observed >= verdict.expected ? -Math.log10(Math.max(verdict.pRun, Number.MIN_VALUE)) : Math.log10(Math.max(verdict.pRun, Number.MIN_VALUE));
+    return [this.transition(series, watch, window, step.event, basis, { observed: verdict.observed, expected: verdict.expected, z, score })];
   }
 
   private transition(
@@ -280,7 +354,7 @@ export class VolumeDetector {
         detector: watch.name,
         key: series.key,
         dimensions: series.dimensions,
-        metric: watch.value,
+        metric: watch.metricName ?? watch.value,
         ...numbers,
         since: basis.since ?? window.start,
         windowStart: window.start,

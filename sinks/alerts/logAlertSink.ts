@@ -14,7 +14,10 @@ export interface LogAlertSinkOptions {
   print?: (line: string) => void;
 }
 
-export const alertLogLine = (alert: AlertEvent): string => `ALERT ${alert.alertId} ${alert.summary}`;
+/** `ALERT <id> <summary>` while firing, `RESOLVED <id> <summary>` when it ends. */
+export const alertLogLine = (alert: AlertEvent): string =>
+  `${alert.status === 'resolved' ? 'RESOLVED' : 'ALERT'} ${alert.alertId} ${alert.summary}` +
+  (alert.related?.length ? ` (+${alert.related.length} related: ${alert.related.map((r) => `${r.detector} ${r.key}`).join(', ')})` : '');
 
 export class LogAlertSink implements AlertSink {
   private ready: Promise<unknown> | undefined;

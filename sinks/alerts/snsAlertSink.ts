@@ -4,10 +4,12 @@
  * SNSClient, so endpoint, region and credentials are the caller's choice (LocalStack, a test
  * double, or AWS). The client stays the caller's: this sink never destroys it.
  *
- * MessageAttributes carry severity, detector and campaign as String attributes so subscriptions
- * can filter (e.g. a pager subscription with `{"severity": ["critical"]}`); SNS drops messages
- * without an attribute a filter policy names, so `campaign` is always present (`-` when the alert
- * is not about one campaign).
+ * MessageAttributes carry severity, detector, campaign and status (firing | resolved) as String
+ * attributes so subscriptions can filter (e.g. a pager subscription with
+ * `{"severity": ["critical"], "status": ["firing"]}`); SNS drops messages without an attribute a
+ * filter policy names, so `campaign` is always present (`-` when the alert is not about one
+ * campaign). A grouped notification (several alerts of one campaign or cause in one window) is
+ * one message whose body lists every alert.
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlertEvent } from '../../detectors/types.ts';
@@ -17,24 +19,38 @@ import type { AlertSink } from './alertSink.ts';
 export const SNS_SUBJECT_MAX = 100;
 
 export function alertSubject(alert: AlertEvent): string {
-  const subject = `[${alert.severity}] ${alert.detector} ${alert.key}`.replace(/[^\x20-\x7e]/g, '?');
+  const state = alert.status === 'resolved' ? 'RESOLVED' : alert.severity;
+  const more = alert.related?.length ? ` (+${alert.related.length})` : '';
+  const subject = `[${state}] ${alert.detector} ${alert.key}${more}`.replace(/[^\x20-\x7e]/g, '?');
   return subject.length <= SNS_SUBJECT_MAX ? subject : `${subject.slice(0, SNS_SUBJECT_MAX - 3)}...`;
 }
 
-/** Plain text for e-mail and chat subscribers: the summary first, then the facts, then the JSON. */
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Plain text for e-mail and chat subscribers: the summary first, then the facts (what, where,
+ * observed vs expected, since when), the other alerts of the group, the query to investigate,
+ * then the JSON for programs.
+ */
 export function alertMessage(alert: AlertEvent): string {
-  return [
+  const lines = [
     alert.summary,
     '',
     `alert:    ${alert.alertId}`,
+    `status:   ${alert.status ?? 'firing'}`,
     `severity: ${alert.severity}`,
     `detector: ${alert.detector}`,
     `key:      ${alert.key}`,
     `metric:   ${alert.metric} observed ${alert.observed}, expected ${alert.expected}, score ${alert.score.toFixed(3)}`,
-    `window:   ${new Date(alert.windowStart).toISOString()} – ${new Date(alert.windowEnd).toISOString()}`,
-    '',
-    JSON.stringify(alert),
-  ].join('\n');
+  ];
+  if (alert.since !== undefined) lines.push(`since:    ${iso(alert.since)}`);
+  lines.push(`window:   ${iso(alert.windowStart)} – ${iso(alert.windowEnd)}`);
+  if (alert.related?.length) {
+    lines.push('', `also in this ${alert.group ?? 'group'}:`, ...alert.related.map((r) => `- ${r.summary}`));
+  }
+  if (alert.query) lines.push('', 'investigate:', `  adstream query "${alert.query}"`);
+  lines.push('', JSON.stringify(alert));
+  return lines.join('\n');
 }
 
 export function buildPublishInput(topicArn: string, alert: AlertEvent): PublishCommandInput {
@@ -47,6 +63,7 @@ export function buildPublishInput(topicArn: string, alert: AlertEvent): PublishC
       severity: attribute(alert.severity),
       detector: attribute(alert.detector),
       campaign: attribute(alert.dimensions.campaign ?? '-'),
+      status: attribute(alert.status ?? 'firing'),
     },
   };
 }

@@ -15,6 +15,7 @@ import { queryCommand } from './commands/query.ts';
 import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
+import { scoreNabCommand } from './commands/scoreNab.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .description('Event-sourced stream processor for ad-tech traffic on Amazon Kinesis.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand(), dlqCommand()]) {
+  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand(), dlqCommand(), scoreNabCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

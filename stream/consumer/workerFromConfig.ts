@@ -5,8 +5,7 @@
  * `adstream run`, `npm start` and the integration tests all build their worker here.
  */
 import { hostname } from 'node:os';
-import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
-import { volumeDetectorFactory } from '../../detectors/volumeDetector.ts';
+import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { SnsAlertSink } from '../../sinks/alerts/snsAlertSink.ts';
@@ -46,7 +45,7 @@ export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
   return {
     windows: { sizeMs: config.windowMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs },
     dedupeHorizonMs: config.dedupeHorizonMs,
-    createDetector: volumeDetectorFactory(defaultDetectorConfig),
+    createDetector: shardDetectorFactory(),
   };
 }
 

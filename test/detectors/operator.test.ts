@@ -1,7 +1,8 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { defaultDetectorConfig, detectAnomalies } from '../../detectors/operator.ts';
+import { detectAnomalies } from '../../detectors/operator.ts';
+import { zScoreDetectorConfig as defaultDetectorConfig } from '../../detectors/zScoreConfig.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
 import { VolumeDetector, type DetectorConfig } from '../../detectors/volumeDetector.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
+import { zScoreDetectorConfig as defaultDetectorConfig } from '../../detectors/zScoreConfig.ts';
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import { VolumeDetector, volumeDetectorFactory, type DetectorConfig } from '../../detectors/volumeDetector.ts';
 

@@ -1,7 +1,11 @@
 /**
  * Regenerates the recorded fixtures and their goldens (run by hand, never by the suite):
  *
- *   npx tsx test/replay/makeRecordings.ts
+ *   npx tsx test/replay/makeRecordings.ts                 # re-record and refreeze
+ *   npx tsx test/replay/makeRecordings.ts --goldens-only  # keep the recording, refreeze the goldens
+ *
+ * `--goldens-only` is for when the pipeline's output changes on purpose (say, a detector) and the
+ * recorded input should stay byte-for-byte what it was.
  *
  * Generator traffic is produced onto a 2-shard stream in the embedded kinesalite, recorded with
  * `recordStream` (the code behind `adstream record`), replayed, and the goldens are written only
@@ -27,25 +31,28 @@ const services = await startLocalServices();
 const kinesis = kinesisClient({ region: 'us-east-1', kinesisEndpoint: services.endpoints.kinesisEndpoint });
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+const goldensOnly = process.argv.includes('--goldens-only');
 try {
-  const stream = `fixture-${FIXTURE_NAME}`;
-  const run = generateTraffic(FIXTURE_GENERATOR);
-  const records = [...run.records];
-  await ensureStream(kinesis, stream, 2);
-  await new Producer(kinesis, { streamName: stream }).putAll(records.map(({ data, partitionKey }) => ({ data, partitionKey })));
-  mkdirSync(FIXTURES, { recursive: true });
   const recordingPath = join(FIXTURES, `${FIXTURE_NAME}.jsonl.gz`);
-  const result = await recordStream({ kinesis, streamName: stream, out: recordingPath, untilCaughtUp: true, reader: { maxCallsPerSecond: 50 } });
-  console.log(`recorded ${result.records} of ${records.length} records`);
-  if (result.records !== records.length) throw new Error('the recording is missing records');
-
-  const truth = records
-    .map((r) => r.truth)
-    .filter((t) => t.kind !== 'malformed')
-    .map((t) => JSON.stringify(t))
-    .join('\n');
   const truthPath = join(FIXTURES, `${FIXTURE_NAME}.truth.jsonl.gz`);
-  writeFileSync(truthPath, gzipSync(`${truth}\n`));
+  if (!goldensOnly) {
+    const stream = `fixture-${FIXTURE_NAME}`;
+    const run = generateTraffic(FIXTURE_GENERATOR);
+    const records = [...run.records];
+    await ensureStream(kinesis, stream, 2);
+    await new Producer(kinesis, { streamName: stream }).putAll(records.map(({ data, partitionKey }) => ({ data, partitionKey })));
+    mkdirSync(FIXTURES, { recursive: true });
+    const result = await recordStream({ kinesis, streamName: stream, out: recordingPath, untilCaughtUp: true, reader: { maxCallsPerSecond: 50 } });
+    console.log(`recorded ${result.records} of ${records.length} records`);
+    if (result.records !== records.length) throw new Error('the recording is missing records');
+
+    const truth = records
+      .map((r) => r.truth)
+      .filter((t) => t.kind !== 'malformed')
+      .map((t) => JSON.stringify(t))
+      .join('\n');
+    writeFileSync(truthPath, gzipSync(`${truth}\n`));
+  }
 
   const work = mkdtempSync(join(tmpdir(), 'adstream-fixture-'));
   const dirs = directoriesFor(join(work, 'lake'));

@@ -45,4 +45,19 @@ describe('LogAlertSink', () => {
       'ALERT event_count:campaign=c002|type=click@2024-01-01T10:02:00.000Z [warning] count dropped for campaign c002',
     ]);
   });
+
+  it('resolved notifications are logged as RESOLVED lines, grouped ones name their related alerts', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-alerts-'));
+    const path = join(dir, 'alerts.jsonl');
+    const printed: string[] = [];
+    const sink = new LogAlertSink({ path, print: (line) => printed.push(line) });
+    await sink.send({ ...alert(1), related: [{ ...alert(1), detector: 'ctr', key: 'campaign=c001' }] });
+    await sink.send({ ...alert(1), status: 'resolved', summary: 'count back to normal for campaign c001' });
+    expect(printed).toEqual([
+      `ALERT ${alert(1).alertId} ${alert(1).summary} (+1 related: ctr campaign=c001)`,
+      `RESOLVED ${alert(1).alertId} count back to normal for campaign c001`,
+    ]);
+    const logged = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as AlertEvent);
+    expect(logged.map((a) => a.status ?? 'firing')).toEqual(['firing', 'resolved']);
+  });
 });

@@ -57,6 +57,7 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
       severity: { dataType: 'String', stringValue: 'critical' },
       detector: { dataType: 'String', stringValue: 'event_count' },
       campaign: { dataType: 'String', stringValue: 'c007' },
+      status: { dataType: 'String', stringValue: 'firing' },
     });
     // not about a campaign: the attribute is still there, so filter policies naming it still match
     expect(second.attributes.campaign).toEqual({ dataType: 'String', stringValue: '-' });
@@ -70,5 +71,30 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     expect(subject).toBe(alertSubject(long));
     expect(subject).toHaveLength(100);
     expect(subject).toMatch(/^\[critical\] event_count campaign=\?+\.\.\.$/);
+  });
+
+  it('a resolved, grouped notification: RESOLVED subject, status attribute, every alert of the group and the query in the body', async () => {
+    const ctr = alert({ detector: 'ctr', key: 'campaign=c007', dimensions: { campaign: 'c007' }, metric: 'ctr', summary: 'ctr spiked for campaign c007' });
+    const query = "SELECT window_start, metric, value FROM metrics WHERE key = 'campaign=c007|type=click'";
+    const grouped = alert({
+      status: 'resolved',
+      notification: 'resolved',
+      since: Date.UTC(2024, 0, 1, 10, 3),
+      group: 'campaign=c007',
+      query,
+      summary: '2 alerts for campaign=c007: count back to normal for campaign c007, type click',
+      related: [ctr],
+    });
+    await new SnsAlertSink(client, TOPIC).send(grouped);
+    const sent = double.published.at(-1)!;
+    expect(sent.subject).toBe('[RESOLVED] event_count campaign=c007|type=click (+1)');
+    expect(sent.attributes.status).toEqual({ dataType: 'String', stringValue: 'resolved' });
+    expect(sent.attributes.campaign.stringValue).toBe('c007');
+    const body = sent.message.split('\n');
+    expect(body).toContain('status:   resolved');
+    expect(body).toContain('since:    2024-01-01T10:03:00.000Z');
+    expect(body).toContain('- ctr spiked for campaign c007');
+    expect(body).toContain(`  adstream query "${query}"`);
+    expect(JSON.parse(body.at(-1)!)).toEqual(grouped);
   });
 });

@@ -1,0 +1,216 @@
+/**
+ * Count and rate tests with evidence that accumulates over a run of windows.
+ *
+ * A window whose count is unlikely under the baseline (p < `startAlpha`) starts a *run*; the run
+ * goes on while later windows stay off in the same direction (p < `continueAlpha`). The run is
+ * judged as one observation: the summed count of its windows against the summed expectation, so
+ * "1 then 4 bid requests where 13 a minute are usual" is P(X ≤ 5 | 26) ≈ 4e-6 after two windows
+ * even though the second window alone (P(X ≤ 4 | 13) ≈ 0.01) is unremarkable. The run fires when
+ * that p-value falls below `fireAlpha`; a single window can do it on its own when it is that
+ * extreme.
+ *
+ * Baselines:
+ * - counts: the mean of the series' recent normal windows, with a negative-binomial size fitted
+ *   from their variance when they vary more than Poisson (diurnal drift, bursty sources);
+ * - rates (successes among trials: clicks per impression, wins per bid): the pooled rate of the
+ *   recent normal windows, tested as Binomial(n, p₀) or, when successes are not bounded by this
+ *   window's trials (clicks on earlier impressions), as Poisson(n·p₀).
+ * Windows that are part of a run never enter the baseline, so an incident does not become normal.
+ */
+import { binomialCdf, binomialSf, negBinomialCdf, negBinomialSf } from './countTests.ts';
+import type { Direction } from './robustBaseline.ts';
+
+export interface CountTestConfig {
+  /** A window this unlikely starts a run. */
+  startAlpha: number;
+  /** A run goes on while each window stays this unlikely, in the same direction. */
+  continueAlpha: number;
+  /** The run fires when its summed p-value falls below this. */
+  fireAlpha: number;
+  /** ... and is critical below this. */
+  criticalAlpha: number;
+  /**
+   * Moves smaller than this share of the baseline are not incidents however certain: the test is
+   * against the edge of the band (mean·(1 ± tolerance)), so a morning ramp 20 % above a lagging
+   * baseline stays quiet on a busy series while a drop to half is still caught.
+   */
+  tolerance: number;
+  /** The same band for rate tests (rates do not drift with traffic volume). @default tolerance */
+  rateTolerance?: number;
+  /** The band below the baseline, for counts (drops; the trend already follows slow declines). @default tolerance */
+  dropTolerance?: number;
+}
+
+export type CountModel = 'count' | 'binomial' | 'poisson_rate';
+
+export interface RunState {
+  windows: number;
+  observed: number;
+  /** count: summed expected mean; rates: summed trials. */
+  expected: number;
+  /** Direction of the run: +1 up, −1 down. */
+  sign: number;
+}
+
+export interface CountVerdict {
+  /** One-sided p-value of this window in the run's (or the watched) direction. */
+  pWindow: number;
+  /** p-value of the run so far (1 when no run). */
+  pRun: number;
+  inRun: boolean;
+  /** Baseline expectation of this window's value (count, or rate). */
+  expected: number;
+  observed: number;
+  /** Whether the window may enter the baseline history. */
+  normal: boolean;
+  run: RunState | null;
+}
+
+/**
+ * Level and negative-binomial size of a count history; size Infinity means Poisson.
+ * The level is the mean of the last `LEVEL_WINDOWS` normal windows (traffic drifts with the time
+ * of day); the variance is half the mean squared successive difference (von Neumann), which a
+ * slow trend hardly inflates, so drift does not pass for noise and blunt the test.
+ */
+export const LEVEL_WINDOWS = 20;
+
+/**
+ * The level expected for the next window: the least-squares line through the recent windows,
+ * extrapolated one step, when the series is busy enough for a slope to mean something (a
+ * morning ramp of a few % a minute); bounded to ±50 % of the plain mean so one odd window
+ * cannot swing it.
+ */
+function trendLevel(recent: readonly number[], mean: number): number {
+  const n = recent.length;
+  if (n < 5 || mean < 20) return mean;
+  const xMean = (n - 1) / 2;
+  let sxy = 0;
+  let sxx = 0;
+  recent.forEach((y, x) => {
+    sxy += (x - xMean) * (y - mean);
+    sxx += (x - xMean) ** 2;
+  });
+  const predicted = mean + (sxy / sxx) * (n - xMean);
+  return Math.min(1.5 * mean, Math.max(0.5 * mean, predicted));
+}
+
+export interface CountBaseline {
+  mean: number;
+  /**
+   * The level an upward move is judged against: the larger of the recent level and the whole
+   * history's mean, so traffic coming back after an outage or a backlog is not a spike.
+   */
+  ceiling: number;
+  /** Negative-binomial size of one window's extra-Poisson variation (Infinity: none). */
+  size: number;
+  /**
+   * Events the level was estimated from (+ the prior's half): the level itself is uncertain,
+   * by a gamma-Poisson predictive with this size, the same for every window of a run.
+   */
+  evidence: number;
+}
+
+export function countBaseline(history: readonly number[]): CountBaseline {
+  const recent = history.slice(-LEVEL_WINDOWS);
+  const events = recent.reduce((a, b) => a + b, 0) + 0.5;
+  // Half an event of prior: a series that was always 0 expects "rarely", not "never".
+  const mean = trendLevel(recent, events / (recent.length + 1));
+  // What the series held over its whole history: a return to it is a recovery, not a spike.
+  const usual = (history.reduce((a, b) => a + b, 0) + 0.5) / (history.length + 1);
+  const ceiling = Math.max(mean, usual);
+  if (history.length < 3) return { mean, ceiling, size: Infinity, evidence: events };
+  let squares = 0;
+  for (let i = 1; i < history.length; i++) squares += (history[i] - history[i - 1]) ** 2;
+  const variance = squares / (2 * (history.length - 1));
+  // Overdispersion only: a history tighter than Poisson is sampling luck, not a tighter process.
+  const size = variance > mean * 1.05 ? Math.max(0.5, (mean * mean) / (variance - mean)) : Infinity;
+  return { mean, ceiling, size, evidence: events };
+}
+
+/**
+ * Negative-binomial size of a run of `windows` windows: the per-window variation adds up
+ * (size · windows), the level's own uncertainty does not average out (evidence); variances add.
+ */
+export function runSize(baseline: { size: number; evidence: number }, windows: number): number {
+  return 1 / (1 / (baseline.size * windows) + 1 / baseline.evidence);
+}
+
+/** Pooled rate of a rate history, with half a success of prior so a silent history is not p = 0. */
+export function pooledRate(successes: readonly number[], trials: readonly number[]): number {
+  const s = successes.reduce((a, b) => a + b, 0);
+  const n = trials.reduce((a, b) => a + b, 0);
+  return Math.min(1 - 1e-9, (s + 0.5) / (n + 1));
+}
+
+interface Baseline {
+  mean: number;
+  ceiling: number;
+  size: number;
+  evidence: number;
+  rate: number;
+}
+
+/** p-values of observing `x` (down: P(X ≤ x), up: P(X ≥ x)) against the edges of the tolerance band. */
+function tails(model: CountModel, x: number, scale: number, windows: number, baseline: Baseline, band: { up: number; down: number }): { down: number; up: number } {
+  const low = 1 - band.down;
+  const high = 1 + band.up;
+  if (model === 'count') {
+    const size = runSize(baseline, windows);
+    return { down: negBinomialCdf(x, baseline.mean * scale * low, size), up: negBinomialSf(x, baseline.ceiling * scale * high, size) };
+  }
+  // For rates `scale` is the number of trials.
+  const pLow = baseline.rate * low;
+  const pHigh = Math.min(1 - 1e-9, baseline.rate * high);
+  if (model === 'binomial' && x <= scale) return { down: binomialCdf(x, scale, pLow), up: binomialSf(x, scale, pHigh) };
+  // Successes per trial as a count: the pooled rate is known from `evidence` successes only.
+  const size = baseline.evidence;
+  return { down: negBinomialCdf(x, scale * pLow, size), up: negBinomialSf(x, scale * pHigh, size) };
+}
+
+export function stepCountRun(
+  model: CountModel,
+  direction: Direction,
+  x: number,
+  trials: number,
+  history: { values: readonly number[]; trials: readonly number[] },
+  run: RunState | null,
+  config: CountTestConfig,
+): CountVerdict {
+  const counts = model === 'count' ? countBaseline(history.values) : { mean: 0, ceiling: 0, size: Infinity, evidence: history.values.reduce((a, b) => a + b, 0) + 0.5 };
+  const rate = model === 'count' ? 0 : pooledRate(history.values, history.trials);
+  const baseline: Baseline = { ...counts, rate };
+  const { mean } = counts;
+  const scale = model === 'count' ? 1 : trials;
+  const tolerance =
+    model === 'count'
+      ? { up: config.tolerance, down: config.dropTolerance ?? config.tolerance }
+      : { up: config.rateTolerance ?? config.tolerance, down: config.rateTolerance ?? config.tolerance };
+  const t = tails(model, x, scale, 1, baseline, tolerance);
+  const expected = model === 'count' ? mean : rate;
+  const observed = model === 'count' ? x : trials > 0 ? x / trials : 0;
+  const allowed = (sign: number): boolean => direction === 'both' || (direction === 'up') === sign > 0;
+  // The window's own p-value in the direction it moved (the other tail is ≥ 0.5 then).
+  const sign = t.up < t.down ? 1 : -1;
+  // Inside the band both tails are large: the sign is then irrelevant, as nothing starts.
+  const pWindow = sign > 0 ? t.up : t.down;
+  const continues = run !== null && run.sign === sign && pWindow < config.continueAlpha;
+  const starts = !continues && allowed(sign) && pWindow < config.startAlpha;
+  if (!continues && !starts) return { pWindow: allowed(sign) ? pWindow : 1, pRun: 1, inRun: false, expected, observed, normal: true, run: null };
+  const base = continues ? run : { windows: 0, observed: 0, expected: 0, sign };
+  const next: RunState = {
+    windows: base.windows + 1,
+    observed: base.observed + x,
+    expected: base.expected + (model === 'count' ? 1 : trials),
+    sign,
+  };
+  const r = tails(model, next.observed, next.expected, next.windows, baseline, tolerance);
+  const pRun = Math.min(pWindow, sign > 0 ? r.up : r.down);
+  return { pWindow, pRun, inRun: true, expected, observed, normal: false, run: next };
+}
+
+/** Score in [0, 1]: 0.5 at p = fireAlpha, 1 at p = fireAlpha² or below (log scale). */
+export function countScore(p: number, fireAlpha: number): number {
+  if (!(p < 1)) return 0;
+  const s = Math.log(Math.max(p, Number.MIN_VALUE)) / (2 * Math.log(fireAlpha));
+  return Math.min(1, Math.max(0, s));
+}

@@ -1,0 +1,155 @@
+/**
+ * NAB's scoring of a streaming anomaly detector, implemented from the subset's SCORING.md
+ * (Numenta Anomaly Benchmark v1.1, Ahmad et al. 2017): per-row weights from a scaled sigmoid
+ * around labelled windows, the earliest detection in a window is what counts, one threshold per
+ * profile for the whole set of files (the one that maximises the summed raw score), normalised
+ * so the never-firing detector scores 0 and a perfect one 100.
+ *
+ * Pure: rows are indices, windows are inclusive index ranges; mapping timestamps to rows is the
+ * loader's job (`nabCorpus.ts`).
+ */
+
+export interface NabProfile {
+  name: string;
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+/** profiles.json of NAB v1.1 (the tnWeight is unused by the scorer). */
+export const NAB_PROFILES: readonly NabProfile[] = [
+  { name: 'standard', tp: 1.0, fp: 0.11, fn: 1.0 },
+  { name: 'reward_low_FP_rate', tp: 1.0, fp: 0.22, fn: 1.0 },
+  { name: 'reward_low_FN_rate', tp: 1.0, fp: 0.11, fn: 2.0 },
+];
+
+/** One labelled file as the scorer sees it. */
+export interface ScoredFile {
+  name: string;
+  /** Detector output a_i in [0, 1], one per row. */
+  scores: readonly number[];
+  /** Anomaly windows as inclusive row ranges [L, R], in time order, not overlapping. */
+  windows: readonly (readonly [number, number])[];
+}
+
+/** s(y) = 2 / (1 + e^(5y)) − 1 for y ≤ 3, −1 beyond. */
+export function scaledSigmoid(y: number): number {
+  return y > 3 ? -1 : 2 / (1 + Math.exp(5 * y)) - 1;
+}
+
+export const MAX_TP = scaledSigmoid(-1);
+
+/** Rows before this are not scored: min(floor(0.15 n), 750). */
+export const probationRows = (n: number): number => Math.min(Math.floor(0.15 * n), 750);
+
+/** The weight S_i of row i if it fires, and the window it falls in (or -1). */
+export function rowWeights(rows: number, windows: ScoredFile['windows'], profile: NabProfile): { weight: Float64Array; window: Int32Array } {
+  const weight = new Float64Array(rows);
+  const window = new Int32Array(rows).fill(-1);
+  let next = 0;
+  let prev: readonly [number, number] | undefined;
+  for (let i = 0; i < rows; i++) {
+    while (next < windows.length && windows[next][1] < i) prev = windows[next++];
+    const w = windows[next];
+    if (w && i >= w[0] && i <= w[1]) {
+      const width = w[1] - w[0] + 1;
+      weight[i] = (profile.tp * scaledSigmoid(-(w[1] - i + 1) / width)) / MAX_TP;
+      window[i] = next;
+    } else if (!prev) {
+      weight[i] = -profile.fp;
+    } else {
+      const width = prev[1] - prev[0] + 1;
+      // A one-row window gives y = x/0 = +Infinity: a full false-positive cost, as s(y > 3) = −1.
+      weight[i] = profile.fp * scaledSigmoid((i - prev[1]) / (width - 1));
+    }
+  }
+  return { weight, window };
+}
+
+/** Raw score of one file at threshold theta. */
+export function rawFileScore(file: ScoredFile, theta: number, profile: NabProfile): number {
+  const { weight, window } = rowWeights(file.scores.length, file.windows, profile);
+  const probation = probationRows(file.scores.length);
+  const best: number[] = file.windows.map(() => -Infinity);
+  let total = 0;
+  for (let i = probation; i < file.scores.length; i++) {
+    if (!(file.scores[i] >= theta)) continue;
+    if (window[i] >= 0) best[window[i]] = Math.max(best[window[i]], weight[i]);
+    else total += weight[i];
+  }
+  for (const b of best) total += b === -Infinity ? -profile.fn : b;
+  return total;
+}
+
+export interface NabResult {
+  profile: string;
+  threshold: number;
+  raw: number;
+  normalized: number;
+  perFile: { name: string; raw: number; normalized: number; windows: number; detected: number; falsePositives: number }[];
+}
+
+/**
+ * The threshold that maximises the summed raw score over all files (candidates: every distinct
+ * a_i and 1.1, never firing). Rows sorted by score descending are "fired" group by group; a
+ * window's contribution only improves when an earlier row of it fires, so one sweep finds the
+ * total at every candidate in O(N log N). Ties keep the higher threshold (fewer alerts).
+ */
+export function optimizeThreshold(files: readonly ScoredFile[], profile: NabProfile): number {
+  const entries: { score: number; file: number; row: number }[] = [];
+  const weights = files.map((f) => rowWeights(f.scores.length, f.windows, profile));
+  files.forEach((f, file) => {
+    const probation = probationRows(f.scores.length);
+    for (let row = probation; row < f.scores.length; row++) entries.push({ score: f.scores[row], file, row });
+  });
+  entries.sort((a, b) => b.score - a.score);
+  const best = files.map((f) => f.windows.map(() => -profile.fn));
+  let total = best.reduce((a, w) => a + w.length * -profile.fn, 0);
+  let bestTotal = total;
+  let bestTheta = 1.1;
+  for (let k = 0; k < entries.length; ) {
+    const score = entries[k].score;
+    for (; k < entries.length && entries[k].score === score; k++) {
+      const { file, row } = entries[k];
+      const { weight, window } = weights[file];
+      const w = window[row];
+      if (w < 0) total += weight[row];
+      else if (weight[row] > best[file][w]) {
+        total += weight[row] - best[file][w];
+        best[file][w] = weight[row];
+      }
+    }
+    if (total > bestTotal + 1e-12) {
+      bestTotal = total;
+      bestTheta = score;
+    }
+  }
+  return bestTheta;
+}
+
+export function normalize(raw: number, windows: number, profile: NabProfile): number {
+  const perfect = profile.tp * windows;
+  const none = -profile.fn * windows;
+  return perfect === none ? 0 : (100 * (raw - none)) / (perfect - none);
+}
+
+/** Scores a set of files under one profile, with the threshold optimised over the whole set. */
+export function scoreNab(files: readonly ScoredFile[], profile: NabProfile): NabResult {
+  const threshold = optimizeThreshold(files, profile);
+  const perFile = files.map((file) => {
+    const raw = rawFileScore(file, threshold, profile);
+    const probation = probationRows(file.scores.length);
+    const { window } = rowWeights(file.scores.length, file.windows, profile);
+    const hit = new Set<number>();
+    let falsePositives = 0;
+    for (let i = probation; i < file.scores.length; i++) {
+      if (!(file.scores[i] >= threshold)) continue;
+      if (window[i] >= 0) hit.add(window[i]);
+      else falsePositives += 1;
+    }
+    return { name: file.name, raw, normalized: normalize(raw, file.windows.length, profile), windows: file.windows.length, detected: hit.size, falsePositives };
+  });
+  const raw = perFile.reduce((a, f) => a + f.raw, 0);
+  const windows = files.reduce((a, f) => a + f.windows.length, 0);
+  return { profile: profile.name, threshold, raw, normalized: normalize(raw, windows, profile), perFile };
+}

@@ -1,0 +1,28 @@
+/**
+ * The detector stage as the pipeline creates it per shard (`ShardStateConfig.createDetector`):
+ * the watches of `defaultDetectorConfig` (or another config), notifications grouped per campaign
+ * or cause and window, state snapshotted with the shard's checkpoint.
+ *
+ * ```ts
+ * createDetector: shardDetectorFactory(),
+ * ```
+ */
+import { groupNotifications } from './alertGrouping.ts';
+import { defaultDetectorConfig } from './defaultConfig.ts';
+import type { AlertEvent, MetricEvent } from './types.ts';
+import { VolumeDetector, type DetectorConfig, type DetectorSnapshot } from './volumeDetector.ts';
+
+export interface GroupedDetector {
+  observe(metrics: MetricEvent[]): AlertEvent[];
+  snapshot(): DetectorSnapshot;
+}
+
+export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => GroupedDetector {
+  return (snapshot) => {
+    const detector = snapshot ? VolumeDetector.restore(config, snapshot as DetectorSnapshot) : new VolumeDetector(config);
+    return {
+      observe: (metrics) => groupNotifications(detector.observe(metrics)),
+      snapshot: () => detector.snapshot(),
+    };
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * NAB's scorer on hand-computed cases. Expected values come from SCORING.md's formulas worked
+ * by hand (s(y) = 2/(1+e^(5y)) − 1, evaluated on a calculator), not from the code under test.
+ * The file: 20 rows, probation floor(0.15·20) = 3, one window [10, 13] (W = 4).
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_TP, NAB_PROFILES, optimizeThreshold, rawFileScore, scaledSigmoid, scoreNab, type ScoredFile } from '../../../detectors/nab/nabScorer.ts';
+
+const [standard, lowFp, lowFn] = NAB_PROFILES;
+const WINDOW = [10, 13] as const;
+
+/** Scores 0 everywhere except the given rows. */
+const file = (fired: Record<number, number>, windows: ScoredFile['windows'] = [WINDOW], rows = 20): ScoredFile => ({
+  name: 'f.csv',
+  scores: Array.from({ length: rows }, (_, i) => fired[i] ?? 0),
+  windows,
+});
+
+describe('NAB scaled sigmoid', () => {
+  it('is tanh(2.5) at the start of a window and −1 far after it', () => {
+    expect(MAX_TP).toBeCloseTo(0.9866142981514303, 12);
+    expect(scaledSigmoid(0)).toBe(0);
+    expect(scaledSigmoid(3.01)).toBe(-1);
+  });
+});
+
+describe('NAB raw score of one file', () => {
+  it('a detection on the first row of the window earns A_TP = 1', () => {
+    expect(rawFileScore(file({ 10: 1 }), 1, standard)).toBeCloseTo(1, 12);
+  });
+
+  it('a later detection earns less: third row of four, y = −2/4, s = tanh(1.25)/tanh(2.5) = 0.85979', () => {
+    expect(rawFileScore(file({ 12: 1 }), 1, standard)).toBeCloseTo(0.8597925669, 9);
+  });
+
+  it('only the earliest detection in a window counts; extra ones are free', () => {
+    expect(rawFileScore(file({ 11: 1, 12: 1, 13: 1 }), 1, standard)).toBeCloseTo(rawFileScore(file({ 11: 1 }), 1, standard), 12);
+  });
+
+  it('a false alarm before the first window costs A_FP (0.11 standard, 0.22 reward_low_FP_rate)', () => {
+    expect(rawFileScore(file({ 5: 1, 10: 1 }), 1, standard)).toBeCloseTo(0.89, 12);
+    expect(rawFileScore(file({ 5: 1, 10: 1 }), 1, lowFp)).toBeCloseTo(0.78, 12);
+  });
+
+  it('a false alarm soon after a window costs less: row 15, y = 2/3, 0.11·s(2/3) = −0.102422', () => {
+    expect(rawFileScore(file({ 10: 1, 15: 1 }), 1, standard)).toBeCloseTo(1 - 0.1024220570, 9);
+  });
+
+  it('a missed window costs A_FN (2 in reward_low_FN_rate); rows in probation never fire', () => {
+    expect(rawFileScore(file({ 1: 1 }), 1, standard)).toBe(-1);
+    expect(rawFileScore(file({}), 1, lowFn)).toBe(-2);
+  });
+
+  it('everything firing: 7 rows before (−0.77), the window (+1), 6 rows after with decaying cost', () => {
+    // rows 14..19: 0.11·s((i − 13)/3), summed by hand = −0.615656
+    const all = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [i, 1]));
+    expect(rawFileScore(file(all), 1, standard)).toBeCloseTo(-0.385655947, 8);
+  });
+});
+
+describe('NAB threshold and normalisation', () => {
+  it('picks the threshold that maximises the summed raw score over all files', () => {
+    // File A: a false alarm at 0.9, the window's first row at 0.8, noise at 0.3 everywhere else.
+    const a = file({ 5: 0.9, 10: 0.8 });
+    const noisy: ScoredFile = { ...a, scores: a.scores.map((s) => (s === 0 ? 0.3 : s)) };
+    // θ=1.1: −1; θ=0.9: −1.11; θ=0.8: 0.89; θ=0.3: every row fires = −0.385656 (as above).
+    expect(optimizeThreshold([noisy], standard)).toBe(0.8);
+    const result = scoreNab([noisy], standard);
+    expect(result.raw).toBeCloseTo(0.89, 12);
+    // 100·(0.89 − (−1)) / (1 − (−1))
+    expect(result.normalized).toBeCloseTo(94.5, 9);
+    expect(result.perFile[0]).toMatchObject({ detected: 1, falsePositives: 1, windows: 1 });
+  });
+
+  it('never firing scores 0 and the threshold 1.1 when every detection loses', () => {
+    // 100 rows (probation 15), window [20, 23] scored 0, rows 15..19 scored 1.
+    // θ=1: 5 false alarms and a miss = −1.55; θ=0: the window (+1) but 81 rows of false alarms.
+    const rows = Object.fromEntries([15, 16, 17, 18, 19].map((i) => [i, 1]));
+    const result = scoreNab([file(rows, [[20, 23]], 100)], standard);
+    expect(result.threshold).toBe(1.1);
+    expect(result.normalized).toBe(0);
+  });
+
+  it('normalises per profile: reward_low_FN_rate, one window found on its third row → 100·(0.85979 + 2)/3', () => {
+    expect(scoreNab([file({ 12: 1 })], lowFn).normalized).toBeCloseTo(95.326418897, 7);
+  });
+
+  it('sums over files with one shared threshold', () => {
+    const hit = file({ 10: 0.6 });
+    const miss = file({ 5: 0.7 });
+    // θ=0.7: −1 + (−0.11 − 1) = −2.11; θ=0.6: 1 − 0.11 − 1 = −0.11; θ=1.1: −2 → best 0.6
+    const result = scoreNab([hit, miss], standard);
+    expect(result.threshold).toBe(0.6);
+    expect(result.raw).toBeCloseTo(-0.11, 12);
+    expect(result.normalized).toBeCloseTo((100 * (-0.11 + 2)) / 4, 9);
+  });
+});
