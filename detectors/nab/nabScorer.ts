@@ -133,9 +133,11 @@ export function normalize(raw: number, windows: number, profile: NabProfile): nu
   return perfect === none ? 0 : (100 * (raw - none)) / (perfect - none);
 }
 
-/** Scores a set of files under one profile, with the threshold optimised over the whole set. */
-export function scoreNab(files: readonly ScoredFile[], profile: NabProfile): NabResult {
-  const threshold = optimizeThreshold(files, profile);
+/**
+ * Scores a set of files under one profile, with the threshold optimised over the whole set unless
+ * one is given (a threshold fitted on other files measures how well it carries over).
+ */
+export function scoreNab(files: readonly ScoredFile[], profile: NabProfile, threshold = optimizeThreshold(files, profile)): NabResult {
   const perFile = files.map((file) => {
     const raw = rawFileScore(file, threshold, profile);
     const probation = probationRows(file.scores.length);

@@ -1,5 +1,6 @@
 /**
- * `adstream score-nab <dir>`: runs the streaming scorer (detectors/univariate) over every series
+ * `adstream score-nab <dir>`: runs a univariate detector (detectors/univariate: ours, or NAB's
+ * windowed Gaussian as a same-run baseline) over every series
  * of a directory in NAB's layout, scores it with NAB's scorer under each profile (one threshold
  * per profile, optimised over all the files, as NAB does), prints per-file and total normalised
  * scores, and writes each file's per-row scores as `timestamp,value,anomaly_score`.
@@ -9,12 +10,14 @@ import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
 import { NabCorpusError, readNabCorpus, type NabSeries } from '../../../detectors/nab/nabCorpus.ts';
-import { NAB_PROFILES, scoreNab, type NabResult, type ScoredFile } from '../../../detectors/nab/nabScorer.ts';
-import { scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
+import { scoreProfiles } from '../../../detectors/nab/nabRun.ts';
+import type { NabResult, ScoredFile } from '../../../detectors/nab/nabScorer.ts';
+import { SERIES_DETECTORS, isSeriesDetectorName } from '../../../detectors/univariate/seriesDetectors.ts';
 import { printTable } from '../table.ts';
 
 interface ScoreNabOptions {
   out?: string;
+  detector: string;
 }
 
 async function writeScores(out: string, series: NabSeries, scores: readonly number[]): Promise<void> {
@@ -31,7 +34,13 @@ export function scoreNabCommand(): Command {
     .description('Score the streaming anomaly detector on a directory in NAB layout (data/<category>/<file>.csv, labels/combined_windows.json).')
     .argument('<dir>', 'NAB-layout directory, e.g. a NAB checkout or test/fixtures/nab')
     .option('--out <dir>', 'where per-row scores go, one CSV per data file (default: ./data/nab-scores)')
+    .option('--detector <name>', `which detector to score: ${Object.keys(SERIES_DETECTORS).join(' or ')}`, 'adstream')
     .action(async (dir: string, options: ScoreNabOptions) => {
+      const name = options.detector;
+      if (!isSeriesDetectorName(name)) {
+        throw new ConfigError(`--detector must be one of ${Object.keys(SERIES_DETECTORS).join(', ')}, but is "${name}".`);
+      }
+      const detector = SERIES_DETECTORS[name];
       let corpus: NabSeries[];
       try {
         corpus = await readNabCorpus(resolve(dir));
@@ -42,11 +51,11 @@ export function scoreNabCommand(): Command {
       const out = resolve(options.out ?? './data/nab-scores');
       const files: ScoredFile[] = [];
       for (const series of corpus) {
-        const scores = scoreSeries(series.values);
+        const scores = detector(series.values);
         await writeScores(out, series, scores);
         files.push({ name: series.name, scores, windows: series.windows });
       }
-      const results: NabResult[] = NAB_PROFILES.map((profile) => scoreNab(files, profile));
+      const results: NabResult[] = scoreProfiles(files);
       const row = (file: string, rows: number, windows: number, cells: (r: NabResult) => [string, string]): Record<string, unknown> => {
         const out: Record<string, unknown> = { file, rows, windows };
         for (const r of results) [out[r.profile], out[`${r.profile} found/FP`]] = cells(r);
@@ -59,7 +68,7 @@ export function scoreNabCommand(): Command {
       const totalWindows = corpus.reduce((a, s) => a + s.windows.length, 0);
       table.push(row('total', totalRows, totalWindows, (r) => [one(r.normalized), `θ ${r.threshold.toFixed(4)}`]));
       printTable(table);
-      console.log(`\nNormalised NAB scores (0 = never fires, 100 = perfect): ${results.map((r) => `${r.profile} ${one(r.normalized)}`).join(', ')}`);
+      console.log(`\nNormalised NAB scores of ${name} (0 = never fires, 100 = perfect): ${results.map((r) => `${r.profile} ${one(r.normalized)}`).join(', ')}`);
       console.log(`per-row scores written under ${out}`);
     });
 }
