@@ -54,6 +54,11 @@ export class SortedWindow {
     return medianOfSorted(this.state.sorted.map((v) => Math.abs(v - center)).sort((a, b) => a - b));
   }
 
+  /** The window's values, ascending (a view: do not modify). */
+  get sorted(): readonly number[] {
+    return this.state.sorted;
+  }
+
   range(): number {
     const { sorted } = this.state;
     return sorted.length ? sorted[sorted.length - 1] - sorted[0] : 0;

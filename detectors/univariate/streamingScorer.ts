@@ -6,32 +6,40 @@
  *    last `window` values (median/MAD; a floor of 0.1 % of their range so flat series do not
  *    divide by zero); the larger of the two, averaged over the last `smooth` rows so a sustained
  *    shift outweighs one spike.
- * 2. Calibration: the surprise's rank among this series' own last `memory` surprises. Series
- *    differ wildly in how surprising their normal rows are; a rank makes 0.999 mean "rarer than
- *    999 in 1000 of this series' rows" for every series, so one threshold suits all of them.
+ * 2. Calibration: 1 − P(surprise ≥ this one) among this series' own last `memory` surprises,
+ *    with the top `tail` share fitted by an exponential tail (tailCalibration.ts). Series differ
+ *    wildly in how surprising their normal rows are; a probability makes 0.999 mean "rarer than
+ *    1 in 1000 of this series' rows" for every series, so one threshold suits all of them, and
+ *    the fitted tail keeps that true for short series and for surprises beyond any seen so far.
  * 3. Onset: a row scores only when it is higher than every score of the last `refractory` rows
- *    (otherwise 0). One incident raises one alert at its start instead of a stream of them: what
- *    an operator wants, and what NAB rewards (the earliest detection in a window counts, every
- *    later one outside it costs).
+ *    and at least `escalation` times rarer than the rarest of them (otherwise 0). One incident
+ *    raises one alert at its start instead of a stream of them: what an operator wants, and what
+ *    NAB rewards (the earliest detection in a window counts, every later one outside it costs).
+ *    Without the factor a slow ramp re-alerts on every row, each a little rarer than the last.
  *
  * Pure and JSON-snapshotable, like the rest of detectors/.
  */
 import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
+import { exceedance } from './tailCalibration.ts';
 
 export interface StreamingScorerConfig {
   /** Values the robust baseline is computed from. */
   window: number;
   /** Rows whose surprise is averaged. */
   smooth: number;
-  /** Past surprises the rank is taken among. */
+  /** Past surprises the calibration is taken among. */
   memory: number;
   /** Rows after a high score during which only a higher one scores. */
   refractory: number;
+  /** Share of past surprises treated as the tail whose decay is fitted (0: plain rank). */
+  tail: number;
+  /** Within the refractory period a row scores only if this many times rarer than the rarest recent row (≥ 1). */
+  escalation: number;
   /** No score before this many rows (the baseline and the ranks need history). */
   warmup: number;
 }
 
-export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = { window: 50, smooth: 3, memory: 2000, refractory: 100, warmup: 20 };
+export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = { window: 50, smooth: 3, memory: 2000, refractory: 100, warmup: 20, tail: 0.1, escalation: 2 };
 
 export interface StreamingScorerSnapshot {
   version: 1;
@@ -89,9 +97,14 @@ export class StreamingScorer {
     this.last = value;
     this.recentZ = [...this.recentZ, z].slice(-this.config.smooth);
     const surprise = this.recentZ.reduce((a, b) => a + b, 0) / this.recentZ.length;
-    const ranked = this.rows > this.config.warmup && this.surprises.size >= 20 ? this.surprises.rankOf(surprise) : 0;
+    let ranked = 0;
+    if (this.rows > this.config.warmup && this.surprises.size >= 20) {
+      ranked = this.config.tail > 0 ? 1 - exceedance(this.surprises.sorted, surprise, this.config.tail) : this.surprises.rankOf(surprise);
+    }
     this.surprises.push(surprise);
-    const score = ranked > Math.max(0, ...this.recentScores) ? ranked : 0;
+    // In rarities: 1 − ranked is this row's, 1 − highest the rarest of the recent rows'.
+    const highest = Math.max(0, ...this.recentScores);
+    const score = (1 - ranked) * this.config.escalation < 1 - highest ? ranked : 0;
     this.recentScores = [...this.recentScores, ranked].slice(-this.config.refractory);
     return score;
   }
