@@ -4,8 +4,7 @@
  * with the configured windows, dedupe horizon and detector. No AWS client is created.
  */
 import { join } from 'node:path';
-import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
-import { volumeDetectorFactory } from '../../detectors/volumeDetector.ts';
+import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import { EmfStoreSink } from '../../sinks/metrics/emfStoreSink.ts';
@@ -48,7 +47,8 @@ export function replayStateConfig(settings: ReplaySettings): ShardStateConfig {
       allowedLatenessMs: settings.allowedLatenessMs,
     },
     dedupeHorizonMs: settings.dedupeHorizonMs,
-    createDetector: volumeDetectorFactory(defaultDetectorConfig),
+    // The live worker's detector (workerFromConfig.ts), so a replay raises the same alerts.
+    createDetector: shardDetectorFactory(),
   };
 }
 

@@ -1,10 +1,10 @@
 /**
  * The real pipeline over the bench input: processBatch with a fresh ShardState per pass, the
- * production window/dedupe defaults and the default volume detector, final flush on the last
+ * production window/dedupe defaults and the worker's default detector (shardDetectorFactory), final flush on the last
  * batch. Returns totals so the work cannot be optimised away and can be checked.
  */
 import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
-import { volumeDetectorFactory } from '../../detectors/volumeDetector.ts';
+import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import type { RecordBatch } from '../../stream/pipeline/batch.ts';
 import { processBatch } from '../../stream/pipeline/processBatch.ts';
 import { ShardState, type ShardStateConfig } from '../../stream/pipeline/shardState.ts';
@@ -35,7 +35,7 @@ const stateConfig: ShardStateConfig = {
     allowedLatenessMs: BENCH_SETTINGS.allowedLatenessMs,
   },
   dedupeHorizonMs: BENCH_SETTINGS.dedupeHorizonMs,
-  createDetector: volumeDetectorFactory(defaultDetectorConfig),
+  createDetector: shardDetectorFactory(defaultDetectorConfig),
 };
 
 export function runPipeline(batches: RecordBatch[]): PassTotals {

@@ -11,6 +11,7 @@ import { benchReplay } from './replay.ts';
 import { benchConsumer, consumerSection } from './consumer.ts';
 import { benchKpl, kplSection } from './kpl.ts';
 import { benchLakeWriter, lakeWriterSection } from './lakeWriter.ts';
+import { benchDetectors, detectorsSection, printDetectors } from './detectors.ts';
 import { runPipeline } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 import { jsonRecords, runDecodeOnly, runJsonParse } from './floors.ts';
@@ -37,7 +38,7 @@ log(`${input.records} records, ${input.batches.length} batches, ${(input.bytes /
 
 const json = jsonRecords(input.batches);
 const specs = [
-  { name: 'pipeline', what: 'processBatch + ShardState + volume detector', records: input.records, run: () => runPipeline(input.batches) },
+  { name: 'pipeline', what: 'processBatch + ShardState + default detectors', records: input.records, run: () => runPipeline(input.batches) },
   { name: 'plain loop', what: 'decode + field checks + Map dedupe + per-minute counters', records: input.records, run: () => runPlainLoop(input.batches) },
   { name: 'JSON.parse only', what: 'toString + JSON.parse, JSON records only', records: json.length, run: () => runJsonParse(json) },
   { name: 'decodeRecord only', what: 'pipeline decode + validation, no state', records: input.records, run: () => runDecodeOnly(input.batches) },
@@ -60,6 +61,8 @@ const consumer = await benchConsumer(200_000, log);
 console.log('\nKPL deaggregation\n');
 console.log(textTable(kpl));
 console.log(consumerSection(consumer, machine));
+const detectors = benchDetectors(log);
+printDetectors(detectors);
 
 const tables = throughputTables(passes, input);
 const parquetRows = parquetTable(parquet, PARQUET_ROWS);
@@ -72,7 +75,7 @@ console.log(textTable(parquetRows));
 
 if (write) {
   const path = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + lakeWriterSection(lakeWriter, PARQUET_ROWS) + kplSection(kpl, machine) + consumerSection(consumer, machine));
+  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + lakeWriterSection(lakeWriter, PARQUET_ROWS) + kplSection(kpl, machine) + consumerSection(consumer, machine) + detectorsSection(detectors));
   log(`\nwrote ${path}`);
 }
 // lifion-kinesis leaves timers behind after stopConsumer(); the run is over.

@@ -3,7 +3,7 @@
  * through the real pure pipeline (processBatch + ShardState) on N shards partitioned like
  * Kinesis (MD5 of the partition key over evenly split hash ranges), no AWS. Returns every alert
  * transition the detectors raised, so recall, delay and false alerts can be measured against
- * the labels. Used by the recall test and by `npm run bench:detectors`.
+ * the labels. Used by the recall test (test/detectors/quality.test.ts) and the detector bench (test/bench/detectors.ts).
  */
 import { createHash } from 'node:crypto';
 import { generateTraffic, type AnomalyLabel, type GeneratorConfig } from '../../../stream/generator/index.ts';
