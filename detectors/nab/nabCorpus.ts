@@ -63,7 +63,7 @@ async function isDirectory(path: string): Promise<boolean> {
 export async function readNabCorpus(dir: string): Promise<NabSeries[]> {
   const dataDir = join(dir, 'data');
   const labelsPath = join(dir, 'labels', 'combined_windows.json');
-  if (!(await isDirectory(dataDir))) throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing`);
+  if (!(await isDirectory(dataDir))) throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
   let labels: Record<string, [string, string][]>;
   try {
     labels = JSON.parse(await readFile(labelsPath, 'utf8')) as Record<string, [string, string][]>;

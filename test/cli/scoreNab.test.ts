@@ -1,0 +1,91 @@
+/**
+ * `adstream score-nab` as a user runs it, on the NAB subset in test/fixtures/nab: one score file
+ * per data file, row for row, and our detector ahead of NAB's windowed Gaussian measured in the
+ * same run by the same scorer (a comparison, so retuning either does not break the test).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../stream/cli/bin.js');
+const NAB = join(import.meta.dirname, '../fixtures/nab');
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function adstream(args: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** The standard profile's total from the command's summary line. */
+function standardTotal(stdout: string): number {
+  const match = /Normalised NAB scores of [\w-]+ .*?: standard (-?\d+(?:\.\d+)?)/.exec(stdout);
+  if (!match) throw new Error(`no summary line in:\n${stdout}`);
+  return Number(match[1]);
+}
+
+const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'adstream-nab-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('adstream score-nab', () => {
+  it('writes one score file per data file, row for row, and beats the windowed Gaussian on the standard profile', async () => {
+    const [ours, gaussian] = await Promise.all([
+      adstream(['score-nab', NAB, '--out', join(dir, 'adstream')]),
+      adstream(['score-nab', NAB, '--out', join(dir, 'gaussian'), '--detector', 'windowed-gaussian']),
+    ]);
+    expect(ours.code, ours.stderr).toBe(0);
+    expect(gaussian.code, gaussian.stderr).toBe(0);
+
+    for (const category of await readdir(join(NAB, 'data'))) {
+      for (const file of (await readdir(join(NAB, 'data', category))).filter((f) => f.endsWith('.csv'))) {
+        const input = lines(await readFile(join(NAB, 'data', category, file), 'utf8'));
+        for (const detector of ['adstream', 'gaussian']) {
+          const output = lines(await readFile(join(dir, detector, category, file), 'utf8'));
+          expect(output[0], `${detector} ${file}`).toBe('timestamp,value,anomaly_score');
+          expect(output.length, `${detector} ${file}`).toBe(input.length);
+          for (const line of output.slice(1)) {
+            const score = Number(line.split(',')[2]);
+            expect(score >= 0 && score <= 1, `${detector} ${file}: ${line}`).toBe(true);
+          }
+        }
+      }
+    }
+
+    expect(standardTotal(ours.stdout)).toBeGreaterThan(standardTotal(gaussian.stdout));
+  });
+
+  it('exits non-zero with one sentence when the directory is not in NAB layout', async () => {
+    const outcome = await adstream(['score-nab', join(dir, 'nowhere'), '--out', join(dir, 'unused')]);
+    expect(outcome.code).not.toBe(0);
+    const message = outcome.stderr.trim();
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toContain(join(dir, 'nowhere'));
+    expect(message).toContain("NAB's layout");
+  });
+
+  it('exits non-zero with one sentence on an unknown detector', async () => {
+    const outcome = await adstream(['score-nab', NAB, '--detector', 'oracle', '--out', join(dir, 'unused')]);
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.stderr.trim()).toBe('adstream: --detector must be one of adstream, windowed-gaussian, but is "oracle".');
+  });
+});
