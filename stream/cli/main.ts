@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { configCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
+import { digestCommand } from './commands/digest.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { generateCommand } from './commands/generate.ts';
 import { loadWarehouseCommand } from './commands/loadWarehouse.ts';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .description('Event-sourced stream processor for ad-tech traffic on Amazon Kinesis.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand(), dlqCommand(), scoreNabCommand()]) {
+  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand(), dlqCommand(), scoreNabCommand(), digestCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

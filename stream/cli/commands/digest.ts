@@ -1,0 +1,110 @@
+/**
+ * `adstream digest`: the daily digest of one UTC day (sinks/alerts/dailyDigest.ts) from the
+ * alert log and the lake's DLQ, written as a Markdown report and, with --sns-topic, published to
+ * SNS with the attributes `kind=digest` and `day`, so subscriptions can take or leave digests.
+ *
+ * The day defaults to the latest day in the alert log, never to "today": the digest of a replay
+ * or of last month's log is the same whenever it is made. Rejections are counted by the day they
+ * arrived, which is how the DLQ is partitioned (`dt`/`hour` of the arrival time): a rejected
+ * record may have no event time to go by.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { Command } from 'commander';
+import type { AlertEvent } from '../../../detectors/types.ts';
+import { buildDailyDigest, isUtcDay, latestAlertDay, type DailyDigest } from '../../../sinks/alerts/dailyDigest.ts';
+import { digestMarkdown, digestMessage, digestSubject, digestText } from '../../../sinks/alerts/dailyDigestReport.ts';
+import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
+import { snsClient } from '../../aws/clients.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import type { AdstreamConfig } from '../../config/schema.ts';
+
+interface DigestOptions {
+  day?: string;
+  alerts?: string;
+  lake?: string;
+  out?: string;
+  snsTopic?: string;
+}
+
+/**
+ * The alert log's notifications. LogAlertSink ends every line with a newline, so a last line
+ * without one is a write cut short by a crash: it is skipped, not an error.
+ */
+export function parseAlertLog(text: string, path: string): AlertEvent[] {
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.flatMap((line, index) => {
+    if (line.trim() === '') return [];
+    try {
+      return [JSON.parse(line) as AlertEvent];
+    } catch {
+      throw new ConfigError(`line ${index + 1} of the alert log ${path} is not JSON; is it an alert log written by adstream?`);
+    }
+  });
+}
+
+async function rejectionsByReason(lakeDir: string, day: string): Promise<Record<string, number>> {
+  const lake = await LakeQuery.open(lakeDir);
+  try {
+    // `day` is a checked YYYY-MM-DD; filtering on the partition column reads only that day's files.
+    const rows = await lake.query(`SELECT reason, count(*) AS records FROM rejected WHERE dt = DATE '${day}' GROUP BY reason`);
+    return Object.fromEntries(rows.map((row) => [String(row.reason), Number(row.records)]));
+  } finally {
+    lake.close();
+  }
+}
+
+async function publish(config: AdstreamConfig, topicArn: string, digest: DailyDigest): Promise<void> {
+  const client = snsClient(config);
+  const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
+  try {
+    await client.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: digestSubject(digest),
+        Message: digestMessage(digest),
+        MessageAttributes: { kind: attribute('digest'), day: attribute(digest.day) },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+export function digestCommand(): Command {
+  return new Command('digest')
+    .description('The daily digest of one UTC day: alerts by detector and severity, top rejection reasons, top campaigns by anomaly; written as Markdown, optionally sent to SNS.')
+    .option('--day <YYYY-MM-DD>', 'the UTC day (default: the latest day in the alert log)')
+    .option('--alerts <file>', 'alert log, JSON Lines (default: ADSTREAM_ALERT_LOG or ./data/alerts.jsonl; npm start writes ./data/demo/alerts.jsonl)')
+    .option('--lake <dir>', 'lake directory whose DLQ is counted (default: ADSTREAM_LAKE or ./data/lake)')
+    .option('--out <report.md>', 'where the report goes (default: digest-<day>.md beside the alert log)')
+    .option('--sns-topic <arn>', 'also publish the digest to this SNS topic (attributes kind=digest, day)')
+    .action(async (options: DigestOptions) => {
+      if (options.day !== undefined && !isUtcDay(options.day)) {
+        throw new ConfigError(`--day must be a UTC date written YYYY-MM-DD, e.g. 2026-11-01, but is "${options.day}".`);
+      }
+      const config = loadConfig({ lake: options.lake, alertLog: options.alerts });
+      if (!existsSync(config.alertLog)) {
+        throw new ConfigError(`the alert log ${config.alertLog} does not exist; pass --alerts <file> (npm start writes ./data/demo/alerts.jsonl).`);
+      }
+      if (config.lake.startsWith('s3://')) throw new ConfigError(`digest reads a local lake directory; sync ${config.lake} to a directory first.`);
+      if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
+      const notifications = parseAlertLog(await readFile(config.alertLog, 'utf8'), config.alertLog);
+      const day = options.day ?? latestAlertDay(notifications);
+      if (day === undefined) throw new ConfigError(`the alert log ${config.alertLog} has no alerts, so there is no latest day; pass --day YYYY-MM-DD.`);
+
+      const digest = buildDailyDigest(day, notifications, await rejectionsByReason(config.lake, day));
+      const out = options.out ?? join(dirname(config.alertLog), `digest-${day}.md`);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, digestMarkdown(digest), 'utf8');
+      console.log(digestText(digest));
+      console.log(`\nreport: ${out}`);
+      if (options.snsTopic !== undefined) {
+        await publish(config, options.snsTopic, digest);
+        console.log(`published to ${options.snsTopic}`);
+      }
+    });
+}
