@@ -7,7 +7,7 @@
  *    divide by zero); the larger of the two, averaged over the last `smooth` rows so a sustained
  *    shift outweighs one spike.
  * 2. Calibration: 1 − P(surprise ≥ this one) among this series' own last `memory` surprises,
- *    with the top `tail` share fitted by an exponential tail (tailCalibration.ts). Series differ
+ *    with the top `tail` share fitted by a generalised Pareto tail (tailCalibration.ts). Series differ
  *    wildly in how surprising their normal rows are; a probability makes 0.999 mean "rarer than
  *    1 in 1000 of this series' rows" for every series, so one threshold suits all of them, and
  *    the fitted tail keeps that true for short series and for surprises beyond any seen so far.

@@ -21,6 +21,14 @@ describe('exceedance', () => {
     expect(exceedance(ONE_TO_TEN, 20, 0.2)).toBeCloseTo(0.2 * Math.exp(-22), 20);
   });
 
+  it('fits a heavier tail when the excesses vary more than an exponential would', () => {
+    // tailShare 0.4 of 10 → k = 4, u = 1, excesses 0, 0, 0, 4: mean 1, variance 3, so
+    // ξ = (1 − 1/3) / 2 = 1/3 and σ = (1/3 + 1) / 2 = 2/3; at s = 9: 0.4 · (1 + 4)^(−3) = 0.0032,
+    // where an exponential tail would say 0.4 · e^(−8) ≈ 0.000134.
+    const spiky = [0, 0, 0, 0, 0, 0, 1, 1, 1, 5];
+    expect(exceedance(spiky, 9, 0.4)).toBeCloseTo(0.0032, 12);
+  });
+
   it('calls anything above a flat tail rarer than everything seen', () => {
     const flat = [5, 5, 5, 5];
     expect(exceedance(flat, 5, 0.5)).toBe(1);
