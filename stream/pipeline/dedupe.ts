@@ -62,6 +62,12 @@ export class Deduplicator {
     return true;
   }
 
+  /** Whether a hashed id is remembered, without recording anything (funnel attribution asks). */
+  seenHash(hi: number, lo: number): boolean {
+    for (const bucket of this.buckets.values()) if (bucket.has(hi, lo)) return true;
+    return false;
+  }
+
   private expire(): void {
     this.nextExpiry = Infinity;
     for (const start of [...this.buckets.keys()]) {

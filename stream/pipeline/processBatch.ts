@@ -54,6 +54,8 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
     if (!state.windows.addEvent(event)) result.late += 1;
   }
   result.windows = state.windows.closeWindows(options.final);
+  // Before the windows turn into metrics, and before another shard's partials could merge in.
+  for (const { window } of result.windows) window.resolveReferences(state.dedupe);
   result.metrics = result.windows.flatMap(({ window, watermark }) => window.metrics(watermark));
   result.watermark = state.windows.watermark;
   result.alerts = state.detector.observe(result.metrics);

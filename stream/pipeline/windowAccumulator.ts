@@ -6,6 +6,7 @@
  */
 import type { AdEvent } from '../events/types.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
+import { Attribution, type AttributionSnapshot, type SeenIds } from './aggregates/attribution.ts';
 import { funnelValues, GroupAggregate, typeValues, type GroupAggregateSnapshot } from './aggregates/groupAggregate.ts';
 import { QuantileSketch, type QuantileSketchSnapshot } from './aggregates/quantileSketch.ts';
 import { dimensionValue, groupKey, type Dimension } from './dimensions.ts';
@@ -60,12 +61,14 @@ interface Group {
   /** Keys with the event type report per-type volumes; the others the funnel and its ratios. */
   byType: boolean;
   aggregate: GroupAggregate;
+  /** Funnel keys only: clicks and conversions whose impression or click was never seen. */
+  attribution?: Attribution;
 }
 
 export interface WindowSnapshot {
   start: number;
   end: number;
-  groups: { key: string; dimensions: Record<string, string>; byType: boolean; aggregate: GroupAggregateSnapshot }[];
+  groups: { key: string; dimensions: Record<string, string>; byType: boolean; aggregate: GroupAggregateSnapshot; attribution?: AttributionSnapshot }[];
   quality: { shard: string; totals: QualitySnapshot }[];
 }
 
@@ -87,10 +90,12 @@ export class WindowAccumulator {
       if (!group) {
         const dimensions: Record<string, string> = {};
         for (const dimension of grouping) dimensions[dimension] = dimensionValue(event, dimension);
-        group = { dimensions, byType: grouping.includes('type'), aggregate: new GroupAggregate() };
+        const byType = grouping.includes('type');
+        group = { dimensions, byType, aggregate: new GroupAggregate(), attribution: byType ? undefined : new Attribution() };
         this.groups.set(key, group);
       }
       group.aggregate.add(event);
+      group.attribution?.add(event);
     }
   }
 
@@ -110,10 +115,20 @@ export class WindowAccumulator {
     }
     for (const [key, group] of other.groups) {
       const mine = this.groups.get(key);
-      if (mine) mine.aggregate.merge(group.aggregate);
-      else this.groups.set(key, { ...group, aggregate: GroupAggregate.restore(group.aggregate.snapshot()) });
+      if (mine) {
+        mine.aggregate.merge(group.aggregate);
+        if (group.attribution) (mine.attribution ??= new Attribution()).merge(group.attribution);
+      } else {
+        const attribution = group.attribution && Attribution.restore(group.attribution.snapshot());
+        this.groups.set(key, { ...group, aggregate: GroupAggregate.restore(group.aggregate.snapshot()), attribution });
+      }
     }
     for (const [shard, quality] of other.quality) this.qualityOf(shard).merge(quality);
+  }
+
+  /** Once the window is closed: looks up what its clicks and conversions refer to (attribution.ts). */
+  resolveReferences(seen: SeenIds): void {
+    for (const group of this.groups.values()) group.attribution?.resolve(seen);
   }
 
   /** Metric events of the closed window, sorted by key so output order is deterministic. */
@@ -122,6 +137,10 @@ export class WindowAccumulator {
     const metrics: MetricEvent[] = [];
     for (const [key, group] of this.groups) {
       const values = group.byType ? typeValues(group.aggregate) : funnelValues(group.aggregate);
+      if (group.attribution) {
+        values.orphan_clicks = group.attribution.orphanClicks;
+        values.orphan_conversions = group.attribution.orphanConversions;
+      }
       metrics.push({ ...base, key, dimensions: { ...group.dimensions }, values });
     }
     for (const [shard, q] of this.quality) {
@@ -147,7 +166,13 @@ export class WindowAccumulator {
     return {
       start: this.start,
       end: this.end,
-      groups: [...this.groups].map(([key, g]) => ({ key, dimensions: g.dimensions, byType: g.byType, aggregate: g.aggregate.snapshot() })),
+      groups: [...this.groups].map(([key, g]) => ({
+        key,
+        dimensions: g.dimensions,
+        byType: g.byType,
+        aggregate: g.aggregate.snapshot(),
+        ...(g.attribution ? { attribution: g.attribution.snapshot() } : {}),
+      })),
       quality: [...this.quality].map(([shard, totals]) => ({ shard, totals: totals.snapshot() })),
     };
   }
@@ -155,7 +180,9 @@ export class WindowAccumulator {
   static restore(snapshot: WindowSnapshot): WindowAccumulator {
     const window = new WindowAccumulator(snapshot.start, snapshot.end);
     for (const g of snapshot.groups) {
-      window.groups.set(g.key, { dimensions: g.dimensions, byType: g.byType, aggregate: GroupAggregate.restore(g.aggregate) });
+      // Snapshots from before attribution have none: such a funnel key starts counting from here.
+      const attribution = g.byType ? undefined : Attribution.restore(g.attribution);
+      window.groups.set(g.key, { dimensions: g.dimensions, byType: g.byType, aggregate: GroupAggregate.restore(g.aggregate), attribution });
     }
     for (const { shard, totals } of snapshot.quality) window.quality.set(shard, QualityTotals.restore(totals));
     return window;
