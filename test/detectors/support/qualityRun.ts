@@ -29,6 +29,8 @@ export interface QualityRun {
   windowMs: number;
   /** Shard id (as in quality keys) a campaign's records land on. */
   shardOfCampaign: (campaignId: string) => string;
+  /** Ground truth: valid events per `campaign|type|minute start`, to judge what was detectable. */
+  validPerMinute: Map<string, number>;
 }
 
 /** Which of `shards` evenly split 128-bit hash ranges a partition key lands in, as in Kinesis. */
@@ -63,6 +65,7 @@ export function runQuality(
   const frontiers = states.map(() => run.config.start);
   const alerts: AlertEvent[] = [];
   let sequence = 0n;
+  const validPerMinute = new Map<string, number>();
   const flush = (shard: number, final: boolean): void => {
     const batch: RecordBatch = { stream: 'quality', shardId: `shardId-${shard}`, records: pending[shard], millisBehindLatest: 0 };
     pending[shard] = [];
@@ -70,7 +73,12 @@ export function runQuality(
   };
   for (const generated of run.records) {
     const shard = shardOf(generated.partitionKey, shards);
-    if (generated.truth.kind !== 'malformed' && generated.truth.eventTime > frontiers[shard]) frontiers[shard] = generated.truth.eventTime;
+    const truth = generated.truth;
+    if (truth.kind !== 'malformed' && truth.eventTime > frontiers[shard]) frontiers[shard] = truth.eventTime;
+    if (truth.kind === 'valid') {
+      const key = `${truth.campaignId}|${truth.eventType}|${truth.eventTime - (truth.eventTime % 60_000)}`;
+      validPerMinute.set(key, (validPerMinute.get(key) ?? 0) + 1);
+    }
     pending[shard].push({
       shardId: `shardId-${shard}`,
       sequenceNumber: (sequence++).toString(),
@@ -87,5 +95,6 @@ export function runQuality(
     config: run.config,
     windowMs: QUALITY_SETTINGS.windowMs,
     shardOfCampaign: (campaignId) => shardId(shardOf(campaignId, shards)),
+    validPerMinute,
   };
 }
