@@ -12,6 +12,7 @@ import { benchConsumer, consumerSection } from './consumer.ts';
 import { benchKpl, kplSection } from './kpl.ts';
 import { benchLakeWriter, lakeWriterSection } from './lakeWriter.ts';
 import { benchDetectors, detectorsSection, printDetectors } from './detectors.ts';
+import { benchNab } from './nab.ts';
 import { runPipeline } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 import { jsonRecords, runDecodeOnly, runJsonParse } from './floors.ts';
@@ -63,6 +64,9 @@ console.log(textTable(kpl));
 console.log(consumerSection(consumer, machine));
 const detectors = benchDetectors(log);
 printDetectors(detectors);
+log('NAB ...');
+const nabSection = await benchNab(log);
+console.log(nabSection);
 
 const tables = throughputTables(passes, input);
 const parquetRows = parquetTable(parquet, PARQUET_ROWS);
@@ -75,7 +79,7 @@ console.log(textTable(parquetRows));
 
 if (write) {
   const path = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + lakeWriterSection(lakeWriter, PARQUET_ROWS) + kplSection(kpl, machine) + consumerSection(consumer, machine) + detectorsSection(detectors));
+  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + lakeWriterSection(lakeWriter, PARQUET_ROWS) + kplSection(kpl, machine) + consumerSection(consumer, machine) + detectorsSection(detectors) + nabSection);
   log(`\nwrote ${path}`);
 }
 // lifion-kinesis leaves timers behind after stopConsumer(); the run is over.
