@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../stream/cli/bin.js');
-const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq'];
+const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq', 'score-nab', 'digest'];
 
 interface Outcome {
   code: number;
