@@ -1,12 +1,13 @@
 /**
  * The lake's tables: one per event type (columns derived from the Avro schemas), the DLQ of
- * rejected records, and the metric events of closed windows.
+ * rejected records (partitioned by reason class first), and the metric events of closed windows.
  */
+import { REJECTION_REASON_CLASSES, reasonClass } from '../../stream/events/rejectionReasons.ts';
 import { EVENT_TYPES, fieldSpecs, type EventType, type FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from '../parquet/encoder.ts';
 import type { ObjectStore } from '../objectStore/objectStore.ts';
 import { LINEAGE_TABLE, lineageFields, type LineageRow } from './lineage.ts';
-import { PartitionedTable } from './partitionedTable.ts';
+import { PartitionedTable, type LeadingPartition } from './partitionedTable.ts';
 
 export const REJECTED_TABLE = '_rejected';
 export const METRICS_TABLE = '_metrics';
@@ -36,7 +37,17 @@ export const metricFields: FieldSpec[] = [
   { name: 'watermark', kind: 'timestamp_ms', nullable: false },
 ];
 
-export type RejectedRow = Record<string, unknown> & { arrival_time: number };
+export type RejectedRow = Record<string, unknown> & { reason: string; arrival_time: number };
+
+/**
+ * `_rejected/reason_class=<class>/dt=.../hour=...`: the full code stays in the `reason` column;
+ * the folder holds its class, a closed set, so Athena can project it as an enum.
+ */
+export const REJECTED_PARTITION: LeadingPartition<RejectedRow> = {
+  key: 'reason_class',
+  values: REJECTION_REASON_CLASSES,
+  of: (row) => reasonClass(row.reason),
+};
 export type MetricRow = Record<string, unknown> & { window_start: number };
 export type EventRow = Record<string, unknown> & { event_time: number };
 
@@ -58,7 +69,7 @@ export function lakeTables(store: ObjectStore, encoder: ParquetEncoder): LakeTab
   ) as Record<EventType, PartitionedTable<EventRow>>;
   return {
     events,
-    rejected: new PartitionedTable<RejectedRow>(store, encoder, REJECTED_TABLE, rejectedFields, (r) => r.arrival_time),
+    rejected: new PartitionedTable<RejectedRow>(store, encoder, REJECTED_TABLE, rejectedFields, (r) => r.arrival_time, REJECTED_PARTITION),
     metrics: new PartitionedTable<MetricRow>(store, encoder, METRICS_TABLE, metricFields, (r) => r.window_start),
     lineage: new PartitionedTable<LineageRow>(store, encoder, LINEAGE_TABLE, lineageFields, (r) => r.source_time),
     location: store.location,

@@ -1,6 +1,7 @@
 /**
  * Writes rows of one lake table as Parquet files under Hive-style partitions:
- * `<table>/dt=YYYY-MM-DD/hour=HH/<file name>.parquet`.
+ * `<table>/dt=YYYY-MM-DD/hour=HH/<file name>.parquet`, or with a leading partition
+ * `<table>/<key>=<value>/dt=YYYY-MM-DD/hour=HH/<file name>.parquet` (the DLQ's reason class).
  *
  * The file name is given by the caller and must be deterministic from the source position
  * (stream, shard, first sequence number of the batch): re-processing a batch after a crash then
@@ -27,6 +28,14 @@ export function hourPartition(time: number): string {
   return `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
 }
 
+/** A partition level before dt/hour, whose values are a closed set (Athena projects them as an enum). */
+export interface LeadingPartition<Row> {
+  /** Hive key. Not a column of the files: Hive readers (DuckDB) let the folder value shadow it. */
+  key: string;
+  values: readonly string[];
+  of: (row: Row) => string;
+}
+
 export class PartitionedTable<Row extends Record<string, unknown>> {
   constructor(
     private readonly store: ObjectStore,
@@ -34,12 +43,25 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
     readonly table: string,
     readonly fields: FieldSpec[],
     private readonly partitionTime: (row: Row) => number,
-  ) {}
+    readonly leading?: LeadingPartition<Row>,
+  ) {
+    if (leading && fields.some((field) => field.name === leading.key)) {
+      throw new TypeError(`${table}: partition key ${leading.key} is also a column`);
+    }
+  }
+
+  private partitionOf(row: Row): string {
+    const hour = hourPartition(this.partitionTime(row));
+    if (!this.leading) return hour;
+    const value = this.leading.of(row);
+    if (!this.leading.values.includes(value)) throw new RangeError(`${this.table}: ${this.leading.key}=${value} is not one of its values`);
+    return `${this.leading.key}=${value}/${hour}`;
+  }
 
   async write(fileName: string, rows: Row[]): Promise<WrittenFile[]> {
     const byPartition = new Map<string, Row[]>();
     for (const row of rows) {
-      const partition = hourPartition(this.partitionTime(row));
+      const partition = this.partitionOf(row);
       let group = byPartition.get(partition);
       if (!group) byPartition.set(partition, (group = []));
       group.push(row);

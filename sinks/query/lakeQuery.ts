@@ -1,15 +1,16 @@
 /**
  * DuckDB over the lake: the same SQL analysts run on Athena, locally. One view per event type
- * (`impressions`, `clicks`, `conversions`, `bid_requests`), plus `rejected` (the DLQ) and
- * `metrics` (window metric events). A table with no files yet is still a view, empty and typed
- * from the schema, so queries never fail just because nothing was written.
+ * (`impressions`, `clicks`, `conversions`, `bid_requests`), plus `rejected` (the DLQ, with its
+ * `reason_class` partition column) and `metrics` (window metric events). A table with no files
+ * yet is still a view, empty and typed from the schema, so queries never fail just because
+ * nothing was written.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../stream/events/schemas.ts';
 import { LINEAGE_TABLE, lineageFields } from '../lake/lineage.ts';
-import { METRICS_TABLE, REJECTED_TABLE, metricFields, rejectedFields } from '../lake/lakeTables.ts';
+import { METRICS_TABLE, REJECTED_PARTITION, REJECTED_TABLE, metricFields, rejectedFields } from '../lake/lakeTables.ts';
 
 const duckType: Record<FieldSpec['kind'], string> = {
   string: 'VARCHAR',
@@ -22,22 +23,25 @@ const duckType: Record<FieldSpec['kind'], string> = {
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-/** The lake's views: name → (table folder, columns). */
-export const LAKE_VIEWS: { view: string; table: string; fields: FieldSpec[] }[] = [
+/** The lake's views: name → (table folder, columns, partition key before dt/hour if any). */
+export const LAKE_VIEWS: { view: string; table: string; fields: FieldSpec[]; leadingKey?: string }[] = [
   ...EVENT_TYPES.map((type) => ({ view: `${type}s`, table: type, fields: fieldSpecs[type] })),
-  { view: 'rejected', table: REJECTED_TABLE, fields: rejectedFields },
+  { view: 'rejected', table: REJECTED_TABLE, fields: rejectedFields, leadingKey: REJECTED_PARTITION.key },
   { view: 'metrics', table: METRICS_TABLE, fields: metricFields },
   { view: 'lineage', table: LINEAGE_TABLE, fields: lineageFields },
 ];
 
-function viewSql(lakeDir: string, view: string, table: string, fields: FieldSpec[]): string {
+function viewSql(lakeDir: string, view: string, table: string, fields: FieldSpec[], leadingKey?: string): string {
   const folder = join(lakeDir, table);
   if (existsSync(folder)) {
     const glob = join(folder, '**', '*.parquet');
     return `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${quote(glob)}, hive_partitioning = true, union_by_name = true)`;
   }
   const columns = fields.map((field) => `CAST(NULL AS ${duckType[field.kind]}) AS ${field.name}`);
-  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${columns.join(', ')}, CAST(NULL AS DATE) AS dt, CAST(NULL AS INTEGER) AS hour WHERE false`;
+  columns.push('CAST(NULL AS DATE) AS dt', 'CAST(NULL AS INTEGER) AS hour');
+  // After dt and hour: DuckDB lists Hive partition columns in name order, not path order.
+  if (leadingKey) columns.push(`CAST(NULL AS VARCHAR) AS ${leadingKey}`);
+  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${columns.join(', ')} WHERE false`;
 }
 
 export type Row = Record<string, unknown>;
@@ -53,7 +57,7 @@ export class LakeQuery {
   static async open(lakeDir: string, warehouseFile = ':memory:'): Promise<LakeQuery> {
     const instance = await DuckDBInstance.create(warehouseFile);
     const connection = await instance.connect();
-    for (const { view, table, fields } of LAKE_VIEWS) await connection.run(viewSql(lakeDir, view, table, fields));
+    for (const { view, table, fields, leadingKey } of LAKE_VIEWS) await connection.run(viewSql(lakeDir, view, table, fields, leadingKey));
     return new LakeQuery(instance, connection, lakeDir);
   }
 

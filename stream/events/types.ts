@@ -1,4 +1,5 @@
 /** TypeScript shapes of the events; they mirror the Avro schemas in schemas.ts. */
+import type { RejectionReason } from './rejectionReasons.ts';
 import type { EventType } from './schemas.ts';
 
 interface CommonFields {
@@ -54,7 +55,7 @@ export type AdEvent = { [T in EventType]: { type: T; body: EventBodies[T] } }[Ev
 /** A record that failed decoding or validation: it goes to the DLQ with its raw bytes. */
 export interface Rejection {
   /** Machine-readable reason code, e.g. `json_syntax`, `missing_field:campaign_id`. */
-  reason: string;
+  reason: RejectionReason;
   /** Human-readable detail for the operator. */
   detail: string;
 }

@@ -11,7 +11,7 @@
  * so unknown JSON keys are dropped.
  */
 import { EVENT_TYPES, fieldSpecs, isIdField, isMoneyField, type EventType, type FieldSpec } from './schemas.ts';
-import type { AdEvent, DecodeResult } from './types.ts';
+import type { AdEvent, DecodeResult, Rejection } from './types.ts';
 
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
@@ -150,7 +150,7 @@ function validate(
   return { ok: true, event: { type, body } as unknown as AdEvent };
 }
 
-function rejected(reason: string, detail: string): DecodeResult {
+function rejected(reason: Rejection['reason'], detail: string): DecodeResult {
   return { ok: false, rejection: { reason, detail } };
 }
 

@@ -121,6 +121,11 @@ describe('LakeCatalog', () => {
     const rejected = tables.find((t) => t.Properties.TableInput.Name === 'rejected')!;
     const lake = logicalId(dev.template, 'AWS::S3::Bucket', 'BucketsLake');
     expect(rejected.Properties.TableInput.StorageDescriptor.Location).toEqual({ 'Fn::Join': ['', ['s3://', ref(lake), '/_rejected/']] });
+    expect(rejected.Properties.TableInput.PartitionKeys.map((k: { Name: string }) => k.Name)).toEqual(['reason_class', 'dt', 'hour']);
+    expect(rejected.Properties.TableInput.Parameters['projection.reason_class.type']).toBe('enum');
+    expect(rejected.Properties.TableInput.Parameters['storage.location.template']).toEqual({
+      'Fn::Join': ['', ['s3://', ref(lake), '/_rejected/reason_class=${reason_class}/dt=${dt}/hour=${hour}/']],
+    });
     expect(rejected.Properties.TableInput.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual([
       'reason', 'detail', 'stream', 'shard_id', 'sequence_number', 'partition_key', 'arrival_time', 'raw_base64',
     ]);

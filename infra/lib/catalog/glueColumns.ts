@@ -10,10 +10,11 @@
  * Partitions are projected (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html):
  * `dt` is a date in `yyyy-MM-dd` and `hour` an integer 0-23 written with two digits, exactly as
  * sinks/lake/partitionedTable.ts names the folders (`dt=2026-11-01/hour=07`), so Athena never
- * needs MSCK REPAIR or a crawler.
+ * needs MSCK REPAIR or a crawler. A leading partition (the DLQ's `reason_class`) is an enum of
+ * its closed set of values.
  */
 import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../../stream/events/schemas.ts';
-import { METRICS_TABLE, REJECTED_TABLE, metricFields, rejectedFields } from '../../../sinks/lake/lakeTables.ts';
+import { METRICS_TABLE, REJECTED_PARTITION, REJECTED_TABLE, metricFields, rejectedFields } from '../../../sinks/lake/lakeTables.ts';
 import { LINEAGE_TABLE, lineageFields } from '../../../sinks/lake/lineage.ts';
 
 export interface GlueColumn {
@@ -45,11 +46,19 @@ export interface LakeTableSpec {
   folder: string;
   fields: readonly FieldSpec[];
   description: string;
+  /** A partition before dt/hour, e.g. `reason_class=json_syntax/`. */
+  leadingPartition?: { key: string; values: readonly string[]; comment: string };
 }
 
 export const LAKE_TABLE_SPECS: readonly LakeTableSpec[] = [
   ...EVENT_TYPES.map((type) => ({ name: `${type}s`, folder: type, fields: fieldSpecs[type], description: `${type} events, one row per accepted, deduplicated event` })),
-  { name: 'rejected', folder: REJECTED_TABLE, fields: rejectedFields, description: 'the DLQ: every rejected record with its reason and raw bytes (base64)' },
+  {
+    name: 'rejected',
+    folder: REJECTED_TABLE,
+    fields: rejectedFields,
+    description: 'the DLQ: every rejected record with its reason and raw bytes (base64)',
+    leadingPartition: { key: REJECTED_PARTITION.key, values: REJECTED_PARTITION.values, comment: 'class of the reason code: the part before any ":"' },
+  },
   { name: 'metrics', folder: METRICS_TABLE, fields: metricFields, description: 'metric events of closed event-time windows, long form' },
   { name: 'lineage', folder: LINEAGE_TABLE, fields: lineageFields, description: 'lineage log: one row per lake object written, with its source range, size and SHA-256' },
 ];
@@ -78,6 +87,8 @@ export interface GlueTableOptions {
 export function glueTableDefinition(spec: LakeTableSpec, options: GlueTableOptions): GlueTableDefinition {
   const root = options.lakeLocation.endsWith('/') ? options.lakeLocation : `${options.lakeLocation}/`;
   const location = `${root}${spec.folder}/`;
+  const leading = spec.leadingPartition;
+  const leadingFolder = leading ? `${leading.key}=\${${leading.key}}/` : '';
   return {
     name: spec.name,
     description: `adstream lake: ${spec.description}`,
@@ -94,9 +105,11 @@ export function glueTableDefinition(spec: LakeTableSpec, options: GlueTableOptio
       'projection.hour.type': 'integer',
       'projection.hour.range': '0,23',
       'projection.hour.digits': '2',
-      'storage.location.template': `${location}dt=\${dt}/hour=\${hour}/`,
+      ...(leading ? { [`projection.${leading.key}.type`]: 'enum', [`projection.${leading.key}.values`]: leading.values.join(',') } : {}),
+      'storage.location.template': `${location}${leadingFolder}dt=\${dt}/hour=\${hour}/`,
     },
     partitionKeys: [
+      ...(leading ? [{ name: leading.key, type: 'string', comment: leading.comment }] : []),
       { name: 'dt', type: 'string', comment: 'UTC day of the partition time, yyyy-MM-dd' },
       { name: 'hour', type: 'int', comment: 'UTC hour of the partition time, 0-23' },
     ],

@@ -53,6 +53,6 @@ export function decodeSingleObject(data: Buffer, registry: SchemaRegistry = defa
   }
 }
 
-function reject(reason: string, detail: string): AvroDecodeResult {
+function reject(reason: Rejection['reason'], detail: string): AvroDecodeResult {
   return { ok: false, rejection: { reason, detail } };
 }

@@ -75,6 +75,6 @@ function stripLineEnd(text: string): string {
   return text;
 }
 
-function reject(reason: string, detail: string): CsvDecodeResult {
+function reject(reason: Rejection['reason'], detail: string): CsvDecodeResult {
   return { ok: false, rejection: { reason, detail } };
 }

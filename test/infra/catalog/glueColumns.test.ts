@@ -11,6 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glueTableDefinition, lakeGlueTables, LAKE_TABLE_SPECS } from '../../../infra/lib/catalog/glueColumns.ts';
 import { lakeTables } from '../../../sinks/lake/lakeTables.ts';
+import { REJECTION_REASON_CLASSES } from '../../../stream/events/rejectionReasons.ts';
 import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
 import { createParquetEncoder } from '../../../sinks/parquet/encoder.ts';
 import { LAKE_VIEWS } from '../../../sinks/query/lakeQuery.ts';
@@ -70,6 +71,22 @@ describe('glueTableDefinition', () => {
     expect(clicks.storageDescriptor.serdeInfo.serializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
   });
 
+  it('partitions the DLQ by reason class first, projected as an enum of the closed set of classes', () => {
+    const rejected = lakeGlueTables({ lakeLocation: LAKE }).find((t) => t.name === 'rejected')!;
+    expect(rejected.partitionKeys.map((k) => `${k.name} ${k.type}`)).toEqual(['reason_class string', 'dt string', 'hour int']);
+    expect(rejected.parameters).toMatchObject({
+      'projection.reason_class.type': 'enum',
+      'projection.dt.type': 'date',
+      'projection.hour.type': 'integer',
+      'storage.location.template': 's3://my-lake/adstream/_rejected/reason_class=${reason_class}/dt=${dt}/hour=${hour}/',
+    });
+    expect(rejected.parameters['projection.reason_class.values'].split(',')).toEqual([...REJECTION_REASON_CLASSES]);
+    // A partition key that is also a column would be shadowed by the folder value.
+    expect(rejected.storageDescriptor.columns.map((c) => c.name)).not.toContain('reason_class');
+    expect(clicks.partitionKeys.map((k) => k.name)).not.toContain('reason_class');
+    expect(Object.keys(clicks.parameters).filter((k) => k.startsWith('projection.reason_class'))).toEqual([]);
+  });
+
   it('adds the trailing slash to a lake location without one, and takes the first projected day', () => {
     const table = glueTableDefinition(clicksSpec, { lakeLocation: 's3://b/p', firstDay: '2026-01-01' });
     expect(table.storageDescriptor.location).toBe('s3://b/p/click/');
@@ -95,6 +112,7 @@ describe('glueTableDefinition', () => {
 describe('a file written by the lake writer', () => {
   let dir: string;
   let key: string;
+  let rejectedKeys: string[];
   let described: { column_name: string; column_type: string }[];
 
   beforeAll(async () => {
@@ -109,8 +127,12 @@ describe('a file written by the lake writer', () => {
         placement: 'banner_top', country: 'DE', device_type: 'mobile', user_id: 'u', impression_id: 'i', cost_micros: 10,
       },
     ]);
+    const rejected = await tables.rejected.write('shard-0-000001', [
+      { reason: 'missing_field:campaign_id', detail: '', stream: 's', shard_id: 'shard-0', sequence_number: '1', partition_key: 'k', arrival_time: eventTime, raw_base64: '' },
+    ]);
     await encoder.close?.();
     key = written.key;
+    rejectedKeys = rejected.map((file) => file.key);
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${join(dir, key)}', hive_partitioning = false)`);
@@ -127,6 +149,14 @@ describe('a file written by the lake writer', () => {
     const folder = template.replace('${dt}', '2026-11-01').replace('${hour}', String(7).padStart(2, '0'));
     expect(`s3://lake/${key}`.startsWith(folder)).toBe(true);
     expect(folder).toBe('s3://lake/click/dt=2026-11-01/hour=07/');
+  });
+
+  it('a rejected record sits where the DLQ template points for its reason class, dt and hour', () => {
+    const rejectedSpec = LAKE_TABLE_SPECS.find((spec) => spec.name === 'rejected')!;
+    const template = glueTableDefinition(rejectedSpec, { lakeLocation: 's3://lake/' }).parameters['storage.location.template'];
+    const folder = template.replace('${reason_class}', 'missing_field').replace('${dt}', '2026-11-01').replace('${hour}', '07');
+    expect(rejectedKeys.map((k) => `s3://lake/${k}`)).toEqual([`${folder}shard-0-000001.parquet`]);
+    expect(folder).toBe('s3://lake/_rejected/reason_class=missing_field/dt=2026-11-01/hour=07/');
   });
 
   it('has the Parquet types the Glue columns claim', () => {

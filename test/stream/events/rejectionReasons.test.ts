@@ -1,0 +1,97 @@
+/**
+ * The closed set of reason classes must cover every rejection the decoder can produce (else a DLQ
+ * partition would be missing from Athena's enum projection), and hold nothing it cannot produce.
+ * The types already bind `Rejection.reason` to the list; these tests check it at run time: one
+ * hand-built record per class, the generator's malformed records, and random corruptions of valid
+ * records in all three wire formats.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
+import { REJECTION_REASON_CLASSES, reasonClass } from '../../../stream/events/rejectionReasons.ts';
+import { avroTypes } from '../../../stream/events/schemas.ts';
+import type { AdEvent, Impression } from '../../../stream/events/types.ts';
+import { decodeRecord, encodeEvent } from '../../../stream/events/wire.ts';
+import { MALFORMED_REASONS, makeMalformed } from '../../../stream/generator/malformed.ts';
+import { Rng } from '../../../stream/generator/rng.ts';
+
+const T0 = Date.UTC(2026, 10, 1, 12);
+const ctx = { arrivalTime: T0 };
+const common = {
+  event_id: 'e-1', event_time: T0 - 1000, campaign_id: 'c-7', ad_id: 'ad-3', publisher_id: 'pub-2',
+  site_id: 'site-9', placement: 'banner_top', country: 'US', device_type: 'mobile', user_id: 'u-42',
+};
+const impression: Impression = { ...common, auction_id: 'au-1', cost_micros: 1500 };
+const valid: AdEvent[] = [
+  { type: 'impression', body: impression },
+  { type: 'click', body: { ...common, impression_id: 'imp-1', cost_micros: 25 } },
+  { type: 'conversion', body: { ...common, click_id: 'clk-1', impression_id: 'imp-1', conversion_type: 'purchase', revenue_micros: 1999 } },
+  {
+    type: 'bid_request',
+    body: { ...common, auction_id: 'au-1', bid_id: 'b-1', floor_micros: 5, bid_price_micros: 12, clearing_price_micros: 8, won: true, bidder_latency_ms: 37 },
+  },
+];
+const json = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
+const csvClick = encodeEvent(valid[1]).toString('utf8');
+
+/** One record per class, each rejected with a code of exactly that class. */
+const oneOfEach: Record<string, Buffer> = {
+  empty_record: Buffer.from(' \n'),
+  json_syntax: Buffer.from('{"event_id":'),
+  json_not_object: Buffer.from('[1]'),
+  csv_syntax: Buffer.from('click,"e-1'),
+  csv_unknown_type: Buffer.from(csvClick.replace(/^click/, 'view')),
+  csv_column_count: Buffer.from(`${csvClick},extra`),
+  avro_decode: Buffer.from([0xc3, 0x01, 1, 2]),
+  avro_unknown_fingerprint: encodeSingleObject(avroTypes.bid_request, valid[3].body, 42n),
+  missing_field: json({ ...impression, campaign_id: undefined }),
+  wrong_type: json({ ...impression, cost_micros: 'abc' }),
+  negative_money: json({ ...impression, cost_micros: -1 }),
+  event_time_in_future: json({ ...impression, event_time: T0 + 3_600_000 }),
+};
+
+function rejectionOf(data: Uint8Array): string {
+  const decoded = decodeRecord(data, ctx);
+  return decoded.ok ? 'ok' : decoded.rejection.reason;
+}
+
+describe('REJECTION_REASON_CLASSES', () => {
+  it('is exactly the classes the decoder produces, one hand-built record each', () => {
+    expect(Object.keys(oneOfEach).sort()).toEqual([...REJECTION_REASON_CLASSES].sort());
+    for (const [cls, data] of Object.entries(oneOfEach)) expect(reasonClass(rejectionOf(data)), cls).toBe(cls);
+  });
+
+  it('keeps the field name out of the class and nothing else', () => {
+    expect(reasonClass('missing_field:campaign_id')).toBe('missing_field');
+    expect(reasonClass('json_syntax')).toBe('json_syntax');
+    expect(() => reasonClass('bogus')).toThrow(RangeError);
+    expect(() => reasonClass('')).toThrow(RangeError);
+  });
+
+  it('covers every malformed record the generator makes', () => {
+    const rng = Rng.seeded(7);
+    for (const reason of MALFORMED_REASONS) {
+      const bad = makeMalformed(reason, common, rng);
+      expect(rejectionOf(bad.data)).toBe(reason);
+      expect(REJECTION_REASON_CLASSES).toContain(reasonClass(reason));
+    }
+  });
+
+  it('covers whatever random corruption of valid JSON, CSV and Avro records is rejected for', () => {
+    const rng = Rng.seeded(11);
+    const seen = new Set<string>();
+    for (let i = 0; i < 4000; i++) {
+      const data = Buffer.from(encodeEvent(valid[i % valid.length]));
+      const edits = rng.int(1, 4);
+      for (let e = 0; e < edits; e++) {
+        const at = rng.int(0, data.length - 1);
+        // Mostly printable bytes, so CSV and JSON get past their first byte often enough.
+        data[at] = rng.int(0, 3) === 0 ? rng.int(0, 255) : rng.int(0x20, 0x7e);
+      }
+      const cut = rng.int(0, 5) === 0 ? data.subarray(0, rng.int(0, data.length)) : data;
+      const reason = rejectionOf(cut);
+      if (reason !== 'ok') seen.add(reasonClass(reason));
+    }
+    // The corruption reaches most classes, so the check above is not vacuous.
+    expect(seen.size).toBeGreaterThanOrEqual(8);
+  });
+});
