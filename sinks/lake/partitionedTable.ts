@@ -24,9 +24,16 @@ const HOUR_MS = 3_600_000;
 
 /** `dt=2026-11-01/hour=07` for an epoch-ms time, in UTC. */
 export function hourPartition(time: number): string {
-  const iso = new Date(Math.floor(time / HOUR_MS) * HOUR_MS).toISOString();
-  return `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
+  const hour = Math.floor(time / HOUR_MS);
+  // Rows of a batch nearly all share an hour: formatting a Date per row was a measurable share of a replay.
+  if (hour === lastHour) return lastPartition;
+  const iso = new Date(hour * HOUR_MS).toISOString();
+  lastHour = hour;
+  lastPartition = `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
+  return lastPartition;
 }
+let lastHour = Number.NaN;
+let lastPartition = '';
 
 /** A partition level before dt/hour, whose values are a closed set (Athena projects them as an enum). */
 export interface LeadingPartition<Row> {
