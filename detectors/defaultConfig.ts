@@ -6,7 +6,9 @@
  * - rates tested as rates: CTR, CVR and win rate against their pooled baseline rate, so one click
  *   on 40 impressions is nothing and 0 wins in 18 bids at a 40 % win rate is an incident;
  * - click concentration: clicks repeated by the same users within a window (a click flood);
- * - stream quality: rejected, duplicate and late shares of what arrived, and the p99 delay;
+ * - stream quality: rejected, duplicate and late shares of what arrived, the p99 delay behind
+ *   the shard's newest event (a backlog of some producers) and the p99 of arrival − event time
+ *   (all of them falling behind);
  * - discrepancies the pipeline may report (`orphan_clicks`, `orphan_conversions`) and rejections
  *   by reason (`quality=rejected|reason=<code>` keys), scored when those metrics are present.
  *
@@ -79,6 +81,19 @@ export const defaultDetectorConfig: DetectorConfig = {
       name: 'ingestion_delay',
       keyPrefix: QUALITY,
       value: 'ingestion_delay_p99_ms',
+      direction: 'up',
+      threshold: 4,
+      floor: 'none',
+      minScale: 1000,
+      relativeScale: 0.25,
+      zeroWhenMissing: false,
+    },
+    {
+      // Arrival on the stream minus event time: a whole fleet of producers falling behind moves
+      // every event alike, which the frontier-based delay above cannot see. Same scale rules.
+      name: 'arrival_delay',
+      keyPrefix: QUALITY,
+      value: 'arrival_delay_p99_ms',
       direction: 'up',
       threshold: 4,
       floor: 'none',

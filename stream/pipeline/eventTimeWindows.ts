@@ -85,8 +85,11 @@ export class EventTimeWindows {
     return windowStart + this.config.sizeMs + this.config.allowedLatenessMs <= this.watermark;
   }
 
-  /** Adds a valid, first-seen event. Returns false when it is late (counted, aggregated only into still-open windows). */
-  addEvent(event: AdEvent): boolean {
+  /**
+   * Adds a valid, first-seen event. Returns false when it is late (counted, aggregated only into
+   * still-open windows). `arrivalTime` (the record's arrival on the stream) feeds the arrival delay.
+   */
+  addEvent(event: AdEvent, arrivalTime?: number): boolean {
     const time = event.body.event_time;
     const last = floorTo(time, this.slideMs);
     let first = last;
@@ -96,6 +99,7 @@ export class EventTimeWindows {
     if (time > this.newestEventTime) this.newestEventTime = time;
     const arrival = this.arrivalWindow()!.qualityOf(this.shardId);
     arrival.delays.accept(delayMs);
+    if (arrivalTime !== undefined) arrival.arrivalDelays.accept(Math.max(0, arrivalTime - time));
     if (late) arrival.late += 1;
     else arrival.valid += 1;
     for (let start = first; start <= last; start += this.slideMs) {

@@ -51,7 +51,7 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
       continue;
     }
     result.events.push(event);
-    if (!state.windows.addEvent(event)) result.late += 1;
+    if (!state.windows.addEvent(event, record.arrivalTime)) result.late += 1;
   }
   result.windows = state.windows.closeWindows(options.final);
   // Before the windows turn into metrics, and before another shard's partials could merge in.

@@ -17,8 +17,13 @@ export class QualityTotals {
   rejected = 0;
   duplicates = 0;
   late = 0;
-  /** How far behind the shard's frontier each valid event arrived, in ms. */
+  /** How far behind the shard's frontier each valid event arrived, in ms (out-of-orderness). */
   delays = new QuantileSketch();
+  /**
+   * Arrival time on the stream minus event time, in ms: how long events took to reach Kinesis.
+   * Deterministic in replay, because a recording keeps each record's arrival timestamp.
+   */
+  arrivalDelays = new QuantileSketch();
 
   get total(): number {
     return this.valid + this.rejected + this.duplicates + this.late;
@@ -30,11 +35,12 @@ export class QualityTotals {
     this.duplicates += other.duplicates;
     this.late += other.late;
     this.delays.merge(other.delays);
+    this.arrivalDelays.merge(other.arrivalDelays);
   }
 
   snapshot(): QualitySnapshot {
     const { valid, rejected, duplicates, late } = this;
-    return { valid, rejected, duplicates, late, delays: this.delays.snapshot() };
+    return { valid, rejected, duplicates, late, delays: this.delays.snapshot(), arrivalDelays: this.arrivalDelays.snapshot() };
   }
 
   static restore(snapshot: QualitySnapshot): QualityTotals {
@@ -44,6 +50,8 @@ export class QualityTotals {
     quality.duplicates = snapshot.duplicates;
     quality.late = snapshot.late;
     quality.delays = QuantileSketch.restore(snapshot.delays);
+    // Snapshots from before arrival delays were kept have none: the window starts them empty.
+    if (snapshot.arrivalDelays) quality.arrivalDelays = QuantileSketch.restore(snapshot.arrivalDelays);
     return quality;
   }
 }
@@ -54,6 +62,7 @@ export interface QualitySnapshot {
   duplicates: number;
   late: number;
   delays: QuantileSketchSnapshot;
+  arrivalDelays?: QuantileSketchSnapshot;
 }
 
 interface Group {
@@ -156,6 +165,9 @@ export class WindowAccumulator {
           late: q.late,
           ingestion_delay_p50_ms: q.delays.quantile(0.5),
           ingestion_delay_p99_ms: q.delays.quantile(0.99),
+          ...(q.arrivalDelays.count > 0
+            ? { arrival_delay_p50_ms: q.arrivalDelays.quantile(0.5), arrival_delay_p99_ms: q.arrivalDelays.quantile(0.99) }
+            : {}),
         },
       });
     }
