@@ -1,4 +1,7 @@
-/** An ObjectStore on an S3 bucket and key prefix, through the real SDK v3 client. */
+/**
+ * An ObjectStore on an S3 bucket and key prefix, through the real SDK v3 client. Bodies above
+ * `multipartThresholdBytes` go up in parts (see multipartUpload.ts), smaller ones in one PUT.
+ */
 import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
@@ -8,20 +11,42 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { MIN_PART_BYTES, putMultipart } from './multipartUpload.ts';
 import type { ObjectStore } from './objectStore.ts';
+
+export interface S3StoreOptions {
+  /** Bodies larger than this are uploaded in parts; 8 MiB, as the AWS CLI does. */
+  multipartThresholdBytes?: number;
+  /** Size of each part but the last (at least 5 MiB, S3's minimum). */
+  partBytes?: number;
+  /** Parts uploaded at once. */
+  partConcurrency?: number;
+}
 
 export class S3Store implements ObjectStore {
   readonly location: string;
+  private readonly multipartThresholdBytes: number;
+  private readonly partBytes: number;
+  private readonly partConcurrency: number;
 
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly prefix = '',
+    options: S3StoreOptions = {},
   ) {
     this.location = `s3://${bucket}/${prefix}`;
+    this.partBytes = options.partBytes ?? 8 * 1024 ** 2;
+    this.multipartThresholdBytes = options.multipartThresholdBytes ?? this.partBytes;
+    this.partConcurrency = options.partConcurrency ?? 4;
+    if (this.partBytes < MIN_PART_BYTES) throw new RangeError(`partBytes must be at least ${MIN_PART_BYTES} (S3's minimum part size), but is ${this.partBytes}.`);
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
+    if (body.byteLength > this.multipartThresholdBytes) {
+      const options = { partBytes: this.partBytes, concurrency: this.partConcurrency };
+      return putMultipart(this.client, { Bucket: this.bucket, Key: this.prefix + key }, body, options);
+    }
     // A single PutObject is atomic in S3: readers see the old object or the new one. The SHA-256
     // goes with it, so S3 rejects a body corrupted on the way instead of storing it.
     await this.client.send(

@@ -10,6 +10,33 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** "8MiB", "128 MB", "1GiB" or a plain number of bytes; undefined when it is none of these. */
+function parseBytes(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
+  const unit = match ? BYTE_UNITS[match[2].toLowerCase()] : undefined;
+  if (!match || unit === undefined) return undefined;
+  const value = Math.round(Number(match[1]) * unit);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+/** Sizes in the README table read as 8MiB rather than 8388608. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+
+function atMost(key: string, spec: OptionSpec, value: number, source: string, text: string): number {
+  if (spec.max !== undefined && value > spec.max) {
+    const max = spec.kind === 'bytes' ? formatBytes(spec.max) : String(spec.max);
+    throw new ConfigError(`${key} (${source}) must be at most ${max}, but is "${text}".`);
+  }
+  return value;
+}
+
 function parseValue(key: string, spec: OptionSpec, raw: string | number, source: string): string | number {
   const text = String(raw).trim();
   switch (spec.kind) {
@@ -19,7 +46,14 @@ function parseValue(key: string, spec: OptionSpec, raw: string | number, source:
       if (!Number.isSafeInteger(value) || value < 0) {
         throw new ConfigError(`${key} (${source}) must be a non-negative whole number, e.g. ${spec.example}, but is "${text}".`);
       }
-      return value;
+      return atMost(key, spec, value, source, text);
+    }
+    case 'bytes': {
+      const value = parseBytes(text);
+      if (value === undefined) {
+        throw new ConfigError(`${key} (${source}) must be a size in bytes such as ${spec.example}, 64KiB or 1048576, but is "${text}".`);
+      }
+      return atMost(key, spec, value, source, text);
     }
     case 'url':
       if (!/^https?:\/\/[^/]+/.test(text)) {
@@ -85,7 +119,8 @@ export function configMarkdown(): string {
   const lines = ['| option | environment | default | description | example |', '|---|---|---|---|---|'];
   for (const [key, spec] of Object.entries(configSchema) as [string, OptionSpec][]) {
     const values = spec.values ? ` One of: ${spec.values.join(', ')}.` : '';
-    lines.push(`| \`${key}\` | \`${spec.env}\` | ${spec.default === undefined ? '(unset)' : `\`${spec.default}\``} | ${spec.description}${values} | \`${spec.example}\` |`);
+    const shown = spec.kind === 'bytes' && typeof spec.default === 'number' ? formatBytes(spec.default) : spec.default;
+    lines.push(`| \`${key}\` | \`${spec.env}\` | ${shown === undefined ? '(unset)' : `\`${shown}\``} | ${spec.description}${values} | \`${spec.example}\` |`);
   }
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
  * example and an environment variable. It is validated at start-up with one clear sentence per
  * mistake, and the README's option table is generated from it (`adstream config --markdown`).
  */
-export type OptionKind = 'string' | 'url' | 'duration_ms' | 'integer' | 'enum';
+export type OptionKind = 'string' | 'url' | 'duration_ms' | 'integer' | 'bytes' | 'enum';
 
 export interface OptionSpec {
   kind: OptionKind;
@@ -12,6 +12,8 @@ export interface OptionSpec {
   description: string;
   example: string;
   values?: readonly string[];
+  /** Largest value accepted (numeric kinds). */
+  max?: number;
 }
 
 export const PARQUET_ENCODER_NAMES = ['duckdb', 'hyparquet', 'parquetjs'] as const;
@@ -31,6 +33,21 @@ export const configSchema = {
   healthPort: { kind: 'integer', env: 'ADSTREAM_HEALTH_PORT', default: 8080, description: 'Port of the worker\'s HTTP health endpoint (/health/live, /health/ready); 0 picks a free port.', example: '8080' },
   leaseTable: { kind: 'string', env: 'ADSTREAM_LEASE_TABLE', default: 'adstream-leases', description: 'DynamoDB table of shard checkpoints (KCL attribute names); created if missing.', example: 'adstream-leases' },
   lake: { kind: 'string', env: 'ADSTREAM_LAKE', default: './data/lake', description: 'Where Parquet goes: a directory or s3://bucket/prefix/.', example: 's3://my-lake/adstream/' },
+  lakeFileTargetBytes: {
+    kind: 'bytes',
+    env: 'ADSTREAM_LAKE_FILE_TARGET_BYTES',
+    default: 8 * 1024 ** 2,
+    max: 2 * 1024 ** 3,
+    description: 'Record data a shard buffers (in memory) before its lake files are rolled; the Parquet files come out smaller (compressed, split by event type and hour). 0 rolls after every GetRecords result.',
+    example: '512MiB',
+  },
+  lakeFileMaxAgeMs: {
+    kind: 'duration_ms',
+    env: 'ADSTREAM_LAKE_FILE_MAX_AGE_MS',
+    default: 10_000,
+    description: 'Longest a record waits in a shard\'s buffer before the files are rolled, so data and alerts land within this delay; bounded runs also roll when a shard has caught up.',
+    example: '300000',
+  },
   stateStore: { kind: 'string', env: 'ADSTREAM_STATE', default: './data/state', description: 'Where state snapshots go: a directory or s3://bucket/prefix/.', example: 's3://my-state/adstream/' },
   alertTopicArn: { kind: 'string', env: 'ADSTREAM_ALERT_TOPIC_ARN', description: 'SNS topic for alerts; unset means the local alert log only.', example: 'arn:aws:sns:us-east-1:123456789012:adstream-alerts' },
   alertLog: { kind: 'string', env: 'ADSTREAM_ALERT_LOG', default: './data/alerts.jsonl', description: 'Alert log (JSON Lines).', example: '/var/log/adstream/alerts.jsonl' },
@@ -44,7 +61,7 @@ export const configSchema = {
 
 export type ConfigKey = keyof typeof configSchema;
 
-type ValueOf<S> = S extends { kind: 'duration_ms' | 'integer' } ? number : string;
+type ValueOf<S> = S extends { kind: 'duration_ms' | 'integer' | 'bytes' } ? number : string;
 
 export type AdstreamConfig = {
   [K in ConfigKey]: (typeof configSchema)[K] extends { default: unknown }

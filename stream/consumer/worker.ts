@@ -1,8 +1,9 @@
 /**
  * A worker of the consumer group. It holds a share of the stream's shard leases (the lease
  * coordinator takes, renews, steals and releases them) and runs one processing loop per held
- * shard: read a batch, run the pure pipeline on it, commit its effects, repeat. One batch in
- * flight per shard, so a slow sink slows reading instead of growing memory.
+ * shard: read a batch (a commit unit of one or more GetRecords results, cut by size and age),
+ * run the pure pipeline on it, commit its effects, repeat. One batch in flight per shard, so a
+ * slow sink slows reading instead of growing memory.
  *
  * A shard's loop ends when its shard ends (checkpoint SHARD_END, lease released so its children
  * can start), when the lease is lost (found at the next fenced write: nothing more is written),
@@ -43,6 +44,8 @@ export interface WorkerOptions {
   /** Where a shard with no checkpoint and no parent starts (children always start at their beginning). */
   startingPosition?: StartingPosition;
   reader?: ShardReaderOptions;
+  /** How reads are combined into commit units (one set of lake files each); unset: one read per unit. */
+  lakeFile?: { targetBytes: number; maxAgeMs: number };
   /** A lease whose counter has not moved for this long is expired and may be taken. */
   failoverTimeMs?: number;
   shardSyncIntervalMs?: number;
@@ -170,7 +173,12 @@ export class Worker {
     this.options.onEvent?.({ name: 'consumer.shard_started', workerId: this.workerId, shardId: lease.leaseKey });
     return {
       held,
-      cutter: new BatchCutter(new ReadAhead(reader), lease.pending?.last),
+      cutter: new BatchCutter(new ReadAhead(reader), lease.pending?.last, {
+        ...this.options.lakeFile,
+        now: this.options.now ?? (() => performance.now()),
+        flushWhenCaughtUp: () => this.options.inputComplete?.() ?? false,
+        stopRequested: () => this.stopping.signal.aborted || held.isLost,
+      }),
       state,
       lastSequenceNumber: checkpointSequence(lease),
       lastSubSequenceNumber: lease.checkpointSubSequenceNumber,

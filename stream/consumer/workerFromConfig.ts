@@ -73,6 +73,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     alertSink,
     state: shardStateConfig(config),
     maxFutureSkewMs: config.maxFutureSkewMs,
+    lakeFile: { targetBytes: config.lakeFileTargetBytes, maxAgeMs: config.lakeFileMaxAgeMs },
     ...workerHooks,
   });
   return {

@@ -32,7 +32,15 @@ async function listFiles(dir: string): Promise<string[]> {
 
 describe('crash recovery', () => {
   it(`after ${KILLS} SIGKILLs at random points while producing, every valid event is in the lake exactly once`, async () => {
-    const config = pipeline.configFor('crashes', { failoverTimeMs: 2_000, shardSyncIntervalMs: 500, workerId: 'crashy' });
+    // Small, short-lived commit units (a few reads each), so kills land while a unit is being
+    // gathered, while its files are written and between commits, not only before the first one.
+    const config = pipeline.configFor('crashes', {
+      failoverTimeMs: 2_000,
+      shardSyncIntervalMs: 500,
+      workerId: 'crashy',
+      lakeFileTargetBytes: '128KiB',
+      lakeFileMaxAgeMs: 400,
+    });
     const records = [...generateTraffic({ seed: 17, durationMs: 3_600_000, impressionsPerMinute: 40 }).records];
     const truth = tallyTruth(records);
     await pipeline.produce(config, [], 2);
@@ -85,5 +93,5 @@ describe('crash recovery', () => {
     } finally {
       lake.close();
     }
-  });
+  }, 180_000); // twenty process starts: about a minute on an idle machine, more on a busy one
 });

@@ -21,7 +21,8 @@ describe('restart', () => {
   it('a worker stopped mid-stream and restarted writes every valid event exactly once', async () => {
     const records = [...generateTraffic({ seed: 11, durationMs: 3_600_000, impressionsPerMinute: 60 }).records];
     const truth = tallyTruth(records);
-    const config = pipeline.configFor('restart');
+    // Units of a few reads: the default target would take in all of this small stream at once.
+    const config = pipeline.configFor('restart', { lakeFileTargetBytes: '64KiB' });
     await pipeline.produce(config, records, 2);
 
     const stop = new AbortController();

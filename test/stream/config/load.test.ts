@@ -40,4 +40,18 @@ describe('loadConfig', () => {
     const broken = await configFile('{ "stream": ');
     expect(() => loadConfig({}, { ADSTREAM_CONFIG: broken })).toThrow(/is not valid JSON/);
   });
+
+  it('reads lake file sizes with units, and refuses sizes that are not sizes or would not fit in memory', () => {
+    expect(loadConfig({}, {}).lakeFileTargetBytes).toBe(8 * 1024 ** 2);
+    expect(loadConfig({ lakeFileTargetBytes: '128 MiB' }, {}).lakeFileTargetBytes).toBe(128 * 1024 ** 2);
+    expect(loadConfig({}, { ADSTREAM_LAKE_FILE_TARGET_BYTES: '64kb' }).lakeFileTargetBytes).toBe(64_000);
+    expect(loadConfig({ lakeFileTargetBytes: 0, lakeFileMaxAgeMs: 300_000 }, {})).toMatchObject({ lakeFileTargetBytes: 0, lakeFileMaxAgeMs: 300_000 });
+    expect(() => loadConfig({}, { ADSTREAM_LAKE_FILE_TARGET_BYTES: 'large' })).toThrow(
+      new ConfigError('lakeFileTargetBytes (environment ADSTREAM_LAKE_FILE_TARGET_BYTES) must be a size in bytes such as 512MiB, 64KiB or 1048576, but is "large".'),
+    );
+    expect(() => loadConfig({ lakeFileTargetBytes: '8 GiB' }, {})).toThrow(
+      new ConfigError('lakeFileTargetBytes (command line) must be at most 2GiB, but is "8 GiB".'),
+    );
+    expect(() => loadConfig({ lakeFileMaxAgeMs: '5 minutes' }, {})).toThrow(/^lakeFileMaxAgeMs \(command line\) must be a non-negative whole number/);
+  });
 });

@@ -40,3 +40,99 @@ describe('re-cutting the batch that was pending at a crash', () => {
     expect(seqs(await cutter.next())).toEqual([3]);
   });
 });
+
+/** A scripted shard: each read advances the injected clock by `readMs` (GetRecords pacing). */
+function scriptedShard(reads: { seqs: number[]; behind?: number; ended?: boolean }[], readMs = 200) {
+  const clock = { now: 0, reads: 0 };
+  const reader = {
+    read: async (): Promise<ReadResult> => {
+      clock.reads += 1;
+      clock.now += readMs;
+      const next = reads.shift() ?? { seqs: [] };
+      return {
+        records: next.seqs.map((seq) => ({ ...record(seq), data: new Uint8Array(100) })),
+        millisBehindLatest: next.behind ?? 0,
+        shardEnded: next.ended ?? false,
+      };
+    },
+  };
+  return { reader, clock, now: () => clock.now };
+}
+
+const live = { flushWhenCaughtUp: () => false, stopRequested: () => false };
+
+describe('combining reads into commit units', () => {
+  it('cuts a unit once it holds the target bytes, and starts the next one from there', async () => {
+    const { reader, now } = scriptedShard([{ seqs: [1] }, { seqs: [2, 3] }, { seqs: [4] }, { seqs: [5, 6] }, { seqs: [7] }]);
+    const cutter = new BatchCutter(reader, undefined, { ...live, targetBytes: 250, maxAgeMs: 60_000, now });
+    expect(seqs(await cutter.next())).toEqual([1, 2, 3]);
+    expect(seqs(await cutter.next())).toEqual([4, 5, 6]);
+  });
+
+  it('on a live tail, lets a trickle accumulate across empty reads until the unit is maxAgeMs old', async () => {
+    const { reader, clock, now } = scriptedShard([{ seqs: [1] }, { seqs: [] }, { seqs: [2] }, { seqs: [] }, { seqs: [] }, { seqs: [3] }, { seqs: [4] }], 1000);
+    const cutter = new BatchCutter(reader, undefined, { ...live, targetBytes: 1_000_000, maxAgeMs: 4000, now });
+    // First record read at t=1000; after the (empty) read at t=5000 the unit is 4 s old.
+    expect(seqs(await cutter.next())).toEqual([1, 2]);
+    expect(clock.now).toBe(5000);
+    expect(seqs(await cutter.next())).toEqual([3, 4]);
+    expect(clock.now).toBe(10_000);
+  });
+
+  it('hands an empty read over at once when nothing is buffered', async () => {
+    const { reader, clock, now } = scriptedShard([{ seqs: [] }, { seqs: [1] }]);
+    const cutter = new BatchCutter(reader, undefined, { ...live, targetBytes: 1_000_000, maxAgeMs: 60_000, now });
+    expect(await cutter.next()).toEqual({ records: [], millisBehindLatest: 0, shardEnded: false });
+    expect(clock.reads).toBe(1);
+  });
+
+  it('in a bounded run, flushes when the shard has caught up instead of waiting out the age', async () => {
+    // A read at the tip says MillisBehindLatest 0 and may still have records; the empty one after it is caught up.
+    const { reader, clock, now } = scriptedShard([{ seqs: [1], behind: 5000 }, { seqs: [2] }, { seqs: [] }, { seqs: [3] }]);
+    const cutter = new BatchCutter(reader, undefined, { targetBytes: 1_000_000, maxAgeMs: 60_000, now, flushWhenCaughtUp: () => true });
+    const unit = await cutter.next();
+    expect(seqs(unit)).toEqual([1, 2]);
+    expect(unit.millisBehindLatest).toBe(0);
+    expect(clock.reads).toBe(3);
+  });
+
+  it('flushes at SHARD_END and never reads a closed shard again', async () => {
+    const { reader, clock, now } = scriptedShard([{ seqs: [1] }, { seqs: [2], ended: true }]);
+    const cutter = new BatchCutter(reader, undefined, { ...live, targetBytes: 1_000_000, maxAgeMs: 60_000, now });
+    expect(await cutter.next()).toMatchObject({ shardEnded: true });
+    expect(await cutter.next()).toEqual({ records: [], millisBehindLatest: 0, shardEnded: true });
+    expect(clock.reads).toBe(2);
+  });
+
+  it('hands over what is buffered as soon as a stop is requested', async () => {
+    let stopping = false;
+    const { reader, clock, now } = scriptedShard([{ seqs: [1] }, { seqs: [2] }, { seqs: [3] }]);
+    const cutter = new BatchCutter(reader, undefined, { targetBytes: 1_000_000, maxAgeMs: 60_000, now, flushWhenCaughtUp: () => false, stopRequested: () => (stopping = clock.reads >= 2) });
+    expect(seqs(await cutter.next())).toEqual([1, 2]);
+    expect(stopping).toBe(true);
+  });
+
+  it('re-cuts the pending unit exactly at its boundary even when it is above the target', async () => {
+    const { reader, now } = scriptedShard([{ seqs: [1] }, { seqs: [2] }, { seqs: [3, 4] }]);
+    const cutter = new BatchCutter(reader, '3', { ...live, targetBytes: 150, maxAgeMs: 0, now });
+    expect(seqs(await cutter.next())).toEqual([1, 2, 3]);
+    expect(seqs(await cutter.next())).toEqual([4]);
+  });
+
+  it('starts the unit after a re-cut from the carried rest and rolls it by size', async () => {
+    const { reader, now } = scriptedShard([{ seqs: [1, 2, 3, 4] }, { seqs: [5] }, { seqs: [6] }]);
+    const cutter = new BatchCutter(reader, '2', { ...live, targetBytes: 250, maxAgeMs: 60_000, now });
+    expect(seqs(await cutter.next())).toEqual([1, 2]);
+    expect(seqs(await cutter.next())).toEqual([3, 4, 5]);
+  });
+
+  it('passes a carried rest on its own at SHARD_END without reading the closed shard again', async () => {
+    const { reader, clock, now } = scriptedShard([{ seqs: [1, 2, 3], ended: true }]);
+    const cutter = new BatchCutter(reader, '2', { ...live, targetBytes: 1_000_000, maxAgeMs: 60_000, now });
+    expect(await cutter.next()).toMatchObject({ shardEnded: false });
+    const rest = await cutter.next();
+    expect(seqs(rest)).toEqual([3]);
+    expect(rest.shardEnded).toBe(true);
+    expect(clock.reads).toBe(1);
+  });
+});
