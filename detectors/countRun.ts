@@ -110,21 +110,28 @@ export interface CountBaseline {
   evidence: number;
 }
 
-export function countBaseline(history: readonly number[]): CountBaseline {
+/**
+ * `scales` (seasonal watches, seasonalProfile.ts) takes each history value to the current
+ * window's slot of the day or week; the level, ceiling and spread are then those of this slot.
+ */
+export function countBaseline(raw: readonly number[], scales?: readonly number[]): CountBaseline {
+  const history = scales ? raw.map((v, i) => v * scales[i]) : raw;
   const recent = history.slice(-LEVEL_WINDOWS);
   const events = recent.reduce((a, b) => a + b, 0) + 0.5;
   // Half an event of prior: a series that was always 0 expects "rarely", not "never".
   const mean = trendLevel(recent, events / (recent.length + 1));
+  // The level is as certain as the events it was counted from, whichever slots they fell in.
+  const evidence = scales ? raw.slice(-LEVEL_WINDOWS).reduce((a, b) => a + b, 0) + 0.5 : events;
   // What the series held over its whole history: a return to it is a recovery, not a spike.
   const usual = (history.reduce((a, b) => a + b, 0) + 0.5) / (history.length + 1);
   const ceiling = Math.max(mean, usual);
-  if (history.length < 3) return { mean, ceiling, size: Infinity, evidence: events };
+  if (history.length < 3) return { mean, ceiling, size: Infinity, evidence };
   let squares = 0;
   for (let i = 1; i < history.length; i++) squares += (history[i] - history[i - 1]) ** 2;
   const variance = squares / (2 * (history.length - 1));
   // Overdispersion only: a history tighter than Poisson is sampling luck, not a tighter process.
   const size = variance > mean * 1.05 ? Math.max(0.5, (mean * mean) / (variance - mean)) : Infinity;
-  return { mean, ceiling, size, evidence: events };
+  return { mean, ceiling, size, evidence };
 }
 
 /**
@@ -172,11 +179,11 @@ export function stepCountRun(
   direction: Direction,
   x: number,
   trials: number,
-  history: { values: readonly number[]; trials: readonly number[] },
+  history: { values: readonly number[]; trials: readonly number[]; scales?: readonly number[] },
   run: RunState | null,
   config: CountTestConfig,
 ): CountVerdict {
-  const counts = model === 'count' ? countBaseline(history.values) : { mean: 0, ceiling: 0, size: Infinity, evidence: history.values.reduce((a, b) => a + b, 0) + 0.5 };
+  const counts = model === 'count' ? countBaseline(history.values, history.scales) : { mean: 0, ceiling: 0, size: Infinity, evidence: history.values.reduce((a, b) => a + b, 0) + 0.5 };
   const rate = model === 'count' ? 0 : pooledRate(history.values, history.trials);
   const baseline: Baseline = { ...counts, rate };
   const { mean } = counts;

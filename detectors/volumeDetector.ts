@@ -14,6 +14,10 @@
  * missing for `forgetAfterMissing` windows in a row is forgotten (its alert, if any, resolves),
  * so dead campaigns do not grow the state forever.
  *
+ * Seasonality (opt-in per watch, `count` and `robust_z` tests): the baseline is taken to the
+ * window's slot of the day or week by the series' learned profile (seasonalProfile.ts), so a
+ * step that recurs every day at 09:00 is expected while the same step at 03:00 is an incident.
+ *
  * Pure: no clock, no randomness, no I/O; `snapshot()` is plain JSON and `restore()` continues
  * exactly where it left off.
  */
@@ -36,6 +40,17 @@ import {
   type ScaleOptions,
 } from './robustBaseline.ts';
 import { countScore, stepCountRun, type CountModel, type CountTestConfig, type RunState } from './countRun.ts';
+import {
+  accumulate,
+  advancePeriod,
+  historyScales,
+  newProfile,
+  placeWindow,
+  resolveSeasonality,
+  sameSlotting,
+  type SeasonalityConfig,
+  type SeasonalProfile,
+} from './seasonalProfile.ts';
 import type { AlertEvent, MetricEvent } from './types.ts';
 
 export interface Watch {
@@ -74,6 +89,11 @@ export interface Watch {
   compute?: (values: Record<string, number>) => number | undefined;
   /** Name of the observed quantity on alerts; defaults to `value`. */
   metricName?: string;
+  /**
+   * Expect the series' own daily or weekly shape (count and robust_z tests only): e.g.
+   * `{ period: 'day' }` learns one factor per hour of the UTC day. Off by default.
+   */
+  seasonality?: SeasonalityConfig;
 }
 
 export interface DetectorConfig extends LifecycleConfig {
@@ -108,6 +128,9 @@ interface SeriesState {
   lifecycle: LifecycleState;
   /** Last scored window's observed/expected, to describe a resolution caused by forgetting. */
   lastExpected: number;
+  /** Seasonal watches: the slot of each history value (−1: none), and the learned profile. */
+  historySlots?: number[];
+  profile?: SeasonalProfile;
 }
 
 export interface DetectorSnapshot {
@@ -128,6 +151,12 @@ export interface AlertTransition {
 interface Window {
   start: number;
   end: number;
+}
+
+/** A seasonal watch's view of one window: its slot, and history multipliers once warm. */
+interface Season {
+  slot: number;
+  scales?: number[];
 }
 
 function watchMatches(watch: Watch, metric: MetricEvent): boolean {
@@ -159,9 +188,17 @@ function trialsOf(watch: Watch, metric: MetricEvent | undefined): number | undef
 export class VolumeDetector {
   private state: DetectorSnapshot = { version: 1, windowMs: null, current: null, finishedThrough: null, series: {} };
   private readonly watches: Map<string, Watch>;
+  private readonly seasonality = new Map<string, ReturnType<typeof resolveSeasonality>>();
 
   constructor(private readonly config: DetectorConfig) {
     this.watches = new Map(config.watches.map((w) => [w.name, w]));
+    for (const w of config.watches) {
+      if (!w.seasonality) continue;
+      if ((w.test ?? 'robust_z') !== 'robust_z' && w.test !== 'count') {
+        throw new RangeError(`detector config: watch ${w.name}: seasonality applies to count and robust_z tests, not to rates`);
+      }
+      this.seasonality.set(w.name, resolveSeasonality(w.seasonality));
+    }
     if (this.watches.size !== config.watches.length) throw new RangeError('detector config: watch names must be unique');
     if (config.warmupWindows > config.historyWindows) {
       throw new RangeError('detector config: warmupWindows must not exceed historyWindows (the history could never warm up)');
@@ -280,16 +317,19 @@ export class VolumeDetector {
     const trials = trialsOf(watch, metric);
     const scorable = x !== undefined && (!watch.trials || (trials ?? 0) >= watch.trials.min);
     const test = watch.test ?? 'robust_z';
+    const season = this.season(series, watch, window);
     if (scorable && test !== 'robust_z') {
-      out.push(...this.evaluateCount(series, watch, test, window, x, trials ?? 0));
+      out.push(...this.evaluateCount(series, watch, test, window, x, trials ?? 0, season));
     } else if (scorable && series.history.length < this.config.warmupWindows) {
-      series.history = appendHistory(series.history, x, this.config.historyWindows);
+      this.remember(series, x, season, true);
     } else if (scorable) {
-      const scored = robustZ(x, series.history, scaleOptions(watch), trials);
+      const scales = season?.scales;
+      const history = scales ? series.history.map((h, i) => h * scales[i]) : series.history;
+      const scored = robustZ(x, history, scaleOptions(watch), trials);
       const dz = directedZ(scored.z, watch.direction);
       const anomalous = dz >= watch.threshold;
       const score = anomalyScore(dz, watch.threshold);
-      if (!anomalous) series.history = appendHistory(series.history, x, this.config.historyWindows);
+      this.remember(series, x, season, !anomalous);
       series.lastExpected = scored.median;
       const before = series.lifecycle;
       const step = stepLifecycle(before, { anomalous, critical: anomalous && score >= this.config.criticalScore, windowStart: window.start }, this.config);
@@ -308,25 +348,55 @@ export class VolumeDetector {
     return out;
   }
 
+  /**
+   * A seasonal watch's slot for this window, after the profile has learned from any period that
+   * just ended; `scales` only once the profile can deseasonalize the whole history.
+   */
+  private season(series: SeriesState, watch: Watch, window: Window): Season | undefined {
+    const config = this.seasonality.get(watch.name);
+    if (!config) return undefined;
+    if (!series.profile || !sameSlotting(series.profile, config)) {
+      series.profile = newProfile(config);
+      series.historySlots = [];
+    }
+    const { period, slot } = placeWindow(config, window.start, window.end);
+    advancePeriod(series.profile, config, period);
+    return { slot, scales: historyScales(series.profile, series.historySlots, series.history.length, slot) };
+  }
+
+  /**
+   * Appends a normal window to the history (and its slot, for seasonal watches). The profile
+   * learns from the windows the history keeps, and from every window judged without the
+   * seasonal baseline (warm-up): the plain level cannot tell a recurring step from an incident.
+   */
+  private remember(series: SeriesState, x: number, season: Season | undefined, normal: boolean): void {
+    if (normal) {
+      series.history = appendHistory(series.history, x, this.config.historyWindows);
+      if (season) series.historySlots = appendHistory(series.historySlots ?? [], season.slot, this.config.historyWindows);
+    }
+    if (season && season.slot >= 0 && series.profile && (normal || !season.scales)) accumulate(series.profile, season.slot, x);
+  }
+
   /** Count and rate tests: a run of unlikely windows, judged as a whole (countRun.ts). */
-  private evaluateCount(series: SeriesState, watch: Watch, model: CountModel, window: Window, x: number, trials: number): AlertTransition[] {
+  private evaluateCount(series: SeriesState, watch: Watch, model: CountModel, window: Window, x: number, trials: number, season: Season | undefined): AlertTransition[] {
     const { historyWindows, warmupWindows } = this.config;
-    const remember = (): void => {
-      series.history = appendHistory(series.history, x, historyWindows);
-      if (model !== 'count') series.trialsHistory = appendHistory(series.trialsHistory ?? [], trials, historyWindows);
+    const remember = (normal: boolean): void => {
+      if (normal && model !== 'count') series.trialsHistory = appendHistory(series.trialsHistory ?? [], trials, historyWindows);
+      this.remember(series, x, season, normal);
     };
     if (series.history.length < warmupWindows) {
-      remember();
+      remember(true);
       return [];
     }
     const tests = this.config.countTest ?? DEFAULT_COUNT_TEST;
-    const verdict = stepCountRun(model, watch.direction, x, trials, { values: series.history, trials: series.trialsHistory ?? [] }, series.run ?? null, tests);
+    const history = { values: series.history, trials: series.trialsHistory ?? [], scales: season?.scales };
+    const verdict = stepCountRun(model, watch.direction, x, trials, history, series.run ?? null, tests);
     series.run = verdict.run;
     const firing = isOpen(series.lifecycle);
     // Before firing the run's summed evidence decides; once firing, staying in the run keeps it open.
     const anomalous = firing ? verdict.inRun : verdict.inRun && verdict.pRun < tests.fireAlpha;
     const critical = verdict.inRun && verdict.pRun < tests.criticalAlpha;
-    if (verdict.normal && !firing) remember();
+    remember(verdict.normal && !firing);
     const score = countScore(verdict.inRun ? verdict.pRun : verdict.pWindow, tests.fireAlpha);
     series.lastExpected = verdict.expected;
     const before = series.lifecycle;
