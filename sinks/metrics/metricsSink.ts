@@ -31,3 +31,11 @@ export function fanOutMetricsSink(sinks: readonly MetricsSink[]): MetricsSink {
     },
   };
 }
+
+/** Passes on only the metric events `keep` accepts (e.g. no per-campaign series to CloudWatch). */
+export function filterMetricsSink(sink: MetricsSink, keep: (metric: MetricRecord) => boolean): MetricsSink {
+  return {
+    write: (name, metrics) => sink.write(name, metrics.filter(keep)),
+    close: () => sink.close?.() ?? Promise.resolve(),
+  };
+}

@@ -30,6 +30,8 @@ import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
+import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
+import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 
 export interface WorkerOptions {
   kinesis: KinesisClient;
@@ -57,6 +59,13 @@ export interface WorkerOptions {
   onEvent?: (event: ConsumerEvent) => void;
   /** Monotonic milliseconds (lease expiry); injected by tests. */
   now?: () => number;
+  /**
+   * Where metric events also go besides the lake's `_metrics` table (EMF lines on stdout, a
+   * Kinesis metrics stream): each batch's window metrics, and each hour's operational metrics.
+   */
+  metricsSink?: MetricsSink;
+  /** Epoch milliseconds for the operational metrics (processing time, delay to durable write). */
+  wallClock?: () => number;
 }
 
 interface ShardCursor {
@@ -82,6 +91,8 @@ export class Worker {
   /** Shards this worker has read to the end of a bounded run (or to SHARD_END). */
   private readonly finished = new Set<string>();
   private coordinator: LeaseCoordinator | undefined;
+  /** This worker's share of the hourly operational metrics; other workers report theirs. */
+  private readonly ops = new OperationalMetrics();
 
   constructor(private readonly options: WorkerOptions) {
     options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
@@ -133,6 +144,7 @@ export class Worker {
       this.stopping.abort();
       acquired.complete();
       await processing.finally(() => coordinator.releaseAll());
+      await this.flushOperationalMetrics();
     }
     return this.stats;
   }
@@ -218,6 +230,7 @@ export class Worker {
         const final = read.shardEnded || (progress.caughtUp && (this.options.inputComplete?.() ?? false));
         if (read.records.length === 0 && !final) return cursor;
         const records = this.userRecords(cursor, read.records);
+        const startedAt = this.wallClock();
         const processed = processBatch(
           { stream: this.options.streamName, shardId, records, millisBehindLatest: read.millisBehindLatest },
           cursor.state,
@@ -226,6 +239,7 @@ export class Worker {
         try {
           // The raw range moves the checkpoint even when an aggregate yielded no user record.
           await this.commit(cursor, processed, read.records[read.records.length - 1]?.sequenceNumber);
+          await this.reportMetrics(cursor, processed, startedAt);
           if (read.shardEnded) await this.endShard(cursor);
         } catch (error) {
           if (error instanceof LeaseLostError) return this.finish(cursor, false);
@@ -234,6 +248,29 @@ export class Worker {
         return final ? this.finish(cursor, true) : cursor;
       }),
     );
+  }
+
+  private wallClock(): number {
+    return (this.options.wallClock ?? Date.now)();
+  }
+
+  /**
+   * After the commit, so only durable results are reported; at least once, like alerts (a batch
+   * redone after a crash reports again under the same window bounds).
+   */
+  private async reportMetrics(cursor: ShardCursor, processed: ProcessedBatch, startedAt: number): Promise<void> {
+    const sink = this.options.metricsSink;
+    if (!sink) return;
+    const durableAt = this.wallClock();
+    this.ops.record(processed, { startedAt, durableAt });
+    const metrics = [...processed.metrics, ...this.ops.flush(durableAt)];
+    if (metrics.length > 0) await sink.write(`${processed.batch.stream}-${cursor.held.shardId}-${cursor.lastSequenceNumber ?? 'start'}`, metrics);
+  }
+
+  /** The operational metrics of hours not over yet, on a graceful stop (nothing would report them). */
+  private async flushOperationalMetrics(): Promise<void> {
+    const metrics = this.ops.flush(this.wallClock(), true);
+    if (metrics.length > 0) await this.options.metricsSink?.write(`${this.options.streamName}-ops-${this.options.workerId}`, metrics);
   }
 
   private async endShard(cursor: ShardCursor): Promise<void> {

@@ -9,6 +9,9 @@ import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { SnsAlertSink } from '../../sinks/alerts/snsAlertSink.ts';
+import { EmfStreamSink } from '../../sinks/metrics/emfStoreSink.ts';
+import { KinesisMetricsSink } from '../../sinks/metrics/kinesisMetricsSink.ts';
+import { fanOutMetricsSink, filterMetricsSink, type MetricRecord, type MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import { openStore } from '../../sinks/objectStore/openStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
@@ -49,6 +52,8 @@ export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
   };
 }
 
+const isStreamLevelMetric = (metric: MetricRecord): boolean => metric.key.startsWith('quality=') || metric.key.startsWith('ops=');
+
 export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHooks = {}): Promise<ConfiguredWorker> {
   const kinesis = kinesisClient(config);
   const dynamodb = dynamoDbClient(config);
@@ -59,6 +64,11 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const sinks: AlertSink[] = [new LogAlertSink({ path: config.alertLog, print: hooks.printAlert })];
   if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn));
   const alertSink = fanOutAlertSink(sinks);
+  const metricsSinks: MetricsSink[] = [];
+  // CloudWatch bills every custom metric: stdout gets the stream's health (quality and
+  // operational series), not one series per campaign, which stays in the lake and metrics stream.
+  if (config.metricsOutput === 'emf-stdout') metricsSinks.push(filterMetricsSink(new EmfStreamSink(process.stdout), isStreamLevelMetric));
+  if (config.metricsStream) metricsSinks.push(new KinesisMetricsSink(kinesis, config.metricsStream));
   const { printAlert: _printAlert, ...workerHooks } = hooks;
   const worker = new Worker({
     kinesis,
@@ -74,6 +84,9 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     state: shardStateConfig(config),
     maxFutureSkewMs: config.maxFutureSkewMs,
     lakeFile: { targetBytes: config.lakeFileTargetBytes, maxAgeMs: config.lakeFileMaxAgeMs },
+    metricsSink: metricsSinks.length > 0 ? fanOutMetricsSink(metricsSinks) : undefined,
+    // Operational metrics are about real time (processing time, delay to a durable write).
+    wallClock: () => Date.now(),
     ...workerHooks,
   });
   return {

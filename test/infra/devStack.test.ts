@@ -219,6 +219,8 @@ describe('ProcessorService', () => {
       ADSTREAM_ALERT_TOPIC_ARN: ref(logicalId(dev.template, 'AWS::SNS::Topic', 'AlertingTopic')),
       ADSTREAM_ALERT_LOG: '/tmp/adstream/alerts.jsonl',
       ADSTREAM_HEALTH_PORT: '8080',
+      // What feeds the dashboard's worker metrics (records in, rejected rate).
+      ADSTREAM_METRICS_OUTPUT: 'emf-stdout',
     });
   });
 

@@ -9,7 +9,7 @@
  *   whatever the worker reports.
  * - The worker's operational metrics (namespace `adstream`, EMF lines that CloudWatch Logs turns
  *   into metrics; dimensions ops=ingest, source=<stream>): records in and rejected, hence the
- *   rejected rate. The graph stays empty until the worker writes its EMF lines to stdout.
+ *   rejected rate (the task runs with ADSTREAM_METRICS_OUTPUT=emf-stdout).
  * - SNS (AWS/SNS): alerts published.
  */
 import { Duration } from 'aws-cdk-lib';

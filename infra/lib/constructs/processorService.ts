@@ -108,6 +108,8 @@ export class ProcessorService extends Construct {
       ADSTREAM_ALERT_TOPIC_ARN: props.alertTopic.topicArn,
       ADSTREAM_ALERT_LOG: '/tmp/adstream/alerts.jsonl',
       ADSTREAM_HEALTH_PORT: String(HEALTH_PORT),
+      // Stream-level metric events as EMF lines: CloudWatch Logs turns them into the dashboard's metrics.
+      ADSTREAM_METRICS_OUTPUT: 'emf-stdout',
       ...props.environment,
     };
 
