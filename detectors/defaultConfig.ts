@@ -16,6 +16,7 @@
  * fire when the run's p-value is below 1e-6: strong enough that a few hundred series watched
  * every minute raise well under one false alert a day.
  */
+import { delayWatch } from './delayWatch.ts';
 import type { DetectorConfig, Watch } from './volumeDetector.ts';
 
 const isCampaignType = (_key: string, d: Record<string, string>): boolean => 'campaign' in d && 'type' in d;
@@ -75,31 +76,9 @@ export const defaultDetectorConfig: DetectorConfig = {
     rate('duplicate_rate', 'duplicates', ARRIVED, 'binomial', { keyPrefix: QUALITY, direction: 'up' }),
     rate('late_rate', 'late', ['valid', 'late'], 'binomial', { keyPrefix: QUALITY, direction: 'up' }),
     { name: 'rejected_reason', match: isRejectReason, value: 'count', test: 'count', direction: 'up', threshold: 0 },
-    {
-      // Milliseconds are not counts: a robust z with no Poisson floor; a quarter of the usual
-      // delay, at least 1 s, is one "sigma", so jitter of a few hundred ms never pages.
-      name: 'ingestion_delay',
-      keyPrefix: QUALITY,
-      value: 'ingestion_delay_p99_ms',
-      direction: 'up',
-      threshold: 4,
-      floor: 'none',
-      minScale: 1000,
-      relativeScale: 0.25,
-      zeroWhenMissing: false,
-    },
-    {
-      // Arrival on the stream minus event time: a whole fleet of producers falling behind moves
-      // every event alike, which the frontier-based delay above cannot see. Same scale rules.
-      name: 'arrival_delay',
-      keyPrefix: QUALITY,
-      value: 'arrival_delay_p99_ms',
-      direction: 'up',
-      threshold: 4,
-      floor: 'none',
-      minScale: 1000,
-      relativeScale: 0.25,
-      zeroWhenMissing: false,
-    },
+    delayWatch('ingestion_delay', 'ingestion_delay_p99_ms', QUALITY),
+    // Arrival on the stream minus event time: a whole fleet of producers falling behind moves
+    // every event alike, which the delay behind the newest event cannot see.
+    delayWatch('arrival_delay', 'arrival_delay_p99_ms', QUALITY),
   ],
 };

@@ -8,6 +8,7 @@
  * 4·√median before it scores, so low-volume campaigns stay quiet on ±1 and big ones are caught
  * within two windows of a real drop or spike.
  */
+import { delayWatch } from './delayWatch.ts';
 import type { DetectorConfig } from './volumeDetector.ts';
 
 const isCampaignType = (_key: string, d: Record<string, string>): boolean => 'campaign' in d && 'type' in d;
@@ -39,18 +40,6 @@ export const zScoreDetectorConfig: DetectorConfig = {
     { name: 'rejected_spike', keyPrefix: QUALITY, value: 'rejected', direction: 'up', threshold: 4 },
     { name: 'duplicates_spike', keyPrefix: QUALITY, value: 'duplicates', direction: 'up', threshold: 4 },
     { name: 'late_spike', keyPrefix: QUALITY, value: 'late', direction: 'up', threshold: 4 },
-    {
-      // Milliseconds are not counts: no Poisson floor; a quarter of the usual delay, at least 1 s,
-      // is one "sigma", so jitter of a few hundred ms never pages.
-      name: 'ingestion_delay',
-      keyPrefix: QUALITY,
-      value: 'ingestion_delay_p99_ms',
-      direction: 'up',
-      threshold: 4,
-      floor: 'none',
-      minScale: 1000,
-      relativeScale: 0.25,
-      zeroWhenMissing: false,
-    },
+    delayWatch('ingestion_delay', 'ingestion_delay_p99_ms', QUALITY),
   ],
 };

@@ -5,38 +5,21 @@
  * rejection counts come from DuckDB over the Parquet files by arrival time (not through the
  * `rejected` view nor its partitions) and agree with counting the fixture by hand.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adstream } from '../support/cli.ts';
 import type { AlertEvent } from '../../detectors/types.ts';
 import { lakeTables, type RejectedRow } from '../../sinks/lake/lakeTables.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
 import { startSnsDouble, type SnsDouble } from '../support/snsDouble.ts';
 
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../stream/cli/bin.js');
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:adstream-digest';
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-async function adstream(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { env: { ...process.env, ADSTREAM_CONFIG: '', ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 const rejected = (reason: string, arrival: string, n: number): RejectedRow[] =>
   Array.from({ length: n }, (_, i) => ({

@@ -3,32 +3,15 @@
  * per data file, row for row, and our detector ahead of NAB's windowed Gaussian measured in the
  * same run by the same scorer (a comparison, so retuning either does not break the test).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adstream } from '../support/cli.ts';
 
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../stream/cli/bin.js');
 const NAB = join(import.meta.dirname, '../fixtures/nab');
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-async function adstream(args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 /** The standard profile's total from the command's summary line. */
 function standardTotal(stdout: string): number {
