@@ -81,6 +81,7 @@ const TITLE = `KPL deaggregation, ${int(KPL_BENCH.aggregates * KPL_BENCH.perAggr
 /** The RESULTS.md section for this table. */
 export function kplSection(table: Table, machine: Machine): string {
   return [
+    '',
     `## ${TITLE}`,
     '',
     `${machine.date.slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; one core, median of 5 interleaved runs after a warm-up.`,
