@@ -11,7 +11,7 @@ import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import { listShards } from '../../stream/consumer/leases/shardSync.ts';
 import { generateTraffic, tallyTruth, type GeneratedRecord } from '../../stream/generator/index.ts';
 import { hashKeyOf, hashRangeOf, inHashRange } from '../../stream/kpl/index.ts';
-import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import { countLakeEvents } from '../support/lakeEvents.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
@@ -64,16 +64,7 @@ describe('KPL aggregated records', () => {
     expect(stats.written + stats.rejected + stats.duplicates).toBe(records.length);
     expect(stats.written).toBe(truth.valid);
 
-    const lake = await LakeQuery.open(config.lake);
-    try {
-      const [row] = await lake.query(`
-        SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM (
-          SELECT event_id FROM impressions UNION ALL SELECT event_id FROM clicks
-          UNION ALL SELECT event_id FROM conversions UNION ALL SELECT event_id FROM bid_requests)`);
-      expect({ n: Number(row.n), d: Number(row.d) }).toEqual({ n: truth.valid, d: truth.valid });
-    } finally {
-      lake.close();
-    }
+    expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
     const leases = await new LeaseTable(dynamoDbClient(config), config.leaseTable).list();
     expect(leases.map((lease) => lease.checkpointSubSequenceNumber)).toEqual([LAST_AGGREGATE_SIZE - 1, LAST_AGGREGATE_SIZE - 1]);
   });

@@ -10,7 +10,7 @@ import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import type { Lease } from '../../stream/consumer/leases/lease.ts';
 import { workerFromConfig } from '../../stream/consumer/workerFromConfig.ts';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
-import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import { countLakeEvents } from '../support/lakeEvents.ts';
 import { startChildWorker, waitFor, type ChildWorker } from '../support/childWorker.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
@@ -50,18 +50,6 @@ const shareCounts = (leases: Lease[]) => {
   return counts;
 };
 
-async function lakeCount(lakeDir: string): Promise<{ n: number; d: number }> {
-  const lake = await LakeQuery.open(lakeDir);
-  try {
-    const [row] = await lake.query(`
-      SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM (
-        SELECT event_id FROM impressions UNION ALL SELECT event_id FROM clicks
-        UNION ALL SELECT event_id FROM conversions UNION ALL SELECT event_id FROM bid_requests)`);
-    return { n: Number(row.n), d: Number(row.d) };
-  } finally {
-    lake.close();
-  }
-}
 
 describe('leases shared by workers', () => {
   it('3 workers on 8 shards settle at 3/3/2, and release every lease when they stop', async () => {
@@ -118,7 +106,7 @@ describe('leases shared by workers', () => {
     await producing;
 
     const counted = await waitFor('every valid record in the lake', async () => {
-      const count = await lakeCount(config.lake);
+      const count = await countLakeEvents(config.lake);
       return count.d === truth.valid ? count : undefined;
     }, 60_000, 500);
     expect(counted).toEqual({ n: truth.valid, d: truth.valid });
@@ -126,7 +114,7 @@ describe('leases shared by workers', () => {
     expect((await b.exited).code).toBe(0);
     expect((await c.exited).code).toBe(0);
     // Whatever was re-read after the failover overwrote its own files: still exactly once.
-    expect(await lakeCount(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
+    expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
   });
 
   it('a worker paused past its lease expiry cannot checkpoint over the new owner, and stops processing the shard', async () => {
@@ -148,8 +136,8 @@ describe('leases shared by workers', () => {
     await waitFor('the paused worker noticing it lost its leases', () =>
       paused.events.filter((event) => event.name === 'consumer.lease_lost').length >= 2 ? true : undefined,
     15_000);
-    await waitFor('every valid record in the lake', async () => ((await lakeCount(config.lake)).d === truth.valid ? true : undefined), 60_000, 500);
-    expect(await lakeCount(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
+    await waitFor('every valid record in the lake', async () => ((await countLakeEvents(config.lake)).d === truth.valid ? true : undefined), 60_000, 500);
+    expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
     paused.process.kill('SIGTERM');
     other.process.kill('SIGTERM');
     await Promise.all([paused.exited, other.exited]);

@@ -9,7 +9,7 @@ import { kinesisClient } from '../../stream/aws/clients.ts';
 import type { ConsumerEvent } from '../../stream/consumer/leases/leaseCoordinator.ts';
 import { listShards } from '../../stream/consumer/leases/shardSync.ts';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
-import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import { countLakeEvents } from '../support/lakeEvents.ts';
 import { startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
 let pipeline: LocalPipeline;
@@ -50,16 +50,7 @@ describe('resharding', () => {
 
     expect(stats.recordsIn).toBe(records.length);
     expect(stats.written).toBe(truth.valid);
-    const lake = await LakeQuery.open(config.lake);
-    try {
-      const [row] = await lake.query(`
-        SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM (
-          SELECT event_id FROM impressions UNION ALL SELECT event_id FROM clicks
-          UNION ALL SELECT event_id FROM conversions UNION ALL SELECT event_id FROM bid_requests)`);
-      expect({ n: Number(row.n), d: Number(row.d) }).toEqual({ n: truth.valid, d: truth.valid });
-    } finally {
-      lake.close();
-    }
+    expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
 
     const at = (name: string, shardId: string) => events.findIndex((event) => event.name === name && event.shardId === shardId);
     const children = shards.filter((shard) => shard.ParentShardId);

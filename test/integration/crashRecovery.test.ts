@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../stream/generator/rng.ts';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import { countEventRows } from '../support/lakeEvents.ts';
 import { startChildWorker, waitFor, type ChildWorker } from '../support/childWorker.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
@@ -75,11 +76,7 @@ describe('crash recovery', () => {
 
     const lake = await LakeQuery.open(config.lake);
     try {
-      const [events] = await lake.query(`
-        SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM (
-          SELECT event_id FROM impressions UNION ALL SELECT event_id FROM clicks
-          UNION ALL SELECT event_id FROM conversions UNION ALL SELECT event_id FROM bid_requests)`);
-      expect({ n: Number(events.n), d: Number(events.d) }).toEqual({ n: truth.valid, d: truth.valid });
+      expect(await countEventRows(lake)).toEqual({ n: truth.valid, d: truth.valid });
       const expectedIds = records.filter((r) => r.truth.kind === 'valid').map((r) => (r.truth as { eventId: string }).eventId).sort();
       const ids = await lake.query(`
         SELECT event_id FROM impressions UNION ALL SELECT event_id FROM clicks

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import { countEventRows } from '../support/lakeEvents.ts';
 import { startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
 let pipeline: LocalPipeline;
@@ -43,11 +44,7 @@ describe('restart', () => {
 
     const lake = await LakeQuery.open(config.lake);
     try {
-      const [row] = await lake.query(`
-        SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM (
-          SELECT event_id FROM impressions UNION ALL SELECT event_id FROM clicks
-          UNION ALL SELECT event_id FROM conversions UNION ALL SELECT event_id FROM bid_requests)`);
-      expect({ n: Number(row.n), d: Number(row.d) }).toEqual({ n: truth.valid, d: truth.valid });
+      expect(await countEventRows(lake)).toEqual({ n: truth.valid, d: truth.valid });
       const [rejected] = await lake.query('SELECT count(*) AS n FROM rejected');
       expect(Number(rejected.n)).toBe(truth.malformed);
     } finally {
