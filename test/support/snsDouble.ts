@@ -9,8 +9,8 @@
  * `PublishResponse`. The AWS JSON 1.0 form (`X-Amz-Target: …Publish`, JSON body) is decoded too
  * in case a later SDK switches protocols.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { listenLocally, readBody } from './wireDouble.ts';
 
 export interface PublishedMessage {
   topicArn: string;
@@ -26,14 +26,6 @@ export interface SnsDouble {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function decodeQuery(body: string): { action: string | null; message: PublishedMessage } {
   const form = new URLSearchParams(body);
@@ -108,11 +100,5 @@ export async function startSnsDouble(): Promise<SnsDouble> {
         res.end(String(err));
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    published,
-    close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
-  };
+  return { ...(await listenLocally(server)), published };
 }

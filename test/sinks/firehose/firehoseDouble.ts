@@ -6,8 +6,8 @@
  * ServiceUnavailableException); `failRequest` fails a request as a whole (HTTP 503). Accepted
  * records are appended to `delivered`, as the delivery stream would buffer them.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { listenLocally, readBody } from '../../support/wireDouble.ts';
 
 export interface FirehoseRequest {
   deliveryStreamName: string;
@@ -25,14 +25,6 @@ export interface FirehoseDouble {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 export async function startFirehoseDouble(): Promise<FirehoseDouble> {
   const double: Omit<FirehoseDouble, 'endpoint' | 'close'> = {
@@ -71,14 +63,5 @@ export async function startFirehoseDouble(): Promise<FirehoseDouble> {
       reply(res, 200, { FailedPutCount: failed, Encrypted: false, RequestResponses: responses });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(double, {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  });
+  return Object.assign(double, await listenLocally(server));
 }

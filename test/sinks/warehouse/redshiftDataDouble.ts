@@ -13,8 +13,8 @@
  *   a batch whose keys are already recorded adds nothing (ResultRows 0), and
  *   `SELECT file_key FROM adstream_loaded_files` answers with them, two rows per page.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { listenLocally, readBody } from '../../support/wireDouble.ts';
 
 export interface RecordedRequest {
   operation: string;
@@ -54,14 +54,6 @@ export interface DoubleOptions {
   pollsBeforeEnd?: number;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 const COPY = /^COPY (\w+) FROM '([^']+)' IAM_ROLE '([^']+)' FORMAT AS PARQUET MANIFEST$/;
 const FILE_VALUES = /^INSERT INTO adstream_load_files \(file_key, bytes\) VALUES (.*)$/s;
@@ -211,18 +203,11 @@ export async function startRedshiftDataDouble(options: DoubleOptions): Promise<R
         res.end(JSON.stringify({ __type: error.type ?? 'InternalServerException', message: error.message }));
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    ...(await listenLocally(server)),
     requests,
     loaded,
     manifests,
     failNextLoad: (error) => void (nextFailure = error),
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
   };
 }
