@@ -4,44 +4,11 @@ import { decodeRecord, encodeEvent, sniffFormat } from '../../../stream/events/w
 import { bidRequestV0Schema, SchemaRegistry, defaultRegistry } from '../../../stream/events/registry.ts';
 import { encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
 import { avroSchemas } from '../../../stream/events/schemas.ts';
-import type { AdEvent, BidRequest, Click, Conversion, DecodeResult, Impression } from '../../../stream/events/types.ts';
+import type { AdEvent, BidRequest, DecodeResult } from '../../../stream/events/types.ts';
+import { T0, bidRequest, click, common, conversion, impression } from './eventFixtures.ts';
 
-const T0 = Date.UTC(2024, 4, 1, 12, 0, 0); // 1714564800000
 const ctx = { arrivalTime: T0 };
 
-const common = {
-  event_id: 'e-1',
-  event_time: T0 - 1000,
-  campaign_id: 'c-7',
-  ad_id: 'ad-3',
-  publisher_id: 'pub-2',
-  site_id: 'site-9',
-  placement: 'banner_top',
-  country: 'US',
-  device_type: 'mobile',
-  user_id: 'u-42',
-};
-const impression = (o: Partial<Impression> = {}): Impression => ({ ...common, auction_id: 'au-1', cost_micros: 1500, ...o });
-const click = (o: Partial<Click> = {}): Click => ({ ...common, impression_id: 'imp-1', cost_micros: 250000, ...o });
-const conversion = (o: Partial<Conversion> = {}): Conversion => ({
-  ...common,
-  click_id: 'clk-1',
-  impression_id: 'imp-1',
-  conversion_type: 'purchase',
-  revenue_micros: 19990000,
-  ...o,
-});
-const bidRequest = (o: Partial<BidRequest> = {}): BidRequest => ({
-  ...common,
-  auction_id: 'au-1',
-  bid_id: 'bid-1',
-  floor_micros: 500,
-  bid_price_micros: 1200,
-  clearing_price_micros: 800,
-  won: true,
-  bidder_latency_ms: 37,
-  ...o,
-});
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 function reason(result: DecodeResult): string {
