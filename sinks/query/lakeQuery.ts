@@ -5,7 +5,7 @@
  * yet is still a view, empty and typed from the schema, so queries never fail just because
  * nothing was written.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../stream/events/schemas.ts';
@@ -31,9 +31,19 @@ export const LAKE_VIEWS: { view: string; table: string; fields: FieldSpec[]; lea
   { view: 'lineage', table: LINEAGE_TABLE, fields: lineageFields },
 ];
 
+/**
+ * Whether a table folder holds a finished Parquet file. A folder can exist with none yet: a
+ * worker creates it before its first file is renamed into place, and DuckDB fails a glob with no
+ * match rather than reading it as empty.
+ */
+function hasParquetFile(folder: string): boolean {
+  if (!existsSync(folder)) return false;
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' }).some((name) => name.endsWith('.parquet'));
+}
+
 function viewSql(lakeDir: string, view: string, table: string, fields: FieldSpec[], leadingKey?: string): string {
   const folder = join(lakeDir, table);
-  if (existsSync(folder)) {
+  if (hasParquetFile(folder)) {
     const glob = join(folder, '**', '*.parquet');
     return `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${quote(glob)}, hive_partitioning = true, union_by_name = true)`;
   }

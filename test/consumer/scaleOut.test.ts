@@ -77,8 +77,12 @@ describe('scale-out', () => {
     const stops = ['a', 'b', 'c'].map(() => new AbortController());
     const workers = await Promise.all(['a', 'b', 'c'].map((id, i) => workerFromConfig(trio(id), { signal: stops[i].signal })));
     const running = workers.map(({ worker }) => worker.run());
-    await waitFor('every valid event in the three workers\' lake', async () => ((await eventCount(trio('a').lake)) === truth.valid ? true : undefined), 60_000, 300);
-    stops.forEach((stop) => stop.abort());
+    try {
+      await waitFor('every valid event in the three workers\' lake', async () => ((await eventCount(trio('a').lake)) === truth.valid ? true : undefined), 60_000, 300);
+    } finally {
+      // Stopped even when the wait fails, so no worker writes into a lake being cleaned up.
+      stops.forEach((stop) => stop.abort());
+    }
     const stats = await Promise.all(running);
     await Promise.all(workers.map(({ close }) => close()));
     expect(stats.filter((s) => s.recordsIn > 0).length).toBeGreaterThan(1);

@@ -1,0 +1,31 @@
+/**
+ * Analysts and tests poll a lake that workers are still writing. A table folder exists before
+ * its first file is renamed into place; a query then must see an empty table, not fail.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('LakeQuery on a lake being written', () => {
+  it('reads a table folder holding only an unfinished temporary file as an empty, typed table', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-lakequery-'));
+    const partition = join(dir, 'click', 'dt=2026-11-23', 'hour=13');
+    await mkdir(partition, { recursive: true });
+    await writeFile(join(partition, '.123.1.tmp'), 'PAR1 half written');
+    const lake = await LakeQuery.open(dir);
+    try {
+      expect(await lake.query('SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM clicks')).toEqual([{ n: 0, d: 0 }]);
+      const [column] = await lake.query(`SELECT typeof(event_time) AS t FROM (SELECT event_time FROM clicks UNION ALL SELECT TIMESTAMP '2026-11-23 13:00:00')`);
+      expect(column.t).toBe('TIMESTAMP');
+    } finally {
+      lake.close();
+    }
+  });
+});
