@@ -2,8 +2,10 @@
  * What goes to Firehose from a processed batch: the raw records as they arrived on Kinesis
  * (every record, rejected and duplicate ones included: an archive of the input), or the
  * validated events as JSON Lines (first sightings only, one event per line, with its type).
+ * KPL aggregates are archived as their user records.
  */
 import type { ProcessedBatch } from '../../stream/pipeline/processBatch.ts';
+import type { FirehoseSink } from './firehoseSink.ts';
 
 export type FirehoseMode = 'raw' | 'validated';
 
@@ -17,4 +19,19 @@ export function validatedRecords(processed: ProcessedBatch): Uint8Array[] {
 
 export function firehoseRecords(processed: ProcessedBatch, mode: FirehoseMode): Uint8Array[] {
   return mode === 'raw' ? rawRecords(processed) : validatedRecords(processed);
+}
+
+/** Where a worker archives what it reads, part by part; flushed before each checkpoint. */
+export interface InputArchive {
+  add(processed: ProcessedBatch): Promise<void>;
+  flush(): Promise<void>;
+}
+
+export function firehoseArchive(sink: Pick<FirehoseSink, 'put' | 'flush'>, mode: FirehoseMode): InputArchive {
+  return {
+    async add(processed) {
+      for (const record of firehoseRecords(processed, mode)) await sink.put(record);
+    },
+    flush: () => sink.flush(),
+  };
 }

@@ -8,6 +8,8 @@
  * overwrites the same objects instead of adding duplicates (the Kafka Connect S3 sink's rule).
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from '../parquet/encoder.ts';
 import type { ObjectStore } from '../objectStore/objectStore.ts';
@@ -57,7 +59,8 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
     }
   }
 
-  private partitionOf(row: Row): string {
+  /** `dt=…/hour=…`, after the leading partition if the table has one. */
+  partitionOf(row: Row): string {
     const hour = hourPartition(this.partitionTime(row));
     if (!this.leading) return hour;
     const value = this.leading.of(row);
@@ -75,11 +78,51 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
     }
     const written: WrittenFile[] = [];
     for (const [partition, group] of [...byPartition].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const body = await this.encoder.encode(this.fields, group);
-      const key = `${this.table}/${partition}/${fileName}.parquet`;
-      await this.store.put(key, body);
-      written.push({ key, rows: group.length, bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('base64') });
+      written.push(await this.writePartition(partition, fileName, group));
     }
     return written;
   }
+
+  private keyOf(partition: string, fileName: string): string {
+    return `${this.table}/${partition}/${fileName}.parquet`;
+  }
+
+  /** One file of rows that all belong to `partition`. */
+  async writePartition(partition: string, fileName: string, rows: Row[]): Promise<WrittenFile> {
+    const body = await this.encoder.encode(this.fields, rows);
+    const key = this.keyOf(partition, fileName);
+    await this.store.put(key, body);
+    return { key, rows: rows.length, bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('base64') };
+  }
+
+  /**
+   * One file of a partition's rows spilled to disk as JSON lines. With an encoder that reads the
+   * spill itself (DuckDB), neither the rows nor the encoded file are ever held in memory whole;
+   * otherwise the partition's rows are read back and encoded as usual.
+   */
+  async writeSpilledPartition(partition: string, fileName: string, spill: { path: string; rows: number }): Promise<WrittenFile> {
+    if (!this.encoder.encodeFile) {
+      const lines = (await readFile(spill.path, 'utf8')).split('\n').filter(Boolean);
+      return this.writePartition(partition, fileName, lines.map((line) => JSON.parse(line) as Row));
+    }
+    const parquet = `${spill.path}.parquet`;
+    try {
+      await this.encoder.encodeFile(this.fields, spill.path, parquet);
+      const key = this.keyOf(partition, fileName);
+      await this.store.putFile(key, parquet);
+      return { key, rows: spill.rows, ...(await digestOf(parquet)) };
+    } finally {
+      await rm(parquet, { force: true });
+    }
+  }
+}
+
+async function digestOf(path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).byteLength;
+  }
+  return { bytes, sha256: hash.digest('base64') };
 }

@@ -1,5 +1,5 @@
 /** An ObjectStore on a local directory; keys are relative paths with `/` separators. */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ObjectStore } from './objectStore.ts';
 
@@ -17,13 +17,24 @@ export class LocalDirStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
+    await this.replaceAtomically(key, (temporary) => writeFile(temporary, body));
+  }
+
+  async putFile(key: string, source: string): Promise<void> {
+    // Copied, not moved: the source may sit on another filesystem (the spill directory).
+    await this.replaceAtomically(key, (temporary) => copyFile(source, temporary));
+  }
+
+  /**
+   * Writes beside the target and renames: rename is atomic on one filesystem, so a crash never
+   * leaves a truncated Parquet file where a query would read it. Dot-prefixed names are ignored
+   * by the lake's globs.
+   */
+  private async replaceAtomically(key: string, write: (temporary: string) => Promise<void>): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    // Write beside the target and rename: rename is atomic on one filesystem, so a crash never
-    // leaves a truncated Parquet file where a query would read it. Dot-prefixed names are
-    // ignored by the lake's globs.
     const temporary = join(dirname(path), `.${process.pid}.${++temporaryCounter}.tmp`);
-    await writeFile(temporary, body);
+    await write(temporary);
     await rename(temporary, path);
   }
 

@@ -26,27 +26,40 @@ export interface MultipartOptions {
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
 
+/** What is uploaded: its size and a way to read any slice of it (memory, or a file on disk). */
+export interface UploadSource {
+  size: number;
+  slice(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export const bytesSource = (body: Uint8Array): UploadSource => ({
+  size: body.byteLength,
+  slice: async (offset, length) => body.subarray(offset, offset + length),
+});
+
 export async function putMultipart(
   client: Pick<S3Client, 'send'>,
   target: { Bucket: string; Key: string },
-  body: Uint8Array,
+  source: UploadSource,
   { partBytes, concurrency }: MultipartOptions,
 ): Promise<void> {
   const { UploadId } = await client.send(new CreateMultipartUploadCommand({ ...target, ChecksumAlgorithm: 'SHA256' }));
   try {
-    const slices: Uint8Array[] = [];
-    for (let offset = 0; offset < body.byteLength; offset += partBytes) slices.push(body.subarray(offset, offset + partBytes));
-    const parts: CompletedPart[] = new Array(slices.length);
+    const partCount = Math.max(1, Math.ceil(source.size / partBytes));
+    const parts: CompletedPart[] = new Array(partCount);
     let nextIndex = 0;
+    // Each uploader reads its slice just before sending it: at most `concurrency` parts in memory.
     const uploader = async () => {
-      for (let index = nextIndex++; index < slices.length; index = nextIndex++) {
-        const ChecksumSHA256 = sha256(slices[index]);
+      for (let index = nextIndex++; index < partCount; index = nextIndex++) {
+        const offset = index * partBytes;
+        const Body = await source.slice(offset, Math.min(partBytes, source.size - offset));
+        const ChecksumSHA256 = sha256(Body);
         const PartNumber = index + 1;
-        const { ETag } = await client.send(new UploadPartCommand({ ...target, UploadId, PartNumber, Body: slices[index], ChecksumSHA256 }));
+        const { ETag } = await client.send(new UploadPartCommand({ ...target, UploadId, PartNumber, Body, ChecksumSHA256 }));
         parts[index] = { PartNumber, ETag, ChecksumSHA256 };
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, slices.length) }, uploader));
+    await Promise.all(Array.from({ length: Math.min(concurrency, partCount) }, uploader));
     await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
   } catch (error) {
     // Best effort: the upload's own error is the one worth reporting.

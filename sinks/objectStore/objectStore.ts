@@ -7,6 +7,11 @@ export interface ObjectStore {
   /** A human-readable location, e.g. `/tmp/lake` or `s3://bucket/prefix`. */
   readonly location: string;
   put(key: string, body: Uint8Array): Promise<void>;
+  /**
+   * Puts a local file's contents, read in slices: how large lake files (encoded from spilled
+   * rows) go up without being held in memory whole.
+   */
+  putFile(key: string, path: string): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;

@@ -11,7 +11,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { MIN_PART_BYTES, putMultipart } from './multipartUpload.ts';
+import { open, readFile } from 'node:fs/promises';
+import { MIN_PART_BYTES, bytesSource, putMultipart, type UploadSource } from './multipartUpload.ts';
 import type { ObjectStore } from './objectStore.ts';
 
 export interface S3StoreOptions {
@@ -43,10 +44,7 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    if (body.byteLength > this.multipartThresholdBytes) {
-      const options = { partBytes: this.partBytes, concurrency: this.partConcurrency };
-      return putMultipart(this.client, { Bucket: this.bucket, Key: this.prefix + key }, body, options);
-    }
+    if (body.byteLength > this.multipartThresholdBytes) return this.putInParts(key, bytesSource(body));
     // A single PutObject is atomic in S3: readers see the old object or the new one. The SHA-256
     // goes with it, so S3 rejects a body corrupted on the way instead of storing it.
     await this.client.send(
@@ -57,6 +55,30 @@ export class S3Store implements ObjectStore {
         ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
       }),
     );
+  }
+
+  async putFile(key: string, path: string): Promise<void> {
+    const file = await open(path);
+    try {
+      const { size } = await file.stat();
+      if (size <= this.multipartThresholdBytes) return await this.put(key, await readFile(file));
+      await this.putInParts(key, {
+        size,
+        slice: async (offset, length) => {
+          const buffer = Buffer.alloc(length);
+          const { bytesRead } = await file.read(buffer, 0, length, offset);
+          if (bytesRead !== length) throw new Error(`${path} changed while it was uploaded: read ${bytesRead} of ${length} bytes at ${offset}`);
+          return buffer;
+        },
+      });
+    } finally {
+      await file.close();
+    }
+  }
+
+  private putInParts(key: string, source: UploadSource): Promise<void> {
+    const options = { partBytes: this.partBytes, concurrency: this.partConcurrency };
+    return putMultipart(this.client, { Bucket: this.bucket, Key: this.prefix + key }, source, options);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

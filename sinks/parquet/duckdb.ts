@@ -118,13 +118,32 @@ export function createDuckdbEncoder(): ParquetEncoder {
     }
   }
 
+  /**
+   * DuckDB reads the JSON lines itself, streaming, with the columns typed from the schema (no
+   * inference: a spill whose first rows are null must not change a column's type), and writes
+   * the same logical types as `encode`.
+   */
+  async function encodeFileNow(fields: FieldSpec[], jsonLinesPath: string, parquetPath: string): Promise<void> {
+    const { connection } = await open();
+    const jsonColumns = fields.map((f) => `${literal(f.name)}: ${literal(f.kind === 'timestamp_ms' ? 'BIGINT' : SQL_TYPE[f.kind])}`);
+    const select = fields.map((f) => (f.kind === 'timestamp_ms' ? `CAST(epoch_ms(${ident(f.name)}) AS TIMESTAMP_MS) AS ${ident(f.name)}` : ident(f.name)));
+    await connection.run(
+      `COPY (SELECT ${select.join(', ')} FROM read_json(${literal(jsonLinesPath)}, format = 'newline_delimited', columns = {${jsonColumns.join(', ')}})) ` +
+        `TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+  }
+
+  /** One statement at a time on the connection: calls queue behind each other. */
+  function queued<T>(work: () => Promise<T>): Promise<T> {
+    const result = queue.then(work);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
   return {
     name: 'duckdb',
-    encode(fields, rows) {
-      const result = queue.then(() => encodeNow(fields, rows));
-      queue = result.catch(() => undefined);
-      return result;
-    },
+    encode: (fields, rows) => queued(() => encodeNow(fields, rows)),
+    encodeFile: (fields, jsonLinesPath, parquetPath) => queued(() => encodeFileNow(fields, jsonLinesPath, parquetPath)),
     async close() {
       if (!session) return;
       const { instance, connection, dir } = await session;

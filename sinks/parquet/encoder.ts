@@ -26,6 +26,12 @@ export interface ParquetEncoder {
    * error and rejects with a TypeError naming the field.
    */
   encode(fields: FieldSpec[], rows: Record<string, unknown>[]): Promise<Uint8Array>;
+  /**
+   * Encodes rows spilled to disk (JSON lines, one row object each, same rules as `encode`) into
+   * a Parquet file on disk, without loading them into the JS heap. Optional: encoders without it
+   * get the rows read back into memory one partition at a time.
+   */
+  encodeFile?(fields: FieldSpec[], jsonLinesPath: string, parquetPath: string): Promise<void>;
   /** Releases what the encoder holds (DuckDB's instance); optional because most hold nothing. */
   close?(): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * local mode never needs an AWS account nor picks up one by accident.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -42,4 +43,8 @@ export function s3Client(config: Pick<AdstreamConfig, 'region' | 's3Endpoint'>):
 
 export function snsClient(config: Pick<AdstreamConfig, 'region' | 'snsEndpoint'>): SNSClient {
   return new SNSClient(endpointOptions(config.region, config.snsEndpoint));
+}
+
+export function firehoseClient(config: Pick<AdstreamConfig, 'region' | 'firehoseEndpoint'>): FirehoseClient {
+  return new FirehoseClient(endpointOptions(config.region, config.firehoseEndpoint));
 }

@@ -4,7 +4,8 @@
  * it holds `targetBytes` of record data, or its first record was read `maxAgeMs` ago, or the shard
  * ends, or the worker stops; in bounded runs a caught-up shard flushes at once instead of waiting
  * out the age. Larger units mean fewer, larger files (what Athena and COPY want) at the cost of
- * delay and memory: the unit is held in memory until it is committed (no spill to disk).
+ * delay. Each read is handed to the caller as soon as it is part of a unit, so the records are
+ * processed (and their rows spilled if need be) as they come: the cutter never holds a unit whole.
  *
  * None of this needs to be repeatable: the committer records the unit's range as pending before
  * writing anything. But after a crash the first unit must have exactly the bounds the crashed
@@ -27,6 +28,19 @@ export interface UnitLimits {
   /** Graceful stop or a lost lease: hand over what is buffered instead of reading on. */
   stopRequested: () => boolean;
 }
+
+/** How a unit ended: what the worker needs to commit it and to decide whether the shard goes on. */
+export interface UnitRead {
+  /** Records read into the unit (a KPL aggregate counts as one). */
+  recordCount: number;
+  /** Sequence number of the unit's last record; the checkpoint moves there. */
+  lastSequenceNumber: string | undefined;
+  millisBehindLatest: number;
+  shardEnded: boolean;
+}
+
+/** Receives the unit's records part by part, in order; the next read waits for it. */
+export type PartHandler = (records: SourceRecord[]) => Promise<void>;
 
 /** Without limits every GetRecords result is its own unit. */
 const ONE_READ_PER_UNIT: UnitLimits = {
@@ -59,9 +73,17 @@ export class BatchCutter {
     this.limits = { ...ONE_READ_PER_UNIT, ...limits };
   }
 
-  async next(): Promise<ReadResult> {
-    if (this.boundary !== undefined) return this.cutAtBoundary(this.boundary);
-    return this.accumulate();
+  async next(onPart: PartHandler): Promise<UnitRead> {
+    const unit = { recordCount: 0, bytes: 0, lastSequenceNumber: undefined as string | undefined };
+    const take = async (records: SourceRecord[]) => {
+      if (records.length === 0) return;
+      unit.recordCount += records.length;
+      unit.bytes += bytesOf(records);
+      unit.lastSequenceNumber = records[records.length - 1].sequenceNumber;
+      await onPart(records);
+    };
+    const last = this.boundary !== undefined ? await this.cutAtBoundary(this.boundary, take) : await this.accumulate(take, () => unit.recordCount, () => unit.bytes);
+    return { recordCount: unit.recordCount, lastSequenceNumber: unit.lastSequenceNumber, millisBehindLatest: last.millisBehindLatest, shardEnded: last.shardEnded };
   }
 
   private async read(): Promise<ReadResult> {
@@ -71,40 +93,39 @@ export class BatchCutter {
     return result;
   }
 
-  private async accumulate(): Promise<ReadResult> {
+  private async accumulate(take: PartHandler, recordCount: () => number, bytes: () => number): Promise<ReadResult> {
     const { targetBytes, maxAgeMs, now, flushWhenCaughtUp, stopRequested } = this.limits;
-    const records = this.carried;
+    const carried = this.carried;
     this.carried = [];
-    let bytes = bytesOf(records);
-    let firstReadAt = records.length > 0 ? now() : undefined;
+    let firstReadAt = carried.length > 0 ? now() : undefined;
+    await take(carried);
     let last: ReadResult = { records: [], millisBehindLatest: 0, shardEnded: this.ended };
-    const full = (since: number) => bytes >= targetBytes || now() - since >= maxAgeMs || stopRequested();
+    const full = (since: number) => bytes() >= targetBytes || now() - since >= maxAgeMs || stopRequested();
     for (;;) {
       if (firstReadAt !== undefined && full(firstReadAt)) break;
       last = await this.read();
-      records.push(...last.records);
-      bytes += bytesOf(last.records);
-      // Nothing buffered: hand the empty read over, so the worker sees lag and can stop or finish.
-      if (records.length === 0) return last;
-      firstReadAt ??= now();
+      if (last.records.length > 0) firstReadAt ??= now();
+      await take(last.records);
+      // Nothing in the unit: hand the empty read over, so the worker sees lag and can stop or finish.
+      if (recordCount() === 0) return last;
       if (last.shardEnded || (caughtUp(last) && flushWhenCaughtUp())) break;
     }
-    return { ...last, records };
+    return last;
   }
 
-  private async cutAtBoundary(boundary: string): Promise<ReadResult> {
-    const records: SourceRecord[] = [];
+  private async cutAtBoundary(boundary: string, take: PartHandler): Promise<ReadResult> {
     let last: ReadResult;
     for (;;) {
       last = await this.read();
-      records.push(...last.records);
-      const reached = records.length > 0 && !isAfter(boundary, records[records.length - 1].sequenceNumber);
+      const cut = last.records.findIndex((record) => isAfter(record.sequenceNumber, boundary));
+      if (cut >= 0) this.carried = last.records.slice(cut);
+      const mine = cut >= 0 ? last.records.slice(0, cut) : last.records;
+      await take(mine);
+      const reached = cut >= 0 || (mine.length > 0 && !isAfter(boundary, mine[mine.length - 1].sequenceNumber));
       // An empty, caught-up read means the boundary's records are gone (trimmed): stop waiting.
       if (reached || last.shardEnded || caughtUp(last)) break;
     }
     this.boundary = undefined;
-    const cut = records.findIndex((record) => isAfter(record.sequenceNumber, boundary));
-    if (cut >= 0) this.carried = records.splice(cut);
-    return { ...last, records, shardEnded: last.shardEnded && this.carried.length === 0 };
+    return { ...last, shardEnded: last.shardEnded && this.carried.length === 0 };
   }
 }

@@ -1,19 +1,19 @@
 /**
- * Makes a processed batch durable, in the order that keeps the lake exactly-once:
- * 1. record the batch's sequence range as pending on the checkpoint item;
+ * Makes a commit unit durable, in the order that keeps the lake exactly-once:
+ * 1. record the unit's sequence range as pending on the checkpoint item;
  * 2. write its lake, DLQ and metric files under names derived from (stream, shard, first
  *    sequence number), so a retry after a crash overwrites them, then their lineage rows;
  * 3. publish its alerts (at least once; alert ids are deterministic so receivers can dedupe);
- * 4. snapshot the shard's state, then move the checkpoint to the batch's last record.
+ * 4. snapshot the shard's state, then move the checkpoint to the unit's last record.
  * The checkpoint therefore never passes a record whose file is not committed.
  */
 import { EVENT_TYPES } from '../events/schemas.ts';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
-import type { LakeTables, MetricRow, RejectedRow } from '../../sinks/lake/lakeTables.ts';
+import type { LakeTables, MetricRow } from '../../sinks/lake/lakeTables.ts';
 import { lineageRows } from '../../sinks/lake/lineage.ts';
 import type { WrittenFile } from '../../sinks/lake/partitionedTable.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
-import type { ProcessedBatch } from '../pipeline/processBatch.ts';
+import type { CommitUnit } from './commitUnit.ts';
 import type { ShardState } from '../pipeline/shardState.ts';
 import type { StateStore } from './stateStore.ts';
 
@@ -55,52 +55,33 @@ function metricRows(metrics: MetricEvent[]): MetricRow[] {
   );
 }
 
-function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
-  return processed.rejected.map(({ record, rejection }) => ({
-    reason: rejection.reason,
-    detail: rejection.detail,
-    stream: processed.batch.stream,
-    shard_id: record.shardId,
-    sequence_number: record.sequenceNumber,
-    partition_key: record.partitionKey,
-    arrival_time: record.arrivalTime,
-    raw_base64: Buffer.from(record.data).toString('base64'),
-  }));
-}
-
 /** Returns the files written and the new state reference. */
 export async function commitBatch(
   context: CommitContext,
   checkpointer: ShardCheckpointer,
-  processed: ProcessedBatch,
+  unit: CommitUnit,
   state: ShardState,
   position: CommitPosition,
 ): Promise<{ files: WrittenFile[]; stateRef: string | undefined }> {
-  const { batch } = processed;
-  const records = batch.records;
-  if (records.length > 0) {
-    await checkpointer.markPending(records[0].sequenceNumber, records[records.length - 1].sequenceNumber);
-  }
+  if (unit.first && unit.last) await checkpointer.markPending(unit.first.sequenceNumber, unit.last.sequenceNumber);
   const files: WrittenFile[] = [];
-  for (const type of EVENT_TYPES) {
-    const rows = processed.events.filter((event) => event.type === type).map((event) => event.body as unknown as Record<string, unknown> & { event_time: number });
-    if (rows.length > 0) files.push(...(await context.lake.events[type].write(position.fileName, rows)));
-  }
-  if (processed.rejected.length > 0) files.push(...(await context.lake.rejected.write(position.fileName, rejectedRows(processed))));
-  if (processed.metrics.length > 0) files.push(...(await context.lake.metrics.write(position.fileName, metricRows(processed.metrics))));
+  for (const type of EVENT_TYPES) files.push(...(await unit.rows.write(context.lake.events[type], position.fileName)));
+  files.push(...(await unit.rows.write(context.lake.rejected, position.fileName)));
+  if (unit.metrics.length > 0) files.push(...(await context.lake.metrics.write(position.fileName, metricRows(unit.metrics))));
+  await unit.discard();
   if (files.length > 0) {
     const source = {
-      stream: batch.stream,
-      shardId: batch.shardId,
-      firstSequenceNumber: records[0]?.sequenceNumber,
-      lastSequenceNumber: records[records.length - 1]?.sequenceNumber ?? position.checkpointTo,
-      sourceTime: records.length ? Math.max(...records.map((record) => record.arrivalTime)) : Math.max(...processed.metrics.map((m) => m.watermark), 0),
+      stream: unit.stream,
+      shardId: unit.shardId,
+      firstSequenceNumber: unit.first?.sequenceNumber,
+      lastSequenceNumber: unit.last?.sequenceNumber ?? position.checkpointTo,
+      sourceTime: unit.recordsIn > 0 ? unit.newestArrivalTime : Math.max(...unit.metrics.map((m) => m.watermark), 0),
     };
     await context.lake.lineage.write(position.fileName, lineageRows(files, context.lake.location, source));
   }
-  for (const alert of processed.alerts) await context.alertSink.send(alert);
+  for (const alert of unit.alerts) await context.alertSink.send(alert);
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
-  const stateRef = await context.stateStore.save(batch.stream, batch.shardId, position.checkpointTo + (records.length === 0 ? '-final' : ''), state.snapshot());
+  const stateRef = await context.stateStore.save(unit.stream, unit.shardId, position.checkpointTo + (unit.recordsIn === 0 ? '-final' : ''), state.snapshot());
   await checkpointer.checkpoint(position.checkpointTo, stateRef, position.checkpointSubSequenceNumber);
   if (position.previousStateRef && position.previousStateRef !== stateRef) await context.stateStore.discard(position.previousStateRef);
   return { files, stateRef };

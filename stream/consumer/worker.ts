@@ -15,10 +15,13 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { EMPTY, Subject, defer, expand, from, lastValueFrom, mergeMap } from 'rxjs';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables } from '../../sinks/lake/lakeTables.ts';
-import { processBatch, type ProcessedBatch } from '../pipeline/processBatch.ts';
+import { processBatch } from '../pipeline/processBatch.ts';
 import { ShardState, type ShardStateConfig } from '../pipeline/shardState.ts';
 import { BatchCutter } from './batchCutter.ts';
 import { commitBatch } from './commitBatch.ts';
+import { CommitUnit } from './commitUnit.ts';
+import type { SpillOptions } from '../../sinks/lake/unitRows.ts';
+import type { InputArchive } from '../../sinks/firehose/firehoseRecords.ts';
 import type { HeldLease } from './leases/heldLease.ts';
 import { SHARD_END, checkpointSequence, type Lease } from './leases/lease.ts';
 import { LeaseCoordinator, type ConsumerEvent } from './leases/leaseCoordinator.ts';
@@ -48,6 +51,10 @@ export interface WorkerOptions {
   reader?: ShardReaderOptions;
   /** How reads are combined into commit units (one set of lake files each); unset: one read per unit. */
   lakeFile?: { targetBytes: number; maxAgeMs: number };
+  /** Also archives what each read brings to Firehose; flushed before every checkpoint. */
+  archive?: InputArchive;
+  /** Where a unit's rows go once they outgrow their memory budget; unset: they stay in memory. */
+  spill?: SpillOptions;
   /** A lease whose counter has not moved for this long is expired and may be taken. */
   failoverTimeMs?: number;
   shardSyncIntervalMs?: number;
@@ -218,32 +225,42 @@ export class Worker {
     return state;
   }
 
-  /** Read one batch, process it, commit it; decide whether the shard goes on. */
+  /**
+   * Read one commit unit, processing each read as it arrives (its rows spill to disk past the
+   * memory budget), commit it; decide whether the shard goes on.
+   */
   private step(cursor: ShardCursor) {
     const shardId = cursor.held.shardId;
     const progress = this.stats.shards[shardId];
     if (this.stopping.signal.aborted || cursor.held.isLost) return from([this.finish(cursor, false)]);
-    return from(cursor.cutter.next()).pipe(
+    const { streamName: stream, maxFutureSkewMs } = this.options;
+    const unit = new CommitUnit(this.options.lake, stream, shardId, this.options.spill);
+    const startedAt = this.wallClock();
+    const processPart = async (raw: SourceRecord[], final = false) => {
+      const processed = processBatch({ stream, shardId, records: this.userRecords(cursor, raw), millisBehindLatest: 0 }, cursor.state, { maxFutureSkewMs, final });
+      await this.options.archive?.add(processed);
+      await unit.add(processed);
+    };
+    return from(cursor.cutter.next((raw) => processPart(raw))).pipe(
       mergeMap(async (read) => {
         progress.millisBehindLatest = read.millisBehindLatest;
-        progress.caughtUp = read.records.length === 0 && read.millisBehindLatest === 0;
+        progress.caughtUp = read.recordCount === 0 && read.millisBehindLatest === 0;
         const final = read.shardEnded || (progress.caughtUp && (this.options.inputComplete?.() ?? false));
-        if (read.records.length === 0 && !final) return cursor;
-        const records = this.userRecords(cursor, read.records);
-        const startedAt = this.wallClock();
-        const processed = processBatch(
-          { stream: this.options.streamName, shardId, records, millisBehindLatest: read.millisBehindLatest },
-          cursor.state,
-          { maxFutureSkewMs: this.options.maxFutureSkewMs, final },
-        );
+        if (read.recordCount === 0 && !final) return cursor;
         try {
+          // End of input or of the shard: every open window closes.
+          if (final) await processPart([], true);
+          // Archived at least once: nothing is checkpointed that Firehose has not accepted.
+          await this.options.archive?.flush();
           // The raw range moves the checkpoint even when an aggregate yielded no user record.
-          await this.commit(cursor, processed, read.records[read.records.length - 1]?.sequenceNumber);
-          await this.reportMetrics(cursor, processed, startedAt);
+          await this.commit(cursor, unit, read.lastSequenceNumber);
+          await this.reportMetrics(cursor, unit, startedAt);
           if (read.shardEnded) await this.endShard(cursor);
         } catch (error) {
           if (error instanceof LeaseLostError) return this.finish(cursor, false);
           throw error;
+        } finally {
+          await unit.discard();
         }
         return final ? this.finish(cursor, true) : cursor;
       }),
@@ -258,13 +275,13 @@ export class Worker {
    * After the commit, so only durable results are reported; at least once, like alerts (a batch
    * redone after a crash reports again under the same window bounds).
    */
-  private async reportMetrics(cursor: ShardCursor, processed: ProcessedBatch, startedAt: number): Promise<void> {
+  private async reportMetrics(cursor: ShardCursor, unit: CommitUnit, startedAt: number): Promise<void> {
     const sink = this.options.metricsSink;
     if (!sink) return;
     const durableAt = this.wallClock();
-    this.ops.record(processed, { startedAt, durableAt });
-    const metrics = [...processed.metrics, ...this.ops.flush(durableAt)];
-    if (metrics.length > 0) await sink.write(`${processed.batch.stream}-${cursor.held.shardId}-${cursor.lastSequenceNumber ?? 'start'}`, metrics);
+    this.ops.record(unit, { startedAt, durableAt });
+    const metrics = [...unit.metrics, ...this.ops.flush(durableAt)];
+    if (metrics.length > 0) await sink.write(`${unit.stream}-${cursor.held.shardId}-${cursor.lastSequenceNumber ?? 'start'}`, metrics);
   }
 
   /** The operational metrics of hours not over yet, on a graceful stop (nothing would report them). */
@@ -300,15 +317,14 @@ export class Worker {
     }));
   }
 
-  private async commit(cursor: ShardCursor, processed: ProcessedBatch, rawLast: string | undefined): Promise<void> {
-    const { records, stream, shardId } = processed.batch;
-    const first = records[0]?.sequenceNumber;
-    const last = rawLast ?? records[records.length - 1]?.sequenceNumber;
-    const lastRecord = records[records.length - 1];
-    if (last) cursor.lastSubSequenceNumber = lastRecord?.sequenceNumber === last ? (lastRecord.subSequenceNumber ?? 0) : 0;
+  private async commit(cursor: ShardCursor, unit: CommitUnit, rawLast: string | undefined): Promise<void> {
+    const { stream, shardId } = unit;
+    const first = unit.first?.sequenceNumber;
+    const last = rawLast ?? unit.last?.sequenceNumber;
+    if (last) cursor.lastSubSequenceNumber = unit.last?.sequenceNumber === last ? (unit.last.subSequenceNumber ?? 0) : 0;
     // A closing flush (no records) is named after the position it follows.
     const fileName = first ? `${stream}-${shardId}-${first}` : `${stream}-${shardId}-final-${cursor.lastSequenceNumber ?? 'start'}`;
-    const { files, stateRef } = await commitBatch(this.options, cursor.held, processed, cursor.state, {
+    const { files, stateRef } = await commitBatch(this.options, cursor.held, unit, cursor.state, {
       fileName,
       checkpointTo: last ?? cursor.lastSequenceNumber,
       checkpointSubSequenceNumber: cursor.lastSubSequenceNumber,
@@ -316,29 +332,28 @@ export class Worker {
     });
     cursor.stateRef = stateRef;
     if (last) cursor.lastSequenceNumber = last;
-    this.account(processed, files.length, files.reduce((sum, file) => sum + file.bytes, 0));
+    this.account(unit, files.length, files.reduce((sum, file) => sum + file.bytes, 0));
     const progress = this.stats.shards[shardId];
     progress.lastSequenceNumber = cursor.lastSequenceNumber;
-    progress.records += records.length;
-    for (const record of records) progress.bytes += record.data.byteLength;
+    progress.records += unit.recordsIn;
+    progress.bytes += unit.bytesIn;
     this.options.onProgress?.(this.stats);
   }
 
-  private account(processed: ProcessedBatch, files: number, bytes: number): void {
+  private account(unit: CommitUnit, files: number, bytes: number): void {
     const stats = this.stats;
-    stats.recordsIn += processed.batch.records.length;
-    for (const record of processed.batch.records) stats.bytesIn += record.data.byteLength;
-    stats.written += processed.events.length;
-    stats.rejected += processed.rejected.length;
-    for (const { rejection } of processed.rejected) {
-      stats.rejectedByReason[rejection.reason] = (stats.rejectedByReason[rejection.reason] ?? 0) + 1;
-    }
-    stats.duplicates += processed.duplicates;
-    stats.late += processed.late;
+    stats.recordsIn += unit.recordsIn;
+    stats.bytesIn += unit.bytesIn;
+    stats.written += unit.written;
+    stats.rejected += unit.rejected;
+    for (const [reason, n] of Object.entries(unit.rejectedByReason)) stats.rejectedByReason[reason] = (stats.rejectedByReason[reason] ?? 0) + n;
+    stats.duplicates += unit.duplicates;
+    stats.late += unit.late;
     stats.filesWritten += files;
     stats.bytesWritten += bytes;
-    stats.metricEvents += processed.metrics.length;
-    stats.alerts.push(...processed.alerts);
+    stats.spills += unit.rows.spills;
+    stats.metricEvents += unit.metrics.length;
+    stats.alerts.push(...unit.alerts);
   }
 
   private finish(cursor: ShardCursor, readToEnd: boolean): ShardCursor {

@@ -4,7 +4,9 @@
  * sinks (the alert log always; SNS when a topic is configured) and the default detector.
  * `adstream run`, `npm start` and the integration tests all build their worker here.
  */
-import { hostname } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
@@ -15,7 +17,9 @@ import { fanOutMetricsSink, filterMetricsSink, type MetricRecord, type MetricsSi
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import { openStore } from '../../sinks/objectStore/openStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
-import { dynamoDbClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
+import { dynamoDbClient, firehoseClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
+import { firehoseArchive, type FirehoseMode } from '../../sinks/firehose/firehoseRecords.ts';
+import { FirehoseSink } from '../../sinks/firehose/firehoseSink.ts';
 import { ConfigError } from '../config/load.ts';
 import type { AdstreamConfig } from '../config/schema.ts';
 import type { ShardStateConfig } from '../pipeline/shardState.ts';
@@ -23,6 +27,8 @@ import { LeaseTable } from './leases/leaseTable.ts';
 import type { StartingPosition } from './shardReader.ts';
 import { StateStore } from './stateStore.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
+
+let workersInProcess = 0;
 
 export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'onEvent' | 'reader' | 'now'> & {
   /** Where readable alert lines go (the console in the CLI); nowhere by default. */
@@ -70,6 +76,9 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   if (config.metricsOutput === 'emf-stdout') metricsSinks.push(filterMetricsSink(new EmfStreamSink(process.stdout), isStreamLevelMetric));
   if (config.metricsStream) metricsSinks.push(new KinesisMetricsSink(kinesis, config.metricsStream));
   const { printAlert: _printAlert, ...workerHooks } = hooks;
+  const firehose = config.firehoseDeliveryStream ? firehoseClient(config) : undefined;
+  // Per process, so two workers on one host never share spill files, and removed on close.
+  const spillDirectory = join(config.spillDir ?? tmpdir(), `adstream-spill-${process.pid}-${++workersInProcess}`);
   const worker = new Worker({
     kinesis,
     streamName: config.stream,
@@ -84,6 +93,8 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     state: shardStateConfig(config),
     maxFutureSkewMs: config.maxFutureSkewMs,
     lakeFile: { targetBytes: config.lakeFileTargetBytes, maxAgeMs: config.lakeFileMaxAgeMs },
+    spill: { directory: spillDirectory, memoryBytes: config.lakeSpillMemoryBytes },
+    archive: firehose ? firehoseArchive(new FirehoseSink(firehose, { deliveryStreamName: config.firehoseDeliveryStream! }), config.firehoseRecords as FirehoseMode) : undefined,
     metricsSink: metricsSinks.length > 0 ? fanOutMetricsSink(metricsSinks) : undefined,
     // Operational metrics are about real time (processing time, delay to a durable write).
     wallClock: () => Date.now(),
@@ -94,9 +105,11 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     async close() {
       await alertSink.close?.();
       await encoder.close?.();
+      await rm(spillDirectory, { recursive: true, force: true });
       kinesis.destroy();
       dynamodb.destroy();
       s3?.destroy();
+      firehose?.destroy();
     },
   };
 }

@@ -22,6 +22,8 @@ export interface WorkerStats {
   late: number;
   filesWritten: number;
   bytesWritten: number;
+  /** Times a commit unit's rows outgrew their memory budget and went to local disk. */
+  spills: number;
   metricEvents: number;
   alerts: AlertEvent[];
   shards: Record<string, ShardProgress>;
@@ -43,6 +45,7 @@ export function emptyStats(): WorkerStats {
     late: 0,
     filesWritten: 0,
     bytesWritten: 0,
+    spills: 0,
     metricEvents: 0,
     alerts: [],
     shards: {},

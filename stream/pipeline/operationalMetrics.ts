@@ -11,7 +11,6 @@
 import type { MetricEvent } from '../../detectors/types.ts';
 import { QuantileSketch, type QuantileSketchSnapshot } from './aggregates/quantileSketch.ts';
 import { floorTo } from './eventTimeWindows.ts';
-import type { ProcessedBatch } from './processBatch.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -30,13 +29,26 @@ export interface BatchTiming {
   durableAt: number;
 }
 
+/** What a committed unit of work adds to the hour's totals. */
+export interface CommittedWork {
+  stream: string;
+  recordsIn: number;
+  bytesIn: number;
+  rejected: number;
+  duplicates: number;
+  late: number;
+  writtenByType: Record<string, number>;
+  /** Event time of each written event. */
+  eventTimes: number[];
+}
+
 export class OperationalMetrics {
   private readonly hours = new Map<string, { start: number; source: string; totals: HourTotals }>();
 
   constructor(private readonly periodMs = HOUR_MS) {}
 
-  record(processed: ProcessedBatch, timing: BatchTiming): void {
-    const source = processed.batch.stream;
+  record(work: CommittedWork, timing: BatchTiming): void {
+    const source = work.stream;
     const start = floorTo(timing.durableAt, this.periodMs);
     const id = `${start}|${source}`;
     let hour = this.hours.get(id);
@@ -46,19 +58,15 @@ export class OperationalMetrics {
     }
     const counts = hour.totals.counts;
     const add = (name: string, n: number) => (counts[name] = (counts[name] ?? 0) + n);
-    add('records_in', processed.batch.records.length);
-    let bytes = 0;
-    for (const record of processed.batch.records) bytes += record.data.byteLength;
-    add('bytes_in', bytes);
-    add('rejected', processed.rejected.length);
-    add('duplicates', processed.duplicates);
-    add('late', processed.late);
+    add('records_in', work.recordsIn);
+    add('bytes_in', work.bytesIn);
+    add('rejected', work.rejected);
+    add('duplicates', work.duplicates);
+    add('late', work.late);
     add('processing_ms', Math.max(0, timing.durableAt - timing.startedAt));
     add('batches', 1);
-    for (const event of processed.events) {
-      add(`records_${event.type}`, 1);
-      hour.totals.durableDelay.accept(Math.max(0, timing.durableAt - event.body.event_time));
-    }
+    for (const [type, n] of Object.entries(work.writtenByType)) add(`records_${type}`, n);
+    for (const eventTime of work.eventTimes) hour.totals.durableDelay.accept(Math.max(0, timing.durableAt - eventTime));
   }
 
   /** Hours the clock has passed (all when `final`), as metric events, oldest first. */

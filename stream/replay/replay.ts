@@ -16,6 +16,7 @@ import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
 import { commitBatch, type ShardCheckpointer } from '../consumer/commitBatch.ts';
+import { CommitUnit } from '../consumer/commitUnit.ts';
 import { StateStore } from '../consumer/stateStore.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
@@ -139,7 +140,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
 
     const first = records[0]?.sequenceNumber;
     const fileName = first ? `${stream}-${shardId}-${first}` : `${stream}-${shardId}-final-${cursor.next}`;
-    ops.record(processed, { startedAt, durableAt: processingClock() });
+    const unit = await CommitUnit.of(lake, processed);
+    ops.record(unit, { startedAt, durableAt: processingClock() });
     const opsMetrics = ops.flush(now(), lastShard);
     await options.metricsSink?.write(fileName, [...merged, ...opsMetrics]);
 
@@ -164,7 +166,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
       },
     };
     const lastSequence = records[records.length - 1]?.sequenceNumber ?? (cursor.next > 0 ? all[cursor.next - 1].sequenceNumber : 'start');
-    const { stateRef } = await commitBatch({ lake, alertSink, stateStore }, checkpointer, processed, cursor.state, {
+    const { stateRef } = await commitBatch({ lake, alertSink, stateStore }, checkpointer, unit, cursor.state, {
       fileName,
       checkpointTo: lastSequence,
       previousStateRef: cursor.stateRef ?? undefined,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERIES_DIR } from '../../infra/lib/buildApp.ts';
+import { loadConfig } from '../../stream/config/load.ts';
 import { logicalId, policyStatements, synthStage, type SynthesizedStage } from './support/synthStage.ts';
 
 let dev: SynthesizedStage;
@@ -221,7 +222,12 @@ describe('ProcessorService', () => {
       ADSTREAM_HEALTH_PORT: '8080',
       // What feeds the dashboard's worker metrics (records in, rejected rate).
       ADSTREAM_METRICS_OUTPUT: 'emf-stdout',
+      ADSTREAM_LAKE_FILE_TARGET_BYTES: '128MiB',
+      ADSTREAM_LAKE_FILE_MAX_AGE_MS: '60000',
     });
+    // The literal settings are ones the worker accepts (it would refuse to start otherwise).
+    const literal = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    expect(loadConfig({}, literal)).toMatchObject({ lakeFileTargetBytes: 128 * 1024 ** 2, lakeFileMaxAgeMs: 60_000, metricsOutput: 'emf-stdout', healthPort: 8080 });
   });
 
   it('builds the image from infra/docker/Dockerfile with the repository root as context', () => {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shardStateConfig } from '../../stream/consumer/workerFromConfig.ts';
 import { commitBatch } from '../../stream/consumer/commitBatch.ts';
+import { CommitUnit } from '../../stream/consumer/commitUnit.ts';
 import { StateStore } from '../../stream/consumer/stateStore.ts';
 import { loadConfig } from '../../stream/config/load.ts';
 import { decodeRecord } from '../../stream/events/wire.ts';
@@ -74,7 +75,7 @@ export async function buildTestLake(overrides: Partial<GeneratorConfig> = TEST_L
       const processed = processBatch(batch, state, { maxFutureSkewMs: config.maxFutureSkewMs, final: index === input.batches.length - 1 });
       const first = batch.records[0].sequenceNumber;
       const last = batch.records[batch.records.length - 1].sequenceNumber;
-      const committed = await commitBatch({ lake, alertSink: { send: async () => {} }, stateStore }, checkpointer, processed, state, {
+      const committed = await commitBatch({ lake, alertSink: { send: async () => {} }, stateStore }, checkpointer, await CommitUnit.of(lake, processed), state, {
         fileName: `${batch.stream}-${batch.shardId}-${first}`,
         checkpointTo: last,
         previousStateRef,

@@ -110,6 +110,11 @@ export class ProcessorService extends Construct {
       ADSTREAM_HEALTH_PORT: String(HEALTH_PORT),
       // Stream-level metric events as EMF lines: CloudWatch Logs turns them into the dashboard's metrics.
       ADSTREAM_METRICS_OUTPUT: 'emf-stdout',
+      // Larger lake files than the local default (Athena and COPY read few large files faster);
+      // rows past the memory budget spill to the /tmp volume. Alerts go out when a batch commits,
+      // so the age bounds their delay too.
+      ADSTREAM_LAKE_FILE_TARGET_BYTES: '128MiB',
+      ADSTREAM_LAKE_FILE_MAX_AGE_MS: '60000',
       ...props.environment,
     };
 

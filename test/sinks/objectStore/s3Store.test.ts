@@ -3,6 +3,9 @@
  * part and come back byte for byte; smaller ones are one PUT; a failed upload is aborted.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_PART_BYTES } from '../../../sinks/objectStore/multipartUpload.ts';
@@ -48,6 +51,26 @@ describe('S3Store', () => {
     const back = await store.get('impressions/dt=2026-11-23/hour=11/a.parquet');
     expect(back?.byteLength).toBe(body.byteLength);
     expect(Buffer.from(back!).equals(Buffer.from(body))).toBe(true);
+  });
+
+  it('uploads a file on disk in parts read from the file, and it reads back byte for byte', async () => {
+    const store = new S3Store(client, BUCKET, 'lake/', { partBytes: MIN_PART_BYTES, multipartThresholdBytes: MIN_PART_BYTES });
+    const body = new Uint8Array(randomBytes(MIN_PART_BYTES + 77_777));
+    const dir = await mkdtemp(join(tmpdir(), 'adstream-putfile-'));
+    try {
+      await writeFile(join(dir, 'big.parquet'), body);
+      wire.length = 0;
+      await store.putFile('from-disk.parquet', join(dir, 'big.parquet'));
+      // Parts are read and sent concurrently: they may reach the wire in either order.
+      const parts = wire.filter((request) => request.method === 'PUT' && 'partNumber' in request.query).sort((a, b) => Number(a.query.partNumber) - Number(b.query.partNumber));
+      expect(parts.map((part) => part.query.partNumber)).toEqual(['1', '2']);
+      expect(parts.map((part) => part.checksum)).toEqual(
+        [body.subarray(0, MIN_PART_BYTES), body.subarray(MIN_PART_BYTES)].map((slice) => createHash('sha256').update(slice).digest('base64')),
+      );
+      expect(Buffer.from((await store.get('from-disk.parquet'))!).equals(Buffer.from(body))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends a body at or below the threshold as one PUT with its SHA-256', async () => {

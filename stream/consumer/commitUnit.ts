@@ -1,0 +1,104 @@
+/**
+ * A commit unit as its parts (one GetRecords result each, or one replayed chunk) are processed
+ * in order: the lake rows it will write (spilled to local disk past a memory budget), the window
+ * metrics and alerts it fired, and the counts that account for every record it read. The raw
+ * records themselves are not kept, so a unit's size is bounded by the lake files wanted, not by
+ * the worker's memory.
+ *
+ * Processing part by part gives the same rows, windows and alerts as processing the unit whole:
+ * dedupe and lateness are decided per record, and a window fires once, whichever part moves the
+ * watermark past it.
+ */
+import { EVENT_TYPES } from '../events/schemas.ts';
+import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
+import type { EventRow, LakeTables, RejectedRow } from '../../sinks/lake/lakeTables.ts';
+import { UnitRows, type SpillOptions } from '../../sinks/lake/unitRows.ts';
+import type { SourceRecord } from '../pipeline/batch.ts';
+import type { ProcessedBatch } from '../pipeline/processBatch.ts';
+
+function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
+  return processed.rejected.map(({ record, rejection }) => ({
+    reason: rejection.reason,
+    detail: rejection.detail,
+    stream: processed.batch.stream,
+    shard_id: record.shardId,
+    sequence_number: record.sequenceNumber,
+    partition_key: record.partitionKey,
+    arrival_time: record.arrivalTime,
+    raw_base64: Buffer.from(record.data).toString('base64'),
+  }));
+}
+
+export class CommitUnit {
+  readonly rows: UnitRows;
+  /** First and last user record (after KPL deaggregation) of the unit. */
+  first: SourceRecord | undefined;
+  last: SourceRecord | undefined;
+  recordsIn = 0;
+  bytesIn = 0;
+  written = 0;
+  rejected = 0;
+  readonly rejectedByReason: Record<string, number> = {};
+  duplicates = 0;
+  late = 0;
+  readonly writtenByType: Record<string, number> = {};
+  /** Event time of each written event: the delay to durable write is known only at commit. */
+  readonly eventTimes: number[] = [];
+  readonly metrics: MetricEvent[] = [];
+  readonly alerts: AlertEvent[] = [];
+  newestArrivalTime = -Infinity;
+  newestWatermark = -Infinity;
+
+  constructor(
+    private readonly lake: LakeTables,
+    readonly stream: string,
+    readonly shardId: string,
+    spill?: SpillOptions,
+  ) {
+    this.rows = new UnitRows(spill);
+  }
+
+  /** A unit of one processed batch, held in memory (replays and tests). */
+  static async of(lake: LakeTables, processed: ProcessedBatch): Promise<CommitUnit> {
+    const unit = new CommitUnit(lake, processed.batch.stream, processed.batch.shardId);
+    await unit.add(processed);
+    return unit;
+  }
+
+  async add(processed: ProcessedBatch): Promise<void> {
+    const { records } = processed.batch;
+    if (records.length > 0) {
+      this.first ??= records[0];
+      this.last = records[records.length - 1];
+    }
+    let bytes = 0;
+    for (const record of records) {
+      bytes += record.data.byteLength;
+      if (record.arrivalTime > this.newestArrivalTime) this.newestArrivalTime = record.arrivalTime;
+    }
+    this.recordsIn += records.length;
+    this.bytesIn += bytes;
+    for (const type of EVENT_TYPES) {
+      const rows = processed.events.filter((event) => event.type === type).map((event) => event.body as unknown as EventRow);
+      this.rows.add(this.lake.events[type], rows);
+      if (rows.length > 0) this.writtenByType[type] = (this.writtenByType[type] ?? 0) + rows.length;
+    }
+    for (const event of processed.events) this.eventTimes.push(event.body.event_time);
+    this.rows.add(this.lake.rejected, rejectedRows(processed));
+    this.written += processed.events.length;
+    this.rejected += processed.rejected.length;
+    for (const { rejection } of processed.rejected) this.rejectedByReason[rejection.reason] = (this.rejectedByReason[rejection.reason] ?? 0) + 1;
+    this.duplicates += processed.duplicates;
+    this.late += processed.late;
+    this.metrics.push(...processed.metrics);
+    this.alerts.push(...processed.alerts);
+    if (processed.watermark > this.newestWatermark) this.newestWatermark = processed.watermark;
+    // The raw bytes stand in for the rows' size: a row costs about its record's JSON in memory.
+    await this.rows.hold(bytes);
+  }
+
+  /** Removes spill files; the unit is done with (written, or abandoned after a lost lease). */
+  discard(): Promise<void> {
+    return this.rows.discard();
+  }
+}
