@@ -28,7 +28,7 @@ export interface PassTotals {
   alerts: number;
 }
 
-const stateConfig: ShardStateConfig = {
+export const benchStateConfig: ShardStateConfig = {
   windows: {
     sizeMs: BENCH_SETTINGS.windowMs,
     maxOutOfOrdernessMs: BENCH_SETTINGS.maxOutOfOrdernessMs,
@@ -39,7 +39,7 @@ const stateConfig: ShardStateConfig = {
 };
 
 export function runPipeline(batches: RecordBatch[]): PassTotals {
-  const state = ShardState.create(stateConfig, BENCH_SHARD_ID);
+  const state = ShardState.create(benchStateConfig, BENCH_SHARD_ID);
   const totals: PassTotals = { valid: 0, rejected: 0, duplicates: 0, late: 0, outputs: 0, alerts: 0 };
   const last = batches.length - 1;
   batches.forEach((batch, i) => {

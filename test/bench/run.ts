@@ -11,6 +11,7 @@ import { benchReplay } from './replay.ts';
 import { benchConsumer, consumerSection } from './consumer.ts';
 import { benchKpl, kplSection } from './kpl.ts';
 import { benchLakeWriter, lakeWriterSection } from './lakeWriter.ts';
+import { benchSpill, firstRecords, spillSection, SPILL_BENCH_RECORDS } from './spill.ts';
 import { benchDetectors, detectorsSection, printDetectors } from './detectors.ts';
 import { benchNab } from './nab.ts';
 import { runPipeline } from './pipeline.ts';
@@ -54,6 +55,8 @@ const replaySection = await benchReplay(input, log);
 
 const lakeWriter = await benchLakeWriter(PARQUET_ROWS, log);
 console.log(lakeWriterSection(lakeWriter, PARQUET_ROWS));
+const spill = await benchSpill(firstRecords(input, SPILL_BENCH_RECORDS), log);
+console.log(spillSection(spill));
 
 log('KPL deaggregation ...');
 const kpl = benchKpl(log);
@@ -79,7 +82,7 @@ console.log(textTable(parquetRows));
 
 if (write) {
   const path = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + lakeWriterSection(lakeWriter, PARQUET_ROWS) + kplSection(kpl, machine) + consumerSection(consumer, machine) + detectorsSection(detectors) + nabSection);
+  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + lakeWriterSection(lakeWriter, PARQUET_ROWS) + spillSection(spill) + kplSection(kpl, machine) + consumerSection(consumer, machine) + detectorsSection(detectors) + nabSection);
   log(`\nwrote ${path}`);
 }
 // lifion-kinesis leaves timers behind after stopConsumer(); the run is over.
