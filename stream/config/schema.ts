@@ -74,6 +74,13 @@ export const configSchema = {
     description: 'Also print metric events as CloudWatch Embedded Metric Format lines on stdout (for CloudWatch Logs in a container); they always go to the lake\'s _metrics table.',
     example: 'emf-stdout',
   },
+  processingLagAlertMs: {
+    kind: 'duration_ms',
+    env: 'ADSTREAM_PROCESSING_LAG_ALERT_MS',
+    default: 300_000,
+    description: 'Alert (processing_lag) when a shard has stayed this far behind the tip of the stream (MillisBehindLatest) for a minute; critical at three times it; 0 turns the watch off.',
+    example: '120000',
+  },
   firehoseDeliveryStream: {
     kind: 'string',
     env: 'ADSTREAM_FIREHOSE_DELIVERY_STREAM',

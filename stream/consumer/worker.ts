@@ -35,6 +35,8 @@ import type { StateStore } from './stateStore.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
 import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
+import { ProcessingLagWatch, processingLagKey, type ProcessingLagConfig } from '../../detectors/processingLag.ts';
+import type { MetricEvent } from '../../detectors/types.ts';
 
 export interface WorkerOptions {
   kinesis: KinesisClient;
@@ -73,6 +75,8 @@ export interface WorkerOptions {
   metricsSink?: MetricsSink;
   /** Epoch milliseconds for the operational metrics (processing time, delay to durable write). */
   wallClock?: () => number;
+  /** Alerts when a shard stays behind the tip of the stream (MillisBehindLatest); unset: no watch. */
+  processingLag?: ProcessingLagConfig;
 }
 
 interface ShardCursor {
@@ -100,9 +104,11 @@ export class Worker {
   private coordinator: LeaseCoordinator | undefined;
   /** This worker's share of the hourly operational metrics; other workers report theirs. */
   private readonly ops = new OperationalMetrics();
+  private readonly lagWatch: ProcessingLagWatch | undefined;
 
   constructor(private readonly options: WorkerOptions) {
     options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
+    this.lagWatch = options.processingLag ? new ProcessingLagWatch(options.processingLag) : undefined;
   }
 
   get workerId(): string {
@@ -245,6 +251,7 @@ export class Worker {
       mergeMap(async (read) => {
         progress.millisBehindLatest = read.millisBehindLatest;
         progress.caughtUp = read.recordCount === 0 && read.millisBehindLatest === 0;
+        await this.watchLag(shardId, read.millisBehindLatest);
         const final = read.shardEnded || (progress.caughtUp && (this.options.inputComplete?.() ?? false));
         if (read.recordCount === 0 && !final) return cursor;
         try {
@@ -267,6 +274,14 @@ export class Worker {
     );
   }
 
+  /** Processing lag is about the consumer, in clock time: alerted live, never part of the lake. */
+  private async watchLag(shardId: string, millisBehindLatest: number): Promise<void> {
+    const alert = this.lagWatch?.observe(shardId, millisBehindLatest, this.wallClock());
+    if (!alert) return;
+    this.stats.lagAlerts += 1;
+    await this.options.alertSink.send(alert);
+  }
+
   private wallClock(): number {
     return (this.options.wallClock ?? Date.now)();
   }
@@ -280,7 +295,16 @@ export class Worker {
     if (!sink) return;
     const durableAt = this.wallClock();
     this.ops.record(unit, { startedAt, durableAt });
-    const metrics = [...unit.metrics, ...this.ops.flush(durableAt)];
+    const shardId = cursor.held.shardId;
+    const lag: MetricEvent = {
+      windowStart: durableAt,
+      windowEnd: durableAt,
+      key: processingLagKey(shardId),
+      dimensions: { consumer: 'lag', shard: shardId },
+      values: { millis_behind_latest: this.stats.shards[shardId].millisBehindLatest },
+      watermark: Number.isFinite(unit.newestWatermark) ? unit.newestWatermark : durableAt,
+    };
+    const metrics = [...unit.metrics, ...this.ops.flush(durableAt), lag];
     if (metrics.length > 0) await sink.write(`${unit.stream}-${cursor.held.shardId}-${cursor.lastSequenceNumber ?? 'start'}`, metrics);
   }
 

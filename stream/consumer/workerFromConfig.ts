@@ -58,7 +58,7 @@ export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
   };
 }
 
-const isStreamLevelMetric = (metric: MetricRecord): boolean => metric.key.startsWith('quality=') || metric.key.startsWith('ops=');
+const isStreamLevelMetric = (metric: MetricRecord): boolean => ['quality=', 'ops=', 'consumer='].some((prefix) => metric.key.startsWith(prefix));
 
 export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHooks = {}): Promise<ConfiguredWorker> {
   const kinesis = kinesisClient(config);
@@ -94,6 +94,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     maxFutureSkewMs: config.maxFutureSkewMs,
     lakeFile: { targetBytes: config.lakeFileTargetBytes, maxAgeMs: config.lakeFileMaxAgeMs },
     spill: { directory: spillDirectory, memoryBytes: config.lakeSpillMemoryBytes },
+    processingLag: config.processingLagAlertMs > 0 ? { thresholdMs: config.processingLagAlertMs, criticalMs: 3 * config.processingLagAlertMs, sustainMs: 60_000 } : undefined,
     archive: firehose ? firehoseArchive(new FirehoseSink(firehose, { deliveryStreamName: config.firehoseDeliveryStream! }), config.firehoseRecords as FirehoseMode) : undefined,
     metricsSink: metricsSinks.length > 0 ? fanOutMetricsSink(metricsSinks) : undefined,
     // Operational metrics are about real time (processing time, delay to a durable write).

@@ -26,6 +26,8 @@ export interface WorkerStats {
   spills: number;
   metricEvents: number;
   alerts: AlertEvent[];
+  /** Processing-lag notifications (about the consumer, not the data: not in `alerts`). */
+  lagAlerts: number;
   shards: Record<string, ShardProgress>;
   leasesTaken: number;
   leasesStolen: number;
@@ -48,6 +50,7 @@ export function emptyStats(): WorkerStats {
     spills: 0,
     metricEvents: 0,
     alerts: [],
+    lagAlerts: 0,
     shards: {},
     leasesTaken: 0,
     leasesStolen: 0,

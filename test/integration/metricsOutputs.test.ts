@@ -64,7 +64,7 @@ describe('metric outputs', () => {
       const rows = await lake.query('SELECT key, epoch_ms(window_start) AS start, metric, value FROM metrics');
       const fromLake = rows.map((r) => `${String(r.key)}@${String(r.start)}:${String(r.metric)}=${Number(r.value)}`).sort();
       const fromStream = streamed
-        .filter((m) => !m.key.startsWith('ops='))
+        .filter((m) => !m.key.startsWith('ops=') && !m.key.startsWith('consumer='))
         .flatMap((m) => Object.entries(m.values).map(([name, value]) => `${m.key}@${m.windowStart}:${name}=${value}`))
         .sort();
       expect(fromLake.length).toBeGreaterThan(1_000);
@@ -75,6 +75,10 @@ describe('metric outputs', () => {
     const ops = streamed.filter((m) => m.key === 'ops=ingest|source=metrics-in');
     expect(ops.length).toBeGreaterThan(0);
     expect(ops.reduce((sum, m) => sum + m.values.records_in, 0)).toBe(records.length);
+    // The consumer's processing lag goes with every committed batch, per shard (not to the lake).
+    const lag = streamed.filter((m) => m.key.startsWith('consumer=lag|'));
+    expect(new Set(lag.map((m) => m.dimensions.shard))).toEqual(new Set(['shardId-000000000000', 'shardId-000000000001']));
+    expect(lag.every((m) => typeof m.values.millis_behind_latest === 'number')).toBe(true);
   }, 120_000);
 
   it('adstream run prints EMF lines for the stream-level series on stdout, and nothing else', async () => {
