@@ -4,7 +4,7 @@
  * sinks (the alert log always; SNS when a topic is configured) and the default detector.
  * `adstream run`, `npm start` and the integration tests all build their worker here.
  */
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
@@ -29,6 +29,29 @@ import { StateStore } from './stateStore.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
 let workersInProcess = 0;
+const SPILL_PREFIX = 'adstream-spill-';
+
+/**
+ * Spill folders of workers that were killed (nothing removed them): scratch nobody will read,
+ * since their batches are re-read from the checkpoint. A folder whose process still runs stays.
+ */
+async function removeAbandonedSpills(root: string): Promise<void> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = /^adstream-spill-(\d+)-\d+$/.exec(name)?.[1];
+    if (pid && !processAlive(Number(pid))) await rm(join(root, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'onEvent' | 'reader' | 'now'> & {
   /** Where readable alert lines go (the console in the CLI); nowhere by default. */
@@ -78,7 +101,9 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const { printAlert: _printAlert, ...workerHooks } = hooks;
   const firehose = config.firehoseDeliveryStream ? firehoseClient(config) : undefined;
   // Per process, so two workers on one host never share spill files, and removed on close.
-  const spillDirectory = join(config.spillDir ?? tmpdir(), `adstream-spill-${process.pid}-${++workersInProcess}`);
+  const spillRoot = config.spillDir ?? tmpdir();
+  await removeAbandonedSpills(spillRoot);
+  const spillDirectory = join(spillRoot, `${SPILL_PREFIX}${process.pid}-${++workersInProcess}`);
   const worker = new Worker({
     kinesis,
     streamName: config.stream,

@@ -4,6 +4,7 @@
  * lake must hold every valid event exactly once and nothing else, the DLQ every malformed record
  * once, and the lineage log exactly the objects in the lake.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,12 +36,17 @@ describe('crash recovery', () => {
   it(`after ${KILLS} SIGKILLs at random points while producing, every valid event is in the lake exactly once`, async () => {
     // Small, short-lived commit units (a few reads each), so kills land while a unit is being
     // gathered, while its files are written and between commits, not only before the first one.
+    // A memory budget below the unit makes rows spill, so kills also land mid-spill and while
+    // DuckDB encodes from spill files; each incarnation gets its own spill folder.
+    const spillDir = join(pipeline.dir, 'crash-spill');
     const config = pipeline.configFor('crashes', {
       failoverTimeMs: 2_000,
       shardSyncIntervalMs: 500,
       workerId: 'crashy',
       lakeFileTargetBytes: '128KiB',
       lakeFileMaxAgeMs: 400,
+      lakeSpillMemoryBytes: '2KiB',
+      spillDir,
     });
     const records = [...generateTraffic({ seed: 17, durationMs: 3_600_000, impressionsPerMinute: 40 }).records];
     const truth = tallyTruth(records);
@@ -57,6 +63,7 @@ describe('crash recovery', () => {
 
     const rng = Rng.seeded(2026);
     const killDelays: number[] = [];
+    let killedWhileSpilling = 0;
     for (let kill = 0; kill < KILLS; kill++) {
       current = startChildWorker('crashy', env);
       const worker = current;
@@ -66,6 +73,7 @@ describe('crash recovery', () => {
       await new Promise((resolve) => setTimeout(resolve, delay));
       worker.process.kill('SIGKILL');
       await worker.exited;
+      if (existsSync(join(spillDir, `adstream-spill-${worker.process.pid}-1`))) killedWhileSpilling += 1;
     }
     await producing;
     expect(killDelays).toHaveLength(KILLS);
@@ -73,6 +81,10 @@ describe('crash recovery', () => {
     // The last incarnation runs to the end of the input.
     const stats = await pipeline.consume(config);
     expect(stats.recordsIn).toBeLessThanOrEqual(records.length);
+    // Rows did spill in this run: in incarnations that were killed (their folders are left for
+    // the next one to clear as it starts) or in the last one.
+    expect(killedWhileSpilling + stats.spills).toBeGreaterThan(0);
+    expect(await readdir(spillDir)).toEqual([]);
 
     const lake = await LakeQuery.open(config.lake);
     try {
