@@ -105,6 +105,8 @@ export class Worker {
   /** This worker's share of the hourly operational metrics; other workers report theirs. */
   private readonly ops = new OperationalMetrics();
   private readonly lagWatch: ProcessingLagWatch | undefined;
+  /** Aborted when a shard finishes, so a bounded run ends then rather than at the next tick. */
+  private shardFinished = new AbortController();
 
   constructor(private readonly options: WorkerOptions) {
     options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
@@ -149,7 +151,8 @@ export class Worker {
       while (!this.stopping.signal.aborted) {
         await coordinator.tick();
         if (this.boundedRunComplete(coordinator)) break;
-        await sleep(coordinator.intervalMs, this.stopping.signal);
+        this.shardFinished = new AbortController();
+        await sleep(coordinator.intervalMs, AbortSignal.any([this.stopping.signal, this.shardFinished.signal]));
       }
     } finally {
       // Stop taking, let every shard commit its current batch, then hand the leases back.
@@ -384,6 +387,7 @@ export class Worker {
     const shardId = cursor.held.shardId;
     this.stats.shards[shardId].finished = true;
     if (readToEnd) this.finished.add(shardId);
+    this.shardFinished.abort();
     return { ...cursor, done: true };
   }
 }
