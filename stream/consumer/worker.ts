@@ -244,11 +244,14 @@ export class Worker {
     if (this.stopping.signal.aborted || cursor.held.isLost) return from([this.finish(cursor, false)]);
     const { streamName: stream, maxFutureSkewMs } = this.options;
     const unit = new CommitUnit(this.options.lake, stream, shardId, this.options.spill);
-    const startedAt = this.wallClock();
+    // Processing time is the time spent on the unit's parts and its commit, not the wait for reads.
+    let busyMs = 0;
     const processPart = async (raw: SourceRecord[], final = false) => {
+      const began = this.wallClock();
       const processed = processBatch({ stream, shardId, records: this.userRecords(cursor, raw), millisBehindLatest: 0 }, cursor.state, { maxFutureSkewMs, final });
       await this.options.archive?.add(processed);
       await unit.add(processed);
+      busyMs += this.wallClock() - began;
     };
     return from(cursor.cutter.next((raw) => processPart(raw))).pipe(
       mergeMap(async (read) => {
@@ -260,11 +263,12 @@ export class Worker {
         try {
           // End of input or of the shard: every open window closes.
           if (final) await processPart([], true);
+          const committingAt = this.wallClock();
           // Archived at least once: nothing is checkpointed that Firehose has not accepted.
           await this.options.archive?.flush();
           // The raw range moves the checkpoint even when an aggregate yielded no user record.
           await this.commit(cursor, unit, read.lastSequenceNumber);
-          await this.reportMetrics(cursor, unit, startedAt);
+          await this.reportMetrics(cursor, unit, committingAt - busyMs);
           if (read.shardEnded) await this.endShard(cursor);
         } catch (error) {
           if (error instanceof LeaseLostError) return this.finish(cursor, false);
