@@ -66,8 +66,12 @@ export class S3Store implements ObjectStore {
         size,
         slice: async (offset, length) => {
           const buffer = Buffer.alloc(length);
-          const { bytesRead } = await file.read(buffer, 0, length, offset);
-          if (bytesRead !== length) throw new Error(`${path} changed while it was uploaded: read ${bytesRead} of ${length} bytes at ${offset}`);
+          // A read may return fewer bytes than asked for; only end of file means the file shrank.
+          for (let filled = 0; filled < length; ) {
+            const { bytesRead } = await file.read(buffer, filled, length - filled, offset + filled);
+            if (bytesRead === 0) throw new Error(`${path} shrank while it was uploaded: ${offset + filled} of ${size} bytes`);
+            filled += bytesRead;
+          }
           return buffer;
         },
       });

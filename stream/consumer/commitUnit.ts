@@ -16,6 +16,9 @@ import { UnitRows, type SpillOptions } from '../../sinks/lake/unitRows.ts';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import type { ProcessedBatch } from '../pipeline/processBatch.ts';
 
+type RecordPosition = Pick<SourceRecord, 'sequenceNumber' | 'subSequenceNumber'>;
+const positionOf = ({ sequenceNumber, subSequenceNumber }: SourceRecord): RecordPosition => ({ sequenceNumber, subSequenceNumber });
+
 function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
   return processed.rejected.map(({ record, rejection }) => ({
     reason: rejection.reason,
@@ -31,9 +34,9 @@ function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
 
 export class CommitUnit {
   readonly rows: UnitRows;
-  /** First and last user record (after KPL deaggregation) of the unit. */
-  first: SourceRecord | undefined;
-  last: SourceRecord | undefined;
+  /** Position of the first and last user record (after KPL deaggregation) of the unit; no data kept. */
+  first: RecordPosition | undefined;
+  last: RecordPosition | undefined;
   recordsIn = 0;
   bytesIn = 0;
   written = 0;
@@ -68,8 +71,8 @@ export class CommitUnit {
   async add(processed: ProcessedBatch): Promise<void> {
     const { records } = processed.batch;
     if (records.length > 0) {
-      this.first ??= records[0];
-      this.last = records[records.length - 1];
+      this.first ??= positionOf(records[0]);
+      this.last = positionOf(records[records.length - 1]);
     }
     let bytes = 0;
     for (const record of records) {

@@ -4,9 +4,8 @@
  * sinks (the alert log always; SNS when a topic is configured) and the default detector.
  * `adstream run`, `npm start` and the integration tests all build their worker here.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
@@ -15,6 +14,7 @@ import { EmfStreamSink } from '../../sinks/metrics/emfStoreSink.ts';
 import { KinesisMetricsSink } from '../../sinks/metrics/kinesisMetricsSink.ts';
 import { fanOutMetricsSink, filterMetricsSink, type MetricRecord, type MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
+import { newSpillFolder, removeAbandonedSpills } from '../../sinks/lake/spillFolders.ts';
 import { openStore } from '../../sinks/objectStore/openStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
 import { dynamoDbClient, firehoseClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
@@ -27,31 +27,6 @@ import { LeaseTable } from './leases/leaseTable.ts';
 import type { StartingPosition } from './shardReader.ts';
 import { StateStore } from './stateStore.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
-
-let workersInProcess = 0;
-const SPILL_PREFIX = 'adstream-spill-';
-
-/**
- * Spill folders of workers that were killed (nothing removed them): scratch nobody will read,
- * since their batches are re-read from the checkpoint. A folder whose process still runs stays.
- */
-async function removeAbandonedSpills(root: string): Promise<void> {
-  const names = await readdir(root).catch(() => [] as string[]);
-  for (const name of names) {
-    const pid = /^adstream-spill-(\d+)-\d+$/.exec(name)?.[1];
-    if (pid && !processAlive(Number(pid))) await rm(join(root, name), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'onEvent' | 'reader' | 'now'> & {
   /** Where readable alert lines go (the console in the CLI); nowhere by default. */
@@ -100,10 +75,9 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   if (config.metricsStream) metricsSinks.push(new KinesisMetricsSink(kinesis, config.metricsStream));
   const { printAlert: _printAlert, ...workerHooks } = hooks;
   const firehose = config.firehoseDeliveryStream ? firehoseClient(config) : undefined;
-  // Per process, so two workers on one host never share spill files, and removed on close.
   const spillRoot = config.spillDir ?? tmpdir();
   await removeAbandonedSpills(spillRoot);
-  const spillDirectory = join(spillRoot, `${SPILL_PREFIX}${process.pid}-${++workersInProcess}`);
+  const spillDirectory = newSpillFolder(spillRoot);
   const worker = new Worker({
     kinesis,
     streamName: config.stream,
