@@ -18,6 +18,7 @@ import { S3Store } from '../../../sinks/objectStore/s3Store.ts';
 import { createParquetEncoder } from '../../../sinks/parquet/encoder.ts';
 import { s3Client } from '../../../stream/aws/clients.ts';
 import { startLocalServices, type LocalServices } from '../../../stream/local/embeddedServices.ts';
+import { impression } from '../../stream/events/eventFixtures.ts';
 
 const BUCKET = 'spill-test';
 const HOUR_09 = Date.UTC(2026, 10, 23, 9, 0);
@@ -36,20 +37,15 @@ afterAll(async () => {
 
 /** Impressions; random user ids so the Parquet of the large partition stays above one part. */
 const impressions = (count: number, hour: number, from: number): EventRow[] =>
-  Array.from({ length: count }, (_, i) => ({
-    event_id: `imp-${from + i}`,
-    event_time: hour + ((from + i) % 3_600_000),
-    campaign_id: `c${(from + i) % 7}`,
-    ad_id: 'ad-1',
-    publisher_id: 'pub-1',
-    site_id: 'site-1',
-    placement: 'banner_top',
-    country: 'DE',
-    device_type: 'mobile',
-    user_id: createHash('sha256').update(String(from + i)).digest('hex'),
-    auction_id: null,
-    cost_micros: 1_000 + i,
-  }));
+  Array.from({ length: count }, (_, i) =>
+    impression({
+      event_id: `imp-${from + i}`,
+      event_time: hour + ((from + i) % 3_600_000),
+      campaign_id: `c${(from + i) % 7}`,
+      user_id: createHash('sha256').update(String(from + i)).digest('hex'),
+      cost_micros: 1_000 + i,
+    }) as unknown as EventRow,
+  );
 
 async function readBack(body: Uint8Array, name: string): Promise<string[]> {
   const path = join(dir, name);
