@@ -26,23 +26,48 @@ function fits(kind: FieldSpec['kind'], value: unknown): boolean {
   }
 }
 
+/** The checked value of one cell: `null` for a missing nullable value; throws on a wrong kind. */
+function checkedCell(field: FieldSpec, value: unknown, row: number): CellValue {
+  if (value === null || value === undefined) {
+    if (!field.nullable) throw new TypeError(`row ${row}: field ${field.name} is not nullable but has no value`);
+    return null;
+  }
+  if (!fits(field.kind, value)) throw new TypeError(`row ${row}: field ${field.name} expects ${field.kind}, got ${JSON.stringify(value)}`);
+  return value as CellValue;
+}
+
 /** One array per field, in field order; a missing nullable value is `null`. */
 export function toColumns(fields: FieldSpec[], rows: Record<string, unknown>[]): CellValue[][] {
   return fields.map((field) => {
     const column = new Array<CellValue>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const value = rows[i][field.name];
-      if (value === null || value === undefined) {
-        if (!field.nullable) throw new TypeError(`row ${i}: field ${field.name} is not nullable but has no value`);
-        column[i] = null;
-      } else if (fits(field.kind, value)) {
-        column[i] = value as CellValue;
-      } else {
-        throw new TypeError(`row ${i}: field ${field.name} expects ${field.kind}, got ${JSON.stringify(value)}`);
-      }
-    }
+    for (let i = 0; i < rows.length; i++) column[i] = checkedCell(field, rows[i][field.name], i);
     return column;
   });
+}
+
+/**
+ * The rows checked as `toColumns` checks them, ready for JSON.stringify, which would lose two
+ * kinds of value: a string with a lone surrogate (valid JSON text, so a record can carry one)
+ * becomes well-formed, U+FFFD in its place, as every other encoder's UTF-8 makes it; a NaN or
+ * infinite double (JSON has no such number) goes as the string DuckDB casts back to it. Only
+ * rows holding such a value are copied.
+ */
+export function checkRowsForJson(fields: FieldSpec[], rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  const lossy = fields.filter((field) => field.kind === 'string' || field.kind === 'double');
+  let out = rows;
+  for (let i = 0; i < rows.length; i++) {
+    for (const field of fields) checkedCell(field, rows[i][field.name], i);
+    for (const field of lossy) {
+      const value = rows[i][field.name];
+      let safe: unknown = value;
+      if (typeof value === 'string' && !value.isWellFormed()) safe = value.toWellFormed();
+      else if (typeof value === 'number' && !Number.isFinite(value)) safe = String(value);
+      if (safe === value) continue;
+      if (out === rows) out = rows.slice();
+      out[i] = { ...out[i], [field.name]: safe };
+    }
+  }
+  return out;
 }
 
 /** Rows per row group for the JS encoders: DuckDB's default, so all three files are laid out alike. */

@@ -204,6 +204,29 @@ describe.each(encoders)('$name encoder', (encoder) => {
     expect(bytes.byteLength).toBeLessThan(rawBytes / 5);
   });
 
+  it('stores a lone surrogate as U+FFFD and keeps NaN and infinite doubles (parquetjs refuses them), leaving the input rows as they were', async () => {
+    const fields: FieldSpec[] = [
+      { name: 'text', kind: 'string', nullable: false },
+      { name: 'value', kind: 'double', nullable: false },
+    ];
+    const rows = [
+      { text: 'bad\ud800end', value: Number.NaN },
+      { text: 'ok', value: Number.POSITIVE_INFINITY },
+      { text: '\udfffstart', value: Number.NEGATIVE_INFINITY },
+    ];
+    const before = structuredClone(rows);
+    if (encoder.name === 'parquetjs') {
+      // parquetjs refuses non-finite doubles outright; a clear error, not a silent null.
+      await expect(encoder.encode(fields, rows)).rejects.toThrow(/NaN/);
+      return;
+    }
+    const path = await encodeToFile(encoder, fields, rows);
+    const back = await readBack(path, fields);
+    expect(back.map((r) => r.text)).toEqual(['bad\ufffdend', 'ok', '\ufffdstart']);
+    expect(back.map((r) => r.value)).toEqual([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+    expect(rows).toEqual(before);
+  });
+
   it('rejects a value of the wrong kind with a TypeError naming the field', async () => {
     const [good] = rowsByType.click;
     await expect(encoder.encode(fieldSpecs.click, [{ ...good, cost_micros: '12' }])).rejects.toThrow(TypeError);
