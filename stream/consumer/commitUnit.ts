@@ -15,6 +15,7 @@ import type { EventRow, LakeTables, RejectedRow } from '../../sinks/lake/lakeTab
 import { UnitRows, type SpillOptions } from '../../sinks/lake/unitRows.ts';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import type { ProcessedBatch } from '../pipeline/processBatch.ts';
+import type { CommittedWork } from '../pipeline/operationalMetrics.ts';
 
 type RecordPosition = Pick<SourceRecord, 'sequenceNumber' | 'subSequenceNumber'>;
 const positionOf = ({ sequenceNumber, subSequenceNumber }: SourceRecord): RecordPosition => ({ sequenceNumber, subSequenceNumber });
@@ -30,6 +31,22 @@ function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
     arrival_time: record.arrivalTime,
     raw_base64: Buffer.from(record.data).toString('base64'),
   }));
+}
+
+/** What one processed part adds to the operational metrics, without building its lake rows. */
+export function partWork(processed: ProcessedBatch): CommittedWork {
+  const writtenByType: Record<string, number> = {};
+  for (const event of processed.events) writtenByType[event.type] = (writtenByType[event.type] ?? 0) + 1;
+  return {
+    stream: processed.batch.stream,
+    recordsIn: processed.batch.records.length,
+    bytesIn: processed.batch.records.reduce((sum, record) => sum + record.data.byteLength, 0),
+    rejected: processed.rejected.length,
+    duplicates: processed.duplicates,
+    late: processed.late,
+    writtenByType,
+    eventTimes: processed.events.map((event) => event.body.event_time),
+  };
 }
 
 export class CommitUnit {

@@ -16,8 +16,9 @@ import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
 import { commitBatch, type ShardCheckpointer } from '../consumer/commitBatch.ts';
-import { CommitUnit } from '../consumer/commitUnit.ts';
+import { CommitUnit, partWork } from '../consumer/commitUnit.ts';
 import { StateStore } from '../consumer/stateStore.ts';
+import { configSchema } from '../config/schema.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
@@ -35,19 +36,26 @@ export interface ReplayOptions {
   stateStore: ObjectStore;
   state: ShardStateConfig;
   maxFutureSkewMs: number;
+  /** Records per part: what one GetRecords call would return (10,000 at most on Kinesis). */
   batchSize?: number;
+  /**
+   * Record bytes gathered over all shards before a commit point (the worker's lakeFileTargetBytes):
+   * fewer, larger lake files and one snapshot per shard per commit. 0 commits after every part.
+   */
+  unitBytes?: number;
   /** A shard with no record for this long (virtual time) stops holding the pipeline watermark. */
   idleTimeoutMs?: number;
   /** Processing-time clock for operational metrics; defaults to virtual time (so processing_ms is 0). */
   processingClock?: () => number;
-  /** Stop cleanly after this many committed batches (a kill between batches). */
+  /** Stop cleanly after this many commit points (a kill between them). */
   stopAfterBatches?: number;
-  /** Throw inside the checkpoint of this batch (1-based): files and alerts written, checkpoint not moved. */
+  /** Throw before the checkpoint of this commit point (1-based): files, alerts and snapshots written, checkpoint not moved. */
   crashBeforeCheckpointOf?: number;
   onBatch?: (stats: ReplayStats) => void;
 }
 
 export interface ReplayStats {
+  /** Commit points so far, resumed runs included. */
   batches: number;
   recordsIn: number;
   written: number;
@@ -65,12 +73,14 @@ export interface ReplayStats {
 export class ReplayCrash extends Error {}
 
 export const DEFAULT_REPLAY_BATCH_SIZE = 500;
+export const DEFAULT_REPLAY_UNIT_BYTES = configSchema.lakeFileTargetBytes.default;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const { recording, lake, alertSink } = options;
   const stream = recording.header.stream;
-  const batchSize = options.batchSize ?? DEFAULT_REPLAY_BATCH_SIZE;
+  const partSize = options.batchSize ?? DEFAULT_REPLAY_BATCH_SIZE;
+  const unitBytes = options.unitBytes ?? DEFAULT_REPLAY_UNIT_BYTES;
   const shardIds = [...recording.shards.keys()].sort();
   const stateStore = new StateStore(options.stateStore);
   const saved = await loadReplayCheckpoint(options.stateStore);
@@ -85,18 +95,25 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const lateness = options.state.windows.allowedLatenessMs;
   const merger = saved ? WindowMerger.restore(lateness, saved.merger) : new WindowMerger(lateness);
   const ops = saved ? OperationalMetrics.restore(saved.ops) : new OperationalMetrics();
-  const cursors = new Map<string, { next: number; stateRef: string | null; done: boolean; state: ShardState }>();
+  // `next` is where processing stands; `committed` is what the checkpoint names. They differ by
+  // the parts processed since the last commit point.
+  const cursors = new Map<string, { next: number; done: boolean; state: ShardState }>();
+  const committed = new Map<string, ReplayCheckpoint['shards'][string]>();
   for (const shardId of shardIds) {
     const at = saved?.shards[shardId] ?? { next: 0, stateRef: null, done: false };
     const snapshot = at.stateRef ? await stateStore.load(at.stateRef) : undefined;
-    cursors.set(shardId, { ...at, state: ShardState.create(options.state, shardId, snapshot) });
+    cursors.set(shardId, { next: at.next, done: at.done, state: ShardState.create(options.state, shardId, snapshot) });
+    committed.set(shardId, { ...at });
     if (!saved) watermark.register(shardId);
   }
   const stats: ReplayStats = {
     batches: saved?.batches ?? 0, recordsIn: 0, written: 0, rejected: 0, duplicates: 0, late: 0,
     metricEvents: 0, mergedMetricEvents: 0, alerts: 0, latePartials: merger.latePartials, resumed: saved !== undefined, finished: false,
   };
-  let batchesThisRun = 0;
+  let commitsThisRun = 0;
+  /** Per shard, the unit of the parts processed since the last commit point. */
+  const open = new Map<string, { unit: CommitUnit; start: number }>();
+  let openBytes = 0;
 
   const nextShard = (): string | undefined => {
     let best: string | undefined;
@@ -115,11 +132,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     return best;
   };
 
-  for (let shardId = nextShard(); shardId !== undefined; shardId = nextShard()) {
-    if (options.stopAfterBatches !== undefined && batchesThisRun >= options.stopAfterBatches) return stats;
+  /** One part (a GetRecords result's worth) of the shard, processed into its open unit. */
+  const processPart = async (shardId: string): Promise<void> => {
     const cursor = cursors.get(shardId)!;
     const all = recording.shards.get(shardId)!;
-    const records = all.slice(cursor.next, cursor.next + batchSize);
+    const records = all.slice(cursor.next, cursor.next + partSize);
     const final = cursor.next + records.length >= all.length;
     if (records.length > 0) clock = Math.max(clock, records[records.length - 1].arrivalTime);
     // Shards with records that have arrived by now are behind, not idle (a live shard with
@@ -138,44 +155,19 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     const lastShard = final && [...cursors.values()].every((c) => c === cursor || c.done);
     const merged: MetricEvent[] = merger.fireMetrics(watermark.value, lastShard);
 
-    const first = records[0]?.sequenceNumber;
-    const fileName = first ? `${stream}-${shardId}-${first}` : `${stream}-${shardId}-final-${cursor.next}`;
-    const unit = await CommitUnit.of(lake, processed);
-    ops.record(unit, { startedAt, durableAt: processingClock() });
+    let entry = open.get(shardId);
+    if (!entry) open.set(shardId, (entry = { unit: new CommitUnit(lake, stream, shardId), start: cursor.next }));
+    await entry.unit.add(processed);
+    const work = partWork(processed);
+    ops.record(work, { startedAt, durableAt: processingClock() });
     const opsMetrics = ops.flush(now(), lastShard);
-    await options.metricsSink?.write(fileName, [...merged, ...opsMetrics]);
+    // Named after the part's position, so a resumed replay rewrites the same metric files.
+    const partName = records.length > 0 ? `${stream}-${shardId}-${records[0].sequenceNumber}` : `${stream}-${shardId}-final-${cursor.next}`;
+    await options.metricsSink?.write(partName, [...merged, ...opsMetrics]);
 
-    const batchNumber = stats.batches + 1;
-    const checkpointer: ShardCheckpointer = {
-      markPending: async () => {},
-      checkpoint: async (_sequenceNumber, stateRef) => {
-        if (options.crashBeforeCheckpointOf === batchNumber) throw new ReplayCrash(`simulated crash before the checkpoint of batch ${batchNumber}`);
-        const shards: ReplayCheckpoint['shards'] = {};
-        for (const [id, c] of cursors) shards[id] = { next: c.next, stateRef: c.stateRef, done: c.done };
-        shards[shardId] = { next: cursor.next + records.length, stateRef, done: final };
-        await saveReplayCheckpoint(options.stateStore, {
-          version: 1,
-          recording: { stream, records: recording.records },
-          shards,
-          clock: Number.isFinite(clock) ? clock : null,
-          watermark: watermark.snapshot(),
-          merger: merger.snapshot(),
-          ops: ops.snapshot(),
-          batches: batchNumber,
-        });
-      },
-    };
-    const lastSequence = records[records.length - 1]?.sequenceNumber ?? (cursor.next > 0 ? all[cursor.next - 1].sequenceNumber : 'start');
-    const { stateRef } = await commitBatch({ lake, alertSink, stateStore }, checkpointer, unit, cursor.state, {
-      fileName,
-      checkpointTo: lastSequence,
-      previousStateRef: cursor.stateRef ?? undefined,
-    });
     cursor.next += records.length;
-    cursor.stateRef = stateRef ?? null;
     cursor.done = final;
-    batchesThisRun += 1;
-    stats.batches = batchNumber;
+    openBytes += work.bytesIn;
     stats.recordsIn += records.length;
     stats.written += processed.events.length;
     stats.rejected += processed.rejected.length;
@@ -186,6 +178,53 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     stats.alerts += processed.alerts.length;
     stats.latePartials = merger.latePartials;
     options.onBatch?.(stats);
+  };
+
+  /**
+   * A commit point: each shard's open unit is committed (files, lineage, alerts, state snapshot),
+   * then ONE replay checkpoint names every shard's position together with the stage state, so a
+   * resumed replay never counts a part twice in the stream-wide windows. Snapshots the new
+   * checkpoint replaces are deleted only after it is saved.
+   */
+  const commitOpen = async (): Promise<void> => {
+    const number = stats.batches + 1;
+    const replaced: string[] = [];
+    for (const shardId of [...open.keys()].sort()) {
+      const { unit, start } = open.get(shardId)!;
+      const cursor = cursors.get(shardId)!;
+      const all = recording.shards.get(shardId)!;
+      const fileName = unit.first ? `${stream}-${shardId}-${unit.first.sequenceNumber}` : `${stream}-${shardId}-final-${start}`;
+      const lastSequence = unit.last?.sequenceNumber ?? (start > 0 ? all[start - 1].sequenceNumber : 'start');
+      let stateRef: string | null = null;
+      const recordStateRef: ShardCheckpointer = { markPending: async () => {}, checkpoint: async (_sequence, ref) => void (stateRef = ref) };
+      await commitBatch({ lake, alertSink, stateStore }, recordStateRef, unit, cursor.state, { fileName, checkpointTo: lastSequence, previousStateRef: undefined });
+      const previous = committed.get(shardId)!.stateRef;
+      if (previous && previous !== stateRef) replaced.push(previous);
+      committed.set(shardId, { next: cursor.next, stateRef, done: cursor.done });
+    }
+    if (options.crashBeforeCheckpointOf === number) throw new ReplayCrash(`simulated crash before the checkpoint of commit ${number}`);
+    await saveReplayCheckpoint(options.stateStore, {
+      version: 1,
+      recording: { stream, records: recording.records },
+      shards: Object.fromEntries(committed),
+      clock: Number.isFinite(clock) ? clock : null,
+      watermark: watermark.snapshot(),
+      merger: merger.snapshot(),
+      ops: ops.snapshot(),
+      batches: number,
+    });
+    for (const ref of replaced) await stateStore.discard(ref);
+    open.clear();
+    openBytes = 0;
+    commitsThisRun += 1;
+    stats.batches = number;
+  };
+
+  for (let shardId = nextShard(); shardId !== undefined; shardId = nextShard()) {
+    await processPart(shardId);
+    if (openBytes < unitBytes && nextShard() !== undefined) continue;
+    await commitOpen();
+    if (options.stopAfterBatches !== undefined && commitsThisRun >= options.stopAfterBatches && nextShard() !== undefined) return stats;
   }
   stats.finished = true;
   return stats;

@@ -22,6 +22,8 @@ export interface ReplaySettings {
   dedupeHorizonMs: number;
   maxFutureSkewMs: number;
   parquetEncoder: ParquetEncoderName;
+  /** Record bytes per commit point, as the worker's commit units (default: its default). */
+  lakeFileTargetBytes?: number;
 }
 
 export interface ReplayDirectories {
@@ -56,7 +58,7 @@ export async function replayToDirectory(
   recording: Recording,
   dirs: ReplayDirectories,
   settings: ReplaySettings,
-  extra: Pick<ReplayOptions, 'batchSize' | 'idleTimeoutMs' | 'stopAfterBatches' | 'crashBeforeCheckpointOf' | 'onBatch' | 'processingClock'> = {},
+  extra: Pick<ReplayOptions, 'batchSize' | 'unitBytes' | 'idleTimeoutMs' | 'stopAfterBatches' | 'crashBeforeCheckpointOf' | 'onBatch' | 'processingClock'> = {},
 ): Promise<ReplayStats> {
   const encoder = createParquetEncoder(settings.parquetEncoder);
   const alertSink = new LogAlertSink({ path: dirs.alertLog });
@@ -69,6 +71,7 @@ export async function replayToDirectory(
       stateStore: new LocalDirStore(dirs.state),
       state: replayStateConfig(settings),
       maxFutureSkewMs: settings.maxFutureSkewMs,
+      unitBytes: settings.lakeFileTargetBytes,
       ...extra,
     });
   } finally {

@@ -1,7 +1,8 @@
 /**
  * The outputs of a replay that must not change from run to run, in a reviewable form: every lake
  * view as CSV sorted on all columns, the EMF metric lines (files in name order), and the alerts
- * (first sighting of each alertId: delivery is at least once across a crash).
+ * (first sighting of each alertId: delivery is at least once across a crash; sorted by window end
+ * and alert id).
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -43,14 +44,16 @@ export async function goldenOutputs(dirs: ReplayDirectories): Promise<Record<str
   out['metrics.jsonl'] = (await Promise.all(files.map((f) => readFile(join(emfDir, f), 'utf8')))).join('');
   const alertLines = existsSync(dirs.alertLog) ? (await readFile(dirs.alertLog, 'utf8')).split('\n').filter(Boolean) : [];
   const seen = new Set<string>();
+  // In window order: the log's order across shards follows how parts were grouped into commits.
   out['alerts.jsonl'] = alertLines
-    .filter((line) => {
-      const id = (JSON.parse(line) as { alertId: string }).alertId;
-      if (seen.has(id)) return false;
-      seen.add(id);
+    .map((line) => ({ line, alert: JSON.parse(line) as { alertId: string; windowEnd: number } }))
+    .filter(({ alert }) => {
+      if (seen.has(alert.alertId)) return false;
+      seen.add(alert.alertId);
       return true;
     })
-    .map((line) => `${line}\n`)
+    .sort((a, b) => a.alert.windowEnd - b.alert.windowEnd || (a.alert.alertId < b.alert.alertId ? -1 : 1))
+    .map(({ line }) => `${line}\n`)
     .join('');
   return out;
 }

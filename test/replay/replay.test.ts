@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../stream/cli/main.ts';
 import { readRecording, type Recording } from '../../stream/replay/recording.ts';
-import { ReplayCrash } from '../../stream/replay/replay.ts';
+import { DEFAULT_REPLAY_BATCH_SIZE, ReplayCrash } from '../../stream/replay/replay.ts';
 import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
 import { goldenOutputs, LAKE_VIEWS, readGoldens } from './goldenOutputs.ts';
@@ -48,19 +48,35 @@ describe('replay of a recorded stream', () => {
     for (const name of NAMES) expect(outputs[name], name).toBe(goldens[name]);
   });
 
-  it('killed and resumed from its checkpoint at several points (between batches and mid-commit) it equals the golden', async () => {
+  it('killed and resumed from its checkpoint at several points (between commit points and mid-commit) it equals the golden', async () => {
     const dirs = freshDirs();
-    const first = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { stopAfterBatches: 2 });
+    // Commit points every 16 KiB of record data: each gathers parts of both shards.
+    const units = { unitBytes: 16_384 };
+    const first = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { ...units, stopAfterBatches: 2 });
     expect(first.finished).toBe(false);
-    // A crash after the batch's files, alerts and state were written but before the checkpoint moved.
-    await expect(replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { crashBeforeCheckpointOf: 4 })).rejects.toBeInstanceOf(ReplayCrash);
-    const third = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { stopAfterBatches: 2 });
+    // A crash after the commit point's files, alerts and snapshots were written but before the checkpoint moved.
+    await expect(replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { ...units, crashBeforeCheckpointOf: 4 })).rejects.toBeInstanceOf(ReplayCrash);
+    const third = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { ...units, stopAfterBatches: 2 });
     expect(third.resumed).toBe(true);
     expect(third.finished).toBe(false);
-    const last = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS);
+    const last = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, units);
     expect(last.finished).toBe(true);
+    expect(last.batches).toBeGreaterThan(6);
     const outputs = await goldenOutputs(dirs);
     for (const name of NAMES) expect(outputs[name], name).toBe(goldens[name]);
+  });
+
+  it('commits after every part or once for the whole recording with the same outputs, and keeps only the snapshots its checkpoint names', async () => {
+    for (const unitBytes of [0, 1 << 30]) {
+      const dirs = freshDirs();
+      const stats = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { unitBytes });
+      const parts = [...recording.shards.values()].reduce((n, records) => n + Math.ceil(records.length / DEFAULT_REPLAY_BATCH_SIZE), 0);
+      expect(stats.batches).toBe(unitBytes === 0 ? parts : 1);
+      const outputs = await goldenOutputs(dirs);
+      for (const name of NAMES) expect(outputs[name], `${name} with unitBytes ${unitBytes}`).toBe(goldens[name]);
+      const snapshots = (await readdir(join(dirs.state, 'state'), { recursive: true })).filter((f) => f.endsWith('.json'));
+      expect(snapshots.length, 'one snapshot per shard').toBe(recording.shards.size);
+    }
   });
 
   it('adstream replay: a missing recording is a usage error (exit 2), a good one replays (exit 0)', async () => {
