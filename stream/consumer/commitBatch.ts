@@ -60,7 +60,7 @@ export async function commitBatch(
   context: CommitContext,
   checkpointer: ShardCheckpointer,
   unit: CommitUnit,
-  state: ShardState,
+  state: Pick<ShardState, 'snapshot'>,
   position: CommitPosition,
 ): Promise<{ files: WrittenFile[]; stateRef: string | undefined }> {
   if (unit.first && unit.last) await checkpointer.markPending(unit.first.sequenceNumber, unit.last.sequenceNumber);

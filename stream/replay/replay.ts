@@ -72,6 +72,21 @@ export interface ReplayStats {
 
 export class ReplayCrash extends Error {}
 
+/** What a commit point writes, taken when it was cut. */
+interface CommitPoint {
+  /** 1-based over the whole replay, resumed runs included. */
+  number: number;
+  units: {
+    shardId: string;
+    unit: CommitUnit;
+    fileName: string;
+    lastSequence: string;
+    position: { next: number; done: boolean };
+    state: Pick<ShardState, 'snapshot'>;
+  }[];
+  stage: Pick<ReplayCheckpoint, 'clock' | 'watermark' | 'merger' | 'ops'>;
+}
+
 export const DEFAULT_REPLAY_BATCH_SIZE = 500;
 export const DEFAULT_REPLAY_UNIT_BYTES = configSchema.lakeFileTargetBytes.default;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -110,7 +125,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     batches: saved?.batches ?? 0, recordsIn: 0, written: 0, rejected: 0, duplicates: 0, late: 0,
     metricEvents: 0, mergedMetricEvents: 0, alerts: 0, latePartials: merger.latePartials, resumed: saved !== undefined, finished: false,
   };
-  let commitsThisRun = 0;
   /** Per shard, the unit of the parts processed since the last commit point. */
   const open = new Map<string, { unit: CommitUnit; start: number }>();
   let openBytes = 0;
@@ -181,51 +195,78 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   };
 
   /**
-   * A commit point: each shard's open unit is committed (files, lineage, alerts, state snapshot),
-   * then ONE replay checkpoint names every shard's position together with the stage state, so a
-   * resumed replay never counts a part twice in the stream-wide windows. Snapshots the new
-   * checkpoint replaces are deleted only after it is saved.
+   * Cuts a commit point: each shard's open unit with its file name, position and state snapshot,
+   * and the stage state, all taken now, so the parts after it can be processed while it is
+   * written.
    */
-  const commitOpen = async (): Promise<void> => {
-    const number = stats.batches + 1;
-    const replaced: string[] = [];
-    for (const shardId of [...open.keys()].sort()) {
+  let pointsCut = saved?.batches ?? 0;
+  const cutCommitPoint = (): CommitPoint => {
+    const units = [...open.keys()].sort().map((shardId) => {
       const { unit, start } = open.get(shardId)!;
       const cursor = cursors.get(shardId)!;
       const all = recording.shards.get(shardId)!;
-      const fileName = unit.first ? `${stream}-${shardId}-${unit.first.sequenceNumber}` : `${stream}-${shardId}-final-${start}`;
-      const lastSequence = unit.last?.sequenceNumber ?? (start > 0 ? all[start - 1].sequenceNumber : 'start');
+      const snapshot = structuredClone(cursor.state.snapshot());
+      return {
+        shardId,
+        unit,
+        fileName: unit.first ? `${stream}-${shardId}-${unit.first.sequenceNumber}` : `${stream}-${shardId}-final-${start}`,
+        lastSequence: unit.last?.sequenceNumber ?? (start > 0 ? all[start - 1].sequenceNumber : 'start'),
+        position: { next: cursor.next, done: cursor.done },
+        state: { snapshot: () => snapshot },
+      };
+    });
+    open.clear();
+    openBytes = 0;
+    const stage = structuredClone({ clock: Number.isFinite(clock) ? clock : null, watermark: watermark.snapshot(), merger: merger.snapshot(), ops: ops.snapshot() });
+    return { number: ++pointsCut, units, stage };
+  };
+
+  /**
+   * Writes a commit point: each shard's unit (files, lineage, alerts, state snapshot), then ONE
+   * replay checkpoint naming every shard's position together with the stage state, so a resumed
+   * replay never counts a part twice in the stream-wide windows. The snapshots it replaces are
+   * deleted only after it is saved.
+   */
+  const writeCommitPoint = async (point: CommitPoint): Promise<void> => {
+    const replaced: string[] = [];
+    for (const { shardId, unit, fileName, lastSequence, position, state } of point.units) {
       let stateRef: string | null = null;
       const recordStateRef: ShardCheckpointer = { markPending: async () => {}, checkpoint: async (_sequence, ref) => void (stateRef = ref) };
-      await commitBatch({ lake, alertSink, stateStore }, recordStateRef, unit, cursor.state, { fileName, checkpointTo: lastSequence, previousStateRef: undefined });
+      await commitBatch({ lake, alertSink, stateStore }, recordStateRef, unit, state, { fileName, checkpointTo: lastSequence, previousStateRef: undefined });
       const previous = committed.get(shardId)!.stateRef;
       if (previous && previous !== stateRef) replaced.push(previous);
-      committed.set(shardId, { next: cursor.next, stateRef, done: cursor.done });
+      committed.set(shardId, { ...position, stateRef });
     }
-    if (options.crashBeforeCheckpointOf === number) throw new ReplayCrash(`simulated crash before the checkpoint of commit ${number}`);
+    if (options.crashBeforeCheckpointOf === point.number) throw new ReplayCrash(`simulated crash before the checkpoint of commit ${point.number}`);
     await saveReplayCheckpoint(options.stateStore, {
       version: 1,
       recording: { stream, records: recording.records },
       shards: Object.fromEntries(committed),
-      clock: Number.isFinite(clock) ? clock : null,
-      watermark: watermark.snapshot(),
-      merger: merger.snapshot(),
-      ops: ops.snapshot(),
-      batches: number,
+      ...point.stage,
+      batches: point.number,
     });
     for (const ref of replaced) await stateStore.discard(ref);
-    open.clear();
-    openBytes = 0;
-    commitsThisRun += 1;
-    stats.batches = number;
+    stats.batches = point.number;
   };
 
+  // One commit point is written while the parts after it are processed: DuckDB's encoding and
+  // the file writes run off the event loop meanwhile. Points are written one at a time, in order.
+  let writing: Promise<void> = Promise.resolve();
   for (let shardId = nextShard(); shardId !== undefined; shardId = nextShard()) {
     await processPart(shardId);
     if (openBytes < unitBytes && nextShard() !== undefined) continue;
-    await commitOpen();
-    if (options.stopAfterBatches !== undefined && commitsThisRun >= options.stopAfterBatches && nextShard() !== undefined) return stats;
+    const point = cutCommitPoint();
+    await writing;
+    writing = writeCommitPoint(point);
+    // Handled where it is awaited: at the next commit point or below.
+    writing.catch(() => {});
+    const stop = options.stopAfterBatches !== undefined && point.number - (saved?.batches ?? 0) >= options.stopAfterBatches;
+    if (stop && nextShard() !== undefined) {
+      await writing;
+      return stats;
+    }
   }
+  await writing;
   stats.finished = true;
   return stats;
 }

@@ -30,7 +30,7 @@ export function replayCommand(): Command {
     .option('--state <dir>', 'shard snapshots and replay checkpoint (default: <lake>.state)')
     .option('--metrics <dir>', 'EMF metric lines (default: <lake>.metrics)')
     .option('--alert-log <file>', 'alert log (default: <lake>.alerts.jsonl)')
-    .option('--batch-size <n>', `records per batch (default ${DEFAULT_REPLAY_BATCH_SIZE})`)
+    .option('--batch-size <n>', `records per part, as one GetRecords call returns them; parts are committed together every lakeFileTargetBytes of record data (default ${DEFAULT_REPLAY_BATCH_SIZE})`)
     .option('--idle-timeout-ms <ms>', `virtual ms after which a quiet shard stops holding the watermark (default ${DEFAULT_IDLE_TIMEOUT_MS})`)
     .action(async (file: string, options: { lake?: string; state?: string; metrics?: string; alertLog?: string; batchSize?: string; idleTimeoutMs?: string }) => {
       const config = loadConfig({ lake: options.lake });
