@@ -53,15 +53,17 @@ export function toColumns(fields: FieldSpec[], rows: Record<string, unknown>[]):
  * rows holding such a value are copied.
  */
 export function checkRowsForJson(fields: FieldSpec[], rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  const lossy = fields.filter((field) => field.kind === 'string' || field.kind === 'double');
   let out = rows;
-  for (let i = 0; i < rows.length; i++) {
-    for (const field of fields) checkedCell(field, rows[i][field.name], i);
-    for (const field of lossy) {
-      const value = rows[i][field.name];
+  // Field by field, as toColumns: one kind per loop keeps the checks monomorphic.
+  for (const field of fields) {
+    const lossy = field.kind === 'string' || field.kind === 'double';
+    for (let i = 0; i < rows.length; i++) {
+      const value = checkedCell(field, rows[i][field.name], i);
+      if (!lossy || value === null) continue;
       let safe: unknown = value;
-      if (typeof value === 'string' && !value.isWellFormed()) safe = value.toWellFormed();
-      else if (typeof value === 'number' && !Number.isFinite(value)) safe = String(value);
+      if (typeof value === 'string') {
+        if (!value.isWellFormed()) safe = value.toWellFormed();
+      } else if (!Number.isFinite(value)) safe = String(value);
       if (safe === value) continue;
       if (out === rows) out = rows.slice();
       out[i] = { ...out[i], [field.name]: safe };
