@@ -3,7 +3,8 @@
  * 1. record the unit's sequence range as pending on the checkpoint item;
  * 2. write its lake, DLQ and metric files under names derived from (stream, shard, first
  *    sequence number), so a retry after a crash overwrites them, then their lineage rows;
- * 3. publish its alerts (at least once; alert ids are deterministic so receivers can dedupe);
+ * 3. publish its alerts (at least once; alert ids are deterministic so receivers can dedupe),
+ *    and append its partial windows to the log the stream-wide merge reads;
  * 4. snapshot the shard's state, then move the checkpoint to the unit's last record.
  * The checkpoint therefore never passes a record whose file is not committed.
  */
@@ -16,11 +17,14 @@ import type { MetricEvent } from '../../detectors/types.ts';
 import type { CommitUnit } from './commitUnit.ts';
 import type { ShardState } from '../pipeline/shardState.ts';
 import type { StateStore } from './stateStore.ts';
+import { partialsPosition, toPartials, type PartialLog } from './windowPartials.ts';
 
 export interface CommitContext {
   lake: LakeTables;
   alertSink: AlertSink;
   stateStore: StateStore;
+  /** Where the unit's partial windows go for the stream-wide merge; unset: nowhere. */
+  partialLog?: PartialLog;
 }
 
 /** The shard's checkpoint as the committer sees it; a held lease fences both writes. */
@@ -37,6 +41,10 @@ export interface CommitPosition {
   /** Sub-sequence number of the last user record of a KPL aggregate at `checkpointTo`. */
   checkpointSubSequenceNumber?: number;
   previousStateRef: string | undefined;
+  /** The shard had read up to its tip when the unit was cut (for the merge's idleness); default true. */
+  caughtUp?: boolean;
+  /** The shard (or the bounded run) ended with this unit. */
+  final?: boolean;
 }
 
 function metricRows(metrics: MetricEvent[]): MetricRow[] {
@@ -80,6 +88,20 @@ export async function commitBatch(
     await context.lake.lineage.write(position.fileName, lineageRows(files, context.lake.location, source));
   }
   for (const alert of unit.alerts) await context.alertSink.send(alert);
+  if (context.partialLog) {
+    await context.partialLog.write(
+      {
+        version: 1,
+        shardId: unit.shardId,
+        watermark: Number.isFinite(unit.newestWatermark) ? unit.newestWatermark : null,
+        arrivalTime: unit.recordsIn > 0 ? unit.newestArrivalTime : null,
+        caughtUp: position.caughtUp ?? true,
+        final: position.final ?? false,
+        windows: toPartials(unit.windows),
+      },
+      partialsPosition(unit.first?.sequenceNumber, position.checkpointTo),
+    );
+  }
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
   const stateRef = await context.stateStore.save(unit.stream, unit.shardId, position.checkpointTo + (unit.recordsIn === 0 ? '-final' : ''), state.snapshot());
   await checkpointer.checkpoint(position.checkpointTo, stateRef, position.checkpointSubSequenceNumber);

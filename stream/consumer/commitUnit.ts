@@ -15,6 +15,7 @@ import type { EventRow, LakeTables, RejectedRow } from '../../sinks/lake/lakeTab
 import { UnitRows, type SpillOptions } from '../../sinks/lake/unitRows.ts';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import type { ProcessedBatch } from '../pipeline/processBatch.ts';
+import type { ClosedWindow } from '../pipeline/eventTimeWindows.ts';
 import type { CommittedWork } from '../pipeline/operationalMetrics.ts';
 
 type RecordPosition = Pick<SourceRecord, 'sequenceNumber' | 'subSequenceNumber'>;
@@ -65,6 +66,8 @@ export class CommitUnit {
   /** Event time of each written event: the delay to durable write is known only at commit. */
   readonly eventTimes: number[] = [];
   readonly metrics: MetricEvent[] = [];
+  /** The windows the unit fired, as mergeable partials (for the stream-wide merge). */
+  readonly windows: ClosedWindow[] = [];
   readonly alerts: AlertEvent[] = [];
   newestArrivalTime = -Infinity;
   newestWatermark = -Infinity;
@@ -111,6 +114,7 @@ export class CommitUnit {
     this.duplicates += processed.duplicates;
     this.late += processed.late;
     this.metrics.push(...processed.metrics);
+    this.windows.push(...processed.windows);
     this.alerts.push(...processed.alerts);
     if (processed.watermark > this.newestWatermark) this.newestWatermark = processed.watermark;
     // The raw bytes stand in for the rows' size: a row costs about its record's JSON in memory.

@@ -18,7 +18,7 @@ import type { LakeTables } from '../../sinks/lake/lakeTables.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
 import { ShardState, type ShardStateConfig } from '../pipeline/shardState.ts';
 import { BatchCutter } from './batchCutter.ts';
-import { commitBatch } from './commitBatch.ts';
+import { commitBatch, type CommitPosition } from './commitBatch.ts';
 import { CommitUnit } from './commitUnit.ts';
 import type { SpillOptions } from '../../sinks/lake/unitRows.ts';
 import type { InputArchive } from '../../sinks/firehose/firehoseRecords.ts';
@@ -33,6 +33,9 @@ import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
+import { StreamWindowMerge, type StreamWindowStats } from './streamWindowMerge.ts';
+import type { PartialLog } from './windowPartials.ts';
+import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { ProcessingLagWatch, processingLagKey, type ProcessingLagConfig } from '../../detectors/processingLag.ts';
@@ -77,6 +80,11 @@ export interface WorkerOptions {
   wallClock?: () => number;
   /** Alerts when a shard stays behind the tip of the stream (MillisBehindLatest); unset: no watch. */
   processingLag?: ProcessingLagConfig;
+  /**
+   * Stream-wide windows: each unit's partial windows go to this log, and whichever worker holds
+   * the merge lease merges them and sends the stream's windows to the metrics sink.
+   */
+  streamWindows?: { log: PartialLog; store: ObjectStore; idleTimeoutMs: number };
 }
 
 interface ShardCursor {
@@ -107,10 +115,31 @@ export class Worker {
   private readonly lagWatch: ProcessingLagWatch | undefined;
   /** Aborted when a shard finishes, so a bounded run ends then rather than at the next tick. */
   private shardFinished = new AbortController();
+  private readonly merge: StreamWindowMerge | undefined;
 
   constructor(private readonly options: WorkerOptions) {
     options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
     this.lagWatch = options.processingLag ? new ProcessingLagWatch(options.processingLag) : undefined;
+    const sink = options.metricsSink;
+    if (options.streamWindows && sink) {
+      this.merge = new StreamWindowMerge({
+        leases: options.leases,
+        log: options.streamWindows.log,
+        store: options.streamWindows.store,
+        stream: options.streamName,
+        workerId: options.workerId,
+        allowedLatenessMs: options.state.windows.allowedLatenessMs,
+        idleTimeoutMs: options.streamWindows.idleTimeoutMs,
+        failoverTimeMs: options.failoverTimeMs ?? DEFAULT_FAILOVER_TIME_MS,
+        now: options.now ?? (() => performance.now()),
+        emit: (name, events) => sink.write(name, events),
+      });
+    }
+  }
+
+  /** What this worker did as the stream-window merger; undefined when the merge is off. */
+  get streamWindowStats(): StreamWindowStats | undefined {
+    return this.merge?.stats;
   }
 
   get workerId(): string {
@@ -150,6 +179,7 @@ export class Worker {
     try {
       while (!this.stopping.signal.aborted) {
         await coordinator.tick();
+        await this.merge?.tick(coordinator.leases);
         if (this.boundedRunComplete(coordinator)) break;
         this.shardFinished = new AbortController();
         await sleep(coordinator.intervalMs, AbortSignal.any([this.stopping.signal, this.shardFinished.signal]));
@@ -160,6 +190,8 @@ export class Worker {
       this.stopping.abort();
       acquired.complete();
       await processing.finally(() => coordinator.releaseAll());
+      // Last, so the merge sees the units this worker's shards committed while stopping.
+      await this.merge?.release(await leases.list());
       await this.flushOperationalMetrics();
     }
     return this.stats;
@@ -267,7 +299,7 @@ export class Worker {
           // Archived at least once: nothing is checkpointed that Firehose has not accepted.
           await this.options.archive?.flush();
           // The raw range moves the checkpoint even when an aggregate yielded no user record.
-          await this.commit(cursor, unit, read.lastSequenceNumber);
+          await this.commit(cursor, unit, read.lastSequenceNumber, { caughtUp: read.millisBehindLatest === 0, final });
           await this.reportMetrics(cursor, unit, committingAt - busyMs);
           if (read.shardEnded) await this.endShard(cursor);
         } catch (error) {
@@ -348,18 +380,20 @@ export class Worker {
     }));
   }
 
-  private async commit(cursor: ShardCursor, unit: CommitUnit, rawLast: string | undefined): Promise<void> {
+  private async commit(cursor: ShardCursor, unit: CommitUnit, rawLast: string | undefined, status: Pick<CommitPosition, 'caughtUp' | 'final'>): Promise<void> {
     const { stream, shardId } = unit;
     const first = unit.first?.sequenceNumber;
     const last = rawLast ?? unit.last?.sequenceNumber;
     if (last) cursor.lastSubSequenceNumber = unit.last?.sequenceNumber === last ? (unit.last.subSequenceNumber ?? 0) : 0;
     // A closing flush (no records) is named after the position it follows.
     const fileName = first ? `${stream}-${shardId}-${first}` : `${stream}-${shardId}-final-${cursor.lastSequenceNumber ?? 'start'}`;
-    const { files, stateRef } = await commitBatch(this.options, cursor.held, unit, cursor.state, {
+    const context = { ...this.options, partialLog: this.merge ? this.options.streamWindows?.log : undefined };
+    const { files, stateRef } = await commitBatch(context, cursor.held, unit, cursor.state, {
       fileName,
       checkpointTo: last ?? cursor.lastSequenceNumber,
       checkpointSubSequenceNumber: cursor.lastSubSequenceNumber,
       previousStateRef: cursor.stateRef,
+      ...status,
     });
     cursor.stateRef = stateRef;
     if (last) cursor.lastSequenceNumber = last;

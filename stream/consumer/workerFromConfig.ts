@@ -26,6 +26,8 @@ import type { ShardStateConfig } from '../pipeline/shardState.ts';
 import { LeaseTable } from './leases/leaseTable.ts';
 import type { StartingPosition } from './shardReader.ts';
 import { StateStore } from './stateStore.ts';
+import { PartialLog } from './windowPartials.ts';
+import { parseGroupings, type Dimension } from '../pipeline/dimensions.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
 export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'onEvent' | 'reader' | 'now'> & {
@@ -48,15 +50,23 @@ export interface ConfiguredWorker {
   close(): Promise<void>;
 }
 
+function windowGroupings(config: AdstreamConfig): Dimension[][] {
+  try {
+    return parseGroupings(config.windowGroupings);
+  } catch (error) {
+    throw new ConfigError(`windowGroupings (ADSTREAM_WINDOW_GROUPINGS) "${config.windowGroupings}" is not valid: ${(error as Error).message}.`);
+  }
+}
+
 export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
   return {
-    windows: { sizeMs: config.windowMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs },
+    windows: { sizeMs: config.windowMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, groupings: windowGroupings(config) },
     dedupeHorizonMs: config.dedupeHorizonMs,
     createDetector: shardDetectorFactory(),
   };
 }
 
-const isStreamLevelMetric = (metric: MetricRecord): boolean => ['quality=', 'ops=', 'consumer='].some((prefix) => metric.key.startsWith(prefix));
+const isStreamLevelMetric = (metric: MetricRecord): boolean => ['quality=', 'ops=', 'consumer=', 'scope=stream|quality='].some((prefix) => metric.key.startsWith(prefix));
 
 export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHooks = {}): Promise<ConfiguredWorker> {
   const kinesis = kinesisClient(config);
@@ -78,6 +88,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const spillRoot = config.spillDir ?? tmpdir();
   await removeAbandonedSpills(spillRoot);
   const spillDirectory = newSpillFolder(spillRoot);
+  const stateObjects = openStore(config.stateStore, lazyS3);
   const worker = new Worker({
     kinesis,
     streamName: config.stream,
@@ -86,7 +97,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     failoverTimeMs: config.failoverTimeMs,
     shardSyncIntervalMs: config.shardSyncIntervalMs,
     startingPosition,
-    stateStore: new StateStore(openStore(config.stateStore, lazyS3)),
+    stateStore: new StateStore(stateObjects),
     lake: lakeTables(openStore(config.lake, lazyS3), encoder),
     alertSink,
     state: shardStateConfig(config),
@@ -96,6 +107,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     processingLag: config.processingLagAlertMs > 0 ? { thresholdMs: config.processingLagAlertMs, criticalMs: 3 * config.processingLagAlertMs, sustainMs: 60_000 } : undefined,
     archive: firehose ? firehoseArchive(new FirehoseSink(firehose, { deliveryStreamName: config.firehoseDeliveryStream! }), config.firehoseRecords as FirehoseMode) : undefined,
     metricsSink: metricsSinks.length > 0 ? fanOutMetricsSink(metricsSinks) : undefined,
+    streamWindows: config.streamWindowIdleMs > 0 ? { log: new PartialLog(stateObjects, config.stream), store: stateObjects, idleTimeoutMs: config.streamWindowIdleMs } : undefined,
     // Operational metrics are about real time (processing time, delay to a durable write).
     wallClock: () => Date.now(),
     ...workerHooks,

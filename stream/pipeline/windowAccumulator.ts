@@ -83,6 +83,18 @@ export interface WindowSnapshot {
 
 const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+function qualityValues(q: QualityTotals): Record<string, number> {
+  return {
+    valid: q.valid,
+    rejected: q.rejected,
+    duplicates: q.duplicates,
+    late: q.late,
+    ingestion_delay_p50_ms: q.delays.quantile(0.5),
+    ingestion_delay_p99_ms: q.delays.quantile(0.99),
+    ...(q.arrivalDelays.count > 0 ? { arrival_delay_p50_ms: q.arrivalDelays.quantile(0.5), arrival_delay_p99_ms: q.arrivalDelays.quantile(0.99) } : {}),
+  };
+}
+
 export class WindowAccumulator {
   readonly groups = new Map<string, Group>();
   readonly quality = new Map<string, QualityTotals>();
@@ -140,6 +152,17 @@ export class WindowAccumulator {
     for (const group of this.groups.values()) group.attribution?.resolve(seen);
   }
 
+  /**
+   * The window's quality over every shard in it (a merged window holds each shard's totals):
+   * the stream's own health, where `metrics` reports it per shard.
+   */
+  streamQuality(watermark: number): MetricEvent | undefined {
+    const total = new QualityTotals();
+    for (const q of this.quality.values()) total.merge(q);
+    if (total.total === 0) return undefined;
+    return { windowStart: this.start, windowEnd: this.end, watermark, key: 'quality=stream', dimensions: { quality: 'stream' }, values: qualityValues(total) };
+  }
+
   /** Metric events of the closed window, sorted by key so output order is deterministic. */
   metrics(watermark: number): MetricEvent[] {
     const base = { windowStart: this.start, windowEnd: this.end, watermark };
@@ -154,22 +177,7 @@ export class WindowAccumulator {
     }
     for (const [shard, q] of this.quality) {
       if (q.total === 0) continue;
-      metrics.push({
-        ...base,
-        key: `quality=stream|shard=${shard}`,
-        dimensions: { quality: 'stream', shard },
-        values: {
-          valid: q.valid,
-          rejected: q.rejected,
-          duplicates: q.duplicates,
-          late: q.late,
-          ingestion_delay_p50_ms: q.delays.quantile(0.5),
-          ingestion_delay_p99_ms: q.delays.quantile(0.99),
-          ...(q.arrivalDelays.count > 0
-            ? { arrival_delay_p50_ms: q.arrivalDelays.quantile(0.5), arrival_delay_p99_ms: q.arrivalDelays.quantile(0.99) }
-            : {}),
-        },
-      });
+      metrics.push({ ...base, key: `quality=stream|shard=${shard}`, dimensions: { quality: 'stream', shard }, values: qualityValues(q) });
     }
     return metrics.sort(byKey);
   }

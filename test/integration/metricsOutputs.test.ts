@@ -7,15 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
-import { listShardIds } from '../../stream/consumer/worker.ts';
 import { generateTraffic, type GeneratedRecord } from '../../stream/generator/index.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
-import type { MetricRecord } from '../../sinks/metrics/metricsSink.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
+import { readMetricsStream } from '../support/metricsStream.ts';
 
 const BIN = join(import.meta.dirname, '../../stream/cli/bin.js');
 let pipeline: LocalPipeline;
@@ -30,24 +28,6 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
-async function readStream(config: Parameters<typeof kinesisClient>[0], stream: string): Promise<MetricRecord[]> {
-  const kinesis = kinesisClient(config);
-  try {
-    const out: MetricRecord[] = [];
-    for (const shardId of await listShardIds(kinesis, stream)) {
-      let { ShardIterator: iterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
-      while (iterator) {
-        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-        for (const record of page.Records ?? []) out.push(JSON.parse(Buffer.from(record.Data!).toString('utf8')) as MetricRecord);
-        if (!page.Records?.length) break;
-        iterator = page.NextShardIterator;
-      }
-    }
-    return out;
-  } finally {
-    kinesis.destroy();
-  }
-}
 
 describe('metric outputs', () => {
   it('a Kinesis metrics stream receives every window metric of the lake and operational counts that add up', async () => {
@@ -58,7 +38,7 @@ describe('metric outputs', () => {
     await pipeline.produce(config, records, 2);
     await pipeline.consume(config);
 
-    const streamed = await readStream(config, 'metrics-out');
+    const streamed = await readMetricsStream(config, 'metrics-out');
     const lake = await LakeQuery.open(config.lake);
     try {
       const rows = await lake.query('SELECT key, epoch_ms(window_start) AS start, metric, value FROM metrics');

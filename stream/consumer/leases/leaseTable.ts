@@ -9,6 +9,7 @@ import {
   ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
+  GetItemCommand,
   PutItemCommand,
   ResourceNotFoundException,
   ScanCommand,
@@ -26,6 +27,13 @@ export class LeaseLostError extends Error {
     super(`lease ${leaseKey} is no longer ours (${operation} found its counter moved)`);
   }
 }
+
+/**
+ * Items of the workers' own in the lease table, not shards (the stream-window merge's lease):
+ * shard ids never hold a colon, so the shard balancing can tell them apart.
+ */
+export const RESERVED_LEASE_PREFIX = 'adstream:';
+export const isReservedLeaseKey = (leaseKey: string): boolean => leaseKey.startsWith(RESERVED_LEASE_PREFIX);
 
 interface FencedUpdate {
   set?: Record<string, AttributeValue>;
@@ -94,15 +102,22 @@ export class LeaseTable {
     });
   }
 
+  /** The shard leases (items of the workers' own, such as the stream-window merge's, are left out). */
   async list(): Promise<Lease[]> {
     const leases: Lease[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) leases.push(leaseFromItem(item));
+      for (const item of page.Items ?? []) if (!isReservedLeaseKey(item.leaseKey.S!)) leases.push(leaseFromItem(item));
       start = page.LastEvaluatedKey;
     } while (start);
     return leases.sort((a, b) => a.leaseKey.localeCompare(b.leaseKey));
+  }
+
+  /** One lease by key, read consistently. */
+  async get(leaseKey: string): Promise<Lease | undefined> {
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: leaseKey } }, ConsistentRead: true }));
+    return result.Item ? leaseFromItem(result.Item) : undefined;
   }
 
   /**

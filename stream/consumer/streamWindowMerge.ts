@@ -1,0 +1,256 @@
+/**
+ * Stream-wide windows in a live consumer group: the partial windows every shard commits (the
+ * partial log, windowPartials.ts) merged per window and emitted once the pipeline watermark (the
+ * minimum over active shards) has passed the window's end plus the allowed lateness, the same
+ * rule a replay applies (WindowMerger, PipelineWatermark). A shard's windows alone are complete
+ * only when every key lives on one shard; with keys that span shards (a publisher, a country, or
+ * producers that partition by anything but the campaign) only the merge gives the stream's count.
+ *
+ * One worker merges at a time: whoever holds the merge lease, an item of its own in the lease
+ * table, taken and kept like a shard lease (fenced on its counter, expired when the counter has
+ * not moved for failoverTimeMs). Its state (merger, watermark, last partial merged per shard)
+ * is saved with each step and named on the lease, so a new holder continues where the last one
+ * stopped. Emission is at least once, like alerts: a holder that dies between emitting and
+ * saving has the windows emitted again by the next.
+ *
+ * Idleness is judged on the records' arrival times (the newest seen in any partial), not on the
+ * merging worker's clock, so it does not depend on which worker merges or when it polls. A shard
+ * whose last unit left it behind its tip keeps holding the watermark until it catches up.
+ */
+import type { MetricEvent } from '../../detectors/types.ts';
+import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
+import { PipelineWatermark, type PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
+import { WindowMerger, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
+import type { WindowAccumulator } from '../pipeline/windowAccumulator.ts';
+import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
+import { LeaseLostError, RESERVED_LEASE_PREFIX, type LeaseTable } from './leases/leaseTable.ts';
+import { fromPartials, type PartialLog } from './windowPartials.ts';
+
+export interface StreamWindowMergeOptions {
+  leases: LeaseTable;
+  log: PartialLog;
+  /** Where the merge state is saved (the state store's objects). */
+  store: ObjectStore;
+  stream: string;
+  workerId: string;
+  allowedLatenessMs: number;
+  /** Arrival-time milliseconds after which a quiet, caught-up shard stops holding the watermark. */
+  idleTimeoutMs: number;
+  failoverTimeMs: number;
+  /** Monotonic milliseconds, for the lease's expiry. */
+  now: () => number;
+  /** Where the stream-wide metric events go (the worker's metrics sink). */
+  emit: (name: string, events: MetricEvent[]) => Promise<void>;
+}
+
+interface MergeSnapshot {
+  version: 1;
+  merger: WindowMergerSnapshot;
+  watermark: PipelineWatermarkSnapshot;
+  clock: number | null;
+  /** Per shard, the last partials key merged: keys sort in shard order. */
+  consumed: Record<string, string>;
+  ended: string[];
+  behind: string[];
+}
+
+interface MergeState {
+  merger: WindowMerger;
+  watermark: PipelineWatermark;
+  clock: number;
+  consumed: Map<string, string>;
+  ended: Set<string>;
+  behind: Set<string>;
+}
+
+export interface StreamWindowStats {
+  /** Times this worker took the merge lease. */
+  takes: number;
+  windowsEmitted: number;
+  metricEvents: number;
+  partialsMerged: number;
+  latePartials: number;
+}
+
+/**
+ * A merged window as metric events: its group keys and the stream's quality, each marked
+ * `scope=stream` (in the key and as a dimension), since the shards send their partials of the
+ * same keys to the same outputs. Per-shard quality is the shards' own output and is left out.
+ */
+export function streamWindowMetrics(window: WindowAccumulator, watermark: number): MetricEvent[] {
+  const quality = window.streamQuality(watermark);
+  const whole = [...window.metrics(watermark).filter((metric) => metric.dimensions.shard === undefined), ...(quality ? [quality] : [])];
+  return whole.map((metric) => ({ ...metric, key: `${STREAM_SCOPE}|${metric.key}`, dimensions: { scope: 'stream', ...metric.dimensions } }));
+}
+
+export const STREAM_SCOPE = 'scope=stream';
+
+export const streamWindowLeaseKey = (stream: string): string => `${RESERVED_LEASE_PREFIX}stream-windows:${stream}`;
+
+export class StreamWindowMerge {
+  readonly stats: StreamWindowStats = { takes: 0, windowsEmitted: 0, metricEvents: 0, partialsMerged: 0, latePartials: 0 };
+  private held: Lease | undefined;
+  private state: MergeState | undefined;
+  private observed: { counter: number; owner: string | undefined; since: number } | undefined;
+
+  constructor(private readonly options: StreamWindowMergeOptions) {}
+
+  get isLeader(): boolean {
+    return this.held !== undefined;
+  }
+
+  private get leaseKey(): string {
+    return streamWindowLeaseKey(this.options.stream);
+  }
+
+  /** One step: keep (or take) the merge lease, then merge what shards have committed since. */
+  async tick(shardLeases: readonly Lease[]): Promise<void> {
+    if (!(await this.lead())) return;
+    try {
+      await this.mergeNew(shardLeases);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      this.drop();
+    }
+  }
+
+  /** Hands the lease back (after a last step), so another worker takes over at once. */
+  async release(shardLeases: readonly Lease[]): Promise<void> {
+    await this.tick(shardLeases);
+    if (!this.held) return;
+    try {
+      await this.options.leases.update(this.leaseKey, this.held.leaseCounter, 'release', { owner: this.options.workerId, remove: ['leaseOwner'] });
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+    }
+    this.drop();
+  }
+
+  private drop(): void {
+    this.held = undefined;
+    this.state = undefined;
+  }
+
+  private async lead(): Promise<boolean> {
+    const { leases, workerId, now, failoverTimeMs } = this.options;
+    let lease = await leases.get(this.leaseKey);
+    if (!lease) {
+      await leases.createIfMissing({ leaseKey: this.leaseKey, leaseCounter: 0, checkpoint: TRIM_HORIZON, checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], childShardIds: [] });
+      lease = (await leases.get(this.leaseKey))!;
+    }
+    if (this.held) {
+      if (lease.leaseCounter === this.held.leaseCounter && lease.leaseOwner === workerId) return true;
+      this.drop();
+    }
+    const seen = this.observed;
+    if (!seen || seen.counter !== lease.leaseCounter || seen.owner !== lease.leaseOwner) {
+      this.observed = { counter: lease.leaseCounter, owner: lease.leaseOwner, since: now() };
+    }
+    const expired = now() - this.observed!.since >= failoverTimeMs;
+    if (lease.leaseOwner && lease.leaseOwner !== workerId && !expired) return false;
+    try {
+      this.held = await leases.take(lease, workerId);
+    } catch (error) {
+      if (error instanceof LeaseLostError) return false;
+      throw error;
+    }
+    this.stats.takes += 1;
+    this.state = await this.load(this.held.stateRef);
+    return true;
+  }
+
+  private async load(ref: string | undefined): Promise<MergeState> {
+    const { allowedLatenessMs, idleTimeoutMs, store } = this.options;
+    const body = ref ? await store.get(ref) : undefined;
+    if (ref && !body) throw new Error(`the stream-window merge state ${ref} named by its lease is missing from ${store.location}`);
+    const saved = body ? (JSON.parse(Buffer.from(body).toString('utf8')) as MergeSnapshot) : undefined;
+    const state: MergeState = {
+      merger: saved ? WindowMerger.restore(allowedLatenessMs, saved.merger) : new WindowMerger(allowedLatenessMs),
+      watermark: undefined as unknown as PipelineWatermark,
+      clock: saved?.clock ?? -Infinity,
+      consumed: new Map(Object.entries(saved?.consumed ?? {})),
+      ended: new Set(saved?.ended ?? []),
+      behind: new Set(saved?.behind ?? []),
+    };
+    const options = { idleTimeoutMs, now: () => state.clock };
+    state.watermark = saved ? PipelineWatermark.restore(options, saved.watermark) : new PipelineWatermark(options);
+    return state;
+  }
+
+  private async mergeNew(shardLeases: readonly Lease[]): Promise<void> {
+    const { log, emit, stream } = this.options;
+    const state = this.state!;
+    // A shard that ended before the merge knew of it has nothing left to hold back.
+    for (const lease of shardLeases) if (!state.ended.has(lease.leaseKey) && lease.checkpoint !== SHARD_END) state.watermark.register(lease.leaseKey);
+    const clockBefore = state.clock;
+    const merged: string[] = [];
+    const stale: string[] = [];
+    for (const [shardId, keys] of [...(await log.list())].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const key of keys) {
+        const last = state.consumed.get(shardId);
+        // Already merged (a unit re-committed after a crash writes the same key again).
+        if (last !== undefined && key <= last) {
+          stale.push(key);
+          continue;
+        }
+        const partials = await log.read(key);
+        if (!partials) continue;
+        if (partials.arrivalTime !== null && partials.arrivalTime > state.clock) state.clock = partials.arrivalTime;
+        state.merger.add(fromPartials(partials));
+        if (partials.final) {
+          state.watermark.remove(shardId);
+          state.ended.add(shardId);
+        } else {
+          state.watermark.observe(shardId, partials.watermark ?? -Infinity, true);
+        }
+        if (partials.caughtUp) state.behind.delete(shardId);
+        else state.behind.add(shardId);
+        state.consumed.set(shardId, key);
+        merged.push(key);
+      }
+    }
+    // Shards registered before any time was known start their idleness from the first time seen.
+    if (!Number.isFinite(clockBefore) && Number.isFinite(state.clock)) for (const lease of shardLeases) state.watermark.touch(lease.leaseKey);
+    // Behind its tip is not idle: such a shard holds the watermark until it catches up.
+    for (const shardId of state.behind) state.watermark.touch(shardId);
+
+    const everyShardEnded = shardLeases.length > 0 && shardLeases.every((lease) => state.ended.has(lease.leaseKey));
+    const fired = state.merger.fire(state.watermark.value, everyShardEnded);
+    const events = fired.flatMap(({ window, watermark }) => streamWindowMetrics(window, watermark));
+    if (events.length > 0) await emit(`${stream}-stream-windows-${fired[0].window.start}`, events);
+    this.stats.windowsEmitted += fired.length;
+    this.stats.metricEvents += events.length;
+    this.stats.partialsMerged += merged.length;
+    this.stats.latePartials = state.merger.latePartials;
+    if (merged.length === 0 && fired.length === 0) {
+      await this.renew();
+      return;
+    }
+    await this.save();
+    // Merged partials are folded into the saved state: the log can forget them.
+    for (const key of [...merged, ...stale]) await log.delete(key);
+  }
+
+  private async renew(): Promise<void> {
+    this.held = await this.options.leases.update(this.leaseKey, this.held!.leaseCounter, 'renew', { owner: this.options.workerId });
+  }
+
+  private async save(): Promise<void> {
+    const { store, leases, stream, workerId } = this.options;
+    const state = this.state!;
+    const previous = this.held!.stateRef;
+    const snapshot: MergeSnapshot = {
+      version: 1,
+      merger: state.merger.snapshot(),
+      watermark: state.watermark.snapshot(),
+      clock: Number.isFinite(state.clock) ? state.clock : null,
+      consumed: Object.fromEntries(state.consumed),
+      ended: [...state.ended].sort(),
+      behind: [...state.behind].sort(),
+    };
+    const ref = `stream-windows/${stream}/${this.held!.leaseCounter + 1}-${workerId}.json`;
+    await store.put(ref, Buffer.from(JSON.stringify(snapshot)));
+    this.held = await leases.update(this.leaseKey, this.held!.leaseCounter, 'save', { owner: workerId, set: { stateRef: { S: ref } } });
+    if (previous && previous !== ref) await store.delete(previous);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The partial windows each shard fires, as a log the stream-wide window merge reads: one object
+ * per commit unit, written before the unit's checkpoint moves, under
+ * `partials/<stream>/<shard>/<position>.json`. The position is the unit's first sequence number
+ * (zero-padded, so keys sort in shard order), and a unit re-cut after a crash has the same bounds
+ * (its pending range) and so the same key and contents: the merge reads each key once.
+ */
+import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
+import type { ClosedWindow } from '../pipeline/eventTimeWindows.ts';
+import { WindowAccumulator, type WindowSnapshot } from '../pipeline/windowAccumulator.ts';
+
+export interface ShardPartials {
+  version: 1;
+  shardId: string;
+  /** The shard's watermark after the unit. */
+  watermark: number | null;
+  /** Newest arrival time of the unit's records: the merge's clock for idleness. */
+  arrivalTime: number | null;
+  /** The shard had caught up with its tip: a silence after this unit is idleness, not a backlog. */
+  caughtUp: boolean;
+  /** The shard ended (or a bounded run did): it holds nothing back any more. */
+  final: boolean;
+  windows: { window: WindowSnapshot; watermark: number }[];
+}
+
+/** Kinesis sequence numbers are decimal strings of up to 128 digits. */
+const SEQUENCE_DIGITS = 128;
+
+/** Key position of a unit: its first sequence number, or for a closing flush with no records the one it follows. */
+export function partialsPosition(firstSequenceNumber: string | undefined, after: string | undefined): string {
+  return firstSequenceNumber ? firstSequenceNumber.padStart(SEQUENCE_DIGITS, '0') : `${(after ?? '0').padStart(SEQUENCE_DIGITS, '0')}-final`;
+}
+
+export const toPartials = (windows: readonly ClosedWindow[]): ShardPartials['windows'] =>
+  windows.map(({ window, watermark }) => ({ window: window.snapshot(), watermark }));
+
+export const fromPartials = (partials: ShardPartials): ClosedWindow[] =>
+  partials.windows.map(({ window, watermark }) => ({ window: WindowAccumulator.restore(window), watermark }));
+
+export class PartialLog {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly stream: string,
+  ) {}
+
+  private get prefix(): string {
+    return `partials/${this.stream}/`;
+  }
+
+  async write(partials: ShardPartials, position: string): Promise<void> {
+    await this.store.put(`${this.prefix}${partials.shardId}/${position}.json`, Buffer.from(JSON.stringify(partials)));
+  }
+
+  /** Every key in the log, per shard, in shard order. */
+  async list(): Promise<Map<string, string[]>> {
+    const byShard = new Map<string, string[]>();
+    for (const key of await this.store.list(this.prefix)) {
+      const shardId = key.slice(this.prefix.length).split('/')[0];
+      let keys = byShard.get(shardId);
+      if (!keys) byShard.set(shardId, (keys = []));
+      keys.push(key);
+    }
+    for (const keys of byShard.values()) keys.sort();
+    return byShard;
+  }
+
+  async read(key: string): Promise<ShardPartials | undefined> {
+    const body = await this.store.get(key);
+    return body ? (JSON.parse(Buffer.from(body).toString('utf8')) as ShardPartials) : undefined;
+  }
+
+  delete(key: string): Promise<void> {
+    return this.store.delete(key);
+  }
+}
