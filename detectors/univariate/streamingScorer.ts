@@ -39,7 +39,7 @@ export interface StreamingScorerConfig {
   warmup: number;
 }
 
-export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = { window: 50, smooth: 3, memory: 2000, refractory: 100, warmup: 20, tail: 0.1, escalation: 2 };
+export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = { window: 50, smooth: 3, memory: 5000, refractory: 100, warmup: 20, tail: 0.1, escalation: 2 };
 
 export interface StreamingScorerSnapshot {
   version: 1;

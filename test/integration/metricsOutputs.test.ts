@@ -1,7 +1,8 @@
 /**
  * Where metric events go besides the lake, as an operator configures it:
  * - a Kinesis metrics stream gets every window metric the lake's `_metrics` table holds, plus the
- *   worker's hourly operational metrics, whose record counts add up to what was produced;
+ *   worker's hourly operational metrics, whose record counts add up to what was produced, and the
+ *   stream-wide windows;
  * - `adstream run` with ADSTREAM_METRICS_OUTPUT=emf-stdout prints CloudWatch EMF lines on stdout
  *   for the stream-level series only (CloudWatch bills per series), and nothing else there.
  */
@@ -43,12 +44,14 @@ describe('metric outputs', () => {
     try {
       const rows = await lake.query('SELECT key, epoch_ms(window_start) AS start, metric, value FROM metrics');
       const fromLake = rows.map((r) => `${String(r.key)}@${String(r.start)}:${String(r.metric)}=${Number(r.value)}`).sort();
-      const fromStream = streamed
-        .filter((m) => !m.key.startsWith('ops=') && !m.key.startsWith('consumer='))
-        .flatMap((m) => Object.entries(m.values).map(([name, value]) => `${m.key}@${m.windowStart}:${name}=${value}`))
-        .sort();
+      const cells = (metrics: typeof streamed) => metrics.flatMap((m) => Object.entries(m.values).map(([name, value]) => `${m.key}@${m.windowStart}:${name}=${value}`)).sort();
+      const isStreamWide = (m: (typeof streamed)[number]) => m.dimensions.scope === 'stream';
+      const fromStream = cells(streamed.filter((m) => !m.key.startsWith('ops=') && !m.key.startsWith('consumer=') && !isStreamWide(m)));
       expect(fromLake.length).toBeGreaterThan(1_000);
       expect(fromStream).toEqual(fromLake);
+      // Partitioned by campaign, every campaign lives on one shard: its stream-wide windows are its shard's.
+      const streamWide = cells(streamed.filter((m) => isStreamWide(m) && !m.key.includes('quality=')).map((m) => ({ ...m, key: m.key.replace(/^scope=stream\|/, '') })));
+      expect(streamWide).toEqual(fromLake.filter((cell) => !cell.startsWith('quality=')));
     } finally {
       lake.close();
     }
