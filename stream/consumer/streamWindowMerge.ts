@@ -20,8 +20,7 @@
 import type { MetricEvent } from '../../detectors/types.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import { PipelineWatermark, type PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
-import { WindowMerger, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
-import type { WindowAccumulator } from '../pipeline/windowAccumulator.ts';
+import { WindowMerger, streamWindowMetrics, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
 import { LeaseLostError, RESERVED_LEASE_PREFIX, type LeaseTable } from './leases/leaseTable.ts';
 import { fromPartials, type PartialLog } from './windowPartials.ts';
@@ -72,18 +71,6 @@ export interface StreamWindowStats {
   latePartials: number;
 }
 
-/**
- * A merged window as metric events: its group keys and the stream's quality, each marked
- * `scope=stream` (in the key and as a dimension), since the shards send their partials of the
- * same keys to the same outputs. Per-shard quality is the shards' own output and is left out.
- */
-export function streamWindowMetrics(window: WindowAccumulator, watermark: number): MetricEvent[] {
-  const quality = window.streamQuality(watermark);
-  const whole = [...window.metrics(watermark).filter((metric) => metric.dimensions.shard === undefined), ...(quality ? [quality] : [])];
-  return whole.map((metric) => ({ ...metric, key: `${STREAM_SCOPE}|${metric.key}`, dimensions: { scope: 'stream', ...metric.dimensions } }));
-}
-
-export const STREAM_SCOPE = 'scope=stream';
 
 export const streamWindowLeaseKey = (stream: string): string => `${RESERVED_LEASE_PREFIX}stream-windows:${stream}`;
 

@@ -13,6 +13,20 @@ import type { MetricEvent } from '../../detectors/types.ts';
 import type { ClosedWindow } from './eventTimeWindows.ts';
 import { WindowAccumulator, type WindowSnapshot } from './windowAccumulator.ts';
 
+export const STREAM_SCOPE = 'scope=stream';
+
+/**
+ * A merged window as metric events: its group keys and the stream's quality, each marked
+ * `scope=stream` (in the key and as a dimension), since the shards send their partials of the
+ * same keys to the same outputs. Per-shard quality is the shards' own output and is left out.
+ */
+export function streamWindowMetrics(window: WindowAccumulator, watermark: number): MetricEvent[] {
+  const quality = window.streamQuality(watermark);
+  const whole = [...window.metrics(watermark).filter((metric) => metric.dimensions.shard === undefined), ...(quality ? [quality] : [])];
+  return whole.map((metric) => ({ ...metric, key: `${STREAM_SCOPE}|${metric.key}`, dimensions: { scope: 'stream', ...metric.dimensions } }));
+}
+
+
 export interface WindowMergerSnapshot {
   pending: { window: WindowSnapshot; watermark: number }[];
   emittedThroughEnd: number | null;
@@ -58,9 +72,9 @@ export class WindowMerger {
     });
   }
 
-  /** `fire`, as metric events. */
+  /** `fire`, as the stream's metric events. */
   fireMetrics(pipelineWatermark: number, final = false): MetricEvent[] {
-    return this.fire(pipelineWatermark, final).flatMap(({ window, watermark }) => window.metrics(watermark));
+    return this.fire(pipelineWatermark, final).flatMap(({ window, watermark }) => streamWindowMetrics(window, watermark));
   }
 
   get pendingWindows(): number {

@@ -31,8 +31,11 @@ export async function checkWindowCounts(truthFile: string, metricsJsonl: string)
     let goldenLate = 0;
     for (const line of metricsJsonl.split('\n').filter(Boolean)) {
       const emf = JSON.parse(line) as Record<string, unknown>;
-      if (typeof emf.late === 'number' && String(emf.key).startsWith('quality=')) goldenLate += emf.late;
-      if (typeof emf.type === 'string' && typeof emf.count === 'number') golden.set(`${String(emf.window_start)}|${String(emf.key)}`, emf.count);
+      // The stream-wide windows: scope=stream|campaign=…|type=…, and the stream's quality as one series.
+      const key = String(emf.key);
+      if (!key.startsWith('scope=stream|')) continue;
+      if (typeof emf.late === 'number' && key === 'scope=stream|quality=stream') goldenLate += emf.late;
+      if (typeof emf.type === 'string' && typeof emf.count === 'number') golden.set(`${String(emf.window_start)}|${key.slice('scope=stream|'.length)}`, emf.count);
     }
     const keys = new Set([...sql.keys(), ...golden.keys()]);
     let equalWindows = 0;
