@@ -113,6 +113,11 @@ export class StreamWindowMerge {
     this.drop();
   }
 
+  /** Forgets what it holds in memory (after a failed step): the next step starts from the saved state. */
+  reset(): void {
+    this.drop();
+  }
+
   private drop(): void {
     this.held = undefined;
     this.state = undefined;

@@ -179,7 +179,7 @@ export class Worker {
     try {
       while (!this.stopping.signal.aborted) {
         await coordinator.tick();
-        await this.merge?.tick(coordinator.leases);
+        await this.mergeStep(() => this.merge!.tick(coordinator.leases));
         if (this.boundedRunComplete(coordinator)) break;
         this.shardFinished = new AbortController();
         await sleep(coordinator.intervalMs, AbortSignal.any([this.stopping.signal, this.shardFinished.signal]));
@@ -191,10 +191,24 @@ export class Worker {
       acquired.complete();
       await processing.finally(() => coordinator.releaseAll());
       // Last, so the merge sees the units this worker's shards committed while stopping.
-      await this.merge?.release(await leases.list());
+      await this.mergeStep(async () => this.merge!.release(await leases.list()));
       await this.flushOperationalMetrics();
     }
     return this.stats;
+  }
+
+  /**
+   * The stream-wide merge is secondary to the shards: a failed step (an S3 or DynamoDB error) is
+   * reported and retried from the saved state at the next tick, never the end of the worker.
+   */
+  private async mergeStep(step: () => Promise<void>): Promise<void> {
+    if (!this.merge) return;
+    try {
+      await step();
+    } catch (error) {
+      this.merge.reset();
+      this.options.onEvent?.({ name: 'consumer.stream_windows_failed', workerId: this.workerId, detail: (error as Error).message });
+    }
   }
 
   private boundedRunComplete(coordinator: LeaseCoordinator): boolean {

@@ -19,7 +19,8 @@ export type ConsumerEventName =
   | 'consumer.shard_started'
   | 'consumer.shard_ended'
   | 'consumer.shards_discovered'
-  | 'consumer.renew_failed';
+  | 'consumer.renew_failed'
+  | 'consumer.stream_windows_failed';
 
 export interface ConsumerEvent {
   name: ConsumerEventName;
