@@ -27,7 +27,7 @@ import { LeaseTable } from './leases/leaseTable.ts';
 import type { StartingPosition } from './shardReader.ts';
 import { StateStore } from './stateStore.ts';
 import { PartialLog } from './windowPartials.ts';
-import { parseGroupings, type Dimension } from '../pipeline/dimensions.ts';
+import { windowGroupingsOf } from '../config/groupings.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
 export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'onEvent' | 'reader' | 'now'> & {
@@ -50,17 +50,9 @@ export interface ConfiguredWorker {
   close(): Promise<void>;
 }
 
-function windowGroupings(config: AdstreamConfig): Dimension[][] {
-  try {
-    return parseGroupings(config.windowGroupings);
-  } catch (error) {
-    throw new ConfigError(`windowGroupings (ADSTREAM_WINDOW_GROUPINGS) "${config.windowGroupings}" is not valid: ${(error as Error).message}.`);
-  }
-}
-
 export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
   return {
-    windows: { sizeMs: config.windowMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, groupings: windowGroupings(config) },
+    windows: { sizeMs: config.windowMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, groupings: windowGroupingsOf(config.windowGroupings) },
     dedupeHorizonMs: config.dedupeHorizonMs,
     createDetector: shardDetectorFactory(),
   };

@@ -11,6 +11,7 @@ import { EmfStoreSink } from '../../sinks/metrics/emfStoreSink.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { createParquetEncoder, type ParquetEncoderName } from '../../sinks/parquet/encoder.ts';
 import type { ShardStateConfig } from '../pipeline/shardState.ts';
+import { windowGroupingsOf } from '../config/groupings.ts';
 import type { Recording } from './recording.ts';
 import { replay, type ReplayOptions, type ReplayStats } from './replay.ts';
 
@@ -24,6 +25,8 @@ export interface ReplaySettings {
   parquetEncoder: ParquetEncoderName;
   /** Record bytes per commit point, as the worker's commit units (default: its default). */
   lakeFileTargetBytes?: number;
+  /** Window keys as the worker's `windowGroupings` (default: campaign × type and campaign). */
+  windowGroupings?: string;
 }
 
 export interface ReplayDirectories {
@@ -47,6 +50,7 @@ export function replayStateConfig(settings: ReplaySettings): ShardStateConfig {
       slideMs: settings.slideMs,
       maxOutOfOrdernessMs: settings.maxOutOfOrdernessMs,
       allowedLatenessMs: settings.allowedLatenessMs,
+      groupings: settings.windowGroupings === undefined ? undefined : windowGroupingsOf(settings.windowGroupings),
     },
     dedupeHorizonMs: settings.dedupeHorizonMs,
     // The live worker's detector (workerFromConfig.ts), so a replay raises the same alerts.

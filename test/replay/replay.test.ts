@@ -79,6 +79,33 @@ describe('replay of a recorded stream', () => {
     }
   });
 
+  it('keys windows by the configured groupings, as the worker does: publisher windows add up to the campaign ones; a bad grouping is a usage error', async () => {
+    const dirs = freshDirs();
+    await replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowGroupings: 'campaign,type;campaign;publisher' });
+    const outputs = await goldenOutputs(dirs);
+    // Lake rows do not depend on how windows are keyed.
+    expect(outputs['impressions.csv']).toBe(goldens['impressions.csv']);
+    const perWindow = (dimension: string) => {
+      const totals = new Map<number, number>();
+      for (const line of outputs['metrics.jsonl'].split('\n').filter(Boolean)) {
+        const emf = JSON.parse(line) as { key: string; window_start: number; impressions?: number };
+        if (emf.impressions === undefined || !new RegExp(`^scope=stream\\|${dimension}=[^|]+$`).test(emf.key)) continue;
+        totals.set(emf.window_start, (totals.get(emf.window_start) ?? 0) + emf.impressions);
+      }
+      return totals;
+    };
+    const byPublisher = perWindow('publisher');
+    expect(byPublisher.size).toBeGreaterThan(30);
+    expect(byPublisher).toEqual(perWindow('campaign'));
+
+    process.env.ADSTREAM_WINDOW_GROUPINGS = 'campaign,size';
+    try {
+      expect(await main(['node', 'adstream', 'replay', RECORDING, '--lake', join(work, 'bad-groupings', 'lake')])).toBe(2);
+    } finally {
+      delete process.env.ADSTREAM_WINDOW_GROUPINGS;
+    }
+  });
+
   it('adstream replay: a missing recording is a usage error (exit 2), a good one replays (exit 0)', async () => {
     expect(await main(['node', 'adstream', 'replay', join(work, 'nope.jsonl.gz'), '--lake', join(work, 'cli', 'lake')])).toBe(2);
     const lake = join(work, 'cli', 'lake');
