@@ -20,7 +20,9 @@
 import type { MetricEvent } from '../../detectors/types.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import { PipelineWatermark, type PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
-import { WindowMerger, streamWindowMetrics, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
+import { STREAM_SCOPE, WindowMerger, streamWindowMetrics, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
+import type { ShardDetector } from '../pipeline/shardState.ts';
+import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
 import { LeaseLostError, RESERVED_LEASE_PREFIX, type LeaseTable } from './leases/leaseTable.ts';
 import { fromPartials, type PartialLog } from './windowPartials.ts';
@@ -40,6 +42,11 @@ export interface StreamWindowMergeOptions {
   now: () => number;
   /** Where the stream-wide metric events go (the worker's metrics sink). */
   emit: (name: string, events: MetricEvent[]) => Promise<void>;
+  /**
+   * The detectors on the stream's own quality (volume, rejected, duplicate and late shares over
+   * every shard): one alert for an incident that hits the whole stream, beside the shards' own.
+   */
+  alerts?: { sink: AlertSink; createDetector: (snapshot?: unknown) => ShardDetector };
 }
 
 interface MergeSnapshot {
@@ -51,6 +58,7 @@ interface MergeSnapshot {
   consumed: Record<string, string>;
   ended: string[];
   behind: string[];
+  detector?: unknown;
 }
 
 interface MergeState {
@@ -60,6 +68,7 @@ interface MergeState {
   consumed: Map<string, string>;
   ended: Set<string>;
   behind: Set<string>;
+  detector: ShardDetector | undefined;
 }
 
 export interface StreamWindowStats {
@@ -69,13 +78,14 @@ export interface StreamWindowStats {
   metricEvents: number;
   partialsMerged: number;
   latePartials: number;
+  alerts: number;
 }
 
 
 export const streamWindowLeaseKey = (stream: string): string => `${RESERVED_LEASE_PREFIX}stream-windows:${stream}`;
 
 export class StreamWindowMerge {
-  readonly stats: StreamWindowStats = { takes: 0, windowsEmitted: 0, metricEvents: 0, partialsMerged: 0, latePartials: 0 };
+  readonly stats: StreamWindowStats = { takes: 0, windowsEmitted: 0, metricEvents: 0, partialsMerged: 0, latePartials: 0, alerts: 0 };
   private held: Lease | undefined;
   private state: MergeState | undefined;
   private observed: { counter: number; owner: string | undefined; since: number } | undefined;
@@ -163,6 +173,7 @@ export class StreamWindowMerge {
       consumed: new Map(Object.entries(saved?.consumed ?? {})),
       ended: new Set(saved?.ended ?? []),
       behind: new Set(saved?.behind ?? []),
+      detector: this.options.alerts?.createDetector(saved?.detector),
     };
     const options = { idleTimeoutMs, now: () => state.clock };
     state.watermark = saved ? PipelineWatermark.restore(options, saved.watermark) : new PipelineWatermark(options);
@@ -210,6 +221,7 @@ export class StreamWindowMerge {
     const fired = state.merger.fire(state.watermark.value, everyShardEnded);
     const events = fired.flatMap(({ window, watermark }) => streamWindowMetrics(window, watermark));
     if (events.length > 0) await emit(`${stream}-stream-windows-${fired[0].window.start}`, events);
+    await this.alertOnQuality(events);
     this.stats.windowsEmitted += fired.length;
     this.stats.metricEvents += events.length;
     this.stats.partialsMerged += merged.length;
@@ -221,6 +233,21 @@ export class StreamWindowMerge {
     await this.save();
     // Merged partials are folded into the saved state: the log can forget them.
     for (const key of [...merged, ...stale]) await log.delete(key);
+  }
+
+  /**
+   * The stream's quality series through the same detectors as a shard's, under the key they
+   * match (`quality=stream`, dimension scope=stream): at least once, like every alert.
+   */
+  private async alertOnQuality(events: readonly MetricEvent[]): Promise<void> {
+    const { detector } = this.state!;
+    if (!detector || !this.options.alerts) return;
+    const quality = events.filter((event) => event.key === `${STREAM_SCOPE}|quality=stream`).map((event) => ({ ...event, key: 'quality=stream' }));
+    if (quality.length === 0) return;
+    for (const alert of detector.observe(quality)) {
+      await this.options.alerts.sink.send(alert);
+      this.stats.alerts += 1;
+    }
   }
 
   private async renew(): Promise<void> {
@@ -239,6 +266,7 @@ export class StreamWindowMerge {
       consumed: Object.fromEntries(state.consumed),
       ended: [...state.ended].sort(),
       behind: [...state.behind].sort(),
+      detector: state.detector?.snapshot(),
     };
     const ref = `stream-windows/${stream}/${this.held!.leaseCounter + 1}-${workerId}.json`;
     await store.put(ref, Buffer.from(JSON.stringify(snapshot)));

@@ -133,6 +133,7 @@ export class Worker {
         failoverTimeMs: options.failoverTimeMs ?? DEFAULT_FAILOVER_TIME_MS,
         now: options.now ?? (() => performance.now()),
         emit: (name, events) => sink.write(name, events),
+        alerts: { sink: options.alertSink, createDetector: options.state.createDetector },
       });
     }
   }

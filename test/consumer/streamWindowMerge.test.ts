@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
-import type { MetricEvent } from '../../detectors/types.ts';
+import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import type { Lease } from '../../stream/consumer/leases/lease.ts';
@@ -45,8 +45,8 @@ afterAll(async () => {
 const shardLease = (leaseKey: string): Lease => ({ leaseKey, leaseCounter: 0, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], childShardIds: [] });
 
 /** Two shards' records (spread by index, so every campaign is on both) in units of 200. */
-function shardUnits(): Map<string, SourceRecord[][]> {
-  const records = [...generateTraffic({ seed: 5, durationMs: 40 * 60_000, impressionsPerMinute: 40 }).records];
+function shardUnits(durationMs = 40 * 60_000): Map<string, SourceRecord[][]> {
+  const records = [...generateTraffic({ seed: 5, durationMs, impressionsPerMinute: 40 }).records];
   const start = 1_800_000_000_000;
   const units = new Map<string, SourceRecord[][]>(SHARDS.map((id) => [id, []]));
   SHARDS.forEach((shardId, s) => {
@@ -70,9 +70,14 @@ async function setUp() {
   const store = new LocalDirStore(join(dir, `state-${tableCount}`));
   const log = new PartialLog(store, STREAM);
   const emitted: MetricEvent[] = [];
+  const alerts: AlertEvent[] = [];
   let clock = 0;
   const merger = (workerId: string) =>
-    new StreamWindowMerge({ leases, log, store, stream: STREAM, workerId, allowedLatenessMs: 0, idleTimeoutMs: IDLE_MS, failoverTimeMs: FAILOVER_MS, now: () => clock, emit: async (_name, events) => void emitted.push(...events) });
+    new StreamWindowMerge({
+      leases, log, store, stream: STREAM, workerId, allowedLatenessMs: 0, idleTimeoutMs: IDLE_MS, failoverTimeMs: FAILOVER_MS, now: () => clock,
+      emit: async (_name, events) => void emitted.push(...events),
+      alerts: { sink: { send: async (alert) => void alerts.push(alert) }, createDetector: shardDetectorFactory() },
+    });
   const states = new Map(SHARDS.map((shardId) => [shardId, ShardState.create({ windows: { sizeMs: 60_000, maxOutOfOrdernessMs: 30_000, allowedLatenessMs: 0 }, dedupeHorizonMs: 3_600_000, createDetector: shardDetectorFactory() }, shardId)]));
   /** The shards' own counts per window and key: what the merge must add up. */
   const partialCounts = new Map<string, number>();
@@ -86,7 +91,7 @@ async function setUp() {
     );
   };
   const leaseList = async () => leases.list();
-  return { leases, merger, commit, emitted, partialCounts, leaseList, advance: (ms: number) => (clock += ms) };
+  return { leases, merger, commit, emitted, alerts, partialCounts, leaseList, advance: (ms: number) => (clock += ms) };
 }
 
 const mergedCounts = (events: readonly MetricEvent[]) => {
@@ -154,5 +159,34 @@ describe('stream-wide merge', () => {
     await m.tick(await leaseList());
     expect(units[5].at(-1)!.arrivalTime - units[0].at(-1)!.arrivalTime).toBeGreaterThanOrEqual(IDLE_MS);
     expect(emitted.length).toBeGreaterThan(0);
+  });
+
+  it('alerts for the whole stream on incidents that hit every shard: each burst within 2 windows, nothing outside an incident', async () => {
+    const durationMs = 120 * 60_000;
+    const { merger, commit, alerts, leaseList } = await setUp();
+    const labels = generateTraffic({ seed: 5, durationMs, impressionsPerMinute: 40 }).labels;
+    const m = merger('worker-a');
+    const units = shardUnits(durationMs);
+    const rounds = Math.max(...SHARDS.map((id) => units.get(id)!.length));
+    for (let i = 0; i < rounds; i++) {
+      for (const shardId of SHARDS) {
+        const mine = units.get(shardId)!;
+        if (i < mine.length) await commit(shardId, mine[i], i === mine.length - 1);
+      }
+      await m.tick(await leaseList());
+    }
+    const firing = alerts.filter((alert) => alert.notification === 'firing');
+    expect(firing.every((alert) => alert.key === 'quality=stream' && alert.dimensions.scope === 'stream')).toBe(true);
+    for (const alert of firing) {
+      const during = labels.some((label) => alert.windowStart >= label.start && alert.windowStart < label.end);
+      expect(during, `${alert.detector} at ${new Date(alert.windowStart).toISOString()} falls in a labelled incident`).toBe(true);
+    }
+    for (const [kind, detector] of [['malformed_burst', 'rejected_rate'], ['duplicate_storm', 'duplicate_rate']]) {
+      const label = labels.find((l) => l.kind === kind)!;
+      const caught = firing.filter((alert) => alert.detector === detector);
+      expect(caught, kind).toHaveLength(1);
+      expect(caught[0].windowEnd - label.start, `${kind} caught within 2 windows`).toBeLessThanOrEqual(2 * 60_000);
+    }
+    expect(m.stats.alerts).toBe(alerts.length);
   });
 });
