@@ -34,8 +34,8 @@ function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
   }));
 }
 
-/** What one processed part adds to the operational metrics, without building its lake rows. */
-export function partWork(processed: ProcessedBatch): CommittedWork {
+/** What one processed part adds up to: records, bytes, outcomes, event times. */
+function partWork(processed: ProcessedBatch): CommittedWork {
   const writtenByType: Record<string, number> = {};
   for (const event of processed.events) writtenByType[event.type] = (writtenByType[event.type] ?? 0) + 1;
   return {
@@ -88,25 +88,23 @@ export class CommitUnit {
     return unit;
   }
 
-  async add(processed: ProcessedBatch): Promise<void> {
+  /** Adds a processed part; returns what the part alone adds up to (for operational metrics). */
+  async add(processed: ProcessedBatch): Promise<CommittedWork> {
     const { records } = processed.batch;
     if (records.length > 0) {
       this.first ??= positionOf(records[0]);
       this.last = positionOf(records[records.length - 1]);
     }
-    let bytes = 0;
-    for (const record of records) {
-      bytes += record.data.byteLength;
-      if (record.arrivalTime > this.newestArrivalTime) this.newestArrivalTime = record.arrivalTime;
-    }
-    this.recordsIn += records.length;
-    this.bytesIn += bytes;
+    for (const record of records) if (record.arrivalTime > this.newestArrivalTime) this.newestArrivalTime = record.arrivalTime;
+    const work = partWork(processed);
+    this.recordsIn += work.recordsIn;
+    this.bytesIn += work.bytesIn;
+    for (const [type, n] of Object.entries(work.writtenByType)) this.writtenByType[type] = (this.writtenByType[type] ?? 0) + n;
+    for (const time of work.eventTimes) this.eventTimes.push(time);
     for (const type of EVENT_TYPES) {
       const rows = processed.events.filter((event) => event.type === type).map((event) => event.body as unknown as EventRow);
       this.rows.add(this.lake.events[type], rows);
-      if (rows.length > 0) this.writtenByType[type] = (this.writtenByType[type] ?? 0) + rows.length;
     }
-    for (const event of processed.events) this.eventTimes.push(event.body.event_time);
     this.rows.add(this.lake.rejected, rejectedRows(processed));
     this.written += processed.events.length;
     this.rejected += processed.rejected.length;
@@ -118,7 +116,8 @@ export class CommitUnit {
     this.alerts.push(...processed.alerts);
     if (processed.watermark > this.newestWatermark) this.newestWatermark = processed.watermark;
     // The raw bytes stand in for the rows' size: a row costs about its record's JSON in memory.
-    await this.rows.hold(bytes);
+    await this.rows.hold(work.bytesIn);
+    return work;
   }
 
   /** Removes spill files; the unit is done with (written, or abandoned after a lost lease). */

@@ -81,7 +81,6 @@ export interface StreamWindowStats {
   alerts: number;
 }
 
-
 export const streamWindowLeaseKey = (stream: string): string => `${RESERVED_LEASE_PREFIX}stream-windows:${stream}`;
 
 export class StreamWindowMerge {
@@ -107,7 +106,7 @@ export class StreamWindowMerge {
       await this.mergeNew(shardLeases);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
-      this.drop();
+      this.reset();
     }
   }
 
@@ -120,15 +119,11 @@ export class StreamWindowMerge {
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
     }
-    this.drop();
+    this.reset();
   }
 
-  /** Forgets what it holds in memory (after a failed step): the next step starts from the saved state. */
+  /** Forgets what it holds in memory (a lost lease, a failed step): the next step starts from the saved state. */
   reset(): void {
-    this.drop();
-  }
-
-  private drop(): void {
     this.held = undefined;
     this.state = undefined;
   }
@@ -142,7 +137,7 @@ export class StreamWindowMerge {
     }
     if (this.held) {
       if (lease.leaseCounter === this.held.leaseCounter && lease.leaseOwner === workerId) return true;
-      this.drop();
+      this.reset();
     }
     const seen = this.observed;
     if (!seen || seen.counter !== lease.leaseCounter || seen.owner !== lease.leaseOwner) {
@@ -166,17 +161,17 @@ export class StreamWindowMerge {
     const body = ref ? await store.get(ref) : undefined;
     if (ref && !body) throw new Error(`the stream-window merge state ${ref} named by its lease is missing from ${store.location}`);
     const saved = body ? (JSON.parse(Buffer.from(body).toString('utf8')) as MergeSnapshot) : undefined;
+    // The watermark's clock is the state's own: arrival time, advanced as partials are merged.
+    const options = { idleTimeoutMs, now: () => state.clock };
     const state: MergeState = {
       merger: saved ? WindowMerger.restore(allowedLatenessMs, saved.merger) : new WindowMerger(allowedLatenessMs),
-      watermark: undefined as unknown as PipelineWatermark,
+      watermark: saved ? PipelineWatermark.restore(options, saved.watermark) : new PipelineWatermark(options),
       clock: saved?.clock ?? -Infinity,
       consumed: new Map(Object.entries(saved?.consumed ?? {})),
       ended: new Set(saved?.ended ?? []),
       behind: new Set(saved?.behind ?? []),
       detector: this.options.alerts?.createDetector(saved?.detector),
     };
-    const options = { idleTimeoutMs, now: () => state.clock };
-    state.watermark = saved ? PipelineWatermark.restore(options, saved.watermark) : new PipelineWatermark(options);
     return state;
   }
 

@@ -16,7 +16,7 @@ import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
 import { commitBatch, type ShardCheckpointer } from '../consumer/commitBatch.ts';
-import { CommitUnit, partWork } from '../consumer/commitUnit.ts';
+import { CommitUnit } from '../consumer/commitUnit.ts';
 import { StateStore } from '../consumer/stateStore.ts';
 import { configSchema } from '../config/schema.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
@@ -171,8 +171,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
 
     let entry = open.get(shardId);
     if (!entry) open.set(shardId, (entry = { unit: new CommitUnit(lake, stream, shardId), start: cursor.next }));
-    await entry.unit.add(processed);
-    const work = partWork(processed);
+    const work = await entry.unit.add(processed);
     ops.record(work, { startedAt, durableAt: processingClock() });
     const opsMetrics = ops.flush(now(), lastShard);
     // Named after the part's position, so a resumed replay rewrites the same metric files.
