@@ -2,7 +2,10 @@
  * Count and rate tests with evidence that accumulates over a run of windows.
  *
  * A window whose count is unlikely under the baseline (p < `startAlpha`) starts a *run*; the run
- * goes on while later windows stay off in the same direction (p < `continueAlpha`). The run is
+ * goes on while later windows stay off in the same direction (p < `continueAlpha`), or lie beyond
+ * the tolerance band on its side while the run as a whole stays unlikely (p < `startAlpha`): on a
+ * sparse series a single click is never unlikely, yet a flood's minutes of one or two clicks
+ * belong to it, as in a CUSUM. A window inside the band always ends the run. The run is
  * judged as one observation: the summed count of its windows against the summed expectation, so
  * "1 then 4 bid requests where 13 a minute are usual" is P(X ≤ 5 | 26) ≈ 4e-6 after two windows
  * even though the second window alone (P(X ≤ 4 | 13) ≈ 0.01) is unremarkable. The run fires when
@@ -10,7 +13,8 @@
  * extreme.
  *
  * Baselines:
- * - counts: the mean of the series' recent normal windows, with a negative-binomial size fitted
+ * - counts: the mean of the series' recent normal windows (further back on a sparse series, see
+ *   LEVEL_EVENTS), with a negative-binomial size fitted
  *   from their variance when they vary more than Poisson (diurnal drift, bursty sources);
  * - rates (successes among trials: clicks per impression, wins per bid): the pooled rate of the
  *   recent normal windows, tested as Binomial(n, p₀) or, when successes are not bounded by this
@@ -75,6 +79,22 @@ export interface CountVerdict {
 export const LEVEL_WINDOWS = 20;
 
 /**
+ * Events the level should rest on. A sparse series (a fraction of a click a minute) holds a
+ * handful in 20 windows, too few to tell a fivefold rise from its own uncertainty; its level
+ * reaches further back, over up to the whole history, until it counts this many. Its drift is
+ * lost in its Poisson noise anyway, while a busy series still uses only its last 20 windows.
+ */
+export const LEVEL_EVENTS = 30;
+
+/** The recent windows the level is the mean of: at least LEVEL_WINDOWS, more until LEVEL_EVENTS. */
+function levelSpan(history: readonly number[]): number {
+  let events = 0;
+  let span = 0;
+  while (span < history.length && (span < LEVEL_WINDOWS || events < LEVEL_EVENTS)) events += history[history.length - 1 - span++];
+  return span;
+}
+
+/**
  * The level expected for the next window: the least-squares line through the recent windows,
  * extrapolated one step, when the series is busy enough for a slope to mean something (a
  * morning ramp of a few % a minute); bounded to ±50 % of the plain mean so one odd window
@@ -116,12 +136,15 @@ export interface CountBaseline {
  */
 export function countBaseline(raw: readonly number[], scales?: readonly number[]): CountBaseline {
   const history = scales ? raw.map((v, i) => v * scales[i]) : raw;
-  const recent = history.slice(-LEVEL_WINDOWS);
+  const span = levelSpan(raw);
+  const recent = history.slice(-span);
   const events = recent.reduce((a, b) => a + b, 0) + 0.5;
-  // Half an event of prior: a series that was always 0 expects "rarely", not "never".
-  const mean = trendLevel(recent, events / (recent.length + 1));
+  // Half an event of prior per LEVEL_WINDOWS: a series that was always 0 expects "rarely", not
+  // "never", and a longer look back at its silence must not turn "rarely" into "never".
+  const prior = (0.5 * (recent.length + 1)) / (LEVEL_WINDOWS + 1);
+  const mean = trendLevel(recent, (events - 0.5 + Math.max(0.5, prior)) / (recent.length + 1));
   // The level is as certain as the events it was counted from, whichever slots they fell in.
-  const evidence = scales ? raw.slice(-LEVEL_WINDOWS).reduce((a, b) => a + b, 0) + 0.5 : events;
+  const evidence = scales ? raw.slice(-span).reduce((a, b) => a + b, 0) + 0.5 : events;
   // What the series held over its whole history: a return to it is a recovery, not a spike.
   const usual = (history.reduce((a, b) => a + b, 0) + 0.5) / (history.length + 1);
   const ceiling = Math.max(mean, usual);
@@ -193,6 +216,11 @@ export function stepCountRun(
       ? { up: config.tolerance, down: config.dropTolerance ?? config.tolerance }
       : { up: config.rateTolerance ?? config.tolerance, down: config.rateTolerance ?? config.tolerance };
   const t = tails(model, x, scale, 1, baseline, tolerance);
+  // This window's expectation at the edges of the tolerance band.
+  const edges =
+    model === 'count'
+      ? { up: counts.ceiling * (1 + tolerance.up), down: mean * (1 - tolerance.down) }
+      : { up: trials * rate * (1 + tolerance.up), down: trials * rate * (1 - tolerance.down) };
   const expected = model === 'count' ? mean : rate;
   const observed = model === 'count' ? x : trials > 0 ? x / trials : 0;
   const allowed = (sign: number): boolean => direction === 'both' || (direction === 'up') === sign > 0;
@@ -200,20 +228,27 @@ export function stepCountRun(
   const sign = t.up < t.down ? 1 : -1;
   // Inside the band both tails are large: the sign is then irrelevant, as nothing starts.
   const pWindow = sign > 0 ? t.up : t.down;
-  const continues = run !== null && run.sign === sign && pWindow < config.continueAlpha;
-  const starts = !continues && allowed(sign) && pWindow < config.startAlpha;
-  if (!continues && !starts) return { pWindow: allowed(sign) ? pWindow : 1, pRun: 1, inRun: false, expected, observed, normal: true, run: null };
-  const base = continues ? run : { windows: 0, observed: 0, expected: 0, sign };
-  const next: RunState = {
-    windows: base.windows + 1,
-    observed: base.observed + x,
-    expected: base.expected + (model === 'count' ? 1 : trials),
-    sign,
+  const extended = (from: RunState): { run: RunState; p: number } => {
+    const next: RunState = { windows: from.windows + 1, observed: from.observed + x, expected: from.expected + (model === 'count' ? 1 : trials), sign };
+    const r = tails(model, next.observed, next.expected, next.windows, baseline, tolerance);
+    return { run: next, p: sign > 0 ? r.up : r.down };
   };
-  const r = tails(model, next.observed, next.expected, next.windows, baseline, tolerance);
-  const pRun = Math.min(pWindow, sign > 0 ? r.up : r.down);
-  return { pWindow, pRun, inRun: true, expected, observed, normal: false, run: next };
+  let continued: { run: RunState; p: number } | undefined;
+  if (run !== null && run.sign === sign) {
+    const grown = extended(run);
+    // A window unremarkable on its own still belongs to the run when it lies beyond the band on
+    // the run's side and the run stays unlikely with it: one click where a seventh is usual is
+    // nothing alone (p ≈ 0.13) but the fifth minute of a flood all the same. A window inside the
+    // band ends the run, so an alert resolves once the series is back.
+    const beyondBand = sign > 0 ? x > edges.up : x < edges.down;
+    if (pWindow < config.continueAlpha || (beyondBand && grown.p < config.startAlpha)) continued = grown;
+  }
+  const starts = continued === undefined && allowed(sign) && pWindow < config.startAlpha;
+  if (continued === undefined && !starts) return { pWindow: allowed(sign) ? pWindow : 1, pRun: 1, inRun: false, expected, observed, normal: true, run: null };
+  const next = continued ?? extended({ windows: 0, observed: 0, expected: 0, sign });
+  return { pWindow, pRun: Math.min(pWindow, next.p), inRun: true, expected, observed, normal: false, run: next.run };
 }
+
 
 /** Score in [0, 1]: 0.5 at p = fireAlpha, 1 at p = fireAlpha² or below (log scale). */
 export function countScore(p: number, fireAlpha: number): number {

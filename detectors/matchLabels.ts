@@ -1,9 +1,11 @@
 /**
  * Matches raised alerts against injected anomalies (the generator's labels), so the demo and the
  * quality tests can say which incidents were caught, how fast, and which alerts were noise.
- * An alert matches a label when its key covers the label's key (`*` covers any key) and its
- * window falls inside the label's interval, extended by `graceMs` after the end (detection can
- * only follow the data).
+ * An alert matches a label when its key covers the label's key (`*` covers any key) and the
+ * anomaly it reports began inside the label's interval, extended by `graceMs` after the end
+ * (detection can only follow the data). Where the anomaly began is the alert's `since` (the
+ * first window of the run it fired on, which may end after the label: evidence of a moderate
+ * shift can take longer to gather than the incident lasts), or its own window without one.
  */
 import type { AlertEvent } from './types.ts';
 
@@ -37,7 +39,10 @@ export function matchAlertsToLabels<L extends LabelLike>(
   const used = new Set<AlertEvent>();
   const matches = labels.map((label) => {
     const hits = alerts
-      .filter((a) => keyCovers(label.key, a.key) && a.windowStart >= label.start - windowMs && a.windowStart < label.end + graceMs)
+      .filter((a) => {
+        const began = a.since ?? a.windowStart;
+        return keyCovers(label.key, a.key) && began >= label.start - windowMs && began < label.end + graceMs;
+      })
       .sort((a, b) => a.windowStart - b.windowStart);
     hits.forEach((hit) => used.add(hit));
     const delayWindows = hits.length ? Math.max(0, Math.ceil((hits[0].windowEnd - label.start) / windowMs)) : undefined;

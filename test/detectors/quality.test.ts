@@ -6,13 +6,16 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
-import { runQuality } from './support/qualityRun.ts';
+import { anomalyEvidence } from './support/anomalyEvidence.ts';
+import { runQuality, type QualityRun } from './support/qualityRun.ts';
 import { scoreQuality, type QualityScore } from './support/qualityScore.ts';
 
 describe('detectors on generated traffic with injected anomalies', () => {
+  let run: QualityRun;
   let score: QualityScore;
   beforeAll(() => {
-    score = scoreQuality(runQuality({ seed: 7 }, shardDetectorFactory()));
+    run = runQuality({ seed: 7 }, shardDetectorFactory());
+    score = scoreQuality(run);
   }, 60_000);
   const delayOf = (kind: string) => score.outcomes.find((o) => o.kind === kind)?.delayWindows;
 
@@ -26,6 +29,15 @@ describe('detectors on generated traffic with injected anomalies', () => {
   it('catches a collapse of a campaign’s bid win rate while it lasts', () => {
     // 10–20 minute incidents; the rate test needs a few windows of bids at 200 impressions/min.
     expect(delayOf('bid_win_rate_collapse')).toBeLessThanOrEqual(10);
+  });
+
+  it('catches a click flood on a small campaign (one or two clicks a minute) while it lasts, as soon as the data allows', () => {
+    const label = run.labels.find((l) => l.kind === 'click_flood');
+    const evidence = label && anomalyEvidence(run, label);
+    // Even a test that knew the campaign's true click rate could not page in the first 2 windows ...
+    expect(evidence?.earliestWindow).toBeGreaterThan(2);
+    // ... and the detector, which has to learn that rate, pages within 3 windows of that point.
+    expect(delayOf('click_flood')).toBeLessThanOrEqual((evidence?.earliestWindow ?? 0) + 3);
   });
 
   it('raises no alert that no injected anomaly explains', () => {

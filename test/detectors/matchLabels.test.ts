@@ -1,0 +1,52 @@
+/** Matching raised alerts to injected anomalies (detectors/matchLabels.ts), on hand-built cases. */
+import { describe, expect, it } from 'vitest';
+import { matchAlertsToLabels } from '../../detectors/matchLabels.ts';
+import type { AlertEvent } from '../../detectors/types.ts';
+
+const W = 60_000;
+const T0 = Date.UTC(2026, 10, 1, 3, 48);
+const at = (minute: number): number => T0 + minute * W;
+const alert = (key: string, window: number, since?: number): AlertEvent => ({
+  alertId: `campaign_volume:${key}@${window}`,
+  detector: 'campaign_volume',
+  key,
+  dimensions: {},
+  severity: 'warning',
+  metric: 'events',
+  observed: 3,
+  expected: 9.6,
+  score: 0.53,
+  windowStart: at(window),
+  windowEnd: at(window + 1),
+  summary: '',
+  ...(since === undefined ? {} : { since: at(since) }),
+});
+
+describe('matching alerts to labelled anomalies', () => {
+  // An ingestion delay on the whole stream from minute 0 to 13 (exclusive).
+  const label = { kind: 'ingestion_delay', key: '*', start: at(0), end: at(13) };
+
+  it('an alert whose run began inside the incident belongs to it, even when it fired after the grace', () => {
+    const { matches, unmatched } = matchAlertsToLabels([label], [alert('campaign=c038', 16, 1)], W);
+    expect(unmatched).toEqual([]);
+    // Caught at the end of minute 16: 17 windows after the start.
+    expect(matches[0].delayWindows).toBe(17);
+  });
+
+  it('an alert that began after the incident and its grace is noise', () => {
+    const { matches, unmatched } = matchAlertsToLabels([label], [alert('campaign=c038', 16, 15)], W);
+    expect(unmatched).toHaveLength(1);
+    expect(matches[0].delayWindows).toBeUndefined();
+  });
+
+  it('without a start, the alert window itself must fall inside the incident and its 2-window grace', () => {
+    expect(matchAlertsToLabels([label], [alert('campaign=c038', 14)], W).unmatched).toEqual([]);
+    expect(matchAlertsToLabels([label], [alert('campaign=c038', 15)], W).unmatched).toHaveLength(1);
+  });
+
+  it('a campaign label matches that campaign only', () => {
+    const campaign = { kind: 'traffic_drop', key: 'campaign=c029', start: at(0), end: at(10) };
+    const { unmatched } = matchAlertsToLabels([campaign], [alert('campaign=c029|type=impression', 1, 0), alert('campaign=c030', 1, 0)], W);
+    expect(unmatched.map((a) => a.key)).toEqual(['campaign=c030']);
+  });
+});
