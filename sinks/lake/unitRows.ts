@@ -40,11 +40,15 @@ export class UnitRows {
   constructor(private readonly spill?: SpillOptions) {}
 
   add<Row extends AnyRow>(table: PartitionedTable<Row>, rows: Row[]): void {
+    // Consecutive rows nearly always share a partition: the group is looked up only when it changes.
+    let group: Group | undefined;
     for (const row of rows) {
       const partition = table.partitionOf(row);
-      const id = `${table.table}/${partition}`;
-      let group = this.groups.get(id);
-      if (!group) this.groups.set(id, (group = { table: table as unknown as PartitionedTable<AnyRow>, partition, rows: [] }));
+      if (group?.partition !== partition) {
+        const id = `${table.table}/${partition}`;
+        group = this.groups.get(id);
+        if (!group) this.groups.set(id, (group = { table: table as unknown as PartitionedTable<AnyRow>, partition, rows: [] }));
+      }
       group.rows.push(row);
     }
   }

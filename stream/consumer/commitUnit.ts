@@ -101,10 +101,14 @@ export class CommitUnit {
     this.bytesIn += work.bytesIn;
     for (const [type, n] of Object.entries(work.writtenByType)) this.writtenByType[type] = (this.writtenByType[type] ?? 0) + n;
     for (const time of work.eventTimes) this.eventTimes.push(time);
-    for (const type of EVENT_TYPES) {
-      const rows = processed.events.filter((event) => event.type === type).map((event) => event.body as unknown as EventRow);
-      this.rows.add(this.lake.events[type], rows);
+    // One pass over the events (a filter per type walked them four times), record order kept.
+    const rowsByType = new Map<string, EventRow[]>();
+    for (const event of processed.events) {
+      let rows = rowsByType.get(event.type);
+      if (!rows) rowsByType.set(event.type, (rows = []));
+      rows.push(event.body as unknown as EventRow);
     }
+    for (const type of EVENT_TYPES) this.rows.add(this.lake.events[type], rowsByType.get(type) ?? []);
     this.rows.add(this.lake.rejected, rejectedRows(processed));
     this.written += processed.events.length;
     this.rejected += processed.rejected.length;

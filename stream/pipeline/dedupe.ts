@@ -105,6 +105,7 @@ export class Deduplicator {
     this.expire();
   }
 
+  /** A fresh value sharing nothing mutable with the live state (replay does not copy it). */
   snapshot(): DedupeSnapshot {
     return {
       format: 2,

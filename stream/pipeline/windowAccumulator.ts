@@ -104,20 +104,50 @@ export class WindowAccumulator {
     readonly end: number,
   ) {}
 
+  /**
+   * Per grouping (by identity), its groups by dimension value, one nested map per dimension: an
+   * event finds its group from the values it carries, without building the key string, which
+   * was an allocation per event and grouping. `groups` stays the source of truth.
+   */
+  private readonly byValues = new Map<readonly Dimension[], Map<string, unknown>>();
+
   addEvent(event: AdEvent, groupings: readonly (readonly Dimension[])[]): void {
     for (const grouping of groupings) {
-      const key = groupKey(event, grouping);
-      let group = this.groups.get(key);
-      if (!group) {
-        const dimensions: Record<string, string> = {};
-        for (const dimension of grouping) dimensions[dimension] = dimensionValue(event, dimension);
-        const byType = grouping.includes('type');
-        group = { dimensions, byType, aggregate: new GroupAggregate(), attribution: byType ? undefined : new Attribution() };
-        this.groups.set(key, group);
-      }
+      const group = this.groupOf(event, grouping);
       group.aggregate.add(event);
       group.attribution?.add(event);
     }
+  }
+
+  private groupOf(event: AdEvent, grouping: readonly Dimension[]): Group {
+    if (grouping.length === 0) return this.groupByKey(event, grouping);
+    let level = this.byValues.get(grouping);
+    if (!level) this.byValues.set(grouping, (level = new Map()));
+    const last = grouping.length - 1;
+    for (let i = 0; i < last; i++) {
+      const value = dimensionValue(event, grouping[i]);
+      let next = level.get(value) as Map<string, unknown> | undefined;
+      if (!next) level.set(value, (next = new Map()));
+      level = next;
+    }
+    const value = dimensionValue(event, grouping[last]);
+    let group = level.get(value) as Group | undefined;
+    if (!group) level.set(value, (group = this.groupByKey(event, grouping)));
+    return group;
+  }
+
+  /** The group of the event's key, created if new (it may exist already: merged or restored). */
+  private groupByKey(event: AdEvent, grouping: readonly Dimension[]): Group {
+    const key = groupKey(event, grouping);
+    let group = this.groups.get(key);
+    if (!group) {
+      const dimensions: Record<string, string> = {};
+      for (const dimension of grouping) dimensions[dimension] = dimensionValue(event, dimension);
+      const byType = grouping.includes('type');
+      group = { dimensions, byType, aggregate: new GroupAggregate(), attribution: byType ? undefined : new Attribution() };
+      this.groups.set(key, group);
+    }
+    return group;
   }
 
   qualityOf(shardId: string): QualityTotals {

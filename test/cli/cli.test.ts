@@ -28,7 +28,8 @@ describe('adstream command line', () => {
       expect(outcome.code, command).toBe(0);
       expect(outcome.stdout, command).toContain(`Usage: adstream ${command}`);
     }
-  });
+    // One node process per command, one after the other: slow on a busy 2-core machine.
+  }, 180_000);
 
   it('exits 2 on an unknown command or option', async () => {
     expect((await adstream(['frobnicate'])).code).toBe(2);

@@ -102,5 +102,5 @@ describe('crash recovery', () => {
     } finally {
       lake.close();
     }
-  }, 180_000); // twenty process starts: about a minute on an idle machine, more on a busy one
+  }, 300_000); // twenty process starts: about a minute on an idle machine, three under heavy load
 });

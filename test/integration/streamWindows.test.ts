@@ -142,5 +142,5 @@ describe('stream-wide windows', () => {
     expect(stats.filter((s) => s.recordsIn > 0).length).toBeGreaterThan(1);
     expect(takes.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(got).toEqual(want);
-  });
+  }, 180_000);
 });
