@@ -34,8 +34,6 @@ export interface DetectorBench {
   evidence: Table;
 }
 
-const FIRE_ALPHA = 1e-6;
-
 /** One row per campaign-level anomaly: its evidence in the data, and when the detector caught it. */
 function evidenceRows(run: QualityRun, level: number, seed: number, delays: Map<string, number | undefined>): string[][] {
   return run.labels.flatMap((label) => {
@@ -88,7 +86,7 @@ export function benchDetectors(log: (message: string) => void): DetectorBench {
     },
     noise: { headers: ['impressions/min', 'detector', 'normal days', 'false alerts', 'per day'], rows: noiseRows, numeric: [0, 2, 3, 4] },
     evidence: {
-      headers: ['impressions/min', 'seed', 'anomaly kind', 'first 2 windows: expected → seen', 'p, first 2 windows', `first window with p < ${FIRE_ALPHA}`, 'adstream caught it in window'],
+      headers: ['impressions/min', 'seed', 'anomaly kind', 'first 2 windows: expected → seen', 'p, first 2 windows', 'first window with p < 1e-6', 'adstream caught it in window'],
       rows: evidence,
       numeric: [0, 1, 4],
     },
@@ -123,7 +121,7 @@ How much evidence each campaign-level anomaly leaves in the data, whatever detec
 (test/detectors/support/anomalyEvidence.ts): the count the anomaly moves in its first 2 windows, expected at
 the campaign's true rate of the hour before (generator truth) and seen, and the p-value a test
 that knew that rate would get (Poisson; binomial for wins among bids). A p-value above the
-detectors' ${FIRE_ALPHA} means no rule keeping false alerts near one a day could page on it yet,
+detectors' 1e-6 means no rule keeping false alerts near one a day could page on it yet,
 however it were built; the first window where it falls below is the earliest any such detector
 could fire, and adstream, which has to estimate the rate from the series itself, can only be
 later. Conversion drops never get there at these volumes: they are visible only in longer
