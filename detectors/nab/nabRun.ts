@@ -5,7 +5,7 @@
  * says how much of a score comes from a threshold fitted to the very files being scored.
  */
 import type { NabSeries } from './nabCorpus.ts';
-import { NAB_PROFILES, optimizeThreshold, scoreNab, type NabProfile, type NabResult, type ScoredFile } from './nabScorer.ts';
+import { NAB_PROFILES, normalize, optimizeThreshold, scoreNab, type NabProfile, type NabResult, type ScoredFile } from './nabScorer.ts';
 import type { SeriesDetector } from '../univariate/seriesDetectors.ts';
 
 export const categoryOf = (name: string): string => name.split('/')[0];
@@ -27,13 +27,20 @@ export function perCategory(result: NabResult, files: readonly ScoredFile[], pro
   return out;
 }
 
-/** For each category: its score with the threshold fitted on the other categories only. */
-export function leaveOneCategoryOut(files: readonly ScoredFile[], profile: NabProfile): Record<string, number> {
-  const out: Record<string, number> = {};
+/**
+ * For each category: its score with the threshold fitted on the other categories only; and
+ * `all`, the whole set scored that way (each category's raw score at its held-out threshold,
+ * normalised over every window): a score none of whose thresholds saw the files it scores.
+ */
+export function leaveOneCategoryOut(files: readonly ScoredFile[], profile: NabProfile): { byCategory: Record<string, number>; all: number } {
+  const byCategory: Record<string, number> = {};
+  let raw = 0;
   for (const category of [...new Set(files.map((f) => categoryOf(f.name)))]) {
     const held = files.filter((f) => categoryOf(f.name) === category);
     const rest = files.filter((f) => categoryOf(f.name) !== category);
-    out[category] = scoreNab(held, profile, optimizeThreshold(rest, profile)).normalized;
+    const result = scoreNab(held, profile, optimizeThreshold(rest, profile));
+    byCategory[category] = result.normalized;
+    raw += result.raw;
   }
-  return out;
+  return { byCategory, all: normalize(raw, files.reduce((a, f) => a + f.windows.length, 0), profile) };
 }

@@ -1,0 +1,97 @@
+/**
+ * NAB's own published results as an independent check of our scorer, and the subset comparison
+ * the bench prints. Everything expected here was computed by NAB's reference implementation
+ * (numenta/NAB results/, copied into test/fixtures/nab/published): per-file raw scores, per-row
+ * weights S(t) and per-row detector outputs; the corpus-wide figures are NAB's
+ * results/final_results.json at commit 5a98e4f, copied by hand.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readNabCorpus } from '../../../detectors/nab/nabCorpus.ts';
+import { NAB_PROFILES, rawFileScore, rowWeights } from '../../../detectors/nab/nabScorer.ts';
+import { parsePublishedScores, publishedDetectors, subsetScore, TOTALS } from '../../../detectors/nab/publishedScores.ts';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/nab');
+const scoresCsv = readFileSync(join(FIXTURES, 'published/scores.csv'), 'utf8');
+const scores = parsePublishedScores(scoresCsv);
+const labels = JSON.parse(readFileSync(join(FIXTURES, 'labels/combined_windows.json'), 'utf8')) as Record<string, unknown[]>;
+
+/** NAB v1.1's corpus: 58 files holding 116 anomaly windows (combined_windows.json). */
+const CORPUS_WINDOWS = 116;
+
+const FINAL_RESULTS: Record<string, Record<string, number>> = {
+  ARTime: { standard: 74.85377223215792, reward_low_FP_rate: 65.15400017974811, reward_low_FN_rate: 80.36228493638114 },
+  numenta: { standard: 70.10105611943965, reward_low_FP_rate: 63.11684160219828, reward_low_FN_rate: 74.3202443095115 },
+  randomCutForest: { standard: 51.717054557073276, reward_low_FP_rate: 38.360772142413786, reward_low_FN_rate: 59.74876476310345 },
+  twitterADVec: { standard: 47.06195725408189, reward_low_FP_rate: 33.610051641206894, reward_low_FN_rate: 53.50107495100574 },
+};
+
+describe('NAB published scores', () => {
+  it('our normalisation turns each detector’s published corpus total into NAB’s published final score', () => {
+    expect(publishedDetectors(scores).sort()).toEqual(Object.keys(FINAL_RESULTS).sort());
+    for (const [detector, byProfile] of Object.entries(FINAL_RESULTS)) {
+      for (const profile of NAB_PROFILES) {
+        const totals = new Map([[TOTALS, CORPUS_WINDOWS]]);
+        expect(subsetScore(scores, detector, profile, totals), `${detector} ${profile.name}`).toBeCloseTo(byProfile[profile.name], 6);
+      }
+    }
+  });
+
+  it('scores every fixture file for every detector and profile, and refuses a subset with a file it lacks', () => {
+    const windowsPerFile = new Map(Object.entries(labels).map(([file, windows]) => [file, windows.length]));
+    expect(windowsPerFile.size).toBe(11);
+    for (const detector of publishedDetectors(scores)) {
+      for (const profile of NAB_PROFILES) expect(Number.isFinite(subsetScore(scores, detector, profile, windowsPerFile))).toBe(true);
+    }
+    // numenta (HTM), standard, on exchange-2_cpc (1 window): raw 0.53195803375 → 100·(0.532 + 1)/2.
+    expect(subsetScore(scores, 'numenta', NAB_PROFILES[0], new Map([['realAdExchange/exchange-2_cpc_results.csv', 1]]))).toBeCloseTo(76.5979, 3);
+    expect(() => subsetScore(scores, 'numenta', NAB_PROFILES[0], new Map([['realTweets/Twitter_volume_FB.csv', 2]]))).toThrow(/no standard score of numenta/);
+  });
+
+  it('refuses a file that is not in the published layout', () => {
+    expect(() => parsePublishedScores('detector,profile,file\n')).toThrow(/expected the header/);
+    expect(() => parsePublishedScores('detector,profile,file,threshold,score,commit\nnumenta,standard,a.csv,0.5,abc,x\n')).toThrow(/line 2/);
+  });
+});
+
+/** A published per-row results file: its header names and rows of numbers (timestamp dropped). */
+function perRowResults(name: string): { columns: string[]; rows: number[][] } {
+  const [header, ...lines] = readFileSync(join(FIXTURES, 'published', name), 'utf8').trim().split('\n');
+  return { columns: header.split(',').slice(1), rows: lines.map((l) => l.split(',').slice(1).map(Number)) };
+}
+
+/** The threshold NAB fitted for `detector` under `profile`, as published beside its per-file score. */
+const publishedThreshold = (detector: string, profile: string, file: string): number =>
+  Number(scoresCsv.split('\n').find((l) => l.startsWith(`${detector},${profile},${file},`))?.split(',')[3]);
+
+describe('our NAB scorer against NAB’s reference implementation, on exchange-3_cpc', () => {
+  const file = 'realAdExchange/exchange-3_cpc_results.csv';
+
+  it('gives HTM’s and ARTime’s published outputs the raw score NAB published, under every profile', async () => {
+    const series = (await readNabCorpus(FIXTURES)).find((s) => s.name === file);
+    expect(series?.windows).toHaveLength(3);
+    for (const detector of ['numenta', 'ARTime']) {
+      const { columns, rows } = perRowResults(`${detector}_exchange-3_cpc_results.csv`);
+      expect(rows).toHaveLength(series?.values.length ?? 0);
+      const anomalyScore = rows.map((r) => r[columns.indexOf('anomaly_score')]);
+      for (const profile of NAB_PROFILES) {
+        const threshold = publishedThreshold(detector, profile.name, file);
+        const published = scores.find((s) => s.detector === detector && s.profile === profile.name && s.file === file)?.score;
+        const ours = rawFileScore({ name: file, scores: anomalyScore, windows: series?.windows ?? [] }, threshold, profile);
+        expect(ours, `${detector} ${profile.name} at ${threshold}`).toBeCloseTo(published ?? NaN, 9);
+      }
+    }
+  });
+
+  it('weighs every row as NAB’s S(t) columns do', async () => {
+    const series = (await readNabCorpus(FIXTURES)).find((s) => s.name === file);
+    const { columns, rows } = perRowResults('ARTime_exchange-3_cpc_results.csv');
+    for (const profile of NAB_PROFILES) {
+      const { weight } = rowWeights(rows.length, series?.windows ?? [], profile);
+      const expected = rows.map((r) => r[columns.indexOf(`S(t)_${profile.name}`)]);
+      expect(expected.every((v) => Number.isFinite(v))).toBe(true);
+      expected.forEach((v, i) => expect(weight[i], `${profile.name} row ${i}`).toBeCloseTo(v, 12));
+    }
+  });
+});
