@@ -5,7 +5,8 @@
  *   minute is caught and a wobble from 2 to 4 is not;
  * - rates tested as rates: CTR, CVR and win rate against their pooled baseline rate, so one click
  *   on 40 impressions is nothing and 0 wins in 18 bids at a 40 % win rate is an incident;
- * - click concentration: clicks repeated by the same users within a window (a click flood);
+ * - click floods: a campaign's clicks among all its events, against 6 hours of its own history,
+ *   and clicks repeated by the same users within a window;
  * - stream quality: rejected, duplicate and late shares of what arrived, the p99 delay behind
  *   the shard's newest event (a backlog of some producers) and the p99 of arrival − event time
  *   (all of them falling behind);
@@ -63,6 +64,11 @@ export const defaultDetectorConfig: DetectorConfig = {
     rate('ctr', 'clicks', 'impressions', 'poisson_rate', { match: isCampaign, metricName: 'ctr' }, 20),
     rate('cvr', 'conversions', 'clicks', 'poisson_rate', { match: isCampaign, metricName: 'cvr' }, 10),
     rate('win_rate', 'bids_won', 'bids', 'binomial', { match: isCampaign, metricName: 'win_rate' }),
+    // A campaign's clicks among all its events (impressions and bid requests): a share that,
+    // unlike a count, does not follow the time of day, so it can rest on 6 hours of history,
+    // which a small campaign needs to hold enough clicks to know its rate; its events, unlike
+    // its impressions alone, are plentiful every minute. Up only: a flood (a fall is the CTR's).
+    rate('click_rate', 'clicks', ['impressions', 'bids'], 'poisson_rate', { match: isCampaign, direction: 'up', metricName: 'clicks_per_event', historyWindows: 360 }),
     rate('click_concentration', 'repeat_clicks', 'clicks', 'binomial', {
       match: isCampaign,
       direction: 'up',

@@ -94,6 +94,12 @@ export interface Watch {
    * `{ period: 'day' }` learns one factor per hour of the UTC day. Off by default.
    */
   seasonality?: SeasonalityConfig;
+  /**
+   * Normal windows kept for this watch, instead of the config's `historyWindows`: a rate whose
+   * successes are sparse (a small campaign's clicks among its events) needs hours of history to
+   * hold enough of them, and a rate, unlike a count, does not drift with the time of day.
+   */
+  historyWindows?: number;
 }
 
 export interface DetectorConfig extends LifecycleConfig {
@@ -121,6 +127,8 @@ interface SeriesState {
   trialsHistory?: number[];
   /** The open run of unlikely windows (count and rate tests only). */
   run?: RunState | null;
+  /** Windows of the open run, kept out of the history until the run either fires or ends as a blip. */
+  unconfirmed?: { values: number[]; trials: number[] };
   /** End of the last window this series was evaluated for. */
   lastWindowEnd: number;
   /** Consecutive windows without the key. */
@@ -369,21 +377,23 @@ export class VolumeDetector {
    * learns from the windows the history keeps, and from every window judged without the
    * seasonal baseline (warm-up): the plain level cannot tell a recurring step from an incident.
    */
-  private remember(series: SeriesState, x: number, season: Season | undefined, normal: boolean): void {
+  private remember(series: SeriesState, x: number, season: Season | undefined, normal: boolean, keep = this.config.historyWindows): void {
     if (normal) {
-      series.history = appendHistory(series.history, x, this.config.historyWindows);
-      if (season) series.historySlots = appendHistory(series.historySlots ?? [], season.slot, this.config.historyWindows);
+      series.history = appendHistory(series.history, x, keep);
+      if (season) series.historySlots = appendHistory(series.historySlots ?? [], season.slot, keep);
     }
     if (season && season.slot >= 0 && series.profile && (normal || !season.scales)) accumulate(series.profile, season.slot, x);
   }
 
   /** Count and rate tests: a run of unlikely windows, judged as a whole (countRun.ts). */
   private evaluateCount(series: SeriesState, watch: Watch, model: CountModel, window: Window, x: number, trials: number, season: Season | undefined): AlertTransition[] {
-    const { historyWindows, warmupWindows } = this.config;
-    const remember = (normal: boolean): void => {
-      if (normal && model !== 'count') series.trialsHistory = appendHistory(series.trialsHistory ?? [], trials, historyWindows);
-      this.remember(series, x, season, normal);
+    const { warmupWindows } = this.config;
+    const historyWindows = watch.historyWindows ?? this.config.historyWindows;
+    const rememberWindow = (value: number, n: number, normal: boolean): void => {
+      if (normal && model !== 'count') series.trialsHistory = appendHistory(series.trialsHistory ?? [], n, historyWindows);
+      this.remember(series, value, season, normal, historyWindows);
     };
+    const remember = (normal: boolean): void => rememberWindow(x, trials, normal);
     if (series.history.length < warmupWindows) {
       remember(true);
       return [];
@@ -396,6 +406,18 @@ export class VolumeDetector {
     // Before firing the run's summed evidence decides; once firing, staying in the run keeps it open.
     const anomalous = firing ? verdict.inRun : verdict.inRun && verdict.pRun < tests.fireAlpha;
     const critical = verdict.inRun && verdict.pRun < tests.criticalAlpha;
+    // A run that ends without an alert was the series' own noise: its windows join the history
+    // after all. Left out, a sparse series would lose every window with a click in it and
+    // learn a rate of nearly nothing, against which its next ordinary click is an incident.
+    // (Seasonal watches place each value in a slot of its own window, so they keep the old rule.)
+    if (verdict.inRun && !firing && !season) {
+      const held = (series.unconfirmed ??= { values: [], trials: [] });
+      held.values = appendHistory(held.values, x, historyWindows);
+      held.trials = appendHistory(held.trials, trials, historyWindows);
+    } else if (!verdict.inRun && series.unconfirmed) {
+      if (!firing) series.unconfirmed.values.forEach((value, i) => rememberWindow(value, series.unconfirmed?.trials[i] ?? 0, true));
+      series.unconfirmed = undefined;
+    }
     remember(verdict.normal && !firing);
     const score = countScore(verdict.inRun ? verdict.pRun : verdict.pWindow, tests.fireAlpha);
     series.lastExpected = verdict.expected;
@@ -405,6 +427,8 @@ export class VolumeDetector {
     const runStart = verdict.run ? window.start - (verdict.run.windows - 1) * windowMs : window.start;
     const step = stepLifecycle(before, { anomalous, critical, windowStart: runStart }, { ...this.config, firingAfter: 1 });
     series.lifecycle = step.state;
+    // The run became an incident: its windows stay out of the history.
+    if (isOpen(series.lifecycle)) series.unconfirmed = undefined;
     if (!step.event) return [];
     const basis = step.event === 'resolved' ? before : step.state;
     const z = verdict.observed >= verdict.expected ? -Math.log10(Math.max(verdict.pRun, Number.MIN_VALUE)) : Math.log10(Math.max(verdict.pRun, Number.MIN_VALUE));

@@ -23,8 +23,8 @@ const INJECTED_SEEDS = [7, 42];
 const DAY_MS = 86_400_000;
 /** Traffic levels, and the normal traffic each is checked for noise on (a busy day takes minutes to simulate). */
 const LEVELS = [
-  { impressionsPerMinute: 200, normalSeeds: [1, 2], normalMs: DAY_MS },
-  { impressionsPerMinute: 1_400, normalSeeds: [1], normalMs: DAY_MS / 2 },
+  { impressionsPerMinute: 200, normalSeeds: [1, 2, 3, 4, 5], normalMs: DAY_MS },
+  { impressionsPerMinute: 1_400, normalSeeds: [1, 2], normalMs: DAY_MS / 2 },
 ];
 
 export interface DetectorBench {

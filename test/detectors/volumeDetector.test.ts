@@ -187,3 +187,46 @@ describe('VolumeDetector with the default config', () => {
     expect(detector.snapshot().finishedThrough).toBe(at(20));
   });
 });
+
+describe('VolumeDetector rate tests on a sparse series', () => {
+  const KEY = 'campaign=c1';
+  // Clicks among 10 events a window, two clicks in every 50th window: a true rate of 1 in 250.
+  const config: DetectorConfig = {
+    historyWindows: 60,
+    warmupWindows: 10,
+    firingAfter: 2,
+    resolveAfter: 3,
+    criticalScore: 0.99,
+    forgetAfterMissing: 120,
+    countTest: { startAlpha: 0.01, continueAlpha: 0.1, fireAlpha: 1e-6, criticalAlpha: 1e-12, tolerance: 0.15, rateTolerance: 0.1 },
+    watches: [{ name: 'click_rate', match: (_k, d) => 'campaign' in d, value: 'clicks', trials: { value: 'events', min: 1 }, test: 'poisson_rate', direction: 'up', threshold: 0, zeroWhenMissing: false, historyWindows: 360 }],
+  };
+  const sparse = (n: number): WindowSpec[] => Array.from({ length: n }, (_, i) => ({ [KEY]: { clicks: i % 50 === 49 ? 2 : 0, events: 10 } }));
+
+  it('learns the windows of a run that ends without an alert, so its rate is not starved and its clicks stay ordinary', () => {
+    const detector = new VolumeDetector(config);
+    // Two clicks on 10 events at a rate of 1/250 have p ≈ 1e-3 even at the true rate: each
+    // starts a run, which the next window (no click) ends. Left out of the history, every click
+    // window would be, and the learned rate would sink to the prior's half click over thousands
+    // of events, against which the next two clicks are an incident.
+    expect(feed(detector, sparse(2000))).toEqual([]);
+    const series = detector.snapshot().series['click_rate@campaign=c1'];
+    expect(series.history).toHaveLength(360);
+    const learned = series.history.reduce((a, b) => a + b, 0) / (series.trialsHistory ?? []).reduce((a, b) => a + b, 0);
+    expect(learned).toBeCloseTo(1 / 250, 3);
+  });
+
+  it('still keeps a run that fires out of the history: a flood of 2 clicks a window alerts, and is not learned', () => {
+    const detector = new VolumeDetector(config);
+    feed(detector, sparse(500));
+    const flood = Array.from({ length: 10 }, () => ({ [KEY]: { clicks: 2, events: 10 } }));
+    const alerts = feed(detector, flood, 500);
+    // One incident: it fires, then escalates to critical under the same id.
+    expect(alerts.map((a) => [a.status, a.severity])).toEqual([['firing', 'warning'], ['firing', 'critical']]);
+    expect(new Set(alerts.map((a) => a.alertId)).size).toBe(1);
+    // 2 clicks where 0.04 are usual: p ≈ 1e-3 a window, below 1e-6 within a few windows.
+    expect(alerts[0].windowEnd).toBeLessThanOrEqual(at(505));
+    const series = detector.snapshot().series['click_rate@campaign=c1'];
+    expect(series.history.slice(-10)).not.toContain(2);
+  });
+});
