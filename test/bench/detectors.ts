@@ -19,7 +19,7 @@ const DETECTORS: { name: string; create: () => (snapshot?: unknown) => ShardDete
   { name: 'adstream (count & rate tests)', create: () => shardDetectorFactory(defaultDetectorConfig) },
   { name: 'baseline: robust z-scores', create: () => shardDetectorFactory(zScoreDetectorConfig) },
 ];
-const INJECTED_SEEDS = [7, 42];
+const INJECTED_SEEDS = [7, 42, 3, 11];
 const DAY_MS = 86_400_000;
 /** Traffic levels, and the normal traffic each is checked for noise on (a busy day takes minutes to simulate). */
 const LEVELS = [
