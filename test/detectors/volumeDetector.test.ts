@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zScoreDetectorConfig as defaultDetectorConfig } from '../../detectors/zScoreConfig.ts';
+import { defaultDetectorConfig as adstreamDefaults } from '../../detectors/defaultConfig.ts';
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import { VolumeDetector, volumeDetectorFactory, type DetectorConfig } from '../../detectors/volumeDetector.ts';
 
@@ -191,14 +192,9 @@ describe('VolumeDetector with the default config', () => {
 describe('VolumeDetector rate tests on a sparse series', () => {
   const KEY = 'campaign=c1';
   // Clicks among 10 events a window, two clicks in every 50th window: a true rate of 1 in 250.
+  // adstream's default thresholds and lifecycle, with one rate watch on the campaign's clicks per event.
   const config: DetectorConfig = {
-    historyWindows: 60,
-    warmupWindows: 10,
-    firingAfter: 2,
-    resolveAfter: 3,
-    criticalScore: 0.99,
-    forgetAfterMissing: 120,
-    countTest: { startAlpha: 0.01, continueAlpha: 0.1, fireAlpha: 1e-6, criticalAlpha: 1e-12, tolerance: 0.15, rateTolerance: 0.1 },
+    ...adstreamDefaults,
     watches: [{ name: 'click_rate', match: (_k, d) => 'campaign' in d, value: 'clicks', trials: { value: 'events', min: 1 }, test: 'poisson_rate', direction: 'up', threshold: 0, zeroWhenMissing: false, historyWindows: 360 }],
   };
   const sparse = (n: number): WindowSpec[] => Array.from({ length: n }, (_, i) => ({ [KEY]: { clicks: i % 50 === 49 ? 2 : 0, events: 10 } }));
