@@ -415,7 +415,8 @@ export class VolumeDetector {
       held.values = appendHistory(held.values, x, historyWindows);
       held.trials = appendHistory(held.trials, trials, historyWindows);
     } else if (!verdict.inRun && series.unconfirmed) {
-      if (!firing) series.unconfirmed.values.forEach((value, i) => rememberWindow(value, series.unconfirmed?.trials[i] ?? 0, true));
+      const { values, trials: heldTrials } = series.unconfirmed;
+      if (!firing) values.forEach((value, i) => rememberWindow(value, heldTrials[i], true));
       series.unconfirmed = undefined;
     }
     remember(verdict.normal && !firing);

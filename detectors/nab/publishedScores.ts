@@ -15,10 +15,15 @@ export interface PublishedFileScore {
   profile: string;
   /** `<category>/<file>.csv`, or `Totals` for the corpus-wide sum. */
   file: string;
+  /** The threshold NAB fitted for this detector and profile (none on `Totals`). */
+  threshold: number | undefined;
   score: number;
 }
 
 export const TOTALS = 'Totals';
+
+/** NAB v1.1's whole corpus: 58 files holding 116 anomaly windows (its combined_windows.json). */
+export const CORPUS_WINDOWS = 116;
 
 const HEADER = 'detector,profile,file,threshold,score,commit';
 
@@ -27,12 +32,12 @@ export function parsePublishedScores(text: string): PublishedFileScore[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.shift()?.trim() !== HEADER) throw new Error(`published scores: expected the header "${HEADER}"`);
   return lines.map((line, i) => {
-    const [detector, profile, file, , raw] = line.split(',');
+    const [detector, profile, file, threshold, raw] = line.split(',');
     const score = Number(raw);
     if (!detector || !profile || !file || raw === undefined || raw.trim() === '' || !Number.isFinite(score)) {
       throw new Error(`published scores: line ${i + 2} is not "${HEADER}": "${line}"`);
     }
-    return { detector, profile, file, score };
+    return { detector, profile, file, threshold: threshold ? Number(threshold) : undefined, score };
   });
 }
 
@@ -52,5 +57,9 @@ export function subsetScore(scores: readonly PublishedFileScore[], detector: str
   }
   return normalize(raw, windows, profile);
 }
+
+/** The detector's published score on NAB's whole corpus, from its `Totals` row. */
+export const corpusScore = (scores: readonly PublishedFileScore[], detector: string, profile: NabProfile): number =>
+  subsetScore(scores, detector, profile, new Map([[TOTALS, CORPUS_WINDOWS]]));
 
 export const publishedDetectors = (scores: readonly PublishedFileScore[]): string[] => [...new Set(scores.map((s) => s.detector))];
