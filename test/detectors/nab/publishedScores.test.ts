@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNabCorpus } from '../../../detectors/nab/nabCorpus.ts';
 import { NAB_PROFILES, rawFileScore, rowWeights } from '../../../detectors/nab/nabScorer.ts';
-import { corpusScore, parsePublishedScores, publishedDetectors, subsetScore } from '../../../detectors/nab/publishedScores.ts';
+import { TOTALS, corpusScore, parsePublishedScores, publishedDetectors, subsetScore } from '../../../detectors/nab/publishedScores.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/nab');
 const scores = parsePublishedScores(readFileSync(join(FIXTURES, 'published/scores.csv'), 'utf8'));
@@ -42,6 +42,23 @@ describe('NAB published scores', () => {
     // numenta (HTM), standard, on exchange-2_cpc (1 window): raw 0.53195803375 → 100·(0.532 + 1)/2.
     expect(subsetScore(scores, 'numenta', NAB_PROFILES[0], new Map([['realAdExchange/exchange-2_cpc_results.csv', 1]]))).toBeCloseTo(76.5979, 3);
     expect(() => subsetScore(scores, 'numenta', NAB_PROFILES[0], new Map([['realTweets/Twitter_volume_FB.csv', 2]]))).toThrow(/no standard score of numenta/);
+  });
+
+  it('covers every held-out file, at the same corpus-wide thresholds as the rows of the tuned set', () => {
+    const heldOutDir = join(import.meta.dirname, '../../fixtures/nab-heldout');
+    const heldOut = parsePublishedScores(readFileSync(join(heldOutDir, 'published/scores.csv'), 'utf8'));
+    const heldOutLabels = JSON.parse(readFileSync(join(heldOutDir, 'labels/combined_windows.json'), 'utf8')) as Record<string, unknown[]>;
+    const windowsPerFile = new Map(Object.entries(heldOutLabels).map(([file, windows]) => [file, windows.length]));
+    expect([...windowsPerFile.keys()].filter((file) => Object.hasOwn(labels, file))).toEqual([]);
+    for (const detector of publishedDetectors(scores)) {
+      for (const profile of NAB_PROFILES) {
+        expect(Number.isFinite(subsetScore(heldOut, detector, profile, windowsPerFile))).toBe(true);
+        // One threshold per detector and profile across NAB's corpus: rows copied from another
+        // version of the results would show a different one.
+        const thresholds = new Set([...scores, ...heldOut].filter((s) => s.detector === detector && s.profile === profile.name && s.file !== TOTALS).map((s) => s.threshold));
+        expect(thresholds.size, `${detector} ${profile.name}`).toBe(1);
+      }
+    }
   });
 
   it('refuses a file that is not in the published layout', () => {
