@@ -12,6 +12,10 @@
  * that p-value falls below `fireAlpha`; a single window can do it on its own when it is that
  * extreme.
  *
+ * On a sparse series, a run that has not fired may also hold through one quiet window, and may
+ * begin up to RUN_REACH_BACK_WINDOWS windows back, over windows that were only unlikely together
+ * (startBack).
+ *
  * Baselines:
  * - counts: the mean of the series' recent normal windows (further back on a sparse series, see
  *   LEVEL_EVENTS), with a negative-binomial size fitted
@@ -54,6 +58,8 @@ export interface RunState {
   expected: number;
   /** Direction of the run: +1 up, −1 down. */
   sign: number;
+  /** Quiet windows in a row at the run's end (before it fires, a run may hold through a few). */
+  quiet?: number;
 }
 
 export interface CountVerdict {
@@ -68,6 +74,8 @@ export interface CountVerdict {
   /** Whether the window may enter the baseline history. */
   normal: boolean;
   run: RunState | null;
+  /** A run that starts here reaches back over this many of `recent`'s windows, which are now part of it. */
+  absorbed?: number;
 }
 
 /**
@@ -205,6 +213,12 @@ export function stepCountRun(
   history: { values: readonly number[]; trials: readonly number[]; scales?: readonly number[] },
   run: RunState | null,
   config: CountTestConfig,
+  options: {
+    /** The series is firing: a quiet window then ends the run, so the alert resolves. */
+    firing: boolean;
+    /** The series' last windows (oldest first) that were quiet and joined the history, for a run to reach back over. */
+    recent?: { values: readonly number[]; trials: readonly number[] };
+  } = { firing: false },
 ): CountVerdict {
   const counts = model === 'count' ? countBaseline(history.values, history.scales) : { mean: 0, ceiling: 0, size: Infinity, evidence: history.values.reduce((a, b) => a + b, 0) + 0.5 };
   const rate = model === 'count' ? 0 : pooledRate(history.values, history.trials);
@@ -228,25 +242,94 @@ export function stepCountRun(
   const sign = t.up < t.down ? 1 : -1;
   // Inside the band both tails are large: the sign is then irrelevant, as nothing starts.
   const pWindow = sign > 0 ? t.up : t.down;
-  const extended = (from: RunState): { run: RunState; p: number } => {
-    const next: RunState = { windows: from.windows + 1, observed: from.observed + x, expected: from.expected + (model === 'count' ? 1 : trials), sign };
+  const extended = (from: RunState, runSign: number): { run: RunState; p: number } => {
+    const next: RunState = { windows: from.windows + 1, observed: from.observed + x, expected: from.expected + (model === 'count' ? 1 : trials), sign: runSign };
     const r = tails(model, next.observed, next.expected, next.windows, baseline, tolerance);
-    return { run: next, p: sign > 0 ? r.up : r.down };
+    return { run: next, p: runSign > 0 ? r.up : r.down };
   };
+  // Too few events a window for one window to show much: there a flood has windows with none,
+  // and runs need the memory and reach-back below. A busy series' quiet window is news.
+  const sparse = (model === 'count' ? mean : trials * rate) < SPARSE_WINDOW_EVENTS;
   let continued: { run: RunState; p: number } | undefined;
-  if (run !== null && run.sign === sign) {
-    const grown = extended(run);
+  if (run !== null) {
+    const grown = extended(run, run.sign);
     // A window unremarkable on its own still belongs to the run when it lies beyond the band on
     // the run's side and the run stays unlikely with it: one click where a seventh is usual is
-    // nothing alone (p ≈ 0.13) but the fifth minute of a flood all the same. A window inside the
-    // band ends the run, so an alert resolves once the series is back.
-    const beyondBand = sign > 0 ? x > edges.up : x < edges.down;
-    if (pWindow < config.continueAlpha || (beyondBand && grown.p < config.startAlpha)) continued = grown;
+    // nothing alone (p ≈ 0.13) but the fifth minute of a flood all the same.
+    const beyondBand = run.sign > 0 ? x > edges.up : x < edges.down;
+    if (run.sign === sign && (pWindow < config.continueAlpha || (beyondBand && grown.p < config.startAlpha))) continued = grown;
+    // Before it fires, a run also goes on through one quiet window while the evidence so far
+    // still holds with it (a CUSUM's memory): a flood of two clicks a minute on a campaign that
+    // clicks once an hour has minutes with none, and ending the run there throws away every
+    // click counted so far. A second quiet window in a row ends it: one strong window must not
+    // keep a run open for an hour until chance tops it up (two were tried: twice the false
+    // alerts). Once firing, a window inside the band ends the run, so the alert resolves as soon
+    // as the series is back.
+    else if (sparse && !options.firing && (run.quiet ?? 0) < MAX_QUIET_IN_RUN && grown.p < config.startAlpha) continued = { ...grown, run: { ...grown.run, quiet: (run.quiet ?? 0) + 1 } };
   }
   const starts = continued === undefined && allowed(sign) && pWindow < config.startAlpha;
-  if (continued === undefined && !starts) return { pWindow: allowed(sign) ? pWindow : 1, pRun: 1, inRun: false, expected, observed, normal: true, run: null };
-  const next = continued ?? extended({ windows: 0, observed: 0, expected: 0, sign });
+  if (continued === undefined && !starts) {
+    const back = sparse && options.recent && startBack(model, x, trials, options.recent, baseline, tolerance, config.startAlpha, allowed);
+    if (back) return { pWindow: allowed(sign) ? pWindow : 1, pRun: back.p, inRun: true, expected, observed, normal: false, run: back.run, absorbed: back.absorbed };
+    return { pWindow: allowed(sign) ? pWindow : 1, pRun: 1, inRun: false, expected, observed, normal: true, run: null };
+  }
+  const next = continued ?? extended({ windows: 0, observed: 0, expected: 0, sign }, sign);
   return { pWindow, pRun: Math.min(pWindow, next.p), inRun: true, expected, observed, normal: false, run: next.run };
+}
+
+/**
+ * Expected events a window below which a series counts as sparse. On a busy series a quiet
+ * window during a morning ramp would otherwise keep a run open against its frozen baseline until
+ * it fired (measured: 2 false alerts in 12 h at 1,400 impressions a minute).
+ */
+const SPARSE_WINDOW_EVENTS = 3;
+
+/** Quiet windows in a row a run that has not fired may hold through. */
+const MAX_QUIET_IN_RUN = 1;
+
+/** How many quiet windows back a run may begin (startBack): a few, so its start is still news. */
+export const RUN_REACH_BACK_WINDOWS = 4;
+
+/**
+ * A run that began a few windows back: this window with the last `absorbed` quiet ones, each
+ * beyond the band on the same side, when together they are unlikely though none was alone. Two
+ * clicks a minute where 0.3 are usual never start a run one window at a time (p ≈ 0.04 each), but
+ * six in three minutes do (p ≈ 4e-4). Looking back over several lengths and both sides is that
+ * many more chances, so each must pass startAlpha / (2 · RUN_REACH_BACK_WINDOWS) (Bonferroni);
+ * the plain startAlpha doubled the false alerts on normal traffic. The shortest run that passes
+ * is taken, so it reaches back no further than it must.
+ */
+function startBack(
+  model: CountModel,
+  x: number,
+  trials: number,
+  recent: { values: readonly number[]; trials: readonly number[] },
+  baseline: Baseline,
+  band: { up: number; down: number },
+  startAlpha: number,
+  allowed: (sign: number) => boolean,
+): { run: RunState; p: number; absorbed: number } | undefined {
+  // Every window of such a run lies beyond the band on its side, as a run's windows must.
+  const beyond = (value: number, n: number): { up: boolean; down: boolean } => {
+    const level = model === 'count' ? { up: baseline.ceiling, down: baseline.mean } : { up: n * baseline.rate, down: n * baseline.rate };
+    return { up: value > level.up * (1 + band.up), down: value < level.down * (1 - band.down) };
+  };
+  let { up, down } = beyond(x, trials);
+  let observedSum = x;
+  let expectedSum = model === 'count' ? 1 : trials;
+  for (let k = 1; k <= recent.values.length && (up || down); k++) {
+    const i = recent.values.length - k;
+    const side = beyond(recent.values[i], recent.trials[i]);
+    up &&= side.up;
+    down &&= side.down;
+    observedSum += recent.values[i];
+    expectedSum += model === 'count' ? 1 : recent.trials[i];
+    const t = tails(model, observedSum, expectedSum, k + 1, baseline, band);
+    for (const [sign, ok, p] of [[1, up, t.up], [-1, down, t.down]] as const) {
+      if (ok && allowed(sign) && p < startAlpha / (2 * RUN_REACH_BACK_WINDOWS)) return { run: { windows: k + 1, observed: observedSum, expected: expectedSum, sign }, p, absorbed: k };
+    }
+  }
+  return undefined;
 }
 
 

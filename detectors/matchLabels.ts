@@ -6,7 +6,12 @@
  * (detection can only follow the data). Where the anomaly began is the alert's `since` (the
  * first window of the run it fired on, which may end after the label: evidence of a moderate
  * shift can take longer to gather than the incident lasts), or its own window without one.
+ * A run may also begin a few windows before the label (countRun.ts reaches back over quiet
+ * windows, and a small campaign can be quiet by chance just before its incident), so a start up
+ * to RUN_REACH_BACK_WINDOWS + 1 windows early still matches, provided the alert itself came after
+ * the label's start.
  */
+import { RUN_REACH_BACK_WINDOWS } from './countRun.ts';
 import type { AlertEvent } from './types.ts';
 
 export interface LabelLike {
@@ -41,7 +46,8 @@ export function matchAlertsToLabels<L extends LabelLike>(
     const hits = alerts
       .filter((a) => {
         const began = a.since ?? a.windowStart;
-        return keyCovers(label.key, a.key) && began >= label.start - windowMs && began < label.end + graceMs;
+        const earliest = label.start - (RUN_REACH_BACK_WINDOWS + 1) * windowMs;
+        return keyCovers(label.key, a.key) && a.windowEnd > label.start && began >= earliest && began < label.end + graceMs;
       })
       .sort((a, b) => a.windowStart - b.windowStart);
     hits.forEach((hit) => used.add(hit));

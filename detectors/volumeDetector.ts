@@ -39,7 +39,7 @@ import {
   type NoiseFloor,
   type ScaleOptions,
 } from './robustBaseline.ts';
-import { countScore, stepCountRun, type CountModel, type CountTestConfig, type RunState } from './countRun.ts';
+import { RUN_REACH_BACK_WINDOWS, countScore, stepCountRun, type CountModel, type CountTestConfig, type RunState } from './countRun.ts';
 import {
   accumulate,
   advancePeriod,
@@ -129,6 +129,8 @@ interface SeriesState {
   run?: RunState | null;
   /** Windows of the open run, kept out of the history until the run either fires or ends as a blip. */
   unconfirmed?: { values: number[]; trials: number[] };
+  /** The last quiet windows, the newest entries of the history, that a run may reach back over (countRun.ts). */
+  quiet?: { values: number[]; trials: number[] };
   /** End of the last window this series was evaluated for. */
   lastWindowEnd: number;
   /** Consecutive windows without the key. */
@@ -400,9 +402,20 @@ export class VolumeDetector {
     }
     const tests = this.config.countTest ?? DEFAULT_COUNT_TEST;
     const history = { values: series.history, trials: series.trialsHistory ?? [], scales: season?.scales };
-    const verdict = stepCountRun(model, watch.direction, x, trials, history, series.run ?? null, tests);
-    series.run = verdict.run;
     const firing = isOpen(series.lifecycle);
+    // Seasonal watches place each value in a slot of its own window: no reaching back over them.
+    const recent = season ? undefined : series.quiet;
+    const verdict = stepCountRun(model, watch.direction, x, trials, history, series.run ?? null, tests, { firing, recent });
+    series.run = verdict.run;
+    if (verdict.absorbed && recent) {
+      // The run began `absorbed` windows back: those leave the history for the run's own keeping.
+      const back = verdict.absorbed;
+      series.unconfirmed = { values: recent.values.slice(-back), trials: recent.trials.slice(-back) };
+      series.history = series.history.slice(0, -back);
+      if (model !== 'count') series.trialsHistory = (series.trialsHistory ?? []).slice(0, -back);
+    }
+    const quiet = !verdict.inRun && verdict.normal && !firing && !season;
+    series.quiet = quiet ? { values: appendHistory(series.quiet?.values ?? [], x, RUN_REACH_BACK_WINDOWS), trials: appendHistory(series.quiet?.trials ?? [], trials, RUN_REACH_BACK_WINDOWS) } : undefined;
     // Before firing the run's summed evidence decides; once firing, staying in the run keeps it open.
     const anomalous = firing ? verdict.inRun : verdict.inRun && verdict.pRun < tests.fireAlpha;
     const critical = verdict.inRun && verdict.pRun < tests.criticalAlpha;

@@ -3,7 +3,7 @@
  * series: how far back a level reaches, and when a run goes on.
  */
 import { describe, expect, it } from 'vitest';
-import { countBaseline, stepCountRun, type CountTestConfig, type RunState } from '../../detectors/countRun.ts';
+import { RUN_REACH_BACK_WINDOWS, countBaseline, stepCountRun, type CountTestConfig, type CountVerdict, type RunState } from '../../detectors/countRun.ts';
 import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
 import { VolumeDetector } from '../../detectors/volumeDetector.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
@@ -35,11 +35,15 @@ describe('count baseline', () => {
 });
 
 describe('run of unlikely windows', () => {
-  const step = (history: number[], xs: number[]): { pWindow: number; pRun: number; inRun: boolean }[] => {
+  /** Steps through `xs` on a fixed history, keeping the quiet windows a run may reach back over as the detector does. */
+  const step = (history: number[], xs: number[], firing = false): CountVerdict[] => {
     let run: RunState | null = null;
+    let quiet: number[] = [];
     return xs.map((x) => {
-      const verdict = stepCountRun('count', 'both', x, 0, { values: history, trials: [] }, run, TESTS);
+      const recent = { values: quiet, trials: quiet.map(() => 0) };
+      const verdict = stepCountRun('count', 'both', x, 0, { values: history, trials: [] }, run, TESTS, { firing, recent });
       run = verdict.run;
+      quiet = verdict.inRun ? [] : [...quiet, x].slice(-RUN_REACH_BACK_WINDOWS);
       return verdict;
     });
   };
@@ -60,8 +64,40 @@ describe('run of unlikely windows', () => {
     expect(verdicts.map((v) => v.inRun)).toEqual([true, true, false]);
   });
 
-  it('a sparse run ends at a window without clicks', () => {
-    expect(step(SPARSE, [3, 3, 0]).map((v) => v.inRun)).toEqual([true, true, false]);
+  it('a sparse run that has not fired holds through one window without clicks, not two', () => {
+    // A flood's minutes without a click do not throw away the clicks counted so far ...
+    expect(step(SPARSE, [3, 0, 2]).map((v) => v.inRun)).toEqual([true, true, true]);
+    // ... but two in a row end the run: one strong minute must not keep it open until chance tops it up.
+    expect(step(SPARSE, [3, 0, 0]).map((v) => v.inRun)).toEqual([true, true, false]);
+  });
+
+  it('once firing, a sparse run ends at the first window without clicks, so the alert resolves', () => {
+    expect(step(SPARSE, [3, 3, 0], true).map((v) => v.inRun)).toEqual([true, true, false]);
+  });
+
+  it('a busy run ends at a window back in the band even before it fires', () => {
+    // 40 where 20 are usual starts a run; 20 again is news on a series this busy.
+    expect(step(Array(60).fill(20), [40, 20]).map((v) => v.inRun)).toEqual([true, false]);
+  });
+
+  it('a sparse run can begin a few windows back, over clicks that were only unlikely together', () => {
+    // Four hours of a click every 20 minutes, then one click a minute: no minute is unlikely
+    // alone (p ≈ 0.08) ...
+    const rare = Array.from({ length: 240 }, (_, i) => (i % 20 === 19 ? 1 : 0));
+    const verdicts = step(rare, [1, 1, 1, 1]);
+    expect(verdicts[0].pWindow).toBeGreaterThan(TESTS.startAlpha);
+    // ... and it takes four of them to pass startAlpha / 8 (four lengths × two sides; three give
+    // p ≈ 0.003): the run then starts with all four, the three quiet ones it reached back over included.
+    expect(verdicts.map((v) => v.inRun)).toEqual([false, false, false, true]);
+    expect(verdicts[3]).toMatchObject({ absorbed: 3, run: { windows: 4, observed: 4, sign: 1 } });
+    expect(verdicts[3].pRun).toBeLessThan(TESTS.startAlpha / (2 * RUN_REACH_BACK_WINDOWS));
+    // A minute without a click among them is inside the band: no run reaches back over it.
+    expect(step(rare, [1, 1, 0, 1, 1]).map((v) => v.inRun)).toEqual([false, false, false, false, false]);
+  });
+
+  it('a busy series never reaches back: each of its windows shows enough on its own', () => {
+    // 26 a minute where 20 are usual (beyond the 15 % band), five times: no run starts.
+    expect(step(Array(60).fill(20), [26, 26, 26, 26, 26]).map((v) => v.inRun)).toEqual([false, false, false, false, false]);
   });
 });
 
@@ -87,5 +123,20 @@ describe('click volume watch, default config', () => {
     expect(alerts).toHaveLength(1);
     // Fired in the flood's 4th minute, dated from its first.
     expect(alerts[0]).toMatchObject({ status: 'firing', since: T0 + 120 * 60_000, windowStart: T0 + 123 * 60_000 });
+  });
+
+  it('dates a flood of single clicks from its first minute, though no minute alone started a run', () => {
+    // With four hours of history, as the click-rate watch keeps: in the default hour a click every
+    // 20 minutes is three clicks, too few to know the rate from.
+    const detector = new VolumeDetector({ ...defaultDetectorConfig, historyWindows: 240 });
+    const feed = (counts: number[], from: number) =>
+      counts.flatMap((count, n) => (count > 0 ? detector.observe([metric(from + n, count)]) : detector.finishWindow().map((t) => t.alert)));
+    // Four hours of a click every 20 minutes.
+    expect(feed(Array.from({ length: 240 }, (_, i) => (i % 20 === 10 ? 1 : 0)), 0).filter((a) => a.detector === 'event_volume')).toEqual([]);
+    const alerts = feed(Array(10).fill(1), 240).filter((a) => a.detector === 'event_volume');
+    expect(alerts).toHaveLength(1);
+    // The run reached back over the flood's first three minutes, so the alert says when it began.
+    expect(alerts[0]).toMatchObject({ status: 'firing', since: T0 + 240 * 60_000 });
+    expect(alerts[0].windowStart).toBeGreaterThan(T0 + 243 * 60_000);
   });
 });

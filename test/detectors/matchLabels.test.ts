@@ -44,6 +44,18 @@ describe('matching alerts to labelled anomalies', () => {
     expect(matchAlertsToLabels([label], [alert('campaign=c038', 15)], W).unmatched).toHaveLength(1);
   });
 
+  it('a run may begin a few windows before the incident, but an alert raised before it is noise', () => {
+    const drop = { kind: 'traffic_drop', key: 'campaign=c029', start: at(10), end: at(20) };
+    // Run from minute 5 (the campaign was already quiet), fired in minute 14: caught, 5 windows in.
+    const early = matchAlertsToLabels([drop], [alert('campaign=c029', 14, 5)], W);
+    expect(early.unmatched).toEqual([]);
+    expect(early.matches[0].delayWindows).toBe(5);
+    // Fired in minute 9, before the incident began: it cannot have seen it.
+    expect(matchAlertsToLabels([drop], [alert('campaign=c029', 9, 5)], W).unmatched).toHaveLength(1);
+    // A run from six windows before is older than any reach-back.
+    expect(matchAlertsToLabels([drop], [alert('campaign=c029', 14, 4)], W).unmatched).toHaveLength(1);
+  });
+
   it('a campaign label matches that campaign only', () => {
     const campaign = { kind: 'traffic_drop', key: 'campaign=c029', start: at(0), end: at(10) };
     const { unmatched } = matchAlertsToLabels([campaign], [alert('campaign=c029|type=impression', 1, 0), alert('campaign=c030', 1, 0)], W);
