@@ -58,7 +58,7 @@ export interface RunState {
   expected: number;
   /** Direction of the run: +1 up, −1 down. */
   sign: number;
-  /** Quiet windows in a row at the run's end (before it fires, a run may hold through a few). */
+  /** Quiet windows in a row at the run's end (before it fires, a sparse run may hold through one). */
   quiet?: number;
 }
 
@@ -262,9 +262,9 @@ export function stepCountRun(
     // still holds with it (a CUSUM's memory): a flood of two clicks a minute on a campaign that
     // clicks once an hour has minutes with none, and ending the run there throws away every
     // click counted so far. A second quiet window in a row ends it: one strong window must not
-    // keep a run open for an hour until chance tops it up (two were tried: twice the false
-    // alerts). Once firing, a window inside the band ends the run, so the alert resolves as soon
-    // as the series is back.
+    // keep a run open until chance tops it up (holding through two raised more false alerts on
+    // normal traffic). Once firing, a window inside the band ends the run, so the alert resolves
+    // as soon as the series is back.
     else if (sparse && !options.firing && (run.quiet ?? 0) < MAX_QUIET_IN_RUN && grown.p < config.startAlpha) continued = { ...grown, run: { ...grown.run, quiet: (run.quiet ?? 0) + 1 } };
   }
   const starts = continued === undefined && allowed(sign) && pWindow < config.startAlpha;
@@ -296,7 +296,7 @@ export const RUN_REACH_BACK_WINDOWS = 4;
  * clicks a minute where 0.3 are usual never start a run one window at a time (p ≈ 0.04 each), but
  * six in three minutes do (p ≈ 4e-4). Looking back over several lengths and both sides is that
  * many more chances, so each must pass startAlpha / (2 · RUN_REACH_BACK_WINDOWS) (Bonferroni);
- * the plain startAlpha doubled the false alerts on normal traffic. The shortest run that passes
+ * the plain startAlpha more than doubled the false alerts on normal traffic. The shortest run that passes
  * is taken, so it reaches back no further than it must.
  */
 function startBack(
