@@ -32,7 +32,7 @@ const PUBLISHED: [string, string][] = [
 const DETECTORS = Object.keys(SERIES_DETECTORS) as SeriesDetectorName[];
 const [STANDARD] = NAB_PROFILES;
 
-const describe = (corpus: readonly NabSeries[]): string => {
+const corpusSummary = (corpus: readonly NabSeries[]): string => {
   const rows = corpus.reduce((a, s) => a + s.values.length, 0);
   const windows = corpus.reduce((a, s) => a + s.windows.length, 0);
   return `${corpus.length} files, ${int(rows)} rows, ${windows} anomaly windows, categories ${[...new Set(corpus.map((s) => categoryOf(s.name)))].join(', ')}`;
@@ -111,7 +111,7 @@ never firing is 0 and perfect is 100). One parameter set for every file.
 
 ### The files the parameters were chosen on
 
-\`test/fixtures/nab\`: ${describe(tuned)}. Same as
+\`test/fixtures/nab\`: ${corpusSummary(tuned)}. Same as
 \`node stream/cli/bin.js score-nab test/fixtures/nab --detector <name>\`.
 
 ${markdownTable({ headers: ['detector', ...NAB_PROFILES.map((p) => p.name), 'rows/s'], rows: profileRows, numeric: [1, 2, 3, 4] })}
@@ -133,7 +133,7 @@ ${markdownTable({ headers: ['detector', 'threshold fitted on', ...NAB_PROFILES.m
 
 ### Held-out files
 
-\`test/fixtures/nab-heldout\`: ${describe(heldOut)}: files of
+\`test/fixtures/nab-heldout\`: ${corpusSummary(heldOut)}: files of
 NAB's corpus that no parameter of adstream's scorer was chosen on. *these files* is what
 \`node stream/cli/bin.js score-nab test/fixtures/nab-heldout\` prints (the threshold fitted on them, as
 NAB fits it on its corpus); *the ${tuned.length} files above* applies the thresholds fitted there unchanged.
