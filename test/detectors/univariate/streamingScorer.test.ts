@@ -3,7 +3,7 @@
  * one per row, and a snapshot taken mid-series that resumes to exactly the same scores.
  */
 import { describe, expect, it } from 'vitest';
-import { StreamingScorer, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
+import { DEFAULT_STREAMING_SCORER, StreamingScorer, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
 
 /** A deterministic noisy series (no Math.random): a sine plus a small LCG jitter, a step at 600. */
 function series(n = 900): number[] {
@@ -36,8 +36,10 @@ describe('streaming scorer', () => {
     expect([...head, ...tail]).toEqual(whole);
   });
 
-  it('refuses a snapshot of another version', () => {
-    const snapshot = { ...new StreamingScorer().snapshot(), version: 2 as unknown as 1 };
+  it('refuses a snapshot of another version, or of another set of scales', () => {
+    const snapshot = { ...new StreamingScorer().snapshot(), version: 1 as unknown as 2 };
     expect(() => new StreamingScorer(undefined, snapshot)).toThrow(RangeError);
+    const oneScale = { ...DEFAULT_STREAMING_SCORER, scales: [{ window: 50, smooth: 3 }] };
+    expect(() => new StreamingScorer(oneScale, new StreamingScorer().snapshot())).toThrow(/5 scales, the config 1/);
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * How rare is this value, for this series so far? The first two steps of the streaming scorer
+ * (streamingScorer.ts), at one scale:
+ *
+ * 1. Surprise: robust z of the value, and of its change from the previous value, against the
+ *    last `window` values (median/MAD; a floor of 0.1 % of their range so flat series do not
+ *    divide by zero); the larger of the two, averaged over the last `smooth` rows so a sustained
+ *    shift outweighs one spike.
+ * 2. Calibration: P(surprise ≥ this one) among this series' own last `memory` surprises, with the
+ *    top `tail` share fitted by a generalised Pareto tail (tailCalibration.ts). Series differ
+ *    wildly in how surprising their normal rows are; a probability makes 0.001 mean "rarer than
+ *    1 in 1000 of this series' rows" for every series, and the fitted tail keeps that true for
+ *    short series and for surprises beyond any seen so far.
+ *
+ * Pure and JSON-snapshotable, like the rest of detectors/.
+ */
+import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
+import { exceedance } from './tailCalibration.ts';
+
+export interface RarityScale {
+  /** Values the robust baseline is computed from. */
+  window: number;
+  /** Rows whose surprise is averaged. */
+  smooth: number;
+}
+
+export interface RarityConfig extends RarityScale {
+  /** Past surprises the calibration is taken among. */
+  memory: number;
+  /** Share of past surprises treated as the tail whose decay is fitted (0: plain rank). */
+  tail: number;
+  /** No rarity before this many rows (the baseline and the ranks need history). */
+  warmup: number;
+}
+
+export interface RarityScorerSnapshot {
+  values: SortedWindowState;
+  diffs: SortedWindowState;
+  surprises: SortedWindowState;
+  last: number | null;
+  recentZ: number[];
+  rows: number;
+}
+
+const MAD_TO_SIGMA = 1.4826;
+
+function robustZ(value: number, window: SortedWindow, floor: number): number {
+  const center = window.median();
+  const scale = Math.max(MAD_TO_SIGMA * window.mad(center), floor, 1e-12);
+  return Math.abs(value - center) / scale;
+}
+
+export class RarityScorer {
+  private readonly values: SortedWindow;
+  private readonly diffs: SortedWindow;
+  private readonly surprises: SortedWindow;
+  private last: number | null;
+  private recentZ: number[];
+  private rows: number;
+
+  constructor(
+    private readonly config: RarityConfig,
+    snapshot?: RarityScorerSnapshot,
+  ) {
+    const s = snapshot ? structuredClone(snapshot) : undefined;
+    this.values = new SortedWindow(config.window, s?.values);
+    this.diffs = new SortedWindow(config.window, s?.diffs);
+    this.surprises = new SortedWindow(config.memory, s?.surprises);
+    this.last = s?.last ?? null;
+    this.recentZ = s?.recentZ ?? [];
+    this.rows = s?.rows ?? 0;
+  }
+
+  /** P(a surprise at least this large) for the next value, or undefined while warming up. */
+  next(value: number): number | undefined {
+    this.rows += 1;
+    let z = 0;
+    if (this.values.size >= 10 && this.last !== null) {
+      const floor = 1e-3 * this.values.range();
+      z = Math.max(robustZ(value, this.values, floor), robustZ(value - this.last, this.diffs, floor));
+    }
+    if (this.last !== null) this.diffs.push(value - this.last);
+    this.values.push(value);
+    this.last = value;
+    this.recentZ = [...this.recentZ, z].slice(-this.config.smooth);
+    const surprise = this.recentZ.reduce((a, b) => a + b, 0) / this.recentZ.length;
+    let rarity: number | undefined;
+    if (this.rows > this.config.warmup && this.surprises.size >= 20) {
+      rarity = this.config.tail > 0 ? exceedance(this.surprises.sorted, surprise, this.config.tail) : 1 - this.surprises.rankOf(surprise);
+    }
+    this.surprises.push(surprise);
+    return rarity;
+  }
+
+  snapshot(): RarityScorerSnapshot {
+    return {
+      values: this.values.snapshot(),
+      diffs: this.diffs.snapshot(),
+      surprises: this.surprises.snapshot(),
+      last: this.last,
+      recentZ: [...this.recentZ],
+      rows: this.rows,
+    };
+  }
+}
