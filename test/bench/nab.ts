@@ -2,7 +2,7 @@
  * NAB on two sets of labelled series, each in NAB's layout:
  * - test/fixtures/nab, the 11 files the univariate scorer's parameters were chosen on: per
  *   profile, per category, and with each category's threshold fitted on the other category only;
- * - test/fixtures/nab-heldout, files of other categories that played no part in choosing them:
+ * - test/fixtures/nab-heldout, files of other categories held out from that tuning:
  *   scored as `adstream score-nab` scores any directory (threshold fitted on its files), and at the
  *   thresholds fitted on the first set, applied unchanged.
  * Beside each, NAB's published detectors on the same files, from their own published per-file
@@ -134,7 +134,8 @@ ${markdownTable({ headers: ['detector', 'threshold fitted on', ...NAB_PROFILES.m
 ### Held-out files
 
 \`test/fixtures/nab-heldout\`: ${corpusSummary(heldOut)}: files of
-NAB's corpus that no parameter of adstream's scorer was chosen on. *these files* is what
+NAB's corpus held out from the tuning of adstream's scorer (one later change, combining five
+scales, was chosen with them in view; see their README). *these files* is what
 \`node stream/cli/bin.js score-nab test/fixtures/nab-heldout\` prints (the threshold fitted on them, as
 NAB fits it on its corpus); *the ${tuned.length} files above* applies the thresholds fitted there unchanged.
 NAB's published detectors are normalised over the same files from their published per-file scores.
