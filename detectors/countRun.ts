@@ -188,6 +188,13 @@ interface Baseline {
   rate: number;
 }
 
+/** A window's expected value at the edges of the tolerance band (`trials`: the window's, for rates). */
+function bandEdges(model: CountModel, trials: number, baseline: Baseline, band: { up: number; down: number }): { up: number; down: number } {
+  return model === 'count'
+    ? { up: baseline.ceiling * (1 + band.up), down: baseline.mean * (1 - band.down) }
+    : { up: trials * baseline.rate * (1 + band.up), down: trials * baseline.rate * (1 - band.down) };
+}
+
 /** p-values of observing `x` (down: P(X ≤ x), up: P(X ≥ x)) against the edges of the tolerance band. */
 function tails(model: CountModel, x: number, scale: number, windows: number, baseline: Baseline, band: { up: number; down: number }): { down: number; up: number } {
   const low = 1 - band.down;
@@ -231,10 +238,7 @@ export function stepCountRun(
       : { up: config.rateTolerance ?? config.tolerance, down: config.rateTolerance ?? config.tolerance };
   const t = tails(model, x, scale, 1, baseline, tolerance);
   // This window's expectation at the edges of the tolerance band.
-  const edges =
-    model === 'count'
-      ? { up: counts.ceiling * (1 + tolerance.up), down: mean * (1 - tolerance.down) }
-      : { up: trials * rate * (1 + tolerance.up), down: trials * rate * (1 - tolerance.down) };
+  const edges = bandEdges(model, trials, baseline, tolerance);
   const expected = model === 'count' ? mean : rate;
   const observed = model === 'count' ? x : trials > 0 ? x / trials : 0;
   const allowed = (sign: number): boolean => direction === 'both' || (direction === 'up') === sign > 0;
@@ -311,8 +315,8 @@ function startBack(
 ): { run: RunState; p: number; absorbed: number } | undefined {
   // Every window of such a run lies beyond the band on its side, as a run's windows must.
   const beyond = (value: number, n: number): { up: boolean; down: boolean } => {
-    const level = model === 'count' ? { up: baseline.ceiling, down: baseline.mean } : { up: n * baseline.rate, down: n * baseline.rate };
-    return { up: value > level.up * (1 + band.up), down: value < level.down * (1 - band.down) };
+    const edges = bandEdges(model, n, baseline, band);
+    return { up: value > edges.up, down: value < edges.down };
   };
   let { up, down } = beyond(x, trials);
   let observedSum = x;
