@@ -18,6 +18,13 @@
  * Pure and JSON-snapshotable, like the rest of detectors/.
  */
 import { RarityScorer, type RarityScale, type RarityScorerSnapshot } from './rarityScorer.ts';
+import { ShapeNovelty, type ShapeNoveltyConfig, type ShapeNoveltySnapshot } from './shapeNovelty.ts';
+
+/** The shape test (shapeNovelty.ts) and how much rarer than the value test it must be to count. */
+export interface ShapeTestConfig extends Pick<ShapeNoveltyConfig, 'length' | 'bins' | 'history'> {
+  /** A row's rarity is min(value tests, weight × shape test): the shape test pays for being a second look. */
+  weight: number;
+}
 
 export interface StreamingScorerConfig {
   /** The scales whose rarities are combined. */
@@ -32,6 +39,8 @@ export interface StreamingScorerConfig {
   refractory: number;
   /** Within the refractory period a row scores only if this many times rarer than the rarest recent row (≥ 1). */
   escalation: number;
+  /** The shape test, or null for the value tests alone. */
+  shape: ShapeTestConfig | null;
 }
 
 export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
@@ -47,38 +56,46 @@ export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
   warmup: 20,
   refractory: 100,
   escalation: 2,
+  shape: { length: 288, bins: 24, history: 2000, weight: 2 },
 };
 
 export interface StreamingScorerSnapshot {
-  version: 2;
+  version: 3;
   scales: RarityScorerSnapshot[];
+  shape: ShapeNoveltySnapshot | null;
   /** 1 − rarity of the last `refractory` rows (0 while warming up). */
   recentScores: number[];
 }
 
 export class StreamingScorer {
   private readonly scales: RarityScorer[];
+  private readonly shape: ShapeNovelty | null;
   private recentScores: number[];
 
   constructor(
     private readonly config: StreamingScorerConfig = DEFAULT_STREAMING_SCORER,
     snapshot?: StreamingScorerSnapshot,
   ) {
-    if (snapshot && snapshot.version !== 2) throw new RangeError(`unsupported scorer snapshot version ${String(snapshot.version)}`);
+    if (snapshot && snapshot.version !== 3) throw new RangeError(`unsupported scorer snapshot version ${String(snapshot.version)}`);
     if (snapshot && snapshot.scales.length !== config.scales.length) throw new RangeError(`the snapshot holds ${snapshot.scales.length} scales, the config ${config.scales.length}`);
+    if (snapshot && (snapshot.shape === null) !== (config.shape === null)) throw new RangeError(`the snapshot ${snapshot.shape ? 'has' : 'has no'} shape test, the config ${config.shape ? 'has' : 'has none'}`);
     const { memory, tail, warmup } = config;
     this.scales = config.scales.map((scale, i) => new RarityScorer({ ...scale, memory, tail, warmup }, snapshot?.scales[i]));
+    this.shape = config.shape ? new ShapeNovelty({ ...config.shape, memory, tail }, snapshot?.shape ?? undefined) : null;
     this.recentScores = snapshot ? [...snapshot.recentScores] : [];
   }
 
   /** Scores the next value of the series. */
   next(value: number): number {
     const rarities = this.scales.map((scale) => scale.next(value));
+    const shapeRarity = this.shape?.next(value);
     let ranked = 0;
     if (rarities.every((r) => r !== undefined)) {
       // Geometric mean, in logs: a rarity can underflow to 0 in the fitted tail.
       const logMean = rarities.reduce((sum, r) => sum + Math.log(Math.max(r, Number.MIN_VALUE)), 0) / rarities.length;
-      ranked = 1 - Math.exp(logMean);
+      let rarity = Math.exp(logMean);
+      if (shapeRarity !== undefined) rarity = Math.min(rarity, this.config.shape!.weight * shapeRarity);
+      ranked = 1 - rarity;
     }
     // In rarities: 1 − ranked is this row's, 1 − highest the rarest of the recent rows'.
     const highest = Math.max(0, ...this.recentScores);
@@ -88,7 +105,12 @@ export class StreamingScorer {
   }
 
   snapshot(): StreamingScorerSnapshot {
-    return { version: 2, scales: this.scales.map((scale) => scale.snapshot()), recentScores: [...this.recentScores] };
+    return {
+      version: 3,
+      scales: this.scales.map((scale) => scale.snapshot()),
+      shape: this.shape?.snapshot() ?? null,
+      recentScores: [...this.recentScores],
+    };
   }
 }
 

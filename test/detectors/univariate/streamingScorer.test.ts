@@ -26,20 +26,25 @@ describe('streaming scorer', () => {
     expect(loud).toBe(0);
   });
 
-  it('resumes from a JSON snapshot to the same scores', () => {
-    const values = series();
+  it('resumes from a JSON snapshot to the same scores, before and after the shape test has history', () => {
+    const values = series(1200);
     const whole = scoreSeries(values);
-    const first = new StreamingScorer();
-    const head = values.slice(0, 450).map((v) => first.next(v));
-    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
-    const tail = values.slice(450).map((v) => restored.next(v));
-    expect([...head, ...tail]).toEqual(whole);
+    // The shape test ranks from row 581 on (two shapes of 288 rows, then 20 novelties): cut before and after.
+    for (const cut of [450, 800]) {
+      const first = new StreamingScorer();
+      const head = values.slice(0, cut).map((v) => first.next(v));
+      const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
+      const tail = values.slice(cut).map((v) => restored.next(v));
+      expect([...head, ...tail]).toEqual(whole);
+    }
   });
 
-  it('refuses a snapshot of another version, or of another set of scales', () => {
-    const snapshot = { ...new StreamingScorer().snapshot(), version: 1 as unknown as 2 };
+  it('refuses a snapshot of another version, of another set of scales, or with a shape test the config lacks', () => {
+    const snapshot = { ...new StreamingScorer().snapshot(), version: 2 as unknown as 3 };
     expect(() => new StreamingScorer(undefined, snapshot)).toThrow(RangeError);
     const oneScale = { ...DEFAULT_STREAMING_SCORER, scales: [{ window: 50, smooth: 3 }] };
     expect(() => new StreamingScorer(oneScale, new StreamingScorer().snapshot())).toThrow(/5 scales, the config 1/);
+    const noShape = { ...DEFAULT_STREAMING_SCORER, shape: null };
+    expect(() => new StreamingScorer(noShape, new StreamingScorer().snapshot())).toThrow(/has shape test, the config has none/);
   });
 });
