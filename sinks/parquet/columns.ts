@@ -53,6 +53,7 @@ export function toColumns(fields: FieldSpec[], rows: Record<string, unknown>[]):
  * rows holding such a value are copied.
  */
 export function checkRowsForJson(fields: FieldSpec[], rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  if (plainCheckFor(fields)(rows)) return rows;
   let out = rows;
   const replace = (i: number, name: string, value: unknown): void => {
     if (out === rows) out = rows.slice();
@@ -72,6 +73,46 @@ export function checkRowsForJson(fields: FieldSpec[], rows: Record<string, unkno
     }
   }
   return out;
+}
+
+/** True when every row is already fit for JSON.stringify as it is: nothing to throw on, nothing to replace. */
+type PlainCheck = (rows: Record<string, unknown>[]) => boolean;
+
+const plainChecks = new Map<string, PlainCheck>();
+
+/**
+ * `checkRowsForJson`'s common case, compiled once per schema into straight-line code (named
+ * property reads, no per-cell calls): every lake file's rows pass through it, and nearly all are
+ * plain. Any row it doubts goes through the general path, which throws with the reason or copies
+ * what must change. The source is built from field names and kinds only, never from row data.
+ */
+function plainCheckFor(fields: FieldSpec[]): PlainCheck {
+  const signature = JSON.stringify(fields.map((f) => [f.name, f.kind, f.nullable]));
+  let check = plainChecks.get(signature);
+  if (!check) {
+    check = compilePlainCheck(fields);
+    plainChecks.set(signature, check);
+  }
+  return check;
+}
+
+function compilePlainCheck(fields: FieldSpec[]): PlainCheck {
+  const lines = ['for (let i = 0; i < rows.length; i++) {', 'const row = rows[i];', 'let v;'];
+  for (const field of fields) {
+    lines.push(`v = row[${JSON.stringify(field.name)}];`);
+    const absent = field.nullable ? '' : 'if (v === null || v === undefined) return false;';
+    const test = {
+      string: "typeof v === 'string' && v.isWellFormed()",
+      long: 'Number.isSafeInteger(v)',
+      timestamp_ms: 'Number.isSafeInteger(v)',
+      int: `Number.isInteger(v) && v >= ${INT32_MIN} && v <= ${INT32_MAX}`,
+      double: "typeof v === 'number' && Number.isFinite(v)",
+      boolean: "typeof v === 'boolean'",
+    }[field.kind];
+    lines.push(absent, `if (v !== null && v !== undefined && !(${test})) return false;`);
+  }
+  lines.push('}', 'return true;');
+  return new Function('rows', lines.join('\n')) as PlainCheck;
 }
 
 /** Rows per row group for the JS encoders: DuckDB's default, so all three files are laid out alike. */
