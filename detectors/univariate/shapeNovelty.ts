@@ -13,7 +13,8 @@
  *    makes the search cheaper).
  * 2. Novelty: the root-mean-square difference to the nearest shape that ended between `history`
  *    and `length` rows ago (shapes that overlap the current one would match it trivially), in
- *    units of the range of every value seen so far, so the distance means the same on any scale.
+ *    units of the range of every value seen so far, so the distance means the same on any scale;
+ *    less 0.1 % of that range, below which shapes count as the same.
  * 3. Rarity: P(novelty ≥ this one) among this series' earlier novelties, tail fitted as in
  *    tailCalibration.ts.
  *
@@ -45,6 +46,12 @@ export interface ShapeNoveltySnapshot {
   novelties: SortedWindowState;
 }
 
+/**
+ * Distances under 0.1 % of the range are no difference: without this, a series that repeats
+ * exactly (a noiseless daily pattern) has novelties of float rounding only, and the first
+ * slightly larger rounding error ranks as the rarest shape ever seen.
+ */
+const SAME_SHAPE = 1e-3;
 /** Novelties needed before one is ranked among them. */
 const MIN_RANKED = 20;
 /** Candidate shapes needed before a nearest one means anything. */
@@ -91,7 +98,7 @@ export class ShapeNovelty {
     let novelty: number | undefined;
     if (candidates >= MIN_CANDIDATES) {
       const nearest = this.nearestSquaredDistance(shape, first, candidates);
-      novelty = Math.sqrt(nearest / bins) / (this.max - this.min || 1);
+      novelty = Math.max(0, Math.sqrt(nearest / bins) / (this.max - this.min || 1) - SAME_SHAPE);
     }
     this.shapes.push(...shape);
     // Trimmed in batches of `history` shapes, not one per row: one copy per `history` rows.

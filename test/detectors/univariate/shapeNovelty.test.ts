@@ -70,6 +70,12 @@ describe('shape novelty', () => {
     expect(rarest(rarities)).toBeGreaterThan(1e-2);
   });
 
+  it('stays silent on a daily pattern that repeats exactly (float rounding is no novelty)', () => {
+    const values = Array.from({ length: DAYS * DAY }, (_, i) => 50 + 30 * Math.sin((2 * Math.PI * i) / DAY));
+    const scores = scoreSeries(values);
+    expect(Math.max(...scores.slice(afterWarmUp))).toBeLessThan(0.5);
+  });
+
   it('refuses a shape that does not cut into equal bins, or a history no longer than a shape', () => {
     expect(() => new ShapeNovelty({ length: 100, bins: 24, history: 2000, memory: 100, tail: 0.1 })).toThrow(/equal bins/);
     expect(() => new ShapeNovelty({ length: 288, bins: 24, history: 288, memory: 100, tail: 0.1 })).toThrow(/must exceed/);
