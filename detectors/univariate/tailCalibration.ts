@@ -4,7 +4,10 @@
  * in SPOT, Siffer et al. 2017): the top `tailShare` of past surprises, above u, follow a
  * generalised Pareto distribution, P(S > s) = tailShare · (1 + ξ (s − u) / σ)^(−1/ξ), which is
  * tailShare · exp(−(s − u) / β) for ξ = 0 (β the mean excess). A series whose spikes come in all
- * sizes gets a heavy tail (ξ > 0), so its next big spike is less of a surprise.
+ * sizes gets a heavy tail (ξ > 0), so its next big spike is less of a surprise. The fit is by
+ * probability-weighted moments, which hold up to ξ < 1: bursty series (tweet volumes) have tails
+ * past the ξ < 0.5 that the method of moments can represent, and capping them there made every
+ * ordinary burst look rarer than it is (NAB: test/bench/RESULTS.md).
  *
  * Why not the plain rank: a rank cannot go below 1 / (history + 1), so a short series can never
  * reach a threshold that a long one needs, and a surprise twice the largest seen scores the same
@@ -13,7 +16,13 @@
  */
 import { lowerBound } from './sortedWindow.ts';
 
-const MAX_SHAPE = 0.49;
+/**
+ * Shapes are kept in [0, 0.9]: the probability-weighted moments exist for ξ < 1, and a fitted
+ * upper bound (ξ < 0) would call anything past it impossible.
+ */
+const MAX_SHAPE = 0.9;
+/** Below this the shape is taken as 0: (1 + ξx/σ)^(−1/ξ) loses every digit to rounding as ξ → 0. */
+const EXPONENTIAL_SHAPE = 1e-6;
 
 /** P(S ≥ s) estimated from `sorted` (ascending past surprises), in [0, 1] (0 only by underflow). */
 export function exceedance(sorted: readonly number[], s: number, tailShare: number): number {
@@ -22,23 +31,25 @@ export function exceedance(sorted: readonly number[], s: number, tailShare: numb
   const k = Math.min(n, Math.max(2, Math.floor(tailShare * n)));
   const u = sorted[n - k];
   if (s <= u) return (n - lowerBound(sorted, s)) / n;
-  let excess = 0;
-  let square = 0;
-  for (let i = n - k; i < n; i++) {
-    excess += sorted[i] - u;
-    square += (sorted[i] - u) ** 2;
+  // Probability-weighted moments of the excesses (Hosking & Wallis 1987): a0 their mean, a1 the
+  // mean of each weighted by its plotting position's survival, 1 − (j − 0.35) / k (ascending j).
+  let a0 = 0;
+  let a1 = 0;
+  for (let j = 1; j <= k; j++) {
+    const excess = sorted[n - k + j - 1] - u;
+    a0 += excess;
+    a1 += (1 - (j - 0.35) / k) * excess;
   }
-  const beta = excess / k;
+  a0 /= k;
+  a1 /= k;
   const share = k / n;
   // A tail of equal values: anything above it is rarer than everything seen.
-  if (!(beta > 0)) return share / n;
-  // Method of moments: mean m and variance v of the excesses give ξ = (1 − m²/v) / 2 and
-  // σ = m (m²/v + 1) / 2. Kept in [0, 0.5): the moments exist only for ξ < 0.5, and a fitted
-  // upper bound (ξ < 0) would call anything past it impossible.
-  const variance = square / k - beta * beta;
-  const ratio = variance > 0 ? (beta * beta) / variance : 1;
-  const shape = Math.min(MAX_SHAPE, Math.max(0, 0.5 * (1 - ratio)));
-  if (shape === 0) return share * Math.exp(-(s - u) / beta);
-  const scale = 0.5 * beta * (ratio + 1);
+  if (!(a0 > 0)) return share / n;
+  // ξ = 2 − a0 / (a0 − 2 a1), σ = 2 a0 a1 / (a0 − 2 a1): an exponential tail has a1 = a0 / 4,
+  // a heavier one less, a bounded one more (a1 ≥ a0 / 2, no positive denominator, is bounded too).
+  const denominator = a0 - 2 * a1;
+  const shape = denominator > 0 ? Math.min(MAX_SHAPE, Math.max(0, 2 - a0 / denominator)) : 0;
+  if (shape < EXPONENTIAL_SHAPE) return share * Math.exp(-(s - u) / a0);
+  const scale = (2 * a0 * a1) / denominator;
   return share * (1 + (shape * (s - u)) / scale) ** (-1 / shape);
 }
