@@ -6,8 +6,8 @@
  * change of a daily pattern escapes it: a day whose daytime jump never comes is flat, and flat is
  * what the night before looked like. Over a day's worth of rows the shape of that day has no near
  * neighbour among the earlier days, whatever time the jump usually comes at, which is why this
- * compares shapes with every earlier offset rather than with the same time yesterday (daily
- * jumps jitter, so the same-time residual is large every day; tried, test/bench/RESULTS.md).
+ * compares shapes with every earlier offset rather than with the same time yesterday (tried and
+ * dropped: daily jumps jitter, so the same-time residual is large every day).
  *
  * 1. Shape: the last `length` values as `bins` means of consecutive values (smooths noise and
  *    makes the search cheaper).

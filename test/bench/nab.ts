@@ -74,7 +74,7 @@ const HELD_OUT_SETS: HeldOutSet[] = [
 ];
 
 /** One held-out set: every detector at its own fitted threshold and at the tuned set's, per category, beside the published detectors. */
-async function heldOutSection(set: HeldOutSet, tunedResults: Map<SeriesDetectorName, number[]>, tunedCount: number, tunedPublished: readonly PublishedFileScore[], log: (m: string) => void): Promise<string> {
+async function heldOutSection(set: HeldOutSet, tunedThresholds: Map<SeriesDetectorName, number[]>, tunedCount: number, tunedPublished: readonly PublishedFileScore[], log: (m: string) => void): Promise<string> {
   const dir = join(FIXTURES, set.dir);
   const corpus = await readNabCorpus(dir);
   const published = await readPublished(dir);
@@ -86,7 +86,7 @@ async function heldOutSection(set: HeldOutSet, tunedResults: Map<SeriesDetectorN
     const files: ScoredFile[] = scoreCorpus(corpus, SERIES_DETECTORS[name]);
     const results = scoreProfiles(files);
     rows.push([name, 'these files', ...results.map((r) => fixed(r.normalized, 1))]);
-    rows.push([name, `the ${tunedCount} tuned files`, ...tunedResults.get(name)!.map((threshold, i) => fixed(scoreNab(files, NAB_PROFILES[i], threshold).normalized, 1))]);
+    rows.push([name, `the ${tunedCount} tuned files`, ...tunedThresholds.get(name)!.map((threshold, i) => fixed(scoreNab(files, NAB_PROFILES[i], threshold).normalized, 1))]);
     const within = perCategory(results[0], files, STANDARD);
     for (const category of categories) {
       categoryRows.push([name, category, String(files.filter((f) => categoryOf(f.name) === category).length), fixed(within[category], 1)]);
