@@ -122,12 +122,13 @@ export class ShapeNovelty {
   /** Smallest squared distance from `shape` to `candidates` stored shapes from the `first`. */
   private nearestSquaredDistance(shape: readonly number[], first: number, candidates: number): number {
     const { bins } = this.config;
+    const shapes = this.shapes;
     let best = Infinity;
     for (let c = first; c < first + candidates; c++) {
       const offset = c * bins;
       let distance = 0;
       for (let b = 0; b < bins && distance < best; b++) {
-        const d = shape[b] - this.shapes[offset + b];
+        const d = shape[b] - shapes[offset + b];
         distance += d * d;
       }
       if (distance < best) best = distance;
