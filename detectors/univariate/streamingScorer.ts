@@ -7,9 +7,12 @@
  *    over 1, 3 or 6 rows. The rarities are combined by their geometric mean: evidence that holds
  *    at every scale stays strong, one scale's fluke is damped. One scale alone is a sharp
  *    optimum on the files it was chosen on (its neighbours scored 5–20 points lower on NAB); the
- *    combination scored higher on those files and on 14 NAB files held out from every choice
+ *    combination scored higher on those files and on NAB files held out from that choice
  *    (test/bench/RESULTS.md, NAB section).
- * 2. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
+ * 2. Shape (shapeNovelty.ts): how rare it is that the last day's worth of rows has no near match
+ *    among earlier ones, which catches a changed daily pattern whose values are each ordinary.
+ *    A row's rarity is the smaller of the two, the shape's doubled as the price of a second look.
+ * 3. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
  *    rows by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
  *    start instead of a stream of them: what an operator wants, and what NAB rewards (the
  *    earliest detection in a window counts, every later one outside it costs). Without the
@@ -69,7 +72,7 @@ export interface StreamingScorerSnapshot {
 
 export class StreamingScorer {
   private readonly scales: RarityScorer[];
-  private readonly shape: ShapeNovelty | null;
+  private readonly shape: { test: ShapeNovelty; weight: number } | null;
   private recentScores: number[];
 
   constructor(
@@ -81,20 +84,20 @@ export class StreamingScorer {
     if (snapshot && (snapshot.shape === null) !== (config.shape === null)) throw new RangeError(`the snapshot ${snapshot.shape ? 'has' : 'has no'} shape test, the config ${config.shape ? 'has' : 'has none'}`);
     const { memory, tail, warmup } = config;
     this.scales = config.scales.map((scale, i) => new RarityScorer({ ...scale, memory, tail, warmup }, snapshot?.scales[i]));
-    this.shape = config.shape ? new ShapeNovelty({ ...config.shape, memory, tail }, snapshot?.shape ?? undefined) : null;
+    this.shape = config.shape ? { test: new ShapeNovelty({ ...config.shape, memory, tail }, snapshot?.shape ?? undefined), weight: config.shape.weight } : null;
     this.recentScores = snapshot ? [...snapshot.recentScores] : [];
   }
 
   /** Scores the next value of the series. */
   next(value: number): number {
     const rarities = this.scales.map((scale) => scale.next(value));
-    const shapeRarity = this.shape?.next(value);
+    const shapeRarity = this.shape?.test.next(value);
     let ranked = 0;
     if (rarities.every((r) => r !== undefined)) {
       // Geometric mean, in logs: a rarity can underflow to 0 in the fitted tail.
       const logMean = rarities.reduce((sum, r) => sum + Math.log(Math.max(r, Number.MIN_VALUE)), 0) / rarities.length;
       let rarity = Math.exp(logMean);
-      if (shapeRarity !== undefined) rarity = Math.min(rarity, this.config.shape!.weight * shapeRarity);
+      if (this.shape && shapeRarity !== undefined) rarity = Math.min(rarity, this.shape.weight * shapeRarity);
       ranked = 1 - rarity;
     }
     // In rarities: 1 − ranked is this row's, 1 − highest the rarest of the recent rows'.
@@ -108,7 +111,7 @@ export class StreamingScorer {
     return {
       version: 3,
       scales: this.scales.map((scale) => scale.snapshot()),
-      shape: this.shape?.snapshot() ?? null,
+      shape: this.shape?.test.snapshot() ?? null,
       recentScores: [...this.recentScores],
     };
   }
