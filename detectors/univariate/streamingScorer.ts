@@ -12,7 +12,11 @@
  * 2. Shape (shapeNovelty.ts): how rare it is that the last day's worth of rows has no near match
  *    among earlier ones, which catches a changed daily pattern whose values are each ordinary.
  *    A row's rarity is the smaller of the two, the shape's doubled as the price of a second look.
- * 3. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
+ * 3. Effect size (effectSize.ts): a row whose value departs from the recent median by less than
+ *    5 % of the range seen so far does not score on its values, however rare they are: a blip
+ *    that small on a series known to swing wide wakes nobody. A shape change is exempt, since
+ *    its values are ordinary by definition.
+ * 4. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
  *    rows by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
  *    start instead of a stream of them: what an operator wants, and what NAB rewards (the
  *    earliest detection in a window counts, every later one outside it costs). Without the
@@ -21,6 +25,7 @@
  * Pure and JSON-snapshotable, like the rest of detectors/.
  */
 import { RarityScorer, type RarityScale, type RarityScorerSnapshot } from './rarityScorer.ts';
+import { EffectSize, type EffectSizeConfig, type EffectSizeSnapshot } from './effectSize.ts';
 import { ShapeNovelty, type ShapeNoveltyConfig, type ShapeNoveltySnapshot } from './shapeNovelty.ts';
 
 /** The shape test (shapeNovelty.ts) and how much rarer than the value test it must be to count. */
@@ -44,6 +49,8 @@ export interface StreamingScorerConfig {
   escalation: number;
   /** The shape test, or null for the value tests alone. */
   shape: ShapeTestConfig | null;
+  /** The minimum effect size a value test's alert needs, or null for none. */
+  effect: EffectSizeConfig | null;
 }
 
 export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
@@ -60,12 +67,14 @@ export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
   refractory: 100,
   escalation: 2,
   shape: { length: 288, bins: 24, history: 2000, weight: 2 },
+  effect: { window: 100, minShare: 0.05 },
 };
 
 export interface StreamingScorerSnapshot {
-  version: 3;
+  version: 4;
   scales: RarityScorerSnapshot[];
   shape: ShapeNoveltySnapshot | null;
+  effect: EffectSizeSnapshot | null;
   /** 1 − rarity of the last `refractory` rows (0 while warming up). */
   recentScores: number[];
 }
@@ -73,18 +82,21 @@ export interface StreamingScorerSnapshot {
 export class StreamingScorer {
   private readonly scales: RarityScorer[];
   private readonly shape: { test: ShapeNovelty; weight: number } | null;
+  private readonly effect: EffectSize | null;
   private recentScores: number[];
 
   constructor(
     private readonly config: StreamingScorerConfig = DEFAULT_STREAMING_SCORER,
     snapshot?: StreamingScorerSnapshot,
   ) {
-    if (snapshot && snapshot.version !== 3) throw new RangeError(`unsupported scorer snapshot version ${String(snapshot.version)}`);
+    if (snapshot && snapshot.version !== 4) throw new RangeError(`unsupported scorer snapshot version ${String(snapshot.version)}`);
     if (snapshot && snapshot.scales.length !== config.scales.length) throw new RangeError(`the snapshot holds ${snapshot.scales.length} scales, the config ${config.scales.length}`);
     if (snapshot && (snapshot.shape === null) !== (config.shape === null)) throw new RangeError(`the snapshot ${snapshot.shape ? 'has' : 'has no'} shape test, the config ${config.shape ? 'has' : 'has none'}`);
+    if (snapshot && (snapshot.effect === null) !== (config.effect === null)) throw new RangeError(`the snapshot ${snapshot.effect ? 'has' : 'has no'} effect-size test, the config ${config.effect ? 'has' : 'has none'}`);
     const { memory, tail, warmup } = config;
     this.scales = config.scales.map((scale, i) => new RarityScorer({ ...scale, memory, tail, warmup }, snapshot?.scales[i]));
     this.shape = config.shape ? { test: new ShapeNovelty({ ...config.shape, memory, tail }, snapshot?.shape ?? undefined), weight: config.shape.weight } : null;
+    this.effect = config.effect ? new EffectSize(config.effect, snapshot?.effect ?? undefined) : null;
     this.recentScores = snapshot ? [...snapshot.recentScores] : [];
   }
 
@@ -92,26 +104,35 @@ export class StreamingScorer {
   next(value: number): number {
     const rarities = this.scales.map((scale) => scale.next(value));
     const shapeRarity = this.shape?.test.next(value);
+    const largeEnough = this.effect?.next(value) ?? true;
     let ranked = 0;
+    let byShape = false;
     if (rarities.every((r) => r !== undefined)) {
       // Geometric mean, in logs: a rarity can underflow to 0 in the fitted tail.
       const logMean = rarities.reduce((sum, r) => sum + Math.log(Math.max(r, Number.MIN_VALUE)), 0) / rarities.length;
       let rarity = Math.exp(logMean);
-      if (this.shape && shapeRarity !== undefined) rarity = Math.min(rarity, this.shape.weight * shapeRarity);
+      if (this.shape && shapeRarity !== undefined && this.shape.weight * shapeRarity < rarity) {
+        rarity = this.shape.weight * shapeRarity;
+        byShape = true;
+      }
       ranked = 1 - rarity;
     }
-    // In rarities: 1 − ranked is this row's, 1 − highest the rarest of the recent rows'.
+    // In rarities: 1 − ranked is this row's, 1 − highest the rarest of the recent rows'. A row
+    // too small to matter still counts among the recent rows: its rarity is real, only not worth
+    // an alert, and an alert just after it must beat it as after any other.
     const highest = Math.max(0, ...this.recentScores);
-    const score = (1 - ranked) * this.config.escalation < 1 - highest ? ranked : 0;
+    const onset = (1 - ranked) * this.config.escalation < 1 - highest;
+    const score = onset && (largeEnough || byShape) ? ranked : 0;
     this.recentScores = [...this.recentScores, ranked].slice(-this.config.refractory);
     return score;
   }
 
   snapshot(): StreamingScorerSnapshot {
     return {
-      version: 3,
+      version: 4,
       scales: this.scales.map((scale) => scale.snapshot()),
       shape: this.shape?.test.snapshot() ?? null,
+      effect: this.effect?.snapshot() ?? null,
       recentScores: [...this.recentScores],
     };
   }

@@ -4,7 +4,8 @@
  *   profile, per category, and with each category's threshold fitted on the other category only;
  * - test/fixtures/nab-heldout and nab-heldout2, files of other categories held out from that
  *   tuning: scored as `adstream score-nab` scores any directory (threshold fitted on its files),
- *   and at the thresholds fitted on the first set, applied unchanged.
+ *   and at the thresholds fitted on the first set, applied unchanged;
+ * - all of them together under one threshold per profile, as the score of a mixed corpus.
  * Beside each, NAB's published detectors on the same files, from their own published per-file
  * scores (<set>/published/scores.csv, detectors/nab/publishedScores.ts).
  */
@@ -116,6 +117,28 @@ ${markdownTable({ headers: ['detector', 'category', 'files', 'standard'], rows: 
 `;
 }
 
+/** Every fixture file as one corpus, one threshold per profile: the closest thing here to scoring a mixed corpus of unseen files. */
+async function combinedSection(tunedPublished: readonly PublishedFileScore[], log: (m: string) => void): Promise<string> {
+  const dirs = [TUNED, ...HELD_OUT_SETS.map((set) => join(FIXTURES, set.dir))];
+  const corpus = (await Promise.all(dirs.map((dir) => readNabCorpus(dir)))).flat();
+  const published = (await Promise.all(dirs.map((dir) => readPublished(dir)))).flat();
+  const rows: string[][] = [];
+  for (const name of DETECTORS) {
+    log(`NAB: ${name} over all ${corpus.length} fixture files`);
+    rows.push([name, 'these files', ...scoreProfiles(scoreCorpus(corpus, SERIES_DETECTORS[name])).map((r) => fixed(r.normalized, 1))]);
+  }
+  rows.push(...publishedRows(corpus, published, tunedPublished));
+  return `
+### All fixture files together
+
+${corpusSummary(corpus)}: the three sets above as one corpus, with one threshold per profile fitted
+over all of them, as \`score-nab\` fits it on any directory (\`adstream score-nab\` on a directory
+holding all three sets' files and labels prints the same).
+
+${markdownTable({ headers: ['detector', 'threshold fitted on', ...NAB_PROFILES.map((p) => p.name)], rows, numeric: [2, 3, 4] })}
+`;
+}
+
 export async function benchNab(log: (m: string) => void): Promise<string> {
   const tuned = await readNabCorpus(TUNED);
   const tunedPublished = await readPublished(TUNED);
@@ -146,6 +169,7 @@ export async function benchNab(log: (m: string) => void): Promise<string> {
   comparisonRows.push(...publishedRows(tuned, tunedPublished, tunedPublished));
   const heldOut: string[] = [];
   for (const set of HELD_OUT_SETS) heldOut.push(await heldOutSection(set, tunedThresholds, tuned.length, tunedPublished, log));
+  heldOut.push(await combinedSection(tunedPublished, log));
   return `
 ## NAB (test/bench/nab.ts)
 

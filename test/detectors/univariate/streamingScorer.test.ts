@@ -40,11 +40,34 @@ describe('streaming scorer', () => {
   });
 
   it('refuses a snapshot of another version, of another set of scales, or with a shape test the config lacks', () => {
-    const snapshot = { ...new StreamingScorer().snapshot(), version: 2 as unknown as 3 };
+    const snapshot = { ...new StreamingScorer().snapshot(), version: 3 as unknown as 4 };
     expect(() => new StreamingScorer(undefined, snapshot)).toThrow(RangeError);
     const oneScale = { ...DEFAULT_STREAMING_SCORER, scales: [{ window: 50, smooth: 3 }] };
     expect(() => new StreamingScorer(oneScale, new StreamingScorer().snapshot())).toThrow(/5 scales, the config 1/);
     const noShape = { ...DEFAULT_STREAMING_SCORER, shape: null };
     expect(() => new StreamingScorer(noShape, new StreamingScorer().snapshot())).toThrow(/has shape test, the config has none/);
+    const noEffect = { ...DEFAULT_STREAMING_SCORER, effect: null };
+    expect(() => new StreamingScorer(noEffect, new StreamingScorer().snapshot())).toThrow(/has effect-size test, the config has none/);
+  });
+
+  it('does not alert on a departure under 5 % of the range the series has shown, however rare', () => {
+    // Calm noise (±0.05) around 10, one early burst to 20 that sets the range to 10, then long
+    // enough (6,000 rows) for the burst to leave the calibration memory (5,000 rows), so a blip
+    // of a few noise widths is rare again to the value tests.
+    const withBlip = (size: number): number[] => {
+      let state = 12345;
+      const jitter = (): number => {
+        state = (1103515245 * state + 12345) % 2 ** 31;
+        return state / 2 ** 31 - 0.5;
+      };
+      return Array.from({ length: 6000 }, (_, i) => 10 + 0.1 * jitter() + (i >= 100 && i < 110 ? 10 : 0) + (i >= 5500 && i < 5503 ? size : 0));
+    };
+    const blipScore = (values: number[], config = DEFAULT_STREAMING_SCORER): number => Math.max(...scoreSeries(values, config).slice(5500, 5506));
+    const noEffect = { ...DEFAULT_STREAMING_SCORER, effect: null };
+    // 3 % of the range: the value tests alone call it as rare as anything, the effect size turns it away.
+    expect(blipScore(withBlip(0.3), noEffect)).toBeGreaterThan(0.999);
+    expect(blipScore(withBlip(0.3))).toBe(0);
+    // 6 % of the range still alerts.
+    expect(blipScore(withBlip(0.6))).toBeGreaterThan(0.999);
   });
 });
