@@ -63,14 +63,14 @@ const HELD_OUT_SETS: HeldOutSet[] = [
   {
     dir: 'nab-heldout',
     about:
-      "files of NAB's corpus held out from the tuning of adstream's scorer (three later changes, combining five scales, " +
-      'the shape test and the tail fit, were chosen with them in view; see their README)',
+      "files of NAB's corpus held out from the tuning of adstream's scorer (four later changes, combining five scales, " +
+      'the shape test, the tail fit and the effect size, were chosen with them in view; see their README)',
   },
   {
     dir: 'nab-heldout2',
     about:
       "files of NAB's corpus copied after the shape test was committed; the first ten scored 43.2 before anything was " +
-      'chosen with them in view, and one later change (the tail fit) was; see their README',
+      'chosen with them in view, and two later changes (the tail fit, the effect size) were; see their README',
   },
 ];
 
