@@ -28,7 +28,7 @@ import { LeaseCoordinator, type ConsumerEvent } from './leases/leaseCoordinator.
 import { LeaseLostError, type LeaseTable } from './leases/leaseTable.ts';
 import { listShards } from './leases/shardSync.ts';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { deaggregateAll, hashRangeOf, isAggregated } from '../kpl/index.ts';
+import { hashRangeOf, userRecordsOf } from '../kpl/index.ts';
 import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
@@ -381,18 +381,9 @@ export class Worker {
    * there by a reshard, are dropped and counted); plain records pass through.
    */
   private userRecords(cursor: ShardCursor, raw: SourceRecord[]): SourceRecord[] {
-    if (!raw.some((record) => isAggregated(record.data))) return raw;
     const { startingHashKey, endingHashKey } = cursor.held.lease;
     const range = startingHashKey && endingHashKey ? hashRangeOf(startingHashKey, endingHashKey) : undefined;
-    const shardId = cursor.held.shardId;
-    return deaggregateAll(raw, range, { onDropped: () => (this.stats.subRecordsDropped += 1) }).map((record) => ({
-      shardId,
-      sequenceNumber: record.sequenceNumber,
-      subSequenceNumber: record.subSequenceNumber,
-      partitionKey: record.partitionKey,
-      arrivalTime: record.arrivalTime,
-      data: record.data,
-    }));
+    return userRecordsOf(cursor.held.shardId, raw, range, () => (this.stats.subRecordsDropped += 1));
   }
 
   private async commit(cursor: ShardCursor, unit: CommitUnit, rawLast: string | undefined, status: Pick<CommitPosition, 'caughtUp' | 'final'>): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ShardReader, type ShardReaderOptions } from '../consumer/shardReader.ts';
-import { listShardIds } from '../consumer/worker.ts';
+import { listShards } from '../consumer/leases/shardSync.ts';
 import { RecordingWriter } from './recording.ts';
 
 export interface RecordOptions {
@@ -20,8 +20,10 @@ export interface RecordOptions {
 }
 
 export async function recordStream(options: RecordOptions): Promise<{ records: number; shards: string[] }> {
-  const shards = (await listShardIds(options.kinesis, options.streamName)).sort();
-  const writer = await RecordingWriter.open(options.out, { stream: options.streamName, shards });
+  const listed = (await listShards(options.kinesis, options.streamName)).sort((a, b) => (a.ShardId! < b.ShardId! ? -1 : 1));
+  const shards = listed.map((shard) => shard.ShardId!);
+  const hashRanges = Object.fromEntries(listed.map((shard) => [shard.ShardId!, { start: shard.HashKeyRange!.StartingHashKey!, end: shard.HashKeyRange!.EndingHashKey! }]));
+  const writer = await RecordingWriter.open(options.out, { stream: options.streamName, shards, hashRanges });
   try {
     await Promise.all(
       shards.map(async (shardId) => {

@@ -1,6 +1,6 @@
 /**
  * The recording format: gzip JSON Lines. The first line is a header naming the format, its
- * version, the stream and its shards; every other line is one Kinesis record as it was read:
+ * version, the stream, its shards and their hash key ranges; every other line is one Kinesis record as it was read:
  * `{ "shard", "seq", "arrival", "key", "data" }` (data base64). Records of one shard appear in
  * sequence order; shards interleave as they were read.
  */
@@ -20,6 +20,12 @@ export interface RecordingHeader {
   version: typeof RECORDING_VERSION;
   stream: string;
   shards: string[];
+  /**
+   * Each shard's hash key range (decimal strings, as ListShards gives them), so that replay drops
+   * a KPL sub-record outside its shard's range as the worker does. Optional: a recording without
+   * it replays with nothing dropped, which differs only for aggregates put across a reshard.
+   */
+  hashRanges?: Record<string, { start: string; end: string }>;
 }
 
 interface RecordLine {

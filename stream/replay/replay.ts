@@ -19,6 +19,7 @@ import { commitBatch, type ShardCheckpointer } from '../consumer/commitBatch.ts'
 import { CommitUnit } from '../consumer/commitUnit.ts';
 import { StateStore } from '../consumer/stateStore.ts';
 import { configSchema } from '../config/schema.ts';
+import { hashRangeOf, userRecordsOf } from '../kpl/index.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
@@ -57,7 +58,10 @@ export interface ReplayOptions {
 export interface ReplayStats {
   /** Commit points so far, resumed runs included. */
   batches: number;
+  /** User records: a KPL aggregate counts as the records it holds. */
   recordsIn: number;
+  /** KPL sub-records outside their shard's hash range (left by a reshard), dropped as the worker drops them. */
+  subRecordsDropped: number;
   written: number;
   rejected: number;
   duplicates: number;
@@ -122,7 +126,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     if (!saved) watermark.register(shardId);
   }
   const stats: ReplayStats = {
-    batches: saved?.batches ?? 0, recordsIn: 0, written: 0, rejected: 0, duplicates: 0, late: 0,
+    batches: saved?.batches ?? 0, recordsIn: 0, subRecordsDropped: 0, written: 0, rejected: 0, duplicates: 0, late: 0,
     metricEvents: 0, mergedMetricEvents: 0, alerts: 0, latePartials: merger.latePartials, resumed: saved !== undefined, finished: false,
   };
   /** Per shard, the unit of the parts processed since the last commit point. */
@@ -146,13 +150,20 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     return best;
   };
 
-  /** One part (a GetRecords result's worth) of the shard, processed into its open unit. */
+  const hashRanges = new Map(Object.entries(recording.header.hashRanges ?? {}).map(([shardId, { start, end }]) => [shardId, hashRangeOf(start, end)]));
+
+  /**
+   * One part (a GetRecords result's worth: `partSize` Kinesis records, so a KPL aggregate is never
+   * split) of the shard, opened into its user records as the worker opens them, and processed
+   * into its open unit.
+   */
   const processPart = async (shardId: string): Promise<void> => {
     const cursor = cursors.get(shardId)!;
     const all = recording.shards.get(shardId)!;
-    const records = all.slice(cursor.next, cursor.next + partSize);
-    const final = cursor.next + records.length >= all.length;
-    if (records.length > 0) clock = Math.max(clock, records[records.length - 1].arrivalTime);
+    const raw = all.slice(cursor.next, cursor.next + partSize);
+    const records = userRecordsOf(shardId, raw, hashRanges.get(shardId), () => (stats.subRecordsDropped += 1));
+    const final = cursor.next + raw.length >= all.length;
+    if (raw.length > 0) clock = Math.max(clock, raw[raw.length - 1].arrivalTime);
     // Shards with records that have arrived by now are behind, not idle (a live shard with
     // MillisBehindLatest > 0): only a shard with nothing to read may time out.
     for (const [id, other] of cursors) {
@@ -175,10 +186,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     ops.record(work, { startedAt, durableAt: processingClock() });
     const opsMetrics = ops.flush(now(), lastShard);
     // Named after the part's position, so a resumed replay rewrites the same metric files.
-    const partName = records.length > 0 ? `${stream}-${shardId}-${records[0].sequenceNumber}` : `${stream}-${shardId}-final-${cursor.next}`;
+    const partName = raw.length > 0 ? `${stream}-${shardId}-${raw[0].sequenceNumber}` : `${stream}-${shardId}-final-${cursor.next}`;
     await options.metricsSink?.write(partName, [...merged, ...opsMetrics]);
 
-    cursor.next += records.length;
+    cursor.next += raw.length;
     cursor.done = final;
     openBytes += work.bytesIn;
     stats.recordsIn += records.length;

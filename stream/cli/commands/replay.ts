@@ -13,7 +13,7 @@ import type { ParquetEncoderName } from '../../../sinks/parquet/encoder.ts';
 import { ProgressLine } from '../progressLine.ts';
 
 const summary = (s: ReplayStats): string =>
-  `batches ${s.batches} · in ${s.recordsIn} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
+  `batches ${s.batches} · in ${s.recordsIn}${s.subRecordsDropped > 0 ? ` (${s.subRecordsDropped} KPL sub-records outside their shard dropped)` : ''} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
 
 function positiveInteger(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
