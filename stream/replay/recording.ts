@@ -1,11 +1,11 @@
 /**
- * The recording format: gzip JSON Lines. The first line is a header naming the format, its
+ * The recording format: gzip JSON Lines (read gunzipped too). The first line is a header naming the format, its
  * version, the stream, its shards and their hash key ranges; every other line is one Kinesis record as it was read:
  * `{ "shard", "seq", "arrival", "key", "data" }` (data base64). Records of one shard appear in
  * sequence order; shards interleave as they were read.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
@@ -93,8 +93,20 @@ function parseHeader(text: string, path: string): RecordingHeader {
   return header as RecordingHeader;
 }
 
+/** gzip's magic bytes: a recording someone gunzipped to look at reads as well as the original. */
+async function isGzip(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const { bytesRead, buffer } = await file.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await file.close();
+  }
+}
+
 export async function readRecording(path: string): Promise<Recording> {
-  const input = createReadStream(path).pipe(createGunzip());
+  const file = createReadStream(path);
+  const input = (await isGzip(path)) ? file.pipe(createGunzip()) : file;
   const lines = createInterface({ input, crlfDelay: Infinity });
   let header: RecordingHeader | undefined;
   const shards = new Map<string, SourceRecord[]>();
@@ -110,7 +122,7 @@ export async function readRecording(path: string): Promise<Recording> {
         continue;
       }
       const line = JSON.parse(text) as RecordLine;
-      if (typeof line.shard !== 'string' || typeof line.seq !== 'string' || typeof line.arrival !== 'number' || typeof line.data !== 'string') {
+      if (typeof line.shard !== 'string' || typeof line.seq !== 'string' || typeof line.arrival !== 'number' || typeof line.key !== 'string' || typeof line.data !== 'string') {
         throw new RecordingError(`${path} line ${lineNumber} is not a record line (shard, seq, arrival, key, data).`);
       }
       let list = shards.get(line.shard);
@@ -120,7 +132,7 @@ export async function readRecording(path: string): Promise<Recording> {
     }
   } catch (error) {
     if (error instanceof RecordingError) throw error;
-    throw new RecordingError(`${path} could not be read as a gzip JSON Lines recording (line ${lineNumber}): ${(error as Error).message}`);
+    throw new RecordingError(`${path} could not be read as a JSON Lines recording (line ${lineNumber}): ${(error as Error).message}`);
   }
   if (!header) throw new RecordingError(`${path} is empty: a recording starts with a header line.`);
   // Sequence order within a shard, whatever order the lines were written in.

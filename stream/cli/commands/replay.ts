@@ -25,7 +25,7 @@ function positiveInteger(name: string, text: string | undefined, fallback: numbe
 export function replayCommand(): Command {
   return new Command('replay')
     .description('Feed a recording (from "adstream record") through the pipeline with virtual time and no AWS: Parquet lake, alert log, EMF metric lines. Resumes from its checkpoint when run again on the same directories.')
-    .argument('<file>', 'recording, gzip JSON Lines')
+    .argument('<file>', 'recording from "adstream record": gzip JSON Lines, or the same gunzipped')
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE)')
     .option('--state <dir>', 'shard snapshots and replay checkpoint (default: <lake>.state)')
     .option('--metrics <dir>', 'EMF metric lines (default: <lake>.metrics)')

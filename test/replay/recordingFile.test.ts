@@ -1,0 +1,49 @@
+/**
+ * The recording file as users handle it: gzip as `adstream record` writes it, or gunzipped to be
+ * looked at; anything else is refused with a sentence that names the file and what is wrong.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRecording, RecordingError } from '../../stream/replay/recording.ts';
+import { FIXTURES, FIXTURE_NAME } from './fixtureSettings.ts';
+
+const RECORDING = join(FIXTURES, `${FIXTURE_NAME}.jsonl.gz`);
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'adstream-recording-'));
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+const HEADER = JSON.stringify({ format: 'adstream-recording', version: 1, stream: 's', shards: ['shardId-0'] });
+
+describe('recording files', () => {
+  it('reads a gunzipped recording as it reads the gzip one', async () => {
+    const plain = join(work, 'plain.jsonl');
+    await writeFile(plain, gunzipSync(await readFile(RECORDING)));
+    const [gzipped, unzipped] = await Promise.all([readRecording(RECORDING), readRecording(plain)]);
+    expect(unzipped.records).toBe(gzipped.records);
+    expect(unzipped.records).toBeGreaterThan(1000);
+    expect(unzipped.header).toEqual(gzipped.header);
+    expect(unzipped.shards).toEqual(gzipped.shards);
+  });
+
+  it('refuses what is not a recording, naming the file and the problem', async () => {
+    const cases: [string, string | Buffer, RegExp][] = [
+      ['notes.txt', 'hello\n', /notes\.txt is not an adstream recording: its first line is not JSON/],
+      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz is not an adstream recording \(no "adstream-recording" header line\)/],
+      ['future.jsonl', JSON.stringify({ format: 'adstream-recording', version: 9, stream: 's', shards: [] }) + '\n', /format version 9; this adstream reads version 1/],
+      ['nokey.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 0, data: 'AA==' })}\n`, /nokey\.jsonl line 2 is not a record line/],
+      ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
+    ];
+    for (const [name, body, message] of cases) {
+      const path = join(work, name);
+      await writeFile(path, body);
+      const error = await readRecording(path).catch((e: unknown) => e);
+      expect(error, name).toBeInstanceOf(RecordingError);
+      expect((error as Error).message, name).toMatch(message);
+    }
+  });
+});
