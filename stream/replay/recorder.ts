@@ -23,7 +23,12 @@ export async function recordStream(options: RecordOptions): Promise<{ records: n
   const listed = (await listShards(options.kinesis, options.streamName)).sort((a, b) => (a.ShardId! < b.ShardId! ? -1 : 1));
   const shards = listed.map((shard) => shard.ShardId!);
   const hashRanges = Object.fromEntries(listed.map((shard) => [shard.ShardId!, { start: shard.HashKeyRange!.StartingHashKey!, end: shard.HashKeyRange!.EndingHashKey! }]));
-  const writer = await RecordingWriter.open(options.out, { stream: options.streamName, shards, hashRanges });
+  const parents = Object.fromEntries(
+    listed
+      .map((shard) => [shard.ShardId!, [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id))] as const)
+      .filter(([, ids]) => ids.length > 0),
+  );
+  const writer = await RecordingWriter.open(options.out, { stream: options.streamName, shards, hashRanges, parents });
   try {
     await Promise.all(
       shards.map(async (shardId) => {

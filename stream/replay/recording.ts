@@ -1,6 +1,6 @@
 /**
  * The recording format: gzip JSON Lines (read gunzipped too). The first line is a header naming the format, its
- * version, the stream, its shards and their hash key ranges; every other line is one Kinesis record as it was read:
+ * version, the stream, its shards, their hash key ranges and lineage; every other line is one Kinesis record as it was read:
  * `{ "shard", "seq", "arrival", "key", "data" }` (data base64). Records of one shard appear in
  * sequence order; shards interleave as they were read.
  */
@@ -26,6 +26,11 @@ export interface RecordingHeader {
    * it replays with nothing dropped, which differs only for aggregates put across a reshard.
    */
   hashRanges?: Record<string, { start: string; end: string }>;
+  /**
+   * Each child shard's parents (ListShards' ParentShardId and AdjacentParentShardId), so that
+   * replay follows shard lineage as the worker does. Optional, as hashRanges.
+   */
+  parents?: Record<string, string[]>;
 }
 
 interface RecordLine {

@@ -5,7 +5,8 @@
  * multi-worker consumer does, with the pipeline watermark's idleness judged on virtual time.
  *
  * Determinism: batches are cut at fixed record counts from each shard's start, shards take turns
- * by the arrival time of their next record (ties by shard id), and the clock is the newest
+ * by the arrival time of their next record (ties by shard id; a child shard only once its
+ * parents in the recording are done, starting from their state as the worker's child does), and the clock is the newest
  * arrival time seen. So every replay of a recording cuts the same batches in the same order and
  * writes the same files, and a replay resumed from its checkpoint continues exactly where the
  * killed one committed.
@@ -116,12 +117,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const ops = saved ? OperationalMetrics.restore(saved.ops) : new OperationalMetrics();
   // `next` is where processing stands; `committed` is what the checkpoint names. They differ by
   // the parts processed since the last commit point.
-  const cursors = new Map<string, { next: number; done: boolean; state: ShardState }>();
+  // `fromParents`: a shard not started yet, whose state comes from its parents when it starts.
+  const cursors = new Map<string, { next: number; done: boolean; state: ShardState; fromParents: boolean }>();
   const committed = new Map<string, ReplayCheckpoint['shards'][string]>();
   for (const shardId of shardIds) {
     const at = saved?.shards[shardId] ?? { next: 0, stateRef: null, done: false };
     const snapshot = at.stateRef ? await stateStore.load(at.stateRef) : undefined;
-    cursors.set(shardId, { next: at.next, done: at.done, state: ShardState.create(options.state, shardId, snapshot) });
+    cursors.set(shardId, { next: at.next, done: at.done, state: ShardState.create(options.state, shardId, snapshot), fromParents: at.next === 0 && !at.stateRef });
     committed.set(shardId, { ...at });
     if (!saved) watermark.register(shardId);
   }
@@ -133,12 +135,28 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const open = new Map<string, { unit: CommitUnit; start: number }>();
   let openBytes = 0;
 
+  /** The shard's parents that are in the recording (a parent trimmed before recording is long done). */
+  const parentsOf = (shardId: string): string[] => (recording.header.parents?.[shardId] ?? []).filter((parent) => cursors.has(parent));
+
+  /**
+   * A child shard starts from its parents' final state, as the worker's does: the first parent's
+   * snapshot, with the other parent's seen ids absorbed after a merge, so dedupe follows lineage.
+   */
+  const stateFromParents = (shardId: string): ShardState | undefined => {
+    const [first, ...others] = parentsOf(shardId).map((parent) => cursors.get(parent)!.state.snapshot());
+    if (!first) return undefined;
+    const state = ShardState.create(options.state, shardId, first);
+    for (const other of others) state.dedupe.absorb(ShardState.create(options.state, shardId, other).dedupe);
+    return state;
+  };
+
   const nextShard = (): string | undefined => {
     let best: string | undefined;
     let bestTime = Infinity;
     for (const shardId of shardIds) {
       const cursor = cursors.get(shardId)!;
       if (cursor.done) continue;
+      if (parentsOf(shardId).some((parent) => !cursors.get(parent)!.done)) continue;
       const records = recording.shards.get(shardId)!;
       // A shard with nothing left still needs its closing flush: take it first.
       const time = cursor.next < records.length ? records[cursor.next].arrivalTime : -Infinity;
@@ -159,6 +177,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
    */
   const processPart = async (shardId: string): Promise<void> => {
     const cursor = cursors.get(shardId)!;
+    if (cursor.fromParents) {
+      cursor.state = stateFromParents(shardId) ?? cursor.state;
+      cursor.fromParents = false;
+    }
     const all = recording.shards.get(shardId)!;
     const raw = all.slice(cursor.next, cursor.next + partSize);
     const records = userRecordsOf(shardId, raw, hashRanges.get(shardId), () => (stats.subRecordsDropped += 1));

@@ -3,13 +3,14 @@
  * other than ours: single PutRecord calls (what `aws kinesis put-record` sends), PutRecords
  * batches, and KPL aggregates made by awslabs' aws-kinesis-agg. The recording replays to the same
  * outputs every time, its event tables hold exactly the rows the live worker wrote from the same
- * stream, and every record is accounted for.
+ * stream, and every record is accounted for; across a reshard too.
  */
-import { PutRecordCommand, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { PutRecordCommand, PutRecordsCommand, SplitShardCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
+import { listShards } from '../../stream/consumer/leases/shardSync.ts';
 import { generateTraffic, tallyTruth, type GeneratedRecord } from '../../stream/generator/index.ts';
 import { directoriesFor } from '../../stream/replay/replayToDirectory.ts';
 import { goldenOutputs } from '../replay/goldenOutputs.ts';
@@ -103,5 +104,45 @@ describe('adstream record, then adstream replay', () => {
     expect(live.written).toBe(truth.valid);
     const liveOutputs = await goldenOutputs(directoriesFor(config.lake));
     for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(first[table]);
+  });
+
+  it('a resharded stream replays as the worker read it: children after their parent, with its dedupe state', async () => {
+    const config = pipeline.configFor('resharded', { failoverTimeMs: 1_500 });
+    const records = [...generateTraffic({ seed: 29, durationMs: 3_600_000, impressionsPerMinute: 30 }).records];
+    const truth = tallyTruth(records);
+    const half = Math.floor(records.length / 2);
+    await pipeline.produce(config, records.slice(0, half), 1);
+    const kinesis = kinesisClient(config);
+    try {
+      const [parent] = await listShards(kinesis, config.stream);
+      const start = BigInt(parent.HashKeyRange!.StartingHashKey!);
+      const end = BigInt(parent.HashKeyRange!.EndingHashKey!);
+      await kinesis.send(new SplitShardCommand({ StreamName: config.stream, ShardToSplit: parent.ShardId, NewStartingHashKey: String((start + end) / 2n) }));
+      await ensureStream(kinesis, config.stream, 1);
+    } finally {
+      kinesis.destroy();
+    }
+    // Producer retries of events put before the split: same bytes, same key, now on a child shard.
+    // Only the parent's dedupe state, carried into its children, knows them.
+    const retried = records.slice(0, half).filter((record) => record.truth.kind === 'valid').slice(-50);
+    await pipeline.produce(config, [...retried, ...records.slice(half)], 1);
+    const env = environmentFor(config);
+
+    const recording = join(pipeline.dir, 'resharded.jsonl.gz');
+    const recorded = await adstream(['record', '--out', recording, '--until-caught-up'], env);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stderr).toContain('from 3 shards');
+    const dirs = directoriesFor(join(pipeline.dir, 'replays', 'resharded', 'lake'));
+    const replayed = await adstream(['replay', recording, '--lake', dirs.lake], env);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const summary = replayed.stderr.split('\n').find((line) => line.startsWith('replayed')) ?? '';
+    expect(summary).toContain(`· in ${records.length + retried.length} ·`);
+    expect(summary).toContain(`· written ${truth.valid} ·`);
+    expect(summary).toContain(`· duplicates ${truth.duplicates + retried.length} ·`);
+
+    const live = await pipeline.consume(config);
+    expect(live.written).toBe(truth.valid);
+    const [replayOutputs, liveOutputs] = await Promise.all([goldenOutputs(dirs), goldenOutputs(directoriesFor(config.lake))]);
+    for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(replayOutputs[table]);
   });
 });
