@@ -12,10 +12,10 @@
  * 2. Shape (shapeNovelty.ts): how rare it is that the last day's worth of rows has no near match
  *    among earlier ones, which catches a changed daily pattern whose values are each ordinary.
  *    A row's rarity is the smaller of the two, the shape's doubled as the price of a second look.
- * 3. Effect size (effectSize.ts): a row whose value departs from the recent median by less than
- *    5 % of the range seen so far does not score on its values, however rare they are: a blip
- *    that small on a series known to swing wide wakes nobody. A shape change is exempt, since
- *    its values are ordinary by definition.
+ * 3. Effect size (effectSize.ts): a row whose value departs from the recent median, and from the
+ *    previous value, by less than 5 % of the range seen so far does not score on its values,
+ *    however rare they are: a blip that small on a series known to swing wide wakes nobody. A
+ *    shape change is exempt, since its values are ordinary by definition.
  * 4. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
  *    rows by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
  *    start instead of a stream of them: what an operator wants, and what NAB rewards (the

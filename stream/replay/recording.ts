@@ -1,7 +1,8 @@
 /**
- * The recording format: gzip JSON Lines (read gunzipped too). The first line is a header naming the format, its
- * version, the stream, its shards, their hash key ranges and lineage; every other line is one Kinesis record as it was read:
- * `{ "shard", "seq", "arrival", "key", "data" }` (data base64). Records of one shard appear in
+ * The recording format: gzip JSON Lines (read gunzipped too). The first line is a header naming
+ * the format, its version, the stream, its shards, their hash key ranges and lineage; every other
+ * line is one Kinesis record as it was read: `{ "shard", "seq", "arrival", "key", "data" }`
+ * (data base64). Records of one shard appear in
  * sequence order; shards interleave as they were read.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -110,8 +111,14 @@ async function isGzip(path: string): Promise<boolean> {
 }
 
 export async function readRecording(path: string): Promise<Recording> {
+  let gzipped: boolean;
+  try {
+    gzipped = await isGzip(path);
+  } catch (error) {
+    throw new RecordingError(`${path} could not be read: ${(error as Error).message}`);
+  }
   const file = createReadStream(path);
-  const input = (await isGzip(path)) ? file.pipe(createGunzip()) : file;
+  const input = gzipped ? file.pipe(createGunzip()) : file;
   const lines = createInterface({ input, crlfDelay: Infinity });
   let header: RecordingHeader | undefined;
   const shards = new Map<string, SourceRecord[]>();

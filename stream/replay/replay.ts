@@ -6,10 +6,10 @@
  *
  * Determinism: batches are cut at fixed record counts from each shard's start, shards take turns
  * by the arrival time of their next record (ties by shard id; a child shard only once its
- * parents in the recording are done, starting from their state as the worker's child does), and the clock is the newest
- * arrival time seen. So every replay of a recording cuts the same batches in the same order and
- * writes the same files, and a replay resumed from its checkpoint continues exactly where the
- * killed one committed.
+ * parents in the recording are done, starting from their state as the worker's child does), and
+ * the clock is the newest arrival time seen. So every replay of a recording cuts the same batches
+ * in the same order and writes the same files, and a replay resumed from its checkpoint continues
+ * exactly where the killed one committed.
  */
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables } from '../../sinks/lake/lakeTables.ts';

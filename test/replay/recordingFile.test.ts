@@ -38,6 +38,9 @@ describe('recording files', () => {
       ['nokey.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 0, data: 'AA==' })}\n`, /nokey\.jsonl line 2 is not a record line/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
     ];
+    const missing = await readRecording(join(work, 'missing.jsonl.gz')).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(RecordingError);
+    expect((missing as Error).message).toMatch(/missing\.jsonl\.gz could not be read: ENOENT/);
     for (const [name, body, message] of cases) {
       const path = join(work, name);
       await writeFile(path, body);
