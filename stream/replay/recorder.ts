@@ -1,10 +1,11 @@
 /**
- * `record`: reads every shard of a live stream from its oldest record (TRIM_HORIZON) with the
+ * `record`: reads every shard of a live stream from its oldest record (TRIM_HORIZON), and the
+ * children of any shard resharded while it runs, with the
  * consumer's ShardReader and appends what it reads to a recording, shard by shard as batches
  * arrive. With `untilCaughtUp` it stops once every shard returned an empty read at the tip
  * (MillisBehindLatest 0) or ended; otherwise it runs until the signal aborts.
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { ShardReader, type ShardReaderOptions } from '../consumer/shardReader.ts';
 import { listShards } from '../consumer/leases/shardSync.ts';
 import { RecordingWriter } from './recording.ts';
@@ -19,33 +20,58 @@ export interface RecordOptions {
   onProgress?: (records: number) => void;
 }
 
+const parentsOf = (shard: Shard): string[] => [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id));
+const hashRangeOf = (shard: Shard) => ({ start: shard.HashKeyRange!.StartingHashKey!, end: shard.HashKeyRange!.EndingHashKey! });
+
 export async function recordStream(options: RecordOptions): Promise<{ records: number; shards: string[] }> {
   const listed = (await listShards(options.kinesis, options.streamName)).sort((a, b) => (a.ShardId! < b.ShardId! ? -1 : 1));
   const shards = listed.map((shard) => shard.ShardId!);
-  const hashRanges = Object.fromEntries(listed.map((shard) => [shard.ShardId!, { start: shard.HashKeyRange!.StartingHashKey!, end: shard.HashKeyRange!.EndingHashKey! }]));
-  const parents = Object.fromEntries(
-    listed
-      .map((shard) => [shard.ShardId!, [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id))] as const)
-      .filter(([, ids]) => ids.length > 0),
-  );
+  const hashRanges = Object.fromEntries(listed.map((shard) => [shard.ShardId!, hashRangeOf(shard)]));
+  const parents = Object.fromEntries(listed.map((shard) => [shard.ShardId!, parentsOf(shard)] as const).filter(([, ids]) => ids.length > 0));
   const writer = await RecordingWriter.open(options.out, { stream: options.streamName, shards, hashRanges, parents });
+  const known = new Set(shards);
+  const running = new Set<Promise<void>>();
+
+  const readShard = async (shardId: string): Promise<void> => {
+    const reader = new ShardReader(options.kinesis, options.streamName, shardId, options.reader);
+    await reader.start(undefined, 'TRIM_HORIZON');
+    while (!options.signal?.aborted) {
+      const read = await reader.read();
+      if (read.records.length > 0) {
+        await writer.write(read.records);
+        options.onProgress?.(writer.records);
+      }
+      if (read.shardEnded) return discoverChildren();
+      if (options.untilCaughtUp && read.records.length === 0 && read.millisBehindLatest === 0) return;
+    }
+  };
+
+  /**
+   * A shard ends when it is resharded: its children, created after the recording started, are
+   * announced in the recording and read from their start, so a recording made across a reshard
+   * holds every record and the lineage replay needs.
+   */
+  const discoverChildren = async (): Promise<void> => {
+    const fresh = (await listShards(options.kinesis, options.streamName)).filter((shard) => !known.has(shard.ShardId!));
+    // Claimed at once: the other parent of a merge may be discovering the same child.
+    for (const shard of fresh) known.add(shard.ShardId!);
+    for (const shard of fresh) {
+      shards.push(shard.ShardId!);
+      await writer.shardAdded({ shard: shard.ShardId!, hashRange: hashRangeOf(shard), parents: parentsOf(shard) });
+      start(shard.ShardId!);
+    }
+  };
+
+  const start = (shardId: string): void => {
+    const reading: Promise<void> = readShard(shardId).finally(() => running.delete(reading));
+    running.add(reading);
+  };
+
   try {
-    await Promise.all(
-      shards.map(async (shardId) => {
-        const reader = new ShardReader(options.kinesis, options.streamName, shardId, options.reader);
-        await reader.start(undefined, 'TRIM_HORIZON');
-        while (!options.signal?.aborted) {
-          const read = await reader.read();
-          if (read.records.length > 0) {
-            await writer.write(read.records);
-            options.onProgress?.(writer.records);
-          }
-          if (read.shardEnded) return;
-          if (options.untilCaughtUp && read.records.length === 0 && read.millisBehindLatest === 0) return;
-        }
-      }),
-    );
+    for (const shardId of shards) start(shardId);
+    while (running.size > 0) await Promise.race(running);
   } finally {
+    await Promise.allSettled(running);
     await writer.close();
   }
   return { records: writer.records, shards };

@@ -2,7 +2,8 @@
  * The recording format: gzip JSON Lines (read gunzipped too). The first line is a header naming
  * the format, its version, the stream, its shards, their hash key ranges and lineage; every other
  * line is one Kinesis record as it was read: `{ "shard", "seq", "arrival", "key", "data" }`
- * (data base64). Records of one shard appear in
+ * (data base64), or a shard that appeared while recording (a reshard's child):
+ * `{ "shardAdded": { "shard", "hashRange", "parents" } }`, before any of its records. Records of one shard appear in
  * sequence order; shards interleave as they were read.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -49,6 +50,13 @@ export interface Recording {
   records: number;
 }
 
+/** A shard created after the recording started (a reshard's child), announced before its records. */
+export interface ShardAdded {
+  shard: string;
+  hashRange: { start: string; end: string };
+  parents: string[];
+}
+
 export class RecordingError extends Error {}
 
 export const recordLine = (record: SourceRecord): string =>
@@ -74,6 +82,10 @@ export class RecordingWriter {
 
   private async line(text: string): Promise<void> {
     if (!this.gzip.write(`${text}\n`)) await once(this.gzip, 'drain');
+  }
+
+  async shardAdded(added: ShardAdded): Promise<void> {
+    await this.line(JSON.stringify({ shardAdded: added }));
   }
 
   async write(records: readonly SourceRecord[]): Promise<void> {
@@ -133,7 +145,16 @@ export async function readRecording(path: string): Promise<Recording> {
         for (const shard of header.shards) shards.set(shard, []);
         continue;
       }
-      const line = JSON.parse(text) as RecordLine;
+      const parsed = JSON.parse(text) as RecordLine | { shardAdded: ShardAdded };
+      if ('shardAdded' in parsed) {
+        const { shard, hashRange, parents } = parsed.shardAdded;
+        header.shards.push(shard);
+        shards.set(shard, shards.get(shard) ?? []);
+        (header.hashRanges ??= {})[shard] = hashRange;
+        if (parents.length > 0) (header.parents ??= {})[shard] = parents;
+        continue;
+      }
+      const line = parsed;
       if (typeof line.shard !== 'string' || typeof line.seq !== 'string' || typeof line.arrival !== 'number' || typeof line.key !== 'string' || typeof line.data !== 'string') {
         throw new RecordingError(`${path} line ${lineNumber} is not a record line (shard, seq, arrival, key, data).`);
       }

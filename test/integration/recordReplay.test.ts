@@ -12,10 +12,12 @@ import { kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { listShards } from '../../stream/consumer/leases/shardSync.ts';
 import { generateTraffic, tallyTruth, type GeneratedRecord } from '../../stream/generator/index.ts';
+import { recordStream } from '../../stream/replay/recorder.ts';
 import { directoriesFor } from '../../stream/replay/replayToDirectory.ts';
 import { goldenOutputs } from '../replay/goldenOutputs.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { adstream } from '../support/cli.ts';
+import { waitFor } from '../support/childWorker.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
 let pipeline: LocalPipeline;
@@ -140,6 +142,46 @@ describe('adstream record, then adstream replay', () => {
     expect(summary).toContain(`· written ${truth.valid} ·`);
     expect(summary).toContain(`· duplicates ${truth.duplicates + retried.length} ·`);
 
+    const live = await pipeline.consume(config);
+    expect(live.written).toBe(truth.valid);
+    const [replayOutputs, liveOutputs] = await Promise.all([goldenOutputs(dirs), goldenOutputs(directoriesFor(config.lake))]);
+    for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(replayOutputs[table]);
+  });
+
+  it('a recording running while the stream is split holds the children’s records and lineage', async () => {
+    const config = pipeline.configFor('split-while-recording', { failoverTimeMs: 1_500 });
+    const records = [...generateTraffic({ seed: 31, durationMs: 3_600_000, impressionsPerMinute: 30 }).records];
+    const truth = tallyTruth(records);
+    const half = Math.floor(records.length / 2);
+    await pipeline.produce(config, records.slice(0, half), 1);
+
+    const kinesis = kinesisClient(config);
+    const out = join(pipeline.dir, 'split-while-recording.jsonl.gz');
+    const stop = new AbortController();
+    let recorded = 0;
+    const recording = recordStream({ kinesis, streamName: config.stream, out, signal: stop.signal, onProgress: (count) => (recorded = count) });
+    try {
+      await waitFor('the first half recorded', () => (recorded === half ? true : undefined));
+      const [parent] = await listShards(kinesis, config.stream);
+      const start = BigInt(parent.HashKeyRange!.StartingHashKey!);
+      const end = BigInt(parent.HashKeyRange!.EndingHashKey!);
+      await kinesis.send(new SplitShardCommand({ StreamName: config.stream, ShardToSplit: parent.ShardId, NewStartingHashKey: String((start + end) / 2n) }));
+      await ensureStream(kinesis, config.stream, 1);
+      await pipeline.produce(config, records.slice(half), 1);
+      await waitFor('every record recorded', () => (recorded === records.length ? true : undefined));
+    } finally {
+      stop.abort();
+      kinesis.destroy();
+    }
+    const { shards } = await recording;
+    expect(shards).toHaveLength(3);
+
+    const dirs = directoriesFor(join(pipeline.dir, 'replays', 'split-while-recording', 'lake'));
+    const replayed = await adstream(['replay', out, '--lake', dirs.lake], environmentFor(config));
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const summary = replayed.stderr.split('\n').find((line) => line.startsWith('replayed')) ?? '';
+    expect(summary).toContain(`· in ${records.length} ·`);
+    expect(summary).toContain(`· written ${truth.valid} ·`);
     const live = await pipeline.consume(config);
     expect(live.written).toBe(truth.valid);
     const [replayOutputs, liveOutputs] = await Promise.all([goldenOutputs(dirs), goldenOutputs(directoriesFor(config.lake))]);

@@ -49,4 +49,17 @@ describe('recording files', () => {
       expect((error as Error).message, name).toMatch(message);
     }
   });
+
+  it('takes in a shard announced mid-recording (a reshard child) with its hash range and parents', async () => {
+    const path = join(work, 'child.jsonl');
+    const added = { shard: 'shardId-1', hashRange: { start: '0', end: '99' }, parents: ['shardId-0'] };
+    const record = { shard: 'shardId-1', seq: '7', arrival: 5, key: 'k', data: 'AA==' };
+    await writeFile(path, [HEADER, JSON.stringify({ shardAdded: added }), JSON.stringify(record)].join('\n') + '\n');
+    const recording = await readRecording(path);
+    expect(recording.header.shards).toEqual(['shardId-0', 'shardId-1']);
+    expect(recording.header.hashRanges).toEqual({ 'shardId-1': { start: '0', end: '99' } });
+    expect(recording.header.parents).toEqual({ 'shardId-1': ['shardId-0'] });
+    expect(recording.shards.get('shardId-1')).toHaveLength(1);
+    expect(recording.records).toBe(1);
+  });
 });
