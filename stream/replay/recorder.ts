@@ -1,8 +1,7 @@
 /**
  * `record`: reads every shard of a live stream from its oldest record (TRIM_HORIZON), and the
- * children of any shard resharded while it runs, with the
- * consumer's ShardReader and appends what it reads to a recording, shard by shard as batches
- * arrive. With `untilCaughtUp` it stops once every shard returned an empty read at the tip
+ * children of any shard resharded while it runs, with the consumer's ShardReader, and appends
+ * what it reads to a recording, shard by shard as batches arrive. With `untilCaughtUp` it stops once every shard returned an empty read at the tip
  * (MillisBehindLatest 0) or ended; otherwise it runs until the signal aborts.
  */
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
