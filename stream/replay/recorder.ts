@@ -1,8 +1,10 @@
 /**
  * `record`: reads every shard of a live stream from its oldest record (TRIM_HORIZON), and the
  * children of any shard resharded while it runs, with the consumer's ShardReader, and appends
- * what it reads to a recording, shard by shard as batches arrive. With `untilCaughtUp` it stops once every shard returned an empty read at the tip
- * (MillisBehindLatest 0) or ended; otherwise it runs until the signal aborts.
+ * what it reads to a recording, shard by shard as batches arrive. With `untilCaughtUp` it stops
+ * once every shard returned an empty read at the tip (MillisBehindLatest 0) or ended; otherwise
+ * it runs until the signal aborts. A shard that cannot be read stops the others and fails the
+ * recording, rather than leaving a silent gap in it.
  */
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { ShardReader, type ShardReaderOptions } from '../consumer/shardReader.ts';
@@ -20,21 +22,23 @@ export interface RecordOptions {
 }
 
 const parentsOf = (shard: Shard): string[] => [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id));
-const hashRangeOf = (shard: Shard) => ({ start: shard.HashKeyRange!.StartingHashKey!, end: shard.HashKeyRange!.EndingHashKey! });
+const hashKeyRangeOf = (shard: Shard) => ({ start: shard.HashKeyRange!.StartingHashKey!, end: shard.HashKeyRange!.EndingHashKey! });
 
 export async function recordStream(options: RecordOptions): Promise<{ records: number; shards: string[] }> {
   const listed = (await listShards(options.kinesis, options.streamName)).sort((a, b) => (a.ShardId! < b.ShardId! ? -1 : 1));
   const shards = listed.map((shard) => shard.ShardId!);
-  const hashRanges = Object.fromEntries(listed.map((shard) => [shard.ShardId!, hashRangeOf(shard)]));
+  const hashRanges = Object.fromEntries(listed.map((shard) => [shard.ShardId!, hashKeyRangeOf(shard)]));
   const parents = Object.fromEntries(listed.map((shard) => [shard.ShardId!, parentsOf(shard)] as const).filter(([, ids]) => ids.length > 0));
   const writer = await RecordingWriter.open(options.out, { stream: options.streamName, shards, hashRanges, parents });
   const known = new Set(shards);
   const running = new Set<Promise<void>>();
+  const failed = new AbortController();
+  const stopped = (): boolean => Boolean(options.signal?.aborted) || failed.signal.aborted;
 
   const readShard = async (shardId: string): Promise<void> => {
     const reader = new ShardReader(options.kinesis, options.streamName, shardId, options.reader);
     await reader.start(undefined, 'TRIM_HORIZON');
-    while (!options.signal?.aborted) {
+    while (!stopped()) {
       const read = await reader.read();
       if (read.records.length > 0) {
         await writer.write(read.records);
@@ -56,7 +60,7 @@ export async function recordStream(options: RecordOptions): Promise<{ records: n
     for (const shard of fresh) known.add(shard.ShardId!);
     for (const shard of fresh) {
       shards.push(shard.ShardId!);
-      await writer.shardAdded({ shard: shard.ShardId!, hashRange: hashRangeOf(shard), parents: parentsOf(shard) });
+      await writer.shardAdded({ shard: shard.ShardId!, hashRange: hashKeyRangeOf(shard), parents: parentsOf(shard) });
       start(shard.ShardId!);
     }
   };
@@ -69,6 +73,9 @@ export async function recordStream(options: RecordOptions): Promise<{ records: n
   try {
     for (const shardId of shards) start(shardId);
     while (running.size > 0) await Promise.race(running);
+  } catch (error) {
+    failed.abort();
+    throw error;
   } finally {
     await Promise.allSettled(running);
     await writer.close();

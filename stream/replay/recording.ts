@@ -3,8 +3,8 @@
  * the format, its version, the stream, its shards, their hash key ranges and lineage; every other
  * line is one Kinesis record as it was read: `{ "shard", "seq", "arrival", "key", "data" }`
  * (data base64), or a shard that appeared while recording (a reshard's child):
- * `{ "shardAdded": { "shard", "hashRange", "parents" } }`, before any of its records. Records of one shard appear in
- * sequence order; shards interleave as they were read.
+ * `{ "shardAdded": { "shard", "hashRange", "parents" } }`, before any of its records. Records of
+ * one shard appear in sequence order; shards interleave as they were read.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';

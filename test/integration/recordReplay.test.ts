@@ -187,4 +187,28 @@ describe('adstream record, then adstream replay', () => {
     const [replayOutputs, liveOutputs] = await Promise.all([goldenOutputs(dirs), goldenOutputs(directoriesFor(config.lake))]);
     for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(replayOutputs[table]);
   });
+
+  it('a shard that cannot be read fails the recording and stops the other readers, rather than leaving a gap', async () => {
+    const config = pipeline.configFor('unreadable', { failoverTimeMs: 1_500 });
+    const records = [...generateTraffic({ seed: 37, durationMs: 3_600_000, impressionsPerMinute: 10 }).records];
+    await pipeline.produce(config, records, 2);
+    const kinesis = kinesisClient(config);
+    const [, second] = await listShards(kinesis, config.stream);
+    // A fault on the real client, past its retries: every GetShardIterator of the second shard fails.
+    kinesis.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { ShardId?: string; ShardIteratorType?: string };
+        if (input.ShardIteratorType && input.ShardId === second.ShardId) throw new Error(`no iterator for ${second.ShardId}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'failSecondShard' },
+    );
+    try {
+      // Not untilCaughtUp and no signal: only the failure can end this recording.
+      const recording = recordStream({ kinesis, streamName: config.stream, out: join(pipeline.dir, 'unreadable.jsonl.gz') });
+      await expect(recording).rejects.toThrow(`no iterator for ${second.ShardId}`);
+    } finally {
+      kinesis.destroy();
+    }
+  });
 });
