@@ -62,6 +62,32 @@ async function putAsOtherProducersDo(kinesis: ReturnType<typeof kinesisClient>, 
   return { aggregates };
 }
 
+/** Splits the stream's first shard at the middle of its hash key range and waits for the stream to be ACTIVE again. */
+async function splitFirstShard(kinesis: ReturnType<typeof kinesisClient>, stream: string): Promise<void> {
+  const [parent] = await listShards(kinesis, stream);
+  const start = BigInt(parent.HashKeyRange!.StartingHashKey!);
+  const end = BigInt(parent.HashKeyRange!.EndingHashKey!);
+  await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: String((start + end) / 2n) }));
+  await ensureStream(kinesis, stream, 1);
+}
+
+/** Replays a recording with the CLI and returns its directories and its summary's counts (in, written, rejected, duplicates, ...). */
+async function replayWithCli(recording: string, name: string, env: Record<string, string>): Promise<{ dirs: ReturnType<typeof directoriesFor>; count: (label: string) => number }> {
+  const dirs = directoriesFor(join(pipeline.dir, 'replays', name, 'lake'));
+  const replayed = await adstream(['replay', recording, '--lake', dirs.lake], env);
+  expect(replayed.code, replayed.stderr).toBe(0);
+  const summary = replayed.stderr.split('\n').find((line) => line.startsWith('replayed')) ?? '';
+  return { dirs, count: (label) => Number(new RegExp(`· ${label} (\\d+)`).exec(summary)?.[1]) };
+}
+
+/** The live worker, run on the stream the recording was made from, writes the replay's event rows and rejections. */
+async function expectLiveWorkerRows(config: Parameters<LocalPipeline['consume']>[0], replayed: Record<string, string>, valid: number): Promise<void> {
+  const live = await pipeline.consume(config);
+  expect(live.written).toBe(valid);
+  const liveOutputs = await goldenOutputs(directoriesFor(config.lake));
+  for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(replayed[table]);
+}
+
 const EVENT_TABLES = ['impressions.csv', 'clicks.csv', 'conversions.csv', 'bid_requests.csv', 'rejected.csv'];
 
 describe('adstream record, then adstream replay', () => {
@@ -85,12 +111,8 @@ describe('adstream record, then adstream replay', () => {
 
     const runs = [];
     for (const name of ['first', 'second']) {
-      const dirs = directoriesFor(join(pipeline.dir, 'replays', name, 'lake'));
-      const replayed = await adstream(['replay', recording, '--lake', dirs.lake], env);
-      expect(replayed.code, replayed.stderr).toBe(0);
+      const { dirs, count } = await replayWithCli(recording, name, env);
       // Every user record (aggregates opened) is written, rejected or a duplicate.
-      const summary = replayed.stderr.split('\n').find((line) => line.startsWith('replayed')) ?? '';
-      const count = (label: string): number => Number(new RegExp(`· ${label} (\\d+)`).exec(summary)?.[1]);
       expect(count('in')).toBe(records.length);
       expect(count('written')).toBe(truth.valid);
       expect(count('rejected')).toBe(truth.malformed);
@@ -101,11 +123,7 @@ describe('adstream record, then adstream replay', () => {
     expect(second).toEqual(first);
     expect(first['alerts.jsonl'].length + first['metrics.jsonl'].length).toBeGreaterThan(0);
 
-    // The live worker on the same stream writes the same event rows and the same rejections.
-    const live = await pipeline.consume(config);
-    expect(live.written).toBe(truth.valid);
-    const liveOutputs = await goldenOutputs(directoriesFor(config.lake));
-    for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(first[table]);
+    await expectLiveWorkerRows(config, first, truth.valid);
   });
 
   it('a resharded stream replays as the worker read it: children after their parent, with its dedupe state', async () => {
@@ -116,11 +134,7 @@ describe('adstream record, then adstream replay', () => {
     await pipeline.produce(config, records.slice(0, half), 1);
     const kinesis = kinesisClient(config);
     try {
-      const [parent] = await listShards(kinesis, config.stream);
-      const start = BigInt(parent.HashKeyRange!.StartingHashKey!);
-      const end = BigInt(parent.HashKeyRange!.EndingHashKey!);
-      await kinesis.send(new SplitShardCommand({ StreamName: config.stream, ShardToSplit: parent.ShardId, NewStartingHashKey: String((start + end) / 2n) }));
-      await ensureStream(kinesis, config.stream, 1);
+      await splitFirstShard(kinesis, config.stream);
     } finally {
       kinesis.destroy();
     }
@@ -134,18 +148,11 @@ describe('adstream record, then adstream replay', () => {
     const recorded = await adstream(['record', '--out', recording, '--until-caught-up'], env);
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stderr).toContain('from 3 shards');
-    const dirs = directoriesFor(join(pipeline.dir, 'replays', 'resharded', 'lake'));
-    const replayed = await adstream(['replay', recording, '--lake', dirs.lake], env);
-    expect(replayed.code, replayed.stderr).toBe(0);
-    const summary = replayed.stderr.split('\n').find((line) => line.startsWith('replayed')) ?? '';
-    expect(summary).toContain(`· in ${records.length + retried.length} ·`);
-    expect(summary).toContain(`· written ${truth.valid} ·`);
-    expect(summary).toContain(`· duplicates ${truth.duplicates + retried.length} ·`);
-
-    const live = await pipeline.consume(config);
-    expect(live.written).toBe(truth.valid);
-    const [replayOutputs, liveOutputs] = await Promise.all([goldenOutputs(dirs), goldenOutputs(directoriesFor(config.lake))]);
-    for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(replayOutputs[table]);
+    const { dirs, count } = await replayWithCli(recording, 'resharded', env);
+    expect(count('in')).toBe(records.length + retried.length);
+    expect(count('written')).toBe(truth.valid);
+    expect(count('duplicates')).toBe(truth.duplicates + retried.length);
+    await expectLiveWorkerRows(config, await goldenOutputs(dirs), truth.valid);
   });
 
   it('a recording running while the stream is split holds the children’s records and lineage', async () => {
@@ -162,11 +169,7 @@ describe('adstream record, then adstream replay', () => {
     const recording = recordStream({ kinesis, streamName: config.stream, out, signal: stop.signal, onProgress: (count) => (recorded = count) });
     try {
       await waitFor('the first half recorded', () => (recorded === half ? true : undefined));
-      const [parent] = await listShards(kinesis, config.stream);
-      const start = BigInt(parent.HashKeyRange!.StartingHashKey!);
-      const end = BigInt(parent.HashKeyRange!.EndingHashKey!);
-      await kinesis.send(new SplitShardCommand({ StreamName: config.stream, ShardToSplit: parent.ShardId, NewStartingHashKey: String((start + end) / 2n) }));
-      await ensureStream(kinesis, config.stream, 1);
+      await splitFirstShard(kinesis, config.stream);
       await pipeline.produce(config, records.slice(half), 1);
       await waitFor('every record recorded', () => (recorded === records.length ? true : undefined));
     } finally {
@@ -176,16 +179,10 @@ describe('adstream record, then adstream replay', () => {
     const { shards } = await recording;
     expect(shards).toHaveLength(3);
 
-    const dirs = directoriesFor(join(pipeline.dir, 'replays', 'split-while-recording', 'lake'));
-    const replayed = await adstream(['replay', out, '--lake', dirs.lake], environmentFor(config));
-    expect(replayed.code, replayed.stderr).toBe(0);
-    const summary = replayed.stderr.split('\n').find((line) => line.startsWith('replayed')) ?? '';
-    expect(summary).toContain(`· in ${records.length} ·`);
-    expect(summary).toContain(`· written ${truth.valid} ·`);
-    const live = await pipeline.consume(config);
-    expect(live.written).toBe(truth.valid);
-    const [replayOutputs, liveOutputs] = await Promise.all([goldenOutputs(dirs), goldenOutputs(directoriesFor(config.lake))]);
-    for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(replayOutputs[table]);
+    const { dirs, count } = await replayWithCli(out, 'split-while-recording', environmentFor(config));
+    expect(count('in')).toBe(records.length);
+    expect(count('written')).toBe(truth.valid);
+    await expectLiveWorkerRows(config, await goldenOutputs(dirs), truth.valid);
   });
 
   it('a shard that cannot be read fails the recording and stops the other readers, rather than leaving a gap', async () => {
