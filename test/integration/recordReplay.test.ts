@@ -88,6 +88,15 @@ async function expectLiveWorkerRows(config: Parameters<LocalPipeline['consume']>
   for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(replayed[table]);
 }
 
+/** A fresh one-shard stream with the first half of a seeded hour of traffic on it; the rest is the caller's to put. */
+async function halfProduced(stream: string, seed: number) {
+  const config = pipeline.configFor(stream, { failoverTimeMs: 1_500 });
+  const records = [...generateTraffic({ seed, durationMs: 3_600_000, impressionsPerMinute: 30 }).records];
+  const half = Math.floor(records.length / 2);
+  await pipeline.produce(config, records.slice(0, half), 1);
+  return { config, records, truth: tallyTruth(records), half };
+}
+
 const EVENT_TABLES = ['impressions.csv', 'clicks.csv', 'conversions.csv', 'bid_requests.csv', 'rejected.csv'];
 
 describe('adstream record, then adstream replay', () => {
@@ -127,11 +136,7 @@ describe('adstream record, then adstream replay', () => {
   });
 
   it('a resharded stream replays as the worker read it: children after their parent, with its dedupe state', async () => {
-    const config = pipeline.configFor('resharded', { failoverTimeMs: 1_500 });
-    const records = [...generateTraffic({ seed: 29, durationMs: 3_600_000, impressionsPerMinute: 30 }).records];
-    const truth = tallyTruth(records);
-    const half = Math.floor(records.length / 2);
-    await pipeline.produce(config, records.slice(0, half), 1);
+    const { config, records, truth, half } = await halfProduced('resharded', 29);
     const kinesis = kinesisClient(config);
     try {
       await splitFirstShard(kinesis, config.stream);
@@ -156,11 +161,7 @@ describe('adstream record, then adstream replay', () => {
   });
 
   it('a recording running while the stream is split holds the children’s records and lineage', async () => {
-    const config = pipeline.configFor('split-while-recording', { failoverTimeMs: 1_500 });
-    const records = [...generateTraffic({ seed: 31, durationMs: 3_600_000, impressionsPerMinute: 30 }).records];
-    const truth = tallyTruth(records);
-    const half = Math.floor(records.length / 2);
-    await pipeline.produce(config, records.slice(0, half), 1);
+    const { config, records, truth, half } = await halfProduced('split-while-recording', 31);
 
     const kinesis = kinesisClient(config);
     const out = join(pipeline.dir, 'split-while-recording.jsonl.gz');
