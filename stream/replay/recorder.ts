@@ -9,7 +9,7 @@
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { ShardReader, type ShardReaderOptions } from '../consumer/shardReader.ts';
 import { listShards } from '../consumer/leases/shardSync.ts';
-import { RecordingWriter } from './recording.ts';
+import { openRecordingWriter } from './recordingFile.ts';
 
 export interface RecordOptions {
   kinesis: KinesisClient;
@@ -29,7 +29,7 @@ export async function recordStream(options: RecordOptions): Promise<{ records: n
   const shards = listed.map((shard) => shard.ShardId!);
   const hashRanges = Object.fromEntries(listed.map((shard) => [shard.ShardId!, hashKeyRangeOf(shard)]));
   const parents = Object.fromEntries(listed.map((shard) => [shard.ShardId!, parentsOf(shard)] as const).filter(([, ids]) => ids.length > 0));
-  const writer = await RecordingWriter.open(options.out, { stream: options.streamName, shards, hashRanges, parents });
+  const writer = await openRecordingWriter(options.out, { stream: options.streamName, shards, hashRanges, parents });
   const known = new Set(shards);
   const running = new Set<Promise<void>>();
   const failed = new AbortController();

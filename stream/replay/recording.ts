@@ -1,18 +1,13 @@
 /**
- * The recording format: gzip JSON Lines (read gunzipped too). The first line is a header naming
- * the format, its version, the stream, its shards, their hash key ranges and lineage; every other
- * line is one Kinesis record as it was read: `{ "shard", "seq", "arrival", "key", "data" }`
- * (data base64), or a shard that appeared while recording (a reshard's child):
- * `{ "shardAdded": { "shard", "hashRange", "parents" } }`, before any of its records. Records of
- * one shard appear in sequence order; shards interleave as they were read.
+ * A recording: a stream's Kinesis records as they were read (shard, sequence number, arrival time,
+ * partition key, data), with the stream's shards, their hash key ranges and lineage. `adstream
+ * record` writes gzip JSON Lines (recordingJsonLines.ts) or an Avro object container
+ * (recordingAvro.ts), chosen by the file name; `readRecording` tells them apart by their first
+ * bytes and also reads captures made without adstream (recordFields.ts).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
-import { once } from 'node:events';
-import { createGunzip, createGzip } from 'node:zlib';
+import { basename } from 'node:path';
 import type { SourceRecord } from '../pipeline/batch.ts';
+import { compareSequenceNumbers, sourceRecordOf } from './recordFields.ts';
 
 export const RECORDING_FORMAT = 'adstream-recording';
 export const RECORDING_VERSION = 1;
@@ -35,14 +30,6 @@ export interface RecordingHeader {
   parents?: Record<string, string[]>;
 }
 
-interface RecordLine {
-  shard: string;
-  seq: string;
-  arrival: number;
-  key: string;
-  data: string;
-}
-
 export interface Recording {
   header: RecordingHeader;
   /** Records per shard, in sequence order. */
@@ -59,116 +46,65 @@ export interface ShardAdded {
 
 export class RecordingError extends Error {}
 
-export const recordLine = (record: SourceRecord): string =>
-  JSON.stringify({ shard: record.shardId, seq: record.sequenceNumber, arrival: record.arrivalTime, key: record.partitionKey, data: Buffer.from(record.data).toString('base64') } satisfies RecordLine);
-
-export class RecordingWriter {
-  private readonly gzip = createGzip();
-  private readonly done: Promise<unknown>;
-  records = 0;
-
-  private constructor(path: string) {
-    const file = createWriteStream(path);
-    this.gzip.pipe(file);
-    this.done = once(file, 'close');
-  }
-
-  static async open(path: string, header: Omit<RecordingHeader, 'format' | 'version'>): Promise<RecordingWriter> {
-    await mkdir(dirname(path), { recursive: true });
-    const writer = new RecordingWriter(path);
-    await writer.line(JSON.stringify({ format: RECORDING_FORMAT, version: RECORDING_VERSION, ...header }));
-    return writer;
-  }
-
-  private async line(text: string): Promise<void> {
-    if (!this.gzip.write(`${text}\n`)) await once(this.gzip, 'drain');
-  }
-
-  async shardAdded(added: ShardAdded): Promise<void> {
-    await this.line(JSON.stringify({ shardAdded: added }));
-  }
-
-  async write(records: readonly SourceRecord[]): Promise<void> {
-    for (const record of records) await this.line(recordLine(record));
-    this.records += records.length;
-  }
-
-  async close(): Promise<void> {
-    this.gzip.end();
-    await this.done;
-  }
+export interface RecordingWriter {
+  readonly records: number;
+  shardAdded(added: ShardAdded): Promise<void>;
+  write(records: readonly SourceRecord[]): Promise<void>;
+  close(): Promise<void>;
 }
 
-function parseHeader(text: string, path: string): RecordingHeader {
-  let header: Partial<RecordingHeader>;
-  try {
-    header = JSON.parse(text) as Partial<RecordingHeader>;
-  } catch {
-    throw new RecordingError(`${path} is not an adstream recording: its first line is not JSON.`);
-  }
-  if (header.format !== RECORDING_FORMAT) throw new RecordingError(`${path} is not an adstream recording (no "${RECORDING_FORMAT}" header line).`);
+export type HeaderFields = Omit<RecordingHeader, 'format' | 'version'>;
+
+export function checkHeader(header: Partial<RecordingHeader>, path: string): RecordingHeader {
+  if (header.format !== RECORDING_FORMAT) throw new RecordingError(`${path} is not an adstream recording (no "${RECORDING_FORMAT}" header).`);
   if (header.version !== RECORDING_VERSION) throw new RecordingError(`${path} is recording format version ${String(header.version)}; this adstream reads version ${RECORDING_VERSION}.`);
+  if (!Array.isArray(header.shards)) throw new RecordingError(`${path} has a header without its list of shards.`);
   return header as RecordingHeader;
 }
 
-/** gzip's magic bytes: a recording someone gunzipped to look at reads as well as the original. */
-async function isGzip(path: string): Promise<boolean> {
-  const file = await open(path, 'r');
-  try {
-    const { bytesRead, buffer } = await file.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-  } finally {
-    await file.close();
-  }
-}
+/** Gathers what a reader finds, in file order, into a Recording. */
+export class RecordingBuilder {
+  private header: RecordingHeader | undefined;
+  private readonly shards = new Map<string, SourceRecord[]>();
+  private records = 0;
 
-export async function readRecording(path: string): Promise<Recording> {
-  let gzipped: boolean;
-  try {
-    gzipped = await isGzip(path);
-  } catch (error) {
-    throw new RecordingError(`${path} could not be read: ${(error as Error).message}`);
+  constructor(private readonly path: string) {}
+
+  setHeader(header: RecordingHeader): void {
+    this.header = { ...header, shards: [...header.shards] };
+    for (const shard of header.shards) this.shards.set(shard, []);
   }
-  const file = createReadStream(path);
-  const input = gzipped ? file.pipe(createGunzip()) : file;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let header: RecordingHeader | undefined;
-  const shards = new Map<string, SourceRecord[]>();
-  let records = 0;
-  let lineNumber = 0;
-  try {
-    for await (const text of lines) {
-      lineNumber += 1;
-      if (text === '') continue;
-      if (!header) {
-        header = parseHeader(text, path);
-        for (const shard of header.shards) shards.set(shard, []);
-        continue;
-      }
-      const parsed = JSON.parse(text) as RecordLine | { shardAdded: ShardAdded };
-      if ('shardAdded' in parsed) {
-        const { shard, hashRange, parents } = parsed.shardAdded;
-        header.shards.push(shard);
-        shards.set(shard, shards.get(shard) ?? []);
-        (header.hashRanges ??= {})[shard] = hashRange;
-        if (parents.length > 0) (header.parents ??= {})[shard] = parents;
-        continue;
-      }
-      const line = parsed;
-      if (typeof line.shard !== 'string' || typeof line.seq !== 'string' || typeof line.arrival !== 'number' || typeof line.key !== 'string' || typeof line.data !== 'string') {
-        throw new RecordingError(`${path} line ${lineNumber} is not a record line (shard, seq, arrival, key, data).`);
-      }
-      let list = shards.get(line.shard);
-      if (!list) shards.set(line.shard, (list = []));
-      list.push({ shardId: line.shard, sequenceNumber: line.seq, partitionKey: line.key, arrivalTime: line.arrival, data: Buffer.from(line.data, 'base64') });
-      records += 1;
+
+  shardAdded({ shard, hashRange, parents }: ShardAdded): void {
+    this.header?.shards.push(shard);
+    if (!this.shards.has(shard)) this.shards.set(shard, []);
+    if (!this.header) return;
+    (this.header.hashRanges ??= {})[shard] = hashRange;
+    if (parents.length > 0) (this.header.parents ??= {})[shard] = parents;
+  }
+
+  /** `where` names the value's place in the file for the refusal. */
+  record(value: unknown, where: string): void {
+    const record = sourceRecordOf(value);
+    if (Array.isArray(record)) {
+      throw new RecordingError(
+        `${this.path} ${where} is not a Kinesis record: it lacks ${record.join(', ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data).`,
+      );
     }
-  } catch (error) {
-    if (error instanceof RecordingError) throw error;
-    throw new RecordingError(`${path} could not be read as a JSON Lines recording (line ${lineNumber}): ${(error as Error).message}`);
+    let list = this.shards.get(record.shardId);
+    if (!list) this.shards.set(record.shardId, (list = []));
+    list.push(record);
+    this.records += 1;
   }
-  if (!header) throw new RecordingError(`${path} is empty: a recording starts with a header line.`);
-  // Sequence order within a shard, whatever order the lines were written in.
-  for (const list of shards.values()) list.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
-  return { header, shards, records };
+
+  finish(): Recording {
+    if (!this.header && this.records === 0) throw new RecordingError(`${this.path} is empty: it holds no header and no records.`);
+    // A capture made without adstream has no header: the stream is named after the file, and
+    // without hash ranges or lineage replay drops nothing and treats every shard as a root.
+    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: basename(this.path), shards: [...this.shards.keys()] };
+    for (const shard of this.shards.keys()) if (!header.shards.includes(shard)) header.shards.push(shard);
+    // Sequence order within a shard, whatever order the records were written in.
+    for (const list of this.shards.values()) list.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+    return { header, shards: this.shards, records: this.records };
+  }
 }

@@ -132,6 +132,13 @@ describe('adstream record, then adstream replay', () => {
     expect(second).toEqual(first);
     expect(first['alerts.jsonl'].length + first['metrics.jsonl'].length).toBeGreaterThan(0);
 
+    // The same stream recorded as an Avro container replays to the same outputs.
+    const avro = join(pipeline.dir, 'outside.avro');
+    expect((await adstream(['record', '--out', avro, '--until-caught-up'], env)).code).toBe(0);
+    const fromAvro = await replayWithCli(avro, 'avro', env);
+    expect(fromAvro.count('in')).toBe(records.length);
+    expect(await goldenOutputs(fromAvro.dirs)).toEqual(first);
+
     await expectLiveWorkerRows(config, first, truth.valid);
   });
 
@@ -160,11 +167,11 @@ describe('adstream record, then adstream replay', () => {
     await expectLiveWorkerRows(config, await goldenOutputs(dirs), truth.valid);
   });
 
-  it('a recording running while the stream is split holds the children’s records and lineage', async () => {
+  it('a recording running while the stream is split holds the children’s records and lineage (an Avro container here)', async () => {
     const { config, records, truth, half } = await halfProduced('split-while-recording', 31);
 
     const kinesis = kinesisClient(config);
-    const out = join(pipeline.dir, 'split-while-recording.jsonl.gz');
+    const out = join(pipeline.dir, 'split-while-recording.avro');
     const stop = new AbortController();
     let recorded = 0;
     const recording = recordStream({ kinesis, streamName: config.stream, out, signal: stop.signal, onProgress: (count) => (recorded = count) });

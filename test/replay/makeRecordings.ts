@@ -21,7 +21,7 @@ import { generateTraffic } from '../../stream/generator/index.ts';
 import { startLocalServices } from '../../stream/local/embeddedServices.ts';
 import { Producer } from '../../stream/producer/index.ts';
 import { recordStream } from '../../stream/replay/recorder.ts';
-import { readRecording } from '../../stream/replay/recording.ts';
+import { readRecording } from '../../stream/replay/recordingFile.ts';
 import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { FIXTURES, FIXTURE_GENERATOR, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
 import { goldenFileName, goldenOutputs, isCompressedGolden } from './goldenOutputs.ts';

@@ -1,13 +1,15 @@
 /**
- * The recording file as users handle it: gzip as `adstream record` writes it, or gunzipped to be
- * looked at; anything else is refused with a sentence that names the file and what is wrong.
+ * The recording file as users handle it: gzip JSON Lines or an Avro container as `adstream record`
+ * writes it, or gunzipped to be looked at; anything else is refused with a sentence that names
+ * the file and what is wrong.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRecording, RecordingError } from '../../stream/replay/recording.ts';
+import { RecordingError } from '../../stream/replay/recording.ts';
+import { openRecordingWriter, readRecording } from '../../stream/replay/recordingFile.ts';
 import { FIXTURES, FIXTURE_NAME } from './fixtureSettings.ts';
 
 const RECORDING = join(FIXTURES, `${FIXTURE_NAME}.jsonl.gz`);
@@ -31,11 +33,16 @@ describe('recording files', () => {
   });
 
   it('refuses what is not a recording, naming the file and the problem', async () => {
+    const apiRecord = { SequenceNumber: '1', ApproximateArrivalTimestamp: '2026-12-03T10:00:00.000Z', PartitionKey: 'k', Data: 'AA==' };
     const cases: [string, string | Buffer, RegExp][] = [
-      ['notes.txt', 'hello\n', /notes\.txt is not an adstream recording: its first line is not JSON/],
-      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz is not an adstream recording \(no "adstream-recording" header line\)/],
+      ['notes.txt', 'hello\n', /notes\.txt is not a recording: it is neither JSON Lines nor one JSON document/],
+      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz line 1 is not a Kinesis record: it lacks seq \(SequenceNumber, decimal digits\), arrival \(ApproximateArrivalTimestamp\), key \(PartitionKey\), data \(Data, base64\)\./],
       ['future.jsonl', JSON.stringify({ format: 'adstream-recording', version: 9, stream: 's', shards: [] }) + '\n', /format version 9; this adstream reads version 1/],
-      ['nokey.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 0, data: 'AA==' })}\n`, /nokey\.jsonl line 2 is not a record line/],
+      ['nokey.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 0, data: 'AA==' })}\n`, /nokey\.jsonl line 2 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
+      ['badline.jsonl', `${HEADER}\n{"shard":\n`, /badline\.jsonl line 2 is not JSON/],
+      ['text-data.json', JSON.stringify({ Records: [apiRecord, { ...apiRecord, Data: '{"not":"base64"}' }] }, null, 2), /text-data\.json document, record 2 is not a Kinesis record: it lacks data \(Data, base64\)/],
+      ['bad-time.jsonl', JSON.stringify({ ...apiRecord, ApproximateArrivalTimestamp: 'yesterday' }), /bad-time\.jsonl line 1 is not a Kinesis record: it lacks arrival/],
+      ['truncated.avro', Buffer.from('Obj\x01\x04', 'latin1'), /truncated\.avro could not be read as an Avro container/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
     ];
     const missing = await readRecording(join(work, 'missing.jsonl.gz')).catch((e: unknown) => e);
@@ -48,6 +55,27 @@ describe('recording files', () => {
       expect(error, name).toBeInstanceOf(RecordingError);
       expect((error as Error).message, name).toMatch(message);
     }
+  });
+
+  it('an Avro container recording reads back as the JSON Lines one, a reshard child included', async () => {
+    const jsonLines = await readRecording(RECORDING);
+    const [first, second] = jsonLines.header.shards;
+    const child = { shard: 'shardId-000000000002', hashRange: { start: '0', end: '99' }, parents: [first, second] };
+    const paths = [join(work, 'copy.jsonl.gz'), join(work, 'copy.avro')];
+    for (const path of paths) {
+      const writer = await openRecordingWriter(path, { stream: jsonLines.header.stream, shards: [first, second] });
+      await writer.write(jsonLines.shards.get(first)!);
+      await writer.shardAdded(child);
+      await writer.write(jsonLines.shards.get(second)!);
+      await writer.close();
+    }
+    const [gzipped, avro] = await Promise.all(paths.map(readRecording));
+    expect((await readFile(paths[1])).subarray(0, 4).toString('latin1')).toBe('Obj\x01');
+    expect(avro.records).toBe(jsonLines.records);
+    expect(avro.header).toEqual(gzipped.header);
+    expect(avro.header.parents).toEqual({ [child.shard]: [first, second] });
+    expect(avro.shards).toEqual(jsonLines.shards.set(child.shard, []));
+    await expect(openRecordingWriter(join(work, 'copy.txt'), jsonLines.header)).rejects.toThrow(/gzip JSON Lines \(a name ending in \.gz\) or as an Avro container \(\.avro\), not ".*copy\.txt"/);
   });
 
   it('takes in a shard announced mid-recording (a reshard child) with its hash range and parents', async () => {

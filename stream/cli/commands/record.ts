@@ -7,16 +7,19 @@ import { Command } from 'commander';
 import { kinesisClient } from '../../aws/clients.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { recordStream } from '../../replay/recorder.ts';
+import { RECORDING_EXTENSIONS } from '../../replay/recordingFile.ts';
 import { ProgressLine } from '../progressLine.ts';
 
 export function recordCommand(): Command {
   return new Command('record')
-    .description('Record a stream\'s records (shard, sequence number, arrival time, partition key, data) to a gzip JSON Lines file for "adstream replay".')
-    .requiredOption('--out <file>', 'recording to write, e.g. traffic.jsonl.gz')
+    .description('Record a stream\'s records (shard, sequence number, arrival time, partition key, data) to a gzip JSON Lines file or an Avro container for "adstream replay".')
+    .requiredOption('--out <file>', 'recording to write: traffic.jsonl.gz (gzip JSON Lines) or traffic.avro (Avro object container, deflate)')
     .option('--stream <name>', 'stream to record (default: ADSTREAM_STREAM)')
     .option('--until-caught-up', 'stop once every shard has been read to its tip')
     .action(async (options: { out: string; stream?: string; untilCaughtUp?: boolean }) => {
-      if (!options.out.endsWith('.gz')) throw new ConfigError(`--out must name a .gz file (the recording is gzip JSON Lines), not "${options.out}".`);
+      if (!RECORDING_EXTENSIONS.some((ext) => options.out.endsWith(ext))) {
+        throw new ConfigError(`--out must name a .gz file (gzip JSON Lines) or an .avro file (Avro container), not "${options.out}".`);
+      }
       const config = loadConfig({ stream: options.stream });
       const stop = new AbortController();
       const onSignal = () => stop.abort();

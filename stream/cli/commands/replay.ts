@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { readRecording, RecordingError } from '../../replay/recording.ts';
+import { RecordingError } from '../../replay/recording.ts';
+import { readRecording } from '../../replay/recordingFile.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE, type ReplayStats } from '../../replay/replay.ts';
 import { directoriesFor, replayToDirectory } from '../../replay/replayToDirectory.ts';
 import type { ParquetEncoderName } from '../../../sinks/parquet/encoder.ts';
@@ -25,14 +26,15 @@ function positiveInteger(name: string, text: string | undefined, fallback: numbe
 export function replayCommand(): Command {
   return new Command('replay')
     .description('Feed a recording (from "adstream record") through the pipeline with virtual time and no AWS: Parquet lake, alert log, EMF metric lines. Resumes from its checkpoint when run again on the same directories.')
-    .argument('<file>', 'recording from "adstream record": gzip JSON Lines, or the same gunzipped')
+    .argument('<file>', 'recording from "adstream record" (gzip JSON Lines, the same gunzipped, or an Avro container), or Kinesis records as the API names them (aws kinesis get-records output)')
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE)')
+    .option('--stream <name>', 'the stream the records came from, as the lake and metrics name it (default: the recording\'s header; a capture without one: its file name)')
     .option('--state <dir>', 'shard snapshots and replay checkpoint (default: <lake>.state)')
     .option('--metrics <dir>', 'EMF metric lines (default: <lake>.metrics)')
     .option('--alert-log <file>', 'alert log (default: <lake>.alerts.jsonl)')
     .option('--batch-size <n>', `records per part, as one GetRecords call returns them; parts are committed together every lakeFileTargetBytes of record data (default ${DEFAULT_REPLAY_BATCH_SIZE})`)
     .option('--idle-timeout-ms <ms>', `virtual ms after which a quiet shard stops holding the watermark (default ${DEFAULT_IDLE_TIMEOUT_MS})`)
-    .action(async (file: string, options: { lake?: string; state?: string; metrics?: string; alertLog?: string; batchSize?: string; idleTimeoutMs?: string }) => {
+    .action(async (file: string, options: { lake?: string; stream?: string; state?: string; metrics?: string; alertLog?: string; batchSize?: string; idleTimeoutMs?: string }) => {
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`replay writes a local lake directory, not ${config.lake}; pass --lake <dir>.`);
       if (!existsSync(file)) throw new ConfigError(`the recording ${file} does not exist.`);
@@ -45,6 +47,7 @@ export function replayCommand(): Command {
         if (error instanceof RecordingError) throw new ConfigError(error.message);
         throw error;
       }
+      if (options.stream !== undefined) recording.header.stream = options.stream;
       const defaults = directoriesFor(config.lake);
       const dirs = {
         lake: config.lake,

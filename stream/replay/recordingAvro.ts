@@ -1,0 +1,109 @@
+/**
+ * Recordings as an Avro object container file (`adstream record --out traffic.avro`): one block
+ * of deflated records at a time, readable by any Avro tool. The header sits in the container's
+ * metadata under `adstream.recording`; each datum is a union of a Kinesis record and a shard that
+ * appeared while recording. The reader also takes another tool's container whose datum is a
+ * plain record with the fields recordFields.ts knows (adstream's names or the Kinesis API's).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import avro from 'avsc';
+import type { SourceRecord } from '../pipeline/batch.ts';
+import { checkHeader, RECORDING_FORMAT, RECORDING_VERSION, RecordingBuilder, RecordingError, type HeaderFields, type RecordingHeader, type RecordingWriter, type ShardAdded } from './recording.ts';
+
+export const AVRO_HEADER_KEY = 'adstream.recording';
+const NAMESPACE = 'adstream.recording';
+const RECORD_BRANCH = `${NAMESPACE}.KinesisRecord`;
+const SHARD_ADDED_BRANCH = `${NAMESPACE}.ShardAdded`;
+
+const entryType = avro.Type.forSchema([
+  {
+    type: 'record',
+    name: 'KinesisRecord',
+    namespace: NAMESPACE,
+    fields: [
+      { name: 'shard', type: 'string' },
+      { name: 'seq', type: 'string' },
+      { name: 'arrival', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'key', type: 'string' },
+      { name: 'data', type: 'bytes' },
+    ],
+  },
+  {
+    type: 'record',
+    name: 'ShardAdded',
+    namespace: NAMESPACE,
+    fields: [
+      { name: 'shard', type: 'string' },
+      { name: 'hashRange', type: { type: 'record', name: 'HashRange', fields: [{ name: 'start', type: 'string' }, { name: 'end', type: 'string' }] } },
+      { name: 'parents', type: { type: 'array', items: 'string' } },
+    ],
+  },
+]);
+
+export class AvroRecordingWriter implements RecordingWriter {
+  private readonly encoder: avro.streams.BlockEncoder;
+  private readonly file: NodeJS.WritableStream;
+  records = 0;
+
+  constructor(path: string, header: HeaderFields) {
+    const metadata = { [AVRO_HEADER_KEY]: Buffer.from(JSON.stringify({ format: RECORDING_FORMAT, version: RECORDING_VERSION, ...header })) };
+    // `metadata` is a BlockEncoder option avsc's typings leave out.
+    this.encoder = new avro.streams.BlockEncoder(entryType, { codec: 'deflate', metadata } as Partial<avro.EncoderOptions>);
+    this.file = this.encoder.pipe(createWriteStream(path));
+  }
+
+  private async entry(branch: string, value: object): Promise<void> {
+    if (!this.encoder.write({ [branch]: value })) await once(this.encoder, 'drain');
+  }
+
+  async shardAdded(added: ShardAdded): Promise<void> {
+    await this.entry(SHARD_ADDED_BRANCH, added);
+  }
+
+  async write(records: readonly SourceRecord[]): Promise<void> {
+    for (const r of records) await this.entry(RECORD_BRANCH, { shard: r.shardId, seq: r.sequenceNumber, arrival: r.arrivalTime, key: r.partitionKey, data: Buffer.from(r.data) });
+    this.records += records.length;
+  }
+
+  async close(): Promise<void> {
+    this.encoder.end();
+    await finished(this.file);
+  }
+}
+
+export async function readAvroContainer(path: string, builder: RecordingBuilder): Promise<void> {
+  const decoder = createReadStream(path).pipe(new avro.streams.BlockDecoder());
+  let wrapped = false;
+  let sawHeader = false;
+  // Thrown from the loop below: an exception inside the decoder's event would escape the stream.
+  let headerError: Error | undefined;
+  decoder.on('metadata', (type: avro.Type, _codec: string, header: { meta: Record<string, Buffer> }) => {
+    sawHeader = true;
+    wrapped = type.typeName === 'union:wrapped';
+    const ours = header.meta[AVRO_HEADER_KEY];
+    if (!ours) return;
+    try {
+      builder.setHeader(checkHeader(JSON.parse(ours.toString('utf8')) as Partial<RecordingHeader>, path));
+    } catch (error) {
+      headerError = error instanceof RecordingError ? error : new RecordingError(`${path} has an ${AVRO_HEADER_KEY} header that is not JSON.`);
+    }
+  });
+  let index = 0;
+  try {
+    for await (const datum of decoder as AsyncIterable<Record<string, unknown>>) {
+      if (headerError) throw headerError;
+      index += 1;
+      const [branch, value] = wrapped ? Object.entries(datum)[0] : ['', datum];
+      if (branch === SHARD_ADDED_BRANCH) builder.shardAdded(value as ShardAdded);
+      else builder.record(value, `datum ${index}`);
+    }
+    if (headerError) throw headerError;
+    // avsc ends quietly on a file cut inside the container's header.
+    if (!sawHeader) throw new Error('the container header is cut short');
+  } catch (error) {
+    if (error instanceof RecordingError) throw error;
+    throw new RecordingError(`${path} could not be read as an Avro container (datum ${index + 1}): ${(error as Error).message}`);
+  }
+}

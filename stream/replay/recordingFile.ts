@@ -1,0 +1,50 @@
+/**
+ * Opening recordings by file: the writer follows the name `adstream record --out` was given
+ * (`.avro` an Avro container, `.gz` gzip JSON Lines); the reader follows the first bytes, so a
+ * recording renamed or gunzipped to be looked at reads as well as the original.
+ */
+import { mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RecordingBuilder, RecordingError, type HeaderFields, type Recording, type RecordingWriter } from './recording.ts';
+import { JsonLinesRecordingWriter, readJsonLines } from './recordingJsonLines.ts';
+import { AvroRecordingWriter, readAvroContainer } from './recordingAvro.ts';
+
+type Kind = 'gzip' | 'avro' | 'text';
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const AVRO_MAGIC = Buffer.from('Obj\x01', 'latin1');
+
+export const RECORDING_EXTENSIONS = ['.gz', '.avro'] as const;
+
+async function kindOf(path: string): Promise<Kind> {
+  let first: Buffer;
+  try {
+    const file = await open(path, 'r');
+    try {
+      const { bytesRead, buffer } = await file.read(Buffer.alloc(4), 0, 4, 0);
+      first = buffer.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    throw new RecordingError(`${path} could not be read: ${(error as Error).message}`);
+  }
+  if (first.subarray(0, 2).equals(GZIP_MAGIC)) return 'gzip';
+  if (first.equals(AVRO_MAGIC)) return 'avro';
+  return 'text';
+}
+
+export async function readRecording(path: string): Promise<Recording> {
+  const kind = await kindOf(path);
+  const builder = new RecordingBuilder(path);
+  if (kind === 'avro') await readAvroContainer(path, builder);
+  else await readJsonLines(path, kind === 'gzip', builder);
+  return builder.finish();
+}
+
+export async function openRecordingWriter(path: string, header: HeaderFields): Promise<RecordingWriter> {
+  const extension = RECORDING_EXTENSIONS.find((ext) => path.endsWith(ext));
+  if (!extension) throw new RecordingError(`a recording is written as gzip JSON Lines (a name ending in .gz) or as an Avro container (.avro), not "${path}".`);
+  await mkdir(dirname(path), { recursive: true });
+  return extension === '.avro' ? new AvroRecordingWriter(path, header) : new JsonLinesRecordingWriter(path, header);
+}

@@ -1,0 +1,104 @@
+/**
+ * Recordings made without adstream: a stream captured with the AWS CLI, and the same records as
+ * other tools would write them (the Kinesis API's field names, one per line or in an Avro
+ * container). Each must replay exactly as adstream's own recording of the same records.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import avro from 'avsc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../stream/cli/main.ts';
+import type { Recording } from '../../stream/replay/recording.ts';
+import { readRecording } from '../../stream/replay/recordingFile.ts';
+import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
+import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
+import { goldenOutputs, LAKE_VIEWS, readGoldens } from './goldenOutputs.ts';
+
+const AWS_CLI = join(FIXTURES, 'aws-cli');
+const NAMES = [...LAKE_VIEWS.map((v) => `${v}.csv`), 'metrics.jsonl', 'alerts.jsonl'];
+
+let work: string;
+let fixture: Recording;
+let goldens: Record<string, string>;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'adstream-foreign-'));
+  fixture = await readRecording(join(FIXTURES, `${FIXTURE_NAME}.jsonl.gz`));
+  goldens = await readGoldens(join(FIXTURES, `${FIXTURE_NAME}.golden`), NAMES);
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+/** The fixture's records in file order, as the Kinesis API names them. */
+const apiRecords = () =>
+  [...fixture.shards.values()].flat().map((r) => ({
+    ShardId: r.shardId,
+    SequenceNumber: r.sequenceNumber,
+    ApproximateArrivalTimestamp: r.arrivalTime,
+    PartitionKey: r.partitionKey,
+    Data: Buffer.from(r.data),
+  }));
+
+/** Replays a foreign file under the fixture's stream name (as `--stream` does) and holds it to the goldens. */
+async function expectGoldens(path: string, name: string): Promise<void> {
+  const recording = await readRecording(path);
+  expect(recording.header.hashRanges).toBeUndefined();
+  expect(recording.records).toBe(fixture.records);
+  recording.header.stream = fixture.header.stream;
+  const dirs = directoriesFor(join(work, name, 'lake'));
+  const stats = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS);
+  expect(stats.written + stats.rejected + stats.duplicates).toBe(fixture.records);
+  const outputs = await goldenOutputs(dirs);
+  for (const golden of NAMES) expect(outputs[golden], golden).toBe(goldens[golden]);
+}
+
+describe('replay of recordings made without adstream', () => {
+  it('what `aws kinesis get-records` printed replays as adstream’s recording of the same stream does', async () => {
+    const cliDump = join(AWS_CLI, 'get-records.json.gz');
+    const printed = JSON.parse(gunzipSync(await readFile(cliDump)).toString('utf8')) as { Records: unknown[] };
+    const lakes = { cli: join(work, 'cli', 'lake'), adstream: join(work, 'adstream', 'lake') };
+    expect(await main(['node', 'adstream', 'replay', cliDump, '--stream', 'adstream-events', '--lake', lakes.cli])).toBe(0);
+    expect(await main(['node', 'adstream', 'replay', join(AWS_CLI, 'adstream-record.jsonl.gz'), '--lake', lakes.adstream])).toBe(0);
+    const [cli, ours] = await Promise.all([goldenOutputs(directoriesFor(lakes.cli)), goldenOutputs(directoriesFor(lakes.adstream))]);
+    expect(cli).toEqual(ours);
+
+    // Every record the CLI printed is accounted for.
+    const recording = await readRecording(cliDump);
+    expect(recording.records).toBe(printed.Records.length);
+    const stats = await replayToDirectory(recording, directoriesFor(join(work, 'cli-stats', 'lake')), FIXTURE_SETTINGS);
+    expect(stats.written + stats.rejected + stats.duplicates).toBe(printed.Records.length);
+    expect(stats.written).toBeGreaterThan(printed.Records.length * 0.9);
+  });
+
+  it('records named as the Kinesis API names them, one per line with ISO arrival times (an SDK’s JSON), reproduce the goldens', async () => {
+    const path = join(work, 'sdk.jsonl');
+    // JSON.stringify of an SDK v3 record: a Date prints as ISO 8601; Data is given as base64.
+    const lines = apiRecords().map((r) => JSON.stringify({ ...r, ApproximateArrivalTimestamp: new Date(r.ApproximateArrivalTimestamp), Data: r.Data.toString('base64') }));
+    await writeFile(path, `${lines.join('\n')}\n`);
+    await expectGoldens(path, 'sdk');
+  });
+
+  it('an Avro container another tool wrote with the Kinesis API’s names reproduces the goldens', async () => {
+    const path = join(work, 'other.avro');
+    const schema = {
+      type: 'record',
+      name: 'Record',
+      namespace: 'com.example.kinesis',
+      fields: [
+        { name: 'ShardId', type: 'string' },
+        { name: 'SequenceNumber', type: 'string' },
+        { name: 'ApproximateArrivalTimestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
+        { name: 'PartitionKey', type: 'string' },
+        { name: 'Data', type: 'bytes' },
+      ],
+    };
+    const encoder = new avro.streams.BlockEncoder(avro.Type.forSchema(schema as avro.Schema), { codec: 'deflate' });
+    const file = encoder.pipe(createWriteStream(path));
+    for (const record of apiRecords()) encoder.write(record);
+    encoder.end();
+    await finished(file);
+    await expectGoldens(path, 'other-avro');
+  });
+});
