@@ -7,13 +7,12 @@
  *
  * The reader also takes what other tools write: lines without a header, records named as the
  * Kinesis API names them, a line holding a whole GetRecords response (`{"Records": [...]}`), or
- * the file as one JSON document (`aws kinesis get-records > shard.json`).
+ * pretty-printed responses one after another (`aws kinesis get-records >> shard.json`).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { checkHeader, RECORDING_FORMAT, RECORDING_VERSION, RecordingBuilder, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
 
@@ -64,39 +63,45 @@ function take(builder: RecordingBuilder, value: unknown, where: string, first: b
   list.forEach((record, index) => builder.record(record, `${where}, record ${index + 1}`));
 }
 
-/** The whole file as one JSON document, as `aws kinesis get-records` prints a response. */
-async function readDocument(path: string, gzipped: boolean, builder: RecordingBuilder): Promise<void> {
-  const bytes = await readFile(path);
-  let document: unknown;
-  try {
-    document = JSON.parse((gzipped ? gunzipSync(bytes) : bytes).toString('utf8'));
-  } catch {
-    throw new RecordingError(`${path} is not a recording: it is neither JSON Lines nor one JSON document.`);
-  }
-  take(builder, document, 'document', false, path);
-}
-
+/**
+ * The reader's position: JSON Lines, one value a line, or pretty-printed documents one after
+ * another, as a loop of `aws kinesis get-records >> shard.json` leaves them (each opens with a
+ * line `{` and closes with a line `}`, the CLI's top level being unindented).
+ */
 export async function readJsonLines(path: string, gzipped: boolean, builder: RecordingBuilder): Promise<void> {
   const file = createReadStream(path);
   const lines = createInterface({ input: gzipped ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
   let lineNumber = 0;
   let values = 0;
+  let document: { firstLine: number; text: string[] } | undefined;
+  const parse = (text: string, where: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      if (values === 0) throw new RecordingError(`${path} is not a recording: it is neither JSON Lines nor JSON documents.`);
+      throw new RecordingError(`${path} ${where} is not JSON: ${(error as Error).message}`);
+    }
+  };
   try {
     for await (const text of lines) {
       lineNumber += 1;
-      if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        if (values > 0) throw new RecordingError(`${path} line ${lineNumber} is not JSON: ${(error as Error).message}`);
-        lines.close();
-        file.destroy();
-        return await readDocument(path, gzipped, builder);
+      if (document) {
+        document.text.push(text);
+        if (text !== '}' && text !== ']') continue;
+        const where = `document at line ${document.firstLine}`;
+        take(builder, parse(document.text.join('\n'), where), where, false, path);
+        document = undefined;
+      } else if (text === '{' || text === '[') {
+        document = { firstLine: lineNumber, text: [text] };
+        continue;
+      } else if (text.trim() === '') {
+        continue;
+      } else {
+        take(builder, parse(text, `line ${lineNumber}`), `line ${lineNumber}`, values === 0, path);
       }
-      take(builder, value, `line ${lineNumber}`, values === 0, path);
       values += 1;
     }
+    if (document) throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
   } catch (error) {
     if (error instanceof RecordingError) throw error;
     throw new RecordingError(`${path} could not be read as JSON Lines (line ${lineNumber}): ${(error as Error).message}`);

@@ -72,6 +72,18 @@ describe('replay of recordings made without adstream', () => {
     expect(stats.written).toBeGreaterThan(printed.Records.length * 0.9);
   });
 
+  it('GetRecords pages appended to one file, as a loop of `aws kinesis get-records >> shard.json` leaves them, read as the single response', async () => {
+    const cliDump = join(AWS_CLI, 'get-records.json.gz');
+    const { Records } = JSON.parse(gunzipSync(await readFile(cliDump)).toString('utf8')) as { Records: unknown[] };
+    const pages = [Records.slice(0, 400), Records.slice(400, 401), [], Records.slice(401)];
+    const path = join(work, 'pages.json');
+    // The CLI's layout: 4-space indent, one response after another.
+    await writeFile(path, pages.map((page, i) => `${JSON.stringify({ Records: page, NextShardIterator: `it-${i}`, MillisBehindLatest: 0 }, null, 4)}\n`).join(''));
+    const [paged, single] = await Promise.all([readRecording(path), readRecording(cliDump)]);
+    expect(paged.records).toBe(Records.length);
+    expect(paged.shards).toEqual(single.shards);
+  });
+
   it('records named as the Kinesis API names them, one per line with ISO arrival times (an SDK’s JSON), reproduce the goldens', async () => {
     const path = join(work, 'sdk.jsonl');
     // JSON.stringify of an SDK v3 record: a Date prints as ISO 8601; Data is given as base64.

@@ -35,13 +35,14 @@ describe('recording files', () => {
   it('refuses what is not a recording, naming the file and the problem', async () => {
     const apiRecord = { SequenceNumber: '1', ApproximateArrivalTimestamp: '2026-12-03T10:00:00.000Z', PartitionKey: 'k', Data: 'AA==' };
     const cases: [string, string | Buffer, RegExp][] = [
-      ['notes.txt', 'hello\n', /notes\.txt is not a recording: it is neither JSON Lines nor one JSON document/],
+      ['notes.txt', 'hello\n', /notes\.txt is not a recording: it is neither JSON Lines nor JSON documents/],
       ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz line 1 is not a Kinesis record: it lacks seq \(SequenceNumber, decimal digits\), arrival \(ApproximateArrivalTimestamp\), key \(PartitionKey\), data \(Data, base64\)\./],
       ['future.jsonl', JSON.stringify({ format: 'adstream-recording', version: 9, stream: 's', shards: [] }) + '\n', /format version 9; this adstream reads version 1/],
       ['nokey.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 0, data: 'AA==' })}\n`, /nokey\.jsonl line 2 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
       ['badline.jsonl', `${HEADER}\n{"shard":\n`, /badline\.jsonl line 2 is not JSON/],
-      ['text-data.json', JSON.stringify({ Records: [apiRecord, { ...apiRecord, Data: '{"not":"base64"}' }] }, null, 2), /text-data\.json document, record 2 is not a Kinesis record: it lacks data \(Data, base64\)/],
+      ['text-data.json', JSON.stringify({ Records: [apiRecord, { ...apiRecord, Data: '{"not":"base64"}' }] }, null, 2), /text-data\.json document at line 1, record 2 is not a Kinesis record: it lacks data \(Data, base64\)/],
       ['bad-time.jsonl', JSON.stringify({ ...apiRecord, ApproximateArrivalTimestamp: 'yesterday' }), /bad-time\.jsonl line 1 is not a Kinesis record: it lacks arrival/],
+      ['cut.json', '{\n    "Records": [\n', /cut\.json ends inside the JSON document that starts at line 1/],
       ['truncated.avro', Buffer.from('Obj\x01\x04', 'latin1'), /truncated\.avro could not be read as an Avro container/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
     ];
