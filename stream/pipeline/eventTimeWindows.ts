@@ -47,6 +47,8 @@ export class EventTimeWindows {
   private readonly groupings: readonly (readonly Dimension[])[];
   /** Rejections and duplicates seen before the shard's first valid event have no window yet. */
   private pendingBeforeFirstEvent = { rejected: 0, duplicates: 0 };
+  /** The watermark at which the oldest open window fires (Infinity with none open). */
+  private nextFiring = Infinity;
 
   constructor(
     private readonly config: WindowConfig,
@@ -72,8 +74,22 @@ export class EventTimeWindows {
     if (!window) {
       window = new WindowAccumulator(start, start + this.config.sizeMs);
       this.open.set(start, window);
+      this.nextFiring = Math.min(this.nextFiring, this.firesAt(start));
     }
     return window;
+  }
+
+  private firesAt(windowStart: number): number {
+    return windowStart + this.config.sizeMs + this.config.allowedLatenessMs;
+  }
+
+  /**
+   * Whether the watermark has passed a window that has not fired yet. The caller fires it before
+   * the next record, so what happens at the firing (the funnel lookups in the dedupe state) sees
+   * the same records however the stream was cut into batches.
+   */
+  get hasWindowToFire(): boolean {
+    return this.nextFiring <= this.watermark;
   }
 
   /** Quality counts go to the newest window holding the shard's frontier: where the record arrived. */
@@ -82,7 +98,7 @@ export class EventTimeWindows {
   }
 
   private isClosed(windowStart: number): boolean {
-    return windowStart + this.config.sizeMs + this.config.allowedLatenessMs <= this.watermark;
+    return this.firesAt(windowStart) <= this.watermark;
   }
 
   /**
@@ -98,6 +114,13 @@ export class EventTimeWindows {
     const delayMs = Number.isFinite(this.newestEventTime) ? Math.max(0, this.newestEventTime - time) : 0;
     if (time > this.newestEventTime) this.newestEventTime = time;
     const arrival = this.arrivalWindow()!.qualityOf(this.shardId);
+    const pending = this.pendingBeforeFirstEvent;
+    if (pending.rejected + pending.duplicates > 0) {
+      // The shard's first valid event gives the ones before it a window: the one it arrived in.
+      arrival.rejected += pending.rejected;
+      arrival.duplicates += pending.duplicates;
+      pending.rejected = pending.duplicates = 0;
+    }
     arrival.delays.accept(delayMs);
     if (arrivalTime !== undefined) arrival.arrivalDelays.accept(Math.max(0, arrivalTime - time));
     if (late) arrival.late += 1;
@@ -117,20 +140,14 @@ export class EventTimeWindows {
 
   /** Fires every window the watermark has passed (all of them when `final`), oldest first. */
   closeWindows(final = false): ClosedWindow[] {
-    const pending = this.pendingBeforeFirstEvent;
-    const first = this.arrivalWindow();
-    if (first && pending.rejected + pending.duplicates > 0) {
-      const quality = first.qualityOf(this.shardId);
-      quality.rejected += pending.rejected;
-      quality.duplicates += pending.duplicates;
-      pending.rejected = pending.duplicates = 0;
-    }
     const closing = [...this.open.keys()].filter((start) => final || this.isClosed(start)).sort((a, b) => a - b);
     const closed: ClosedWindow[] = [];
     for (const start of closing) {
       closed.push({ window: this.open.get(start)!, watermark: this.watermark });
       this.open.delete(start);
     }
+    this.nextFiring = Infinity;
+    for (const start of this.open.keys()) this.nextFiring = Math.min(this.nextFiring, this.firesAt(start));
     return closed;
   }
 
@@ -153,7 +170,10 @@ export class EventTimeWindows {
     const windows = new EventTimeWindows(config, shardId);
     windows.newestEventTime = snapshot.newestEventTime ?? -Infinity;
     windows.pendingBeforeFirstEvent = { ...snapshot.pendingBeforeFirstEvent };
-    for (const window of snapshot.windows) windows.open.set(window.start, WindowAccumulator.restore(window));
+    for (const window of snapshot.windows) {
+      windows.open.set(window.start, WindowAccumulator.restore(window));
+      windows.nextFiring = Math.min(windows.nextFiring, windows.firesAt(window.start));
+    }
     return windows;
   }
 }

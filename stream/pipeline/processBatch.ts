@@ -1,8 +1,9 @@
 /**
  * The pure part of the pipeline for one batch: decode → validate → dedupe → event-time windows →
  * detectors. It returns what the sinks must make durable; it performs no I/O and reads no clock
- * (time comes from event time and the records' arrival timestamps), so the same batches in the
- * same order give the same output live, after a restart, and in a replay.
+ * (time comes from event time and the records' arrival timestamps), so the same records in the
+ * same order give the same output live, after a restart, and in a replay, however GetRecords
+ * cut them into batches: a window fires at the record that moves the watermark past it.
  */
 import { decodeRecord } from '../events/wire.ts';
 import type { AdEvent, Rejection } from '../events/types.ts';
@@ -35,6 +36,14 @@ export interface ProcessOptions {
   final?: boolean;
 }
 
+function fireWindows(state: ShardState, fired: ClosedWindow[], final = false): void {
+  for (const closed of state.windows.closeWindows(final)) {
+    // Before the window turns into metrics, and before another shard's partials could merge in.
+    closed.window.resolveReferences(state.dedupe);
+    fired.push(closed);
+  }
+}
+
 export function processBatch(batch: RecordBatch, state: ShardState, options: ProcessOptions): ProcessedBatch {
   const result: ProcessedBatch = { batch, events: [], rejected: [], duplicates: 0, late: 0, metrics: [], alerts: [], windows: [], watermark: -Infinity };
   for (const record of batch.records) {
@@ -52,10 +61,11 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
     }
     result.events.push(event);
     if (!state.windows.addEvent(event, record.arrivalTime)) result.late += 1;
+    // Fired at the record that moved the watermark past them, not at the batch's end: their
+    // funnel lookups then see the same ids however GetRecords cut the stream.
+    if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
   }
-  result.windows = state.windows.closeWindows(options.final);
-  // Before the windows turn into metrics, and before another shard's partials could merge in.
-  for (const { window } of result.windows) window.resolveReferences(state.dedupe);
+  fireWindows(state, result.windows, options.final);
   result.metrics = result.windows.flatMap(({ window, watermark }) => window.metrics(watermark));
   result.watermark = state.windows.watermark;
   result.alerts = state.detector.observe(result.metrics);

@@ -63,6 +63,19 @@ describe('funnel attribution', () => {
     expect(funnel(second.metrics, T0)).toMatchObject({ clicks: 1, orphan_clicks: 0 });
   });
 
+  it('looks a click up when the watermark passes its window, so an impression arriving after that is not seen, however the records are batched', () => {
+    // k1's impression i1 arrives after i3 moved the watermark (75 s − 10 s) past the window's end
+    // (60 s): i1 is late, and k1 an orphan. Cut anywhere, the lookup happens between i3 and i1.
+    const records = () => [click('k1', T0 + 50_000, 'i1'), impression('i3', T0 + 75_000), impression('i1', T0 + 45_000)];
+    for (const cuts of [[3], [1, 2], [2, 1], [1, 1, 1]]) {
+      const state = ShardState.create(stateConfig, 'shard-0');
+      const events = records();
+      const metrics = cuts.flatMap((size) => run(state, events.splice(0, size)).metrics);
+      expect(funnel(metrics, T0), `batches of ${cuts.join(', ')}`).toMatchObject({ clicks: 1, orphan_clicks: 1 });
+      expect(metrics.find((m) => m.windowStart === T0)?.watermark).toBe(T0 + 65_000);
+    }
+  });
+
   it('keeps unresolved references across a snapshot and restore', () => {
     const state = ShardState.create(stateConfig, 'shard-0');
     run(state, [impression('i1', T0 + 1_000), click('k1', T0 + 2_000, 'i1'), click('k2', T0 + 3_000, 'i-never')]);
