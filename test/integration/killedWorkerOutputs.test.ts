@@ -1,6 +1,7 @@
 /**
  * A live worker killed and restarted gives the outputs of one that never stopped (issue 7): the
- * same lake rows, the same window metrics and the same alerts. Both consumer applications read
+ * same lake rows, the same window metrics (the shards' in the lake, the stream-wide ones on the
+ * metrics stream) and the same alerts. Both consumer applications read
  * one stream (their own lease tables, lakes and state), so arrival times are the same; the one
  * is SIGKILLed at random points while the stream is still being filled, restarted after each
  * kill, and finally runs to the end. crashRecovery.test.ts holds the lake to the generator's
@@ -10,12 +11,16 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kinesisClient } from '../../stream/aws/clients.ts';
+import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import type { AdstreamConfig } from '../../stream/config/schema.ts';
+import type { MetricRecord } from '../../sinks/metrics/metricsSink.ts';
 import { generateTraffic } from '../../stream/generator/index.ts';
 import { Rng } from '../../stream/generator/rng.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { startChildWorker, waitFor, type ChildWorker } from '../support/childWorker.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
+import { readMetricsStream } from '../support/metricsStream.ts';
 
 const KILLS = 8;
 const STREAM = 'killed-vs-clean';
@@ -30,10 +35,11 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
-/** One consumer application of the shared stream, with outputs of its own. */
-function application(name: string, overrides: Partial<Record<keyof AdstreamConfig, string | number>> = {}): AdstreamConfig {
-  return pipeline.configFor(STREAM, {
+/** One consumer application of the shared stream, with outputs of its own (a metrics stream for the stream-wide windows too). */
+async function application(name: string, overrides: Partial<Record<keyof AdstreamConfig, string | number>> = {}): Promise<AdstreamConfig> {
+  const config = pipeline.configFor(STREAM, {
     leaseTable: `${name}-leases`,
+    metricsStream: `${name}-metrics`,
     lake: join(pipeline.dir, name, 'lake'),
     stateStore: join(pipeline.dir, name, 'state'),
     alertLog: join(pipeline.dir, name, 'alerts.jsonl'),
@@ -41,6 +47,24 @@ function application(name: string, overrides: Partial<Record<keyof AdstreamConfi
     shardSyncIntervalMs: 500,
     ...overrides,
   });
+  const kinesis = kinesisClient(config);
+  try {
+    await ensureStream(kinesis, config.metricsStream!, 1);
+  } finally {
+    kinesis.destroy();
+  }
+  return config;
+}
+
+/** The stream-wide windows on the metrics stream, by window and key: delivery is at least once, so a repeat must agree. */
+async function streamWindows(config: AdstreamConfig): Promise<[string, MetricRecord][]> {
+  const merged = new Map<string, MetricRecord>();
+  for (const event of (await readMetricsStream(config, config.metricsStream!)).filter((m) => m.dimensions.scope === 'stream')) {
+    const cell = `${event.windowStart}|${event.key}`;
+    if (merged.has(cell)) expect(event, cell).toEqual(merged.get(cell));
+    merged.set(cell, event);
+  }
+  return [...merged].sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 /** What a run emitted, in an order that does not depend on how reads were grouped into commits. */
@@ -64,10 +88,10 @@ async function outputsOf(config: AdstreamConfig): Promise<Record<string, unknown
 }
 
 describe('a live worker killed and restarted', () => {
-  it(`after ${KILLS} SIGKILLs while the stream fills, its lake rows, window metrics and alerts equal a clean run’s`, async () => {
+  it(`after ${KILLS} SIGKILLs while the stream fills, its lake rows, window metrics, stream-wide windows and alerts equal a clean run’s`, async () => {
     // Small commit units, so kills land between commit points, while files are written and before checkpoints.
-    const killed = application('killed', { lakeFileTargetBytes: '64KiB', lakeFileMaxAgeMs: 300 });
-    const clean = application('clean');
+    const killed = await application('killed', { lakeFileTargetBytes: '64KiB', lakeFileMaxAgeMs: 300 });
+    const clean = await application('clean');
     // Traffic with injected anomalies, so there are alerts to compare.
     const records = [...generateTraffic({ seed: 41, durationMs: 3 * 3_600_000, impressionsPerMinute: 30 }).records];
     await pipeline.produce(killed, [], 2);
@@ -99,5 +123,8 @@ describe('a live worker killed and restarted', () => {
     expect(fromClean.metrics.length).toBeGreaterThan(1_000);
     expect(fromClean.alerts.length).toBeGreaterThan(0);
     for (const name of Object.keys(fromClean)) expect(fromKilled[name], name).toEqual(fromClean[name]);
+    const [mergedKilled, mergedClean] = await Promise.all([streamWindows(killed), streamWindows(clean)]);
+    expect(mergedClean.length).toBeGreaterThan(100);
+    expect(mergedKilled).toEqual(mergedClean);
   }, 300_000);
 });
