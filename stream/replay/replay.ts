@@ -107,7 +107,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   if (saved && (saved.recording.stream !== stream || saved.recording.records !== recording.records)) {
     throw new Error(`the replay checkpoint in ${options.stateStore.location} belongs to another recording (stream ${saved.recording.stream}, ${saved.recording.records} records); use an empty state directory`);
   }
-  let clock = saved?.clock ?? -Infinity;
+  // Virtual time starts at the recording's first arrival: shards registered then have been quiet
+  // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
+  const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records[0]?.arrivalTime ?? Infinity));
+  let clock = saved?.clock ?? (Number.isFinite(firstArrival) ? firstArrival : -Infinity);
   const now = () => clock;
   const processingClock = options.processingClock ?? now;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
