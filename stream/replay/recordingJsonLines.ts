@@ -10,17 +10,22 @@
  * pretty-printed responses one after another (`aws kinesis get-records >> shard.json`).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { checkHeader, RECORDING_FORMAT, RECORDING_VERSION, RecordingBuilder, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
 
+/**
+ * zlib works a chunk at a time on the thread pool, and at its 16 KiB default the round trips
+ * dominate: gunzipping a 1M-record recording took 4 s in 16 KiB chunks, 0.5 s in 256 KiB ones.
+ */
+const CHUNK_BYTES = 256 * 1024;
+
 export const recordLine = (record: SourceRecord): string =>
   JSON.stringify({ shard: record.shardId, seq: record.sequenceNumber, arrival: record.arrivalTime, key: record.partitionKey, data: Buffer.from(record.data).toString('base64') });
 
 export class JsonLinesRecordingWriter implements RecordingWriter {
-  private readonly gzip = createGzip();
+  private readonly gzip = createGzip({ chunkSize: CHUNK_BYTES });
   private readonly done: Promise<unknown>;
   records = 0;
 
@@ -63,14 +68,32 @@ function take(builder: RecordingBuilder, value: unknown, where: string, first: b
   list.forEach((record, index) => builder.record(record, `${where}, record ${index + 1}`));
 }
 
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+/** The text's lines (LF or CRLF), cut from the bytes: readline's per-chunk regex and string decoding cost a third of reading a recording. */
+async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of input) {
+    const bytes = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+      yield bytes.toString('utf8', start, end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
+      start = end + 1;
+    }
+    rest = bytes.subarray(start);
+  }
+  if (rest.length > 0) yield rest.toString('utf8', 0, rest[rest.length - 1] === CARRIAGE_RETURN ? rest.length - 1 : rest.length);
+}
+
 /**
  * The reader's position: JSON Lines, one value a line, or pretty-printed documents one after
  * another, as a loop of `aws kinesis get-records >> shard.json` leaves them (each opens with a
  * line `{` and closes with a line `}`, the CLI's top level being unindented).
  */
 export async function readJsonLines(path: string, gzipped: boolean, builder: RecordingBuilder): Promise<void> {
-  const file = createReadStream(path);
-  const lines = createInterface({ input: gzipped ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const lines = linesOf(gzipped ? file.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : file);
   let lineNumber = 0;
   let values = 0;
   let document: { firstLine: number; text: string[] } | undefined;

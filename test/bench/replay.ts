@@ -9,7 +9,7 @@
  * 4. the dedupe state at 10M ids: bytes held per id, and ids per second.
  * Returns a markdown section for RESULTS.md and prints a table.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +21,7 @@ import { Deduplicator } from '../../stream/pipeline/dedupe.ts';
 import type { SourceRecord } from '../../stream/pipeline/batch.ts';
 import type { Recording } from '../../stream/replay/recording.ts';
 import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
+import { openRecordingWriter, readRecording } from '../../stream/replay/recordingFile.ts';
 import { BENCH_SETTINGS } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 import { BENCH_STREAM, type BenchInput } from './records.ts';
@@ -74,6 +75,25 @@ async function duckdbWindows(input: BenchInput, dir: string): Promise<{ ms: numb
   return { ms, groups, events: lines.length };
 }
 
+/** Writing the recording as `adstream record` does (a GetRecords result at a time) and reading it back as `adstream replay` does, in each format. */
+async function recordingFiles(recording: Recording, dir: string) {
+  const out = [];
+  for (const [format, name] of [['gzip JSON Lines', 'bench.jsonl.gz'], ['Avro container (deflate)', 'bench.avro']] as const) {
+    const path = join(dir, name);
+    let start = performance.now();
+    const writer = await openRecordingWriter(path, { stream: recording.header.stream, shards: recording.header.shards });
+    for (const records of recording.shards.values()) for (let i = 0; i < records.length; i += REPLAY_BATCH) await writer.write(records.slice(i, i + REPLAY_BATCH));
+    await writer.close();
+    const writeMs = performance.now() - start;
+    start = performance.now();
+    const read = await readRecording(path);
+    const readMs = performance.now() - start;
+    if (read.records !== recording.records) throw new Error(`${name} read back ${read.records} records, expected ${recording.records}`);
+    out.push({ format, megabytes: statSync(path).size / 1e6, writeMs, readMs });
+  }
+  return out;
+}
+
 function dedupeAtScale(): { bytesPerId: number; idsPerSecond: number; heapBytesPerId: number } {
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
@@ -108,6 +128,8 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
     const replayRun = await timedReplay('replay end to end', undefined);
     const perPart = await timedReplay('replay committing every part', 0);
     const { stats } = replayRun;
+    log('recording files ...');
+    const files = await recordingFiles(recording, dir);
     log('plain loop ...');
     runPlainLoop(input.batches);
     const plainStart = performance.now();
@@ -128,6 +150,10 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
       replayRow('replay, commit per part', `the same, committing after every part of ${fmt(REPLAY_BATCH)} records`, perPart),
       ['plain loop', 'decode, field checks, Map dedupe, per-minute counters; writes nothing', fmt(input.records), fmt(plainMs / 1_000, 2), rate(input.records, plainMs), '-'],
       ['DuckDB', `read_json + GROUP BY minute, campaign, type (1 thread) over ${fmt(duck.events)} deduplicated events`, fmt(duck.events), fmt(duck.ms / 1_000, 2), rate(duck.events, duck.ms), '-'],
+      ...files.flatMap(({ format, megabytes, writeMs, readMs }) => [
+        ['recording, write', `adstream record's writer, ${format}, ${fmt(megabytes, 1)} MB`, fmt(input.records), fmt(writeMs / 1_000, 2), rate(input.records, writeMs), '-'],
+        ['recording, read', `adstream replay's reader (before the replay above), ${format}`, fmt(input.records), fmt(readMs / 1_000, 2), rate(input.records, readMs), '-'],
+      ]),
     ];
     console.log('\nReplay mode, one core, no network\n');
     console.log(textTable({ headers: rows[0], rows: rows.slice(1) }));
@@ -146,7 +172,8 @@ metrics table and lineage, the alert log, a state snapshot and a checkpoint, whi
 The JavaScript runs on one thread; DuckDB's encoding and the file writes run on other threads meanwhile, so *records per CPU-second* (user + system time of the process, all threads)
 is the per-core figure, and *records/s* the wall-clock one.
 Same run, same records: the plain loop (computes, writes nothing) and DuckDB doing the windowed count per minute, campaign and type with \`read_json\` + \`GROUP BY\` on one thread
-(time of the query only, the JSON Lines file already written).
+(time of the query only, the JSON Lines file already written). The replay rows start from the recording in memory; the recording rows are the file's own cost, written a
+GetRecords result (10,000 records) at a time as \`adstream record\` writes it and read back whole as \`adstream replay\` reads it before replaying.
 
 ${table}
 

@@ -22,14 +22,19 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 const HEADER = JSON.stringify({ format: 'adstream-recording', version: 1, stream: 's', shards: ['shardId-0'] });
 
 describe('recording files', () => {
-  it('reads a gunzipped recording as it reads the gzip one', async () => {
+  it('reads a gunzipped recording as it reads the gzip one, with CRLF line ends and no final newline too', async () => {
+    const text = gunzipSync(await readFile(RECORDING)).toString('utf8');
     const plain = join(work, 'plain.jsonl');
-    await writeFile(plain, gunzipSync(await readFile(RECORDING)));
-    const [gzipped, unzipped] = await Promise.all([readRecording(RECORDING), readRecording(plain)]);
-    expect(unzipped.records).toBe(gzipped.records);
-    expect(unzipped.records).toBeGreaterThan(1000);
-    expect(unzipped.header).toEqual(gzipped.header);
-    expect(unzipped.shards).toEqual(gzipped.shards);
+    const windows = join(work, 'windows.jsonl');
+    await writeFile(plain, text);
+    await writeFile(windows, text.trimEnd().replaceAll('\n', '\r\n'));
+    const [gzipped, unzipped, crlf] = await Promise.all([readRecording(RECORDING), readRecording(plain), readRecording(windows)]);
+    expect(gzipped.records).toBeGreaterThan(1000);
+    for (const copy of [unzipped, crlf]) {
+      expect(copy.records).toBe(gzipped.records);
+      expect(copy.header).toEqual(gzipped.header);
+      expect(copy.shards).toEqual(gzipped.shards);
+    }
   });
 
   it('refuses what is not a recording, naming the file and the problem', async () => {
