@@ -7,12 +7,20 @@
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
 
-/** The shard a record without a shard id is taken from: a GetRecords response does not name it. */
+/** The shard of the records of a GetRecords response, which does not name it. */
 export const DEFAULT_SHARD_ID = 'shardId-000000000000';
 
 const SEQUENCE_NUMBER = /^[0-9]{1,128}$/;
-/** Epoch seconds reach 1e11 in the year 5138, epoch ms passed it in 1973: a number is told apart by size. */
+/**
+ * Epoch numbers told apart by size: seconds stay below 1e11 until the year 5138, milliseconds
+ * below 1e14 and microseconds below 1e17 as long; nanoseconds are above (Avro's timestamp-micros
+ * and Spark's timestamps arrive as bare longs).
+ */
 const SECONDS_BELOW = 1e11;
+const MILLIS_BELOW = 1e14;
+const MICROS_BELOW = 1e17;
+/** An ISO 8601 time that names its zone (Z or an offset); one without is taken as UTC, not the machine's zone. */
+const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
 
 type Fields = Record<string, unknown>;
 
@@ -21,24 +29,42 @@ const firstOf = (value: Fields, names: readonly string[]): unknown => {
   return undefined;
 };
 
-/** adstream's `arrival` is epoch ms; the API's ApproximateArrivalTimestamp is epoch seconds on the wire, ISO 8601 as the CLI prints it, a Date in an SDK. */
+function epochMillis(value: number): number {
+  if (value < SECONDS_BELOW) return Math.round(value * 1_000);
+  if (value < MILLIS_BELOW) return value;
+  return Math.round(value < MICROS_BELOW ? value / 1_000 : value / 1_000_000);
+}
+
+/**
+ * adstream's `arrival` is epoch ms. The API's ApproximateArrivalTimestamp is epoch seconds on
+ * the wire and as AWS CLI v1 prints it, ISO 8601 as CLI v2 prints it, a Date in an SDK, and
+ * whatever epoch unit another tool's Avro long holds.
+ */
 function arrivalOf(value: Fields): number | undefined {
   if (typeof value.arrival === 'number') return value.arrival;
   const api = firstOf(value, ['ApproximateArrivalTimestamp', 'approximateArrivalTimestamp']);
   if (api instanceof Date) return api.getTime();
-  if (typeof api === 'number') return api < SECONDS_BELOW ? Math.round(api * 1_000) : api;
+  if (typeof api === 'number') return Number.isFinite(api) ? epochMillis(api) : undefined;
   if (typeof api === 'string') {
-    const ms = /^[0-9.]+$/.test(api) ? arrivalOf({ ApproximateArrivalTimestamp: Number(api) }) : Date.parse(api);
+    const ms = /^[0-9.]+$/.test(api) ? epochMillis(Number(api)) : Date.parse(ZONED.test(api) ? api : `${api}Z`);
     return Number.isFinite(ms) ? ms : undefined;
   }
   return undefined;
 }
 
-/** Node's base64 decoder skips what is not base64; text that was never base64 decodes short, which is how it is caught. */
+const WHITESPACE = /\s/g;
+
+/**
+ * Padded, unpadded or line-wrapped base64. Node's decoder skips what is not base64, so text that
+ * never was decodes short of the length its characters promise, which is how it is caught.
+ */
 function fromBase64(text: string): Buffer | undefined {
-  const bytes = Buffer.from(text, 'base64');
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return text.length % 4 === 0 && bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
+  const compact = text.includes('\n') || text.includes(' ') ? text.replace(WHITESPACE, '') : text;
+  const body = compact.endsWith('==') ? compact.length - 2 : compact.endsWith('=') ? compact.length - 1 : compact.length;
+  if (compact.length % 4 !== 0 && compact.length !== body) return undefined;
+  if (body % 4 === 1) return undefined;
+  const bytes = Buffer.from(compact, 'base64');
+  return bytes.length === Math.floor((body * 3) / 4) ? bytes : undefined;
 }
 
 function dataOf(value: Fields): Uint8Array | undefined {
@@ -54,13 +80,17 @@ function adstreamRecordOf({ shard, seq, arrival, key, data }: Fields): SourceRec
   return bytes && { shardId: shard, sequenceNumber: seq, partitionKey: key, arrivalTime: arrival, data: bytes };
 }
 
-/** The record, or the names of the fields it lacks (or holds in a form no writer uses). */
-export function sourceRecordOf(value: unknown): SourceRecord | string[] {
+/**
+ * The record, or the names of the fields it lacks (or holds in a form no writer uses).
+ * `shardOfResponse` is the shard taken for a record without one, given only for the records of a
+ * GetRecords response: anywhere else a missing shard id is a mistake to point out, not to guess.
+ */
+export function sourceRecordOf(value: unknown, shardOfResponse?: string): SourceRecord | string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['shard', 'seq', 'arrival', 'key', 'data'];
   const fields = value as Fields;
   const ours = adstreamRecordOf(fields);
   if (ours) return ours;
-  const shardId = firstOf(fields, ['shard', 'ShardId', 'shardId']) ?? DEFAULT_SHARD_ID;
+  const shardId = firstOf(fields, ['shard', 'ShardId', 'shardId']) ?? shardOfResponse;
   const sequenceNumber = firstOf(fields, ['seq', 'SequenceNumber', 'sequenceNumber']);
   const partitionKey = firstOf(fields, ['key', 'PartitionKey', 'partitionKey']);
   const arrivalTime = arrivalOf(fields);

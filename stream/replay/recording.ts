@@ -35,6 +35,8 @@ export interface Recording {
   /** Records per shard, in sequence order. */
   shards: Map<string, SourceRecord[]>;
   records: number;
+  /** Records the file held more than once (same shard and sequence number), kept once. */
+  repeats?: number;
 }
 
 /** A shard created after the recording started (a reshard's child), announced before its records. */
@@ -62,10 +64,17 @@ export function checkHeader(header: Partial<RecordingHeader>, path: string): Rec
   return header as RecordingHeader;
 }
 
+/** The header a writer puts first (a line, or the Avro container's metadata). */
+export const headerText = (fields: HeaderFields): string => JSON.stringify({ format: RECORDING_FORMAT, version: RECORDING_VERSION, ...fields });
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+
 /** Gathers what a reader finds, in file order, into a Recording. */
 export class RecordingBuilder {
   private header: RecordingHeader | undefined;
   private readonly shards = new Map<string, SourceRecord[]>();
+  /** Announced reshard children, kept apart so a file without a header keeps them too. */
+  private readonly added: ShardAdded[] = [];
   private records = 0;
 
   constructor(private readonly path: string) {}
@@ -75,17 +84,17 @@ export class RecordingBuilder {
     for (const shard of header.shards) this.shards.set(shard, []);
   }
 
-  shardAdded({ shard, hashRange, parents }: ShardAdded): void {
-    this.header?.shards.push(shard);
-    if (!this.shards.has(shard)) this.shards.set(shard, []);
-    if (!this.header) return;
-    (this.header.hashRanges ??= {})[shard] = hashRange;
-    if (parents.length > 0) (this.header.parents ??= {})[shard] = parents;
+  shardAdded(added: ShardAdded): void {
+    this.added.push(added);
+    if (!this.shards.has(added.shard)) this.shards.set(added.shard, []);
   }
 
-  /** `where` names the value's place in the file for the refusal. */
-  record(value: unknown, where: string): void {
-    const record = sourceRecordOf(value);
+  /**
+   * `where` names the value's place in the file for the refusal; `shardOfResponse` is given for
+   * the records of a GetRecords response, which carry no shard id.
+   */
+  record(value: unknown, where: string, shardOfResponse?: string): void {
+    const record = sourceRecordOf(value, shardOfResponse);
     if (Array.isArray(record)) {
       throw new RecordingError(
         `${this.path} ${where} is not a Kinesis record: it lacks ${record.join(', ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data).`,
@@ -101,10 +110,29 @@ export class RecordingBuilder {
     if (!this.header && this.records === 0) throw new RecordingError(`${this.path} is empty: it holds no header and no records.`);
     // A capture made without adstream has no header: the stream is named after the file, and
     // without hash ranges or lineage replay drops nothing and treats every shard as a root.
-    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: basename(this.path), shards: [...this.shards.keys()] };
+    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: basename(this.path), shards: [] };
+    for (const { shard, hashRange, parents } of this.added) {
+      (header.hashRanges ??= {})[shard] = hashRange;
+      if (parents.length > 0) (header.parents ??= {})[shard] = parents;
+    }
     for (const shard of this.shards.keys()) if (!header.shards.includes(shard)) header.shards.push(shard);
-    // Sequence order within a shard, whatever order the records were written in.
-    for (const list of this.shards.values()) list.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
-    return { header, shards: this.shards, records: this.records };
+    let repeats = 0;
+    for (const [shard, list] of this.shards) {
+      // Sequence order within a shard, whatever order the records were written in.
+      list.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+      // A record read twice (a paging loop run again, overlapping captures) is one Kinesis record:
+      // kept once, as the worker would have read it once.
+      const unique = list.filter((record, i) => {
+        const previous = list[i - 1];
+        if (!previous || previous.sequenceNumber !== record.sequenceNumber) return true;
+        if (!sameBytes(previous.data, record.data)) {
+          throw new RecordingError(`${this.path} holds two different records with sequence number ${record.sequenceNumber} on ${shard}.`);
+        }
+        return false;
+      });
+      repeats += list.length - unique.length;
+      this.shards.set(shard, unique);
+    }
+    return { header, shards: this.shards, records: this.records - repeats, repeats };
   }
 }

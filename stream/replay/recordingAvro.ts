@@ -5,12 +5,13 @@
  * appeared while recording. The reader also takes another tool's container whose datum is a
  * plain record with the fields recordFields.ts knows (adstream's names or the Kinesis API's).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import avro from 'avsc';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { checkHeader, RECORDING_FORMAT, RECORDING_VERSION, RecordingBuilder, RecordingError, type HeaderFields, type RecordingHeader, type RecordingWriter, type ShardAdded } from './recording.ts';
+import { checkHeader, headerText, RecordingBuilder, RecordingError, type HeaderFields, type RecordingHeader, type RecordingWriter, type ShardAdded } from './recording.ts';
+import { RecordingOutput } from './recordingOutput.ts';
 
 export const AVRO_HEADER_KEY = 'adstream.recording';
 const NAMESPACE = 'adstream.recording';
@@ -43,44 +44,52 @@ const entryType = avro.Type.forSchema([
 ]);
 
 export class AvroRecordingWriter implements RecordingWriter {
-  private readonly encoder: avro.streams.BlockEncoder;
-  private readonly file: NodeJS.WritableStream;
+  private readonly output: RecordingOutput;
   records = 0;
 
   constructor(path: string, header: HeaderFields) {
-    const metadata = { [AVRO_HEADER_KEY]: Buffer.from(JSON.stringify({ format: RECORDING_FORMAT, version: RECORDING_VERSION, ...header })) };
     // `metadata` is a BlockEncoder option avsc's typings leave out.
-    this.encoder = new avro.streams.BlockEncoder(entryType, { codec: 'deflate', metadata } as Partial<avro.EncoderOptions>);
-    this.file = this.encoder.pipe(createWriteStream(path));
-  }
-
-  private async entry(branch: string, value: object): Promise<void> {
-    if (!this.encoder.write({ [branch]: value })) await once(this.encoder, 'drain');
+    const options = { codec: 'deflate', metadata: { [AVRO_HEADER_KEY]: Buffer.from(headerText(header)) } } as Partial<avro.EncoderOptions>;
+    this.output = new RecordingOutput(new avro.streams.BlockEncoder(entryType, options), path);
   }
 
   async shardAdded(added: ShardAdded): Promise<void> {
-    await this.entry(SHARD_ADDED_BRANCH, added);
+    await this.output.write({ [SHARD_ADDED_BRANCH]: added });
   }
 
   async write(records: readonly SourceRecord[]): Promise<void> {
-    for (const r of records) await this.entry(RECORD_BRANCH, { shard: r.shardId, seq: r.sequenceNumber, arrival: r.arrivalTime, key: r.partitionKey, data: Buffer.from(r.data) });
+    for (const r of records) await this.output.write({ [RECORD_BRANCH]: { shard: r.shardId, seq: r.sequenceNumber, arrival: r.arrivalTime, key: r.partitionKey, data: Buffer.from(r.data) } });
     this.records += records.length;
   }
 
-  async close(): Promise<void> {
-    this.encoder.end();
-    await finished(this.file);
+  close(): Promise<void> {
+    return this.output.close();
+  }
+}
+
+/** Every complete container ends with its sync marker; avsc drops a block cut short without a word. */
+async function endsWithSync(path: string, sync: Buffer): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    if (size < sync.length) return false;
+    const { buffer } = await file.read(Buffer.alloc(sync.length), 0, sync.length, size - sync.length);
+    return buffer.equals(sync);
+  } finally {
+    await file.close();
   }
 }
 
 export async function readAvroContainer(path: string, builder: RecordingBuilder): Promise<void> {
-  const decoder = createReadStream(path).pipe(new avro.streams.BlockDecoder());
+  const file = createReadStream(path);
+  // pipeline, not pipe: a read error reaches the loop, and a refusal mid-file closes the file.
+  const decoder = pipeline(file, new avro.streams.BlockDecoder(), () => {});
   let wrapped = false;
-  let sawHeader = false;
+  let sync: Buffer | undefined;
   // Thrown from the loop below: an exception inside the decoder's event would escape the stream.
   let headerError: Error | undefined;
-  decoder.on('metadata', (type: avro.Type, _codec: string, header: { meta: Record<string, Buffer> }) => {
-    sawHeader = true;
+  decoder.on('metadata', (type: avro.Type, _codec: string, header: { meta: Record<string, Buffer>; sync: Buffer }) => {
+    sync = header.sync;
     wrapped = type.typeName === 'union:wrapped';
     const ours = header.meta[AVRO_HEADER_KEY];
     if (!ours) return;
@@ -100,10 +109,14 @@ export async function readAvroContainer(path: string, builder: RecordingBuilder)
       else builder.record(value, `datum ${index}`);
     }
     if (headerError) throw headerError;
-    // avsc ends quietly on a file cut inside the container's header.
-    if (!sawHeader) throw new Error('the container header is cut short');
+    // avsc ends quietly on a file cut inside the container's header or inside a block.
+    if (!sync) throw new Error('the container header is cut short');
+    if (!(await endsWithSync(path, sync))) throw new Error(`the file is cut short after ${index} data (it does not end with a block's sync marker)`);
   } catch (error) {
     if (error instanceof RecordingError) throw error;
     throw new RecordingError(`${path} could not be read as an Avro container (datum ${index + 1}): ${(error as Error).message}`);
+  } finally {
+    decoder.destroy();
+    file.destroy();
   }
 }

@@ -42,9 +42,15 @@ export async function readRecording(path: string): Promise<Recording> {
   return builder.finish();
 }
 
-export async function openRecordingWriter(path: string, header: HeaderFields): Promise<RecordingWriter> {
+/** The format `adstream record` writes to a file of this name, or why it cannot. */
+export function recordingFormatOf(path: string): '.gz' | '.avro' {
   const extension = RECORDING_EXTENSIONS.find((ext) => path.endsWith(ext));
   if (!extension) throw new RecordingError(`a recording is written as gzip JSON Lines (a name ending in .gz) or as an Avro container (.avro), not "${path}".`);
+  return extension;
+}
+
+export async function openRecordingWriter(path: string, header: HeaderFields): Promise<RecordingWriter> {
+  const format = recordingFormatOf(path);
   await mkdir(dirname(path), { recursive: true });
-  return extension === '.avro' ? new AvroRecordingWriter(path, header) : new JsonLinesRecordingWriter(path, header);
+  return format === '.avro' ? new AvroRecordingWriter(path, header) : JsonLinesRecordingWriter.open(path, header);
 }

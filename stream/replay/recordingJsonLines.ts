@@ -9,11 +9,13 @@
  * Kinesis API names them, a line holding a whole GetRecords response (`{"Records": [...]}`), or
  * pretty-printed responses one after another (`aws kinesis get-records >> shard.json`).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { checkHeader, RECORDING_FORMAT, RECORDING_VERSION, RecordingBuilder, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
+import { checkHeader, headerText, RecordingBuilder, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
+import { DEFAULT_SHARD_ID } from './recordFields.ts';
+import { RecordingOutput } from './recordingOutput.ts';
 
 /**
  * zlib works a chunk at a time on the thread pool, and at its 16 KiB default the round trips
@@ -25,47 +27,47 @@ export const recordLine = (record: SourceRecord): string =>
   JSON.stringify({ shard: record.shardId, seq: record.sequenceNumber, arrival: record.arrivalTime, key: record.partitionKey, data: Buffer.from(record.data).toString('base64') });
 
 export class JsonLinesRecordingWriter implements RecordingWriter {
-  private readonly gzip = createGzip({ chunkSize: CHUNK_BYTES });
-  private readonly done: Promise<unknown>;
+  private readonly output: RecordingOutput;
   records = 0;
 
-  constructor(path: string, header: HeaderFields) {
-    const file = createWriteStream(path);
-    this.gzip.pipe(file);
-    this.done = once(file, 'close');
-    this.gzip.write(`${JSON.stringify({ format: RECORDING_FORMAT, version: RECORDING_VERSION, ...header })}\n`);
+  private constructor(path: string) {
+    this.output = new RecordingOutput(createGzip({ chunkSize: CHUNK_BYTES }), path);
   }
 
-  private async line(text: string): Promise<void> {
-    if (!this.gzip.write(`${text}\n`)) await once(this.gzip, 'drain');
+  static async open(path: string, header: HeaderFields): Promise<JsonLinesRecordingWriter> {
+    const writer = new JsonLinesRecordingWriter(path);
+    await writer.output.write(`${headerText(header)}\n`);
+    return writer;
   }
 
   async shardAdded(added: ShardAdded): Promise<void> {
-    await this.line(JSON.stringify({ shardAdded: added }));
+    await this.output.write(`${JSON.stringify({ shardAdded: added })}\n`);
   }
 
   async write(records: readonly SourceRecord[]): Promise<void> {
     if (records.length === 0) return;
     // One write per batch: zlib deflates each write as its own job, which line by line held a
     // recording to about 17k records/s.
-    await this.line(records.map(recordLine).join('\n'));
+    await this.output.write(`${records.map(recordLine).join('\n')}\n`);
     this.records += records.length;
   }
 
-  async close(): Promise<void> {
-    this.gzip.end();
-    await this.done;
+  close(): Promise<void> {
+    return this.output.close();
   }
 }
 
-/** One parsed JSON value of the file: the header, a reshard's child, a GetRecords response, an array of records, or one record. */
+/**
+ * One parsed JSON value of the file: the header, a reshard's child, a GetRecords response (whose
+ * records name no shard), an array of records, or one record.
+ */
 function take(builder: RecordingBuilder, value: unknown, where: string, first: boolean, path: string): void {
   const fields = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (first && 'format' in fields) return builder.setHeader(checkHeader(fields, path));
   if ('shardAdded' in fields) return builder.shardAdded(fields.shardAdded as ShardAdded);
-  const list = Array.isArray(value) ? value : Array.isArray(fields.Records) ? fields.Records : undefined;
-  if (!list) return builder.record(value, where);
-  list.forEach((record, index) => builder.record(record, `${where}, record ${index + 1}`));
+  if (Array.isArray(fields.Records)) return fields.Records.forEach((record, i) => builder.record(record, `${where}, record ${i + 1}`, DEFAULT_SHARD_ID));
+  if (Array.isArray(value)) return value.forEach((record, i) => builder.record(record, `${where}, record ${i + 1}`));
+  builder.record(value, where);
 }
 
 const NEWLINE = 0x0a;
@@ -93,7 +95,9 @@ async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
  */
 export async function readJsonLines(path: string, gzipped: boolean, builder: RecordingBuilder): Promise<void> {
   const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const lines = linesOf(gzipped ? file.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : file);
+  // pipeline, not pipe: a read error reaches the loop, and a refusal mid-file closes the file.
+  const input = gzipped ? pipeline(file, createGunzip({ chunkSize: CHUNK_BYTES }), () => {}) : file;
+  const lines = linesOf(input);
   let lineNumber = 0;
   let values = 0;
   let document: { firstLine: number; text: string[] } | undefined;
@@ -106,8 +110,10 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
     }
   };
   try {
-    for await (const text of lines) {
+    for await (const line of lines) {
       lineNumber += 1;
+      // A byte-order mark some Windows tools put first is not part of the JSON.
+      const text = lineNumber === 1 && line.startsWith('\uFEFF') ? line.slice(1) : line;
       if (document) {
         document.text.push(text);
         if (text !== '}' && text !== ']') continue;
@@ -128,5 +134,8 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
   } catch (error) {
     if (error instanceof RecordingError) throw error;
     throw new RecordingError(`${path} could not be read as JSON Lines (line ${lineNumber}): ${(error as Error).message}`);
+  } finally {
+    input.destroy();
+    file.destroy();
   }
 }

@@ -167,30 +167,34 @@ describe('adstream record, then adstream replay', () => {
     await expectLiveWorkerRows(config, await goldenOutputs(dirs), truth.valid);
   });
 
-  it('a recording running while the stream is split holds the children’s records and lineage (an Avro container here)', async () => {
+  it('recordings running while the stream is split hold the children’s records and lineage, as gzip JSON Lines and as Avro', async () => {
     const { config, records, truth, half } = await halfProduced('split-while-recording', 31);
 
     const kinesis = kinesisClient(config);
-    const out = join(pipeline.dir, 'split-while-recording.avro');
     const stop = new AbortController();
-    let recorded = 0;
-    const recording = recordStream({ kinesis, streamName: config.stream, out, signal: stop.signal, onProgress: (count) => (recorded = count) });
+    const outs = ['split-while-recording.jsonl.gz', 'split-while-recording.avro'].map((name) => join(pipeline.dir, name));
+    const recorded = outs.map(() => 0);
+    const recordings = outs.map((out, i) => recordStream({ kinesis, streamName: config.stream, out, signal: stop.signal, onProgress: (count) => (recorded[i] = count) }));
     try {
-      await waitFor('the first half recorded', () => (recorded === half ? true : undefined));
+      await waitFor('the first half recorded', () => (recorded.every((n) => n === half) ? true : undefined));
       await splitFirstShard(kinesis, config.stream);
       await pipeline.produce(config, records.slice(half), 1);
-      await waitFor('every record recorded', () => (recorded === records.length ? true : undefined));
+      await waitFor('every record recorded', () => (recorded.every((n) => n === records.length) ? true : undefined));
     } finally {
       stop.abort();
       kinesis.destroy();
     }
-    const { shards } = await recording;
-    expect(shards).toHaveLength(3);
+    for (const { shards } of await Promise.all(recordings)) expect(shards).toHaveLength(3);
 
-    const { dirs, count } = await replayWithCli(out, 'split-while-recording', environmentFor(config));
-    expect(count('in')).toBe(records.length);
-    expect(count('written')).toBe(truth.valid);
-    await expectLiveWorkerRows(config, await goldenOutputs(dirs), truth.valid);
+    const replays = [];
+    for (const [i, out] of outs.entries()) {
+      const { dirs, count } = await replayWithCli(out, `split-while-recording-${i}`, environmentFor(config));
+      expect(count('in')).toBe(records.length);
+      expect(count('written')).toBe(truth.valid);
+      replays.push(await goldenOutputs(dirs));
+    }
+    expect(replays[1]).toEqual(replays[0]);
+    await expectLiveWorkerRows(config, replays[0], truth.valid);
   });
 
   it('a shard that cannot be read fails the recording and stops the other readers, rather than leaving a gap', async () => {

@@ -84,9 +84,9 @@ describe('replay of recordings made without adstream', () => {
     expect(paged.shards).toEqual(single.shards);
   });
 
-  it('records named as the Kinesis API names them, one per line with ISO arrival times (an SDK’s JSON), reproduce the goldens', async () => {
+  it('records named as the Kinesis API names them, one per line with ISO arrival times (as a script dumps an SDK’s records), reproduce the goldens', async () => {
     const path = join(work, 'sdk.jsonl');
-    // JSON.stringify of an SDK v3 record: a Date prints as ISO 8601; Data is given as base64.
+    // A script dumping SDK v3 records: the Date prints as ISO 8601, and it turns Data's bytes into base64.
     const lines = apiRecords().map((r) => JSON.stringify({ ...r, ApproximateArrivalTimestamp: new Date(r.ApproximateArrivalTimestamp), Data: r.Data.toString('base64') }));
     await writeFile(path, `${lines.join('\n')}\n`);
     await expectGoldens(path, 'sdk');

@@ -3,7 +3,10 @@
  * writes it, or gunzipped to be looked at; anything else is refused with a sentence that names
  * the file and what is wrong.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { once } from 'node:events';
+import avro from 'avsc';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -18,6 +21,28 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'adstream-recording-'));
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
+
+/** The fixture as an Avro container, for cutting. */
+async function avroCopy(): Promise<Buffer> {
+  const path = join(work, 'whole.avro');
+  const recording = await readRecording(RECORDING);
+  const writer = await openRecordingWriter(path, { stream: recording.header.stream, shards: recording.header.shards });
+  for (const records of recording.shards.values()) await writer.write(records);
+  await writer.close();
+  return readFile(path);
+}
+
+/** Another tool's container whose records lack a partition key, long enough not to be read whole before the first is refused. */
+async function keylessAvro(): Promise<Buffer> {
+  const type = avro.Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 'ShardId', type: 'string' }, { name: 'SequenceNumber', type: 'string' }, { name: 'ApproximateArrivalTimestamp', type: 'long' }, { name: 'Data', type: 'bytes' }] });
+  const encoder = new avro.streams.BlockEncoder(type, { codec: 'null' });
+  const chunks: Buffer[] = [];
+  encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
+  for (let i = 1; i <= 5_000; i++) encoder.write({ ShardId: 's', SequenceNumber: String(i), ApproximateArrivalTimestamp: 1e12, Data: Buffer.alloc(100) });
+  encoder.end();
+  await once(encoder, 'end');
+  return Buffer.concat(chunks);
+}
 
 const HEADER = JSON.stringify({ format: 'adstream-recording', version: 1, stream: 's', shards: ['shardId-0'] });
 
@@ -37,20 +62,40 @@ describe('recording files', () => {
     }
   });
 
+  it('reads what other tools write: a byte-order mark, unpadded or wrapped base64, times without a zone (UTC) or in µs, a record read twice once', async () => {
+    const record = { ShardId: 'shardId-0', SequenceNumber: '12', PartitionKey: 'k', ApproximateArrivalTimestamp: '2026-12-03T10:00:56.853', Data: 'aGVsbG8' };
+    const micros = { ...record, SequenceNumber: '13', ApproximateArrivalTimestamp: 1_796_292_056_853_000, Data: 'aGVs\nbG8h' };
+    const path = join(work, 'others.jsonl');
+    await writeFile(path, `\uFEFF${[record, micros, record].map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const recording = await readRecording(path);
+    expect(recording.records).toBe(2);
+    expect(recording.repeats).toBe(1);
+    const [first, second] = recording.shards.get('shardId-0')!;
+    expect(first.arrivalTime).toBe(Date.UTC(2026, 11, 3, 10, 0, 56, 853));
+    expect(second.arrivalTime).toBe(1_796_292_056_853);
+    expect([Buffer.from(first.data).toString(), Buffer.from(second.data).toString()]).toEqual(['hello', 'hello!']);
+  });
+
   it('refuses what is not a recording, naming the file and the problem', async () => {
     const apiRecord = { SequenceNumber: '1', ApproximateArrivalTimestamp: '2026-12-03T10:00:00.000Z', PartitionKey: 'k', Data: 'AA==' };
     const cases: [string, string | Buffer, RegExp][] = [
       ['notes.txt', 'hello\n', /notes\.txt is not a recording: it is neither JSON Lines nor JSON documents/],
-      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz line 1 is not a Kinesis record: it lacks seq \(SequenceNumber, decimal digits\), arrival \(ApproximateArrivalTimestamp\), key \(PartitionKey\), data \(Data, base64\)\./],
+      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz line 1 is not a Kinesis record: it lacks shard \(ShardId\), seq \(SequenceNumber, decimal digits\), arrival \(ApproximateArrivalTimestamp\), key \(PartitionKey\), data \(Data, base64\)\./],
       ['future.jsonl', JSON.stringify({ format: 'adstream-recording', version: 9, stream: 's', shards: [] }) + '\n', /format version 9; this adstream reads version 1/],
       ['nokey.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 0, data: 'AA==' })}\n`, /nokey\.jsonl line 2 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
       ['badline.jsonl', `${HEADER}\n{"shard":\n`, /badline\.jsonl line 2 is not JSON/],
       ['text-data.json', JSON.stringify({ Records: [apiRecord, { ...apiRecord, Data: '{"not":"base64"}' }] }, null, 2), /text-data\.json document at line 1, record 2 is not a Kinesis record: it lacks data \(Data, base64\)/],
-      ['bad-time.jsonl', JSON.stringify({ ...apiRecord, ApproximateArrivalTimestamp: 'yesterday' }), /bad-time\.jsonl line 1 is not a Kinesis record: it lacks arrival/],
+      ['bad-time.jsonl', JSON.stringify({ ...apiRecord, ShardId: 's', ApproximateArrivalTimestamp: 'yesterday' }), /bad-time\.jsonl line 1 is not a Kinesis record: it lacks arrival/],
       ['cut.json', '{\n    "Records": [\n', /cut\.json ends inside the JSON document that starts at line 1/],
       ['truncated.avro', Buffer.from('Obj\x01\x04', 'latin1'), /truncated\.avro could not be read as an Avro container/],
+      ['keyless.avro', await keylessAvro(), /keyless\.avro datum 1 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
+      ['cut.avro', (await avroCopy()).subarray(0, 40_000), /cut\.avro could not be read as an Avro container .*: the file is cut short after \d+ data/],
+      ['no-shard.jsonl', JSON.stringify(apiRecord), /no-shard\.jsonl line 1 is not a Kinesis record: it lacks shard \(ShardId\)\./],
+      ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
     ];
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
     const missing = await readRecording(join(work, 'missing.jsonl.gz')).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(RecordingError);
     expect((missing as Error).message).toMatch(/missing\.jsonl\.gz could not be read: ENOENT/);
@@ -60,6 +105,21 @@ describe('recording files', () => {
       const error = await readRecording(path).catch((e: unknown) => e);
       expect(error, name).toBeInstanceOf(RecordingError);
       expect((error as Error).message, name).toMatch(message);
+    }
+    // A refused file is closed, gzip, Avro and text alike.
+    expect(openFiles()).toBe(before);
+  });
+
+  it('a recording that cannot be written fails the write with a sentence naming the file', async () => {
+    for (const name of ['dir.jsonl.gz', 'dir.avro']) {
+      const path = join(work, name);
+      await mkdir(path, { recursive: true });
+      const failed = (async () => {
+        const writer = await openRecordingWriter(path, { stream: 's', shards: ['shardId-0'] });
+        await writer.write([{ shardId: 'shardId-0', sequenceNumber: '1', partitionKey: 'k', arrivalTime: 0, data: Buffer.from('x') }]);
+        await writer.close();
+      })();
+      await expect(failed, name).rejects.toThrow(new RegExp(`${name.replace('.', '\\.')} could not be written: EISDIR`));
     }
   });
 

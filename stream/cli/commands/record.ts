@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { kinesisClient } from '../../aws/clients.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { recordStream } from '../../replay/recorder.ts';
-import { RECORDING_EXTENSIONS } from '../../replay/recordingFile.ts';
+import { recordingFormatOf } from '../../replay/recordingFile.ts';
 import { ProgressLine } from '../progressLine.ts';
 
 export function recordCommand(): Command {
@@ -17,8 +17,10 @@ export function recordCommand(): Command {
     .option('--stream <name>', 'stream to record (default: ADSTREAM_STREAM)')
     .option('--until-caught-up', 'stop once every shard has been read to its tip')
     .action(async (options: { out: string; stream?: string; untilCaughtUp?: boolean }) => {
-      if (!RECORDING_EXTENSIONS.some((ext) => options.out.endsWith(ext))) {
-        throw new ConfigError(`--out must name a .gz file (gzip JSON Lines) or an .avro file (Avro container), not "${options.out}".`);
+      try {
+        recordingFormatOf(options.out);
+      } catch (error) {
+        throw new ConfigError(`--out: ${(error as Error).message}`);
       }
       const config = loadConfig({ stream: options.stream });
       const stop = new AbortController();

@@ -62,7 +62,8 @@ export function replayCommand(): Command {
         { ...config, parquetEncoder: config.parquetEncoder as ParquetEncoderName },
         { batchSize, idleTimeoutMs, onBatch: (s) => line.update(summary(s)) },
       );
-      line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}: ${summary(stats)}`);
+      const repeats = recording.repeats ? ` (${recording.repeats} records the file held twice read once)` : '';
+      line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}${repeats}: ${summary(stats)}`);
       line.log(`lake ${dirs.lake} · metrics ${dirs.metrics} · alerts ${dirs.alertLog}`);
     });
 }
