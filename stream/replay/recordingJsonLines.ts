@@ -89,9 +89,9 @@ async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
 }
 
 /**
- * The reader's position: JSON Lines, one value a line, or pretty-printed documents one after
- * another, as a loop of `aws kinesis get-records >> shard.json` leaves them (each opens with a
- * line `{` and closes with a line `}`, the CLI's top level being unindented).
+ * Reads JSON Lines, one value a line, or pretty-printed documents one after another, as a loop
+ * of `aws kinesis get-records >> shard.json` leaves them (each opens with a line `{` and closes
+ * with a line `}`, the CLI's top level being unindented), into the builder.
  */
 export async function readJsonLines(path: string, gzipped: boolean, builder: RecordingBuilder): Promise<void> {
   const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
