@@ -115,7 +115,8 @@ export class RecordingBuilder {
       (header.hashRanges ??= {})[shard] = hashRange;
       if (parents.length > 0) (header.parents ??= {})[shard] = parents;
     }
-    for (const shard of this.shards.keys()) if (!header.shards.includes(shard)) header.shards.push(shard);
+    const listed = new Set(header.shards);
+    for (const shard of this.shards.keys()) if (!listed.has(shard)) header.shards.push(shard);
     let repeats = 0;
     for (const [shard, list] of this.shards) {
       // Sequence order within a shard, whatever order the records were written in.

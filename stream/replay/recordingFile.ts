@@ -14,7 +14,7 @@ type Kind = 'gzip' | 'avro' | 'text';
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const AVRO_MAGIC = Buffer.from('Obj\x01', 'latin1');
 
-export const RECORDING_EXTENSIONS = ['.gz', '.avro'] as const;
+const RECORDING_EXTENSIONS = ['.gz', '.avro'] as const;
 
 async function kindOf(path: string): Promise<Kind> {
   let first: Buffer;

@@ -23,7 +23,7 @@ import { RecordingOutput } from './recordingOutput.ts';
  */
 const CHUNK_BYTES = 256 * 1024;
 
-export const recordLine = (record: SourceRecord): string =>
+const recordLine = (record: SourceRecord): string =>
   JSON.stringify({ shard: record.shardId, seq: record.sequenceNumber, arrival: record.arrivalTime, key: record.partitionKey, data: Buffer.from(record.data).toString('base64') });
 
 export class JsonLinesRecordingWriter implements RecordingWriter {
