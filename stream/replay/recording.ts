@@ -5,9 +5,7 @@
  * (recordingAvro.ts), chosen by the file name; `readRecording` tells them apart by their first
  * bytes and also reads captures made without adstream (recordFields.ts).
  */
-import { basename } from 'node:path';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { compareSequenceNumbers, sourceRecordOf } from './recordFields.ts';
 
 export const RECORDING_FORMAT = 'adstream-recording';
 export const RECORDING_VERSION = 1;
@@ -33,10 +31,68 @@ export interface RecordingHeader {
 export interface Recording {
   header: RecordingHeader;
   /** Records per shard, in sequence order. */
-  shards: Map<string, SourceRecord[]>;
+  shards: Map<string, ShardRecords>;
   records: number;
   /** Records the file held more than once (same shard and sequence number), kept once. */
   repeats?: number;
+  /** Removes what reading the recording left on disk (its shard spools). */
+  close(): Promise<void>;
+}
+
+/** One shard's records, read a part at a time. */
+export interface ShardRecords {
+  readonly length: number;
+  /** The first record's arrival time; undefined for a shard without records. */
+  readonly firstArrival: number | undefined;
+  /** A reader positioned at record `from` (0-based). */
+  read(from: number): Promise<ShardReader>;
+  /** Every record at once (for tests and small recordings). */
+  all(): Promise<SourceRecord[]>;
+}
+
+export interface ShardReader {
+  /** The record `take` starts with, or undefined at the shard's end; known without a wait. */
+  readonly next: SourceRecord | undefined;
+  /** The sequence number of the record before `next`; undefined at the shard's start. */
+  readonly previousSequenceNumber: string | undefined;
+  take(count: number): Promise<SourceRecord[]>;
+  close(): Promise<void>;
+}
+
+/** Records already in memory (a bench's or a test's), as a shard of a recording. */
+export function shardRecordsOf(list: readonly SourceRecord[]): ShardRecords {
+  return {
+    length: list.length,
+    firstArrival: list[0]?.arrivalTime,
+    all: async () => [...list],
+    read: async (from) => {
+      let at = from;
+      return {
+        get next() {
+          return list[at];
+        },
+        get previousSequenceNumber() {
+          return list[at - 1]?.sequenceNumber;
+        },
+        take: async (count) => list.slice(at, (at += count)),
+        close: async () => {},
+      };
+    },
+  };
+}
+
+/** Every shard's records, in memory: for tests and small recordings. */
+export async function recordsByShard(recording: Recording): Promise<Map<string, SourceRecord[]>> {
+  const shards = new Map<string, SourceRecord[]>();
+  for (const [shardId, records] of recording.shards) shards.set(shardId, await records.all());
+  return shards;
+}
+
+/** A recording of records already in memory. */
+export function inMemoryRecording(header: RecordingHeader, shards: Map<string, readonly SourceRecord[]>): Recording {
+  let records = 0;
+  for (const list of shards.values()) records += list.length;
+  return { header, shards: new Map([...shards].map(([shard, list]) => [shard, shardRecordsOf(list)])), records, close: async () => {} };
 }
 
 /** A shard created after the recording started (a reshard's child), announced before its records. */
@@ -66,74 +122,3 @@ export function checkHeader(header: Partial<RecordingHeader>, path: string): Rec
 
 /** The header a writer puts first (a line, or the Avro container's metadata). */
 export const headerText = (fields: HeaderFields): string => JSON.stringify({ format: RECORDING_FORMAT, version: RECORDING_VERSION, ...fields });
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-
-/** Gathers what a reader finds, in file order, into a Recording. */
-export class RecordingBuilder {
-  private header: RecordingHeader | undefined;
-  private readonly shards = new Map<string, SourceRecord[]>();
-  /** Announced reshard children, kept apart so a file without a header keeps them too. */
-  private readonly added: ShardAdded[] = [];
-  private records = 0;
-
-  constructor(private readonly path: string) {}
-
-  setHeader(header: RecordingHeader): void {
-    this.header = { ...header, shards: [...header.shards] };
-    for (const shard of header.shards) this.shards.set(shard, []);
-  }
-
-  shardAdded(added: ShardAdded): void {
-    this.added.push(added);
-    if (!this.shards.has(added.shard)) this.shards.set(added.shard, []);
-  }
-
-  /**
-   * `where` names the value's place in the file for the refusal; `shardOfResponse` is given for
-   * the records of a GetRecords response, which carry no shard id.
-   */
-  record(value: unknown, where: string, shardOfResponse?: string): void {
-    const record = sourceRecordOf(value, shardOfResponse);
-    if (Array.isArray(record)) {
-      throw new RecordingError(
-        `${this.path} ${where} is not a Kinesis record: it lacks ${record.join(', ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data).`,
-      );
-    }
-    let list = this.shards.get(record.shardId);
-    if (!list) this.shards.set(record.shardId, (list = []));
-    list.push(record);
-    this.records += 1;
-  }
-
-  finish(): Recording {
-    if (!this.header && this.records === 0) throw new RecordingError(`${this.path} is empty: it holds no header and no records.`);
-    // A capture made without adstream has no header: the stream is named after the file, and
-    // without hash ranges or lineage replay drops nothing and treats every shard as a root.
-    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: basename(this.path), shards: [] };
-    for (const { shard, hashRange, parents } of this.added) {
-      (header.hashRanges ??= {})[shard] = hashRange;
-      if (parents.length > 0) (header.parents ??= {})[shard] = parents;
-    }
-    const listed = new Set(header.shards);
-    for (const shard of this.shards.keys()) if (!listed.has(shard)) header.shards.push(shard);
-    let repeats = 0;
-    for (const [shard, list] of this.shards) {
-      // Sequence order within a shard, whatever order the records were written in.
-      list.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
-      // A record read twice (a paging loop run again, overlapping captures) is one Kinesis record:
-      // kept once, as the worker would have read it once.
-      const unique = list.filter((record, i) => {
-        const previous = list[i - 1];
-        if (!previous || previous.sequenceNumber !== record.sequenceNumber) return true;
-        if (!sameBytes(previous.data, record.data)) {
-          throw new RecordingError(`${this.path} holds two different records with sequence number ${record.sequenceNumber} on ${shard}.`);
-        }
-        return false;
-      });
-      repeats += list.length - unique.length;
-      this.shards.set(shard, unique);
-    }
-    return { header, shards: this.shards, records: this.records - repeats, repeats };
-  }
-}

@@ -10,7 +10,8 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import avro from 'avsc';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { checkHeader, headerText, RecordingBuilder, RecordingError, type HeaderFields, type RecordingHeader, type RecordingWriter, type ShardAdded } from './recording.ts';
+import { checkHeader, headerText, RecordingError, type HeaderFields, type RecordingHeader, type RecordingWriter, type ShardAdded } from './recording.ts';
+import type { RecordingBuilder } from './recordingBuilder.ts';
 import { RecordingOutput } from './recordingOutput.ts';
 
 export const AVRO_HEADER_KEY = 'adstream.recording';

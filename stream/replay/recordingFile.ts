@@ -5,7 +5,8 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { RecordingBuilder, RecordingError, type HeaderFields, type Recording, type RecordingWriter } from './recording.ts';
+import { RecordingError, type HeaderFields, type Recording, type RecordingWriter } from './recording.ts';
+import { RecordingBuilder } from './recordingBuilder.ts';
 import { JsonLinesRecordingWriter, readJsonLines } from './recordingJsonLines.ts';
 import { AvroRecordingWriter, readAvroContainer } from './recordingAvro.ts';
 
@@ -37,9 +38,14 @@ async function kindOf(path: string): Promise<Kind> {
 export async function readRecording(path: string): Promise<Recording> {
   const kind = await kindOf(path);
   const builder = new RecordingBuilder(path);
-  if (kind === 'avro') await readAvroContainer(path, builder);
-  else await readJsonLines(path, kind === 'gzip', builder);
-  return builder.finish();
+  try {
+    if (kind === 'avro') await readAvroContainer(path, builder);
+    else await readJsonLines(path, kind === 'gzip', builder);
+    return await builder.finish();
+  } catch (error) {
+    builder.discard();
+    throw error;
+  }
 }
 
 /** The format `adstream record` writes to a file of this name, or why it cannot. */

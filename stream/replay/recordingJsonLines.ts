@@ -13,7 +13,8 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { checkHeader, headerText, RecordingBuilder, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
+import { checkHeader, headerText, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
+import type { RecordingBuilder } from './recordingBuilder.ts';
 import { DEFAULT_SHARD_ID } from './recordFields.ts';
 import { RecordingOutput } from './recordingOutput.ts';
 

@@ -26,7 +26,7 @@ import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
 import { ShardState, type ShardStateConfig } from '../pipeline/shardState.ts';
 import { WindowMerger } from '../pipeline/windowMerger.ts';
-import type { Recording } from './recording.ts';
+import type { Recording, ShardReader } from './recording.ts';
 import { loadReplayCheckpoint, saveReplayCheckpoint, type ReplayCheckpoint } from './replayCheckpoint.ts';
 
 export interface ReplayOptions {
@@ -109,7 +109,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   }
   // Virtual time starts at the recording's first arrival: shards registered then have been quiet
   // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
-  const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records[0]?.arrivalTime ?? Infinity));
+  const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records.firstArrival ?? Infinity));
   let clock = saved?.clock ?? (Number.isFinite(firstArrival) ? firstArrival : -Infinity);
   const now = () => clock;
   const processingClock = options.processingClock ?? now;
@@ -121,13 +121,32 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   // `next` is where processing stands; `committed` is what the checkpoint names. They differ by
   // the parts processed since the last commit point.
   // `fromParents`: a shard not started yet, whose state comes from its parents when it starts.
-  const cursors = new Map<string, { next: number; done: boolean; state: ShardState; fromParents: boolean }>();
+  // `reader`: open from the shard's first part to its last; `before`: the sequence number before `next`.
+  const cursors = new Map<string, { next: number; done: boolean; state: ShardState; fromParents: boolean; reader?: ShardReader; before?: string }>();
   const committed = new Map<string, ReplayCheckpoint['shards'][string]>();
+  async function openReader(shardId: string): Promise<ShardReader> {
+    const cursor = cursors.get(shardId)!;
+    const reader = await recording.shards.get(shardId)!.read(cursor.next);
+    cursor.reader = reader;
+    cursor.before = reader.previousSequenceNumber;
+    return reader;
+  }
+  /** Arrival of the shard's next record; undefined when none is left. */
+  function nextArrival(shardId: string): number | undefined {
+    const cursor = cursors.get(shardId)!;
+    if (cursor.reader) return cursor.reader.next?.arrivalTime;
+    // Not opened yet: the shard is at its start (or done).
+    const shard = recording.shards.get(shardId)!;
+    return cursor.next < shard.length ? shard.firstArrival : undefined;
+  }
   for (const shardId of shardIds) {
     const at = saved?.shards[shardId] ?? { next: 0, stateRef: null, done: false };
     const snapshot = at.stateRef ? await stateStore.load(at.stateRef) : undefined;
-    cursors.set(shardId, { next: at.next, done: at.done, state: ShardState.create(options.state, shardId, snapshot), fromParents: at.next === 0 && !at.stateRef });
+    const cursor = { next: at.next, done: at.done, state: ShardState.create(options.state, shardId, snapshot), fromParents: at.next === 0 && !at.stateRef };
+    cursors.set(shardId, cursor);
     committed.set(shardId, { ...at });
+    // A shard resumed part-way is read from where it stands (the others open at their first part).
+    if (at.next > 0 && !at.done) await openReader(shardId);
     if (!saved) watermark.register(shardId);
   }
   const stats: ReplayStats = {
@@ -135,7 +154,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     metricEvents: 0, mergedMetricEvents: 0, alerts: 0, latePartials: merger.latePartials, resumed: saved !== undefined, finished: false,
   };
   /** Per shard, the unit of the parts processed since the last commit point. */
-  const open = new Map<string, { unit: CommitUnit; start: number }>();
+  const open = new Map<string, { unit: CommitUnit; start: number; before: string | undefined }>();
   let openBytes = 0;
 
   /** The shard's parents that are in the recording (a parent trimmed before recording is long done). */
@@ -160,9 +179,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
       const cursor = cursors.get(shardId)!;
       if (cursor.done) continue;
       if (parentsOf(shardId).some((parent) => !cursors.get(parent)!.done)) continue;
-      const records = recording.shards.get(shardId)!;
       // A shard with nothing left still needs its closing flush: take it first.
-      const time = cursor.next < records.length ? records[cursor.next].arrivalTime : -Infinity;
+      const time = nextArrival(shardId) ?? -Infinity;
       if (time < bestTime) {
         best = shardId;
         bestTime = time;
@@ -184,16 +202,22 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
       cursor.state = stateFromParents(shardId) ?? cursor.state;
       cursor.fromParents = false;
     }
-    const all = recording.shards.get(shardId)!;
-    const raw = all.slice(cursor.next, cursor.next + partSize);
+    const before = cursor.before;
+    const reader = cursor.reader ?? (await openReader(shardId));
+    const raw = await reader.take(partSize);
+    const final = cursor.next + raw.length >= recording.shards.get(shardId)!.length;
+    if (final) {
+      await reader.close();
+      cursor.reader = undefined;
+    }
+    if (raw.length > 0) cursor.before = raw[raw.length - 1].sequenceNumber;
     const records = userRecordsOf(shardId, raw, hashRanges.get(shardId), () => (stats.subRecordsDropped += 1));
-    const final = cursor.next + raw.length >= all.length;
     if (raw.length > 0) clock = Math.max(clock, raw[raw.length - 1].arrivalTime);
     // Shards with records that have arrived by now are behind, not idle (a live shard with
     // MillisBehindLatest > 0): only a shard with nothing to read may time out.
     for (const [id, other] of cursors) {
-      const pending = recording.shards.get(id)!;
-      if (!other.done && other.next < pending.length && pending[other.next].arrivalTime <= clock) watermark.touch(id);
+      const arrival = other.done ? undefined : nextArrival(id);
+      if (arrival !== undefined && arrival <= clock) watermark.touch(id);
     }
     const startedAt = processingClock();
     const processed = processBatch({ stream, shardId, records, millisBehindLatest: 0 }, cursor.state, { maxFutureSkewMs: options.maxFutureSkewMs, final });
@@ -206,7 +230,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     const merged: MetricEvent[] = merger.fireMetrics(watermark.value, lastShard);
 
     let entry = open.get(shardId);
-    if (!entry) open.set(shardId, (entry = { unit: new CommitUnit(lake, stream, shardId), start: cursor.next }));
+    if (!entry) open.set(shardId, (entry = { unit: new CommitUnit(lake, stream, shardId), start: cursor.next, before }));
     const work = await entry.unit.add(processed);
     ops.record(work, { startedAt, durableAt: processingClock() });
     const opsMetrics = ops.flush(now(), lastShard);
@@ -237,9 +261,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   let pointsCut = saved?.batches ?? 0;
   const cutCommitPoint = (): CommitPoint => {
     const units = [...open.keys()].sort().map((shardId) => {
-      const { unit, start } = open.get(shardId)!;
+      const { unit, start, before } = open.get(shardId)!;
       const cursor = cursors.get(shardId)!;
-      const all = recording.shards.get(shardId)!;
       // Copied now, as processing goes on while the point is written; except the dedupe ids, the
       // bulk of it (megabytes of base64): their snapshot is built fresh and shares nothing with the
       // live state, so copying it only cost time.
@@ -249,7 +272,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
         shardId,
         unit,
         fileName: unit.first ? `${stream}-${shardId}-${unit.first.sequenceNumber}` : `${stream}-${shardId}-final-${start}`,
-        lastSequence: unit.last?.sequenceNumber ?? (start > 0 ? all[start - 1].sequenceNumber : 'start'),
+        lastSequence: unit.last?.sequenceNumber ?? before ?? 'start',
         position: { next: cursor.next, done: cursor.done },
         state: { snapshot: () => snapshot },
       };
@@ -291,21 +314,29 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   // One commit point is written while the parts after it are processed: DuckDB's encoding and
   // the file writes run off the event loop meanwhile. Points are written one at a time, in order.
   let writing: Promise<void> = Promise.resolve();
-  for (let shardId = nextShard(); shardId !== undefined; shardId = nextShard()) {
-    await processPart(shardId);
-    if (openBytes < unitBytes && nextShard() !== undefined) continue;
-    const point = cutCommitPoint();
-    await writing;
-    writing = writeCommitPoint(point);
-    // Handled where it is awaited: at the next commit point or below.
-    writing.catch(() => {});
-    const stop = options.stopAfterBatches !== undefined && point.number - (saved?.batches ?? 0) >= options.stopAfterBatches;
-    if (stop && nextShard() !== undefined) {
-      await writing;
-      return stats;
-    }
+  try {
+    return await replayParts();
+  } finally {
+    for (const cursor of cursors.values()) await cursor.reader?.close();
   }
-  await writing;
-  stats.finished = true;
-  return stats;
+
+  async function replayParts(): Promise<ReplayStats> {
+    for (let shardId = nextShard(); shardId !== undefined; shardId = nextShard()) {
+      await processPart(shardId);
+      if (openBytes < unitBytes && nextShard() !== undefined) continue;
+      const point = cutCommitPoint();
+      await writing;
+      writing = writeCommitPoint(point);
+      // Handled where it is awaited: at the next commit point or below.
+      writing.catch(() => {});
+      const stop = options.stopAfterBatches !== undefined && point.number - (saved?.batches ?? 0) >= options.stopAfterBatches;
+      if (stop && nextShard() !== undefined) {
+        await writing;
+        return stats;
+      }
+    }
+    await writing;
+    stats.finished = true;
+    return stats;
+  }
 }

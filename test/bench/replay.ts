@@ -19,7 +19,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { decodeRecord } from '../../stream/events/wire.ts';
 import { Deduplicator } from '../../stream/pipeline/dedupe.ts';
 import type { SourceRecord } from '../../stream/pipeline/batch.ts';
-import type { Recording } from '../../stream/replay/recording.ts';
+import { inMemoryRecording, type Recording } from '../../stream/replay/recording.ts';
 import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { openRecordingWriter, readRecording } from '../../stream/replay/recordingFile.ts';
 import { BENCH_SETTINGS } from './pipeline.ts';
@@ -35,14 +35,14 @@ const DEDUPE_IDS = 10_000_000;
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-function recordingOf(input: BenchInput): Recording {
+function benchRecording(input: BenchInput): Recording {
   const shards = new Map<string, SourceRecord[]>();
   for (const batch of input.batches) {
     const list = shards.get(batch.shardId) ?? [];
     list.push(...batch.records);
     shards.set(batch.shardId, list);
   }
-  return { header: { format: 'adstream-recording', version: 1, stream: BENCH_STREAM, shards: [...shards.keys()] }, shards, records: input.records };
+  return inMemoryRecording({ format: 'adstream-recording', version: 1, stream: BENCH_STREAM, shards: [...shards.keys()] }, shards);
 }
 
 async function duckdbWindows(input: BenchInput, dir: string): Promise<{ ms: number; groups: number; events: number }> {
@@ -82,12 +82,16 @@ async function recordingFiles(recording: Recording, dir: string) {
     const path = join(dir, name);
     let start = performance.now();
     const writer = await openRecordingWriter(path, { stream: recording.header.stream, shards: recording.header.shards });
-    for (const records of recording.shards.values()) for (let i = 0; i < records.length; i += REPLAY_BATCH) await writer.write(records.slice(i, i + REPLAY_BATCH));
+    for (const shard of recording.shards.values()) {
+      const records = await shard.all();
+      for (let i = 0; i < records.length; i += REPLAY_BATCH) await writer.write(records.slice(i, i + REPLAY_BATCH));
+    }
     await writer.close();
     const writeMs = performance.now() - start;
     start = performance.now();
     const read = await readRecording(path);
     const readMs = performance.now() - start;
+    await read.close();
     if (read.records !== recording.records) throw new Error(`${name} read back ${read.records} records, expected ${recording.records}`);
     out.push({ format, megabytes: statSync(path).size / 1e6, writeMs, readMs });
   }
@@ -111,7 +115,7 @@ function dedupeAtScale(): { bytesPerId: number; idsPerSecond: number; heapBytesP
 export async function benchReplay(input: BenchInput, log: (message: string) => void): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'adstream-bench-replay-'));
   try {
-    const recording = recordingOf(input);
+    const recording = benchRecording(input);
     const settings = { ...BENCH_SETTINGS, parquetEncoder: 'duckdb' as const };
     log('replay end to end (warm-up) ...');
     await replayToDirectory(recording, directoriesFor(join(dir, 'warm', 'lake')), settings, { batchSize: REPLAY_BATCH });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTraffic } from '../../stream/generator/index.ts';
-import { RECORDING_FORMAT, RECORDING_VERSION, type Recording } from '../../stream/replay/recording.ts';
+import { RECORDING_FORMAT, RECORDING_VERSION, inMemoryRecording, type Recording } from '../../stream/replay/recording.ts';
 import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { FIXTURE_SETTINGS } from './fixtureSettings.ts';
@@ -43,7 +43,7 @@ function recordingOf(hashRanges: Recording['header']['hashRanges']): Recording {
     { shardId: SHARD, sequenceNumber: '100', partitionKey: aggregate.partitionKey, arrivalTime, data: aggregate.data },
     { shardId: SHARD, sequenceNumber: '101', partitionKey: 'cmp-1', arrivalTime, data: d },
   ];
-  return { header: { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [SHARD], hashRanges }, shards: new Map([[SHARD, records]]), records: records.length };
+  return inMemoryRecording({ format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [SHARD], hashRanges }, new Map([[SHARD, records]]));
 }
 
 describe('replay of KPL aggregates', () => {

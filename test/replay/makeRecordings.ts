@@ -56,7 +56,9 @@ try {
 
   const work = mkdtempSync(join(tmpdir(), 'adstream-fixture-'));
   const dirs = directoriesFor(join(work, 'lake'));
-  await replayToDirectory(await readRecording(recordingPath), dirs, FIXTURE_SETTINGS);
+  const recording = await readRecording(recordingPath);
+  await replayToDirectory(recording, dirs, FIXTURE_SETTINGS);
+  await recording.close();
   const outputs = await goldenOutputs(dirs);
   const check = await checkWindowCounts(truthPath, outputs['metrics.jsonl']);
   console.log(JSON.stringify(check));

@@ -26,7 +26,10 @@ beforeAll(async () => {
   recording = await readRecording(RECORDING);
   goldens = await readGoldens(GOLDEN_DIR, NAMES);
 });
-afterAll(() => rm(work, { recursive: true, force: true }));
+afterAll(async () => {
+  await recording.close();
+  await rm(work, { recursive: true, force: true });
+});
 
 describe('replay of a recorded stream', () => {
   it('the goldens agree with DuckDB SQL over the generator’s ground truth (window counts per campaign and type)', async () => {

@@ -56,12 +56,17 @@ export function replayCommand(): Command {
         alertLog: options.alertLog ?? defaults.alertLog,
       };
       const line = new ProgressLine();
-      const stats = await replayToDirectory(
-        recording,
-        dirs,
-        { ...config, parquetEncoder: config.parquetEncoder as ParquetEncoderName },
-        { batchSize, idleTimeoutMs, onBatch: (s) => line.update(summary(s)) },
-      );
+      let stats;
+      try {
+        stats = await replayToDirectory(
+          recording,
+          dirs,
+          { ...config, parquetEncoder: config.parquetEncoder as ParquetEncoderName },
+          { batchSize, idleTimeoutMs, onBatch: (s) => line.update(summary(s)) },
+        );
+      } finally {
+        await recording.close();
+      }
       const repeats = recording.repeats ? ` (${recording.repeats} records the file held twice read once)` : '';
       line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}${repeats}: ${summary(stats)}`);
       line.log(`lake ${dirs.lake} · metrics ${dirs.metrics} · alerts ${dirs.alertLog}`);

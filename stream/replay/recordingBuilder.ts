@@ -1,0 +1,142 @@
+/**
+ * Gathers what a recording reader finds, in file order, into a Recording: each shard's records go
+ * to a spool file of its own as they are read (shardSpool.ts), so reading holds no more than a
+ * write buffer per shard, however long the recording. The spools last until the recording is
+ * closed (or the process ends).
+ *
+ * A shard's records normally come in sequence order (a reader writes them as GetRecords returns
+ * them). A record read twice in a row (a page fetched again) is kept once. A shard whose records
+ * go back in sequence (overlapping captures, pages appended out of order) is sorted and cleared
+ * of repeats when the file has been read, in memory, that shard alone.
+ */
+import { basename } from 'node:path';
+import type { SourceRecord } from '../pipeline/batch.ts';
+import { RECORDING_FORMAT, RECORDING_VERSION, RecordingError, type Recording, type RecordingHeader, type ShardAdded, type ShardRecords } from './recording.ts';
+import { compareSequenceNumbers, sourceRecordOf } from './recordFields.ts';
+import { ShardSpoolWriter } from './shardSpool.ts';
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+
+interface ShardInProgress {
+  spool: ShardSpoolWriter;
+  last: SourceRecord | undefined;
+  /** A record came with a lower sequence number than one before it. */
+  outOfOrder: boolean;
+}
+
+export class RecordingBuilder {
+  private header: RecordingHeader | undefined;
+  private readonly shards = new Map<string, ShardInProgress>();
+  /** Announced reshard children, kept apart so a file without a header keeps them too. */
+  private readonly added: ShardAdded[] = [];
+  private records = 0;
+  private repeats = 0;
+
+  constructor(private readonly path: string) {}
+
+  /** Frees the spools of a recording refused part-way (a finished recording's `close` does it after). */
+  discard(): void {
+    for (const shard of this.shards.values()) shard.spool.discard();
+    this.shards.clear();
+  }
+
+  setHeader(header: RecordingHeader): void {
+    this.header = { ...header, shards: [...header.shards] };
+    for (const shard of header.shards) this.shardOf(shard);
+  }
+
+  shardAdded(added: ShardAdded): void {
+    this.added.push(added);
+    this.shardOf(added.shard);
+  }
+
+  /**
+   * `where` names the value's place in the file for the refusal; `shardOfResponse` is given for
+   * the records of a GetRecords response, which carry no shard id.
+   */
+  record(value: unknown, where: string, shardOfResponse?: string): void {
+    const record = sourceRecordOf(value, shardOfResponse);
+    if (Array.isArray(record)) {
+      throw new RecordingError(
+        `${this.path} ${where} is not a Kinesis record: it lacks ${record.join(', ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data).`,
+      );
+    }
+    const shard = this.shardOf(record.shardId);
+    this.records += 1;
+    if (shard.last && !shard.outOfOrder) {
+      const order = compareSequenceNumbers(record.sequenceNumber, shard.last.sequenceNumber);
+      if (order === 0) return this.repeated(record, shard.last);
+      if (order < 0) shard.outOfOrder = true;
+    }
+    shard.spool.append(record);
+    shard.last = record;
+  }
+
+  async finish(): Promise<Recording> {
+    if (!this.header && this.records === 0) throw new RecordingError(`${this.path} is empty: it holds no header and no records.`);
+    // A capture made without adstream has no header: the stream is named after the file, and
+    // without hash ranges or lineage replay drops nothing and treats every shard as a root.
+    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: basename(this.path), shards: [] };
+    for (const { shard, hashRange, parents } of this.added) {
+      (header.hashRanges ??= {})[shard] = hashRange;
+      if (parents.length > 0) (header.parents ??= {})[shard] = parents;
+    }
+    const listed = new Set(header.shards);
+    for (const shard of this.shards.keys()) if (!listed.has(shard)) header.shards.push(shard);
+    const shards = new Map<string, ShardRecords & { close(): void }>();
+    try {
+      for (const [shardId, shard] of this.shards) {
+        const spooled = shard.spool.finish();
+        shards.set(shardId, shard.outOfOrder ? await this.sorted(shardId, spooled) : spooled);
+      }
+    } catch (error) {
+      shards.forEach((spool) => spool.close());
+      throw error;
+    }
+    this.shards.clear();
+    const close = async () => shards.forEach((spool) => spool.close());
+    return { header, shards, records: this.records - this.repeats, repeats: this.repeats, close };
+  }
+
+  private shardOf(shardId: string): ShardInProgress {
+    let shard = this.shards.get(shardId);
+    if (!shard) {
+      shard = { spool: new ShardSpoolWriter(shardId), last: undefined, outOfOrder: false };
+      this.shards.set(shardId, shard);
+    }
+    return shard;
+  }
+
+  /**
+   * A record read twice (a paging loop run again, overlapping captures) is one Kinesis record:
+   * kept once, as the worker would have read it once.
+   */
+  private repeated(record: SourceRecord, earlier: SourceRecord): void {
+    if (!sameBytes(earlier.data, record.data)) {
+      throw new RecordingError(`${this.path} holds two different records with sequence number ${record.sequenceNumber} on ${record.shardId}.`);
+    }
+    this.repeats += 1;
+  }
+
+  /** The shard's records in sequence order, each once, spooled again. */
+  private async sorted(shardId: string, spooled: ShardRecords & { close(): void }): Promise<ShardRecords & { close(): void }> {
+    let list: SourceRecord[];
+    try {
+      list = await spooled.all();
+    } finally {
+      spooled.close();
+    }
+    list.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+    const spool = new ShardSpoolWriter(shardId);
+    try {
+      list.forEach((record, i) => {
+        if (i > 0 && list[i - 1].sequenceNumber === record.sequenceNumber) this.repeated(record, list[i - 1]);
+        else spool.append(record);
+      });
+    } catch (error) {
+      spool.discard();
+      throw error;
+    }
+    return spool.finish();
+  }
+}
