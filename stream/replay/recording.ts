@@ -35,6 +35,8 @@ export interface Recording {
   records: number;
   /** Records the file held more than once (same shard and sequence number), kept once. */
   repeats?: number;
+  /** Where a file read with `allowTruncated` was cut short; undefined for a whole file. */
+  cutShort?: string;
   /** Removes what reading the recording left on disk (its shard spools). */
   close(): Promise<void>;
 }
@@ -103,6 +105,16 @@ export interface ShardAdded {
 }
 
 export class RecordingError extends Error {}
+
+/** A recording whose file ends before its last record or block does (a recorder killed mid-write). */
+export class RecordingCutShort extends RecordingError {
+  constructor(
+    path: string,
+    readonly where: string,
+  ) {
+    super(`${path} is cut short ${where} (a recorder stopped without closing it, or a partial copy); pass --allow-truncated to replay the records before the cut.`);
+  }
+}
 
 export interface RecordingWriter {
   readonly records: number;

@@ -31,6 +31,7 @@ export class RecordingBuilder {
   private readonly added: ShardAdded[] = [];
   private records = 0;
   private repeats = 0;
+  private cut: string | undefined;
 
   constructor(private readonly path: string) {}
 
@@ -48,6 +49,11 @@ export class RecordingBuilder {
   shardAdded(added: ShardAdded): void {
     this.added.push(added);
     this.shardOf(added.shard);
+  }
+
+  /** The file was read up to a cut, `where` it was cut. */
+  cutShort(where: string): void {
+    this.cut = where;
   }
 
   /**
@@ -95,7 +101,7 @@ export class RecordingBuilder {
     }
     this.shards.clear();
     const close = async () => shards.forEach((spool) => spool.close());
-    return { header, shards, records: this.records - this.repeats, repeats: this.repeats, close };
+    return { header, shards, records: this.records - this.repeats, repeats: this.repeats, cutShort: this.cut, close };
   }
 
   private shardOf(shardId: string): ShardInProgress {

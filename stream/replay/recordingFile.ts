@@ -5,7 +5,7 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { RecordingError, type HeaderFields, type Recording, type RecordingWriter } from './recording.ts';
+import { RecordingCutShort, RecordingError, type HeaderFields, type Recording, type RecordingWriter } from './recording.ts';
 import { RecordingBuilder } from './recordingBuilder.ts';
 import { JsonLinesRecordingWriter, readJsonLines } from './recordingJsonLines.ts';
 import { AvroRecordingWriter, readAvroContainer } from './recordingAvro.ts';
@@ -35,12 +35,27 @@ async function kindOf(path: string): Promise<Kind> {
   return 'text';
 }
 
-export async function readRecording(path: string): Promise<Recording> {
+export interface ReadOptions {
+  /** Replay what a file cut short holds up to the cut, rather than refuse it. */
+  allowTruncated?: boolean;
+}
+
+export async function readRecording(path: string, options: ReadOptions = {}): Promise<Recording> {
   const kind = await kindOf(path);
-  const builder = new RecordingBuilder(path);
   try {
-    if (kind === 'avro') await readAvroContainer(path, builder);
-    else await readJsonLines(path, kind === 'gzip', builder);
+    return await readInto(new RecordingBuilder(path), path, kind, options.allowTruncated ?? false, false);
+  } catch (error) {
+    // zlib gives the whole lines before a cut only when told to stop there, so a gzip recording
+    // found cut short is read again, to the cut.
+    if (!(error instanceof RecordingCutShort && options.allowTruncated && kind === 'gzip')) throw error;
+    return readInto(new RecordingBuilder(path), path, kind, true, true);
+  }
+}
+
+async function readInto(builder: RecordingBuilder, path: string, kind: Kind, allowTruncated: boolean, toTheCut: boolean): Promise<Recording> {
+  try {
+    if (kind === 'avro') await readAvroContainer(path, builder, allowTruncated);
+    else await readJsonLines(path, kind === 'gzip', builder, toTheCut);
     return await builder.finish();
   } catch (error) {
     builder.discard();

@@ -11,9 +11,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
+import { constants, createGunzip, createGzip } from 'node:zlib';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { checkHeader, headerText, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
+import { checkHeader, headerText, RecordingCutShort, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
 import type { RecordingBuilder } from './recordingBuilder.ts';
 import { DEFAULT_SHARD_ID } from './recordFields.ts';
 import { RecordingOutput } from './recordingOutput.ts';
@@ -32,17 +32,22 @@ export class JsonLinesRecordingWriter implements RecordingWriter {
   records = 0;
 
   private constructor(path: string) {
-    this.output = new RecordingOutput(createGzip({ chunkSize: CHUNK_BYTES }), path);
+    const gzip = createGzip({ chunkSize: CHUNK_BYTES });
+    // A sync flush ends the deflate data at a byte boundary without resetting its dictionary, so
+    // the file decodes up to it: a few bytes a flush, once per GetRecords result.
+    this.output = new RecordingOutput(gzip, path, () => new Promise((done) => gzip.flush(constants.Z_SYNC_FLUSH, () => done())));
   }
 
   static async open(path: string, header: HeaderFields): Promise<JsonLinesRecordingWriter> {
     const writer = new JsonLinesRecordingWriter(path);
     await writer.output.write(`${headerText(header)}\n`);
+    await writer.output.flush();
     return writer;
   }
 
   async shardAdded(added: ShardAdded): Promise<void> {
     await this.output.write(`${JSON.stringify({ shardAdded: added })}\n`);
+    await this.output.flush();
   }
 
   async write(records: readonly SourceRecord[]): Promise<void> {
@@ -50,6 +55,7 @@ export class JsonLinesRecordingWriter implements RecordingWriter {
     // One write per batch: zlib deflates each write as its own job, which line by line held a
     // recording to about 17k records/s.
     await this.output.write(`${records.map(recordLine).join('\n')}\n`);
+    await this.output.flush();
     this.records += records.length;
   }
 
@@ -75,7 +81,7 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
 /** The text's lines (LF or CRLF), cut from the bytes: readline's per-chunk regex and string decoding cost a third of reading a recording. */
-async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
+async function* linesOf(input: AsyncIterable<Buffer>, dropUnterminated: boolean): AsyncGenerator<string> {
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of input) {
     const bytes = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
@@ -86,19 +92,28 @@ async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
     }
     rest = bytes.subarray(start);
   }
-  if (rest.length > 0) yield rest.toString('utf8', 0, rest[rest.length - 1] === CARRIAGE_RETURN ? rest.length - 1 : rest.length);
+  if (rest.length > 0 && !dropUnterminated) yield rest.toString('utf8', 0, rest[rest.length - 1] === CARRIAGE_RETURN ? rest.length - 1 : rest.length);
 }
+
+/** zlib's word for a gzip file that ends before its deflate data and trailer do. */
+const cutShort = (error: unknown): boolean => (error as { code?: string }).code === 'Z_BUF_ERROR';
 
 /**
  * Reads JSON Lines, one value a line, or pretty-printed documents one after another, as a loop
  * of `aws kinesis get-records >> shard.json` leaves them (each opens with a line `{` and closes
  * with a line `}`, the CLI's top level being unindented), into the builder.
+ *
+ * A gzip file cut short (a recorder killed, a copy interrupted) is refused with
+ * RecordingCutShort. Read again with `whatIsThere`, it gives every whole line up to the cut: zlib
+ * decodes to the end of what is there instead of failing (its output of a failed chunk would be
+ * lost), and the line the cut went through is dropped.
  */
-export async function readJsonLines(path: string, gzipped: boolean, builder: RecordingBuilder): Promise<void> {
+export async function readJsonLines(path: string, gzipped: boolean, builder: RecordingBuilder, whatIsThere = false): Promise<void> {
   const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const gunzip = () => createGunzip({ chunkSize: CHUNK_BYTES, finishFlush: whatIsThere ? constants.Z_SYNC_FLUSH : constants.Z_FINISH });
   // pipeline, not pipe: a read error reaches the loop, and a refusal mid-file closes the file.
-  const input = gzipped ? pipeline(file, createGunzip({ chunkSize: CHUNK_BYTES }), () => {}) : file;
-  const lines = linesOf(input);
+  const input = gzipped ? pipeline(file, gunzip(), () => {}) : file;
+  const lines = linesOf(input, whatIsThere);
   let lineNumber = 0;
   let values = 0;
   let document: { firstLine: number; text: string[] } | undefined;
@@ -134,9 +149,14 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
     if (document) throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
   } catch (error) {
     if (error instanceof RecordingError) throw error;
+    if (gzipped && cutShort(error)) {
+      if (whatIsThere) throw new RecordingError(`${path} is cut short before anything in it can be read.`);
+      throw new RecordingCutShort(path, `after line ${lineNumber}`);
+    }
     throw new RecordingError(`${path} could not be read as JSON Lines (line ${lineNumber}): ${(error as Error).message}`);
   } finally {
     input.destroy();
     file.destroy();
   }
+  if (whatIsThere) builder.cutShort(`after line ${lineNumber}`);
 }

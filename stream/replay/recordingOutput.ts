@@ -1,42 +1,73 @@
 /**
- * A recording writer's stream into its file. The file's errors (EISDIR, EACCES, ENOSPC) reject
- * the next write or the close, so `adstream record` stops with a sentence naming the file,
+ * A recording writer's encoder (gzip, Avro blocks) and its file. `flush` makes what was written
+ * so far reach the file: `adstream record` flushes after every GetRecords result, so a recorder
+ * that is killed leaves a file whose records up to its last flush can still be replayed
+ * (`adstream replay --allow-truncated`). The file's errors (EISDIR, EACCES, ENOSPC) reject the
+ * next write, flush or close, so `adstream record` stops with a sentence naming the file,
  * instead of an unhandled 'error' event ending the process mid-recording.
  */
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { RecordingError } from './recording.ts';
 
 export class RecordingOutput {
   private failure: RecordingError | undefined;
-  private readonly done: Promise<void>;
+  /** The file writes so far, one after another in the encoder's order. */
+  private written: Promise<void> = Promise.resolve();
+  private readonly file: Promise<FileHandle>;
 
-  /** `head` encodes (gzip, Avro blocks) into the file at `path`. */
+  /**
+   * `head` encodes into the file at `path`; `flushHead` makes it put out what it holds (gzip's
+   * sync flush), where the encoder has one.
+   */
   constructor(
     private readonly head: Duplex,
-    path: string,
+    private readonly path: string,
+    private readonly flushHead?: () => Promise<void>,
   ) {
-    this.done = pipeline(head, createWriteStream(path)).catch((error: Error) => {
-      this.failure = new RecordingError(`${path} could not be written: ${error.message}`);
+    this.file = open(path, 'w');
+    this.file.catch((error: Error) => this.fail(error));
+    head.on('data', (chunk: Buffer) => {
+      this.written = this.written.then(async () => {
+        if (this.failure) return;
+        const file = await this.file;
+        await file.write(chunk);
+      }).catch((error: Error) => this.fail(error));
     });
+    head.on('error', (error: Error) => this.fail(error));
   }
 
+  /** Hands the chunk to the encoder; it reaches the file by the next `flush` or `close`. */
   async write(chunk: unknown): Promise<void> {
-    if (this.failure) throw this.failure;
-    try {
-      if (!this.head.write(chunk)) await Promise.race([once(this.head, 'drain'), this.done]);
-    } catch (error) {
-      await this.done;
-      throw this.failure ?? error;
-    }
-    if (this.failure) throw this.failure;
+    this.check();
+    if (!this.head.write(chunk)) await once(this.head, 'drain');
+  }
+
+  /** Resolves once everything written so far is in the file (to the encoder's last whole block). */
+  async flush(): Promise<void> {
+    this.check();
+    await this.flushHead?.();
+    await this.written;
+    this.check();
   }
 
   async close(): Promise<void> {
-    if (!this.failure) this.head.end();
-    await this.done;
+    if (!this.failure) {
+      const ended = once(this.head, 'end');
+      this.head.end();
+      await ended.catch(() => undefined);
+    }
+    await this.written;
+    await (await this.file.catch(() => undefined))?.close();
+    this.check();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= new RecordingError(`${this.path} could not be written: ${error.message}`);
+  }
+
+  private check(): void {
     if (this.failure) throw this.failure;
   }
 }

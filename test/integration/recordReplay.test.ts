@@ -6,6 +6,7 @@
  * stream, and every record is accounted for; across a reshard too.
  */
 import { PutRecordCommand, PutRecordsCommand, SplitShardCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient } from '../../stream/aws/clients.ts';
@@ -13,10 +14,11 @@ import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { listShards } from '../../stream/consumer/leases/shardSync.ts';
 import { generateTraffic, tallyTruth, type GeneratedRecord } from '../../stream/generator/index.ts';
 import { recordStream } from '../../stream/replay/recorder.ts';
+import { readRecording } from '../../stream/replay/recordingFile.ts';
 import { directoriesFor } from '../../stream/replay/replayToDirectory.ts';
 import { goldenOutputs } from '../replay/goldenOutputs.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
-import { adstream } from '../support/cli.ts';
+import { ADSTREAM_BIN, adstream } from '../support/cli.ts';
 import { waitFor } from '../support/childWorker.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
@@ -195,6 +197,40 @@ describe('adstream record, then adstream replay', () => {
     }
     expect(replays[1]).toEqual(replays[0]);
     await expectLiveWorkerRows(config, replays[0], truth.valid);
+  });
+
+  it('a recorder SIGKILLed mid-recording leaves a file that replays, with --allow-truncated, every record it had read', async () => {
+    const { config, half } = await halfProduced('killed-recorder', 41);
+    const env = environmentFor(config);
+    const out = join(pipeline.dir, 'killed-recorder.jsonl.gz');
+    const recorder = spawn('node', [ADSTREAM_BIN, 'record', '--out', out], { env: { ...process.env, ADSTREAM_CONFIG: '', ...env }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => recorder.once('exit', resolve));
+    try {
+      // The file as it stands while the recorder runs: every GetRecords result is flushed to it.
+      await waitFor('the first half in the live file', async () => {
+        const recording = await readRecording(out, { allowTruncated: true }).catch(() => undefined);
+        await recording?.close();
+        return recording?.records === half ? true : undefined;
+      });
+    } finally {
+      recorder.kill('SIGKILL');
+      await exited;
+    }
+
+    const refused = await adstream(['replay', out, '--lake', join(pipeline.dir, 'replays', 'killed-refused', 'lake')], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/killed-recorder\.jsonl\.gz is cut short after line \d+ .*pass --allow-truncated/);
+
+    const dirs = directoriesFor(join(pipeline.dir, 'replays', 'killed', 'lake'));
+    const replayed = await adstream(['replay', out, '--allow-truncated', '--lake', dirs.lake], env);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stderr).toMatch(/the file is cut short after line \d+/);
+    // The same records as a recording of the same stream closed properly.
+    const whole = join(pipeline.dir, 'killed-recorder-whole.jsonl.gz');
+    expect((await adstream(['record', '--out', whole, '--until-caught-up'], env)).code).toBe(0);
+    const complete = await replayWithCli(whole, 'killed-whole', env);
+    expect(complete.count('in')).toBe(half);
+    expect(await goldenOutputs(dirs)).toEqual(await goldenOutputs(complete.dirs));
   });
 
   it('a shard that cannot be read fails the recording and stops the other readers, rather than leaving a gap', async () => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SourceRecord } from '../../stream/pipeline/batch.ts';
 import { recordsByShard, RecordingError, type Recording } from '../../stream/replay/recording.ts';
 import { openRecordingWriter, readRecording as readRecordingFile } from '../../stream/replay/recordingFile.ts';
 import { FIXTURES, FIXTURE_NAME } from './fixtureSettings.ts';
@@ -22,8 +23,8 @@ beforeAll(async () => {
 });
 /** Recordings read here, whose spools are removed at the end. */
 const opened: Recording[] = [];
-const readRecording = async (path: string): Promise<Recording> => {
-  const recording = await readRecordingFile(path);
+const readRecording = async (path: string, options?: { allowTruncated?: boolean }): Promise<Recording> => {
+  const recording = await readRecordingFile(path, options);
   opened.push(recording);
   return recording;
 };
@@ -99,7 +100,8 @@ describe('recording files', () => {
       ['cut.json', '{\n    "Records": [\n', /cut\.json ends inside the JSON document that starts at line 1/],
       ['truncated.avro', Buffer.from('Obj\x01\x04', 'latin1'), /truncated\.avro could not be read as an Avro container/],
       ['keyless.avro', await keylessAvro(), /keyless\.avro datum 1 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
-      ['cut.avro', (await avroCopy()).subarray(0, 40_000), /cut\.avro could not be read as an Avro container .*: the file is cut short after \d+ data/],
+      ['cut.avro', (await avroCopy()).subarray(0, 40_000), /cut\.avro is cut short after datum \d+ \(it does not end with a block's sync marker\) .*; pass --allow-truncated to replay the records before the cut\./],
+      ['cut.jsonl.gz', (await readFile(RECORDING)).subarray(0, 30_000), /cut\.jsonl\.gz is cut short after line \d+ .*; pass --allow-truncated/],
       ['no-shard.jsonl', JSON.stringify(apiRecord), /no-shard\.jsonl line 1 is not a Kinesis record: it lacks shard \(ShardId\)\./],
       ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
@@ -118,6 +120,42 @@ describe('recording files', () => {
     }
     // A refused file is closed, gzip, Avro and text alike.
     expect(openFiles()).toBe(before);
+  });
+
+  it('a recording cut short (a recorder killed) reads, with allowTruncated, every record written before the cut and none after', async () => {
+    const source = await readRecording(RECORDING);
+    const full = [...(await recordsByShard(source)).values()].flat();
+    // One line a record: vitest's deep equality of a thousand buffers takes seconds.
+    const lines = (records: SourceRecord[]) => records.map((r) => `${r.shardId} ${r.sequenceNumber} ${r.arrivalTime} ${r.partitionKey} ${Buffer.from(r.data).toString('base64')}`);
+    for (const name of ['killed.jsonl.gz', 'killed.avro']) {
+      const path = join(work, name);
+      // The file as a SIGKILL would leave it after each write (a GetRecords result) had returned.
+      const afterWrite: { bytes: Buffer; written: number }[] = [];
+      const writer = await openRecordingWriter(path, { stream: source.header.stream, shards: source.header.shards });
+      for (let at = 0; at < full.length; at += 100) {
+        await writer.write(full.slice(at, at + 100));
+        afterWrite.push({ bytes: await readFile(path), written: writer.records });
+      }
+      await writer.close();
+      const whole = await readFile(path);
+      // And cut anywhere: inside a line, a block, the gzip trailer.
+      const cuts = [0.2, 0.45, 0.7, 0.95].map((share) => ({ bytes: whole.subarray(0, Math.floor(whole.length * share)), written: undefined }));
+      for (const [i, { bytes, written }] of [...afterWrite.slice(0, -1), ...cuts].entries()) {
+        const cutPath = join(work, `cut-${i}-${name}`);
+        await writeFile(cutPath, bytes);
+        await expect(readRecording(cutPath), `${name} cut ${i}`).rejects.toThrow(/is cut short after .*--allow-truncated/);
+        const read = await readRecording(cutPath, { allowTruncated: true });
+        expect(read.cutShort, `${name} cut ${i}`).toMatch(/^after (line|datum) \d+/);
+        const records = [...(await recordsByShard(read)).values()].flat();
+        // A prefix of what was written, to the record.
+        expect(lines(records), `${name} cut ${i}`).toEqual(lines(full.slice(0, records.length)));
+        // gzip is flushed at every write; Avro puts out whole blocks only (64 KiB), so a write's last records may wait for the next block.
+        if (written !== undefined && name.endsWith('.gz')) expect(read.records, `${name} after write ${i + 1}`).toBe(written);
+      }
+      const closed = await readRecording(path, { allowTruncated: true });
+      expect(closed.cutShort).toBeUndefined();
+      expect(closed.records).toBe(full.length);
+    }
   });
 
   it('a recording that cannot be written fails the write with a sentence naming the file', async () => {
@@ -145,7 +183,7 @@ describe('recording files', () => {
       await writer.write(await jsonLines.shards.get(second)!.all());
       await writer.close();
     }
-    const [gzipped, avro] = await Promise.all(paths.map(readRecording));
+    const [gzipped, avro] = await Promise.all(paths.map((path) => readRecording(path)));
     expect((await readFile(paths[1])).subarray(0, 4).toString('latin1')).toBe('Obj\x01');
     expect(avro.records).toBe(jsonLines.records);
     expect(avro.header).toEqual(gzipped.header);

@@ -33,8 +33,9 @@ export function replayCommand(): Command {
     .option('--metrics <dir>', 'EMF metric lines (default: <lake>.metrics)')
     .option('--alert-log <file>', 'alert log (default: <lake>.alerts.jsonl)')
     .option('--batch-size <n>', `records per part, as one GetRecords call returns them; parts are committed together every lakeFileTargetBytes of record data (default ${DEFAULT_REPLAY_BATCH_SIZE})`)
+    .option('--allow-truncated', 'replay a recording cut short (a recorder that was killed) up to its last whole record, rather than refuse it')
     .option('--idle-timeout-ms <ms>', `virtual ms after which a quiet shard stops holding the watermark (default ${DEFAULT_IDLE_TIMEOUT_MS})`)
-    .action(async (file: string, options: { lake?: string; stream?: string; state?: string; metrics?: string; alertLog?: string; batchSize?: string; idleTimeoutMs?: string }) => {
+    .action(async (file: string, options: { lake?: string; stream?: string; state?: string; metrics?: string; alertLog?: string; batchSize?: string; idleTimeoutMs?: string; allowTruncated?: boolean }) => {
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`replay writes a local lake directory, not ${config.lake}; pass --lake <dir>.`);
       if (!existsSync(file)) throw new ConfigError(`the recording ${file} does not exist.`);
@@ -42,7 +43,7 @@ export function replayCommand(): Command {
       const idleTimeoutMs = positiveInteger('--idle-timeout-ms', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS);
       let recording;
       try {
-        recording = await readRecording(file);
+        recording = await readRecording(file, { allowTruncated: options.allowTruncated });
       } catch (error) {
         if (error instanceof RecordingError) throw new ConfigError(error.message);
         throw error;
@@ -68,7 +69,8 @@ export function replayCommand(): Command {
         await recording.close();
       }
       const repeats = recording.repeats ? ` (${recording.repeats} records the file held twice read once)` : '';
-      line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}${repeats}: ${summary(stats)}`);
+      const cut = recording.cutShort ? ` (the file is cut short ${recording.cutShort}: records after it are not in it)` : '';
+      line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}${repeats}${cut}: ${summary(stats)}`);
       line.log(`lake ${dirs.lake} · metrics ${dirs.metrics} · alerts ${dirs.alertLog}`);
     });
 }
