@@ -17,6 +17,8 @@ import { ShardSpoolWriter } from './shardSpool.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
+const PROGRESS_EVERY = 10_000;
+
 interface ShardInProgress {
   spool: ShardSpoolWriter;
   last: SourceRecord | undefined;
@@ -33,7 +35,10 @@ export class RecordingBuilder {
   private repeats = 0;
   private cut: string | undefined;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly onProgress?: (records: number) => void,
+  ) {}
 
   /** Frees the spools of a recording refused part-way (a finished recording's `close` does it after). */
   discard(): void {
@@ -69,6 +74,7 @@ export class RecordingBuilder {
     }
     const shard = this.shardOf(record.shardId);
     this.records += 1;
+    if (this.records % PROGRESS_EVERY === 0) this.onProgress?.(this.records);
     if (shard.last && !shard.outOfOrder) {
       const order = compareSequenceNumbers(record.sequenceNumber, shard.last.sequenceNumber);
       if (order === 0) return this.repeated(record, shard.last);

@@ -38,17 +38,19 @@ async function kindOf(path: string): Promise<Kind> {
 export interface ReadOptions {
   /** Replay what a file cut short holds up to the cut, rather than refuse it. */
   allowTruncated?: boolean;
+  /** Told the records read so far, every 10,000 (a long recording takes minutes to read). */
+  onProgress?: (records: number) => void;
 }
 
 export async function readRecording(path: string, options: ReadOptions = {}): Promise<Recording> {
   const kind = await kindOf(path);
   try {
-    return await readInto(new RecordingBuilder(path), path, kind, options.allowTruncated ?? false, false);
+    return await readInto(new RecordingBuilder(path, options.onProgress), path, kind, options.allowTruncated ?? false, false);
   } catch (error) {
     // zlib gives the whole lines before a cut only when told to stop there, so a gzip recording
     // found cut short is read again, to the cut.
     if (!(error instanceof RecordingCutShort && options.allowTruncated && kind === 'gzip')) throw error;
-    return readInto(new RecordingBuilder(path), path, kind, true, true);
+    return readInto(new RecordingBuilder(path, options.onProgress), path, kind, true, true);
   }
 }
 

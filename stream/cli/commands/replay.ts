@@ -41,9 +41,10 @@ export function replayCommand(): Command {
       if (!existsSync(file)) throw new ConfigError(`the recording ${file} does not exist.`);
       const batchSize = positiveInteger('--batch-size', options.batchSize, DEFAULT_REPLAY_BATCH_SIZE);
       const idleTimeoutMs = positiveInteger('--idle-timeout-ms', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS);
+      const line = new ProgressLine();
       let recording;
       try {
-        recording = await readRecording(file, { allowTruncated: options.allowTruncated });
+        recording = await readRecording(file, { allowTruncated: options.allowTruncated, onProgress: (records) => line.update(`reading ${file}: ${records} records`) });
       } catch (error) {
         if (error instanceof RecordingError) throw new ConfigError(error.message);
         throw error;
@@ -56,7 +57,6 @@ export function replayCommand(): Command {
         metrics: options.metrics ?? defaults.metrics,
         alertLog: options.alertLog ?? defaults.alertLog,
       };
-      const line = new ProgressLine();
       let stats;
       try {
         stats = await replayToDirectory(
