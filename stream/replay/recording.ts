@@ -112,7 +112,7 @@ export class RecordingCutShort extends RecordingError {
     path: string,
     readonly where: string,
   ) {
-    super(`${path} is cut short ${where} (a recorder stopped without closing it, or a partial copy); pass --allow-truncated to replay the records before the cut.`);
+    super(`${path} is cut short ${where}, as a recorder stopped without closing it or a partial copy leaves a file; pass --allow-truncated to replay the records before the cut.`);
   }
 }
 

@@ -6,8 +6,11 @@
  * plain record with the fields recordFields.ts knows (adstream's names or the Kinesis API's).
  */
 import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
+import { PassThrough, pipeline } from 'node:stream';
+import { promisify } from 'node:util';
+import { deflateRaw } from 'node:zlib';
 import avro from 'avsc';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { checkHeader, headerText, RecordingCutShort, RecordingError, type HeaderFields, type RecordingHeader, type RecordingWriter, type ShardAdded } from './recording.ts';
@@ -16,6 +19,7 @@ import { RecordingOutput } from './recordingOutput.ts';
 
 export const AVRO_HEADER_KEY = 'adstream.recording';
 const NAMESPACE = 'adstream.recording';
+const AVRO_MAGIC = Buffer.from('Obj\x01', 'latin1');
 const RECORD_BRANCH = `${NAMESPACE}.KinesisRecord`;
 const SHARD_ADDED_BRANCH = `${NAMESPACE}.ShardAdded`;
 const CLOSED_BRANCH = `${NAMESPACE}.RecordingClosed`;
@@ -48,31 +52,67 @@ const entryType = avro.Type.forSchema([
   { type: 'record', name: 'RecordingClosed', namespace: NAMESPACE, fields: [{ name: 'records', type: 'long' }] },
 ]);
 
+/** The container header of the Avro specification ("Object Container Files"). */
+const containerHeaderType = avro.Type.forSchema({
+  type: 'record',
+  name: 'org.apache.avro.file.Header',
+  fields: [
+    { name: 'magic', type: { type: 'fixed', name: 'Magic', size: 4 } },
+    { name: 'meta', type: { type: 'map', values: 'bytes' } },
+    { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
+  ],
+});
+const longType = avro.Type.forSchema('long');
+const deflate = promisify(deflateRaw);
+
+/**
+ * Writes the container's blocks itself rather than through avsc's BlockEncoder, which puts a
+ * block out only once it holds 64 KiB: on a quiet stream that kept hours of records out of the
+ * file, to be lost if the recorder was killed. Here each write (a GetRecords result) is one
+ * deflated block, in the file when the write resolves. avsc still encodes every datum and reads
+ * the file back.
+ */
 export class AvroRecordingWriter implements RecordingWriter {
   private readonly output: RecordingOutput;
+  private readonly sync = randomBytes(16);
   records = 0;
 
-  constructor(path: string, header: HeaderFields) {
-    // `metadata` is a BlockEncoder option avsc's typings leave out.
-    const options = { codec: 'deflate', metadata: { [AVRO_HEADER_KEY]: Buffer.from(headerText(header)) } } as Partial<avro.EncoderOptions>;
-    this.output = new RecordingOutput(new avro.streams.BlockEncoder(entryType, options), path);
+  private constructor(path: string) {
+    this.output = new RecordingOutput(new PassThrough(), path);
   }
 
-  async shardAdded(added: ShardAdded): Promise<void> {
-    await this.output.write({ [SHARD_ADDED_BRANCH]: added });
-    await this.output.flush();
+  static async open(path: string, header: HeaderFields): Promise<AvroRecordingWriter> {
+    const writer = new AvroRecordingWriter(path);
+    const meta = {
+      'avro.schema': Buffer.from(JSON.stringify(entryType.schema({ exportAttrs: true }))),
+      'avro.codec': Buffer.from('deflate'),
+      [AVRO_HEADER_KEY]: Buffer.from(headerText(header)),
+    };
+    await writer.output.write(containerHeaderType.toBuffer({ magic: AVRO_MAGIC, meta, sync: writer.sync }));
+    await writer.output.flush();
+    return writer;
+  }
+
+  shardAdded(added: ShardAdded): Promise<void> {
+    return this.block([{ [SHARD_ADDED_BRANCH]: added }]);
   }
 
   async write(records: readonly SourceRecord[]): Promise<void> {
-    for (const r of records) await this.output.write({ [RECORD_BRANCH]: { shard: r.shardId, seq: r.sequenceNumber, arrival: r.arrivalTime, key: r.partitionKey, data: Buffer.from(r.data) } });
-    // avsc puts out a block once it holds 64 KiB: the records of a block not full yet are not in the file.
-    await this.output.flush();
+    if (records.length === 0) return;
+    await this.block(records.map((r) => ({ [RECORD_BRANCH]: { shard: r.shardId, seq: r.sequenceNumber, arrival: r.arrivalTime, key: r.partitionKey, data: Buffer.from(r.data) } })));
     this.records += records.length;
   }
 
   async close(): Promise<void> {
-    await this.output.write({ [CLOSED_BRANCH]: { records: this.records } }).catch(() => undefined);
+    await this.block([{ [CLOSED_BRANCH]: { records: this.records } }]).catch(() => undefined);
     await this.output.close();
+  }
+
+  /** One block: its datum count, its deflated size, the datums, the sync marker. */
+  private async block(datums: object[]): Promise<void> {
+    const data = await deflate(Buffer.concat(datums.map((datum) => entryType.toBuffer(datum))));
+    await this.output.write(Buffer.concat([longType.toBuffer(datums.length), longType.toBuffer(data.length), data, this.sync]));
+    await this.output.flush();
   }
 }
 
@@ -135,7 +175,7 @@ export async function readAvroContainer(path: string, builder: RecordingBuilder,
     if (!sync) throw new Error('the container header is cut short');
     const cut = !(await endsWithSync(path, sync)) ? "it does not end with a block's sync marker" : closable && !closed ? 'its recorder did not close it' : undefined;
     if (cut) {
-      if (!allowTruncated) throw new RecordingCutShort(path, `after datum ${index} (${cut})`);
+      if (!allowTruncated) throw new RecordingCutShort(path, `after datum ${index}: ${cut}`);
       builder.cutShort(`after datum ${index}`);
     } else if (closed && Number(closed.records) !== records) {
       throw new RecordingError(`${path} holds ${records} records, but its recorder closed it after writing ${String(closed.records)}.`);

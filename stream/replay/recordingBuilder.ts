@@ -77,8 +77,9 @@ export class RecordingBuilder {
     if (this.records % PROGRESS_EVERY === 0) this.onProgress?.(this.records);
     if (shard.last && !shard.outOfOrder) {
       const order = compareSequenceNumbers(record.sequenceNumber, shard.last.sequenceNumber);
-      if (order === 0) return this.repeated(record, shard.last);
-      if (order < 0) shard.outOfOrder = true;
+      if (order === 0 && record.sequenceNumber === shard.last.sequenceNumber) return this.repeated(record, shard.last);
+      // The same number written another way ("007") is sorted out with the rest, as two records.
+      if (order <= 0) shard.outOfOrder = true;
     }
     shard.spool.append(record);
     shard.last = record;
@@ -145,10 +146,10 @@ export class RecordingBuilder {
         if (i > 0 && list[i - 1].sequenceNumber === record.sequenceNumber) this.repeated(record, list[i - 1]);
         else spool.append(record);
       });
+      return spool.finish();
     } catch (error) {
       spool.discard();
       throw error;
     }
-    return spool.finish();
   }
 }

@@ -75,5 +75,5 @@ export function recordingFormatOf(path: string): '.gz' | '.avro' {
 export async function openRecordingWriter(path: string, header: HeaderFields): Promise<RecordingWriter> {
   const format = recordingFormatOf(path);
   await mkdir(dirname(path), { recursive: true });
-  return format === '.avro' ? new AvroRecordingWriter(path, header) : JsonLinesRecordingWriter.open(path, header);
+  return format === '.avro' ? AvroRecordingWriter.open(path, header) : JsonLinesRecordingWriter.open(path, header);
 }

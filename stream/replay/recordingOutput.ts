@@ -32,7 +32,12 @@ export class RecordingOutput {
       this.written = this.written.then(async () => {
         if (this.failure) return;
         const file = await this.file;
-        await file.write(chunk);
+        // One write call may take only part of a chunk (a file size limit, a disk nearly full).
+        for (let at = 0; at < chunk.length; ) {
+          const { bytesWritten } = await file.write(chunk, at, chunk.length - at);
+          if (bytesWritten === 0) throw new Error('the file takes no more bytes');
+          at += bytesWritten;
+        }
       }).catch((error: Error) => this.fail(error));
     });
     head.on('error', (error: Error) => this.fail(error));

@@ -216,7 +216,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     // Shards with records that have arrived by now are behind, not idle (a live shard with
     // MillisBehindLatest > 0): only a shard with nothing to read may time out.
     for (const [id, other] of cursors) {
-      const arrival = other.done ? undefined : nextArrival(id);
+      // This shard by the part it is processing (whose user records may all have been dropped).
+      const arrival = id === shardId ? raw[0]?.arrivalTime : other.done ? undefined : nextArrival(id);
       if (arrival !== undefined && arrival <= clock) watermark.touch(id);
     }
     const startedAt = processingClock();

@@ -4,7 +4,7 @@
  * than the whole recording (a million records took 1.6 GB, and V8's heap ends near 15 million).
  *
  * Each record is written as it came, length-prefixed:
- * `u32 bytes that follow | f64 arrival | u16 n | sequence number (n bytes) | u16 m | partition key
+ * `u32 bytes that follow | f64 arrival | u16 n | sequence number (n bytes) | u32 m | partition key
  * (m bytes, UTF-8) | data`. The shard id is the spool's own. Little-endian, read only by this file.
  */
 import { closeSync, openSync, read, unlinkSync, writeSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import type { ShardReader, ShardRecords } from './recording.ts';
+import { RecordingError, type ShardReader, type ShardRecords } from './recording.ts';
 
 const readAt = promisify(read);
 
@@ -22,7 +22,7 @@ const WRITE_BYTES = 256 * 1024;
 /** What one read of a spool takes in. */
 const READ_BYTES = 256 * 1024;
 /** Arrival, the two string lengths and the record's own length. */
-const FIXED_BYTES = 4 + 8 + 2 + 2;
+const FIXED_BYTES = 4 + 8 + 2 + 4;
 
 /**
  * A spool file with no name: created in the system's temp directory ($TMPDIR) and unlinked at
@@ -31,9 +31,18 @@ const FIXED_BYTES = 4 + 8 + 2 + 2;
  */
 function anonymousFile(): number {
   const path = join(tmpdir(), `adstream-spool-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const fd = openSync(path, 'wx+');
+  const fd = spoolIo(() => openSync(path, 'wx+'));
   unlinkSync(path);
   return fd;
+}
+
+/** A spool's own failure (a full $TMPDIR), told apart from the recording's. */
+function spoolIo<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw new RecordingError(`replay's spool files in ${tmpdir()} could not be written (${(error as Error).message}); point TMPDIR at a directory with room for the recording's records.`);
+  }
 }
 
 export class ShardSpoolWriter {
@@ -58,7 +67,7 @@ export class ShardSpoolWriter {
     at = b.writeUInt32LE(bytes - 4, at);
     at = b.writeDoubleLE(record.arrivalTime, at);
     at = writeShortString(b, at, record.sequenceNumber, 'latin1');
-    at = writeShortString(b, at, record.partitionKey, 'utf8');
+    at = writeString(b, at, record.partitionKey, 'utf8');
     b.set(record.data, at);
     this.used = at + record.data.byteLength;
     this.length += 1;
@@ -67,7 +76,7 @@ export class ShardSpoolWriter {
 
   private flush(): void {
     let written = 0;
-    while (written < this.used) written += writeSync(this.fd, this.buffer, written, this.used - written, this.size + written);
+    while (written < this.used) written += spoolIo(() => writeSync(this.fd, this.buffer, written, this.used - written, this.size + written));
     this.size += this.used;
     this.used = 0;
   }
@@ -87,10 +96,18 @@ export class ShardSpoolWriter {
   }
 }
 
-function writeShortString(buffer: Buffer, at: number, text: string, encoding: 'latin1' | 'utf8'): number {
+/** A sequence number: decimal digits, 128 at most on Kinesis. */
+function writeShortString(buffer: Buffer, at: number, text: string, encoding: 'latin1'): number {
   const length = buffer.write(text, at + 2, encoding);
   buffer.writeUInt16LE(length, at);
   return at + 2 + length;
+}
+
+/** A partition key: 256 characters on Kinesis, but a hand-made capture may hold any. */
+function writeString(buffer: Buffer, at: number, text: string, encoding: 'utf8'): number {
+  const length = buffer.write(text, at + 4, encoding);
+  buffer.writeUInt32LE(length, at);
+  return at + 4 + length;
 }
 
 class SpooledShard implements ShardRecords {
@@ -184,10 +201,10 @@ class SpoolReader implements ShardReader {
       const sequenceBytes = bytes.readUInt16LE(at + 12);
       const sequenceNumber = bytes.toString('latin1', at + 14, at + 14 + sequenceBytes);
       const keyAt = at + 14 + sequenceBytes;
-      const keyBytes = bytes.readUInt16LE(keyAt);
-      const partitionKey = bytes.toString('utf8', keyAt + 2, keyAt + 2 + keyBytes);
+      const keyBytes = bytes.readUInt32LE(keyAt);
+      const partitionKey = bytes.toString('utf8', keyAt + 4, keyAt + 4 + keyBytes);
       // A view into the chunk, not a copy: the chunk lives as long as the part's records do.
-      const data = bytes.subarray(keyAt + 2 + keyBytes, end);
+      const data = bytes.subarray(keyAt + 4 + keyBytes, end);
       this.pending.push({ shardId: this.shardId, sequenceNumber, partitionKey, arrivalTime, data });
       at = end;
     }

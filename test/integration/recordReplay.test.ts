@@ -219,7 +219,7 @@ describe('adstream record, then adstream replay', () => {
 
     const refused = await adstream(['replay', out, '--lake', join(pipeline.dir, 'replays', 'killed-refused', 'lake')], env);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/killed-recorder\.jsonl\.gz is cut short after line \d+ .*pass --allow-truncated/);
+    expect(refused.stderr).toMatch(/killed-recorder\.jsonl\.gz is cut short after line \d+, .*pass --allow-truncated/);
 
     const dirs = directoriesFor(join(pipeline.dir, 'replays', 'killed', 'lake'));
     const replayed = await adstream(['replay', out, '--allow-truncated', '--lake', dirs.lake], env);

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTraffic } from '../../stream/generator/index.ts';
-import { RECORDING_FORMAT, RECORDING_VERSION, inMemoryRecording, type Recording } from '../../stream/replay/recording.ts';
+import { RECORDING_FORMAT, RECORDING_VERSION, inMemoryRecording, recordsByShard, type Recording } from '../../stream/replay/recording.ts';
+import { readRecording } from '../../stream/replay/recordingFile.ts';
 import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
-import { FIXTURE_SETTINGS } from './fixtureSettings.ts';
+import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
 
 let work: string;
 beforeAll(async () => {
@@ -52,6 +53,28 @@ describe('replay of KPL aggregates', () => {
     expect(stats.subRecordsDropped).toBe(1);
     expect(stats.recordsIn).toBe(3);
     expect(stats.written).toBe(3);
+  });
+
+  it('a part whose aggregates were all dropped still counts as its shard reading: no idle timeout makes the shard’s windows late', async () => {
+    const fixture = await readRecording(join(FIXTURES, `${FIXTURE_NAME}.jsonl.gz`));
+    const shards = await recordsByShard(fixture);
+    await fixture.close();
+    const [first, second] = [...shards.keys()];
+    const records = shards.get(first)!;
+    const at = 600;
+    // 40 aggregates, a second apart, whose sub-records all belong to the other half of the key
+    // space (dropped here); the shard's records after them come ten minutes later.
+    const dropped = Array.from({ length: 40 }, (_, i) => {
+      const aggregate = aggregateOne([{ partitionKey: 'x', explicitHashKey: UPPER_HALF_KEY, data: records[at].data }]);
+      return { ...records[at], arrivalTime: records[at].arrivalTime + i * 1_000, partitionKey: aggregate.partitionKey, data: aggregate.data };
+    });
+    const rebuilt = [...records.slice(0, at), ...dropped, ...records.slice(at).map((r) => ({ ...r, arrivalTime: r.arrivalTime + 600_000 }))].map((r, i) => ({ ...r, sequenceNumber: String(10n ** 30n + BigInt(i)) }));
+    const everything = (2n ** 128n - 1n).toString();
+    const header: Recording['header'] = { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [first, second], hashRanges: { [first]: { start: '0', end: LOWER_HALF_END }, [second]: { start: '0', end: everything } } };
+    const recording = inMemoryRecording(header, new Map([[first, rebuilt], [second, shards.get(second)!]]));
+    const stats = await replayToDirectory(recording, directoriesFor(join(work, 'dropped-parts', 'lake')), FIXTURE_SETTINGS, { batchSize: 20, idleTimeoutMs: 10_000 });
+    expect(stats.subRecordsDropped).toBe(40);
+    expect(stats.latePartials).toBe(0);
   });
 
   it('drops nothing when the recording names no ranges (made before they were recorded)', async () => {
