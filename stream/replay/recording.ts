@@ -37,7 +37,7 @@ export interface Recording {
   repeats?: number;
   /** Where a file read with `allowTruncated` was cut short; undefined for a whole file. */
   cutShort?: string;
-  /** Removes what reading the recording left on disk (its shard spools). */
+  /** Frees the shard spools reading the recording made (nameless files, freed at exit anyway). */
   close(): Promise<void>;
 }
 
