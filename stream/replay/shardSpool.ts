@@ -4,7 +4,7 @@
  * than the whole recording (a million records took 1.6 GB, and V8's heap ends near 15 million).
  *
  * Each record is written as it came, length-prefixed:
- * `u32 bytes that follow | f64 arrival | u16 n | sequence number (n bytes) | u32 m | partition key
+ * `u32 bytes that follow | f64 arrival | u32 n | sequence number (n bytes) | u32 m | partition key
  * (m bytes, UTF-8) | data`. The shard id is the spool's own. Little-endian, read only by this file.
  */
 import { closeSync, openSync, read, unlinkSync, writeSync } from 'node:fs';
@@ -22,7 +22,7 @@ const WRITE_BYTES = 256 * 1024;
 /** What one read of a spool takes in. */
 const READ_BYTES = 256 * 1024;
 /** Arrival, the two string lengths and the record's own length. */
-const FIXED_BYTES = 4 + 8 + 2 + 4;
+const FIXED_BYTES = 4 + 8 + 4 + 4;
 
 /**
  * A spool file with no name: created in the system's temp directory ($TMPDIR) and unlinked at
@@ -66,8 +66,8 @@ export class ShardSpoolWriter {
     let at = this.used;
     at = b.writeUInt32LE(bytes - 4, at);
     at = b.writeDoubleLE(record.arrivalTime, at);
-    at = writeShortString(b, at, record.sequenceNumber, 'latin1');
-    at = writeString(b, at, record.partitionKey, 'utf8');
+    at = writeText(b, at, record.sequenceNumber, 'latin1');
+    at = writeText(b, at, record.partitionKey, 'utf8');
     b.set(record.data, at);
     this.used = at + record.data.byteLength;
     this.length += 1;
@@ -96,15 +96,8 @@ export class ShardSpoolWriter {
   }
 }
 
-/** A sequence number: decimal digits, 128 at most on Kinesis. */
-function writeShortString(buffer: Buffer, at: number, text: string, encoding: 'latin1'): number {
-  const length = buffer.write(text, at + 2, encoding);
-  buffer.writeUInt16LE(length, at);
-  return at + 2 + length;
-}
-
-/** A partition key: 256 characters on Kinesis, but a hand-made capture may hold any. */
-function writeString(buffer: Buffer, at: number, text: string, encoding: 'utf8'): number {
+/** Length-prefixed text: a sequence number (digits, latin1) or a partition key (UTF-8), of any length a hand-made capture holds. */
+function writeText(buffer: Buffer, at: number, text: string, encoding: 'latin1' | 'utf8'): number {
   const length = buffer.write(text, at + 4, encoding);
   buffer.writeUInt32LE(length, at);
   return at + 4 + length;
@@ -198,9 +191,9 @@ class SpoolReader implements ShardReader {
       const end = at + 4 + bytes.readUInt32LE(at);
       if (end > bytes.length) break;
       const arrivalTime = bytes.readDoubleLE(at + 4);
-      const sequenceBytes = bytes.readUInt16LE(at + 12);
-      const sequenceNumber = bytes.toString('latin1', at + 14, at + 14 + sequenceBytes);
-      const keyAt = at + 14 + sequenceBytes;
+      const sequenceBytes = bytes.readUInt32LE(at + 12);
+      const sequenceNumber = bytes.toString('latin1', at + 16, at + 16 + sequenceBytes);
+      const keyAt = at + 16 + sequenceBytes;
       const keyBytes = bytes.readUInt32LE(keyAt);
       const partitionKey = bytes.toString('utf8', keyAt + 4, keyAt + 4 + keyBytes);
       // A view into the chunk, not a copy: the chunk lives as long as the part's records do.
