@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { TaggedIdTable } from '../../../stream/pipeline/taggedIdTable.ts';
+
+const HI_BITS = 0x1fffffff; // the table keeps hi's low 29 bits
+
+/** mulberry32: a seeded generator, so a failure replays exactly. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+const key = (hi: number, lo: number): string => `${hi & HI_BITS}:${lo >>> 0}`;
+
+describe('tagged id table', () => {
+  it('finds every id behind a cleared slot of its cluster after a tag is dropped', () => {
+    // Equal lo: one home slot, so the ids queue up in one cluster in the order added.
+    const table = new TaggedIdTable(16);
+    const lo = 0xf0000000; // home near the end: the cluster wraps around to slot 0
+    for (let hi = 1; hi <= 6; hi++) table.add(hi, lo, hi % 2 === 1 ? 1 : 2);
+    expect(table.dropTags(1 << 1)).toBe(3);
+    expect(table.size).toBe(3);
+    for (let hi = 1; hi <= 6; hi++) expect(table.has(hi, lo)).toBe(hi % 2 === 0);
+    // The slots the dropped ids left are free again, and the kept ids are still one cluster.
+    expect(table.add(7, lo, 3)).toBe(true);
+    expect(table.has(7, lo)).toBe(true);
+    expect(table.add(2, lo, 3)).toBe(false);
+  });
+
+  it('agrees with a Map over random adds and drops, through growth and wrap-around', () => {
+    const random = seeded(7);
+    const table = new TaggedIdTable(8);
+    const reference = new Map<string, number>();
+    const added: [number, number][] = [];
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 500; i++) {
+        // Few distinct lo values crowd ids into long clusters, the case dropping has to get right.
+        const hi = random();
+        const lo = random() % 64 === 0 ? 0xffffffff : random();
+        const tag = 1 + (random() % 7);
+        const fresh = !reference.has(key(hi, lo));
+        expect(table.add(hi, lo, tag)).toBe(fresh);
+        if (fresh) reference.set(key(hi, lo), tag);
+        added.push([hi, lo]);
+      }
+      const dropped = 1 << (1 + (random() % 7));
+      let expectedRemoved = 0;
+      for (const [k, tag] of reference) {
+        if ((1 << tag) & dropped) {
+          reference.delete(k);
+          expectedRemoved += 1;
+        }
+      }
+      expect(table.dropTags(dropped)).toBe(expectedRemoved);
+      expect(table.size).toBe(reference.size);
+      for (const [hi, lo] of added) expect(table.has(hi, lo)).toBe(reference.has(key(hi, lo)));
+    }
+    const seen = new Map<string, number>();
+    table.forEach((hi, lo, tag) => seen.set(key(hi, lo), tag));
+    expect(seen).toEqual(reference);
+  });
+
+  it('takes hash halves given as signed int32, as `^` and `|` produce them', () => {
+    const table = new TaggedIdTable();
+    table.add(0x12345678, 0xfedcba98, 1);
+    expect(table.has(0x12345678, 0xfedcba98 | 0)).toBe(true);
+  });
+
+  it('refuses a tag outside 1–7, which would corrupt the slot layout', () => {
+    const table = new TaggedIdTable();
+    expect(() => table.add(1, 1, 0)).toThrow(/tag must be an integer from 1 to 7/);
+    expect(() => table.add(1, 1, 8)).toThrow(/tag must be an integer from 1 to 7/);
+  });
+});
