@@ -17,6 +17,8 @@
  *    less 0.1 % of that range, below which shapes count as the same.
  * 3. Rarity: P(novelty ≥ this one) among this series' earlier novelties, tail fitted as in
  *    tailCalibration.ts.
+ * 4. Exact repeat (`repeatsExactly`): novelty 0 and the last bin's raw values equal to those of
+ *    such a nearest shape; the streaming scorer does not alert on such a row.
  *
  * A nearest-neighbour search per row: `history` × `bins` operations at most (the search stops
  * early on a shape already farther than the best). Pure and JSON-snapshotable.
@@ -44,6 +46,8 @@ export interface ShapeNoveltySnapshot {
   min: number | null;
   max: number | null;
   novelties: SortedWindowState;
+  /** The value each stored shape ended at, aligned with `shapes` from the end (older snapshots: none). */
+  ends?: number[];
 }
 
 /**
@@ -64,6 +68,10 @@ export class ShapeNovelty {
   private max: number;
   private readonly novelties: SortedWindow;
   private readonly binLength: number;
+  /** The value each stored shape ended at, aligned with `shapes` from the end. */
+  private readonly ends: number[];
+  /** Whether the last row repeated an earlier one exactly: see `repeatsExactly`. */
+  private repeat = false;
 
   constructor(
     private readonly config: ShapeNoveltyConfig,
@@ -78,6 +86,19 @@ export class ShapeNovelty {
     this.min = snapshot?.min ?? Infinity;
     this.max = snapshot?.max ?? -Infinity;
     this.novelties = new SortedWindow(config.memory, snapshot ? structuredClone(snapshot.novelties) : undefined);
+    this.ends = snapshot?.ends ? [...snapshot.ends] : [];
+  }
+
+  /**
+   * Whether the last row's day repeats an earlier day exactly: a stored shape as near as shapes
+   * get (novelty 0), and the last bin's worth of values equal to the values that shape ended
+   * with, within 0.1 % of the range. A perfectly periodic series (a square wave: level changes at
+   * the same minutes every day) is then known to be doing what it always does, even on a row
+   * whose value jumps; the equal last values keep a spike on an otherwise repeated day (whose
+   * bin means barely move) from passing for a repeat.
+   */
+  repeatsExactly(): boolean {
+    return this.repeat;
   }
 
   /** P(a novelty at least this large) for the shape ending at this value, or undefined before there is enough history. */
@@ -96,13 +117,20 @@ export class ShapeNovelty {
     const first = Math.max(0, stored - history);
     const candidates = stored - first - (length - 1);
     let novelty: number | undefined;
+    this.repeat = false;
     if (candidates >= MIN_CANDIDATES) {
+      const range = this.max - this.min || 1;
       const nearest = this.nearestSquaredDistance(shape, first, candidates);
-      novelty = Math.max(0, Math.sqrt(nearest / bins) / (this.max - this.min || 1) - SAME_SHAPE);
+      novelty = Math.max(0, Math.sqrt(nearest / bins) / range - SAME_SHAPE);
+      if (novelty === 0) this.repeat = this.anyExactRepeat(shape, first, candidates, stored, range);
     }
     this.shapes.push(...shape);
+    this.ends.push(value);
     // Trimmed in batches of `history` shapes, not one per row: one copy per `history` rows.
-    if (stored + 1 >= 2 * history) this.shapes.splice(0, (stored + 1 - history) * bins);
+    if (stored + 1 >= 2 * history) {
+      this.shapes.splice(0, (stored + 1 - history) * bins);
+      this.ends.splice(0, Math.max(0, this.ends.length - history));
+    }
     if (novelty === undefined) return undefined;
     const rarity = this.novelties.size >= MIN_RANKED ? exceedance(this.novelties.sorted, novelty, this.config.tail) : undefined;
     this.novelties.push(novelty);
@@ -117,6 +145,30 @@ export class ShapeNovelty {
       shape.push(sum / this.binLength);
     }
     return shape;
+  }
+
+  /** Whether a candidate as near as novelty 0 also ended with the last `binLength` values, each within SAME_SHAPE of the range. */
+  private anyExactRepeat(shape: readonly number[], first: number, candidates: number, stored: number, range: number): boolean {
+    const { bins } = this.config;
+    const sameDistance = (SAME_SHAPE * range) ** 2 * bins;
+    const tolerance = SAME_SHAPE * range;
+    const tail = this.recent.slice(-this.binLength);
+    // `ends` is aligned with the stored shapes from the end; shape c ended at ends[c - offset].
+    const offset = stored - this.ends.length;
+    for (let c = first; c < first + candidates; c++) {
+      const end = c - offset;
+      if (end - this.binLength + 1 < 0) continue;
+      let distance = 0;
+      for (let b = 0; b < bins && distance <= sameDistance; b++) {
+        const d = shape[b] - this.shapes[c * bins + b];
+        distance += d * d;
+      }
+      if (distance > sameDistance) continue;
+      let equal = true;
+      for (let k = 0; k < this.binLength && equal; k++) equal = Math.abs(tail[k] - this.ends[end - this.binLength + 1 + k]) <= tolerance;
+      if (equal) return true;
+    }
+    return false;
   }
 
   /** Smallest squared distance from `shape` to `candidates` stored shapes from the `first`. */
@@ -144,6 +196,7 @@ export class ShapeNovelty {
       min: Number.isFinite(this.min) ? this.min : null,
       max: Number.isFinite(this.max) ? this.max : null,
       novelties: this.novelties.snapshot(),
+      ends: this.ends.slice(Math.max(0, this.ends.length - history)),
     };
   }
 }

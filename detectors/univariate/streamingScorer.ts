@@ -16,7 +16,13 @@
  *    previous value, by less than 5 % of the range seen so far does not score on its values,
  *    however rare they are: a blip that small on a series known to swing wide wakes nobody. A
  *    shape change is exempt, since its values are ordinary by definition.
- * 4. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
+ * 4. Exact repeat: a row whose last day repeats an earlier day exactly, up to its last values
+ *    (shapeNovelty.ts, `repeatsExactly`), does not score. A perfectly periodic series (NAB's
+ *    art_daily_perfect_square_wave: 20, then 80 from 09:00 to 18:00, every day) changes level at
+ *    the same minutes every day; each change is as rare as anything to the value tests, which see
+ *    only the last 30 to 100 rows, and without this every one of them alerted (24 alerts in 14
+ *    days, none real). No NAB file in test/fixtures changed its score.
+ * 5. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
  *    rows by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
  *    start instead of a stream of them: what an operator wants, and what NAB rewards (the
  *    earliest detection in a window counts, every later one outside it costs). Without the
@@ -122,7 +128,8 @@ export class StreamingScorer {
     // an alert, and an alert just after it must beat it as after any other.
     const highest = Math.max(0, ...this.recentScores);
     const onset = (1 - ranked) * this.config.escalation < 1 - highest;
-    const score = onset && (largeEnough || byShape) ? ranked : 0;
+    const repeat = this.shape?.test.repeatsExactly() ?? false;
+    const score = onset && (largeEnough || byShape) && !repeat ? ranked : 0;
     this.recentScores = [...this.recentScores, ranked].slice(-this.config.refractory);
     return score;
   }

@@ -76,6 +76,65 @@ describe('shape novelty', () => {
     expect(Math.max(...scores.slice(afterWarmUp))).toBeLessThan(0.5);
   });
 
+  describe('a perfectly periodic series (NAB art_daily_perfect_square_wave: 20, and 80 from 09:00 to 18:00)', () => {
+    const squareWave = (days: number, change: (day: number, row: number, value: number) => number = (_d, _r, v) => v): number[] =>
+      Array.from({ length: days * DAY }, (_, i) => {
+        const row = i % DAY;
+        return change(Math.floor(i / DAY), row, row >= JUMP_START && row < JUMP_START + JUMP_ROWS ? 80 : 20);
+      });
+    const alertsAfterWarmUp = (scores: number[]): number[] => scores.flatMap((s, i) => (i >= afterWarmUp && s > 0.99 ? [i] : []));
+
+    it('does not alert on the level changes that come at the same minutes every day', () => {
+      const values = squareWave(DAYS);
+      expect(alertsAfterWarmUp(scoreSeries(values))).toEqual([]);
+      // Without the shape test, and so without the repeat check, every change is an alert.
+      const valueTestsOnly = alertsAfterWarmUp(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, shape: null }));
+      expect(valueTestsOnly.length).toBeGreaterThanOrEqual(2 * (DAYS - 3) - 1);
+    });
+
+    it('still alerts on a spike on a day that otherwise repeats, and on a change that comes an hour late', () => {
+      const spikeRow = MISSING_DAY * DAY + 50;
+      const spiked = squareWave(DAYS, (day, row, v) => (day === MISSING_DAY && row === 50 ? 50 : v));
+      expect(alertsAfterWarmUp(scoreSeries(spiked))).toContain(spikeRow);
+      // Caught where the change should have come, before it comes late.
+      const dueRow = MISSING_DAY * DAY + JUMP_START;
+      const late = squareWave(DAYS, (day, row, v) => (day === MISSING_DAY && row >= JUMP_START && row < JUMP_START + 12 ? 20 : v));
+      expect(alertsAfterWarmUp(scoreSeries(late)).find((i) => i >= dueRow)).toBeLessThanOrEqual(dueRow + 12);
+    });
+
+    it('calls a day a repeat only when its last values repeat too, not just its shape', () => {
+      // +3.2 at night moves its bin's mean so little (3.2 / 12 rows) that the day's shape is as
+      // near an earlier one as shapes count; the row's own value tells it apart.
+      const blipRow = MISSING_DAY * DAY + 50;
+      const values = squareWave(DAYS, (day, row, v) => (day === MISSING_DAY && row === 50 ? 23.2 : v));
+      const test = new ShapeNovelty({ length: DAY, bins: 24, history: 2000, memory: 5000, tail: 0.1 });
+      const repeats = values.map((v) => {
+        test.next(v);
+        return test.repeatsExactly();
+      });
+      expect(repeats[blipRow]).toBe(false);
+      expect(repeats.slice(afterWarmUp, blipRow).every(Boolean)).toBe(true);
+    });
+
+    it('resumes from a JSON snapshot to the same repeat verdicts, also after old shapes were trimmed', () => {
+      const config = { length: DAY, bins: 24, history: 2000, memory: 5000, tail: 0.1 };
+      const values = squareWave(20, (day, row, v) => (day === 17 && row === 50 ? 23.2 : v));
+      const verdicts = (test: ShapeNovelty, part: number[]): boolean[] =>
+        part.map((v) => {
+          test.next(v);
+          return test.repeatsExactly();
+        });
+      const whole = verdicts(new ShapeNovelty(config), values);
+      expect(whole.filter((r) => !r).length).toBeGreaterThan(0);
+      for (const cut of [1000, 4100]) {
+        const first = new ShapeNovelty(config);
+        const head = verdicts(first, values.slice(0, cut));
+        const restored = new ShapeNovelty(config, JSON.parse(JSON.stringify(first.snapshot())));
+        expect([...head, ...verdicts(restored, values.slice(cut))]).toEqual(whole);
+      }
+    });
+  });
+
   it('refuses a shape that does not cut into equal bins, or a history no longer than a shape', () => {
     expect(() => new ShapeNovelty({ length: 100, bins: 24, history: 2000, memory: 100, tail: 0.1 })).toThrow(/equal bins/);
     expect(() => new ShapeNovelty({ length: 288, bins: 24, history: 288, memory: 100, tail: 0.1 })).toThrow(/must exceed/);
