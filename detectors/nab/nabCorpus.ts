@@ -16,6 +16,8 @@ export interface NabSeries {
   /** `<category>/<file>.csv`, as in the labels file. */
   name: string;
   timestamps: string[];
+  /** The timestamps as epoch ms (NAB's are UTC without a zone). */
+  times: number[];
   values: number[];
   windows: [number, number][];
 }
@@ -83,7 +85,7 @@ export async function readNabCorpus(dir: string): Promise<NabSeries[]> {
         if (!rows) throw new NabCorpusError(`${name}: window [${start}, ${end}] covers no row of the file`);
         return rows;
       });
-      series.push({ name, timestamps, values, windows });
+      series.push({ name, timestamps, times: timestamps.map(toMillis), values, windows });
     }
   }
   if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/<category>/ is listed in labels/combined_windows.json`);

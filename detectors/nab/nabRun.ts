@@ -11,7 +11,7 @@ import type { SeriesDetector } from '../univariate/seriesDetectors.ts';
 export const categoryOf = (name: string): string => name.split('/')[0];
 
 export function scoreCorpus(corpus: readonly NabSeries[], detector: SeriesDetector): ScoredFile[] {
-  return corpus.map((series) => ({ name: series.name, scores: detector(series.values), windows: series.windows }));
+  return corpus.map((series) => ({ name: series.name, scores: detector(series.values, series.times), windows: series.windows }));
 }
 
 export const scoreProfiles = (files: readonly ScoredFile[], profiles: readonly NabProfile[] = NAB_PROFILES): NabResult[] =>

@@ -5,10 +5,11 @@
 import { scoreSeries } from './streamingScorer.ts';
 import { windowedGaussianSeries } from './windowedGaussian.ts';
 
-export type SeriesDetector = (values: readonly number[]) => number[];
+/** `times`: each value's timestamp, epoch ms. */
+export type SeriesDetector = (values: readonly number[], times: readonly number[]) => number[];
 
 export const SERIES_DETECTORS = {
-  adstream: (values) => scoreSeries(values),
+  adstream: (values, times) => scoreSeries(values, undefined, times),
   'windowed-gaussian': (values) => windowedGaussianSeries(values),
 } satisfies Record<string, SeriesDetector>;
 

@@ -22,7 +22,10 @@
  *    the same minutes every day; each change is as rare as anything to the value tests, which see
  *    only the last 30 to 100 rows, and without this every one of them alerted (24 alerts in 14
  *    days, none real). No NAB file in test/fixtures changed its score.
- * 5. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
+ * 5. Daily habit (dailyRecurrence.ts, needs the rows' times): a value-test alert on a departure
+ *    that two of the last three days made at this time of day (±15 min, at least 90 % as large)
+ *    is a nightly job, not news. Without it a noisy series with a 03:10 spike alerted every night.
+ * 6. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
  *    rows by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
  *    start instead of a stream of them: what an operator wants, and what NAB rewards (the
  *    earliest detection in a window counts, every later one outside it costs). Without the
@@ -33,6 +36,7 @@
 import { RarityScorer, type RarityScale, type RarityScorerSnapshot } from './rarityScorer.ts';
 import { EffectSize, type EffectSizeConfig, type EffectSizeSnapshot } from './effectSize.ts';
 import { ShapeNovelty, type ShapeNoveltyConfig, type ShapeNoveltySnapshot } from './shapeNovelty.ts';
+import { DailyRecurrence, type DailyRecurrenceConfig, type DailyRecurrenceSnapshot } from './dailyRecurrence.ts';
 
 /** The shape test (shapeNovelty.ts) and how much rarer than the value test it must be to count. */
 export interface ShapeTestConfig extends Pick<ShapeNoveltyConfig, 'length' | 'bins' | 'history'> {
@@ -57,6 +61,8 @@ export interface StreamingScorerConfig {
   shape: ShapeTestConfig | null;
   /** The minimum effect size a value test's alert needs, or null for none. */
   effect: EffectSizeConfig | null;
+  /** Value-test alerts a departure seen at this time of day on a recent day explains away; null for none. Needs row times. */
+  recurrence: DailyRecurrenceConfig | null;
 }
 
 export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
@@ -74,6 +80,7 @@ export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
   escalation: 2,
   shape: { length: 288, bins: 24, history: 2000, weight: 2 },
   effect: { window: 100, minShare: 0.05 },
+  recurrence: { days: 3, minDays: 2, minRatio: 0.9, toleranceMs: 15 * 60_000, window: 100 },
 };
 
 export interface StreamingScorerSnapshot {
@@ -81,6 +88,8 @@ export interface StreamingScorerSnapshot {
   scales: RarityScorerSnapshot[];
   shape: ShapeNoveltySnapshot | null;
   effect: EffectSizeSnapshot | null;
+  /** Absent in snapshots from before the recurrence test: it starts afresh. */
+  recurrence?: DailyRecurrenceSnapshot | null;
   /** 1 − rarity of the last `refractory` rows (0 while warming up). */
   recentScores: number[];
 }
@@ -89,6 +98,7 @@ export class StreamingScorer {
   private readonly scales: RarityScorer[];
   private readonly shape: { test: ShapeNovelty; weight: number } | null;
   private readonly effect: EffectSize | null;
+  private readonly recurrence: DailyRecurrence | null;
   private recentScores: number[];
 
   constructor(
@@ -103,14 +113,16 @@ export class StreamingScorer {
     this.scales = config.scales.map((scale, i) => new RarityScorer({ ...scale, memory, tail, warmup }, snapshot?.scales[i]));
     this.shape = config.shape ? { test: new ShapeNovelty({ ...config.shape, memory, tail }, snapshot?.shape ?? undefined), weight: config.shape.weight } : null;
     this.effect = config.effect ? new EffectSize(config.effect, snapshot?.effect ?? undefined) : null;
+    this.recurrence = config.recurrence ? new DailyRecurrence(config.recurrence, snapshot?.recurrence ?? undefined) : null;
     this.recentScores = snapshot ? [...snapshot.recentScores] : [];
   }
 
-  /** Scores the next value of the series. */
-  next(value: number): number {
+  /** Scores the next value of the series, taken at `time` (epoch ms; without it the recurrence test is off). */
+  next(value: number, time?: number): number {
     const rarities = this.scales.map((scale) => scale.next(value));
     const shapeRarity = this.shape?.test.next(value);
     const largeEnough = this.effect?.next(value) ?? true;
+    const recurring = time !== undefined && this.recurrence ? this.recurrence.next(value, time) : false;
     let ranked = 0;
     let byShape = false;
     if (rarities.every((r) => r !== undefined)) {
@@ -129,7 +141,7 @@ export class StreamingScorer {
     const highest = Math.max(0, ...this.recentScores);
     const onset = (1 - ranked) * this.config.escalation < 1 - highest;
     const repeat = this.shape?.test.repeatsExactly() ?? false;
-    const score = onset && (largeEnough || byShape) && !repeat ? ranked : 0;
+    const score = onset && (largeEnough || byShape) && !repeat && !(recurring && !byShape) ? ranked : 0;
     this.recentScores = [...this.recentScores, ranked].slice(-this.config.refractory);
     return score;
   }
@@ -140,13 +152,15 @@ export class StreamingScorer {
       scales: this.scales.map((scale) => scale.snapshot()),
       shape: this.shape?.test.snapshot() ?? null,
       effect: this.effect?.snapshot() ?? null,
+      recurrence: this.recurrence?.snapshot() ?? null,
       recentScores: [...this.recentScores],
     };
   }
 }
 
-/** Scores a whole series with a fresh scorer. */
-export function scoreSeries(values: readonly number[], config: StreamingScorerConfig = DEFAULT_STREAMING_SCORER): number[] {
+/** Scores a whole series with a fresh scorer; `times` (epoch ms, one per value) turn the recurrence test on. */
+export function scoreSeries(values: readonly number[], config: StreamingScorerConfig = DEFAULT_STREAMING_SCORER, times?: readonly number[]): number[] {
+  if (times && times.length !== values.length) throw new RangeError(`${values.length} values but ${times.length} times`);
   const scorer = new StreamingScorer(config);
-  return values.map((v) => scorer.next(v));
+  return values.map((v, i) => scorer.next(v, times?.[i]));
 }

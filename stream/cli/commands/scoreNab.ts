@@ -51,7 +51,7 @@ export function scoreNabCommand(): Command {
       const out = resolve(options.out ?? './data/nab-scores');
       const files: ScoredFile[] = [];
       for (const series of corpus) {
-        const scores = detector(series.values);
+        const scores = detector(series.values, series.times);
         await writeScores(out, series, scores);
         files.push({ name: series.name, scores, windows: series.windows });
       }

@@ -1,0 +1,121 @@
+/**
+ * The recurrence test's promise: a departure the series makes at the same time every day stops
+ * alerting once it is a habit (two of the last three days), while the same departure at a new
+ * time of day, or a larger or opposite one, still alerts. Hand-built series, seeded noise.
+ */
+import { describe, expect, it } from 'vitest';
+import { DailyRecurrence, type DailyRecurrenceConfig } from '../../../detectors/univariate/dailyRecurrence.ts';
+import { DEFAULT_STREAMING_SCORER, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
+
+const MINUTE = 60_000;
+const DAY = 1_440 * MINUTE;
+const ROW = 5 * MINUTE;
+const ROWS_PER_DAY = DAY / ROW;
+const CONFIG: DailyRecurrenceConfig = { days: 3, minDays: 2, minRatio: 0.9, toleranceMs: 15 * MINUTE, window: 100 };
+const START = Date.UTC(2014, 3, 1);
+
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (1103515245 * state + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/** `days` days of 5-minute rows: 50 ± 1, plus whatever `spike` adds at a row. */
+function series(days: number, spike: (day: number, row: number) => number): { values: number[]; times: number[] } {
+  const random = lcg(99);
+  const values: number[] = [];
+  const times: number[] = [];
+  for (let day = 0; day < days; day++) {
+    for (let row = 0; row < ROWS_PER_DAY; row++) {
+      values.push(50 + 2 * (random() - 0.5) + spike(day, row));
+      times.push(START + day * DAY + row * ROW);
+    }
+  }
+  return { values, times };
+}
+
+const NIGHTLY_ROW = 38; // 03:10
+const nightly = (day: number, row: number): number => (row === NIGHTLY_ROW ? 40 : 0);
+const rowOf = (day: number, row: number): number => day * ROWS_PER_DAY + row;
+
+function verdicts(values: number[], times: number[], config = CONFIG): boolean[] {
+  const test = new DailyRecurrence(config);
+  return values.map((v, i) => test.next(v, times[i]));
+}
+
+describe('daily recurrence', () => {
+  it('explains a nightly spike once two of the last three nights had one', () => {
+    const { values, times } = series(8, nightly);
+    const explained = verdicts(values, times);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((day) => explained[rowOf(day, NIGHTLY_ROW)])).toEqual([false, false, true, true, true, true, true, true]);
+  });
+
+  it('does not explain the same spike at a new time of day, a larger one, or a drop', () => {
+    const { values, times } = series(8, (day, row) => {
+      if (day === 6 && row === 150) return 40; // 12:30, never seen at that hour
+      if (day === 6 && row === NIGHTLY_ROW) return 60; // half as large again as every night before
+      if (day === 7 && row === NIGHTLY_ROW) return -40; // a drop where a spike comes
+      return nightly(day, row);
+    });
+    const explained = verdicts(values, times);
+    expect(explained[rowOf(6, 150)]).toBe(false);
+    expect(explained[rowOf(6, NIGHTLY_ROW)]).toBe(false);
+    expect(explained[rowOf(7, NIGHTLY_ROW)]).toBe(false);
+  });
+
+  it('goes by the clock, not by rows: a spike five minutes off still counts, and hourly rows compare hour with hour', () => {
+    const jitter = series(6, (day, row) => (row === NIGHTLY_ROW + (day % 2) ? 40 : 0));
+    const explained = verdicts(jitter.values, jitter.times);
+    expect(explained[rowOf(4, NIGHTLY_ROW)]).toBe(true);
+    expect(explained[rowOf(5, NIGHTLY_ROW + 1)]).toBe(true);
+    // Hourly rows: 24 a day, a spike at 03:00 each day; with rows lost on day 2 the days do not shift.
+    const hourly = new DailyRecurrence(CONFIG);
+    const seen: boolean[] = [];
+    for (let day = 0; day < 5; day++) {
+      for (let hour = 0; hour < 24; hour++) {
+        if (day === 2 && hour >= 5 && hour < 12) continue;
+        seen.push(hourly.next(hour === 3 ? 90 : 50, START + day * DAY + hour * 60 * MINUTE) && hour === 3);
+      }
+    }
+    expect(seen.filter(Boolean).length).toBe(3); // days 2, 3 and 4
+  });
+
+  it('resumes from a JSON snapshot to the same verdicts, also after old rows were dropped', () => {
+    const { values, times } = series(10, nightly);
+    const whole = verdicts(values, times);
+    for (const cut of [500, 2500]) {
+      const first = new DailyRecurrence(CONFIG);
+      const head = values.slice(0, cut).map((v, i) => first.next(v, times[i]));
+      const restored = new DailyRecurrence(CONFIG, JSON.parse(JSON.stringify(first.snapshot())));
+      const tail = values.slice(cut).map((v, i) => restored.next(v, times[cut + i]));
+      expect([...head, ...tail]).toEqual(whole);
+    }
+  });
+
+  it('refuses a config that cannot mean anything', () => {
+    expect(() => new DailyRecurrence({ ...CONFIG, minDays: 4 })).toThrow(/minDays must be an integer from 1 to days \(3\)/);
+    expect(() => new DailyRecurrence({ ...CONFIG, toleranceMs: DAY })).toThrow(/tolerance must be in \[0, 12 h\)/);
+    expect(() => new DailyRecurrence({ ...CONFIG, minRatio: 0 })).toThrow(/minRatio must be positive/);
+  });
+});
+
+describe('streaming scorer with row times', () => {
+  const alertsAt = (scores: number[], rows: number[]): number[] => rows.filter((r) => scores[r] > 0.99);
+
+  it('stops alerting on a nightly spike after the nights that make it a habit, and still alerts on a new one', () => {
+    const { values, times } = series(12, (day, row) => nightly(day, row) + (day === 10 && row === 150 ? 40 : 0));
+    const nights = [3, 4, 5, 6, 7, 8, 9, 10, 11].map((day) => rowOf(day, NIGHTLY_ROW));
+    // Without times (or without the test) every night's spike is as rare as ever to the value tests.
+    expect(alertsAt(scoreSeries(values), nights).length).toBeGreaterThanOrEqual(7);
+    expect(alertsAt(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, recurrence: null }, times), nights).length).toBeGreaterThanOrEqual(7);
+    const scores = scoreSeries(values, DEFAULT_STREAMING_SCORER, times);
+    expect(alertsAt(scores, nights)).toEqual([]);
+    expect(alertsAt(scores, [rowOf(10, 150)])).toEqual([rowOf(10, 150)]);
+  });
+
+  it('refuses times that do not match the values one for one', () => {
+    expect(() => scoreSeries([1, 2, 3], DEFAULT_STREAMING_SCORER, [0, 1])).toThrow(/3 values but 2 times/);
+  });
+});
