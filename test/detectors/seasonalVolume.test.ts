@@ -10,6 +10,7 @@ import { withSeasonality } from '../../detectors/seasonalConfig.ts';
 import { zScoreDetectorConfig } from '../../detectors/zScoreConfig.ts';
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import { VolumeDetector, volumeDetectorFactory, type DetectorConfig } from '../../detectors/volumeDetector.ts';
+import { seededUniform as seeded } from '../support/seededRandom.ts';
 
 const W = 15 * 60_000;
 const PER_DAY = 96;
@@ -18,17 +19,6 @@ const KEY = 'campaign=c1|type=impression';
 const at = (day: number, hour: number, minute = 0): number => day * PER_DAY + hour * 4 + minute / 15;
 const startOf = (i: number): number => T0 + i * W;
 
-/** mulberry32: a tiny seeded generator, so the noise is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 200 a window at night, 400 from 09:00 to 18:00 UTC, times `factor(i)`; noise ≈ √mean. */
 function dailySteps(days: number, seed: number, factor: (i: number) => number = () => 1): number[] {

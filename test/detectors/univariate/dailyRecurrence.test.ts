@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DailyRecurrence, type DailyRecurrenceConfig } from '../../../detectors/univariate/dailyRecurrence.ts';
 import { DEFAULT_STREAMING_SCORER, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
+import { lcg } from '../../support/seededRandom.ts';
 
 const MINUTE = 60_000;
 const DAY = 1_440 * MINUTE;
@@ -13,14 +14,6 @@ const ROW = 5 * MINUTE;
 const ROWS_PER_DAY = DAY / ROW;
 const CONFIG: DailyRecurrenceConfig = { days: 3, minDays: 2, minRatio: 0.9, toleranceMs: 15 * MINUTE, window: 100 };
 const START = Date.UTC(2014, 3, 1);
-
-function lcg(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (1103515245 * state + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 /** `days` days of 5-minute rows: 50 ± 1, plus whatever `spike` adds at a row. */
 function series(days: number, spike: (day: number, row: number) => number): { values: number[]; times: number[] } {

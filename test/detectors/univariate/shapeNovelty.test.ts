@@ -5,20 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeNovelty } from '../../../detectors/univariate/shapeNovelty.ts';
 import { DEFAULT_STREAMING_SCORER, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
+import { lcg } from '../../support/seededRandom.ts';
 
 // Shaped like NAB's art_daily files: 5-minute rows, a level of 20 that jumps to 75 from 09:00 to 18:00.
 const DAY = 288;
 const JUMP_START = 108;
 const JUMP_ROWS = 108;
 const JITTER = 2;
-
-function lcg(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (1103515245 * state + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 /** `days` days of 288 rows: level 20, +55 for 108 rows from row 108 ± 2, noise ±4. */
 function dailyJumps(days: number, withoutJumpOn: number | null): number[] {

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TaggedIdTable } from '../../../stream/pipeline/taggedIdTable.ts';
+import { mulberry32 as seeded } from '../../support/seededRandom.ts';
 
 const HI_BITS = 0x1fffffff; // the table keeps hi's low 29 bits
-
-/** mulberry32: a seeded generator, so a failure replays exactly. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 const key = (hi: number, lo: number): string => `${hi & HI_BITS}:${lo >>> 0}`;
 
