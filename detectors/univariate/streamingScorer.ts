@@ -141,6 +141,7 @@ export class StreamingScorer {
     const highest = Math.max(0, ...this.recentScores);
     const onset = (1 - ranked) * this.config.escalation < 1 - highest;
     const repeat = this.shape?.test.repeatsExactly() ?? false;
+    // A daily habit explains a value's departure, not a changed day: shape alerts stand.
     const score = onset && (largeEnough || byShape) && !repeat && !(recurring && !byShape) ? ranked : 0;
     this.recentScores = [...this.recentScores, ranked].slice(-this.config.refractory);
     return score;
