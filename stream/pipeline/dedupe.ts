@@ -116,6 +116,7 @@ export class Deduplicator {
       this.newestEventTime = other.newestEventTime;
       this.expire();
     }
+    this.ids.reserve(this.ids.size + other.ids.size);
     const starts = new Map([...other.tags].map(([start, tag]) => [tag, start]));
     other.ids.forEach((hi, lo, tag) => {
       const start = starts.get(tag) as number;
@@ -150,6 +151,8 @@ export class Deduplicator {
     const dedupe = new Deduplicator(snapshot.horizonMs);
     if (dedupe.bucketMs !== snapshot.bucketMs) throw new Error(`dedupe snapshot buckets are ${snapshot.bucketMs} ms, expected ${dedupe.bucketMs} ms`);
     dedupe.newestEventTime = snapshot.newestEventTime ?? -Infinity;
+    // base64 of 8 bytes per id: 4 characters per 3 bytes.
+    dedupe.ids.reserve(snapshot.buckets.reduce((sum, { ids }) => sum + Math.floor((ids.length * 3) / 4 / 8), 0));
     for (const { start, ids } of snapshot.buckets) {
       if (dedupe.expired(start)) continue;
       const tag = dedupe.tagOf(start);

@@ -11,10 +11,15 @@
  * Layout: a slot is two uint32s, (tag << 29 | hi's low 29 bits, lo), so an id keeps 61 bits of
  * its 64-bit hash and a slot stays 8 bytes. Tags run from 1 to 7, which makes an occupied slot's
  * first word non-zero: 0 marks an empty slot. The load stays between 0.5 and 0.75 (the table
- * grows by half when 3/4 full), so the table holds 16 bytes per id at worst, about 12 on average.
+ * grows by half when 3/4 full, and shrinks when a drop leaves it under half full), so the table
+ * holds 16 bytes per id at worst, about 12 on average, past its minimum of 1024 slots.
  */
 const MAX_LOAD = 0.75;
 const GROWTH = 1.5;
+/** Below this load after a drop the table shrinks, to SHRUNK_LOAD: memory follows the ids held, not the peak. */
+const MIN_LOAD = 0.5;
+const SHRUNK_LOAD = 0.6;
+const MIN_CAPACITY = 1024;
 const TWO_32 = 4294967296;
 const TAG_SHIFT = 29;
 const HASH_HI_MASK = (1 << TAG_SHIFT) - 1;
@@ -25,13 +30,18 @@ export class TaggedIdTable {
   private capacity: number;
   size = 0;
 
-  constructor(initialCapacity = 1024) {
+  constructor(initialCapacity = MIN_CAPACITY) {
     this.capacity = Math.max(8, Math.ceil(initialCapacity));
     this.slots = new Uint32Array(this.capacity * 2);
   }
 
   get bytes(): number {
     return this.slots.byteLength;
+  }
+
+  /** Makes room for `ids` ids in all without growing step by step (a snapshot being loaded, a parent absorbed). */
+  reserve(ids: number): void {
+    if (ids > this.capacity * MAX_LOAD) this.resize(Math.ceil(ids / SHRUNK_LOAD));
   }
 
   /** Multiply-shift ("fastrange") instead of modulo: capacities are not powers of two. */
@@ -116,6 +126,7 @@ export class TaggedIdTable {
       }
     }
     this.size -= removed;
+    if (this.capacity > MIN_CAPACITY && this.size < this.capacity * MIN_LOAD) this.resize(Math.max(MIN_CAPACITY, Math.ceil(this.size / SHRUNK_LOAD)));
     return removed;
   }
 

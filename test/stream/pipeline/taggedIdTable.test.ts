@@ -54,6 +54,24 @@ describe('tagged id table', () => {
     expect(seen).toEqual(reference);
   });
 
+  it('shrinks when a drop leaves it under half full, so memory follows the ids still held', () => {
+    const random = seeded(3);
+    const table = new TaggedIdTable();
+    const kept: [number, number][] = [];
+    for (let i = 0; i < 100_000; i++) table.add(random(), random(), 1);
+    for (let i = 0; i < 5_000; i++) {
+      const id: [number, number] = [random(), random()];
+      table.add(id[0], id[1], 2);
+      kept.push(id);
+    }
+    const before = table.bytes;
+    table.dropTags(1 << 1);
+    expect(table.size).toBe(5_000);
+    expect(table.bytes).toBeLessThan(before / 10);
+    expect(table.bytes / table.size).toBeLessThanOrEqual(16);
+    for (const [hi, lo] of kept) expect(table.has(hi, lo)).toBe(true);
+  });
+
   it('takes hash halves given as signed int32, as `^` and `|` produce them', () => {
     const table = new TaggedIdTable();
     table.add(0x12345678, 0xfedcba98, 1);
