@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DailyRecurrence, type DailyRecurrenceConfig } from '../../../detectors/univariate/dailyRecurrence.ts';
-import { DEFAULT_STREAMING_SCORER, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
+import { DEFAULT_STREAMING_SCORER, StreamingScorer, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
 import { lcg } from '../../support/seededRandom.ts';
 
 const MINUTE = 60_000;
@@ -106,6 +106,17 @@ describe('streaming scorer with row times', () => {
     const scores = scoreSeries(values, DEFAULT_STREAMING_SCORER, times);
     expect(alertsAt(scores, nights)).toEqual([]);
     expect(alertsAt(scores, [rowOf(10, 150)])).toEqual([rowOf(10, 150)]);
+  });
+
+  it('resumes from a JSON snapshot to the same scores, with what the recurrence test remembers', () => {
+    const { values, times } = series(8, nightly);
+    const whole = scoreSeries(values, DEFAULT_STREAMING_SCORER, times);
+    const cut = rowOf(5, 0);
+    const first = new StreamingScorer();
+    const head = values.slice(0, cut).map((v, i) => first.next(v, times[i]));
+    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
+    const tail = values.slice(cut).map((v, i) => restored.next(v, times[cut + i]));
+    expect([...head, ...tail]).toEqual(whole);
   });
 
   it('refuses times that do not match the values one for one', () => {
