@@ -22,9 +22,10 @@
  *    the same minutes every day; each change is as rare as anything to the value tests, which see
  *    only the last 30 to 100 rows, and without this every one of them alerted (24 alerts in 14
  *    days, none real). No NAB file in test/fixtures changed its score.
- * 5. Daily habit (dailyRecurrence.ts, needs the rows' times): a value-test alert on a departure
- *    that two of the last three days made at this time of day (±15 min, at least 90 % as large)
- *    is a nightly job, not news. Without it a noisy series with a 03:10 spike alerted every night.
+ * 5. Habit (dailyRecurrence.ts, needs the rows' times): a value-test alert on a departure that
+ *    two of the last three days (or half-days) made at this phase (±15 min, at least 90 % as
+ *    large) is a nightly job, not news. Without it a noisy series with a 03:10 spike alerted
+ *    every night.
  * 6. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
  *    rows by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
  *    start instead of a stream of them: what an operator wants, and what NAB rewards (the
@@ -80,7 +81,7 @@ export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
   escalation: 2,
   shape: { length: 288, bins: 24, history: 2000, weight: 2 },
   effect: { window: 100, minShare: 0.05 },
-  recurrence: { days: 3, minDays: 2, minRatio: 0.9, toleranceMs: 15 * 60_000, window: 100 },
+  recurrence: { periodsMs: [86_400_000, 43_200_000], cycles: 3, minCycles: 2, minRatio: 0.9, toleranceMs: 15 * 60_000, window: 100 },
 };
 
 export interface StreamingScorerSnapshot {

@@ -12,7 +12,7 @@ const MINUTE = 60_000;
 const DAY = 1_440 * MINUTE;
 const ROW = 5 * MINUTE;
 const ROWS_PER_DAY = DAY / ROW;
-const CONFIG: DailyRecurrenceConfig = { days: 3, minDays: 2, minRatio: 0.9, toleranceMs: 15 * MINUTE, window: 100 };
+const CONFIG = DEFAULT_STREAMING_SCORER.recurrence as DailyRecurrenceConfig;
 const START = Date.UTC(2014, 3, 1);
 
 /** `days` days of 5-minute rows: 50 ± 1, plus whatever `spike` adds at a row. */
@@ -58,6 +58,16 @@ describe('daily recurrence', () => {
     expect(explained[rowOf(7, NIGHTLY_ROW)]).toBe(false);
   });
 
+  it('explains a spike that comes twice a day, at the same time of the half-day', () => {
+    const { values, times } = series(4, (day, row) => (row === NIGHTLY_ROW || row === NIGHTLY_ROW + ROWS_PER_DAY / 2 ? 40 : 0));
+    const explained = verdicts(values, times);
+    // 03:10 and 15:10: the third one (day 1, 03:10) has two of the last three half-days behind it.
+    const spikes = [0, 1, 2, 3].flatMap((day) => [rowOf(day, NIGHTLY_ROW), rowOf(day, NIGHTLY_ROW + ROWS_PER_DAY / 2)]);
+    expect(spikes.map((row) => explained[row])).toEqual([false, false, true, true, true, true, true, true]);
+    const dailyOnly = verdicts(values, times, { ...CONFIG, periodsMs: [DAY] });
+    expect(dailyOnly[rowOf(1, NIGHTLY_ROW)]).toBe(false);
+  });
+
   it('goes by the clock, not by rows: a spike five minutes off still counts, and hourly rows compare hour with hour', () => {
     const jitter = series(6, (day, row) => (row === NIGHTLY_ROW + (day % 2) ? 40 : 0));
     const explained = verdicts(jitter.values, jitter.times);
@@ -88,8 +98,9 @@ describe('daily recurrence', () => {
   });
 
   it('refuses a config that cannot mean anything', () => {
-    expect(() => new DailyRecurrence({ ...CONFIG, minDays: 4 })).toThrow(/minDays must be an integer from 1 to days \(3\)/);
-    expect(() => new DailyRecurrence({ ...CONFIG, toleranceMs: DAY })).toThrow(/tolerance must be in \[0, 12 h\)/);
+    expect(() => new DailyRecurrence({ ...CONFIG, minCycles: 4 })).toThrow(/minCycles must be an integer from 1 to cycles \(3\)/);
+    expect(() => new DailyRecurrence({ ...CONFIG, toleranceMs: 6 * 60 * MINUTE })).toThrow(/tolerance must be under half the shortest period/);
+    expect(() => new DailyRecurrence({ ...CONFIG, periodsMs: [] })).toThrow(/periods must be one or more durations of up to a week/);
     expect(() => new DailyRecurrence({ ...CONFIG, minRatio: 0 })).toThrow(/minRatio must be positive/);
   });
 });
