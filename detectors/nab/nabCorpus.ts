@@ -45,9 +45,8 @@ export function parseSeriesCsv(name: string, text: string): { timestamps: string
   return { timestamps, values };
 }
 
-/** Inclusive row range of a window: first row at or after start, last row at or before end. */
-export function windowRows(timestamps: readonly string[], start: string, end: string): [number, number] | undefined {
-  const millis = timestamps.map(toMillis);
+/** Inclusive row range of a window over the rows' times (epoch ms): first row at or after start, last row at or before end. */
+export function windowRows(millis: readonly number[], start: string, end: string): [number, number] | undefined {
   const s = toMillis(start);
   const e = toMillis(end);
   const left = millis.findIndex((t) => t >= s);
@@ -80,12 +79,13 @@ export async function readNabCorpus(dir: string): Promise<NabSeries[]> {
       // NAB scores the files its labels list; a data file without an entry is not part of the set.
       if (!(name in labels)) continue;
       const { timestamps, values } = parseSeriesCsv(name, await readFile(join(dataDir, category, file), 'utf8'));
+      const times = timestamps.map(toMillis);
       const windows = (labels[name] ?? []).map(([start, end]) => {
-        const rows = windowRows(timestamps, start, end);
+        const rows = windowRows(times, start, end);
         if (!rows) throw new NabCorpusError(`${name}: window [${start}, ${end}] covers no row of the file`);
         return rows;
       });
-      series.push({ name, timestamps, times: timestamps.map(toMillis), values, windows });
+      series.push({ name, timestamps, times, values, windows });
     }
   }
   if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/<category>/ is listed in labels/combined_windows.json`);

@@ -158,12 +158,7 @@ export class ShapeNovelty {
     for (let c = first; c < first + candidates; c++) {
       const end = c - offset;
       if (end - this.binLength + 1 < 0) continue;
-      let distance = 0;
-      for (let b = 0; b < bins && distance <= sameDistance; b++) {
-        const d = shape[b] - this.shapes[c * bins + b];
-        distance += d * d;
-      }
-      if (distance > sameDistance) continue;
+      if (this.squaredDistance(shape, c, sameDistance) > sameDistance) continue;
       let equal = true;
       for (let k = 0; k < this.binLength && equal; k++) equal = Math.abs(tail[k] - this.ends[end - this.binLength + 1 + k]) <= tolerance;
       if (equal) return true;
@@ -173,19 +168,22 @@ export class ShapeNovelty {
 
   /** Smallest squared distance from `shape` to `candidates` stored shapes from the `first`. */
   private nearestSquaredDistance(shape: readonly number[], first: number, candidates: number): number {
+    let best = Infinity;
+    for (let c = first; c < first + candidates; c++) best = Math.min(best, this.squaredDistance(shape, c, best));
+    return best;
+  }
+
+  /** Squared distance from `shape` to stored shape `c`; stops adding once past `limit` (the caller only needs to know it is farther). */
+  private squaredDistance(shape: readonly number[], c: number, limit: number): number {
     const { bins } = this.config;
     const shapes = this.shapes;
-    let best = Infinity;
-    for (let c = first; c < first + candidates; c++) {
-      const offset = c * bins;
-      let distance = 0;
-      for (let b = 0; b < bins && distance < best; b++) {
-        const d = shape[b] - shapes[offset + b];
-        distance += d * d;
-      }
-      if (distance < best) best = distance;
+    const offset = c * bins;
+    let distance = 0;
+    for (let b = 0; b < bins && distance <= limit; b++) {
+      const d = shape[b] - shapes[offset + b];
+      distance += d * d;
     }
-    return best;
+    return distance;
   }
 
   snapshot(): ShapeNoveltySnapshot {
