@@ -65,6 +65,22 @@ describe('NAB published scores', () => {
     }
   });
 
+  it('has the labels the published scores were computed with: no file scores more than its windows can earn', () => {
+    // A window earns at most the profile's tp weight (its earliest detection), and a false alarm
+    // only takes away, so a raw score above windows × tp means the file had more windows when
+    // NAB scored it. Labels from an older NAB commit (fewer, longer tweet windows) failed this on
+    // five files: UPS scored 3.21 by ARTime against 2 windows there, against NAB v1.1's 5.
+    for (const set of ['nab', 'nab-heldout', 'nab-heldout2']) {
+      const dir = join(import.meta.dirname, '../../fixtures', set);
+      const published = parsePublishedScores(readFileSync(join(dir, 'published/scores.csv'), 'utf8'));
+      const windows = JSON.parse(readFileSync(join(dir, 'labels/combined_windows.json'), 'utf8')) as Record<string, unknown[]>;
+      for (const row of published.filter((s) => s.file in windows)) {
+        const tp = NAB_PROFILES.find((p) => p.name === row.profile)!.tp;
+        expect(row.score, `${set}: ${row.detector} ${row.profile} ${row.file}`).toBeLessThanOrEqual(windows[row.file].length * tp);
+      }
+    }
+  });
+
   it('refuses a file that is not in the published layout', () => {
     expect(() => parsePublishedScores('detector,profile,file\n')).toThrow(/expected the header/);
     expect(() => parsePublishedScores('detector,profile,file,threshold,score,commit\nnumenta,standard,a.csv,0.5,abc,x\n')).toThrow(/line 2/);
