@@ -39,8 +39,11 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are "errors" to commander but successes to the user.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+      // Help and version are "errors" to commander but successes to the user, except the help
+      // commander prints on stderr when no command was given (exit code 1): that is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+      if (error.code === 'commander.help' && error.exitCode === 0) return EXIT_OK;
+      if (error.code === 'commander.help') console.error('adstream: no command given; choose one of those listed above.');
       return EXIT_USAGE;
     }
     if (error instanceof ConfigError) {

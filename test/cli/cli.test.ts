@@ -33,6 +33,11 @@ describe('adstream command line', () => {
 
   it('exits 2 on an unknown command or option', async () => {
     expect((await adstream(['frobnicate'])).code).toBe(2);
+    const bare = await adstream([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('Usage: adstream');
+    expect(bare.stderr.trim().split('\n').at(-1)).toBe('adstream: no command given; choose one of those listed above.');
+    expect((await adstream(['help'])).code).toBe(0);
     expect((await adstream(['query', '--no-such-flag', 'SELECT 1'])).code).toBe(2);
     expect((await adstream(['demo', '--hours', 'many'])).code).toBe(2);
   });
