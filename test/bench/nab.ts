@@ -1,9 +1,9 @@
 /**
- * NAB on three sets of labelled series, each in NAB's layout:
+ * NAB on four sets of labelled series, each in NAB's layout:
  * - test/fixtures/nab, the 11 files the univariate scorer's parameters were chosen on: per
  *   profile, per category, and with each category's threshold fitted on the other category only;
- * - test/fixtures/nab-heldout and nab-heldout2, files of other categories held out from that
- *   tuning: scored as `adstream score-nab` scores any directory (threshold fitted on its files),
+ * - test/fixtures/nab-heldout, nab-heldout2 and nab-heldout3, files held out from that
+ *   tuning (the third from every choice made so far): scored as `adstream score-nab` scores any directory (threshold fitted on its files),
  *   and at the thresholds fitted on the first set, applied unchanged;
  * - all of them together under one threshold per profile, as the score of a mixed corpus.
  * Beside each, NAB's published detectors on the same files, from their own published per-file
@@ -71,6 +71,12 @@ const HELD_OUT_SETS: HeldOutSet[] = [
     about:
       "files of NAB's corpus copied after the shape test was committed; the first ten scored 43.2 before anything was " +
       'chosen with them in view, and two later changes (the tail fit, the effect size) were; see their README',
+  },
+  {
+    dir: 'nab-heldout3',
+    about:
+      "files of NAB's corpus copied on 2026-12-04, after every choice in the scorer had been made: nothing was chosen " +
+      'with them in view, so this is the one clean hold-out (see their README)',
   },
 ];
 
@@ -147,9 +153,9 @@ function combinedSection(all: AllSets, tunedPublished: readonly PublishedFileSco
   return `
 ### All fixture files together
 
-${corpusSummary(corpus)}: the three sets above as one corpus, with one threshold per profile fitted
+${corpusSummary(corpus)}: the four sets above as one corpus, with one threshold per profile fitted
 over all of them, as \`score-nab\` fits it on any directory (\`adstream score-nab\` on a directory
-holding all three sets' files and labels prints the same).
+holding all four sets' files and labels prints the same).
 
 ${markdownTable({ headers: ['detector', 'threshold fitted on', ...NAB_PROFILES.map((p) => p.name)], rows, numeric: [2, 3, 4] })}
 `;
