@@ -2,9 +2,10 @@
  * NAB on four sets of labelled series, each in NAB's layout:
  * - test/fixtures/nab, the 11 files the univariate scorer's parameters were chosen on: per
  *   profile, per category, and with each category's threshold fitted on the other category only;
- * - test/fixtures/nab-heldout, nab-heldout2 and nab-heldout3, files held out from that
- *   tuning (the third from every choice made so far): scored as `adstream score-nab` scores any directory (threshold fitted on its files),
- *   and at the thresholds fitted on the first set, applied unchanged;
+ * - test/fixtures/nab-heldout, nab-heldout2 and nab-heldout3, files held out from that tuning
+ *   (the third from every choice made so far): scored as `adstream score-nab` scores any
+ *   directory (threshold fitted on its files), and at the thresholds fitted on the first set,
+ *   applied unchanged;
  * - all of them together under one threshold per profile, as the score of a mixed corpus.
  * Beside each, NAB's published detectors on the same files, from their own published per-file
  * scores (<set>/published/scores.csv, detectors/nab/publishedScores.ts).
@@ -63,14 +64,14 @@ const HELD_OUT_SETS: HeldOutSet[] = [
   {
     dir: 'nab-heldout',
     about:
-      "files of NAB's corpus held out from the tuning of adstream's scorer (four later changes, combining five scales, " +
-      'the shape test, the tail fit and the effect size, were chosen with them in view; see their README)',
+      "files of NAB's corpus held out from the tuning of adstream's scorer (five later changes, combining five scales, " +
+      'the shape test, the tail fit, the effect size and the habit test, were chosen with them in view; see their README)',
   },
   {
     dir: 'nab-heldout2',
     about:
       "files of NAB's corpus copied after the shape test was committed; the first ten scored 43.2 before anything was " +
-      'chosen with them in view, and two later changes (the tail fit, the effect size) were; see their README',
+      'chosen with them in view, and three later changes (the tail fit, the effect size, the habit test) were; see their README',
   },
   {
     dir: 'nab-heldout3',

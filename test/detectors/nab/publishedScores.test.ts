@@ -13,6 +13,7 @@ import { NAB_PROFILES, rawFileScore, rowWeights } from '../../../detectors/nab/n
 import { TOTALS, corpusScore, parsePublishedScores, publishedDetectors, subsetScore } from '../../../detectors/nab/publishedScores.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/nab');
+const HELD_OUT_SETS = ['nab-heldout', 'nab-heldout2', 'nab-heldout3'];
 const scores = parsePublishedScores(readFileSync(join(FIXTURES, 'published/scores.csv'), 'utf8'));
 const labels = JSON.parse(readFileSync(join(FIXTURES, 'labels/combined_windows.json'), 'utf8')) as Record<string, unknown[]>;
 
@@ -46,7 +47,7 @@ describe('NAB published scores', () => {
 
   it('covers every held-out file, at the same corpus-wide thresholds as the rows of the tuned set, with no file in two sets', () => {
     const seen = new Set(Object.keys(labels));
-    for (const set of ['nab-heldout', 'nab-heldout2', 'nab-heldout3']) {
+    for (const set of HELD_OUT_SETS) {
       const heldOutDir = join(import.meta.dirname, '../../fixtures', set);
       const heldOut = parsePublishedScores(readFileSync(join(heldOutDir, 'published/scores.csv'), 'utf8'));
       const heldOutLabels = JSON.parse(readFileSync(join(heldOutDir, 'labels/combined_windows.json'), 'utf8')) as Record<string, unknown[]>;
@@ -70,7 +71,7 @@ describe('NAB published scores', () => {
     // only takes away, so a raw score above windows × tp means the file had more windows when
     // NAB scored it. Labels from an older NAB commit (fewer, longer tweet windows) failed this on
     // five files: UPS scored 3.21 by ARTime against 2 windows there, against NAB v1.1's 5.
-    for (const set of ['nab', 'nab-heldout', 'nab-heldout2', 'nab-heldout3']) {
+    for (const set of ['nab', ...HELD_OUT_SETS]) {
       const dir = join(import.meta.dirname, '../../fixtures', set);
       const published = parsePublishedScores(readFileSync(join(dir, 'published/scores.csv'), 'utf8'));
       const windows = JSON.parse(readFileSync(join(dir, 'labels/combined_windows.json'), 'utf8')) as Record<string, unknown[]>;
