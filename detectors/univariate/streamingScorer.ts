@@ -12,21 +12,28 @@
  * 2. Shape (shapeNovelty.ts): how rare it is that the last day's worth of rows has no near match
  *    among earlier ones, which catches a changed daily pattern whose values are each ordinary.
  *    A row's rarity is the smaller of the two, the shape's doubled as the price of a second look.
- * 3. Effect size (effectSize.ts): a row whose value departs from the recent median, and from the
+ * 3. Level (levelRarity.ts): how rare the value itself is among the last 5,000, both tails, with
+ *    the same fitted tail; also doubled, and the smallest of the three looks is the row's rarity.
+ *    In a series idling at zero between bursts the value tests' baselines have no spread, every
+ *    burst is as surprising as any other to them, and a burst ten times the routine ones scored 0
+ *    (its test in test/detectors/univariate/levelRarity.test.ts). On NAB it moved all 49 fixture
+ *    files from 60.7 to 63.2; every setting of its tail share (0.1–0.3), warm-up (500, 1,000) and
+ *    memory (2,000–20,000) at weight 2 scored 60.2–63.3 (test/bench/RESULTS.md).
+ * 4. Effect size (effectSize.ts): a row whose value departs from the recent median, and from the
  *    previous value, by less than 5 % of the range seen so far does not score on its values,
  *    however rare they are: a blip that small on a series known to swing wide wakes nobody. A
  *    shape change is exempt, since its values are ordinary by definition.
- * 4. Exact repeat: a row whose last day repeats an earlier day exactly, up to its last values
+ * 5. Exact repeat: a row whose last day repeats an earlier day exactly, up to its last values
  *    (shapeNovelty.ts, `repeatsExactly`), does not score. A perfectly periodic series (NAB's
  *    art_daily_perfect_square_wave: 20, then 80 from 09:00 to 18:00, every day) changes level at
  *    the same minutes every day; each change is as rare as anything to the value tests, which see
  *    only the last 30 to 100 rows, and without this every one of them alerted (24 alerts in 14
  *    days, none real). No NAB file in test/fixtures changed its score.
- * 5. Habit (dailyRecurrence.ts, needs the rows' times): a value-test alert on a departure that
+ * 6. Habit (dailyRecurrence.ts, needs the rows' times): a value-test alert on a departure that
  *    two of the last three days (or half-days) made at this phase (±15 min, at least 90 % as
  *    large) is a nightly job, not news. Without it a noisy series with a 03:10 spike alerted
  *    every night.
- * 6. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
+ * 7. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
  *    rows by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
  *    start instead of a stream of them: what an operator wants, and what NAB rewards (the
  *    earliest detection in a window counts, every later one outside it costs). Without the
@@ -38,6 +45,12 @@ import { RarityScorer, type RarityScale, type RarityScorerSnapshot } from './rar
 import { EffectSize, type EffectSizeConfig, type EffectSizeSnapshot } from './effectSize.ts';
 import { ShapeNovelty, type ShapeNoveltyConfig, type ShapeNoveltySnapshot } from './shapeNovelty.ts';
 import { DailyRecurrence, type DailyRecurrenceConfig, type DailyRecurrenceSnapshot } from './dailyRecurrence.ts';
+import { LevelRarity, type LevelRarityConfig, type LevelRaritySnapshot } from './levelRarity.ts';
+
+/** The level test (levelRarity.ts) and how much rarer than the value tests it must be to count. */
+export interface LevelTestConfig extends LevelRarityConfig {
+  weight: number;
+}
 
 /** The shape test (shapeNovelty.ts) and how much rarer than the value test it must be to count. */
 export interface ShapeTestConfig extends Pick<ShapeNoveltyConfig, 'length' | 'bins' | 'history'> {
@@ -64,6 +77,8 @@ export interface StreamingScorerConfig {
   effect: EffectSizeConfig | null;
   /** Value-test alerts a departure seen at this time of day on a recent day explains away; null for none. Needs row times. */
   recurrence: DailyRecurrenceConfig | null;
+  /** The level test, or null for none. */
+  level: LevelTestConfig | null;
 }
 
 export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
@@ -82,6 +97,7 @@ export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
   shape: { length: 288, bins: 24, history: 2000, weight: 2 },
   effect: { window: 100, minShare: 0.05 },
   recurrence: { periodsMs: [86_400_000, 43_200_000], cycles: 3, minCycles: 2, minRatio: 0.9, toleranceMs: 15 * 60_000, window: 100 },
+  level: { memory: 5000, tail: 0.2, warmup: 500, weight: 2 },
 };
 
 export interface StreamingScorerSnapshot {
@@ -91,6 +107,8 @@ export interface StreamingScorerSnapshot {
   effect: EffectSizeSnapshot | null;
   /** Absent in snapshots from before the recurrence test: it starts afresh. */
   recurrence?: DailyRecurrenceSnapshot | null;
+  /** Absent in snapshots from before the level test: it starts afresh. */
+  level?: LevelRaritySnapshot | null;
   /** 1 − rarity of the last `refractory` rows (0 while warming up). */
   recentScores: number[];
 }
@@ -100,6 +118,7 @@ export class StreamingScorer {
   private readonly shape: { test: ShapeNovelty; weight: number } | null;
   private readonly effect: EffectSize | null;
   private readonly recurrence: DailyRecurrence | null;
+  private readonly level: { test: LevelRarity; weight: number } | null;
   private recentScores: number[];
 
   constructor(
@@ -109,12 +128,14 @@ export class StreamingScorer {
     if (snapshot && snapshot.version !== 4) throw new RangeError(`unsupported scorer snapshot version ${String(snapshot.version)}`);
     if (snapshot && snapshot.scales.length !== config.scales.length) throw new RangeError(`the snapshot holds ${snapshot.scales.length} scales, the config ${config.scales.length}`);
     if (snapshot && (snapshot.shape === null) !== (config.shape === null)) throw new RangeError(`the snapshot ${snapshot.shape ? 'has' : 'has no'} shape test, the config ${config.shape ? 'has' : 'has none'}`);
+    if (snapshot?.level !== undefined && (snapshot.level === null) !== (config.level === null)) throw new RangeError(`the snapshot ${snapshot.level ? 'has' : 'has no'} level test, the config ${config.level ? 'has' : 'has none'}`);
     if (snapshot && (snapshot.effect === null) !== (config.effect === null)) throw new RangeError(`the snapshot ${snapshot.effect ? 'has' : 'has no'} effect-size test, the config ${config.effect ? 'has' : 'has none'}`);
     const { memory, tail, warmup } = config;
     this.scales = config.scales.map((scale, i) => new RarityScorer({ ...scale, memory, tail, warmup }, snapshot?.scales[i]));
     this.shape = config.shape ? { test: new ShapeNovelty({ ...config.shape, memory, tail }, snapshot?.shape ?? undefined), weight: config.shape.weight } : null;
     this.effect = config.effect ? new EffectSize(config.effect, snapshot?.effect ?? undefined) : null;
     this.recurrence = config.recurrence ? new DailyRecurrence(config.recurrence, snapshot?.recurrence ?? undefined) : null;
+    this.level = config.level ? { test: new LevelRarity(config.level, snapshot?.level ?? undefined), weight: config.level.weight } : null;
     this.recentScores = snapshot ? [...snapshot.recentScores] : [];
   }
 
@@ -122,6 +143,7 @@ export class StreamingScorer {
   next(value: number, time?: number): number {
     const rarities = this.scales.map((scale) => scale.next(value));
     const shapeRarity = this.shape?.test.next(value);
+    const levelRarity = this.level?.test.next(value);
     const largeEnough = this.effect?.next(value) ?? true;
     const recurring = time !== undefined && this.recurrence ? this.recurrence.next(value, time) : false;
     let ranked = 0;
@@ -133,6 +155,10 @@ export class StreamingScorer {
       if (this.shape && shapeRarity !== undefined && this.shape.weight * shapeRarity < rarity) {
         rarity = this.shape.weight * shapeRarity;
         byShape = true;
+      }
+      if (this.level && levelRarity !== undefined && this.level.weight * levelRarity < rarity) {
+        rarity = this.level.weight * levelRarity;
+        byShape = false;
       }
       ranked = 1 - rarity;
     }
@@ -155,6 +181,7 @@ export class StreamingScorer {
       shape: this.shape?.test.snapshot() ?? null,
       effect: this.effect?.snapshot() ?? null,
       recurrence: this.recurrence?.snapshot() ?? null,
+      level: this.level?.test.snapshot() ?? null,
       recentScores: [...this.recentScores],
     };
   }

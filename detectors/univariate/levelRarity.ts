@@ -1,0 +1,60 @@
+/**
+ * How rare is this value's level among the series' own long history? The value tests
+ * (rarityScorer.ts) judge a value against the last 30 to 100 values, by their median and MAD. In a
+ * series that sits at one value between bursts (disk writes at 0, a quiet hashtag at 0 or 1 an
+ * hour) most such windows have no spread at all, every burst is infinitely surprising against them,
+ * and the calibration can then only say "as rare as every other burst". This test ranks the value
+ * among the last `memory` values themselves, both tails, with the top `tail` share fitted by the
+ * same generalised Pareto tail (tailCalibration.ts): a burst three times the largest seen in weeks
+ * is rare here however many ordinary bursts came before it.
+ *
+ * Pure and JSON-snapshotable, like the rest of detectors/.
+ */
+import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
+import { exceedance } from './tailCalibration.ts';
+
+export interface LevelRarityConfig {
+  /** Past values the value is ranked among. */
+  memory: number;
+  /** Share of past values treated as each tail whose decay is fitted. */
+  tail: number;
+  /** No rarity before this many values. */
+  warmup: number;
+}
+
+export interface LevelRaritySnapshot {
+  values: SortedWindowState;
+  negated: SortedWindowState;
+}
+
+export class LevelRarity {
+  private readonly values: SortedWindow;
+  /** The same values negated, so the lower tail is an upper one for `exceedance`. */
+  private readonly negated: SortedWindow;
+
+  constructor(
+    private readonly config: LevelRarityConfig,
+    snapshot?: LevelRaritySnapshot,
+  ) {
+    const s = snapshot ? structuredClone(snapshot) : undefined;
+    this.values = new SortedWindow(config.memory, s?.values);
+    this.negated = new SortedWindow(config.memory, s?.negated);
+  }
+
+  /** Two-sided P(a level at least this extreme), or undefined while warming up. */
+  next(value: number): number | undefined {
+    let rarity: number | undefined;
+    if (this.values.size >= this.config.warmup) {
+      const above = exceedance(this.values.sorted, value, this.config.tail);
+      const below = exceedance(this.negated.sorted, -value, this.config.tail);
+      rarity = Math.min(1, 2 * Math.min(above, below));
+    }
+    this.values.push(value);
+    this.negated.push(-value);
+    return rarity;
+  }
+
+  snapshot(): LevelRaritySnapshot {
+    return { values: this.values.snapshot(), negated: this.negated.snapshot() };
+  }
+}
