@@ -1,9 +1,9 @@
 /**
- * NAB on four sets of labelled series, each in NAB's layout:
+ * NAB on five sets of labelled series, each in NAB's layout:
  * - test/fixtures/nab, the 11 files the univariate scorer's parameters were chosen on: per
  *   profile, per category, and with each category's threshold fitted on the other category only;
- * - test/fixtures/nab-heldout, nab-heldout2 and nab-heldout3, files held out from that tuning
- *   (the third from every choice made so far): scored as `adstream score-nab` scores any
+ * - test/fixtures/nab-heldout, nab-heldout2, nab-heldout3 and nab-heldout4, files held out from
+ *   that tuning (the fourth from every choice made so far): scored as `adstream score-nab` scores any
  *   directory (threshold fitted on its files), and at the thresholds fitted on the first set,
  *   applied unchanged;
  * - all of them together under one threshold per profile, as the score of a mixed corpus.
@@ -64,20 +64,26 @@ const HELD_OUT_SETS: HeldOutSet[] = [
   {
     dir: 'nab-heldout',
     about:
-      "files of NAB's corpus held out from the tuning of adstream's scorer (five later changes, combining five scales, " +
-      'the shape test, the tail fit, the effect size and the habit test, were chosen with them in view; see their README)',
+      "files of NAB's corpus held out from the tuning of adstream's scorer (six later changes, combining five scales, " +
+      'the shape test, the tail fit, the effect size, the habit test and the level test, were chosen with them in view; see their README)',
   },
   {
     dir: 'nab-heldout2',
     about:
       "files of NAB's corpus copied after the shape test was committed; the first ten scored 43.2 before anything was " +
-      'chosen with them in view, and three later changes (the tail fit, the effect size, the habit test) were; see their README',
+      'chosen with them in view, and four later changes (the tail fit, the effect size, the habit test, the level test) were; see their README',
   },
   {
     dir: 'nab-heldout3',
     about:
-      "files of NAB's corpus copied on 2026-12-04, after every choice in the scorer had been made: nothing was chosen " +
-      'with them in view, so this is the one clean hold-out (see their README)',
+      "files of NAB's corpus copied on 2026-12-04; they scored 38.7 before anything was chosen with them in view, and " +
+      'one later change (the level test) was; see their README',
+  },
+  {
+    dir: 'nab-heldout4',
+    about:
+      "the last nine files of NAB's corpus, copied on 2026-12-04 after every choice in the scorer had been made, the level " +
+      'test included: nothing was chosen with them in view, so this is the one clean hold-out (see their README)',
   },
 ];
 
@@ -154,9 +160,9 @@ function combinedSection(all: AllSets, tunedPublished: readonly PublishedFileSco
   return `
 ### All fixture files together
 
-${corpusSummary(corpus)}: the four sets above as one corpus, with one threshold per profile fitted
+${corpusSummary(corpus)}: the five sets above as one corpus, with one threshold per profile fitted
 over all of them, as \`score-nab\` fits it on any directory (\`adstream score-nab\` on a directory
-holding all four sets' files and labels prints the same).
+holding all five sets' files and labels prints the same).
 
 ${markdownTable({ headers: ['detector', 'threshold fitted on', ...NAB_PROFILES.map((p) => p.name)], rows, numeric: [2, 3, 4] })}
 `;

@@ -13,7 +13,7 @@ import { NAB_PROFILES, rawFileScore, rowWeights } from '../../../detectors/nab/n
 import { TOTALS, corpusScore, parsePublishedScores, publishedDetectors, subsetScore } from '../../../detectors/nab/publishedScores.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/nab');
-const HELD_OUT_SETS = ['nab-heldout', 'nab-heldout2', 'nab-heldout3'];
+const HELD_OUT_SETS = ['nab-heldout', 'nab-heldout2', 'nab-heldout3', 'nab-heldout4'];
 
 /** A fixture set's published per-file scores and its windows per file. */
 function readSet(set: string): { published: ReturnType<typeof parsePublishedScores>; windowsPerFile: Map<string, number> } {
