@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from './encoder.ts';
-import { checkRowsForJson } from './columns.ts';
+import { columnsForJson } from './columns.ts';
 
 const SQL_TYPE: Record<FieldSpec['kind'], string> = {
   string: 'VARCHAR',
@@ -50,38 +50,45 @@ export function createDuckdbEncoder(): ParquetEncoder {
     })());
 
   /**
-   * The rows go to DuckDB as one JSON array in a temp file that DuckDB parses natively (JSON.stringify
-   * of the whole array is one native call too): per-value appends through the Node binding cost
-   * twice as much on the event loop (test/bench/parquet.ts).
+   * The rows go to DuckDB as JSON in a temp file that DuckDB parses natively (JSON.stringify of the
+   * whole batch is one native call too), one array per column (columns.ts says why): per-value
+   * appends through the Node binding cost twice as much on the event loop (test/bench/parquet.ts).
    */
   async function encodeNow(fields: FieldSpec[], rows: Record<string, unknown>[]): Promise<Uint8Array> {
-    const json = JSON.stringify(checkRowsForJson(fields, rows));
+    const json = Buffer.from(JSON.stringify(columnsForJson(fields, rows)));
     const { dir } = await open();
     const id = ++sequence;
     const input = join(dir, `${id}.json`);
     const output = join(dir, `${id}.parquet`);
     try {
       await writeFile(input, json);
-      await copyJsonToParquet(fields, input, 'array', output);
+      // The whole file is one object; DuckDB refuses objects over maximum_object_size (16 MB by default).
+      await copyToParquet(fields, `read_json(${literal(input)}, format = 'unstructured', records = true, maximum_object_size = ${json.length + 1024}, columns = {${jsonColumns(fields, '[]')}})`, 'UNNEST', output);
       return new Uint8Array(await readFile(output));
     } finally {
       await Promise.all([rm(input, { force: true }), rm(output, { force: true })]);
     }
   }
 
+  /** DuckDB's types for the JSON reader's `columns`, each as a list when `suffix` is '[]'. */
+  function jsonColumns(fields: FieldSpec[], suffix: '' | '[]'): string {
+    return fields.map((f) => `${literal(f.name)}: ${literal((f.kind === 'timestamp_ms' ? 'BIGINT' : SQL_TYPE[f.kind]) + suffix)}`).join(', ');
+  }
+
   /**
-   * DuckDB reads the JSON itself, streaming, with the columns typed from the schema (no
-   * inference: a spill whose first rows are null must not change a column's type; keys outside
-   * the schema are ignored), and writes the logical types in encoder.ts.
+   * DuckDB reads the JSON itself, with the columns typed from the schema (no inference: a batch
+   * whose first rows are null must not change a column's type; keys outside the schema are
+   * ignored), and writes the logical types in encoder.ts. `unnest` turns the columnar form's one
+   * row of lists into rows: UNNESTs in one SELECT advance together, so row i takes every list's
+   * element i.
    */
-  async function copyJsonToParquet(fields: FieldSpec[], jsonPath: string, format: 'array' | 'newline_delimited', parquetPath: string): Promise<void> {
+  async function copyToParquet(fields: FieldSpec[], source: string, unnest: 'UNNEST' | '', parquetPath: string): Promise<void> {
     const { connection } = await open();
-    const jsonColumns = fields.map((f) => `${literal(f.name)}: ${literal(f.kind === 'timestamp_ms' ? 'BIGINT' : SQL_TYPE[f.kind])}`);
-    const select = fields.map((f) => (f.kind === 'timestamp_ms' ? `CAST(epoch_ms(${ident(f.name)}) AS TIMESTAMP_MS) AS ${ident(f.name)}` : ident(f.name)));
-    await connection.run(
-      `COPY (SELECT ${select.join(', ')} FROM read_json(${literal(jsonPath)}, format = ${literal(format)}, columns = {${jsonColumns.join(', ')}})) ` +
-        `TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
+    const select = fields.map((f) => {
+      const value = unnest ? `UNNEST(${ident(f.name)})` : ident(f.name);
+      return f.kind === 'timestamp_ms' ? `CAST(epoch_ms(${value}) AS TIMESTAMP_MS) AS ${ident(f.name)}` : `${value} AS ${ident(f.name)}`;
+    });
+    await connection.run(`COPY (SELECT ${select.join(', ')} FROM ${source}) TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
   }
 
   /** One statement at a time on the connection: calls queue behind each other. */
@@ -94,7 +101,8 @@ export function createDuckdbEncoder(): ParquetEncoder {
   return {
     name: 'duckdb',
     encode: (fields, rows) => queued(() => encodeNow(fields, rows)),
-    encodeFile: (fields, jsonLinesPath, parquetPath) => queued(() => copyJsonToParquet(fields, jsonLinesPath, 'newline_delimited', parquetPath)),
+    encodeFile: (fields, jsonLinesPath, parquetPath) =>
+      queued(() => copyToParquet(fields, `read_json(${literal(jsonLinesPath)}, format = 'newline_delimited', columns = {${jsonColumns(fields, '')}})`, '', parquetPath)),
     async close() {
       if (!session) return;
       const { instance, connection, dir } = await session;
