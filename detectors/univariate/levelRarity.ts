@@ -5,8 +5,9 @@
  * hour) most such windows have no spread at all, every burst is infinitely surprising against them,
  * and the calibration can then only say "as rare as every other burst". This test ranks the value
  * among the last `memory` values themselves, both tails, with the top `tail` share fitted by the
- * same generalised Pareto tail (tailCalibration.ts): a burst three times the largest seen in weeks
- * is rare here however many ordinary bursts came before it.
+ * same generalised Pareto tail (tailCalibration.ts): a burst far beyond the largest seen in weeks
+ * is rare here however many ordinary bursts came before it. How far is far depends on the series'
+ * own tail: where bursts come in every size, twice the largest is still only 1 in a few hundred.
  *
  * Pure and JSON-snapshotable, like the rest of detectors/.
  */

@@ -63,7 +63,7 @@ export function createDuckdbEncoder(): ParquetEncoder {
     try {
       await writeFile(input, json);
       // The whole file is one object; DuckDB refuses objects over maximum_object_size (16 MB by default).
-      await copyToParquet(fields, `read_json(${literal(input)}, format = 'unstructured', records = true, maximum_object_size = ${json.length + 1024}, columns = {${jsonColumns(fields, '[]')}})`, 'UNNEST', output);
+      await copyToParquet(fields, `read_json(${literal(input)}, format = 'unstructured', records = true, maximum_object_size = ${json.length + 1024}, columns = {${jsonColumns(fields, '[]')}})`, true, output);
       return new Uint8Array(await readFile(output));
     } finally {
       await Promise.all([rm(input, { force: true }), rm(output, { force: true })]);
@@ -78,14 +78,14 @@ export function createDuckdbEncoder(): ParquetEncoder {
   /**
    * DuckDB reads the JSON itself, with the columns typed from the schema (no inference: a batch
    * whose first rows are null must not change a column's type; keys outside the schema are
-   * ignored), and writes the logical types in encoder.ts. `unnest` turns the columnar form's one
-   * row of lists into rows: UNNESTs in one SELECT advance together, so row i takes every list's
-   * element i.
+   * ignored), and writes the logical types in encoder.ts. A `columnar` source (one row of lists)
+   * is unnested back into rows: UNNESTs in one SELECT advance together, so row i takes every
+   * list's element i.
    */
-  async function copyToParquet(fields: FieldSpec[], source: string, unnest: 'UNNEST' | '', parquetPath: string): Promise<void> {
+  async function copyToParquet(fields: FieldSpec[], source: string, columnar: boolean, parquetPath: string): Promise<void> {
     const { connection } = await open();
     const select = fields.map((f) => {
-      const value = unnest ? `UNNEST(${ident(f.name)})` : ident(f.name);
+      const value = columnar ? `UNNEST(${ident(f.name)})` : ident(f.name);
       return f.kind === 'timestamp_ms' ? `CAST(epoch_ms(${value}) AS TIMESTAMP_MS) AS ${ident(f.name)}` : `${value} AS ${ident(f.name)}`;
     });
     await connection.run(`COPY (SELECT ${select.join(', ')} FROM ${source}) TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
@@ -102,7 +102,7 @@ export function createDuckdbEncoder(): ParquetEncoder {
     name: 'duckdb',
     encode: (fields, rows) => queued(() => encodeNow(fields, rows)),
     encodeFile: (fields, jsonLinesPath, parquetPath) =>
-      queued(() => copyToParquet(fields, `read_json(${literal(jsonLinesPath)}, format = 'newline_delimited', columns = {${jsonColumns(fields, '')}})`, '', parquetPath)),
+      queued(() => copyToParquet(fields, `read_json(${literal(jsonLinesPath)}, format = 'newline_delimited', columns = {${jsonColumns(fields, '')}})`, false, parquetPath)),
     async close() {
       if (!session) return;
       const { instance, connection, dir } = await session;

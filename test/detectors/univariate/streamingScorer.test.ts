@@ -39,7 +39,7 @@ describe('streaming scorer', () => {
     }
   });
 
-  it('refuses a snapshot of another version, of another set of scales, or with a shape test the config lacks', () => {
+  it('refuses a snapshot of another version, of another set of scales, or with a shape or level test the config lacks, and resumes one from before the level test', () => {
     const snapshot = { ...new StreamingScorer().snapshot(), version: 3 as unknown as 4 };
     expect(() => new StreamingScorer(undefined, snapshot)).toThrow(RangeError);
     const oneScale = { ...DEFAULT_STREAMING_SCORER, scales: [{ window: 50, smooth: 3 }] };
@@ -48,6 +48,11 @@ describe('streaming scorer', () => {
     expect(() => new StreamingScorer(noShape, new StreamingScorer().snapshot())).toThrow(/has shape test, the config has none/);
     const noEffect = { ...DEFAULT_STREAMING_SCORER, effect: null };
     expect(() => new StreamingScorer(noEffect, new StreamingScorer().snapshot())).toThrow(/has effect-size test, the config has none/);
+    const noLevel = { ...DEFAULT_STREAMING_SCORER, level: null };
+    expect(() => new StreamingScorer(noLevel, new StreamingScorer().snapshot())).toThrow(/has level test, the config has none/);
+    expect(() => new StreamingScorer(undefined, new StreamingScorer(noLevel).snapshot())).toThrow(/has no level test, the config has/);
+    const { level: _absent, ...beforeTheLevelTest } = new StreamingScorer().snapshot();
+    expect(new StreamingScorer(undefined, beforeTheLevelTest).next(1)).toBe(0);
   });
 
   it('does not alert on a departure under 5 % of the range the series has shown, however rare', () => {
