@@ -3,8 +3,8 @@
  * - test/fixtures/nab, the 11 files the univariate scorer's parameters were chosen on: per
  *   profile, per category, and with each category's threshold fitted on the other category only;
  * - test/fixtures/nab-heldout, nab-heldout2, nab-heldout3 and nab-heldout4, files held out from
- *   that tuning (the fourth from every choice made so far): scored as `adstream score-nab` scores any
- *   directory (threshold fitted on its files), and at the thresholds fitted on the first set,
+ *   that tuning (the fourth from every choice made so far): scored as `adstream score-nab` scores
+ *   any directory (threshold fitted on its files), and at the thresholds fitted on the first set,
  *   applied unchanged;
  * - all of them together under one threshold per profile, as the score of a mixed corpus.
  * Beside each, NAB's published detectors on the same files, from their own published per-file
