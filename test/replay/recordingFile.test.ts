@@ -3,7 +3,7 @@
  * writes it, or gunzipped to be looked at; anything else is refused with a sentence that names
  * the file and what is wrong.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import avro from 'avsc';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -106,7 +106,16 @@ describe('recording files', () => {
       ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
     ];
-    const openFiles = () => readdirSync('/proc/self/fd').length;
+    // Descriptors open on this test's files only: the process's total moves with whatever other
+    // test files running in the same process have open at that moment.
+    const openFiles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(work);
+        } catch {
+          return false; // closed between the listing and the read
+        }
+      }).length;
     const before = openFiles();
     const missing = await readRecording(join(work, 'missing.jsonl.gz')).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(RecordingError);
