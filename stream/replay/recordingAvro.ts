@@ -6,6 +6,7 @@
  * plain record with the fields recordFields.ts knows (adstream's names or the Kinesis API's).
  */
 import { createReadStream } from 'node:fs';
+import { closeReadStream } from './closeReadStream.ts';
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { PassThrough, pipeline } from 'node:stream';
@@ -185,6 +186,6 @@ export async function readAvroContainer(path: string, builder: RecordingBuilder,
     throw new RecordingError(`${path} could not be read as an Avro container (datum ${index + 1}): ${(error as Error).message}`);
   } finally {
     decoder.destroy();
-    file.destroy();
+    await closeReadStream(file);
   }
 }

@@ -10,6 +10,7 @@
  * pretty-printed responses one after another (`aws kinesis get-records >> shard.json`).
  */
 import { createReadStream } from 'node:fs';
+import { closeReadStream } from './closeReadStream.ts';
 import { pipeline } from 'node:stream';
 import { constants, createGunzip, createGzip } from 'node:zlib';
 import type { SourceRecord } from '../pipeline/batch.ts';
@@ -157,7 +158,7 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
     throw new RecordingError(`${path} could not be read as JSON Lines (line ${lineNumber}): ${(error as Error).message}`);
   } finally {
     input.destroy();
-    file.destroy();
+    await closeReadStream(file);
   }
   if (whatIsThere) builder.cutShort(`after line ${lineNumber}`);
 }
