@@ -68,7 +68,7 @@ export async function commitBatch(
   context: CommitContext,
   checkpointer: ShardCheckpointer,
   unit: CommitUnit,
-  state: Pick<ShardState, 'snapshot'>,
+  state: Pick<ShardState, 'snapshot' | 'saved'>,
   position: CommitPosition,
 ): Promise<{ files: WrittenFile[]; stateRef: string | undefined }> {
   if (unit.first && unit.last) await checkpointer.markPending(unit.first.sequenceNumber, unit.last.sequenceNumber);
@@ -103,8 +103,12 @@ export async function commitBatch(
     );
   }
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
-  const stateRef = await context.stateStore.save(unit.stream, unit.shardId, position.checkpointTo + (unit.recordsIn === 0 ? '-final' : ''), state.snapshot());
+  const snapshot = state.snapshot();
+  const { ref: stateRef, persisted } = await context.stateStore.save(unit.stream, unit.shardId, position.checkpointTo + (unit.recordsIn === 0 ? '-final' : ''), snapshot);
+  // From here the next snapshot names what this one saved: the segments exist whether or not the
+  // checkpoint below commits, and are deleted only once a later checkpoint supersedes them.
+  state.saved(snapshot, persisted);
   await checkpointer.checkpoint(position.checkpointTo, stateRef, position.checkpointSubSequenceNumber);
-  if (position.previousStateRef && position.previousStateRef !== stateRef) await context.stateStore.discard(position.previousStateRef);
+  if (position.previousStateRef && position.previousStateRef !== stateRef) await context.stateStore.discard(position.previousStateRef, stateRef);
   return { files, stateRef };
 }

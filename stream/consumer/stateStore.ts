@@ -2,27 +2,95 @@
  * Snapshots of a shard's operator state, one object per checkpoint, in an ObjectStore (a local
  * directory by default, an S3 prefix in the cloud). The checkpoint item points at the snapshot
  * taken with it; older snapshots are deleted once a newer checkpoint is committed.
+ *
+ * The dedupe's ids, the bulk of a shard's state (8 bytes per id over the whole horizon), are not
+ * in the snapshot object but in segment objects beside it, each written once and named by its
+ * content; a snapshot names the segments it needs, and each checkpoint writes only the ids taken
+ * in since the last one (dedupe.ts). Written whole, a day's horizon at 700 records/s (60M ids)
+ * made a JSON text longer than V8 allows a string to be, and every checkpoint failed.
+ *
+ * A snapshot superseded by a committed checkpoint is deleted with the segments of its own shard
+ * that the superseding snapshot does not name. A child shard's snapshots may name its parents'
+ * segments (dedupe follows lineage); those are never deleted from the child, as the parents'
+ * final snapshots themselves are not.
  */
+import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
+import type { DedupeSegment } from '../pipeline/dedupe.ts';
 import type { ShardStateSnapshot } from '../pipeline/shardState.ts';
 
 export class StateStore {
+  /** The segment keys each snapshot saved or loaded here names, so discarding one needs no read. */
+  private readonly segmentsOf = new Map<string, string[]>();
+
   constructor(private readonly store: ObjectStore) {}
 
-  async save(stream: string, shardId: string, sequenceNumber: string, snapshot: ShardStateSnapshot): Promise<string> {
+  /** Saves the snapshot and the dedupe segments it carries inline; returns its key and the saved form (every segment named by key). */
+  async save(stream: string, shardId: string, sequenceNumber: string, snapshot: ShardStateSnapshot): Promise<{ ref: string; persisted: ShardStateSnapshot }> {
     const ref = `state/${stream}/${shardId}/${sequenceNumber}.json`;
-    await this.store.put(ref, Buffer.from(JSON.stringify(snapshot)));
-    return ref;
+    const buckets = [];
+    for (const { start, segments } of snapshot.dedupe.buckets) {
+      const saved: DedupeSegment[] = [];
+      for (const segment of segments) saved.push({ saved: 'saved' in segment ? segment.saved : await this.putSegment(stream, shardId, start, segment.ids) });
+      buckets.push({ start, segments: saved });
+    }
+    const persisted: ShardStateSnapshot = { ...snapshot, dedupe: { ...snapshot.dedupe, buckets } };
+    await this.store.put(ref, Buffer.from(JSON.stringify(persisted)));
+    this.segmentsOf.set(ref, segmentKeys(persisted));
+    return { ref, persisted };
   }
 
+  /** The snapshot with its dedupe segments' bytes attached, ready for ShardState.create. */
   async load(ref: string): Promise<ShardStateSnapshot> {
     const body = await this.store.get(ref);
     if (!body) throw new Error(`state snapshot ${ref} named by the checkpoint is missing from ${this.store.location}`);
-    return JSON.parse(Buffer.from(body).toString('utf8')) as ShardStateSnapshot;
+    const snapshot = JSON.parse(Buffer.from(body).toString('utf8')) as ShardStateSnapshot;
+    // Snapshots from before segments (dedupe format 2) hold their ids inline.
+    if (snapshot.dedupe.format !== 3) return snapshot;
+    for (const { segments } of snapshot.dedupe.buckets) {
+      for (const segment of segments) {
+        if (!('saved' in segment)) continue;
+        const bytes = await this.store.get(segment.saved);
+        if (!bytes) throw new Error(`dedupe segment ${segment.saved} named by state snapshot ${ref} is missing from ${this.store.location}`);
+        segment.bytes = bytes;
+      }
+    }
+    this.segmentsOf.set(ref, segmentKeys(snapshot));
+    return snapshot;
   }
 
-  /** Deletes a snapshot no checkpoint names any more. */
-  async discard(ref: string): Promise<void> {
+  /**
+   * Deletes a snapshot no checkpoint names any more, now that `supersededBy` (saved for the same
+   * shard) is the one its checkpoint names, with the segments of its own shard that `supersededBy`
+   * does not need.
+   */
+  async discard(ref: string, supersededBy: string): Promise<void> {
+    const keep = new Set(await this.segmentKeysOf(supersededBy, true));
+    const own = `${ref.slice(0, ref.lastIndexOf('/'))}/dedupe/`;
+    for (const key of await this.segmentKeysOf(ref)) if (key.startsWith(own) && !keep.has(key)) await this.store.delete(key);
     await this.store.delete(ref);
+    this.segmentsOf.delete(ref);
   }
+
+  private async putSegment(stream: string, shardId: string, start: number, ids: string): Promise<string> {
+    const bytes = Buffer.from(ids, 'base64');
+    // Named by content: a rewrite of the same ids is the same object, and two writers can only ever agree.
+    const key = `state/${stream}/${shardId}/dedupe/${start}-${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.ids`;
+    await this.store.put(key, bytes);
+    return key;
+  }
+
+  /** The segment keys a snapshot names; none for a snapshot already gone, unless it is `required`. */
+  private async segmentKeysOf(ref: string, required = false): Promise<string[]> {
+    const known = this.segmentsOf.get(ref);
+    if (known) return known;
+    const body = await this.store.get(ref);
+    if (!body && required) throw new Error(`state snapshot ${ref} is missing from ${this.store.location}; nothing superseded by it is deleted`);
+    return body ? segmentKeys(JSON.parse(Buffer.from(body).toString('utf8')) as ShardStateSnapshot) : [];
+  }
+}
+
+function segmentKeys(snapshot: ShardStateSnapshot): string[] {
+  if (snapshot.dedupe.format !== 3) return [];
+  return snapshot.dedupe.buckets.flatMap(({ segments }) => segments.flatMap((segment) => ('saved' in segment ? [segment.saved] : [])));
 }

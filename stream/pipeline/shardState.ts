@@ -13,7 +13,7 @@ export interface ShardDetector {
   snapshot(): unknown;
 }
 
-/** Version 2: hashed dedupe buckets, mergeable window aggregates (sketches instead of raw lists). */
+/** Version 2: hashed dedupe buckets (in segments since dedupe format 3), mergeable window aggregates (sketches instead of raw lists). */
 export interface ShardStateSnapshot {
   version: 2;
   dedupe: DedupeSnapshot;
@@ -52,12 +52,18 @@ export class ShardState {
     );
   }
 
-  snapshot(): ShardStateSnapshot {
+  /** `inline`: every dedupe id in the snapshot itself, for a hand-over in memory (dedupe.ts). */
+  snapshot(options: { inline?: boolean } = {}): ShardStateSnapshot {
     return {
       version: 2,
-      dedupe: this.dedupe.snapshot(),
+      dedupe: this.dedupe.snapshot(options),
       windows: this.windows.snapshot(),
       detector: this.detector.snapshot(),
     };
+  }
+
+  /** A store saved `taken`, one of this state's snapshots, as `persisted`: the next snapshot builds on it. */
+  saved(taken: ShardStateSnapshot, persisted: ShardStateSnapshot): void {
+    this.dedupe.saved(taken.dedupe, persisted.dedupe);
   }
 }

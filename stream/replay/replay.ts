@@ -24,7 +24,7 @@ import { hashRangeOf, userRecordsOf } from '../kpl/index.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
-import { ShardState, type ShardStateConfig } from '../pipeline/shardState.ts';
+import { ShardState, type ShardStateConfig, type ShardStateSnapshot } from '../pipeline/shardState.ts';
 import { WindowMerger } from '../pipeline/windowMerger.ts';
 import type { Recording, ShardReader } from './recording.ts';
 import { loadReplayCheckpoint, saveReplayCheckpoint, type ReplayCheckpoint } from './replayCheckpoint.ts';
@@ -87,7 +87,7 @@ interface CommitPoint {
     fileName: string;
     lastSequence: string;
     position: { next: number; done: boolean };
-    state: Pick<ShardState, 'snapshot'>;
+    state: Pick<ShardState, 'snapshot' | 'saved'>;
   }[];
   stage: Pick<ReplayCheckpoint, 'clock' | 'watermark' | 'merger' | 'ops'>;
 }
@@ -165,7 +165,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
    * snapshot, with the other parent's seen ids absorbed after a merge, so dedupe follows lineage.
    */
   const stateFromParents = (shardId: string): ShardState | undefined => {
-    const [first, ...others] = parentsOf(shardId).map((parent) => cursors.get(parent)!.state.snapshot());
+    const [first, ...others] = parentsOf(shardId).map((parent) => cursors.get(parent)!.state.snapshot({ inline: true }));
     if (!first) return undefined;
     const state = ShardState.create(options.state, shardId, first);
     for (const other of others) state.dedupe.absorb(ShardState.create(options.state, shardId, other).dedupe);
@@ -275,7 +275,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
         fileName: unit.first ? `${stream}-${shardId}-${unit.first.sequenceNumber}` : `${stream}-${shardId}-final-${start}`,
         lastSequence: unit.last?.sequenceNumber ?? before ?? 'start',
         position: { next: cursor.next, done: cursor.done },
-        state: { snapshot: () => snapshot },
+        state: { snapshot: () => snapshot, saved: (taken: ShardStateSnapshot, persisted: ShardStateSnapshot) => cursor.state.saved(taken, persisted) },
       };
     });
     open.clear();
@@ -291,13 +291,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
    * deleted only after it is saved.
    */
   const writeCommitPoint = async (point: CommitPoint): Promise<void> => {
-    const replaced: string[] = [];
+    const replaced: { ref: string; by: string }[] = [];
     for (const { shardId, unit, fileName, lastSequence, position, state } of point.units) {
       let stateRef: string | null = null;
       const recordStateRef: ShardCheckpointer = { markPending: async () => {}, checkpoint: async (_sequence, ref) => void (stateRef = ref) };
       await commitBatch({ lake, alertSink, stateStore }, recordStateRef, unit, state, { fileName, checkpointTo: lastSequence, previousStateRef: undefined });
       const previous = committed.get(shardId)!.stateRef;
-      if (previous && previous !== stateRef) replaced.push(previous);
+      if (previous && stateRef && previous !== stateRef) replaced.push({ ref: previous, by: stateRef });
       committed.set(shardId, { ...position, stateRef });
     }
     if (options.crashBeforeCheckpointOf === point.number) throw new ReplayCrash(`simulated crash before the checkpoint of commit ${point.number}`);
@@ -308,7 +308,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
       ...point.stage,
       batches: point.number,
     });
-    for (const ref of replaced) await stateStore.discard(ref);
+    for (const { ref, by } of replaced) await stateStore.discard(ref, by);
     stats.batches = point.number;
   };
 

@@ -1,0 +1,65 @@
+/**
+ * The hashed ids a Deduplicator took in since its last saved snapshot, in arrival order, each with
+ * its event-time bucket: what the next snapshot has to write (dedupe.ts says why snapshots are
+ * incremental). Positions are absolute (`base` grows as saved entries are dropped), so a
+ * snapshot can say how far it reached while the journal goes on growing behind it.
+ */
+const INITIAL_CAPACITY = 1024;
+
+export class IdJournal {
+  private hi = new Uint32Array(INITIAL_CAPACITY);
+  private lo = new Uint32Array(INITIAL_CAPACITY);
+  private starts = new Float64Array(INITIAL_CAPACITY);
+  private length = 0;
+  /** Absolute position of the first entry held. */
+  base = 0;
+
+  /** Absolute position just past the last entry. */
+  get end(): number {
+    return this.base + this.length;
+  }
+
+  push(hi: number, lo: number, start: number): void {
+    if (this.length === this.hi.length) this.grow();
+    this.hi[this.length] = hi;
+    this.lo[this.length] = lo;
+    this.starts[this.length] = start;
+    this.length += 1;
+  }
+
+  /** Forgets every entry before absolute position `position` (they are saved now). */
+  dropBefore(position: number): void {
+    const drop = Math.min(Math.max(0, position - this.base), this.length);
+    if (drop === 0) return;
+    this.hi.copyWithin(0, drop, this.length);
+    this.lo.copyWithin(0, drop, this.length);
+    this.starts.copyWithin(0, drop, this.length);
+    this.length -= drop;
+    this.base += drop;
+  }
+
+  /** Forgets everything: the next entry starts at `position`. */
+  restartAt(position: number): void {
+    this.length = 0;
+    this.base = position;
+  }
+
+  /** Calls `visit` for the entries from `base` up to absolute position `until`. */
+  forEachUntil(until: number, visit: (hi: number, lo: number, start: number) => void): void {
+    const count = Math.min(Math.max(0, until - this.base), this.length);
+    for (let i = 0; i < count; i++) visit(this.hi[i], this.lo[i], this.starts[i]);
+  }
+
+  private grow(): void {
+    const capacity = this.hi.length * 2;
+    const hi = new Uint32Array(capacity);
+    const lo = new Uint32Array(capacity);
+    const starts = new Float64Array(capacity);
+    hi.set(this.hi);
+    lo.set(this.lo);
+    starts.set(this.starts);
+    this.hi = hi;
+    this.lo = lo;
+    this.starts = starts;
+  }
+}
