@@ -9,6 +9,12 @@
  * no scan per record. Expiry is decided per record, so the outcome does not depend on how
  * records were batched. An event already older than the horizon is passed and not remembered.
  *
+ * Snapshots are incremental. The first holds every id inline; once a state store has saved one
+ * (`saved`), the next names the segments it was saved as and carries inline only the ids taken in
+ * since (kept in a journal until then), so a checkpoint costs what changed rather than the whole
+ * horizon. A bucket that gathers more than MAX_SEGMENTS segments is written whole again, which
+ * bounds what a restore reads; no segment holds more than SEGMENT_IDS ids.
+ *
  * Collisions: two different ids with the same 61-bit hash make the second a false duplicate.
  * With n ids inside the horizon a new id collides with probability n / 2^61: 4.3e-12 at
  * n = 10M, i.e. about one lost event in 2·10^11 at that size. That is the price of 8 bytes per id

@@ -1,0 +1,210 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
+import { StateStore } from '../../../stream/consumer/stateStore.ts';
+import { MAX_SEGMENTS, SEGMENT_IDS, type DedupeSnapshot } from '../../../stream/pipeline/dedupe.ts';
+import { ShardState, type ShardStateConfig } from '../../../stream/pipeline/shardState.ts';
+
+const HOUR = 3_600_000;
+const T0 = 1_800_000_000_000;
+const config: ShardStateConfig = {
+  windows: { sizeMs: 60_000, maxOutOfOrdernessMs: 0, allowedLatenessMs: 0 },
+  dedupeHorizonMs: HOUR,
+  createDetector: () => ({ observe: () => [], snapshot: () => null }),
+};
+
+let dir: string;
+let objects: LocalDirStore;
+let store: StateStore;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'adstream-state-'));
+  objects = new LocalDirStore(dir);
+  store = new StateStore(objects);
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+/** Sees ids `from`..`to`-1, one a second of event time from T0 + `from` seconds. */
+function see(state: ShardState, from: number, to: number): void {
+  for (let i = from; i < to; i++) state.dedupe.firstSighting(`evt-${i}`, T0 + i * 1_000);
+}
+
+/** Saves a snapshot as commitBatch does and tells the state so. */
+async function checkpoint(state: ShardState, sequence: string): Promise<string> {
+  const taken = state.snapshot();
+  const { ref, persisted } = await store.save('s', 'shard-1', sequence, taken);
+  state.saved(taken, persisted);
+  return ref;
+}
+
+const segmentKeys = async (): Promise<string[]> => objects.list('state/s/shard-1/dedupe/');
+const inlineIds = (snapshot: DedupeSnapshot): number =>
+  snapshot.buckets.flatMap((b) => b.segments).reduce((sum, s) => sum + ('ids' in s ? Buffer.from(s.ids, 'base64').length / 8 : 0), 0);
+
+describe('state snapshots with the dedupe ids in segments', () => {
+  it('a checkpoint writes only the ids taken in since the last one, and a restore knows them all', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 2_000);
+    await checkpoint(state, '1');
+    const first = await segmentKeys();
+    see(state, 2_000, 2_010);
+    const next = state.snapshot();
+    // 10 new ids inline; the 2,000 before are named, not written again.
+    expect(inlineIds(next.dedupe)).toBe(10);
+    expect(next.dedupe.buckets.flatMap((b) => b.segments).filter((s) => 'saved' in s).map((s) => ('saved' in s ? s.saved : '')).sort()).toEqual(first);
+    const { ref, persisted } = await store.save('s', 'shard-1', '2', next);
+    state.saved(next, persisted);
+    const added = (await segmentKeys()).filter((key) => !first.includes(key));
+    expect(added).toHaveLength(1);
+    expect((await stat(join(dir, ...added[0].split('/')))).size).toBe(10 * 8);
+    // The snapshot object itself holds no ids.
+    expect((await stat(join(dir, ...ref.split('/')))).size).toBeLessThan(2_000);
+
+    const restored = ShardState.create(config, 'shard-1', await store.load(ref));
+    for (const i of [0, 999, 2_009]) expect(restored.dedupe.firstSighting(`evt-${i}`, T0 + i * 1_000)).toBe(false);
+    expect(restored.dedupe.firstSighting('evt-new', T0 + 2_010_000)).toBe(true);
+    // Restored from saved segments, it goes on naming them: only the new id is inline.
+    expect(inlineIds(restored.snapshot().dedupe)).toBe(1);
+  });
+
+  it('discarding a superseded snapshot deletes only the segments the new one does not name', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 100);
+    const older = await checkpoint(state, '1');
+    see(state, 100, 110);
+    const newer = await checkpoint(state, '2');
+    const before = await segmentKeys();
+    await store.discard(older, newer);
+    expect(await objects.get(older)).toBeUndefined();
+    // Both segments are named by the newer snapshot: nothing of the dedupe goes.
+    expect(await segmentKeys()).toEqual(before);
+    const restored = ShardState.create(config, 'shard-1', await store.load(newer));
+    expect(restored.dedupe.firstSighting('evt-5', T0 + 5_000)).toBe(false);
+    expect(restored.dedupe.firstSighting('evt-105', T0 + 105_000)).toBe(false);
+  });
+
+  it('segments of expired buckets are deleted with the snapshot that last named them', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 100);
+    const older = await checkpoint(state, '1');
+    const early = await segmentKeys();
+    // Three hours later the first buckets are past the one-hour horizon.
+    state.dedupe.firstSighting('late', T0 + 3 * HOUR);
+    const newer = await checkpoint(state, '2');
+    await store.discard(older, newer);
+    const left = await segmentKeys();
+    for (const key of early) expect(left).not.toContain(key);
+    expect(left).toHaveLength(1);
+  });
+
+  it('a bucket past the most segments is written whole again, and the restore is exact', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    let ref = '';
+    // One id per checkpoint, all in one bucket: a segment each, until the bucket is rewritten.
+    for (let k = 0; k <= MAX_SEGMENTS; k++) {
+      see(state, k, k + 1);
+      const previous = ref;
+      ref = await checkpoint(state, String(k));
+      if (previous) await store.discard(previous, ref);
+    }
+    const loaded = await store.load(ref);
+    const segments = loaded.dedupe.buckets.flatMap((b) => b.segments);
+    expect(segments.length).toBeLessThanOrEqual(MAX_SEGMENTS);
+    expect(await segmentKeys()).toHaveLength(segments.length);
+    const restored = ShardState.create(config, 'shard-1', loaded);
+    for (let k = 0; k <= MAX_SEGMENTS; k++) expect(restored.dedupe.firstSighting(`evt-${k}`, T0 + k * 1_000)).toBe(false);
+    expect(restored.dedupe.size).toBe(MAX_SEGMENTS + 1);
+  });
+
+  it('a child shard names its parent’s segments and never deletes them', async () => {
+    const parent = ShardState.create(config, 'shard-1');
+    see(parent, 0, 50);
+    const parentRef = await checkpoint(parent, 'final');
+    const parentKeys = await segmentKeys();
+    const child = ShardState.create(config, 'shard-2', await store.load(parentRef));
+    see(child, 50, 60);
+    const takeChild = async (sequence: string) => {
+      const taken = child.snapshot();
+      const { ref, persisted } = await store.save('s', 'shard-2', sequence, taken);
+      child.saved(taken, persisted);
+      return ref;
+    };
+    const first = await takeChild('1');
+    // The parent's first bucket expires for the child: its next snapshot no longer names it.
+    child.dedupe.firstSighting('much-later', T0 + 3 * HOUR);
+    const second = await takeChild('2');
+    await store.discard(first, second);
+    expect(await segmentKeys()).toEqual(parentKeys);
+    expect(ShardState.create(config, 'shard-1', await store.load(parentRef)).dedupe.size).toBe(50);
+  });
+
+  it('a snapshot taken before the previous one is saved still holds every id (commits written while processing goes on)', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 100);
+    const a = state.snapshot();
+    see(state, 100, 120);
+    const b = state.snapshot();
+    const savedA = await store.save('s', 'shard-1', '1', a);
+    state.saved(a, savedA.persisted);
+    const savedB = await store.save('s', 'shard-1', '2', b);
+    state.saved(b, savedB.persisted);
+    see(state, 120, 125);
+    const c = state.snapshot();
+    expect(inlineIds(c.dedupe)).toBe(5);
+    const savedC = await store.save('s', 'shard-1', '3', c);
+    await store.discard(savedA.ref, savedB.ref);
+    await store.discard(savedB.ref, savedC.ref);
+    const restored = ShardState.create(config, 'shard-1', await store.load(savedC.ref));
+    expect(restored.dedupe.size).toBe(125);
+    for (let i = 0; i < 125; i++) expect(restored.dedupe.firstSighting(`evt-${i}`, T0 + i * 1_000)).toBe(false);
+  });
+
+  it('an acknowledgement arriving after a newer one changes nothing', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 10);
+    const a = state.snapshot();
+    see(state, 10, 20);
+    const b = state.snapshot();
+    const savedA = await store.save('s', 'shard-1', '1', a);
+    const savedB = await store.save('s', 'shard-1', '2', b);
+    state.saved(b, savedB.persisted);
+    state.saved(a, savedA.persisted);
+    see(state, 20, 21);
+    const c = state.snapshot();
+    expect(inlineIds(c.dedupe)).toBe(1);
+    const { ref } = await store.save('s', 'shard-1', '3', c);
+    expect(ShardState.create(config, 'shard-1', await store.load(ref)).dedupe.size).toBe(21);
+  });
+
+  it('restores a snapshot saved before segments (dedupe format 2, ids inline)', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 3);
+    const inline = state.snapshot({ inline: true });
+    // Format 2 held one base64 string per bucket.
+    const buckets = inline.dedupe.buckets.map((b) => ({ start: b.start, ids: Buffer.concat(b.segments.map((s) => Buffer.from('ids' in s ? s.ids : '', 'base64'))).toString('base64') }));
+    const legacy = { ...inline, dedupe: { format: 2, horizonMs: HOUR, bucketMs: HOUR / 4, newestEventTime: T0 + 2_000, buckets } };
+    await objects.put('state/s/shard-1/old.json', Buffer.from(JSON.stringify(legacy)));
+    const restored = ShardState.create(config, 'shard-1', await store.load('state/s/shard-1/old.json'));
+    expect(restored.dedupe.firstSighting('evt-1', T0 + 1_000)).toBe(false);
+    // Nothing of it is saved as segments yet: the first snapshot after it is whole.
+    expect(inlineIds(restored.snapshot().dedupe)).toBe(3);
+  });
+
+  it('says which segment is missing instead of restoring a dedupe that forgot ids', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 10);
+    const ref = await checkpoint(state, '1');
+    const [key] = await segmentKeys();
+    await objects.delete(key);
+    await expect(store.load(ref)).rejects.toThrow(`dedupe segment ${key} named by state snapshot ${ref} is missing`);
+  });
+
+  it('keeps a segment to at most SEGMENT_IDS ids', async () => {
+    const state = ShardState.create({ ...config, dedupeHorizonMs: 24 * HOUR }, 'shard-1');
+    for (let i = 0; i < SEGMENT_IDS + 3; i++) state.dedupe.firstSighting(`e${i}`, T0);
+    const snapshot = state.snapshot();
+    const sizes = snapshot.dedupe.buckets.flatMap((b) => b.segments).map((s) => ('ids' in s ? Buffer.from(s.ids, 'base64').length / 8 : 0));
+    expect(sizes).toEqual([SEGMENT_IDS, 3]);
+  });
+});
