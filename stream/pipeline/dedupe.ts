@@ -213,6 +213,8 @@ export class Deduplicator {
 
   /** Every live bucket's ids, from the table, in segments of at most SEGMENT_IDS. */
   private wholeSegments(starts: number[]): Map<number, DedupeSegment[]> {
+    // Each pass below reads the whole table: none at all when no bucket is wanted.
+    if (starts.length === 0) return new Map();
     const wanted = new Map<number, number>();
     for (const [start, tag] of this.tags) if (starts.includes(start)) wanted.set(tag, start);
     const counts = new Map<number, number>();
