@@ -17,12 +17,15 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { decodeRecord } from '../../stream/events/wire.ts';
+import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
+import { StateStore } from '../../stream/consumer/stateStore.ts';
 import { Deduplicator } from '../../stream/pipeline/dedupe.ts';
+import { ShardState } from '../../stream/pipeline/shardState.ts';
 import type { SourceRecord } from '../../stream/pipeline/batch.ts';
 import { inMemoryRecording, type Recording } from '../../stream/replay/recording.ts';
 import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { openRecordingWriter, readRecording } from '../../stream/replay/recordingFile.ts';
-import { BENCH_SETTINGS } from './pipeline.ts';
+import { BENCH_SETTINGS, benchStateConfig } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 import { BENCH_STREAM, type BenchInput } from './records.ts';
 import { textTable } from './table.ts';
@@ -32,6 +35,7 @@ const gc = runInNewContext('typeof gc === "function" ? gc : undefined') as (() =
 
 const REPLAY_BATCH = 10_000; // the most records one GetRecords call returns
 const DEDUPE_IDS = 10_000_000;
+const NEW_IDS_PER_CHECKPOINT = 10_000;
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -103,7 +107,41 @@ async function recordingFiles(recording: Recording, dir: string) {
   return out;
 }
 
-function dedupeAtScale(): { bytesPerId: number; idsPerSecond: number; heapBytesPerId: number } {
+interface CheckpointCost {
+  ms: number;
+  megabytes: number;
+}
+
+/**
+ * What a checkpoint of the dedupe costs at that size, through the state store on a local
+ * directory: the first (every id written, as every checkpoint was before segments) and the next,
+ * after NEW_IDS_PER_CHECKPOINT more ids (only those written).
+ */
+async function checkpointCosts(dedupe: Deduplicator, dir: string): Promise<{ whole: CheckpointCost; next: CheckpointCost }> {
+  // The rest of a shard's state, empty: the dedupe is what grows.
+  const shell = ShardState.create(benchStateConfig, 'bench-shard').snapshot();
+  const objects = new LocalDirStore(join(dir, 'state'));
+  const store = new StateStore(objects);
+  const written = async () => {
+    let bytes = 0;
+    for (const key of await objects.list('state/')) bytes += statSync(join(dir, 'state', ...key.split('/'))).size;
+    return bytes;
+  };
+  const checkpoint = async (sequence: string): Promise<CheckpointCost> => {
+    const before = await written();
+    const start = performance.now();
+    const taken = { ...shell, dedupe: dedupe.snapshot() };
+    const { persisted } = await store.save(BENCH_STREAM, 'bench-shard', sequence, taken);
+    dedupe.saved(taken.dedupe, persisted.dedupe);
+    return { ms: performance.now() - start, megabytes: ((await written()) - before) / 1e6 };
+  };
+  const whole = await checkpoint('1');
+  for (let i = 0; i < NEW_IDS_PER_CHECKPOINT; i++) dedupe.firstSighting(`new-${i}`, DEDUPE_IDS * 7 + i);
+  const next = await checkpoint('2');
+  return { whole, next };
+}
+
+function dedupeAtScale(): { bytesPerId: number; idsPerSecond: number; heapBytesPerId: number; dedupe: Deduplicator } {
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const dedupe = new Deduplicator(24 * 3_600_000);
@@ -114,7 +152,7 @@ function dedupeAtScale(): { bytesPerId: number; idsPerSecond: number; heapBytesP
   gc?.();
   const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   if (dedupe.size !== DEDUPE_IDS) throw new Error(`dedupe holds ${dedupe.size} ids, expected ${DEDUPE_IDS}`);
-  return { bytesPerId: dedupe.bytes / dedupe.size, idsPerSecond: DEDUPE_IDS / seconds, heapBytesPerId: (heapAfter - heapBefore) / dedupe.size };
+  return { bytesPerId: dedupe.bytes / dedupe.size, idsPerSecond: DEDUPE_IDS / seconds, heapBytesPerId: (heapAfter - heapBefore) / dedupe.size, dedupe };
 }
 
 export async function benchReplay(input: BenchInput, log: (message: string) => void): Promise<string> {
@@ -152,6 +190,8 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
     const duck = await duckdbWindows(input, dir);
     log(`dedupe with ${fmt(DEDUPE_IDS)} ids ...`);
     const dedupe = dedupeAtScale();
+    log('checkpoints of that dedupe ...');
+    const checkpoints = await checkpointCosts(dedupe.dedupe, dir);
     // After the dedupe measurement: the recordings read back here are garbage its heap figures would count.
     log('recording files ...');
     const files = await recordingFiles(inMemory, dir);
@@ -174,6 +214,8 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
     console.log('\nReplay mode, one core, no network\n');
     console.log(textTable({ headers: rows[0], rows: rows.slice(1) }));
     console.log(`\nDedupe at ${fmt(DEDUPE_IDS)} ids: ${fmt(dedupe.bytesPerId, 1)} bytes/id in hash tables (${fmt(dedupe.heapBytesPerId, 1)} bytes/id heap growth), ${fmt(dedupe.idsPerSecond)} ids/s`);
+    const checkpointLine = `checkpoint of that state: the first ${fmt(checkpoints.whole.ms)} ms and ${fmt(checkpoints.whole.megabytes, 1)} MB (every id); the next, after ${fmt(NEW_IDS_PER_CHECKPOINT)} more ids, ${fmt(checkpoints.next.ms, 1)} ms and ${fmt(checkpoints.next.megabytes, 2)} MB`;
+    console.log(`Dedupe ${checkpointLine}`);
     const table = [
       `| ${rows[0].join(' | ')} |`,
       '| --- | --- | ---: | ---: | ---: | ---: |',
@@ -196,7 +238,7 @@ ${table}
 
 Replay outcomes: ${fmt(stats.written)} written (${fmt(stats.late)} late), ${fmt(stats.rejected)} rejected, ${fmt(stats.duplicates)} duplicates, ${fmt(stats.metricEvents)} metric events, ${fmt(stats.alerts)} alerts; plain loop: ${fmt(plain.valid + plain.late)} valid (${fmt(plain.late)} late), ${fmt(plain.rejected)} rejected, ${fmt(plain.duplicates)} duplicates. DuckDB: ${fmt(duck.groups)} groups.
 
-Dedupe state at ${fmt(DEDUPE_IDS)} distinct ids inside a 24 h horizon: **${fmt(dedupe.bytesPerId, 1)} bytes per id** in the hash tables (goal ≤ 20), ${fmt(dedupe.heapBytesPerId, 1)} bytes per id of measured heap + array-buffer growth, ${fmt(dedupe.idsPerSecond)} ids/s including hashing.
+Dedupe state at ${fmt(DEDUPE_IDS)} distinct ids inside a 24 h horizon: **${fmt(dedupe.bytesPerId, 1)} bytes per id** in the hash tables (goal ≤ 20), ${fmt(dedupe.heapBytesPerId, 1)} bytes per id of measured heap + array-buffer growth, ${fmt(dedupe.idsPerSecond)} ids/s including hashing. A ${checkpointLine}, through the state store on a local directory (stream/consumer/stateStore.ts: segments beside the snapshot, only new ids written); before segments every checkpoint wrote every id.
 `;
   } finally {
     rmSync(dir, { recursive: true, force: true });
