@@ -105,8 +105,8 @@ export async function commitBatch(
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
   const snapshot = state.snapshot();
   const { ref: stateRef, persisted } = await context.stateStore.save(unit.stream, unit.shardId, position.checkpointTo + (unit.recordsIn === 0 ? '-final' : ''), snapshot);
-  // From here the next snapshot names what this one saved: the segments exist whether or not the
-  // checkpoint below commits, and are deleted only once a later checkpoint supersedes them.
+  // From here the next snapshot builds on what this one saved: its segments exist whether or not
+  // the checkpoint below commits, and none is deleted while a saved or newer snapshot names it.
   state.saved(snapshot, persisted);
   await checkpointer.checkpoint(position.checkpointTo, stateRef, position.checkpointSubSequenceNumber);
   if (position.previousStateRef && position.previousStateRef !== stateRef) await context.stateStore.discard(position.previousStateRef, stateRef);

@@ -5,23 +5,26 @@
  *
  * The dedupe's ids, the bulk of a shard's state (8 bytes per id over the whole horizon), are not
  * in the snapshot object but in segment objects beside it, each written once and named by its
- * content; a snapshot names the segments it needs, and each checkpoint writes only the ids taken
- * in since the last one (dedupe.ts). Written whole, a day's horizon at 700 records/s (60M ids)
- * made a JSON text longer than V8 allows a string to be, and every checkpoint failed.
+ * content; a snapshot names the segments it needs, and a checkpoint writes the ids taken in
+ * since the last one, merged with a bucket's last small segments (dedupe.ts). Written whole, a
+ * day's horizon at 700 records/s (60M ids) made a JSON text longer than V8 allows a string to
+ * be, and every checkpoint failed.
  *
- * A snapshot superseded by a committed checkpoint is deleted with the segments of its own shard
- * that the superseding snapshot does not name. A child shard's snapshots may name its parents'
+ * A snapshot superseded by a committed checkpoint is deleted, and the segments of its own shard
+ * that the superseding snapshot does not name go one checkpoint later (`discard` says why). A child shard's snapshots may name its parents'
  * segments (dedupe follows lineage); those are never deleted from the child, as the parents'
  * final snapshots themselves are not.
  */
 import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { DedupeSegment } from '../pipeline/dedupe.ts';
-import type { ShardStateSnapshot } from '../pipeline/shardState.ts';
+import type { ShardStateSnapshot, StoredShardStateSnapshot } from '../pipeline/shardState.ts';
 
 export class StateStore {
   /** The segment keys each snapshot saved or loaded here names, so discarding one needs no read. */
   private readonly segmentsOf = new Map<string, string[]>();
+  /** Per shard's segment prefix, the segments its last discard dropped: deleted at its next one. */
+  private readonly dropped = new Map<string, string[]>();
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -41,10 +44,10 @@ export class StateStore {
   }
 
   /** The snapshot with its dedupe segments' bytes attached, ready for ShardState.create. */
-  async load(ref: string): Promise<ShardStateSnapshot> {
+  async load(ref: string): Promise<StoredShardStateSnapshot> {
     const body = await this.store.get(ref);
     if (!body) throw new Error(`state snapshot ${ref} named by the checkpoint is missing from ${this.store.location}`);
-    const snapshot = JSON.parse(Buffer.from(body).toString('utf8')) as ShardStateSnapshot;
+    const snapshot = JSON.parse(Buffer.from(body).toString('utf8')) as StoredShardStateSnapshot;
     // Snapshots from before segments (dedupe format 2) hold their ids inline.
     if (snapshot.dedupe.format !== 3) return snapshot;
     for (const { segments } of snapshot.dedupe.buckets) {
@@ -67,7 +70,12 @@ export class StateStore {
   async discard(ref: string, supersededBy: string): Promise<void> {
     const keep = new Set(await this.segmentKeysOf(supersededBy, true));
     const own = `${ref.slice(0, ref.lastIndexOf('/'))}/dedupe/`;
-    for (const key of await this.segmentKeysOf(ref)) if (key.startsWith(own) && !keep.has(key)) await this.store.delete(key);
+    // One discard late: a snapshot cut before the one that superseded `ref` was saved (replay cuts
+    // the next commit point while writing this one) can still name what `ref` named. Every
+    // snapshot cut after the next save builds on `supersededBy` or later, which the check
+    // against `keep` covers.
+    for (const key of this.dropped.get(own) ?? []) if (!keep.has(key)) await this.store.delete(key);
+    this.dropped.set(own, (await this.segmentKeysOf(ref)).filter((key) => key.startsWith(own) && !keep.has(key)));
     await this.store.delete(ref);
     this.segmentsOf.delete(ref);
   }
@@ -86,11 +94,11 @@ export class StateStore {
     if (known) return known;
     const body = await this.store.get(ref);
     if (!body && required) throw new Error(`state snapshot ${ref} is missing from ${this.store.location}; nothing superseded by it is deleted`);
-    return body ? segmentKeys(JSON.parse(Buffer.from(body).toString('utf8')) as ShardStateSnapshot) : [];
+    return body ? segmentKeys(JSON.parse(Buffer.from(body).toString('utf8')) as StoredShardStateSnapshot) : [];
   }
 }
 
-function segmentKeys(snapshot: ShardStateSnapshot): string[] {
+function segmentKeys(snapshot: StoredShardStateSnapshot): string[] {
   if (snapshot.dedupe.format !== 3) return [];
   return snapshot.dedupe.buckets.flatMap(({ segments }) => segments.flatMap((segment) => ('saved' in segment ? [segment.saved] : [])));
 }

@@ -40,8 +40,23 @@ export interface DedupeSnapshot {
   buckets: { start: number; segments: DedupeSegment[] }[];
 }
 
+/** A saved segment as the dedupe keeps track of it. */
+interface SegmentInfo {
+  key: string;
+  ids: number;
+  /** Journal position from which its bucket's ids are in it (later ones in later segments); null when the journal cannot give them back (written whole, restored). */
+  from: number | null;
+}
+
+interface SnapshotPlan {
+  number: number;
+  position: number;
+  /** Per bucket, each segment's size and journal position, in the snapshot's order. */
+  segments: Map<number, Omit<SegmentInfo, 'key'>[]>;
+}
+
 /** The format before segments (one inline string per bucket); still restored. */
-interface DedupeSnapshotV2 {
+export interface DedupeSnapshotV2 {
   format: 2;
   horizonMs: number;
   bucketMs: number;
@@ -52,8 +67,13 @@ interface DedupeSnapshotV2 {
 export const BUCKETS_PER_HORIZON = 4;
 /** Most ids in one inline segment (8 MB of them): a saved object stays a size a store handles in one put. */
 export const SEGMENT_IDS = 1 << 20;
-/** Most saved segments per bucket; a bucket with more is written whole again, as one set of segments. */
-export const MAX_SEGMENTS = 32;
+/**
+ * Most segments per bucket: a bucket with more is written whole again. Merging (`snapshot`) keeps
+ * a bucket far below it; this only bounds the objects a restore reads if merging could not.
+ */
+export const MAX_SEGMENTS = 64;
+/** Journal entries kept for merging beyond the last saved snapshot (16 bytes each: 32 MB). */
+const MERGE_WINDOW_IDS = 1 << 21;
 const scratch: Hash64 = { hi: 0, lo: 0 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -65,15 +85,19 @@ export class Deduplicator {
   /** Newest event time at which the oldest bucket expires; avoids looking at buckets per record. */
   private nextExpiry = Infinity;
   private readonly bucketMs: number;
-  /** Ids taken in since the last saved snapshot; null before the first snapshot (nothing asks for them). */
+  /** Ids taken in since the first snapshot (dropped once saved and past merging); null before it, when nothing asks for them. */
   private journal: IdJournal | null = null;
   /**
-   * Per live bucket, the keys of the saved segments that hold its ids up to the journal's base;
-   * null while no snapshot of this dedupe has been saved, and every snapshot is whole.
+   * Per live bucket, the saved segments that hold its ids up to `savedUpTo` in the journal; null
+   * while no snapshot of this dedupe has been saved, and every snapshot is whole.
    */
-  private savedSegments: Map<number, string[]> | null = null;
-  /** How far into the journal each snapshot reached, so `saved` knows what a saved one covers. */
-  private readonly reached = new WeakMap<DedupeSnapshot, number>();
+  private savedSegments: Map<number, SegmentInfo[]> | null = null;
+  private savedUpTo = 0;
+  /** Snapshots taken, and the number of the newest one saved: an older one saved later changes nothing. */
+  private taken = 0;
+  private newestSaved = 0;
+  /** What each snapshot wrote, so `saved` can take it over with the keys the store gave it. */
+  private readonly plans = new WeakMap<DedupeSnapshot, SnapshotPlan>();
 
   constructor(private readonly horizonMs: number) {
     if (!(horizonMs > 0)) throw new RangeError(`dedupe horizon must be positive, not ${horizonMs} ms`);
@@ -164,26 +188,29 @@ export class Deduplicator {
   /**
    * A fresh value sharing nothing mutable with the live state (replay does not copy it). Once a
    * store has saved a snapshot of this dedupe (`saved`), later ones name its segments and carry
-   * inline only the ids taken in since, so a checkpoint costs what changed, not the whole horizon;
-   * `inline` asks for every id inline instead (a snapshot handed over in memory, with no store to
-   * load segments from).
+   * inline only the ids taken in since, so a checkpoint costs what changed, not the whole horizon.
+   * Without merging, a bucket would gather a segment per checkpoint; so a new segment swallows
+   * the bucket's last one while that one is no more than twice its size (its ids come back from
+   * the journal), which keeps segments few and geometric in size, like an LSM tree's tiers, and
+   * writes each id O(log n) times. `inline` asks for every id inline instead (a snapshot handed
+   * over in memory, with no store to load segments from).
    */
   snapshot({ inline = false }: { inline?: boolean } = {}): DedupeSnapshot {
     const position = this.journal?.end ?? 0;
     const live = [...this.tags.keys()].sort((a, b) => a - b);
-    const segments = inline || this.savedSegments === null ? this.wholeSegments(live) : this.incrementalSegments(live, position);
+    const planned = inline || this.savedSegments === null ? this.wholeSegments(live) : this.incrementalSegments(live, position);
     const snapshot: DedupeSnapshot = {
       format: 3,
       horizonMs: this.horizonMs,
       bucketMs: this.bucketMs,
       newestEventTime: Number.isFinite(this.newestEventTime) ? this.newestEventTime : null,
-      buckets: live.map((start) => ({ start, segments: segments.get(start) ?? [] })),
+      buckets: live.map((start) => ({ start, segments: planned.get(start)?.segments ?? [] })),
     };
     if (!inline) {
+      // The journal starts with the first snapshot, which holds every id before it.
       this.journal ??= new IdJournal();
-      // A whole snapshot holds every id so far: the journal need only follow from here.
-      if (this.savedSegments === null) this.journal.restartAt(position);
-      this.reached.set(snapshot, position);
+      this.taken += 1;
+      this.plans.set(snapshot, { number: this.taken, position, segments: new Map(live.map((start) => [start, planned.get(start)?.info ?? []])) });
     }
     return snapshot;
   }
@@ -191,28 +218,35 @@ export class Deduplicator {
   /**
    * A store saved `taken`, one of this dedupe's snapshots, as `persisted` (every segment named by
    * its key): later snapshots name those segments instead of writing their ids again. A snapshot
-   * older than one already acknowledged changes nothing.
+   * taken before one already saved changes nothing.
    */
   saved(taken: DedupeSnapshot, persisted: DedupeSnapshot): void {
-    const position = this.reached.get(taken);
-    if (position === undefined || this.journal === null || position < this.journal.base) return;
-    const keys = new Map<number, string[]>();
+    const plan = this.plans.get(taken);
+    if (!plan || !this.journal) throw new Error('dedupe: the snapshot saved is not one this dedupe took');
+    if (plan.number <= this.newestSaved) return;
+    const saved = new Map<number, SegmentInfo[]>();
     for (const { start, segments } of persisted.buckets) {
-      if (!this.tags.has(start)) continue;
-      keys.set(
+      const info = plan.segments.get(start);
+      if (!this.tags.has(start) || !info) continue;
+      saved.set(
         start,
-        segments.map((segment) => {
+        segments.map((segment, i) => {
           if (!('saved' in segment)) throw new Error(`dedupe bucket ${start}: a segment of the saved snapshot is still inline`);
-          return segment.saved;
+          return { key: segment.saved, ...info[i] };
         }),
       );
     }
-    this.journal.dropBefore(position);
-    this.savedSegments = keys;
+    this.savedSegments = saved;
+    this.savedUpTo = plan.position;
+    this.newestSaved = plan.number;
+    // Keep what a merge may still ask for, within the merge window.
+    let keepFrom = plan.position;
+    for (const segments of saved.values()) for (const { from } of segments) if (from !== null && from < keepFrom) keepFrom = from;
+    this.journal.dropBefore(Math.max(keepFrom, plan.position - MERGE_WINDOW_IDS));
   }
 
   /** Every live bucket's ids, from the table, in segments of at most SEGMENT_IDS. */
-  private wholeSegments(starts: number[]): Map<number, DedupeSegment[]> {
+  private wholeSegments(starts: number[]): Map<number, PlannedBucket> {
     // Each pass below reads the whole table: none at all when no bucket is wanted.
     if (starts.length === 0) return new Map();
     const wanted = new Map<number, number>();
@@ -229,29 +263,65 @@ export class Deduplicator {
       bucket.ids[bucket.at++] = hi;
       bucket.ids[bucket.at++] = lo;
     });
-    return new Map([...wanted].map(([tag, start]) => [start, inlineSegments(pairs.get(tag)?.ids)]));
+    return new Map([...wanted].map(([tag, start]) => [start, inlineSegments(pairs.get(tag)?.ids, null)]));
   }
 
-  /** Saved segments plus the journal's ids up to `position`; a bucket past MAX_SEGMENTS is written whole. */
-  private incrementalSegments(starts: number[], position: number): Map<number, DedupeSegment[]> {
-    const saved = this.savedSegments as Map<number, string[]>;
-    const fresh = new Map<number, number[]>();
-    (this.journal as IdJournal).forEachUntil(position, (hi, lo, start) => {
-      // Ids of a bucket that has expired since are not written.
-      if (!this.tags.has(start)) return;
-      let list = fresh.get(start);
-      if (!list) fresh.set(start, (list = []));
-      list.push(hi, lo);
+  /**
+   * Each bucket's saved segments, the last ones merged with its ids taken in since (see
+   * `snapshot`), the merged ids inline; a bucket past MAX_SEGMENTS is written whole.
+   */
+  private incrementalSegments(starts: number[], position: number): Map<number, PlannedBucket> {
+    const journal = this.journal as IdJournal;
+    const saved = this.savedSegments as Map<number, SegmentInfo[]>;
+    // How many ids each bucket took in since the last saved snapshot.
+    const fresh = new Map<number, number>();
+    journal.forEachBetween(this.savedUpTo, position, (_hi, _lo, start) => {
+      if (this.tags.has(start)) fresh.set(start, (fresh.get(start) ?? 0) + 1);
     });
-    const result = new Map<number, DedupeSegment[]>();
-    const rewrite: number[] = [];
+    // Per bucket: the saved segments kept, and where in the journal its inline ids start.
+    const kept = new Map<number, { segments: SegmentInfo[]; from: number; ids: number }>();
     for (const start of starts) {
-      const keys = saved.get(start) ?? [];
-      const added = inlineSegments(fresh.has(start) ? Uint32Array.from(fresh.get(start) as number[]) : undefined);
-      if (keys.length + added.length > MAX_SEGMENTS) rewrite.push(start);
-      else result.set(start, [...keys.map((key) => ({ saved: key })), ...added]);
+      const segments = [...(saved.get(start) ?? [])];
+      let ids = fresh.get(start) ?? 0;
+      let from = this.savedUpTo;
+      if (ids > 0) {
+        for (let last = segments.at(-1); last && last.from !== null && last.from >= journal.base && last.ids <= 2 * ids && last.ids + ids <= SEGMENT_IDS; last = segments.at(-1)) {
+          segments.pop();
+          ids += last.ids;
+          from = last.from;
+        }
+      }
+      kept.set(start, { segments, from, ids });
     }
-    for (const [start, segments] of this.wholeSegments(rewrite)) result.set(start, segments);
+    // The inline ids: each bucket's from its own start position on.
+    const pairs = new Map<number, { ids: Uint32Array; at: number; from: number }>();
+    for (const [start, { from, ids }] of kept) if (ids > 0) pairs.set(start, { ids: new Uint32Array(2 * ids), at: 0, from });
+    const earliest = Math.min(position, ...[...pairs.values()].map(({ from }) => from));
+    journal.forEachBetween(earliest, position, (hi, lo, start, at) => {
+      const bucket = pairs.get(start);
+      if (!bucket || at < bucket.from || !this.tags.has(start)) return;
+      bucket.ids[bucket.at++] = hi;
+      bucket.ids[bucket.at++] = lo;
+    });
+    for (const [start, bucket] of pairs) {
+      // The journal gives back exactly the ids the merged segments and the new ones hold, or the
+      // segment would name ids that are not there.
+      if (bucket.at !== bucket.ids.length) throw new Error(`dedupe bucket ${start}: the journal gave ${bucket.at / 2} ids for a segment of ${bucket.ids.length / 2}`);
+    }
+    const result = new Map<number, PlannedBucket>();
+    const rewrite: number[] = [];
+    for (const [start, { segments, from }] of kept) {
+      const added = inlineSegments(pairs.get(start)?.ids, from);
+      if (segments.length + added.segments.length > MAX_SEGMENTS) {
+        rewrite.push(start);
+        continue;
+      }
+      result.set(start, {
+        segments: [...segments.map(({ key }) => ({ saved: key })), ...added.segments],
+        info: [...segments.map(({ ids, from: at }) => ({ ids, from: at })), ...added.info],
+      });
+    }
+    for (const [start, planned] of this.wholeSegments(rewrite)) result.set(start, planned);
     return result;
   }
 
@@ -267,7 +337,7 @@ export class Deduplicator {
     const buckets = snapshot.format === 2 ? snapshot.buckets.map(({ start, ids }) => ({ start, segments: [{ ids }] as DedupeSegment[] })) : snapshot.buckets;
     const loaded = buckets.map(({ start, segments }) => ({ start, segments: segments.map((segment) => ({ key: 'saved' in segment ? segment.saved : null, bytes: segmentBytes(start, segment) })) }));
     dedupe.ids.reserve(loaded.reduce((sum, { segments }) => sum + segments.reduce((n, { bytes }) => n + Math.floor(bytes.length / 8), 0), 0));
-    const keys = new Map<number, string[]>();
+    const keys = new Map<number, SegmentInfo[]>();
     let allSaved = true;
     for (const { start, segments } of loaded) {
       if (dedupe.expired(start)) continue;
@@ -276,7 +346,7 @@ export class Deduplicator {
         const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         for (let at = 0; at + 8 <= bytes.length; at += 8) dedupe.ids.add(data.getUint32(at, true), data.getUint32(at + 4, true), tag);
         if (key === null) allSaved = false;
-        else keys.set(start, [...(keys.get(start) ?? []), key]);
+        else keys.set(start, [...(keys.get(start) ?? []), { key, ids: Math.floor(bytes.length / 8), from: null }]);
       }
     }
     if (allSaved) {
@@ -294,12 +364,26 @@ function segmentBytes(start: number, segment: DedupeSegment): Uint8Array {
   return segment.bytes;
 }
 
-/** (hi, lo) pairs as inline segments of at most SEGMENT_IDS ids; none for no ids. */
-function inlineSegments(pairs: Uint32Array | undefined): DedupeSegment[] {
-  const segments: DedupeSegment[] = [];
-  if (!pairs) return segments;
-  for (let at = 0; at < pairs.length; at += 2 * SEGMENT_IDS) segments.push({ ids: toBase64(pairs.subarray(at, at + 2 * SEGMENT_IDS)) });
-  return segments;
+/** A bucket's segments as a snapshot writes them, and their sizes and journal positions. */
+interface PlannedBucket {
+  segments: DedupeSegment[];
+  info: Omit<SegmentInfo, 'key'>[];
+}
+
+/**
+ * (hi, lo) pairs as inline segments of at most SEGMENT_IDS ids (none for no ids), from journal
+ * position `from`; only a single segment can be merged later, so a split one has none.
+ */
+function inlineSegments(pairs: Uint32Array | undefined, from: number | null): PlannedBucket {
+  const planned: PlannedBucket = { segments: [], info: [] };
+  if (!pairs || pairs.length === 0) return planned;
+  const split = pairs.length > 2 * SEGMENT_IDS;
+  for (let at = 0; at < pairs.length; at += 2 * SEGMENT_IDS) {
+    const chunk = pairs.subarray(at, at + 2 * SEGMENT_IDS);
+    planned.segments.push({ ids: toBase64(chunk) });
+    planned.info.push({ ids: chunk.length / 2, from: split ? null : from });
+  }
+  return planned;
 }
 
 /** (hi, lo) pairs as little-endian bytes in base64: compact and platform-independent. */

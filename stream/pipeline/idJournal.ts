@@ -1,7 +1,7 @@
 /**
- * The hashed ids a Deduplicator took in since its last saved snapshot, in arrival order, each with
- * its event-time bucket: what the next snapshot has to write (dedupe.ts says why snapshots are
- * incremental). Positions are absolute (`base` grows as saved entries are dropped), so a
+ * The hashed ids a Deduplicator took in, in arrival order, each with its event-time bucket, since
+ * its first snapshot and back as far as its saved segments may still be merged: what the next
+ * snapshot writes (dedupe.ts says why snapshots are incremental and how segments merge). Positions are absolute (`base` grows as saved entries are dropped), so a
  * snapshot can say how far it reached while the journal goes on growing behind it.
  */
 const INITIAL_CAPACITY = 1024;
@@ -38,16 +38,11 @@ export class IdJournal {
     this.base += drop;
   }
 
-  /** Forgets everything: the next entry starts at `position`. */
-  restartAt(position: number): void {
-    this.length = 0;
-    this.base = position;
-  }
-
-  /** Calls `visit` for the entries from `base` up to absolute position `until`. */
-  forEachUntil(until: number, visit: (hi: number, lo: number, start: number) => void): void {
+  /** Calls `visit` for the entries from absolute position `from` (or `base`, if later) up to `until`, with each one's position. */
+  forEachBetween(from: number, until: number, visit: (hi: number, lo: number, start: number, position: number) => void): void {
+    const first = Math.max(0, from - this.base);
     const count = Math.min(Math.max(0, until - this.base), this.length);
-    for (let i = 0; i < count; i++) visit(this.hi[i], this.lo[i], this.starts[i]);
+    for (let i = first; i < count; i++) visit(this.hi[i], this.lo[i], this.starts[i], this.base + i);
   }
 
   private grow(): void {

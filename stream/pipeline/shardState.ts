@@ -4,7 +4,7 @@
  * continues exactly where the checkpoint says.
  */
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
-import { Deduplicator, type DedupeSnapshot } from './dedupe.ts';
+import { Deduplicator, type DedupeSnapshot, type DedupeSnapshotV2 } from './dedupe.ts';
 import { EventTimeWindows, type WindowConfig, type WindowsSnapshot } from './eventTimeWindows.ts';
 
 /** The detector stage as the shard sees it: metric events in, alerts out, state serializable. */
@@ -21,6 +21,9 @@ export interface ShardStateSnapshot {
   detector: unknown;
 }
 
+/** A snapshot as loaded: one saved before segments holds dedupe format 2. */
+export type StoredShardStateSnapshot = Omit<ShardStateSnapshot, 'dedupe'> & { dedupe: DedupeSnapshot | DedupeSnapshotV2 };
+
 export interface ShardStateConfig {
   windows: WindowConfig;
   dedupeHorizonMs: number;
@@ -34,7 +37,7 @@ export class ShardState {
     readonly detector: ShardDetector,
   ) {}
 
-  static create(config: ShardStateConfig, shardId: string, snapshot?: ShardStateSnapshot): ShardState {
+  static create(config: ShardStateConfig, shardId: string, snapshot?: StoredShardStateSnapshot): ShardState {
     if (!snapshot) {
       return new ShardState(
         new Deduplicator(config.dedupeHorizonMs),
