@@ -6,7 +6,8 @@
  * Ids are kept as hashes in one table (taggedIdTable.ts), each tagged with its event-time bucket
  * (a quarter of the horizon); a bucket is dropped whole once it falls more than the horizon
  * behind the newest event time, so memory is bounded by traffic rate × horizon × ≤ 16 bytes, with
- * no scan per record. Expiry is decided per record, so the outcome does not depend on how
+ * no scan per record; snapshots add a journal of recent ids (at most MERGE_WINDOW_IDS behind the
+ * last saved one, 16 bytes each). Expiry is decided per record, so the outcome does not depend on how
  * records were batched. An event already older than the horizon is passed and not remembered.
  *
  * Snapshots are incremental. The first holds every id inline; once a state store has saved one
@@ -72,7 +73,10 @@ export const SEGMENT_IDS = 1 << 20;
  * a bucket far below it; this only bounds the objects a restore reads if merging could not.
  */
 export const MAX_SEGMENTS = 64;
-/** Journal entries kept for merging beyond the last saved snapshot (16 bytes each: 32 MB). */
+/**
+ * Journal entries kept for merging behind the last saved snapshot, 16 bytes each: up to 32 MB per
+ * shard, on top of the table, plus the entries of one commit. Older segments no longer merge.
+ */
 const MERGE_WINDOW_IDS = 1 << 21;
 const scratch: Hash64 = { hi: 0, lo: 0 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -36,6 +36,8 @@ export class IdJournal {
     this.starts.copyWithin(0, drop, this.length);
     this.length -= drop;
     this.base += drop;
+    // Memory follows what is held, not the largest commit seen.
+    if (this.hi.length > INITIAL_CAPACITY && this.length < this.hi.length / 4) this.resize(Math.max(INITIAL_CAPACITY, this.length * 2));
   }
 
   /** Calls `visit` for the entries from absolute position `from` (or `base`, if later) up to `until`, with each one's position. */
@@ -46,13 +48,16 @@ export class IdJournal {
   }
 
   private grow(): void {
-    const capacity = this.hi.length * 2;
+    this.resize(this.hi.length * 2);
+  }
+
+  private resize(capacity: number): void {
     const hi = new Uint32Array(capacity);
     const lo = new Uint32Array(capacity);
     const starts = new Float64Array(capacity);
-    hi.set(this.hi);
-    lo.set(this.lo);
-    starts.set(this.starts);
+    hi.set(this.hi.subarray(0, this.length));
+    lo.set(this.lo.subarray(0, this.length));
+    starts.set(this.starts.subarray(0, this.length));
     this.hi = hi;
     this.lo = lo;
     this.starts = starts;
