@@ -69,8 +69,9 @@ export const BUCKETS_PER_HORIZON = 4;
 /** Most ids in one inline segment (8 MB of them): a saved object stays a size a store handles in one put. */
 export const SEGMENT_IDS = 1 << 20;
 /**
- * Most segments per bucket: a bucket with more is written whole again. Merging (`snapshot`) keeps
- * a bucket far below it; this only bounds the objects a restore reads if merging could not.
+ * Most segments per bucket: a bucket with more is written whole again, which bounds the objects a
+ * restore reads. Merging (`snapshot`) keeps a bucket's segments few while its ids come within the
+ * merge window; a trickle of late ids into an old bucket adds small segments that no longer merge.
  */
 export const MAX_SEGMENTS = 64;
 /**
