@@ -11,7 +11,8 @@
  * be, and every checkpoint failed.
  *
  * A snapshot superseded by a committed checkpoint is deleted, and the segments of its own shard
- * that the superseding snapshot does not name go one checkpoint later (`discard` says why). A child shard's snapshots may name its parents'
+ * that the superseding snapshot does not name go one checkpoint later (`discard` says why), or
+ * when the shard stops here (`release`). A child shard's snapshots may name its parents'
  * segments (dedupe follows lineage); those are never deleted from the child, as the parents'
  * final snapshots themselves are not.
  */
@@ -69,7 +70,7 @@ export class StateStore {
    */
   async discard(ref: string, supersededBy: string): Promise<void> {
     const keep = new Set(await this.segmentKeysOf(supersededBy, true));
-    const own = `${ref.slice(0, ref.lastIndexOf('/'))}/dedupe/`;
+    const own = ownSegmentsOf(ref);
     // One discard late: a snapshot cut before the one that superseded `ref` was saved (replay cuts
     // the next commit point while writing this one) can still name what `ref` named. Every
     // snapshot cut after the next save builds on `supersededBy` or later, which the check
@@ -78,6 +79,23 @@ export class StateStore {
     this.dropped.set(own, (await this.segmentKeysOf(ref)).filter((key) => key.startsWith(own) && !keep.has(key)));
     await this.store.delete(ref);
     this.segmentsOf.delete(ref);
+  }
+
+  /**
+   * The shard stops here (its lease released, lost or ended, or a replay done), `ref` the snapshot
+   * its checkpoint names: the segments its last discard dropped go now, since no snapshot will be
+   * cut after `ref` here. Without this, whatever a stop left waiting (a whole expired bucket, up
+   * to a quarter of the horizon's ids) stayed in the store for good. A later owner builds on `ref`
+   * and writes only ids `ref` does not hold, so it never names one of these again.
+   */
+  async release(ref: string | undefined): Promise<void> {
+    if (!ref) return;
+    const own = ownSegmentsOf(ref);
+    const waiting = this.dropped.get(own);
+    if (!waiting) return;
+    this.dropped.delete(own);
+    const keep = new Set(await this.segmentKeysOf(ref));
+    for (const key of waiting) if (!keep.has(key)) await this.store.delete(key);
   }
 
   private async putSegment(stream: string, shardId: string, start: number, ids: string): Promise<string> {
@@ -97,6 +115,9 @@ export class StateStore {
     return body ? segmentKeys(JSON.parse(Buffer.from(body).toString('utf8')) as StoredShardStateSnapshot) : [];
   }
 }
+
+/** The prefix of the segments a snapshot's own shard writes. */
+const ownSegmentsOf = (ref: string): string => `${ref.slice(0, ref.lastIndexOf('/'))}/dedupe/`;
 
 function segmentKeys(snapshot: StoredShardStateSnapshot): string[] {
   if (snapshot.dedupe.format !== 3) return [];

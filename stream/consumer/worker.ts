@@ -288,7 +288,7 @@ export class Worker {
   private step(cursor: ShardCursor) {
     const shardId = cursor.held.shardId;
     const progress = this.stats.shards[shardId];
-    if (this.stopping.signal.aborted || cursor.held.isLost) return from([this.finish(cursor, false)]);
+    if (this.stopping.signal.aborted || cursor.held.isLost) return from(this.finish(cursor, false));
     const { streamName: stream, maxFutureSkewMs } = this.options;
     const unit = new CommitUnit(this.options.lake, stream, shardId, this.options.spill);
     // Processing time is the time spent on the unit's parts and its commit, not the wait for reads.
@@ -427,8 +427,14 @@ export class Worker {
     stats.alerts.push(...unit.alerts);
   }
 
-  private finish(cursor: ShardCursor, readToEnd: boolean): ShardCursor {
+  private async finish(cursor: ShardCursor, readToEnd: boolean): Promise<ShardCursor> {
     const shardId = cursor.held.shardId;
+    try {
+      await this.options.stateStore.release(cursor.stateRef);
+    } catch (error) {
+      // Objects left in the store, nothing lost: the shard's state is its checkpoint's snapshot.
+      this.options.onEvent?.({ name: 'consumer.state_cleanup_failed', workerId: this.workerId, shardId, detail: (error as Error).message });
+    }
     this.stats.shards[shardId].finished = true;
     if (readToEnd) this.finished.add(shardId);
     this.shardFinished.abort();

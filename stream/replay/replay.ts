@@ -333,11 +333,18 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
       const stop = options.stopAfterBatches !== undefined && point.number - (saved?.batches ?? 0) >= options.stopAfterBatches;
       if (stop && nextShard() !== undefined) {
         await writing;
+        await releaseShards();
         return stats;
       }
     }
     await writing;
+    await releaseShards();
     stats.finished = true;
     return stats;
+  }
+
+  /** Stopped or done, no snapshot is cut after the last commit point's: what its discards left waiting goes. */
+  async function releaseShards(): Promise<void> {
+    for (const { stateRef } of committed.values()) await stateStore.release(stateRef ?? undefined);
   }
 }

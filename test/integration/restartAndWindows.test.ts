@@ -7,6 +7,7 @@ import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { countEventRows } from '../support/lakeEvents.ts';
 import { startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
+import { stateFiles } from '../support/stateFiles.ts';
 
 let pipeline: LocalPipeline;
 
@@ -36,11 +37,14 @@ describe('restart', () => {
     });
     expect(first.recordsIn).toBeGreaterThan(0);
     expect(first.recordsIn).toBeLessThan(records.length);
+    // A stop leaves its shards' state as their checkpoints name it, nothing more.
+    expect((await stateFiles(config.stateStore)).unnamedSegments).toEqual([]);
 
     const second = await pipeline.consume(config);
     expect(first.recordsIn + second.recordsIn).toBe(records.length);
     expect(first.written + second.written).toBe(truth.valid);
     expect(first.duplicates + second.duplicates).toBe(truth.duplicates);
+    expect((await stateFiles(config.stateStore)).unnamedSegments).toEqual([]);
 
     const lake = await LakeQuery.open(config.lake);
     try {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { DEFAULT_REPLAY_BATCH_SIZE, ReplayCrash } from '../../stream/replay/repl
 import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
 import { goldenOutputs, LAKE_VIEWS, readGoldens } from './goldenOutputs.ts';
+import { stateFiles } from '../support/stateFiles.ts';
 import { checkWindowCounts } from './windowCheck.ts';
 
 const RECORDING = join(FIXTURES, `${FIXTURE_NAME}.jsonl.gz`);
@@ -70,7 +71,7 @@ describe('replay of a recorded stream', () => {
     for (const name of NAMES) expect(outputs[name], name).toBe(goldens[name]);
   });
 
-  it('commits after every part or once for the whole recording with the same outputs, and keeps only the snapshots its checkpoint names', async () => {
+  it('commits after every part or once for the whole recording with the same outputs, and keeps only the snapshots its checkpoint names and the dedupe segments they name', async () => {
     for (const unitBytes of [0, 1 << 30]) {
       const dirs = freshDirs();
       const stats = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { unitBytes });
@@ -78,8 +79,9 @@ describe('replay of a recorded stream', () => {
       expect(stats.batches).toBe(unitBytes === 0 ? parts : 1);
       const outputs = await goldenOutputs(dirs);
       for (const name of NAMES) expect(outputs[name], `${name} with unitBytes ${unitBytes}`).toBe(goldens[name]);
-      const snapshots = (await readdir(join(dirs.state, 'state'), { recursive: true })).filter((f) => f.endsWith('.json'));
+      const { snapshots, unnamedSegments } = await stateFiles(dirs.state);
       expect(snapshots.length, 'one snapshot per shard').toBe(recording.shards.size);
+      expect(unnamedSegments, 'dedupe segments no snapshot names').toEqual([]);
     }
   });
 

@@ -20,7 +20,8 @@ export type ConsumerEventName =
   | 'consumer.shard_ended'
   | 'consumer.shards_discovered'
   | 'consumer.renew_failed'
-  | 'consumer.stream_windows_failed';
+  | 'consumer.stream_windows_failed'
+  | 'consumer.state_cleanup_failed';
 
 export interface ConsumerEvent {
   name: ConsumerEventName;

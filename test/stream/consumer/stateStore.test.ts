@@ -105,6 +105,28 @@ describe('state snapshots with the dedupe ids in segments', () => {
     expect(ShardState.create(config, 'shard-1', await store.load(newest)).dedupe.size).toBe(2);
   });
 
+  it('a shard that stops deletes the segments its last checkpoint left waiting, and its snapshot still restores', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 100);
+    const older = await checkpoint(state, '1');
+    const early = await segmentKeys();
+    state.dedupe.firstSighting('late', T0 + 3 * HOUR);
+    const newer = await checkpoint(state, '2');
+    await store.discard(older, newer);
+    expect(await segmentKeys()).toEqual(expect.arrayContaining(early));
+    // No further checkpoint comes: the lease is released, the replay is done.
+    await store.release(newer);
+    const left = await segmentKeys();
+    for (const key of early) expect(left).not.toContain(key);
+    expect(left).toHaveLength(1);
+    const restored = ShardState.create(config, 'shard-1', await store.load(newer));
+    expect(restored.dedupe.firstSighting('late', T0 + 3 * HOUR)).toBe(false);
+    // A second stop, or one of a shard that never checkpointed, deletes nothing.
+    await store.release(newer);
+    await store.release(undefined);
+    expect(await segmentKeys()).toEqual(left);
+  });
+
   it('snapshots cut while earlier ones are being written and discarded all restore every id (replay’s commit points)', async () => {
     // Replay cuts commit point n+1 while n is written: a snapshot can be built on a base that
     // the next save has already superseded. Every saved snapshot must still load.
