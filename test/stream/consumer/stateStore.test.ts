@@ -86,7 +86,12 @@ describe('state snapshots with the dedupe ids in segments', () => {
     expect(restored.dedupe.firstSighting('evt-105', T0 + 105_000)).toBe(false);
   });
 
-  it('segments of expired buckets are deleted one checkpoint after the last snapshot that named them', async () => {
+  /**
+   * A shard whose first buckets expire: checkpoint 1 names their segments (`early`), checkpoint 2
+   * (`newer`, three hours of event time later) does not, and its discard of checkpoint 1 leaves
+   * them waiting, as a snapshot cut meanwhile may still name them.
+   */
+  async function expiredBucketsWaiting(): Promise<{ state: ShardState; early: string[]; newer: string }> {
     const state = ShardState.create(config, 'shard-1');
     see(state, 0, 100);
     const older = await checkpoint(state, '1');
@@ -95,8 +100,12 @@ describe('state snapshots with the dedupe ids in segments', () => {
     state.dedupe.firstSighting('late', T0 + 3 * HOUR);
     const newer = await checkpoint(state, '2');
     await store.discard(older, newer);
-    // Kept for one more checkpoint: a snapshot cut meanwhile may still name them.
     expect(await segmentKeys()).toEqual(expect.arrayContaining(early));
+    return { state, early, newer };
+  }
+
+  it('segments of expired buckets are deleted one checkpoint after the last snapshot that named them', async () => {
+    const { state, early, newer } = await expiredBucketsWaiting();
     state.dedupe.firstSighting('later', T0 + 3 * HOUR + 1);
     const newest = await checkpoint(state, '3');
     await store.discard(newer, newest);
@@ -106,14 +115,7 @@ describe('state snapshots with the dedupe ids in segments', () => {
   });
 
   it('a shard that stops deletes the segments its last checkpoint left waiting, and its snapshot still restores', async () => {
-    const state = ShardState.create(config, 'shard-1');
-    see(state, 0, 100);
-    const older = await checkpoint(state, '1');
-    const early = await segmentKeys();
-    state.dedupe.firstSighting('late', T0 + 3 * HOUR);
-    const newer = await checkpoint(state, '2');
-    await store.discard(older, newer);
-    expect(await segmentKeys()).toEqual(expect.arrayContaining(early));
+    const { early, newer } = await expiredBucketsWaiting();
     // No further checkpoint comes: the lease is released, the replay is done.
     await store.release(newer);
     const left = await segmentKeys();
