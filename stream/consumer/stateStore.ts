@@ -26,6 +26,8 @@ export class StateStore {
   private readonly segmentsOf = new Map<string, string[]>();
   /** Per shard's segment prefix, the segments its last discard dropped: deleted at its next one. */
   private readonly dropped = new Map<string, string[]>();
+  /** Per snapshot loaded here, what the owner that saved it left to delete (`collectLeftovers`). */
+  private readonly leftovers = new Map<string, string[]>();
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -39,16 +41,37 @@ export class StateStore {
       buckets.push({ start, segments: saved });
     }
     const persisted: ShardStateSnapshot = { ...snapshot, dedupe: { ...snapshot.dedupe, buckets } };
-    await this.store.put(ref, Buffer.from(JSON.stringify(persisted)));
-    this.segmentsOf.set(ref, segmentKeys(persisted));
+    const named = segmentKeys(persisted);
+    const saved: SavedSnapshot = { ...persisted, leftovers: this.leftoversBefore(ref, named) };
+    await this.store.put(ref, Buffer.from(JSON.stringify(saved)));
+    this.segmentsOf.set(ref, named);
     return { ref, persisted };
+  }
+
+  /**
+   * What the shard's own earlier snapshots, and the segments they alone named, leave to delete once
+   * `ref` (naming `named`) is committed: what discards would delete over the next two checkpoints,
+   * and what a stop would (`release`). Saved with `ref`, so that an owner that loads it after a
+   * kill deletes them (`collectLeftovers`); in memory only, every kill left them for good.
+   */
+  private leftoversBefore(ref: string, named: string[]): string[] {
+    const dir = shardDirOf(ref);
+    const found = new Set(this.dropped.get(`${dir}dedupe/`) ?? []);
+    for (const [other, segments] of this.segmentsOf) {
+      if (other === ref || shardDirOf(other) !== dir) continue;
+      found.add(other);
+      for (const key of [...segments, ...(this.leftovers.get(other) ?? [])]) found.add(key);
+    }
+    const keep = new Set(named);
+    return [...found].filter((key) => key !== ref && key.startsWith(dir) && !keep.has(key)).sort();
   }
 
   /** The snapshot with its dedupe segments' bytes attached, ready for ShardState.create. */
   async load(ref: string): Promise<StoredShardStateSnapshot> {
     const body = await this.store.get(ref);
     if (!body) throw new Error(`state snapshot ${ref} named by the checkpoint is missing from ${this.store.location}`);
-    const snapshot = JSON.parse(Buffer.from(body).toString('utf8')) as StoredShardStateSnapshot;
+    const { leftovers, ...snapshot } = JSON.parse(Buffer.from(body).toString('utf8')) as SavedSnapshot;
+    this.leftovers.set(ref, leftovers ?? []);
     // Snapshots from before segments (dedupe format 2) hold their ids inline.
     if (snapshot.dedupe.format !== 3) return snapshot;
     for (const { segments } of snapshot.dedupe.buckets) {
@@ -79,6 +102,7 @@ export class StateStore {
     this.dropped.set(own, (await this.segmentKeysOf(ref)).filter((key) => key.startsWith(own) && !keep.has(key)));
     await this.store.delete(ref);
     this.segmentsOf.delete(ref);
+    this.leftovers.delete(ref);
   }
 
   /**
@@ -96,6 +120,34 @@ export class StateStore {
     this.dropped.delete(own);
     const keep = new Set(await this.segmentKeysOf(ref));
     for (const key of waiting) if (!keep.has(key)) await this.store.delete(key);
+  }
+
+  /**
+   * Deletes what the owner before left to delete with `ref`, its snapshot just loaded to go on
+   * from (a restart or a takeover, never a parent's snapshot a child starts from): nothing cut
+   * before `ref` is in flight any more, and an owner going on from `ref` writes only ids `ref`
+   * does not hold, so it never names one of these again.
+   */
+  async collectLeftovers(ref: string): Promise<void> {
+    const leftovers = this.leftovers.get(ref) ?? [];
+    const keep = new Set(await this.segmentKeysOf(ref, true));
+    const dir = shardDirOf(ref);
+    for (const key of leftovers) if (key !== ref && key.startsWith(dir) && !keep.has(key)) await this.store.delete(key);
+    this.leftovers.set(ref, []);
+  }
+
+  /**
+   * Deletes every snapshot and segment under these shards' directories that none of `keep` (the
+   * snapshots a checkpoint names, with what they name) needs: what a killed run saved and never
+   * checkpointed too, which `collectLeftovers` cannot know of. Only for a store no other process
+   * writes, a replay's: a worker's shard may have another owner writing meanwhile.
+   */
+  async sweep(stream: string, shardIds: string[], keep: string[]): Promise<void> {
+    const needed = new Set(keep);
+    for (const ref of keep) for (const key of await this.segmentKeysOf(ref, true)) needed.add(key);
+    for (const shardId of shardIds) {
+      for (const key of await this.store.list(`state/${stream}/${shardId}/`)) if (!needed.has(key)) await this.store.delete(key);
+    }
   }
 
   private async putSegment(stream: string, shardId: string, start: number, ids: string): Promise<string> {
@@ -116,8 +168,12 @@ export class StateStore {
   }
 }
 
-/** The prefix of the segments a snapshot's own shard writes. */
-const ownSegmentsOf = (ref: string): string => `${ref.slice(0, ref.lastIndexOf('/'))}/dedupe/`;
+/** The prefix of what a snapshot's own shard writes: its snapshots and, under `dedupe/`, its segments. */
+const shardDirOf = (ref: string): string => ref.slice(0, ref.lastIndexOf('/') + 1);
+const ownSegmentsOf = (ref: string): string => `${shardDirOf(ref)}dedupe/`;
+
+/** A snapshot as its object holds it: with what is left to delete once it is committed. */
+type SavedSnapshot = StoredShardStateSnapshot & { leftovers?: string[] };
 
 function segmentKeys(snapshot: StoredShardStateSnapshot): string[] {
   if (snapshot.dedupe.format !== 3) return [];

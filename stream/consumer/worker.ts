@@ -270,7 +270,11 @@ export class Worker {
    */
   private async initialState(lease: Lease): Promise<ShardState> {
     const { stateStore, state: config } = this.options;
-    if (lease.stateRef) return ShardState.create(config, lease.leaseKey, await stateStore.load(lease.stateRef));
+    if (lease.stateRef) {
+      const snapshot = await stateStore.load(lease.stateRef);
+      await this.cleanUp(lease.leaseKey, () => stateStore.collectLeftovers(lease.stateRef!));
+      return ShardState.create(config, lease.leaseKey, snapshot);
+    }
     const parentRefs = lease.parentShardIds
       .map((parent) => this.coordinator?.leases.find((candidate) => candidate.leaseKey === parent)?.stateRef)
       .filter((ref): ref is string => Boolean(ref));
@@ -427,14 +431,18 @@ export class Worker {
     stats.alerts.push(...unit.alerts);
   }
 
-  private async finish(cursor: ShardCursor, readToEnd: boolean): Promise<ShardCursor> {
-    const shardId = cursor.held.shardId;
+  /** Deleting state objects no snapshot needs: a failure leaves them in the store and loses nothing, so it is reported, not thrown. */
+  private async cleanUp(shardId: string, work: () => Promise<void>): Promise<void> {
     try {
-      await this.options.stateStore.release(cursor.stateRef);
+      await work();
     } catch (error) {
-      // Objects left in the store, nothing lost: the shard's state is its checkpoint's snapshot.
       this.options.onEvent?.({ name: 'consumer.state_cleanup_failed', workerId: this.workerId, shardId, detail: (error as Error).message });
     }
+  }
+
+  private async finish(cursor: ShardCursor, readToEnd: boolean): Promise<ShardCursor> {
+    const shardId = cursor.held.shardId;
+    await this.cleanUp(shardId, () => this.options.stateStore.release(cursor.stateRef));
     this.stats.shards[shardId].finished = true;
     if (readToEnd) this.finished.add(shardId);
     this.shardFinished.abort();

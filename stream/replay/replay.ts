@@ -149,6 +149,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     if (at.next > 0 && !at.done) await openReader(shardId);
     if (!saved) watermark.register(shardId);
   }
+  // Resumed, the state holds what the stopped or killed run saved and no checkpoint names any more.
+  if (saved) await stateStore.sweep(stream, shardIds, [...committed.values()].flatMap(({ stateRef }) => (stateRef ? [stateRef] : [])));
   const stats: ReplayStats = {
     batches: saved?.batches ?? 0, recordsIn: 0, subRecordsDropped: 0, written: 0, rejected: 0, duplicates: 0, late: 0,
     metricEvents: 0, mergedMetricEvents: 0, alerts: 0, latePartials: merger.latePartials, resumed: saved !== undefined, finished: false,

@@ -2,7 +2,8 @@
  * `adstream replay` killed with SIGKILL mid-run, at several points, and run again on the same
  * directories, ends with exactly the outputs of a run that was never interrupted: the same lake
  * rows, metric lines and alerts. The kill is a real one, of the real command, so nothing gets to
- * tidy up: half-written files and a checkpoint behind the last files must all be recovered from.
+ * tidy up: half-written files and a checkpoint behind the last files must all be recovered from,
+ * and what the killed run saved and no checkpoint names any more must not stay in the state.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoriesFor } from '../../stream/replay/replayToDirectory.ts';
 import { adstream, ADSTREAM_BIN } from '../support/cli.ts';
 import { waitFor } from '../support/childWorker.ts';
+import { stateFiles } from '../support/stateFiles.ts';
 import { FIXTURES, FIXTURE_NAME } from './fixtureSettings.ts';
 import { goldenOutputs } from './goldenOutputs.ts';
 
@@ -49,6 +51,7 @@ describe('adstream replay killed with SIGKILL', () => {
     expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
     const expected = await goldenOutputs(clean);
     const total = await filesUnder(clean.lake);
+    const cleanState = await stateFiles(clean.state);
     expect(total).toBeGreaterThan(40);
 
     const resumedRuns: number[] = [];
@@ -61,6 +64,10 @@ describe('adstream replay killed with SIGKILL', () => {
       if (resumed.stderr.includes('resumed and replayed')) resumedRuns.push(share);
       const outputs = await goldenOutputs(dirs);
       for (const name of Object.keys(expected)) expect(outputs[name], `${name}, killed at ${share} of the lake files`).toBe(expected[name]);
+      // Nor does the state keep anything of the killed run: its snapshots are the clean run's, and every segment left is named.
+      const state = await stateFiles(dirs.state);
+      expect(state.snapshots, `snapshots, killed at ${share}`).toEqual(cleanState.snapshots);
+      expect(state.unnamedSegments, `segments no snapshot names, killed at ${share}`).toEqual([]);
     }
     expect(resumedRuns.length, 'runs that resumed from a checkpoint').toBeGreaterThanOrEqual(2);
   });

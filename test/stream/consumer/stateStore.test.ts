@@ -129,6 +129,63 @@ describe('state snapshots with the dedupe ids in segments', () => {
     expect(await segmentKeys()).toEqual(left);
   });
 
+  it('what a killed owner left to delete goes when the next owner loads its last committed snapshot', async () => {
+    // Killed after the discard that left the expired buckets' segments waiting.
+    const { early, newer } = await expiredBucketsWaiting();
+    const next = new StateStore(objects);
+    const restored = ShardState.create(config, 'shard-1', await next.load(newer));
+    await next.collectLeftovers(newer);
+    const left = await segmentKeys();
+    for (const key of early) expect(left).not.toContain(key);
+    expect(left).toHaveLength(1);
+    expect(restored.dedupe.firstSighting('late', T0 + 3 * HOUR)).toBe(false);
+    expect(ShardState.create(config, 'shard-1', await next.load(newer)).dedupe.size).toBe(1);
+  });
+
+  it('what a checkpoint supersedes goes when the next owner loads it, if its owner was killed before discarding', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 100);
+    const older = await checkpoint(state, '1');
+    const early = await segmentKeys();
+    state.dedupe.firstSighting('late', T0 + 3 * HOUR);
+    // The checkpoint moves to `newer`, and the owner dies before `discard(older, newer)`.
+    const newer = await checkpoint(state, '2');
+    const next = new StateStore(objects);
+    await next.load(newer);
+    await next.collectLeftovers(newer);
+    expect(await objects.get(older)).toBeUndefined();
+    expect(await objects.get(newer)).toBeDefined();
+    const left = await segmentKeys();
+    for (const key of early) expect(left).not.toContain(key);
+    expect(ShardState.create(config, 'shard-1', await next.load(newer)).dedupe.size).toBe(1);
+  });
+
+  it('leftovers never include what the committed snapshot names, however many owners came before', async () => {
+    let owner = store;
+    let state = ShardState.create(config, 'shard-1');
+    let ref = '';
+    for (let round = 0; round < 6; round++) {
+      // Each owner checkpoints twice, discards once, and is killed; the next loads and goes on.
+      see(state, round * 50, round * 50 + 25);
+      const first = await checkpoint(state, `${round}a`);
+      if (ref) await owner.discard(ref, first);
+      see(state, round * 50 + 25, round * 50 + 50);
+      const taken = state.snapshot();
+      const saved = await owner.save('s', 'shard-1', `${round}b`, taken);
+      state.saved(taken, saved.persisted);
+      ref = saved.ref;
+      owner = new StateStore(objects);
+      store = owner;
+      state = ShardState.create(config, 'shard-1', await owner.load(ref));
+      await owner.collectLeftovers(ref);
+    }
+    expect(state.dedupe.size).toBe(300);
+    const snapshots = (await objects.list('state/s/shard-1/')).filter((key) => key.endsWith('.json'));
+    expect(snapshots).toEqual([ref]);
+    const named = new Set(loadedSegments(await store.load(ref)).map((segment) => ('saved' in segment ? segment.saved : '')));
+    expect(new Set(await segmentKeys())).toEqual(named);
+  });
+
   it('snapshots cut while earlier ones are being written and discarded all restore every id (replay’s commit points)', async () => {
     // Replay cuts commit point n+1 while n is written: a snapshot can be built on a base that
     // the next save has already superseded. Every saved snapshot must still load.
