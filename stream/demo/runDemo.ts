@@ -5,14 +5,14 @@
  * behind is under one data directory: the Parquet lake, the alert log and the anomaly labels
  * (state snapshots go to the embedded S3, so all three services are exercised for real).
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { matchAlertsToLabels, type LabelMatch } from '../../detectors/matchLabels.ts';
 import { CTR_AND_SPEND_BY_CAMPAIGN, FUNNEL, WRITTEN_BY_TYPE } from '../../sinks/query/analystQueries.ts';
 import { LakeQuery, type Row } from '../../sinks/query/lakeQuery.ts';
 import { kinesisClient } from '../aws/clients.ts';
 import { ensureStream } from '../aws/streamAdmin.ts';
-import { loadConfig } from '../config/load.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
 import type { AdstreamConfig } from '../config/schema.ts';
 import { workerFromConfig } from '../consumer/workerFromConfig.ts';
 import type { WorkerStats } from '../consumer/workerStats.ts';
@@ -52,12 +52,34 @@ export interface DemoResult {
 }
 
 const STATE_BUCKET = 'adstream-state';
+/** What a demo run writes in its data directory. */
+const DEMO_OUTPUTS = ['lake', 'alerts.jsonl', 'labels.json'];
+
+/**
+ * Each run starts clean (its stream is new, so old files would never be overwritten), but only
+ * of what an earlier demo wrote: `--data` pointed at a directory of the user's own (`.`, `./data`
+ * with a worker's lake and state) is refused, not emptied.
+ */
+async function clearDemoOutputs(dataDir: string): Promise<void> {
+  const info = await stat(dataDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!info) return;
+  if (!info.isDirectory()) throw new ConfigError(`--data ${dataDir} is a file; give the demo a directory (a new one, an empty one or one an earlier demo wrote).`);
+  const entries = await readdir(dataDir);
+  const foreign = entries.filter((entry) => !DEMO_OUTPUTS.includes(entry)).sort();
+  if (foreign.length > 0) {
+    const named = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
+    throw new ConfigError(`--data ${dataDir} holds ${named}, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: ${DEMO_OUTPUTS.join(', ')}).`);
+  }
+  for (const entry of entries) await rm(join(dataDir, entry), { recursive: true, force: true });
+}
 const PROGRESS_EVERY_MS = 500;
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const dataDir = resolve(options.dataDir);
-  // Each run starts clean: its stream is new, so old files would never be overwritten.
-  await rm(dataDir, { recursive: true, force: true });
+  await clearDemoOutputs(dataDir);
   await mkdir(dataDir, { recursive: true });
   const services = await startLocalServices({ buckets: [STATE_BUCKET] });
   try {

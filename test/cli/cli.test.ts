@@ -3,7 +3,7 @@
  * usage or configuration mistake, and the main job (`adstream demo`, what `npm start` runs)
  * ending with a summary whose written count `adstream query` confirms from the lake.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,20 @@ describe('adstream command line', () => {
     const outcome = await adstream(['query', '--lake', join(dir, 'nowhere'), 'SELECT 1']);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain('does not exist');
+  });
+
+  it('refuses a demo --data directory holding files no demo wrote, and leaves them as they were', async () => {
+    const project = join(dir, 'project');
+    await mkdir(join(project, 'src'), { recursive: true });
+    await writeFile(join(project, 'notes.txt'), 'important');
+    const outcome = await adstream(['demo', '--data', project, '--hours', '1']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(`adstream: --data ${project} holds notes.txt, src, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: lake, alerts.jsonl, labels.json).`);
+    expect(await readFile(join(project, 'notes.txt'), 'utf8')).toBe('important');
+    const file = await adstream(['demo', '--data', join(project, 'notes.txt'), '--hours', '1']);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain('is a file');
+    expect(await readFile(join(project, 'notes.txt'), 'utf8')).toBe('important');
   });
 
   it('exits 2 when produce gets neither files nor --generate', async () => {

@@ -8,7 +8,7 @@ import { ProgressLine } from '../progressLine.ts';
 export function demoCommand(): Command {
   return withGeneratorOptions(new Command('demo'))
     .description('Run the main job on embedded AWS services: generate traffic with anomalies, produce it onto Kinesis, consume it into the lake, and print a summary.')
-    .option('--data <dir>', 'directory for everything the run writes (emptied first)', './data/demo')
+    .option('--data <dir>', 'directory for everything the run writes: new, empty, or an earlier demo\'s (whose outputs it replaces)', './data/demo')
     .option('--shards <n>', 'Kinesis shards', positiveInteger, 4)
     .action(async (options: GeneratorFlags & { data: string; shards: number }) => {
       const started = performance.now();
