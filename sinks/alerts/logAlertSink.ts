@@ -1,8 +1,15 @@
 /**
  * Writes alerts where a person running the demo sees them: one JSON object per line appended to
  * a file (for tools and tests), and one readable line per alert to a console-like function.
+ *
+ * A line already in the file is not written again. Delivery is at least once: a batch redone
+ * after a crash (its alerts sent, its checkpoint not moved) sends the same alerts again, and an
+ * SNS subscriber can drop them by alert id; the log drops them itself, so a killed and restarted
+ * run leaves the same log as one never interrupted. The file is read as it grows, so lines other
+ * processes append (a worker that took over a shard) count too.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
@@ -19,15 +26,49 @@ export const alertLogLine = (alert: AlertEvent): string =>
   `${alert.status === 'resolved' ? 'RESOLVED' : 'ALERT'} ${alert.alertId} ${alert.summary}` +
   (alert.related?.length ? ` (+${alert.related.length} related: ${alert.related.map((r) => `${r.detector} ${r.key}`).join(', ')})` : '');
 
+/** A line's digest: what is kept per line logged, rather than the line. */
+const digestOf = (line: string): string => createHash('sha256').update(line).digest('base64');
+
 export class LogAlertSink implements AlertSink {
   private ready: Promise<unknown> | undefined;
+  private readonly logged = new Set<string>();
+  /** How far the file has been read into `logged`, and the bytes of a line cut short there. */
+  private readUpTo = 0;
+  private partial = Buffer.alloc(0);
 
   constructor(private readonly options: LogAlertSinkOptions) {}
 
   async send(alert: AlertEvent): Promise<void> {
     this.ready ??= mkdir(dirname(this.options.path), { recursive: true });
     await this.ready;
-    await appendFile(this.options.path, `${JSON.stringify(alert)}\n`, 'utf8');
+    const line = JSON.stringify(alert);
+    await this.catchUp();
+    const digest = digestOf(line);
+    if (this.logged.has(digest)) return;
+    await appendFile(this.options.path, `${line}\n`, 'utf8');
+    this.logged.add(digest);
     this.options.print?.(alertLogLine(alert));
+  }
+
+  /** Reads what the file gained since the last look (a file that is not there yet has no lines). */
+  private async catchUp(): Promise<void> {
+    const file = await open(this.options.path, 'r').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!file) return;
+    try {
+      const { size } = await file.stat();
+      if (size <= this.readUpTo) return;
+      const grown = Buffer.alloc(size - this.readUpTo);
+      const { bytesRead } = await file.read(grown, 0, grown.length, this.readUpTo);
+      this.readUpTo += bytesRead;
+      const bytes = Buffer.concat([this.partial, grown.subarray(0, bytesRead)]);
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      for (const text of bytes.subarray(0, end).toString('utf8').split('\n')) if (text) this.logged.add(digestOf(text));
+      this.partial = Buffer.from(bytes.subarray(end));
+    } finally {
+      await file.close();
+    }
   }
 }

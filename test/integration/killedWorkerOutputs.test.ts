@@ -78,9 +78,10 @@ async function outputsOf(config: AdstreamConfig): Promise<Record<string, unknown
     out.rejected = await lake.query('SELECT reason, shard_id, sequence_number, raw_base64 FROM rejected ORDER BY ALL');
     // With the watermark each window fired under: windows fire at a record, not at a read's end.
     out.metrics = await lake.query('SELECT * FROM metrics ORDER BY ALL');
-    // Delivery is at least once: an alert sent just before a kill is sent again, as the same line.
+    // Delivery is at least once (an alert sent just before a kill is sent again, as the same
+    // line), but the log holds each line once. Sorted: shards interleave as the runs went.
     const lines = existsSync(config.alertLog) ? (await readFile(config.alertLog, 'utf8')).split('\n').filter(Boolean) : [];
-    out.alerts = [...new Set(lines)].sort();
+    out.alerts = lines.sort();
     return out;
   } finally {
     lake.close();

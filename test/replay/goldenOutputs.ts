@@ -1,8 +1,7 @@
 /**
  * The outputs of a replay that must not change from run to run, in a reviewable form: every lake
- * view as CSV sorted on all columns, the EMF metric lines (files in name order), and the alerts
- * (first sighting of each alertId: delivery is at least once across a crash; sorted by window end
- * and alert id).
+ * view as CSV sorted on all columns, the EMF metric lines (files in name order), and every line
+ * of the alert log (sorted by window end, alert id and line).
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -43,16 +42,12 @@ export async function goldenOutputs(dirs: ReplayDirectories): Promise<Record<str
   const files = existsSync(emfDir) ? (await readdir(emfDir)).filter((f) => f.endsWith('.jsonl')).sort() : [];
   out['metrics.jsonl'] = (await Promise.all(files.map((f) => readFile(join(emfDir, f), 'utf8')))).join('');
   const alertLines = existsSync(dirs.alertLog) ? (await readFile(dirs.alertLog, 'utf8')).split('\n').filter(Boolean) : [];
-  const seen = new Set<string>();
-  // In window order: the log's order across shards follows how parts were grouped into commits.
+  // Every line: the log holds each notification once, a batch redone after a crash included. In
+  // window order, as the log's order across shards follows how parts were grouped into commits.
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   out['alerts.jsonl'] = alertLines
     .map((line) => ({ line, alert: JSON.parse(line) as { alertId: string; windowEnd: number } }))
-    .filter(({ alert }) => {
-      if (seen.has(alert.alertId)) return false;
-      seen.add(alert.alertId);
-      return true;
-    })
-    .sort((a, b) => a.alert.windowEnd - b.alert.windowEnd || (a.alert.alertId < b.alert.alertId ? -1 : 1))
+    .sort((a, b) => a.alert.windowEnd - b.alert.windowEnd || order(a.alert.alertId, b.alert.alertId) || order(a.line, b.line))
     .map(({ line }) => `${line}\n`)
     .join('');
   return out;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,5 +59,31 @@ describe('LogAlertSink', () => {
     ]);
     const logged = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as AlertEvent);
     expect(logged.map((a) => a.status ?? 'firing')).toEqual(['firing', 'resolved']);
+  });
+
+  it('logs an alert sent again after a restart once, also when another process appended it meanwhile', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-alerts-'));
+    const path = join(dir, 'alerts.jsonl');
+    const first = new LogAlertSink({ path });
+    await first.send(alert(1));
+    await first.send(alert(2));
+    // The batch is redone after a crash: a new sink on the same file gets the same alerts again.
+    const printed: string[] = [];
+    const restarted = new LogAlertSink({ path, print: (line) => printed.push(line) });
+    await restarted.send(alert(1));
+    await restarted.send(alert(2));
+    await restarted.send(alert(3));
+    // Another worker appends alert 4 (and the start of a line it is still writing).
+    await appendFile(path, `${JSON.stringify(alert(4))}\n${JSON.stringify(alert(5)).slice(0, 20)}`);
+    await restarted.send(alert(4));
+    await appendFile(path, `${JSON.stringify(alert(5)).slice(20)}\n`);
+    await restarted.send(alert(5));
+    // The same alert resolved is a new notification.
+    await restarted.send({ ...alert(1), status: 'resolved', summary: 'back to normal' });
+    const logged = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as AlertEvent);
+    expect(logged.map((a) => `${a.dimensions.campaign} ${a.status ?? 'firing'}`)).toEqual([
+      'c001 firing', 'c002 firing', 'c003 firing', 'c004 firing', 'c005 firing', 'c001 resolved',
+    ]);
+    expect(printed).toHaveLength(2);
   });
 });
