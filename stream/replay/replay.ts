@@ -51,6 +51,8 @@ export interface ReplayOptions {
   processingClock?: () => number;
   /** Stop cleanly after this many commit points (a kill between them). */
   stopAfterBatches?: number;
+  /** Aborted (SIGINT, SIGTERM), the replay commits the parts it has processed and stops; run again, it resumes there. */
+  signal?: AbortSignal;
   /** Throw before the checkpoint of this commit point (1-based): files, alerts and snapshots written, checkpoint not moved. */
   crashBeforeCheckpointOf?: number;
   onBatch?: (stats: ReplayStats) => void;
@@ -326,13 +328,14 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   async function replayParts(): Promise<ReplayStats> {
     for (let shardId = nextShard(); shardId !== undefined; shardId = nextShard()) {
       await processPart(shardId);
-      if (openBytes < unitBytes && nextShard() !== undefined) continue;
+      const stopping = options.signal?.aborted ?? false;
+      if (openBytes < unitBytes && nextShard() !== undefined && !stopping) continue;
       const point = cutCommitPoint();
       await writing;
       writing = writeCommitPoint(point);
       // Handled where it is awaited: at the next commit point or below.
       writing.catch(() => {});
-      const stop = options.stopAfterBatches !== undefined && point.number - (saved?.batches ?? 0) >= options.stopAfterBatches;
+      const stop = stopping || (options.stopAfterBatches !== undefined && point.number - (saved?.batches ?? 0) >= options.stopAfterBatches);
       if (stop && nextShard() !== undefined) {
         await writing;
         await releaseShards();

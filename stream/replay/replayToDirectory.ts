@@ -62,7 +62,7 @@ export async function replayToDirectory(
   recording: Recording,
   dirs: ReplayDirectories,
   settings: ReplaySettings,
-  extra: Pick<ReplayOptions, 'batchSize' | 'unitBytes' | 'idleTimeoutMs' | 'stopAfterBatches' | 'crashBeforeCheckpointOf' | 'onBatch' | 'processingClock'> = {},
+  extra: Pick<ReplayOptions, 'batchSize' | 'unitBytes' | 'idleTimeoutMs' | 'stopAfterBatches' | 'signal' | 'crashBeforeCheckpointOf' | 'onBatch' | 'processingClock'> = {},
 ): Promise<ReplayStats> {
   const encoder = createParquetEncoder(settings.parquetEncoder);
   const alertSink = new LogAlertSink({ path: dirs.alertLog });

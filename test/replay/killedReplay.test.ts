@@ -33,31 +33,40 @@ async function filesUnder(dir: string): Promise<number> {
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).length;
 }
 
-/** Starts the replay and SIGKILLs it once the lake holds `files` files; resolves to the signal it died of. */
-async function killReplayAt(lake: string, files: number): Promise<NodeJS.Signals | null> {
-  const child = spawn('node', [ADSTREAM_BIN, 'replay', RECORDING, '--lake', lake], { env: { ...process.env, ADSTREAM_CONFIG: '', ...ENV }, stdio: 'ignore' });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+/** Starts the replay and sends it `signal` once the lake holds `files` files; resolves to how it ended. */
+async function signalReplayAt(lake: string, files: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  const child = spawn('node', [ADSTREAM_BIN, 'replay', RECORDING, '--lake', lake], { env: { ...process.env, ADSTREAM_CONFIG: '', ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let done = false;
   void exited.then(() => (done = true));
   await waitFor(`${files} lake files`, async () => (done || (await filesUnder(lake)) >= files ? true : undefined), 60_000, 10);
-  child.kill('SIGKILL');
-  return exited;
+  child.kill(signal);
+  return { ...(await exited), output };
 }
+
+let clean: ReturnType<typeof directoriesFor>;
+let expected: Record<string, string>;
+let total: number;
+beforeAll(async () => {
+  clean = directoriesFor(join(work, 'clean', 'lake'));
+  const uninterrupted = await adstream(['replay', RECORDING, '--lake', clean.lake], ENV);
+  expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+  expected = await goldenOutputs(clean);
+  total = await filesUnder(clean.lake);
+  expect(total).toBeGreaterThan(40);
+}, 120_000);
 
 describe('adstream replay killed with SIGKILL', () => {
   it('resumes to the outputs of an uninterrupted run, whatever point it was killed at', async () => {
-    const clean = directoriesFor(join(work, 'clean', 'lake'));
-    const uninterrupted = await adstream(['replay', RECORDING, '--lake', clean.lake], ENV);
-    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
-    const expected = await goldenOutputs(clean);
-    const total = await filesUnder(clean.lake);
     const cleanState = await stateFiles(clean.state);
-    expect(total).toBeGreaterThan(40);
 
     const resumedRuns: number[] = [];
     for (const share of [0.1, 0.4, 0.75]) {
       const dirs = directoriesFor(join(work, `killed-${share}`, 'lake'));
-      expect(await killReplayAt(dirs.lake, Math.round(share * total)), `killed at ${share}`).toBe('SIGKILL');
+      expect((await signalReplayAt(dirs.lake, Math.round(share * total), 'SIGKILL')).signal, `killed at ${share}`).toBe('SIGKILL');
       const resumed = await adstream(['replay', RECORDING, '--lake', dirs.lake], ENV);
       expect(resumed.code, resumed.stderr).toBe(0);
       // Killed before its first checkpoint, a replay starts over; after one, it resumes.
@@ -70,5 +79,19 @@ describe('adstream replay killed with SIGKILL', () => {
       expect(state.unnamedSegments, `segments no snapshot names, killed at ${share}`).toEqual([]);
     }
     expect(resumedRuns.length, 'runs that resumed from a checkpoint').toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('adstream replay stopped with SIGTERM', () => {
+  it('commits what it processed, says how to resume, exits 0, and run again ends with the outputs of an uninterrupted run', async () => {
+    const dirs = directoriesFor(join(work, 'terminated', 'lake'));
+    const stopped = await signalReplayAt(dirs.lake, Math.round(0.3 * total), 'SIGTERM');
+    expect(stopped.code, stopped.output).toBe(0);
+    expect(stopped.output).toMatch(/stopped after commit point \d+; run the same command again to resume/);
+    const resumed = await adstream(['replay', RECORDING, '--lake', dirs.lake], ENV);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('resumed and replayed');
+    const outputs = await goldenOutputs(dirs);
+    for (const name of Object.keys(expected)) expect(outputs[name], name).toBe(expected[name]);
   });
 });

@@ -57,19 +57,33 @@ export function replayCommand(): Command {
         metrics: options.metrics ?? defaults.metrics,
         alertLog: options.alertLog ?? defaults.alertLog,
       };
+      // Once replaying, SIGINT/SIGTERM commit what is processed and stop: run again, it resumes there.
+      const stop = new AbortController();
+      const onSignal = () => {
+        if (!stop.signal.aborted) line.log('stopping: committing the parts processed so far ...');
+        stop.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       let stats;
       try {
         stats = await replayToDirectory(
           recording,
           dirs,
           { ...config, parquetEncoder: config.parquetEncoder as ParquetEncoderName },
-          { batchSize, idleTimeoutMs, onBatch: (s) => line.update(summary(s)) },
+          { batchSize, idleTimeoutMs, signal: stop.signal, onBatch: (s) => line.update(summary(s)) },
         );
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         await recording.close();
       }
       const repeats = recording.repeats ? ` (${recording.repeats} records the file held twice read once)` : '';
       const cut = recording.cutShort ? ` (the file is cut short ${recording.cutShort}: records after it are not in it)` : '';
+      if (!stats.finished) {
+        line.done(`stopped after commit point ${stats.batches}; run the same command again to resume: ${summary(stats)}`);
+        return;
+      }
       line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}${repeats}${cut}: ${summary(stats)}`);
       line.log(`lake ${dirs.lake} · metrics ${dirs.metrics} · alerts ${dirs.alertLog}`);
     });
