@@ -8,7 +8,7 @@
  * (a malformed row becomes a rejection in the consumer, like any bad record); container rows are
  * resolved to the current bid_request schema and re-encoded as single-object records.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import { avroTypes, type EventType } from './schemas.ts';
 import type { AdEvent, BidRequest } from './types.ts';
 import { encodeEvent } from './wire.ts';
 import { encodeBidRequest } from './codecs/avro.ts';
+import { endsWithSync } from './avroContainerEnd.ts';
 
 export type FileFormat = 'jsonl' | 'csv' | 'avro';
 
@@ -30,6 +31,30 @@ export function fileFormatOf(path: string): FileFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.jsonl' || ext === '.csv' || ext === '.avro') return ext.slice(1) as FileFormat;
   throw new Error(`unsupported event file ${path}: use .jsonl (impressions), .csv (clicks, conversions) or .avro (bid requests)`);
+}
+
+/**
+ * Why the producer cannot put this file, or undefined when it can: checked before anything is
+ * put, so a missing, cut or foreign file puts nothing rather than its first part.
+ */
+export async function eventFileProblem(path: string): Promise<string | undefined> {
+  let format: FileFormat;
+  try {
+    format = fileFormatOf(path);
+  } catch (error) {
+    return `${(error as Error).message}.`;
+  }
+  if (!existsSync(path)) return `the event file ${path} does not exist.`;
+  if (format !== 'avro') return undefined;
+  let header: { sync: Buffer } | null;
+  try {
+    header = avro.extractFileHeader(path) as { sync: Buffer } | null;
+  } catch {
+    header = null;
+  }
+  if (!header) return `${path} is not an Avro object container file (bid requests go in one, as "adstream generate" writes them).`;
+  if (!(await endsWithSync(path, header.sync))) return `${path} is cut short: it does not end with a block's sync marker, so its last block is incomplete; nothing was put.`;
+  return undefined;
 }
 
 export async function writeEventsFile(path: string, events: readonly AdEvent[]): Promise<void> {

@@ -8,13 +8,13 @@
 import { createReadStream } from 'node:fs';
 import { closeReadStream } from './closeReadStream.ts';
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { PassThrough, pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
 import avro from 'avsc';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { checkHeader, headerText, RecordingCutShort, RecordingError, type HeaderFields, type RecordingHeader, type RecordingWriter, type ShardAdded } from './recording.ts';
+import { endsWithSync } from '../events/avroContainerEnd.ts';
 import type { RecordingBuilder } from './recordingBuilder.ts';
 import { RecordingOutput } from './recordingOutput.ts';
 
@@ -119,19 +119,6 @@ export class AvroRecordingWriter implements RecordingWriter {
 
 /** Whether the container's schema (its writer's) has the closing datum: recordings written before it was added do not. */
 const hasClosingDatum = (type: avro.Type): boolean => type.typeName === 'union:wrapped' && (type as unknown as { types: avro.Type[] }).types.some((branch) => branch.name === CLOSED_BRANCH);
-
-/** Every complete container ends with its sync marker; avsc drops a block cut short without a word. */
-async function endsWithSync(path: string, sync: Buffer): Promise<boolean> {
-  const file = await open(path, 'r');
-  try {
-    const { size } = await file.stat();
-    if (size < sync.length) return false;
-    const { buffer } = await file.read(Buffer.alloc(sync.length), 0, sync.length, size - sync.length);
-    return buffer.equals(sync);
-  } finally {
-    await file.close();
-  }
-}
 
 /** Reads a container into the builder; one cut inside a block is refused, or with `allowTruncated` read to its last whole block. */
 export async function readAvroContainer(path: string, builder: RecordingBuilder, allowTruncated = false): Promise<void> {

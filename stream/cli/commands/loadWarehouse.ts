@@ -4,6 +4,7 @@
  * --redshift-workgroup, with COPY from an s3:// lake). Safe to run again at any time, and after a
  * crash: it continues with what is missing.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { Command, InvalidArgumentError } from 'commander';
@@ -46,6 +47,8 @@ function backendFor(options: LoadOptions, config: AdstreamConfig, lake: LakeFile
   if (targets.length !== 1) throw new ConfigError('name one warehouse: --warehouse <file.duckdb>, --redshift-cluster <id> or --redshift-workgroup <name>.');
   if (options.warehouse !== undefined) {
     if (config.lake.startsWith('s3://')) throw new ConfigError(`a DuckDB warehouse loads from a local lake directory, but the lake is ${config.lake}; sync it to a directory or load Redshift.`);
+    // Else a mistyped lake loads nothing, successfully, into a warehouse file created for it.
+    if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
     return DuckdbWarehouse.open(resolve(options.warehouse), { pathOf: lake.urlOf });
   }
   if (!config.lake.startsWith('s3://')) throw new ConfigError(`Redshift COPY reads from S3, but the lake is ${config.lake}; pass --lake s3://bucket/prefix/.`);

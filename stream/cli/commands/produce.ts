@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { kinesisClient } from '../../aws/clients.ts';
 import { ensureStream } from '../../aws/streamAdmin.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { fileFormatOf, readRecordsFromFile } from '../../events/files.ts';
+import { eventFileProblem, readRecordsFromFile } from '../../events/files.ts';
 import { generateTraffic } from '../../generator/index.ts';
 import { Producer, produceProgress, type ProducerRecord } from '../../producer/index.ts';
 import { campaignPartitionKey } from '../../producer/partitionKey.ts';
@@ -25,11 +25,8 @@ export function produceCommand(): Command {
     .action(async (files: string[], options: GeneratorFlags & { generate?: boolean; stream?: string; createStream?: number }) => {
       if (Boolean(options.generate) === files.length > 0) throw new ConfigError('give either event files or --generate, not both and not neither.');
       for (const file of files) {
-        try {
-          fileFormatOf(file);
-        } catch (error) {
-          throw new ConfigError(`${(error as Error).message}.`);
-        }
+        const problem = await eventFileProblem(file);
+        if (problem) throw new ConfigError(problem);
       }
       const config = loadConfig({ stream: options.stream });
       const kinesis = kinesisClient(config);

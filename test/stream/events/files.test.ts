@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readRecordsFromFile, writeEventsFile } from '../../../stream/events/files.ts';
+import { eventFileProblem, readRecordsFromFile, writeEventsFile } from '../../../stream/events/files.ts';
 import { decodeRecord } from '../../../stream/events/wire.ts';
 import { bidRequestV0Schema } from '../../../stream/events/registry.ts';
 import type { AdEvent, DecodeResult } from '../../../stream/events/types.ts';
@@ -108,5 +108,22 @@ describe('event files', () => {
   it('refuses events that do not belong in the file format', async () => {
     await expect(writeEventsFile(join(dir, 'x.jsonl'), clicksAndConversions)).rejects.toThrow(/impression events only; got a click/);
     await expect(writeEventsFile(join(dir, 'x.parquet'), impressions)).rejects.toThrow(/unsupported event file/);
+  });
+
+  it('says why the producer cannot put a file before it puts any of it: missing, foreign or cut short', async () => {
+    const good = join(dir, 'whole.avro');
+    await writeEventsFile(good, Array.from({ length: 40 }, () => bids).flat());
+    expect(await eventFileProblem(good)).toBeUndefined();
+    const body = await readFile(good);
+    const cut = join(dir, 'cut.avro');
+    await writeFile(cut, body.subarray(0, body.length - 100));
+    expect(await eventFileProblem(cut)).toBe(`${cut} is cut short: it does not end with a block's sync marker, so its last block is incomplete; nothing was put.`);
+    for (const [name, bytes] of [['empty.avro', ''], ['junk.avro', 'hello'], ['magic-only.avro', 'Obj\x01garbage']]) {
+      const path = join(dir, name);
+      await writeFile(path, bytes, 'latin1');
+      expect(await eventFileProblem(path), name).toMatch(/is not an Avro object container file/);
+    }
+    expect(await eventFileProblem(join(dir, 'nowhere.jsonl'))).toBe(`the event file ${join(dir, 'nowhere.jsonl')} does not exist.`);
+    expect(await eventFileProblem(join(dir, 'x.parquet'))).toMatch(/^unsupported event file .*\.$/);
   });
 });
