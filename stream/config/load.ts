@@ -29,7 +29,8 @@ export function formatBytes(bytes: number): string {
   return String(bytes);
 }
 
-function atMost(key: string, spec: OptionSpec, value: number, source: string, text: string): number {
+function inRange(key: string, spec: OptionSpec, value: number, source: string, text: string): number {
+  if (spec.min !== undefined && value < spec.min) throw new ConfigError(`${key} (${source}) must be at least ${spec.min}, but is "${text}".`);
   if (spec.max !== undefined && value > spec.max) {
     const max = spec.kind === 'bytes' ? formatBytes(spec.max) : String(spec.max);
     throw new ConfigError(`${key} (${source}) must be at most ${max}, but is "${text}".`);
@@ -46,14 +47,14 @@ function parseValue(key: string, spec: OptionSpec, raw: string | number, source:
       if (!Number.isSafeInteger(value) || value < 0) {
         throw new ConfigError(`${key} (${source}) must be a non-negative whole number, e.g. ${spec.example}, but is "${text}".`);
       }
-      return atMost(key, spec, value, source, text);
+      return inRange(key, spec, value, source, text);
     }
     case 'bytes': {
       const value = parseBytes(text);
       if (value === undefined) {
         throw new ConfigError(`${key} (${source}) must be a size in bytes such as ${spec.example}, 64KiB or 1048576, but is "${text}".`);
       }
-      return atMost(key, spec, value, source, text);
+      return inRange(key, spec, value, source, text);
     }
     case 'url':
       if (!/^https?:\/\/[^/]+/.test(text)) {

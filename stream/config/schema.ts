@@ -12,6 +12,8 @@ export interface OptionSpec {
   description: string;
   example: string;
   values?: readonly string[];
+  /** Smallest value accepted (numeric kinds; 0 when unset). */
+  min?: number;
   /** Largest value accepted (numeric kinds). */
   max?: number;
 }
@@ -27,11 +29,11 @@ export const configSchema = {
   snsEndpoint: { kind: 'url', env: 'ADSTREAM_SNS_ENDPOINT', description: 'SNS endpoint override; unset means AWS.', example: 'http://127.0.0.1:4570' },
   firehoseEndpoint: { kind: 'url', env: 'ADSTREAM_FIREHOSE_ENDPOINT', description: 'Firehose endpoint override; unset means AWS.', example: 'http://127.0.0.1:4571' },
   workerId: { kind: 'string', env: 'ADSTREAM_WORKER_ID', description: 'This worker\'s name in the lease table; unset means <host>-<pid>.', example: 'worker-a' },
-  failoverTimeMs: { kind: 'duration_ms', env: 'ADSTREAM_FAILOVER_TIME_MS', default: 10_000, description: 'A lease whose counter has not moved for this long is expired and taken over; leases are renewed every third of it.', example: '10000' },
+  failoverTimeMs: { kind: 'duration_ms', env: 'ADSTREAM_FAILOVER_TIME_MS', min: 1, default: 10_000, description: 'A lease whose counter has not moved for this long is expired and taken over; leases are renewed every third of it.', example: '10000' },
   shardSyncIntervalMs: { kind: 'duration_ms', env: 'ADSTREAM_SHARD_SYNC_INTERVAL_MS', default: 10_000, description: 'How often shards are listed to discover splits and merges.', example: '60000' },
   startingPosition: { kind: 'enum', env: 'ADSTREAM_STARTING_POSITION', default: 'TRIM_HORIZON', values: ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'], description: 'Where a shard with no checkpoint starts (child shards always start at their beginning).', example: 'LATEST' },
   startingTimestamp: { kind: 'string', env: 'ADSTREAM_STARTING_TIMESTAMP', description: 'For AT_TIMESTAMP: an ISO 8601 time.', example: '2026-11-01T00:00:00Z' },
-  healthPort: { kind: 'integer', env: 'ADSTREAM_HEALTH_PORT', default: 8080, description: 'Port of the worker\'s HTTP health endpoint (/health/live, /health/ready); 0 picks a free port.', example: '8080' },
+  healthPort: { kind: 'integer', env: 'ADSTREAM_HEALTH_PORT', max: 65_535, default: 8080, description: 'Port of the worker\'s HTTP health endpoint (/health/live, /health/ready); 0 picks a free port.', example: '8080' },
   leaseTable: { kind: 'string', env: 'ADSTREAM_LEASE_TABLE', default: 'adstream-leases', description: 'DynamoDB table of shard checkpoints (KCL attribute names); created if missing.', example: 'adstream-leases' },
   lake: { kind: 'string', env: 'ADSTREAM_LAKE', default: './data/lake', description: 'Where Parquet goes: a directory or s3://bucket/prefix/.', example: 's3://my-lake/adstream/' },
   lakeFileTargetBytes: {
@@ -96,7 +98,7 @@ export const configSchema = {
     example: 'validated',
   },
   metricsStream: { kind: 'string', env: 'ADSTREAM_METRICS_STREAM', description: 'Kinesis stream that also receives every metric event as a JSON record (partition key: the metric key); unset means none.', example: 'adstream-metrics' },
-  windowMs: { kind: 'duration_ms', env: 'ADSTREAM_WINDOW_MS', default: 60_000, description: 'Tumbling event-time window size.', example: '60000' },
+  windowMs: { kind: 'duration_ms', env: 'ADSTREAM_WINDOW_MS', min: 1, default: 60_000, description: 'Tumbling event-time window size.', example: '60000' },
   maxOutOfOrdernessMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_OUT_OF_ORDERNESS_MS', default: 30_000, description: 'Watermark lag behind the newest event time.', example: '30000' },
   windowGroupings: {
     kind: 'string',

@@ -3,6 +3,7 @@
  * usage or configuration mistake, and the main job (`adstream demo`, what `npm start` runs)
  * ending with a summary whose written count `adstream query` confirms from the lake.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,14 @@ describe('adstream command line', () => {
     expect(file.code).toBe(2);
     expect(file.stderr).toContain('is a file');
     expect(await readFile(join(project, 'notes.txt'), 'utf8')).toBe('important');
+  });
+
+  it('exits 2 when the lake to load into a warehouse does not exist, and creates no warehouse', async () => {
+    const warehouse = join(dir, 'warehouse.duckdb');
+    const outcome = await adstream(['load-warehouse', '--lake', join(dir, 'nowhere'), '--warehouse', warehouse]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(`adstream: the lake directory ${join(dir, 'nowhere')} does not exist; pass --lake <dir>.`);
+    expect(existsSync(warehouse)).toBe(false);
   });
 
   it('exits 2 when produce gets neither files nor --generate', async () => {

@@ -54,4 +54,11 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ lakeFileMaxAgeMs: '5 minutes' }, {})).toThrow(/^lakeFileMaxAgeMs \(command line\) must be a non-negative whole number/);
   });
+
+  it('refuses numbers outside what the option can take: a window of 0 ms, a port above 65535', () => {
+    expect(() => loadConfig({}, { ADSTREAM_WINDOW_MS: '0' })).toThrow(new ConfigError('windowMs (environment ADSTREAM_WINDOW_MS) must be at least 1, but is "0".'));
+    expect(() => loadConfig({ healthPort: '99999' }, {})).toThrow(new ConfigError('healthPort (command line) must be at most 65535, but is "99999".'));
+    expect(() => loadConfig({}, { ADSTREAM_FAILOVER_TIME_MS: '0' })).toThrow(/^failoverTimeMs .* must be at least 1/);
+    expect(loadConfig({ healthPort: '0', windowMs: '1' }, {})).toMatchObject({ healthPort: 0, windowMs: 1 });
+  });
 });
