@@ -16,8 +16,8 @@ export interface GeneratorFlags {
 
 export function withGeneratorOptions(command: Command): Command {
   return command
-    .option('--hours <n>', 'simulated hours of traffic', positiveInteger, 6)
-    .option('--rate <n>', 'average impressions per simulated minute', positiveInteger, 200)
+    .option('--hours <n>', 'simulated hours of traffic, from 2026-11-01 00:00 UTC', positiveInteger, 6)
+    .option('--rate <n>', 'impressions per simulated minute, averaged over a whole day: traffic follows the time of day, so the first six hours (night) average under half of it', positiveInteger, 200)
     .option('--seed <n>', 'generator seed (the same seed gives the same records)', positiveInteger, 42);
 }
 

@@ -52,7 +52,7 @@ async function runOn(options: QueryOptions, sql: string): Promise<Row[]> {
 export function queryCommand(): Command {
   return new Command('query')
     .description(
-      'Run SQL on DuckDB over the lake (views: impressions, clicks, conversions, bid_requests, rejected (DLQ), metrics), ' +
+      'Run SQL on DuckDB over the lake (views: impressions, clicks, conversions, bid_requests, rejected (DLQ), metrics, lineage), ' +
         'or over a warehouse file loaded by load-warehouse. The analysts\' queries are in infra/queries/*.sql.',
     )
     .argument('[sql]', 'the SQL to run, e.g. "SELECT count(*) FROM impressions"')
