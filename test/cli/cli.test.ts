@@ -41,6 +41,10 @@ describe('adstream command line', () => {
     expect((await adstream(['help'])).code).toBe(0);
     expect((await adstream(['query', '--no-such-flag', 'SELECT 1'])).code).toBe(2);
     expect((await adstream(['demo', '--hours', 'many'])).code).toBe(2);
+    // More traffic than the generator holds in memory: refused at once, not out of heap minutes later.
+    const huge = await adstream(['generate', '--out', join(dir, 'huge'), '--hours', '200']);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toContain('makes about 12.0 million records, more than the generator holds in memory');
   });
 
   it('exits 2 with one clear sentence on a bad configuration', async () => {
