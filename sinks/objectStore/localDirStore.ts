@@ -1,9 +1,30 @@
 /** An ObjectStore on a local directory; keys are relative paths with `/` separators. */
 import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ObjectStore } from './objectStore.ts';
 
 let temporaryCounter = 0;
+const PARTIAL_DIR = '.partial';
+/** Host and pid, so that only this host's dead processes' temporaries are ever deleted (the root may be a shared mount). */
+const TEMPORARY_PREFIX = `${hostname()}.${process.pid}.`;
+
+/** The pid in a temporary's name written on this host, or undefined. */
+function pidOfTemporary(name: string): number | undefined {
+  if (!name.startsWith(`${hostname()}.`) || !name.endsWith('.tmp')) return undefined;
+  const pid = Number(name.slice(hostname().length + 1).split('.')[0]);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export class LocalDirStore implements ObjectStore {
   readonly location: string;
@@ -26,16 +47,30 @@ export class LocalDirStore implements ObjectStore {
   }
 
   /**
-   * Writes beside the target and renames: rename is atomic on one filesystem, so a crash never
-   * leaves a truncated Parquet file where a query would read it. Dot-prefixed names are ignored
-   * by the lake's globs.
+   * Writes into `.partial/` under the root and renames into place: rename is atomic on one
+   * filesystem, so a crash never leaves a truncated Parquet file where a query would read it
+   * (dot-prefixed names are ignored by `list` and the lake's globs). A process killed mid-write
+   * leaves its temporary there, named by host and pid; the first write of a later store on the
+   * root deletes those of processes on this host that are gone.
    */
   private async replaceAtomically(key: string, write: (temporary: string) => Promise<void>): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    const temporary = join(dirname(path), `.${process.pid}.${++temporaryCounter}.tmp`);
+    await (this.partialReady ??= this.preparePartial());
+    const temporary = join(this.root, PARTIAL_DIR, `${TEMPORARY_PREFIX}${++temporaryCounter}.tmp`);
     await write(temporary);
     await rename(temporary, path);
+  }
+
+  private partialReady: Promise<void> | undefined;
+
+  private async preparePartial(): Promise<void> {
+    const dir = join(this.root, PARTIAL_DIR);
+    await mkdir(dir, { recursive: true });
+    for (const name of await readdir(dir)) {
+      const pid = pidOfTemporary(name);
+      if (pid !== undefined && !isAlive(pid)) await rm(join(dir, name), { force: true });
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
