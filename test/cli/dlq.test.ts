@@ -32,7 +32,17 @@ describe('adstream dlq replay', () => {
     const first = await pipeline.consume(config);
     expect(first.rejectedByReason.event_time_in_future).toBe(future);
 
-    const { stdout } = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env: { ...process.env, ...environmentFor(config) } });
+    const env = { ...process.env, ...environmentFor(config) };
+    // A reason's class picks every code of it; a reason no record has is named, with those there are.
+    const missingField = Object.entries(truth.malformedByReason).filter(([reason]) => reason.startsWith('missing_field:')).reduce((n, [, count]) => n + count, 0);
+    expect(missingField).toBeGreaterThan(0);
+    const byClass = await run('node', [BIN, 'dlq', 'replay', '--reason', 'missing_field', '--dry-run'], { env });
+    expect(byClass.stdout).toContain(`${missingField} rejected records would be re-driven`);
+    const unknown = (await run('node', [BIN, 'dlq', 'replay', '--reason', 'bogus_reason', '--dry-run'], { env }).catch((error: unknown) => error)) as { code: number; stderr: string };
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^adstream: no rejected record has reason bogus_reason; the lake's reasons are \w+.* \(\d+\)/);
+
+    const { stdout } = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env });
     expect(stdout).toContain(`re-drove ${future} rejected records`);
 
     // The fix: these producers' clocks run a year ahead; accept up to two years of skew.

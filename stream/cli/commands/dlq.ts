@@ -22,7 +22,7 @@ export function dlqCommand(): Command {
     .description('Put rejected records back on the stream (original bytes and partition keys), e.g. after a fix.')
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE)')
     .option('--stream <name>', 'stream to put them on (default: ADSTREAM_STREAM)')
-    .option('--reason <code>', 'only records rejected for this reason, e.g. event_time_in_future')
+    .option('--reason <code>', 'only records rejected for this reason code or class, e.g. missing_field:campaign_id or missing_field')
     .option('--dry-run', 'count what would be re-driven, put nothing')
     .action(async (options: { lake?: string; stream?: string; reason?: string; dryRun?: boolean }) => {
       const config = loadConfig({ lake: options.lake, stream: options.stream });
@@ -31,8 +31,14 @@ export function dlqCommand(): Command {
       const lake = await LakeQuery.open(config.lake);
       let rows;
       try {
-        const where = options.reason ? `WHERE reason = ${quote(options.reason)}` : '';
+        // A code (missing_field:campaign_id) or its class (missing_field), as the README names them.
+        const where = options.reason ? `WHERE reason = ${quote(options.reason)} OR split_part(reason, ':', 1) = ${quote(options.reason)}` : '';
         rows = await lake.query(`SELECT raw_base64, partition_key FROM rejected ${where} ORDER BY shard_id, sequence_number`);
+        if (options.reason && rows.length === 0) {
+          const reasons = await lake.query('SELECT reason, count(*) AS n FROM rejected GROUP BY reason ORDER BY n DESC, reason LIMIT 8');
+          const known = reasons.map((row) => `${String(row.reason)} (${String(row.n)})`).join(', ');
+          throw new ConfigError(`no rejected record has reason ${options.reason}; ${known ? `the lake's reasons are ${known}` : 'the lake has no rejected records'}.`);
+        }
       } finally {
         lake.close();
       }
