@@ -19,6 +19,7 @@ import type { MetricEvent } from '../../detectors/types.ts';
 import { commitBatch, type ShardCheckpointer } from '../consumer/commitBatch.ts';
 import { CommitUnit } from '../consumer/commitUnit.ts';
 import { StateStore } from '../consumer/stateStore.ts';
+import { ConfigError } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
 import { hashRangeOf, userRecordsOf } from '../kpl/index.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
@@ -107,7 +108,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const stateStore = new StateStore(options.stateStore);
   const saved = await loadReplayCheckpoint(options.stateStore);
   if (saved && (saved.recording.stream !== stream || saved.recording.records !== recording.records)) {
-    throw new Error(`the replay checkpoint in ${options.stateStore.location} belongs to another recording (stream ${saved.recording.stream}, ${saved.recording.records} records); use an empty state directory`);
+    throw new ConfigError(`the replay checkpoint in ${options.stateStore.location} belongs to another recording (stream ${saved.recording.stream}, ${saved.recording.records} records); use an empty state directory (--state) or another --lake.`);
   }
   // Virtual time starts at the recording's first arrival: shards registered then have been quiet
   // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.

@@ -4,6 +4,7 @@
  * ending with a summary whose written count `adstream query` confirms from the lake.
  */
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +82,23 @@ describe('adstream command line', () => {
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.trim()).toBe(`adstream: the lake directory ${join(dir, 'nowhere')} does not exist; pass --lake <dir>.`);
     expect(existsSync(warehouse)).toBe(false);
+  });
+
+  it('exits 2 when the health port is taken, naming it and how to choose another', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      // Nothing is read before the port is needed: endpoints no service listens on will do.
+      const outcome = await adstream(['run', '--health-port', String(port), '--lake', join(dir, 'run-lake')], {
+        ADSTREAM_KINESIS_ENDPOINT: 'http://127.0.0.1:1',
+        ADSTREAM_DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+      });
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr.trim().split('\n').at(-1)).toBe(`adstream: the health port ${port} is in use; choose another with --health-port or ADSTREAM_HEALTH_PORT (0 picks a free one).`);
+    } finally {
+      taken.close();
+    }
   });
 
   it('exits 2 when produce gets neither files nor --generate', async () => {

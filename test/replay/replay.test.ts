@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../stream/cli/main.ts';
+import { ConfigError } from '../../stream/config/load.ts';
 import type { Recording } from '../../stream/replay/recording.ts';
 import { readRecording } from '../../stream/replay/recordingFile.ts';
 import { DEFAULT_REPLAY_BATCH_SIZE, ReplayCrash } from '../../stream/replay/replay.ts';
@@ -51,6 +52,20 @@ describe('replay of a recorded stream', () => {
     expect(stats.latePartials).toBe(0);
     const outputs = await goldenOutputs(dirs);
     for (const name of NAMES) expect(outputs[name], name).toBe(goldens[name]);
+  });
+
+  it('refuses, as a usage error, to resume in a state directory another recording left', async () => {
+    const dirs = freshDirs();
+    await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { stopAfterBatches: 1, unitBytes: 16_384 });
+    const stream = recording.header.stream;
+    recording.header.stream = 'another-stream';
+    try {
+      const refused = replayToDirectory(recording, dirs, FIXTURE_SETTINGS);
+      await expect(refused).rejects.toBeInstanceOf(ConfigError);
+      await expect(refused).rejects.toThrow(/belongs to another recording \(stream .*\); use an empty state directory/);
+    } finally {
+      recording.header.stream = stream;
+    }
   });
 
   it('killed and resumed from its checkpoint at several points (between commit points and mid-commit) it equals the golden', async () => {

@@ -5,7 +5,7 @@
  * worker takes over at once; a restart resumes exactly after the last checkpoint.
  */
 import { Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
 import { startHealthServer } from '../../consumer/healthServer.ts';
 import { workerFromConfig } from '../../consumer/workerFromConfig.ts';
 import type { WorkerStats } from '../../consumer/workerStats.ts';
@@ -37,7 +37,11 @@ export function runCommand(): Command {
         onEvent: options.events ? (event) => line.log(JSON.stringify(event)) : undefined,
         printAlert: (text) => line.log(text),
       });
-      const health = await startHealthServer(worker, config.healthPort);
+      const health = await startHealthServer(worker, config.healthPort).catch(async (error: NodeJS.ErrnoException) => {
+        await close();
+        if (error.code !== 'EADDRINUSE') throw error;
+        throw new ConfigError(`the health port ${config.healthPort} is in use; choose another with --health-port or ADSTREAM_HEALTH_PORT (0 picks a free one).`);
+      });
       line.log(`worker ${worker.workerId} on stream ${config.stream}; health on http://localhost:${health.port}/health/ready`);
       try {
         const stats = await worker.run();
