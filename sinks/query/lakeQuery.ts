@@ -45,7 +45,9 @@ function viewSql(lakeDir: string, view: string, table: string, fields: FieldSpec
   const folder = join(lakeDir, table);
   if (hasParquetFile(folder)) {
     const glob = join(folder, '**', '*.parquet');
-    return `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${quote(glob)}, hive_partitioning = true, union_by_name = true)`;
+    // Partition types fixed, as the Glue catalog declares them (dt date, hour integer): inferred,
+    // hour came out VARCHAR in a table whose hours were 00–05 and BIGINT in one with 16 and 17.
+    return `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${quote(glob)}, hive_partitioning = true, hive_types = {'dt': DATE, 'hour': INTEGER}, union_by_name = true)`;
   }
   const columns = fields.map((field) => `CAST(NULL AS ${duckType[field.kind]}) AS ${field.name}`);
   columns.push('CAST(NULL AS DATE) AS dt', 'CAST(NULL AS INTEGER) AS hour');

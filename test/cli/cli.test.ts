@@ -101,6 +101,32 @@ describe('adstream command line', () => {
     }
   });
 
+  it('exits 2 on an empty SQL file, and on a digest topic that is not an SNS ARN before writing any report', async () => {
+    const empty = join(dir, 'empty.sql');
+    await writeFile(empty, '\n  \n');
+    const query = await adstream(['query', '--file', empty, '--lake', dir]);
+    expect(query.code).toBe(2);
+    expect(query.stderr.trim()).toBe(`adstream: the SQL file ${empty} is empty.`);
+    const report = join(dir, 'digest.md');
+    const digest = await adstream(['digest', '--sns-topic', 'notanarn', '--out', report, '--alerts', empty, '--lake', dir]);
+    expect(digest.code).toBe(2);
+    expect(digest.stderr).toContain('--sns-topic must be an SNS topic ARN');
+    expect(existsSync(report)).toBe(false);
+  });
+
+  it('exits 2 on replay outputs it cannot write or an empty --stream, before reading the recording', async () => {
+    const recording = join(import.meta.dirname, '../fixtures/recordings/small-2shards.jsonl.gz');
+    const file = join(dir, 'not-a-lake');
+    await writeFile(file, 'x');
+    const lakeIsFile = await adstream(['replay', recording, '--lake', file]);
+    expect(lakeIsFile.code).toBe(2);
+    expect(lakeIsFile.stderr.trim()).toBe(`adstream: --lake ${file} is a file; replay writes a directory there.`);
+    expect(existsSync(`${file}.metrics`)).toBe(false);
+    const noStream = await adstream(['replay', recording, '--lake', join(dir, 'replay-lake'), '--stream', '']);
+    expect(noStream.code).toBe(2);
+    expect(noStream.stderr.trim()).toBe('adstream: --stream must name the stream, but it is empty.');
+  });
+
   it('exits 2 when produce gets neither files nor --generate', async () => {
     const outcome = await adstream(['produce']);
     expect(outcome.code).toBe(2);

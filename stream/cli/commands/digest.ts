@@ -86,6 +86,10 @@ export function digestCommand(): Command {
       if (options.day !== undefined && !isUtcDay(options.day)) {
         throw new ConfigError(`--day must be a UTC date written YYYY-MM-DD, e.g. 2026-11-01, but is "${options.day}".`);
       }
+      // Checked before the report is written: a bad ARN would fail only after it.
+      if (options.snsTopic !== undefined && !/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+(\.fifo)?$/.test(options.snsTopic)) {
+        throw new ConfigError(`--sns-topic must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:adstream-alerts, but is "${options.snsTopic}".`);
+      }
       const config = loadConfig({ lake: options.lake, alertLog: options.alerts });
       if (!existsSync(config.alertLog)) {
         throw new ConfigError(`the alert log ${config.alertLog} does not exist; pass --alerts <file> (npm start writes ./data/demo/alerts.jsonl).`);

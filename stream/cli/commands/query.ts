@@ -20,7 +20,9 @@ function sqlToRun(sql: string | undefined, file: string | undefined): string {
   if (sql !== undefined && file !== undefined) throw new ConfigError('give either the SQL or --file <path.sql>, not both.');
   if (file !== undefined) {
     if (!existsSync(file)) throw new ConfigError(`the SQL file ${file} does not exist.`);
-    return readFileSync(file, 'utf8');
+    const text = readFileSync(file, 'utf8');
+    if (text.trim() === '') throw new ConfigError(`the SQL file ${file} is empty.`);
+    return text;
   }
   if (sql === undefined) throw new ConfigError('give the SQL to run, e.g. "SELECT count(*) FROM impressions", or --file <path.sql>.');
   return sql;

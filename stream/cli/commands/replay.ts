@@ -3,7 +3,7 @@
  * (decode, validate, dedupe, windows, detectors, Parquet, alert log), with virtual time and no
  * AWS. Run it again on the same directories after a kill and it resumes from its checkpoint.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { RecordingError } from '../../replay/recording.ts';
@@ -41,6 +41,19 @@ export function replayCommand(): Command {
       if (!existsSync(file)) throw new ConfigError(`the recording ${file} does not exist.`);
       const batchSize = positiveInteger('--batch-size', options.batchSize, DEFAULT_REPLAY_BATCH_SIZE);
       const idleTimeoutMs = positiveInteger('--idle-timeout-ms', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS);
+      if (options.stream !== undefined && options.stream.trim() === '') throw new ConfigError('--stream must name the stream, but it is empty.');
+      const defaults = directoriesFor(config.lake);
+      const dirs = {
+        lake: config.lake,
+        state: options.state ?? defaults.state,
+        metrics: options.metrics ?? defaults.metrics,
+        alertLog: options.alertLog ?? defaults.alertLog,
+      };
+      // Before the recording is read (minutes for a large one): outputs that cannot be written.
+      for (const [flag, path] of [['--lake', dirs.lake], ['--state', dirs.state], ['--metrics', dirs.metrics]] as const) {
+        if (existsSync(path) && !statSync(path).isDirectory()) throw new ConfigError(`${flag} ${path} is a file; replay writes a directory there.`);
+      }
+      if (existsSync(dirs.alertLog) && statSync(dirs.alertLog).isDirectory()) throw new ConfigError(`--alert-log ${dirs.alertLog} is a directory; replay appends to a file there.`);
       const line = new ProgressLine();
       let recording;
       try {
@@ -50,13 +63,6 @@ export function replayCommand(): Command {
         throw error;
       }
       if (options.stream !== undefined) recording.header.stream = options.stream;
-      const defaults = directoriesFor(config.lake);
-      const dirs = {
-        lake: config.lake,
-        state: options.state ?? defaults.state,
-        metrics: options.metrics ?? defaults.metrics,
-        alertLog: options.alertLog ?? defaults.alertLog,
-      };
       // Once replaying, SIGINT/SIGTERM commit what is processed and stop: run again, it resumes there.
       const stop = new AbortController();
       const onSignal = () => {

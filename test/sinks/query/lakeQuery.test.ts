@@ -6,6 +6,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { REJECTED_TABLE } from '../../../sinks/lake/lakeTables.ts';
 import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
 
 let dir: string | undefined;
@@ -24,6 +26,32 @@ describe('LakeQuery on a lake being written', () => {
       expect(await lake.query('SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM clicks')).toEqual([{ n: 0, d: 0 }]);
       const [column] = await lake.query(`SELECT typeof(event_time) AS t FROM (SELECT event_time FROM clicks UNION ALL SELECT TIMESTAMP '2026-11-23 13:00:00')`);
       expect(column.t).toBe('TIMESTAMP');
+    } finally {
+      lake.close();
+    }
+  });
+
+  it('types the dt and hour partitions as the Glue catalog does (DATE, INTEGER) in every table, whatever hours it holds', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-lakequery-'));
+    // Night hours in one table (leading zeros), afternoon hours in another: inferred, they typed differently.
+    const files = [join(dir, 'click', 'dt=2026-11-01', 'hour=00'), join(dir, 'click', 'dt=2026-11-01', 'hour=05'), join(dir, REJECTED_TABLE, 'reason_class=schema', 'dt=2026-12-04', 'hour=16')];
+    const instance = await DuckDBInstance.create();
+    const connection = await instance.connect();
+    try {
+      for (const [i, folder] of files.entries()) {
+        await mkdir(folder, { recursive: true });
+        await connection.run(`COPY (SELECT 'e-${i}' AS event_id) TO '${join(folder, 'part.parquet')}' (FORMAT parquet)`);
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+    const lake = await LakeQuery.open(dir);
+    try {
+      for (const view of ['clicks', 'rejected']) {
+        expect(await lake.query(`SELECT DISTINCT typeof(dt) AS dt, typeof(hour) AS hour FROM ${view}`), view).toEqual([{ dt: 'DATE', hour: 'INTEGER' }]);
+      }
+      expect(await lake.query('SELECT count(*) AS n FROM clicks WHERE hour = 5')).toEqual([{ n: 1 }]);
     } finally {
       lake.close();
     }
