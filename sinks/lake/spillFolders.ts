@@ -6,6 +6,7 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../processAlive.ts';
 
 const PREFIX = 'adstream-spill-';
 const FOLDER = new RegExp(`^${PREFIX}(\\d+)-\\d+$`);
@@ -20,15 +21,5 @@ export async function removeAbandonedSpills(root: string): Promise<void> {
   for (const name of names) {
     const pid = FOLDER.exec(name)?.[1];
     if (pid && !processAlive(Number(pid))) await rm(join(root, name), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

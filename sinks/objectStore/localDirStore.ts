@@ -2,6 +2,7 @@
 import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
+import { processAlive } from '../processAlive.ts';
 import type { ObjectStore } from './objectStore.ts';
 
 let temporaryCounter = 0;
@@ -14,16 +15,6 @@ function pidOfTemporary(name: string): number | undefined {
   if (!name.startsWith(`${hostname()}.`) || !name.endsWith('.tmp')) return undefined;
   const pid = Number(name.slice(hostname().length + 1).split('.')[0]);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class LocalDirStore implements ObjectStore {
@@ -69,7 +60,7 @@ export class LocalDirStore implements ObjectStore {
     await mkdir(dir, { recursive: true });
     for (const name of await readdir(dir)) {
       const pid = pidOfTemporary(name);
-      if (pid !== undefined && !isAlive(pid)) await rm(join(dir, name), { force: true });
+      if (pid !== undefined && !processAlive(pid)) await rm(join(dir, name), { force: true });
     }
   }
 

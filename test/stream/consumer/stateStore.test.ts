@@ -87,11 +87,10 @@ describe('state snapshots with the dedupe ids in segments', () => {
   });
 
   /**
-   * A shard whose first buckets expire: checkpoint 1 names their segments (`early`), checkpoint 2
-   * (`newer`, three hours of event time later) does not, and its discard of checkpoint 1 leaves
-   * them waiting, as a snapshot cut meanwhile may still name them.
+   * A shard whose first buckets expire: checkpoint 1 (`older`) names their segments (`early`),
+   * checkpoint 2 (`newer`, three hours of event time later) does not.
    */
-  async function expiredBucketsWaiting(): Promise<{ state: ShardState; early: string[]; newer: string }> {
+  async function expiredBucketsCheckpointed(): Promise<{ state: ShardState; early: string[]; older: string; newer: string }> {
     const state = ShardState.create(config, 'shard-1');
     see(state, 0, 100);
     const older = await checkpoint(state, '1');
@@ -99,6 +98,12 @@ describe('state snapshots with the dedupe ids in segments', () => {
     // Three hours later the first buckets are past the one-hour horizon.
     state.dedupe.firstSighting('late', T0 + 3 * HOUR);
     const newer = await checkpoint(state, '2');
+    return { state, early, older, newer };
+  }
+
+  /** The same, and the discard of checkpoint 1 leaves `early` waiting, as a snapshot cut meanwhile may still name them. */
+  async function expiredBucketsWaiting(): Promise<{ state: ShardState; early: string[]; newer: string }> {
+    const { state, early, older, newer } = await expiredBucketsCheckpointed();
     await store.discard(older, newer);
     expect(await segmentKeys()).toEqual(expect.arrayContaining(early));
     return { state, early, newer };
@@ -143,13 +148,8 @@ describe('state snapshots with the dedupe ids in segments', () => {
   });
 
   it('what a checkpoint supersedes goes when the next owner loads it, if its owner was killed before discarding', async () => {
-    const state = ShardState.create(config, 'shard-1');
-    see(state, 0, 100);
-    const older = await checkpoint(state, '1');
-    const early = await segmentKeys();
-    state.dedupe.firstSighting('late', T0 + 3 * HOUR);
     // The checkpoint moves to `newer`, and the owner dies before `discard(older, newer)`.
-    const newer = await checkpoint(state, '2');
+    const { early, older, newer } = await expiredBucketsCheckpointed();
     const next = new StateStore(objects);
     await next.load(newer);
     await next.collectLeftovers(newer);
