@@ -118,8 +118,7 @@ export class StateStore {
     const waiting = this.dropped.get(own);
     if (!waiting) return;
     this.dropped.delete(own);
-    const keep = new Set(await this.segmentKeysOf(ref));
-    for (const key of waiting) if (!keep.has(key)) await this.store.delete(key);
+    await this.deleteUnneeded(ref, waiting);
   }
 
   /**
@@ -129,11 +128,15 @@ export class StateStore {
    * does not hold, so it never names one of these again.
    */
   async collectLeftovers(ref: string): Promise<void> {
-    const leftovers = this.leftovers.get(ref) ?? [];
+    await this.deleteUnneeded(ref, this.leftovers.get(ref) ?? []);
+    this.leftovers.set(ref, []);
+  }
+
+  /** Deletes those of `keys` in `ref`'s own shard directory that `ref`, the committed snapshot, neither is nor names. */
+  private async deleteUnneeded(ref: string, keys: string[]): Promise<void> {
     const keep = new Set(await this.segmentKeysOf(ref, true));
     const dir = shardDirOf(ref);
-    for (const key of leftovers) if (key !== ref && key.startsWith(dir) && !keep.has(key)) await this.store.delete(key);
-    this.leftovers.set(ref, []);
+    for (const key of keys) if (key !== ref && key.startsWith(dir) && !keep.has(key)) await this.store.delete(key);
   }
 
   /**
