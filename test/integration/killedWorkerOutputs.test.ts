@@ -8,7 +8,7 @@
  * truth; this holds everything the worker emits to a clean run.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient } from '../../stream/aws/clients.ts';
@@ -88,6 +88,12 @@ async function outputsOf(config: AdstreamConfig): Promise<Record<string, unknown
   }
 }
 
+/** Parquet files in a local lake (none while the folder does not exist). */
+async function lakeFiles(lake: string): Promise<number> {
+  if (!existsSync(lake)) return 0;
+  return (await readdir(lake, { recursive: true })).filter((name) => name.endsWith('.parquet')).length;
+}
+
 describe('a live worker killed and restarted', () => {
   it(`after ${KILLS} SIGKILLs, some while the stream still fills, its lake rows, window metrics, stream-wide windows and alerts equal a clean run’s`, async () => {
     // Small commit units, so kills land between commit points, while files are written and before checkpoints.
@@ -112,6 +118,9 @@ describe('a live worker killed and restarted', () => {
       current = startChildWorker('killed', environmentFor(killed));
       const worker = current;
       await waitFor('the worker starting a shard', () => (worker.events.some((e) => e.name === 'consumer.shard_started') ? true : undefined), 30_000, 20);
+      // The first run is let commit something, so that the killed runs together make progress
+      // however slow the machine (on a loaded one, eight kills before any commit were seen).
+      if (kill === 0) await waitFor('a first lake file', async () => ((await lakeFiles(killed.lake)) > 0 ? true : undefined), 60_000, 50);
       await new Promise((resolve) => setTimeout(resolve, rng.int(300, 2_500)));
       if (filling) killsWhileFilling += 1;
       worker.process.kill('SIGKILL');
