@@ -303,6 +303,8 @@ export class Worker {
       await this.options.archive?.add(processed);
       await unit.add(processed);
       busyMs += this.wallClock() - began;
+      this.stats.recordsRead += processed.batch.records.length;
+      this.options.onProgress?.(this.stats);
     };
     return from(cursor.cutter.next((raw) => processPart(raw))).pipe(
       mergeMap(async (read) => {

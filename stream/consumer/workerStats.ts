@@ -11,6 +11,13 @@ export interface ShardProgress {
 }
 
 export interface WorkerStats {
+  /**
+   * Records processed so far, committed or not: what a progress line shows while a commit unit
+   * fills (units gather up to lakeFileTargetBytes, so `recordsIn` moves in steps). A unit dropped
+   * on a lost lease counts here and is read again by its next owner.
+   */
+  recordsRead: number;
+  /** Records in committed units; every one of them is written, rejected or a duplicate. */
   recordsIn: number;
   bytesIn: number;
   /** Valid first-seen events written to the lake (late ones included). */
@@ -38,6 +45,7 @@ export interface WorkerStats {
 
 export function emptyStats(): WorkerStats {
   return {
+    recordsRead: 0,
     recordsIn: 0,
     bytesIn: 0,
     written: 0,

@@ -130,6 +130,19 @@ describe('rolling lake files by size and age', () => {
     expect(await readdir(spillDir, { recursive: true })).toEqual([]);
   });
 
+  it('progress counts records as they are processed, long before the unit holding them commits', async () => {
+    const config = consumerConfig('progress', { lakeFileTargetBytes: '1GiB', lakeFileMaxAgeMs: 600_000 });
+    const seen: { read: number; committed: number }[] = [];
+    const stats = await pipeline.consume(config, { reader, onProgress: (s) => seen.push({ read: s.recordsRead, committed: s.recordsIn }) });
+    // One unit per shard, committed at the end: until then a status line built on committed
+    // records alone would say 0 while thousands were processed.
+    const beforeCommit = seen.filter((s) => s.committed === 0);
+    expect(Math.max(...beforeCommit.map((s) => s.read))).toBeGreaterThan(records.length / 4);
+    expect(seen.map((s) => s.read)).toEqual([...seen.map((s) => s.read)].sort((a, b) => a - b));
+    expect(stats.recordsRead).toBe(records.length);
+    expect(stats.recordsIn).toBe(records.length);
+  });
+
   it('a live worker (not caught-up-bounded) commits a trickle once the unit is lakeFileMaxAgeMs old', async () => {
     const config = consumerConfig('by-age', { lakeFileTargetBytes: '1GiB', lakeFileMaxAgeMs: 2_000 });
     const stop = new AbortController();

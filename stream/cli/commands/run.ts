@@ -12,7 +12,7 @@ import type { WorkerStats } from '../../consumer/workerStats.ts';
 import { ProgressLine } from '../progressLine.ts';
 
 export const workerSummary = (stats: WorkerStats): string =>
-  `in ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alerts ${stats.alerts.length}`;
+  `read ${stats.recordsRead} · committed ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alerts ${stats.alerts.length}`;
 
 export function runCommand(): Command {
   return new Command('run')
