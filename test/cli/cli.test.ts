@@ -54,6 +54,13 @@ describe('adstream command line', () => {
     expect(outcome.stderr.trim()).toBe(
       'adstream: windowMs (environment ADSTREAM_WINDOW_MS) must be a non-negative whole number, e.g. 60000, but is "a minute".',
     );
+    // Checks across options too, as run and replay make them: config does not pass what they refuse.
+    const groupings = await adstream(['config'], { ADSTREAM_WINDOW_GROUPINGS: 'campaign,size' });
+    expect(groupings.code).toBe(2);
+    expect(groupings.stderr).toContain('windowGroupings (ADSTREAM_WINDOW_GROUPINGS) "campaign,size" is not valid');
+    const start = await adstream(['config'], { ADSTREAM_STARTING_POSITION: 'AT_TIMESTAMP' });
+    expect(start.code).toBe(2);
+    expect(start.stderr).toContain('startingPosition AT_TIMESTAMP needs startingTimestamp');
   });
 
   it('exits 2 when the lake to query does not exist', async () => {
