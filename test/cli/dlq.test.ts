@@ -42,8 +42,12 @@ describe('adstream dlq replay', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^adstream: no rejected record has reason bogus_reason; the lake's reasons are \w+.* \(\d+\)/);
 
-    const { stdout } = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env });
-    expect(stdout).toContain(`re-drove ${future} rejected records`);
+    // --stream sends them anywhere; without it each goes back to the stream it was read from,
+    // whatever ADSTREAM_STREAM says (here another stream's, as on a shell set up for another job).
+    const elsewhere = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future', '--stream', 'elsewhere', '--dry-run'], { env });
+    expect(elsewhere.stdout.trim()).toBe(`${future} rejected records would be re-driven to elsewhere`);
+    const { stdout } = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env: { ...env, ADSTREAM_STREAM: 'some-other-stream' } });
+    expect(stdout.trim()).toBe(`re-drove ${future} rejected records to redrive`);
 
     // The fix: these producers' clocks run a year ahead; accept up to two years of skew.
     const second = await pipeline.consume({ ...config, maxFutureSkewMs: 2 * 366 * 86_400_000 });

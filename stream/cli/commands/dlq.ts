@@ -1,7 +1,9 @@
 /**
  * `adstream dlq`: the dead-letter queue (rejected records in the lake, `_rejected/`).
  * `dlq replay` re-drives rejected records — typically after fixing a producer or relaxing a
- * rule — by putting their original bytes back on the stream with their original partition keys.
+ * rule — by putting their original bytes back on the stream they were read from (each row names
+ * it), with their original partition keys. A lake can hold several streams' rejections, and the
+ * worker's ADSTREAM_STREAM need not be theirs, so only an explicit --stream sends them elsewhere.
  * They then go through the pipeline like any record and are counted again (written, rejected,
  * duplicate), so the accounting still adds up: each re-driven record is one more record in.
  */
@@ -21,11 +23,12 @@ export function dlqCommand(): Command {
     .command('replay')
     .description('Put rejected records back on the stream (original bytes and partition keys), e.g. after a fix.')
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE)')
-    .option('--stream <name>', 'stream to put them on (default: ADSTREAM_STREAM)')
+    .option('--stream <name>', "stream to put them all on (default: each record's own stream, the one it was read from)")
     .option('--reason <code>', 'only records rejected for this reason code or class, e.g. missing_field:campaign_id or missing_field')
     .option('--dry-run', 'count what would be re-driven, put nothing')
     .action(async (options: { lake?: string; stream?: string; reason?: string; dryRun?: boolean }) => {
-      const config = loadConfig({ lake: options.lake, stream: options.stream });
+      if (options.stream === '') throw new ConfigError('--stream is empty; name the stream to put the records on, or leave it out to send each back to its own.');
+      const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`dlq replay reads a local lake directory; sync ${config.lake} to a directory first.`);
       if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
       const lake = await LakeQuery.open(config.lake);
@@ -33,7 +36,7 @@ export function dlqCommand(): Command {
       try {
         // A code (missing_field:campaign_id) or its class (missing_field), as the README names them.
         const where = options.reason ? `WHERE reason = ${quote(options.reason)} OR split_part(reason, ':', 1) = ${quote(options.reason)}` : '';
-        rows = await lake.query(`SELECT raw_base64, partition_key FROM rejected ${where} ORDER BY shard_id, sequence_number`);
+        rows = await lake.query(`SELECT stream, raw_base64, partition_key FROM rejected ${where} ORDER BY stream, shard_id, sequence_number`);
         if (options.reason && rows.length === 0) {
           const reasons = await lake.query('SELECT reason, count(*) AS n FROM rejected GROUP BY reason ORDER BY n DESC, reason LIMIT 8');
           const known = reasons.map((row) => `${String(row.reason)} (${String(row.n)})`).join(', ');
@@ -42,16 +45,28 @@ export function dlqCommand(): Command {
       } finally {
         lake.close();
       }
+      const byStream = new Map<string, typeof rows>();
+      for (const row of rows) {
+        const stream = options.stream ?? (row.stream as string);
+        const group = byStream.get(stream);
+        if (group) group.push(row);
+        else byStream.set(stream, [row]);
+      }
+      const targets = [...byStream].map(([stream, group]) => (byStream.size > 1 ? `${stream} (${group.length})` : stream)).join(', ');
       if (options.dryRun) {
-        console.log(`${rows.length} rejected records would be re-driven to ${config.stream}`);
+        console.log(`${rows.length} rejected records would be re-driven${targets ? ` to ${targets}` : ''}`);
         return;
       }
       const kinesis = kinesisClient(config);
       try {
-        const stats = await new Producer(kinesis, { streamName: config.stream }).putAll(
-          rows.map((row) => ({ data: Buffer.from(row.raw_base64 as string, 'base64'), partitionKey: row.partition_key as string })),
-        );
-        console.log(`re-drove ${stats.records} rejected records to ${config.stream}`);
+        let put = 0;
+        for (const [stream, group] of byStream) {
+          const stats = await new Producer(kinesis, { streamName: stream }).putAll(
+            group.map((row) => ({ data: Buffer.from(row.raw_base64 as string, 'base64'), partitionKey: row.partition_key as string })),
+          );
+          put += stats.records;
+        }
+        console.log(`re-drove ${put} rejected records${targets ? ` to ${targets}` : ''}`);
       } finally {
         kinesis.destroy();
       }
