@@ -1,6 +1,10 @@
 /**
  * The adstream command line. Exit codes: 0 ok, 1 failure, 2 usage or configuration mistake.
  * Every command has --help; every mistake is reported in one sentence.
+ *
+ * The command modules import only what defines their options; each loads its machinery (the AWS
+ * SDK, DuckDB, the pipeline) when it runs. Loaded up front, those took about 2 s through tsx
+ * before anything happened, so `adstream --help`, `config` and every usage mistake waited 2 s.
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';

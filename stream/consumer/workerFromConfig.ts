@@ -20,29 +20,19 @@ import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
 import { dynamoDbClient, firehoseClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
 import { firehoseArchive, type FirehoseMode } from '../../sinks/firehose/firehoseRecords.ts';
 import { FirehoseSink } from '../../sinks/firehose/firehoseSink.ts';
-import { ConfigError } from '../config/load.ts';
 import type { AdstreamConfig } from '../config/schema.ts';
 import type { ShardStateConfig } from '../pipeline/shardState.ts';
 import { LeaseTable } from './leases/leaseTable.ts';
-import type { StartingPosition } from './shardReader.ts';
 import { StateStore } from './stateStore.ts';
 import { PartialLog } from './windowPartials.ts';
 import { windowGroupingsOf } from '../config/groupings.ts';
+import { startingPositionOf } from '../config/startingPosition.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
 export type WorkerHooks = Pick<WorkerOptions, 'inputComplete' | 'signal' | 'onProgress' | 'onEvent' | 'reader' | 'now'> & {
   /** Where readable alert lines go (the console in the CLI); nowhere by default. */
   printAlert?: (line: string) => void;
 };
-
-export function startingPositionOf(config: AdstreamConfig): StartingPosition {
-  if (config.startingPosition !== 'AT_TIMESTAMP') return config.startingPosition as 'TRIM_HORIZON' | 'LATEST';
-  const time = Date.parse(config.startingTimestamp ?? '');
-  if (Number.isNaN(time)) {
-    throw new ConfigError(`startingPosition AT_TIMESTAMP needs startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) as an ISO 8601 time, but it is "${config.startingTimestamp ?? ''}".`);
-  }
-  return { atTimestamp: time };
-}
 
 export interface ConfiguredWorker {
   worker: Worker;

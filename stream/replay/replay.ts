@@ -29,6 +29,7 @@ import { ShardState, type ShardStateConfig, type ShardStateSnapshot } from '../p
 import { WindowMerger } from '../pipeline/windowMerger.ts';
 import type { Recording, ShardReader } from './recording.ts';
 import { loadReplayCheckpoint, saveReplayCheckpoint, type ReplayCheckpoint } from './replayCheckpoint.ts';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE } from './replayDefaults.ts';
 
 export interface ReplayOptions {
   recording: Recording;
@@ -95,9 +96,7 @@ interface CommitPoint {
   stage: Pick<ReplayCheckpoint, 'clock' | 'watermark' | 'merger' | 'ops'>;
 }
 
-export const DEFAULT_REPLAY_BATCH_SIZE = 500;
 export const DEFAULT_REPLAY_UNIT_BYTES = configSchema.lakeFileTargetBytes.default;
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const { recording, lake, alertSink } = options;

@@ -14,6 +14,7 @@ import type { ShardStateConfig } from '../pipeline/shardState.ts';
 import { windowGroupingsOf } from '../config/groupings.ts';
 import type { Recording } from './recording.ts';
 import { replay, type ReplayOptions, type ReplayStats } from './replay.ts';
+import type { ReplayDirectories } from './replayDefaults.ts';
 
 export interface ReplaySettings {
   windowMs: number;
@@ -27,20 +28,6 @@ export interface ReplaySettings {
   lakeFileTargetBytes?: number;
   /** Window keys as the worker's `windowGroupings` (default: campaign × type and campaign). */
   windowGroupings?: string;
-}
-
-export interface ReplayDirectories {
-  lake: string;
-  /** Shard snapshots and the replay checkpoint. */
-  state: string;
-  /** EMF lines, one file per batch. */
-  metrics: string;
-  alertLog: string;
-}
-
-/** Default locations beside the lake: `<lake>/../<name>.state`, `.metrics`, `.alerts.jsonl`. */
-export function directoriesFor(lake: string): ReplayDirectories {
-  return { lake, state: `${lake}.state`, metrics: `${lake}.metrics`, alertLog: `${lake}.alerts.jsonl` };
 }
 
 export function replayStateConfig(settings: ReplaySettings): ShardStateConfig {

@@ -15,7 +15,7 @@ import { listShards } from '../../stream/consumer/leases/shardSync.ts';
 import { generateTraffic, tallyTruth, type GeneratedRecord } from '../../stream/generator/index.ts';
 import { recordStream } from '../../stream/replay/recorder.ts';
 import { readRecording } from '../../stream/replay/recordingFile.ts';
-import { directoriesFor } from '../../stream/replay/replayToDirectory.ts';
+import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import { goldenOutputs } from '../replay/goldenOutputs.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { ADSTREAM_BIN, adstream } from '../support/cli.ts';

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../stream/cli/main.ts';
 import { recordsByShard, type Recording } from '../../stream/replay/recording.ts';
 import { readRecording } from '../../stream/replay/recordingFile.ts';
-import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
+import { replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
+import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
 import { goldenOutputs, LAKE_VIEWS, readGoldens } from './goldenOutputs.ts';
 

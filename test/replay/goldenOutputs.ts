@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { stringify } from 'csv-stringify/sync';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
-import type { ReplayDirectories } from '../../stream/replay/replayToDirectory.ts';
+import type { ReplayDirectories } from '../../stream/replay/replayDefaults.ts';
 
 /** The metric goldens are large (a row per window, key and value): kept gzipped. */
 export const isCompressedGolden = (name: string): boolean => name.startsWith('metrics');

@@ -11,7 +11,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { directoriesFor } from '../../stream/replay/replayToDirectory.ts';
+import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import { adstream, ADSTREAM_BIN } from '../support/cli.ts';
 import { waitFor } from '../support/childWorker.ts';
 import { stateFiles } from '../support/stateFiles.ts';

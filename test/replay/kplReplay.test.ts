@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTraffic } from '../../stream/generator/index.ts';
 import { RECORDING_FORMAT, RECORDING_VERSION, inMemoryRecording, recordsByShard, type Recording } from '../../stream/replay/recording.ts';
 import { readRecording } from '../../stream/replay/recordingFile.ts';
-import { directoriesFor, replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
+import { replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
+import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
 

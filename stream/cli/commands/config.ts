@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { configMarkdown, loadConfig } from '../../config/load.ts';
 import { windowGroupingsOf } from '../../config/groupings.ts';
-import { startingPositionOf } from '../../consumer/workerFromConfig.ts';
+import { startingPositionOf } from '../../config/startingPosition.ts';
 
 export function configCommand(): Command {
   return new Command('config')

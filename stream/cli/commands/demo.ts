@@ -1,7 +1,5 @@
 /** `adstream demo` (what `npm start` runs): the whole pipeline once, on embedded services. */
 import { Command } from 'commander';
-import { runDemo } from '../../demo/runDemo.ts';
-import { demoSummary, progressText } from '../../demo/summary.ts';
 import { generatorOverrides, positiveInteger, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
 import { ProgressLine } from '../progressLine.ts';
 
@@ -11,6 +9,8 @@ export function demoCommand(): Command {
     .option('--data <dir>', 'directory for everything the run writes: new, empty, or an earlier demo\'s (whose outputs it replaces)', './data/demo')
     .option('--shards <n>', 'Kinesis shards', positiveInteger, 4)
     .action(async (options: GeneratorFlags & { data: string; shards: number }) => {
+      // Loaded when the command runs, so `adstream --help` and the light commands start at once (main.ts).
+      const [{ runDemo }, { demoSummary, progressText }] = await Promise.all([import('../../demo/runDemo.ts'), import('../../demo/summary.ts')]);
       const started = performance.now();
       const line = new ProgressLine();
       console.log(`adstream demo: starting kinesalite, dynalite and s3rver; output goes to ${options.data}`);

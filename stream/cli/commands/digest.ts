@@ -11,13 +11,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { Command } from 'commander';
 import type { AlertEvent } from '../../../detectors/types.ts';
 import { buildDailyDigest, isUtcDay, latestAlertDay, type DailyDigest } from '../../../sinks/alerts/dailyDigest.ts';
 import { digestMarkdown, digestMessage, digestSubject, digestText } from '../../../sinks/alerts/dailyDigestReport.ts';
-import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
-import { snsClient } from '../../aws/clients.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
 
@@ -47,6 +44,7 @@ export function parseAlertLog(text: string, path: string): AlertEvent[] {
 }
 
 async function rejectionsByReason(lakeDir: string, day: string): Promise<Record<string, number>> {
+  const { LakeQuery } = await import('../../../sinks/query/lakeQuery.ts');
   const lake = await LakeQuery.open(lakeDir);
   try {
     // `day` is a checked YYYY-MM-DD; filtering on the partition column reads only that day's files.
@@ -58,6 +56,7 @@ async function rejectionsByReason(lakeDir: string, day: string): Promise<Record<
 }
 
 async function publish(config: AdstreamConfig, topicArn: string, digest: DailyDigest): Promise<void> {
+  const [{ PublishCommand }, { snsClient }] = await Promise.all([import('@aws-sdk/client-sns'), import('../../aws/clients.ts')]);
   const client = snsClient(config);
   const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
   try {

@@ -9,10 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { kinesisClient } from '../../aws/clients.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { Producer } from '../../producer/index.ts';
-import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
@@ -27,6 +24,7 @@ export function dlqCommand(): Command {
     .option('--reason <code>', 'only records rejected for this reason code or class, e.g. missing_field:campaign_id or missing_field')
     .option('--dry-run', 'count what would be re-driven, put nothing')
     .action(async (options: { lake?: string; stream?: string; reason?: string; dryRun?: boolean }) => {
+      const [{ kinesisClient }, { Producer }, { LakeQuery }] = await Promise.all([import('../../aws/clients.ts'), import('../../producer/index.ts'), import('../../../sinks/query/lakeQuery.ts')]);
       if (options.stream === '') throw new ConfigError('--stream is empty; name the stream to put the records on, or leave it out to send each back to its own.');
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`dlq replay reads a local lake directory; sync ${config.lake} to a directory first.`);

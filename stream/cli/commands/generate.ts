@@ -11,9 +11,6 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { Command } from 'commander';
 import type { BidRequest } from '../../events/types.ts';
-import { decodeRecord, sniffFormat } from '../../events/wire.ts';
-import { writeEventsFile } from '../../events/files.ts';
-import { generateTraffic, writeLabels } from '../../generator/index.ts';
 import { generatorOverrides, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
 
 const NEWLINE = Buffer.from('\n');
@@ -32,6 +29,7 @@ export function generateCommand(): Command {
     .description('Write generated traffic (with injected anomalies) to producer input files and a labels file.')
     .requiredOption('--out <dir>', 'directory for impressions.jsonl, clicks_conversions.csv, bid_requests.avro and labels.json')
     .action(async (options: GeneratorFlags & { out: string }) => {
+      const [{ decodeRecord, sniffFormat }, { writeEventsFile }, { generateTraffic, writeLabels }] = await Promise.all([import('../../events/wire.ts'), import('../../events/files.ts'), import('../../generator/index.ts')]);
       const out = resolve(options.out);
       await mkdir(out, { recursive: true });
       const traffic = generateTraffic(generatorOverrides(options));

@@ -6,18 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { Command, InvalidArgumentError } from 'commander';
-import { s3Client } from '../../aws/clients.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
-import { openStore } from '../../../sinks/objectStore/openStore.ts';
-import { DuckdbWarehouse } from '../../../sinks/warehouse/duckdbWarehouse.ts';
-import { openLakeFiles, type LakeFileLister } from '../../../sinks/warehouse/lakeFiles.ts';
-import { RedshiftDataApi } from '../../../sinks/warehouse/redshiftDataApi.ts';
-import { RedshiftWarehouse } from '../../../sinks/warehouse/redshiftWarehouse.ts';
+import type { LakeFileLister } from '../../../sinks/warehouse/lakeFiles.ts';
 import type { WarehouseBackend } from '../../../sinks/warehouse/warehouseBackend.ts';
-import { loadWarehouse } from '../../../sinks/warehouse/warehouseLoader.ts';
 import { printTable } from '../table.ts';
 
 interface LoadOptions {
@@ -42,17 +35,25 @@ function positiveInteger(text: string): number {
 
 const realSleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-function backendFor(options: LoadOptions, config: AdstreamConfig, lake: LakeFileLister): WarehouseBackend | Promise<WarehouseBackend> {
+async function backendFor(options: LoadOptions, config: AdstreamConfig, lake: LakeFileLister): Promise<WarehouseBackend> {
   const targets = [options.warehouse, options.redshiftCluster, options.redshiftWorkgroup].filter((t) => t !== undefined);
   if (targets.length !== 1) throw new ConfigError('name one warehouse: --warehouse <file.duckdb>, --redshift-cluster <id> or --redshift-workgroup <name>.');
   if (options.warehouse !== undefined) {
     if (config.lake.startsWith('s3://')) throw new ConfigError(`a DuckDB warehouse loads from a local lake directory, but the lake is ${config.lake}; sync it to a directory or load Redshift.`);
     // Else a mistyped lake loads nothing, successfully, into a warehouse file created for it.
     if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
+    const { DuckdbWarehouse } = await import('../../../sinks/warehouse/duckdbWarehouse.ts');
     return DuckdbWarehouse.open(resolve(options.warehouse), { pathOf: lake.urlOf });
   }
   if (!config.lake.startsWith('s3://')) throw new ConfigError(`Redshift COPY reads from S3, but the lake is ${config.lake}; pass --lake s3://bucket/prefix/.`);
   if (options.iamRole === undefined) throw new ConfigError('Redshift loading needs --iam-role <arn>, the role Redshift assumes to read the lake.');
+  const [{ RedshiftDataClient }, { RedshiftDataApi }, { RedshiftWarehouse }, { openStore }, { s3Client }] = await Promise.all([
+    import('@aws-sdk/client-redshift-data'),
+    import('../../../sinks/warehouse/redshiftDataApi.ts'),
+    import('../../../sinks/warehouse/redshiftWarehouse.ts'),
+    import('../../../sinks/objectStore/openStore.ts'),
+    import('../../aws/clients.ts'),
+  ]);
   const client = new RedshiftDataClient({ region: config.region, endpoint: options.redshiftDataEndpoint });
   const api = new RedshiftDataApi(
     client,
@@ -83,6 +84,11 @@ export function loadWarehouseCommand(): Command {
     .option('--max-files-per-load <n>', 'files per COPY / transaction', positiveInteger, 500)
     .option('--json', 'print the report as JSON Lines instead of a table')
     .action(async (options: LoadOptions) => {
+      const [{ s3Client }, { openLakeFiles }, { loadWarehouse }] = await Promise.all([
+        import('../../aws/clients.ts'),
+        import('../../../sinks/warehouse/lakeFiles.ts'),
+        import('../../../sinks/warehouse/warehouseLoader.ts'),
+      ]);
       const config = loadConfig({ lake: options.lake });
       const lake = openLakeFiles(config.lake, () => s3Client(config));
       const backend = await backendFor(options, config, lake);

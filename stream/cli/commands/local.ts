@@ -4,10 +4,7 @@
  * to point other shells at it, and stops on Ctrl-C.
  */
 import { Command } from 'commander';
-import { kinesisClient } from '../../aws/clients.ts';
-import { ensureStream } from '../../aws/streamAdmin.ts';
 import { loadConfig } from '../../config/load.ts';
-import { startLocalServices } from '../../local/embeddedServices.ts';
 import { positiveInteger } from '../generatorOptions.ts';
 
 export function localCommand(): Command {
@@ -19,6 +16,7 @@ export function localCommand(): Command {
     .option('--shards <n>', 'create the stream (ADSTREAM_STREAM) with this many shards', positiveInteger, 4)
     .option('--bucket <name...>', 'S3 buckets to create', ['adstream-lake'])
     .action(async (options: { kinesisPort: number; dynamodbPort: number; s3Port: number; shards: number; bucket: string[] }) => {
+      const [{ kinesisClient }, { ensureStream }, { startLocalServices }] = await Promise.all([import('../../aws/clients.ts'), import('../../aws/streamAdmin.ts'), import('../../local/embeddedServices.ts')]);
       const services = await startLocalServices({
         buckets: options.bucket,
         ports: { kinesisEndpoint: options.kinesisPort, dynamodbEndpoint: options.dynamodbPort, s3Endpoint: options.s3Port },

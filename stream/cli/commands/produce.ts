@@ -1,15 +1,11 @@
 /** `adstream produce`: put generated traffic or event files onto the Kinesis stream. */
 import { Command } from 'commander';
-import { kinesisClient } from '../../aws/clients.ts';
-import { ensureStream } from '../../aws/streamAdmin.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { eventFileProblem, readRecordsFromFile } from '../../events/files.ts';
-import { generateTraffic } from '../../generator/index.ts';
-import { Producer, produceProgress, type ProducerRecord } from '../../producer/index.ts';
-import { campaignPartitionKey } from '../../producer/partitionKey.ts';
+import type { ProducerRecord } from '../../producer/index.ts';
 import { generatorOverrides, positiveInteger, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
 
 async function* fromFiles(paths: string[]): AsyncIterable<ProducerRecord> {
+  const [{ readRecordsFromFile }, { campaignPartitionKey }] = await Promise.all([import('../../events/files.ts'), import('../../producer/partitionKey.ts')]);
   for (const path of paths) {
     for await (const data of readRecordsFromFile(path)) yield { data, partitionKey: campaignPartitionKey(data) };
   }
@@ -24,6 +20,13 @@ export function produceCommand(): Command {
     .option('--create-stream <shards>', 'create the stream with this many shards if it does not exist', positiveInteger)
     .action(async (files: string[], options: GeneratorFlags & { generate?: boolean; stream?: string; createStream?: number }) => {
       if (Boolean(options.generate) === files.length > 0) throw new ConfigError('give either event files or --generate, not both and not neither.');
+      const [{ kinesisClient }, { ensureStream }, { eventFileProblem }, { generateTraffic }, { Producer, produceProgress }] = await Promise.all([
+        import('../../aws/clients.ts'),
+        import('../../aws/streamAdmin.ts'),
+        import('../../events/files.ts'),
+        import('../../generator/index.ts'),
+        import('../../producer/index.ts'),
+      ]);
       for (const file of files) {
         const problem = await eventFileProblem(file);
         if (problem) throw new ConfigError(problem);

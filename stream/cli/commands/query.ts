@@ -5,8 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { LakeQuery, type Row } from '../../../sinks/query/lakeQuery.ts';
-import { openWarehouseQuery } from '../../../sinks/warehouse/warehouseQuery.ts';
+import type { Row } from '../../../sinks/query/lakeQuery.ts';
 import { printTable } from '../table.ts';
 
 interface QueryOptions {
@@ -33,6 +32,7 @@ async function runOn(options: QueryOptions, sql: string): Promise<Row[]> {
     if (!existsSync(options.warehouse)) {
       throw new ConfigError(`the warehouse file ${options.warehouse} does not exist; run "adstream load-warehouse --warehouse ${options.warehouse}" first.`);
     }
+    const { openWarehouseQuery } = await import('../../../sinks/warehouse/warehouseQuery.ts');
     const warehouse = await openWarehouseQuery(options.warehouse);
     try {
       return await warehouse.query(sql);
@@ -43,6 +43,7 @@ async function runOn(options: QueryOptions, sql: string): Promise<Row[]> {
   const { lake } = loadConfig({ lake: options.lake });
   if (lake.startsWith('s3://')) throw new ConfigError(`query reads a local lake directory; sync ${lake} to a directory first, or use Athena.`);
   if (!existsSync(lake)) throw new ConfigError(`the lake directory ${lake} does not exist; run "npm start" first or pass --lake <dir>.`);
+  const { LakeQuery } = await import('../../../sinks/query/lakeQuery.ts');
   const lakeQuery = await LakeQuery.open(lake);
   try {
     return await lakeQuery.query(sql);

@@ -4,10 +4,7 @@
  * --until-caught-up once every shard has been read to its tip.
  */
 import { Command } from 'commander';
-import { kinesisClient } from '../../aws/clients.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { recordStream } from '../../replay/recorder.ts';
-import { recordingFormatOf } from '../../replay/recordingFile.ts';
 import { ProgressLine } from '../progressLine.ts';
 
 export function recordCommand(): Command {
@@ -17,6 +14,7 @@ export function recordCommand(): Command {
     .option('--stream <name>', 'stream to record (default: ADSTREAM_STREAM)')
     .option('--until-caught-up', 'stop once every shard has been read to its tip')
     .action(async (options: { out: string; stream?: string; untilCaughtUp?: boolean }) => {
+      const [{ kinesisClient }, { recordStream }, { recordingFormatOf }] = await Promise.all([import('../../aws/clients.ts'), import('../../replay/recorder.ts'), import('../../replay/recordingFile.ts')]);
       try {
         recordingFormatOf(options.out);
       } catch (error) {

@@ -6,10 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { RecordingError } from '../../replay/recording.ts';
-import { readRecording } from '../../replay/recordingFile.ts';
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE, type ReplayStats } from '../../replay/replay.ts';
-import { directoriesFor, replayToDirectory } from '../../replay/replayToDirectory.ts';
+import type { ReplayStats } from '../../replay/replay.ts';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE, directoriesFor } from '../../replay/replayDefaults.ts';
 import type { ParquetEncoderName } from '../../../sinks/parquet/encoder.ts';
 import { ProgressLine } from '../progressLine.ts';
 
@@ -54,6 +52,11 @@ export function replayCommand(): Command {
         if (existsSync(path) && !statSync(path).isDirectory()) throw new ConfigError(`${flag} ${path} is a file; replay writes a directory there.`);
       }
       if (existsSync(dirs.alertLog) && statSync(dirs.alertLog).isDirectory()) throw new ConfigError(`--alert-log ${dirs.alertLog} is a directory; replay appends to a file there.`);
+      const [{ RecordingError }, { readRecording }, { replayToDirectory }] = await Promise.all([
+        import('../../replay/recording.ts'),
+        import('../../replay/recordingFile.ts'),
+        import('../../replay/replayToDirectory.ts'),
+      ]);
       const line = new ProgressLine();
       let recording;
       try {

@@ -6,8 +6,6 @@
  */
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { startHealthServer } from '../../consumer/healthServer.ts';
-import { workerFromConfig } from '../../consumer/workerFromConfig.ts';
 import type { WorkerStats } from '../../consumer/workerStats.ts';
 import { ProgressLine } from '../progressLine.ts';
 
@@ -24,6 +22,7 @@ export function runCommand(): Command {
     .option('--until-caught-up', 'stop once every shard has been read to its end (a bounded run, e.g. a backfill)')
     .option('--events', 'print consumer events (leases taken, lost, stolen, released; shards started and ended) as JSON lines')
     .action(async (options: { stream?: string; lake?: string; workerId?: string; healthPort?: string; untilCaughtUp?: boolean; events?: boolean }) => {
+      const [{ startHealthServer }, { workerFromConfig }] = await Promise.all([import('../../consumer/healthServer.ts'), import('../../consumer/workerFromConfig.ts')]);
       const config = loadConfig({ stream: options.stream, lake: options.lake, workerId: options.workerId, healthPort: options.healthPort });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
