@@ -19,12 +19,17 @@ export const REJECTION_REASON_CLASSES = [
   'wrong_type',
   'negative_money',
   'event_time_in_future',
+  'event_time_too_old',
+  'field_too_long', // with `:<field>`
+  'invalid_utf8', // wire.ts
+  'compressed_record',
+  'undecodable', // wire.ts: the decoder itself failed on the record
 ] as const;
 
 export type ReasonClass = (typeof REJECTION_REASON_CLASSES)[number];
 
 /** The classes whose codes name the offending field. */
-type FieldReasonClass = 'missing_field' | 'wrong_type' | 'negative_money';
+type FieldReasonClass = 'missing_field' | 'wrong_type' | 'negative_money' | 'field_too_long';
 
 /** A reason code as decoders emit it. */
 export type RejectionReason = Exclude<ReasonClass, FieldReasonClass> | `${FieldReasonClass}:${string}`;

@@ -4,7 +4,13 @@
  * 1. presence: `missing_field:<name>` (absent/null non-nullable value, or an empty `_id`);
  * 2. type: `wrong_type:<name>` (integers must be integral and safe; `int` must fit 32 bits);
  * 3. money (`_micros`) is non-negative: `negative_money:<name>`;
- * 4. `event_time` is at most `maxFutureSkewMs` after the record's arrival: `event_time_in_future`.
+ * 4. `event_time` is at most `maxFutureSkewMs` after the record's arrival: `event_time_in_future`;
+ *    and not before 2000-01-01: `event_time_too_old` (epoch seconds sent as milliseconds land in
+ *    January 1970, and a time before year 0 has no date the lake can partition by);
+ * 5. a string is at most MAX_STRING_LENGTH characters: `field_too_long:<name>` (every string
+ *    field is an id or a short label, and ids become window keys, detector series and snapshot
+ *    state: a producer sending landing-page URLs as campaign ids grew one shard's snapshot past
+ *    what a JavaScript string can hold, and every checkpoint failed).
  *
  * Typed values (JSON, Avro) and text cells (CSV) differ only in how a value is read; the checks
  * after that are shared. The validated body holds exactly the schema's fields, in schema order,
@@ -14,6 +20,9 @@ import { EVENT_TYPES, fieldSpecs, isIdField, isMoneyField, type EventType, type 
 import type { AdEvent, DecodeResult, Rejection } from './types.ts';
 
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/** The earliest event time accepted, 2000-01-01T00:00:00Z. */
+export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
+export const MAX_STRING_LENGTH = 256;
 
 export interface ValidationContext {
   /** When the record reached the stream (Kinesis ApproximateArrivalTimestamp), epoch ms. */
@@ -126,7 +135,7 @@ function compileTypedCheck(type: EventType): CompiledCheck {
     lines.push(`if (${v} === undefined || ${v} === null) { ${nullable ? `${v} = null;` : 'return undefined;'} } else {`);
     switch (kind) {
       case 'string':
-        lines.push(`if (typeof ${v} !== 'string') return undefined;`);
+        lines.push(`if (typeof ${v} !== 'string' || ${v}.length > ${MAX_STRING_LENGTH}) return undefined;`);
         if (isIdField(rule.name) && !nullable) lines.push(`if (${v} === '') return undefined;`);
         break;
       case 'long':
@@ -143,7 +152,7 @@ function compileTypedCheck(type: EventType): CompiledCheck {
         break;
     }
     if (rule.money) lines.push(`if (${v} < 0) return undefined;`);
-    if (rule.eventTime) lines.push(`if (${v} > latest) return undefined;`);
+    if (rule.eventTime) lines.push(`if (${v} > latest || ${v} < ${EARLIEST_EVENT_TIME}) return undefined;`);
     lines.push('}');
   });
   lines.push(`return { ${names.join(', ')} };`);
@@ -202,6 +211,12 @@ function validate(
         `event_time ${value as number} is ${(value as number) - ctx.arrivalTime} ms after arrival ${ctx.arrivalTime}`,
       );
     }
+    if (rule.eventTime && (value as number) < EARLIEST_EVENT_TIME) {
+      return rejected('event_time_too_old', `event_time ${value as number} is before 2000-01-01 (${EARLIEST_EVENT_TIME}); epoch seconds instead of milliseconds?`);
+    }
+    if (typeof value === 'string' && value.length > MAX_STRING_LENGTH) {
+      return rejected(`field_too_long:${rule.name}`, `${type}.${rule.name} is ${value.length} characters, more than ${MAX_STRING_LENGTH}: ${preview(value)}`);
+    }
     body[rule.name] = value;
   }
   return { ok: true, event: { type, body } as unknown as AdEvent };
@@ -223,7 +238,14 @@ function describe(spec: FieldSpec): string {
   return spec.nullable ? `${base} or null` : base;
 }
 
+/**
+ * At most 60 characters of a bad value for the rejection's detail. A long string is cut before
+ * quoting (a 900 KB cell made a 900 KB detail), and an array or object is only named: stringifying
+ * one nested 8,000 deep overflowed the stack and took the worker down with it.
+ */
 function preview(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const text = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -6,6 +6,7 @@
  * This is the consumer's hot path: no per-record work beyond one decode, one validation pass and
  * the body object it returns.
  */
+import { isUtf8 } from 'node:buffer';
 import type { AdEvent, DecodeResult } from './types.ts';
 import { encodeImpression, decodeJsonObject } from './codecs/json.ts';
 import { encodeCsvLine, decodeCsvLine } from './codecs/csv.ts';
@@ -18,7 +19,7 @@ export interface DecodeContext extends ValidationContext {
   registry?: SchemaRegistry;
 }
 
-export type WireFormat = 'avro' | 'json' | 'csv' | 'empty';
+export type WireFormat = 'avro' | 'json' | 'csv' | 'gzip' | 'empty';
 
 export function encodeEvent(event: AdEvent): Buffer {
   switch (event.type) {
@@ -33,13 +34,15 @@ export function encodeEvent(event: AdEvent): Buffer {
 }
 
 /**
- * 0xC3 0x01 → Avro; first non-whitespace byte `{` → JSON; otherwise CSV. A leading `[` is also
- * read as JSON: no CSV record type starts with it, and `json_not_object` says more than
- * `csv_unknown_type` would.
+ * 0xC3 0x01 → Avro; 0x1F 0x8B → gzip; first non-whitespace byte `{` → JSON; otherwise CSV. A
+ * leading `[` is also read as JSON: no CSV record type starts with it, and `json_not_object` says
+ * more than `csv_unknown_type` would. A UTF-8 byte order mark (Windows tools write one) is
+ * whitespace here and is not part of the text decoded.
  */
 export function sniffFormat(data: Uint8Array): WireFormat {
   if (isSingleObject(data)) return 'avro';
-  for (let i = 0; i < data.length; i++) {
+  if (data[0] === 0x1f && data[1] === 0x8b) return 'gzip';
+  for (let i = bomLength(data); i < data.length; i++) {
     const byte = data[i];
     if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
     return byte === 0x7b || byte === 0x5b ? 'json' : 'csv';
@@ -47,21 +50,44 @@ export function sniffFormat(data: Uint8Array): WireFormat {
   return 'empty';
 }
 
+const bomLength = (data: Uint8Array): number => (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0);
+
+/**
+ * One record's event, or why it has none. Whatever the decoders throw on (a bug, or input beyond
+ * what they were built for) rejects this record as `undecodable` with the error's message; the
+ * worker goes on with the next one rather than stopping every shard on it at each restart.
+ */
 export function decodeRecord(data: Uint8Array, ctx: DecodeContext): DecodeResult {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  switch (sniffFormat(buf)) {
+  try {
+    return decodeBuffer(buf, ctx);
+  } catch (error) {
+    return { ok: false, rejection: { reason: 'undecodable', detail: `the decoder failed on this record: ${String((error as Error)?.message ?? error).slice(0, 200)}` } };
+  }
+}
+
+function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
+  const format = sniffFormat(buf);
+  // Text is checked, not repaired: decoding replaces bad bytes with U+FFFD, so two different
+  // malformed ids would be stored as one and the second dropped as its duplicate.
+  if ((format === 'json' || format === 'csv') && !isUtf8(buf)) {
+    return { ok: false, rejection: { reason: 'invalid_utf8', detail: `a ${format.toUpperCase()} record of ${buf.length} bytes that is not valid UTF-8` } };
+  }
+  switch (format) {
     case 'avro': {
       const decoded = decodeSingleObject(buf, ctx.registry);
       return decoded.ok ? validateTyped(decoded.eventType, decoded.raw, ctx) : decoded;
     }
     case 'json': {
-      const decoded = decodeJsonObject(buf.toString('utf8'));
+      const decoded = decodeJsonObject(buf.toString('utf8', bomLength(buf)));
       return decoded.ok ? validateTyped('impression', decoded.raw, ctx) : decoded;
     }
     case 'csv': {
-      const decoded = decodeCsvLine(buf.toString('utf8'));
+      const decoded = decodeCsvLine(buf.toString('utf8', bomLength(buf)));
       return decoded.ok ? validateCells(decoded.eventType, decoded.cells, ctx) : decoded;
     }
+    case 'gzip':
+      return { ok: false, rejection: { reason: 'compressed_record', detail: `a gzip stream of ${buf.length} bytes; put each event uncompressed (JSON, CSV or Avro), one per record` } };
     case 'empty':
       return { ok: false, rejection: { reason: 'empty_record', detail: `record of ${buf.length} bytes holds no data` } };
   }

@@ -1,7 +1,9 @@
 /**
  * The dimensions a window can be keyed by, and how an event yields each. Keys read
  * `name=value|name=value` in the configured order, e.g. `campaign=c007|type=click`, the form the
- * detectors match on.
+ * detectors match on. A value's own `|` and `%` are written `%7C` and `%25` in keys: a campaign
+ * named `c1|type=click` otherwise had the key of campaign c1's clicks, and the two windows' counts
+ * overwrote each other.
  */
 import type { AdEvent } from '../events/types.ts';
 
@@ -26,21 +28,27 @@ export function dimensionValue(event: AdEvent, dimension: Dimension): string {
   }
 }
 
+/** A dimension value as a key holds it: `|` and `%` escaped, anything else as it is. */
+export const keyValue = (value: string): string =>
+  value.includes('|') || value.includes('%') ? value.replaceAll('%', '%25').replaceAll('|', '%7C') : value;
+
+const fromKeyValue = (text: string): string => (text.includes('%') ? text.replaceAll('%7C', '|').replaceAll('%25', '%') : text);
+
 export function groupKey(event: AdEvent, grouping: readonly Dimension[]): string {
   let key = '';
   for (let i = 0; i < grouping.length; i++) {
     if (i > 0) key += '|';
-    key += `${grouping[i]}=${dimensionValue(event, grouping[i])}`;
+    key += `${grouping[i]}=${keyValue(dimensionValue(event, grouping[i]))}`;
   }
   return key;
 }
 
-/** `campaign=c1|type=click` → { campaign: 'c1', type: 'click' } (values never contain `|`). */
+/** `campaign=c1|type=click` → { campaign: 'c1', type: 'click' }, values unescaped. */
 export function keyDimensions(key: string): Record<string, string> {
   const dimensions: Record<string, string> = {};
   for (const part of key.split('|')) {
     const at = part.indexOf('=');
-    dimensions[part.slice(0, at)] = part.slice(at + 1);
+    dimensions[part.slice(0, at)] = fromKeyValue(part.slice(at + 1));
   }
   return dimensions;
 }

@@ -5,9 +5,11 @@
  * hand-built record per class, the generator's malformed records, and random corruptions of valid
  * records in all three wire formats.
  */
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
 import { REJECTION_REASON_CLASSES, reasonClass } from '../../../stream/events/rejectionReasons.ts';
+import type { SchemaRegistry } from '../../../stream/events/registry.ts';
 import { avroTypes } from '../../../stream/events/schemas.ts';
 import type { AdEvent, Impression } from '../../../stream/events/types.ts';
 import { decodeRecord, encodeEvent } from '../../../stream/events/wire.ts';
@@ -47,10 +49,22 @@ const oneOfEach: Record<string, Buffer> = {
   wrong_type: json({ ...impression, cost_micros: 'abc' }),
   negative_money: json({ ...impression, cost_micros: -1 }),
   event_time_in_future: json({ ...impression, event_time: T0 + 3_600_000 }),
+  event_time_too_old: json({ ...impression, event_time: 1_764_547_200 }), // epoch seconds
+  field_too_long: json({ ...impression, campaign_id: `https://example.com/landing?${'x'.repeat(300)}` }),
+  invalid_utf8: Buffer.concat([Buffer.from('{"event_id":"imp-'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+  compressed_record: gzipSync(json(impression)),
+  // A schema registry that fails stands for any decoder failure: the record is rejected, not the batch.
+  undecodable: encodeSingleObject(avroTypes.bid_request, valid[3].body, 7n),
 };
 
+const failingRegistry = {
+  lookup(): never {
+    throw new TypeError('registry unavailable');
+  },
+} as unknown as SchemaRegistry;
+
 function rejectionOf(data: Uint8Array): string {
-  const decoded = decodeRecord(data, ctx);
+  const decoded = decodeRecord(data, data === oneOfEach.undecodable ? { ...ctx, registry: failingRegistry } : ctx);
   return decoded.ok ? 'ok' : decoded.rejection.reason;
 }
 

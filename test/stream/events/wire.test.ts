@@ -172,3 +172,43 @@ describe('schema evolution', () => {
     expect(() => new SchemaRegistry().register('bid_request', incompatible)).toThrow();
   });
 });
+
+describe('records a real producer fleet sends that once went wrong', () => {
+  it('rejects a field nested thousands deep with a short reason, instead of overflowing the stack', () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const result = decodeRecord(bytes(JSON.stringify(impression()).replace(/"event_id":"[^"]*"/, `"event_id":${deep}`)), ctx);
+    expect(result).toEqual({ ok: false, rejection: { reason: 'wrong_type:event_id', detail: 'impression.event_id must be a string, got an array of 1' } });
+  });
+
+  it('keeps the detail short whatever the size of the bad value', () => {
+    const result = decodeRecord(bytes(`click,${CSV_COMMON.replace('c-7', 'x'.repeat(300))},imp-1,25`), ctx);
+    expect(reason(result)).toBe('field_too_long:campaign_id');
+    expect(result.ok ? '' : result.rejection.detail.length).toBeLessThan(150);
+    const huge = decodeRecord(bytes(`click,${CSV_COMMON},imp-1,${'9'.repeat(900_000)}`), ctx);
+    expect(reason(huge)).toBe('wrong_type:cost_micros');
+    expect(huge.ok ? '' : huge.rejection.detail.length).toBeLessThan(150);
+  });
+
+  it('reads JSON and CSV after a UTF-8 byte order mark as without it', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const json = encodeEvent({ type: 'impression', body: impression() });
+    const csv = encodeEvent({ type: 'click', body: click() });
+    expect(decodeRecord(Buffer.concat([bom, json]), ctx)).toEqual(decodeRecord(json, ctx));
+    expect(decodeRecord(Buffer.concat([bom, csv]), ctx)).toEqual(decodeRecord(csv, ctx));
+    expect(reason(decodeRecord(bom, ctx))).toBe('empty_record');
+  });
+
+  it('rejects text that is not UTF-8 rather than storing U+FFFD in its ids', () => {
+    const [head, tail] = JSON.stringify(impression()).split('c-7');
+    const latin1 = Buffer.concat([bytes(head), Buffer.from([0x63, 0xe9]), bytes(tail)]); // "cé" in Latin-1
+    expect(reason(decodeRecord(latin1, ctx))).toBe('invalid_utf8');
+    expect(reason(decodeRecord(bytes(JSON.stringify(impression({ campaign_id: 'cé' }))), ctx))).toBe('ok');
+  });
+
+  it('rejects event times before 2000, such as epoch seconds, which the lake cannot date sensibly', () => {
+    for (const eventTime of [Math.floor(T0 / 1000), -62_198_755_200_000, -9_007_199_254_740_991]) {
+      expect(reason(decodeRecord(bytes(JSON.stringify(impression({ event_time: eventTime }))), ctx)), String(eventTime)).toBe('event_time_too_old');
+    }
+    expect(reason(decodeRecord(bytes(JSON.stringify(impression({ event_time: Date.UTC(2000, 0, 1) }))), { arrivalTime: T0 }))).toBe('ok');
+  });
+});
