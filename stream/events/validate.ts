@@ -7,10 +7,11 @@
  * 4. `event_time` is at most `maxFutureSkewMs` after the record's arrival: `event_time_in_future`;
  *    and not before 2000-01-01: `event_time_too_old` (epoch seconds sent as milliseconds land in
  *    January 1970, and a time before year 0 has no date the lake can partition by);
- * 5. a string is at most MAX_STRING_LENGTH characters: `field_too_long:<name>` (every string
- *    field is an id or a short label, and ids become window keys, detector series and snapshot
- *    state: a producer sending landing-page URLs as campaign ids grew one shard's snapshot past
- *    what a JavaScript string can hold, and every checkpoint failed).
+ * 5. a string is at most MAX_STRING_BYTES bytes of UTF-8: `field_too_long:<name>`. Every string
+ *    field is an id or a short label, the warehouse declares them VARCHAR(256) (bytes), and ids
+ *    become window keys, detector series and snapshot state: a producer sending landing-page URLs
+ *    as campaign ids grew one shard's snapshot past what a JavaScript string can hold, and every
+ *    checkpoint failed.
  *
  * Typed values (JSON, Avro) and text cells (CSV) differ only in how a value is read; the checks
  * after that are shared. The validated body holds exactly the schema's fields, in schema order,
@@ -22,7 +23,10 @@ import type { AdEvent, DecodeResult, Rejection } from './types.ts';
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** The earliest event time accepted, 2000-01-01T00:00:00Z. */
 export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
-export const MAX_STRING_LENGTH = 256;
+export const MAX_STRING_BYTES = 256;
+/** A UTF-16 code unit takes at most 3 bytes of UTF-8: a string this short needs no counting. */
+const SURELY_SHORT = Math.floor(MAX_STRING_BYTES / 3);
+const tooLong = (text: string): boolean => text.length > SURELY_SHORT && Buffer.byteLength(text, 'utf8') > MAX_STRING_BYTES;
 
 export interface ValidationContext {
   /** When the record reached the stream (Kinesis ApproximateArrivalTimestamp), epoch ms. */
@@ -135,7 +139,7 @@ function compileTypedCheck(type: EventType): CompiledCheck {
     lines.push(`if (${v} === undefined || ${v} === null) { ${nullable ? `${v} = null;` : 'return undefined;'} } else {`);
     switch (kind) {
       case 'string':
-        lines.push(`if (typeof ${v} !== 'string' || ${v}.length > ${MAX_STRING_LENGTH}) return undefined;`);
+        lines.push(`if (typeof ${v} !== 'string' || (${v}.length > ${SURELY_SHORT} && tooLong(${v}))) return undefined;`);
         if (isIdField(rule.name) && !nullable) lines.push(`if (${v} === '') return undefined;`);
         break;
       case 'long':
@@ -156,7 +160,9 @@ function compileTypedCheck(type: EventType): CompiledCheck {
     lines.push('}');
   });
   lines.push(`return { ${names.join(', ')} };`);
-  return new Function('raw', 'latest', lines.join('\n')) as CompiledCheck;
+  // Made by a factory that closes over tooLong: new Function's body sees only globals.
+  const factory = new Function('tooLong', `return function check(raw, latest) {\n${lines.join('\n')}\n};`) as (long: typeof tooLong) => CompiledCheck;
+  return factory(tooLong);
 }
 
 const compiledTyped: Record<EventType, CompiledCheck> = Object.fromEntries(EVENT_TYPES.map((type) => [type, compileTypedCheck(type)])) as Record<
@@ -214,8 +220,8 @@ function validate(
     if (rule.eventTime && (value as number) < EARLIEST_EVENT_TIME) {
       return rejected('event_time_too_old', `event_time ${value as number} is before 2000-01-01 (${EARLIEST_EVENT_TIME}); epoch seconds instead of milliseconds?`);
     }
-    if (typeof value === 'string' && value.length > MAX_STRING_LENGTH) {
-      return rejected(`field_too_long:${rule.name}`, `${type}.${rule.name} is ${value.length} characters, more than ${MAX_STRING_LENGTH}: ${preview(value)}`);
+    if (typeof value === 'string' && tooLong(value)) {
+      return rejected(`field_too_long:${rule.name}`, `${type}.${rule.name} is ${Buffer.byteLength(value, 'utf8')} bytes of UTF-8, more than ${MAX_STRING_BYTES}: ${preview(value)}`);
     }
     body[rule.name] = value;
   }

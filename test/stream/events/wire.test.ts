@@ -189,6 +189,14 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(huge.ok ? '' : huge.rejection.detail.length).toBeLessThan(150);
   });
 
+  it('measures a string in UTF-8 bytes, as the warehouse's VARCHAR(256) does', () => {
+    const withCampaign = (campaign_id: string) => reason(decodeRecord(bytes(JSON.stringify(impression({ campaign_id }))), ctx));
+    expect(withCampaign('é'.repeat(128))).toBe('ok'); // 256 bytes
+    expect(withCampaign('é'.repeat(129))).toBe('field_too_long:campaign_id'); // 258 bytes in 129 characters
+    expect(withCampaign('x'.repeat(256))).toBe('ok');
+    expect(withCampaign('x'.repeat(257))).toBe('field_too_long:campaign_id');
+  });
+
   it('reads JSON and CSV after a UTF-8 byte order mark as without it', () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     const json = encodeEvent({ type: 'impression', body: impression() });
