@@ -189,7 +189,7 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(huge.ok ? '' : huge.rejection.detail.length).toBeLessThan(150);
   });
 
-  it('measures a string in UTF-8 bytes, as the warehouse's VARCHAR(256) does', () => {
+  it('measures a string in UTF-8 bytes, as the VARCHAR(256) of the warehouse does', () => {
     const withCampaign = (campaign_id: string) => reason(decodeRecord(bytes(JSON.stringify(impression({ campaign_id }))), ctx));
     expect(withCampaign('é'.repeat(128))).toBe('ok'); // 256 bytes
     expect(withCampaign('é'.repeat(129))).toBe('field_too_long:campaign_id'); // 258 bytes in 129 characters
