@@ -21,11 +21,14 @@ export class ProgressLine {
     }
   }
 
-  /** Prints a line of its own above the status line (which is redrawn on the next update). */
-  log(text: string): void {
+  /**
+   * Prints a line of its own above the status line (which is redrawn on the next update), on the
+   * status line's stream or on `out` (stdout for output meant for a pipe).
+   */
+  log(text: string, out: NodeJS.WritableStream = this.stream): void {
     if (this.stream.isTTY && this.lastLength > 0) this.stream.write(`\r${' '.repeat(this.lastLength)}\r`);
     this.lastLength = 0;
-    this.stream.write(`${text}\n`);
+    out.write(`${text}\n`);
   }
 
   done(text?: string): void {

@@ -389,7 +389,7 @@ export class Worker {
   private userRecords(cursor: ShardCursor, raw: SourceRecord[]): SourceRecord[] {
     const { startingHashKey, endingHashKey } = cursor.held.lease;
     const range = startingHashKey && endingHashKey ? hashRangeOf(startingHashKey, endingHashKey) : undefined;
-    return userRecordsOf(cursor.held.shardId, raw, range, () => (this.stats.subRecordsDropped += 1));
+    return userRecordsOf(cursor.held.shardId, raw, range);
   }
 
   private async commit(cursor: ShardCursor, unit: CommitUnit, rawLast: string | undefined, status: Pick<CommitPosition, 'caughtUp' | 'final'>): Promise<void> {

@@ -39,8 +39,6 @@ export interface WorkerStats {
   leasesTaken: number;
   leasesStolen: number;
   leasesLost: number;
-  /** KPL sub-records outside their shard's hash range (a reshard left them there): not processed. */
-  subRecordsDropped: number;
 }
 
 export function emptyStats(): WorkerStats {
@@ -63,6 +61,5 @@ export function emptyStats(): WorkerStats {
     leasesTaken: 0,
     leasesStolen: 0,
     leasesLost: 0,
-    subRecordsDropped: 0,
   };
 }

@@ -24,6 +24,9 @@ export const REJECTION_REASON_CLASSES = [
   'invalid_utf8', // wire.ts
   'compressed_record',
   'undecodable', // wire.ts: the decoder itself failed on the record
+  'kpl_checksum_mismatch', // kpl/userRecords.ts
+  'kpl_malformed',
+  'kpl_outside_shard',
 ] as const;
 
 export type ReasonClass = (typeof REJECTION_REASON_CLASSES)[number];

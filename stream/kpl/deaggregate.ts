@@ -14,11 +14,15 @@
  * - Sub-records keep their index in the aggregate as subSequenceNumber, whatever is dropped, so
  *   a checkpoint (sequenceNumber, subSequenceNumber) means the same record on every read.
  * - With a shard hash range, a sub-record whose hash key is outside it is dropped (reported to
- *   `onDropped`). This undoes a KPL put made with a stale shard map after a reshard: the KPL
- *   re-puts such records to the right shard ("Wrong Shard" retry). The KCL drops the whole
- *   aggregate at the first such sub-record; we drop only the ones outside, so a record that
- *   belongs to this shard is never lost, and one the KPL also re-put arrives twice and is
- *   absorbed by dedupe. Plain records are never filtered: Kinesis itself routed them.
+ *   `onDropped`), or with `keepOutside` kept and marked `outsideShard`. This undoes a KPL put made
+ *   with a stale shard map after a reshard: the KPL re-puts such records to the right shard
+ *   ("Wrong Shard" retry). The KCL drops the whole aggregate at the first such sub-record; we
+ *   take out only the ones outside, so a record that belongs to this shard is never lost. An
+ *   aggregator that does not re-put (awslabs' kinesis-aggregation puts records of many shards in
+ *   one aggregate) would lose them: the pipeline keeps them, marked, for the DLQ
+ *   (userRecords.ts). Plain records are never filtered: Kinesis itself routed them.
+ * - An aggregate with no sub-records is a plain record with `kplError: 'kpl_malformed'`: it
+ *   carries nothing, but it was put, so it is accounted for.
  */
 import { decodeAggregatedRecord, hasKplMagic, toIndex, type KplError } from './aggregatedRecordFormat.ts';
 import { coversAllHashKeys, hashKeyOf, inHashRange, type HashRange } from './hashKey.ts';
@@ -40,11 +44,15 @@ export interface DeaggregatedRecord extends KinesisRecordLike {
   subSequenceNumber: number;
   aggregated: boolean;
   kplError?: KplError;
+  /** A sub-record kept with `keepOutside` although its hash key is outside the shard's range. */
+  outsideShard: boolean;
 }
 
 export interface DeaggregateOptions {
   /** Called for each sub-record dropped because its hash key is outside the shard's range. */
   onDropped?: (subRecord: DeaggregatedRecord) => void;
+  /** Keep such sub-records, marked `outsideShard`, instead of dropping them. */
+  keepOutside?: boolean;
 }
 
 // Object literals of one fixed shape, not spreads: on Node 20 `{ ...record, more }` measured about
@@ -57,8 +65,9 @@ function userRecord(
   subSequenceNumber: number,
   aggregated: boolean,
   kplError?: KplError,
+  outsideShard = false,
 ): DeaggregatedRecord {
-  return { data, partitionKey, explicitHashKey, sequenceNumber: record.sequenceNumber, subSequenceNumber, arrivalTime: record.arrivalTime, aggregated, kplError };
+  return { data, partitionKey, explicitHashKey, sequenceNumber: record.sequenceNumber, subSequenceNumber, arrivalTime: record.arrivalTime, aggregated, kplError, outsideShard };
 }
 
 const asPlain = (record: KinesisRecordLike, kplError?: KplError): DeaggregatedRecord =>
@@ -75,6 +84,7 @@ function deaggregateWith(record: KinesisRecordLike, shardHashRange: HashRange | 
   if (!parsed.ok) return [asPlain(record, parsed.error)];
 
   const { partition_key_table: keys, explicit_hash_key_table: hashKeys, records } = parsed.message;
+  if (records.length === 0) return [asPlain(record, 'kpl_malformed')];
   const range = shardHashRange && !coversAllHashKeys(shardHashRange) ? shardHashRange : undefined;
   // Hash each key once per batch, not once per sub-record: ad traffic repeats few keys many times.
   const inRange = (table: string[], explicit: boolean) =>
@@ -93,9 +103,9 @@ function deaggregateWith(record: KinesisRecordLike, shardHashRange: HashRange | 
     const keyIndex = toIndex(sub.partition_key_index);
     // The outer record's explicit hash key only placed the aggregate: a sub-record has its own or none.
     const hashKeyIndex = Object.hasOwn(sub, 'explicit_hash_key_index') ? toIndex(sub.explicit_hash_key_index!) : -1;
-    const user = userRecord(record, sub.data, keys[keyIndex], hashKeyIndex < 0 ? undefined : hashKeys[hashKeyIndex], index, true);
     const kept = hashKeyIndex < 0 ? (keyInRange?.[keyIndex] ?? true) : (hashKeyInRange?.[hashKeyIndex] ?? true);
-    if (kept) out.push(user);
+    const user = userRecord(record, sub.data, keys[keyIndex], hashKeyIndex < 0 ? undefined : hashKeys[hashKeyIndex], index, true, undefined, !kept);
+    if (kept || options.keepOutside) out.push(user);
     else options.onDropped?.(user);
   }
   return out;

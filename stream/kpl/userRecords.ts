@@ -3,25 +3,46 @@
  * (each with its sub-sequence number), plain records passed through. The live worker and replay
  * both read through this, so a recording of a stream with aggregates replays to what the worker
  * wrote from it.
+ *
+ * Nothing an aggregate held is dropped without a trace: a sub-record outside the shard's hash
+ * range (`range`; see deaggregate.ts) and an aggregate that fails its checksum or does not parse
+ * come out carrying their rejection, and the pipeline sends them to the DLQ with it. The KCL drops
+ * the first silently and logs the second; an aggregator that does not re-put misrouted records
+ * then loses them (awslabs/kinesis-aggregation warns "DATA LOSS CAN OCCUR"). From the DLQ,
+ * `adstream dlq replay` puts each back with its own partition key, which routes it to its shard;
+ * a copy the KPL re-put there already is a duplicate by event id.
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { deaggregateAll } from './deaggregate.ts';
+import type { Rejection } from '../events/types.ts';
+import { deaggregateAll, type DeaggregatedRecord } from './deaggregate.ts';
 import type { HashRange } from './hashKey.ts';
 import { hasKplMagic } from './aggregatedRecordFormat.ts';
 
-/**
- * `range` is the shard's hash key range: a sub-record whose explicit hash key falls outside it
- * was left there by a reshard and belongs to another shard, so it is dropped and reported to
- * `onDropped`, as the KCL does. Without a range nothing is dropped.
- */
-export function userRecordsOf(shardId: string, raw: SourceRecord[], range: HashRange | undefined, onDropped: () => void): SourceRecord[] {
+function rejectionOf(record: DeaggregatedRecord, shardId: string): Rejection | undefined {
+  switch (record.kplError) {
+    case 'kpl_checksum_mismatch':
+      return { reason: 'kpl_checksum_mismatch', detail: `a KPL aggregate of ${record.data.length} bytes whose MD5 does not match its body` };
+    case 'kpl_malformed':
+      return { reason: 'kpl_malformed', detail: `a KPL aggregate of ${record.data.length} bytes that does not parse, has a table index out of range, or holds no records` };
+  }
+  if (record.outsideShard) {
+    return {
+      reason: 'kpl_outside_shard',
+      detail: `sub-record ${record.subSequenceNumber} of a KPL aggregate, whose ${record.explicitHashKey === undefined ? `partition key ${JSON.stringify(record.partitionKey.slice(0, 60))}` : `explicit hash key ${record.explicitHashKey}`} hashes outside ${shardId}'s range (a producer that does not re-put misrouted records, or a put before a reshard)`,
+    };
+  }
+  return undefined;
+}
+
+export function userRecordsOf(shardId: string, raw: SourceRecord[], range: HashRange | undefined): SourceRecord[] {
   if (!raw.some((record) => hasKplMagic(record.data))) return raw;
-  return deaggregateAll(raw, range, { onDropped }).map((record) => ({
+  return deaggregateAll(raw, range, { keepOutside: true }).map((record) => ({
     shardId,
     sequenceNumber: record.sequenceNumber,
     subSequenceNumber: record.subSequenceNumber,
     partitionKey: record.partitionKey,
     arrivalTime: record.arrivalTime,
     data: record.data,
+    rejection: rejectionOf(record, shardId),
   }));
 }

@@ -1,3 +1,5 @@
+import type { Rejection } from '../events/types.ts';
+
 /**
  * Records move through the pipeline as batches: one emission per GetRecords result (or per
  * replayed chunk). A batch carries its shard and sequence range so acks can move the checkpoint.
@@ -11,6 +13,8 @@ export interface SourceRecord {
   data: Uint8Array;
   /** Index within a KPL aggregate (0 for a plain record). */
   subSequenceNumber?: number;
+  /** Known bad before decoding (a broken KPL aggregate, a sub-record of another shard): rejected with this. */
+  rejection?: Rejection;
 }
 
 export interface RecordBatch {

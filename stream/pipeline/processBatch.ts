@@ -47,7 +47,9 @@ function fireWindows(state: ShardState, fired: ClosedWindow[], final = false): v
 export function processBatch(batch: RecordBatch, state: ShardState, options: ProcessOptions): ProcessedBatch {
   const result: ProcessedBatch = { batch, events: [], rejected: [], duplicates: 0, late: 0, metrics: [], alerts: [], windows: [], watermark: -Infinity };
   for (const record of batch.records) {
-    const decoded = decodeRecord(record.data, { arrivalTime: record.arrivalTime, maxFutureSkewMs: options.maxFutureSkewMs });
+    const decoded = record.rejection
+      ? { ok: false as const, rejection: record.rejection }
+      : decodeRecord(record.data, { arrivalTime: record.arrivalTime, maxFutureSkewMs: options.maxFutureSkewMs });
     if (!decoded.ok) {
       result.rejected.push({ record, rejection: decoded.rejection });
       state.windows.countAtArrival('rejected');

@@ -65,8 +65,6 @@ export interface ReplayStats {
   batches: number;
   /** User records: a KPL aggregate counts as the records it holds. */
   recordsIn: number;
-  /** KPL sub-records outside their shard's hash range (left by a reshard), dropped as the worker drops them. */
-  subRecordsDropped: number;
   written: number;
   rejected: number;
   duplicates: number;
@@ -154,7 +152,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   // Resumed, the state holds what the stopped or killed run saved and no checkpoint names any more.
   if (saved) await stateStore.sweep(stream, shardIds, [...committed.values()].flatMap(({ stateRef }) => (stateRef ? [stateRef] : [])));
   const stats: ReplayStats = {
-    batches: saved?.batches ?? 0, recordsIn: 0, subRecordsDropped: 0, written: 0, rejected: 0, duplicates: 0, late: 0,
+    batches: saved?.batches ?? 0, recordsIn: 0, written: 0, rejected: 0, duplicates: 0, late: 0,
     metricEvents: 0, mergedMetricEvents: 0, alerts: 0, latePartials: merger.latePartials, resumed: saved !== undefined, finished: false,
   };
   /** Per shard, the unit of the parts processed since the last commit point. */
@@ -215,7 +213,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
       cursor.reader = undefined;
     }
     if (raw.length > 0) cursor.before = raw[raw.length - 1].sequenceNumber;
-    const records = userRecordsOf(shardId, raw, hashRanges.get(shardId), () => (stats.subRecordsDropped += 1));
+    const records = userRecordsOf(shardId, raw, hashRanges.get(shardId));
     if (raw.length > 0) clock = Math.max(clock, raw[raw.length - 1].arrivalTime);
     // Shards with records that have arrived by now are behind, not idle (a live shard with
     // MillisBehindLatest > 0): only a shard with nothing to read may time out.

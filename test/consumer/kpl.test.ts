@@ -60,7 +60,7 @@ describe('KPL aggregated records', () => {
 
     const stats = await pipeline.consume(config);
     expect(stats.recordsIn).toBe(records.length);
-    expect(stats.subRecordsDropped).toBe(0);
+    expect(stats.rejectedByReason.kpl_outside_shard).toBeUndefined();
     expect(stats.written + stats.rejected + stats.duplicates).toBe(records.length);
     expect(stats.written).toBe(truth.valid);
 

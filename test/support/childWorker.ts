@@ -1,6 +1,7 @@
 /**
  * `adstream run` as a child process, for tests that kill, pause or terminate a worker the way an
- * operator or an orchestrator would. Its consumer events (JSON lines on stderr) are collected.
+ * operator or an orchestrator would. Its consumer events (JSON lines on stdout, where `run --events`
+ * prints them for a pipe) are collected, and every line of both streams.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -28,18 +29,21 @@ export function startChildWorker(id: string, env: Record<string, string>): Child
     output: [],
     exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
   };
-  let pending = '';
-  const collect = (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      worker.output.push(line);
-      if (line.startsWith('{"name":"consumer.')) worker.events.push(JSON.parse(line) as ConsumerEvent);
-    }
+  // One partial line per stream: the two interleave in time, never within a line.
+  const collector = (eventsHere: boolean) => {
+    let pending = '';
+    return (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        worker.output.push(line);
+        if (eventsHere && line.startsWith('{"name":"consumer.')) worker.events.push(JSON.parse(line) as ConsumerEvent);
+      }
+    };
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout!.on('data', collector(true));
+  child.stderr!.on('data', collector(false));
   return worker;
 }
 

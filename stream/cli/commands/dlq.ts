@@ -19,7 +19,7 @@ export function dlqCommand(): Command {
   dlq
     .command('replay')
     .description('Put rejected records back on the stream (original bytes and partition keys), e.g. after a fix.')
-    .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE)')
+    .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE or ./data/lake)')
     .option('--stream <name>', "stream to put them all on (default: each record's own stream, the one it was read from)")
     .option('--reason <code>', 'only records rejected for this reason code or class, e.g. missing_field:campaign_id or missing_field')
     .option('--dry-run', 'count what would be re-driven, put nothing')

@@ -42,7 +42,7 @@ async function runOn(options: QueryOptions, sql: string): Promise<Row[]> {
   }
   const { lake } = loadConfig({ lake: options.lake });
   if (lake.startsWith('s3://')) throw new ConfigError(`query reads a local lake directory; sync ${lake} to a directory first, or use Athena.`);
-  if (!existsSync(lake)) throw new ConfigError(`the lake directory ${lake} does not exist; run "npm start" first or pass --lake <dir>.`);
+  if (!existsSync(lake)) throw new ConfigError(`the lake directory ${lake} does not exist; pass --lake <dir> (npm start writes ./data/demo/lake).`);
   const { LakeQuery } = await import('../../../sinks/query/lakeQuery.ts');
   const lakeQuery = await LakeQuery.open(lake);
   try {
@@ -56,12 +56,12 @@ export function queryCommand(): Command {
   return new Command('query')
     .description(
       'Run SQL on DuckDB over the lake (views: impressions, clicks, conversions, bid_requests, rejected (DLQ), metrics, lineage), ' +
-        'or over a warehouse file loaded by load-warehouse. The analysts\' queries are in infra/queries/*.sql.',
+        'or over a warehouse file loaded by load-warehouse (tables impressions, clicks, conversions, bid_requests, metrics; no dt/hour columns: filter on event_time). The analysts\' queries are in infra/queries/*.sql.',
     )
     .argument('[sql]', 'the SQL to run, e.g. "SELECT count(*) FROM impressions"')
     .option('--file <path.sql>', 'run the SQL in this file instead, e.g. infra/queries/funnel_by_campaign.sql')
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE or ./data/lake)')
-    .option('--warehouse <file.duckdb>', 'query this DuckDB warehouse file instead of the lake')
+    .option('--warehouse <file.duckdb>', 'query this DuckDB warehouse file instead of the lake (not with --lake)')
     .option('--json', 'print rows as JSON Lines instead of a table')
     .action(async (sql: string | undefined, options: QueryOptions) => {
       const rows = await runOn(options, sqlToRun(sql, options.file));

@@ -12,7 +12,7 @@ import type { ParquetEncoderName } from '../../../sinks/parquet/encoder.ts';
 import { ProgressLine } from '../progressLine.ts';
 
 const summary = (s: ReplayStats): string =>
-  `batches ${s.batches} · in ${s.recordsIn}${s.subRecordsDropped > 0 ? ` (${s.subRecordsDropped} KPL sub-records outside their shard dropped)` : ''} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
+  `batches ${s.batches} · in ${s.recordsIn} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
 
 function positiveInteger(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -25,7 +25,7 @@ export function replayCommand(): Command {
   return new Command('replay')
     .description('Feed a recording (from "adstream record") through the pipeline with virtual time and no AWS: Parquet lake, alert log, EMF metric lines. Resumes from its checkpoint when run again on the same directories.')
     .argument('<file>', 'recording from "adstream record" (gzip JSON Lines, the same gunzipped, or an Avro container), or Kinesis records as the API names them (aws kinesis get-records output)')
-    .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE)')
+    .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE or ./data/lake)')
     .option('--stream <name>', 'the stream the records came from, as the lake and metrics name it (default: the recording\'s header; a capture without one: its file name)')
     .option('--state <dir>', 'shard snapshots and replay checkpoint (default: <lake>.state)')
     .option('--metrics <dir>', 'EMF metric lines (default: <lake>.metrics)')

@@ -16,11 +16,11 @@ export function runCommand(): Command {
   return new Command('run')
     .description('Run a stream worker: share the shards with other workers through the lease table, consume them into the lake, raise alerts, checkpoint. Configure with environment variables (see "adstream config").')
     .option('--stream <name>', 'stream to read (default: ADSTREAM_STREAM)')
-    .option('--lake <location>', 'lake directory or s3://bucket/prefix/ (default: ADSTREAM_LAKE)')
+    .option('--lake <location>', 'lake directory or s3://bucket/prefix/ (default: ADSTREAM_LAKE or ./data/lake)')
     .option('--worker-id <id>', 'name in the lease table (default: ADSTREAM_WORKER_ID or <host>-<pid>)')
     .option('--health-port <port>', 'health endpoint port (default: ADSTREAM_HEALTH_PORT or 8080; 0 picks a free port)')
-    .option('--until-caught-up', 'stop once every shard has been read to its end (a bounded run, e.g. a backfill)')
-    .option('--events', 'print consumer events (leases taken, lost, stolen, released; shards started and ended) as JSON lines')
+    .option('--until-caught-up', 'stop once every shard has been read to its end (a bounded run, e.g. a backfill); the end of input closes every open window, so their metrics are final, and records for them in a later run count as late')
+    .option('--events', 'print consumer events (leases taken, lost, stolen, released; shards started and ended) as JSON lines on stdout (the status line and alerts go to stderr)')
     .action(async (options: { stream?: string; lake?: string; workerId?: string; healthPort?: string; untilCaughtUp?: boolean; events?: boolean }) => {
       const [{ startHealthServer }, { workerFromConfig }] = await Promise.all([import('../../consumer/healthServer.ts'), import('../../consumer/workerFromConfig.ts')]);
       const config = loadConfig({ stream: options.stream, lake: options.lake, workerId: options.workerId, healthPort: options.healthPort });
@@ -33,7 +33,7 @@ export function runCommand(): Command {
         signal: stop.signal,
         inputComplete: options.untilCaughtUp ? () => true : undefined,
         onProgress: (stats) => line.update(workerSummary(stats)),
-        onEvent: options.events ? (event) => line.log(JSON.stringify(event)) : undefined,
+        onEvent: options.events ? (event) => line.log(JSON.stringify(event), process.stdout) : undefined,
         printAlert: (text) => line.log(text),
       });
       const health = await startHealthServer(worker, config.healthPort).catch(async (error: NodeJS.ErrnoException) => {

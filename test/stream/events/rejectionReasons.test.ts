@@ -5,6 +5,7 @@
  * hand-built record per class, the generator's malformed records, and random corruptions of valid
  * records in all three wire formats.
  */
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
@@ -15,6 +16,10 @@ import type { AdEvent, Impression } from '../../../stream/events/types.ts';
 import { decodeRecord, encodeEvent } from '../../../stream/events/wire.ts';
 import { MALFORMED_REASONS, makeMalformed } from '../../../stream/generator/malformed.ts';
 import { Rng } from '../../../stream/generator/rng.ts';
+import { KPL_MAGIC } from '../../../stream/kpl/aggregatedRecordFormat.ts';
+import type { HashRange } from '../../../stream/kpl/hashKey.ts';
+import { userRecordsOf } from '../../../stream/kpl/userRecords.ts';
+import { aggregateOne } from '../kpl/awsKinesisAgg.ts';
 
 const T0 = Date.UTC(2026, 10, 1, 12);
 const ctx = { arrivalTime: T0 };
@@ -68,10 +73,31 @@ function rejectionOf(data: Uint8Array): string {
   return decoded.ok ? 'ok' : decoded.rejection.reason;
 }
 
+/** KPL records, rejected before decoding: one each, through userRecordsOf as the worker reads them. */
+const goodAggregate = aggregateOne([
+  { partitionKey: 'cmp-1', data: json(impression) },
+  { partitionKey: 'cmp-1', explicitHashKey: (2n ** 127n + 5n).toString(), data: json({ ...impression, event_id: 'e-2' }) },
+]).data;
+const corrupted = Buffer.from(goodAggregate);
+corrupted[corrupted.length - 1] ^= 0xff;
+const LOWER_HALF: HashRange = { start: 0n, end: 2n ** 127n - 1n };
+const oneOfEachKpl: Record<string, { data: Buffer; at: number }> = {
+  kpl_checksum_mismatch: { data: corrupted, at: 0 },
+  // A valid protobuf (a one-key partition key table) holding no records.
+  kpl_malformed: { data: Buffer.concat([KPL_MAGIC, Buffer.from('0a0161', 'hex'), createHash('md5').update(Buffer.from('0a0161', 'hex')).digest()]), at: 0 },
+  kpl_outside_shard: { data: goodAggregate, at: 1 },
+};
+
+function kplRejectionOf({ data, at }: { data: Buffer; at: number }): string {
+  const records = userRecordsOf('shardId-0', [{ shardId: 'shardId-0', sequenceNumber: '1', partitionKey: 'cmp-1', arrivalTime: T0, data }], LOWER_HALF);
+  return records[at].rejection?.reason ?? 'ok';
+}
+
 describe('REJECTION_REASON_CLASSES', () => {
-  it('is exactly the classes the decoder produces, one hand-built record each', () => {
-    expect(Object.keys(oneOfEach).sort()).toEqual([...REJECTION_REASON_CLASSES].sort());
+  it('is exactly the classes the decoder and the KPL reader produce, one hand-built record each', () => {
+    expect([...Object.keys(oneOfEach), ...Object.keys(oneOfEachKpl)].sort()).toEqual([...REJECTION_REASON_CLASSES].sort());
     for (const [cls, data] of Object.entries(oneOfEach)) expect(reasonClass(rejectionOf(data)), cls).toBe(cls);
+    for (const [cls, record] of Object.entries(oneOfEachKpl)) expect(reasonClass(kplRejectionOf(record)), cls).toBe(cls);
   });
 
   it('keeps the field name out of the class and nothing else', () => {

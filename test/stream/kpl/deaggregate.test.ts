@@ -117,7 +117,7 @@ describe('plain records, and aggregated ones that do not check out', () => {
 
   it('treats the magic with nothing after it but a checksum-sized tail as a plain record', () => {
     const data = Buffer.concat([MAGIC, Buffer.alloc(16)]);
-    expect(deaggregate(plain(data))).toEqual([{ ...plain(data), subSequenceNumber: 0, aggregated: false }]);
+    expect(deaggregate(plain(data))).toEqual([{ ...plain(data), subSequenceNumber: 0, aggregated: false, outsideShard: false }]);
   });
 
   it('delivers an aggregate with a wrong MD5 as one plain record with its bytes intact (as the KCL does)', () => {
@@ -147,8 +147,9 @@ describe('plain records, and aggregated ones that do not check out', () => {
     }
   });
 
-  it('yields nothing for a valid aggregate with no records', () => {
-    expect(deaggregate(plain(frame(Buffer.from('0a0161', 'hex'))))).toEqual([]);
+  it('delivers a valid aggregate with no records as one plain record marked malformed: it was put, so it is accounted for', () => {
+    const data = frame(Buffer.from('0a0161', 'hex'));
+    expect(deaggregate(plain(data)).map((r) => [hex(r.data), r.aggregated, r.kplError])).toEqual([[hex(data), false, 'kpl_malformed']]);
   });
 });
 
