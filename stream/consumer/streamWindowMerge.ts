@@ -20,7 +20,7 @@
 import type { MetricEvent } from '../../detectors/types.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import { PipelineWatermark, type PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
-import { STREAM_SCOPE, WindowMerger, streamWindowMetrics, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
+import { WindowMerger, streamQualitySeries, streamWindowMetrics, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
 import type { ShardDetector } from '../pipeline/shardState.ts';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
@@ -237,7 +237,7 @@ export class StreamWindowMerge {
   private async alertOnQuality(events: readonly MetricEvent[]): Promise<void> {
     const { detector } = this.state!;
     if (!detector || !this.options.alerts) return;
-    const quality = events.filter((event) => event.key === `${STREAM_SCOPE}|quality=stream`).map((event) => ({ ...event, key: 'quality=stream' }));
+    const quality = streamQualitySeries(events);
     if (quality.length === 0) return;
     for (const alert of detector.observe(quality)) {
       await this.options.alerts.sink.send(alert);

@@ -26,6 +26,13 @@ export function streamWindowMetrics(window: WindowAccumulator, watermark: number
   return whole.map((metric) => ({ ...metric, key: `${STREAM_SCOPE}|${metric.key}`, dimensions: { scope: 'stream', ...metric.dimensions } }));
 }
 
+/**
+ * The stream's quality among merged metric events, under the key the detectors match
+ * (`quality=stream`): what the live stream-window merge and replay both alert on.
+ */
+export const streamQualitySeries = (events: readonly MetricEvent[]): MetricEvent[] =>
+  events.filter((event) => event.key === `${STREAM_SCOPE}|quality=stream`).map((event) => ({ ...event, key: 'quality=stream' }));
+
 
 export interface WindowMergerSnapshot {
   pending: { window: WindowSnapshot; watermark: number }[];

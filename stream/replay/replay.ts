@@ -26,7 +26,7 @@ import { processBatch } from '../pipeline/processBatch.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
 import { ShardState, type ShardStateConfig, type ShardStateSnapshot } from '../pipeline/shardState.ts';
-import { WindowMerger } from '../pipeline/windowMerger.ts';
+import { WindowMerger, streamQualitySeries } from '../pipeline/windowMerger.ts';
 import type { Recording, ShardReader } from './recording.ts';
 import { loadReplayCheckpoint, saveReplayCheckpoint, type ReplayCheckpoint } from './replayCheckpoint.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE } from './replayDefaults.ts';
@@ -91,7 +91,7 @@ interface CommitPoint {
     position: { next: number; done: boolean };
     state: Pick<ShardState, 'snapshot' | 'saved'>;
   }[];
-  stage: Pick<ReplayCheckpoint, 'clock' | 'watermark' | 'merger' | 'ops'>;
+  stage: Pick<ReplayCheckpoint, 'clock' | 'watermark' | 'merger' | 'ops' | 'streamDetector'>;
 }
 
 export const DEFAULT_REPLAY_UNIT_BYTES = configSchema.lakeFileTargetBytes.default;
@@ -118,6 +118,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const lateness = options.state.windows.allowedLatenessMs;
   const merger = saved ? WindowMerger.restore(lateness, saved.merger) : new WindowMerger(lateness);
   const ops = saved ? OperationalMetrics.restore(saved.ops) : new OperationalMetrics();
+  // The stream's quality series (every shard's merged), through the detectors a shard's goes
+  // through, as the live worker's stream-window merge does: without it replay missed the alerts
+  // a worker with a metrics output raises on the stream as a whole.
+  const streamDetector = options.state.createDetector(saved?.streamDetector);
   // `next` is where processing stands; `committed` is what the checkpoint names. They differ by
   // the parts processed since the last commit point.
   // `fromParents`: a shard not started yet, whose state comes from its parents when it starts.
@@ -231,6 +235,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     else watermark.observe(shardId, processed.watermark, records.length > 0);
     const lastShard = final && [...cursors.values()].every((c) => c === cursor || c.done);
     const merged: MetricEvent[] = merger.fireMetrics(watermark.value, lastShard);
+    // Sent now, like the merged metrics below: a resumed replay sends the same again, which the
+    // alert log keeps once (SNS at least once, as every alert).
+    const streamAlerts = streamDetector.observe(streamQualitySeries(merged));
+    for (const alert of streamAlerts) await alertSink.send(alert);
 
     let entry = open.get(shardId);
     if (!entry) open.set(shardId, (entry = { unit: new CommitUnit(lake, stream, shardId), start: cursor.next, before }));
@@ -251,7 +259,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     stats.late += processed.late;
     stats.metricEvents += processed.metrics.length;
     stats.mergedMetricEvents += merged.length;
-    stats.alerts += processed.alerts.length;
+    stats.alerts += processed.alerts.length + streamAlerts.length;
     stats.latePartials = merger.latePartials;
     options.onBatch?.(stats);
   };
@@ -282,7 +290,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     });
     open.clear();
     openBytes = 0;
-    const stage = structuredClone({ clock: Number.isFinite(clock) ? clock : null, watermark: watermark.snapshot(), merger: merger.snapshot(), ops: ops.snapshot() });
+    const stage = structuredClone({ clock: Number.isFinite(clock) ? clock : null, watermark: watermark.snapshot(), merger: merger.snapshot(), ops: ops.snapshot(), streamDetector: streamDetector.snapshot() });
     return { number: ++pointsCut, units, stage };
   };
 

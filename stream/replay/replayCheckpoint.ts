@@ -19,6 +19,8 @@ export interface ReplayCheckpoint {
   watermark: PipelineWatermarkSnapshot;
   merger: WindowMergerSnapshot;
   ops: OperationalMetricsSnapshot;
+  /** The detector on the stream's own quality; absent in checkpoints from before it ran in replay. */
+  streamDetector?: unknown;
   batches: number;
 }
 

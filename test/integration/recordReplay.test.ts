@@ -83,11 +83,12 @@ async function replayWithCli(recording: string, name: string, env: Record<string
 }
 
 /** The live worker, run on the stream the recording was made from, writes the replay's event rows and rejections. */
-async function expectLiveWorkerRows(config: Parameters<LocalPipeline['consume']>[0], replayed: Record<string, string>, valid: number): Promise<void> {
+async function expectLiveWorkerRows(config: Parameters<LocalPipeline['consume']>[0], replayed: Record<string, string>, valid: number, options: { alerts?: boolean } = {}): Promise<void> {
   const live = await pipeline.consume(config);
   expect(live.written).toBe(valid);
-  const liveOutputs = await goldenOutputs(directoriesFor(config.lake));
+  const liveOutputs = await goldenOutputs({ ...directoriesFor(config.lake), alertLog: config.alertLog });
   for (const table of EVENT_TABLES) expect(liveOutputs[table], table).toBe(replayed[table]);
+  if (options.alerts) expect(liveOutputs['alerts.jsonl']).toBe(replayed['alerts.jsonl']);
 }
 
 /** A fresh one-shard stream with the first half of a seeded hour of traffic on it; the rest is the caller's to put. */
@@ -102,13 +103,16 @@ async function halfProduced(stream: string, seed: number) {
 const EVENT_TABLES = ['impressions.csv', 'clicks.csv', 'conversions.csv', 'bid_requests.csv', 'rejected.csv'];
 
 describe('adstream record, then adstream replay', () => {
-  it('a stream from other producers replays to the same outputs every time, with the live worker’s rows, every record accounted for', async () => {
-    const config = pipeline.configFor('outside', { failoverTimeMs: 1_500 });
+  it('a stream from other producers replays to the same outputs every time, with the live worker’s rows and alerts, every record accounted for', async () => {
+    // With a metrics output the live worker merges the shards' windows and alerts on the stream's
+    // own quality too, which replay always does: their alert logs must agree, those alerts included.
+    const config = pipeline.configFor('outside', { failoverTimeMs: 1_500, metricsStream: 'outside-metrics' });
     const records = [...generateTraffic({ seed: 23, durationMs: 3_600_000, impressionsPerMinute: 30 }).records];
     const truth = tallyTruth(records);
     const kinesis = kinesisClient(config);
     try {
       await ensureStream(kinesis, config.stream, 2);
+      await ensureStream(kinesis, 'outside-metrics', 1);
       const { aggregates } = await putAsOtherProducersDo(kinesis, config.stream, records);
       expect(aggregates).toBeGreaterThan(10);
     } finally {
@@ -141,7 +145,8 @@ describe('adstream record, then adstream replay', () => {
     expect(fromAvro.count('in')).toBe(records.length);
     expect(await goldenOutputs(fromAvro.dirs)).toEqual(first);
 
-    await expectLiveWorkerRows(config, first, truth.valid);
+    expect(first['alerts.jsonl']).toContain('"key":"quality=stream"');
+    await expectLiveWorkerRows(config, first, truth.valid, { alerts: true });
   });
 
   it('a resharded stream replays as the worker read it: children after their parent, with its dedupe state', async () => {
