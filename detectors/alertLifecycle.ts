@@ -153,15 +153,19 @@ export function groupOf(dimensions: Record<string, string>): string {
 
 /**
  * The SQL to look at the series around the incident (`adstream query`, Athena): its metric
- * events from half an hour before the anomaly began to the window that raised the alert.
+ * events from half an hour before the anomaly began to the window that raised the alert. The
+ * stream's own quality (`quality=stream`) is merged from the shards' windows and goes to the
+ * metrics outputs, not to the lake, so its query shows each shard's quality instead
+ * (`quality=stream|shard=<id>`): where the incident is, shard by shard.
  */
 export function investigateQuery(key: string, since: number, until: number): string {
   const ts = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  const range = `window_start >= TIMESTAMP '${ts(since - 30 * 60_000)}' AND window_start < TIMESTAMP '${ts(until)}'`;
+  if (key === 'quality=stream') {
+    return `SELECT window_start, key, metric, value FROM metrics WHERE key LIKE 'quality=stream|shard=%' AND ${range} ORDER BY window_start, key, metric`;
+  }
   const quoted = key.replace(/'/g, "''");
-  return (
-    `SELECT window_start, metric, value FROM metrics WHERE key = '${quoted}' ` +
-    `AND window_start >= TIMESTAMP '${ts(since - 30 * 60_000)}' AND window_start < TIMESTAMP '${ts(until)}' ORDER BY window_start, metric`
-  );
+  return `SELECT window_start, metric, value FROM metrics WHERE key = '${quoted}' AND ${range} ORDER BY window_start, metric`;
 }
 
 export function buildAlert(facts: AlertFacts, event: LifecycleEvent): AlertEvent {

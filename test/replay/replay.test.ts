@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { main } from '../../stream/cli/main.ts';
 import { ConfigError } from '../../stream/config/load.ts';
 import type { Recording } from '../../stream/replay/recording.ts';
@@ -54,6 +55,16 @@ describe('replay of a recorded stream', () => {
     expect(stats.latePartials).toBe(0);
     const outputs = await goldenOutputs(dirs);
     for (const name of NAMES) expect(outputs[name], name).toBe(goldens[name]);
+
+    // Each alert's query to investigate runs on the lake and finds its series' rows.
+    const alerts = goldens['alerts.jsonl'].split('\n').filter(Boolean).map((line) => JSON.parse(line) as { key: string; query: string });
+    expect(alerts.some((alert) => alert.key === 'quality=stream')).toBe(true);
+    const lake = await LakeQuery.open(dirs.lake);
+    try {
+      for (const alert of alerts) expect((await lake.query(alert.query)).length, alert.query).toBeGreaterThan(0);
+    } finally {
+      lake.close();
+    }
   });
 
   it('refuses, as a usage error, to resume in a state directory another recording left', async () => {
