@@ -165,6 +165,16 @@ describe('adstream digest', () => {
     expect(sns.published).toHaveLength(before);
   });
 
+  it('on a day whose DLQ is empty, says which days hold rejections, since alerts and rejections are dated differently', async () => {
+    const outcome = await adstream(['digest', '--day', '2026-10-30', '--alerts', alertLog, '--lake', lake, '--out', join(dir, 'quiet-day.md')]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    // Independently: what DuckDB counts per arrival day, most first.
+    const [day1, day2, day0] = await Promise.all(['2026-11-01', '2026-11-02', '2026-10-31'].map(async (day) => Object.values(await rejectedOnDayByArrival(day)).reduce((a, b) => a + b, 0)));
+    expect(outcome.stdout).toContain(`note: no record arrived in the DLQ on 2026-10-30, but it holds ${day1} on 2026-11-01, ${day2} on 2026-11-02, ${day0} on 2026-10-31`);
+    const busy = await adstream(['digest', '--day', '2026-11-02', '--alerts', alertLog, '--lake', lake, '--out', join(dir, 'busy-day.md')]);
+    expect(busy.stdout).not.toContain('note:');
+  });
+
   it('exits 2 with one sentence on a day that is not a date, or an alert log that is not there', async () => {
     const [bad, missing] = await Promise.all([
       adstream(['digest', '--day', '2026-13-01', '--alerts', alertLog, '--lake', lake]),

@@ -43,13 +43,18 @@ export function parseAlertLog(text: string, path: string): AlertEvent[] {
   });
 }
 
-async function rejectionsByReason(lakeDir: string, day: string): Promise<Record<string, number>> {
+/** The day's rejections by reason, and the DLQ's records on other days (most first, at most three). */
+async function rejectionsByReason(lakeDir: string, day: string): Promise<{ byReason: Record<string, number>; otherDays: { day: string; records: number }[] }> {
   const { LakeQuery } = await import('../../../sinks/query/lakeQuery.ts');
   const lake = await LakeQuery.open(lakeDir);
   try {
     // `day` is a checked YYYY-MM-DD; filtering on the partition column reads only that day's files.
     const rows = await lake.query(`SELECT reason, count(*) AS records FROM rejected WHERE dt = DATE '${day}' GROUP BY reason`);
-    return Object.fromEntries(rows.map((row) => [String(row.reason), Number(row.records)]));
+    const others = await lake.query(`SELECT strftime(dt, '%Y-%m-%d') AS day, count(*) AS records FROM rejected WHERE dt <> DATE '${day}' GROUP BY dt ORDER BY records DESC, dt LIMIT 3`);
+    return {
+      byReason: Object.fromEntries(rows.map((row) => [String(row.reason), Number(row.records)])),
+      otherDays: others.map((row) => ({ day: String(row.day), records: Number(row.records) })),
+    };
   } finally {
     lake.close();
   }
@@ -99,11 +104,17 @@ export function digestCommand(): Command {
       const day = options.day ?? latestAlertDay(notifications);
       if (day === undefined) throw new ConfigError(`the alert log ${config.alertLog} has no alerts, so there is no latest day; pass --day YYYY-MM-DD.`);
 
-      const digest = buildDailyDigest(day, notifications, await rejectionsByReason(config.lake, day));
+      const rejections = await rejectionsByReason(config.lake, day);
+      const digest = buildDailyDigest(day, notifications, rejections.byReason);
       const out = options.out ?? join(dirname(config.alertLog), `digest-${day}.md`);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, digestMarkdown(digest), 'utf8');
       console.log(digestText(digest));
+      // Alerts are dated by event time and the DLQ by arrival: a replay, a backfill or the demo's
+      // generated day puts them on different days, and this day's DLQ then looks clean.
+      if (digest.rejected === 0 && rejections.otherDays.length > 0) {
+        console.log(`\nnote: no record arrived in the DLQ on ${day}, but it holds ${rejections.otherDays.map((d) => `${d.records} on ${d.day}`).join(', ')} (rejections are dated by arrival, alerts by event time; see --day)`);
+      }
       console.log(`\nreport: ${out}`);
       if (options.snsTopic !== undefined) {
         await publish(config, options.snsTopic, digest);
