@@ -1,4 +1,5 @@
 /** The report `npm start` prints at the end: counters, alerts against labels, analyst queries. */
+import { flattenAlerts } from '../../sinks/alerts/dailyDigest.ts';
 import { formatTable } from '../cli/table.ts';
 import type { DemoProgress, DemoResult } from './runDemo.ts';
 
@@ -8,7 +9,7 @@ const clock = (epochMs: number) => new Date(epochMs).toISOString().slice(11, 16)
 export function progressText({ total, produced, stats }: DemoProgress, elapsedMs: number): string {
   const rate = stats.recordsRead / Math.max(0.001, elapsedMs / 1000);
   const lag = Math.max(0, produced - stats.recordsRead);
-  return `produced ${n(produced)}/${n(total)} · processed ${n(stats.recordsRead)} (${n(Math.round(rate))} rec/s) · committed ${n(stats.recordsIn)} · lag ${n(lag)} records · files ${n(stats.filesWritten)} · alerts ${stats.alerts.length}`;
+  return `produced ${n(produced)}/${n(total)} · processed ${n(stats.recordsRead)} (${n(Math.round(rate))} rec/s) · committed ${n(stats.recordsIn)} · lag ${n(lag)} records · files ${n(stats.filesWritten)} · notifications ${stats.alerts.length}`;
 }
 
 export function demoSummary(result: DemoResult, elapsedMs: number): string {
@@ -31,7 +32,10 @@ export function demoSummary(result: DemoResult, elapsedMs: number): string {
       : `  ✗ written + rejected + duplicates = ${n(accounted)} ≠ in ${n(stats.recordsIn)}`,
   );
   lines.push('', `Files: ${n(stats.filesWritten)} Parquet files, ${(stats.bytesWritten / 1e6).toFixed(1)} MB; ${n(stats.metricEvents)} metric events`);
-  lines.push('', `Alerts: ${stats.alerts.length} raised; injected anomalies and the alerts that caught them`);
+  // A notification is one firing, escalation, re-notification or resolution, and may carry the
+  // alerts grouped with it: the distinct alert ids are what `adstream digest` counts too.
+  const distinct = new Set(flattenAlerts(stats.alerts).map((alert) => alert.alertId)).size;
+  lines.push('', `Alerts: ${n(distinct)} alerts in ${n(stats.alerts.length)} notifications; injected anomalies and the alerts that caught them`);
   for (const { label, alerts, delayWindows } of result.matches) {
     const what = `${label.kind} ${label.key} ${clock(label.start)}–${clock(label.end)}`.padEnd(48);
     const caught = alerts.length

@@ -9,8 +9,9 @@ import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { WorkerStats } from '../../consumer/workerStats.ts';
 import { ProgressLine } from '../progressLine.ts';
 
-export const workerSummary = (stats: WorkerStats): string =>
-  `read ${stats.recordsRead} · committed ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alerts ${stats.alerts.length}`;
+/** `streamAlerts`: notifications the stream-window merge sent on the stream's own quality, if this worker merged. */
+export const workerSummary = (stats: WorkerStats, streamAlerts = 0): string =>
+  `read ${stats.recordsRead} · committed ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alert notifications ${stats.alerts.length + streamAlerts}`;
 
 export function runCommand(): Command {
   return new Command('run')
@@ -32,7 +33,7 @@ export function runCommand(): Command {
       const { worker, close } = await workerFromConfig(config, {
         signal: stop.signal,
         inputComplete: options.untilCaughtUp ? () => true : undefined,
-        onProgress: (stats) => line.update(workerSummary(stats)),
+        onProgress: (stats) => line.update(workerSummary(stats, worker.streamWindowStats?.alerts)),
         onEvent: options.events ? (event) => line.log(JSON.stringify(event), process.stdout) : undefined,
         printAlert: (text) => line.log(text),
       });
@@ -44,7 +45,7 @@ export function runCommand(): Command {
       line.log(`worker ${worker.workerId} on stream ${config.stream}; health on http://localhost:${health.port}/health/ready`);
       try {
         const stats = await worker.run();
-        line.done(`stopped: ${workerSummary(stats)}`);
+        line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}`);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
