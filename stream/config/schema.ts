@@ -99,7 +99,7 @@ export const configSchema = {
   },
   metricsStream: { kind: 'string', env: 'ADSTREAM_METRICS_STREAM', description: 'Kinesis stream that also receives every metric event as a JSON record (partition key: the metric key); unset means none.', example: 'adstream-metrics' },
   windowMs: { kind: 'duration_ms', env: 'ADSTREAM_WINDOW_MS', min: 1, default: 60_000, description: 'Tumbling event-time window size.', example: '60000' },
-  maxOutOfOrdernessMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_OUT_OF_ORDERNESS_MS', default: 30_000, description: 'Watermark lag behind the newest event time.', example: '30000' },
+  maxOutOfOrdernessMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_OUT_OF_ORDERNESS_MS', default: 30_000, description: 'Watermark lag behind the newest event time (each event counted at most at its arrival time: a fast producer clock does not move it).', example: '30000' },
   windowGroupings: {
     kind: 'string',
     env: 'ADSTREAM_WINDOW_GROUPINGS',

@@ -112,7 +112,12 @@ export class EventTimeWindows {
     while (first - this.slideMs > time - this.config.sizeMs) first -= this.slideMs;
     const late = this.isClosed(first);
     const delayMs = Number.isFinite(this.newestEventTime) ? Math.max(0, this.newestEventTime - time) : 0;
-    if (time > this.newestEventTime) this.newestEventTime = time;
+    // The frontier moves to the event's time, but never past its arrival: an event cannot have
+    // happened after it reached the stream, so the excess is the producer's clock running fast.
+    // Uncapped, one producer 4 minutes fast (within maxFutureSkewMs) pushed the watermark 4
+    // minutes ahead, and every on-time record after it on the shard counted as late.
+    const frontier = arrivalTime === undefined ? time : Math.min(time, arrivalTime);
+    if (frontier > this.newestEventTime) this.newestEventTime = frontier;
     const arrival = this.arrivalWindow()!.qualityOf(this.shardId);
     const pending = this.pendingBeforeFirstEvent;
     if (pending.rejected + pending.duplicates > 0) {
