@@ -63,10 +63,13 @@ describe('adstream command line', () => {
     expect(start.stderr).toContain('startingPosition AT_TIMESTAMP needs startingTimestamp');
   });
 
-  it('exits 2 when the lake to query does not exist', async () => {
+  it('exits 2 when the lake to query does not exist, or when both a lake and a warehouse are named', async () => {
     const outcome = await adstream(['query', '--lake', join(dir, 'nowhere'), 'SELECT 1']);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain('does not exist');
+    const both = await adstream(['query', '--lake', dir, '--warehouse', join(dir, 'w.duckdb'), 'SELECT 1']);
+    expect(both.code).toBe(2);
+    expect(both.stderr.trim()).toBe('adstream: give either --lake <dir> or --warehouse <file.duckdb>, not both.');
   });
 
   it('refuses a demo --data directory holding files no demo wrote, and leaves them as they were', async () => {

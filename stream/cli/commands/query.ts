@@ -28,6 +28,7 @@ function sqlToRun(sql: string | undefined, file: string | undefined): string {
 }
 
 async function runOn(options: QueryOptions, sql: string): Promise<Row[]> {
+  if (options.warehouse !== undefined && options.lake !== undefined) throw new ConfigError('give either --lake <dir> or --warehouse <file.duckdb>, not both.');
   if (options.warehouse !== undefined) {
     if (!existsSync(options.warehouse)) {
       throw new ConfigError(`the warehouse file ${options.warehouse} does not exist; run "adstream load-warehouse --warehouse ${options.warehouse}" first.`);
