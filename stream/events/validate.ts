@@ -139,7 +139,7 @@ function compileTypedCheck(type: EventType): CompiledCheck {
     lines.push(`if (${v} === undefined || ${v} === null) { ${nullable ? `${v} = null;` : 'return undefined;'} } else {`);
     switch (kind) {
       case 'string':
-        lines.push(`if (typeof ${v} !== 'string' || (${v}.length > ${SURELY_SHORT} && tooLong(${v}))) return undefined;`);
+        lines.push(`if (typeof ${v} !== 'string' || tooLong(${v})) return undefined;`);
         if (isIdField(rule.name) && !nullable) lines.push(`if (${v} === '') return undefined;`);
         break;
       case 'long':

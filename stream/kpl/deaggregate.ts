@@ -13,14 +13,13 @@
  *   emitted before the bad one, losing the rest; we keep the whole record instead.
  * - Sub-records keep their index in the aggregate as subSequenceNumber, whatever is dropped, so
  *   a checkpoint (sequenceNumber, subSequenceNumber) means the same record on every read.
- * - With a shard hash range, a sub-record whose hash key is outside it is dropped (reported to
- *   `onDropped`), or with `keepOutside` kept and marked `outsideShard`. This undoes a KPL put made
- *   with a stale shard map after a reshard: the KPL re-puts such records to the right shard
- *   ("Wrong Shard" retry). The KCL drops the whole aggregate at the first such sub-record; we
- *   take out only the ones outside, so a record that belongs to this shard is never lost. An
+ * - With a shard hash range, a sub-record whose hash key is outside it is marked `outsideShard`.
+ *   Such a record was put with a stale shard map before a reshard, and the KPL re-puts it to the
+ *   right shard ("Wrong Shard" retry); the KCL drops the whole aggregate at the first one. We
+ *   mark only the ones outside, so a record that belongs to this shard is never lost, and the
+ *   pipeline sends the marked ones to the DLQ rather than dropping them (userRecords.ts): an
  *   aggregator that does not re-put (awslabs' kinesis-aggregation puts records of many shards in
- *   one aggregate) would lose them: the pipeline keeps them, marked, for the DLQ
- *   (userRecords.ts). Plain records are never filtered: Kinesis itself routed them.
+ *   one aggregate) would lose them. Plain records are never marked: Kinesis itself routed them.
  * - An aggregate with no sub-records is a plain record with `kplError: 'kpl_malformed'`: it
  *   carries nothing, but it was put, so it is accounted for.
  */
@@ -44,15 +43,8 @@ export interface DeaggregatedRecord extends KinesisRecordLike {
   subSequenceNumber: number;
   aggregated: boolean;
   kplError?: KplError;
-  /** A sub-record kept with `keepOutside` although its hash key is outside the shard's range. */
+  /** A sub-record whose hash key is outside the shard's range. */
   outsideShard: boolean;
-}
-
-export interface DeaggregateOptions {
-  /** Called for each sub-record dropped because its hash key is outside the shard's range. */
-  onDropped?: (subRecord: DeaggregatedRecord) => void;
-  /** Keep such sub-records, marked `outsideShard`, instead of dropping them. */
-  keepOutside?: boolean;
 }
 
 // Object literals of one fixed shape, not spreads: on Node 20 `{ ...record, more }` measured about
@@ -73,12 +65,12 @@ function userRecord(
 const asPlain = (record: KinesisRecordLike, kplError?: KplError): DeaggregatedRecord =>
   userRecord(record, record.data, record.partitionKey, record.explicitHashKey, 0, false, kplError);
 
-export function deaggregate(record: KinesisRecordLike, shardHashRange?: HashRange, options: DeaggregateOptions = {}): DeaggregatedRecord[] {
-  return deaggregateWith(record, shardHashRange, options, new Map());
+export function deaggregate(record: KinesisRecordLike, shardHashRange?: HashRange): DeaggregatedRecord[] {
+  return deaggregateWith(record, shardHashRange, new Map());
 }
 
 /** `cache`: partition key (or `#` + explicit hash key) → in the range; valid for one range only. */
-function deaggregateWith(record: KinesisRecordLike, shardHashRange: HashRange | undefined, options: DeaggregateOptions, cache: Map<string, boolean>): DeaggregatedRecord[] {
+function deaggregateWith(record: KinesisRecordLike, shardHashRange: HashRange | undefined, cache: Map<string, boolean>): DeaggregatedRecord[] {
   if (!hasKplMagic(record.data)) return [asPlain(record)];
   const parsed = decodeAggregatedRecord(record.data);
   if (!parsed.ok) return [asPlain(record, parsed.error)];
@@ -104,19 +96,17 @@ function deaggregateWith(record: KinesisRecordLike, shardHashRange: HashRange | 
     // The outer record's explicit hash key only placed the aggregate: a sub-record has its own or none.
     const hashKeyIndex = Object.hasOwn(sub, 'explicit_hash_key_index') ? toIndex(sub.explicit_hash_key_index!) : -1;
     const kept = hashKeyIndex < 0 ? (keyInRange?.[keyIndex] ?? true) : (hashKeyInRange?.[hashKeyIndex] ?? true);
-    const user = userRecord(record, sub.data, keys[keyIndex], hashKeyIndex < 0 ? undefined : hashKeys[hashKeyIndex], index, true, undefined, !kept);
-    if (kept || options.keepOutside) out.push(user);
-    else options.onDropped?.(user);
+    out.push(userRecord(record, sub.data, keys[keyIndex], hashKeyIndex < 0 ? undefined : hashKeys[hashKeyIndex], index, true, undefined, !kept));
   }
   return out;
 }
 
 /** Deaggregate a GetRecords result, in order. */
-export function deaggregateAll(records: readonly KinesisRecordLike[], shardHashRange?: HashRange, options: DeaggregateOptions = {}): DeaggregatedRecord[] {
+export function deaggregateAll(records: readonly KinesisRecordLike[], shardHashRange?: HashRange): DeaggregatedRecord[] {
   const out: DeaggregatedRecord[] = [];
   const cache = new Map<string, boolean>();
   for (const record of records) {
-    for (const user of deaggregateWith(record, shardHashRange, options, cache)) out.push(user);
+    for (const user of deaggregateWith(record, shardHashRange, cache)) out.push(user);
   }
   return out;
 }

@@ -36,7 +36,7 @@ function rejectionOf(record: DeaggregatedRecord, shardId: string): Rejection | u
 
 export function userRecordsOf(shardId: string, raw: SourceRecord[], range: HashRange | undefined): SourceRecord[] {
   if (!raw.some((record) => hasKplMagic(record.data))) return raw;
-  return deaggregateAll(raw, range, { keepOutside: true }).map((record) => ({
+  return deaggregateAll(raw, range).map((record) => ({
     shardId,
     sequenceNumber: record.sequenceNumber,
     subSequenceNumber: record.subSequenceNumber,
