@@ -21,7 +21,7 @@ export const REJECTION_REASON_CLASSES = [
   'event_time_in_future',
   'event_time_too_old',
   'field_too_long', // with `:<field>`
-  'invalid_utf8', // wire.ts
+  'invalid_utf8', // wire.ts, codecs/avro.ts
   'compressed_record',
   'undecodable', // wire.ts: the decoder itself failed on the record
   'kpl_checksum_mismatch', // kpl/userRecords.ts

@@ -46,11 +46,27 @@ export function decodeSingleObject(data: Buffer, registry: SchemaRegistry = defa
   }
   try {
     // fromBuffer rejects truncated bodies and trailing bytes, and longs beyond 2^53.
-    const raw = avroTypes[entry.eventType].fromBuffer(data.subarray(HEADER_LENGTH), entry.resolver) as Record<string, unknown>;
+    const body = data.subarray(HEADER_LENGTH);
+    const raw = avroTypes[entry.eventType].fromBuffer(body, entry.resolver) as Record<string, unknown>;
+    const mangled = stringWithInvalidUtf8(raw, body);
+    if (mangled !== undefined) return reject('invalid_utf8', `${entry.eventType} field ${mangled} holds bytes that are not valid UTF-8`);
     return { ok: true, eventType: entry.eventType, raw };
   } catch (err) {
     return reject('avro_decode', `cannot decode ${entry.eventType} body: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The field whose Avro string was not valid UTF-8, if any. avsc decodes such bytes to U+FFFD, so
+ * two different malformed ids would be stored as one (the JSON and CSV checks in wire.ts say why
+ * that matters). A decoded U+FFFD is genuine when the body holds its UTF-8 encoding; the check
+ * costs one `includes` per string field on the common path.
+ */
+function stringWithInvalidUtf8(raw: Record<string, unknown>, body: Buffer): string | undefined {
+  for (const [field, value] of Object.entries(raw)) {
+    if (typeof value === 'string' && value.includes('\uFFFD') && !body.includes(Buffer.from(value, 'utf8'))) return field;
+  }
+  return undefined;
 }
 
 function reject(reason: Rejection['reason'], detail: string): AvroDecodeResult {

@@ -213,6 +213,18 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(reason(decodeRecord(bytes(JSON.stringify(impression({ campaign_id: 'cé' }))), ctx))).toBe('ok');
   });
 
+  it('rejects an Avro string that is not UTF-8, and keeps one that holds U+FFFD itself', () => {
+    const good = encodeEvent({ type: 'bid_request', body: bidRequest({ bid_id: 'bid-é' }) });
+    // "é" is C3 A9 in UTF-8; a lone C3 followed by another byte of the same length keeps the body's framing intact.
+    const at = good.indexOf(Buffer.from('bid-é'));
+    const bad = Buffer.from(good);
+    bad[at + 5] = 0x41; // C3 41: a lead byte without its continuation
+    expect(reason(decodeRecord(bad, ctx))).toBe('invalid_utf8');
+    expect(decodeRecord(bad, ctx)).toMatchObject({ rejection: { detail: expect.stringContaining('bid_id') } });
+    expect(reason(decodeRecord(good, ctx))).toBe('ok');
+    expect(reason(decodeRecord(encodeEvent({ type: 'bid_request', body: bidRequest({ bid_id: 'bid-\uFFFD' }) }), ctx))).toBe('ok');
+  });
+
   it('rejects event times before 2000, such as epoch seconds, which the lake cannot date sensibly', () => {
     for (const eventTime of [Math.floor(T0 / 1000), -62_198_755_200_000, -9_007_199_254_740_991]) {
       expect(reason(decodeRecord(bytes(JSON.stringify(impression({ event_time: eventTime }))), ctx)), String(eventTime)).toBe('event_time_too_old');
