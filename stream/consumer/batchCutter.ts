@@ -11,7 +11,11 @@
  * writing anything. But after a crash the first unit must have exactly the bounds the crashed
  * attempt recorded (its files are named after its first sequence number and hold exactly its
  * records), so it is re-cut at that boundary whatever the limits say: reads are combined until
- * the boundary is reached, and anything past it is carried over to the next unit.
+ * the boundary is reached, and anything past it is carried over to the next unit. A unit the
+ * crashed attempt committed as the shard's last is read on to the shard's end, so the redo ends
+ * the shard as it did: kinesalite reports the end on an empty read after the last records, and
+ * a redo that stopped at the boundary would leave its windows open, write different files under
+ * the same names, and close the windows a second time in a unit of its own.
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
 import type { ReadResult, ShardReader } from './shardReader.ts';
@@ -67,7 +71,7 @@ export class BatchCutter {
 
   constructor(
     private readonly reader: Pick<ShardReader, 'read'>,
-    private boundary: string | undefined,
+    private pending: { last: string; final?: boolean } | undefined,
     limits: Partial<UnitLimits> = {},
   ) {
     this.limits = { ...ONE_READ_PER_UNIT, ...limits };
@@ -82,7 +86,9 @@ export class BatchCutter {
       unit.lastSequenceNumber = records[records.length - 1].sequenceNumber;
       await onPart(records);
     };
-    const last = this.boundary !== undefined ? await this.cutAtBoundary(this.boundary, take) : await this.accumulate(take, () => unit.recordCount, () => unit.bytes);
+    const pending = this.pending;
+    this.pending = undefined;
+    const last = pending ? await this.cutAtBoundary(pending.last, pending.final ?? false, take) : await this.accumulate(take, () => unit.recordCount, () => unit.bytes);
     return { recordCount: unit.recordCount, lastSequenceNumber: unit.lastSequenceNumber, millisBehindLatest: last.millisBehindLatest, shardEnded: last.shardEnded };
   }
 
@@ -113,7 +119,7 @@ export class BatchCutter {
     return last;
   }
 
-  private async cutAtBoundary(boundary: string, take: PartHandler): Promise<ReadResult> {
+  private async cutAtBoundary(boundary: string, final: boolean, take: PartHandler): Promise<ReadResult> {
     let last: ReadResult;
     for (;;) {
       last = await this.read();
@@ -125,7 +131,12 @@ export class BatchCutter {
       // An empty, caught-up read means the boundary's records are gone (trimmed): stop waiting.
       if (reached || last.shardEnded || caughtUp(last)) break;
     }
-    this.boundary = undefined;
+    // The end follows the last records on a read of its own (kinesalite), or comes with them (Kinesis).
+    while (final && !last.shardEnded && this.carried.length === 0) {
+      last = await this.read();
+      this.carried = last.records;
+      if (last.records.length > 0 || caughtUp(last)) break;
+    }
     return { ...last, shardEnded: last.shardEnded && this.carried.length === 0 };
   }
 }

@@ -29,7 +29,8 @@ export interface CommitContext {
 
 /** The shard's checkpoint as the committer sees it; a held lease fences both writes. */
 export interface ShardCheckpointer {
-  markPending(first: string, last: string): Promise<void>;
+  /** `final`: the unit closes every open window (the shard ended with it). */
+  markPending(first: string, last: string, final: boolean): Promise<void>;
   checkpoint(sequenceNumber: string, stateRef: string, subSequenceNumber?: number): Promise<void>;
 }
 
@@ -71,7 +72,7 @@ export async function commitBatch(
   state: Pick<ShardState, 'snapshot' | 'saved'>,
   position: CommitPosition,
 ): Promise<{ files: WrittenFile[]; stateRef: string | undefined }> {
-  if (unit.first && unit.last) await checkpointer.markPending(unit.first.sequenceNumber, unit.last.sequenceNumber);
+  if (unit.first && unit.last) await checkpointer.markPending(unit.first.sequenceNumber, unit.last.sequenceNumber, position.final ?? false);
   const files: WrittenFile[] = [];
   for (const type of EVENT_TYPES) files.push(...(await unit.rows.write(context.lake.events[type], position.fileName)));
   files.push(...(await unit.rows.write(context.lake.rejected, position.fileName)));

@@ -248,7 +248,7 @@ export class Worker {
     this.options.onEvent?.({ name: 'consumer.shard_started', workerId: this.workerId, shardId: lease.leaseKey });
     return {
       held,
-      cutter: new BatchCutter(new ReadAhead(reader), lease.pending?.last, {
+      cutter: new BatchCutter(new ReadAhead(reader), lease.pending, {
         ...this.options.lakeFile,
         now: this.options.now ?? (() => performance.now()),
         flushWhenCaughtUp: () => this.options.inputComplete?.() ?? false,

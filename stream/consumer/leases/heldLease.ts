@@ -38,8 +38,8 @@ export class HeldLease {
     return this.write('renew', {});
   }
 
-  markPending(first: string, last: string): Promise<void> {
-    return this.write('markPending', { set: { pendingFirst: { S: first }, pendingLast: { S: last } } });
+  markPending(first: string, last: string, final = false): Promise<void> {
+    return this.write('markPending', { set: { pendingFirst: { S: first }, pendingLast: { S: last }, pendingFinal: { BOOL: final } } });
   }
 
   /** Moves the checkpoint (a sequence number or SHARD_END) with its state snapshot; clears pending. */
@@ -50,7 +50,7 @@ export class HeldLease {
       ownerSwitchesSinceCheckpoint: { N: '0' },
     };
     if (stateRef) set.stateRef = { S: stateRef };
-    return this.write('checkpoint', { set, remove: ['pendingFirst', 'pendingLast'] });
+    return this.write('checkpoint', { set, remove: ['pendingFirst', 'pendingLast', 'pendingFinal'] });
   }
 
   shardEnded(stateRef: string | undefined): Promise<void> {

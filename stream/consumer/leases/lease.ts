@@ -24,8 +24,12 @@ export interface Lease {
   endingHashKey?: string;
   /** Snapshot of the shard's operator state taken with this checkpoint. */
   stateRef?: string;
-  /** The batch being committed: re-cut with the same bounds after a crash. */
-  pending?: { first: string; last: string };
+  /**
+   * The batch being committed: re-cut with the same bounds after a crash. `final` when it was
+   * committed as the shard's last (every open window closed with it): the redo must close them
+   * too, or its files and window partials differ from the crashed attempt's under the same names.
+   */
+  pending?: { first: string; last: string; final?: boolean };
 }
 
 const s = (value: string): AttributeValue => ({ S: value });
@@ -49,6 +53,7 @@ export function leaseToItem(lease: Lease): Record<string, AttributeValue> {
   if (lease.pending) {
     item.pendingFirst = s(lease.pending.first);
     item.pendingLast = s(lease.pending.last);
+    if (lease.pending.final) item.pendingFinal = { BOOL: true };
   }
   return item;
 }
@@ -66,7 +71,7 @@ export function leaseFromItem(item: Record<string, AttributeValue>): Lease {
     startingHashKey: item.startingHashKey?.S,
     endingHashKey: item.endingHashKey?.S,
     stateRef: item.stateRef?.S,
-    pending: item.pendingFirst?.S && item.pendingLast?.S ? { first: item.pendingFirst.S, last: item.pendingLast.S } : undefined,
+    pending: item.pendingFirst?.S && item.pendingLast?.S ? { first: item.pendingFirst.S, last: item.pendingLast.S, final: item.pendingFinal?.BOOL === true } : undefined,
   };
 }
 

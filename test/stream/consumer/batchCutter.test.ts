@@ -26,19 +26,19 @@ const seqs = (result: { records: SourceRecord[] }) => result.records.map((r) => 
 
 describe('re-cutting the batch that was pending at a crash', () => {
   it('splits a longer read at the recorded boundary and carries the rest over', async () => {
-    const cutter = new BatchCutter(readerOf([[1, 2, 3, 4, 5]]), '3');
+    const cutter = new BatchCutter(readerOf([[1, 2, 3, 4, 5]]), { last: '3' });
     expect(seqs(await nextUnit(cutter))).toEqual([1, 2, 3]);
     expect(seqs(await nextUnit(cutter))).toEqual([4, 5]);
   });
 
   it('combines shorter reads until the boundary is reached', async () => {
-    const cutter = new BatchCutter(readerOf([[1], [2, 3], [4]]), '3');
+    const cutter = new BatchCutter(readerOf([[1], [2, 3], [4]]), { last: '3' });
     expect(seqs(await nextUnit(cutter))).toEqual([1, 2, 3]);
     expect(seqs(await nextUnit(cutter))).toEqual([4]);
   });
 
   it('compares sequence numbers as numbers, not strings', async () => {
-    const cutter = new BatchCutter(readerOf([[9, 10, 11]]), '10');
+    const cutter = new BatchCutter(readerOf([[9, 10, 11]]), { last: '10' });
     expect(seqs(await nextUnit(cutter))).toEqual([9, 10]);
   });
 
@@ -122,26 +122,39 @@ describe('combining reads into commit units', () => {
 
   it('re-cuts the pending unit exactly at its boundary even when it is above the target', async () => {
     const { reader, now } = scriptedShard([{ seqs: [1] }, { seqs: [2] }, { seqs: [3, 4] }]);
-    const cutter = new BatchCutter(reader, '3', { ...live, targetBytes: 150, maxAgeMs: 0, now });
+    const cutter = new BatchCutter(reader, { last: '3' }, { ...live, targetBytes: 150, maxAgeMs: 0, now });
     expect(seqs(await nextUnit(cutter))).toEqual([1, 2, 3]);
     expect(seqs(await nextUnit(cutter))).toEqual([4]);
   });
 
   it('starts the unit after a re-cut from the carried rest and rolls it by size', async () => {
     const { reader, now } = scriptedShard([{ seqs: [1, 2, 3, 4] }, { seqs: [5] }, { seqs: [6] }]);
-    const cutter = new BatchCutter(reader, '2', { ...live, targetBytes: 250, maxAgeMs: 60_000, now });
+    const cutter = new BatchCutter(reader, { last: '2' }, { ...live, targetBytes: 250, maxAgeMs: 60_000, now });
     expect(seqs(await nextUnit(cutter))).toEqual([1, 2]);
     expect(seqs(await nextUnit(cutter))).toEqual([3, 4, 5]);
   });
 
   it('passes a carried rest on its own at SHARD_END without reading the closed shard again', async () => {
     const { reader, clock, now } = scriptedShard([{ seqs: [1, 2, 3], ended: true }]);
-    const cutter = new BatchCutter(reader, '2', { ...live, targetBytes: 1_000_000, maxAgeMs: 60_000, now });
+    const cutter = new BatchCutter(reader, { last: '2' }, { ...live, targetBytes: 1_000_000, maxAgeMs: 60_000, now });
     expect(await nextUnit(cutter)).toMatchObject({ shardEnded: false });
     const rest = await nextUnit(cutter);
     expect(seqs(rest)).toEqual([3]);
     expect(rest.shardEnded).toBe(true);
     expect(clock.reads).toBe(1);
+  });
+
+  it('reads a unit that was committed as the shard’s last on to the shard’s end, so the redo ends the shard too', async () => {
+    // kinesalite: the last records, then the end on an empty read of its own.
+    const crashed = () => scriptedShard([{ seqs: [1, 2], behind: 500 }, { seqs: [], ended: true }]);
+    const uninterrupted = new BatchCutter(crashed().reader, undefined, { ...live, targetBytes: 1_000_000, maxAgeMs: 60_000, now: crashed().now });
+    expect(await nextUnit(uninterrupted)).toMatchObject({ shardEnded: true, lastSequenceNumber: '2' });
+    const redo = await nextUnit(new BatchCutter(crashed().reader, { last: '2', final: true }, { ...live, targetBytes: 1_000_000, maxAgeMs: 60_000, now: crashed().now }));
+    expect(seqs(redo)).toEqual([1, 2]);
+    expect(redo.shardEnded).toBe(true);
+    // A unit that was not the last is re-cut at its boundary and no further.
+    const notLast = new BatchCutter(crashed().reader, { last: '2', final: false }, { ...live, targetBytes: 1_000_000, maxAgeMs: 60_000, now: crashed().now });
+    expect(await nextUnit(notLast)).toMatchObject({ shardEnded: false, lastSequenceNumber: '2' });
   });
 
   it('hands each read over as it arrives, before reading on, so a unit is never held whole', async () => {
