@@ -26,9 +26,14 @@ export interface ShardPartials {
 /** Kinesis sequence numbers are decimal strings of up to 128 digits. */
 const SEQUENCE_DIGITS = 128;
 
-/** Key position of a unit: its first sequence number, or for a closing flush with no records the one it follows. */
+/**
+ * Key position of a unit: its first sequence number, or for a closing flush with no records the
+ * one it follows, suffixed `~final`. `~` sorts after the `.` of `.json`, so the flush comes after
+ * a one-record unit whose first sequence number is the one it follows (`-` sorted it before, and
+ * the merge, which skips keys at or before the last it consumed, dropped it unmerged).
+ */
 export function partialsPosition(firstSequenceNumber: string | undefined, after: string | undefined): string {
-  return firstSequenceNumber ? firstSequenceNumber.padStart(SEQUENCE_DIGITS, '0') : `${(after ?? '0').padStart(SEQUENCE_DIGITS, '0')}-final`;
+  return firstSequenceNumber ? firstSequenceNumber.padStart(SEQUENCE_DIGITS, '0') : `${(after ?? '0').padStart(SEQUENCE_DIGITS, '0')}~final`;
 }
 
 export const toPartials = (windows: readonly ClosedWindow[]): ShardPartials['windows'] =>

@@ -1,0 +1,23 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
+import { PartialLog, partialsPosition, type ShardPartials } from '../../../stream/consumer/windowPartials.ts';
+
+const partials = (final: boolean): ShardPartials => ({ version: 1, shardId: 'shardId-1', watermark: null, arrivalTime: null, caughtUp: true, final, windows: [] });
+
+describe('the window partial log', () => {
+  it('lists a closing flush after the unit it follows, even a unit of one record, and before the next unit', async () => {
+    // The merge skips every key at or before the last one it consumed for the shard: a closing
+    // flush sorted before its unit would be dropped unmerged, and its shard never end.
+    const log = new PartialLog(new LocalDirStore(await mkdtemp(join(tmpdir(), 'partials-'))), 's');
+    const single = partialsPosition('5', '5');
+    const closing = partialsPosition(undefined, '5');
+    const next = partialsPosition('6', '6');
+    for (const [position, final] of [[next, false], [closing, true], [single, false]] as const) await log.write(partials(final), position);
+    const keys = (await log.list()).get('shardId-1')!;
+    expect(keys.map((key) => key.split('/').at(-1))).toEqual([`${single}.json`, `${closing}.json`, `${next}.json`]);
+    expect(keys[0] < keys[1] && keys[1] < keys[2]).toBe(true);
+  });
+});
