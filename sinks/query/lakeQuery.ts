@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../stream/events/schemas.ts';
 import { LINEAGE_TABLE, lineageFields } from '../lake/lineage.ts';
 import { METRICS_TABLE, REJECTED_PARTITION, REJECTED_TABLE, metricFields, rejectedFields } from '../lake/lakeTables.ts';
@@ -45,12 +45,14 @@ function viewSql(lakeDir: string, view: string, table: string, fields: FieldSpec
   const folder = join(lakeDir, table);
   if (hasParquetFile(folder)) {
     const glob = join(folder, '**', '*.parquet');
-    // Partition types fixed, as the Glue catalog declares them (dt date, hour integer): inferred,
-    // hour came out VARCHAR in a table whose hours were 00–05 and BIGINT in one with 16 and 17.
-    return `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${quote(glob)}, hive_partitioning = true, hive_types = {'dt': DATE, 'hour': INTEGER}, union_by_name = true)`;
+    // Partition types fixed, as the Glue catalog declares them (dt a yyyy-MM-dd string, hour an
+    // integer), so a filter that runs here runs on Athena: inferred, hour came out VARCHAR in a
+    // table whose hours were 00–05 and BIGINT in one with 16 and 17, and dt a DATE, which Athena
+    // would refuse to compare with a string column.
+    return `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${quote(glob)}, hive_partitioning = true, hive_types = {'dt': VARCHAR, 'hour': INTEGER}, union_by_name = true)`;
   }
   const columns = fields.map((field) => `CAST(NULL AS ${duckType[field.kind]}) AS ${field.name}`);
-  columns.push('CAST(NULL AS DATE) AS dt', 'CAST(NULL AS INTEGER) AS hour');
+  columns.push('CAST(NULL AS VARCHAR) AS dt', 'CAST(NULL AS INTEGER) AS hour');
   // After dt and hour: DuckDB lists Hive partition columns in name order, not path order.
   if (leadingKey) columns.push(`CAST(NULL AS VARCHAR) AS ${leadingKey}`);
   return `CREATE OR REPLACE VIEW ${view} AS SELECT ${columns.join(', ')} WHERE false`;
@@ -69,25 +71,42 @@ export class LakeQuery {
   static async open(lakeDir: string, warehouseFile = ':memory:'): Promise<LakeQuery> {
     const instance = await DuckDBInstance.create(warehouseFile);
     const connection = await instance.connect();
+    // UTC, as Athena's session is: the lake's timestamps are UTC without a zone, and a TIMESTAMPTZ
+    // comparison or AT TIME ZONE would otherwise be taken in the host's zone. (Set here, not in
+    // the instance's options: those are read before the built-in ICU extension is loaded.)
+    await connection.run("SET GLOBAL TimeZone = 'UTC'");
     for (const { view, table, fields, leadingKey } of LAKE_VIEWS) await connection.run(viewSql(lakeDir, view, table, fields, leadingKey));
     return new LakeQuery(instance, connection, lakeDir);
   }
 
-  /** Runs SQL and returns rows as plain objects (BIGINT as number when it is safe, else string). */
+  /**
+   * Runs SQL and returns rows as plain objects: BIGINT (at any depth, in lists and structs too) as
+   * a number when it is safe, else a string; an INTERVAL as DuckDB prints it ("00:05:00"), not as
+   * its parts. Either way a row prints as a table and serialises as JSON.
+   */
   async query(sql: string): Promise<Row[]> {
     const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRowObjectsJS().map((row) =>
-      Object.fromEntries(
-        Object.entries(row).map(([key, value]) => [
-          key,
-          typeof value === 'bigint' ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value,
-        ]),
-      ),
-    );
+    const names = reader.columnNames();
+    const intervals = reader.columnTypes().flatMap((type, column) => (type.typeId === DuckDBTypeId.INTERVAL ? [column] : []));
+    const printed = intervals.length > 0 ? reader.getRows() : [];
+    return reader.getRowObjectsJS().map((row, index) => {
+      const plain = Object.fromEntries(Object.entries(row).map(([key, value]) => [key, withoutBigInts(value)]));
+      for (const column of intervals) if (row[names[column]] !== null) plain[names[column]] = String(printed[index][column]);
+      return plain;
+    });
   }
 
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+function withoutBigInts(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (Array.isArray(value)) return value.map(withoutBigInts);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutBigInts(inner)]));
+  }
+  return value;
 }

@@ -49,8 +49,8 @@ async function rejectionsByReason(lakeDir: string, day: string): Promise<{ byRea
   const lake = await LakeQuery.open(lakeDir);
   try {
     // `day` is a checked YYYY-MM-DD; filtering on the partition column reads only that day's files.
-    const rows = await lake.query(`SELECT reason, count(*) AS records FROM rejected WHERE dt = DATE '${day}' GROUP BY reason`);
-    const others = await lake.query(`SELECT strftime(dt, '%Y-%m-%d') AS day, count(*) AS records FROM rejected WHERE dt <> DATE '${day}' GROUP BY dt ORDER BY records DESC, dt LIMIT 3`);
+    const rows = await lake.query(`SELECT reason, count(*) AS records FROM rejected WHERE dt = '${day}' GROUP BY reason`);
+    const others = await lake.query(`SELECT dt AS day, count(*) AS records FROM rejected WHERE dt <> '${day}' GROUP BY dt ORDER BY records DESC, dt LIMIT 3`);
     return {
       byReason: Object.fromEntries(rows.map((row) => [String(row.reason), Number(row.records)])),
       otherDays: others.map((row) => ({ day: String(row.day), records: Number(row.records) })),

@@ -31,7 +31,7 @@ describe('LakeQuery on a lake being written', () => {
     }
   });
 
-  it('types the dt and hour partitions as the Glue catalog does (DATE, INTEGER) in every table, whatever hours it holds', async () => {
+  it('types the dt and hour partitions as the Glue catalog does (a yyyy-MM-dd string, an integer) in every table, whatever hours it holds', async () => {
     dir = await mkdtemp(join(tmpdir(), 'adstream-lakequery-'));
     // Night hours in one table (leading zeros), afternoon hours in another: inferred, they typed differently.
     const files = [join(dir, 'click', 'dt=2026-11-01', 'hour=00'), join(dir, 'click', 'dt=2026-11-01', 'hour=05'), join(dir, REJECTED_TABLE, 'reason_class=schema', 'dt=2026-12-04', 'hour=16')];
@@ -49,9 +49,27 @@ describe('LakeQuery on a lake being written', () => {
     const lake = await LakeQuery.open(dir);
     try {
       for (const view of ['clicks', 'rejected']) {
-        expect(await lake.query(`SELECT DISTINCT typeof(dt) AS dt, typeof(hour) AS hour FROM ${view}`), view).toEqual([{ dt: 'DATE', hour: 'INTEGER' }]);
+        expect(await lake.query(`SELECT DISTINCT typeof(dt) AS dt, typeof(hour) AS hour FROM ${view}`), view).toEqual([{ dt: 'VARCHAR', hour: 'INTEGER' }]);
       }
       expect(await lake.query('SELECT count(*) AS n FROM clicks WHERE hour = 5')).toEqual([{ n: 1 }]);
+      // As on Athena, where the column is a string: compared with a string, not a DATE.
+      expect(await lake.query("SELECT count(*) AS n FROM clicks WHERE dt = '2026-11-01'")).toEqual([{ n: 2 }]);
+    } finally {
+      lake.close();
+    }
+  });
+
+  it('answers in UTC whatever the host’s zone, as Athena does, and returns intervals and nested big integers as printable values', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-lakequery-'));
+    const lake = await LakeQuery.open(dir);
+    try {
+      expect(await lake.query("SELECT current_setting('TimeZone') AS zone")).toEqual([{ zone: 'UTC' }]);
+      // A naive lake timestamp compared with a zoned one is read as UTC, not as the host's local time.
+      // (In New York's zone, 03:30 local is 08:30 UTC, after 04:00 UTC.)
+      expect(await lake.query("SELECT TIMESTAMP '2026-11-01 03:30:00' < TIMESTAMPTZ '2026-11-01 04:00:00+00' AS before")).toEqual([{ before: true }]);
+      const rows = await lake.query("SELECT TIMESTAMP '2026-11-01 03:05:00' - TIMESTAMP '2026-11-01 03:00:00' AS took, [9007199254740993::BIGINT, 1] AS ids, {'n': 2::BIGINT} AS s");
+      expect(rows).toEqual([{ took: '00:05:00', ids: ['9007199254740993', 1], s: { n: 2 } }]);
+      expect(() => JSON.stringify(rows)).not.toThrow();
     } finally {
       lake.close();
     }
