@@ -28,7 +28,7 @@ export const configSchema = {
   s3Endpoint: { kind: 'url', env: 'ADSTREAM_S3_ENDPOINT', description: 'S3 endpoint override (path-style); unset means AWS.', example: 'http://127.0.0.1:4569' },
   snsEndpoint: { kind: 'url', env: 'ADSTREAM_SNS_ENDPOINT', description: 'SNS endpoint override; unset means AWS.', example: 'http://127.0.0.1:4570' },
   firehoseEndpoint: { kind: 'url', env: 'ADSTREAM_FIREHOSE_ENDPOINT', description: 'Firehose endpoint override; unset means AWS.', example: 'http://127.0.0.1:4571' },
-  workerId: { kind: 'string', env: 'ADSTREAM_WORKER_ID', description: 'This worker\'s name in the lease table; unset means <host>-<pid>.', example: 'worker-a' },
+  workerId: { kind: 'string', env: 'ADSTREAM_WORKER_ID', description: 'This worker\'s name in the lease table, unique per running worker (a second live worker with the same id stops with an error); unset means <host>-<pid>.', example: 'worker-a' },
   failoverTimeMs: { kind: 'duration_ms', env: 'ADSTREAM_FAILOVER_TIME_MS', min: 1, default: 10_000, description: 'A lease whose counter has not moved for this long is expired and taken over; leases are renewed every third of it.', example: '10000' },
   shardSyncIntervalMs: { kind: 'duration_ms', env: 'ADSTREAM_SHARD_SYNC_INTERVAL_MS', default: 10_000, description: 'How often shards are listed to discover splits and merges.', example: '60000' },
   startingPosition: { kind: 'enum', env: 'ADSTREAM_STARTING_POSITION', default: 'TRIM_HORIZON', values: ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'], description: 'Where a shard with no checkpoint starts (child shards always start at their beginning).', example: 'LATEST' },

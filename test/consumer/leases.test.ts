@@ -165,4 +165,27 @@ describe('leases shared by workers', () => {
     staying.process.kill('SIGTERM');
     await staying.exited;
   });
+
+  it('a second worker started with the same worker id stops one of the two with one clear sentence, instead of both taking each other’s leases forever', async () => {
+    const config = configFor('twins');
+    await pipeline.produce(config, [], 4);
+    const table = await leaseTable(config);
+    const env = environmentFor(config);
+    const first = startChildWorker('twin', env);
+    children.push(first);
+    await waitFor('the first twin owning every lease', async () => allOwnedBy(await table.list(), 'twin', 4));
+    const second = startChildWorker('twin', env);
+    children.push(second);
+    const [stopped, exit] = await Promise.race([first.exited.then((e) => [first, e] as const), second.exited.then((e) => [second, e] as const)]);
+    expect(exit.code).toBe(1);
+    expect(stopped.output.filter((line) => line.startsWith('adstream: '))).toEqual([
+      expect.stringMatching(/^adstream: another worker is running with worker id "twin" .*give each worker its own ADSTREAM_WORKER_ID/),
+    ]);
+    // The other one goes on and holds every lease.
+    const running = stopped === first ? second : first;
+    await waitFor('the remaining twin owning every lease', async () => allOwnedBy(await table.list(), 'twin', 4), 10_000);
+    expect(running.process.exitCode).toBeNull();
+    running.process.kill('SIGTERM');
+    expect((await running.exited).code).toBe(0);
+  });
 });

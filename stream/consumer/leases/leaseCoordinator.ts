@@ -44,9 +44,21 @@ export interface CoordinatorOptions {
   onEvent: (event: ConsumerEvent) => void;
 }
 
+/** Another live process uses this worker's id: each would keep taking the other's leases. */
+export class WorkerIdClashError extends Error {
+  constructor(workerId: string, leaseKey: string) {
+    super(
+      `another worker is running with worker id "${workerId}" (it renewed the lease of ${leaseKey}, which this one does not hold): give each worker its own ADSTREAM_WORKER_ID, or leave it unset for <host>-<pid>`,
+    );
+    this.name = 'WorkerIdClashError';
+  }
+}
+
 export class LeaseCoordinator {
   readonly held = new Map<string, HeldLease>();
   private readonly observer = new LeaseObserver();
+  /** Counters of the leases in our name we did not hold at the last scan. */
+  private unheldOwnCounters = new Map<string, number>();
   private lastSync = Number.NEGATIVE_INFINITY;
   private taking = true;
   /** The last scan of the table, for readiness reports and bounded runs. */
@@ -73,6 +85,7 @@ export class LeaseCoordinator {
     this.leases = await table.list();
     const scannedAt = now();
     this.observer.observe(this.leases, scannedAt);
+    this.checkWorkerIdIsOurs();
     if (!this.taking) return;
     // Leases we hold but the table says someone else owns: lost (our next write would fail anyway).
     for (const lease of this.leases) {
@@ -88,6 +101,25 @@ export class LeaseCoordinator {
     const stored = new Map(this.leases.map((lease) => [lease.leaseKey, lease]));
     for (const lease of decision.take) await this.take(stored.get(lease.leaseKey)!, 'consumer.lease_taken');
     if (decision.steal) await this.take(stored.get(decision.steal.leaseKey)!, 'consumer.lease_stolen');
+  }
+
+  /**
+   * A lease in our name that we do not hold is normally our previous life's, taken back at once
+   * (below); nobody renews it. One that is renewed between two scans is held by another live
+   * process with our worker id. Taking it back would make that one lose it and take it back in
+   * turn, forever, each re-reading the shard's records and committing almost none, so this stops
+   * the worker with one clear sentence instead.
+   */
+  private checkWorkerIdIsOurs(): void {
+    const { workerId } = this.options;
+    const unheld = new Map<string, number>();
+    for (const lease of this.leases) {
+      if (lease.leaseOwner !== workerId || this.held.has(lease.leaseKey)) continue;
+      const before = this.unheldOwnCounters.get(lease.leaseKey);
+      if (before !== undefined && before !== lease.leaseCounter) throw new WorkerIdClashError(workerId, lease.leaseKey);
+      unheld.set(lease.leaseKey, lease.leaseCounter);
+    }
+    this.unheldOwnCounters = unheld;
   }
 
   /** Forgets a lease whose shard is done (ended and checkpointed, or released). */
