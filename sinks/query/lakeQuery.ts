@@ -5,10 +5,10 @@
  * yet is still a view, empty and typed from the schema, so queries never fail just because
  * nothing was written.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../stream/events/schemas.ts';
+import { hasParquetFile } from '../lake/hasParquetFile.ts';
 import { LINEAGE_TABLE, lineageFields } from '../lake/lineage.ts';
 import { METRICS_TABLE, REJECTED_PARTITION, REJECTED_TABLE, metricFields, rejectedFields } from '../lake/lakeTables.ts';
 
@@ -30,16 +30,6 @@ export const LAKE_VIEWS: { view: string; table: string; fields: FieldSpec[]; lea
   { view: 'metrics', table: METRICS_TABLE, fields: metricFields },
   { view: 'lineage', table: LINEAGE_TABLE, fields: lineageFields },
 ];
-
-/**
- * Whether a table folder holds a finished Parquet file. A folder can exist with none yet: a
- * worker creates it before its first file is renamed into place, and DuckDB fails a glob with no
- * match rather than reading it as empty.
- */
-function hasParquetFile(folder: string): boolean {
-  if (!existsSync(folder)) return false;
-  return readdirSync(folder, { recursive: true, encoding: 'utf8' }).some((name) => name.endsWith('.parquet'));
-}
 
 function viewSql(lakeDir: string, view: string, table: string, fields: FieldSpec[], leadingKey?: string): string {
   const folder = join(lakeDir, table);

@@ -3,7 +3,7 @@
  * usage or configuration mistake, and the main job (`adstream demo`, what `npm start` runs)
  * ending with a summary whose written count `adstream query` confirms from the lake.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,27 @@ describe('adstream command line', () => {
     const noStream = await adstream(['replay', recording, '--lake', join(dir, 'replay-lake'), '--stream', '']);
     expect(noStream.code).toBe(2);
     expect(noStream.stderr.trim()).toBe('adstream: --stream must name the stream, but it is empty.');
+  });
+
+  it('refuses to replay into a lake another run wrote, which would store its records twice, and resumes into its own', async () => {
+    const recording = join(import.meta.dirname, '../fixtures/recordings/small-2shards.jsonl.gz');
+    const lake = join(dir, 'replayed-lake');
+    const first = await adstream(['replay', recording, '--lake', lake]);
+    expect(first.code, first.stderr).toBe(0);
+    const files = () => readdirSync(lake, { recursive: true, encoding: 'utf8' }).sort();
+    const before = files();
+    expect(before.some((name) => name.endsWith('.parquet'))).toBe(true);
+    const other = join(dir, 'other-state');
+    const again = await adstream(['replay', recording, '--lake', lake, '--state', other]);
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim()).toBe(
+      `adstream: ${lake} already holds lake files that this replay's state (${other}) did not write; replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
+    );
+    expect(files()).toEqual(before);
+    expect(existsSync(other)).toBe(false);
+    const resumed = await adstream(['replay', recording, '--lake', lake]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(files()).toEqual(before);
   });
 
   it('exits 2 when produce gets neither files nor --generate', async () => {

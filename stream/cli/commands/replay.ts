@@ -3,12 +3,13 @@
  * (decode, validate, dedupe, windows, detectors, Parquet, alert log), with virtual time and no
  * AWS. Run it again on the same directories after a kill and it resumes from its checkpoint.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { ReplayStats } from '../../replay/replay.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE, directoriesFor } from '../../replay/replayDefaults.ts';
 import type { ParquetEncoderName } from '../../../sinks/parquet/encoder.ts';
+import { hasParquetFile } from '../../../sinks/lake/hasParquetFile.ts';
 import { ProgressLine } from '../progressLine.ts';
 
 const summary = (s: ReplayStats): string =>
@@ -52,6 +53,13 @@ export function replayCommand(): Command {
         if (existsSync(path) && !statSync(path).isDirectory()) throw new ConfigError(`${flag} ${path} is a file; replay writes a directory there.`);
       }
       if (existsSync(dirs.alertLog) && statSync(dirs.alertLog).isDirectory()) throw new ConfigError(`--alert-log ${dirs.alertLog} is a directory; replay appends to a file there.`);
+      // Lake files are named after the commit units that wrote them: a run cut differently (another
+      // replay's state, a live worker's lake) writes the same records under other names, twice.
+      if (!existsSync(dirs.state) && hasParquetFile(dirs.lake)) {
+        throw new ConfigError(
+          `${dirs.lake} already holds lake files that this replay's state (${dirs.state}) did not write; replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
+        );
+      }
       const [{ RecordingError }, { readRecording }, { replayToDirectory }] = await Promise.all([
         import('../../replay/recording.ts'),
         import('../../replay/recordingFile.ts'),
@@ -76,6 +84,8 @@ export function replayCommand(): Command {
       process.once('SIGTERM', onSignal);
       let stats;
       try {
+        // Claimed before the first file is written, so a replay killed before its first checkpoint resumes.
+        mkdirSync(dirs.state, { recursive: true });
         stats = await replayToDirectory(
           recording,
           dirs,
