@@ -224,6 +224,7 @@ describe('ProcessorService', () => {
       ADSTREAM_METRICS_OUTPUT: 'emf-stdout',
       ADSTREAM_LAKE_FILE_TARGET_BYTES: '128MiB',
       ADSTREAM_LAKE_FILE_MAX_AGE_MS: '60000',
+      NODE_OPTIONS: '--max-semi-space-size=64',
     });
     // The literal settings are ones the worker accepts (it would refuse to start otherwise).
     const literal = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));

@@ -115,6 +115,10 @@ export class ProcessorService extends Construct {
       // so the age bounds their delay too.
       ADSTREAM_LAKE_FILE_TARGET_BYTES: '128MiB',
       ADSTREAM_LAKE_FILE_MAX_AGE_MS: '60000',
+      // A young generation of up to 64 MiB per semi-space, not 16: the pipeline makes many
+      // short-lived objects per record, and fewer scavenges cost about 6 % less CPU per record
+      // (replay of 1.06M records, 2 cores: 41.7–42.1k against 38.6–39.8k records per CPU-second).
+      NODE_OPTIONS: '--max-semi-space-size=64',
       ...props.environment,
     };
 
