@@ -48,12 +48,16 @@ export const defaultDetectorConfig: DetectorConfig = {
   watches: [
     { name: 'event_volume', match: isCampaignType, value: 'count', test: 'count', direction: 'both', threshold: 0 },
     {
-      // All of a campaign's events together: a supply drop moves bids and impressions at once,
-      // and their sum gets significant sooner than either on a small campaign.
+      // A campaign's auctions, the unit its traffic comes in: its bids, or its impressions where
+      // the stream carries no bids for it. Not the sum of its events: an impression is a won bid
+      // and a click follows an impression, so one auction made 2–3 events at once, the sum varied
+      // far more than the count test assumes, and a sparse campaign's single won auction with a
+      // click alerted as a spike (3 events against 0.04 expected). Clicks and conversions have
+      // their own watches.
       name: 'campaign_volume',
       match: isCampaign,
       value: 'events',
-      compute: (v) => (v.impressions ?? 0) + (v.clicks ?? 0) + (v.conversions ?? 0) + (v.bids ?? 0),
+      compute: (v) => Math.max(v.bids ?? 0, v.impressions ?? 0),
       test: 'count',
       direction: 'both',
       threshold: 0,
