@@ -56,7 +56,7 @@ export const defaultDetectorConfig: DetectorConfig = {
       // their own watches.
       name: 'campaign_volume',
       match: isCampaign,
-      value: 'events',
+      value: 'auctions',
       compute: (v) => Math.max(v.bids ?? 0, v.impressions ?? 0),
       test: 'count',
       direction: 'both',

@@ -30,6 +30,8 @@ ranked AS (
          row_number() OVER (PARTITION BY date_trunc('hour', window_start) ORDER BY p99_ms) AS window_rank,
          count(*) OVER (PARTITION BY date_trunc('hour', window_start)) AS windows
   FROM windows
+  -- A window with no arrival time to measure (none carried one) has no arrival delay to rank.
+  WHERE p99_ms IS NOT NULL
 )
 SELECT hour_start,
        max(windows) AS windows,

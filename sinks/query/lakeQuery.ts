@@ -6,7 +6,7 @@
  * nothing was written.
  */
 import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../stream/events/schemas.ts';
 import { hasParquetFile } from '../lake/hasParquetFile.ts';
 import { LINEAGE_TABLE, lineageFields } from '../lake/lineage.ts';
@@ -61,35 +61,45 @@ export class LakeQuery {
   static async open(lakeDir: string, warehouseFile = ':memory:'): Promise<LakeQuery> {
     const instance = await DuckDBInstance.create(warehouseFile);
     const connection = await instance.connect();
-    // UTC, as Athena's session is: the lake's timestamps are UTC without a zone, and a TIMESTAMPTZ
-    // comparison or AT TIME ZONE would otherwise be taken in the host's zone. (Set here, not in
-    // the instance's options: those are read before the built-in ICU extension is loaded.)
-    await connection.run("SET GLOBAL TimeZone = 'UTC'");
+    await answerInUtc(connection);
     for (const { view, table, fields, leadingKey } of LAKE_VIEWS) await connection.run(viewSql(lakeDir, view, table, fields, leadingKey));
     return new LakeQuery(instance, connection, lakeDir);
   }
 
-  /**
-   * Runs SQL and returns rows as plain objects: BIGINT (at any depth, in lists and structs too) as
-   * a number when it is safe, else a string; an INTERVAL as DuckDB prints it ("00:05:00"), not as
-   * its parts. Either way a row prints as a table and serialises as JSON.
-   */
+  /** Runs SQL and returns rows as plain objects (`plainRows`). */
   async query(sql: string): Promise<Row[]> {
-    const reader = await this.connection.runAndReadAll(sql);
-    const names = reader.columnNames();
-    const intervals = reader.columnTypes().flatMap((type, column) => (type.typeId === DuckDBTypeId.INTERVAL ? [column] : []));
-    const printed = intervals.length > 0 ? reader.getRows() : [];
-    return reader.getRowObjectsJS().map((row, index) => {
-      const plain = Object.fromEntries(Object.entries(row).map(([key, value]) => [key, withoutBigInts(value)]));
-      for (const column of intervals) if (row[names[column]] !== null) plain[names[column]] = String(printed[index][column]);
-      return plain;
-    });
+    return plainRows(await this.connection.runAndReadAll(sql));
   }
 
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * UTC, as Athena's session is: the lake's timestamps are UTC without a zone, and a TIMESTAMPTZ
+ * comparison or AT TIME ZONE would otherwise be taken in the host's zone. (Set on the connection,
+ * not in the instance's options: those are read before the built-in ICU extension is loaded.)
+ */
+export async function answerInUtc(connection: DuckDBConnection): Promise<void> {
+  await connection.run("SET GLOBAL TimeZone = 'UTC'");
+}
+
+/**
+ * A result's rows as plain objects: BIGINT (at any depth, in lists and structs too) as a number
+ * when it is safe, else a string; an INTERVAL column as DuckDB prints it ("00:05:00"), not as its
+ * parts. Either way a row prints as a table and serialises as JSON.
+ */
+export function plainRows(reader: DuckDBResultReader): Row[] {
+  const names = reader.columnNames();
+  const intervals = reader.columnTypes().flatMap((type, column) => (type.typeId === DuckDBTypeId.INTERVAL ? [column] : []));
+  const printed = intervals.length > 0 ? reader.getRows() : [];
+  return reader.getRowObjectsJS().map((row, index) => {
+    const plain = Object.fromEntries(Object.entries(row).map(([key, value]) => [key, withoutBigInts(value)]));
+    for (const column of intervals) if (row[names[column]] !== null) plain[names[column]] = String(printed[index][column]);
+    return plain;
+  });
 }
 
 function withoutBigInts(value: unknown): unknown {

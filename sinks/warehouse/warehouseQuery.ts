@@ -4,7 +4,7 @@
  * the SQL in infra/queries runs here as on the lake (the DLQ, `rejected`, is not loaded).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Row } from '../query/lakeQuery.ts';
+import { answerInUtc, plainRows, type Row } from '../query/lakeQuery.ts';
 
 export interface WarehouseQuery {
   query(sql: string): Promise<Row[]>;
@@ -14,18 +14,10 @@ export interface WarehouseQuery {
 export async function openWarehouseQuery(file: string): Promise<WarehouseQuery> {
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
+  await answerInUtc(connection);
   return {
     async query(sql) {
-      const reader = await connection.runAndReadAll(sql);
-      // As LakeQuery does: BIGINT and HUGEINT as numbers when exact, else as strings.
-      return reader.getRowObjectsJS().map((row) =>
-        Object.fromEntries(
-          Object.entries(row).map(([key, value]) => [
-            key,
-            typeof value === 'bigint' ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value,
-          ]),
-        ),
-      );
+      return plainRows(await connection.runAndReadAll(sql));
     },
     close() {
       connection.closeSync();

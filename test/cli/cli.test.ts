@@ -158,6 +158,16 @@ describe('adstream command line', () => {
     expect(files()).toEqual(before);
   });
 
+  it('queries in UTC on a host in another zone, as Athena does', async () => {
+    const lake = join(dir, 'empty-lake');
+    await mkdir(lake, { recursive: true });
+    const sql = "SELECT current_setting('TimeZone') AS zone, TIMESTAMP '2026-11-01 03:30:00' < TIMESTAMPTZ '2026-11-01 04:00:00+00' AS before_4_utc";
+    const outcome = await adstream(['query', '--lake', lake, '--json', sql], { TZ: 'America/New_York' });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    // In New York's zone 03:30 would be 08:30 UTC, after 04:00 UTC.
+    expect(JSON.parse(outcome.stdout.trim())).toEqual({ zone: 'UTC', before_4_utc: true });
+  });
+
   it('exits 2 when produce gets neither files nor --generate', async () => {
     const outcome = await adstream(['produce']);
     expect(outcome.code).toBe(2);

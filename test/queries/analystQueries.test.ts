@@ -189,7 +189,9 @@ describe('infra/queries on DuckDB over the lake', () => {
       "SELECT shard_id, window_start, metric, value FROM metrics WHERE metric IN ('arrival_delay_p50_ms', 'arrival_delay_p99_ms', 'ingestion_delay_p99_ms')",
     );
     const windows = groupBy(raw, (r) => `${String(r.shard_id)}|${time(r.window_start)}`);
-    const perWindow = [...windows.values()].map((rows) => ({
+    const measured = [...windows.values()].filter((rows) => rows.some((r) => r.metric === 'arrival_delay_p99_ms'));
+    expect(measured.length).toBe(windows.size);
+    const perWindow = measured.map((rows) => ({
       hour: Math.floor(time(rows[0].window_start) / HOUR_MS) * HOUR_MS,
       p50: rows.find((r) => r.metric === 'arrival_delay_p50_ms')?.value as number,
       p99: rows.find((r) => r.metric === 'arrival_delay_p99_ms')?.value as number,

@@ -57,8 +57,8 @@ export class WorkerIdClashError extends Error {
 export class LeaseCoordinator {
   readonly held = new Map<string, HeldLease>();
   private readonly observer = new LeaseObserver();
-  /** Counters of the leases in our name we did not hold at the last scan. */
-  private unheldOwnCounters = new Map<string, number>();
+  /** Leases in our name we did not hold at the last scan: their counter, and in how many scans in a row it had moved. */
+  private unheldOwn = new Map<string, { counter: number; moves: number }>();
   private lastSync = Number.NEGATIVE_INFINITY;
   private taking = true;
   /** The last scan of the table, for readiness reports and bounded runs. */
@@ -93,10 +93,14 @@ export class LeaseCoordinator {
       if (held && lease.leaseOwner !== workerId) await this.renewOne(held);
     }
     // A lease in our name that we do not hold is from this worker's previous life (same worker
-    // id, restarted): nobody is renewing it, so it is free to take back at once.
-    const visible = this.leases.map((lease) =>
-      this.held.has(lease.leaseKey) ? { ...lease, leaseOwner: workerId } : lease.leaseOwner === workerId ? { ...lease, leaseOwner: undefined } : lease,
-    );
+    // id, restarted): nobody is renewing it, so it is free to take back at once. Unless it was
+    // renewed since the last scan: then it may be another process's (checkWorkerIdIsOurs), and
+    // taking it back would only make that one take it back in turn.
+    const visible = this.leases.map((lease) => {
+      if (this.held.has(lease.leaseKey)) return { ...lease, leaseOwner: workerId };
+      if (lease.leaseOwner !== workerId) return lease;
+      return this.unheldOwn.get(lease.leaseKey)?.moves ? { ...lease, leaseOwner: `${workerId} (another process)` } : { ...lease, leaseOwner: undefined };
+    });
     const decision = decideTakes(visible, workerId, (lease) => lease.leaseOwner !== workerId && this.observer.isExpired(lease, scannedAt, this.options.failoverTimeMs));
     const stored = new Map(this.leases.map((lease) => [lease.leaseKey, lease]));
     for (const lease of decision.take) await this.take(stored.get(lease.leaseKey)!, 'consumer.lease_taken');
@@ -105,21 +109,23 @@ export class LeaseCoordinator {
 
   /**
    * A lease in our name that we do not hold is normally our previous life's, taken back at once
-   * (below); nobody renews it. One that is renewed between two scans is held by another live
+   * (below); nobody renews it. One renewed between scans, twice in a row, is held by another live
    * process with our worker id. Taking it back would make that one lose it and take it back in
    * turn, forever, each re-reading the shard's records and committing almost none, so this stops
-   * the worker with one clear sentence instead.
+   * the worker with one clear sentence instead. Twice: one move can be our own, a take whose
+   * first attempt succeeded but was reported lost (the SDK retried it).
    */
   private checkWorkerIdIsOurs(): void {
     const { workerId } = this.options;
-    const unheld = new Map<string, number>();
+    const unheld = new Map<string, { counter: number; moves: number }>();
     for (const lease of this.leases) {
       if (lease.leaseOwner !== workerId || this.held.has(lease.leaseKey)) continue;
-      const before = this.unheldOwnCounters.get(lease.leaseKey);
-      if (before !== undefined && before !== lease.leaseCounter) throw new WorkerIdClashError(workerId, lease.leaseKey);
-      unheld.set(lease.leaseKey, lease.leaseCounter);
+      const before = this.unheldOwn.get(lease.leaseKey);
+      const moves = before !== undefined && before.counter !== lease.leaseCounter ? before.moves + 1 : 0;
+      if (moves >= 2) throw new WorkerIdClashError(workerId, lease.leaseKey);
+      unheld.set(lease.leaseKey, { counter: lease.leaseCounter, moves });
     }
-    this.unheldOwnCounters = unheld;
+    this.unheldOwn = unheld;
   }
 
   /** Forgets a lease whose shard is done (ended and checkpointed, or released). */
