@@ -121,7 +121,8 @@ export class LeaseCoordinator {
     for (const lease of this.leases) {
       if (lease.leaseOwner !== workerId || this.held.has(lease.leaseKey)) continue;
       const before = this.unheldOwn.get(lease.leaseKey);
-      const moves = before !== undefined && before.counter !== lease.leaseCounter ? before.moves + 1 : 0;
+      // A lease just lost (counter unknown, NaN) keeps its one move until the next scan shows whether it moves on.
+      const moves = before === undefined ? 0 : Number.isNaN(before.counter) ? before.moves : before.counter !== lease.leaseCounter ? before.moves + 1 : 0;
       if (moves >= 2) throw new WorkerIdClashError(workerId, lease.leaseKey);
       unheld.set(lease.leaseKey, { counter: lease.leaseCounter, moves });
     }
@@ -170,6 +171,8 @@ export class LeaseCoordinator {
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.held.delete(held.shardId);
+        // Someone moved its counter: if it is still in our name, watch it before taking it back.
+        this.unheldOwn.set(held.shardId, { counter: Number.NaN, moves: 1 });
         this.emit('consumer.lease_lost', held.shardId);
         this.options.onLost(held);
       } else {
