@@ -384,7 +384,8 @@ export class Worker {
 
   /**
    * KPL aggregates become their user records (sub-records outside the shard's hash range, left
-   * there by a reshard, are dropped and counted); plain records pass through.
+   * there by a reshard, are marked and go to the DLQ as `kpl_outside_shard`); plain records pass
+   * through.
    */
   private userRecords(cursor: ShardCursor, raw: SourceRecord[]): SourceRecord[] {
     const { startingHashKey, endingHashKey } = cursor.held.lease;
