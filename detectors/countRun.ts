@@ -12,9 +12,10 @@
  * that p-value falls below `fireAlpha`; a single window can do it on its own when it is that
  * extreme.
  *
- * On a sparse series, a run that has not fired may also hold through one quiet window, and may
- * begin up to RUN_REACH_BACK_WINDOWS windows back, over windows that were only unlikely together
- * (startBack).
+ * On a sparse series, a run that has not fired may also hold through one quiet window. On any
+ * series a run may begin up to RUN_REACH_BACK_WINDOWS windows back, over windows that were only
+ * unlikely together (startBack): a campaign of six auctions a minute that stops scores p ≈ 0.01
+ * for its first empty minute, not enough to start a run, but its first two together are.
  *
  * Baselines:
  * - counts: the mean of the series' recent normal windows (further back on a sparse series, see
@@ -273,7 +274,9 @@ export function stepCountRun(
   }
   const starts = continued === undefined && allowed(sign) && pWindow < config.startAlpha;
   if (continued === undefined && !starts) {
-    const back = sparse && options.recent && startBack(model, x, trials, options.recent, baseline, tolerance, config.startAlpha, allowed);
+    // Not only on sparse series: without it, a stopped campaign's first empty windows, each short
+    // of startAlpha, joined the history as normal and the outage was learned, not reported.
+    const back = options.recent && startBack(model, x, trials, options.recent, baseline, tolerance, config.startAlpha, allowed);
     if (back) return { pWindow: allowed(sign) ? pWindow : 1, pRun: back.p, inRun: true, expected, observed, normal: false, run: back.run, absorbed: back.absorbed };
     return { pWindow: allowed(sign) ? pWindow : 1, pRun: 1, inRun: false, expected, observed, normal: true, run: null };
   }

@@ -48,18 +48,17 @@ export const defaultDetectorConfig: DetectorConfig = {
   watches: [
     { name: 'event_volume', match: isCampaignType, value: 'count', test: 'count', direction: 'both', threshold: 0 },
     {
-      // All of a campaign's events together: a supply drop moves bids and impressions at once,
-      // and their sum gets significant sooner than either on a small campaign. Part of that is
-      // overconfidence: an impression is a won bid and a click follows it, so one auction makes
-      // 2–3 correlated events and the sum varies more than the count test assumes; most false
-      // alerts on sparse campaigns come from here. Counting auctions instead (the larger of bids
-      // and impressions) cut false alerts 18 → 6 over 19 simulated days, but missed a campaign
-      // whose bids fell from 11.7 a minute to 0 (seed 11, 200/min), because the count test's
-      // first empty window is not unlikely enough to start a run (countRun.ts). That comes first.
+      // A campaign's auctions: the larger of its bid requests and impressions (a source may send
+      // either alone), not the sum of all its events. An impression is a won bid and a click
+      // follows it, so one auction makes 2–3 correlated events, and the sum, tested as a count,
+      // was overconfident: one won auction with a click on a sparse campaign alerted as "3 events
+      // against 0.04 expected". Counting auctions cut false alerts from 18 to 7 over 19 simulated
+      // days (60–1,400 impressions a minute, 40 and 200 campaigns); a drop shows a window later
+      // in some runs, because the sum's extra confidence was partly false.
       name: 'campaign_volume',
       match: isCampaign,
-      value: 'events',
-      compute: (v) => (v.impressions ?? 0) + (v.clicks ?? 0) + (v.conversions ?? 0) + (v.bids ?? 0),
+      value: 'auctions',
+      compute: (v) => Math.max(v.bids ?? 0, v.impressions ?? 0),
       test: 'count',
       direction: 'both',
       threshold: 0,

@@ -95,9 +95,25 @@ describe('run of unlikely windows', () => {
     expect(step(rare, [1, 1, 0, 1, 1]).map((v) => v.inRun)).toEqual([false, false, false, false, false]);
   });
 
-  it('a busy series never reaches back: each of its windows shows enough on its own', () => {
+  it('a busy series reaches back only over windows that are unlikely together, not over a mild drift', () => {
     // 26 a minute where 20 are usual (beyond the 15 % band), five times: no run starts.
     expect(step(Array(60).fill(20), [26, 26, 26, 26, 26]).map((v) => v.inRun)).toEqual([false, false, false, false, false]);
+  });
+
+  it('a campaign that stops is an incident from its first empty window, though that window alone started no run', () => {
+    // About six auctions a minute, varying more than Poisson would (variance ≈ 17).
+    const pattern = [2, 10, 3, 9, 4, 8, 5, 7, 6, 6];
+    const history = Array.from({ length: 60 }, (_, i) => pattern[i % pattern.length]);
+    const verdicts = step(history, [0, 0, 0, 0, 0]);
+    // One empty minute is not unlikely enough (p ≈ 0.03) ...
+    expect(verdicts[0].pWindow).toBeGreaterThan(TESTS.startAlpha);
+    expect(verdicts[0].inRun).toBe(false);
+    // ... two are: the run starts at the second and takes the first back from the history, so the
+    // outage is not learned as the campaign's new level.
+    expect(verdicts.slice(1).map((v) => v.inRun)).toEqual([true, true, true, true]);
+    expect(verdicts[1]).toMatchObject({ absorbed: 1, run: { windows: 2, observed: 0, sign: -1 } });
+    // Five empty minutes where about 30 auctions were due (25 at the band's edge) page.
+    expect(verdicts.map((v) => v.pRun < TESTS.fireAlpha)).toEqual([false, false, false, false, true]);
   });
 });
 
