@@ -24,14 +24,22 @@ export const rejectedFields: FieldSpec[] = [
   { name: 'raw_base64', kind: 'string', nullable: false },
 ];
 
-/** Metric events in long form: one row per window, key and metric name. */
+/**
+ * Metric events in long form: one row per window, key and metric name. Keys of several groupings
+ * share the table (a campaign's window and its campaign-and-type windows hold the same events),
+ * so `grouping` names the key's dimensions (`campaign`, `campaign,type`, `quality,shard`, …) and a
+ * query sums within one grouping, not across them. Every row is one shard's partial window, so a
+ * stream-wide figure sums over `shard_id`: the shard that wrote the row (for `quality` rows, the
+ * shard whose records they count, which after a split may be the writer's parent).
+ */
 export const metricFields: FieldSpec[] = [
   { name: 'window_start', kind: 'timestamp_ms', nullable: false },
   { name: 'window_end', kind: 'timestamp_ms', nullable: false },
   { name: 'key', kind: 'string', nullable: false },
+  { name: 'grouping', kind: 'string', nullable: false },
   { name: 'campaign_id', kind: 'string', nullable: true },
   { name: 'event_type', kind: 'string', nullable: true },
-  { name: 'shard_id', kind: 'string', nullable: true },
+  { name: 'shard_id', kind: 'string', nullable: false },
   { name: 'metric', kind: 'string', nullable: false },
   { name: 'value', kind: 'double', nullable: false },
   { name: 'watermark', kind: 'timestamp_ms', nullable: false },

@@ -48,20 +48,24 @@ export interface CommitPosition {
   final?: boolean;
 }
 
-function metricRows(metrics: MetricEvent[]): MetricRow[] {
-  return metrics.flatMap((metric) =>
-    Object.entries(metric.values).map(([name, value]) => ({
+/** The lake's metric rows of one shard's unit (lakeTables.ts says what `grouping` and `shard_id` are for). */
+function metricRows(metrics: MetricEvent[], shardId: string): MetricRow[] {
+  return metrics.flatMap((metric) => {
+    const grouping = Object.keys(metric.dimensions).join(',');
+    return Object.entries(metric.values).map(([name, value]) => ({
       window_start: metric.windowStart,
       window_end: metric.windowEnd,
       key: metric.key,
+      grouping,
       campaign_id: metric.dimensions.campaign ?? null,
       event_type: metric.dimensions.type ?? null,
-      shard_id: metric.dimensions.shard ?? null,
+      // A quality row counts one shard's records, which after a split may be its parent's.
+      shard_id: metric.dimensions.shard ?? shardId,
       metric: name,
       value,
       watermark: metric.watermark,
-    })),
-  );
+    }));
+  });
 }
 
 /** Returns the files written and the new state reference. */
@@ -76,7 +80,7 @@ export async function commitBatch(
   const files: WrittenFile[] = [];
   for (const type of EVENT_TYPES) files.push(...(await unit.rows.write(context.lake.events[type], position.fileName)));
   files.push(...(await unit.rows.write(context.lake.rejected, position.fileName)));
-  if (unit.metrics.length > 0) files.push(...(await context.lake.metrics.write(position.fileName, metricRows(unit.metrics))));
+  if (unit.metrics.length > 0) files.push(...(await context.lake.metrics.write(position.fileName, metricRows(unit.metrics, unit.shardId))));
   await unit.discard();
   if (files.length > 0) {
     const source = {
