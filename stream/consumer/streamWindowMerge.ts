@@ -211,6 +211,11 @@ export class StreamWindowMerge {
     if (!Number.isFinite(clockBefore) && Number.isFinite(state.clock)) for (const lease of shardLeases) state.watermark.touch(lease.leaseKey);
     // Behind its tip is not idle: such a shard holds the watermark until it catches up.
     for (const shardId of state.behind) state.watermark.touch(shardId);
+    // Nor is a shard not heard from yet: a split's child waits for its parent to end, and during
+    // a backlog the clock runs a whole unit's arrival time per step, so its registration went
+    // stale before its first unit and the windows closed without it. Each shard reports once it
+    // is read: a unit, or a caught-up marker when it has nothing (windowPartials.ts).
+    for (const lease of shardLeases) if (!state.consumed.has(lease.leaseKey) && !state.ended.has(lease.leaseKey)) state.watermark.touch(lease.leaseKey);
 
     const everyShardEnded = shardLeases.length > 0 && shardLeases.every((lease) => state.ended.has(lease.leaseKey));
     const fired = state.merger.fire(state.watermark.value, everyShardEnded);

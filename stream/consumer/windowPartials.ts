@@ -42,6 +42,18 @@ export const toPartials = (windows: readonly ClosedWindow[]): ShardPartials['win
 export const fromPartials = (partials: ShardPartials): ClosedWindow[] =>
   partials.windows.map(({ window, watermark }) => ({ window: WindowAccumulator.restore(window), watermark }));
 
+/**
+ * Key position of a shard's caught-up marker: no records, written the first time a worker finds
+ * the shard at its tip with nothing to commit, after the last committed unit (its checkpoint, or
+ * `0` before any). The merge holds the stream's windows for a shard until it has heard from it,
+ * so a shard that never receives a record must say it is there and quiet. `~caught` sorts after
+ * that unit's key and before a closing flush at the same position (`~final`).
+ */
+export const caughtUpPosition = (after: string | undefined): string => `${(after ?? '0').padStart(SEQUENCE_DIGITS, '0')}~caught`;
+
+/** The caught-up marker itself: nothing merged, no time learned, only "caught up, not ended". */
+export const caughtUpMarker = (shardId: string): ShardPartials => ({ version: 1, shardId, watermark: null, arrivalTime: null, caughtUp: true, final: false, windows: [] });
+
 export class PartialLog {
   constructor(
     private readonly store: ObjectStore,

@@ -34,7 +34,7 @@ import { ShardReader, type ShardReaderOptions, type StartingPosition } from './s
 import type { StateStore } from './stateStore.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
 import { StreamWindowMerge, type StreamWindowStats } from './streamWindowMerge.ts';
-import type { PartialLog } from './windowPartials.ts';
+import { caughtUpMarker, caughtUpPosition, type PartialLog } from './windowPartials.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
@@ -96,6 +96,8 @@ interface ShardCursor {
   lastSubSequenceNumber: number;
   stateRef: string | undefined;
   done: boolean;
+  /** The stream-wide merge has been told this shard is at its tip (a unit or a caught-up marker). */
+  reportedCaughtUp?: boolean;
 }
 
 export async function listShardIds(kinesis: KinesisClient, streamName: string): Promise<string[]> {
@@ -312,7 +314,10 @@ export class Worker {
         progress.caughtUp = read.recordCount === 0 && read.millisBehindLatest === 0;
         await this.watchLag(shardId, read.millisBehindLatest);
         const final = read.shardEnded || (progress.caughtUp && (this.options.inputComplete?.() ?? false));
-        if (read.recordCount === 0 && !final) return cursor;
+        if (read.recordCount === 0 && !final) {
+          if (progress.caughtUp) await this.reportCaughtUp(cursor);
+          return cursor;
+        }
         try {
           // End of input or of the shard: every open window closes.
           if (final) await processPart([], true);
@@ -332,6 +337,19 @@ export class Worker {
         return final ? this.finish(cursor, true) : cursor;
       }),
     );
+  }
+
+  /**
+   * Tells the stream-wide merge, once per lease held, that the shard is at its tip with nothing to
+   * commit: the merge holds its windows for a shard it has not heard from (a quiet shard would
+   * otherwise hold them forever, or, counted idle by default, let them close before a late
+   * starter's records).
+   */
+  private async reportCaughtUp(cursor: ShardCursor): Promise<void> {
+    const log = this.merge ? this.options.streamWindows?.log : undefined;
+    if (!log || cursor.reportedCaughtUp) return;
+    await log.write(caughtUpMarker(cursor.held.shardId), caughtUpPosition(cursor.lastSequenceNumber));
+    cursor.reportedCaughtUp = true;
   }
 
   /** Processing lag is about the consumer, in clock time: alerted live, never part of the lake. */
@@ -410,6 +428,8 @@ export class Worker {
     });
     cursor.stateRef = stateRef;
     if (last) cursor.lastSequenceNumber = last;
+    // A unit at the tip tells the merge as much as a marker would.
+    if (status.caughtUp) cursor.reportedCaughtUp = true;
     this.account(unit, files.length, files.reduce((sum, file) => sum + file.bytes, 0));
     const progress = this.stats.shards[shardId];
     progress.lastSequenceNumber = cursor.lastSequenceNumber;

@@ -3,8 +3,9 @@
  * local directory, fed the way workers feed it: two shards' generated records processed by the
  * pipeline, each unit's closed windows logged as a commit writes them. Time is injected. Checked:
  * one merger at a time, windows fired only when both shards have passed them, the hand-over to
- * another worker after the holder stops renewing (no window emitted twice or lost), and a quiet
- * caught-up shard that stops holding the watermark after the idle timeout.
+ * another worker after the holder stops renewing (no window emitted twice or lost), a quiet
+ * caught-up shard that stops holding the watermark after the idle timeout, and a shard not heard
+ * from yet that holds it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import type { Lease } from '../../stream/consumer/leases/lease.ts';
 import { StreamWindowMerge } from '../../stream/consumer/streamWindowMerge.ts';
-import { PartialLog, partialsPosition, toPartials } from '../../stream/consumer/windowPartials.ts';
+import { PartialLog, caughtUpMarker, caughtUpPosition, partialsPosition, toPartials } from '../../stream/consumer/windowPartials.ts';
 import { generateTraffic } from '../../stream/generator/index.ts';
 import type { SourceRecord } from '../../stream/pipeline/batch.ts';
 import { processBatch } from '../../stream/pipeline/processBatch.ts';
@@ -91,7 +92,7 @@ async function setUp() {
     );
   };
   const leaseList = async () => leases.list();
-  return { leases, merger, commit, emitted, alerts, partialCounts, leaseList, advance: (ms: number) => (clock += ms) };
+  return { leases, log, merger, commit, emitted, alerts, partialCounts, leaseList, advance: (ms: number) => (clock += ms) };
 }
 
 const mergedCounts = (events: readonly MetricEvent[]) => {
@@ -147,10 +148,12 @@ describe('stream-wide merge', () => {
   });
 
   it('a caught-up shard that stays quiet stops holding the windows after the idle timeout, in arrival time', async () => {
-    const { merger, commit, emitted, leaseList } = await setUp();
+    const { merger, commit, emitted, leaseList, log } = await setUp();
     const units = shardUnits().get(SHARDS[0])!;
     const m = merger('worker-a');
-    // Shard 1 sends nothing at all; shard 0's first units cover less than the idle timeout of arrival time.
+    // Shard 1 says once that it is at its tip with nothing to commit (a worker's first empty
+    // read), then sends nothing; shard 0's first units cover less than the idle timeout of arrival time.
+    await log.write(caughtUpMarker(SHARDS[1]), caughtUpPosition(undefined));
     await commit(SHARDS[0], units[0]);
     await m.tick(await leaseList());
     expect(emitted).toEqual([]);
@@ -159,6 +162,16 @@ describe('stream-wide merge', () => {
     await m.tick(await leaseList());
     expect(units[5].at(-1)!.arrivalTime - units[0].at(-1)!.arrivalTime).toBeGreaterThanOrEqual(IDLE_MS);
     expect(emitted.length).toBeGreaterThan(0);
+  });
+
+  it('a shard not heard from yet holds the windows however long the others run: it may not have started', async () => {
+    const { merger, commit, emitted, leaseList } = await setUp();
+    const units = shardUnits().get(SHARDS[0])!;
+    const m = merger('worker-a');
+    for (const unit of units.slice(0, 6)) await commit(SHARDS[0], unit);
+    await m.tick(await leaseList());
+    expect(units[5].at(-1)!.arrivalTime - units[0].at(-1)!.arrivalTime).toBeGreaterThanOrEqual(IDLE_MS);
+    expect(emitted).toEqual([]);
   });
 
   it('alerts for the whole stream on incidents that hit every shard: each burst within 2 windows, nothing outside an incident', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
-import { PartialLog, partialsPosition, type ShardPartials } from '../../../stream/consumer/windowPartials.ts';
+import { PartialLog, caughtUpPosition, partialsPosition, type ShardPartials } from '../../../stream/consumer/windowPartials.ts';
 
 const partials = (final: boolean): ShardPartials => ({ version: 1, shardId: 'shardId-1', watermark: null, arrivalTime: null, caughtUp: true, final, windows: [] });
 
@@ -19,5 +19,13 @@ describe('the window partial log', () => {
     const keys = (await log.list()).get('shardId-1')!;
     expect(keys.map((key) => key.split('/').at(-1))).toEqual([`${single}.json`, `${closing}.json`, `${next}.json`]);
     expect(keys[0] < keys[1] && keys[1] < keys[2]).toBe(true);
+  });
+
+  it('lists a caught-up marker after the unit it follows and before a closing flush there or the next unit', async () => {
+    const log = new PartialLog(new LocalDirStore(await mkdtemp(join(tmpdir(), 'partials-'))), 's');
+    const positions = [caughtUpPosition(undefined), partialsPosition('5', '5'), caughtUpPosition('5'), partialsPosition(undefined, '5'), partialsPosition('6', '6')];
+    for (const position of [...positions].reverse()) await log.write(partials(false), position);
+    const keys = (await log.list()).get('shardId-1')!;
+    expect(keys.map((key) => key.split('/').at(-1))).toEqual(positions.map((position) => `${position}.json`));
   });
 });
