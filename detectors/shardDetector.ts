@@ -15,6 +15,7 @@ import { VolumeDetector, type DetectorConfig, type DetectorSnapshot } from './vo
 export interface GroupedDetector {
   observe(metrics: MetricEvent[]): AlertEvent[];
   snapshot(): DetectorSnapshot;
+  inherit(shardId: string): void;
 }
 
 export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => GroupedDetector {
@@ -23,6 +24,7 @@ export function shardDetectorFactory(config: DetectorConfig = defaultDetectorCon
     return {
       observe: (metrics) => groupNotifications(detector.observe(metrics)),
       snapshot: () => detector.snapshot(),
+      inherit: (shardId) => detector.inherit(shardId),
     };
   };
 }

@@ -138,6 +138,11 @@ interface SeriesState {
   lifecycle: LifecycleState;
   /** Last scored window's observed/expected, to describe a resolution caused by forgetting. */
   lastExpected: number;
+  /**
+   * Restored from a parent shard's state and not yet seen on this shard (`inherit`): a window
+   * without the key is no data rather than zero, since the key may have gone to a sibling.
+   */
+  inherited?: boolean;
   /** Seasonal watches: the slot of each history value (−1: none), and the learned profile. */
   historySlots?: number[];
   profile?: SeasonalProfile;
@@ -224,6 +229,22 @@ export class VolumeDetector {
 
   snapshot(): DetectorSnapshot {
     return structuredClone(this.state);
+  }
+
+  /**
+   * This detector now watches child shard `shardId` of the shard whose state it was restored
+   * from. A split sends each key to one of the children, so every series waits for its key
+   * before it is scored (a campaign gone to the sibling is not a drop to zero; one that stays
+   * away is forgotten after `forgetAfterMissing` windows like any other), and a series of
+   * another shard's own (`shard` dimension: the parent's quality) is forgotten at the next
+   * window, its alert resolved: that shard has ended.
+   */
+  inherit(shardId: string): void {
+    for (const series of Object.values(this.state.series)) {
+      series.inherited = true;
+      const shard = series.dimensions.shard;
+      if (shard !== undefined && shard !== shardId) series.missing = Math.max(series.missing, this.config.forgetAfterMissing - 1);
+    }
   }
 
   /**
@@ -322,7 +343,9 @@ export class VolumeDetector {
     series.lastWindowEnd = window.end;
     const present = watchedValue(watch, metric);
     series.missing = metric ? 0 : series.missing + 1;
+    if (metric) delete series.inherited;
     const out: AlertTransition[] = [];
+    if (series.inherited) return this.forgetIfGone(id, series, watch, window, out);
     const x = present ?? ((watch.zeroWhenMissing ?? true) && !metric ? 0 : undefined);
     const trials = trialsOf(watch, metric);
     const scorable = x !== undefined && (!watch.trials || (trials ?? 0) >= watch.trials.min);
@@ -349,6 +372,11 @@ export class VolumeDetector {
         out.push(this.transition(series, watch, window, step.event, basis, { observed: x, expected: scored.median, z: scored.z, score }));
       }
     }
+    return this.forgetIfGone(id, series, watch, window, out);
+  }
+
+  /** A series missing for `forgetAfterMissing` windows is forgotten, its open alert resolved. */
+  private forgetIfGone(id: string, series: SeriesState, watch: Watch, window: Window, out: AlertTransition[]): AlertTransition[] {
     if (series.missing >= this.config.forgetAfterMissing) {
       if (isOpen(series.lifecycle)) {
         out.push(this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, z: 0, score: 0 }));

@@ -280,11 +280,8 @@ export class Worker {
     const parentRefs = lease.parentShardIds
       .map((parent) => this.coordinator?.leases.find((candidate) => candidate.leaseKey === parent)?.stateRef)
       .filter((ref): ref is string => Boolean(ref));
-    if (parentRefs.length === 0) return ShardState.create(config, lease.leaseKey);
-    const [first, ...others] = await Promise.all(parentRefs.map((ref) => stateStore.load(ref)));
-    const state = ShardState.create(config, lease.leaseKey, first);
-    for (const other of others) state.dedupe.absorb(ShardState.create(config, lease.leaseKey, other).dedupe);
-    return state;
+    const parents = await Promise.all(parentRefs.map((ref) => stateStore.load(ref)));
+    return ShardState.forChild(config, lease.leaseKey, parents) ?? ShardState.create(config, lease.leaseKey);
   }
 
   /**

@@ -11,6 +11,11 @@ import { EventTimeWindows, type WindowConfig, type WindowsSnapshot } from './eve
 export interface ShardDetector {
   observe(metrics: MetricEvent[]): AlertEvent[];
   snapshot(): unknown;
+  /**
+   * This detector was restored from a parent shard's state for child `shardId`: the parent's keys
+   * are split between its children, so a key the child has not carried yet is not a drop to zero.
+   */
+  inherit?(shardId: string): void;
 }
 
 /** Version 2: hashed dedupe buckets (in segments since dedupe format 3), mergeable window aggregates (sketches instead of raw lists). */
@@ -53,6 +58,21 @@ export class ShardState {
       EventTimeWindows.restore(config.windows, shardId, snapshot.windows),
       config.createDetector(snapshot.detector),
     );
+  }
+
+  /**
+   * A child shard's state from its parents' final snapshots (none: undefined): the first
+   * parent's, with the other parent's seen ids absorbed after a merge, so dedupe follows lineage
+   * (their open windows closed at their end). The detector keeps the first parent's baselines
+   * but learns which of its keys the child carries (ShardDetector.inherit).
+   */
+  static forChild(config: ShardStateConfig, shardId: string, parents: readonly StoredShardStateSnapshot[]): ShardState | undefined {
+    const [first, ...others] = parents;
+    if (!first) return undefined;
+    const state = ShardState.create(config, shardId, first);
+    for (const other of others) state.dedupe.absorb(ShardState.create(config, shardId, other).dedupe);
+    state.detector.inherit?.(shardId);
+    return state;
   }
 
   /** `inline`: every dedupe id in the snapshot itself, for a hand-over in memory (dedupe.ts). */

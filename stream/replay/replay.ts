@@ -166,17 +166,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   /** The shard's parents that are in the recording (a parent trimmed before recording is long done). */
   const parentsOf = (shardId: string): string[] => (recording.header.parents?.[shardId] ?? []).filter((parent) => cursors.has(parent));
 
-  /**
-   * A child shard starts from its parents' final state, as the worker's does: the first parent's
-   * snapshot, with the other parent's seen ids absorbed after a merge, so dedupe follows lineage.
-   */
-  const stateFromParents = (shardId: string): ShardState | undefined => {
-    const [first, ...others] = parentsOf(shardId).map((parent) => cursors.get(parent)!.state.snapshot({ inline: true }));
-    if (!first) return undefined;
-    const state = ShardState.create(options.state, shardId, first);
-    for (const other of others) state.dedupe.absorb(ShardState.create(options.state, shardId, other).dedupe);
-    return state;
-  };
+  /** A child shard starts from its parents' final state, as the worker's does (ShardState.forChild). */
+  const stateFromParents = (shardId: string): ShardState | undefined =>
+    ShardState.forChild(options.state, shardId, parentsOf(shardId).map((parent) => cursors.get(parent)!.state.snapshot({ inline: true })));
 
   const nextShard = (): string | undefined => {
     let best: string | undefined;

@@ -181,6 +181,31 @@ describe('VolumeDetector with the default config', () => {
     expect(Object.keys(detector.snapshot().series)).toEqual([`event_count@${C2}`]);
   });
 
+  it('restored for a child shard, a key gone to the sibling is not a drop, while one that comes and then stops is', () => {
+    const parent = new VolumeDetector(config);
+    feed(parent, steady(20, { [C2]: 50 }));
+    const child = VolumeDetector.restore(config, parent.snapshot());
+    child.inherit('shardId-000000000002');
+    // C2 went to the sibling: this child never sees it, and says nothing about it.
+    expect(feed(child, steady(5), 20)).toEqual([]);
+    // C1 came here, so its baseline holds: a drop to 10 is still caught at once.
+    expect(feed(child, [{ [C1]: 10 }], 25).map((a) => [a.key, a.observed])).toEqual([[C1, 10]]);
+  });
+
+  it('restored for a child shard, the parent shard’s own quality alert resolves at the next window', () => {
+    const key = 'quality=stream|shard=shardId-000000000000';
+    const normal = (i: number) => ({ valid: 1000, rejected: [3, 5, 4, 6, 2][i % 5], duplicates: 1, late: 0, ingestion_delay_p99_ms: 2000 });
+    const parent = new VolumeDetector(config);
+    feed(parent, Array.from({ length: 15 }, (_, i) => ({ [key]: normal(i) })));
+    expect(feed(parent, [{ [key]: { ...normal(0), rejected: 200 } }], 15)).toHaveLength(1);
+    const child = VolumeDetector.restore(config, parent.snapshot());
+    child.inherit('shardId-000000000001');
+    const childKey = 'quality=stream|shard=shardId-000000000001';
+    const transitions = child.observeTransitions(windowMetrics(16, { [childKey]: normal(1) }));
+    expect(transitions.map((t) => [t.event, t.alert.key])).toEqual([['resolved', key]]);
+    expect(Object.keys(child.snapshot().series).some((id) => id.endsWith(key))).toBe(false);
+  });
+
   it('metrics for a window already finished are ignored (replays do not double count)', () => {
     const detector = new VolumeDetector(config);
     feed(detector, steady(20));
