@@ -28,7 +28,7 @@ import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
 import { ShardState, type ShardStateConfig, type ShardStateSnapshot } from '../pipeline/shardState.ts';
 import { WindowMerger, streamQualitySeries } from '../pipeline/windowMerger.ts';
 import type { Recording, ShardReader } from './recording.ts';
-import { loadReplayCheckpoint, saveReplayCheckpoint, type ReplayCheckpoint } from './replayCheckpoint.ts';
+import { changedSettings, loadReplayCheckpoint, saveReplayCheckpoint, type ReplayCheckpoint, type ReplayRunSettings } from './replayCheckpoint.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE } from './replayDefaults.ts';
 
 export interface ReplayOptions {
@@ -107,13 +107,25 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   if (saved && (saved.recording.stream !== stream || saved.recording.records !== recording.records)) {
     throw new ConfigError(`the replay checkpoint in ${options.stateStore.location} belongs to another recording (stream ${saved.recording.stream}, ${saved.recording.records} records); use an empty state directory (--state) or another --lake.`);
   }
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const settings: ReplayRunSettings = {
+    batchSize: partSize,
+    unitBytes,
+    idleTimeoutMs,
+    windows: options.state.windows,
+    dedupeHorizonMs: options.state.dedupeHorizonMs,
+    maxFutureSkewMs: options.maxFutureSkewMs,
+  };
+  const changed = changedSettings(saved?.settings, settings);
+  if (changed.length > 0) {
+    throw new ConfigError(`the replay checkpoint in ${options.stateStore.location} was written with other settings (${changed.join(', ')}); resume with the settings the run started with, or start over with an empty state directory (--state) and another --lake.`);
+  }
   // Virtual time starts at the recording's first arrival: shards registered then have been quiet
   // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
   const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records.firstArrival ?? Infinity));
   let clock = saved?.clock ?? (Number.isFinite(firstArrival) ? firstArrival : -Infinity);
   const now = () => clock;
   const processingClock = options.processingClock ?? now;
-  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const watermark = saved ? PipelineWatermark.restore({ idleTimeoutMs, now }, saved.watermark) : new PipelineWatermark({ idleTimeoutMs, now });
   const lateness = options.state.windows.allowedLatenessMs;
   const merger = saved ? WindowMerger.restore(lateness, saved.merger) : new WindowMerger(lateness);
@@ -306,6 +318,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     await saveReplayCheckpoint(options.stateStore, {
       version: 1,
       recording: { stream, records: recording.records },
+      settings,
       shards: Object.fromEntries(committed),
       ...point.stage,
       batches: point.number,

@@ -9,11 +9,28 @@ import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { OperationalMetricsSnapshot } from '../pipeline/operationalMetrics.ts';
 import type { PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
 import type { WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
+import type { WindowConfig } from '../pipeline/eventTimeWindows.ts';
+
+/**
+ * What cuts a replay's commit points and shapes its outputs. A run resumed with other values
+ * re-cuts the unit it stopped in, so that unit's rows land again under other file names, or mixes
+ * window sizes in one metrics table: a resume must use the values the run started with.
+ */
+export interface ReplayRunSettings {
+  batchSize: number;
+  unitBytes: number;
+  idleTimeoutMs: number;
+  windows: WindowConfig;
+  dedupeHorizonMs: number;
+  maxFutureSkewMs: number;
+}
 
 export interface ReplayCheckpoint {
   version: 1;
   /** The recording it belongs to (stream and record count), so a checkpoint is not applied to another. */
   recording: { stream: string; records: number };
+  /** Absent in checkpoints written before it was kept. */
+  settings?: ReplayRunSettings;
   shards: Record<string, { next: number; stateRef: string | null; done: boolean }>;
   clock: number | null;
   watermark: PipelineWatermarkSnapshot;
@@ -33,4 +50,12 @@ export async function loadReplayCheckpoint(store: ObjectStore): Promise<ReplayCh
 
 export async function saveReplayCheckpoint(store: ObjectStore, checkpoint: ReplayCheckpoint): Promise<void> {
   await store.put(KEY, Buffer.from(JSON.stringify(checkpoint)));
+}
+
+/** The settings `saved` was written with that `current` changes, as `name saved → current`; none: []. */
+export function changedSettings(saved: ReplayRunSettings | undefined, current: ReplayRunSettings): string[] {
+  if (!saved) return [];
+  return (Object.keys(current) as (keyof ReplayRunSettings)[])
+    .filter((name) => JSON.stringify(saved[name]) !== JSON.stringify(current[name]))
+    .map((name) => `${name} ${JSON.stringify(saved[name])} → ${JSON.stringify(current[name])}`);
 }

@@ -81,6 +81,20 @@ describe('replay of a recorded stream', () => {
     }
   });
 
+  it('refuses, as a usage error, to resume with other batch or window settings than the run started with', async () => {
+    // Resumed with another batch size, the unit it stopped in was cut again and some of its rows
+    // were written a second time under other file names; another window size mixed two sizes in one table.
+    const dirs = freshDirs();
+    await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { stopAfterBatches: 1, batchSize: 500, unitBytes: 16_384 });
+    const otherBatches = replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { batchSize: 50, unitBytes: 16_384 });
+    await expect(otherBatches).rejects.toBeInstanceOf(ConfigError);
+    await expect(otherBatches).rejects.toThrow(/was written with other settings \(batchSize 500 → 50\); resume with the settings the run started with/);
+    await expect(replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowMs: 300_000 }, { batchSize: 500, unitBytes: 16_384 })).rejects.toThrow(/"sizeMs":60000.* → .*"sizeMs":300000/);
+    // With the settings it started with, it resumes.
+    const resumed = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { batchSize: 500, unitBytes: 16_384 });
+    expect(resumed).toMatchObject({ resumed: true, finished: true });
+  });
+
   it('killed and resumed from its checkpoint at several points (between commit points and mid-commit) it equals the golden', async () => {
     const dirs = freshDirs();
     // Commit points every 16 KiB of record data: each gathers parts of both shards.
