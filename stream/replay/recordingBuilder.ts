@@ -26,6 +26,9 @@ interface ShardInProgress {
   outOfOrder: boolean;
 }
 
+/** How far one shard's arrival times may go back: they are approximate, though ordered in practice. */
+const ARRIVAL_SLACK_MS = 1_000;
+
 export class RecordingBuilder {
   private header: RecordingHeader | undefined;
   private readonly shards = new Map<string, ShardInProgress>();
@@ -78,6 +81,14 @@ export class RecordingBuilder {
     if (shard.last && !shard.outOfOrder) {
       const order = compareSequenceNumbers(record.sequenceNumber, shard.last.sequenceNumber);
       if (order === 0 && record.sequenceNumber === shard.last.sequenceNumber) return this.repeated(record, shard.last);
+      // One shard's GetRecords responses go forward, in sequence number and arrival time: going
+      // back, they are several shards' responses appended to one file, which no response names,
+      // and read as one shard they would be replayed as one, late by the thousand.
+      if (shardOfResponse !== undefined && (order < 0 || record.arrivalTime < shard.last.arrivalTime - ARRIVAL_SLACK_MS)) {
+        throw new RecordingError(
+          `${this.path} ${where} goes back from the record before it (sequence number ${record.sequenceNumber} after ${shard.last.sequenceNumber}, arrival ${new Date(record.arrivalTime).toISOString()} after ${new Date(shard.last.arrivalTime).toISOString()}): its GetRecords responses hold more than one shard's records, and a response does not say whose; give each record its ShardId (e.g. jq -c --arg s <shard id> '.Records[] + {ShardId: $s}', one shard's responses at a time).`,
+        );
+      }
       // The same number written another way ("007") is sorted out with the rest, as two records.
       if (order <= 0) shard.outOfOrder = true;
     }

@@ -90,6 +90,24 @@ describe('replay of recordings made without adstream', () => {
     await Promise.all([paged.close(), single.close()]);
   });
 
+  it('refuses GetRecords responses of several shards appended to one file, which would be read as one shard, and says how to name them', async () => {
+    // Two shards captured over the same minutes (the fixture's records arrived within a second:
+    // here each shard's arrive 50 ms apart, from the same start).
+    const byShard = new Map<string, unknown[]>();
+    for (const { ShardId, ...record } of await apiRecords()) {
+      const list = byShard.get(ShardId) ?? [];
+      list.push({ ...record, ApproximateArrivalTimestamp: (record.ApproximateArrivalTimestamp + 50 * list.length) / 1000, Data: record.Data.toString('base64') });
+      byShard.set(ShardId, list);
+    }
+    expect(byShard.size).toBe(2);
+    // Either order: the second shard's records go back in sequence number, or in arrival time.
+    for (const order of [[...byShard.values()], [...byShard.values()].reverse()]) {
+      const path = join(work, 'two-shards.json');
+      await writeFile(path, order.map((records) => `${JSON.stringify({ Records: records, NextShardIterator: null, MillisBehindLatest: 0 }, null, 4)}\n`).join(''));
+      await expect(readRecording(path)).rejects.toThrow(/goes back from the record before it .*: its GetRecords responses hold more than one shard's records, .*give each record its ShardId/);
+    }
+  });
+
   it('records named as the Kinesis API names them, one per line with ISO arrival times (as a script dumps an SDK’s records), reproduce the goldens', async () => {
     const path = join(work, 'sdk.jsonl');
     // A script dumping SDK v3 records: the Date prints as ISO 8601, and it turns Data's bytes into base64.
