@@ -19,7 +19,11 @@ export const rejectedFields: FieldSpec[] = [
   { name: 'stream', kind: 'string', nullable: false },
   { name: 'shard_id', kind: 'string', nullable: false },
   { name: 'sequence_number', kind: 'string', nullable: false },
+  /** A KPL sub-record's index within its aggregate (the record is sequence_number's alone otherwise). */
+  { name: 'sub_sequence_number', kind: 'int', nullable: true },
   { name: 'partition_key', kind: 'string', nullable: false },
+  /** A KPL sub-record's explicit hash key, which routes it back to its shard on a re-drive. */
+  { name: 'explicit_hash_key', kind: 'string', nullable: true },
   { name: 'arrival_time', kind: 'timestamp_ms', nullable: false },
   { name: 'raw_base64', kind: 'string', nullable: false },
 ];

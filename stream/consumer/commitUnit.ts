@@ -28,7 +28,9 @@ function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
     stream: processed.batch.stream,
     shard_id: record.shardId,
     sequence_number: record.sequenceNumber,
+    sub_sequence_number: record.subSequenceNumber ?? null,
     partition_key: record.partitionKey,
+    explicit_hash_key: record.explicitHashKey ?? null,
     arrival_time: record.arrivalTime,
     raw_base64: Buffer.from(record.data).toString('base64'),
   }));

@@ -9,8 +9,8 @@
  * come out carrying their rejection, and the pipeline sends them to the DLQ with it. The KCL drops
  * the first silently and logs the second; an aggregator that does not re-put misrouted records
  * then loses them (awslabs/kinesis-aggregation warns "DATA LOSS CAN OCCUR"). From the DLQ,
- * `adstream dlq replay` puts each back with its own partition key, which routes it to its shard;
- * a copy the KPL re-put there already is a duplicate by event id.
+ * `adstream dlq replay` puts each back with its own partition key and explicit hash key, which
+ * route it to its shard; a copy the KPL re-put there already is a duplicate by event id.
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
 import type { Rejection } from '../events/types.ts';
@@ -41,6 +41,7 @@ export function userRecordsOf(shardId: string, raw: SourceRecord[], range: HashR
     sequenceNumber: record.sequenceNumber,
     subSequenceNumber: record.subSequenceNumber,
     partitionKey: record.partitionKey,
+    explicitHashKey: record.explicitHashKey,
     arrivalTime: record.arrivalTime,
     data: record.data,
     rejection: rejectionOf(record, shardId),

@@ -13,6 +13,8 @@ export interface SourceRecord {
   data: Uint8Array;
   /** Index within a KPL aggregate (0 for a plain record). */
   subSequenceNumber?: number;
+  /** A KPL sub-record's own explicit hash key: it, not the partition key, says which shard the record belongs to. */
+  explicitHashKey?: string;
   /** Known bad before decoding (a broken KPL aggregate, a sub-record of another shard): rejected with this. */
   rejection?: Rejection;
 }

@@ -4,10 +4,15 @@
  * and the accounting still adds up.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { kinesisClient } from '../../stream/aws/clients.ts';
+import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
+import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
@@ -65,5 +70,38 @@ describe('adstream dlq replay', () => {
     }
     const usage = await run('node', [BIN, 'dlq', 'replay', '--no-such-flag']).catch((error: { code: number }) => error);
     expect((usage as { code: number }).code).toBe(2);
+  });
+
+  it('puts a KPL sub-record rejected on the wrong shard back on its own shard, by its explicit hash key: the KPL re-put it there, so it is stored once', async () => {
+    const config = pipeline.configFor('redrive-kpl', { failoverTimeMs: 1_500 });
+    const kinesis = kinesisClient(config);
+    await ensureStream(kinesis, config.stream, 2);
+    // A partition key that hashes into the lower half (shard 0): put back by it, the record would land there again.
+    let partitionKey = 'cmp-0';
+    for (let i = 1; createHash('md5').update(partitionKey).digest()[0] >= 0x80; i++) partitionKey = `cmp-${i}`;
+    const upperHalf = String(2n ** 127n + 5n);
+    const event = [...generateTraffic({ seed: 3, durationMs: 600_000, impressionsPerMinute: 30, anomalies: [] }).records].find((r) => r.truth.kind === 'valid' && r.truth.eventType === 'impression')!;
+    const aggregate = aggregateOne([{ partitionKey, explicitHashKey: upperHalf, data: event.data }]);
+    // The aggregate lands on shard 0, its sub-record belongs to shard 1; the KPL re-puts it there itself.
+    const put = (data: Uint8Array, key: string, explicitHashKey: string) => kinesis.send(new PutRecordCommand({ StreamName: config.stream, Data: data, PartitionKey: key, ExplicitHashKey: explicitHashKey }));
+    expect((await put(aggregate.data, 'aggregate', '1')).ShardId).toBe('shardId-000000000000');
+    expect((await put(event.data, partitionKey, upperHalf)).ShardId).toBe('shardId-000000000001');
+    kinesis.destroy();
+    const first = await pipeline.consume(config);
+    expect(first).toMatchObject({ written: 1, rejected: 1 });
+    expect(first.rejectedByReason.kpl_outside_shard).toBe(1);
+
+    const env = { ...process.env, ...environmentFor(config) };
+    const { stdout } = await run('node', [BIN, 'dlq', 'replay', '--reason', 'kpl_outside_shard'], { env });
+    expect(stdout.trim()).toBe('re-drove 1 rejected records to redrive-kpl');
+    const second = await pipeline.consume(config);
+    expect(second).toMatchObject({ recordsIn: 1, written: 0, duplicates: 1 });
+    const lake = await LakeQuery.open(config.lake);
+    try {
+      const [row] = await lake.query('SELECT count(*) AS n FROM impressions');
+      expect(Number(row.n)).toBe(1);
+    } finally {
+      lake.close();
+    }
   });
 });

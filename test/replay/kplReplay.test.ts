@@ -60,8 +60,11 @@ describe('replay of KPL aggregates', () => {
     expect(stats.rejected).toBe(1);
     const query = await LakeQuery.open(lake);
     try {
-      const rows = await query.query('SELECT reason, raw_base64, partition_key FROM rejected');
-      expect(rows).toEqual([{ reason: 'kpl_outside_shard', raw_base64: Buffer.from(validEvents(4)[2]).toString('base64'), partition_key: 'cmp-1' }]);
+      // Its place in the aggregate and the explicit hash key that routes it (dlq replay puts it back with that key).
+      const rows = await query.query('SELECT reason, raw_base64, partition_key, sub_sequence_number, explicit_hash_key FROM rejected');
+      expect(rows).toEqual([
+        { reason: 'kpl_outside_shard', raw_base64: Buffer.from(validEvents(4)[2]).toString('base64'), partition_key: 'cmp-1', sub_sequence_number: 2, explicit_hash_key: UPPER_HALF_KEY },
+      ]);
     } finally {
       query.close();
     }

@@ -34,7 +34,7 @@ export function dlqCommand(): Command {
       try {
         // A code (missing_field:campaign_id) or its class (missing_field), as the README names them.
         const where = options.reason ? `WHERE reason = ${quote(options.reason)} OR split_part(reason, ':', 1) = ${quote(options.reason)}` : '';
-        rows = await lake.query(`SELECT stream, raw_base64, partition_key FROM rejected ${where} ORDER BY stream, shard_id, sequence_number`);
+        rows = await lake.query(`SELECT * FROM rejected ${where} ORDER BY stream, shard_id, sequence_number`);
         if (options.reason && rows.length === 0) {
           const reasons = await lake.query('SELECT reason, count(*) AS n FROM rejected GROUP BY reason ORDER BY n DESC, reason LIMIT 8');
           const known = reasons.map((row) => `${String(row.reason)} (${String(row.n)})`).join(', ');
@@ -60,7 +60,12 @@ export function dlqCommand(): Command {
         let put = 0;
         for (const [stream, group] of byStream) {
           const stats = await new Producer(kinesis, { streamName: stream }).putAll(
-            group.map((row) => ({ data: Buffer.from(row.raw_base64 as string, 'base64'), partitionKey: row.partition_key as string })),
+            group.map((row) => ({
+              data: Buffer.from(row.raw_base64 as string, 'base64'),
+              partitionKey: row.partition_key as string,
+              // A KPL sub-record routed by its explicit hash key goes back to the same shard.
+              explicitHashKey: (row.explicit_hash_key as string | null) ?? undefined,
+            })),
           );
           put += stats.records;
         }
