@@ -26,3 +26,14 @@ export async function ensureStream(kinesis: KinesisClient, streamName: string, s
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** Whether the stream exists (in any status). */
+export async function streamExists(kinesis: KinesisClient, streamName: string): Promise<boolean> {
+  try {
+    await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
+}

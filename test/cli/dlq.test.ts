@@ -51,6 +51,10 @@ describe('adstream dlq replay', () => {
     // whatever ADSTREAM_STREAM says (here another stream's, as on a shell set up for another job).
     const elsewhere = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future', '--stream', 'elsewhere', '--dry-run'], { env });
     expect(elsewhere.stdout.trim()).toBe(`${future} rejected records would be re-driven to elsewhere`);
+    // A stream that does not exist is named in one sentence, before anything is put.
+    const nowhere = (await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future', '--stream', 'nowhere'], { env }).catch((error: unknown) => error)) as { code: number; stderr: string };
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr.trim()).toBe('adstream: stream nowhere (--stream) does not exist; create it or name another.');
     const { stdout } = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env: { ...env, ADSTREAM_STREAM: 'some-other-stream' } });
     expect(stdout.trim()).toBe(`re-drove ${future} rejected records to redrive`);
 

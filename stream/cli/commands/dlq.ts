@@ -24,7 +24,12 @@ export function dlqCommand(): Command {
     .option('--reason <code>', 'only records rejected for this reason code or class, e.g. missing_field:campaign_id or missing_field')
     .option('--dry-run', 'count what would be re-driven, put nothing')
     .action(async (options: { lake?: string; stream?: string; reason?: string; dryRun?: boolean }) => {
-      const [{ kinesisClient }, { Producer }, { LakeQuery }] = await Promise.all([import('../../aws/clients.ts'), import('../../producer/index.ts'), import('../../../sinks/query/lakeQuery.ts')]);
+      const [{ kinesisClient }, { streamExists }, { Producer }, { LakeQuery }] = await Promise.all([
+        import('../../aws/clients.ts'),
+        import('../../aws/streamAdmin.ts'),
+        import('../../producer/index.ts'),
+        import('../../../sinks/query/lakeQuery.ts'),
+      ]);
       if (options.stream === '') throw new ConfigError('--stream is empty; name the stream to put the records on, or leave it out to send each back to its own.');
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`dlq replay reads a local lake directory; sync ${config.lake} to a directory first.`);
@@ -59,6 +64,14 @@ export function dlqCommand(): Command {
       try {
         let put = 0;
         for (const [stream, group] of byStream) {
+          // Rows read by a replay without --stream name the recording's file as their stream.
+          if (!(await streamExists(kinesis, stream))) {
+            throw new ConfigError(
+              options.stream !== undefined
+                ? `stream ${stream} (--stream) does not exist; create it or name another.`
+                : `stream ${stream}, which the rejected records were read from, does not exist; pass --stream <name> to put them on another.`,
+            );
+          }
           const stats = await new Producer(kinesis, { streamName: stream }).putAll(
             group.map((row) => ({
               data: Buffer.from(row.raw_base64 as string, 'base64'),
@@ -76,3 +89,4 @@ export function dlqCommand(): Command {
     });
   return dlq;
 }
+
