@@ -54,8 +54,10 @@ export const defaultDetectorConfig: DetectorConfig = {
       // was overconfident: one won auction with a click on a sparse campaign alerted as "3 events
       // against 0.04 expected". Counting auctions cut false alerts from 18 to 7 over 19 simulated
       // days (60–1,400 impressions a minute, 40 and 200 campaigns); a drop shows a window later
-      // in some runs, because the sum's extra confidence was partly false.
-      name: 'campaign_volume',
+      // in some runs, because the sum's extra confidence was partly false. A new name, not the
+      // old `campaign_volume`: a snapshot's history of sums, restored under the same name, would
+      // read as every busy campaign dropping by half (its series are dropped on restore instead).
+      name: 'campaign_auctions',
       match: isCampaign,
       value: 'auctions',
       compute: (v) => Math.max(v.bids ?? 0, v.impressions ?? 0),

@@ -14,7 +14,7 @@ import { defaultDetectorConfig } from './defaultConfig.ts';
 import type { SeasonalityConfig } from './seasonalProfile.ts';
 import type { DetectorConfig } from './volumeDetector.ts';
 
-const VOLUME_WATCHES: readonly string[] = ['event_volume', 'campaign_volume', 'stream_volume'];
+const VOLUME_WATCHES: readonly string[] = ['event_volume', 'campaign_auctions', 'stream_volume'];
 
 /** `config` with `seasonality` on the named watches (by default the volume watches). */
 export function withSeasonality(config: DetectorConfig, seasonality: SeasonalityConfig, watches: readonly string[] = VOLUME_WATCHES): DetectorConfig {

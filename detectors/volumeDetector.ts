@@ -331,7 +331,13 @@ export class VolumeDetector {
       const series = this.state.series[id];
       const watch = this.watches.get(series.watch);
       if (!watch) {
-        delete this.state.series[id]; // restored from a config that no longer has this watch
+        // Restored from a config that no longer has this watch (removed or renamed): its open
+        // alert resolves, rather than staying open at the receiver for ever.
+        if (isOpen(series.lifecycle)) {
+          const gone: Watch = { name: series.watch, value: 'value', direction: 'both', threshold: 0 };
+          out.push(this.transition(series, gone, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, z: 0, score: 0 }));
+        }
+        delete this.state.series[id];
         continue;
       }
       if (series.lastWindowEnd < window.end) out.push(...this.evaluate(id, series, watch, window, undefined));

@@ -345,8 +345,13 @@ export class Worker {
   private async reportCaughtUp(cursor: ShardCursor): Promise<void> {
     const log = this.merge ? this.options.streamWindows?.log : undefined;
     if (!log || cursor.reportedCaughtUp) return;
-    await log.write(caughtUpMarker(cursor.held.shardId), caughtUpPosition(cursor.lastSequenceNumber));
-    cursor.reportedCaughtUp = true;
+    try {
+      await log.write(caughtUpMarker(cursor.held.shardId), caughtUpPosition(cursor.lastSequenceNumber));
+      cursor.reportedCaughtUp = true;
+    } catch (error) {
+      // As for the merge itself: reported, tried again at the next empty read, never the end of the worker.
+      this.options.onEvent?.({ name: 'consumer.stream_windows_failed', workerId: this.workerId, detail: (error as Error).message });
+    }
   }
 
   /** Processing lag is about the consumer, in clock time: alerted live, never part of the lake. */

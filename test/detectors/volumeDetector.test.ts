@@ -206,6 +206,17 @@ describe('VolumeDetector with the default config', () => {
     expect(Object.keys(child.snapshot().series).some((id) => id.endsWith(key))).toBe(false);
   });
 
+  it('restored under a config without one of its watches, that watch’s open alert resolves and its series go', () => {
+    const before = new VolumeDetector(config);
+    feed(before, steady(20, { [C2]: 50 }));
+    expect(feed(before, [{ [C1]: 10, [C2]: 50 }], 20).map((a) => a.key)).toEqual([C1]);
+    const renamed = { ...config, watches: config.watches.map((w) => (w.name === 'event_count' ? { ...w, name: 'event_count_v2' } : w)) };
+    const after = VolumeDetector.restore(renamed, before.snapshot());
+    const alerts = feed(after, [{ [C1]: 100, [C2]: 50 }], 21);
+    expect(alerts.filter((a) => a.detector === 'event_count').map((a) => [a.status, a.key])).toEqual([['resolved', C1]]);
+    expect(Object.keys(after.snapshot().series).some((id) => id.startsWith('event_count@'))).toBe(false);
+  });
+
   it('metrics for a window already finished are ignored (replays do not double count)', () => {
     const detector = new VolumeDetector(config);
     feed(detector, steady(20));

@@ -78,7 +78,7 @@ const stringFields = Object.fromEntries(
 ) as Record<EventType, string[]>;
 
 function mayHoldString(type: avro.Type): boolean {
-  return type.typeName === 'string' || (type.typeName === 'union' && (type as avro.types.UnwrappedUnionType).types.some((branch) => branch.typeName === 'string'));
+  return type.typeName === 'string' || (type.typeName.startsWith('union') && (type as avro.types.UnwrappedUnionType).types.some((branch) => branch.typeName === 'string'));
 }
 
 function reject(reason: Rejection['reason'], detail: string): AvroDecodeResult {
