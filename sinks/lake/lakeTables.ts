@@ -19,34 +19,38 @@ export const rejectedFields: FieldSpec[] = [
   { name: 'stream', kind: 'string', nullable: false },
   { name: 'shard_id', kind: 'string', nullable: false },
   { name: 'sequence_number', kind: 'string', nullable: false },
-  /** A KPL sub-record's index within its aggregate (the record is sequence_number's alone otherwise). */
-  { name: 'sub_sequence_number', kind: 'int', nullable: true },
   { name: 'partition_key', kind: 'string', nullable: false },
-  /** A KPL sub-record's explicit hash key, which routes it back to its shard on a re-drive. */
-  { name: 'explicit_hash_key', kind: 'string', nullable: true },
   { name: 'arrival_time', kind: 'timestamp_ms', nullable: false },
   { name: 'raw_base64', kind: 'string', nullable: false },
+  // Added later, so last and nullable: files written before lack them, and Redshift's COPY maps
+  // Parquet columns by position.
+  /** A KPL sub-record's index within its aggregate (the record is sequence_number's alone otherwise). */
+  { name: 'sub_sequence_number', kind: 'int', nullable: true },
+  /** A KPL sub-record's explicit hash key, which routes it back to its shard on a re-drive. */
+  { name: 'explicit_hash_key', kind: 'string', nullable: true },
 ];
 
 /**
  * Metric events in long form: one row per window, key and metric name. Keys of several groupings
  * share the table (a campaign's window and its campaign-and-type windows hold the same events),
- * so `grouping` names the key's dimensions (`campaign`, `campaign,type`, `quality,shard`, …) and a
- * query sums within one grouping, not across them. Every row is one shard's partial window, so a
+ * so `key_dimensions` names the key's dimensions (`campaign`, `campaign,type`, `quality,shard`, …)
+ * and a query sums within one of them, not across. Every row is one shard's partial window, so a
  * stream-wide figure sums over `shard_id`: the shard that wrote the row (for `quality` rows, the
- * shard whose records they count, which after a split may be the writer's parent).
+ * shard whose records they count, which after a split may be the writer's parent). Rows written
+ * before these were kept have no `key_dimensions` and, for campaign keys, no `shard_id`.
  */
 export const metricFields: FieldSpec[] = [
   { name: 'window_start', kind: 'timestamp_ms', nullable: false },
   { name: 'window_end', kind: 'timestamp_ms', nullable: false },
   { name: 'key', kind: 'string', nullable: false },
-  { name: 'grouping', kind: 'string', nullable: false },
   { name: 'campaign_id', kind: 'string', nullable: true },
   { name: 'event_type', kind: 'string', nullable: true },
-  { name: 'shard_id', kind: 'string', nullable: false },
+  { name: 'shard_id', kind: 'string', nullable: true },
   { name: 'metric', kind: 'string', nullable: false },
   { name: 'value', kind: 'double', nullable: false },
   { name: 'watermark', kind: 'timestamp_ms', nullable: false },
+  // Added later, so last and nullable (see rejectedFields). Not `grouping`: Trino reserves it.
+  { name: 'key_dimensions', kind: 'string', nullable: true },
 ];
 
 export type RejectedRow = Record<string, unknown> & { reason: string; arrival_time: number };

@@ -7,7 +7,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { LakeFile } from './lakeFiles.ts';
 import type { LoadOutcome, WarehouseBackend } from './warehouseBackend.ts';
-import { LOAD_TABLE, createLoadTableSql, createTableSql, sqlString, type WarehouseTable } from './warehouseTables.ts';
+import { LOAD_TABLE, addColumnsSql, createLoadTableSql, createTableSql, sqlString, type WarehouseTable } from './warehouseTables.ts';
 
 export interface DuckdbWarehouseOptions {
   /** Turns a lake key into a path DuckDB can read. */
@@ -32,7 +32,10 @@ export class DuckdbWarehouse implements WarehouseBackend {
   }
 
   async ensureTables(tables: readonly WarehouseTable[]): Promise<void> {
-    for (const table of tables) await this.connection.run(createTableSql(table, 'duckdb'));
+    for (const table of tables) {
+      await this.connection.run(createTableSql(table, 'duckdb'));
+      for (const sql of addColumnsSql(table)) await this.connection.run(sql);
+    }
     await this.connection.run(createLoadTableSql('duckdb'));
   }
 
@@ -53,10 +56,12 @@ export class DuckdbWarehouse implements WarehouseBackend {
         await this.connection.run('ROLLBACK');
         return { loaded: false };
       }
-      // By name, not position: a file written by an older schema version may lack a new column.
-      const inserted = await this.connection.run(
-        `INSERT INTO ${table.name} (${columns}) SELECT ${columns} FROM read_parquet([${paths}], union_by_name = true)`,
-      );
+      // By name, not position: a file written by an older schema version may lack a new column,
+      // and when every file of the batch does, the column is NULL (union_by_name has no such column).
+      const source = `read_parquet([${paths}], union_by_name = true)`;
+      const present = new Set((await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getColumnsJS()[0].map(String));
+      const selected = table.fields.map((f) => (present.has(f.name) ? f.name : `NULL AS ${f.name}`)).join(', ');
+      const inserted = await this.connection.run(`INSERT INTO ${table.name} (${columns}) SELECT ${selected} FROM ${source}`);
       const rows = Number(inserted.rowsChanged);
       const entries = files.map((f) => `(${sqlString(f.key)}, ${sqlString(table.name)}, ${f.bytes}, ${sqlString(loadId)})`).join(', ');
       await this.connection.run(`INSERT INTO ${LOAD_TABLE} (file_key, table_name, bytes, load_id) VALUES ${entries}`);

@@ -68,6 +68,14 @@ export function createTableSql(table: WarehouseTable, dialect: SqlDialect): stri
   return `${body}\n${distribution}\nSORTKEY(${table.sortKey})`;
 }
 
+/**
+ * DuckDB: the nullable columns, added to a table created before they were (CREATE TABLE IF NOT
+ * EXISTS leaves an existing table as it was). Columns are only ever added at the end, nullable.
+ */
+export function addColumnsSql(table: WarehouseTable): string[] {
+  return table.fields.filter((f) => f.nullable).map((f) => `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${f.name} ${COLUMN_TYPES.duckdb[f.kind]}`);
+}
+
 export function createLoadTableSql(dialect: SqlDialect): string {
   const text = dialect === 'redshift' ? 'VARCHAR(1024)' : 'VARCHAR';
   const body =

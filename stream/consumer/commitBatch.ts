@@ -48,15 +48,14 @@ export interface CommitPosition {
   final?: boolean;
 }
 
-/** The lake's metric rows of one shard's unit (lakeTables.ts says what `grouping` and `shard_id` are for). */
+/** The lake's metric rows of one shard's unit (lakeTables.ts says what `key_dimensions` and `shard_id` are for). */
 function metricRows(metrics: MetricEvent[], shardId: string): MetricRow[] {
   return metrics.flatMap((metric) => {
-    const grouping = Object.keys(metric.dimensions).join(',');
+    const keyDimensions = Object.keys(metric.dimensions).join(',');
     return Object.entries(metric.values).map(([name, value]) => ({
       window_start: metric.windowStart,
       window_end: metric.windowEnd,
       key: metric.key,
-      grouping,
       campaign_id: metric.dimensions.campaign ?? null,
       event_type: metric.dimensions.type ?? null,
       // A quality row counts one shard's records, which after a split may be its parent's.
@@ -64,6 +63,7 @@ function metricRows(metrics: MetricEvent[], shardId: string): MetricRow[] {
       metric: name,
       value,
       watermark: metric.watermark,
+      key_dimensions: keyDimensions,
     }));
   });
 }

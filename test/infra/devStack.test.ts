@@ -128,7 +128,7 @@ describe('LakeCatalog', () => {
       'Fn::Join': ['', ['s3://', ref(lake), '/_rejected/reason_class=${reason_class}/dt=${dt}/hour=${hour}/']],
     });
     expect(rejected.Properties.TableInput.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual([
-      'reason', 'detail', 'stream', 'shard_id', 'sequence_number', 'sub_sequence_number', 'partition_key', 'explicit_hash_key', 'arrival_time', 'raw_base64',
+      'reason', 'detail', 'stream', 'shard_id', 'sequence_number', 'partition_key', 'arrival_time', 'raw_base64', 'sub_sequence_number', 'explicit_hash_key',
     ]);
   });
 

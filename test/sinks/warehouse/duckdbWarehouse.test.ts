@@ -105,6 +105,38 @@ describe('DuckDB warehouse loader', () => {
     expect(held.loadEntries).toBe(lakeFiles);
   });
 
+  it('loads metrics files from before key_dimensions into a warehouse from before it: the table gains the column, NULL for them', async () => {
+    // The lake's metrics files rewritten without the column, and a warehouse whose table lacks it.
+    const oldLake = join(dir, 'old-lake');
+    await cp(join(lake.dir, '_metrics'), join(oldLake, '_metrics'), { recursive: true });
+    const file = join(dir, 'old.duckdb');
+    const instance = await DuckDBInstance.create(file);
+    const connection = await instance.connect();
+    const parquet = (await readdir(oldLake, { recursive: true })).filter((name) => name.endsWith('.parquet')).map((name) => join(oldLake, name));
+    expect(parquet.length).toBeGreaterThan(0);
+    for (const path of parquet) {
+      const quoted = `'${path.replaceAll("'", "''")}'`;
+      await connection.run(`COPY (SELECT * EXCLUDE (key_dimensions) FROM read_parquet(${quoted})) TO '${path.replaceAll("'", "''")}.old' (FORMAT parquet)`);
+      await cp(`${path}.old`, path);
+      await rm(`${path}.old`);
+    }
+    await connection.run('CREATE TABLE metrics (window_start TIMESTAMP NOT NULL, window_end TIMESTAMP NOT NULL, key VARCHAR NOT NULL, campaign_id VARCHAR, event_type VARCHAR, shard_id VARCHAR, metric VARCHAR NOT NULL, value DOUBLE NOT NULL, watermark TIMESTAMP NOT NULL)');
+    connection.closeSync();
+    instance.closeSync();
+
+    const loaded = await load(file, oldLake);
+    expect(loaded.find((r) => r.table === 'metrics')?.rows).toBe(metricRows);
+    const check = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+    const reader = await check.connect();
+    try {
+      const [[rows, withDimensions]] = (await reader.runAndReadAll('SELECT count(*), count(key_dimensions) FROM metrics')).getRowsJS();
+      expect([Number(rows), Number(withDimensions)]).toEqual([metricRows, 0]);
+    } finally {
+      reader.closeSync();
+      check.closeSync();
+    }
+  });
+
   it('resumes after a crash between loads, loading only what is missing', async () => {
     const file = join(dir, 'crash-between.duckdb');
     let loads = 0;
