@@ -7,7 +7,9 @@
  * A shard's records normally come in sequence order (a reader writes them as GetRecords returns
  * them). A record read twice in a row (a page fetched again) is kept once. A shard whose records
  * go back in sequence (overlapping captures, pages appended out of order) is sorted and cleared
- * of repeats when the file has been read, in memory, that shard alone.
+ * of repeats when the file has been read, in memory, that shard alone. Records of GetRecords
+ * responses, which name no shard, may go back only over records read before: anything else is
+ * another shard's responses appended to the same file, and is refused.
  */
 import { basename } from 'node:path';
 import type { SourceRecord } from '../pipeline/batch.ts';
@@ -24,6 +26,8 @@ interface ShardInProgress {
   last: SourceRecord | undefined;
   /** A record came with a lower sequence number than one before it. */
   outOfOrder: boolean;
+  /** Records of GetRecords responses that went back in sequence number, and where the first did. */
+  wentBack?: { count: number; where: string; record: SourceRecord; after: SourceRecord };
 }
 
 /** How far one shard's arrival times may go back: they are approximate, though ordered in practice. */
@@ -81,13 +85,14 @@ export class RecordingBuilder {
     if (shard.last && !shard.outOfOrder) {
       const order = compareSequenceNumbers(record.sequenceNumber, shard.last.sequenceNumber);
       if (order === 0 && record.sequenceNumber === shard.last.sequenceNumber) return this.repeated(record, shard.last);
-      // One shard's GetRecords responses go forward, in sequence number and arrival time: going
-      // back, they are several shards' responses appended to one file, which no response names,
-      // and read as one shard they would be replayed as one, late by the thousand.
-      if (shardOfResponse !== undefined && (order < 0 || record.arrivalTime < shard.last.arrivalTime - ARRIVAL_SLACK_MS)) {
-        throw new RecordingError(
-          `${this.path} ${where} goes back from the record before it (sequence number ${record.sequenceNumber} after ${shard.last.sequenceNumber}, arrival ${new Date(record.arrivalTime).toISOString()} after ${new Date(shard.last.arrivalTime).toISOString()}): its GetRecords responses hold more than one shard's records, and a response does not say whose; give each record its ShardId (e.g. jq -c --arg s <shard id> '.Records[] + {ShardId: $s}', one shard's responses at a time).`,
-        );
+      // One shard's GetRecords responses go forward, in sequence number and arrival time, but
+      // for pages read again. A record further on that arrived earlier, or one that goes back
+      // and was not read before (checked once the shard is sorted), is another shard's: several
+      // shards' responses appended to one file, which no response names, would be replayed as
+      // one shard, late by the thousand.
+      if (shardOfResponse !== undefined) {
+        if (order > 0 && record.arrivalTime < shard.last.arrivalTime - ARRIVAL_SLACK_MS) throw this.severalShards(where, record, shard.last);
+        if (order < 0) shard.wentBack = { count: (shard.wentBack?.count ?? 0) + 1, where: shard.wentBack?.where ?? where, record: shard.wentBack?.record ?? record, after: shard.wentBack?.after ?? shard.last };
       }
       // The same number written another way ("007") is sorted out with the rest, as two records.
       if (order <= 0) shard.outOfOrder = true;
@@ -111,7 +116,7 @@ export class RecordingBuilder {
     try {
       for (const [shardId, shard] of this.shards) {
         const spooled = shard.spool.finish();
-        shards.set(shardId, shard.outOfOrder ? await this.sorted(shardId, spooled) : spooled);
+        shards.set(shardId, shard.outOfOrder ? await this.sorted(shardId, spooled, shard.wentBack) : spooled);
       }
     } catch (error) {
       shards.forEach((spool) => spool.close());
@@ -142,8 +147,17 @@ export class RecordingBuilder {
     this.repeats += 1;
   }
 
-  /** The shard's records in sequence order, each once, spooled again. */
-  private async sorted(shardId: string, spooled: ShardRecords & { close(): void }): Promise<ShardRecords & { close(): void }> {
+  private severalShards(where: string, record: SourceRecord, before: SourceRecord): RecordingError {
+    return new RecordingError(
+      `${this.path} ${where} goes back from the record before it (sequence number ${record.sequenceNumber} after ${before.sequenceNumber}, arrival ${new Date(record.arrivalTime).toISOString()} after ${new Date(before.arrivalTime).toISOString()}) and was not read before: its GetRecords responses hold more than one shard's records, and a response does not say whose; give each record its ShardId (e.g. jq -c --arg s <shard id> '.Records[] + {ShardId: $s}', one shard's responses at a time).`,
+    );
+  }
+
+  /**
+   * The shard's records in sequence order, each once, spooled again. `wentBack`: records of
+   * GetRecords responses went back; each must be a repeat, or the responses were several shards'.
+   */
+  private async sorted(shardId: string, spooled: ShardRecords & { close(): void }, wentBack?: ShardInProgress['wentBack']): Promise<ShardRecords & { close(): void }> {
     let list: SourceRecord[];
     try {
       list = await spooled.all();
@@ -153,10 +167,14 @@ export class RecordingBuilder {
     list.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
     const spool = new ShardSpoolWriter(shardId);
     try {
+      let repeats = 0;
       list.forEach((record, i) => {
-        if (i > 0 && list[i - 1].sequenceNumber === record.sequenceNumber) this.repeated(record, list[i - 1]);
-        else spool.append(record);
+        if (i > 0 && list[i - 1].sequenceNumber === record.sequenceNumber) {
+          this.repeated(record, list[i - 1]);
+          repeats += 1;
+        } else spool.append(record);
       });
+      if (wentBack && repeats < wentBack.count) throw this.severalShards(wentBack.where, wentBack.record, wentBack.after);
       return spool.finish();
     } catch (error) {
       spool.discard();

@@ -90,6 +90,24 @@ describe('replay of recordings made without adstream', () => {
     await Promise.all([paged.close(), single.close()]);
   });
 
+  it('GetRecords pages of one shard read again (a page retried, a loop run twice) read as the single response, each record once', async () => {
+    const cliDump = join(AWS_CLI, 'get-records.json.gz');
+    const { Records } = JSON.parse(gunzipSync(await readFile(cliDump)).toString('utf8')) as { Records: unknown[] };
+    const single = await readRecording(cliDump);
+    for (const [name, pages] of [
+      ['retried', [Records.slice(0, 400), Records.slice(300, 500), Records.slice(500)]],
+      ['twice', [Records, Records]],
+    ] as const) {
+      const path = join(work, `${name}.json`);
+      await writeFile(path, pages.map((page) => `${JSON.stringify({ Records: page, NextShardIterator: null, MillisBehindLatest: 0 }, null, 4)}\n`).join(''));
+      const reread = await readRecording(path);
+      expect(reread.records, name).toBe(Records.length);
+      expect(await recordsByShard(reread), name).toEqual(await recordsByShard(single));
+      await reread.close();
+    }
+    await single.close();
+  });
+
   it('refuses GetRecords responses of several shards appended to one file, which would be read as one shard, and says how to name them', async () => {
     // Two shards captured over the same minutes (the fixture's records arrived within a second:
     // here each shard's arrive 50 ms apart, from the same start).
