@@ -49,6 +49,9 @@ export interface StreamWindowMergeOptions {
   alerts?: { sink: AlertSink; createDetector: (snapshot?: unknown) => ShardDetector };
 }
 
+/** How long a shard not heard from yet holds the stream's windows, in idle timeouts of arrival time (holdUnheard). */
+export const UNHEARD_HOLD_IDLE_TIMEOUTS = 10;
+
 interface MergeSnapshot {
   version: 1;
   merger: WindowMergerSnapshot;
@@ -58,6 +61,8 @@ interface MergeSnapshot {
   consumed: Record<string, string>;
   ended: string[];
   behind: string[];
+  /** Per shard not heard from yet, the clock since which the merge waits for it; absent in older snapshots. */
+  waiting?: Record<string, number>;
   detector?: unknown;
 }
 
@@ -68,6 +73,7 @@ interface MergeState {
   consumed: Map<string, string>;
   ended: Set<string>;
   behind: Set<string>;
+  waiting: Map<string, number>;
   detector: ShardDetector | undefined;
 }
 
@@ -170,6 +176,7 @@ export class StreamWindowMerge {
       consumed: new Map(Object.entries(saved?.consumed ?? {})),
       ended: new Set(saved?.ended ?? []),
       behind: new Set(saved?.behind ?? []),
+      waiting: new Map(Object.entries(saved?.waiting ?? {})),
       detector: this.options.alerts?.createDetector(saved?.detector),
     };
     return state;
@@ -211,11 +218,7 @@ export class StreamWindowMerge {
     if (!Number.isFinite(clockBefore) && Number.isFinite(state.clock)) for (const lease of shardLeases) state.watermark.touch(lease.leaseKey);
     // Behind its tip is not idle: such a shard holds the watermark until it catches up.
     for (const shardId of state.behind) state.watermark.touch(shardId);
-    // Nor is a shard not heard from yet: a split's child waits for its parent to end, and during
-    // a backlog the clock runs a whole unit's arrival time per step, so its registration went
-    // stale before its first unit and the windows closed without it. Each shard reports once it
-    // is read: a unit, or a caught-up marker when it has nothing (windowPartials.ts).
-    for (const lease of shardLeases) if (!state.consumed.has(lease.leaseKey) && !state.ended.has(lease.leaseKey)) state.watermark.touch(lease.leaseKey);
+    this.holdUnheard(shardLeases);
 
     const everyShardEnded = shardLeases.length > 0 && shardLeases.every((lease) => state.ended.has(lease.leaseKey));
     const fired = state.merger.fire(state.watermark.value, everyShardEnded);
@@ -233,6 +236,33 @@ export class StreamWindowMerge {
     await this.save();
     // Merged partials are folded into the saved state: the log can forget them.
     for (const key of [...merged, ...stale]) await log.delete(key);
+  }
+
+  /**
+   * Nor is a shard not heard from yet idle: a split's child waits for its parents to end, and
+   * during a backlog the clock runs a whole unit's arrival time per step, so its registration
+   * went stale before its first unit and the windows closed without it. A worker reports each
+   * shard it reads (a unit, or a caught-up marker when it has nothing: windowPartials.ts), so the
+   * wait is short; it is bounded all the same, to UNHEARD_HOLD_IDLE_TIMEOUTS idle timeouts of
+   * arrival time once the shard could have started, for a shard that no worker reads with the
+   * merge on (one configured without it, an older version).
+   */
+  private holdUnheard(shardLeases: readonly Lease[]): void {
+    const state = this.state!;
+    const ended = (shardId: string): boolean => state.ended.has(shardId) || !shardLeases.some((lease) => lease.leaseKey === shardId && lease.checkpoint !== SHARD_END);
+    for (const { leaseKey, parentShardIds, checkpoint } of shardLeases) {
+      if (state.consumed.has(leaseKey) || state.ended.has(leaseKey) || checkpoint === SHARD_END) {
+        state.waiting.delete(leaseKey);
+        continue;
+      }
+      if (!Number.isFinite(state.clock) || !parentShardIds.every(ended)) {
+        state.watermark.touch(leaseKey);
+        continue;
+      }
+      const since = state.waiting.get(leaseKey) ?? state.clock;
+      state.waiting.set(leaseKey, since);
+      if (state.clock - since < UNHEARD_HOLD_IDLE_TIMEOUTS * this.options.idleTimeoutMs) state.watermark.touch(leaseKey);
+    }
   }
 
   /**
@@ -266,6 +296,7 @@ export class StreamWindowMerge {
       consumed: Object.fromEntries(state.consumed),
       ended: [...state.ended].sort(),
       behind: [...state.behind].sort(),
+      waiting: Object.fromEntries([...state.waiting].sort(([a], [b]) => (a < b ? -1 : 1))),
       detector: state.detector?.snapshot(),
     };
     const ref = `stream-windows/${stream}/${this.held!.leaseCounter + 1}-${workerId}.json`;
