@@ -15,7 +15,7 @@ import { VolumeDetector, type DetectorConfig, type DetectorSnapshot } from './vo
 export interface GroupedDetector {
   observe(metrics: MetricEvent[]): AlertEvent[];
   snapshot(): DetectorSnapshot;
-  inherit(shardId: string): void;
+  inherit(shardId: string, others?: readonly unknown[]): void;
 }
 
 export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => GroupedDetector {
@@ -24,7 +24,7 @@ export function shardDetectorFactory(config: DetectorConfig = defaultDetectorCon
     return {
       observe: (metrics) => groupNotifications(detector.observe(metrics)),
       snapshot: () => detector.snapshot(),
-      inherit: (shardId) => detector.inherit(shardId),
+      inherit: (shardId, others) => detector.inherit(shardId, others as DetectorSnapshot[] | undefined),
     };
   };
 }

@@ -237,9 +237,13 @@ export class VolumeDetector {
    * before it is scored (a campaign gone to the sibling is not a drop to zero; one that stays
    * away is forgotten after `forgetAfterMissing` windows like any other), and a series of
    * another shard's own (`shard` dimension: the parent's quality) is forgotten at the next
-   * window, its alert resolved: that shard has ended.
+   * window, its alert resolved: that shard has ended. After a merge of shards, the other
+   * parents' series (`others`, their snapshots) join the same way, where this one has none.
    */
-  inherit(shardId: string): void {
+  inherit(shardId: string, others: readonly DetectorSnapshot[] = []): void {
+    for (const other of others) {
+      for (const [id, series] of Object.entries(other.series)) this.state.series[id] ??= structuredClone(series);
+    }
     for (const series of Object.values(this.state.series)) {
       series.inherited = true;
       const shard = series.dimensions.shard;

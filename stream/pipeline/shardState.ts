@@ -14,8 +14,9 @@ export interface ShardDetector {
   /**
    * This detector was restored from a parent shard's state for child `shardId`: the parent's keys
    * are split between its children, so a key the child has not carried yet is not a drop to zero.
+   * `others`: the other parents' detector snapshots, after a merge of shards.
    */
-  inherit?(shardId: string): void;
+  inherit?(shardId: string, others: readonly unknown[]): void;
 }
 
 /** Version 2: hashed dedupe buckets (in segments since dedupe format 3), mergeable window aggregates (sketches instead of raw lists). */
@@ -71,7 +72,7 @@ export class ShardState {
     if (!first) return undefined;
     const state = ShardState.create(config, shardId, first);
     for (const other of others) state.dedupe.absorb(ShardState.create(config, shardId, other).dedupe);
-    state.detector.inherit?.(shardId);
+    state.detector.inherit?.(shardId, others.map((other) => other.detector));
     return state;
   }
 

@@ -206,6 +206,25 @@ describe('VolumeDetector with the default config', () => {
     expect(Object.keys(child.snapshot().series).some((id) => id.endsWith(key))).toBe(false);
   });
 
+  it('restored for the child of a merge, the other parent’s quality alert resolves too, and its campaigns wait for their keys', () => {
+    const keyOf = (shard: string) => `quality=stream|shard=${shard}`;
+    const normal = (i: number) => ({ valid: 1000, rejected: [3, 5, 4, 6, 2][i % 5], duplicates: 1, late: 0, ingestion_delay_p99_ms: 2000 });
+    const [first, second] = ['shardId-000000000000', 'shardId-000000000001'].map((shard) => {
+      const parent = new VolumeDetector(config);
+      feed(parent, Array.from({ length: 15 }, (_, i) => ({ [keyOf(shard)]: normal(i), ...(shard.endsWith('1') ? { [C2]: NOISE[i % NOISE.length] } : {}) })));
+      return parent;
+    });
+    expect(feed(second, [{ [keyOf('shardId-000000000001')]: { ...normal(0), rejected: 200 }, [C2]: 100 }], 15)).toHaveLength(1);
+    const child = VolumeDetector.restore(config, first.snapshot());
+    child.inherit('shardId-000000000002', [second.snapshot()]);
+    const transitions = child.observeTransitions(windowMetrics(16, { [keyOf('shardId-000000000002')]: normal(1) }));
+    // Both parents' own series go; only the second had an alert open.
+    expect(transitions.map((t) => [t.event, t.alert.key])).toEqual([['resolved', keyOf('shardId-000000000001')]]);
+    expect(Object.keys(child.snapshot().series).filter((id) => id.includes('quality=stream|shard=shardId-00000000000') && !id.endsWith('2'))).toEqual([]);
+    // The second parent's campaign came along: when its key arrives, a drop is still caught.
+    expect(feed(child, [{ [C2]: 10 }], 17).map((a) => [a.key, a.observed])).toEqual([[C2, 10]]);
+  });
+
   it('restored under a config without one of its watches, that watch’s open alert resolves and its series go', () => {
     const before = new VolumeDetector(config);
     feed(before, steady(20, { [C2]: 50 }));
