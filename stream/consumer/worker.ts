@@ -338,9 +338,9 @@ export class Worker {
 
   /**
    * Tells the stream-wide merge, once per lease held, that the shard is at its tip with nothing to
-   * commit: the merge holds its windows for a shard it has not heard from (a quiet shard would
-   * otherwise hold them forever, or, counted idle by default, let them close before a late
-   * starter's records).
+   * commit: the merge holds its windows for a shard it has not heard from (may not have started),
+   * and without this a shard that never gets a record would hold them for the whole bound
+   * (streamWindowMerge.ts, holdUnheard).
    */
   private async reportCaughtUp(cursor: ShardCursor): Promise<void> {
     const log = this.merge ? this.options.streamWindows?.log : undefined;
