@@ -26,7 +26,9 @@ interface ShardInProgress {
   last: SourceRecord | undefined;
   /** A record came with a lower sequence number than one before it. */
   outOfOrder: boolean;
-  /** Records of GetRecords responses that went back in sequence number, and where the first did. */
+  /** GetRecords responses only: the record with the highest sequence number so far, and the latest arrival. */
+  newest?: { record: SourceRecord; arrivalTime: number };
+  /** GetRecords responses only: records at or below `newest` when read (each must be a repeat), and the first. */
   wentBack?: { count: number; where: string; record: SourceRecord; after: SourceRecord };
 }
 
@@ -85,18 +87,10 @@ export class RecordingBuilder {
     if (shard.last && !shard.outOfOrder) {
       const order = compareSequenceNumbers(record.sequenceNumber, shard.last.sequenceNumber);
       if (order === 0 && record.sequenceNumber === shard.last.sequenceNumber) return this.repeated(record, shard.last);
-      // One shard's GetRecords responses go forward, in sequence number and arrival time, but
-      // for pages read again. A record further on that arrived earlier, or one that goes back
-      // and was not read before (checked once the shard is sorted), is another shard's: several
-      // shards' responses appended to one file, which no response names, would be replayed as
-      // one shard, late by the thousand.
-      if (shardOfResponse !== undefined) {
-        if (order > 0 && record.arrivalTime < shard.last.arrivalTime - ARRIVAL_SLACK_MS) throw this.severalShards(where, record, shard.last);
-        if (order < 0) shard.wentBack = { count: (shard.wentBack?.count ?? 0) + 1, where: shard.wentBack?.where ?? where, record: shard.wentBack?.record ?? record, after: shard.wentBack?.after ?? shard.last };
-      }
       // The same number written another way ("007") is sorted out with the rest, as two records.
       if (order <= 0) shard.outOfOrder = true;
     }
+    if (shardOfResponse !== undefined) this.checkResponseOrder(shard, record, where);
     shard.spool.append(record);
     shard.last = record;
   }
@@ -145,6 +139,24 @@ export class RecordingBuilder {
       throw new RecordingError(`${this.path} holds two different records with sequence number ${record.sequenceNumber} on ${record.shardId}.`);
     }
     this.repeats += 1;
+  }
+
+  /**
+   * One shard's GetRecords responses go forward, in sequence number and arrival time, but for
+   * pages read again. A record beyond the highest sequence number so far that arrived earlier
+   * than one read before, or a record at or below it that was not read before (known once the
+   * shard is sorted), is another shard's: several shards' responses appended to one file, which
+   * no response names, would be replayed as one shard, late by the thousand.
+   */
+  private checkResponseOrder(shard: ShardInProgress, record: SourceRecord, where: string): void {
+    const newest = shard.newest;
+    if (newest === undefined || compareSequenceNumbers(record.sequenceNumber, newest.record.sequenceNumber) > 0) {
+      if (newest && record.arrivalTime < newest.arrivalTime - ARRIVAL_SLACK_MS) throw this.severalShards(where, record, newest.record);
+      shard.newest = { record, arrivalTime: Math.max(newest?.arrivalTime ?? -Infinity, record.arrivalTime) };
+      return;
+    }
+    const first = shard.wentBack ?? { count: 0, where, record, after: newest.record };
+    shard.wentBack = { ...first, count: first.count + 1 };
   }
 
   private severalShards(where: string, record: SourceRecord, before: SourceRecord): RecordingError {

@@ -118,8 +118,10 @@ describe('replay of recordings made without adstream', () => {
       byShard.set(ShardId, list);
     }
     expect(byShard.size).toBe(2);
-    // Either order: the second shard's records go back in sequence number, or in arrival time.
-    for (const order of [[...byShard.values()], [...byShard.values()].reverse()]) {
+    // Either order: the second shard's records go back in sequence number, or in arrival time;
+    // also after a page of the first was read again, or with the second appended twice.
+    const [a, b] = [...byShard.values()];
+    for (const order of [[a, b], [b, a], [a.slice(0, 400), a.slice(300), b], [a, b, b], [b, a, a]]) {
       const path = join(work, 'two-shards.json');
       await writeFile(path, order.map((records) => `${JSON.stringify({ Records: records, NextShardIterator: null, MillisBehindLatest: 0 }, null, 4)}\n`).join(''));
       await expect(readRecording(path)).rejects.toThrow(/goes back from the record before it .*: its GetRecords responses hold more than one shard's records, .*give each record its ShardId/);
