@@ -49,7 +49,7 @@ export interface StreamWindowMergeOptions {
   alerts?: { sink: AlertSink; createDetector: (snapshot?: unknown) => ShardDetector };
 }
 
-/** How long a shard not heard from yet holds the stream's windows, in idle timeouts of arrival time (holdUnheard). */
+/** How long a shard not heard from yet holds the stream's windows, in idle timeouts of the merge holder's clock (holdUnheard). */
 export const UNHEARD_HOLD_IDLE_TIMEOUTS = 10;
 
 interface MergeSnapshot {
@@ -61,8 +61,6 @@ interface MergeSnapshot {
   consumed: Record<string, string>;
   ended: string[];
   behind: string[];
-  /** Per shard not heard from yet, the clock since which the merge waits for it; absent in older snapshots. */
-  waiting?: Record<string, number>;
   detector?: unknown;
 }
 
@@ -73,6 +71,7 @@ interface MergeState {
   consumed: Map<string, string>;
   ended: Set<string>;
   behind: Set<string>;
+  /** Per shard not heard from yet, since when (this process's clock, so not saved) the merge waits for it. */
   waiting: Map<string, number>;
   detector: ShardDetector | undefined;
 }
@@ -176,7 +175,7 @@ export class StreamWindowMerge {
       consumed: new Map(Object.entries(saved?.consumed ?? {})),
       ended: new Set(saved?.ended ?? []),
       behind: new Set(saved?.behind ?? []),
-      waiting: new Map(Object.entries(saved?.waiting ?? {})),
+      waiting: new Map(),
       detector: this.options.alerts?.createDetector(saved?.detector),
     };
     return state;
@@ -243,9 +242,11 @@ export class StreamWindowMerge {
    * during a backlog the clock runs a whole unit's arrival time per step, so its registration
    * went stale before its first unit and the windows closed without it. A worker reports each
    * shard it reads (a unit, or a caught-up marker when it has nothing: windowPartials.ts), so the
-   * wait is short; it is bounded all the same, to UNHEARD_HOLD_IDLE_TIMEOUTS idle timeouts of
-   * arrival time once the shard could have started, for a shard that no worker reads with the
-   * merge on (one configured without it, an older version).
+   * wait is short; it is bounded all the same, for a shard that no worker reads with the merge
+   * on (one configured without it, an older version): UNHEARD_HOLD_IDLE_TIMEOUTS idle timeouts
+   * once the shard could have started, on the holder's own clock. Not in arrival time: during a
+   * backlog that runs minutes ahead per step, and a shard taken a few seconds late was cut off.
+   * A new holder starts the wait again.
    */
   private holdUnheard(shardLeases: readonly Lease[]): void {
     const state = this.state!;
@@ -259,9 +260,9 @@ export class StreamWindowMerge {
         state.watermark.touch(leaseKey);
         continue;
       }
-      const since = state.waiting.get(leaseKey) ?? state.clock;
+      const since = state.waiting.get(leaseKey) ?? this.options.now();
       state.waiting.set(leaseKey, since);
-      if (state.clock - since < UNHEARD_HOLD_IDLE_TIMEOUTS * this.options.idleTimeoutMs) state.watermark.touch(leaseKey);
+      if (this.options.now() - since < UNHEARD_HOLD_IDLE_TIMEOUTS * this.options.idleTimeoutMs) state.watermark.touch(leaseKey);
     }
   }
 
@@ -296,7 +297,6 @@ export class StreamWindowMerge {
       consumed: Object.fromEntries(state.consumed),
       ended: [...state.ended].sort(),
       behind: [...state.behind].sort(),
-      waiting: Object.fromEntries([...state.waiting].sort(([a], [b]) => (a < b ? -1 : 1))),
       detector: state.detector?.snapshot(),
     };
     const ref = `stream-windows/${stream}/${this.held!.leaseCounter + 1}-${workerId}.json`;

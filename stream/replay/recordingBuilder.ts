@@ -161,7 +161,7 @@ export class RecordingBuilder {
 
   private severalShards(where: string, record: SourceRecord, before: SourceRecord): RecordingError {
     return new RecordingError(
-      `${this.path} ${where} goes back from the record before it (sequence number ${record.sequenceNumber} after ${before.sequenceNumber}, arrival ${new Date(record.arrivalTime).toISOString()} after ${new Date(before.arrivalTime).toISOString()}) and was not read before: its GetRecords responses hold more than one shard's records, and a response does not say whose; give each record its ShardId (e.g. jq -c --arg s <shard id> '.Records[] + {ShardId: $s}', one shard's responses at a time).`,
+      `${this.path} ${where} goes back from the record before it (sequence number ${record.sequenceNumber} after ${before.sequenceNumber}, arrival ${new Date(record.arrivalTime).toISOString()} after ${new Date(before.arrivalTime).toISOString()}) and was not read before: its GetRecords responses hold more than one shard's records (or one shard's captures appended later one first), and a response does not say whose; give each record its ShardId (e.g. jq -c --arg s <shard id> '.Records[] + {ShardId: $s}', one shard's responses at a time), and records with a ShardId are put in order.`,
     );
   }
 
