@@ -155,8 +155,8 @@ export class RecordingBuilder {
       shard.newest = { record, arrivalTime: Math.max(newest?.arrivalTime ?? -Infinity, record.arrivalTime) };
       return;
     }
-    const first = shard.wentBack ?? { count: 0, where, record, after: newest.record };
-    shard.wentBack = { ...first, count: first.count + 1 };
+    shard.wentBack ??= { count: 0, where, record, after: newest.record };
+    shard.wentBack.count += 1;
   }
 
   private severalShards(where: string, record: SourceRecord, before: SourceRecord): RecordingError {

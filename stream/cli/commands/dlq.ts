@@ -39,10 +39,8 @@ export function dlqCommand(): Command {
       try {
         // A code (missing_field:campaign_id) or its class (missing_field), as the README names them.
         const where = options.reason ? `WHERE reason = ${quote(options.reason)} OR split_part(reason, ':', 1) = ${quote(options.reason)}` : '';
-        rows = await lake.query(`SELECT * FROM rejected ${where} ORDER BY stream, shard_id, sequence_number`);
-        // A KPL aggregate's sub-records in their order (lakes from before the column have none).
-        const position = (row: Record<string, unknown>) => `${String(row.stream)}\u0000${String(row.shard_id)}\u0000${String(row.sequence_number)}`;
-        rows.sort((a, b) => (position(a) < position(b) ? -1 : position(a) > position(b) ? 1 : Number(a.sub_sequence_number ?? 0) - Number(b.sub_sequence_number ?? 0)));
+        // Sorted here, not in SQL: lakes written before sub_sequence_number have no such column.
+        rows = (await lake.query(`SELECT * FROM rejected ${where}`)).sort(byPosition);
         if (options.reason && rows.length === 0) {
           const reasons = await lake.query('SELECT reason, count(*) AS n FROM rejected GROUP BY reason ORDER BY n DESC, reason LIMIT 8');
           const known = reasons.map((row) => `${String(row.reason)} (${String(row.n)})`).join(', ');
@@ -93,3 +91,11 @@ export function dlqCommand(): Command {
   return dlq;
 }
 
+/** Stream, shard and sequence order, a KPL aggregate's sub-records in theirs. */
+function byPosition(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  for (const column of ['stream', 'shard_id', 'sequence_number']) {
+    const [x, y] = [String(a[column]), String(b[column])];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return Number(a.sub_sequence_number ?? 0) - Number(b.sub_sequence_number ?? 0);
+}
