@@ -34,7 +34,7 @@ export class DuckdbWarehouse implements WarehouseBackend {
   async ensureTables(tables: readonly WarehouseTable[]): Promise<void> {
     for (const table of tables) {
       await this.connection.run(createTableSql(table, 'duckdb'));
-      for (const sql of addColumnsSql(table)) await this.connection.run(sql);
+      for (const sql of addColumnsSql(table, 'duckdb')) await this.connection.run(sql);
     }
     await this.connection.run(createLoadTableSql('duckdb'));
   }

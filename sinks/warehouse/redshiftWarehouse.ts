@@ -19,7 +19,7 @@ import type { LakeFile, LakeFileLister } from './lakeFiles.ts';
 import { buildManifest, manifestKey } from './manifest.ts';
 import type { RedshiftDataApi } from './redshiftDataApi.ts';
 import type { LoadOutcome, WarehouseBackend } from './warehouseBackend.ts';
-import { LOAD_TABLE, createLoadTableSql, createTableSql, sqlString, type WarehouseTable } from './warehouseTables.ts';
+import { LOAD_TABLE, addColumnsSql, createLoadTableSql, createTableSql, sqlString, tableColumnsSql, type WarehouseTable } from './warehouseTables.ts';
 
 const FILES = 'adstream_load_files';
 const GUARD = 'adstream_load_guard';
@@ -44,7 +44,8 @@ export function loadStatements(table: WarehouseTable, files: readonly LakeFile[]
     `INSERT INTO ${FILES} (file_key, bytes) VALUES ${entries}`,
     `CREATE TEMP TABLE ${GUARD} AS SELECT count(*) AS already FROM ${LOAD_TABLE} l JOIN ${FILES} f ON l.file_key = f.file_key`,
     `CREATE TEMP TABLE ${ROWS} (LIKE ${table.name})`,
-    `COPY ${ROWS} FROM ${sqlString(manifestUrl)} IAM_ROLE ${sqlString(iamRoleArn)} FORMAT AS PARQUET MANIFEST`,
+    // FILLRECORD: a file written before a column was added (columns are added last) loads with NULL there.
+    `COPY ${ROWS} FROM ${sqlString(manifestUrl)} IAM_ROLE ${sqlString(iamRoleArn)} FORMAT AS PARQUET MANIFEST FILLRECORD`,
     `INSERT INTO ${table.name} SELECT r.* FROM ${ROWS} r CROSS JOIN ${GUARD} g WHERE g.already = 0`,
     `INSERT INTO ${LOAD_TABLE} (file_key, table_name, bytes, load_id) ` +
       `SELECT f.file_key, ${sqlString(table.name)}, f.bytes, ${sqlString(loadId)} FROM ${FILES} f CROSS JOIN ${GUARD} g WHERE g.already = 0`,
@@ -64,8 +65,20 @@ export class RedshiftWarehouse implements WarehouseBackend {
     }
   }
 
+  /**
+   * Creates missing tables, then adds the columns a table made by an older version lacks: COPY
+   * maps Parquet columns by position, so a table one column short refuses every newer file.
+   */
   async ensureTables(tables: readonly WarehouseTable[]): Promise<void> {
-    await this.options.api.batch([...tables.map((t) => createTableSql(t, 'redshift')), createLoadTableSql('redshift')], 'adstream-create-tables');
+    const { api } = this.options;
+    await api.batch([...tables.map((t) => createTableSql(t, 'redshift')), createLoadTableSql('redshift')], 'adstream-create-tables');
+    const existing = new Map<string, Set<string>>();
+    for (const [table, column] of await api.rows(tableColumnsSql(tables))) {
+      const columns = existing.get(String(table)) ?? new Set<string>();
+      existing.set(String(table), columns.add(String(column)));
+    }
+    const additions = tables.flatMap((t) => addColumnsSql(t, 'redshift', existing.get(t.name)));
+    if (additions.length > 0) await api.batch(additions, 'adstream-add-columns');
   }
 
   async loadedKeys(table: WarehouseTable): Promise<Set<string>> {

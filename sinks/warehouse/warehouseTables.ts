@@ -69,11 +69,26 @@ export function createTableSql(table: WarehouseTable, dialect: SqlDialect): stri
 }
 
 /**
- * DuckDB: the nullable columns, added to a table created before they were (CREATE TABLE IF NOT
- * EXISTS leaves an existing table as it was). Columns are only ever added at the end, nullable.
+ * The columns a table created by an older version lacks (CREATE TABLE IF NOT EXISTS leaves an
+ * existing table as it was). Columns are only ever added at the end and nullable, so older rows
+ * read NULL there. DuckDB says ADD COLUMN IF NOT EXISTS; Redshift has no IF NOT EXISTS, so it is
+ * given the columns the table has (`existing`) and only the missing ones are added.
  */
-export function addColumnsSql(table: WarehouseTable): string[] {
-  return table.fields.filter((f) => f.nullable).map((f) => `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${f.name} ${COLUMN_TYPES.duckdb[f.kind]}`);
+export function addColumnsSql(table: WarehouseTable, dialect: SqlDialect, existing?: ReadonlySet<string>): string[] {
+  if (dialect === 'duckdb') {
+    return table.fields.filter((f) => f.nullable).map((f) => `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${f.name} ${COLUMN_TYPES.duckdb[f.kind]}`);
+  }
+  const missing = table.fields.filter((f) => !existing?.has(f.name));
+  const required = missing.find((f) => !f.nullable);
+  if (required) {
+    throw new RangeError(`the warehouse table ${table.name} has no column ${required.name}, which cannot be added because it is NOT NULL; recreate the table (its rows reload from the lake)`);
+  }
+  return missing.map((f) => `ALTER TABLE ${table.name} ADD COLUMN ${f.name} ${COLUMN_TYPES[dialect][f.kind]}`);
+}
+
+/** The query for the columns each of `tables` has, as (table_name, column_name) rows, on Redshift. */
+export function tableColumnsSql(tables: readonly WarehouseTable[]): string {
+  return `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name IN (${tables.map((t) => sqlString(t.name)).join(', ')})`;
 }
 
 export function createLoadTableSql(dialect: SqlDialect): string {

@@ -11,9 +11,14 @@
  *   `meta.content_length`, a mandatory file is missing or its size differs;
  * - the load table: a finished load batch records its file keys (parsed from its INSERT ... VALUES),
  *   a batch whose keys are already recorded adds nothing (ResultRows 0), and
- *   `SELECT file_key FROM adstream_loaded_files` answers with them, two rows per page.
+ *   `SELECT file_key FROM adstream_loaded_files` answers with them, two rows per page;
+ * - the tables' columns: CREATE TABLE IF NOT EXISTS and ALTER TABLE ... ADD COLUMN change them,
+ *   information_schema.columns lists them, and COPY refuses a Parquet file with more columns than
+ *   the table, or fewer without FILLRECORD (it maps columns by position and their counts must
+ *   match: "COPY from columnar data formats" in Redshift's guide).
  */
 import { createServer, type Server } from 'node:http';
+import { parquetMetadata } from 'hyparquet';
 import { listenLocally, readBody } from '../../support/wireDouble.ts';
 
 export interface RecordedRequest {
@@ -41,6 +46,8 @@ export interface RedshiftDataDouble {
   loaded: Map<string, string>;
   /** Manifests the load batches read, by URL, as parsed JSON. */
   manifests: Map<string, unknown>;
+  /** Columns of each table, in order. */
+  tables: Map<string, string[]>;
   /** Makes the next load batch fail with this error (as a COPY error would). */
   failNextLoad(error: string): void;
   close(): Promise<void>;
@@ -52,10 +59,15 @@ export interface DoubleOptions {
   /** Rows in the Parquet files of a load, for the INSERT's ResultRows. */
   rowsOf: (keys: string[]) => number;
   pollsBeforeEnd?: number;
+  /** Tables that exist before the first request (made by an older version), with their columns. */
+  tables?: Record<string, string[]>;
 }
 
 
-const COPY = /^COPY (\w+) FROM '([^']+)' IAM_ROLE '([^']+)' FORMAT AS PARQUET MANIFEST$/;
+const COPY = /^COPY (\w+) FROM '([^']+)' IAM_ROLE '([^']+)' FORMAT AS PARQUET MANIFEST( FILLRECORD)?$/;
+const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(\n(.*?)\n\)/s;
+const ADD_COLUMN = /^ALTER TABLE (\w+) ADD COLUMN (\w+) /;
+const TABLE_COLUMNS = /^SELECT table_name, column_name FROM information_schema\.columns WHERE table_schema = current_schema\(\) AND table_name IN \((.*)\)$/;
 const FILE_VALUES = /^INSERT INTO adstream_load_files \(file_key, bytes\) VALUES (.*)$/s;
 const LOAD_TABLE_INSERT = /^INSERT INTO adstream_loaded_files .* SELECT f\.file_key, '([^']+)', f\.bytes, '[^']+' FROM/s;
 
@@ -63,7 +75,13 @@ function parseValues(text: string): string[] {
   return [...text.matchAll(/\('((?:[^']|'')*)', \d+\)/g)].map((m) => m[1].replaceAll("''", "'"));
 }
 
-async function checkManifest(url: string, options: DoubleOptions, manifests: Map<string, unknown>): Promise<string | undefined> {
+interface CopyTarget {
+  table: string;
+  columns: number;
+  fillRecord: boolean;
+}
+
+async function checkManifest(url: string, target: CopyTarget, options: DoubleOptions, manifests: Map<string, unknown>): Promise<string | undefined> {
   const body = await options.fetchObject(url);
   if (!body) return `Manifest file ${url} not found`;
   let manifest: { entries?: { url?: string; mandatory?: boolean; meta?: { content_length?: number } }[] };
@@ -81,6 +99,12 @@ async function checkManifest(url: string, options: DoubleOptions, manifests: Map
       continue;
     }
     if (file.byteLength !== entry.meta.content_length) return `content_length ${entry.meta.content_length} of ${entry.url} does not match its size ${file.byteLength}`;
+    const bytes = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+    // A flat schema: the root element, then one element per column.
+    const columns = parquetMetadata(bytes).schema.length - 1;
+    if (columns > target.columns || (columns < target.columns && !target.fillRecord)) {
+      return `Spectrum Scan Error: unmatched number of columns between table ${target.table} (${target.columns}) and file ${entry.url} (${columns})`;
+    }
   }
   return undefined;
 }
@@ -90,6 +114,25 @@ export async function startRedshiftDataDouble(options: DoubleOptions): Promise<R
   const statements = new Map<string, Statement>();
   const loaded = new Map<string, string>();
   const manifests = new Map<string, unknown>();
+  const tables = new Map(Object.entries(options.tables ?? {}).map(([name, columns]) => [name, [...columns]]));
+
+  /** Applies a batch's CREATE TABLE and ADD COLUMN statements; the failure, if one fails. */
+  function runDefinitions(sqls: string[]): { index: number; error: string } | undefined {
+    const next = new Map([...tables].map(([name, columns]) => [name, [...columns]]));
+    for (const [index, sql] of sqls.entries()) {
+      const create = CREATE_TABLE.exec(sql);
+      if (create && !next.has(create[1])) next.set(create[1], [...create[2].matchAll(/^ {2}(\w+) /gm)].map((m) => m[1]));
+      const add = ADD_COLUMN.exec(sql);
+      if (!add) continue;
+      const columns = next.get(add[1]);
+      if (!columns) return { index, error: `relation "${add[1]}" does not exist` };
+      if (columns.includes(add[2])) return { index, error: `column "${add[2]}" of relation "${add[1]}" already exists` };
+      columns.push(add[2]);
+    }
+    tables.clear();
+    for (const [name, columns] of next) tables.set(name, columns);
+    return undefined;
+  }
   let nextFailure: string | undefined;
   let counter = 0;
   const pollsBeforeEnd = options.pollsBeforeEnd ?? 1;
@@ -98,10 +141,17 @@ export async function startRedshiftDataDouble(options: DoubleOptions): Promise<R
     const id = `b7e1d2c0-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
     const statement: Statement = { id, sqls, polls: 0, status: 'FINISHED', resultRows: sqls.map(() => 0) };
     const copyIndex = sqls.findIndex((s) => COPY.test(s));
-    if (copyIndex < 0) return statement;
+    if (copyIndex < 0) {
+      const failure = runDefinitions(sqls);
+      return failure ? { ...statement, status: 'FAILED', failedIndex: failure.index, error: failure.error } : statement;
+    }
     const keys = parseValues(FILE_VALUES.exec(sqls.find((s) => FILE_VALUES.test(s)) ?? '')?.[1] ?? '');
     const table = LOAD_TABLE_INSERT.exec(sqls.find((s) => LOAD_TABLE_INSERT.test(s)) ?? '')?.[1];
-    const error = nextFailure ?? (await checkManifest(COPY.exec(sqls[copyIndex])![2], options, manifests));
+    const copy = COPY.exec(sqls[copyIndex])!;
+    const columns = tables.get(table ?? '');
+    const error =
+      nextFailure ??
+      (columns ? await checkManifest(copy[2], { table: table!, columns: columns.length, fillRecord: copy[4] !== undefined }, options, manifests) : `relation "${table}" does not exist`);
     nextFailure = undefined;
     if (error || !table || keys.length === 0) {
       return { ...statement, status: 'FAILED', failedIndex: copyIndex, error: error ?? 'the double could not find the load table insert' };
@@ -153,9 +203,13 @@ export async function startRedshiftDataDouble(options: DoubleOptions): Promise<R
       case 'ExecuteStatement': {
         const sql = body.Sql as string;
         const statement = await runBatch([sql]);
+        const tableColumns = TABLE_COLUMNS.exec(sql);
         if (/^SELECT file_key FROM adstream_loaded_files WHERE table_name = :table_name$/.test(sql)) {
           const parameter = (body.Parameters as { name: string; value: string }[] | undefined)?.find((p) => p.name === 'table_name');
           statement.result = [...loaded].filter(([, table]) => table === parameter?.value).map(([key]) => [key]);
+        } else if (tableColumns) {
+          const names = [...tableColumns[1].matchAll(/'(\w+)'/g)].map((m) => m[1]);
+          statement.result = names.flatMap((name) => (tables.get(name) ?? []).map((column) => [name, column]));
         } else {
           Object.assign(statement, { status: 'FAILED', failedIndex: 0, error: `the double does not run: ${sql}` });
         }
@@ -208,6 +262,7 @@ export async function startRedshiftDataDouble(options: DoubleOptions): Promise<R
     requests,
     loaded,
     manifests,
+    tables,
     failNextLoad: (error) => void (nextFailure = error),
   };
 }

@@ -148,7 +148,7 @@ describe('Redshift loader through the Data API', () => {
       const copies = loadBatches().filter((sqls) => sqls.some((s) => s.startsWith(`INSERT INTO ${type}s `)));
       const entries = copies.flatMap((sqls) => {
         const copy = sqls.find((s) => s.startsWith('COPY '))!;
-        const [, manifestUrl] = /^COPY adstream_load_rows FROM '([^']+)' IAM_ROLE '([^']+)' FORMAT AS PARQUET MANIFEST$/.exec(copy)!;
+        const [, manifestUrl] = /^COPY adstream_load_rows FROM '([^']+)' IAM_ROLE '([^']+)' FORMAT AS PARQUET MANIFEST FILLRECORD$/.exec(copy)!;
         expect(copy).toContain(`IAM_ROLE '${ROLE}'`);
         expect(manifestUrl.startsWith(`s3://${BUCKET}/${PREFIX}_warehouse/manifests/`)).toBe(true);
         return (double.manifests.get(manifestUrl) as { entries: { url: string; mandatory: boolean; meta: { content_length: number } }[] }).entries;
