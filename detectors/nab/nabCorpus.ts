@@ -61,7 +61,12 @@ async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
 }
 
-export async function readNabCorpus(dir: string): Promise<NabSeries[]> {
+/**
+ * The labelled files of `dir`, in name order. `onMissing` hears the files the labels list but
+ * data/ lacks (NAB scores the files that are there; a user who copied part of a corpus should
+ * still know which of its files were left out).
+ */
+export async function readNabCorpus(dir: string, onMissing?: (missing: string[]) => void): Promise<NabSeries[]> {
   const dataDir = join(dir, 'data');
   const labelsPath = join(dir, 'labels', 'combined_windows.json');
   if (!(await isDirectory(dataDir))) throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
@@ -89,5 +94,8 @@ export async function readNabCorpus(dir: string): Promise<NabSeries[]> {
     }
   }
   if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/<category>/ is listed in labels/combined_windows.json`);
+  const read = new Set(series.map((s) => s.name));
+  const missing = Object.keys(labels).filter((name) => !read.has(name)).sort();
+  if (missing.length > 0) onMissing?.(missing);
   return series;
 }

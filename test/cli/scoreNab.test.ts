@@ -3,7 +3,7 @@
  * per data file, row for row, and our detector ahead of NAB's windowed Gaussian measured in the
  * same run by the same scorer (a comparison, so retuning either does not break the test).
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,23 @@ describe('adstream score-nab', () => {
     expect(message.split('\n')).toHaveLength(1);
     expect(message).toContain(join(dir, 'nowhere'));
     expect(message).toContain("NAB's layout");
+  });
+
+  it('scores the files that are there and names the labelled ones that are not', async () => {
+    // A corpus copied in part: the labels still list every file, data/ holds one category.
+    const partial = join(dir, 'partial');
+    await cp(join(NAB, 'labels'), join(partial, 'labels'), { recursive: true });
+    await cp(join(NAB, 'data', 'realAdExchange'), join(partial, 'data', 'realAdExchange'), { recursive: true });
+    const labelled = Object.keys(JSON.parse(await readFile(join(NAB, 'labels', 'combined_windows.json'), 'utf8')) as object);
+    const absent = labelled.filter((name) => !name.startsWith('realAdExchange/')).sort();
+    expect(absent.length).toBeGreaterThan(5);
+
+    const outcome = await adstream(['score-nab', partial, '--out', join(dir, 'partial-scores')]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stderr.trim()).toBe(
+      `adstream: ${absent.length} file(s) listed in labels/combined_windows.json are not under data/ and are not scored: ${absent.slice(0, 5).join(', ')}, …`,
+    );
+    expect(lines(outcome.stdout).filter((l) => l.startsWith('realAdExchange/'))).toHaveLength(labelled.length - absent.length);
   });
 
   it('exits non-zero with one sentence on an unknown detector', async () => {

@@ -43,7 +43,9 @@ export function scoreNabCommand(): Command {
       const detector = SERIES_DETECTORS[name];
       let corpus: NabSeries[];
       try {
-        corpus = await readNabCorpus(resolve(dir));
+        corpus = await readNabCorpus(resolve(dir), (missing) =>
+          console.error(`adstream: ${missing.length} file(s) listed in labels/combined_windows.json are not under data/ and are not scored: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`),
+        );
       } catch (error) {
         if (error instanceof NabCorpusError) throw new ConfigError(error.message);
         throw error;
