@@ -57,6 +57,11 @@ describe('adstream dlq replay', () => {
     expect(nowhere.stderr.trim()).toBe('adstream: stream nowhere (--stream) does not exist; create it or name another.');
     const { stdout } = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env: { ...env, ADSTREAM_STREAM: 'some-other-stream' } });
     expect(stdout.trim()).toBe(`re-drove ${future} rejected records to redrive`);
+    // Run again (a retried script, a second fix), each record goes back once: nothing is put twice.
+    const rerun = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env });
+    expect(rerun.stdout.trim()).toBe(`re-drove 0 rejected records; skipped ${future} that an earlier dlq replay put back (--again re-drives them too)`);
+    const again = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future', '--again', '--dry-run'], { env });
+    expect(again.stdout.trim()).toBe(`${future} rejected records would be re-driven to redrive`);
 
     // The fix: these producers' clocks run a year ahead; accept up to two years of skew.
     const second = await pipeline.consume({ ...config, maxFutureSkewMs: 2 * 366 * 86_400_000 });

@@ -6,6 +6,8 @@
  * worker's ADSTREAM_STREAM need not be theirs, so only an explicit --stream sends them elsewhere.
  * They then go through the pipeline like any record and are counted again (written, rejected,
  * duplicate), so the accounting still adds up: each re-driven record is one more record in.
+ * What was re-driven is noted in the lake (sinks/lake/dlqLedger.ts), and the next run skips it
+ * unless told `--again`: run after run, a record goes back once.
  */
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
@@ -22,13 +24,15 @@ export function dlqCommand(): Command {
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE or ./data/lake)')
     .option('--stream <name>', "stream to put them all on (default: each record's own stream, the one it was read from)")
     .option('--reason <code>', 'only records rejected for this reason code or class, e.g. missing_field:campaign_id or missing_field')
+    .option('--again', 'also re-drive records an earlier dlq replay put back (by default each goes back once)')
     .option('--dry-run', 'count what would be re-driven, put nothing')
-    .action(async (options: { lake?: string; stream?: string; reason?: string; dryRun?: boolean }) => {
-      const [{ kinesisClient }, { streamExists }, { Producer }, { LakeQuery }] = await Promise.all([
+    .action(async (options: { lake?: string; stream?: string; reason?: string; again?: boolean; dryRun?: boolean }) => {
+      const [{ kinesisClient }, { streamExists }, { Producer }, { LakeQuery }, { positionKey, readDlqLedger, recordDlqReplay }] = await Promise.all([
         import('../../aws/clients.ts'),
         import('../../aws/streamAdmin.ts'),
         import('../../producer/index.ts'),
         import('../../../sinks/query/lakeQuery.ts'),
+        import('../../../sinks/lake/dlqLedger.ts'),
       ]);
       if (options.stream === '') throw new ConfigError('--stream is empty; name the stream to put the records on, or leave it out to send each back to its own.');
       const config = loadConfig({ lake: options.lake });
@@ -49,6 +53,11 @@ export function dlqCommand(): Command {
       } finally {
         lake.close();
       }
+      const before = options.again ? new Set<string>() : await readDlqLedger(config.lake);
+      const matched = rows.length;
+      rows = rows.filter((row) => !before.has(positionKey(row)));
+      const skipped = matched - rows.length;
+      const skippedNote = skipped > 0 ? `; skipped ${skipped} that an earlier dlq replay put back (--again re-drives them too)` : '';
       const byStream = new Map<string, typeof rows>();
       for (const row of rows) {
         const stream = options.stream ?? (row.stream as string);
@@ -58,7 +67,7 @@ export function dlqCommand(): Command {
       }
       const targets = [...byStream].map(([stream, group]) => (byStream.size > 1 ? `${stream} (${group.length})` : stream)).join(', ');
       if (options.dryRun) {
-        console.log(`${rows.length} rejected records would be re-driven${targets ? ` to ${targets}` : ''}`);
+        console.log(`${rows.length} rejected records would be re-driven${targets ? ` to ${targets}` : ''}${skippedNote}`);
         return;
       }
       const kinesis = kinesisClient(config);
@@ -82,8 +91,9 @@ export function dlqCommand(): Command {
             })),
           );
           put += stats.records;
+          await recordDlqReplay(config.lake, group);
         }
-        console.log(`re-drove ${put} rejected records${targets ? ` to ${targets}` : ''}`);
+        console.log(`re-drove ${put} rejected records${targets ? ` to ${targets}` : ''}${skippedNote}`);
       } finally {
         kinesis.destroy();
       }
