@@ -6,13 +6,17 @@
  * One DuckDB instance and connection per encoder, created on first use, with one thread. A
  * connection runs one statement at a time, so encodes are queued rather than interleaved.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from './encoder.ts';
 import { columnsForJson } from './columns.ts';
+import { newProcessFolder, removeAbandonedFolders } from '../processFolders.ts';
+
+/** The encoder's temp folder in the OS temp directory, named by its process (processFolders.ts). */
+const TEMP_PREFIX = 'adstream-parquet-';
 
 const SQL_TYPE: Record<FieldSpec['kind'], string> = {
   string: 'VARCHAR',
@@ -45,7 +49,10 @@ export function createDuckdbEncoder(): ParquetEncoder {
       // about a third more CPU per encode (measured on a replay's encodes, 2 cores).
       const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
       const connection = await instance.connect();
-      const dir = await mkdtemp(join(tmpdir(), 'adstream-parquet-'));
+      // Folders of killed processes go first: SIGKILL leaves them behind, a few MB each.
+      await removeAbandonedFolders(tmpdir(), TEMP_PREFIX);
+      const dir = newProcessFolder(tmpdir(), TEMP_PREFIX);
+      await mkdir(dir, { recursive: true });
       return { instance, connection, dir };
     })());
 

@@ -14,7 +14,7 @@ import { EmfStreamSink } from '../../sinks/metrics/emfStoreSink.ts';
 import { KinesisMetricsSink } from '../../sinks/metrics/kinesisMetricsSink.ts';
 import { fanOutMetricsSink, filterMetricsSink, type MetricRecord, type MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
-import { newSpillFolder, removeAbandonedSpills } from '../../sinks/lake/spillFolders.ts';
+import { newProcessFolder, removeAbandonedFolders } from '../../sinks/processFolders.ts';
 import { openStore } from '../../sinks/objectStore/openStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
 import { dynamoDbClient, firehoseClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
@@ -48,6 +48,9 @@ export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
   };
 }
 
+/** A worker's spill folder under the spill root, one per worker process. */
+const SPILL_PREFIX = 'adstream-spill-';
+
 const isStreamLevelMetric = (metric: MetricRecord): boolean => ['quality=', 'ops=', 'consumer=', 'scope=stream|quality='].some((prefix) => metric.key.startsWith(prefix));
 
 export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHooks = {}): Promise<ConfiguredWorker> {
@@ -68,8 +71,8 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const { printAlert: _printAlert, ...workerHooks } = hooks;
   const firehose = config.firehoseDeliveryStream ? firehoseClient(config) : undefined;
   const spillRoot = config.spillDir ?? tmpdir();
-  await removeAbandonedSpills(spillRoot);
-  const spillDirectory = newSpillFolder(spillRoot);
+  await removeAbandonedFolders(spillRoot, SPILL_PREFIX);
+  const spillDirectory = newProcessFolder(spillRoot, SPILL_PREFIX);
   const stateObjects = openStore(config.stateStore, lazyS3);
   const worker = new Worker({
     kinesis,
