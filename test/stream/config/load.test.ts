@@ -1,12 +1,19 @@
 /** Configuration: defaults < file (ADSTREAM_CONFIG) < environment < flags; one sentence per mistake. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../stream/config/load.ts';
 
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
 async function configFile(content: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'adstream-config-')), 'adstream.json');
+  const dir = await mkdtemp(join(tmpdir(), 'adstream-config-'));
+  dirs.push(dir);
+  const path = join(dir, 'adstream.json');
   await writeFile(path, content);
   return path;
 }
