@@ -166,18 +166,25 @@ describe('leases shared by workers', () => {
     await staying.exited;
   });
 
-  it('a second worker started with the same worker id stops one of the two with one clear sentence, instead of both taking each other’s leases forever', async () => {
-    const config = configFor('twins');
-    await pipeline.produce(config, [], 4);
+  it.each([
+    ['the test timings (2 s failover, 4 shards)', 'twins', 4, configFor],
+    ['the default timings (10 s failover and shard sync, 2 shards)', 'twins-default', 2, (stream: string) => pipeline.configFor(stream)],
+  ])('a second worker started with the same worker id stops one of the two with one clear sentence, instead of both taking each other’s leases forever: %s', async (_, stream, shards, makeConfig) => {
+    const config = makeConfig(stream);
+    await pipeline.produce(config, [], shards);
     const table = await leaseTable(config);
     const env = environmentFor(config);
     const first = startChildWorker('twin', env);
     children.push(first);
-    await waitFor('the first twin owning every lease', async () => allOwnedBy(await table.list(), 'twin', 4));
+    await waitFor('the first twin owning every lease', async () => allOwnedBy(await table.list(), 'twin', shards), 20_000);
     const second = startChildWorker('twin', env);
     children.push(second);
     const clash = /^adstream: another worker is running with worker id "twin" .*give each worker its own ADSTREAM_WORKER_ID/;
-    const [stopped, exit] = await Promise.race([first.exited.then((e) => [first, e] as const), second.exited.then((e) => [second, e] as const)]);
+    const [stopped, exit] = await Promise.race([
+      first.exited.then((e) => [first, e] as const),
+      second.exited.then((e) => [second, e] as const),
+      new Promise<never>((_, reject) => setTimeout(() => { reject(new Error('neither twin stopped within 60 s: they are taking each other’s leases')); }, 60_000)),
+    ]);
     expect(exit.code).toBe(1);
     expect(stopped.output.filter((line) => line.startsWith('adstream: '))).toEqual([expect.stringMatching(clash)]);
     // The other goes on and holds every lease, or, when each held some of the leases the other
@@ -185,8 +192,8 @@ describe('leases shared by workers', () => {
     const other = stopped === first ? second : first;
     const outcome = await waitFor('the other twin owning every lease or stopping', async () => {
       if (other.process.exitCode !== null) return 'stopped';
-      return allOwnedBy(await table.list(), 'twin', 4) ? 'owns every lease' : undefined;
-    }, 20_000);
+      return allOwnedBy(await table.list(), 'twin', shards) ? 'owns every lease' : undefined;
+    }, 40_000);
     if (outcome === 'stopped') {
       expect(other.process.exitCode).toBe(1);
       expect(other.output.filter((line) => line.startsWith('adstream: '))).toEqual([expect.stringMatching(clash)]);
@@ -194,5 +201,5 @@ describe('leases shared by workers', () => {
       other.process.kill('SIGTERM');
       expect((await other.exited).code).toBe(0);
     }
-  });
+  }, 150_000);
 });

@@ -57,8 +57,11 @@ export class WorkerIdClashError extends Error {
 export class LeaseCoordinator {
   readonly held = new Map<string, HeldLease>();
   private readonly observer = new LeaseObserver();
-  /** Leases in our name we did not hold at the last scan: their counter, and in how many scans in a row it had moved. */
-  private unheldOwn = new Map<string, { counter: number; moves: number }>();
+  /**
+   * Leases in our name we did not hold at the last scan: their counter, in how many scans in a
+   * row it had moved, and since when (this process's clock) it has not.
+   */
+  private unheldOwn = new Map<string, { counter: number; moves: number; still: number }>();
   private lastSync = Number.NEGATIVE_INFINITY;
   private taking = true;
   /** The last scan of the table, for readiness reports and bounded runs. */
@@ -85,7 +88,7 @@ export class LeaseCoordinator {
     this.leases = await table.list();
     const scannedAt = now();
     this.observer.observe(this.leases, scannedAt);
-    this.checkWorkerIdIsOurs();
+    this.checkWorkerIdIsOurs(scannedAt);
     if (!this.taking) return;
     // Leases we hold but the table says someone else owns: lost (our next write would fail anyway).
     for (const lease of this.leases) {
@@ -93,18 +96,24 @@ export class LeaseCoordinator {
       if (held && lease.leaseOwner !== workerId) await this.renewOne(held);
     }
     // A lease in our name that we do not hold is from this worker's previous life (same worker
-    // id, restarted): nobody is renewing it, so it is free to take back at once. Unless it was
-    // renewed since the last scan: then it may be another process's (checkWorkerIdIsOurs), and
-    // taking it back would only make that one take it back in turn.
+    // id, restarted), free to take back once its counter has stood still for two renewal
+    // intervals: nobody renews it. Until then it may be another live process's with our id
+    // (checkWorkerIdIsOurs), and taking it would only make that one take it back in turn.
+    const twin = `${workerId} (another process)`;
     const visible = this.leases.map((lease) => {
       if (this.held.has(lease.leaseKey)) return { ...lease, leaseOwner: workerId };
       if (lease.leaseOwner !== workerId) return lease;
-      return this.unheldOwn.get(lease.leaseKey)?.moves ? { ...lease, leaseOwner: `${workerId} (another process)` } : { ...lease, leaseOwner: undefined };
+      const own = this.unheldOwn.get(lease.leaseKey);
+      const abandoned = own !== undefined && own.moves === 0 && scannedAt - own.still >= 2 * this.intervalMs;
+      return abandoned ? { ...lease, leaseOwner: undefined } : { ...lease, leaseOwner: twin };
     });
     const decision = decideTakes(visible, workerId, (lease) => lease.leaseOwner !== workerId && this.observer.isExpired(lease, scannedAt, this.options.failoverTimeMs));
     const stored = new Map(this.leases.map((lease) => [lease.leaseKey, lease]));
     for (const lease of decision.take) await this.take(stored.get(lease.leaseKey)!, 'consumer.lease_taken');
-    if (decision.steal) await this.take(stored.get(decision.steal.leaseKey)!, 'consumer.lease_stolen');
+    // Never steal from a process that may be our twin: stolen back at once, the lease never
+    // showed the twin renewing it on two scans in a row, and the two traded every lease for
+    // ever, committing nothing. Left alone, the twin's renewals stop this worker.
+    if (decision.steal && decision.steal.leaseOwner !== twin) await this.take(stored.get(decision.steal.leaseKey)!, 'consumer.lease_stolen');
   }
 
   /**
@@ -115,16 +124,22 @@ export class LeaseCoordinator {
    * the worker with one clear sentence instead. Twice: one move can be our own, a take whose
    * first attempt succeeded but was reported lost (the SDK retried it).
    */
-  private checkWorkerIdIsOurs(): void {
+  private checkWorkerIdIsOurs(scannedAt: number): void {
     const { workerId } = this.options;
-    const unheld = new Map<string, { counter: number; moves: number }>();
+    const unheld = new Map<string, { counter: number; moves: number; still: number }>();
     for (const lease of this.leases) {
       if (lease.leaseOwner !== workerId || this.held.has(lease.leaseKey)) continue;
       const before = this.unheldOwn.get(lease.leaseKey);
-      // A lease just lost (counter unknown, NaN) keeps its one move until the next scan shows whether it moves on.
-      const moves = before === undefined ? 0 : Number.isNaN(before.counter) ? before.moves : before.counter !== lease.leaseCounter ? before.moves + 1 : 0;
+      // A lease just lost (counter unknown, NaN) keeps its one move until a later scan shows whether it moves on.
+      const lost = before !== undefined && Number.isNaN(before.counter);
+      const moved = before !== undefined && !lost && before.counter !== lease.leaseCounter;
+      const still = before === undefined || lost || moved ? scannedAt : before.still;
+      // Moves in a row: a scan soon after the last (a tick on a lost lease) shows no move yet, so
+      // only a counter still for two renewal intervals starts the count again.
+      const quiet = scannedAt - still >= 2 * this.intervalMs;
+      const moves = before === undefined ? 0 : lost ? before.moves : moved ? before.moves + 1 : quiet ? 0 : before.moves;
       if (moves >= 2) throw new WorkerIdClashError(workerId, lease.leaseKey);
-      unheld.set(lease.leaseKey, { counter: lease.leaseCounter, moves });
+      unheld.set(lease.leaseKey, { counter: lease.leaseCounter, moves, still });
     }
     this.unheldOwn = unheld;
   }
@@ -172,7 +187,7 @@ export class LeaseCoordinator {
       if (error instanceof LeaseLostError) {
         this.held.delete(held.shardId);
         // Someone moved its counter: if it is still in our name, watch it before taking it back.
-        this.unheldOwn.set(held.shardId, { counter: Number.NaN, moves: 1 });
+        this.unheldOwn.set(held.shardId, { counter: Number.NaN, moves: 1, still: this.options.now() });
         this.emit('consumer.lease_lost', held.shardId);
         this.options.onLost(held);
       } else {
