@@ -214,9 +214,15 @@ export class Worker {
     }
   }
 
+  /**
+   * A bounded run is done when every shard has ended, or was read to its tip here, or is another
+   * live worker's to finish (a bounded one ends its own; a live one reads on). Waiting for shards
+   * others hold made two bounded workers wait for each other for ever. A shard nobody holds (one
+   * released by a worker that finished, a child whose parents just ended) is still to be read.
+   */
   private boundedRunComplete(coordinator: LeaseCoordinator): boolean {
     if (!this.options.inputComplete?.() || coordinator.leases.length === 0) return false;
-    return coordinator.leases.every((lease) => lease.checkpoint === SHARD_END || this.finished.has(lease.leaseKey));
+    return coordinator.leases.every((lease) => lease.checkpoint === SHARD_END || this.finished.has(lease.leaseKey) || coordinator.heldByAnother(lease));
   }
 
   private onEvent(event: ConsumerEvent): void {
@@ -310,7 +316,10 @@ export class Worker {
         progress.millisBehindLatest = read.millisBehindLatest;
         progress.caughtUp = read.recordCount === 0 && read.millisBehindLatest === 0;
         await this.watchLag(shardId, read.millisBehindLatest);
-        const final = read.shardEnded || (progress.caughtUp && (this.options.inputComplete?.() ?? false));
+        // A shard known to be closed (it has children) ends only at its end: caught up there is
+        // not done, or its children, which wait for it to end, would never be read.
+        const closed = cursor.held.lease.childShardIds.length > 0;
+        const final = read.shardEnded || (progress.caughtUp && !closed && (this.options.inputComplete?.() ?? false));
         if (read.recordCount === 0 && !final) {
           if (progress.caughtUp) await this.reportCaughtUp(cursor);
           return cursor;

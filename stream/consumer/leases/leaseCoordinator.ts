@@ -66,6 +66,7 @@ export class LeaseCoordinator {
   private taking = true;
   /** The last scan of the table, for readiness reports and bounded runs. */
   leases: Lease[] = [];
+  private scannedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: CoordinatorOptions) {}
 
@@ -87,6 +88,7 @@ export class LeaseCoordinator {
     }
     this.leases = await table.list();
     const scannedAt = now();
+    this.scannedAt = scannedAt;
     this.observer.observe(this.leases, scannedAt);
     this.checkWorkerIdIsOurs(scannedAt);
     if (!this.taking) return;
@@ -142,6 +144,12 @@ export class LeaseCoordinator {
       unheld.set(lease.leaseKey, { counter: lease.leaseCounter, moves, still });
     }
     this.unheldOwn = unheld;
+  }
+
+  /** Whether, at the last scan, another worker held `lease` and kept renewing it. */
+  heldByAnother(lease: Lease): boolean {
+    const { workerId, failoverTimeMs } = this.options;
+    return lease.leaseOwner !== undefined && lease.leaseOwner !== workerId && !this.observer.isExpired(lease, this.scannedAt, failoverTimeMs);
   }
 
   /** Forgets a lease whose shard is done (ended and checkpointed, or released). */
