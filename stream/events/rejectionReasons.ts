@@ -10,6 +10,7 @@ export const REJECTION_REASON_CLASSES = [
   'empty_record', // wire.ts
   'json_syntax', // codecs/json.ts
   'json_not_object',
+  'json_not_impression',
   'csv_syntax', // codecs/csv.ts
   'csv_unknown_type',
   'csv_column_count',

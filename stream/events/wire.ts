@@ -8,7 +8,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { AdEvent, DecodeResult } from './types.ts';
-import { encodeImpression, decodeJsonObject } from './codecs/json.ts';
+import { encodeImpression, decodeJsonObject, notAnImpression, unpairedSurrogate } from './codecs/json.ts';
 import { encodeCsvLine, decodeCsvLine } from './codecs/csv.ts';
 import { encodeBidRequest, decodeSingleObject, isSingleObject } from './codecs/avro.ts';
 import { validateCells, validateTyped, type ValidationContext } from './validate.ts';
@@ -80,7 +80,13 @@ function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
     }
     case 'json': {
       const decoded = decodeJsonObject(buf.toString('utf8', bomLength(buf)));
-      return decoded.ok ? validateTyped('impression', decoded.raw, ctx) : decoded;
+      if (!decoded.ok) return decoded;
+      const other = notAnImpression(decoded.raw);
+      if (other) return { ok: false, rejection: other };
+      const validated = validateTyped('impression', decoded.raw, ctx);
+      const broken = validated.ok ? unpairedSurrogate(validated.event.body as unknown as Record<string, unknown>) : undefined;
+      if (broken) return { ok: false, rejection: { reason: 'invalid_utf8', detail: `impression.${broken} holds half a UTF-16 surrogate pair (a \\u escape), which is not a character` } };
+      return validated;
     }
     case 'csv': {
       const decoded = decodeCsvLine(buf.toString('utf8', bomLength(buf)));

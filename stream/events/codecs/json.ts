@@ -2,7 +2,7 @@
  * impression ⇄ JSON: one object whose keys are the schema's field names. Decoding only parses;
  * presence and types are checked by validate.ts so JSON follows the same rules as CSV and Avro.
  */
-import { fieldSpecs } from '../schemas.ts';
+import { EVENT_TYPES, fieldSpecs } from '../schemas.ts';
 import type { Impression, Rejection } from '../types.ts';
 
 export type JsonDecodeResult = { ok: true; raw: Record<string, unknown> } | { ok: false; rejection: Rejection };
@@ -26,4 +26,41 @@ export function decodeJsonObject(text: string): JsonDecodeResult {
     return { ok: false, rejection: { reason: 'json_not_object', detail: `expected a JSON object, got ${kind}` } };
   }
   return { ok: true, raw: parsed as Record<string, unknown> };
+}
+
+/** Fields other event types have and an impression does not: a JSON record with one is another type's event. */
+const OTHER_TYPES_FIELDS = new Map(
+  EVENT_TYPES.filter((type) => type !== 'impression').flatMap((type) =>
+    fieldSpecs[type].filter((field) => !impressionKeys.includes(field.name)).map((field) => [field.name, type] as const),
+  ),
+);
+
+/**
+ * Why a parsed JSON object is not an impression, or undefined. JSON carries impressions only, and
+ * unknown keys are dropped, so a click sent as JSON validated as an impression, its CPC counted
+ * as impression spend. It is another type's when it says so (`type` or `event_type`) or has a
+ * field only another type has (`impression_id` of a click, `bid_id` of a bid request).
+ */
+export function notAnImpression(raw: Readonly<Record<string, unknown>>): Rejection | undefined {
+  for (const key of ['type', 'event_type']) {
+    const marked = raw[key];
+    if (typeof marked === 'string' && marked !== 'impression') {
+      return { reason: 'json_not_impression', detail: `a JSON record is an impression, but this one has ${key} "${marked.slice(0, 40)}"; send clicks and conversions as CSV and bid requests as Avro` };
+    }
+  }
+  for (const key of Object.keys(raw)) {
+    const type = OTHER_TYPES_FIELDS.get(key);
+    if (type) return { reason: 'json_not_impression', detail: `a JSON record is an impression, but this one has ${key}, a field of a ${type}; send clicks and conversions as CSV and bid requests as Avro` };
+  }
+  return undefined;
+}
+
+/**
+ * The first string field of a decoded event that holds half a UTF-16 surrogate pair, or undefined.
+ * JSON can write one as an ASCII escape ("\ud800"), which the byte-level UTF-8 check cannot see;
+ * Parquet's UTF-8 would store it as U+FFFD, so two different ids would become one.
+ */
+export function unpairedSurrogate(body: Readonly<Record<string, unknown>>): string | undefined {
+  for (const [name, value] of Object.entries(body)) if (typeof value === 'string' && !value.isWellFormed()) return name;
+  return undefined;
 }

@@ -45,6 +45,7 @@ const oneOfEach: Record<string, Buffer> = {
   empty_record: Buffer.from(' \n'),
   json_syntax: Buffer.from('{"event_id":'),
   json_not_object: Buffer.from('[1]'),
+  json_not_impression: json({ ...impression, type: 'click' }),
   csv_syntax: Buffer.from('click,"e-1'),
   csv_unknown_type: Buffer.from(csvClick.replace(/^click/, 'view')),
   csv_column_count: Buffer.from(`${csvClick},extra`),
