@@ -68,6 +68,7 @@ function parseValue(key: string, spec: OptionSpec, raw: string | number, source:
       return text;
     default:
       if (text === '') throw new ConfigError(`${key} (${source}) must not be empty.`);
+      if (spec.pattern && !spec.pattern.test(text)) throw new ConfigError(`${key} (${source}) must be ${spec.patternHint}, such as ${spec.example}, but is "${text}".`);
       return text;
   }
 }

@@ -16,6 +16,9 @@ export interface OptionSpec {
   min?: number;
   /** Largest value accepted (numeric kinds). */
   max?: number;
+  /** What a string must match (a name AWS would refuse otherwise), and how to say so. */
+  pattern?: RegExp;
+  patternHint?: string;
 }
 
 export const PARQUET_ENCODER_NAMES = ['duckdb', 'hyparquet', 'parquetjs'] as const;
@@ -34,7 +37,7 @@ export const configSchema = {
   startingPosition: { kind: 'enum', env: 'ADSTREAM_STARTING_POSITION', default: 'TRIM_HORIZON', values: ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'], description: 'Where a shard with no checkpoint starts (child shards always start at their beginning).', example: 'LATEST' },
   startingTimestamp: { kind: 'string', env: 'ADSTREAM_STARTING_TIMESTAMP', description: 'For AT_TIMESTAMP: an ISO 8601 time.', example: '2026-11-01T00:00:00Z' },
   healthPort: { kind: 'integer', env: 'ADSTREAM_HEALTH_PORT', max: 65_535, default: 8080, description: 'Port of the worker\'s HTTP health endpoint (/health/live, /health/ready); 0 picks a free port.', example: '8080' },
-  leaseTable: { kind: 'string', env: 'ADSTREAM_LEASE_TABLE', default: 'adstream-leases', description: 'DynamoDB table of shard checkpoints (KCL attribute names); created if missing.', example: 'adstream-leases' },
+  leaseTable: { kind: 'string', env: 'ADSTREAM_LEASE_TABLE', default: 'adstream-leases', pattern: /^[A-Za-z0-9_.-]{3,255}$/, patternHint: 'a DynamoDB table name (3 to 255 letters, digits, _ . -)', description: 'DynamoDB table of shard checkpoints (KCL attribute names); created if missing.', example: 'adstream-leases' },
   lake: { kind: 'string', env: 'ADSTREAM_LAKE', default: './data/lake', description: 'Where Parquet goes: a directory or s3://bucket/prefix/.', example: 's3://my-lake/adstream/' },
   lakeFileTargetBytes: {
     kind: 'bytes',
@@ -115,7 +118,7 @@ export const configSchema = {
     example: '120000',
   },
   allowedLatenessMs: { kind: 'duration_ms', env: 'ADSTREAM_ALLOWED_LATENESS_MS', default: 0, description: 'How long a window stays open after the watermark passes its end.', example: '60000' },
-  dedupeHorizonMs: { kind: 'duration_ms', env: 'ADSTREAM_DEDUPE_HORIZON_MS', default: 3_600_000, description: 'Event-time horizon within which a repeated event id is a duplicate.', example: '86400000' },
+  dedupeHorizonMs: { kind: 'duration_ms', env: 'ADSTREAM_DEDUPE_HORIZON_MS', default: 3_600_000, min: 1, description: 'Event-time horizon within which a repeated event id is a duplicate.', example: '86400000' },
   maxFutureSkewMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_FUTURE_SKEW_MS', default: 300_000, description: 'How far event_time may be ahead of the record\'s arrival time.', example: '300000' },
   parquetEncoder: { kind: 'enum', env: 'ADSTREAM_PARQUET_ENCODER', default: 'duckdb', values: PARQUET_ENCODER_NAMES, description: 'Parquet encoder.', example: 'hyparquet' },
 } as const satisfies Record<string, OptionSpec>;

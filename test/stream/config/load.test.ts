@@ -67,5 +67,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ healthPort: '99999' }, {})).toThrow(new ConfigError('healthPort (command line) must be at most 65535, but is "99999".'));
     expect(() => loadConfig({}, { ADSTREAM_FAILOVER_TIME_MS: '0' })).toThrow(/^failoverTimeMs .* must be at least 1/);
     expect(loadConfig({ healthPort: '0', windowMs: '1' }, {})).toMatchObject({ healthPort: 0, windowMs: 1 });
+    // A dedupe horizon of 0 passed here, and the worker then failed after it had started.
+    expect(() => loadConfig({}, { ADSTREAM_DEDUPE_HORIZON_MS: '0' })).toThrow(new ConfigError('dedupeHorizonMs (environment ADSTREAM_DEDUPE_HORIZON_MS) must be at least 1, but is "0".'));
+  });
+
+  it('refuses a lease table name DynamoDB would refuse, naming the option rather than echoing DynamoDB', () => {
+    for (const name of ['t1', 'bad/name', 'x'.repeat(256)]) {
+      expect(() => loadConfig({}, { ADSTREAM_LEASE_TABLE: name })).toThrow(
+        new ConfigError(`leaseTable (environment ADSTREAM_LEASE_TABLE) must be a DynamoDB table name (3 to 255 letters, digits, _ . -), such as adstream-leases, but is "${name}".`),
+      );
+    }
+    expect(loadConfig({}, { ADSTREAM_LEASE_TABLE: 'my.table_2-x' }).leaseTable).toBe('my.table_2-x');
   });
 });
