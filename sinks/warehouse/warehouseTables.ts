@@ -19,11 +19,17 @@ export interface WarehouseTable {
   fields: FieldSpec[];
   /** The time column range filters use: Redshift's SORTKEY. */
   sortKey: string;
+  /**
+   * String columns built from several values (a metric's key: each dimension's name and value,
+   * escaped), whose length has no 256-byte bound: Redshift's COPY fails on a value over its
+   * column's width, and would fail the same way on every rerun.
+   */
+  compositeStrings?: readonly string[];
 }
 
 export const WAREHOUSE_TABLES: readonly WarehouseTable[] = [
   ...EVENT_TYPES.map((type) => ({ name: `${type}s`, lakeTable: type, fields: fieldSpecs[type], sortKey: 'event_time' })),
-  { name: 'metrics', lakeTable: METRICS_TABLE, fields: metricFields, sortKey: 'window_start' },
+  { name: 'metrics', lakeTable: METRICS_TABLE, fields: metricFields, sortKey: 'window_start', compositeStrings: ['key', 'key_dimensions'] },
 ];
 
 /** One row per lake file loaded: the key is the lake object key, unique across tables. */
@@ -52,8 +58,15 @@ const COLUMN_TYPES: Record<SqlDialect, Record<FieldSpec['kind'], string>> = {
   },
 };
 
-function columns(fields: readonly FieldSpec[], dialect: SqlDialect): string {
-  return fields.map((f) => `  ${f.name} ${COLUMN_TYPES[dialect][f.kind]}${f.nullable ? '' : ' NOT NULL'}`).join(',\n');
+/** Redshift's widest VARCHAR, for composite strings. */
+const WIDEST_VARCHAR = 'VARCHAR(65535)';
+
+function columnType(table: WarehouseTable, field: FieldSpec, dialect: SqlDialect): string {
+  return dialect === 'redshift' && table.compositeStrings?.includes(field.name) ? WIDEST_VARCHAR : COLUMN_TYPES[dialect][field.kind];
+}
+
+function columns(table: WarehouseTable, dialect: SqlDialect): string {
+  return table.fields.map((f) => `  ${f.name} ${columnType(table, f, dialect)}${f.nullable ? '' : ' NOT NULL'}`).join(',\n');
 }
 
 /**
@@ -62,7 +75,7 @@ function columns(fields: readonly FieldSpec[], dialect: SqlDialect): string {
  * (event_time for events: range filters on time skip blocks).
  */
 export function createTableSql(table: WarehouseTable, dialect: SqlDialect): string {
-  const body = `CREATE TABLE IF NOT EXISTS ${table.name} (\n${columns(table.fields, dialect)}\n)`;
+  const body = `CREATE TABLE IF NOT EXISTS ${table.name} (\n${columns(table, dialect)}\n)`;
   if (dialect === 'duckdb') return body;
   const distribution = table.fields.some((f) => f.name === 'campaign_id') ? 'DISTKEY(campaign_id)' : 'DISTSTYLE EVEN';
   return `${body}\n${distribution}\nSORTKEY(${table.sortKey})`;
@@ -83,7 +96,7 @@ export function addColumnsSql(table: WarehouseTable, dialect: SqlDialect, existi
   if (required) {
     throw new RangeError(`the warehouse table ${table.name} has no column ${required.name}, which cannot be added because it is NOT NULL; recreate the table (its rows reload from the lake)`);
   }
-  return missing.map((f) => `ALTER TABLE ${table.name} ADD COLUMN ${f.name} ${COLUMN_TYPES[dialect][f.kind]}`);
+  return missing.map((f) => `ALTER TABLE ${table.name} ADD COLUMN ${f.name} ${columnType(table, f, dialect)}`);
 }
 
 /** The query for the columns each of `tables` has, as (table_name, column_name) rows, on Redshift. */

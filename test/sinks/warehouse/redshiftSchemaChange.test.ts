@@ -91,7 +91,7 @@ describe('Redshift tables made by an older version', () => {
     const reports = await loadWarehouse(s3Lister(s3, BUCKET, PREFIX), warehouse);
 
     const alters = double.requests.flatMap((r) => (r.operation === 'BatchExecuteStatement' ? (r.body.Sqls as string[]) : [])).filter((s) => s.startsWith('ALTER TABLE'));
-    expect(alters).toEqual(['ALTER TABLE metrics ADD COLUMN key_dimensions VARCHAR(256)']);
+    expect(alters).toEqual(['ALTER TABLE metrics ADD COLUMN key_dimensions VARCHAR(65535)']);
     expect(double.tables.get('metrics')).toEqual(metricFields.map((f) => f.name));
     // Both files in, three rows from before the upgrade and two after.
     expect(reports.find((r) => r.table === 'metrics')).toMatchObject({ files: 2, loadedFiles: 2, rows: 5 });
