@@ -39,7 +39,9 @@ export function userRecordsOf(shardId: string, raw: SourceRecord[], range: HashR
   return deaggregateAll(raw, range).map((record) => ({
     shardId,
     sequenceNumber: record.sequenceNumber,
-    subSequenceNumber: record.subSequenceNumber,
+    // Only a sub-record of an aggregate has one: a plain record read beside an aggregate has
+    // none, as it has when read alone, so the DLQ says the same however reads were cut.
+    subSequenceNumber: record.aggregated ? record.subSequenceNumber : undefined,
     partitionKey: record.partitionKey,
     explicitHashKey: record.explicitHashKey,
     arrivalTime: record.arrivalTime,

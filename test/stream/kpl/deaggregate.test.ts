@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deaggregate, deaggregateAll, hashKeyOf, type DeaggregatedRecord } from '../../../stream/kpl/deaggregate.ts';
 import { hashRangeOf } from '../../../stream/kpl/hashKey.ts';
+import { userRecordsOf } from '../../../stream/kpl/userRecords.ts';
 import { aggregateOne, aggregateRecords, referenceDeaggregate, type UserRecordIn } from './awsKinesisAgg.ts';
 
 // A real Kinesis sequence number: 56 digits, far beyond 2^64.
@@ -113,6 +114,15 @@ describe('plain records, and aggregated ones that do not check out', () => {
       ['b1', '4', 1, true],
       ['p5', '5', 0, false],
     ]);
+  });
+
+  it('gives a plain record read beside an aggregate no sub-sequence number, as when it is read alone', () => {
+    // The DLQ stores it: 0 beside an aggregate and NULL alone made a replay's rows depend on how reads were cut.
+    const a = aggregateOne([{ partitionKey: 'x', data: utf8('a0') }, { partitionKey: 'y', data: utf8('a1') }]);
+    const together = userRecordsOf('shardId-0', [plain(utf8('p1'), '1'), plain(a.data, '2')], undefined);
+    const alone = userRecordsOf('shardId-0', [plain(utf8('p1'), '1')], undefined);
+    expect(together.map((r) => r.subSequenceNumber)).toEqual([undefined, 0, 1]);
+    expect(alone.map((r) => r.subSequenceNumber)).toEqual([undefined]);
   });
 
   it('treats the magic with nothing after it but a checksum-sized tail as a plain record', () => {
