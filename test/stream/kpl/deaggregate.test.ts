@@ -119,8 +119,9 @@ describe('plain records, and aggregated ones that do not check out', () => {
   it('gives a plain record read beside an aggregate no sub-sequence number, as when it is read alone', () => {
     // The DLQ stores it: 0 beside an aggregate and NULL alone made a replay's rows depend on how reads were cut.
     const a = aggregateOne([{ partitionKey: 'x', data: utf8('a0') }, { partitionKey: 'y', data: utf8('a1') }]);
-    const together = userRecordsOf('shardId-0', [plain(utf8('p1'), '1'), plain(a.data, '2')], undefined);
-    const alone = userRecordsOf('shardId-0', [plain(utf8('p1'), '1')], undefined);
+    const onShard = (record: ReturnType<typeof plain>) => ({ ...record, shardId: 'shardId-0' });
+    const together = userRecordsOf('shardId-0', [onShard(plain(utf8('p1'), '1')), onShard(plain(a.data, '2'))], undefined);
+    const alone = userRecordsOf('shardId-0', [onShard(plain(utf8('p1'), '1'))], undefined);
     expect(together.map((r) => r.subSequenceNumber)).toEqual([undefined, 0, 1]);
     expect(alone.map((r) => r.subSequenceNumber)).toEqual([undefined]);
   });
