@@ -6,6 +6,7 @@
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import { Deduplicator, type DedupeSnapshot, type DedupeSnapshotV2 } from './dedupe.ts';
 import { EventTimeWindows, type WindowConfig, type WindowsSnapshot } from './eventTimeWindows.ts';
+import { ConfigError } from '../config/load.ts';
 
 /** The detector stage as the shard sees it: metric events in, alerts out, state serializable. */
 export interface ShardDetector {
@@ -25,6 +26,35 @@ export interface ShardStateSnapshot {
   dedupe: DedupeSnapshot;
   windows: WindowsSnapshot;
   detector: unknown;
+  /** The windowing the state was built with (absent in snapshots from before it was kept). */
+  windowing?: Windowing;
+}
+
+/** What gives a shard's windows and detector baselines their meaning: restored under other settings, they would mislead. */
+export interface Windowing {
+  sizeMs: number;
+  slideMs: number;
+  groupings: string;
+}
+
+const windowingOf = (windows: WindowConfig): Windowing => ({
+  sizeMs: windows.sizeMs,
+  slideMs: windows.slideMs ?? windows.sizeMs,
+  groupings: JSON.stringify(windows.groupings ?? null),
+});
+
+/** A worker restarted with other window settings than its saved state's: a usage error, named. */
+export class WindowingChangedError extends ConfigError {}
+
+function checkWindowing(shardId: string, saved: Windowing | undefined, config: WindowConfig): void {
+  if (!saved) return;
+  const now = windowingOf(config);
+  const changed = (Object.keys(now) as (keyof Windowing)[]).filter((key) => saved[key] !== now[key]);
+  if (changed.length === 0) return;
+  const what = changed.map((key) => `${key} ${saved[key]} → ${now[key]}`).join(', ');
+  throw new WindowingChangedError(
+    `the saved state of ${shardId} was built with other windows (${what}): its open windows and detector baselines would mix the two. Restore the setting, or start the new windows afresh with another lease table and state location.`,
+  );
 }
 
 /** A snapshot as loaded: one saved before segments holds dedupe format 2. */
@@ -41,6 +71,7 @@ export class ShardState {
     readonly dedupe: Deduplicator,
     readonly windows: EventTimeWindows,
     readonly detector: ShardDetector,
+    private readonly windowing: Windowing,
   ) {}
 
   static create(config: ShardStateConfig, shardId: string, snapshot?: StoredShardStateSnapshot): ShardState {
@@ -49,15 +80,18 @@ export class ShardState {
         new Deduplicator(config.dedupeHorizonMs),
         new EventTimeWindows(config.windows, shardId),
         config.createDetector(),
+        windowingOf(config.windows),
       );
     }
     if (snapshot.version !== 2) {
       throw new Error(`shard ${shardId}: state snapshot version ${String(snapshot.version)} is not supported (expected 2); delete the checkpoint to reprocess the shard from its start`);
     }
+    checkWindowing(shardId, snapshot.windowing, config.windows);
     return new ShardState(
       Deduplicator.restore(snapshot.dedupe),
       EventTimeWindows.restore(config.windows, shardId, snapshot.windows),
       config.createDetector(snapshot.detector),
+      windowingOf(config.windows),
     );
   }
 
@@ -83,6 +117,7 @@ export class ShardState {
       dedupe: this.dedupe.snapshot(options),
       windows: this.windows.snapshot(),
       detector: this.detector.snapshot(),
+      windowing: this.windowing,
     };
   }
 
