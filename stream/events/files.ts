@@ -91,23 +91,36 @@ export async function* readRecordsFromFile(path: string): AsyncIterable<Buffer> 
 
 /**
  * Splits a byte stream into records at line feeds. For CSV, a line feed inside a quoted cell
- * belongs to the record: RFC 4180 quotes are balanced at the end of every complete record
- * (an escaped quote `""` counts twice). A trailing `\r` and blank lines are dropped.
+ * belongs to the record (RFC 4180). A quote opens a quoted cell only where a cell starts (an
+ * escaped quote `""` inside one reopens it); anywhere else it is a stray quote, left for the CSV
+ * decoder to judge with its line. Toggling on every quote made one stray `"` join every line after
+ * it into one rejected record. A trailing `\r` and blank lines are dropped.
  */
 async function* splitRecords(chunks: AsyncIterable<Buffer>, quoteAware: boolean): AsyncIterable<Buffer> {
   let pending: Buffer[] = [];
   let inQuotes = false;
+  let cellStart = true;
+  let justClosed = false;
   for await (const chunk of chunks) {
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i];
-      if (byte === 0x22 && quoteAware) inQuotes = !inQuotes;
-      else if (byte === 0x0a && !inQuotes) {
+      if (byte === 0x22 && quoteAware) {
+        if (inQuotes) [inQuotes, justClosed] = [false, true];
+        else if (cellStart || justClosed) [inQuotes, justClosed] = [true, false];
+        cellStart = false;
+        continue;
+      }
+      justClosed = false;
+      if (byte === 0x0a && !inQuotes) {
         pending.push(chunk.subarray(start, i));
         const record = finishRecord(pending);
         if (record) yield record;
         pending = [];
         start = i + 1;
+        cellStart = true;
+      } else {
+        cellStart = byte === 0x2c && !inQuotes;
       }
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));

@@ -105,6 +105,20 @@ describe('event files', () => {
     expect((await readBack(path)).map((r) => (r.ok ? 'ok' : r.rejection.reason))).toEqual(['csv_column_count', 'csv_unknown_type']);
   });
 
+  it('keeps a stray quote in an unquoted cell to its own line: the lines after it are records of their own', async () => {
+    const path = join(dir, 'stray.csv');
+    await writeEventsFile(path, clicksAndConversions.filter((event) => event.type === 'click'));
+    const good = (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '' && !line.includes('"'));
+    expect(good.length).toBeGreaterThan(0);
+    const stray = good[0].replace(/,u-(\w+),/, ',u"$1,');
+    expect(stray).not.toBe(good[0]);
+    await writeFile(path, [good[0], stray, ...good, ''].join('\n'));
+    const outcomes = (await readBack(path)).map((r) => (r.ok ? 'ok' : r.rejection.reason));
+    // One record per line: only the line with the stray quote can be rejected.
+    expect(outcomes).toHaveLength(good.length + 2);
+    expect(outcomes.filter((o, i) => i !== 1 && o !== 'ok')).toEqual([]);
+  });
+
   it('refuses events that do not belong in the file format', async () => {
     await expect(writeEventsFile(join(dir, 'x.jsonl'), clicksAndConversions)).rejects.toThrow(/impression events only; got a click/);
     await expect(writeEventsFile(join(dir, 'x.parquet'), impressions)).rejects.toThrow(/unsupported event file/);
