@@ -41,7 +41,8 @@ export async function startHealthServer(source: HealthSource, port: number, host
       // Infinity (a shard not read yet) is not JSON: it becomes null.
       response.end(JSON.stringify(body));
     };
-    switch (request.url) {
+    // By path: a probe's query string (a cache buster, a load balancer's) is not another page.
+    switch (new URL(request.url ?? '/', 'http://health').pathname) {
       case '/health/live':
         return reply(200, { status: 'live', workerId: source.workerId });
       case '/health/ready':

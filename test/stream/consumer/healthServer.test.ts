@@ -1,0 +1,29 @@
+/** The health endpoint as probes call it: by path, whatever query string they add. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHealthServer, type HealthServer } from '../../../stream/consumer/healthServer.ts';
+import { emptyStats } from '../../../stream/consumer/workerStats.ts';
+
+let server: HealthServer;
+let ready = false;
+beforeAll(async () => {
+  server = await startHealthServer({ workerId: 'w-1', ready: () => ready, heldShards: () => ['shardId-0'], stats: emptyStats() }, 0, '127.0.0.1');
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const get = async (path: string) => {
+  const response = await fetch(`http://127.0.0.1:${server.port}${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+describe('the health endpoint', () => {
+  it('answers liveness and readiness by path, with or without a query string', async () => {
+    expect(await get('/health/live?probe=1')).toMatchObject({ status: 200, body: { status: 'live', workerId: 'w-1' } });
+    expect(await get('/health/ready?x=1')).toMatchObject({ status: 503, body: { status: 'not ready' } });
+    ready = true;
+    expect(await get('/health/ready?x=1')).toMatchObject({ status: 200, body: { status: 'ready', workerId: 'w-1' } });
+    expect((await get('/metrics?format=json')).status).toBe(200);
+    expect(await get('/health/other')).toMatchObject({ status: 404, body: { paths: ['/health/live', '/health/ready', '/metrics'] } });
+  });
+});
