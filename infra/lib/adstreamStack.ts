@@ -93,6 +93,7 @@ export class AdstreamStack extends Stack {
       encryptionKey: key,
       bytesScannedCutoffPerQuery: config.athenaBytesScannedCutoff,
       namedQueries: props.namedQueries,
+      firstDay: config.lake.firstDay,
     });
 
     this.network = new Network(this, 'Network', {

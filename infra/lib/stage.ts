@@ -33,6 +33,12 @@ export interface StageConfig {
     readonly expireAfterDays?: number;
     /** Days rejected records (the DLQ) are kept. */
     readonly rejectedExpireAfterDays: number;
+    /**
+     * First day (yyyy-MM-dd) of Athena's projected `dt` partitions: rows of earlier event times
+     * are in the lake (the pipeline accepts events from 2000-01-01) but outside Athena's view.
+     * Earlier means more partitions for a query that does not filter on `dt` to plan.
+     */
+    readonly firstDay: string;
   };
   /** NAT gateways for the processor's egress (one per AZ in prod, for AZ independence). */
   readonly natGateways: number;
@@ -60,7 +66,7 @@ const DEFAULTS: Record<StageName, Omit<StageConfig, 'stage' | 'prefix'>> = {
   dev: {
     stream: { mode: 'on-demand', shardCount: 2, retentionHours: 24 },
     processor: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2 },
-    lake: { tierAfterDays: 30, expireAfterDays: 30, rejectedExpireAfterDays: 14 },
+    lake: { tierAfterDays: 30, expireAfterDays: 30, rejectedExpireAfterDays: 14, firstDay: '2024-01-01' },
     natGateways: 1,
     logRetentionDays: 14,
     retainData: false,
@@ -72,7 +78,7 @@ const DEFAULTS: Record<StageName, Omit<StageConfig, 'stage' | 'prefix'>> = {
   prod: {
     stream: { mode: 'on-demand', shardCount: 4, retentionHours: 168 },
     processor: { cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 8 },
-    lake: { tierAfterDays: 30, rejectedExpireAfterDays: 90 },
+    lake: { tierAfterDays: 30, rejectedExpireAfterDays: 90, firstDay: '2024-01-01' },
     natGateways: 3,
     logRetentionDays: 90,
     retainData: true,
@@ -102,10 +108,22 @@ function flag(read: ContextReader, key: string, fallback: boolean): boolean {
   throw new Error(`context ${key} must be true or false, but it is "${String(raw)}".`);
 }
 
+/** A day as yyyy-MM-dd, from 2000-01-01 (the earliest event time the pipeline accepts) on. */
+function firstDay(read: ContextReader, key: string, fallback: string): string {
+  const raw = read(key);
+  if (raw === undefined) return fallback;
+  const text = String(raw);
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
+  if (!(time >= Date.UTC(2000, 0, 1)) || new Date(time).toISOString().slice(0, 10) !== text) {
+    throw new Error(`context ${key} must be a day as yyyy-MM-dd, from 2000-01-01 on, but it is "${text}".`);
+  }
+  return text;
+}
+
 /**
  * The stage's configuration with context overrides: `stage` (dev|prod, default dev),
  * `streamMode` (on-demand|provisioned), `shardCount`, `retentionHours` (24-8760), `rawArchive`
- * (true|false), `maxTasks`.
+ * (true|false), `maxTasks`, `lakeFirstDay` (yyyy-MM-dd, the first day Athena sees).
  */
 export function stageFromContext(read: ContextReader): StageConfig {
   const stageRaw = read('stage') ?? 'dev';
@@ -124,5 +142,6 @@ export function stageFromContext(read: ContextReader): StageConfig {
     stream: { mode: modeRaw, shardCount: positiveInt(read, 'shardCount', base.stream.shardCount), retentionHours },
     processor: { ...base.processor, maxTasks: Math.max(maxTasks, base.processor.minTasks) },
     rawArchive: flag(read, 'rawArchive', base.rawArchive),
+    lake: { ...base.lake, firstDay: firstDay(read, 'lakeFirstDay', base.lake.firstDay) },
   };
 }

@@ -15,12 +15,19 @@ describe('stageFromContext', () => {
     expect([config.stage, config.stream.mode, config.stream.shardCount, config.stream.retentionHours, config.rawArchive, config.retainData]).toEqual(['prod', 'provisioned', 6, 48, false, true]);
   });
 
+  it('takes the first day Athena sees from context: the pipeline accepts events back to 2000', () => {
+    expect(stageFromContext(reader({})).lake.firstDay).toBe('2024-01-01');
+    expect(stageFromContext(reader({ lakeFirstDay: '2000-01-01' })).lake.firstDay).toBe('2000-01-01');
+  });
+
   it.each([
     [{ stage: 'staging' }, 'context stage must be one of dev, prod, but it is "staging".'],
     [{ streamMode: 'fast' }, 'context streamMode must be on-demand or provisioned, but it is "fast".'],
     [{ shardCount: '0' }, 'context shardCount must be a whole number ≥ 1, but it is "0".'],
     [{ retentionHours: '12' }, 'context retentionHours must be between 24 and 8760 (Kinesis limits), but it is 12.'],
     [{ rawArchive: 'yes' }, 'context rawArchive must be true or false, but it is "yes".'],
+    [{ lakeFirstDay: '1999-12-31' }, 'context lakeFirstDay must be a day as yyyy-MM-dd, from 2000-01-01 on, but it is "1999-12-31".'],
+    [{ lakeFirstDay: '2024-02-30' }, 'context lakeFirstDay must be a day as yyyy-MM-dd, from 2000-01-01 on, but it is "2024-02-30".'],
   ])('refuses %j in one sentence', (values, message) => {
     expect(() => stageFromContext(reader(values))).toThrow(message);
   });

@@ -24,6 +24,8 @@ export interface LakeCatalogProps {
   readonly bytesScannedCutoffPerQuery?: number;
   /** @default none */
   readonly namedQueries?: readonly NamedQuerySource[];
+  /** First day of the projected `dt` partitions (yyyy-MM-dd). @default 2024-01-01 */
+  readonly firstDay?: string;
 }
 
 export class LakeCatalog extends Construct {
@@ -41,7 +43,7 @@ export class LakeCatalog extends Construct {
       catalogId: account,
       databaseInput: { name: props.databaseName, description: 'adstream lake: events, rejected records and window metrics (Parquet)' },
     });
-    this.tables = lakeGlueTables({ lakeLocation: `s3://${props.lake.bucketName}/` }).map((definition) => {
+    this.tables = lakeGlueTables({ lakeLocation: `s3://${props.lake.bucketName}/`, firstDay: props.firstDay }).map((definition) => {
       const table = new glue.CfnTable(this, `Table-${definition.name}`, {
         catalogId: account,
         databaseName: props.databaseName,
