@@ -8,7 +8,8 @@
  * behind the newest event time, so memory is bounded by traffic rate × horizon × ≤ 16 bytes, with
  * no scan per record; snapshots add a journal of recent ids (at most MERGE_WINDOW_IDS behind the
  * last saved one, 16 bytes each). Expiry is decided per record, so the outcome does not depend on how
- * records were batched. An event already older than the horizon is passed and not remembered.
+ * records were batched. An event already older than the horizon is kept in the newest bucket, so
+ * a retry of it that follows soon is caught too.
  *
  * Snapshots are incremental. The first holds every id inline; once a state store has saved one
  * (`saved`), the next names the segments it was saved as and carries inline only the ids taken in
@@ -117,8 +118,12 @@ export class Deduplicator {
       this.newestEventTime = eventTime;
       if (eventTime >= this.nextExpiry) this.expire();
     }
-    const start = floorTo(eventTime, this.bucketMs);
-    if (this.expired(start)) return true;
+    let start = floorTo(eventTime, this.bucketMs);
+    // An event already older than the horizon (an offline device's, a backfill's) is kept as of
+    // the newest event time, for one horizon from there like any other id: its producer's retry
+    // comes soon after it, not soon after its event time. Passed unremembered, the retry was
+    // written twice.
+    if (this.expired(start)) start = floorTo(this.newestEventTime, this.bucketMs);
     this.ids.addAbsent(hi, lo, this.tagOf(start));
     this.journal?.push(hi, lo, start);
     return true;

@@ -35,9 +35,15 @@ describe('dedupe memory bound', () => {
     // Two hours later every bucket of the first 17 minutes is past the horizon.
     dedupe.firstSighting('later', 2 * HOUR + 20 * 60_000);
     expect(dedupe.size).toBe(1);
-    // An event older than the horizon is passed, not remembered.
+    // An event older than the horizon passes once and is kept as of the newest event time: its
+    // retry, right behind it, is a duplicate (an offline device's events, a backfill).
     expect(dedupe.firstSighting('a-5', 500)).toBe(true);
+    expect(dedupe.firstSighting('a-5', 500)).toBe(false);
+    expect(dedupe.size).toBe(2);
+    // It goes one horizon of newer events later, with the bucket it was kept in.
+    dedupe.firstSighting('much-later', 4 * HOUR);
     expect(dedupe.size).toBe(1);
+    expect(dedupe.firstSighting('a-5', 500)).toBe(true);
   });
 
   it('still catches a repeat within the horizon that arrives after newer events', () => {
