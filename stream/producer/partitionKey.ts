@@ -8,7 +8,12 @@ import { decodeRecord } from '../events/wire.ts';
 export const UNPARSEABLE_PARTITION_KEY = 'malformed';
 
 export function campaignPartitionKey(data: Uint8Array): string {
+  return placementOf(data).partitionKey;
+}
+
+/** A record's partition key, and its event time when it parses (for interleaving files by time). */
+export function placementOf(data: Uint8Array): { partitionKey: string; eventTime?: number } {
   // The producer does not judge timeliness: any event time is acceptable for choosing a shard.
   const decoded = decodeRecord(data, { arrivalTime: 0, maxFutureSkewMs: Number.POSITIVE_INFINITY });
-  return decoded.ok ? decoded.event.body.campaign_id : UNPARSEABLE_PARTITION_KEY;
+  return decoded.ok ? { partitionKey: decoded.event.body.campaign_id, eventTime: decoded.event.body.event_time } : { partitionKey: UNPARSEABLE_PARTITION_KEY };
 }

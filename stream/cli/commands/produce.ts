@@ -5,16 +5,14 @@ import type { ProducerRecord } from '../../producer/index.ts';
 import { generatorOverrides, positiveInteger, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
 
 async function* fromFiles(paths: string[]): AsyncIterable<ProducerRecord> {
-  const [{ readRecordsFromFile }, { campaignPartitionKey }] = await Promise.all([import('../../events/files.ts'), import('../../producer/partitionKey.ts')]);
-  for (const path of paths) {
-    for await (const data of readRecordsFromFile(path)) yield { data, partitionKey: campaignPartitionKey(data) };
-  }
+  const { recordsOfFiles } = await import('../../producer/fileRecords.ts');
+  yield* recordsOfFiles(paths);
 }
 
 export function produceCommand(): Command {
   return withGeneratorOptions(new Command('produce'))
     .description('Put records onto the Kinesis stream: from event files (.jsonl, .csv, .avro) or straight from the generator.')
-    .argument('[files...]', 'event files: impressions .jsonl, clicks/conversions .csv, bid requests .avro')
+    .argument('[files...]', 'event files: impressions .jsonl, clicks/conversions .csv, bid requests .avro; several are interleaved by event time')
     .option('--generate', 'produce generated traffic instead of files (see --hours, --rate, --seed)')
     .option('--stream <name>', 'stream to put records on (default: ADSTREAM_STREAM)')
     .option('--create-stream <shards>', 'create the stream with this many shards if it does not exist', positiveInteger)
