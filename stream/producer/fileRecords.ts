@@ -7,7 +7,7 @@
  * Each file keeps its own order (mergeKeyed says where records without a usable time go).
  */
 import { readRecordsFromFile } from '../events/files.ts';
-import type { ProducerRecord } from './producer.ts';
+import { MAX_RECORD_BYTES, type ProducerRecord } from './producer.ts';
 import { placementOf } from './partitionKey.ts';
 
 interface TimedRecord extends ProducerRecord {
@@ -63,4 +63,19 @@ export async function* recordsOfFiles(paths: readonly string[]): AsyncGenerator<
     yield (heads[next].value as { record: ProducerRecord }).record;
     heads[next] = await sources[next].next();
   }
+}
+
+/**
+ * Why a file cannot be put whole, found before anything is put: a record Kinesis refuses (over
+ * 1 MiB with its partition key). Found while putting, it stopped the put half-way, the records
+ * before it on the stream and the ones after it not.
+ */
+export async function oversizedRecordProblem(path: string): Promise<string | undefined> {
+  let index = 0;
+  for await (const { data, partitionKey } of timedRecords(path)) {
+    index += 1;
+    const size = data.byteLength + Buffer.byteLength(partitionKey, 'utf8');
+    if (size > MAX_RECORD_BYTES) return `${path}: record ${index} is ${size} bytes with its partition key, and Kinesis takes at most ${MAX_RECORD_BYTES} (1 MiB) a record; nothing was put.`;
+  }
+  return undefined;
 }

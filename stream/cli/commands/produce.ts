@@ -25,8 +25,9 @@ export function produceCommand(): Command {
         import('../../generator/index.ts'),
         import('../../producer/index.ts'),
       ]);
+      const { oversizedRecordProblem } = await import('../../producer/fileRecords.ts');
       for (const file of files) {
-        const problem = await eventFileProblem(file);
+        const problem = (await eventFileProblem(file)) ?? (await oversizedRecordProblem(file));
         if (problem) throw new ConfigError(problem);
       }
       const config = loadConfig({ stream: options.stream });

@@ -4,13 +4,13 @@
  * as live traffic would. Put one after another, every file after the first trailed the watermark
  * by the whole span of the files before it, and most of its events were counted late.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecordsFromFile } from '../../../stream/events/files.ts';
 import { decodeRecord } from '../../../stream/events/wire.ts';
-import { recordsOfFiles } from '../../../stream/producer/fileRecords.ts';
+import { oversizedRecordProblem, recordsOfFiles } from '../../../stream/producer/fileRecords.ts';
 import { adstream } from '../../support/cli.ts';
 
 let dir: string;
@@ -78,5 +78,18 @@ describe('several event files', () => {
     // One file after another: everything after the first file is behind; interleaved: only the generator's own late events.
     expect(lateShare(timesOf(perFile.flat()))).toBeGreaterThan(0.5);
     expect(lateShare(timesOf(merged))).toBeLessThan(0.05);
+  });
+
+  it('are refused before anything is put when one record is over what Kinesis takes', async () => {
+    const lines = (await readFile(files[0], 'utf8')).split('\n').filter((line) => line !== '');
+    const huge = lines[1].replace('"event_id":"', `"event_id":"${'x'.repeat(1024 * 1024)}`);
+    const path = join(dir, 'with-a-huge-line.jsonl');
+    await writeFile(path, [lines[0], huge, lines[2]].join('\n'));
+    expect(await oversizedRecordProblem(files[0])).toBeUndefined();
+    expect(await oversizedRecordProblem(path)).toMatch(new RegExp(`^${path.replaceAll('.', '\\.')}: record 2 is \\d+ bytes with its partition key, and Kinesis takes at most 1048576 \\(1 MiB\\) a record; nothing was put\\.$`));
+    // The command says so in one sentence and exits 2, before it opens a connection.
+    const outcome = await adstream(['produce', '--stream', 'never-made', path]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toMatch(/^adstream: .*record 2 is \d+ bytes .*nothing was put\.$/);
   });
 });
