@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
+import { failureMessage } from './failureMessage.ts';
 import { configCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { digestCommand } from './commands/digest.ts';
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`adstream: ${error.message}`);
       return EXIT_USAGE;
     }
-    console.error(`adstream: ${(error as Error).message ?? String(error)}`);
+    console.error(`adstream: ${failureMessage(error)}`);
     if (process.env.ADSTREAM_DEBUG) console.error(error);
     return EXIT_FAILURE;
   }

@@ -1,0 +1,26 @@
+/**
+ * The one sentence a failure is reported in. Most errors say enough themselves; two that reach
+ * the top from the AWS SDK did not: a refused connection named only an address (which service?),
+ * and a missing bucket not even that.
+ */
+interface AwsLikeError {
+  name?: string;
+  message?: string;
+  code?: string;
+  address?: string;
+  port?: number;
+  BucketName?: string;
+}
+
+export function failureMessage(error: unknown): string {
+  const e = (error ?? {}) as AwsLikeError;
+  const message = e.message ?? String(error);
+  if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
+    const where = e.address !== undefined ? `${e.address}${e.port !== undefined ? `:${e.port}` : ''}` : 'a service';
+    return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint setting (ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT) right? (${message})`;
+  }
+  if (e.name === 'NoSuchBucket') {
+    return `the S3 bucket${e.BucketName ? ` ${e.BucketName}` : ''} does not exist: create it, or point the lake or state store (ADSTREAM_LAKE, ADSTREAM_STATE) at one that does.`;
+  }
+  return message;
+}

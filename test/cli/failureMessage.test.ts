@@ -1,0 +1,39 @@
+/**
+ * The sentence a failure from the AWS SDK is reported in, with the errors the SDK really raises:
+ * a refused connection names the endpoint settings, a missing bucket names the bucket (s3rver
+ * answers as S3 does), and anything else keeps its own message.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kinesisClient, s3Client } from '../../stream/aws/clients.ts';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { failureMessage } from '../../stream/cli/failureMessage.ts';
+import { startLocalServices, type LocalServices } from '../../stream/local/embeddedServices.ts';
+
+let services: LocalServices;
+beforeAll(async () => {
+  services = await startLocalServices({ buckets: [] });
+});
+afterAll(async () => {
+  await services?.stop();
+});
+
+describe('failure messages', () => {
+  it('names the bucket that does not exist, and where buckets are set', async () => {
+    const s3 = s3Client({ region: 'us-east-1', s3Endpoint: services.endpoints.s3Endpoint });
+    const error = await s3.send(new PutObjectCommand({ Bucket: 'no-such-lake', Key: 'k', Body: 'x' })).catch((e: unknown) => e);
+    s3.destroy();
+    expect(failureMessage(error)).toBe('the S3 bucket no-such-lake does not exist: create it, or point the lake or state store (ADSTREAM_LAKE, ADSTREAM_STATE) at one that does.');
+  });
+
+  it('names the address it could not reach and the endpoint settings', async () => {
+    const kinesis = kinesisClient({ region: 'us-east-1', kinesisEndpoint: 'http://127.0.0.1:1' });
+    const error = await kinesis.send(new ListStreamsCommand({})).catch((e: unknown) => e);
+    kinesis.destroy();
+    expect(failureMessage(error)).toMatch(/^cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\): is the service there running, and is its endpoint setting \(ADSTREAM_KINESIS_ENDPOINT, /);
+  });
+
+  it('keeps any other message as it is', () => {
+    expect(failureMessage(new Error('the lake is full'))).toBe('the lake is full');
+  });
+});
