@@ -9,7 +9,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adstream } from '../support/cli.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { ADSTREAM_BIN, adstream } from '../support/cli.ts';
 
 const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq', 'score-nab', 'digest'];
 
@@ -188,5 +190,14 @@ describe('adstream command line', () => {
     ]);
     expect(query.code, query.stderr).toBe(0);
     expect(Number(JSON.parse(query.stdout.trim()).n)).toBe(written);
+
+    // Piped into a reader that stops early (`| head -1`): the closed pipe ends the command quietly.
+    const child = spawn('node', [ADSTREAM_BIN, 'query', '--json', '--lake', join(data, 'lake'), 'SELECT * FROM impressions'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
