@@ -79,12 +79,14 @@ function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
       return decoded.ok ? validateTyped(decoded.eventType, decoded.raw, ctx) : decoded;
     }
     case 'json': {
-      const decoded = decodeJsonObject(buf.toString('utf8', bomLength(buf)));
+      const text = buf.toString('utf8', bomLength(buf));
+      const decoded = decodeJsonObject(text);
       if (!decoded.ok) return decoded;
       const other = notAnImpression(decoded.raw);
       if (other) return { ok: false, rejection: other };
       const validated = validateTyped('impression', decoded.raw, ctx);
-      const broken = validated.ok ? unpairedSurrogate(validated.event.body as unknown as Record<string, unknown>) : undefined;
+      // Valid UTF-8 holds no surrogate: only a \u escape can make one, and few records have any.
+      const broken = validated.ok && text.includes('\\u') ? unpairedSurrogate(validated.event.body as unknown as Record<string, unknown>) : undefined;
       if (broken) return { ok: false, rejection: { reason: 'invalid_utf8', detail: `impression.${broken} holds half a UTF-16 surrogate pair (a \\u escape), which is not a character` } };
       return validated;
     }

@@ -28,39 +28,45 @@ export function decodeJsonObject(text: string): JsonDecodeResult {
   return { ok: true, raw: parsed as Record<string, unknown> };
 }
 
-/** Fields other event types have and an impression does not: a JSON record with one is another type's event. */
+/** Fields other event types have and an impression does not, each with its type: a JSON record with one is that type's event. */
 const OTHER_TYPES_FIELDS = new Map(
   EVENT_TYPES.filter((type) => type !== 'impression').flatMap((type) =>
     fieldSpecs[type].filter((field) => !impressionKeys.includes(field.name)).map((field) => [field.name, type] as const),
   ),
 );
+const TYPE_MARKS = new Set(['type', 'event_type']);
+
+const rejectAs = (why: string): Rejection => ({ reason: 'json_not_impression', detail: `a JSON record is an impression, but this one has ${why}; send clicks and conversions as CSV and bid requests as Avro` });
 
 /**
  * Why a parsed JSON object is not an impression, or undefined. JSON carries impressions only, and
  * unknown keys are dropped, so a click sent as JSON validated as an impression, its CPC counted
  * as impression spend. It is another type's when it says so (`type` or `event_type`) or has a
- * field only another type has (`impression_id` of a click, `bid_id` of a bid request).
+ * field only another type has (`impression_id` of a click, `bid_id` of a bid request). Asked of
+ * every JSON record, so one walk over its keys against a set (about 240 ns a record; looking up
+ * each of a dozen names in the record cost 670).
  */
 export function notAnImpression(raw: Readonly<Record<string, unknown>>): Rejection | undefined {
-  for (const key of ['type', 'event_type']) {
-    const marked = raw[key];
-    if (typeof marked === 'string' && marked !== 'impression') {
-      return { reason: 'json_not_impression', detail: `a JSON record is an impression, but this one has ${key} "${marked.slice(0, 40)}"; send clicks and conversions as CSV and bid requests as Avro` };
-    }
-  }
-  for (const key of Object.keys(raw)) {
-    const type = OTHER_TYPES_FIELDS.get(key);
-    if (type) return { reason: 'json_not_impression', detail: `a JSON record is an impression, but this one has ${key}, a field of a ${type}; send clicks and conversions as CSV and bid requests as Avro` };
+  for (const key in raw) {
+    const owner = OTHER_TYPES_FIELDS.get(key);
+    if (owner) return rejectAs(`${key}, a field of a ${owner}`);
+    const mark = TYPE_MARKS.has(key) ? raw[key] : undefined;
+    if (typeof mark === 'string' && mark !== 'impression') return rejectAs(`${key} "${mark.slice(0, 40)}"`);
   }
   return undefined;
 }
 
+const impressionStrings = fieldSpecs.impression.filter((field) => field.kind === 'string').map((field) => field.name);
+
 /**
- * The first string field of a decoded event that holds half a UTF-16 surrogate pair, or undefined.
- * JSON can write one as an ASCII escape ("\ud800"), which the byte-level UTF-8 check cannot see;
- * Parquet's UTF-8 would store it as U+FFFD, so two different ids would become one.
+ * The first string field of a decoded impression that holds half a UTF-16 surrogate pair, or
+ * undefined. JSON can write one as an ASCII escape ("\ud800"), which the byte-level UTF-8 check
+ * cannot see; Parquet's UTF-8 would store it as U+FFFD, so two different ids would become one.
  */
 export function unpairedSurrogate(body: Readonly<Record<string, unknown>>): string | undefined {
-  for (const [name, value] of Object.entries(body)) if (typeof value === 'string' && !value.isWellFormed()) return name;
+  for (const name of impressionStrings) {
+    const value = body[name];
+    if (typeof value === 'string' && !value.isWellFormed()) return name;
+  }
   return undefined;
 }
