@@ -6,7 +6,7 @@
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient, kinesisClient } from '../../stream/aws/clients.ts';
-import { listShards } from '../../stream/consumer/leases/shardSync.ts';
+import { listShards, newLease } from '../../stream/consumer/leases/shardSync.ts';
 import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import { SHARD_END } from '../../stream/consumer/leases/lease.ts';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
@@ -77,5 +77,22 @@ describe('bounded runs', () => {
     const leases = await new LeaseTable(dynamoDbClient(config), config.leaseTable).list();
     expect(leases.find((lease) => lease.leaseKey === parent.ShardId)?.checkpoint).toBe(SHARD_END);
     expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
+  }, 60_000);
+
+  it('a bounded run after a worker died holding a shard waits out its lease and reads the shard', async () => {
+    const config = pipeline.configFor('bounded-after-crash', { failoverTimeMs: 3_000, shardSyncIntervalMs: 500 });
+    const records = [...generateTraffic({ seed: 3, durationMs: 600_000, impressionsPerMinute: 40, anomalies: [] }).records];
+    await pipeline.produce(config, records, 1);
+    // A worker killed long ago (kill -9, out of memory): its name is still on the lease, nobody renews it.
+    const table = new LeaseTable(dynamoDbClient(config), config.leaseTable);
+    await table.ensureTable();
+    const kinesis = kinesisClient(config);
+    const [shard] = await listShards(kinesis, config.stream);
+    kinesis.destroy();
+    await table.createIfMissing(newLease(shard));
+    await table.take((await table.get(shard.ShardId!))!, 'crashed-worker');
+
+    const stats = await within(30_000, 'the bounded run after a crash', pipeline.consume(config));
+    expect(stats.recordsIn).toBe(records.length);
   }, 60_000);
 });

@@ -101,13 +101,17 @@ export class LeaseCoordinator {
     // id, restarted), free to take back once its counter has stood still for two renewal
     // intervals: nobody renews it. Until then it may be another live process's with our id
     // (checkWorkerIdIsOurs), and taking it would only make that one take it back in turn.
+    // While it waits, such a lease counts as this worker's for balancing (it most likely is, from
+    // its previous life): counted as another worker's, it made a restarted worker steal from a
+    // healthy one and leave one of its own unread. Once seen renewed, it is a twin's.
     const twin = `${workerId} (another process)`;
     const visible = this.leases.map((lease) => {
       if (this.held.has(lease.leaseKey)) return { ...lease, leaseOwner: workerId };
       if (lease.leaseOwner !== workerId) return lease;
       const own = this.unheldOwn.get(lease.leaseKey);
-      const abandoned = own !== undefined && own.moves === 0 && scannedAt - own.still >= 2 * this.intervalMs;
-      return abandoned ? { ...lease, leaseOwner: undefined } : { ...lease, leaseOwner: twin };
+      if (own !== undefined && own.moves > 0) return { ...lease, leaseOwner: twin };
+      const abandoned = own !== undefined && scannedAt - own.still >= 2 * this.intervalMs;
+      return abandoned ? { ...lease, leaseOwner: undefined } : { ...lease, leaseOwner: workerId };
     });
     const decision = decideTakes(visible, workerId, (lease) => lease.leaseOwner !== workerId && this.observer.isExpired(lease, scannedAt, this.options.failoverTimeMs));
     const stored = new Map(this.leases.map((lease) => [lease.leaseKey, lease]));
@@ -146,10 +150,14 @@ export class LeaseCoordinator {
     this.unheldOwn = unheld;
   }
 
-  /** Whether, at the last scan, another worker held `lease` and kept renewing it. */
+  /**
+   * Whether, at the last scan, another worker held `lease` and had been seen renewing it. A name
+   * on a lease is not enough: a worker killed long ago leaves its name there, and a bounded run
+   * that took that for a live owner ended at once, reading nothing.
+   */
   heldByAnother(lease: Lease): boolean {
     const { workerId, failoverTimeMs } = this.options;
-    return lease.leaseOwner !== undefined && lease.leaseOwner !== workerId && !this.observer.isExpired(lease, this.scannedAt, failoverTimeMs);
+    return lease.leaseOwner !== workerId && this.observer.isRenewedByOwner(lease, this.scannedAt, failoverTimeMs);
   }
 
   /** Forgets a lease whose shard is done (ended and checkpointed, or released). */

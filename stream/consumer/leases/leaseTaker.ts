@@ -16,6 +16,8 @@ interface Observation {
   owner: string | undefined;
   /** Monotonic time when the counter was last seen to change. */
   since: number;
+  /** Whether its owner has been seen to renew it: a lease seen once may be a dead worker's. */
+  renewed: boolean;
 }
 
 export class LeaseObserver {
@@ -27,10 +29,17 @@ export class LeaseObserver {
       present.add(lease.leaseKey);
       const previous = this.seen.get(lease.leaseKey);
       if (!previous || previous.counter !== lease.leaseCounter || previous.owner !== lease.leaseOwner) {
-        this.seen.set(lease.leaseKey, { counter: lease.leaseCounter, owner: lease.leaseOwner, since: now });
+        const renewed = previous !== undefined && previous.owner === lease.leaseOwner;
+        this.seen.set(lease.leaseKey, { counter: lease.leaseCounter, owner: lease.leaseOwner, since: now, renewed });
       }
     }
     for (const key of this.seen.keys()) if (!present.has(key)) this.seen.delete(key);
+  }
+
+  /** Whether its owner is alive: seen to renew it, and not since gone quiet for failoverTimeMs. */
+  isRenewedByOwner(lease: Lease, now: number, failoverTimeMs: number): boolean {
+    const observation = this.seen.get(lease.leaseKey);
+    return lease.leaseOwner !== undefined && observation !== undefined && observation.renewed && !this.isExpired(lease, now, failoverTimeMs);
   }
 
   isExpired(lease: Lease, now: number, failoverTimeMs: number): boolean {
