@@ -9,7 +9,8 @@
  * no scan per record; snapshots add a journal of recent ids (at most MERGE_WINDOW_IDS behind the
  * last saved one, 16 bytes each). Expiry is decided per record, so the outcome does not depend on how
  * records were batched. An event already older than the horizon is kept in the newest bucket, so
- * a retry of it that follows soon is caught too.
+ * a retry of it that follows soon is caught too; at most MAX_STALE_IDS_PER_BUCKET such ids a
+ * bucket, which keeps the bound when a backfill runs behind a stream gone quiet.
  *
  * Snapshots are incremental. The first holds every id inline; once a state store has saved one
  * (`saved`), the next names the segments it was saved as and carries inline only the ids taken in
@@ -80,6 +81,12 @@ export const MAX_SEGMENTS = 64;
  * shard, on top of the table, plus the entries of one commit. Older segments no longer merge.
  */
 const MERGE_WINDOW_IDS = 1 << 21;
+/**
+ * Most ids of events already older than the horizon kept in one bucket (4 MB of table). They go
+ * to the newest bucket, which moves only as newer events come: a backfill behind a stream gone
+ * quiet would otherwise grow it without bound. Past the cap such events pass unremembered again.
+ */
+export const MAX_STALE_IDS_PER_BUCKET = 250_000;
 const scratch: Hash64 = { hi: 0, lo: 0 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -88,6 +95,8 @@ export class Deduplicator {
   /** Live buckets: start of the bucket's event time → its tag in the table. */
   private readonly tags = new Map<number, number>();
   private newestEventTime = -Infinity;
+  /** Stale ids kept in the newest bucket (this process's count; a restore starts it again). */
+  private stale = { bucket: Number.NaN, ids: 0 };
   /** Newest event time at which the oldest bucket expires; avoids looking at buckets per record. */
   private nextExpiry = Infinity;
   private readonly bucketMs: number;
@@ -123,7 +132,12 @@ export class Deduplicator {
     // the newest event time, for one horizon from there like any other id: its producer's retry
     // comes soon after it, not soon after its event time. Passed unremembered, the retry was
     // written twice.
-    if (this.expired(start)) start = floorTo(this.newestEventTime, this.bucketMs);
+    if (this.expired(start)) {
+      start = floorTo(this.newestEventTime, this.bucketMs);
+      if (this.stale.bucket !== start) this.stale = { bucket: start, ids: 0 };
+      if (this.stale.ids >= MAX_STALE_IDS_PER_BUCKET) return true;
+      this.stale.ids += 1;
+    }
     this.ids.addAbsent(hi, lo, this.tagOf(start));
     this.journal?.push(hi, lo, start);
     return true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Deduplicator } from '../../../stream/pipeline/dedupe.ts';
+import { MAX_STALE_IDS_PER_BUCKET, Deduplicator } from '../../../stream/pipeline/dedupe.ts';
 
 const HOUR = 3_600_000;
 
@@ -44,6 +44,17 @@ describe('dedupe memory bound', () => {
     dedupe.firstSighting('much-later', 4 * HOUR);
     expect(dedupe.size).toBe(1);
     expect(dedupe.firstSighting('a-5', 500)).toBe(true);
+  });
+
+  it('keeps at most MAX_STALE_IDS_PER_BUCKET ids of events older than the horizon while the newest event time stands still', () => {
+    // A backfill of last month behind a stream gone quiet: the newest bucket never moves on.
+    const dedupe = new Deduplicator(HOUR);
+    dedupe.firstSighting('live', 40 * 24 * HOUR);
+    for (let i = 0; i < MAX_STALE_IDS_PER_BUCKET + 1_000; i++) dedupe.firstSighting(`backfill-${i}`, i * 100);
+    expect(dedupe.size).toBe(1 + MAX_STALE_IDS_PER_BUCKET);
+    // Within the cap a retry is caught; past it the event passes as before.
+    expect(dedupe.firstSighting('backfill-0', 0)).toBe(false);
+    expect(dedupe.firstSighting(`backfill-${MAX_STALE_IDS_PER_BUCKET + 10}`, (MAX_STALE_IDS_PER_BUCKET + 10) * 100)).toBe(true);
   });
 
   it('still catches a repeat within the horizon that arrives after newer events', () => {
