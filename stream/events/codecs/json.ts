@@ -35,23 +35,27 @@ const OTHER_TYPES_FIELDS = new Map(
   ),
 );
 const TYPE_MARKS = new Set(['type', 'event_type']);
+const OTHER_TYPE_NAMES = new Set<string>(EVENT_TYPES.filter((type) => type !== 'impression'));
 
 const rejectAs = (why: string): Rejection => ({ reason: 'json_not_impression', detail: `a JSON record is an impression, but this one has ${why}; send clicks and conversions as CSV and bid requests as Avro` });
 
 /**
  * Why a parsed JSON object is not an impression, or undefined. JSON carries impressions only, and
  * unknown keys are dropped, so a click sent as JSON validated as an impression, its CPC counted
- * as impression spend. It is another type's when it says so (`type` or `event_type`) or has a
- * field only another type has (`impression_id` of a click, `bid_id` of a bid request). Asked of
+ * as impression spend. It is another type's when it says so (`type` or `event_type` naming
+ * another event type, in any case) or has a field only another type has, with a value
+ * (`impression_id` of a click, `bid_id` of a bid request). Asked of
  * every JSON record, so one walk over its keys against a set (about 240 ns a record; looking up
  * each of a dozen names in the record cost 670).
  */
 export function notAnImpression(raw: Readonly<Record<string, unknown>>): Rejection | undefined {
   for (const key in raw) {
     const owner = OTHER_TYPES_FIELDS.get(key);
-    if (owner) return rejectAs(`${key}, a field of a ${owner}`);
+    // A null field is no field: a wide export writes every type's columns, the others' empty.
+    if (owner && raw[key] !== null) return rejectAs(`${key}, a field of a ${owner}`);
     const mark = TYPE_MARKS.has(key) ? raw[key] : undefined;
-    if (typeof mark === 'string' && mark !== 'impression') return rejectAs(`${key} "${mark.slice(0, 40)}"`);
+    // Only another event type's name: `type` is also an ad format ("video", "banner") to many producers.
+    if (typeof mark === 'string' && OTHER_TYPE_NAMES.has(mark.toLowerCase())) return rejectAs(`${key} "${mark.slice(0, 40)}"`);
   }
   return undefined;
 }

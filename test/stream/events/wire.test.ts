@@ -69,9 +69,12 @@ describe('wire bytes', () => {
       `"cost_micros":1500,"extra":"ignored"}`;
     // auction_id absent: nullable with default null, like Avro. Unknown keys are dropped.
     expect(decodeRecord(bytes(json), ctx)).toEqual({ ok: true, event: { type: 'impression', body: impression({ auction_id: null }) } });
-    // A producer that marks its impressions as such is an impression's producer still.
-    const marked = json.replace('"extra":"ignored"', '"type":"impression","event_type":"impression"');
-    expect(decodeRecord(bytes(marked), ctx)).toEqual({ ok: true, event: { type: 'impression', body: impression({ auction_id: null }) } });
+    // A producer that marks its impressions as such (in any case), or whose `type` is an ad
+    // format, or that writes other types' fields empty (a wide export), sends impressions still.
+    for (const extra of ['"type":"impression","event_type":"impression"', '"type":"Impression"', '"type":"video"', '"impression_id":null,"click_id":null,"won":null']) {
+      const marked = json.replace('"extra":"ignored"', extra);
+      expect(decodeRecord(bytes(marked), ctx), extra).toEqual({ ok: true, event: { type: 'impression', body: impression({ auction_id: null }) } });
+    }
     const csv = `conversion,${CSV_COMMON},clk-1,imp-1,"pur""chase",0\r\n`;
     expect(decodeRecord(bytes(csv), ctx)).toEqual({
       ok: true,
@@ -108,6 +111,7 @@ describe('malformed records get the right reason code', () => {
     ['json_not_object', bytes('[1,2,3]'), 'json_not_object'],
     ['json_not_impression (a click as JSON, by its impression_id)', bytes(JSON.stringify({ ...impression(), auction_id: undefined, impression_id: 'imp-1' })), 'json_not_impression'],
     ['json_not_impression (marked type)', json({ type: 'click' }), 'json_not_impression'],
+    ['json_not_impression (marked type, other case)', json({ type: 'Conversion' }), 'json_not_impression'],
     ['json_not_impression (marked event_type)', json({ event_type: 'bid_request' }), 'json_not_impression'],
     ['json_not_impression (a bid request as JSON)', json({ bid_id: 'b-1', won: true }), 'json_not_impression'],
     ['invalid_utf8 (a lone surrogate escape in JSON)', bytes(JSON.stringify(impression()).replace('"event_id":"', '"event_id":"\\ud800')), 'invalid_utf8'],
