@@ -7,7 +7,9 @@
  * They then go through the pipeline like any record and are counted again (written, rejected,
  * duplicate), so the accounting still adds up: each re-driven record is one more record in.
  * What was re-driven is noted in the lake (sinks/lake/dlqLedger.ts), and the next run skips it
- * unless told `--again`: run after run, a record goes back once.
+ * unless told `--again`: run after run, a rejected row goes back once (a record rejected again
+ * is a new row, put back by the next run in its turn, so the DLQ grows by one row a run, not
+ * doubling).
  */
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
