@@ -28,6 +28,8 @@ export interface DemoOptions {
   onProgress?: (progress: DemoProgress) => void;
   /** Readable alert lines as they are raised. */
   printAlert?: (line: string) => void;
+  /** Called once the data directory is accepted, as the embedded services start. */
+  onStarting?: () => void;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -81,6 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const dataDir = resolve(options.dataDir);
   await clearDemoOutputs(dataDir);
   await mkdir(dataDir, { recursive: true });
+  options.onStarting?.();
   const services = await startLocalServices({ buckets: [STATE_BUCKET] });
   try {
     const config = loadConfig(

@@ -81,6 +81,8 @@ describe('adstream command line', () => {
     const outcome = await adstream(['demo', '--data', project, '--hours', '1']);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.trim()).toBe(`adstream: --data ${project} holds notes.txt, src, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: lake, alerts.jsonl, labels.json).`);
+    // Nothing before the sentence: the services were never started.
+    expect(outcome.stdout).toBe('');
     expect(await readFile(join(project, 'notes.txt'), 'utf8')).toBe('important');
     const file = await adstream(['demo', '--data', join(project, 'notes.txt'), '--hours', '1']);
     expect(file.code).toBe(2);

@@ -13,9 +13,10 @@ export function demoCommand(): Command {
       const [{ runDemo }, { demoSummary, progressText }] = await Promise.all([import('../../demo/runDemo.ts'), import('../../demo/summary.ts')]);
       const started = performance.now();
       const line = new ProgressLine();
-      console.log(`adstream demo: starting kinesalite, dynalite and s3rver; output goes to ${options.data}`);
       const result = await runDemo({
         dataDir: options.data,
+        // Only once --data is accepted: a refused directory gets its one sentence and nothing before it.
+        onStarting: () => console.log(`adstream demo: starting kinesalite, dynalite and s3rver; output goes to ${options.data}`),
         shards: options.shards,
         generator: generatorOverrides(options),
         onProgress: (progress) => line.update(progressText(progress, performance.now() - started)),
