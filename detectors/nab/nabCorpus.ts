@@ -1,14 +1,14 @@
 /**
- * Reads a directory in NAB's layout: `<dir>/data/<category>/<file>.csv` (`timestamp,value`) and
- * `<dir>/labels/combined_windows.json` (`{"<category>/<file>.csv": [[start, end], ...]}`), and
- * maps each window's timestamps to inclusive row ranges as SCORING.md says (a trailing
- * ".000000" is stripped; a duplicated timestamp maps to its first row).
+ * Reads a directory in NAB's layout: `<dir>/data/<category>/<file>.csv` (`timestamp,value`; NAB walks data/ at any depth, and so does this) and `<dir>/labels/combined_windows.json`
+ * (`{"<category>/<file>.csv": [[start, end], ...]}`), and maps each window's timestamps to
+ * inclusive row ranges as SCORING.md says (a duplicated timestamp maps to its first row).
  *
  * File reading only; no AWS client, no clock. Mistakes in the directory are NabCorpusError with
  * one sentence naming the file, so the CLI can report them as usage errors.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import type { NabProfile } from './nabScorer.ts';
 
 export class NabCorpusError extends Error {}
 
@@ -23,29 +23,55 @@ export interface NabSeries {
 }
 
 const stripFraction = (ts: string): string => ts.trim().replace(/\.0+$/, '');
-const toMillis = (ts: string): number => Date.parse(`${stripFraction(ts).replace(' ', 'T')}Z`);
 
-export function parseSeriesCsv(name: string, text: string): { timestamps: string[]; values: number[] } {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines.shift()?.split(',').map((h) => h.trim());
+/** NAB's `2014-02-19 10:50:00`, with an optional fraction, `T`, and zone (none means UTC, as in NAB). */
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** Epoch ms of a timestamp, or NaN when it is not one (including dates no calendar has, like 2015-02-30). */
+export function toMillis(ts: string): number {
+  const m = TIMESTAMP.exec(ts.trim());
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((part) => Number(part ?? 0));
+  const fraction = m[7] ? Number(m[7]) * 1000 : 0;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
+  const date = new Date(utc);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return NaN;
+  const zone = m[8]?.toUpperCase();
+  const offsetMinutes = !zone || zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  return utc + fraction - offsetMinutes * 60_000;
+}
+
+const EXAMPLE_TIMESTAMP = '2014-02-19 10:50:00';
+
+export function parseSeriesCsv(name: string, text: string): { timestamps: string[]; values: number[]; times: number[]; firstOutOfOrder: number | undefined } {
+  // Line numbers as an editor shows them: blank lines count, a BOM is not text.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
+  const header = lines.shift()?.line.split(',').map((h) => h.trim());
   if (!header || header[0] !== 'timestamp' || header[1] !== 'value') {
     throw new NabCorpusError(`${name}: expected a header "timestamp,value", got "${header?.join(',') ?? ''}"`);
   }
   const timestamps: string[] = [];
   const values: number[] = [];
-  lines.forEach((line, i) => {
-    const [ts, raw] = line.split(',');
+  const times: number[] = [];
+  let firstOutOfOrder: number | undefined;
+  for (const { line, number } of lines) {
+    const [ts = '', raw] = line.split(',');
+    const time = toMillis(ts);
+    if (!Number.isFinite(time)) throw new NabCorpusError(`${name}: line ${number} starts with "${ts}", which is not a timestamp like "${EXAMPLE_TIMESTAMP}"`);
     const value = Number(raw);
-    if (!Number.isFinite(toMillis(ts ?? '')) || raw === undefined || raw.trim() === '' || !Number.isFinite(value)) {
-      throw new NabCorpusError(`${name}: line ${i + 2} is not "timestamp,value" with a number: "${line}"`);
-    }
+    if (raw === undefined || raw.trim() === '' || !Number.isFinite(value)) throw new NabCorpusError(`${name}: line ${number} has no number after its timestamp: "${line}"`);
+    // NAB reads rows in file order, and some of its own files step back in time (machine_temperature
+    // goes back 55 minutes at one row), so rows out of order are scored as they stand; the first
+    // such line is kept to explain a window that then covers no row.
+    if (firstOutOfOrder === undefined && times.length > 0 && time < times[times.length - 1]) firstOutOfOrder = number;
     timestamps.push(stripFraction(ts));
     values.push(value);
-  });
-  return { timestamps, values };
+    times.push(time);
+  }
+  return { timestamps, values, times, firstOutOfOrder };
 }
 
-/** Inclusive row range of a window over the rows' times (epoch ms): first row at or after start, last row at or before end. */
+/** Inclusive row range of a window over the rows' times (epoch ms, in file order): first row at or after start, last row at or before end. */
 export function windowRows(millis: readonly number[], start: string, end: string): [number, number] | undefined {
   const s = toMillis(start);
   const e = toMillis(end);
@@ -61,41 +87,116 @@ async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
 }
 
-/**
- * The labelled files of `dir`, in name order. `onMissing` hears the files the labels list but
- * data/ lacks (NAB scores the files that are there; a user who copied part of a corpus should
- * still know which of its files were left out).
- */
-export async function readNabCorpus(dir: string, onMissing?: (missing: string[]) => void): Promise<NabSeries[]> {
-  const dataDir = join(dir, 'data');
-  const labelsPath = join(dir, 'labels', 'combined_windows.json');
-  if (!(await isDirectory(dataDir))) throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
-  let labels: Record<string, [string, string][]>;
+type Labels = Record<string, [string, string][]>;
+
+/** combined_windows.json, checked: one sentence naming the file and the entry when it is not NAB's shape. */
+async function readLabels(labelsPath: string): Promise<Labels> {
+  let parsed: unknown;
   try {
-    labels = JSON.parse(await readFile(labelsPath, 'utf8')) as Record<string, [string, string][]>;
+    parsed = JSON.parse((await readFile(labelsPath, 'utf8')).replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new NabCorpusError(`cannot read NAB windows ${labelsPath}: ${(err as Error).message}`);
   }
-  const series: NabSeries[] = [];
-  for (const category of (await readdir(dataDir)).sort()) {
-    if (!(await isDirectory(join(dataDir, category)))) continue;
-    for (const file of (await readdir(join(dataDir, category))).filter((f) => f.endsWith('.csv')).sort()) {
-      const name = `${category}/${file}`;
-      // NAB scores the files its labels list; a data file without an entry is not part of the set.
-      if (!(name in labels)) continue;
-      const { timestamps, values } = parseSeriesCsv(name, await readFile(join(dataDir, category, file), 'utf8'));
-      const times = timestamps.map(toMillis);
-      const windows = (labels[name] ?? []).map(([start, end]) => {
-        const rows = windowRows(times, start, end);
-        if (!rows) throw new NabCorpusError(`${name}: window [${start}, ${end}] covers no row of the file`);
-        return rows;
-      });
-      series.push({ name, timestamps, times, values, windows });
+  const shape = `{"<category>/<file>.csv": [["<start>", "<end>"], ...]}`;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new NabCorpusError(`${labelsPath} is not ${shape}`);
+  for (const [name, windows] of Object.entries(parsed)) {
+    const isPair = (w: unknown): boolean => Array.isArray(w) && w.length === 2 && w.every((t) => typeof t === 'string');
+    if (windows !== null && !(Array.isArray(windows) && windows.every(isPair))) {
+      throw new NabCorpusError(`${labelsPath}: the entry for "${name}" is not a list of [start, end] timestamp pairs: ${JSON.stringify(windows).slice(0, 120)}`);
     }
   }
-  if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/<category>/ is listed in labels/combined_windows.json`);
+  return parsed as Labels;
+}
+
+/** The files under data/, at any depth as NAB walks it, by their names in the labels (`<category>/<file>.csv`). */
+async function dataFiles(dataDir: string): Promise<string[]> {
+  const entries = await readdir(dataDir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.csv'))
+    .map((e) => relative(dataDir, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
+}
+
+/** The file's windows as row ranges in time order; overlapping windows are refused, as NAB's scorer cannot weigh them. */
+function windowsOf(name: string, times: readonly number[], labelled: readonly [string, string][], firstOutOfOrder: number | undefined): [number, number][] {
+  const windows = labelled.map(([start, end]) => {
+    if (!Number.isFinite(toMillis(start)) || !Number.isFinite(toMillis(end))) {
+      throw new NabCorpusError(`${name}: window [${start}, ${end}] holds something that is not a timestamp like "${EXAMPLE_TIMESTAMP}"`);
+    }
+    const rows = windowRows(times, start, end);
+    if (!rows) {
+      const why = firstOutOfOrder === undefined ? '' : ` (its rows are not oldest first: line ${firstOutOfOrder} is earlier than the row before it)`;
+      throw new NabCorpusError(`${name}: window [${start}, ${end}] covers no row of the file${why}`);
+    }
+    return { rows, label: `[${start}, ${end}]` };
+  });
+  windows.sort((a, b) => a.rows[0] - b.rows[0]);
+  for (let i = 1; i < windows.length; i++) {
+    if (windows[i].rows[0] <= windows[i - 1].rows[1]) throw new NabCorpusError(`${name}: windows ${windows[i - 1].label} and ${windows[i].label} overlap`);
+  }
+  return windows.map((w) => w.rows);
+}
+
+export interface NabCorpusNotes {
+  /** Files the labels list but data/ lacks: NAB scores the files that are there, but a user who copied part of a corpus should know. */
+  onMissing?: (missing: string[]) => void;
+  /** Files under data/ the labels do not list: not part of the set, and said so, since a forgotten entry would silently change the total. */
+  onUnlabelled?: (unlabelled: string[]) => void;
+}
+
+/** The labelled files of `dir`, in name order. */
+export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Promise<NabSeries[]> {
+  const dataDir = join(dir, 'data');
+  const labelsPath = join(dir, 'labels', 'combined_windows.json');
+  if (!(await isDirectory(dataDir))) throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
+  const labels = await readLabels(labelsPath);
+  const series: NabSeries[] = [];
+  const unlabelled: string[] = [];
+  for (const name of await dataFiles(dataDir)) {
+    if (!(name in labels)) {
+      unlabelled.push(name);
+      continue;
+    }
+    const { timestamps, values, times, firstOutOfOrder } = parseSeriesCsv(name, await readFile(join(dataDir, ...name.split('/')), 'utf8'));
+    series.push({ name, timestamps, times, values, windows: windowsOf(name, times, labels[name] ?? [], firstOutOfOrder) });
+  }
+  if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/ is listed in labels/combined_windows.json`);
   const read = new Set(series.map((s) => s.name));
   const missing = Object.keys(labels).filter((name) => !read.has(name)).sort();
-  if (missing.length > 0) onMissing?.(missing);
+  if (missing.length > 0) notes.onMissing?.(missing);
+  if (unlabelled.length > 0) notes.onUnlabelled?.(unlabelled);
   return series;
+}
+
+/**
+ * The cost profiles a NAB directory brings: `config/profiles.json` (a NAB checkout) or
+ * `profiles.json` at its top (this repository's fixtures), in NAB's form
+ * (`{"<profile>": {"CostMatrix": {"tpWeight", "fpWeight", "fnWeight", ...}}}`); undefined when it has none.
+ */
+export async function readNabProfiles(dir: string): Promise<{ path: string; profiles: NabProfile[] } | undefined> {
+  for (const path of [join(dir, 'config', 'profiles.json'), join(dir, 'profiles.json')]) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      continue;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (err) {
+      throw new NabCorpusError(`cannot read NAB profiles ${path}: ${(err as Error).message}`);
+    }
+    const weight = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    const profiles = Object.entries(typeof parsed === 'object' && parsed !== null ? parsed : {}).map(([name, profile]) => {
+      const m = (profile as { CostMatrix?: Record<string, unknown> } | null)?.CostMatrix;
+      if (!m || !weight(m.tpWeight) || !weight(m.fpWeight) || !weight(m.fnWeight)) {
+        throw new NabCorpusError(`${path}: profile "${name}" has no CostMatrix with numeric tpWeight, fpWeight and fnWeight`);
+      }
+      return { name, tp: m.tpWeight, fp: m.fpWeight, fn: m.fnWeight };
+    });
+    if (profiles.length === 0) throw new NabCorpusError(`${path} holds no profile`);
+    return { path, profiles };
+  }
+  return undefined;
 }

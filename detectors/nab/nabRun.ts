@@ -5,7 +5,7 @@
  * says how much of a score comes from a threshold fitted to the very files being scored.
  */
 import type { NabSeries } from './nabCorpus.ts';
-import { NAB_PROFILES, normalize, optimizeThreshold, scoreNab, type NabProfile, type NabResult, type ScoredFile } from './nabScorer.ts';
+import { NAB_PROFILES, nabBaseline, normalize, optimizeThreshold, scoreNab, type NabProfile, type NabResult, type ScoredFile } from './nabScorer.ts';
 import type { SeriesDetector } from '../univariate/seriesDetectors.ts';
 
 export const categoryOf = (name: string): string => name.split('/')[0];
@@ -42,5 +42,5 @@ export function leaveOneCategoryOut(files: readonly ScoredFile[], profile: NabPr
     byCategory[category] = result.normalized;
     raw += result.raw;
   }
-  return { byCategory, all: normalize(raw, files.reduce((a, f) => a + f.windows.length, 0), profile) };
+  return { byCategory, all: normalize(raw, nabBaseline(files, profile)) };
 }

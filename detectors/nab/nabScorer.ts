@@ -3,7 +3,13 @@
  * (Numenta Anomaly Benchmark v1.1, Ahmad et al. 2017): per-row weights from a scaled sigmoid
  * around labelled windows, the earliest detection in a window is what counts, one threshold per
  * profile for the whole set of files (the one that maximises the summed raw score), normalised
- * so the never-firing detector scores 0 and a perfect one 100.
+ * so NAB's null detector scores 0 and a perfect one 100.
+ *
+ * Where SCORING.md is silent, NAB's code (nab/sweeper.py, nab/runner.py) decides, since published
+ * scores come from it: a window with no row after the probation period is left out of the raw
+ * score (nothing can find it, so it is not missed) but still counts in the perfect score; and the
+ * null detector is NAB's constant one at its own best threshold, so it fires on every row when
+ * that scores better than never firing (a short file, or windows wide for their file).
  *
  * Pure: rows are indices, windows are inclusive index ranges; mapping timestamps to rows is the
  * loader's job (`nabCorpus.ts`).
@@ -66,20 +72,57 @@ export function rowWeights(rows: number, windows: ScoredFile['windows'], profile
   return { weight, window };
 }
 
-/** Raw score of one file at threshold theta. */
-export function rawFileScore(file: ScoredFile, theta: number, profile: NabProfile): number {
+/** Whether each window has a row after the probation period: only those can be found or missed (NAB's sweeper). */
+export function scoredWindows(file: Pick<ScoredFile, 'scores' | 'windows'>): boolean[] {
+  const probation = probationRows(file.scores.length);
+  return file.windows.map(([, right]) => right >= probation);
+}
+
+/** Raw score of one file if the rows `fires` picks fire. */
+function rawScoreOf(file: ScoredFile, profile: NabProfile, fires: (i: number) => boolean): number {
   const { weight, window } = rowWeights(file.scores.length, file.windows, profile);
   const probation = probationRows(file.scores.length);
   const best: number[] = file.windows.map(() => -Infinity);
   let total = 0;
   for (let i = probation; i < file.scores.length; i++) {
-    if (!(file.scores[i] >= theta)) continue;
+    if (!fires(i)) continue;
     if (window[i] >= 0) best[window[i]] = Math.max(best[window[i]], weight[i]);
     else total += weight[i];
   }
-  for (const b of best) total += b === -Infinity ? -profile.fn : b;
+  const scored = scoredWindows(file);
+  best.forEach((b, w) => {
+    if (scored[w]) total += b === -Infinity ? -profile.fn : b;
+  });
   return total;
 }
+
+/** Raw score of one file at threshold theta. */
+export const rawFileScore = (file: ScoredFile, theta: number, profile: NabProfile): number => rawScoreOf(file, profile, (i) => file.scores[i] >= theta);
+
+/** What normalising maps to 0 and to 100. */
+export interface NabBaseline {
+  /** NAB's null detector at its best threshold over the files: the better of never firing and firing on every row. */
+  none: number;
+  /** Every window found on its first row. */
+  perfect: number;
+}
+
+export function nabBaseline(files: readonly ScoredFile[], profile: NabProfile): NabBaseline {
+  let never = 0;
+  let always = 0;
+  for (const file of files) {
+    never -= profile.fn * scoredWindows(file).filter(Boolean).length;
+    always += rawScoreOf(file, profile, () => true);
+  }
+  return { none: Math.max(never, always), perfect: profile.tp * files.reduce((a, f) => a + f.windows.length, 0) };
+}
+
+/**
+ * The baseline from window counts alone, for raw scores whose rows are not at hand (NAB's
+ * published per-file scores): exact when no window lies in a probation period and never firing
+ * beats firing everywhere, as on every file of NAB's corpus.
+ */
+export const windowsBaseline = (windows: number, profile: NabProfile): NabBaseline => ({ none: -profile.fn * windows, perfect: profile.tp * windows });
 
 export interface NabResult {
   profile: string;
@@ -103,8 +146,9 @@ export function optimizeThreshold(files: readonly ScoredFile[], profile: NabProf
     for (let row = probation; row < f.scores.length; row++) entries.push({ score: f.scores[row], file, row });
   });
   entries.sort((a, b) => b.score - a.score);
-  const best = files.map((f) => f.windows.map(() => -profile.fn));
-  let total = best.reduce((a, w) => a + w.length * -profile.fn, 0);
+  // A window nothing can find is worth 0 from the start and stays so (its rows are all in probation).
+  const best = files.map((f) => scoredWindows(f).map((scored) => (scored ? -profile.fn : 0)));
+  let total = best.reduce((a, w) => a + w.reduce((x, y) => x + y, 0), 0);
   let bestTotal = total;
   let bestTheta = 1.1;
   for (let k = 0; k < entries.length; ) {
@@ -127,9 +171,8 @@ export function optimizeThreshold(files: readonly ScoredFile[], profile: NabProf
   return bestTheta;
 }
 
-export function normalize(raw: number, windows: number, profile: NabProfile): number {
-  const perfect = profile.tp * windows;
-  const none = -profile.fn * windows;
+/** 100·(raw − null) / (perfect − null); 0 when the two coincide (no windows). */
+export function normalize(raw: number, { none, perfect }: NabBaseline): number {
   return perfect === none ? 0 : (100 * (raw - none)) / (perfect - none);
 }
 
@@ -149,9 +192,8 @@ export function scoreNab(files: readonly ScoredFile[], profile: NabProfile, thre
       if (window[i] >= 0) hit.add(window[i]);
       else falsePositives += 1;
     }
-    return { name: file.name, raw, normalized: normalize(raw, file.windows.length, profile), windows: file.windows.length, detected: hit.size, falsePositives };
+    return { name: file.name, raw, normalized: normalize(raw, nabBaseline([file], profile)), windows: file.windows.length, detected: hit.size, falsePositives };
   });
   const raw = perFile.reduce((a, f) => a + f.raw, 0);
-  const windows = files.reduce((a, f) => a + f.windows.length, 0);
-  return { profile: profile.name, threshold, raw, normalized: normalize(raw, windows, profile), perFile };
+  return { profile: profile.name, threshold, raw, normalized: normalize(raw, nabBaseline(files, profile)), perFile };
 }

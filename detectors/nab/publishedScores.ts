@@ -8,7 +8,7 @@
  *
  * Pure: parsing and arithmetic; reading the file is the caller's job.
  */
-import { normalize, type NabProfile } from './nabScorer.ts';
+import { normalize, windowsBaseline, type NabProfile } from './nabScorer.ts';
 
 export interface PublishedFileScore {
   detector: string;
@@ -55,7 +55,7 @@ export function subsetScore(scores: readonly PublishedFileScore[], detector: str
     raw += row.score;
     windows += count;
   }
-  return normalize(raw, windows, profile);
+  return normalize(raw, windowsBaseline(windows, profile));
 }
 
 /** The detector's published score on NAB's whole corpus, from its `Totals` row. */

@@ -3,8 +3,11 @@
  * windowedGaussian_detector.py), reimplemented so that it runs through the same loader and scorer
  * as our detector: a same-run reference point rather than a number copied from a paper.
  *
- * Score of a value = 1 − Q(|value − mean| / std), the Gaussian's two-sided "how far out" with the
- * mean and population std of the window as they were *before* this value. The window grows one
+ * Score of a value = 1 − Q((value − mean) / std) = Φ(z), with the mean and population std of the
+ * window as they were *before* this value: NAB scores with nupic's `normalProbability`, which for a
+ * value below the mean returns the upper tail of its mirror image, so a rise scores near 1 and a
+ * drop near 0 (NAB's published results/windowedGaussian files hold scores below 0.5, which a
+ * two-sided score cannot give). The window grows one
  * value at a time up to `window` (6400) values; once full, new values wait in a buffer and the
  * window slides by `step` (100) values at a time, so mean and std are recomputed every 100 rows.
  * The first value scores 0; a zero std becomes 1e-6, as in NAB.
@@ -33,9 +36,9 @@ export function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-/** Q-function: P(N(0, 1) > z), and the upper tail beyond the mirror image for z below 0. */
+/** Q-function: P(N(0, 1) > z) for z = (value − mean) / std. */
 export function tailProbability(value: number, mean: number, std: number): number {
-  const z = Math.abs(value - mean) / std;
+  const z = (value - mean) / std;
   return 0.5 * erfc(z / Math.SQRT2);
 }
 

@@ -207,7 +207,9 @@ export async function benchNab(log: (m: string) => void): Promise<string> {
 
 Numenta Anomaly Benchmark scoring (NAB v1.1 SCORING.md: scaled-sigmoid window weights, earliest
 detection per window, one threshold per profile optimised over all files, normalised so that
-never firing is 0 and perfect is 100). One parameter set for every file.
+NAB's null detector is 0 and perfect is 100; where SCORING.md is silent, as NAB's code does it).
+One parameter set for every file. *windowed-gaussian* is NAB's windowed Gaussian, run here: its
+score is Φ(z), so only rises score high, as in NAB's published results files for it.
 
 ### The files the parameters were chosen on
 

@@ -88,4 +88,10 @@ describe('adstream score-nab', () => {
     expect(outcome.code).not.toBe(0);
     expect(outcome.stderr.trim()).toBe('adstream: --detector must be one of adstream, windowed-gaussian, but is "oracle".');
   });
+
+  it('refuses to write scores inside the data it reads, where they would replace the series', async () => {
+    const outcome = await adstream(['score-nab', NAB, '--out', join(NAB, 'data', 'realAdExchange')]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(`adstream: --out ${join(NAB, 'data', 'realAdExchange')} is inside ${join(NAB, 'data')}, where the series are read from; choose a directory outside it.`);
+  });
 });

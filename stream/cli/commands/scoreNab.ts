@@ -6,12 +6,12 @@
  * scores, and writes each file's per-row scores as `timestamp,value,anomaly_score`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
-import { NabCorpusError, readNabCorpus, type NabSeries } from '../../../detectors/nab/nabCorpus.ts';
+import { NabCorpusError, readNabCorpus, readNabProfiles, type NabSeries } from '../../../detectors/nab/nabCorpus.ts';
 import { scoreProfiles } from '../../../detectors/nab/nabRun.ts';
-import type { NabResult, ScoredFile } from '../../../detectors/nab/nabScorer.ts';
+import { NAB_PROFILES, type NabProfile, type NabResult, type ScoredFile } from '../../../detectors/nab/nabScorer.ts';
 import { SERIES_DETECTORS, isSeriesDetectorName } from '../../../detectors/univariate/seriesDetectors.ts';
 import { printTable } from '../table.ts';
 
@@ -29,11 +29,34 @@ async function writeScores(out: string, series: NabSeries, scores: readonly numb
 
 const one = (n: number): string => n.toFixed(1);
 
+const isInside = (path: string, folder: string): boolean => {
+  const rel = relative(folder, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+const listed = (names: string[]): string => `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
+
+/** The corpus and its profiles, with a directory's mistakes as usage errors. */
+async function readInput(dir: string): Promise<{ corpus: NabSeries[]; profiles: readonly NabProfile[] }> {
+  try {
+    const corpus = await readNabCorpus(dir, {
+      onMissing: (missing) => console.error(`adstream: ${missing.length} file(s) listed in labels/combined_windows.json are not under data/ and are not scored: ${listed(missing)}`),
+      onUnlabelled: (unlabelled) => console.error(`adstream: ${unlabelled.length} file(s) under data/ have no entry in labels/combined_windows.json and are not scored: ${listed(unlabelled)}`),
+    });
+    // NAB's own checkout carries its profiles; scoring under them keeps a changed cost matrix honest.
+    const own = await readNabProfiles(dir);
+    return { corpus, profiles: own?.profiles ?? NAB_PROFILES };
+  } catch (error) {
+    if (error instanceof NabCorpusError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export function scoreNabCommand(): Command {
   return new Command('score-nab')
     .description('Score the streaming anomaly detector on a directory in NAB layout (data/<category>/<file>.csv, labels/combined_windows.json).')
     .argument('<dir>', 'NAB-layout directory, e.g. a NAB checkout or test/fixtures/nab')
-    .option('--out <dir>', 'where per-row scores go, one CSV per data file (default: ./data/nab-scores)')
+    .option('--out <dir>', 'where per-row scores go, one CSV per data file (default: ./nab-scores)')
     .option('--detector <name>', `which detector to score: ${Object.keys(SERIES_DETECTORS).join(' or ')}`, 'adstream')
     .action(async (dir: string, options: ScoreNabOptions) => {
       const name = options.detector;
@@ -41,36 +64,34 @@ export function scoreNabCommand(): Command {
         throw new ConfigError(`--detector must be one of ${Object.keys(SERIES_DETECTORS).join(', ')}, but is "${name}".`);
       }
       const detector = SERIES_DETECTORS[name];
-      let corpus: NabSeries[];
-      try {
-        corpus = await readNabCorpus(resolve(dir), (missing) =>
-          console.error(`adstream: ${missing.length} file(s) listed in labels/combined_windows.json are not under data/ and are not scored: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`),
-        );
-      } catch (error) {
-        if (error instanceof NabCorpusError) throw new ConfigError(error.message);
-        throw error;
-      }
-      const out = resolve(options.out ?? './data/nab-scores');
+      const input = resolve(dir);
+      const out = resolve(options.out ?? './nab-scores');
+      // Score files named like the input's would replace it, or be read as input by the next run.
+      if (isInside(out, join(input, 'data'))) throw new ConfigError(`--out ${out} is inside ${join(input, 'data')}, where the series are read from; choose a directory outside it.`);
+      const { corpus, profiles } = await readInput(input);
+      const progress = process.stderr.isTTY ? (text: string) => process.stderr.write(`\r\x1b[K${text}`) : () => undefined;
       const files: ScoredFile[] = [];
-      for (const series of corpus) {
+      for (const [i, series] of corpus.entries()) {
+        progress(`scoring ${i + 1}/${corpus.length}: ${series.name}`);
         const scores = detector(series.values, series.times);
         await writeScores(out, series, scores);
         files.push({ name: series.name, scores, windows: series.windows });
       }
-      const results: NabResult[] = scoreProfiles(files);
+      progress('');
+      const results: NabResult[] = scoreProfiles(files, profiles);
       const row = (file: string, rows: number, windows: number, cells: (r: NabResult) => [string, string]): Record<string, unknown> => {
         const out: Record<string, unknown> = { file, rows, windows };
         for (const r of results) [out[r.profile], out[`${r.profile} found/FP`]] = cells(r);
         return out;
       };
       const table = corpus.map((series, i) =>
-        row(series.name, series.values.length, series.windows.length, (r) => [one(r.perFile[i].normalized), `${r.perFile[i].detected}/${r.perFile[i].falsePositives}`]),
+        row(series.name, series.values.length, series.windows.length, (r) => [series.windows.length === 0 ? '—' : one(r.perFile[i].normalized), `${r.perFile[i].detected}/${r.perFile[i].falsePositives}`]),
       );
       const totalRows = corpus.reduce((a, s) => a + s.values.length, 0);
       const totalWindows = corpus.reduce((a, s) => a + s.windows.length, 0);
       table.push(row('total', totalRows, totalWindows, (r) => [one(r.normalized), `θ ${r.threshold.toFixed(4)}`]));
       printTable(table);
-      console.log(`\nNormalised NAB scores of ${name} (0 = never fires, 100 = perfect): ${results.map((r) => `${r.profile} ${one(r.normalized)}`).join(', ')}`);
+      console.log(`\nNormalised NAB scores of ${name} (0 = NAB's null detector, 100 = perfect): ${results.map((r) => `${r.profile} ${one(r.normalized)}`).join(', ')}`);
       console.log(`per-row scores written under ${out}`);
     });
 }

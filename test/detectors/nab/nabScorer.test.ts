@@ -4,7 +4,7 @@
  * The file: 20 rows, probation floor(0.15·20) = 3, one window [10, 13] (W = 4).
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_TP, NAB_PROFILES, optimizeThreshold, rawFileScore, scaledSigmoid, scoreNab, type ScoredFile } from '../../../detectors/nab/nabScorer.ts';
+import { MAX_TP, NAB_PROFILES, nabBaseline, optimizeThreshold, rawFileScore, scaledSigmoid, scoreNab, type ScoredFile } from '../../../detectors/nab/nabScorer.ts';
 
 const [standard, lowFp, lowFn] = NAB_PROFILES;
 const WINDOW = [10, 13] as const;
@@ -67,8 +67,9 @@ describe('NAB threshold and normalisation', () => {
     expect(optimizeThreshold([noisy], standard)).toBe(0.8);
     const result = scoreNab([noisy], standard);
     expect(result.raw).toBeCloseTo(0.89, 12);
-    // 100·(0.89 − (−1)) / (1 − (−1))
-    expect(result.normalized).toBeCloseTo(94.5, 9);
+    // NAB's null detector on a file this short fires everywhere (−0.385656 beats never, −1):
+    // 100·(0.89 + 0.385656) / (1 + 0.385656)
+    expect(result.normalized).toBeCloseTo(92.061521459, 8);
     expect(result.perFile[0]).toMatchObject({ detected: 1, falsePositives: 1, windows: 1 });
   });
 
@@ -81,8 +82,28 @@ describe('NAB threshold and normalisation', () => {
     expect(result.normalized).toBe(0);
   });
 
-  it('normalises per profile: reward_low_FN_rate, one window found on its third row → 100·(0.85979 + 2)/3', () => {
-    expect(scoreNab([file({ 12: 1 })], lowFn).normalized).toBeCloseTo(95.326418897, 7);
+  it('normalises per profile: reward_low_FN_rate, one window found on its third row', () => {
+    // 100 rows, window [50, 53]: never firing (−2) beats firing everywhere, so 100·(0.85979 + 2)/3.
+    expect(scoreNab([file({ 52: 1 }, [[50, 53]], 100)], lowFn).normalized).toBeCloseTo(95.326418897, 7);
+    // 20 rows: firing everywhere (−0.385656) beats never (−2), and is the null: 100·(0.85979 + 0.385656)/1.385656.
+    expect(scoreNab([file({ 12: 1 })], lowFn).normalized).toBeCloseTo(89.881511829, 7);
+  });
+
+  it("takes NAB's null detector at its best threshold: a detector that never fires scores 0 even where firing everywhere pays", () => {
+    expect(nabBaseline([file({})], standard).none).toBeCloseTo(-0.385655947, 8);
+    expect(scoreNab([file({})], standard).normalized).toBe(0);
+    // …and where never firing pays, firing everywhere scores below 0.
+    const always = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [i, 1]));
+    expect(scoreNab([file({}, [[50, 53]], 100)], standard).normalized).toBe(0);
+    expect(scoreNab([file(always, [[50, 53]], 100)], standard, 1).normalized).toBeLessThan(0);
+  });
+
+  it('leaves a window inside the probation period out of the raw and null scores, but not out of the perfect one', () => {
+    // 100 rows, probation 15: window [2, 5] lies in it, window [50, 53] is found on its first row.
+    const result = scoreNab([file({ 50: 1 }, [[2, 5], [50, 53]], 100)], standard);
+    expect(result.raw).toBeCloseTo(1, 12);
+    // null −1 (one scorable window missed), perfect 2: 100·(1 + 1)/(2 + 1)
+    expect(result.normalized).toBeCloseTo(200 / 3, 9);
   });
 
   it('sums over files with one shared threshold', () => {
@@ -92,6 +113,7 @@ describe('NAB threshold and normalisation', () => {
     const result = scoreNab([hit, miss], standard);
     expect(result.threshold).toBe(0.6);
     expect(result.raw).toBeCloseTo(-0.11, 12);
-    expect(result.normalized).toBeCloseTo((100 * (-0.11 + 2)) / 4, 9);
+    // The null fires everywhere: 2·(−0.385656) beats −2. 100·(−0.11 + 0.771312)/(2 + 0.771312)
+    expect(result.normalized).toBeCloseTo(23.862773996, 8);
   });
 });

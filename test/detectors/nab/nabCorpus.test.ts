@@ -1,0 +1,102 @@
+/**
+ * Reading a directory in NAB's layout as a user's own labelled series come: windows in any order,
+ * timestamps with zones, nested folders, a NAB checkout's profiles, and mistakes that must name
+ * themselves rather than change the score without a word.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NabCorpusError, readNabCorpus, readNabProfiles, toMillis } from '../../../detectors/nab/nabCorpus.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'adstream-nabcorpus-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function put(path: string, text: string): Promise<void> {
+  await mkdir(dirname(join(dir, path)), { recursive: true });
+  await writeFile(join(dir, path), text);
+}
+
+/** `rows` rows five minutes apart from 2015-09-08 00:00 UTC, value = row number. */
+const series = (rows: number, stamp = (i: number) => new Date(Date.UTC(2015, 8, 8) + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')): string =>
+  `timestamp,value\n${Array.from({ length: rows }, (_, i) => `${stamp(i)},${i}`).join('\n')}\n`;
+
+const at = (row: number): string => new Date(Date.UTC(2015, 8, 8) + row * 300_000).toISOString().slice(0, 19).replace('T', ' ');
+
+describe('readNabCorpus', () => {
+  it('maps windows listed in any order to the same row ranges, in time order', async () => {
+    await put('data/cat/a.csv', series(100));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[`${at(60)}.000000`, at(69)], [at(20), at(29)]] }));
+    const [a] = await readNabCorpus(dir);
+    expect(a.windows).toEqual([
+      [20, 29],
+      [60, 69],
+    ]);
+  });
+
+  it('refuses overlapping windows, naming both', async () => {
+    await put('data/cat/a.csv', series(100));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(20), at(40)], [at(30), at(50)]] }));
+    await expect(readNabCorpus(dir)).rejects.toThrow(new NabCorpusError(`cat/a.csv: windows [${at(20)}, ${at(40)}] and [${at(30)}, ${at(50)}] overlap`));
+  });
+
+  it('reads files at any depth under data/ and names the data files the labels leave out', async () => {
+    await put('data/cat/sub/a.csv', series(50));
+    await put('data/cat/b.csv', series(50));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/sub/a.csv': [[at(10), at(12)]] }));
+    const unlabelled: string[][] = [];
+    const corpus = await readNabCorpus(dir, { onUnlabelled: (names) => unlabelled.push(names) });
+    expect(corpus.map((s) => s.name)).toEqual(['cat/sub/a.csv']);
+    expect(unlabelled).toEqual([['cat/b.csv']]);
+  });
+
+  it('counts blank lines in the line number it reports, and blames the timestamp or the number, whichever is wrong', async () => {
+    await put('data/cat/a.csv', `timestamp,value\n\n${at(0)},1\n\n${at(1)},NaN\n`);
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [] }));
+    await expect(readNabCorpus(dir)).rejects.toThrow(`cat/a.csv: line 5 has no number after its timestamp: "${at(1)},NaN"`);
+    await put('data/cat/a.csv', `timestamp,value\n2015-02-30 00:00:00,1\n`);
+    await expect(readNabCorpus(dir)).rejects.toThrow('cat/a.csv: line 2 starts with "2015-02-30 00:00:00", which is not a timestamp');
+  });
+
+  it('explains a window that covers no row by rows that are not oldest first', async () => {
+    await put('data/cat/a.csv', series(100, (i) => at(99 - i)));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(20), at(29)]] }));
+    await expect(readNabCorpus(dir)).rejects.toThrow('covers no row of the file (its rows are not oldest first: line 3 is earlier than the row before it)');
+  });
+
+  it('refuses labels that are not lists of [start, end] pairs with one sentence naming the entry', async () => {
+    await put('data/cat/a.csv', series(10));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(2)]] }));
+    await expect(readNabCorpus(dir)).rejects.toThrow(/combined_windows.json: the entry for "cat\/a.csv" is not a list of \[start, end\] timestamp pairs/);
+    await put('labels/combined_windows.json', 'null');
+    await expect(readNabCorpus(dir)).rejects.toThrow(/combined_windows.json is not \{/);
+  });
+});
+
+describe('NAB timestamps', () => {
+  it("reads NAB's form, a T, a fraction and a zone; refuses days no calendar has", () => {
+    const utc = Date.UTC(2015, 8, 8, 11, 39);
+    expect(toMillis('2015-09-08 11:39:00')).toBe(utc);
+    expect(toMillis('2015-09-08 11:39:00.000000')).toBe(utc);
+    expect(toMillis('2015-09-08T11:39:00Z')).toBe(utc);
+    expect(toMillis('2015-09-08T13:39:00+02:00')).toBe(utc);
+    expect(toMillis('2015-09-08 11:39:00.5')).toBe(utc + 500);
+    expect(toMillis('2015-02-30 00:00:00')).toBeNaN();
+    expect(toMillis('2015-09-08 24:00:00')).toBeNaN();
+  });
+});
+
+describe('readNabProfiles', () => {
+  it("takes a NAB checkout's config/profiles.json and refuses one without cost weights", async () => {
+    expect(await readNabProfiles(dir)).toBeUndefined();
+    await put('config/profiles.json', JSON.stringify({ standard: { CostMatrix: { tpWeight: 1, fnWeight: 1, fpWeight: 0.5, tnWeight: 1 } } }));
+    expect((await readNabProfiles(dir))?.profiles).toEqual([{ name: 'standard', tp: 1, fp: 0.5, fn: 1 }]);
+    await put('config/profiles.json', JSON.stringify({ standard: { tpWeight: 1 } }));
+    await expect(readNabProfiles(dir)).rejects.toThrow('profile "standard" has no CostMatrix with numeric tpWeight, fpWeight and fnWeight');
+  });
+});
