@@ -26,7 +26,7 @@
  *   window's trials (clicks on earlier impressions), as Poisson(n·p₀).
  * Windows that are part of a run never enter the baseline, so an incident does not become normal.
  */
-import { binomialCdf, binomialSf, negBinomialCdf, negBinomialSf } from './countTests.ts';
+import { binomialCdf, binomialSf, negBinomialCdf, negBinomialSf, poissonCdf, poissonSf } from './countTests.ts';
 import type { Direction } from './robustBaseline.ts';
 
 export interface CountTestConfig {
@@ -345,4 +345,51 @@ export function countScore(p: number, fireAlpha: number): number {
   if (!(p < 1)) return 0;
   const s = Math.log(Math.max(p, Number.MIN_VALUE)) / (2 * Math.log(fireAlpha));
   return Math.min(1, Math.max(0, s));
+}
+
+/**
+ * The windows since a firing alert's run broke, pooled, and the level of that run: what decides
+ * whether the incident is over.
+ */
+export interface CalmTally {
+  /** Direction of the run that fired: +1 up, −1 down. */
+  sign: number;
+  /** The run's level: events a window (count) or per trial (rates). */
+  level: number;
+  /** Summed value of the windows since the run broke. */
+  observed: number;
+  /** count: windows since the run broke; rates: their summed trials. */
+  scale: number;
+}
+
+/** The tally a firing series starts when its run breaks; none when no run is known (an older snapshot). */
+export function calmAfter(model: CountModel, run: RunState | null | undefined): CalmTally | undefined {
+  if (!run || run.windows <= 0 || run.expected <= 0) return undefined;
+  return { sign: run.sign, level: model === 'count' ? run.observed / run.windows : run.observed / run.expected, observed: 0, scale: 0 };
+}
+
+export const growCalm = (calm: CalmTally, model: CountModel, x: number, trials: number): CalmTally => ({
+  ...calm,
+  observed: calm.observed + x,
+  scale: calm.scale + (model === 'count' ? 1 : trials),
+});
+
+/**
+ * Below this, calm windows are unlikely at the incident's own level, so it is over. A window back
+ * inside the band only says the series no longer proves an incident; on a sparse series a flood
+ * of one click a minute has empty minutes at p ≈ 0.37 each, and three of them resolved the alert
+ * mid-flood, with a "back to normal" as far off as the page (an operator review, 2026-12-05).
+ */
+export const INCIDENT_OVER_ALPHA = 0.05;
+
+/**
+ * Whether the pooled calm windows are unlikely (p < INCIDENT_OVER_ALPHA, Poisson) at the run's
+ * level, on the run's side: after a flood, too few events; after a drop, too many. A busy series
+ * leaves its incident level in one window (500 bid requests where a drop ran at 50); a sparse one
+ * needs several quiet windows in a row, at one event a window four of them.
+ */
+export function incidentOver(calm: CalmTally): boolean {
+  const atIncident = calm.level * calm.scale;
+  const p = calm.sign > 0 ? poissonCdf(calm.observed, atIncident) : poissonSf(calm.observed, atIncident);
+  return p < INCIDENT_OVER_ALPHA;
 }

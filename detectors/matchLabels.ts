@@ -10,6 +10,11 @@
  * windows, and a small campaign can be quiet by chance just before its incident), so a start up
  * to RUN_REACH_BACK_WINDOWS + 1 windows early still matches, provided the alert itself came after
  * the label's start.
+ *
+ * An alert that fits several labels counts for the one that fits it best: one whose interval holds
+ * the alert's start before one it reaches only through the grace or the reach-back, then a
+ * label on its key before one on any key (`*`). Without it the demo credited alerts of an
+ * ingestion delay that began at 03:48 to a malformed burst that ended at 03:47.
  */
 import { RUN_REACH_BACK_WINDOWS } from './countRun.ts';
 import type { AlertEvent } from './types.ts';
@@ -41,18 +46,24 @@ export function matchAlertsToLabels<L extends LabelLike>(
 ): { matches: LabelMatch<L>[]; unmatched: AlertEvent[] } {
   // A resolved notification says an incident ended; only raised alerts can catch or be noise.
   alerts = alerts.filter((a) => (a.status ?? 'firing') !== 'resolved');
-  const used = new Set<AlertEvent>();
+  const began = (a: AlertEvent): number => a.since ?? a.windowStart;
+  const fits = (label: L, a: AlertEvent): boolean => {
+    const earliest = label.start - (RUN_REACH_BACK_WINDOWS + 1) * windowMs;
+    return keyCovers(label.key, a.key) && a.windowEnd > label.start && began(a) >= earliest && began(a) < label.end + graceMs;
+  };
+  // Lower is better: inside the interval, then on the alert's own key.
+  const fitRank = (label: L, a: AlertEvent): number => (began(a) >= label.start && began(a) < label.end ? 0 : 2) + (label.key === '*' ? 1 : 0);
+  // Labels that fit an alert equally well (two incidents at once on its key) all keep it.
+  const bestRank = new Map<AlertEvent, number>();
+  for (const alert of alerts) {
+    for (const label of labels) {
+      if (fits(label, alert)) bestRank.set(alert, Math.min(bestRank.get(alert) ?? Infinity, fitRank(label, alert)));
+    }
+  }
   const matches = labels.map((label) => {
-    const hits = alerts
-      .filter((a) => {
-        const began = a.since ?? a.windowStart;
-        const earliest = label.start - (RUN_REACH_BACK_WINDOWS + 1) * windowMs;
-        return keyCovers(label.key, a.key) && a.windowEnd > label.start && began >= earliest && began < label.end + graceMs;
-      })
-      .sort((a, b) => a.windowStart - b.windowStart);
-    hits.forEach((hit) => used.add(hit));
+    const hits = alerts.filter((a) => fits(label, a) && fitRank(label, a) === bestRank.get(a)).sort((a, b) => a.windowStart - b.windowStart);
     const delayWindows = hits.length ? Math.max(0, Math.ceil((hits[0].windowEnd - label.start) / windowMs)) : undefined;
     return { label, alerts: hits, delayWindows };
   });
-  return { matches, unmatched: alerts.filter((a) => !used.has(a)) };
+  return { matches, unmatched: alerts.filter((a) => !bestRank.has(a)) };
 }

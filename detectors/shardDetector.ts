@@ -18,6 +18,19 @@ export interface GroupedDetector {
   inherit(shardId: string, others?: readonly unknown[]): void;
 }
 
+/** How long alerts wait and repeat, as a worker's configuration sets them (alertCooldownWindows, alertRenotifyWindows). */
+export interface AlertTiming {
+  alertCooldownWindows?: number;
+  alertRenotifyWindows?: number;
+}
+
+/** The default watches with the configured alert timing: what a worker runs, and a replay of its input too. */
+export const configuredDetectorConfig = (timing: AlertTiming): DetectorConfig => ({
+  ...defaultDetectorConfig,
+  cooldownWindows: timing.alertCooldownWindows ?? 0,
+  renotifyWindows: timing.alertRenotifyWindows ?? 0,
+});
+
 export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => GroupedDetector {
   return (snapshot) => {
     const detector = snapshot ? VolumeDetector.restore(config, snapshot as DetectorSnapshot) : new VolumeDetector(config);

@@ -39,7 +39,7 @@ import {
   type NoiseFloor,
   type ScaleOptions,
 } from './robustBaseline.ts';
-import { RUN_REACH_BACK_WINDOWS, countScore, stepCountRun, type CountModel, type CountTestConfig, type RunState } from './countRun.ts';
+import { RUN_REACH_BACK_WINDOWS, calmAfter, countScore, growCalm, incidentOver, stepCountRun, type CalmTally, type CountModel, type CountTestConfig, type RunState } from './countRun.ts';
 import {
   accumulate,
   advancePeriod,
@@ -131,6 +131,8 @@ interface SeriesState {
   unconfirmed?: { values: number[]; trials: number[] };
   /** The last quiet windows, the newest entries of the history, that a run may reach back over (countRun.ts). */
   quiet?: { values: number[]; trials: number[] };
+  /** While firing, the windows since the run broke, pooled: the alert resolves only once they are unlikely at the incident's level (countRun.ts). */
+  calm?: CalmTally;
   /** End of the last window this series was evaluated for. */
   lastWindowEnd: number;
   /** Consecutive windows without the key. */
@@ -443,6 +445,7 @@ export class VolumeDetector {
     const firing = isOpen(series.lifecycle);
     // Seasonal watches place each value in a slot of its own window: no reaching back over them.
     const recent = season ? undefined : series.quiet;
+    const previousRun = series.run;
     const verdict = stepCountRun(model, watch.direction, x, trials, history, series.run ?? null, tests, { firing, recent });
     series.run = verdict.run;
     if (verdict.absorbed && recent) {
@@ -454,8 +457,12 @@ export class VolumeDetector {
     }
     const quiet = !verdict.inRun && verdict.normal && !firing && !season;
     series.quiet = quiet ? { values: appendHistory(series.quiet?.values ?? [], x, RUN_REACH_BACK_WINDOWS), trials: appendHistory(series.quiet?.trials ?? [], trials, RUN_REACH_BACK_WINDOWS) } : undefined;
-    // Before firing the run's summed evidence decides; once firing, staying in the run keeps it open.
-    const anomalous = firing ? verdict.inRun : verdict.inRun && verdict.pRun < tests.fireAlpha;
+    // Before firing the run's summed evidence decides; once firing, staying in the run keeps it
+    // open, and so do windows after it that are still likely at the incident's own level.
+    let anomalous = firing ? verdict.inRun : verdict.inRun && verdict.pRun < tests.fireAlpha;
+    const calm = firing && !verdict.inRun ? (series.calm ?? calmAfter(model, previousRun)) : undefined;
+    series.calm = calm && growCalm(calm, model, x, trials);
+    if (series.calm && !incidentOver(series.calm)) anomalous = true;
     const critical = verdict.inRun && verdict.pRun < tests.criticalAlpha;
     // A run that ends without an alert was the series' own noise: its windows join the history
     // after all. Left out, a sparse series would lose every window with a click in it and

@@ -4,12 +4,15 @@
  * SNSClient, so endpoint, region and credentials are the caller's choice (LocalStack, a test
  * double, or AWS). The client stays the caller's: this sink never destroys it.
  *
- * MessageAttributes carry severity, detector, campaign and status (firing | resolved) as String
- * attributes so subscriptions can filter (e.g. a pager subscription with
- * `{"severity": ["critical"], "status": ["firing"]}`); SNS drops messages without an attribute a
- * filter policy names, so `campaign` is always present (`-` when the alert is not about one
- * campaign). A grouped notification (several alerts of one campaign or cause in one window) is
- * one message whose body lists every alert.
+ * MessageAttributes carry severity, detector, campaign and status (firing | resolved) so
+ * subscriptions can filter (e.g. a pager subscription with `{"severity": ["critical"], "status":
+ * ["firing"]}`); SNS drops messages without an attribute a filter policy names, so `campaign` is
+ * always present (`-` when the alert is not about one campaign). A grouped notification (several
+ * alerts of one campaign or cause in one window) is one message whose body lists every alert, so
+ * `detector` and `campaign` are String.Array attributes naming every alert's: a filter policy
+ * matches an array when any element matches, so a subscriber filtering on `late_rate` hears of a
+ * late_rate alert that came second in a group, not only of its resolution. `severity` is the
+ * group's strongest (the lead alert's).
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlertEvent } from '../../detectors/types.ts';
@@ -55,14 +58,16 @@ export function alertMessage(alert: AlertEvent): string {
 
 export function buildPublishInput(topicArn: string, alert: AlertEvent): PublishCommandInput {
   const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
+  const members = [alert, ...(alert.related ?? [])];
+  const everyOnes = (value: (member: AlertEvent) => string) => ({ DataType: 'String.Array', StringValue: JSON.stringify([...new Set(members.map(value))]) });
   return {
     TopicArn: topicArn,
     Subject: alertSubject(alert),
     Message: alertMessage(alert),
     MessageAttributes: {
       severity: attribute(alert.severity),
-      detector: attribute(alert.detector),
-      campaign: attribute(alert.dimensions.campaign ?? '-'),
+      detector: everyOnes((member) => member.detector),
+      campaign: everyOnes((member) => member.dimensions.campaign ?? '-'),
       status: attribute(alert.status ?? 'firing'),
     },
   };

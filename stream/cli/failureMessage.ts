@@ -10,7 +10,23 @@ interface AwsLikeError {
   address?: string;
   port?: number;
   BucketName?: string;
+  path?: string;
+  syscall?: string;
 }
+
+/** File-system refusals a path given on the command line or in the configuration causes: a usage mistake, not a failure of the run. */
+const PATH_MISTAKES: Record<string, string> = {
+  ENOTDIR: 'a part of it is a file, not a directory',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+};
+
+export const isPathMistake = (error: unknown): boolean => {
+  const e = (error ?? {}) as AwsLikeError;
+  return e.code !== undefined && e.code in PATH_MISTAKES && typeof e.path === 'string';
+};
 
 export function failureMessage(error: unknown): string {
   const e = (error ?? {}) as AwsLikeError;
@@ -19,6 +35,7 @@ export function failureMessage(error: unknown): string {
     const where = e.address !== undefined ? `${e.address}${e.port !== undefined ? `:${e.port}` : ''}` : 'a service';
     return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint setting (ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT) right? (${message})`;
   }
+  if (isPathMistake(error)) return `cannot use ${e.path}: ${PATH_MISTAKES[e.code!]} (${e.code}${e.syscall ? ` on ${e.syscall}` : ''}).`;
   if (e.name === 'NoSuchBucket') {
     return `the S3 bucket${e.BucketName ? ` ${e.BucketName}` : ''} does not exist: create it, or point the lake or state store (ADSTREAM_LAKE, ADSTREAM_STATE) at one that does.`;
   }

@@ -8,7 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
-import { failureMessage } from './failureMessage.ts';
+import { failureMessage, isPathMistake } from './failureMessage.ts';
 import { configCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { digestCommand } from './commands/digest.ts';
@@ -57,6 +57,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`adstream: ${failureMessage(error)}`);
     if (process.env.ADSTREAM_DEBUG) console.error(error);
-    return EXIT_FAILURE;
+    return isPathMistake(error) ? EXIT_USAGE : EXIT_FAILURE;
   }
 }

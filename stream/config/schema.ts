@@ -21,11 +21,15 @@ export interface OptionSpec {
   patternHint?: string;
 }
 
+/** A local directory, or an S3 location: another scheme (ftp://, file://) would be taken for a directory name. */
+const LOCATION = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?|(?![A-Za-z][A-Za-z0-9+.-]*:\/\/).+)$/;
+const LOCATION_HINT = 'a directory or s3://bucket/prefix/';
+
 export const PARQUET_ENCODER_NAMES = ['duckdb', 'hyparquet', 'parquetjs'] as const;
 
 export const configSchema = {
   stream: { kind: 'string', env: 'ADSTREAM_STREAM', default: 'adstream-events', description: 'Kinesis stream to read (and produce to).', example: 'adstream-events' },
-  region: { kind: 'string', env: 'AWS_REGION', default: 'us-east-1', description: 'AWS region of the streams, table, buckets and topic.', example: 'eu-west-1' },
+  region: { kind: 'string', env: 'AWS_REGION', default: 'us-east-1', pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, patternHint: 'an AWS region name like eu-west-1', description: 'AWS region of the streams, table, buckets and topic.', example: 'eu-west-1' },
   kinesisEndpoint: { kind: 'url', env: 'ADSTREAM_KINESIS_ENDPOINT', description: 'Kinesis endpoint override (local servers); unset means AWS.', example: 'http://127.0.0.1:4567' },
   dynamodbEndpoint: { kind: 'url', env: 'ADSTREAM_DYNAMODB_ENDPOINT', description: 'DynamoDB endpoint override; unset means AWS.', example: 'http://127.0.0.1:4568' },
   s3Endpoint: { kind: 'url', env: 'ADSTREAM_S3_ENDPOINT', description: 'S3 endpoint override (path-style); unset means AWS.', example: 'http://127.0.0.1:4569' },
@@ -38,7 +42,7 @@ export const configSchema = {
   startingTimestamp: { kind: 'string', env: 'ADSTREAM_STARTING_TIMESTAMP', description: 'For AT_TIMESTAMP: an ISO 8601 time.', example: '2026-11-01T00:00:00Z' },
   healthPort: { kind: 'integer', env: 'ADSTREAM_HEALTH_PORT', max: 65_535, default: 8080, description: 'Port of the worker\'s HTTP health endpoint (/health/live, /health/ready); 0 picks a free port.', example: '8080' },
   leaseTable: { kind: 'string', env: 'ADSTREAM_LEASE_TABLE', default: 'adstream-leases', pattern: /^[A-Za-z0-9_.-]{3,255}$/, patternHint: 'a DynamoDB table name (3 to 255 letters, digits, _ . -)', description: 'DynamoDB table of shard checkpoints (KCL attribute names); created if missing.', example: 'adstream-leases' },
-  lake: { kind: 'string', env: 'ADSTREAM_LAKE', default: './data/lake', description: 'Where Parquet goes: a directory or s3://bucket/prefix/.', example: 's3://my-lake/adstream/' },
+  lake: { kind: 'string', env: 'ADSTREAM_LAKE', default: './data/lake', pattern: LOCATION, patternHint: LOCATION_HINT, description: 'Where Parquet goes: a directory or s3://bucket/prefix/.', example: 's3://my-lake/adstream/' },
   lakeFileTargetBytes: {
     kind: 'bytes',
     env: 'ADSTREAM_LAKE_FILE_TARGET_BYTES',
@@ -68,15 +72,23 @@ export const configSchema = {
     description: 'Local scratch directory for spilled rows (a per-process folder inside it is removed on exit); unset means the system temp directory.',
     example: '/mnt/scratch',
   },
-  stateStore: { kind: 'string', env: 'ADSTREAM_STATE', default: './data/state', description: 'Where state snapshots go: a directory or s3://bucket/prefix/.', example: 's3://my-state/adstream/' },
-  alertTopicArn: { kind: 'string', env: 'ADSTREAM_ALERT_TOPIC_ARN', description: 'SNS topic for alerts; unset means the local alert log only.', example: 'arn:aws:sns:us-east-1:123456789012:adstream-alerts' },
+  stateStore: { kind: 'string', env: 'ADSTREAM_STATE', default: './data/state', pattern: LOCATION, patternHint: LOCATION_HINT, description: 'Where state snapshots go: a directory or s3://bucket/prefix/.', example: 's3://my-state/adstream/' },
+  alertTopicArn: { kind: 'string', env: 'ADSTREAM_ALERT_TOPIC_ARN', pattern: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, patternHint: 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)', description: 'SNS topic for alerts; unset means the local alert log only.', example: 'arn:aws:sns:us-east-1:123456789012:adstream-alerts' },
   alertLog: { kind: 'string', env: 'ADSTREAM_ALERT_LOG', default: './data/alerts.jsonl', description: 'Alert log (JSON Lines).', example: '/var/log/adstream/alerts.jsonl' },
+  alertCooldownWindows: {
+    kind: 'integer',
+    env: 'ADSTREAM_ALERT_COOLDOWN_WINDOWS',
+    default: 0,
+    description: 'Windows a resolved alert waits before its resolution is sent: if the incident comes back meanwhile it goes on under the same alert id, without a new page; 0 sends the resolution at once.',
+    example: '10',
+  },
+  alertRenotifyWindows: { kind: 'integer', env: 'ADSTREAM_ALERT_RENOTIFY_WINDOWS', default: 0, description: 'Send a firing alert again every this many windows while it lasts (status renotified); 0 never.', example: '60' },
   metricsOutput: {
     kind: 'enum',
     env: 'ADSTREAM_METRICS_OUTPUT',
     default: 'none',
     values: ['none', 'emf-stdout'],
-    description: 'Also print metric events as CloudWatch Embedded Metric Format lines on stdout (for CloudWatch Logs in a container); they always go to the lake\'s _metrics table.',
+    description: 'Also print the stream-level metric events (stream and shard quality, consumer, operations; not the per-campaign ones, which would make a CloudWatch metric per campaign) as CloudWatch Embedded Metric Format lines on stdout; every metric event always goes to the lake\'s _metrics table.',
     example: 'emf-stdout',
   },
   processingLagAlertMs: {

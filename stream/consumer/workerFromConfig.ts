@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
+import { configuredDetectorConfig, shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { SnsAlertSink } from '../../sinks/alerts/snsAlertSink.ts';
@@ -44,7 +44,7 @@ export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
   return {
     windows: { sizeMs: config.windowMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, groupings: windowGroupingsOf(config.windowGroupings) },
     dedupeHorizonMs: config.dedupeHorizonMs,
-    createDetector: shardDetectorFactory(),
+    createDetector: shardDetectorFactory(configuredDetectorConfig(config)),
   };
 }
 

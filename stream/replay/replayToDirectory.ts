@@ -4,7 +4,7 @@
  * with the configured windows, dedupe horizon and detector. No AWS client is created.
  */
 import { join } from 'node:path';
-import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
+import { configuredDetectorConfig, shardDetectorFactory, type AlertTiming } from '../../detectors/shardDetector.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import { EmfStoreSink } from '../../sinks/metrics/emfStoreSink.ts';
@@ -16,7 +16,7 @@ import type { Recording } from './recording.ts';
 import { replay, type ReplayOptions, type ReplayStats } from './replay.ts';
 import type { ReplayDirectories } from './replayDefaults.ts';
 
-export interface ReplaySettings {
+export interface ReplaySettings extends AlertTiming {
   windowMs: number;
   slideMs?: number;
   maxOutOfOrdernessMs: number;
@@ -41,7 +41,7 @@ export function replayStateConfig(settings: ReplaySettings): ShardStateConfig {
     },
     dedupeHorizonMs: settings.dedupeHorizonMs,
     // The live worker's detector (workerFromConfig.ts), so a replay raises the same alerts.
-    createDetector: shardDetectorFactory(),
+    createDetector: shardDetectorFactory(configuredDetectorConfig(settings)),
   };
 }
 

@@ -7,7 +7,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient, s3Client } from '../../stream/aws/clients.ts';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { failureMessage } from '../../stream/cli/failureMessage.ts';
+import { failureMessage, isPathMistake } from '../../stream/cli/failureMessage.ts';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startLocalServices, type LocalServices } from '../../stream/local/embeddedServices.ts';
 
 let services: LocalServices;
@@ -31,6 +33,14 @@ describe('failure messages', () => {
     const error = await kinesis.send(new ListStreamsCommand({})).catch((e: unknown) => e);
     kinesis.destroy();
     expect(failureMessage(error)).toMatch(/^cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\): is the service there running, and is its endpoint setting \(ADSTREAM_KINESIS_ENDPOINT, /);
+  });
+
+  it('names the path a file-system refusal is about, as a usage mistake', async () => {
+    // A real refusal from Node: a directory asked for under a file.
+    const error = await mkdir(join(import.meta.filename, 'below'), { recursive: true }).catch((e: unknown) => e);
+    expect(isPathMistake(error)).toBe(true);
+    expect(failureMessage(error)).toBe(`cannot use ${join(import.meta.filename, 'below')}: a part of it is a file, not a directory (ENOTDIR on mkdir).`);
+    expect(isPathMistake(new Error('the lake is full'))).toBe(false);
   });
 
   it('keeps any other message as it is', () => {

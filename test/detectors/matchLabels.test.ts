@@ -61,4 +61,23 @@ describe('matching alerts to labelled anomalies', () => {
     const { unmatched } = matchAlertsToLabels([campaign], [alert('campaign=c029|type=impression', 1, 0), alert('campaign=c030', 1, 0)], W);
     expect(unmatched.map((a) => a.key)).toEqual(['campaign=c030']);
   });
+
+  it('an alert that fits two labels counts for the one whose interval holds its start, not for the one it reaches by grace', () => {
+    // A malformed burst on any key ending at minute 0, then the ingestion delay from minute 0: an
+    // alert that began at minute 0 is within the burst's 2-window grace, but it is the delay's.
+    const burst = { kind: 'malformed_burst', key: '*', start: at(-19), end: at(0) };
+    const { matches } = matchAlertsToLabels([burst, label], [alert('campaign=c032', 1, 0)], W);
+    expect(matches.map((m) => [m.label.kind, m.alerts.length])).toEqual([
+      ['malformed_burst', 0],
+      ['ingestion_delay', 1],
+    ]);
+  });
+
+  it("an alert inside two labels' intervals counts for the one on its own key, and for both when they are alike", () => {
+    const flood = { kind: 'click_flood', key: 'campaign=c004', start: at(0), end: at(13) };
+    const both = matchAlertsToLabels([label, flood], [alert('campaign=c004', 2, 1)], W).matches;
+    expect(both.map((m) => m.alerts.length)).toEqual([0, 1]);
+    const drop = { kind: 'traffic_drop', key: 'campaign=c004', start: at(0), end: at(13) };
+    expect(matchAlertsToLabels([flood, drop], [alert('campaign=c004', 2, 1)], W).matches.map((m) => m.alerts.length)).toEqual([1, 1]);
+  });
 });

@@ -280,4 +280,23 @@ describe('VolumeDetector rate tests on a sparse series', () => {
     const series = detector.snapshot().series['click_rate@campaign=c1'];
     expect(series.history.slice(-10)).not.toContain(2);
   });
+
+  it('a flood of about one click a window with empty minutes in it is one alert, resolved once the clicks stop', () => {
+    const detector = new VolumeDetector(config);
+    // 490 windows: the base's next two-click window (the 500th) would otherwise join the flood's run.
+    feed(detector, sparse(490));
+    // Six windows of one click (the run fires), then the flood goes on at about one click a window
+    // with empty minutes, three of which once resolved it mid-flood: pooled they are still likely
+    // at the incident's level (4 clicks in 9 windows where it ran at 1: P(X ≤ 4 | 9) ≈ 0.055).
+    const clicks = [1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0];
+    const flood = clicks.map((c) => ({ [KEY]: { clicks: c, events: 10 } }));
+    const during = feed(detector, flood, 490);
+    expect(during.map((a) => a.status)).toEqual(during.map(() => 'firing'));
+    expect(new Set(during.map((a) => a.alertId)).size).toBe(1);
+    // The clicks stop: 4 in 10 windows is below the incident's level (P(X ≤ 4 | 10) ≈ 0.029), so
+    // that window and the next two are normal, and the third resolves the alert.
+    const after = feed(detector, Array.from({ length: 10 }, () => ({ [KEY]: { clicks: 0, events: 10 } })), 490 + clicks.length);
+    expect(after.map((a) => [a.status, a.alertId])).toEqual([['resolved', during[0].alertId]]);
+    expect(after[0].windowStart).toBe(at(490 + clicks.length + 2));
+  });
 });

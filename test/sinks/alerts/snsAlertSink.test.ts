@@ -55,12 +55,12 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     expect(JSON.parse(first.message.split('\n').at(-1)!)).toEqual(alert());
     expect(first.attributes).toEqual({
       severity: { dataType: 'String', stringValue: 'critical' },
-      detector: { dataType: 'String', stringValue: 'event_count' },
-      campaign: { dataType: 'String', stringValue: 'c007' },
+      detector: { dataType: 'String.Array', stringValue: '["event_count"]' },
+      campaign: { dataType: 'String.Array', stringValue: '["c007"]' },
       status: { dataType: 'String', stringValue: 'firing' },
     });
     // not about a campaign: the attribute is still there, so filter policies naming it still match
-    expect(second.attributes.campaign).toEqual({ dataType: 'String', stringValue: '-' });
+    expect(second.attributes.campaign).toEqual({ dataType: 'String.Array', stringValue: '["-"]' });
     expect(second.attributes.severity.stringValue).toBe('warning');
   });
 
@@ -89,7 +89,9 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     const sent = double.published.at(-1)!;
     expect(sent.subject).toBe('[RESOLVED] event_count campaign=c007|type=click (+1)');
     expect(sent.attributes.status).toEqual({ dataType: 'String', stringValue: 'resolved' });
-    expect(sent.attributes.campaign.stringValue).toBe('c007');
+    expect(sent.attributes.campaign.stringValue).toBe('["c007"]');
+    // A subscription filtering on either detector hears of the group: SNS matches an array on any element.
+    expect(JSON.parse(sent.attributes.detector.stringValue!)).toEqual(['event_count', 'ctr']);
     const body = sent.message.split('\n');
     expect(body).toContain('status:   resolved');
     expect(body).toContain('since:    2024-01-01T10:03:00.000Z');
