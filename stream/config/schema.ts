@@ -25,10 +25,14 @@ export interface OptionSpec {
 const LOCATION = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?|(?![A-Za-z][A-Za-z0-9+.-]*:\/\/).+)$/;
 const LOCATION_HINT = 'a directory or s3://bucket/prefix/';
 
+/** Kinesis's rule; the name is also part of lake file names and state paths. */
+const KINESIS_STREAM_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,128}$/;
+const KINESIS_STREAM_HINT = 'a Kinesis stream name (1 to 128 letters, digits, _ . -)';
+
 export const PARQUET_ENCODER_NAMES = ['duckdb', 'hyparquet', 'parquetjs'] as const;
 
 export const configSchema = {
-  stream: { kind: 'string', env: 'ADSTREAM_STREAM', default: 'adstream-events', description: 'Kinesis stream to read (and produce to).', example: 'adstream-events' },
+  stream: { kind: 'string', env: 'ADSTREAM_STREAM', default: 'adstream-events', pattern: KINESIS_STREAM_NAME, patternHint: KINESIS_STREAM_HINT, description: 'Kinesis stream to read (and produce to).', example: 'adstream-events' },
   region: { kind: 'string', env: 'AWS_REGION', default: 'us-east-1', pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, patternHint: 'an AWS region name like eu-west-1', description: 'AWS region of the streams, table, buckets and topic.', example: 'eu-west-1' },
   kinesisEndpoint: { kind: 'url', env: 'ADSTREAM_KINESIS_ENDPOINT', description: 'Kinesis endpoint override (local servers); unset means AWS.', example: 'http://127.0.0.1:4567' },
   dynamodbEndpoint: { kind: 'url', env: 'ADSTREAM_DYNAMODB_ENDPOINT', description: 'DynamoDB endpoint override; unset means AWS.', example: 'http://127.0.0.1:4568' },
@@ -112,7 +116,7 @@ export const configSchema = {
     description: 'What goes to firehoseDeliveryStream: every record as it arrived (rejected and duplicate ones too), or the valid first-seen events as JSON lines.',
     example: 'validated',
   },
-  metricsStream: { kind: 'string', env: 'ADSTREAM_METRICS_STREAM', description: 'Kinesis stream that also receives every metric event as a JSON record (partition key: the metric key); unset means none.', example: 'adstream-metrics' },
+  metricsStream: { kind: 'string', env: 'ADSTREAM_METRICS_STREAM', pattern: KINESIS_STREAM_NAME, patternHint: KINESIS_STREAM_HINT, description: 'Kinesis stream that also receives every metric event as a JSON record (partition key: the metric key); unset means none.', example: 'adstream-metrics' },
   windowMs: { kind: 'duration_ms', env: 'ADSTREAM_WINDOW_MS', min: 1, default: 60_000, description: 'Tumbling event-time window size.', example: '60000' },
   maxOutOfOrdernessMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_OUT_OF_ORDERNESS_MS', default: 30_000, description: 'Watermark lag behind the newest event time (each event counted at most at its arrival time: a fast producer clock does not move it).', example: '30000' },
   windowGroupings: {

@@ -6,6 +6,7 @@
  * without a conversion step; anything else is refused with the fields it lacks.
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
+import { isKinesisName } from './recording.ts';
 
 /** The shard of the records of a GetRecords response, which does not name it. */
 export const DEFAULT_SHARD_ID = 'shardId-000000000000';
@@ -40,6 +41,10 @@ function epochMillis(value: number): number {
  * the wire and as AWS CLI v1 prints it, ISO 8601 as CLI v2 prints it, a Date in an SDK, and
  * whatever epoch unit another tool's Avro long holds.
  */
+/** Epoch ms a Date can hold, up to the year 9999: 1e400 parsed as Infinity, and 1e16 failed as an invalid date after lake files were written. */
+const LATEST_ARRIVAL = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const isArrivalTime = (ms: unknown): ms is number => typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 && ms <= LATEST_ARRIVAL;
+
 function arrivalOf(value: Fields): number | undefined {
   if (typeof value.arrival === 'number') return value.arrival;
   const api = firstOf(value, ['ApproximateArrivalTimestamp', 'approximateArrivalTimestamp']);
@@ -75,7 +80,7 @@ function dataOf(value: Fields): Uint8Array | undefined {
 
 /** The common case, a line adstream wrote, without the search through other names. */
 function adstreamRecordOf({ shard, seq, arrival, key, data }: Fields): SourceRecord | undefined {
-  if (typeof shard !== 'string' || typeof seq !== 'string' || typeof arrival !== 'number' || typeof key !== 'string' || typeof data !== 'string') return undefined;
+  if (!isKinesisName(shard) || typeof seq !== 'string' || !isArrivalTime(arrival) || typeof key !== 'string' || typeof data !== 'string') return undefined;
   const bytes = SEQUENCE_NUMBER.test(seq) ? fromBase64(data) : undefined;
   return bytes && { shardId: shard, sequenceNumber: seq, partitionKey: key, arrivalTime: arrival, data: bytes };
 }
@@ -96,9 +101,9 @@ export function sourceRecordOf(value: unknown, shardOfResponse?: string): Source
   const arrivalTime = arrivalOf(fields);
   const data = dataOf(fields);
   const missing = [
-    typeof shardId === 'string' ? '' : 'shard (ShardId)',
+    isKinesisName(shardId) ? '' : 'shard (ShardId: letters, digits, _ . -)',
     typeof sequenceNumber === 'string' && SEQUENCE_NUMBER.test(sequenceNumber) ? '' : 'seq (SequenceNumber, decimal digits)',
-    arrivalTime !== undefined ? '' : 'arrival (ApproximateArrivalTimestamp)',
+    isArrivalTime(arrivalTime) ? '' : 'arrival (ApproximateArrivalTimestamp, a time between 1970 and 9999)',
     typeof partitionKey === 'string' ? '' : 'key (PartitionKey)',
     data ? '' : 'data (Data, base64)',
   ].filter(Boolean);

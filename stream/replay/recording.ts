@@ -125,11 +125,43 @@ export interface RecordingWriter {
 
 export type HeaderFields = Omit<RecordingHeader, 'format' | 'version'>;
 
+/**
+ * Kinesis's own rule for stream names and shard ids (letters, digits, _ . -; 1 to 128): they
+ * become lake file names and state paths, so a recording's must follow it. "../x" wrote the
+ * replay's files outside every directory it was given.
+ */
+const KINESIS_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+export const isKinesisName = (name: unknown): name is string => typeof name === 'string' && KINESIS_NAME.test(name) && name !== '.' && name !== '..';
+export const KINESIS_NAME_RULE = 'letters, digits, _ . - (1 to 128), as Kinesis names streams and shards';
+
 export function checkHeader(header: Partial<RecordingHeader>, path: string): RecordingHeader {
   if (header.format !== RECORDING_FORMAT) throw new RecordingError(`${path} is not an adstream recording (no "${RECORDING_FORMAT}" header).`);
   if (header.version !== RECORDING_VERSION) throw new RecordingError(`${path} is recording format version ${String(header.version)}; this adstream reads version ${RECORDING_VERSION}.`);
   if (!Array.isArray(header.shards)) throw new RecordingError(`${path} has a header without its list of shards.`);
+  // A header without a stream may be named by --stream; the replay refuses it unnamed.
+  if (header.stream !== undefined && !isKinesisName(header.stream)) throw new RecordingError(`${path} names its stream ${JSON.stringify(header.stream)} in its header, which is not ${KINESIS_NAME_RULE}.`);
+  const named = [...header.shards, ...Object.entries(header.parents ?? {}).flatMap(([child, parents]) => [child, ...(Array.isArray(parents) ? parents : [parents])])];
+  const bad = named.find((shard) => !isKinesisName(shard));
+  if (bad !== undefined || (header.parents !== undefined && Object.values(header.parents).some((p) => !Array.isArray(p)))) {
+    throw new RecordingError(`${path} names a shard ${JSON.stringify(bad ?? header.parents)} in its header that is not ${KINESIS_NAME_RULE}.`);
+  }
   return header as RecordingHeader;
+}
+
+/**
+ * A shard that is its own ancestor would wait for itself for ever: the replay found nothing to
+ * read and ended at once, saying everything was replayed with nothing written.
+ */
+export function checkLineage(parents: Readonly<Record<string, readonly string[]>>, path: string): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (shard: string, trail: string[]): void => {
+    if (state.get(shard) === 'done') return;
+    if (state.get(shard) === 'visiting') throw new RecordingError(`${path} makes shard ${shard} its own ancestor (${[...trail.slice(trail.indexOf(shard)), shard].join(' → ')}): a shard's parents must be older shards.`);
+    state.set(shard, 'visiting');
+    for (const parent of parents[shard] ?? []) visit(parent, [...trail, shard]);
+    state.set(shard, 'done');
+  };
+  for (const shard of Object.keys(parents)) visit(shard, []);
 }
 
 /** The header a writer puts first (a line, or the Avro container's metadata). */

@@ -13,13 +13,16 @@
  */
 import { basename } from 'node:path';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { RECORDING_FORMAT, RECORDING_VERSION, RecordingError, type Recording, type RecordingHeader, type ShardAdded, type ShardRecords } from './recording.ts';
+import { KINESIS_NAME_RULE, RECORDING_FORMAT, RECORDING_VERSION, RecordingError, checkLineage, isKinesisName, type Recording, type RecordingHeader, type ShardAdded, type ShardRecords } from './recording.ts';
 import { compareSequenceNumbers, sourceRecordOf } from './recordFields.ts';
 import { ShardSpoolWriter } from './shardSpool.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
 const PROGRESS_EVERY = 10_000;
+
+/** A capture's stream, named after its file as far as Kinesis's names allow ("my capture.json" → "my-capture.json"). */
+const streamNameOf = (path: string): string => basename(path).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128).replace(/^\.{1,2}$/, 'capture');
 
 interface ShardInProgress {
   spool: ShardSpoolWriter;
@@ -61,6 +64,10 @@ export class RecordingBuilder {
   }
 
   shardAdded(added: ShardAdded): void {
+    const { shard, parents } = (added ?? {}) as Partial<ShardAdded>;
+    if (!isKinesisName(shard) || !Array.isArray(parents) || !parents.every(isKinesisName)) {
+      throw new RecordingError(`${this.path} announces a shard ${JSON.stringify(added)} that is not { "shard", "hashRange", "parents": [...] } with shard ids of ${KINESIS_NAME_RULE}.`);
+    }
     this.added.push(added);
     this.shardOf(added.shard);
   }
@@ -99,11 +106,12 @@ export class RecordingBuilder {
     if (!this.header && this.records === 0) throw new RecordingError(`${this.path} is empty: it holds no header and no records.`);
     // A capture made without adstream has no header: the stream is named after the file, and
     // without hash ranges or lineage replay drops nothing and treats every shard as a root.
-    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: basename(this.path), shards: [] };
+    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: streamNameOf(this.path), shards: [] };
     for (const { shard, hashRange, parents } of this.added) {
       (header.hashRanges ??= {})[shard] = hashRange;
       if (parents.length > 0) (header.parents ??= {})[shard] = parents;
     }
+    checkLineage(header.parents ?? {}, this.path);
     const listed = new Set(header.shards);
     for (const shard of this.shards.keys()) if (!listed.has(shard)) header.shards.push(shard);
     const shards = new Map<string, ShardRecords & { close(): void }>();

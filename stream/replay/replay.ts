@@ -27,8 +27,8 @@ import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
 import { ShardState, type ShardStateConfig, type ShardStateSnapshot } from '../pipeline/shardState.ts';
 import { WindowMerger, streamQualitySeries } from '../pipeline/windowMerger.ts';
-import type { Recording, ShardReader } from './recording.ts';
-import { changedSettings, loadReplayCheckpoint, saveReplayCheckpoint, type ReplayCheckpoint, type ReplayRunSettings } from './replayCheckpoint.ts';
+import { KINESIS_NAME_RULE, isKinesisName, type Recording, type ShardReader } from './recording.ts';
+import { changedSettings, loadReplayCheckpoint, loadReplayClaim, saveReplayCheckpoint, saveReplayClaim, type ReplayCheckpoint, type ReplayRunSettings } from './replayCheckpoint.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE } from './replayDefaults.ts';
 
 export interface ReplayOptions {
@@ -102,10 +102,17 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const partSize = options.batchSize ?? DEFAULT_REPLAY_BATCH_SIZE;
   const unitBytes = options.unitBytes ?? DEFAULT_REPLAY_UNIT_BYTES;
   const shardIds = [...recording.shards.keys()].sort();
+  // Names become file and state paths (recording.ts); readers check them, and so does this, for recordings built in code.
+  const unnamed = [stream, ...shardIds].find((name) => !isKinesisName(name));
+  if (unnamed !== undefined || stream === undefined) throw new ConfigError(`the recording's stream or shard ${JSON.stringify(unnamed)} is not ${KINESIS_NAME_RULE}.`);
   const stateStore = new StateStore(options.stateStore);
   const saved = await loadReplayCheckpoint(options.stateStore);
-  if (saved && (saved.recording.stream !== stream || saved.recording.records !== recording.records)) {
-    throw new ConfigError(`the replay checkpoint in ${options.stateStore.location} belongs to another recording (stream ${saved.recording.stream}, ${saved.recording.records} records); use an empty state directory (--state) or another --lake.`);
+  // Before the first checkpoint, the claim stands for it (replayCheckpoint.ts).
+  const claim = saved ? undefined : await loadReplayClaim(options.stateStore);
+  const started = saved ?? claim;
+  const what = saved ? 'replay checkpoint' : 'replay claim';
+  if (started && (started.recording.stream !== stream || started.recording.records !== recording.records)) {
+    throw new ConfigError(`the ${what} in ${options.stateStore.location} belongs to another recording (stream ${started.recording.stream}, ${started.recording.records} records); use an empty state directory (--state) or another --lake.`);
   }
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const settings: ReplayRunSettings = {
@@ -116,10 +123,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     dedupeHorizonMs: options.state.dedupeHorizonMs,
     maxFutureSkewMs: options.maxFutureSkewMs,
   };
-  const changed = changedSettings(saved?.settings, settings);
+  const changed = changedSettings(started?.settings, settings);
   if (changed.length > 0) {
-    throw new ConfigError(`the replay checkpoint in ${options.stateStore.location} was written with other settings (${changed.join(', ')}); resume with the settings the run started with, or start over with an empty state directory (--state) and another --lake.`);
+    throw new ConfigError(`the ${what} in ${options.stateStore.location} was written with other settings (${changed.join(', ')}); resume with the settings the run started with, or start over with an empty state directory (--state) and another --lake.`);
   }
+  if (!started) await saveReplayClaim(options.stateStore, { version: 1, recording: { stream, records: recording.records }, settings });
   // Virtual time starts at the recording's first arrival: shards registered then have been quiet
   // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
   const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records.firstArrival ?? Infinity));

@@ -52,6 +52,31 @@ export async function saveReplayCheckpoint(store: ObjectStore, checkpoint: Repla
   await store.put(KEY, Buffer.from(JSON.stringify(checkpoint)));
 }
 
+/**
+ * What a replay writes to its state before its first lake file: the recording and the settings
+ * it cuts its files with. A checkpoint comes only after the first commit point, and a replay
+ * killed before it, run again with another lakeFileTargetBytes, wrote the same records under other
+ * file names beside the first ones; and a lake holding files with a state directory that merely
+ * existed passed for this replay's own.
+ */
+export interface ReplayClaim {
+  version: 1;
+  recording: ReplayCheckpoint['recording'];
+  settings: ReplayRunSettings;
+}
+
+export const CLAIM_KEY = 'replay-claim.json';
+export const CHECKPOINT_KEY = KEY;
+
+export async function loadReplayClaim(store: ObjectStore): Promise<ReplayClaim | undefined> {
+  const body = await store.get(CLAIM_KEY);
+  return body ? (JSON.parse(Buffer.from(body).toString('utf8')) as ReplayClaim) : undefined;
+}
+
+export async function saveReplayClaim(store: ObjectStore, claim: ReplayClaim): Promise<void> {
+  await store.put(CLAIM_KEY, Buffer.from(JSON.stringify(claim)));
+}
+
 /** The settings `saved` was written with that `current` changes, as `name saved → current`; none: []. */
 export function changedSettings(saved: ReplayRunSettings | undefined, current: ReplayRunSettings): string[] {
   if (!saved) return [];

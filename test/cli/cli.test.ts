@@ -138,7 +138,20 @@ describe('adstream command line', () => {
     expect(existsSync(`${file}.metrics`)).toBe(false);
     const noStream = await adstream(['replay', recording, '--lake', join(dir, 'replay-lake'), '--stream', '']);
     expect(noStream.code).toBe(2);
-    expect(noStream.stderr.trim()).toBe('adstream: --stream must name the stream, but it is empty.');
+    expect(noStream.stderr.trim()).toBe('adstream: --stream must be a stream name of letters, digits, _ . - (1 to 128), as Kinesis names streams and shards, but it is "".');
+    // A stream name is part of the lake's file names: "../x" wrote outside the lake.
+    const escaping = await adstream(['replay', recording, '--lake', join(dir, 'replay-lake'), '--stream', '../x']);
+    expect(escaping.code).toBe(2);
+    expect(existsSync(join(dir, 'replay-lake'))).toBe(false);
+  });
+
+  it('record refuses to replace an existing recording without --force, before it connects', async () => {
+    const earlier = join(dir, 'earlier.jsonl.gz');
+    await writeFile(earlier, 'a capture');
+    const outcome = await adstream(['record', '--out', earlier, '--until-caught-up'], { ADSTREAM_KINESIS_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(`adstream: --out ${earlier} already exists; choose another file, or pass --force to replace it.`);
+    expect(await readFile(earlier, 'utf8')).toBe('a capture');
   });
 
   it('refuses to replay into a lake another run wrote, which would store its records twice, and resumes into its own', async () => {

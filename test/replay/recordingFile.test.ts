@@ -91,7 +91,7 @@ describe('recording files', () => {
     const apiRecord = { SequenceNumber: '1', ApproximateArrivalTimestamp: '2026-12-03T10:00:00.000Z', PartitionKey: 'k', Data: 'AA==' };
     const cases: [string, string | Buffer, RegExp][] = [
       ['notes.txt', 'hello\n', /notes\.txt is not a recording: it is neither JSON Lines nor JSON documents/],
-      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz line 1 is not a Kinesis record: it lacks shard \(ShardId\), seq \(SequenceNumber, decimal digits\), arrival \(ApproximateArrivalTimestamp\), key \(PartitionKey\), data \(Data, base64\)\./],
+      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz line 1 is not a Kinesis record: it lacks shard \(ShardId: letters, digits, _ \. -\), seq \(SequenceNumber, decimal digits\), arrival \(ApproximateArrivalTimestamp, a time between 1970 and 9999\), key \(PartitionKey\), data \(Data, base64\)\./],
       ['future.jsonl', JSON.stringify({ format: 'adstream-recording', version: 9, stream: 's', shards: [] }) + '\n', /format version 9; this adstream reads version 1/],
       ['nokey.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 0, data: 'AA==' })}\n`, /nokey\.jsonl line 2 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
       ['badline.jsonl', `${HEADER}\n{"shard":\n`, /badline\.jsonl line 2 is not JSON/],
@@ -102,9 +102,17 @@ describe('recording files', () => {
       ['keyless.avro', await keylessAvro(), /keyless\.avro datum 1 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
       ['cut.avro', (await avroCopy()).subarray(0, 40_000), /cut\.avro is cut short after datum \d+: it does not end with a block's sync marker, .*; pass --allow-truncated to replay the records before the cut\./],
       ['cut.jsonl.gz', (await readFile(RECORDING)).subarray(0, 30_000), /cut\.jsonl\.gz is cut short after line \d+, .*; pass --allow-truncated/],
-      ['no-shard.jsonl', JSON.stringify(apiRecord), /no-shard\.jsonl line 1 is not a Kinesis record: it lacks shard \(ShardId\)\./],
+      ['no-shard.jsonl', JSON.stringify(apiRecord), /no-shard\.jsonl line 1 is not a Kinesis record: it lacks shard \(ShardId: letters, digits, _ \. -\)\./],
       ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
+      // Names that become paths: "../" wrote lake, state and metrics files outside every directory given.
+      ['escape.jsonl', `${HEADER}\n${JSON.stringify({ shard: '../../tmp/x', seq: '1', arrival: 0, key: 'k', data: 'AA==' })}\n`, /escape\.jsonl line 2 is not a Kinesis record: it lacks shard \(ShardId: letters, digits, _ \. -\)\./],
+      ['stream-escape.jsonl', `${JSON.stringify({ format: 'adstream-recording', version: 1, stream: '../x', shards: [] })}\n`, /stream-escape\.jsonl names its stream "\.\.\/x" in its header, which is not letters, digits, _ \. - \(1 to 128\)/],
+      ['shard-escape.jsonl', `${JSON.stringify({ format: 'adstream-recording', version: 1, stream: 's', shards: ['a/b'] })}\n`, /shard-escape\.jsonl names a shard "a\/b" in its header/],
+      ['far-future.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 1e16, key: 'k', data: 'AA==' })}\n`, /far-future\.jsonl line 2 is not a Kinesis record: it lacks arrival \(ApproximateArrivalTimestamp, a time between 1970 and 9999\)/],
+      ['bad-added.jsonl', `${HEADER}\n${JSON.stringify({ shardAdded: 'x' })}\n`, /bad-added\.jsonl announces a shard "x" that is not \{ "shard", "hashRange", "parents": \[\.\.\.\] \}/],
+      // A shard its own ancestor waited for itself: the replay read nothing and said it was done.
+      ['cycle.jsonl', `${JSON.stringify({ format: 'adstream-recording', version: 1, stream: 's', shards: ['a', 'b'], parents: { a: ['b'], b: ['a'] } })}\n`, /cycle\.jsonl makes shard a its own ancestor \(a → b → a\)/],
     ];
     // Descriptors open on this test's files only: the process's total moves with whatever other
     // test files running in the same process have open at that moment.

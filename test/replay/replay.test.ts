@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,23 @@ describe('replay of a recorded stream', () => {
     // With the settings it started with, it resumes.
     const resumed = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { batchSize: 500, unitBytes: 16_384 });
     expect(resumed).toMatchObject({ resumed: true, finished: true });
+  });
+
+  it('killed before its first checkpoint, it still refuses other settings, and another state directory is not taken for its own', async () => {
+    // The claim (replay-claim.json) is written before the first lake file: run again with another
+    // lakeFileTargetBytes, the killed run's rows were written a second time under other names.
+    const dirs = freshDirs();
+    await expect(replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { crashBeforeCheckpointOf: 1, unitBytes: 16_384 })).rejects.toBeInstanceOf(ReplayCrash);
+    await expect(replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { unitBytes: 32_768 })).rejects.toThrow(/the replay claim in .* was written with other settings \(unitBytes 16384 → 32768\)/);
+    // An existing but empty --state beside that lake is not this replay's: refused before anything is read.
+    const other = join(work, `run-${run}`, 'other-state');
+    await mkdir(other, { recursive: true });
+    expect(await main(['node', 'adstream', 'replay', RECORDING, '--lake', dirs.lake, '--state', other])).toBe(2);
+    expect(await readdir(other)).toEqual([]);
+    const resumed = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { unitBytes: 16_384 });
+    expect(resumed).toMatchObject({ finished: true });
+    const outputs = await goldenOutputs(dirs);
+    expect(outputs['impressions.csv']).toBe(goldens['impressions.csv']);
   });
 
   it('killed and resumed from its checkpoint at several points (between commit points and mid-commit) it equals the golden', async () => {

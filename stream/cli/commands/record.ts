@@ -3,6 +3,7 @@
  * record) into a recording for `adstream replay`. It stops at SIGINT/SIGTERM, or with
  * --until-caught-up once every shard has been read to its tip.
  */
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { ProgressLine } from '../progressLine.ts';
@@ -13,7 +14,10 @@ export function recordCommand(): Command {
     .requiredOption('--out <file>', 'recording to write: traffic.jsonl.gz (gzip JSON Lines) or traffic.avro (Avro object container, deflate)')
     .option('--stream <name>', 'stream to record (default: ADSTREAM_STREAM)')
     .option('--until-caught-up', 'stop once every shard has been read to its tip')
-    .action(async (options: { out: string; stream?: string; untilCaughtUp?: boolean }) => {
+    .option('--force', 'replace --out if it exists')
+    .action(async (options: { out: string; stream?: string; untilCaughtUp?: boolean; force?: boolean }) => {
+      // A mistyped --out replaced an earlier capture without a word.
+      if (!options.force && existsSync(options.out)) throw new ConfigError(`--out ${options.out} already exists; choose another file, or pass --force to replace it.`);
       const [{ kinesisClient }, { recordStream }, { recordingFormatOf }] = await Promise.all([import('../../aws/clients.ts'), import('../../replay/recorder.ts'), import('../../replay/recordingFile.ts')]);
       try {
         recordingFormatOf(options.out);

@@ -4,6 +4,9 @@
  * AWS. Run it again on the same directories after a kill and it resumes from its checkpoint.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHECKPOINT_KEY, CLAIM_KEY } from '../../replay/replayCheckpoint.ts';
+import { KINESIS_NAME_RULE, isKinesisName } from '../../replay/recording.ts';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { ReplayStats } from '../../replay/replay.ts';
@@ -40,7 +43,7 @@ export function replayCommand(): Command {
       if (!existsSync(file)) throw new ConfigError(`the recording ${file} does not exist.`);
       const batchSize = positiveInteger('--batch-size', options.batchSize, DEFAULT_REPLAY_BATCH_SIZE);
       const idleTimeoutMs = positiveInteger('--idle-timeout-ms', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS);
-      if (options.stream !== undefined && options.stream.trim() === '') throw new ConfigError('--stream must name the stream, but it is empty.');
+      if (options.stream !== undefined && !isKinesisName(options.stream)) throw new ConfigError(`--stream must be a stream name of ${KINESIS_NAME_RULE}, but it is "${options.stream}".`);
       const defaults = directoriesFor(config.lake);
       const dirs = {
         lake: config.lake,
@@ -54,8 +57,10 @@ export function replayCommand(): Command {
       }
       if (existsSync(dirs.alertLog) && statSync(dirs.alertLog).isDirectory()) throw new ConfigError(`--alert-log ${dirs.alertLog} is a directory; replay appends to a file there.`);
       // Lake files are named after the commit units that wrote them: a run cut differently (another
-      // replay's state, a live worker's lake) writes the same records under other names, twice.
-      if (!existsSync(dirs.state) && hasParquetFile(dirs.lake)) {
+      // replay's state, a live worker's lake) writes the same records under other names, twice. A
+      // replay's own state holds its claim from before its first file (replayCheckpoint.ts).
+      const claimed = [CLAIM_KEY, CHECKPOINT_KEY].some((key) => existsSync(join(dirs.state, key)));
+      if (!claimed && hasParquetFile(dirs.lake)) {
         throw new ConfigError(
           `${dirs.lake} already holds lake files that this replay's state (${dirs.state}) did not write; replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
         );
@@ -74,6 +79,10 @@ export function replayCommand(): Command {
         throw error;
       }
       if (options.stream !== undefined) recording.header.stream = options.stream;
+      if (recording.header.stream === undefined) {
+        await recording.close();
+        throw new ConfigError(`${file}'s header names no stream, which the lake's file names and the metrics need: pass --stream <name>.`);
+      }
       // Once replaying, SIGINT/SIGTERM commit what is processed and stop: run again, it resumes there.
       const stop = new AbortController();
       const onSignal = () => {
