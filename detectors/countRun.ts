@@ -360,19 +360,28 @@ export interface CalmTally {
   observed: number;
   /** count: windows since the run broke; rates: their summed trials. */
   scale: number;
+  /** Windows since the run broke (absent in tallies from before it was kept). */
+  windows?: number;
 }
 
 /** The tally a firing series starts when its run breaks; none when no run is known (an older snapshot). */
 export function calmAfter(model: CountModel, run: RunState | null | undefined): CalmTally | undefined {
   if (!run || run.windows <= 0 || run.expected <= 0) return undefined;
-  return { sign: run.sign, level: model === 'count' ? run.observed / run.windows : run.observed / run.expected, observed: 0, scale: 0 };
+  return { sign: run.sign, level: model === 'count' ? run.observed / run.windows : run.observed / run.expected, observed: 0, scale: 0, windows: 0 };
 }
 
 export const growCalm = (calm: CalmTally, model: CountModel, x: number, trials: number): CalmTally => ({
   ...calm,
   observed: calm.observed + x,
   scale: calm.scale + (model === 'count' ? 1 : trials),
+  windows: (calm.windows ?? 0) + 1,
 });
+
+/**
+ * The calm windows hold an alert open at most this long: past it the series has been inside its
+ * band for an hour of windows, and whatever it does is no longer this incident's evidence.
+ */
+export const MAX_CALM_WINDOWS = 60;
 
 /**
  * Below this, calm windows are unlikely at the incident's own level, so it is over. A window back
@@ -389,6 +398,7 @@ export const INCIDENT_OVER_ALPHA = 0.05;
  * needs several quiet windows in a row, at one event a window four of them.
  */
 export function incidentOver(calm: CalmTally): boolean {
+  if ((calm.windows ?? 0) >= MAX_CALM_WINDOWS) return true;
   const atIncident = calm.level * calm.scale;
   const p = calm.sign > 0 ? poissonCdf(calm.observed, atIncident) : poissonSf(calm.observed, atIncident);
   return p < INCIDENT_OVER_ALPHA;

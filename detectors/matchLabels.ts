@@ -11,10 +11,10 @@
  * to RUN_REACH_BACK_WINDOWS + 1 windows early still matches, provided the alert itself came after
  * the label's start.
  *
- * An alert that fits several labels counts for the one that fits it best: one whose interval holds
- * the alert's start before one it reaches only through the grace or the reach-back, then a
- * label on its key before one on any key (`*`). Without it the demo credited alerts of an
- * ingestion delay that began at 03:48 to a malformed burst that ended at 03:47.
+ * An alert that fits several labels does not count for one it reaches only through the grace
+ * after that label's end when another fits it otherwise (its start inside that label, or just
+ * before it: a run's reach-back). Without it the demo credited alerts of an ingestion delay that
+ * began at 03:48 to a malformed burst that ended at 03:47. Labels that fit alike all keep it.
  */
 import { RUN_REACH_BACK_WINDOWS } from './countRun.ts';
 import type { AlertEvent } from './types.ts';
@@ -51,8 +51,8 @@ export function matchAlertsToLabels<L extends LabelLike>(
     const earliest = label.start - (RUN_REACH_BACK_WINDOWS + 1) * windowMs;
     return keyCovers(label.key, a.key) && a.windowEnd > label.start && began(a) >= earliest && began(a) < label.end + graceMs;
   };
-  // Lower is better: inside the interval, then on the alert's own key.
-  const fitRank = (label: L, a: AlertEvent): number => (began(a) >= label.start && began(a) < label.end ? 0 : 2) + (label.key === '*' ? 1 : 0);
+  // 1: reached only through the grace after the label's end; 0: otherwise.
+  const fitRank = (label: L, a: AlertEvent): number => (began(a) >= label.end ? 1 : 0);
   // Labels that fit an alert equally well (two incidents at once on its key) all keep it.
   const bestRank = new Map<AlertEvent, number>();
   for (const alert of alerts) {

@@ -460,7 +460,9 @@ export class VolumeDetector {
     // Before firing the run's summed evidence decides; once firing, staying in the run keeps it
     // open, and so do windows after it that are still likely at the incident's own level.
     let anomalous = firing ? verdict.inRun : verdict.inRun && verdict.pRun < tests.fireAlpha;
-    const calm = firing && !verdict.inRun ? (series.calm ?? calmAfter(model, previousRun)) : undefined;
+    // Not on seasonal watches: their baseline moves with the time of day, so a run can break
+    // because the day's level rose past the incident's, and the calm windows would never look over.
+    const calm = firing && !verdict.inRun && !season ? (series.calm ?? calmAfter(model, previousRun)) : undefined;
     series.calm = calm && growCalm(calm, model, x, trials);
     if (series.calm && !incidentOver(series.calm)) anomalous = true;
     const critical = verdict.inRun && verdict.pRun < tests.criticalAlpha;

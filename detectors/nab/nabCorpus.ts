@@ -6,7 +6,7 @@
  * File reading only; no AWS client, no clock. Mistakes in the directory are NabCorpusError with
  * one sentence naming the file, so the CLI can report them as usage errors.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { NabProfile } from './nabScorer.ts';
 
@@ -108,13 +108,27 @@ async function readLabels(labelsPath: string): Promise<Labels> {
   return parsed as Labels;
 }
 
-/** The files under data/, at any depth as NAB walks it, by their names in the labels (`<category>/<file>.csv`). */
+/**
+ * The files under data/, at any depth as NAB walks it, by their names in the labels
+ * (`<category>/<file>.csv`). Symlinked files and folders count as what they point to (a corpus
+ * assembled from links), each real folder read once.
+ */
 async function dataFiles(dataDir: string): Promise<string[]> {
-  const entries = await readdir(dataDir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.csv'))
-    .map((e) => relative(dataDir, join(e.parentPath, e.name)).split(sep).join('/'))
-    .sort();
+  const found: string[] = [];
+  const seen = new Set<string>();
+  const walk = async (dir: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const name of (await readdir(dir)).sort()) {
+      const path = join(dir, name);
+      const info = await stat(path).catch(() => undefined); // a dangling link is not a file
+      if (info?.isDirectory()) await walk(path);
+      else if (info?.isFile() && name.toLowerCase().endsWith('.csv')) found.push(relative(dataDir, path).split(sep).join('/'));
+    }
+  };
+  await walk(dataDir);
+  return found.sort();
 }
 
 /** The file's windows as row ranges in time order; overlapping windows are refused, as NAB's scorer cannot weigh them. */

@@ -107,14 +107,22 @@ export interface NabBaseline {
   perfect: number;
 }
 
-export function nabBaseline(files: readonly ScoredFile[], profile: NabProfile): NabBaseline {
-  let never = 0;
-  let always = 0;
-  for (const file of files) {
-    never -= profile.fn * scoredWindows(file).filter(Boolean).length;
-    always += rawScoreOf(file, profile, () => true);
-  }
-  return { none: Math.max(never, always), perfect: profile.tp * files.reduce((a, f) => a + f.windows.length, 0) };
+/** Never firing and firing on every row, per file: the two thresholds NAB's constant null detector can have. */
+function nullScores(file: ScoredFile, profile: NabProfile): { never: number; always: number } {
+  return { never: -profile.fn * scoredWindows(file).filter(Boolean).length, always: rawScoreOf(file, profile, () => true) };
+}
+
+/**
+ * The baseline of `files`; with `of`, the baseline of one of them under the threshold NAB's null
+ * detector takes over all of `files` (it has one threshold for the whole set, as every detector).
+ */
+export function nabBaseline(files: readonly ScoredFile[], profile: NabProfile, of?: ScoredFile): NabBaseline {
+  const scores = files.map((file) => nullScores(file, profile));
+  const firesEverywhere = scores.reduce((a, s) => a + s.always, 0) > scores.reduce((a, s) => a + s.never, 0);
+  const pick = (s: { never: number; always: number }): number => (firesEverywhere ? s.always : s.never);
+  const chosen = of ? [of] : files;
+  const none = of ? pick(nullScores(of, profile)) : scores.reduce((a, s) => a + pick(s), 0);
+  return { none, perfect: profile.tp * chosen.reduce((a, f) => a + f.windows.length, 0) };
 }
 
 /**
@@ -192,7 +200,7 @@ export function scoreNab(files: readonly ScoredFile[], profile: NabProfile, thre
       if (window[i] >= 0) hit.add(window[i]);
       else falsePositives += 1;
     }
-    return { name: file.name, raw, normalized: normalize(raw, nabBaseline([file], profile)), windows: file.windows.length, detected: hit.size, falsePositives };
+    return { name: file.name, raw, normalized: normalize(raw, nabBaseline(files, profile, file)), windows: file.windows.length, detected: hit.size, falsePositives };
   });
   const raw = perFile.reduce((a, f) => a + f.raw, 0);
   return { profile: profile.name, threshold, raw, normalized: normalize(raw, nabBaseline(files, profile)), perFile };

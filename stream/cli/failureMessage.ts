@@ -14,8 +14,8 @@ interface AwsLikeError {
   syscall?: string;
 }
 
-/** File-system refusals a path given on the command line or in the configuration causes: a usage mistake, not a failure of the run. */
-const PATH_MISTAKES: Record<string, string> = {
+/** File-system refusals, said with the path they are about. */
+const PATH_REFUSALS: Record<string, string> = {
   ENOTDIR: 'a part of it is a file, not a directory',
   EISDIR: 'it is a directory',
   EACCES: 'permission denied',
@@ -23,9 +23,16 @@ const PATH_MISTAKES: Record<string, string> = {
   EROFS: 'the file system is read-only',
 };
 
+const isPathRefusal = (e: AwsLikeError): boolean => e.code !== undefined && e.code in PATH_REFUSALS && typeof e.path === 'string';
+
+/**
+ * A path of the wrong shape (a directory asked for under a file, a file where a directory is) is
+ * a usage mistake, exit 2. Permissions and read-only file systems can also change under a running
+ * worker, so those stay failures (exit 1), with the same clear sentence.
+ */
 export const isPathMistake = (error: unknown): boolean => {
   const e = (error ?? {}) as AwsLikeError;
-  return e.code !== undefined && e.code in PATH_MISTAKES && typeof e.path === 'string';
+  return isPathRefusal(e) && (e.code === 'ENOTDIR' || e.code === 'EISDIR');
 };
 
 export function failureMessage(error: unknown): string {
@@ -35,7 +42,7 @@ export function failureMessage(error: unknown): string {
     const where = e.address !== undefined ? `${e.address}${e.port !== undefined ? `:${e.port}` : ''}` : 'a service';
     return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint setting (ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT) right? (${message})`;
   }
-  if (isPathMistake(error)) return `cannot use ${e.path}: ${PATH_MISTAKES[e.code!]} (${e.code}${e.syscall ? ` on ${e.syscall}` : ''}).`;
+  if (isPathRefusal(e)) return `cannot use ${e.path}: ${PATH_REFUSALS[e.code!]} (${e.code}${e.syscall ? ` on ${e.syscall}` : ''}).`;
   if (e.name === 'NoSuchBucket') {
     return `the S3 bucket${e.BucketName ? ` ${e.BucketName}` : ''} does not exist: create it, or point the lake or state store (ADSTREAM_LAKE, ADSTREAM_STATE) at one that does.`;
   }

@@ -21,8 +21,8 @@ export interface OptionSpec {
   patternHint?: string;
 }
 
-/** A local directory, or an S3 location: another scheme (ftp://, file://) would be taken for a directory name. */
-const LOCATION = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?|(?![A-Za-z][A-Za-z0-9+.-]*:\/\/).+)$/;
+/** A local directory, or an S3 location (legacy us-east-1 bucket names may hold capitals and _): another scheme (ftp://, file://) would be taken for a directory name. */
+const LOCATION = /^(s3:\/\/[A-Za-z0-9._-]{3,255}(\/.*)?|(?![A-Za-z][A-Za-z0-9+.-]*:\/\/).+)$/;
 const LOCATION_HINT = 'a directory or s3://bucket/prefix/';
 
 /** Kinesis's rule; the name is also part of lake file names and state paths. */
@@ -33,7 +33,7 @@ export const PARQUET_ENCODER_NAMES = ['duckdb', 'hyparquet', 'parquetjs'] as con
 
 export const configSchema = {
   stream: { kind: 'string', env: 'ADSTREAM_STREAM', default: 'adstream-events', pattern: KINESIS_STREAM_NAME, patternHint: KINESIS_STREAM_HINT, description: 'Kinesis stream to read (and produce to).', example: 'adstream-events' },
-  region: { kind: 'string', env: 'AWS_REGION', default: 'us-east-1', pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, patternHint: 'an AWS region name like eu-west-1', description: 'AWS region of the streams, table, buckets and topic.', example: 'eu-west-1' },
+  region: { kind: 'string', env: 'AWS_REGION', default: 'us-east-1', pattern: /^[a-z]{2,4}(-[a-z]+)+-\d+$/, patternHint: 'an AWS region name like eu-west-1', description: 'AWS region of the streams, table, buckets and topic.', example: 'eu-west-1' },
   kinesisEndpoint: { kind: 'url', env: 'ADSTREAM_KINESIS_ENDPOINT', description: 'Kinesis endpoint override (local servers); unset means AWS.', example: 'http://127.0.0.1:4567' },
   dynamodbEndpoint: { kind: 'url', env: 'ADSTREAM_DYNAMODB_ENDPOINT', description: 'DynamoDB endpoint override; unset means AWS.', example: 'http://127.0.0.1:4568' },
   s3Endpoint: { kind: 'url', env: 'ADSTREAM_S3_ENDPOINT', description: 'S3 endpoint override (path-style); unset means AWS.', example: 'http://127.0.0.1:4569' },

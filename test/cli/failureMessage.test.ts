@@ -41,6 +41,10 @@ describe('failure messages', () => {
     expect(isPathMistake(error)).toBe(true);
     expect(failureMessage(error)).toBe(`cannot use ${join(import.meta.filename, 'below')}: a part of it is a file, not a directory (ENOTDIR on mkdir).`);
     expect(isPathMistake(new Error('the lake is full'))).toBe(false);
+    // Permissions can change under a running worker: the same clear sentence, but a failure (exit 1), not a usage mistake.
+    const denied = Object.assign(new Error("EACCES: permission denied, open '/lake/x'"), { code: 'EACCES', path: '/lake/x', syscall: 'open' });
+    expect(isPathMistake(denied)).toBe(false);
+    expect(failureMessage(denied)).toBe('cannot use /lake/x: permission denied (EACCES on open).');
   });
 
   it('keeps any other message as it is', () => {

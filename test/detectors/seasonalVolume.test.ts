@@ -59,6 +59,18 @@ describe('seasonal count baseline (hour of day)', () => {
   const days = 7;
   const counts = dailySteps(days, 42);
 
+  it('resolves a night surge once it stops, though the day level it meets is above the surge (an adversarial review, 2026-12-05)', () => {
+    // +70 a window from 05:00 to 09:00 on day 5: the run breaks at 09:00, where the day's 400 is
+    // above the surge's 270; the calm windows, compared with the surge's level, never looked over.
+    const from = at(5, 5);
+    const to = at(5, 9);
+    const surged = dailySteps(12, 42).map((c, i) => (i >= from && i < to ? c + 70 : c));
+    const alerts = feed(new VolumeDetector(seasonal), surged).filter((a) => a.windowStart >= startOf(at(5, 0)));
+    expect(firing(alerts)).toHaveLength(1);
+    const resolved = alerts.find((a) => a.status === 'resolved');
+    expect(resolved?.windowStart).toBeLessThan(startOf(at(5, 11)));
+  });
+
   it('stops paging on the recurring 09:00 step once three days are learned; the plain level pages every day', () => {
     const plainAlerts = feed(new VolumeDetector(plain), counts);
     const seasonalAlerts = feed(new VolumeDetector(seasonal), counts);

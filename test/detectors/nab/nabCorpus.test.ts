@@ -3,7 +3,7 @@
  * timestamps with zones, nested folders, a NAB checkout's profiles, and mistakes that must name
  * themselves rather than change the score without a word.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -53,6 +53,15 @@ describe('readNabCorpus', () => {
     const corpus = await readNabCorpus(dir, { onUnlabelled: (names) => unlabelled.push(names) });
     expect(corpus.map((s) => s.name)).toEqual(['cat/sub/a.csv']);
     expect(unlabelled).toEqual([['cat/b.csv']]);
+  });
+
+  it('follows symlinked files and folders under data/, as NAB does', async () => {
+    await put('elsewhere/real.csv', series(50));
+    await mkdir(join(dir, 'data', 'cat'), { recursive: true });
+    await symlink(join(dir, 'elsewhere', 'real.csv'), join(dir, 'data', 'cat', 'linked.csv'));
+    await symlink(join(dir, 'elsewhere'), join(dir, 'data', 'other'));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/linked.csv': [], 'other/real.csv': [] }));
+    expect((await readNabCorpus(dir)).map((s) => s.name)).toEqual(['cat/linked.csv', 'other/real.csv']);
   });
 
   it('counts blank lines in the line number it reports, and blames the timestamp or the number, whichever is wrong', async () => {

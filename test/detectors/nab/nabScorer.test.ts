@@ -98,6 +98,15 @@ describe('NAB threshold and normalisation', () => {
     expect(scoreNab([file(always, [[50, 53]], 100)], standard, 1).normalized).toBeLessThan(0);
   });
 
+  it("scores NAB's null detector itself 0 in total and in every file: one threshold for the whole set, its own too", () => {
+    // File A (20 rows) pays for firing everywhere (−0.385656 against −1), file B (100 rows) does
+    // not (about −7.9 against −1): over both, never firing wins, and so it does for each file.
+    const constant = (rows: number, windows: ScoredFile['windows']): ScoredFile => ({ name: `${rows}.csv`, scores: Array.from({ length: rows }, () => 0.5), windows });
+    const result = scoreNab([constant(20, [WINDOW]), constant(100, [[50, 53]])], standard);
+    expect(result.normalized).toBeCloseTo(0, 12);
+    expect(result.perFile.map((f) => f.normalized)).toEqual([0, 0]);
+  });
+
   it('leaves a window inside the probation period out of the raw and null scores, but not out of the perfect one', () => {
     // 100 rows, probation 15: window [2, 5] lies in it, window [50, 53] is found on its first row.
     const result = scoreNab([file({ 50: 1 }, [[2, 5], [50, 53]], 100)], standard);

@@ -88,7 +88,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { ADSTREAM_STATE: 'file:///tmp/state' })).toThrow(/stateStore \(environment ADSTREAM_STATE\) must be a directory or s3:\/\/bucket\/prefix\//);
     expect(() => loadConfig({}, { AWS_REGION: 'us east' })).toThrow(/region \(environment AWS_REGION\) must be an AWS region name like eu-west-1/);
     expect(() => loadConfig({}, { ADSTREAM_ALERT_TOPIC_ARN: 'mytopic' })).toThrow(/alertTopicArn \(environment ADSTREAM_ALERT_TOPIC_ARN\) must be an SNS topic ARN/);
-    const fine = loadConfig({}, { ADSTREAM_LAKE: 's3://my-lake/adstream/', ADSTREAM_STATE: './data/state', AWS_REGION: 'us-gov-west-1', ADSTREAM_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts.fifo' });
-    expect([fine.lake, fine.stateStore, fine.region, fine.alertTopicArn]).toEqual(['s3://my-lake/adstream/', './data/state', 'us-gov-west-1', 'arn:aws:sns:eu-west-1:123456789012:alerts.fifo']);
+    const fine = loadConfig({}, { ADSTREAM_LAKE: 's3://my-lake/adstream/', ADSTREAM_STATE: './data/state', AWS_REGION: 'eusc-de-east-1', ADSTREAM_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts.fifo' });
+    expect([fine.lake, fine.stateStore, fine.region, fine.alertTopicArn]).toEqual(['s3://my-lake/adstream/', './data/state', 'eusc-de-east-1', 'arn:aws:sns:eu-west-1:123456789012:alerts.fifo']);
+    expect(loadConfig({}, { ADSTREAM_LAKE: 's3://My_Legacy_Bucket/x/' }).lake).toBe('s3://My_Legacy_Bucket/x/');
   });
 });
