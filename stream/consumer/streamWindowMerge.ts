@@ -73,6 +73,8 @@ interface MergeState {
   behind: Set<string>;
   /** Per shard not heard from yet, since when (this process's clock, so not saved) the merge waits for it. */
   waiting: Map<string, number>;
+  /** Shards a partial was merged from since this holder loaded the state (not saved: a new holder starts empty). */
+  heard: Set<string>;
   detector: ShardDetector | undefined;
 }
 
@@ -176,6 +178,7 @@ export class StreamWindowMerge {
       ended: new Set(saved?.ended ?? []),
       behind: new Set(saved?.behind ?? []),
       waiting: new Map(),
+      heard: new Set(),
       detector: this.options.alerts?.createDetector(saved?.detector),
     };
     return state;
@@ -210,6 +213,7 @@ export class StreamWindowMerge {
         if (partials.caughtUp) state.behind.delete(shardId);
         else state.behind.add(shardId);
         state.consumed.set(shardId, key);
+        state.heard.add(shardId);
         merged.push(key);
       }
     }
@@ -246,13 +250,16 @@ export class StreamWindowMerge {
    * on (one configured without it, an older version): UNHEARD_HOLD_IDLE_TIMEOUTS idle timeouts
    * once the shard could have started, on the holder's own clock. Not in arrival time: during a
    * backlog that runs minutes ahead per step, and a shard taken a few seconds late was cut off.
-   * A new holder starts the wait again.
+   * A new holder starts the wait again, for every shard: after a restart (a whole consumer group
+   * killed and started again), a shard whose last partial said it was caught up counted as idle
+   * once another shard's backlog moved the arrival clock on, and its own backlog's partials came
+   * late and were dropped, so the stream's windows differed from an uninterrupted run's.
    */
   private holdUnheard(shardLeases: readonly Lease[]): void {
     const state = this.state!;
     const ended = (shardId: string): boolean => state.ended.has(shardId) || !shardLeases.some((lease) => lease.leaseKey === shardId && lease.checkpoint !== SHARD_END);
     for (const { leaseKey, parentShardIds, checkpoint } of shardLeases) {
-      if (state.consumed.has(leaseKey) || state.ended.has(leaseKey) || checkpoint === SHARD_END) {
+      if (state.heard.has(leaseKey) || state.ended.has(leaseKey) || checkpoint === SHARD_END) {
         state.waiting.delete(leaseKey);
         continue;
       }
