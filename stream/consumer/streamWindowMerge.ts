@@ -52,6 +52,14 @@ export interface StreamWindowMergeOptions {
 /** How long a shard not heard from yet holds the stream's windows, in idle timeouts of the merge holder's clock (holdUnheard). */
 export const UNHEARD_HOLD_IDLE_TIMEOUTS = 10;
 
+/**
+ * How long a new holder waits, in failover times of its clock, for a shard an earlier holder heard
+ * from to report again (holdUnheard): long enough for a restarted worker to take its lease and
+ * commit a first unit, short enough that a quiet shard whose worker lives on (it reports being
+ * caught up once per lease, not again for a new holder) stalls the windows only that long.
+ */
+export const HANDOVER_HOLD_FAILOVERS = 4;
+
 interface MergeSnapshot {
   version: 1;
   merger: WindowMergerSnapshot;
@@ -221,10 +229,10 @@ export class StreamWindowMerge {
     if (!Number.isFinite(clockBefore) && Number.isFinite(state.clock)) for (const lease of shardLeases) state.watermark.touch(lease.leaseKey);
     // Behind its tip is not idle: such a shard holds the watermark until it catches up.
     for (const shardId of state.behind) state.watermark.touch(shardId);
-    this.holdUnheard(shardLeases);
+    const held = this.holdUnheard(shardLeases);
 
     const everyShardEnded = shardLeases.length > 0 && shardLeases.every((lease) => state.ended.has(lease.leaseKey));
-    const fired = state.merger.fire(state.watermark.value, everyShardEnded);
+    const fired = state.merger.fire(state.watermark.valueHolding(held), everyShardEnded);
     const events = fired.flatMap(({ window, watermark }) => streamWindowMetrics(window, watermark));
     if (events.length > 0) await emit(`${stream}-stream-windows-${fired[0].window.start}`, events);
     await this.alertOnQuality(events);
@@ -250,13 +258,16 @@ export class StreamWindowMerge {
    * on (one configured without it, an older version): UNHEARD_HOLD_IDLE_TIMEOUTS idle timeouts
    * once the shard could have started, on the holder's own clock. Not in arrival time: during a
    * backlog that runs minutes ahead per step, and a shard taken a few seconds late was cut off.
-   * A new holder starts the wait again, for every shard: after a restart (a whole consumer group
-   * killed and started again), a shard whose last partial said it was caught up counted as idle
-   * once another shard's backlog moved the arrival clock on, and its own backlog's partials came
-   * late and were dropped, so the stream's windows differed from an uninterrupted run's.
+   * A new holder starts the wait again, for every shard, briefly (HANDOVER_HOLD_FAILOVERS) for
+   * shards an earlier holder heard from: after a restart (a whole consumer group killed and started
+   * again), a shard whose last partial said it was caught up counted as idle once another shard's
+   * backlog moved the arrival clock on, and its own backlog's partials came late and were
+   * dropped, so the stream's windows differed from an uninterrupted run's.
    */
-  private holdUnheard(shardLeases: readonly Lease[]): void {
+  private holdUnheard(shardLeases: readonly Lease[]): Set<string> {
     const state = this.state!;
+    // Shards an earlier holder heard from: held without being marked active (PipelineWatermark.valueHolding).
+    const held = new Set<string>();
     const ended = (shardId: string): boolean => state.ended.has(shardId) || !shardLeases.some((lease) => lease.leaseKey === shardId && lease.checkpoint !== SHARD_END);
     for (const { leaseKey, parentShardIds, checkpoint } of shardLeases) {
       if (state.heard.has(leaseKey) || state.ended.has(leaseKey) || checkpoint === SHARD_END) {
@@ -269,8 +280,11 @@ export class StreamWindowMerge {
       }
       const since = state.waiting.get(leaseKey) ?? this.options.now();
       state.waiting.set(leaseKey, since);
-      if (this.options.now() - since < UNHEARD_HOLD_IDLE_TIMEOUTS * this.options.idleTimeoutMs) state.watermark.touch(leaseKey);
+      if (state.consumed.has(leaseKey)) {
+        if (this.options.now() - since < HANDOVER_HOLD_FAILOVERS * this.options.failoverTimeMs) held.add(leaseKey);
+      } else if (this.options.now() - since < UNHEARD_HOLD_IDLE_TIMEOUTS * this.options.idleTimeoutMs) state.watermark.touch(leaseKey);
     }
+    return held;
   }
 
   /**

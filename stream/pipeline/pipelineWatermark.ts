@@ -61,11 +61,20 @@ export class PipelineWatermark {
   }
 
   get value(): number {
+    return this.valueHolding(new Set());
+  }
+
+  /**
+   * The watermark with the `held` shards counted as active however long they have been quiet,
+   * without marking them active (touch): once no longer held, a shard quiet long enough is idle
+   * at once rather than an idle timeout later.
+   */
+  valueHolding(held: ReadonlySet<string>): number {
     let activeMin = Infinity;
     let max = -Infinity;
     for (const [shardId, shard] of this.shards) {
       if (shard.watermark > max) max = shard.watermark;
-      if (!this.isIdle(shardId) && shard.watermark < activeMin) activeMin = shard.watermark;
+      if ((held.has(shardId) || !this.isIdle(shardId)) && shard.watermark < activeMin) activeMin = shard.watermark;
     }
     const candidate = activeMin !== Infinity ? activeMin : max;
     if (candidate > this.current) this.current = candidate;

@@ -17,7 +17,7 @@ import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import type { Lease } from '../../stream/consumer/leases/lease.ts';
-import { StreamWindowMerge, UNHEARD_HOLD_IDLE_TIMEOUTS } from '../../stream/consumer/streamWindowMerge.ts';
+import { HANDOVER_HOLD_FAILOVERS, StreamWindowMerge, UNHEARD_HOLD_IDLE_TIMEOUTS } from '../../stream/consumer/streamWindowMerge.ts';
 import { PartialLog, caughtUpMarker, caughtUpPosition, partialsPosition, toPartials } from '../../stream/consumer/windowPartials.ts';
 import { generateTraffic } from '../../stream/generator/index.ts';
 import type { SourceRecord } from '../../stream/pipeline/batch.ts';
@@ -176,6 +176,34 @@ describe('stream-wide merge', () => {
 
     expect(restarted.stats.latePartials).toBe(0);
     expect(mergedCounts(emitted)).toEqual(partialCounts);
+  });
+
+  it('after a hand-over with the shard workers alive, a quiet shard holds the windows only a few failover times', async () => {
+    // Its worker reported being caught up once for its lease and will not again for a new holder
+    // (an adversarial review: the new holder's wait for it stalled every stream window 640 s).
+    const { merger, commit, emitted, leaseList, log, advance } = await setUp();
+    const units = shardUnits(240 * 60_000).get(SHARDS[0])!;
+    const a = merger('worker-a');
+    await log.write(caughtUpMarker(SHARDS[1]), caughtUpPosition(undefined));
+    let i = 0;
+    for (; i < 20; i++) {
+      await commit(SHARDS[0], units[i]);
+      await a.tick(await leaseList());
+      advance(20_000);
+    }
+    const byA = emitted.length;
+    expect(byA).toBeGreaterThan(0);
+    await a.release(await leaseList());
+    const b = merger('worker-b');
+    let stalledFor: number | undefined;
+    for (let step = 0; i < units.length && stalledFor === undefined; i++, step++) {
+      await commit(SHARDS[0], units[i]);
+      await b.tick(await leaseList());
+      if (emitted.length > byA) stalledFor = step * 20_000;
+      advance(20_000);
+    }
+    expect(b.isLeader).toBe(true);
+    expect(stalledFor).toBeLessThanOrEqual(HANDOVER_HOLD_FAILOVERS * FAILOVER_MS + 20_000);
   });
 
   it('a caught-up shard that stays quiet stops holding the windows after the idle timeout, in arrival time', async () => {
