@@ -116,18 +116,24 @@ async function readLabels(labelsPath: string): Promise<Labels> {
 async function dataFiles(dataDir: string): Promise<string[]> {
   const found: string[] = [];
   const seen = new Set<string>();
+  // Linked folders after the real tree, so a link (data/0alias -> realAdExchange) that sorts
+  // first does not claim the real folder's files under its own name.
+  const linked: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const real = await realpath(dir);
     if (seen.has(real)) return;
     seen.add(real);
-    for (const name of (await readdir(dir)).sort()) {
-      const path = join(dir, name);
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
       const info = await stat(path).catch(() => undefined); // a dangling link is not a file
-      if (info?.isDirectory()) await walk(path);
-      else if (info?.isFile() && name.toLowerCase().endsWith('.csv')) found.push(relative(dataDir, path).split(sep).join('/'));
+      if (info?.isDirectory()) {
+        if (entry.isSymbolicLink()) linked.push(path);
+        else await walk(path);
+      } else if (info?.isFile() && entry.name.toLowerCase().endsWith('.csv')) found.push(relative(dataDir, path).split(sep).join('/'));
     }
   };
   await walk(dataDir);
+  while (linked.length > 0) await walk(linked.shift()!);
   return found.sort();
 }
 

@@ -138,6 +138,7 @@ export function checkHeader(header: Partial<RecordingHeader>, path: string): Rec
   if (header.format !== RECORDING_FORMAT) throw new RecordingError(`${path} is not an adstream recording (no "${RECORDING_FORMAT}" header).`);
   if (header.version !== RECORDING_VERSION) throw new RecordingError(`${path} is recording format version ${String(header.version)}; this adstream reads version ${RECORDING_VERSION}.`);
   if (!Array.isArray(header.shards)) throw new RecordingError(`${path} has a header without its list of shards.`);
+  if (header.parents === null) delete header.parents;
   // A header without a stream may be named by --stream; the replay refuses it unnamed.
   if (header.stream !== undefined && !isKinesisName(header.stream)) throw new RecordingError(`${path} names its stream ${JSON.stringify(header.stream)} in its header, which is not ${KINESIS_NAME_RULE}.`);
   const named = [...header.shards, ...Object.entries(header.parents ?? {}).flatMap(([child, parents]) => [child, ...(Array.isArray(parents) ? parents : [parents])])];

@@ -38,6 +38,8 @@ export interface ReplayOptions {
   metricsSink?: MetricsSink;
   /** Shard state snapshots and the replay checkpoint. */
   stateStore: ObjectStore;
+  /** Where the lake is, as the claim names it (replayCheckpoint.ts). */
+  lakeLocation?: string;
   state: ShardStateConfig;
   maxFutureSkewMs: number;
   /** Records per part: what one GetRecords call would return (10,000 at most on Kinesis). */
@@ -127,7 +129,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   if (changed.length > 0) {
     throw new ConfigError(`the ${what} in ${options.stateStore.location} was written with other settings (${changed.join(', ')}); resume with the settings the run started with, or start over with an empty state directory (--state) and another --lake.`);
   }
-  if (!started) await saveReplayClaim(options.stateStore, { version: 1, recording: { stream, records: recording.records }, settings });
+  if (!started) await saveReplayClaim(options.stateStore, { version: 1, recording: { stream, records: recording.records }, settings, lake: options.lakeLocation });
   // Virtual time starts at the recording's first arrival: shards registered then have been quiet
   // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
   const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records.firstArrival ?? Infinity));

@@ -63,6 +63,8 @@ export interface ReplayClaim {
   version: 1;
   recording: ReplayCheckpoint['recording'];
   settings: ReplayRunSettings;
+  /** The lake the replay writes (an absolute path), so its state is not taken for another lake's. */
+  lake?: string;
 }
 
 export const CLAIM_KEY = 'replay-claim.json';

@@ -3,7 +3,7 @@
  * alert log, EMF metric lines (one file per batch), the shard state and the replay checkpoint,
  * with the configured windows, dedupe horizon and detector. No AWS client is created.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { configuredDetectorConfig, shardDetectorFactory, type AlertTiming } from '../../detectors/shardDetector.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
@@ -60,6 +60,7 @@ export async function replayToDirectory(
       alertSink,
       metricsSink: new EmfStoreSink(new LocalDirStore(dirs.metrics)),
       stateStore: new LocalDirStore(dirs.state),
+      lakeLocation: resolve(dirs.lake),
       state: replayStateConfig(settings),
       maxFutureSkewMs: settings.maxFutureSkewMs,
       unitBytes: settings.lakeFileTargetBytes,

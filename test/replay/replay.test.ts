@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { main } from '../../stream/cli/main.ts';
 import { ConfigError } from '../../stream/config/load.ts';
@@ -106,6 +106,16 @@ describe('replay of a recorded stream', () => {
     await mkdir(other, { recursive: true });
     expect(await main(['node', 'adstream', 'replay', RECORDING, '--lake', dirs.lake, '--state', other])).toBe(2);
     expect(await readdir(other)).toEqual([]);
+    // Its state, given with another lake that holds files, is refused too: the claim names its lake.
+    const otherLake = freshDirs();
+    await replayToDirectory(recording, otherLake, FIXTURE_SETTINGS, { stopAfterBatches: 1, unitBytes: 16_384 });
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await main(['node', 'adstream', 'replay', RECORDING, '--lake', otherLake.lake, '--state', dirs.state])).toBe(2);
+      expect(said.mock.calls.flat().join('\n')).toContain(`--state ${dirs.state} belongs to the replay into ${dirs.lake}`);
+    } finally {
+      said.mockRestore();
+    }
     const resumed = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { unitBytes: 16_384 });
     expect(resumed).toMatchObject({ finished: true });
     const outputs = await goldenOutputs(dirs);

@@ -62,6 +62,9 @@ describe('readNabCorpus', () => {
     await symlink(join(dir, 'elsewhere'), join(dir, 'data', 'other'));
     await put('labels/combined_windows.json', JSON.stringify({ 'cat/linked.csv': [], 'other/real.csv': [] }));
     expect((await readNabCorpus(dir)).map((s) => s.name)).toEqual(['cat/linked.csv', 'other/real.csv']);
+    // A link to a real folder that sorts before it does not take its files under its own name.
+    await symlink(join(dir, 'data', 'cat'), join(dir, 'data', '0alias'));
+    expect((await readNabCorpus(dir)).map((s) => s.name)).toEqual(['cat/linked.csv', 'other/real.csv']);
   });
 
   it('counts blank lines in the line number it reports, and blames the timestamp or the number, whichever is wrong', async () => {
