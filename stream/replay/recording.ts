@@ -6,6 +6,7 @@
  * bytes and also reads captures made without adstream (recordFields.ts).
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
+import { hashRangeOf } from '../kpl/hashKey.ts';
 
 export const RECORDING_FORMAT = 'adstream-recording';
 export const RECORDING_VERSION = 1;
@@ -146,7 +147,19 @@ export function checkHeader(header: Partial<RecordingHeader>, path: string): Rec
   if (bad !== undefined || (header.parents !== undefined && Object.values(header.parents).some((p) => !Array.isArray(p)))) {
     throw new RecordingError(`${path} names a shard ${JSON.stringify(bad ?? header.parents)} in its header that is not ${KINESIS_NAME_RULE}.`);
   }
+  for (const [shard, range] of Object.entries(header.hashRanges ?? {})) checkHashRange(range, `${path} gives shard ${shard}`);
   return header as RecordingHeader;
+}
+
+/** A hash key range as the recording holds it, checked where it is read, so the refusal names the file and not only the number. */
+export function checkHashRange(range: unknown, where: string): void {
+  const { start, end } = (range ?? {}) as { start?: unknown; end?: unknown };
+  try {
+    if (typeof start !== 'string' || typeof end !== 'string') throw new RangeError('start and end must be decimal strings');
+    hashRangeOf(start, end);
+  } catch (error) {
+    throw new RecordingError(`${where} the hash key range ${JSON.stringify(range)}, which is not one: ${(error as Error).message}.`);
+  }
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import { basename } from 'node:path';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { KINESIS_NAME_RULE, RECORDING_FORMAT, RECORDING_VERSION, RecordingError, checkLineage, isKinesisName, type Recording, type RecordingHeader, type ShardAdded, type ShardRecords } from './recording.ts';
+import { KINESIS_NAME_RULE, RECORDING_FORMAT, RECORDING_VERSION, RecordingError, checkHashRange, checkLineage, isKinesisName, type Recording, type RecordingHeader, type ShardAdded, type ShardRecords } from './recording.ts';
 import { compareSequenceNumbers, sourceRecordOf } from './recordFields.ts';
 import { ShardSpoolWriter } from './shardSpool.ts';
 
@@ -64,10 +64,11 @@ export class RecordingBuilder {
   }
 
   shardAdded(added: ShardAdded): void {
-    const { shard, parents } = (added ?? {}) as Partial<ShardAdded>;
+    const { shard, parents, hashRange } = (added ?? {}) as Partial<ShardAdded>;
     if (!isKinesisName(shard) || !Array.isArray(parents) || !parents.every(isKinesisName)) {
       throw new RecordingError(`${this.path} announces a shard ${JSON.stringify(added)} that is not { "shard", "hashRange", "parents": [...] } with shard ids of ${KINESIS_NAME_RULE}.`);
     }
+    checkHashRange(hashRange, `${this.path} announces shard ${shard} with`);
     this.added.push(added);
     this.shardOf(added.shard);
   }
