@@ -89,14 +89,18 @@ async function isDirectory(path: string): Promise<boolean> {
 
 type Labels = Record<string, [string, string][]>;
 
+/** A JSON file of the directory (a byte-order mark allowed), or one sentence naming it and `what` it should be. */
+async function readJson(path: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new NabCorpusError(`cannot read NAB ${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
 /** combined_windows.json, checked: one sentence naming the file and the entry when it is not NAB's shape. */
 async function readLabels(labelsPath: string): Promise<Labels> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse((await readFile(labelsPath, 'utf8')).replace(/^\uFEFF/, ''));
-  } catch (err) {
-    throw new NabCorpusError(`cannot read NAB windows ${labelsPath}: ${(err as Error).message}`);
-  }
+  const parsed = await readJson(labelsPath, 'windows');
   const shape = `{"<category>/<file>.csv": [["<start>", "<end>"], ...]}`;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new NabCorpusError(`${labelsPath} is not ${shape}`);
   for (const [name, windows] of Object.entries(parsed)) {
@@ -195,18 +199,8 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
  */
 export async function readNabProfiles(dir: string): Promise<{ path: string; profiles: NabProfile[] } | undefined> {
   for (const path of [join(dir, 'config', 'profiles.json'), join(dir, 'profiles.json')]) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      continue;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
-    } catch (err) {
-      throw new NabCorpusError(`cannot read NAB profiles ${path}: ${(err as Error).message}`);
-    }
+    if (!(await stat(path).then((s) => s.isFile(), () => false))) continue;
+    const parsed = await readJson(path, 'profiles');
     const weight = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
     const profiles = Object.entries(typeof parsed === 'object' && parsed !== null ? parsed : {}).map(([name, profile]) => {
       const m = (profile as { CostMatrix?: Record<string, unknown> } | null)?.CostMatrix;

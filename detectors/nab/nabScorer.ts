@@ -113,17 +113,18 @@ function nullScores(file: ScoredFile, profile: NabProfile): { never: number; alw
 }
 
 /**
- * The baseline of `files`; with `of`, the baseline of one of them under the threshold NAB's null
- * detector takes over all of `files` (it has one threshold for the whole set, as every detector).
+ * The baseline of `files` as a whole and of each of them, all under the one threshold NAB's null
+ * detector takes over the whole set (it has one threshold for the set, as every detector).
  */
-export function nabBaseline(files: readonly ScoredFile[], profile: NabProfile, of?: ScoredFile): NabBaseline {
+export function nabBaselines(files: readonly ScoredFile[], profile: NabProfile): { total: NabBaseline; perFile: NabBaseline[] } {
   const scores = files.map((file) => nullScores(file, profile));
   const firesEverywhere = scores.reduce((a, s) => a + s.always, 0) > scores.reduce((a, s) => a + s.never, 0);
-  const pick = (s: { never: number; always: number }): number => (firesEverywhere ? s.always : s.never);
-  const chosen = of ? [of] : files;
-  const none = of ? pick(nullScores(of, profile)) : scores.reduce((a, s) => a + pick(s), 0);
-  return { none, perfect: profile.tp * chosen.reduce((a, f) => a + f.windows.length, 0) };
+  const perFile = scores.map((s, i) => ({ none: firesEverywhere ? s.always : s.never, perfect: profile.tp * files[i].windows.length }));
+  const total = perFile.reduce((a, b) => ({ none: a.none + b.none, perfect: a.perfect + b.perfect }), { none: 0, perfect: 0 });
+  return { total, perFile };
 }
+
+export const nabBaseline = (files: readonly ScoredFile[], profile: NabProfile): NabBaseline => nabBaselines(files, profile).total;
 
 /**
  * The baseline from window counts alone, for raw scores whose rows are not at hand (NAB's
@@ -189,7 +190,8 @@ export function normalize(raw: number, { none, perfect }: NabBaseline): number {
  * one is given (a threshold fitted on other files measures how well it carries over).
  */
 export function scoreNab(files: readonly ScoredFile[], profile: NabProfile, threshold = optimizeThreshold(files, profile)): NabResult {
-  const perFile = files.map((file) => {
+  const baselines = nabBaselines(files, profile);
+  const perFile = files.map((file, f) => {
     const raw = rawFileScore(file, threshold, profile);
     const probation = probationRows(file.scores.length);
     const { window } = rowWeights(file.scores.length, file.windows, profile);
@@ -200,8 +202,8 @@ export function scoreNab(files: readonly ScoredFile[], profile: NabProfile, thre
       if (window[i] >= 0) hit.add(window[i]);
       else falsePositives += 1;
     }
-    return { name: file.name, raw, normalized: normalize(raw, nabBaseline(files, profile, file)), windows: file.windows.length, detected: hit.size, falsePositives };
+    return { name: file.name, raw, normalized: normalize(raw, baselines.perFile[f]), windows: file.windows.length, detected: hit.size, falsePositives };
   });
   const raw = perFile.reduce((a, f) => a + f.raw, 0);
-  return { profile: profile.name, threshold, raw, normalized: normalize(raw, nabBaseline(files, profile)), perFile };
+  return { profile: profile.name, threshold, raw, normalized: normalize(raw, baselines.total), perFile };
 }

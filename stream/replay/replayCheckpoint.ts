@@ -43,10 +43,12 @@ export interface ReplayCheckpoint {
 
 const KEY = 'replay-checkpoint.json';
 
-export async function loadReplayCheckpoint(store: ObjectStore): Promise<ReplayCheckpoint | undefined> {
-  const body = await store.get(KEY);
-  return body ? (JSON.parse(Buffer.from(body).toString('utf8')) as ReplayCheckpoint) : undefined;
+async function loadJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const body = await store.get(key);
+  return body ? (JSON.parse(Buffer.from(body).toString('utf8')) as T) : undefined;
 }
+
+export const loadReplayCheckpoint = (store: ObjectStore): Promise<ReplayCheckpoint | undefined> => loadJson(store, KEY);
 
 export async function saveReplayCheckpoint(store: ObjectStore, checkpoint: ReplayCheckpoint): Promise<void> {
   await store.put(KEY, Buffer.from(JSON.stringify(checkpoint)));
@@ -67,13 +69,9 @@ export interface ReplayClaim {
   lake?: string;
 }
 
-export const CLAIM_KEY = 'replay-claim.json';
-export const CHECKPOINT_KEY = KEY;
+const CLAIM_KEY = 'replay-claim.json';
 
-export async function loadReplayClaim(store: ObjectStore): Promise<ReplayClaim | undefined> {
-  const body = await store.get(CLAIM_KEY);
-  return body ? (JSON.parse(Buffer.from(body).toString('utf8')) as ReplayClaim) : undefined;
-}
+export const loadReplayClaim = (store: ObjectStore): Promise<ReplayClaim | undefined> => loadJson(store, CLAIM_KEY);
 
 export async function saveReplayClaim(store: ObjectStore, claim: ReplayClaim): Promise<void> {
   await store.put(CLAIM_KEY, Buffer.from(JSON.stringify(claim)));

@@ -3,9 +3,10 @@
  * (decode, validate, dedupe, windows, detectors, Parquet, alert log), with virtual time and no
  * AWS. Run it again on the same directories after a kill and it resumes from its checkpoint.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { CHECKPOINT_KEY, CLAIM_KEY, type ReplayClaim } from '../../replay/replayCheckpoint.ts';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadReplayCheckpoint, loadReplayClaim } from '../../replay/replayCheckpoint.ts';
+import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
 import { KINESIS_NAME_RULE, isKinesisName } from '../../replay/recording.ts';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
@@ -59,11 +60,12 @@ export function replayCommand(): Command {
       // Lake files are named after the commit units that wrote them: a run cut differently (another
       // replay's state, a live worker's lake) writes the same records under other names, twice. A
       // replay's own state holds its claim from before its first file (replayCheckpoint.ts).
-      const claim = existsSync(join(dirs.state, CLAIM_KEY)) ? (JSON.parse(readFileSync(join(dirs.state, CLAIM_KEY), 'utf8')) as ReplayClaim) : undefined;
+      const state = new LocalDirStore(dirs.state);
+      const claim = await loadReplayClaim(state);
       if (claim?.lake !== undefined && claim.lake !== resolve(dirs.lake)) {
         throw new ConfigError(`--state ${dirs.state} belongs to the replay into ${claim.lake}, not ${resolve(dirs.lake)}: use that --lake, or another --state.`);
       }
-      const claimed = claim !== undefined || existsSync(join(dirs.state, CHECKPOINT_KEY));
+      const claimed = claim !== undefined || (await loadReplayCheckpoint(state)) !== undefined;
       if (!claimed && hasParquetFile(dirs.lake)) {
         throw new ConfigError(
           `${dirs.lake} already holds lake files that this replay's state (${dirs.state}) did not write; replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
