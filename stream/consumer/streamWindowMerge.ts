@@ -216,6 +216,8 @@ export class StreamWindowMerge {
           state.watermark.remove(shardId);
           state.ended.add(shardId);
         } else {
+          // Read again after it ended: a later bounded run (run --until-caught-up) on the same state.
+          state.ended.delete(shardId);
           state.watermark.observe(shardId, partials.watermark ?? -Infinity, true);
         }
         if (partials.caughtUp) state.behind.delete(shardId);
@@ -231,7 +233,8 @@ export class StreamWindowMerge {
     for (const shardId of state.behind) state.watermark.touch(shardId);
     const held = this.holdUnheard(shardLeases);
 
-    const everyShardEnded = shardLeases.length > 0 && shardLeases.every((lease) => state.ended.has(lease.leaseKey));
+    // Not while a shard an earlier run ended is held: that run's end was not the stream's.
+    const everyShardEnded = shardLeases.length > 0 && shardLeases.every((lease) => state.ended.has(lease.leaseKey)) && held.size === 0;
     const fired = state.merger.fire(state.watermark.valueHolding(held), everyShardEnded);
     const events = fired.flatMap(({ window, watermark }) => streamWindowMetrics(window, watermark));
     if (events.length > 0) await emit(`${stream}-stream-windows-${fired[0].window.start}`, events);
@@ -262,16 +265,31 @@ export class StreamWindowMerge {
    * shards an earlier holder heard from: after a restart (a whole consumer group killed and started
    * again), a shard whose last partial said it was caught up counted as idle once another shard's
    * backlog moved the arrival clock on, and its own backlog's partials came late and were
-   * dropped, so the stream's windows differed from an uninterrupted run's.
+   * dropped, so the stream's windows differed from an uninterrupted run's. A shard an earlier
+   * holder saw end, but whose lease is not at SHARD_END, is held as briefly: the run that ended
+   * it was bounded (run --until-caught-up), and a later bounded run reads it again. Without the
+   * hold that later run fired every window as the stream's end at its first step, before the
+   * slower shards had reported, and their records came late.
    */
   private holdUnheard(shardLeases: readonly Lease[]): Set<string> {
     const state = this.state!;
     // Shards an earlier holder heard from: held without being marked active (PipelineWatermark.valueHolding).
     const held = new Set<string>();
     const ended = (shardId: string): boolean => state.ended.has(shardId) || !shardLeases.some((lease) => lease.leaseKey === shardId && lease.checkpoint !== SHARD_END);
+    const handoverHold = HANDOVER_HOLD_FAILOVERS * this.options.failoverTimeMs;
     for (const { leaseKey, parentShardIds, checkpoint } of shardLeases) {
-      if (state.heard.has(leaseKey) || state.ended.has(leaseKey) || checkpoint === SHARD_END) {
+      if (state.heard.has(leaseKey) || checkpoint === SHARD_END) {
         state.waiting.delete(leaseKey);
+        continue;
+      }
+      if (state.ended.has(leaseKey)) {
+        const since = state.waiting.get(leaseKey) ?? this.options.now();
+        state.waiting.set(leaseKey, since);
+        // Held from −∞ (its run fired every window it had): nothing fires until it reports again or the hold ends.
+        if (this.options.now() - since < handoverHold) {
+          state.watermark.register(leaseKey);
+          held.add(leaseKey);
+        } else state.watermark.remove(leaseKey);
         continue;
       }
       if (!Number.isFinite(state.clock) || !parentShardIds.every(ended)) {
@@ -281,7 +299,7 @@ export class StreamWindowMerge {
       const since = state.waiting.get(leaseKey) ?? this.options.now();
       state.waiting.set(leaseKey, since);
       if (state.consumed.has(leaseKey)) {
-        if (this.options.now() - since < HANDOVER_HOLD_FAILOVERS * this.options.failoverTimeMs) held.add(leaseKey);
+        if (this.options.now() - since < handoverHold) held.add(leaseKey);
       } else if (this.options.now() - since < UNHEARD_HOLD_IDLE_TIMEOUTS * this.options.idleTimeoutMs) state.watermark.touch(leaseKey);
     }
     return held;

@@ -30,6 +30,8 @@ export interface WindowsSnapshot {
   newestEventTime: number | null;
   windows: WindowSnapshot[];
   pendingBeforeFirstEvent: { rejected: number; duplicates: number };
+  /** Absent when no final close has happened (and in snapshots from before it was kept). */
+  closedThrough?: number;
 }
 
 /** A window this shard has fired: its partial aggregate and the watermark that closed it. */
@@ -49,6 +51,12 @@ export class EventTimeWindows {
   private pendingBeforeFirstEvent = { rejected: 0, duplicates: 0 };
   /** The watermark at which the oldest open window fires (Infinity with none open). */
   private nextFiring = Infinity;
+  /**
+   * The start of the newest window a final close fired (the end of a bounded run's input): that
+   * window and every earlier one are closed whatever the watermark says, so a later run's records
+   * for them count late instead of firing the window a second time.
+   */
+  private closedThrough = -Infinity;
 
   constructor(
     private readonly config: WindowConfig,
@@ -94,11 +102,12 @@ export class EventTimeWindows {
 
   /** Quality counts go to the newest window holding the shard's frontier: where the record arrived. */
   private arrivalWindow(): WindowAccumulator | undefined {
-    return Number.isFinite(this.newestEventTime) ? this.windowAt(floorTo(this.newestEventTime, this.slideMs)) : undefined;
+    // After a final close, the first window it left open: records arriving later arrived after it.
+    return Number.isFinite(this.newestEventTime) ? this.windowAt(Math.max(floorTo(this.newestEventTime, this.slideMs), this.closedThrough + this.slideMs)) : undefined;
   }
 
   private isClosed(windowStart: number): boolean {
-    return this.firesAt(windowStart) <= this.watermark;
+    return windowStart <= this.closedThrough || this.firesAt(windowStart) <= this.watermark;
   }
 
   /**
@@ -146,6 +155,7 @@ export class EventTimeWindows {
   /** Fires every window the watermark has passed (all of them when `final`), oldest first. */
   closeWindows(final = false): ClosedWindow[] {
     const closing = [...this.open.keys()].filter((start) => final || this.isClosed(start)).sort((a, b) => a - b);
+    if (final && closing.length > 0) this.closedThrough = Math.max(this.closedThrough, closing.at(-1)!);
     const closed: ClosedWindow[] = [];
     for (const start of closing) {
       closed.push({ window: this.open.get(start)!, watermark: this.watermark });
@@ -167,6 +177,7 @@ export class EventTimeWindows {
       newestEventTime: Number.isFinite(this.newestEventTime) ? this.newestEventTime : null,
       windows: [...this.open.values()].map((window) => window.snapshot()),
       pendingBeforeFirstEvent: { ...this.pendingBeforeFirstEvent },
+      ...(Number.isFinite(this.closedThrough) ? { closedThrough: this.closedThrough } : {}),
     };
   }
 
@@ -175,6 +186,7 @@ export class EventTimeWindows {
     const windows = new EventTimeWindows(config, shardId);
     windows.newestEventTime = snapshot.newestEventTime ?? -Infinity;
     windows.pendingBeforeFirstEvent = { ...snapshot.pendingBeforeFirstEvent };
+    windows.closedThrough = snapshot.closedThrough ?? -Infinity;
     for (const window of snapshot.windows) {
       windows.open.set(window.start, WindowAccumulator.restore(window));
       windows.nextFiring = Math.min(windows.nextFiring, windows.firesAt(window.start));

@@ -178,6 +178,41 @@ describe('stream-wide merge', () => {
     expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
+  it('a second bounded run on the same state waits for every shard again: the first run ended them, not the stream', async () => {
+    // `run --until-caught-up` twice, as a scheduled job does: the first run's last units end
+    // every shard, and the merge used to keep them ended, so the second run's first step fired
+    // every window as the stream's end, before the slower shard had reported any of its records.
+    const { merger, commit, emitted, partialCounts, leaseList, advance } = await setUp();
+    const units = shardUnits();
+    const half = Math.floor(units.get(SHARDS[0])!.length / 2);
+    const first = merger('run-1');
+    await first.tick(await leaseList());
+    for (const shardId of SHARDS) {
+      const mine = units.get(shardId)!.slice(0, half);
+      for (const [i, unit] of mine.entries()) await commit(shardId, unit, i === mine.length - 1);
+    }
+    await first.release(await leaseList());
+    const afterFirstRun = emitted.length;
+    expect(afterFirstRun).toBeGreaterThan(0);
+
+    const second = merger('run-2');
+    await second.tick(await leaseList());
+    expect(second.isLeader).toBe(true);
+    // Shard 0 reads its new records first; shard 1 has not reported yet.
+    const rest0 = units.get(SHARDS[0])!.slice(half);
+    for (const unit of rest0.slice(0, -1)) await commit(SHARDS[0], unit);
+    await second.tick(await leaseList());
+    expect(emitted.length, 'no window fires on shard 0 alone').toBe(afterFirstRun);
+    advance(1_000);
+    const rest1 = units.get(SHARDS[1])!.slice(half);
+    for (const [i, unit] of rest1.entries()) await commit(SHARDS[1], unit, i === rest1.length - 1);
+    await commit(SHARDS[0], rest0.at(-1)!, true);
+    await second.release(await leaseList());
+
+    expect(second.stats.latePartials).toBe(0);
+    expect(mergedCounts(emitted)).toEqual(partialCounts);
+  });
+
   it('after a hand-over with the shard workers alive, a quiet shard holds the windows only a few failover times', async () => {
     // Its worker reported being caught up once for its lease and will not again for a new holder
     // (an adversarial review: the new holder's wait for it stalled every stream window 640 s).

@@ -61,6 +61,27 @@ describe('event-time tumbling windows', () => {
     expect(quality.reduce((sum, m) => sum + m.values.valid, 0)).toBe(2);
   });
 
+  it('a window closed by the end of input is closed for good: a later run\'s events for it count late, across a snapshot', () => {
+    // A bounded run closes every open window at its end, ahead of the watermark; the next run
+    // (restored from that run's snapshot) must not fire the same window a second time.
+    const first = new EventTimeWindows(config, 'shard-0');
+    first.addEvent(impression('e1', T0 + 10_000));
+    first.addEvent(impression('e2', T0 + 20_000));
+    const atEnd = first.close(true);
+    expect(atEnd.find((m) => m.key === 'campaign=c1|type=impression')!.values.count).toBe(2);
+    const next = EventTimeWindows.restore(config, 'shard-0', JSON.parse(JSON.stringify(first.snapshot())));
+    // T0+30s is before the watermark would have closed [T0, T0+60s) (T0+20s − 10 s), so only the final close makes it late.
+    expect(next.addEvent(impression('e3', T0 + 30_000))).toBe(false);
+    next.countAtArrival('duplicates');
+    next.addEvent(impression('e4', T0 + 75_000));
+    const later = next.close(true);
+    expect(later.filter((m) => m.windowStart === T0), 'the closed window fires once').toEqual([]);
+    // The late event and the duplicate are counted where they arrived: the first window the end left open.
+    const quality = later.filter((m) => m.key.startsWith('quality='));
+    expect(quality.map((m) => [m.windowStart, m.values.late, m.values.duplicates, m.values.valid])).toEqual([[T0 + MINUTE, 1, 1, 1]]);
+    expect(later.find((m) => m.key === 'campaign=c1|type=impression')).toMatchObject({ windowStart: T0 + MINUTE, values: { count: 1 } });
+  });
+
   it('gives the same windows however the records are cut into batches, and across a snapshot', () => {
     const events = Array.from({ length: 200 }, (_, i) =>
       impression(`e${i}`, T0 + i * 1_700 - (i % 7 === 0 ? 40_000 : 0), i % 2 ? 'c1' : 'c2'),
