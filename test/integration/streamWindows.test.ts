@@ -31,7 +31,7 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
-async function configured(name: string, overrides: Partial<Record<keyof AdstreamConfig, string | number>> = {}): Promise<AdstreamConfig> {
+async function configured(name: string, overrides: Partial<Record<keyof AdstreamConfig, string | number>> = {}, put: readonly GeneratedRecord[] = records): Promise<AdstreamConfig> {
   const config = pipeline.configFor(name, { metricsStream: `${name}-metrics`, failoverTimeMs: 1_500, shardSyncIntervalMs: 300, ...overrides });
   const kinesis = kinesisClient(config);
   try {
@@ -39,7 +39,7 @@ async function configured(name: string, overrides: Partial<Record<keyof Adstream
   } finally {
     kinesis.destroy();
   }
-  await pipeline.produce(config, records, SHARDS);
+  await pipeline.produce(config, put, SHARDS);
   return config;
 }
 
@@ -57,20 +57,24 @@ function mergedByCell(events: readonly MetricRecord[]): Map<string, Record<strin
   return out;
 }
 
+/** The shards' own events for campaign × type: partials of the merged cells, several per cell. */
+function partialsByCell(events: readonly MetricRecord[]): Map<string, { count: number; shards: number }> {
+  const partials = new Map<string, { count: number; shards: number }>();
+  for (const event of events) {
+    if (isMerged(event) || !event.key.includes('|type=') || event.key.startsWith('quality=')) continue;
+    const sum = partials.get(cell(event)) ?? { count: 0, shards: 0 };
+    partials.set(cell(event), { count: sum.count + event.values.count, shards: sum.shards + 1 });
+  }
+  return partials;
+}
+
 describe('stream-wide windows', () => {
   it('one worker: each merged window is the sum of the shards’ partials and matches DuckDB over the lake, late events aside', async () => {
     const config = await configured('sw-one');
     const stats = await pipeline.consume(config);
     const events = await readMetricsStream(config, config.metricsStream!);
     const merged = mergedByCell(events);
-
-    // The shards' own events for campaign × type: partials of the same cells, several per cell.
-    const partials = new Map<string, { count: number; shards: number }>();
-    for (const event of events) {
-      if (isMerged(event) || !event.key.includes('|type=') || event.key.startsWith('quality=')) continue;
-      const sum = partials.get(cell(event)) ?? { count: 0, shards: 0 };
-      partials.set(cell(event), { count: sum.count + event.values.count, shards: sum.shards + 1 });
-    }
+    const partials = partialsByCell(events);
     expect(partials.size).toBeGreaterThan(500);
     const split = [...partials.values()].filter((p) => p.shards > 1).length;
     expect(split / partials.size, 'share of cells split over shards').toBeGreaterThan(0.5);
@@ -109,6 +113,23 @@ describe('stream-wide windows', () => {
     expect(sum('rejected')).toBe(stats.rejected);
     expect(sum('duplicates')).toBe(stats.duplicates);
   });
+
+  it('two bounded runs one after the other, as a scheduled job runs: each merged window is still the sum of the shards’ partials', async () => {
+    // The first run's end closes every window; the second must not take that end for the
+    // stream's and fire its windows before every shard has reported its new records.
+    const half = Math.floor(records.length / 2);
+    const config = await configured('sw-twice', {}, records.slice(0, half));
+    const first = await pipeline.consume(config);
+    await pipeline.produce(config, records.slice(half), SHARDS);
+    const second = await pipeline.consume(config);
+    expect(first.recordsIn + second.recordsIn).toBe(records.length);
+    const events = await readMetricsStream(config, config.metricsStream!);
+    const merged = mergedByCell(events);
+    const partials = partialsByCell(events);
+    expect(partials.size).toBeGreaterThan(500);
+    const differing = [...partials].filter(([key, partial]) => merged.get(key)?.count !== partial.count);
+    expect(differing.map(([key, partial]) => `${key}: shards ${partial.count}, merged ${merged.get(key)?.count}`)).toEqual([]);
+  }, 120_000);
 
   it('three workers merge to the same stream-wide windows as one', async () => {
     const single = await configured('sw-single');
