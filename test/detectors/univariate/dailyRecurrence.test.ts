@@ -106,7 +106,8 @@ describe('daily recurrence', () => {
 });
 
 describe('streaming scorer with row times', () => {
-  const alertsAt = (scores: number[], rows: number[]): number[] => rows.filter((r) => scores[r] > 0.99);
+  // An alert is emitted on its row or, while the next rows escalate it, up to `hold` rows later.
+  const alertsAt = (scores: number[], rows: number[]): number[] => rows.filter((r) => scores.slice(r, r + DEFAULT_STREAMING_SCORER.hold + 2).some((s) => s > 0.99));
 
   it('stops alerting on a nightly spike after the nights that make it a habit, and still alerts on a new one', () => {
     const { values, times } = series(12, (day, row) => nightly(day, row) + (day === 10 && row === 150 ? 40 : 0));

@@ -21,8 +21,9 @@ describe('streaming scorer', () => {
     for (const s of scores) expect(s >= 0 && s <= 1).toBe(true);
     const top = scores.indexOf(Math.max(...scores));
     expect(top).toBeGreaterThanOrEqual(600);
-    expect(top).toBeLessThan(605);
-    const loud = scores.slice(601, 700).filter((s) => s >= scores[top]).length;
+    // The step's surprise climbs for a few rows; the alert is emitted once, when it stops climbing.
+    expect(top).toBeLessThan(605 + DEFAULT_STREAMING_SCORER.hold);
+    const loud = scores.slice(top + 1, 700).filter((s) => s >= scores[top]).length;
     expect(loud).toBe(0);
   });
 
@@ -37,6 +38,23 @@ describe('streaming scorer', () => {
       const tail = values.slice(cut).map((v) => restored.next(v));
       expect([...head, ...tail]).toEqual(whole);
     }
+  });
+
+  it('alerts once, at its highest, on a spike that climbs over three rows, and resumes a held alert from a snapshot', () => {
+    // 0.8, 1.6 and 3.2 above a series whose noise is ±0.15: each row twice as far as the last.
+    const values = series().map((v, i) => v - (i >= 600 ? 8 : 0) + (i >= 600 && i < 603 ? 0.8 * 2 ** (i - 600) : 0));
+    const alerts = (scores: number[]): number[] => scores.flatMap((s, i) => (i >= 590 && i < 700 && s > 0.99 ? [i] : []));
+    // Emitted row by row, each row of the climb is another alert.
+    expect(alerts(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, hold: 0 }))).toEqual([600, 601, 602]);
+    const whole = scoreSeries(values);
+    expect(alerts(whole)).toEqual([603]);
+    expect(whole[603]).toBe(Math.max(...scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, hold: 0 }).slice(600, 603)));
+    // Cut while the climb is held.
+    const first = new StreamingScorer();
+    const head = values.slice(0, 602).map((v) => first.next(v));
+    expect(first.snapshot().held).not.toBeNull();
+    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
+    expect([...head, ...values.slice(602).map((v) => restored.next(v))]).toEqual(whole);
   });
 
   it('refuses a snapshot of another version, of another set of scales, or with a shape or level test the config lacks, and resumes one from before the level test', () => {
@@ -54,6 +72,9 @@ describe('streaming scorer', () => {
     // A snapshot written before the level test existed has no `level` key: accepted, the level test starts afresh.
     const { level: _absent, ...beforeTheLevelTest } = new StreamingScorer().snapshot();
     expect(() => new StreamingScorer(undefined, beforeTheLevelTest)).not.toThrow();
+    // Version 4 had no held alert: accepted, with nothing held.
+    const { held: _none, ...version4 } = new StreamingScorer().snapshot();
+    expect(() => new StreamingScorer(undefined, { ...version4, version: 4 })).not.toThrow();
   });
 
   it('does not alert on a departure under 5 % of the range the series has shown, however rare', () => {
