@@ -211,6 +211,11 @@ export class StreamingScorer {
       this.held = this.held ? { score: Math.max(this.held.score, score), rows: this.held.rows + 1 } : { score, rows: 0 };
       if (this.held.rows < this.config.hold) return 0;
     }
+    return this.flush();
+  }
+
+  /** The held onset's score, emitted now because no row will follow (the series ended); 0 if none. */
+  flush(): number {
     const emitted = this.held?.score ?? 0;
     this.held = null;
     return emitted;
@@ -234,5 +239,8 @@ export class StreamingScorer {
 export function scoreSeries(values: readonly number[], config: StreamingScorerConfig = DEFAULT_STREAMING_SCORER, times?: readonly number[]): number[] {
   if (times && times.length !== values.length) throw new RangeError(`${values.length} values but ${times.length} times`);
   const scorer = new StreamingScorer(config);
-  return values.map((v, i) => scorer.next(v, times?.[i]));
+  const scores = values.map((v, i) => scorer.next(v, times?.[i]));
+  // A climb still held at the last row would never be emitted: the series' end is its top.
+  if (scores.length > 0) scores[scores.length - 1] = Math.max(scores[scores.length - 1], scorer.flush());
+  return scores;
 }

@@ -55,6 +55,8 @@ describe('streaming scorer', () => {
     expect(first.snapshot().held).not.toBeNull();
     const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
     expect([...head, ...values.slice(602).map((v) => restored.next(v))]).toEqual(whole);
+    // A series that ends mid-climb: the held alert goes on its last row.
+    expect(alerts(scoreSeries(values.slice(0, 602)))).toEqual([601]);
   });
 
   it('refuses a snapshot of another version, of another set of scales, or with a shape or level test the config lacks, and resumes one from before the level test', () => {
