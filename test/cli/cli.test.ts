@@ -166,7 +166,7 @@ describe('adstream command line', () => {
     const again = await adstream(['replay', recording, '--lake', lake, '--state', other]);
     expect(again.code).toBe(2);
     expect(again.stderr.trim()).toBe(
-      `adstream: ${lake} already holds lake files that this replay's state (${other}) did not write; replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
+      `adstream: ${lake} already holds lake files that nothing in this replay's state (${other}) accounts for (no claim, no checkpoint); replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
     );
     expect(files()).toEqual(before);
     expect(existsSync(other)).toBe(false);

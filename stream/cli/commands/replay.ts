@@ -68,7 +68,7 @@ export function replayCommand(): Command {
       const claimed = claim !== undefined || (await loadReplayCheckpoint(state)) !== undefined;
       if (!claimed && hasParquetFile(dirs.lake)) {
         throw new ConfigError(
-          `${dirs.lake} already holds lake files that this replay's state (${dirs.state}) did not write; replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
+          `${dirs.lake} already holds lake files that nothing in this replay's state (${dirs.state}) accounts for (no claim, no checkpoint); replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
         );
       }
       const [{ RecordingError }, { readRecording }, { replayToDirectory }] = await Promise.all([
