@@ -266,10 +266,12 @@ export class StreamWindowMerge {
    * again), a shard whose last partial said it was caught up counted as idle once another shard's
    * backlog moved the arrival clock on, and its own backlog's partials came late and were
    * dropped, so the stream's windows differed from an uninterrupted run's. A shard an earlier
-   * holder saw end, but whose lease is not at SHARD_END, is held as briefly: the run that ended
-   * it was bounded (run --until-caught-up), and a later bounded run reads it again. Without the
-   * hold that later run fired every window as the stream's end at its first step, before the
-   * slower shards had reported, and their records came late.
+   * holder saw end, whose lease is not at SHARD_END and is held by a worker, is held as briefly:
+   * the run that ended it was bounded (run --until-caught-up), and a later run is reading it
+   * again. Without the hold that later run fired every window as the stream's end at its first
+   * step, before the slower shards had reported, and their records came late. Not while its lease
+   * has no owner: in a bounded run with several workers, one that finished its shards releases
+   * them, and a holder taking over must not wait for them to end the stream's windows.
    */
   private holdUnheard(shardLeases: readonly Lease[]): Set<string> {
     const state = this.state!;
@@ -277,7 +279,7 @@ export class StreamWindowMerge {
     const held = new Set<string>();
     const ended = (shardId: string): boolean => state.ended.has(shardId) || !shardLeases.some((lease) => lease.leaseKey === shardId && lease.checkpoint !== SHARD_END);
     const handoverHold = HANDOVER_HOLD_FAILOVERS * this.options.failoverTimeMs;
-    for (const { leaseKey, parentShardIds, checkpoint } of shardLeases) {
+    for (const { leaseKey, parentShardIds, checkpoint, leaseOwner } of shardLeases) {
       if (state.heard.has(leaseKey) || checkpoint === SHARD_END) {
         state.waiting.delete(leaseKey);
         continue;
@@ -285,8 +287,10 @@ export class StreamWindowMerge {
       if (state.ended.has(leaseKey)) {
         const since = state.waiting.get(leaseKey) ?? this.options.now();
         state.waiting.set(leaseKey, since);
+        // Only while a worker holds its lease: that one is reading it again. Unowned, it ended in
+        // this run too (a bounded worker releases its leases when it is done) and holds nothing.
         // Held from −∞ (its run fired every window it had): nothing fires until it reports again or the hold ends.
-        if (this.options.now() - since < handoverHold) {
+        if (leaseOwner !== undefined && this.options.now() - since < handoverHold) {
           state.watermark.register(leaseKey);
           held.add(leaseKey);
         } else state.watermark.remove(leaseKey);

@@ -182,7 +182,7 @@ describe('stream-wide merge', () => {
     // `run --until-caught-up` twice, as a scheduled job does: the first run's last units end
     // every shard, and the merge used to keep them ended, so the second run's first step fired
     // every window as the stream's end, before the slower shard had reported any of its records.
-    const { merger, commit, emitted, partialCounts, leaseList, advance } = await setUp();
+    const { merger, commit, emitted, partialCounts, leaseList, advance, leases } = await setUp();
     const units = shardUnits();
     const half = Math.floor(units.get(SHARDS[0])!.length / 2);
     const first = merger('run-1');
@@ -195,6 +195,8 @@ describe('stream-wide merge', () => {
     const afterFirstRun = emitted.length;
     expect(afterFirstRun).toBeGreaterThan(0);
 
+    // The second run's worker takes the shards' leases: it reads them again.
+    for (const lease of await leaseList()) if (SHARDS.includes(lease.leaseKey)) await leases.take(lease, 'run-2');
     const second = merger('run-2');
     await second.tick(await leaseList());
     expect(second.isLeader).toBe(true);
@@ -210,6 +212,25 @@ describe('stream-wide merge', () => {
     await second.release(await leaseList());
 
     expect(second.stats.latePartials).toBe(0);
+    expect(mergedCounts(emitted)).toEqual(partialCounts);
+  });
+
+  it('in one bounded run, a holder that takes over after another worker finished its shards still ends every window', async () => {
+    // Worker a ends shard 0 and leaves (its leases released, as a bounded worker does); b takes
+    // the merge over, ends shard 1, and its last step must fire every window without waiting
+    // for shard 0, which nobody will read again.
+    const { merger, commit, emitted, partialCounts, leaseList } = await setUp();
+    const units = shardUnits();
+    const a = merger('worker-a');
+    await a.tick(await leaseList());
+    const mine0 = units.get(SHARDS[0])!;
+    for (const [i, unit] of mine0.entries()) await commit(SHARDS[0], unit, i === mine0.length - 1);
+    await a.release(await leaseList());
+    const b = merger('worker-b');
+    const mine1 = units.get(SHARDS[1])!;
+    for (const [i, unit] of mine1.entries()) await commit(SHARDS[1], unit, i === mine1.length - 1);
+    await b.release(await leaseList());
+    expect(b.stats.takes).toBe(1);
     expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
