@@ -206,6 +206,7 @@ export class StreamWindowMerge {
         // Already merged (a unit re-committed after a crash writes the same key again).
         if (last !== undefined && key <= last) {
           stale.push(key);
+          if (state.ended.has(shardId) && !state.heard.has(shardId)) await this.endedShardAgain(shardId, key);
           continue;
         }
         const partials = await log.read(key);
@@ -250,6 +251,25 @@ export class StreamWindowMerge {
     await this.save();
     // Merged partials are folded into the saved state: the log can forget them.
     for (const key of [...merged, ...stale]) await log.delete(key);
+  }
+
+  /**
+   * A shard an earlier run ended writes a key the merge already consumed: a later run is reading
+   * it and has reached that position again, with nothing new (its closing flush, or a caught-up
+   * marker, keyed where the last run ended). That is the shard reporting, as a new key would be:
+   * without it the merge held the stream's windows for it until the run ended, and every later
+   * run likewise (an operator review). Still at its end, it stays ended; anything else means it
+   * is live again.
+   */
+  private async endedShardAgain(shardId: string, key: string): Promise<void> {
+    const state = this.state!;
+    const partials = await this.options.log.read(key);
+    if (!partials) return;
+    if (!partials.final) {
+      state.ended.delete(shardId);
+      state.watermark.observe(shardId, partials.watermark ?? -Infinity, true);
+    }
+    state.heard.add(shardId);
   }
 
   /**

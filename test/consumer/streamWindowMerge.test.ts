@@ -82,13 +82,14 @@ async function setUp() {
   const states = new Map(SHARDS.map((shardId) => [shardId, ShardState.create({ windows: { sizeMs: 60_000, maxOutOfOrdernessMs: 30_000, allowedLatenessMs: 0 }, dedupeHorizonMs: 3_600_000, createDetector: shardDetectorFactory() }, shardId)]));
   /** The shards' own counts per window and key: what the merge must add up. */
   const partialCounts = new Map<string, number>();
-  const commit = async (shardId: string, records: SourceRecord[], final = false) => {
+  /** `after`: for a unit with no records (a closing flush), the sequence number it follows, as a worker keys it. */
+  const commit = async (shardId: string, records: SourceRecord[], final = false, after = 'x') => {
     const processed = processBatch({ stream: STREAM, shardId, records, millisBehindLatest: 0 }, states.get(shardId)!, { maxFutureSkewMs: 300_000, final });
     for (const metric of processed.metrics) if (metric.key.includes('|type=')) partialCounts.set(`${metric.windowStart}|${metric.key}`, (partialCounts.get(`${metric.windowStart}|${metric.key}`) ?? 0) + metric.values.count);
     const last = records.at(-1);
     await log.write(
       { version: 1, shardId, watermark: Number.isFinite(processed.watermark) ? processed.watermark : null, arrivalTime: last?.arrivalTime ?? null, caughtUp: true, final, windows: toPartials(processed.windows) },
-      partialsPosition(records[0]?.sequenceNumber, last?.sequenceNumber ?? 'x'),
+      partialsPosition(records[0]?.sequenceNumber, last?.sequenceNumber ?? after),
     );
   };
   const leaseList = async () => leases.list();
@@ -212,6 +213,44 @@ describe('stream-wide merge', () => {
     await second.release(await leaseList());
 
     expect(second.stats.latePartials).toBe(0);
+    expect(mergedCounts(emitted)).toEqual(partialCounts);
+  });
+
+  it('a shard with nothing new in the next bounded run ends again where it ended, and the windows end with it', async () => {
+    // The first run reads each shard to its tip and closes it with an empty flush, then is killed
+    // before handing the merge over. The next run finds shard 1 with nothing new: its flush has
+    // the same key as before, which the merge had already consumed. It must still count as the
+    // shard reporting (an operator review: the windows were held until the run ended, and every
+    // later bounded run emitted none of them).
+    const { merger, commit, emitted, partialCounts, leaseList, leases, advance } = await setUp();
+    const units = shardUnits();
+    const half = Math.floor(units.get(SHARDS[0])!.length / 2);
+    const lastOf = (shardId: string, upTo: number) => units.get(shardId)![upTo - 1].at(-1)!.sequenceNumber;
+    const first = merger('run-1');
+    await first.tick(await leaseList());
+    for (const shardId of SHARDS) {
+      for (const unit of units.get(shardId)!.slice(0, half)) await commit(shardId, unit);
+      await commit(shardId, [], true, lastOf(shardId, half));
+    }
+    await first.tick(await leaseList());
+    const afterFirstRun = emitted.length;
+    expect(afterFirstRun).toBeGreaterThan(0);
+
+    for (const lease of await leaseList()) if (SHARDS.includes(lease.leaseKey)) await leases.take(lease, 'run-2');
+    const second = merger('run-2');
+    // The killed holder's merge lease expires after the failover time.
+    await second.tick(await leaseList());
+    advance(FAILOVER_MS);
+    await second.tick(await leaseList());
+    expect(second.isLeader).toBe(true);
+    const rest0 = units.get(SHARDS[0])!.slice(half);
+    for (const [i, unit] of rest0.entries()) await commit(SHARDS[0], unit, i === rest0.length - 1);
+    await commit(SHARDS[1], [], true, lastOf(SHARDS[1], half));
+    await second.release(await leaseList());
+
+    expect(second.stats.latePartials).toBe(0);
+    expect(emitted.length).toBeGreaterThan(afterFirstRun);
+    // Every window of both runs, whole: the first run's, and shard 0's rest.
     expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
