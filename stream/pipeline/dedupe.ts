@@ -41,6 +41,8 @@ export interface DedupeSnapshot {
   newestEventTime: number | null;
   /** Each live bucket's ids: segments a store has already saved, then new ones inline. */
   buckets: { start: number; segments: DedupeSegment[] }[];
+  /** Ids of already-stale events kept in the newest bucket (`firstSighting`); absent when none, and in older snapshots. */
+  stale?: { bucket: number; ids: number };
 }
 
 /** A saved segment as the dedupe keeps track of it. */
@@ -95,7 +97,11 @@ export class Deduplicator {
   /** Live buckets: start of the bucket's event time → its tag in the table. */
   private readonly tags = new Map<number, number>();
   private newestEventTime = -Infinity;
-  /** Stale ids kept in the newest bucket (this process's count; a restore starts it again). */
+  /**
+   * Stale ids kept in the newest bucket. Saved with the state: a restore that counted from 0 again
+   * kept up to MAX_STALE_IDS_PER_BUCKET more, and a backfill's retries past the cap were caught as
+   * duplicates after a restart but written twice without one (an operator review).
+   */
   private stale = { bucket: Number.NaN, ids: 0 };
   /** Newest event time at which the oldest bucket expires; avoids looking at buckets per record. */
   private nextExpiry = Infinity;
@@ -207,6 +213,11 @@ export class Deduplicator {
       const start = starts.get(tag) as number;
       if (!this.expired(start) && this.ids.add(hi, lo, this.tagOf(start))) this.journal?.push(hi, lo, start);
     });
+    // Stale ids the other kept count against the cap of the bucket they are now kept in.
+    if (Number.isFinite(other.stale.bucket)) {
+      if (other.stale.bucket === this.stale.bucket) this.stale = { bucket: this.stale.bucket, ids: this.stale.ids + other.stale.ids };
+      else if (!(this.stale.bucket > other.stale.bucket)) this.stale = { ...other.stale };
+    }
   }
 
   /**
@@ -229,6 +240,7 @@ export class Deduplicator {
       bucketMs: this.bucketMs,
       newestEventTime: Number.isFinite(this.newestEventTime) ? this.newestEventTime : null,
       buckets: live.map((start) => ({ start, segments: planned.get(start)?.segments ?? [] })),
+      ...(Number.isFinite(this.stale.bucket) ? { stale: { ...this.stale } } : {}),
     };
     if (!inline) {
       // The journal starts with the first snapshot, which holds every id before it.
@@ -358,6 +370,7 @@ export class Deduplicator {
     const dedupe = new Deduplicator(snapshot.horizonMs);
     if (dedupe.bucketMs !== snapshot.bucketMs) throw new Error(`dedupe snapshot buckets are ${snapshot.bucketMs} ms, expected ${dedupe.bucketMs} ms`);
     dedupe.newestEventTime = snapshot.newestEventTime ?? -Infinity;
+    if (snapshot.format === 3 && snapshot.stale) dedupe.stale = { ...snapshot.stale };
     const buckets = snapshot.format === 2 ? snapshot.buckets.map(({ start, ids }) => ({ start, segments: [{ ids }] as DedupeSegment[] })) : snapshot.buckets;
     const loaded = buckets.map(({ start, segments }) => ({ start, segments: segments.map((segment) => ({ key: 'saved' in segment ? segment.saved : null, bytes: segmentBytes(start, segment) })) }));
     dedupe.ids.reserve(loaded.reduce((sum, { segments }) => sum + segments.reduce((n, { bytes }) => n + Math.floor(bytes.length / 8), 0), 0));

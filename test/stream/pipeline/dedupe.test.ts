@@ -57,6 +57,29 @@ describe('dedupe memory bound', () => {
     expect(dedupe.firstSighting(`backfill-${MAX_STALE_IDS_PER_BUCKET + 10}`, (MAX_STALE_IDS_PER_BUCKET + 10) * 100)).toBe(true);
   });
 
+  it('the stale-id cap holds across a snapshot: a restored dedupe answers the backfill\'s retries as an uninterrupted one does', () => {
+    // An operator review: a restore counted the cap from 0 again and kept 250,000 more stale ids,
+    // so retries past the cap were duplicates after a restart and written twice without one.
+    const backfill = (i: number): [string, number] => [`backfill-${i}`, i * 100];
+    const total = MAX_STALE_IDS_PER_BUCKET + 1_000;
+    const retries = (dedupe: Deduplicator) => Array.from({ length: 1_000 }, (_, k) => dedupe.firstSighting(...backfill(MAX_STALE_IDS_PER_BUCKET + k)));
+    const whole = new Deduplicator(HOUR);
+    whole.firstSighting('live', 40 * 24 * HOUR);
+    for (let i = 0; i < total; i++) whole.firstSighting(...backfill(i));
+
+    const before = new Deduplicator(HOUR);
+    before.firstSighting('live', 40 * 24 * HOUR);
+    const cut = MAX_STALE_IDS_PER_BUCKET / 2;
+    for (let i = 0; i < cut; i++) before.firstSighting(...backfill(i));
+    const restored = Deduplicator.restore(JSON.parse(JSON.stringify(before.snapshot({ inline: true }))));
+    for (let i = cut; i < total; i++) restored.firstSighting(...backfill(i));
+
+    expect(restored.size).toBe(whole.size);
+    // Past the cap, so neither remembers them: every retry passes, in both.
+    expect(retries(restored)).toEqual(retries(whole));
+    expect(retries(whole).every(Boolean)).toBe(true);
+  });
+
   it('still catches a repeat within the horizon that arrives after newer events', () => {
     const dedupe = new Deduplicator(HOUR);
     expect(dedupe.firstSighting('x', 0)).toBe(true);
