@@ -24,11 +24,17 @@ export interface AlertTiming {
   alertRenotifyWindows?: number;
 }
 
-/** The default watches with the configured alert timing: what a worker runs, and a replay of its input too. */
-export const configuredDetectorConfig = (timing: AlertTiming): DetectorConfig => ({
+/** What of a worker's configuration the detectors follow: the alert timing, and the windows' slide. */
+export interface DetectorSettings extends AlertTiming {
+  windowSlideMs?: number;
+}
+
+/** The default watches with the configured alert timing and windows: what a worker runs, and a replay of its input too. */
+export const configuredDetectorConfig = (settings: DetectorSettings): DetectorConfig => ({
   ...defaultDetectorConfig,
-  cooldownWindows: timing.alertCooldownWindows ?? 0,
-  renotifyWindows: timing.alertRenotifyWindows ?? 0,
+  cooldownWindows: settings.alertCooldownWindows ?? 0,
+  renotifyWindows: settings.alertRenotifyWindows ?? 0,
+  ...(settings.windowSlideMs === undefined ? {} : { windowStepMs: settings.windowSlideMs }),
 });
 
 export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => GroupedDetector {

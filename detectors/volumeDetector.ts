@@ -111,6 +111,12 @@ export interface DetectorConfig extends LifecycleConfig {
   criticalScore: number;
   /** Forget a series after this many consecutive windows without its key. */
   forgetAfterMissing: number;
+  /**
+   * Distance between consecutive window starts: the slide of hopping windows (windowSlideMs);
+   * unset, the window's own length (tumbling). Windows missing from a series are filled at this
+   * step, and a run of windows reaches back by it.
+   */
+  windowStepMs?: number;
   /** Thresholds of the count and rate tests (watches with `test` other than robust_z). */
   countTest?: CountTestConfig;
   watches: Watch[];
@@ -321,10 +327,13 @@ export class VolumeDetector {
     const { finishedThrough, windowMs } = this.state;
     if (finishedThrough === null || !windowMs) return [];
     const out: AlertTransition[] = [];
+    const step = this.config.windowStepMs ?? windowMs;
+    // The window after the last finished one (which ended at finishedThrough).
+    const first = finishedThrough - windowMs + step;
     // After forgetAfterMissing empty windows every series is forgotten: no need to go further.
-    const steps = Math.min(Math.floor((nextStart - finishedThrough) / windowMs), this.config.forgetAfterMissing);
+    const steps = Math.min(Math.floor((nextStart - first) / step), this.config.forgetAfterMissing);
     for (let i = 0; i < steps; i++) {
-      const start = finishedThrough + i * windowMs;
+      const start = first + i * step;
       out.push(...this.fillMissing({ start, end: start + windowMs }));
     }
     this.state.finishedThrough = Math.max(finishedThrough, nextStart);
@@ -484,8 +493,8 @@ export class VolumeDetector {
     series.lastExpected = verdict.expected;
     const before = series.lifecycle;
     // The run already accumulated the evidence: fire on the first window it is strong enough.
-    const windowMs = window.end - window.start;
-    const runStart = verdict.run ? window.start - (verdict.run.windows - 1) * windowMs : window.start;
+    const windowStep = this.config.windowStepMs ?? window.end - window.start;
+    const runStart = verdict.run ? window.start - (verdict.run.windows - 1) * windowStep : window.start;
     const step = stepLifecycle(before, { anomalous, critical, windowStart: runStart }, { ...this.config, firingAfter: 1 });
     series.lifecycle = step.state;
     // The run became an incident: its windows stay out of the history.

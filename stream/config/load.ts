@@ -113,6 +113,10 @@ export function loadConfig(
     else if (file[key] !== undefined) config[key] = parseValue(key, spec, file[key], `file ${env.ADSTREAM_CONFIG}`);
     else config[key] = spec.default;
   }
+  const { windowMs, windowSlideMs } = config as AdstreamConfig;
+  if (windowSlideMs !== undefined && windowSlideMs > windowMs) {
+    throw new ConfigError(`windowSlideMs (${windowSlideMs}) must be at most windowMs (${windowMs}): a slide longer than the window would leave events in no window.`);
+  }
   return config as AdstreamConfig;
 }
 

@@ -117,7 +117,14 @@ export const configSchema = {
     example: 'validated',
   },
   metricsStream: { kind: 'string', env: 'ADSTREAM_METRICS_STREAM', pattern: KINESIS_STREAM_NAME, patternHint: KINESIS_STREAM_HINT, description: 'Kinesis stream that also receives every metric event as a JSON record (partition key: the metric key); unset means none.', example: 'adstream-metrics' },
-  windowMs: { kind: 'duration_ms', env: 'ADSTREAM_WINDOW_MS', min: 1, default: 60_000, description: 'Tumbling event-time window size.', example: '60000' },
+  windowMs: { kind: 'duration_ms', env: 'ADSTREAM_WINDOW_MS', min: 1, default: 60_000, description: 'Event-time window size.', example: '60000' },
+  windowSlideMs: {
+    kind: 'duration_ms',
+    env: 'ADSTREAM_WINDOW_SLIDE_MS',
+    min: 1,
+    description: 'Hop between window starts, at most windowMs: below it, windows overlap (hopping; each event counts in about windowMs / windowSlideMs windows, and the detectors score each). Unset means windowMs: tumbling windows.',
+    example: '60000',
+  },
   maxOutOfOrdernessMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_OUT_OF_ORDERNESS_MS', default: 30_000, description: 'Watermark lag behind the newest event time (each event counted at most at its arrival time: a fast producer clock does not move it).', example: '30000' },
   windowGroupings: {
     kind: 'string',

@@ -42,7 +42,7 @@ export interface ConfiguredWorker {
 
 export function shardStateConfig(config: AdstreamConfig): ShardStateConfig {
   return {
-    windows: { sizeMs: config.windowMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, groupings: windowGroupingsOf(config.windowGroupings) },
+    windows: { sizeMs: config.windowMs, slideMs: config.windowSlideMs, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, allowedLatenessMs: config.allowedLatenessMs, groupings: windowGroupingsOf(config.windowGroupings) },
     dedupeHorizonMs: config.dedupeHorizonMs,
     createDetector: shardDetectorFactory(configuredDetectorConfig(config)),
   };

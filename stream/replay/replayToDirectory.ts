@@ -4,7 +4,7 @@
  * with the configured windows, dedupe horizon and detector. No AWS client is created.
  */
 import { join, resolve } from 'node:path';
-import { configuredDetectorConfig, shardDetectorFactory, type AlertTiming } from '../../detectors/shardDetector.ts';
+import { configuredDetectorConfig, shardDetectorFactory, type DetectorSettings } from '../../detectors/shardDetector.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import { EmfStoreSink } from '../../sinks/metrics/emfStoreSink.ts';
@@ -16,9 +16,10 @@ import type { Recording } from './recording.ts';
 import { replay, type ReplayOptions, type ReplayStats } from './replay.ts';
 import type { ReplayDirectories } from './replayDefaults.ts';
 
-export interface ReplaySettings extends AlertTiming {
+export interface ReplaySettings extends DetectorSettings {
   windowMs: number;
-  slideMs?: number;
+  /** Hop between window starts (hopping windows); unset, windows tumble. */
+  windowSlideMs?: number;
   maxOutOfOrdernessMs: number;
   allowedLatenessMs: number;
   dedupeHorizonMs: number;
@@ -34,7 +35,7 @@ export function replayStateConfig(settings: ReplaySettings): ShardStateConfig {
   return {
     windows: {
       sizeMs: settings.windowMs,
-      slideMs: settings.slideMs,
+      slideMs: settings.windowSlideMs,
       maxOutOfOrdernessMs: settings.maxOutOfOrdernessMs,
       allowedLatenessMs: settings.allowedLatenessMs,
       groupings: settings.windowGroupings === undefined ? undefined : windowGroupingsOf(settings.windowGroupings),

@@ -108,6 +108,15 @@ describe('VolumeDetector with the default config', () => {
     expect(alerts.map((a) => [a.alertId, a.observed, a.windowStart])).toEqual([[`event_count:${C1}@${iso(20)}`, 0, at(20)]]);
   });
 
+  it('hopping windows (5 minutes, every minute): windows with no metrics are filled at the slide, not the window length', () => {
+    const detector = new VolumeDetector({ ...config, windowStepMs: W });
+    const hopping = (i: number, spec: WindowSpec): MetricEvent[] => windowMetrics(i, spec).map((m) => ({ ...m, windowEnd: at(i + 5), watermark: at(i + 5) }));
+    for (let i = 0; i < 20; i++) detector.observe(hopping(i, { [C1]: NOISE[i % NOISE.length] }));
+    // The windows starting at minutes 20 and 21 emit nothing: filled as zeros once minute 22's comes.
+    const alerts = detector.observe(hopping(22, { [C1]: 100 }));
+    expect(alerts.map((a) => [a.alertId, a.observed, a.windowStart, a.windowEnd])).toEqual([[`event_count:${C1}@${iso(20)}`, 0, at(20), at(25)]]);
+  });
+
   it('a long incident does not become the baseline: one alert, resolved only after recovery', () => {
     const detector = new VolumeDetector(config);
     feed(detector, steady(20));

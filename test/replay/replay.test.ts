@@ -2,9 +2,10 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { main } from '../../stream/cli/main.ts';
-import { ConfigError } from '../../stream/config/load.ts';
+import { ConfigError, loadConfig } from '../../stream/config/load.ts';
 import type { Recording } from '../../stream/replay/recording.ts';
 import { readRecording } from '../../stream/replay/recordingFile.ts';
 import { ReplayCrash } from '../../stream/replay/replay.ts';
@@ -44,6 +45,39 @@ describe('replay of a recorded stream', () => {
     expect(check.sqlTotal - check.goldenTotal).toBe(check.goldenLate);
     expect(check.equalWindows / check.windows).toBeGreaterThan(0.9);
     expect(check.goldenLate).toBeGreaterThan(0);
+  });
+
+  it('hopping windows from the configuration (windowSlideMs): each 5-minute window, a minute apart, holds exactly the events DuckDB counts in it', async () => {
+    // As `adstream replay` builds its settings: the configuration, here from its environment variables.
+    const config = loadConfig({}, { ADSTREAM_WINDOW_MS: '300000', ADSTREAM_WINDOW_SLIDE_MS: '60000', ADSTREAM_MAX_OUT_OF_ORDERNESS_MS: '3600000' });
+    const dirs = freshDirs();
+    const stats = await replayToDirectory(recording, dirs, { ...config, parquetEncoder: 'duckdb' });
+    // An hour of out-of-orderness: nothing is late, so every window must be whole.
+    expect(stats.late).toBe(0);
+    const merged = new Map<string, number>();
+    for (const line of (await goldenOutputs(dirs))['metrics.jsonl'].split('\n').filter(Boolean)) {
+      const emf = JSON.parse(line) as { key: string; window_start: number; window_end: number; count?: number; type?: string };
+      if (!emf.key.startsWith('scope=stream|') || emf.type === undefined) continue;
+      expect(emf.window_end - emf.window_start).toBe(300_000);
+      merged.set(`${emf.window_start}|${emf.key.slice('scope=stream|'.length)}`, emf.count!);
+    }
+    const truth = join(FIXTURES, `${FIXTURE_NAME}.truth.jsonl.gz`).replaceAll("'", "''");
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      // Each event is in the five windows starting at its minute and the four before.
+      const reader = await connection.runAndReadAll(`
+        SELECT (eventTime // 60000) * 60000 - k * 60000 AS window_start, campaignId AS campaign, eventType AS type, count(*)::INTEGER AS n
+        FROM read_json('${truth}', format = 'newline_delimited'), range(5) AS r(k)
+        WHERE kind = 'valid'
+        GROUP BY ALL`);
+      const sql = new Map(reader.getRowObjectsJS().map((row) => [`${String(row.window_start)}|campaign=${String(row.campaign)}|type=${String(row.type)}`, Number(row.n)]));
+      expect(sql.size).toBeGreaterThan(1_000);
+      expect(merged).toEqual(sql);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 
   it('reproduces the golden lake rows, metric events and alerts exactly', async () => {

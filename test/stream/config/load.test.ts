@@ -71,6 +71,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { ADSTREAM_DEDUPE_HORIZON_MS: '0' })).toThrow(new ConfigError('dedupeHorizonMs (environment ADSTREAM_DEDUPE_HORIZON_MS) must be at least 1, but is "0".'));
   });
 
+  it('takes a window slide up to the window size (hopping windows), and refuses one longer', () => {
+    expect(loadConfig({}, { ADSTREAM_WINDOW_MS: '300000', ADSTREAM_WINDOW_SLIDE_MS: '60000' })).toMatchObject({ windowMs: 300_000, windowSlideMs: 60_000 });
+    expect(loadConfig({}, {}).windowSlideMs).toBeUndefined();
+    expect(() => loadConfig({}, { ADSTREAM_WINDOW_SLIDE_MS: '120000' })).toThrow(
+      new ConfigError('windowSlideMs (120000) must be at most windowMs (60000): a slide longer than the window would leave events in no window.'),
+    );
+  });
+
   it('refuses a lease table name DynamoDB would refuse, naming the option rather than echoing DynamoDB', () => {
     for (const name of ['t1', 'bad/name', 'x'.repeat(256)]) {
       expect(() => loadConfig({}, { ADSTREAM_LEASE_TABLE: name })).toThrow(
