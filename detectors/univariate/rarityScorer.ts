@@ -71,6 +71,11 @@ export class RarityScorer {
     this.rows = s?.rows ?? 0;
   }
 
+  /** Values read so far, this series' whole life (not capped by any window). */
+  get rowsSeen(): number {
+    return this.rows;
+  }
+
   /** P(a surprise at least this large) for the next value, or undefined while warming up. */
   next(value: number): number | undefined {
     this.rows += 1;

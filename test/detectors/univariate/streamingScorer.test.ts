@@ -3,7 +3,7 @@
  * one per row, and a snapshot taken mid-series that resumes to exactly the same scores.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STREAMING_SCORER, StreamingScorer, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
+import { DEFAULT_STREAMING_SCORER, StreamingScorer, lookElsewhereFactor, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
 
 /** A deterministic noisy series (no Math.random): a sine plus a small LCG jitter, a step at 600. */
 function series(n = 900): number[] {
@@ -77,6 +77,30 @@ describe('streaming scorer', () => {
     // Version 4 had no held alert: accepted, with nothing held.
     const { held: _none, ...version4 } = new StreamingScorer().snapshot();
     expect(() => new StreamingScorer(undefined, { ...version4, version: 4 })).not.toThrow();
+  });
+
+  it('asks more of a spike the more rows it has watched: the same spike is less rare at row 6,000 than at row 800', () => {
+    // One noisy series, a spike of 10 noise widths at row 800 and the same at row 6,000.
+    const values = series(6500).map((v, i) => v - (i >= 600 ? 8 : 0) + (i === 800 || i === 6000 ? 3 : 0));
+    const rarityAt = (scores: number[], at: number): number => 1 - Math.max(...scores.slice(at, at + 1 + DEFAULT_STREAMING_SCORER.hold));
+    const watched = scoreSeries(values);
+    const unwatched = scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, lookElsewhere: null });
+    // Before 1,000 rows nothing changes.
+    expect(rarityAt(watched, 800)).toBe(rarityAt(unwatched, 800));
+    // At 6,000 rows the spike's rarity counts 1 + 0.5 × ln 6 ≈ 1.9 times larger (to within a row or two
+    // of its climb; the rarities, near 1e-11, are read back from 1 − score).
+    const factor = lookElsewhereFactor(6001, DEFAULT_STREAMING_SCORER.lookElsewhere!);
+    expect(factor).toBeCloseTo(1.9, 2);
+    expect(rarityAt(watched, 6000) / rarityAt(unwatched, 6000)).toBeCloseTo(factor, 3);
+    // It is still an alert: only how rare it counts changed.
+    expect(rarityAt(watched, 6000)).toBeLessThan(1e-6);
+    // The rows watched resume from a snapshot (the value scales' row counts).
+    const first = new StreamingScorer();
+    const head = values.slice(0, 5000).map((v) => first.next(v));
+    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
+    const tail = values.slice(5000).map((v) => restored.next(v));
+    tail[tail.length - 1] = Math.max(tail[tail.length - 1], restored.flush());
+    expect([...head, ...tail]).toEqual(watched);
   });
 
   it('does not alert on a departure under 5 % of the range the series has shown, however rare', () => {
