@@ -181,6 +181,17 @@ export class EventTimeWindows {
     };
   }
 
+  /**
+   * A parent shard's windows as its child starts from them: the frontier, but not the parent's
+   * final close (at SHARD_END). The child's records for the parent's last windows are its own, to
+   * be merged with the parent's partials (the stream-wide merge), not late: kept, that close made
+   * about half a window of the child's traffic late at every split (an adversarial review).
+   */
+  static forChild(snapshot: WindowsSnapshot): WindowsSnapshot {
+    const { closedThrough: _parentsEnd, ...rest } = snapshot;
+    return rest;
+  }
+
   static restore(config: WindowConfig, shardId: string, snapshot: WindowsSnapshot): EventTimeWindows {
     if (snapshot.format !== 2) throw new Error(`window snapshot format ${String(snapshot.format)} is not supported (expected 2); replay the shard from its start`);
     const windows = new EventTimeWindows(config, shardId);

@@ -104,7 +104,7 @@ export class ShardState {
   static forChild(config: ShardStateConfig, shardId: string, parents: readonly StoredShardStateSnapshot[]): ShardState | undefined {
     const [first, ...others] = parents;
     if (!first) return undefined;
-    const state = ShardState.create(config, shardId, first);
+    const state = ShardState.create(config, shardId, { ...first, windows: EventTimeWindows.forChild(first.windows) });
     for (const other of others) state.dedupe.absorb(ShardState.create(config, shardId, other).dedupe);
     state.detector.inherit?.(shardId, others.map((other) => other.detector));
     return state;
