@@ -24,8 +24,9 @@ export interface AlertTiming {
   alertRenotifyWindows?: number;
 }
 
-/** What of a worker's configuration the detectors follow: the alert timing, and the windows' slide. */
+/** What of a worker's configuration the detectors follow: the alert timing, and the windows. */
 export interface DetectorSettings extends AlertTiming {
+  windowMs?: number;
   windowSlideMs?: number;
 }
 
@@ -34,7 +35,8 @@ export const configuredDetectorConfig = (settings: DetectorSettings): DetectorCo
   ...defaultDetectorConfig,
   cooldownWindows: settings.alertCooldownWindows ?? 0,
   renotifyWindows: settings.alertRenotifyWindows ?? 0,
-  ...(settings.windowSlideMs === undefined ? {} : { windowStepMs: settings.windowSlideMs }),
+  // Hopping windows: the detectors score the non-overlapping ones (DetectorConfig.scoredWindowStartsEveryMs).
+  ...(settings.windowSlideMs !== undefined && settings.windowMs !== undefined && settings.windowSlideMs < settings.windowMs ? { scoredWindowStartsEveryMs: settings.windowMs } : {}),
 });
 
 export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => GroupedDetector {

@@ -112,11 +112,12 @@ export interface DetectorConfig extends LifecycleConfig {
   /** Forget a series after this many consecutive windows without its key. */
   forgetAfterMissing: number;
   /**
-   * Distance between consecutive window starts: the slide of hopping windows (windowSlideMs);
-   * unset, the window's own length (tumbling). Windows missing from a series are filled at this
-   * step, and a run of windows reaches back by it.
+   * Hopping windows: only windows starting on a multiple of this (the window length) are scored,
+   * every windowMs, a window length apart. Overlapping windows share events, and the count tests
+   * take a run's windows as independent samples: scored at every slide, pure noise raised up to
+   * 21 false alerts a week on one series (an adversarial review). Unset: every window (tumbling).
    */
-  windowStepMs?: number;
+  scoredWindowStartsEveryMs?: number;
   /** Thresholds of the count and rate tests (watches with `test` other than robust_z). */
   countTest?: CountTestConfig;
   watches: Watch[];
@@ -292,6 +293,8 @@ export class VolumeDetector {
 
   private observeOne(metric: MetricEvent): AlertTransition[] {
     const out: AlertTransition[] = [];
+    const every = this.config.scoredWindowStartsEveryMs;
+    if (every !== undefined && metric.windowStart % every !== 0) return out;
     const window = { start: metric.windowStart, end: metric.windowEnd };
     const { current, finishedThrough } = this.state;
     // Windows close once and in order; anything for an earlier window is a replay: ignore it.
@@ -327,13 +330,10 @@ export class VolumeDetector {
     const { finishedThrough, windowMs } = this.state;
     if (finishedThrough === null || !windowMs) return [];
     const out: AlertTransition[] = [];
-    const step = this.config.windowStepMs ?? windowMs;
-    // The window after the last finished one (which ended at finishedThrough).
-    const first = finishedThrough - windowMs + step;
     // After forgetAfterMissing empty windows every series is forgotten: no need to go further.
-    const steps = Math.min(Math.floor((nextStart - first) / step), this.config.forgetAfterMissing);
+    const steps = Math.min(Math.floor((nextStart - finishedThrough) / windowMs), this.config.forgetAfterMissing);
     for (let i = 0; i < steps; i++) {
-      const start = first + i * step;
+      const start = finishedThrough + i * windowMs;
       out.push(...this.fillMissing({ start, end: start + windowMs }));
     }
     this.state.finishedThrough = Math.max(finishedThrough, nextStart);
@@ -493,8 +493,8 @@ export class VolumeDetector {
     series.lastExpected = verdict.expected;
     const before = series.lifecycle;
     // The run already accumulated the evidence: fire on the first window it is strong enough.
-    const windowStep = this.config.windowStepMs ?? window.end - window.start;
-    const runStart = verdict.run ? window.start - (verdict.run.windows - 1) * windowStep : window.start;
+    const windowMs = window.end - window.start;
+    const runStart = verdict.run ? window.start - (verdict.run.windows - 1) * windowMs : window.start;
     const step = stepLifecycle(before, { anomalous, critical, windowStart: runStart }, { ...this.config, firingAfter: 1 });
     series.lifecycle = step.state;
     // The run became an incident: its windows stay out of the history.

@@ -117,6 +117,10 @@ export function loadConfig(
   if (windowSlideMs !== undefined && windowSlideMs > windowMs) {
     throw new ConfigError(`windowSlideMs (${windowSlideMs}) must be at most windowMs (${windowMs}): a slide longer than the window would leave events in no window.`);
   }
+  // The detectors score every windowMs-th window (scoredWindowStartsEveryMs): it must be one of them.
+  if (windowSlideMs !== undefined && windowMs % windowSlideMs !== 0) {
+    throw new ConfigError(`windowMs (${windowMs}) must be a whole number of windowSlideMs (${windowSlideMs}), so that the detectors can score non-overlapping windows.`);
+  }
   return config as AdstreamConfig;
 }
 

@@ -122,7 +122,7 @@ export const configSchema = {
     kind: 'duration_ms',
     env: 'ADSTREAM_WINDOW_SLIDE_MS',
     min: 1,
-    description: 'Hop between window starts, at most windowMs: below it, windows overlap (hopping; each event counts in about windowMs / windowSlideMs windows, and the detectors score each). Unset means windowMs: tumbling windows.',
+    description: 'Hop between window starts, dividing windowMs: below it, windows overlap (hopping: each event and each record\'s quality count in windowMs / windowSlideMs windows; the detectors score the windows a windowMs apart, which share no events). Unset means windowMs: tumbling windows.',
     example: '60000',
   },
   maxOutOfOrdernessMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_OUT_OF_ORDERNESS_MS', default: 30_000, description: 'Watermark lag behind the newest event time (each event counted at most at its arrival time: a fast producer clock does not move it).', example: '30000' },

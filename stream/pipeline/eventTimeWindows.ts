@@ -100,10 +100,22 @@ export class EventTimeWindows {
     return this.nextFiring <= this.watermark;
   }
 
-  /** Quality counts go to the newest window holding the shard's frontier: where the record arrived. */
-  private arrivalWindow(): WindowAccumulator | undefined {
-    // After a final close, the first window it left open: records arriving later arrived after it.
-    return Number.isFinite(this.newestEventTime) ? this.windowAt(Math.max(floorTo(this.newestEventTime, this.slideMs), this.closedThrough + this.slideMs)) : undefined;
+  /**
+   * Quality counts go to the windows holding the shard's frontier, where the record arrived: one
+   * when windows tumble, windowMs / windowSlideMs of them when they hop, so that a window's
+   * quality covers its whole length as its event counts do (counted in the newest alone, a
+   * 5-minute window's `valid` held one minute's records). These are the starts of the newest and
+   * the oldest of them; all are open, as their ends are past the frontier. After a final close,
+   * from the first window it left open: records arriving later arrived after it. Needs a frontier.
+   */
+  private newestArrivalStart(): number {
+    return Math.max(floorTo(this.newestEventTime, this.slideMs), this.closedThrough + this.slideMs);
+  }
+
+  private oldestArrivalStart(newest: number): number {
+    let oldest = newest;
+    while (oldest - this.slideMs > this.newestEventTime - this.config.sizeMs && oldest - this.slideMs > this.closedThrough) oldest -= this.slideMs;
+    return oldest;
   }
 
   private isClosed(windowStart: number): boolean {
@@ -127,18 +139,19 @@ export class EventTimeWindows {
     // minutes ahead, and every on-time record after it on the shard counted as late.
     const frontier = arrivalTime === undefined ? time : Math.min(time, arrivalTime);
     if (frontier > this.newestEventTime) this.newestEventTime = frontier;
-    const arrival = this.arrivalWindow()!.qualityOf(this.shardId);
     const pending = this.pendingBeforeFirstEvent;
-    if (pending.rejected + pending.duplicates > 0) {
+    const newest = this.newestArrivalStart();
+    for (let start = this.oldestArrivalStart(newest); start <= newest; start += this.slideMs) {
+      const arrival = this.windowAt(start).qualityOf(this.shardId);
       // The shard's first valid event gives the ones before it a window: the one it arrived in.
       arrival.rejected += pending.rejected;
       arrival.duplicates += pending.duplicates;
-      pending.rejected = pending.duplicates = 0;
+      arrival.delays.accept(delayMs);
+      if (arrivalTime !== undefined) arrival.arrivalDelays.accept(Math.max(0, arrivalTime - time));
+      if (late) arrival.late += 1;
+      else arrival.valid += 1;
     }
-    arrival.delays.accept(delayMs);
-    if (arrivalTime !== undefined) arrival.arrivalDelays.accept(Math.max(0, arrivalTime - time));
-    if (late) arrival.late += 1;
-    else arrival.valid += 1;
+    pending.rejected = pending.duplicates = 0;
     for (let start = first; start <= last; start += this.slideMs) {
       if (!this.isClosed(start)) this.windowAt(start).addEvent(event, this.groupings);
     }
@@ -147,9 +160,12 @@ export class EventTimeWindows {
 
   /** Rejected and duplicate records have no trustworthy event time: count them at arrival. */
   countAtArrival(kind: 'rejected' | 'duplicates'): void {
-    const window = this.arrivalWindow();
-    if (window) window.qualityOf(this.shardId)[kind] += 1;
-    else this.pendingBeforeFirstEvent[kind] += 1;
+    if (!Number.isFinite(this.newestEventTime)) {
+      this.pendingBeforeFirstEvent[kind] += 1;
+      return;
+    }
+    const newest = this.newestArrivalStart();
+    for (let start = this.oldestArrivalStart(newest); start <= newest; start += this.slideMs) this.windowAt(start).qualityOf(this.shardId)[kind] += 1;
   }
 
   /** Fires every window the watermark has passed (all of them when `final`), oldest first. */

@@ -108,13 +108,17 @@ describe('VolumeDetector with the default config', () => {
     expect(alerts.map((a) => [a.alertId, a.observed, a.windowStart])).toEqual([[`event_count:${C1}@${iso(20)}`, 0, at(20)]]);
   });
 
-  it('hopping windows (5 minutes, every minute): windows with no metrics are filled at the slide, not the window length', () => {
-    const detector = new VolumeDetector({ ...config, windowStepMs: W });
+  it('hopping windows (5 minutes, every minute): only the windows a window length apart are scored, as tumbling ones', () => {
+    const detector = new VolumeDetector({ ...config, scoredWindowStartsEveryMs: 5 * W });
     const hopping = (i: number, spec: WindowSpec): MetricEvent[] => windowMetrics(i, spec).map((m) => ({ ...m, windowEnd: at(i + 5), watermark: at(i + 5) }));
-    for (let i = 0; i < 20; i++) detector.observe(hopping(i, { [C1]: NOISE[i % NOISE.length] }));
-    // The windows starting at minutes 20 and 21 emit nothing: filled as zeros once minute 22's comes.
-    const alerts = detector.observe(hopping(22, { [C1]: 100 }));
-    expect(alerts.map((a) => [a.alertId, a.observed, a.windowStart, a.windowEnd])).toEqual([[`event_count:${C1}@${iso(20)}`, 0, at(20), at(25)]]);
+    // The windows between are nonsense (0): not scored, they raise nothing.
+    const alerts: AlertEvent[] = [];
+    for (let i = 0; i < 150; i++) alerts.push(...detector.observe(hopping(i, { [C1]: i % 5 === 0 ? NOISE[(i / 5) % NOISE.length] : 0 })));
+    expect(alerts).toEqual([]);
+    // The scored windows at minutes 150 and 155 emit nothing: filled as zeros when 160's comes.
+    for (let i = 151; i < 160; i++) if (i % 5 !== 0) detector.observe(hopping(i, { [C1]: 100 }));
+    const drop = detector.observe(hopping(160, { [C1]: 100 }));
+    expect(drop.map((a) => [a.alertId, a.observed, a.windowStart, a.windowEnd])).toEqual([[`event_count:${C1}@${iso(150)}`, 0, at(150), at(155)]]);
   });
 
   it('a long incident does not become the baseline: one alert, resolved only after recovery', () => {

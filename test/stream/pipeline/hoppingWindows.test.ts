@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventTimeWindows } from '../../../stream/pipeline/eventTimeWindows.ts';
 import type { AdEvent } from '../../../stream/events/types.ts';
+import type { MetricEvent } from '../../../detectors/types.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -46,7 +47,7 @@ describe('hopping windows keyed by configured dimensions', () => {
     expect(metrics.every((m) => m.windowEnd - m.windowStart === 2 * MINUTE)).toBe(true);
   });
 
-  it('a late event still lands in its open windows, and is counted late once', () => {
+  it('a late event still lands in its open windows, and is counted late in each window holding the frontier it arrived at', () => {
     const w = new EventTimeWindows({ ...config, groupings: [['publisher']] }, 's0');
     w.addEvent(impression('a', T0 + 30_000, 'p1', 'US'));
     w.addEvent(impression('b', T0 + 2 * MINUTE + 1, 'p1', 'US')); // watermark T0+2m+1: [T0-1m, T0+1m) fires
@@ -60,9 +61,32 @@ describe('hopping windows keyed by configured dimensions', () => {
     const all = [...first, ...rest];
     const win = (start: number) => all.find((m) => m.windowStart === start && m.key === 'publisher=p1')!.values.impressions;
     expect(win(T0 + MINUTE)).toBe(2); // b and half
-    const quality = all.filter((m) => m.key.startsWith('quality='));
-    expect(quality.reduce((s, m) => s + m.values.late, 0)).toBe(2);
-    expect(quality.reduce((s, m) => s + m.values.valid, 0)).toBe(2);
+    // Quality goes to the two windows holding the frontier when a record arrives: a (frontier
+    // T0+30s) to [T0-1m, T0+1m) and [T0, T0+2m); b, late and half (frontier T0+2m+1) to
+    // [T0+1m, T0+3m) and [T0+2m, T0+4m). So each window's quality covers its whole length.
+    const quality = (start: number) => all.find((m) => m.windowStart === start && m.key.startsWith('quality='))?.values;
+    expect([T0 - MINUTE, T0, T0 + MINUTE, T0 + 2 * MINUTE].map((start) => [quality(start)?.valid, quality(start)?.late])).toEqual([
+      [1, 0],
+      [1, 0],
+      [1, 2],
+      [1, 2],
+    ]);
+  });
+
+  it('a window\'s quality counts every record that arrived while the frontier was in it, as its event counts do', () => {
+    // Five-minute windows every minute, one impression a second: each window holds 300 events,
+    // and its quality says 300 valid records arrived in it (an adversarial review: it said 60).
+    const w = new EventTimeWindows({ sizeMs: 5 * MINUTE, slideMs: MINUTE, maxOutOfOrdernessMs: 0, allowedLatenessMs: 0, groupings: [['publisher']] }, 's0');
+    const metrics: MetricEvent[] = [];
+    for (let i = 0; i < 20 * 60; i++) {
+      w.addEvent(impression(`e${i}`, T0 + i * 1_000, 'p1', 'US'));
+      metrics.push(...w.close());
+    }
+    const at = (start: number, key: string) => metrics.find((m) => m.windowStart === start && m.key === key)?.values;
+    for (let start = T0 + 5 * MINUTE; start <= T0 + 10 * MINUTE; start += MINUTE) {
+      expect(at(start, 'publisher=p1')?.impressions).toBe(300);
+      expect(at(start, 'quality=stream|shard=s0')?.valid).toBe(300);
+    }
   });
 
   it('rejects a slide larger than the size', () => {
