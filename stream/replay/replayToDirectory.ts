@@ -35,7 +35,8 @@ export function replayStateConfig(settings: ReplaySettings): ShardStateConfig {
   return {
     windows: {
       sizeMs: settings.windowMs,
-      slideMs: settings.windowSlideMs,
+      // A slide of the window's own length is tumbling, as unset: a resume must not take it for a change.
+      slideMs: settings.windowSlideMs === settings.windowMs ? undefined : settings.windowSlideMs,
       maxOutOfOrdernessMs: settings.maxOutOfOrdernessMs,
       allowedLatenessMs: settings.allowedLatenessMs,
       groupings: settings.windowGroupings === undefined ? undefined : windowGroupingsOf(settings.windowGroupings),
