@@ -124,8 +124,9 @@ describe('replay of a recorded stream', () => {
     await expect(otherBatches).rejects.toBeInstanceOf(ConfigError);
     await expect(otherBatches).rejects.toThrow(/was written with other settings \(batchSize 500 → 50\); resume with the settings the run started with/);
     await expect(replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowMs: 300_000 }, { batchSize: 500, unitBytes: 16_384 })).rejects.toThrow(/"sizeMs":60000.* → .*"sizeMs":300000/);
-    // With the settings it started with, it resumes.
-    const resumed = await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { batchSize: 500, unitBytes: 16_384 });
+    await expect(replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowSlideMs: 30_000 }, { batchSize: 500, unitBytes: 16_384 })).rejects.toThrow(/"slideMs":30000/);
+    // With the settings it started with, it resumes; a slide of the window's own length is the same tumbling windows.
+    const resumed = await replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowSlideMs: FIXTURE_SETTINGS.windowMs }, { batchSize: 500, unitBytes: 16_384 });
     expect(resumed).toMatchObject({ resumed: true, finished: true });
   });
 
