@@ -93,7 +93,11 @@ async function setUp() {
     );
   };
   const leaseList = async () => leases.list();
-  return { leases, log, merger, commit, emitted, alerts, partialCounts, leaseList, advance: (ms: number) => (clock += ms) };
+  /** A worker of a later run takes every shard's lease, as it does before reading them. */
+  const takeShards = async (workerId: string) => {
+    for (const lease of await leaseList()) if (SHARDS.includes(lease.leaseKey)) await leases.take(lease, workerId);
+  };
+  return { leases, log, merger, commit, emitted, alerts, partialCounts, leaseList, takeShards, advance: (ms: number) => (clock += ms) };
 }
 
 const mergedCounts = (events: readonly MetricEvent[]) => {
@@ -183,7 +187,7 @@ describe('stream-wide merge', () => {
     // `run --until-caught-up` twice, as a scheduled job does: the first run's last units end
     // every shard, and the merge used to keep them ended, so the second run's first step fired
     // every window as the stream's end, before the slower shard had reported any of its records.
-    const { merger, commit, emitted, partialCounts, leaseList, advance, leases } = await setUp();
+    const { merger, commit, emitted, partialCounts, leaseList, advance, takeShards } = await setUp();
     const units = shardUnits();
     const half = Math.floor(units.get(SHARDS[0])!.length / 2);
     const first = merger('run-1');
@@ -197,7 +201,7 @@ describe('stream-wide merge', () => {
     expect(afterFirstRun).toBeGreaterThan(0);
 
     // The second run's worker takes the shards' leases: it reads them again.
-    for (const lease of await leaseList()) if (SHARDS.includes(lease.leaseKey)) await leases.take(lease, 'run-2');
+    await takeShards('run-2');
     const second = merger('run-2');
     await second.tick(await leaseList());
     expect(second.isLeader).toBe(true);
@@ -222,7 +226,7 @@ describe('stream-wide merge', () => {
     // the same key as before, which the merge had already consumed. It must still count as the
     // shard reporting (an operator review: the windows were held until the run ended, and every
     // later bounded run emitted none of them).
-    const { merger, commit, emitted, partialCounts, leaseList, leases, advance } = await setUp();
+    const { merger, commit, emitted, partialCounts, leaseList, takeShards, advance } = await setUp();
     const units = shardUnits();
     const half = Math.floor(units.get(SHARDS[0])!.length / 2);
     const lastOf = (shardId: string, upTo: number) => units.get(shardId)![upTo - 1].at(-1)!.sequenceNumber;
@@ -236,7 +240,7 @@ describe('stream-wide merge', () => {
     const afterFirstRun = emitted.length;
     expect(afterFirstRun).toBeGreaterThan(0);
 
-    for (const lease of await leaseList()) if (SHARDS.includes(lease.leaseKey)) await leases.take(lease, 'run-2');
+    await takeShards('run-2');
     const second = merger('run-2');
     // The killed holder's merge lease expires after the failover time.
     await second.tick(await leaseList());
