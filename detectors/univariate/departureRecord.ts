@@ -52,17 +52,27 @@ export class DepartureRecord {
    */
   next(value: number): number | undefined {
     const departure = this.recent.size > 0 ? Math.abs(value - this.recent.median()) : 0;
-    const past = this.departures.sorted;
-    const n = past.length;
-    const largest = n > 0 ? past[n - 1] : 0;
-    const record = n > 0 && n >= this.config.warmup && departure > largest;
+    const bound = recordBound(this.departures.sorted, departure, this.config.warmup);
     this.departures.push(departure);
     this.recent.push(value);
-    if (!record) return undefined;
-    return largest > 0 ? largest / departure / (n + 1) : 1 / (n + 1);
+    return bound;
   }
 
   snapshot(): DepartureRecordSnapshot {
     return { recent: this.recent.snapshot(), departures: this.departures.snapshot() };
   }
+}
+
+/**
+ * The record bound for `x` among `sorted` (ascending past magnitudes, at least `warmup` of them,
+ * and at least one): when x is beyond every one of the n, 1 / (n + 1) divided by how many times
+ * the largest of them x is (when that is above 0); else undefined. Shared with the shape test's
+ * record (shapeNovelty.ts).
+ */
+export function recordBound(sorted: readonly number[], x: number, warmup: number): number | undefined {
+  const n = sorted.length;
+  if (n === 0 || n < warmup) return undefined;
+  const largest = sorted[n - 1];
+  if (!(x > largest)) return undefined;
+  return largest > 0 ? largest / x / (n + 1) : 1 / (n + 1);
 }

@@ -19,12 +19,23 @@
  *    tailCalibration.ts.
  * 4. Exact repeat (`repeatsExactly`): novelty 0 and the last bin's raw values equal to those of
  *    such a nearest shape; the streaming scorer does not alert on such a row.
+ * 5. Record (`recordWarmup`, off when absent): a novelty beyond every one of the n earlier ones
+ *    (n ≥ recordWarmup) is, among n + 1 exchangeable novelties, a 1-in-(n + 1) event whatever
+ *    their distribution, divided by how many times the largest earlier one it is, the bound of
+ *    departureRecord.ts; the rarity is at most that. The fitted tail of step 3 follows the
+ *    novelties' own spread: in a series whose days differ a lot from each other (tweet volumes,
+ *    a noisy machine) the most novel day in weeks can rank as 1 in a few hundred there, which
+ *    the record bound makes 1 in n + 1 or less. Shapes of consecutive rows overlap in all but one
+ *    row, so consecutive novelties are far from exchangeable and the bound is better read as a
+ *    rank (the most novel day the memory holds) than as a probability; on NAB it helped only while
+ *    it stayed near 1 / (n + 1) (streamingScorer.ts, header 11).
  *
  * A nearest-neighbour search per row: `history` × `bins` operations at most (the search stops
  * early on a shape already farther than the best). Pure and JSON-snapshotable.
  */
 import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
 import { exceedance } from './tailCalibration.ts';
+import { recordBound } from './departureRecord.ts';
 
 export interface ShapeNoveltyConfig {
   /** Rows in one shape. */
@@ -37,6 +48,8 @@ export interface ShapeNoveltyConfig {
   memory: number;
   /** Share of past novelties treated as the fitted tail. */
   tail: number;
+  /** Past novelties a novelty must beat for the record bound (step 5); absent or null: no bound. */
+  recordWarmup?: number | null;
 }
 
 export interface ShapeNoveltySnapshot {
@@ -132,7 +145,10 @@ export class ShapeNovelty {
       this.ends.splice(0, Math.max(0, this.ends.length - history));
     }
     if (novelty === undefined) return undefined;
-    const rarity = this.novelties.size >= MIN_RANKED ? exceedance(this.novelties.sorted, novelty, this.config.tail) : undefined;
+    let rarity = this.novelties.size >= MIN_RANKED ? exceedance(this.novelties.sorted, novelty, this.config.tail) : undefined;
+    const { recordWarmup } = this.config;
+    const bound = recordWarmup === undefined || recordWarmup === null ? undefined : recordBound(this.novelties.sorted, novelty, recordWarmup);
+    if (bound !== undefined) rarity = Math.min(rarity ?? 1, bound);
     this.novelties.push(novelty);
     return rarity;
   }

@@ -129,6 +129,58 @@ describe('shape novelty', () => {
     });
   });
 
+  describe('the record bound (a novelty beyond every earlier one is at most 1 in n + 1)', () => {
+    // Days like those above, plus a night bump (rows 24–47) whose height varies from day to day
+    // with a heavy tail (3 / u^0.8, at most 40): the nearest earlier day is sometimes far, the
+    // fitted tail of the novelties is heavy, and a day unlike every earlier one ranks as only
+    // about 1 in 100 there. On day 17 the jump comes 24 rows late, a shape no earlier day had.
+    const LATE_DAY = 17;
+    const lateJump = (days: number): number[] => {
+      const random = lcg(777);
+      const values: number[] = [];
+      for (let day = 0; day < days; day++) {
+        const bump = Math.min(40, 3 / Math.max(random(), 1e-3) ** 0.8);
+        const start = day === LATE_DAY ? JUMP_START + 24 : JUMP_START;
+        for (let row = 0; row < DAY; row++) {
+          values.push(20 + (row >= start && row < start + JUMP_ROWS ? 55 : 0) + (row >= 24 && row < 48 ? bump : 0) + 8 * (random() - 0.5));
+        }
+      }
+      return values;
+    };
+    const config = { length: DAY, bins: 24, history: 2000, memory: 5000, tail: 0.1 };
+    const lateRows = { from: LATE_DAY * DAY + JUMP_START, to: LATE_DAY * DAY + JUMP_START + 48 };
+
+    it('bounds the rarity of a record novelty by 1 / (n + 1), and leaves every other row as the fitted tail has it', () => {
+      const values = lateJump(20);
+      const withRecord = new ShapeNovelty({ ...config, recordWarmup: 500 });
+      const without = new ShapeNovelty(config);
+      const bounded = values.map((v) => withRecord.next(v));
+      const fitted = values.map((v) => without.next(v));
+      const changed = bounded.flatMap((r, i) => (r !== fitted[i] ? [i] : []));
+      expect(changed.length).toBeGreaterThan(0);
+      for (const i of changed) {
+        // Ranked novelties start 20 rows after the first (row 601): n ≥ i − 601 + 20.
+        expect(bounded[i]!).toBeLessThanOrEqual(1 / (i - 601 + 20 + 1));
+        expect(bounded[i]!).toBeLessThan(fitted[i]!);
+      }
+      const rarest = (r: (number | undefined)[]): number => Math.min(...r.slice(lateRows.from, lateRows.to).map((p) => p ?? 1));
+      expect(rarest(fitted)).toBeGreaterThan(5e-3);
+      expect(rarest(bounded)).toBeLessThan(5e-4);
+      // Before `recordWarmup` novelties there is no bound.
+      const late = new ShapeNovelty({ ...config, recordWarmup: 5000 });
+      expect(values.map((v) => late.next(v))).toEqual(fitted);
+    });
+
+    it('makes the late jump an alert of the streaming scorer, which the fitted tail alone does not', () => {
+      const values = lateJump(20);
+      const top = (scores: number[]): number => Math.max(...scores.slice(lateRows.from, lateRows.to));
+      expect(DEFAULT_STREAMING_SCORER.shape?.recordWarmup).toBe(500);
+      expect(top(scoreSeries(values))).toBeGreaterThan(0.999);
+      const withoutRecord = { ...DEFAULT_STREAMING_SCORER, shape: { ...DEFAULT_STREAMING_SCORER.shape!, recordWarmup: null } };
+      expect(top(scoreSeries(values, withoutRecord))).toBeLessThan(0.99);
+    });
+  });
+
   it('refuses a shape that does not cut into equal bins, or a history no longer than a shape', () => {
     expect(() => new ShapeNovelty({ length: 100, bins: 24, history: 2000, memory: 100, tail: 0.1 })).toThrow(/equal bins/);
     expect(() => new ShapeNovelty({ length: 288, bins: 24, history: 288, memory: 100, tail: 0.1 })).toThrow(/must exceed/);
