@@ -35,7 +35,7 @@
  */
 import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
 import { exceedance } from './tailCalibration.ts';
-import { recordBound } from './departureRecord.ts';
+import { checkRecordWarmup, recordBound } from './departureRecord.ts';
 
 export interface ShapeNoveltyConfig {
   /** Rows in one shape. */
@@ -93,6 +93,7 @@ export class ShapeNovelty {
     const { length, bins, history } = config;
     if (!(bins >= 1 && length % bins === 0)) throw new RangeError(`a shape of ${length} rows cannot be cut into ${bins} equal bins`);
     if (!(history > length)) throw new RangeError(`history (${history} rows) must exceed the shape length (${length})`);
+    if (config.recordWarmup !== undefined && config.recordWarmup !== null) checkRecordWarmup('shape recordWarmup', config.recordWarmup, config.memory);
     this.binLength = length / bins;
     this.recent = snapshot ? [...snapshot.recent] : [];
     this.shapes = snapshot ? [...snapshot.shapes] : [];

@@ -76,8 +76,9 @@
  *    null`, or a fresh scorer per period.
  * 10. Record (departureRecord.ts): a value departing from the median of the 100 before it by more
  *    than any of the last 5,000 departed from theirs is, among n + 1 exchangeable departures, a
- *    1-in-(n + 1) event whatever their distribution (divided by how many times the largest earlier
- *    departure it is); the value tests' rarity is at most twice that, the price of a second look
+ *    1-in-(n + 1) event whatever their distribution (priced lower by how many times the largest
+ *    earlier departure it is; departures of real series are not exchangeable, so this is a rank
+ *    priced as a probability, not a guarantee); the value tests' rarity is at most twice that, the price of a second look
  *    as for shape and level. The value tests scale a departure by the recent spread, so the largest
  *    burst a bursty series has seen, arriving in a busy hour, can rank as ordinary to them; NAB's
  *    labelled tweet bursts are mostly such all-time highs. On NAB's whole corpus (58 files,
@@ -89,7 +90,7 @@
  *    66.1 / 65.2 (nab-heldout 58.1 at loso): the gain holds, which set pays for the threshold moves.
  * 11. Shape record (shapeNovelty.ts, step 5; `shape.recordWarmup`): the same bound for the shape
  *    test, once 500 novelties have been seen: a last day farther from every earlier day than any
- *    earlier day was from its nearest is at most 1 in n + 1 among the last n novelties (÷ how many
+ *    earlier day was from its nearest is priced at 1 in n + 1 among the last n novelties (÷ how many
  *    times the largest earlier one it is), and the shape rarity is at most that (doubled like the
  *    rest of the shape test). The fitted tail follows the novelties' own spread, so where days
  *    differ a lot from each other (tweet volumes, a noisy machine) the most novel day in weeks
@@ -230,6 +231,10 @@ export class StreamingScorer {
     if (snapshot && (snapshot.shape === null) !== (config.shape === null)) throw new RangeError(`the snapshot ${snapshot.shape ? 'has' : 'has no'} shape test, the config ${config.shape ? 'has' : 'has none'}`);
     if (snapshot?.level !== undefined && (snapshot.level === null) !== (config.level === null)) throw new RangeError(`the snapshot ${snapshot.level ? 'has' : 'has no'} level test, the config ${config.level ? 'has' : 'has none'}`);
     if (snapshot && (snapshot.effect === null) !== (config.effect === null)) throw new RangeError(`the snapshot ${snapshot.effect ? 'has' : 'has no'} effect-size test, the config ${config.effect ? 'has' : 'has none'}`);
+    for (const [name, test] of [['shape', config.shape], ['level', config.level], ['record', config.record]] as const) {
+      // A second look's weight multiplies its rarity: NaN would silence every alert after it, a negative one push scores past 1.
+      if (test && !(Number.isFinite(test.weight) && test.weight > 0)) throw new RangeError(`the ${name} test's weight must be a positive number, not ${test.weight}`);
+    }
     const { memory, tail, warmup } = config;
     this.scales = config.scales.map((scale, i) => new RarityScorer({ ...scale, memory, tail, warmup }, snapshot?.scales[i]));
     this.shape = config.shape ? { test: new ShapeNovelty({ ...config.shape, memory, tail }, snapshot?.shape ?? undefined), weight: config.shape.weight } : null;

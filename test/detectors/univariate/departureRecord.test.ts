@@ -75,4 +75,15 @@ describe('departure record', () => {
     expect(atRow(withRecord)).toBeGreaterThan(0.999);
     expect(atRow(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, level: null, record: null }))).toBe(0);
   });
+
+  it('refuses a warm-up the memory cannot reach and a second look weighed by no positive number, in one sentence each', () => {
+    expect(() => new DepartureRecord({ window: 10, memory: 10, warmup: 20 })).toThrow('record warmup must be a whole number from 0 to the memory (10), not 20');
+    expect(() => new DepartureRecord({ window: 10, memory: 100, warmup: Number.NaN })).toThrow(/record warmup/);
+    expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, record: { ...DEFAULT_STREAMING_SCORER.record!, weight: Number.NaN } })).toThrow(
+      "the record test's weight must be a positive number, not NaN",
+    );
+    expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, level: { ...DEFAULT_STREAMING_SCORER.level!, weight: -1 } })).toThrow(/level test's weight/);
+    expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, shape: { ...DEFAULT_STREAMING_SCORER.shape!, recordWarmup: 1.5 } })).toThrow(/shape recordWarmup/);
+  });
 });
+
