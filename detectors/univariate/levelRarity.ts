@@ -9,6 +9,10 @@
  * is rare here however many ordinary bursts came before it. How far is far depends on the series'
  * own tail: where bursts come in every size, twice the largest is still only 1 in a few hundred.
  *
+ * It also tells whether the value was a record, beyond every one the series has shown in its whole
+ * life (not only the last `memory`): the scorer's onset rule lets records off its escalation
+ * (streamingScorer.ts, `recordGap`).
+ *
  * Pure and JSON-snapshotable, like the rest of detectors/.
  */
 import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
@@ -26,12 +30,18 @@ export interface LevelRarityConfig {
 export interface LevelRaritySnapshot {
   values: SortedWindowState;
   negated: SortedWindowState;
+  /** The extremes of the series' whole life (absent in older snapshots: taken from the memory). */
+  min?: number | null;
+  max?: number | null;
 }
 
 export class LevelRarity {
   private readonly values: SortedWindow;
   /** The same values negated, so the lower tail is an upper one for `exceedance`. */
   private readonly negated: SortedWindow;
+  private min: number;
+  private max: number;
+  private record = false;
 
   constructor(
     private readonly config: LevelRarityConfig,
@@ -40,22 +50,39 @@ export class LevelRarity {
     const s = snapshot ? structuredClone(snapshot) : undefined;
     this.values = new SortedWindow(config.memory, s?.values);
     this.negated = new SortedWindow(config.memory, s?.negated);
+    const sorted = this.values.sorted;
+    this.min = s?.min ?? (sorted.length ? sorted[0] : Infinity);
+    this.max = s?.max ?? (sorted.length ? sorted[sorted.length - 1] : -Infinity);
+  }
+
+  /** Whether the last value, once warmed up, was beyond every value seen before it (a record high or low). */
+  wasRecord(): boolean {
+    return this.record;
   }
 
   /** Two-sided P(a level at least this extreme), or undefined while warming up. */
   next(value: number): number | undefined {
     let rarity: number | undefined;
+    this.record = false;
     if (this.values.size >= this.config.warmup) {
+      this.record = value > this.max || value < this.min;
       const above = exceedance(this.values.sorted, value, this.config.tail);
       const below = exceedance(this.negated.sorted, -value, this.config.tail);
       rarity = Math.min(1, 2 * Math.min(above, below));
     }
     this.values.push(value);
     this.negated.push(-value);
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
     return rarity;
   }
 
   snapshot(): LevelRaritySnapshot {
-    return { values: this.values.snapshot(), negated: this.negated.snapshot() };
+    return {
+      values: this.values.snapshot(),
+      negated: this.negated.snapshot(),
+      min: Number.isFinite(this.min) ? this.min : null,
+      max: Number.isFinite(this.max) ? this.max : null,
+    };
   }
 }

@@ -84,6 +84,7 @@ describe('departure record', () => {
     );
     expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, level: { ...DEFAULT_STREAMING_SCORER.level!, weight: -1 } })).toThrow(/level test's weight/);
     expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, shape: { ...DEFAULT_STREAMING_SCORER.shape!, recordWarmup: 1.5 } })).toThrow(/shape recordWarmup/);
+    expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, recordGap: 0 })).toThrow('recordGap must be a whole number of rows from 1 up, or null for none, not 0');
   });
 });
 

@@ -123,4 +123,36 @@ describe('streaming scorer', () => {
     // 6 % of the range still alerts.
     expect(blipScore(withBlip(0.6))).toBeGreaterThan(0.999);
   });
+
+  it('lets a record off the escalation, once per record gap, and resumes the rows since the last record from a snapshot', () => {
+    // Idle at zero, a burst of 10–100 every 30–60 rows; quiet from 2,440 but for two bursts past
+    // every earlier one: 110 at 2,500 and 120 at 2,530.
+    let state = 777;
+    const u = (): number => {
+      state = (1103515245 * state + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const values = new Array<number>(2700).fill(0);
+    for (let i = 30; i < values.length; i += 30 + Math.floor(u() * 30)) {
+      const length = 1 + Math.floor(u() * 3);
+      for (let j = 0; j < length && i + j < values.length; j++) values[i + j] = 10 + Math.round(u() * 90);
+    }
+    values.fill(0, 2440, 2600);
+    values[2500] = 110;
+    values[2530] = 120;
+    // An escalation no row can meet: only records raise onsets, each emitted a row later (the
+    // next row might have escalated it). 883 and 1,302 are the bursts that set the earlier highs;
+    // the record at 2,530 comes 30 rows after the last and needs the escalation like any row.
+    const config = { ...DEFAULT_STREAMING_SCORER, escalation: 1e6 };
+    const alerts = (scores: number[]): number[] => scores.flatMap((s, i) => (i >= 600 && s > 0 ? [i] : []));
+    const whole = scoreSeries(values, config);
+    expect(alerts(whole)).toEqual([883, 1302, 2501]);
+    expect(alerts(scoreSeries(values, { ...config, recordGap: null }))).toEqual([]);
+    const first = new StreamingScorer(config);
+    const head = values.slice(0, 2520).map((v) => first.next(v));
+    expect(first.snapshot().sinceRecord).toBe(20);
+    const restored = new StreamingScorer(config, JSON.parse(JSON.stringify(first.snapshot())));
+    expect(restored.snapshot().sinceRecord).toBe(20);
+    expect([...head, ...values.slice(2520).map((v) => restored.next(v))]).toEqual(whole);
+  });
 });
