@@ -96,8 +96,8 @@
  *    than any of the last 5,000 departed from theirs is, among n + 1 exchangeable departures, a
  *    1-in-(n + 1) event whatever their distribution (priced lower by how many times the largest
  *    earlier departure it is; departures of real series are not exchangeable, so this is a rank
- *    priced as a probability, not a guarantee); the value tests' rarity is at most twice that, the price of a second look
- *    as for shape and level. The value tests scale a departure by the recent spread, so the largest
+ *    priced as a probability, not a guarantee); the value tests' rarity is at most twice that,
+ *    the price of a second look as for shape and level. The value tests scale a departure by the recent spread, so the largest
  *    burst a bursty series has seen, arriving in a busy hour, can rank as ordinary to them; NAB's
  *    labelled tweet bursts are mostly such all-time highs. On NAB's whole corpus (58 files,
  *    2026-12-05): standard 64.6 → 67.3, loso 63.6 → 66.5, low FP 53.5 → 55.9, low FN 70.3 → 73.0;
