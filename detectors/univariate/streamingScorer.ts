@@ -259,6 +259,7 @@ export class StreamingScorer {
     if (snapshot && (snapshot.shape === null) !== (config.shape === null)) throw new RangeError(`the snapshot ${snapshot.shape ? 'has' : 'has no'} shape test, the config ${config.shape ? 'has' : 'has none'}`);
     if (snapshot?.level !== undefined && (snapshot.level === null) !== (config.level === null)) throw new RangeError(`the snapshot ${snapshot.level ? 'has' : 'has no'} level test, the config ${config.level ? 'has' : 'has none'}`);
     if (snapshot && (snapshot.effect === null) !== (config.effect === null)) throw new RangeError(`the snapshot ${snapshot.effect ? 'has' : 'has no'} effect-size test, the config ${config.effect ? 'has' : 'has none'}`);
+    if (snapshot?.record !== undefined && (snapshot.record === null) !== (config.record === null)) throw new RangeError(`the snapshot ${snapshot.record ? 'has' : 'has no'} record test, the config ${config.record ? 'has' : 'has none'}`);
     for (const [name, test] of [['shape', config.shape], ['level', config.level], ['record', config.record]] as const) {
       // A second look's weight multiplies its rarity: NaN would silence every alert after it, a negative one push scores past 1.
       if (test && !(Number.isFinite(test.weight) && test.weight > 0)) throw new RangeError(`the ${name} test's weight must be a positive number, not ${test.weight}`);
@@ -271,7 +272,6 @@ export class StreamingScorer {
     this.effect = config.effect ? new EffectSize(config.effect, snapshot?.effect ?? undefined) : null;
     this.recurrence = config.recurrence ? new DailyRecurrence(config.recurrence, snapshot?.recurrence ?? undefined) : null;
     this.level = config.level ? { test: new LevelRarity(config.level, snapshot?.level ?? undefined), weight: config.level.weight } : null;
-    if (snapshot?.record !== undefined && (snapshot.record === null) !== (config.record === null)) throw new RangeError(`the snapshot ${snapshot.record ? 'has' : 'has no'} record test, the config ${config.record ? 'has' : 'has none'}`);
     this.record = config.record ? { test: new DepartureRecord(config.record, snapshot?.record ?? undefined), weight: config.record.weight } : null;
     this.recentScores = snapshot ? [...snapshot.recentScores] : [];
     this.held = snapshot?.held ? { ...snapshot.held } : null;
@@ -309,10 +309,11 @@ export class StreamingScorer {
     // too small to matter still counts among the recent rows: its rarity is real, only not worth
     // an alert, and an alert just after it must beat it as after any other.
     const highest = Math.max(0, ...this.recentScores);
-    const record = this.level?.test.wasRecord() ?? false;
+    // A value beyond every one the series has shown (the level test tracks its whole life), not the departure record above.
+    const newExtreme = this.level?.test.wasRecord() ?? false;
     const gap = this.config.recordGap;
-    const onset = (1 - ranked) * this.config.escalation < 1 - highest || (record && gap != null && this.sinceRecord > gap && 1 - ranked < 1 - highest);
-    this.sinceRecord = record ? 1 : this.sinceRecord + 1;
+    const onset = (1 - ranked) * this.config.escalation < 1 - highest || (newExtreme && gap != null && this.sinceRecord > gap && 1 - ranked < 1 - highest);
+    this.sinceRecord = newExtreme ? 1 : this.sinceRecord + 1;
     const repeat = this.shape?.test.repeatsExactly() ?? false;
     // A daily habit explains a value's departure, not a changed day: shape alerts stand.
     const score = onset && (largeEnough || byShape) && !repeat && !(recurring && !byShape) ? ranked : 0;
