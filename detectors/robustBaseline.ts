@@ -44,10 +44,16 @@ export function mad(values: readonly number[], center = median(values)): number 
   return median(values.map((v) => Math.abs(v - center)));
 }
 
-/** Keeps the last `size` values: the rolling history the baseline is computed from. */
-export function appendHistory(history: readonly number[], value: number, size: number): number[] {
-  const next = [...history, value];
-  return next.length > size ? next.slice(next.length - size) : next;
+/**
+ * Keeps the last `size` values: the rolling history the baseline is computed from. Appends to
+ * the array itself, which is a detector's own state that nothing else holds (its snapshots are
+ * clones): copying a history of 360 windows on every window of every series was 7 % of what a
+ * replay allocated.
+ */
+export function appendHistory(history: number[], value: number, size: number): number[] {
+  history.push(value);
+  if (history.length > size) history.splice(0, history.length - size);
+  return history;
 }
 
 /**

@@ -43,8 +43,11 @@ describe('robust baseline', () => {
     expect(directedZ(-5, 'both')).toBe(5);
   });
 
-  it('history keeps the last N values', () => {
-    expect(appendHistory([1, 2, 3], 4, 3)).toEqual([2, 3, 4]);
+  it('history keeps the last N values, in the same array', () => {
+    const history = [1, 2, 3];
+    expect(appendHistory(history, 4, 3)).toBe(history);
+    expect(history).toEqual([2, 3, 4]);
     expect(appendHistory([], 7, 3)).toEqual([7]);
+    expect(appendHistory([1, 2, 3, 4, 5], 6, 2)).toEqual([5, 6]);
   });
 });
