@@ -103,7 +103,7 @@ describe('streaming scorer', () => {
     expect([...head, ...tail]).toEqual(watched);
   });
 
-  it('does not alert on a departure under 5 % of the range the series has shown, however rare', () => {
+  it('does not alert on a departure under 5 % of the range the series has shown, however rare, nor let it hold back the next', () => {
     // Calm noise (±0.05) around 10, one early burst to 20 that sets the range to 10, then long
     // enough (6,000 rows) for the burst to leave the calibration memory (5,000 rows), so a blip
     // of a few noise widths is rare again to the value tests.
@@ -122,6 +122,13 @@ describe('streaming scorer', () => {
     expect(blipScore(withBlip(0.3))).toBe(0);
     // 6 % of the range still alerts.
     expect(blipScore(withBlip(0.6))).toBeGreaterThan(0.999);
+    // A blip too small to alert on (4.5 %) does not hold back the departure of 6 % that follows
+    // it 50 rows later: counted among the recent rows, it left that departure, as rare as it,
+    // unable to beat it twice over, and the incident went unreported.
+    const blipThenIncident = withBlip(0.45).map((v, i) => v + (i >= 5550 && i < 5553 ? 0.6 : 0));
+    const scores = scoreSeries(blipThenIncident);
+    expect(Math.max(...scores.slice(5500, 5550))).toBeLessThan(0.9);
+    expect(Math.max(...scores.slice(5550, 5556 + DEFAULT_STREAMING_SCORER.hold))).toBeGreaterThan(0.999);
   });
 
   it('lets a record off the escalation, once per record gap, and resumes the rows since the last record from a snapshot', () => {
