@@ -3,7 +3,7 @@
  * the wall clock (fine here: a benchmark measures time, it does not compute results from it).
  * The codec is read back from each file with DuckDB's parquet_metadata(), not assumed.
  *
- *   npx tsx test/bench/parquet.ts [rowCount]
+ *   npx tsx test/bench/parquet.ts [rowCount] [--json]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,6 +95,10 @@ export async function benchParquet(rowCount = 200_000): Promise<ParquetBenchResu
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const rowCount = process.argv[2] ? Number(process.argv[2]) : undefined;
-  console.table(await benchParquet(rowCount));
+  // `--json`: one line of JSON, for `npm run bench`, which runs this in a process of its own (ownProcess.ts).
+  const json = process.argv.includes('--json');
+  const count = process.argv.slice(2).find((arg) => arg !== '--json');
+  const results = await benchParquet(count ? Number(count) : undefined);
+  if (json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  else console.table(results);
 }

@@ -9,14 +9,11 @@
  * 4. the dedupe state at 10M ids: bytes held per id, and ids per second.
  * Returns a markdown section for RESULTS.md and prints a table.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { decodeRecord } from '../../stream/events/wire.ts';
@@ -28,8 +25,8 @@ import type { SourceRecord } from '../../stream/pipeline/batch.ts';
 import { inMemoryRecording, type Recording } from '../../stream/replay/recording.ts';
 import { openRecordingWriter, readRecording } from '../../stream/replay/recordingFile.ts';
 import { BENCH_SETTINGS, benchStateConfig } from './pipeline.ts';
-import type { ReplayProcessResult } from './replayProcess.ts';
-import { runPlainLoop } from './plainLoop.ts';
+import { inOwnProcess } from './ownProcess.ts';
+import type { PlainLoopProcessResult, ReplayProcessResult } from './replayProcess.ts';
 import { BENCH_STREAM, buildInput, type BenchInput } from './records.ts';
 import { textTable } from './table.ts';
 
@@ -38,8 +35,9 @@ const gc = runInNewContext('typeof gc === "function" ? gc : undefined') as (() =
 
 const REPLAY_BATCH = 10_000; // the most records one GetRecords call returns
 const REPLAY_RUNS = 3;
-const REPLAY_PROCESS = fileURLToPath(new URL('./replayProcess.ts', import.meta.url));
-const execFileAsync = promisify(execFile);
+/** The plain loop's batches: the bench input's (records.ts). */
+const PLAIN_LOOP_BATCH = 500;
+const REPLAY_PROCESS = './replayProcess.ts';
 const DEDUPE_IDS = 10_000_000;
 const NEW_IDS_PER_CHECKPOINT = 10_000;
 
@@ -169,12 +167,6 @@ async function busyShardReplay(dir: string, log: (message: string) => void): Pro
   return { records, run };
 }
 
-/** The Node flags `adstream` starts with (bin.js's first line), so a replay here runs as the command does. */
-function commandNodeFlags(): string[] {
-  const shebang = readFileSync(fileURLToPath(new URL('../../stream/cli/bin.js', import.meta.url)), 'utf8').split('\n')[0];
-  return shebang.split(/\s+/).filter((word) => word.startsWith('--'));
-}
-
 /**
  * `REPLAY_RUNS` replays of the recording at `path`, each in a fresh process (replayProcess.ts says
  * why) onto a lake of its own (one lake would resume from the last run's checkpoint); the run
@@ -184,12 +176,11 @@ async function replayInOwnProcesses(name: string, path: string, dir: string, uni
   const runs: ReplayProcessResult[] = [];
   for (let i = 0; i < REPLAY_RUNS; i++) {
     log(`${name} (${i + 1} of ${REPLAY_RUNS}, own process) ...`);
-    const args = [...commandNodeFlags(), '--import', 'tsx', REPLAY_PROCESS, path, join(dir, `run-${i}`, 'lake'), String(REPLAY_BATCH), ...(unitBytes === undefined ? [] : [String(unitBytes)])];
-    const { stdout } = await execFileAsync(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
-    runs.push(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ReplayProcessResult);
+    runs.push(await inOwnProcess<ReplayProcessResult>(REPLAY_PROCESS, [path, join(dir, `run-${i}`, 'lake'), String(REPLAY_BATCH), ...(unitBytes === undefined ? [] : [String(unitBytes)])]));
   }
   return runs.sort((a, b) => a.cpuMs - b.cpuMs)[Math.floor(runs.length / 2)];
 }
+
 
 function dedupeAtScale(): { bytesPerId: number; idsPerSecond: number; heapBytesPerId: number; dedupe: Deduplicator } {
   gc?.();
@@ -205,7 +196,14 @@ function dedupeAtScale(): { bytesPerId: number; idsPerSecond: number; heapBytesP
   return { bytesPerId: dedupe.bytes / dedupe.size, idsPerSecond: DEDUPE_IDS / seconds, heapBytesPerId: (heapAfter - heapBefore) / dedupe.size, dedupe };
 }
 
-export async function benchReplay(input: BenchInput, log: (message: string) => void): Promise<string> {
+export interface ReplayBenchResult {
+  /** The RESULTS.md section. */
+  section: string;
+  /** The plain loop's wall-clock µs per record, in a process of its own. */
+  plainLoopMicrosPerRecord: number;
+}
+
+export async function benchReplay(input: BenchInput, log: (message: string) => void): Promise<ReplayBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'adstream-bench-replay-'));
   try {
     const inMemory = benchRecording(input);
@@ -218,11 +216,9 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
     const perPart = await replayInOwnProcesses('replay committing every part', path, join(dir, 'per-part'), 0, log);
     const { stats } = replayRun;
     const busy = await busyShardReplay(dir, log);
-    log('plain loop ...');
-    runPlainLoop(input.batches);
-    const plainStart = performance.now();
-    const plain = runPlainLoop(input.batches);
-    const plainMs = performance.now() - plainStart;
+    // In a process of its own too, over the same recording, so the two are measured alike.
+    log('plain loop (own process) ...');
+    const { totals: plain, ms: plainMs, passes: plainPasses } = await inOwnProcess<PlainLoopProcessResult>(REPLAY_PROCESS, ['--plain-loop', path, String(PLAIN_LOOP_BATCH)]);
     log('DuckDB read_json + GROUP BY ...');
     const duck = await duckdbWindows(input, dir);
     log(`dedupe with ${fmt(DEDUPE_IDS)} ids ...`);
@@ -271,7 +267,7 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
       '| --- | --- | ---: | ---: | ---: | ---: |',
       ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
     ].join('\n');
-    return `
+    const section = `
 ## Replay mode end to end (test/bench/replay.ts)
 
 One recording of the bench input (${fmt(input.records)} records, one shard), replayed through \`replay\` onto a local directory in parts of ${fmt(REPLAY_BATCH)} records (one GetRecords call's worth),
@@ -281,7 +277,7 @@ The JavaScript runs on one thread; DuckDB's encoding and the file writes run on 
 is the per-core figure, and *records/s* the wall-clock one. Each replay runs in a process of its own, started with the Node flags \`adstream\` starts with (test/bench/replayProcess.ts), cold (no warm-up run,
 as a user's replay), ${REPLAY_RUNS} times onto fresh directories; the row is the run with the median CPU time. Until 2026-12-05 the replays ran inside the bench process, beside the generated input and
 the other benches' garbage, which every major collection marked too: the same replay counted more CPU there than in a process of its own.
-Same run, same records: the plain loop (computes, writes nothing) and DuckDB doing the windowed count per minute, campaign and type with \`read_json\` + \`GROUP BY\` on one thread
+Same run, same records: the plain loop (computes, writes nothing; in a process of its own as well, the recording read the same way, median of ${plainPasses} passes after a warm-up) and DuckDB doing the windowed count per minute, campaign and type with \`read_json\` + \`GROUP BY\` on one thread
 (time of the query only, the JSON Lines file already written). The replay rows start from the recording file already read into its shard spools, as \`adstream replay\` replays
 (reading each shard back a part at a time is in their time); the recording rows are the file's own cost, written a
 GetRecords result (10,000 records) at a time as \`adstream record\` writes it and read into the spools as \`adstream replay\` reads it before replaying.
@@ -292,6 +288,7 @@ Replay outcomes: ${fmt(stats.written)} written (${fmt(stats.late)} late), ${fmt(
 
 Dedupe state at ${fmt(DEDUPE_IDS)} distinct ids inside a 24 h horizon: **${fmt(dedupe.bytesPerId, 1)} bytes per id** in the hash tables (goal ≤ 20), ${fmt(dedupe.heapBytesPerId, 1)} bytes per id of measured heap + array-buffer growth, ${fmt(dedupe.idsPerSecond)} ids/s including hashing. A ${checkpointLine}, through the state store on a local directory (stream/consumer/stateStore.ts: segments beside the snapshot, only new ids written); before segments every checkpoint wrote every id.
 `;
+    return { section, plainLoopMicrosPerRecord: (plainMs * 1_000) / input.records };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { benchParquet } from './parquet.ts';
+import type { ParquetBenchResult } from './parquet.ts';
+import { inOwnProcess } from './ownProcess.ts';
 import { benchReplay } from './replay.ts';
 import { benchConsumer, consumerSection } from './consumer.ts';
 import { benchKpl, kplSection } from './kpl.ts';
@@ -48,10 +49,10 @@ const specs = [
 const timed = timeInterleaved(specs, 3, log);
 const passes: PassResult[] = specs.map(({ name, what, records }) => ({ name, what, records, ...timed.get(name)! }));
 
-log(`Parquet encoders, ${PARQUET_ROWS} rows ...`);
-const parquet = await benchParquet(PARQUET_ROWS);
+log(`Parquet encoders, ${PARQUET_ROWS} rows (own process) ...`);
+const parquet = await inOwnProcess<ParquetBenchResult[]>('./parquet.ts', [String(PARQUET_ROWS), '--json']);
 
-const replaySection = await benchReplay(input, log);
+const replay = await benchReplay(input, log);
 
 const lakeWriter = await benchLakeWriter(PARQUET_ROWS, log);
 console.log(lakeWriterSection(lakeWriter, PARQUET_ROWS));
@@ -82,7 +83,7 @@ console.log(textTable(parquetRows));
 
 if (write) {
   const path = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS }) + replaySection + lakeWriterSection(lakeWriter, PARQUET_ROWS) + spillSection(spill) + kplSection(kpl, machine) + consumerSection(consumer, machine) + detectorsSection(detectors) + nabSection);
+  writeFileSync(path, renderResults({ machine, input, generateSeconds, passes, tables, parquet: parquetRows, parquetResults: parquet, parquetRowCount: PARQUET_ROWS, plainLoopMicrosPerRecord: replay.plainLoopMicrosPerRecord }) + replay.section + lakeWriterSection(lakeWriter, PARQUET_ROWS) + spillSection(spill) + kplSection(kpl, machine) + consumerSection(consumer, machine) + detectorsSection(detectors) + nabSection);
   log(`\nwrote ${path}`);
 }
 // lifion-kinesis leaves timers behind after stopConsumer(); the run is over.
