@@ -36,7 +36,11 @@
  *    nab-heldout 66.7 → 66.5, nab-heldout2 72.0 → 71.4, nab-heldout3 57.7 → 64.8, nab-heldout4
  *    63.8 → 63.1; higher at every fixed threshold from 0.985 to 0.998 (by 0.2–0.9), and with
  *    refractory 50, escalation 1.5 or 3, minShare 3 % or 7 %, hold 3 or no record gap (by
- *    0.04–0.65; fitted on the others, higher in all but refractory 50, −0.5).
+ *    0.04–0.65; fitted on the others, higher in all but refractory 50, −0.5). One check fell:
+ *    within the tuned set, realAdExchange at the threshold fitted on realKnownCause alone went
+ *    89.4 → 35.1, because that threshold moved across a plateau of realKnownCause's scores (0.9933
+ *    → 0.9962) past the 0.9941 at which an adExchange window is found; at every fixed threshold
+ *    from 0.98 to 0.995 realKnownCause scores higher (by 2–3) and realAdExchange within 0.8.
  * 5. Exact repeat: a row whose last day repeats an earlier day exactly, up to its last values
  *    (shapeNovelty.ts, `repeatsExactly`), does not score. A perfectly periodic series (NAB's
  *    art_daily_perfect_square_wave: 20, then 80 from 09:00 to 18:00, every day) changes level at
