@@ -168,7 +168,7 @@ async function busyShardReplay(dir: string, log: (message: string) => void): Pro
 }
 
 /**
- * `REPLAY_RUNS` replays of the recording at `path`, each in a fresh process (replayProcess.ts says
+ * `REPLAY_RUNS` replays of the recording at `path`, each in a fresh process (ownProcess.ts says
  * why) onto a lake of its own (one lake would resume from the last run's checkpoint); the run
  * with the median CPU time. Each is cold, as a user's `adstream replay` is: no warm-up run.
  */
@@ -180,7 +180,6 @@ async function replayInOwnProcesses(name: string, path: string, dir: string, uni
   }
   return runs.sort((a, b) => a.cpuMs - b.cpuMs)[Math.floor(runs.length / 2)];
 }
-
 
 function dedupeAtScale(): { bytesPerId: number; idsPerSecond: number; heapBytesPerId: number; dedupe: Deduplicator } {
   gc?.();
