@@ -52,7 +52,7 @@
  *    large) is a nightly job, not news. Without it a noisy series with a 03:10 spike alerted
  *    every night.
  * 7. Onset: a row scores 1 − rarity only when it is rarer than every row of the last `refractory`
- *    rows by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
+ *    rows (those large enough to matter, 4) by at least the factor `escalation` (otherwise 0). One incident raises one alert at its
  *    start instead of a stream of them: what an operator wants, and what NAB rewards (the
  *    earliest detection in a window counts, every later one outside it costs). Without the
  *    factor a slow ramp re-alerts on every row, each a little rarer than the last.
@@ -322,7 +322,7 @@ export class StreamingScorer {
       ranked = 1 - rarity;
     }
     // In rarities: 1 − ranked is this row's, 1 − highest the rarest of the recent rows' that
-    // were large enough to matter (header, 7).
+    // were large enough to matter (header, 4).
     const highest = Math.max(0, ...this.recentScores);
     // A value beyond every one the series has shown (the level test tracks its whole life), not the departure record above.
     const newExtreme = this.level?.test.wasRecord() ?? false;
