@@ -16,7 +16,11 @@
  *    units of the range of every value seen so far, so the distance means the same on any scale;
  *    less 0.1 % of that range, below which shapes count as the same.
  * 3. Rarity: P(novelty ≥ this one) among this series' earlier novelties, tail fitted as in
- *    tailCalibration.ts.
+ *    tailCalibration.ts, once there are `length` of them. The shapes of consecutive rows share all
+ *    but one row, so their novelties move together: the first few dozen are one comparison
+ *    measured a few dozen times, and ranked among 20 of them (the bar until 2026-12-05) the second
+ *    day of a noisy daily series was as novel as anything yet (NAB's art_daily_small_noise alerted
+ *    twice on it). A shape's worth of them spans one full day of offsets.
  * 4. Exact repeat (`repeatsExactly`): novelty 0 and the last bin's raw values equal to those of
  *    such a nearest shape; the streaming scorer does not alert on such a row.
  * 5. Record (`recordWarmup`, off when absent): a novelty beyond every one of the n earlier ones
@@ -69,8 +73,6 @@ export interface ShapeNoveltySnapshot {
  * slightly larger rounding error ranks as the rarest shape ever seen.
  */
 const SAME_SHAPE = 1e-3;
-/** Novelties needed before one is ranked among them. */
-const MIN_RANKED = 20;
 /** Candidate shapes needed before a nearest one means anything. */
 const MIN_CANDIDATES = 6;
 
@@ -146,7 +148,7 @@ export class ShapeNovelty {
       this.ends.splice(0, Math.max(0, this.ends.length - history));
     }
     if (novelty === undefined) return undefined;
-    let rarity = this.novelties.size >= MIN_RANKED ? exceedance(this.novelties.sorted, novelty, this.config.tail) : undefined;
+    let rarity = this.novelties.size >= length ? exceedance(this.novelties.sorted, novelty, this.config.tail) : undefined;
     const { recordWarmup } = this.config;
     const bound = recordWarmup === undefined || recordWarmup === null ? undefined : recordBound(this.novelties.sorted, novelty, recordWarmup);
     if (bound !== undefined) rarity = Math.min(rarity ?? 1, bound);
