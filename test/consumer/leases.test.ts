@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '../../stream/aws/clients.ts';
+import { ConfigError } from '../../stream/config/load.ts';
 import type { AdstreamConfig } from '../../stream/config/schema.ts';
 import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import type { Lease } from '../../stream/consumer/leases/lease.ts';
@@ -52,6 +53,27 @@ const shareCounts = (leases: Lease[]) => {
 
 
 describe('leases shared by workers', () => {
+  it('refuses a worker of another stream pointed at a lease table in use, in one sentence, and leaves the first stream\'s checkpoints alone', async () => {
+    const first = configFor('owner-first');
+    const records = [...generateTraffic({ seed: 3, durationMs: 600_000, impressionsPerMinute: 60, anomalies: [] }).records];
+    await pipeline.produce(first, records, 1);
+    await pipeline.consume(first);
+    const table = await leaseTable(first);
+    const checkpointed = await table.list();
+    expect(checkpointed.map((lease) => lease.checkpoint)).toEqual([expect.stringMatching(/^\d+$/)]);
+
+    // Every stream has a shardId-000000000000: without the check the second stream's worker took
+    // the first's checkpoint as its own and asked Kinesis for a sequence number of another stream.
+    const second = pipeline.configFor('owner-second', { failoverTimeMs: FAILOVER_MS, leaseTable: first.leaseTable });
+    await pipeline.produce(second, records, 1);
+    await expect(pipeline.consume(second)).rejects.toThrow(
+      new ConfigError(`the lease table ${first.leaseTable} keeps the checkpoints of stream owner-first, not owner-second: give each stream a lease table of its own (leaseTable, environment ADSTREAM_LEASE_TABLE).`),
+    );
+    expect(await table.list()).toEqual(checkpointed);
+    // The first stream's workers go on using it.
+    await pipeline.consume(first);
+  });
+
   it('3 workers on 8 shards settle at 3/3/2, and release every lease when they stop', async () => {
     const base = configFor('balance');
     await pipeline.produce(base, [], 8);

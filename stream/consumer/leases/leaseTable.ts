@@ -19,6 +19,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { leaseFromItem, leaseToItem, type Lease } from './lease.ts';
+import { ConfigError } from '../../config/load.ts';
 
 /** The lease moved on without us: stop processing its shard, never checkpoint it again. */
 export class LeaseLostError extends Error {
@@ -34,6 +35,12 @@ export class LeaseLostError extends Error {
  */
 export const RESERVED_LEASE_PREFIX = 'adstream:';
 export const isReservedLeaseKey = (leaseKey: string): boolean => leaseKey.startsWith(RESERVED_LEASE_PREFIX);
+
+/** The item naming the stream whose checkpoints the table keeps. */
+const STREAM_KEY = `${RESERVED_LEASE_PREFIX}stream`;
+
+/** A worker pointed at a lease table that keeps another stream's checkpoints: a usage error, named. */
+export class LeaseTableOfAnotherStreamError extends ConfigError {}
 
 interface FencedUpdate {
   set?: Record<string, AttributeValue>;
@@ -72,6 +79,36 @@ export class LeaseTable {
       if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
     }
     await waitUntilTableExists({ client: this.client, maxWaitTime: 60, minDelay: 1 }, { TableName: this.tableName });
+  }
+
+  /**
+   * Makes sure the table keeps the checkpoints of `streamName`: the first worker names the stream
+   * in the table, and a worker of another stream is refused. Leases are keyed by shard id alone
+   * (as the KCL keys them), and every stream has a shardId-000000000000: a second stream's worker
+   * would have taken the first stream's checkpoints as its own and failed on a sequence number
+   * from another stream (or, on AWS, silently read from the wrong place). A table created before
+   * this item existed is named by the first worker that starts against it.
+   */
+  async claimForStream(streamName: string): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { leaseKey: { S: STREAM_KEY }, streamName: { S: streamName } },
+          ConditionExpression: 'attribute_not_exists(leaseKey)',
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: STREAM_KEY } }, ConsistentRead: true }));
+    const owner = result.Item?.streamName?.S;
+    if (owner !== streamName) {
+      throw new LeaseTableOfAnotherStreamError(
+        `the lease table ${this.tableName} keeps the checkpoints of stream ${owner ?? '(unnamed)'}, not ${streamName}: give each stream a lease table of its own (leaseTable, environment ADSTREAM_LEASE_TABLE).`,
+      );
+    }
   }
 
   /** Creates the lease unless it exists; returns whether it was created. */
