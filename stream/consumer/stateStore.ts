@@ -17,9 +17,24 @@
  * final snapshots themselves are not.
  */
 import { createHash } from 'node:crypto';
+import { ConfigError } from '../config/load.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { DedupeSegment } from '../pipeline/dedupe.ts';
 import type { ShardStateSnapshot, StoredShardStateSnapshot } from '../pipeline/shardState.ts';
+
+/**
+ * The lease table names a snapshot the state store does not hold: nearly always a worker started
+ * with another state store than the workers before it (a relative `./data/state` from another
+ * working directory), so the sentence says where it looked and how to point it back.
+ */
+export class MissingSnapshotError extends ConfigError {
+  constructor(ref: string, location: string) {
+    const local = !location.startsWith('s3://');
+    super(
+      `state snapshot ${ref}, which the lease table's checkpoint names, is not in the state store ${location}: start the worker with the state store the earlier runs wrote to (stateStore, environment ADSTREAM_STATE${local ? '; a relative path is taken from the working directory' : ''}), or give it another lease table to start over.`,
+    );
+  }
+}
 
 export class StateStore {
   /** The segment keys each snapshot saved or loaded here names, so discarding one needs no read. */
@@ -69,7 +84,7 @@ export class StateStore {
   /** The snapshot with its dedupe segments' bytes attached, ready for ShardState.create. */
   async load(ref: string): Promise<StoredShardStateSnapshot> {
     const body = await this.store.get(ref);
-    if (!body) throw new Error(`state snapshot ${ref} named by the checkpoint is missing from ${this.store.location}`);
+    if (!body) throw new MissingSnapshotError(ref, this.store.location);
     const { leftovers, ...snapshot } = JSON.parse(Buffer.from(body).toString('utf8')) as SavedSnapshot;
     this.leftovers.set(ref, leftovers ?? []);
     // Snapshots from before segments (dedupe format 2) hold their ids inline.

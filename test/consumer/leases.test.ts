@@ -3,6 +3,7 @@
  * failover after kill -9, fencing of a paused worker, and hand-over on SIGTERM. Workers that are
  * killed or paused are real `adstream run` processes.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '../../stream/aws/clients.ts';
 import { ConfigError } from '../../stream/config/load.ts';
@@ -72,6 +73,17 @@ describe('leases shared by workers', () => {
     expect(await table.list()).toEqual(checkpointed);
     // The first stream's workers go on using it.
     await pipeline.consume(first);
+  });
+
+  it('says where it looked when the checkpoint names a snapshot its state store does not hold (a relative state store from another directory)', async () => {
+    const first = configFor('moved-state');
+    await pipeline.produce(first, [...generateTraffic({ seed: 4, durationMs: 600_000, impressionsPerMinute: 60, anomalies: [] }).records], 1);
+    await pipeline.consume(first);
+    const elsewhere = join(pipeline.dir, 'moved-state', 'elsewhere');
+    const moved = pipeline.configFor('moved-state', { failoverTimeMs: FAILOVER_MS, stateStore: elsewhere });
+    const refused = pipeline.consume(moved);
+    await expect(refused).rejects.toBeInstanceOf(ConfigError);
+    await expect(refused).rejects.toThrow(new RegExp(`is not in the state store ${elsewhere}: start the worker with the state store the earlier runs wrote to \\(stateStore, environment ADSTREAM_STATE; a relative path is taken from the working directory\\)`));
   });
 
   it('3 workers on 8 shards settle at 3/3/2, and release every lease when they stop', async () => {
