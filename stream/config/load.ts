@@ -82,7 +82,8 @@ function readConfigFile(path: string): Record<string, string | number> {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not valid JSON (${(error as Error).message})`;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory, not a file' : `is not valid JSON (${(error as Error).message})`;
     throw new ConfigError(`the configuration file ${path} (ADSTREAM_CONFIG) ${reason}.`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -94,6 +95,12 @@ function readConfigFile(path: string): Record<string, string | number> {
     }
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new ConfigError(`${key} in the configuration file ${path} must be a string or a number.`);
+    }
+    // A number where text is meant is a slip (a stream named 5 is spelt "5"): taken as text, it
+    // would pass unnoticed, where every other wrong value stops the command.
+    const { kind } = configSchema[key as ConfigKey] as OptionSpec;
+    if (typeof value === 'number' && (kind === 'string' || kind === 'url' || kind === 'enum')) {
+      throw new ConfigError(`${key} in the configuration file ${path} must be a string in quotes, not the number ${value}.`);
     }
   }
   return parsed as Record<string, string | number>;

@@ -1,7 +1,7 @@
 /** Configuration: defaults < file (ADSTREAM_CONFIG) < environment < flags; one sentence per mistake. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../stream/config/load.ts';
 
@@ -46,6 +46,15 @@ describe('loadConfig', () => {
     );
     const broken = await configFile('{ "stream": ');
     expect(() => loadConfig({}, { ADSTREAM_CONFIG: broken })).toThrow(/is not valid JSON/);
+    const directory = dirname(broken);
+    expect(() => loadConfig({}, { ADSTREAM_CONFIG: directory })).toThrow(new ConfigError(`the configuration file ${directory} (ADSTREAM_CONFIG) is a directory, not a file.`));
+  });
+
+  it('refuses a number where the option is text, which would otherwise pass unnoticed', async () => {
+    const file = await configFile(JSON.stringify({ stream: 5 }));
+    expect(() => loadConfig({}, { ADSTREAM_CONFIG: file })).toThrow(new ConfigError(`stream in the configuration file ${file} must be a string in quotes, not the number 5.`));
+    // Numbers stay numbers where the option is one.
+    expect(loadConfig({}, { ADSTREAM_CONFIG: await configFile(JSON.stringify({ stream: '5', windowMs: 30000 })) })).toMatchObject({ stream: '5', windowMs: 30000 });
   });
 
   it('reads lake file sizes with units, and refuses sizes that are not sizes or would not fit in memory', () => {
