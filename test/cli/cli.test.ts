@@ -115,6 +115,25 @@ describe('adstream command line', () => {
     }
   });
 
+  it('local exits 2 on a port out of range, and on a port in use, naming it and how to choose others', async () => {
+    const outOfRange = await adstream(['local', '--kinesis-port', '70000']);
+    expect(outOfRange.code).toBe(2);
+    expect(outOfRange.stderr).toContain("option '--kinesis-port <port>' argument '70000' is invalid. must be a port number from 1 to 65535.");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      // Kinesis listens first: the refusal comes before any other port is tried.
+      const outcome = await adstream(['local', '--kinesis-port', String(port)]);
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr.trim().split('\n')).toEqual([
+        `adstream: port ${port} is in use (by another adstream local?): stop what holds it, or choose other ports with --kinesis-port, --dynamodb-port and --s3-port.`,
+      ]);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('exits 2 on an empty SQL file, and on a digest topic that is not an SNS ARN before writing any report', async () => {
     const empty = join(dir, 'empty.sql');
     await writeFile(empty, '\n  \n');

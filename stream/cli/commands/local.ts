@@ -3,16 +3,22 @@
  * (or the AWS CLI) against Kinesis, DynamoDB and S3 without an account. Prints the environment
  * to point other shells at it, and stops on Ctrl-C.
  */
-import { Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../../config/load.ts';
 import { positiveInteger } from '../generatorOptions.ts';
+
+const port = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new InvalidArgumentError('must be a port number from 1 to 65535.');
+  return parsed;
+};
 
 export function localCommand(): Command {
   return new Command('local')
     .description('Start the embedded Kinesis, DynamoDB and S3 servers and keep them running until Ctrl-C.')
-    .option('--kinesis-port <port>', 'Kinesis port', positiveInteger, 4567)
-    .option('--dynamodb-port <port>', 'DynamoDB port', positiveInteger, 4568)
-    .option('--s3-port <port>', 'S3 port', positiveInteger, 4569)
+    .option('--kinesis-port <port>', 'Kinesis port', port, 4567)
+    .option('--dynamodb-port <port>', 'DynamoDB port', port, 4568)
+    .option('--s3-port <port>', 'S3 port', port, 4569)
     .option('--shards <n>', 'create the stream (ADSTREAM_STREAM) with this many shards', positiveInteger, 4)
     .option('--bucket <name...>', 'S3 buckets to create', ['adstream-lake'])
     .action(async (options: { kinesisPort: number; dynamodbPort: number; s3Port: number; shards: number; bucket: string[] }) => {
@@ -20,6 +26,10 @@ export function localCommand(): Command {
       const services = await startLocalServices({
         buckets: options.bucket,
         ports: { kinesisEndpoint: options.kinesisPort, dynamodbEndpoint: options.dynamodbPort, s3Endpoint: options.s3Port },
+      }).catch((error: unknown) => {
+        const refusal = error as NodeJS.ErrnoException & { port?: number };
+        if (refusal.code !== 'EADDRINUSE') throw error;
+        throw new ConfigError(`port ${refusal.port ?? ''} is in use (by another adstream local?): stop what holds it, or choose other ports with --kinesis-port, --dynamodb-port and --s3-port.`);
       });
       const config = loadConfig({ ...services.endpoints });
       const kinesis = kinesisClient(config);
