@@ -46,6 +46,12 @@ export interface DailyDigest {
   rejected: number;
   topRejections: ReasonCount[];
   topCampaigns: CampaignCount[];
+  /**
+   * When the day has no rejections: the days the DLQ does hold records on (most first, at most
+   * three). Alerts are dated by event time and rejections by arrival, so a replay, a backfill or
+   * the demo's generated day puts them on different days, and the day would look clean.
+   */
+  rejectedOnOtherDays?: { day: string; records: number }[];
 }
 
 /** True for a real calendar date written YYYY-MM-DD (2026-02-30 is not one). */

@@ -33,12 +33,17 @@ export function digestMarkdown(d: DailyDigest): string {
     lines.push(...markdownTable(['detector', ...SEVERITIES, 'total'], rows, 1));
   }
   lines.push('', '## Top rejection reasons', '', 'Rejected records by the day they arrived (the DLQ, view `rejected`).', '');
-  if (d.topRejections.length === 0) lines.push('No records were rejected.');
+  if (d.topRejections.length === 0) lines.push(d.rejectedOnOtherDays?.length ? `Note: ${otherDaysNote(d.day, d.rejectedOnOtherDays)}.` : 'No records were rejected.');
   else lines.push(...markdownTable(['reason', 'records'], d.topRejections.map((r) => [`\`${cell(r.reason)}\``, String(r.records)]), 1));
   lines.push('', '## Top campaigns by anomaly', '', 'Campaigns with the most alerts raised; ties go to the highest anomaly score.', '');
   if (d.topCampaigns.length === 0) lines.push('No alerts were about a campaign.');
   else lines.push(...markdownTable(['campaign', 'alerts', 'max score'], d.topCampaigns.map((c) => [cell(c.campaign), String(c.alerts), score(c.maxScore)]), 1));
   return `${lines.join('\n')}\n`;
+}
+
+/** What the DLQ holds on other days than a digest's, said where the digest would say it is clean. */
+export function otherDaysNote(day: string, days: readonly { day: string; records: number }[]): string {
+  return `no record arrived in the DLQ on ${day}, but it holds ${days.map((d) => `${d.records} on ${d.day}`).join(', ')} (rejections are dated by arrival, alerts by event time; see --day)`;
 }
 
 /** SNS rejects a Subject over 100 characters or outside printable ASCII. */

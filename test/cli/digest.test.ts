@@ -171,6 +171,8 @@ describe('adstream digest', () => {
     // Independently: what DuckDB counts per arrival day, most first.
     const [day1, day2, day0] = await Promise.all(['2026-11-01', '2026-11-02', '2026-10-31'].map(async (day) => Object.values(await rejectedOnDayByArrival(day)).reduce((a, b) => a + b, 0)));
     expect(outcome.stdout).toContain(`note: no record arrived in the DLQ on 2026-10-30, but it holds ${day1} on 2026-11-01, ${day2} on 2026-11-02, ${day0} on 2026-10-31`);
+    // The report file says so too: it is what gets read later, without the terminal's note.
+    expect(await readFile(join(dir, 'quiet-day.md'), 'utf8')).toContain(`Note: no record arrived in the DLQ on 2026-10-30, but it holds ${day1} on 2026-11-01`);
     const busy = await adstream(['digest', '--day', '2026-11-02', '--alerts', alertLog, '--lake', lake, '--out', join(dir, 'busy-day.md')]);
     expect(busy.stdout).not.toContain('note:');
   });
@@ -186,5 +188,18 @@ describe('adstream digest', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toContain('nowhere.jsonl does not exist; pass --alerts <file>');
+  });
+
+  it('exits 2 with one sentence on an alert log that is a directory, or holds a line that is JSON but no alert', async () => {
+    const notAlert = join(dir, 'not-alerts.jsonl');
+    await writeFile(notAlert, `${JSON.stringify({ foo: 1 })}\n`);
+    const [directory, foreign] = await Promise.all([
+      adstream(['digest', '--alerts', dir, '--lake', lake]),
+      adstream(['digest', '--alerts', notAlert, '--lake', lake]),
+    ]);
+    expect(directory.code).toBe(2);
+    expect(directory.stderr.trim().split('\n')).toEqual([`adstream: the alert log ${dir} is a directory; pass the alert log file with --alerts <file> (npm start writes ./data/demo/alerts.jsonl).`]);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr.trim().split('\n')).toEqual([`adstream: line 1 of the alert log ${notAlert} is not an alert (no string alertId); is it an alert log written by adstream?`]);
   });
 });

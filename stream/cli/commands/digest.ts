@@ -8,13 +8,13 @@
  * arrived, which is how the DLQ is partitioned (`dt`/`hour` of the arrival time): a rejected
  * record may have no event time to go by.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import type { AlertEvent } from '../../../detectors/types.ts';
 import { buildDailyDigest, isUtcDay, latestAlertDay, type DailyDigest } from '../../../sinks/alerts/dailyDigest.ts';
-import { digestMarkdown, digestMessage, digestSubject, digestText } from '../../../sinks/alerts/dailyDigestReport.ts';
+import { digestMarkdown, digestMessage, digestSubject, digestText, otherDaysNote } from '../../../sinks/alerts/dailyDigestReport.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
 
@@ -35,12 +35,29 @@ export function parseAlertLog(text: string, path: string): AlertEvent[] {
   lines.pop();
   return lines.flatMap((line, index) => {
     if (line.trim() === '') return [];
+    let parsed: unknown;
     try {
-      return [JSON.parse(line) as AlertEvent];
+      parsed = JSON.parse(line);
     } catch {
       throw new ConfigError(`line ${index + 1} of the alert log ${path} is not JSON; is it an alert log written by adstream?`);
     }
+    const missing = missingAlertField(parsed);
+    if (missing) throw new ConfigError(`line ${index + 1} of the alert log ${path} is not an alert (${missing}); is it an alert log written by adstream?`);
+    return [parsed as AlertEvent];
   });
+}
+
+/** The fields the digest reads from every alert, and their types. */
+const ALERT_FIELDS = { alertId: 'string', detector: 'string', key: 'string', severity: 'string', score: 'number', windowStart: 'number' } as const;
+
+/** What keeps a parsed line from being an alert the digest can count, or undefined. */
+function missingAlertField(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  for (const [field, type] of Object.entries(ALERT_FIELDS)) {
+    const actual = (value as Record<string, unknown>)[field];
+    if (typeof actual !== type || (type === 'number' && !Number.isFinite(actual))) return `no ${type} ${field}`;
+  }
+  return undefined;
 }
 
 /** The day's rejections by reason, and the DLQ's records on other days (most first, at most three). */
@@ -98,6 +115,7 @@ export function digestCommand(): Command {
       if (!existsSync(config.alertLog)) {
         throw new ConfigError(`the alert log ${config.alertLog} does not exist; pass --alerts <file> (npm start writes ./data/demo/alerts.jsonl).`);
       }
+      if (statSync(config.alertLog).isDirectory()) throw new ConfigError(`the alert log ${config.alertLog} is a directory; pass the alert log file with --alerts <file> (npm start writes ./data/demo/alerts.jsonl).`);
       if (config.lake.startsWith('s3://')) throw new ConfigError(`digest reads a local lake directory; sync ${config.lake} to a directory first.`);
       if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
       const notifications = parseAlertLog(await readFile(config.alertLog, 'utf8'), config.alertLog);
@@ -105,16 +123,15 @@ export function digestCommand(): Command {
       if (day === undefined) throw new ConfigError(`the alert log ${config.alertLog} has no alerts, so there is no latest day; pass --day YYYY-MM-DD.`);
 
       const rejections = await rejectionsByReason(config.lake, day);
-      const digest = buildDailyDigest(day, notifications, rejections.byReason);
+      const built = buildDailyDigest(day, notifications, rejections.byReason);
+      const digest = built.rejected === 0 && rejections.otherDays.length > 0 ? { ...built, rejectedOnOtherDays: rejections.otherDays } : built;
       const out = options.out ?? join(dirname(config.alertLog), `digest-${day}.md`);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, digestMarkdown(digest), 'utf8');
       console.log(digestText(digest));
       // Alerts are dated by event time and the DLQ by arrival: a replay, a backfill or the demo's
       // generated day puts them on different days, and this day's DLQ then looks clean.
-      if (digest.rejected === 0 && rejections.otherDays.length > 0) {
-        console.log(`\nnote: no record arrived in the DLQ on ${day}, but it holds ${rejections.otherDays.map((d) => `${d.records} on ${d.day}`).join(', ')} (rejections are dated by arrival, alerts by event time; see --day)`);
-      }
+      if (digest.rejectedOnOtherDays) console.log(`\nnote: ${otherDaysNote(day, digest.rejectedOnOtherDays)}`);
       console.log(`\nreport: ${out}`);
       if (options.snsTopic !== undefined) {
         await publish(config, options.snsTopic, digest);
