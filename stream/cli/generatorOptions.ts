@@ -9,6 +9,15 @@ export const positiveInteger = (value: string): number => {
   return parsed;
 };
 
+/** The PRNG takes 32 bits of its seed (rng.ts): a larger seed would repeat a smaller one's traffic. */
+const MAX_SEED = 2 ** 32 - 1;
+
+const seedNumber = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > MAX_SEED) throw new InvalidArgumentError(`must be a whole number from 0 to ${MAX_SEED}.`);
+  return parsed;
+};
+
 export interface GeneratorFlags {
   hours: number;
   rate: number;
@@ -19,7 +28,7 @@ export function withGeneratorOptions(command: Command): Command {
   return command
     .option('--hours <n>', 'simulated hours of traffic, from 2026-11-01 00:00 UTC', positiveInteger, 6)
     .option('--rate <n>', 'impressions per simulated minute, averaged over a whole day: traffic follows the time of day, so the first six hours (night) average under half of it', positiveInteger, 200)
-    .option('--seed <n>', 'generator seed (the same seed gives the same records)', positiveInteger, 42);
+    .option('--seed <n>', 'generator seed (the same seed gives the same records)', seedNumber, 42);
 }
 
 /** Records per impression a minute of --rate gives over a day (all event types, duplicates and malformed ones included): 4.8 measured at 24 h. */

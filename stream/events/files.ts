@@ -9,6 +9,7 @@
  * resolved to the current bid_request schema and re-encoded as single-object records.
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -67,7 +68,10 @@ export async function writeEventsFile(path: string, events: readonly AdEvent[]):
   const file = createWriteStream(path);
   // avsc's createFileEncoder hides the file stream, and the encoder finishing does not mean the
   // file is flushed; piping our own BlockEncoder lets us wait for the file itself.
-  const out = format === 'avro' ? new avro.streams.BlockEncoder(avroTypes.bid_request) : file;
+  // The sync marker is a hash of the contents rather than avsc's random bytes, so that the same
+  // events make the same file byte for byte (a seed's traffic is reproducible to the byte); a
+  // hash is as unlikely as random bytes to occur inside the data.
+  const out = format === 'avro' ? new avro.streams.BlockEncoder(avroTypes.bid_request, { syncMarker: contentSyncMarker(events) }) : file;
   if (out !== file) out.pipe(file);
   for (const event of events) {
     const chunk = format === 'avro' ? event.body : Buffer.concat([encodeEvent(event), NEWLINE]);
@@ -78,6 +82,13 @@ export async function writeEventsFile(path: string, events: readonly AdEvent[]):
 }
 
 const NEWLINE = Buffer.from('\n');
+
+/** 16 bytes of a SHA-256 over the events' bodies: an Avro sync marker that follows from the contents. */
+function contentSyncMarker(events: readonly AdEvent[]): Buffer {
+  const hash = createHash('sha256');
+  for (const event of events) hash.update(JSON.stringify(event.body));
+  return hash.digest().subarray(0, 16);
+}
 
 export async function* readRecordsFromFile(path: string): AsyncIterable<Buffer> {
   const format = fileFormatOf(path);

@@ -115,6 +115,17 @@ describe('adstream command line', () => {
     }
   });
 
+  it('generate writes the same files byte for byte from the same seed (0 included), and refuses a seed the generator cannot tell apart', async () => {
+    const runs = await Promise.all(['seed-a', 'seed-b'].map((name) => adstream(['generate', '--out', join(dir, name), '--hours', '1', '--rate', '10', '--seed', '0'])));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const files = readdirSync(join(dir, 'seed-a')).sort();
+    expect(files).toEqual(['bid_requests.avro', 'clicks_conversions.csv', 'impressions.jsonl', 'labels.json']);
+    for (const file of files) expect((await readFile(join(dir, 'seed-a', file))).equals(await readFile(join(dir, 'seed-b', file))), file).toBe(true);
+    const tooLarge = await adstream(['generate', '--out', join(dir, 'seed-c'), '--seed', '4294967296']);
+    expect(tooLarge.code).toBe(2);
+    expect(tooLarge.stderr).toContain('must be a whole number from 0 to 4294967295.');
+  });
+
   it('local exits 2 on a port out of range, and on a port in use, naming it and how to choose others', async () => {
     const outOfRange = await adstream(['local', '--kinesis-port', '70000']);
     expect(outOfRange.code).toBe(2);
