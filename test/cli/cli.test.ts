@@ -44,6 +44,10 @@ describe('adstream command line', () => {
     expect((await adstream(['help'])).code).toBe(0);
     expect((await adstream(['query', '--no-such-flag', 'SELECT 1'])).code).toBe(2);
     expect((await adstream(['demo', '--hours', 'many'])).code).toBe(2);
+    // Beyond the embedded Kinesis's shard limit: said before any service starts, not in AWS's words after.
+    const tooManyShards = await adstream(['demo', '--shards', '101']);
+    expect(tooManyShards.code).toBe(2);
+    expect(tooManyShards.stderr).toContain("argument '101' is invalid. must be a whole number from 1 to 100, the embedded Kinesis's shard limit.");
     // More traffic than the generator holds in memory: refused at once, not out of heap minutes later.
     const huge = await adstream(['generate', '--out', join(dir, 'huge'), '--hours', '200']);
     expect(huge.code).toBe(2);

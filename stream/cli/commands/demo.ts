@@ -1,13 +1,14 @@
 /** `adstream demo` (what `npm start` runs): the whole pipeline once, on embedded services. */
 import { Command } from 'commander';
-import { generatorOverrides, positiveInteger, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
+import { embeddedShardCount } from '../embeddedShards.ts';
+import { generatorOverrides, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
 import { ProgressLine } from '../progressLine.ts';
 
 export function demoCommand(): Command {
   return withGeneratorOptions(new Command('demo'))
     .description('Run the main job on embedded AWS services: generate traffic with anomalies, produce it onto Kinesis, consume it into the lake, and print a summary.')
     .option('--data <dir>', 'directory for everything the run writes: new, empty, or an earlier demo\'s (whose outputs it replaces)', './data/demo')
-    .option('--shards <n>', 'Kinesis shards', positiveInteger, 4)
+    .option('--shards <n>', 'Kinesis shards', embeddedShardCount, 4)
     .action(async (options: GeneratorFlags & { data: string; shards: number }) => {
       // Loaded when the command runs, so `adstream --help` and the light commands start at once (main.ts).
       const [{ runDemo }, { demoSummary, progressText }] = await Promise.all([import('../../demo/runDemo.ts'), import('../../demo/summary.ts')]);

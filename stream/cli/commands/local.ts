@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
-import { positiveInteger } from '../generatorOptions.ts';
+import { embeddedShardCount } from '../embeddedShards.ts';
 
 const port = (value: string): number => {
   const parsed = Number(value);
@@ -19,7 +19,7 @@ export function localCommand(): Command {
     .option('--kinesis-port <port>', 'Kinesis port', port, 4567)
     .option('--dynamodb-port <port>', 'DynamoDB port', port, 4568)
     .option('--s3-port <port>', 'S3 port', port, 4569)
-    .option('--shards <n>', 'create the stream (ADSTREAM_STREAM) with this many shards', positiveInteger, 4)
+    .option('--shards <n>', 'create the stream (ADSTREAM_STREAM) with this many shards', embeddedShardCount, 4)
     .option('--bucket <name...>', 'S3 buckets to create', ['adstream-lake'])
     .action(async (options: { kinesisPort: number; dynamodbPort: number; s3Port: number; shards: number; bucket: string[] }) => {
       const [{ kinesisClient }, { ensureStream }, { startLocalServices }] = await Promise.all([import('../../aws/clients.ts'), import('../../aws/streamAdmin.ts'), import('../../local/embeddedServices.ts')]);
