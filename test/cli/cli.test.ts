@@ -78,6 +78,25 @@ describe('adstream command line', () => {
     expect(both.stderr.trim()).toBe('adstream: give either --lake <dir> or --warehouse <file.duckdb>, not both.');
   });
 
+  it('exits 2 naming the file when --warehouse is not a DuckDB file, for query and load-warehouse alike, and leaves it as it was', async () => {
+    const notWarehouse = join(dir, 'warehouse.json');
+    await writeFile(notWarehouse, '{"not": "a warehouse"}\n');
+    const lake = join(dir, 'warehouse-lake');
+    await mkdir(lake, { recursive: true });
+    const [query, load, directory] = await Promise.all([
+      adstream(['query', '--warehouse', notWarehouse, 'SELECT 1']),
+      adstream(['load-warehouse', '--lake', lake, '--warehouse', notWarehouse]),
+      adstream(['query', '--warehouse', dir, 'SELECT 1']),
+    ]);
+    for (const outcome of [query, load]) {
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr.trim().split('\n')).toEqual([`adstream: the warehouse ${notWarehouse} is not a DuckDB database file (load-warehouse writes one, e.g. warehouse.duckdb).`]);
+    }
+    expect(directory.code).toBe(2);
+    expect(directory.stderr.trim()).toBe(`adstream: the warehouse ${dir} is a directory; name the DuckDB file in it (load-warehouse writes one, e.g. warehouse.duckdb).`);
+    expect(await readFile(notWarehouse, 'utf8')).toBe('{"not": "a warehouse"}\n');
+  });
+
   it('refuses a demo --data directory holding files no demo wrote, and leaves them as they were', async () => {
     const project = join(dir, 'project');
     await mkdir(join(project, 'src'), { recursive: true });

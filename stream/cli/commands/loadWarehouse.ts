@@ -12,6 +12,7 @@ import type { AdstreamConfig } from '../../config/schema.ts';
 import type { LakeFileLister } from '../../../sinks/warehouse/lakeFiles.ts';
 import type { WarehouseBackend } from '../../../sinks/warehouse/warehouseBackend.ts';
 import { printTable } from '../table.ts';
+import { warehouseFileProblem } from '../warehouseFile.ts';
 
 interface LoadOptions {
   lake?: string;
@@ -42,6 +43,9 @@ async function backendFor(options: LoadOptions, config: AdstreamConfig, lake: La
     if (config.lake.startsWith('s3://')) throw new ConfigError(`a DuckDB warehouse loads from a local lake directory, but the lake is ${config.lake}; sync it to a directory or load Redshift.`);
     // Else a mistyped lake loads nothing, successfully, into a warehouse file created for it.
     if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
+    // A file that is there must be a warehouse already: DuckDB would not say which file it refused.
+    const problem = existsSync(options.warehouse) ? warehouseFileProblem(options.warehouse) : undefined;
+    if (problem) throw new ConfigError(problem);
     const { DuckdbWarehouse } = await import('../../../sinks/warehouse/duckdbWarehouse.ts');
     return DuckdbWarehouse.open(resolve(options.warehouse), { pathOf: lake.urlOf });
   }

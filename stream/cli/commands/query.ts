@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Row } from '../../../sinks/query/lakeQuery.ts';
 import { printTable } from '../table.ts';
+import { warehouseFileProblem } from '../warehouseFile.ts';
 
 interface QueryOptions {
   lake?: string;
@@ -33,6 +34,8 @@ async function runOn(options: QueryOptions, sql: string): Promise<Row[]> {
     if (!existsSync(options.warehouse)) {
       throw new ConfigError(`the warehouse file ${options.warehouse} does not exist; run "adstream load-warehouse --warehouse ${options.warehouse}" first.`);
     }
+    const problem = warehouseFileProblem(options.warehouse);
+    if (problem) throw new ConfigError(problem);
     const { openWarehouseQuery } = await import('../../../sinks/warehouse/warehouseQuery.ts');
     const warehouse = await openWarehouseQuery(options.warehouse);
     try {
