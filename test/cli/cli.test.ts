@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ADSTREAM_BIN, adstream } from '../support/cli.ts';
+import { startLocalServices } from '../../stream/local/embeddedServices.ts';
 
 const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq', 'score-nab', 'digest'];
 
@@ -242,6 +243,22 @@ describe('adstream command line', () => {
     const outcome = await adstream(['produce']);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain('give either event files or --generate');
+  });
+
+  it('exits 2 when produce names a stream that does not exist, saying how to create it, and puts nothing', async () => {
+    const services = await startLocalServices({ buckets: [] });
+    try {
+      const outcome = await adstream(['produce', '--generate', '--hours', '1', '--rate', '5', '--stream', 'never-made'], services.environment);
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr.trim().split('\n')).toEqual([
+        'adstream: the stream never-made does not exist; create it with --create-stream <shards>, or name another with --stream (or ADSTREAM_STREAM).',
+      ]);
+      const made = await adstream(['produce', '--generate', '--hours', '1', '--rate', '5', '--stream', 'made-here', '--create-stream', '1'], services.environment);
+      expect(made.code, made.stderr).toBe(0);
+      expect(made.stdout).toMatch(/^put \d+ records .* on made-here /m);
+    } finally {
+      await services.stop();
+    }
   });
 
   it('runs the main job end to end, and the lake agrees with its summary', async () => {
