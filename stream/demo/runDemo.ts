@@ -117,10 +117,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await consuming;
     } finally {
       clearInterval(ticker);
-      report();
       await close();
       kinesis.destroy();
     }
+    // After close: its last lake files and the alerts of the windows closed at the end count too,
+    // or the last status line disagreed with the summary printed under it.
+    report();
 
     const { matches, unmatched } = matchAlertsToLabels(traffic.labels, worker.stats.alerts, config.windowMs);
     const lake = await LakeQuery.open(config.lake);

@@ -14,16 +14,21 @@ export function demoCommand(): Command {
       const [{ runDemo }, { demoSummary, progressText }] = await Promise.all([import('../../demo/runDemo.ts'), import('../../demo/summary.ts')]);
       const started = performance.now();
       const line = new ProgressLine();
+      let last = '';
       const result = await runDemo({
         dataDir: options.data,
         // Only once --data is accepted: a refused directory gets its one sentence and nothing before it.
         onStarting: () => console.log(`adstream demo: starting kinesalite, dynalite and s3rver; output goes to ${options.data}`),
         shards: options.shards,
         generator: generatorOverrides(options),
-        onProgress: (progress) => line.update(progressText(progress, performance.now() - started)),
+        onProgress: (progress) => {
+          last = progressText(progress, performance.now() - started);
+          line.update(last);
+        },
         printAlert: (text) => line.log(text),
       });
-      line.done();
+      // The final counts, also where the line is printed only every few seconds (a log, a pipe).
+      line.done(last);
       console.log(demoSummary(result, performance.now() - started));
       const { stats } = result;
       if (stats.written + stats.rejected + stats.duplicates !== stats.recordsIn) throw new Error('the counters do not add up; see the summary above.');
