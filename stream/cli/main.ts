@@ -38,6 +38,13 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A failure is reported on one line: some messages carry line breaks of their own (V8 quotes the
+ * text a JSON.parse refused, kinesalite's limit errors span lines), and a log reader or a
+ * `grep adstream:` should get the whole sentence.
+ */
+const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, ' ').trim();
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
@@ -52,10 +59,10 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (error instanceof ConfigError) {
-      console.error(`adstream: ${error.message}`);
+      console.error(`adstream: ${oneLine(error.message)}`);
       return EXIT_USAGE;
     }
-    console.error(`adstream: ${failureMessage(error)}`);
+    console.error(`adstream: ${oneLine(failureMessage(error))}`);
     if (process.env.ADSTREAM_DEBUG) console.error(error);
     return isPathMistake(error) ? EXIT_USAGE : EXIT_FAILURE;
   }

@@ -3,7 +3,7 @@
  * per data file, row for row, and our detector ahead of NAB's windowed Gaussian measured in the
  * same run by the same scorer (a comparison, so retuning either does not break the test).
  */
-import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,19 @@ describe('adstream score-nab', () => {
     expect(message.split('\n')).toHaveLength(1);
     expect(message).toContain(join(dir, 'nowhere'));
     expect(message).toContain("NAB's layout");
+  });
+
+  it('exits 2 with one line when the labels file is not JSON, though the parser quotes it across lines', async () => {
+    const corpus = join(dir, 'garbage-labels');
+    await mkdir(join(corpus, 'data', 'x'), { recursive: true });
+    await mkdir(join(corpus, 'labels'), { recursive: true });
+    await writeFile(join(corpus, 'data', 'x', 'a.csv'), 'timestamp,value\n2014-01-01 00:00:00,1\n');
+    await writeFile(join(corpus, 'labels', 'combined_windows.json'), 'garbage here\nmore\n');
+    const outcome = await adstream(['score-nab', corpus, '--out', join(dir, 'garbage-out')]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim().split('\n')).toEqual([
+      `adstream: cannot read NAB windows ${join(corpus, 'labels', 'combined_windows.json')}: Unexpected token 'g', "garbage here more " is not valid JSON`,
+    ]);
   });
 
   it('scores the files that are there and names the labelled ones that are not', async () => {
