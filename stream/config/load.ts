@@ -112,21 +112,25 @@ export function loadConfig(
 ): AdstreamConfig {
   const file = env.ADSTREAM_CONFIG ? readConfigFile(env.ADSTREAM_CONFIG) : {};
   const config: Record<string, string | number | undefined> = {};
+  // Where each value came from, for the checks across options below (as parseValue names it for one).
+  const source: Partial<Record<ConfigKey, string>> = {};
   for (const [key, spec] of Object.entries(configSchema) as [ConfigKey, OptionSpec][]) {
     const override = overrides[key];
     const fromEnv = env[spec.env];
-    if (override !== undefined) config[key] = parseValue(key, spec, override, 'command line');
-    else if (fromEnv !== undefined && fromEnv !== '') config[key] = parseValue(key, spec, fromEnv, `environment ${spec.env}`);
-    else if (file[key] !== undefined) config[key] = parseValue(key, spec, file[key], `file ${env.ADSTREAM_CONFIG}`);
-    else config[key] = spec.default;
+    if (override !== undefined) source[key] = 'command line';
+    else if (fromEnv !== undefined && fromEnv !== '') source[key] = `environment ${spec.env}`;
+    else if (file[key] !== undefined) source[key] = `file ${env.ADSTREAM_CONFIG}`;
+    const raw = override ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : file[key]);
+    config[key] = source[key] === undefined ? spec.default : parseValue(key, spec, raw!, source[key]);
   }
+  const named = (key: ConfigKey): string => `${key} ${config[key]} (${source[key] ?? 'default'})`;
   const { windowMs, windowSlideMs } = config as AdstreamConfig;
   if (windowSlideMs !== undefined && windowSlideMs > windowMs) {
-    throw new ConfigError(`windowSlideMs (${windowSlideMs}) must be at most windowMs (${windowMs}): a slide longer than the window would leave events in no window.`);
+    throw new ConfigError(`${named('windowSlideMs')} must be at most ${named('windowMs')}: a slide longer than the window would leave events in no window.`);
   }
   // The detectors score every windowMs-th window (scoredWindowStartsEveryMs): it must be one of them.
   if (windowSlideMs !== undefined && windowMs % windowSlideMs !== 0) {
-    throw new ConfigError(`windowMs (${windowMs}) must be a whole number of windowSlideMs (${windowSlideMs}), so that the detectors can score non-overlapping windows.`);
+    throw new ConfigError(`${named('windowMs')} must be a whole number of ${named('windowSlideMs')}, so that the detectors can score non-overlapping windows.`);
   }
   return config as AdstreamConfig;
 }

@@ -84,10 +84,10 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { ADSTREAM_WINDOW_MS: '300000', ADSTREAM_WINDOW_SLIDE_MS: '60000' })).toMatchObject({ windowMs: 300_000, windowSlideMs: 60_000 });
     expect(loadConfig({}, {}).windowSlideMs).toBeUndefined();
     expect(() => loadConfig({}, { ADSTREAM_WINDOW_SLIDE_MS: '120000' })).toThrow(
-      new ConfigError('windowSlideMs (120000) must be at most windowMs (60000): a slide longer than the window would leave events in no window.'),
+      new ConfigError('windowSlideMs 120000 (environment ADSTREAM_WINDOW_SLIDE_MS) must be at most windowMs 60000 (default): a slide longer than the window would leave events in no window.'),
     );
     expect(() => loadConfig({}, { ADSTREAM_WINDOW_MS: '100000', ADSTREAM_WINDOW_SLIDE_MS: '45000' })).toThrow(
-      new ConfigError('windowMs (100000) must be a whole number of windowSlideMs (45000), so that the detectors can score non-overlapping windows.'),
+      new ConfigError('windowMs 100000 (environment ADSTREAM_WINDOW_MS) must be a whole number of windowSlideMs 45000 (environment ADSTREAM_WINDOW_SLIDE_MS), so that the detectors can score non-overlapping windows.'),
     );
   });
 
