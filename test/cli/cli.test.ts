@@ -150,10 +150,14 @@ describe('adstream command line', () => {
     expect(tooLarge.stderr).toContain('must be a whole number from 0 to 4294967295.');
   });
 
-  it('local exits 2 on a port out of range, and on a port in use, naming it and how to choose others', async () => {
+  it('local exits 2 on a port out of range, a bucket S3 would refuse, and a port in use, naming it and how to choose others', async () => {
     const outOfRange = await adstream(['local', '--kinesis-port', '70000']);
     expect(outOfRange.code).toBe(2);
     expect(outOfRange.stderr).toContain("option '--kinesis-port <port>' argument '70000' is invalid. must be a port number from 1 to 65535.");
+    // s3rver would create it; S3 would not.
+    const badBucket = await adstream(['local', '--bucket', 'Bad_Bucket']);
+    expect(badBucket.code).toBe(2);
+    expect(badBucket.stderr).toContain('"Bad_Bucket" is not an S3 bucket name');
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
