@@ -1,22 +1,13 @@
 /** The generator's command-line options, shared by `generate`, `produce --generate` and `demo`. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import type { GeneratorConfig } from '../generator/index.ts';
-
-export const positiveInteger = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a whole number above 0.');
-  return parsed;
-};
+import { positiveInteger, wholeNumberOption } from './wholeNumberOption.ts';
 
 /** The PRNG takes 32 bits of its seed (rng.ts): a larger seed would repeat a smaller one's traffic. */
 const MAX_SEED = 2 ** 32 - 1;
 
-const seedNumber = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > MAX_SEED) throw new InvalidArgumentError(`must be a whole number from 0 to ${MAX_SEED}.`);
-  return parsed;
-};
+const seedNumber = wholeNumberOption(0, MAX_SEED);
 
 export interface GeneratorFlags {
   hours: number;

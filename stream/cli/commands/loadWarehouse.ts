@@ -6,13 +6,14 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
 import type { LakeFileLister } from '../../../sinks/warehouse/lakeFiles.ts';
 import type { WarehouseBackend } from '../../../sinks/warehouse/warehouseBackend.ts';
 import { printTable } from '../table.ts';
 import { warehouseFileProblem } from '../warehouseFile.ts';
+import { positiveInteger } from '../wholeNumberOption.ts';
 
 interface LoadOptions {
   lake?: string;
@@ -26,12 +27,6 @@ interface LoadOptions {
   redshiftDataEndpoint?: string;
   maxFilesPerLoad: number;
   json?: boolean;
-}
-
-function positiveInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a whole number ≥ 1.');
-  return value;
 }
 
 const realSleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));

@@ -7,21 +7,19 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { embeddedShardCount } from '../embeddedShards.ts';
 
+import { wholeNumberOption } from '../wholeNumberOption.ts';
+
 /** S3's bucket naming rules (lower case, digits, dots and hyphens, 3 to 63, a letter or digit at each end): s3rver takes any name, S3 would not. */
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const DEFAULT_BUCKETS = ['adstream-lake'];
 
 const bucketName = (value: string, previous: string[] | undefined): string[] => {
   if (!S3_BUCKET.test(value)) throw new InvalidArgumentError(`"${value}" is not an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit).`);
   // Given buckets replace the default, as commander's variadic options do; repeats add up.
   return previous === DEFAULT_BUCKETS ? [value] : [...(previous ?? []), value];
 };
-const DEFAULT_BUCKETS = ['adstream-lake'];
 
-const port = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new InvalidArgumentError('must be a port number from 1 to 65535.');
-  return parsed;
-};
+const port = wholeNumberOption(1, 65535, 'a port number from 1 to 65535');
 
 export function localCommand(): Command {
   return new Command('local')

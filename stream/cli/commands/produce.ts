@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { ProducerRecord } from '../../producer/index.ts';
-import { generatorOverrides, positiveInteger, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
+import { generatorOverrides, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
+import { positiveInteger } from '../wholeNumberOption.ts';
 
 async function* fromFiles(paths: string[]): AsyncIterable<ProducerRecord> {
   const { recordsOfFiles } = await import('../../producer/fileRecords.ts');
