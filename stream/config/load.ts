@@ -117,11 +117,13 @@ export function loadConfig(
   for (const [key, spec] of Object.entries(configSchema) as [ConfigKey, OptionSpec][]) {
     const override = overrides[key];
     const fromEnv = env[spec.env];
-    if (override !== undefined) source[key] = 'command line';
-    else if (fromEnv !== undefined && fromEnv !== '') source[key] = `environment ${spec.env}`;
-    else if (file[key] !== undefined) source[key] = `file ${env.ADSTREAM_CONFIG}`;
-    const raw = override ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : file[key]);
-    config[key] = source[key] === undefined ? spec.default : parseValue(key, spec, raw!, source[key]);
+    const given: [string | number, string] | undefined =
+      override !== undefined ? [override, 'command line']
+      : fromEnv !== undefined && fromEnv !== '' ? [fromEnv, `environment ${spec.env}`]
+      : file[key] !== undefined ? [file[key], `file ${env.ADSTREAM_CONFIG}`]
+      : undefined;
+    source[key] = given?.[1];
+    config[key] = given ? parseValue(key, spec, ...given) : spec.default;
   }
   const named = (key: ConfigKey): string => `${key} ${config[key]} (${source[key] ?? 'default'})`;
   const { windowMs, windowSlideMs } = config as AdstreamConfig;
