@@ -7,7 +7,8 @@
  *    divide by zero); the larger of the two, averaged over the last `smooth` rows so a sustained
  *    shift outweighs one spike.
  * 2. Calibration: P(surprise ≥ this one) among this series' own last `memory` surprises, with the
- *    top `tail` share fitted by a generalised Pareto tail (tailCalibration.ts). Series differ
+ *    top `tail` share fitted by a generalised Pareto tail (tailCalibration.ts), floored at
+ *    `tailFloor` times the share of past surprises at least as large. Series differ
  *    wildly in how surprising their normal rows are; a probability makes 0.001 mean "rarer than
  *    1 in 1000 of this series' rows" for every series, and the fitted tail keeps that true for
  *    short series and for surprises beyond any seen so far.
@@ -29,6 +30,8 @@ export interface RarityConfig extends RarityScale {
   memory: number;
   /** Share of past surprises treated as the tail whose decay is fitted (0: plain rank). */
   tail: number;
+  /** In the tail, the rarity is at least this share of the past surprises at least as large (tailCalibration.ts; 0: none). */
+  tailFloor: number;
   /** No rarity before this many rows (the baseline and the ranks need history). */
   warmup: number;
 }
@@ -91,7 +94,7 @@ export class RarityScorer {
     const surprise = this.recentZ.reduce((a, b) => a + b, 0) / this.recentZ.length;
     let rarity: number | undefined;
     if (this.rows > this.config.warmup && this.surprises.size >= 20) {
-      rarity = this.config.tail > 0 ? exceedance(this.surprises.sorted, surprise, this.config.tail) : 1 - this.surprises.rankOf(surprise);
+      rarity = this.config.tail > 0 ? exceedance(this.surprises.sorted, surprise, this.config.tail, this.config.tailFloor) : 1 - this.surprises.rankOf(surprise);
     }
     this.surprises.push(surprise);
     return rarity;

@@ -13,6 +13,13 @@
  * reach a threshold that a long one needs, and a surprise twice the largest seen scores the same
  * as one just above it. The fitted tail extrapolates, so one threshold means the same rarity
  * whatever a series' length.
+ *
+ * The floor (`floorShare`): the fit is a smooth curve through the top of the tail, and where a
+ * few past surprises stand far above the rest (a flat series with a spike now and then), it can
+ * put the next spike of the same size at a tenth of the rate at which such spikes have already
+ * come. A tail estimate may not call s much rarer than the series has shown it to be: with m of
+ * the n past surprises at least as large, it is at least floorShare · m / n. Beyond every past
+ * surprise (m = 0) the fit alone decides, as before.
  */
 import { lowerBound } from './sortedWindow.ts';
 
@@ -24,13 +31,24 @@ const MAX_SHAPE = 0.9;
 /** Below this the shape is taken as 0: (1 + ξx/σ)^(−1/ξ) loses every digit to rounding as ξ → 0. */
 const EXPONENTIAL_SHAPE = 1e-6;
 
-/** P(S ≥ s) estimated from `sorted` (ascending past surprises), in [0, 1] (0 only by underflow). */
-export function exceedance(sorted: readonly number[], s: number, tailShare: number): number {
+/**
+ * P(S ≥ s) estimated from `sorted` (ascending past surprises), in [0, 1] (0 only by underflow).
+ * `floorShare` (0 for none): in the tail, the estimate is at least that share of the empirical
+ * frequency of past surprises at least as large as s.
+ */
+export function exceedance(sorted: readonly number[], s: number, tailShare: number, floorShare = 0): number {
   const n = sorted.length;
   if (n === 0) return 1;
   const k = Math.min(n, Math.max(2, Math.floor(tailShare * n)));
   const u = sorted[n - k];
-  if (s <= u) return (n - lowerBound(sorted, s)) / n;
+  const atLeast = n - lowerBound(sorted, s);
+  if (s <= u) return atLeast / n;
+  return Math.max((floorShare * atLeast) / n, fittedTail(sorted, s, k, u));
+}
+
+/** The generalised Pareto fit to the top k of `sorted` (those above u), evaluated at s > u. */
+function fittedTail(sorted: readonly number[], s: number, k: number, u: number): number {
+  const n = sorted.length;
   // Probability-weighted moments of the excesses (Hosking & Wallis 1987): a0 their mean, a1 the
   // mean of each weighted by its plotting position's survival, 1 − (j − 0.35) / k (ascending j).
   let a0 = 0;

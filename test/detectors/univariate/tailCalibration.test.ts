@@ -35,6 +35,22 @@ describe('exceedance', () => {
     expect(exceedance(spiky, 9, 0.4)).toBeCloseTo(0.005179, 6);
   });
 
+  it('is, with a floor share, at least that share of the past values at least as large, where the fit calls s much rarer', () => {
+    // The spiky sample above, tailShare 0.4: at s = 5 the fit says 0.4 · (1 + (26/33) · 4 / (7/33))^(−33/26)
+    // = 0.4 · (111/7)^(−33/26) ≈ 0.0120, though 1 of the 10 past values (the 5) is that large:
+    // with floor share 0.5 the estimate is 0.5 · 1/10 = 0.05. Likewise at s = 3 (fit ≈ 0.0268).
+    const spiky = [0, 0, 0, 0, 0, 0, 1, 1, 1, 5];
+    expect(exceedance(spiky, 5, 0.4)).toBeCloseTo(0.4 * (111 / 7) ** (-33 / 26), 12);
+    expect(exceedance(spiky, 5, 0.4, 0.5)).toBe(0.05);
+    expect(exceedance(spiky, 3, 0.4)).toBeCloseTo(0.4 * (59 / 7) ** (-33 / 26), 12);
+    expect(exceedance(spiky, 3, 0.4, 0.5)).toBe(0.05);
+    // Where the fit already says more than the floor, or below the tail, the floor changes nothing.
+    expect(exceedance(spiky, 5, 0.4, 0.1)).toBeCloseTo(0.4 * (111 / 7) ** (-33 / 26), 12);
+    expect(exceedance(spiky, 1, 0.4, 0.5)).toBe(0.4);
+    // Beyond every past value nothing has been seen that large: the fit alone decides.
+    expect(exceedance(spiky, 9, 0.4, 0.5)).toBeCloseTo(0.4 * (215 / 7) ** (-33 / 26), 12);
+  });
+
   it('keeps the shape below 1: an extreme excess makes a heavy tail, not an infinite mean', () => {
     // tailShare 0.2 of 40 → k = 8, u = 0, excesses seven 0s and 1000: a0 = 125,
     // a1 = (1 − 7.65/8) · 1000 / 8 = 5.46875, a0 − 2 a1 = 114.0625, so ξ = 2 − 125/114.0625 ≈ 0.904,
