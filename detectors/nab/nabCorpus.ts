@@ -43,9 +43,12 @@ export function toMillis(ts: string): number {
 
 const EXAMPLE_TIMESTAMP = '2014-02-19 10:50:00';
 
+/** A decimal number as CSV writers print one (`12`, `-0.5`, `1.2e-7`); not `0x10`, which Number() would take as 16. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 export function parseSeriesCsv(name: string, text: string): { timestamps: string[]; values: number[]; times: number[]; firstOutOfOrder: number | undefined } {
   // Line numbers as an editor shows them: blank lines count, a BOM is not text.
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
   const header = lines.shift()?.line.split(',').map((h) => h.trim());
   if (!header || header[0] !== 'timestamp' || header[1] !== 'value') {
     throw new NabCorpusError(`${name}: expected a header "timestamp,value", got "${header?.join(',') ?? ''}"`);
@@ -58,8 +61,8 @@ export function parseSeriesCsv(name: string, text: string): { timestamps: string
     const [ts = '', raw] = line.split(',');
     const time = toMillis(ts);
     if (!Number.isFinite(time)) throw new NabCorpusError(`${name}: line ${number} starts with "${ts}", which is not a timestamp like "${EXAMPLE_TIMESTAMP}"`);
-    const value = Number(raw);
-    if (raw === undefined || raw.trim() === '' || !Number.isFinite(value)) throw new NabCorpusError(`${name}: line ${number} has no number after its timestamp: "${line}"`);
+    const value = raw !== undefined && DECIMAL.test(raw) ? Number(raw) : NaN;
+    if (!Number.isFinite(value)) throw new NabCorpusError(`${name}: line ${number} has no number after its timestamp: "${line}"`);
     // NAB reads rows in file order, and some of its own files step back in time (machine_temperature
     // goes back 55 minutes at one row), so rows out of order are scored as they stand; the first
     // such line is kept to explain a window that then covers no row.
@@ -141,24 +144,52 @@ async function dataFiles(dataDir: string): Promise<string[]> {
   return found.sort();
 }
 
-/** The file's windows as row ranges in time order; overlapping windows are refused, as NAB's scorer cannot weigh them. */
-function windowsOf(name: string, times: readonly number[], labelled: readonly [string, string][], firstOutOfOrder: number | undefined): [number, number][] {
-  const windows = labelled.map(([start, end]) => {
-    if (!Number.isFinite(toMillis(start)) || !Number.isFinite(toMillis(end))) {
-      throw new NabCorpusError(`${name}: window [${start}, ${end}] holds something that is not a timestamp like "${EXAMPLE_TIMESTAMP}"`);
+/** Why a window over rows in time order covers none of them. */
+function whyNoRow(times: readonly number[], start: number, end: number, timestamps: readonly string[]): string {
+  if (end < times[0]) return `it ends before the first row, ${timestamps[0]}`;
+  if (start > times[times.length - 1]) return `it starts after the last row, ${timestamps[times.length - 1]}`;
+  return 'it falls between two rows';
+}
+
+/**
+ * The file's windows as row ranges in time order. Overlapping windows are refused, as NAB's scorer
+ * cannot weigh them; windows that touch (one's end is the next one's start, which NAB's labeller
+ * allows) give the shared row to the first, as NAB's scorer does. A window that covers no row is
+ * left out with a note: NAB's scorer never sees it either.
+ */
+function windowsOf(series: Pick<NabSeries, 'name' | 'times' | 'timestamps'>, labelled: readonly [string, string][], firstOutOfOrder: number | undefined, onSkipped: (why: string) => void): [number, number][] {
+  const { name, times, timestamps } = series;
+  const windows = labelled.flatMap(([start, end]) => {
+    const label = `[${start}, ${end}]`;
+    const [startMs, endMs] = [toMillis(start), toMillis(end)];
+    if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) {
+      throw new NabCorpusError(`${name}: window ${label} holds something that is not a timestamp like "${EXAMPLE_TIMESTAMP}"`);
     }
+    if (startMs > endMs) throw new NabCorpusError(`${name}: window ${label} starts after it ends`);
     const rows = windowRows(times, start, end);
-    if (!rows) {
-      const why = firstOutOfOrder === undefined ? '' : ` (its rows are not oldest first: line ${firstOutOfOrder} is earlier than the row before it)`;
-      throw new NabCorpusError(`${name}: window [${start}, ${end}] covers no row of the file${why}`);
+    if (rows) return [{ rows, startMs, endMs, label }];
+    // Rows out of order make the mapping of times to rows meaningless: a mistake, not a note.
+    if (firstOutOfOrder !== undefined) {
+      throw new NabCorpusError(`${name}: window ${label} covers no row of the file (its rows are not oldest first: line ${firstOutOfOrder} is earlier than the row before it)`);
     }
-    return { rows, label: `[${start}, ${end}]` };
+    onSkipped(`${name}: window ${label} covers no row of the file (${whyNoRow(times, startMs, endMs, timestamps)}), so it is not scored`);
+    return [];
   });
   windows.sort((a, b) => a.rows[0] - b.rows[0]);
-  for (let i = 1; i < windows.length; i++) {
-    if (windows[i].rows[0] <= windows[i - 1].rows[1]) throw new NabCorpusError(`${name}: windows ${windows[i - 1].label} and ${windows[i].label} overlap`);
+  const kept: typeof windows = [];
+  for (const window of windows) {
+    const previous = kept[kept.length - 1];
+    if (previous && window.rows[0] <= previous.rows[1]) {
+      if (window.startMs !== previous.endMs) throw new NabCorpusError(`${name}: windows ${previous.label} and ${window.label} overlap`);
+      window.rows = [previous.rows[1] + 1, window.rows[1]];
+      if (window.rows[0] > window.rows[1]) {
+        onSkipped(`${name}: window ${window.label} covers no row but the one it shares with ${previous.label}, so it is not scored`);
+        continue;
+      }
+    }
+    kept.push(window);
   }
-  return windows.map((w) => w.rows);
+  return kept.map((w) => w.rows);
 }
 
 export interface NabCorpusNotes {
@@ -166,6 +197,8 @@ export interface NabCorpusNotes {
   onMissing?: (missing: string[]) => void;
   /** Files under data/ the labels do not list: not part of the set, and said so, since a forgotten entry would silently change the total. */
   onUnlabelled?: (unlabelled: string[]) => void;
+  /** A file without rows, or a window that covers none, left out of the score: one sentence why. */
+  onSkipped?: (why: string) => void;
 }
 
 /** The labelled files of `dir`, in name order. */
@@ -176,14 +209,22 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
   const labels = await readLabels(labelsPath);
   const series: NabSeries[] = [];
   const unlabelled: string[] = [];
+  let empty = 0;
   for (const name of await dataFiles(dataDir)) {
     if (!(name in labels)) {
       unlabelled.push(name);
       continue;
     }
     const { timestamps, values, times, firstOutOfOrder } = parseSeriesCsv(name, await readFile(join(dataDir, ...name.split('/')), 'utf8'));
-    series.push({ name, timestamps, times, values, windows: windowsOf(name, times, labels[name] ?? [], firstOutOfOrder) });
+    if (values.length === 0) {
+      empty += 1;
+      notes.onSkipped?.(`${name} has a header and no rows, so it is not scored`);
+      continue;
+    }
+    const skipped = notes.onSkipped ?? (() => undefined);
+    series.push({ name, timestamps, times, values, windows: windowsOf({ name, times, timestamps }, labels[name] ?? [], firstOutOfOrder, skipped) });
   }
+  if (series.length === 0 && empty > 0) throw new NabCorpusError(`${dir}: every data file listed in labels/combined_windows.json has a header and no rows`);
   if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/ is listed in labels/combined_windows.json`);
   const read = new Set(series.map((s) => s.name));
   const missing = Object.keys(labels).filter((name) => !read.has(name)).sort();

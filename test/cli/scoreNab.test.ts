@@ -96,6 +96,24 @@ describe('adstream score-nab', () => {
     expect(lines(outcome.stdout).filter((l) => l.startsWith('realAdExchange/'))).toHaveLength(labelled.length - absent.length);
   });
 
+  it('says no normalised score exists when no file has a labelled window, instead of printing 0', async () => {
+    const corpus = join(dir, 'no-windows');
+    await cp(join(NAB, 'data', 'realAdExchange', 'exchange-2_cpc_results.csv'), join(corpus, 'data', 'x', 'a.csv'));
+    await mkdir(join(corpus, 'labels'), { recursive: true });
+    await writeFile(join(corpus, 'labels', 'combined_windows.json'), JSON.stringify({ 'x/a.csv': [] }));
+    const outcome = await adstream(['score-nab', corpus, '--out', join(dir, 'no-windows-out')]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toContain('No file has a labelled window, so no normalised NAB score exists');
+    expect(outcome.stdout).not.toMatch(/Normalised NAB scores/);
+    expect(lines(outcome.stdout).find((l) => l.startsWith('total'))).toMatch(/^total\s+\d+\s+0\s+—/);
+  });
+
+  it('exits 2 with one sentence on an empty --out', async () => {
+    const outcome = await adstream(['score-nab', NAB, '--out', '']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe('adstream: --out needs a directory for the per-row scores, but is empty.');
+  });
+
   it('exits non-zero with one sentence on an unknown detector', async () => {
     const outcome = await adstream(['score-nab', NAB, '--detector', 'oracle', '--out', join(dir, 'unused')]);
     expect(outcome.code).not.toBe(0);

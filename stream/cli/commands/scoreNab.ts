@@ -42,6 +42,7 @@ async function readInput(dir: string): Promise<{ corpus: NabSeries[]; profiles: 
     const corpus = await readNabCorpus(dir, {
       onMissing: (missing) => console.error(`adstream: ${missing.length} file(s) listed in labels/combined_windows.json are not under data/ and are not scored: ${listed(missing)}`),
       onUnlabelled: (unlabelled) => console.error(`adstream: ${unlabelled.length} file(s) under data/ have no entry in labels/combined_windows.json and are not scored: ${listed(unlabelled)}`),
+      onSkipped: (why) => console.error(`adstream: ${why}`),
     });
     // NAB's own checkout carries its profiles; scoring under them keeps a changed cost matrix honest.
     const own = await readNabProfiles(dir);
@@ -65,6 +66,7 @@ export function scoreNabCommand(): Command {
       }
       const detector = SERIES_DETECTORS[name];
       const input = resolve(dir);
+      if (options.out?.trim() === '') throw new ConfigError('--out needs a directory for the per-row scores, but is empty.');
       const out = resolve(options.out ?? './nab-scores');
       // Score files named like the input's would replace it, or be read as input by the next run.
       if (isInside(out, join(input, 'data'))) throw new ConfigError(`--out ${out} is inside ${join(input, 'data')}, where the series are read from; choose a directory outside it.`);
@@ -89,9 +91,12 @@ export function scoreNabCommand(): Command {
       );
       const totalRows = corpus.reduce((a, s) => a + s.values.length, 0);
       const totalWindows = corpus.reduce((a, s) => a + s.windows.length, 0);
-      table.push(row('total', totalRows, totalWindows, (r) => [one(r.normalized), `θ ${r.threshold.toFixed(4)}`]));
+      // Without a window the null detector and a perfect one score the same: nothing to normalise by.
+      const total = (r: NabResult): string => (totalWindows === 0 ? '—' : one(r.normalized));
+      table.push(row('total', totalRows, totalWindows, (r) => [total(r), `θ ${r.threshold.toFixed(4)}`]));
       printTable(table);
-      console.log(`\nNormalised NAB scores of ${name} (0 = NAB's null detector, 100 = perfect): ${results.map((r) => `${r.profile} ${one(r.normalized)}`).join(', ')}`);
+      if (totalWindows === 0) console.log(`\nNo file has a labelled window, so no normalised NAB score exists (0 = NAB's null detector and 100 = perfect coincide); the found/FP columns count ${name}'s false alarms.`);
+      else console.log(`\nNormalised NAB scores of ${name} (0 = NAB's null detector, 100 = perfect): ${results.map((r) => `${r.profile} ${one(r.normalized)}`).join(', ')}`);
       console.log(`per-row scores written under ${out}`);
     });
 }

@@ -45,6 +45,58 @@ describe('readNabCorpus', () => {
     await expect(readNabCorpus(dir)).rejects.toThrow(new NabCorpusError(`cat/a.csv: windows [${at(20)}, ${at(40)}] and [${at(30)}, ${at(50)}] overlap`));
   });
 
+  it("gives the row two touching windows share to the first, as NAB's labeller allows and its scorer does", async () => {
+    await put('data/cat/a.csv', series(100));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(40), at(50)], [at(20), at(40)]] }));
+    expect((await readNabCorpus(dir))[0].windows).toEqual([
+      [20, 40],
+      [41, 50],
+    ]);
+  });
+
+  it('leaves out a window that covers no row, saying why, and scores the rest', async () => {
+    await put('data/cat/a.csv', series(100));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(200), at(210)], [at(10), at(12)], ['2015-09-08 00:01:00', '2015-09-08 00:02:00']] }));
+    const skipped: string[] = [];
+    const [a] = await readNabCorpus(dir, { onSkipped: (why) => skipped.push(why) });
+    expect(a.windows).toEqual([[10, 12]]);
+    expect(skipped).toEqual([
+      `cat/a.csv: window [${at(200)}, ${at(210)}] covers no row of the file (it starts after the last row, ${at(99)}), so it is not scored`,
+      'cat/a.csv: window [2015-09-08 00:01:00, 2015-09-08 00:02:00] covers no row of the file (it falls between two rows), so it is not scored',
+    ]);
+  });
+
+  it('refuses a window that starts after it ends', async () => {
+    await put('data/cat/a.csv', series(100));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(30), at(20)]] }));
+    await expect(readNabCorpus(dir)).rejects.toThrow(new NabCorpusError(`cat/a.csv: window [${at(30)}, ${at(20)}] starts after it ends`));
+  });
+
+  it('leaves out a file with a header and no rows, saying so, and refuses a corpus of nothing else', async () => {
+    await put('data/cat/a.csv', series(100));
+    await put('data/cat/empty.csv', 'timestamp,value\n');
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [], 'cat/empty.csv': [] }));
+    const skipped: string[] = [];
+    expect((await readNabCorpus(dir, { onSkipped: (why) => skipped.push(why) })).map((s) => s.name)).toEqual(['cat/a.csv']);
+    expect(skipped).toEqual(['cat/empty.csv has a header and no rows, so it is not scored']);
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/empty.csv': [] }));
+    await expect(readNabCorpus(dir)).rejects.toThrow('every data file listed in labels/combined_windows.json has a header and no rows');
+  });
+
+  it('reads lines ended by a bare CR as it reads LF and CRLF, and refuses a number that is not decimal', async () => {
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(20), at(29)]] }));
+    const byEnding = [];
+    for (const ending of ['\n', '\r\n', '\r']) {
+      await put('data/cat/a.csv', series(100).replaceAll('\n', ending));
+      byEnding.push(await readNabCorpus(dir));
+    }
+    expect(byEnding[0][0].values).toHaveLength(100);
+    expect(byEnding[1]).toEqual(byEnding[0]);
+    expect(byEnding[2]).toEqual(byEnding[0]);
+    await put('data/cat/a.csv', `timestamp,value\n${at(0)},1.5e3\n${at(1)},0x10\n`);
+    await expect(readNabCorpus(dir)).rejects.toThrow(`cat/a.csv: line 3 has no number after its timestamp: "${at(1)},0x10"`);
+  });
+
   it('reads files at any depth under data/ and names the data files the labels leave out', async () => {
     await put('data/cat/sub/a.csv', series(50));
     await put('data/cat/b.csv', series(50));
