@@ -71,10 +71,33 @@ export class LakeQuery {
     return plainRows(await this.connection.runAndReadAll(sql));
   }
 
+  /** Runs each statement of SQL in turn and returns each one's rows (`resultsOfEach`). */
+  queryEach(sql: string): Promise<Row[][]> {
+    return resultsOfEach(this.connection, sql);
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * The rows of each statement in `sql`, in order: DuckDB runs every statement of a script, but
+ * returns only one result, and a user who gave two queries wants both answers.
+ */
+export async function resultsOfEach(connection: DuckDBConnection, sql: string): Promise<Row[][]> {
+  const statements = await connection.extractStatements(sql);
+  const results: Row[][] = [];
+  for (let i = 0; i < statements.count; i++) {
+    const prepared = await statements.prepare(i);
+    try {
+      results.push(plainRows(await prepared.runAndReadAll()));
+    } finally {
+      prepared.destroySync();
+    }
+  }
+  return results;
 }
 
 /**

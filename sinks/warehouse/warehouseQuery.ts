@@ -4,10 +4,12 @@
  * the SQL in infra/queries runs here as on the lake (the DLQ, `rejected`, is not loaded).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { answerInUtc, plainRows, type Row } from '../query/lakeQuery.ts';
+import { answerInUtc, plainRows, resultsOfEach, type Row } from '../query/lakeQuery.ts';
 
 export interface WarehouseQuery {
   query(sql: string): Promise<Row[]>;
+  /** Each statement's rows, in order. */
+  queryEach(sql: string): Promise<Row[][]>;
   close(): void;
 }
 
@@ -19,6 +21,7 @@ export async function openWarehouseQuery(file: string): Promise<WarehouseQuery> 
     async query(sql) {
       return plainRows(await connection.runAndReadAll(sql));
     },
+    queryEach: (sql) => resultsOfEach(connection, sql),
     close() {
       connection.closeSync();
       instance.closeSync();

@@ -70,6 +70,16 @@ describe('adstream command line', () => {
     expect(start.stderr).toContain('startingPosition AT_TIMESTAMP needs startingTimestamp');
   });
 
+  it("prints every statement's answer when the SQL holds several, not only one of them", async () => {
+    const lake = join(dir, 'empty-lake');
+    await mkdir(lake, { recursive: true });
+    const table = await adstream(['query', '--lake', lake, 'SELECT 2 AS a; SELECT count(*) AS n FROM impressions']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n').map((line) => line.trim())).toEqual(['a', '-', '2', '', 'n', '-', '0', '']);
+    const json = await adstream(['query', '--json', '--lake', lake, 'SELECT 2 AS a; SELECT 3 AS b']);
+    expect(json.stdout).toBe('{"a":2}\n{"b":3}\n');
+  });
+
   it('exits 2 when the lake to query does not exist, or when both a lake and a warehouse are named', async () => {
     const outcome = await adstream(['query', '--lake', join(dir, 'nowhere'), 'SELECT 1']);
     expect(outcome.code).toBe(2);
