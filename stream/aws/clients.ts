@@ -24,27 +24,39 @@ function endpointOptions(region: string, endpoint: string | undefined): Endpoint
   return endpoint ? { region, endpoint, credentials: LOCAL_CREDENTIALS } : { region };
 }
 
-export function kinesisClient(config: Pick<AdstreamConfig, 'region' | 'kinesisEndpoint'>): KinesisClient {
-  // The SDK's Kinesis client speaks HTTP/2 by default, which kinesalite does not: use HTTP/1.1.
-  return new KinesisClient({
-    ...endpointOptions(config.region, config.kinesisEndpoint),
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
-  });
+/**
+ * How long a request waits for its answer before it fails (the SDK retries it, then the command
+ * fails with a sentence naming the endpoint settings). The SDK's own handler only warns when a
+ * request runs over: an endpoint that accepted connections and never answered held a worker, a
+ * recorder, and their shutdown, forever.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** S3 requests carry whole lake files and multipart parts up and down: more time for those. */
+const S3_REQUEST_TIMEOUT_MS = 120_000;
+
+function requestHandler(requestTimeout: number): NodeHttpHandler {
+  return new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout, throwOnRequestTimeout: true });
 }
 
-export function dynamoDbClient(config: Pick<AdstreamConfig, 'region' | 'dynamodbEndpoint'>): DynamoDBClient {
-  return new DynamoDBClient(endpointOptions(config.region, config.dynamodbEndpoint));
+/** `requestTimeoutMs`: for a caller that needs its answer sooner than REQUEST_TIMEOUT_MS. */
+export function kinesisClient(config: Pick<AdstreamConfig, 'region' | 'kinesisEndpoint'>, requestTimeoutMs = REQUEST_TIMEOUT_MS): KinesisClient {
+  // NodeHttpHandler is HTTP/1.1; the SDK's Kinesis client speaks HTTP/2 by default, which kinesalite does not.
+  return new KinesisClient({ ...endpointOptions(config.region, config.kinesisEndpoint), requestHandler: requestHandler(requestTimeoutMs) });
+}
+
+export function dynamoDbClient(config: Pick<AdstreamConfig, 'region' | 'dynamodbEndpoint'>, requestTimeoutMs = REQUEST_TIMEOUT_MS): DynamoDBClient {
+  return new DynamoDBClient({ ...endpointOptions(config.region, config.dynamodbEndpoint), requestHandler: requestHandler(requestTimeoutMs) });
 }
 
 export function s3Client(config: Pick<AdstreamConfig, 'region' | 's3Endpoint'>): S3Client {
   // Local S3 servers address buckets by path, not by virtual host.
-  return new S3Client({ ...endpointOptions(config.region, config.s3Endpoint), forcePathStyle: Boolean(config.s3Endpoint) });
+  return new S3Client({ ...endpointOptions(config.region, config.s3Endpoint), forcePathStyle: Boolean(config.s3Endpoint), requestHandler: requestHandler(S3_REQUEST_TIMEOUT_MS) });
 }
 
 export function snsClient(config: Pick<AdstreamConfig, 'region' | 'snsEndpoint'>): SNSClient {
-  return new SNSClient(endpointOptions(config.region, config.snsEndpoint));
+  return new SNSClient({ ...endpointOptions(config.region, config.snsEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) });
 }
 
 export function firehoseClient(config: Pick<AdstreamConfig, 'region' | 'firehoseEndpoint'>): FirehoseClient {
-  return new FirehoseClient(endpointOptions(config.region, config.firehoseEndpoint));
+  return new FirehoseClient({ ...endpointOptions(config.region, config.firehoseEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) });
 }

@@ -7,6 +7,8 @@ interface AwsLikeError {
   name?: string;
   message?: string;
   code?: string;
+  /** The SDK's record of the exchange: attempts made, and the HTTP status if an answer came. */
+  $metadata?: { attempts?: number; httpStatusCode?: number };
   address?: string;
   port?: number;
   BucketName?: string;
@@ -35,12 +37,24 @@ export const isPathMistake = (error: unknown): boolean => {
   return isPathRefusal(e) && (e.code === 'ENOTDIR' || e.code === 'EISDIR');
 };
 
+const ENDPOINT_SETTINGS = 'ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT';
+
 export function failureMessage(error: unknown): string {
   const e = (error ?? {}) as AwsLikeError;
   const message = e.message ?? String(error);
+  // The request timeout of stream/aws/clients.ts: connected, but no answer came.
+  if (e.name === 'TimeoutError' && e.code === 'ETIMEDOUT' && e.address === undefined) {
+    const attempts = e.$metadata?.attempts;
+    return `no answer from a service${attempts ? ` in ${attempts} attempts` : ''} (${message.replace(/^@smithy\/node-http-handler - \[ERROR\] /, '')}): is the service there working, and is its endpoint setting (${ENDPOINT_SETTINGS}) right?`;
+  }
+  // An answer the SDK could not read as its service's: another server at the endpoint (S3's port given as Kinesis's, say).
+  if (message.includes('Deserialization error') && e.$metadata?.httpStatusCode !== undefined) {
+    const reason = message.split('\n')[0].trim();
+    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} with something the AWS SDK cannot read (${reason}): is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
+  }
   if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
     const where = e.address !== undefined ? `${e.address}${e.port !== undefined ? `:${e.port}` : ''}` : 'a service';
-    return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint setting (ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT) right? (${message})`;
+    return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint setting (${ENDPOINT_SETTINGS}) right? (${message})`;
   }
   if (isPathRefusal(e)) return `cannot use ${e.path}: ${PATH_REFUSALS[e.code!]} (${e.code}${e.syscall ? ` on ${e.syscall}` : ''}).`;
   if (e.name === 'NoSuchBucket') {

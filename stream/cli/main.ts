@@ -22,6 +22,7 @@ import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { scoreNabCommand } from './commands/scoreNab.ts';
+import { StoppedBySignal } from './stopSignals.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -58,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       if (error.code === 'commander.help') console.error('adstream: no command given; choose one of those listed above.');
       return EXIT_USAGE;
     }
+    if (error instanceof StoppedBySignal) return error.exitCode;
     if (error instanceof ConfigError) {
       console.error(`adstream: ${oneLine(error.message)}`);
       return EXIT_USAGE;

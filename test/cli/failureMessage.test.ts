@@ -9,6 +9,8 @@ import { kinesisClient, s3Client } from '../../stream/aws/clients.ts';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { failureMessage, isPathMistake } from '../../stream/cli/failureMessage.ts';
 import { mkdir } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { startLocalServices, type LocalServices } from '../../stream/local/embeddedServices.ts';
 
@@ -33,6 +35,28 @@ describe('failure messages', () => {
     const error = await kinesis.send(new ListStreamsCommand({})).catch((e: unknown) => e);
     kinesis.destroy();
     expect(failureMessage(error)).toMatch(/^cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\): is the service there running, and is its endpoint setting \(ADSTREAM_KINESIS_ENDPOINT, /);
+  });
+
+  it('fails a request to an endpoint that accepts connections and never answers, instead of waiting forever', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket)).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const kinesis = kinesisClient({ region: 'us-east-1', kinesisEndpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` }, 200);
+    const error = await kinesis.send(new ListStreamsCommand({})).catch((e: unknown) => e);
+    kinesis.destroy();
+    for (const socket of held) socket.destroy();
+    silent.close();
+    expect(failureMessage(error)).toBe(
+      'no answer from a service in 3 attempts (a request has exceeded the configured 200 ms requestTimeout.): is the service there working, and is its endpoint setting (ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT) right?',
+    );
+  });
+
+  it("says the endpoint may be another service's when the answer is not the SDK's to read", async () => {
+    // s3rver's port given as Kinesis's: it answers, in its own way.
+    const kinesis = kinesisClient({ region: 'us-east-1', kinesisEndpoint: services.endpoints.s3Endpoint });
+    const error = await kinesis.send(new ListStreamsCommand({})).catch((e: unknown) => e);
+    kinesis.destroy();
+    expect(failureMessage(error)).toMatch(/^the service at an endpoint answered HTTP \d{3} with something the AWS SDK cannot read \(.+\): is its endpoint setting \(ADSTREAM_KINESIS_ENDPOINT, .*\) that of the right service\?$/);
   });
 
   it('names the path a file-system refusal is about, as a usage mistake', async () => {

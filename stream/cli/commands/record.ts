@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { ProgressLine } from '../progressLine.ts';
+import { stopOnSignals } from '../stopSignals.ts';
 
 export function recordCommand(): Command {
   return new Command('record')
@@ -25,12 +26,12 @@ export function recordCommand(): Command {
         throw new ConfigError(`--out: ${(error as Error).message}`);
       }
       const config = loadConfig({ stream: options.stream });
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const kinesis = kinesisClient(config);
       const line = new ProgressLine();
+      const stop = stopOnSignals(
+        (signal) => line.log(`${signal}: stopping, writing the records read so far and closing ${options.out} (a second signal exits at once) ...`),
+        `${options.out} ends mid-write; "adstream replay --allow-truncated" replays it up to its last whole record.`,
+      );
+      const kinesis = kinesisClient(config);
       try {
         const result = await recordStream({
           kinesis,
@@ -42,8 +43,7 @@ export function recordCommand(): Command {
         });
         line.done(`recorded ${result.records} records from ${result.shards.length} shards of ${config.stream} to ${options.out}`);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stop.dispose();
         kinesis.destroy();
       }
     });

@@ -15,6 +15,7 @@ import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE, directoriesFor } fr
 import type { ParquetEncoderName } from '../../../sinks/parquet/encoder.ts';
 import { hasParquetFile } from '../../../sinks/lake/hasParquetFile.ts';
 import { ProgressLine } from '../progressLine.ts';
+import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 
 const summary = (s: ReplayStats): string =>
   `batches ${s.batches} · in ${s.recordsIn} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
@@ -90,13 +91,10 @@ export function replayCommand(): Command {
         throw new ConfigError(`${file}'s header names no stream, which the lake's file names and the metrics need: pass --stream <name>.`);
       }
       // Once replaying, SIGINT/SIGTERM commit what is processed and stop: run again, it resumes there.
-      const stop = new AbortController();
-      const onSignal = () => {
-        if (!stop.signal.aborted) line.log('stopping: committing the parts processed so far ...');
-        stop.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const stop = stopOnSignals(
+        (signal) => line.log(`${signal}: stopping, committing the parts processed so far (a second signal exits at once) ...`),
+        'the parts since the last commit point are not committed; run the same command again to resume from it.',
+      );
       let stats;
       try {
         // Claimed before the first file is written, so a replay killed before its first checkpoint resumes.
@@ -108,15 +106,14 @@ export function replayCommand(): Command {
           { batchSize, idleTimeoutMs, signal: stop.signal, onBatch: (s) => line.update(summary(s)) },
         );
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stop.dispose();
         await recording.close();
       }
       const repeats = recording.repeats ? ` (${recording.repeats} records the file held twice read once)` : '';
       const cut = recording.cutShort ? ` (the file is cut short ${recording.cutShort}: records after it are not in it)` : '';
       if (!stats.finished) {
         line.done(`stopped after commit point ${stats.batches}; run the same command again to resume: ${summary(stats)}`);
-        return;
+        throw new StoppedBySignal(stop.exitCode() ?? 1);
       }
       line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}${repeats}${cut}: ${summary(stats)}`);
       line.log(`lake ${dirs.lake} · metrics ${dirs.metrics} · alerts ${dirs.alertLog}`);

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { WorkerStats } from '../../consumer/workerStats.ts';
 import { ProgressLine } from '../progressLine.ts';
+import { stopOnSignals } from '../stopSignals.ts';
 
 /** `streamAlerts`: notifications the stream-window merge sent on the stream's own quality, if this worker merged. */
 export const workerSummary = (stats: WorkerStats, streamAlerts = 0): string =>
@@ -25,11 +26,11 @@ export function runCommand(): Command {
     .action(async (options: { stream?: string; lake?: string; workerId?: string; healthPort?: string; untilCaughtUp?: boolean; events?: boolean }) => {
       const [{ startHealthServer }, { workerFromConfig }] = await Promise.all([import('../../consumer/healthServer.ts'), import('../../consumer/workerFromConfig.ts')]);
       const config = loadConfig({ stream: options.stream, lake: options.lake, workerId: options.workerId, healthPort: options.healthPort });
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
       const line = new ProgressLine();
+      const stop = stopOnSignals(
+        (signal) => line.log(`${signal}: stopping, committing each shard's current batch and releasing its lease (a second signal exits at once) ...`),
+        `the shards' current batches are not committed and their leases expire after failoverTimeMs; the next owner resumes each shard from its last checkpoint.`,
+      );
       const { worker, close } = await workerFromConfig(config, {
         signal: stop.signal,
         inputComplete: options.untilCaughtUp ? () => true : undefined,
@@ -47,8 +48,7 @@ export function runCommand(): Command {
         const stats = await worker.run();
         line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}`);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stop.dispose();
         await health.close();
         await close();
       }
