@@ -37,3 +37,6 @@ export async function streamExists(kinesis: KinesisClient, streamName: string): 
     throw error;
   }
 }
+
+/** The sentence for a stream that does not exist, with what to do about it (`remedy`). */
+export const missingStreamSentence = (streamName: string, remedy: string): string => `the stream ${streamName} does not exist; ${remedy}`;

@@ -13,6 +13,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ADSTREAM_BIN, adstream } from '../support/cli.ts';
 import { startLocalServices } from '../../stream/local/embeddedServices.ts';
+import { dynamoDbClient } from '../../stream/aws/clients.ts';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq', 'score-nab', 'digest'];
 
@@ -270,6 +272,29 @@ describe('adstream command line', () => {
       const made = await adstream(['produce', '--generate', '--hours', '1', '--rate', '5', '--stream', 'made-here', '--create-stream', '1'], services.environment);
       expect(made.code, made.stderr).toBe(0);
       expect(made.stdout).toMatch(/^put \d+ records .* on made-here /m);
+    } finally {
+      await services.stop();
+    }
+  });
+
+  it('exits 2 when run or record names a stream that does not exist, as produce does, and claims no lease table', async () => {
+    const services = await startLocalServices({ buckets: [] });
+    try {
+      const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_LEASE_TABLE: 'never-claimed' };
+      const [run, record] = await Promise.all([
+        adstream(['run', '--stream', 'never-made', '--lake', join(dir, 'never-lake')], env),
+        adstream(['record', '--stream', 'never-made', '--out', join(dir, 'never.jsonl.gz')], env),
+      ]);
+      expect([run.code, record.code]).toEqual([2, 2]);
+      expect(run.stderr.trim().split('\n')).toEqual([
+        'adstream: the stream never-made does not exist; name the stream to read with --stream (or ADSTREAM_STREAM), or create it (adstream produce --create-stream <shards>).',
+      ]);
+      expect(record.stderr.trim().split('\n')).toEqual(['adstream: the stream never-made does not exist; name the stream to record with --stream (or ADSTREAM_STREAM).']);
+      const dynamo = dynamoDbClient({ region: 'us-east-1', ...services.endpoints });
+      const { TableNames } = await dynamo.send(new ListTablesCommand({}));
+      dynamo.destroy();
+      expect(TableNames).not.toContain('never-claimed');
+      expect(existsSync(join(dir, 'never.jsonl.gz'))).toBe(false);
     } finally {
       await services.stop();
     }

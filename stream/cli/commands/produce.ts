@@ -19,7 +19,7 @@ export function produceCommand(): Command {
     .option('--create-stream <shards>', 'create the stream with this many shards if it does not exist', positiveInteger)
     .action(async (files: string[], options: GeneratorFlags & { generate?: boolean; stream?: string; createStream?: number }) => {
       if (Boolean(options.generate) === files.length > 0) throw new ConfigError('give either event files or --generate, not both and not neither.');
-      const [{ kinesisClient }, { ensureStream, streamExists }, { eventFileProblem }, { generateTraffic }, { Producer, produceProgress }] = await Promise.all([
+      const [{ kinesisClient }, { ensureStream, missingStreamSentence, streamExists }, { eventFileProblem }, { generateTraffic }, { Producer, produceProgress }] = await Promise.all([
         import('../../aws/clients.ts'),
         import('../../aws/streamAdmin.ts'),
         import('../../events/files.ts'),
@@ -36,7 +36,7 @@ export function produceCommand(): Command {
       try {
         if (options.createStream) await ensureStream(kinesis, config.stream, options.createStream);
         else if (!(await streamExists(kinesis, config.stream))) {
-          throw new ConfigError(`the stream ${config.stream} does not exist; create it with --create-stream <shards>, or name another with --stream (or ADSTREAM_STREAM).`);
+          throw new ConfigError(missingStreamSentence(config.stream, 'create it with --create-stream <shards>, or name another with --stream (or ADSTREAM_STREAM).'));
         }
         const records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord> = options.generate
           ? [...generateTraffic(generatorOverrides(options)).records].map(({ data, partitionKey }) => ({ data, partitionKey }))

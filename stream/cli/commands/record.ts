@@ -19,7 +19,12 @@ export function recordCommand(): Command {
     .action(async (options: { out: string; stream?: string; untilCaughtUp?: boolean; force?: boolean }) => {
       // A mistyped --out replaced an earlier capture without a word.
       if (!options.force && existsSync(options.out)) throw new ConfigError(`--out ${options.out} already exists; choose another file, or pass --force to replace it.`);
-      const [{ kinesisClient }, { recordStream }, { recordingFormatOf }] = await Promise.all([import('../../aws/clients.ts'), import('../../replay/recorder.ts'), import('../../replay/recordingFile.ts')]);
+      const [{ kinesisClient }, { recordStream }, { recordingFormatOf }, { missingStreamSentence, streamExists }] = await Promise.all([
+        import('../../aws/clients.ts'),
+        import('../../replay/recorder.ts'),
+        import('../../replay/recordingFile.ts'),
+        import('../../aws/streamAdmin.ts'),
+      ]);
       try {
         recordingFormatOf(options.out);
       } catch (error) {
@@ -33,6 +38,7 @@ export function recordCommand(): Command {
       );
       const kinesis = kinesisClient(config);
       try {
+        if (!(await streamExists(kinesis, config.stream))) throw new ConfigError(missingStreamSentence(config.stream, 'name the stream to record with --stream (or ADSTREAM_STREAM).'));
         const result = await recordStream({
           kinesis,
           streamName: config.stream,

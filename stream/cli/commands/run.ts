@@ -24,13 +24,25 @@ export function runCommand(): Command {
     .option('--until-caught-up', 'stop once every shard has been read to its end (a bounded run, e.g. a backfill); the end of input closes every open window, so their metrics are final, and records for them in a later run count as late')
     .option('--events', 'print consumer events (leases taken, lost, stolen, released; shards started and ended) as JSON lines on stdout (the status line and alerts go to stderr)')
     .action(async (options: { stream?: string; lake?: string; workerId?: string; healthPort?: string; untilCaughtUp?: boolean; events?: boolean }) => {
-      const [{ startHealthServer }, { workerFromConfig }] = await Promise.all([import('../../consumer/healthServer.ts'), import('../../consumer/workerFromConfig.ts')]);
+      const [{ startHealthServer }, { workerFromConfig }, { kinesisClient }, { missingStreamSentence, streamExists }] = await Promise.all([
+        import('../../consumer/healthServer.ts'),
+        import('../../consumer/workerFromConfig.ts'),
+        import('../../aws/clients.ts'),
+        import('../../aws/streamAdmin.ts'),
+      ]);
       const config = loadConfig({ stream: options.stream, lake: options.lake, workerId: options.workerId, healthPort: options.healthPort });
       const line = new ProgressLine();
       const stop = stopOnSignals(
         (signal) => line.log(`${signal}: stopping, committing each shard's current batch and releasing its lease (a second signal exits at once) ...`),
         `the shards' current batches are not committed and their leases expire after failoverTimeMs; the next owner resumes each shard from its last checkpoint.`,
       );
+      // A mistyped stream name is a usage mistake, said as one before the worker claims a lease table for it.
+      const kinesis = kinesisClient(config);
+      const exists = await streamExists(kinesis, config.stream).finally(() => kinesis.destroy());
+      if (!exists) {
+        stop.dispose();
+        throw new ConfigError(missingStreamSentence(config.stream, 'name the stream to read with --stream (or ADSTREAM_STREAM), or create it (adstream produce --create-stream <shards>).'));
+      }
       const { worker, close } = await workerFromConfig(config, {
         signal: stop.signal,
         inputComplete: options.untilCaughtUp ? () => true : undefined,
