@@ -40,6 +40,8 @@ export interface ReplayOptions {
   stateStore: ObjectStore;
   /** Where the lake is, as the claim names it (replayCheckpoint.ts). */
   lakeLocation?: string;
+  /** Where the metrics and the alert log go, as the claim names them. */
+  outputLocations?: { metrics: string; alertLog: string };
   state: ShardStateConfig;
   maxFutureSkewMs: number;
   /** Records per part: what one GetRecords call would return (10,000 at most on Kinesis). */
@@ -113,7 +115,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const claim = saved ? undefined : await loadReplayClaim(options.stateStore);
   const started = saved ?? claim;
   const what = saved ? 'replay checkpoint' : 'replay claim';
-  if (started && (started.recording.stream !== stream || started.recording.records !== recording.records)) {
+  if (started && started.recording.records === recording.records && started.recording.stream !== stream) {
+    throw new ConfigError(
+      `the ${what} in ${options.stateStore.location} is of a replay that named its stream ${started.recording.stream}, not ${stream}: resume with --stream ${started.recording.stream}, or start over with an empty state directory (--state) and another --lake.`,
+    );
+  }
+  if (started && started.recording.records !== recording.records) {
     throw new ConfigError(`the ${what} in ${options.stateStore.location} belongs to another recording (stream ${started.recording.stream}, ${started.recording.records} records); use an empty state directory (--state) or another --lake.`);
   }
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -129,7 +136,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   if (changed.length > 0) {
     throw new ConfigError(`the ${what} in ${options.stateStore.location} was written with other settings (${changed.join(', ')}); resume with the settings the run started with, or start over with an empty state directory (--state) and another --lake.`);
   }
-  if (!started) await saveReplayClaim(options.stateStore, { version: 1, recording: { stream, records: recording.records }, settings, lake: options.lakeLocation });
+  if (!started) await saveReplayClaim(options.stateStore, { version: 1, recording: { stream, records: recording.records }, settings, lake: options.lakeLocation, ...options.outputLocations });
   // Virtual time starts at the recording's first arrival: shards registered then have been quiet
   // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
   const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records.firstArrival ?? Infinity));

@@ -67,6 +67,9 @@ export interface ReplayClaim {
   settings: ReplayRunSettings;
   /** The lake the replay writes (an absolute path), so its state is not taken for another lake's. */
   lake?: string;
+  /** Its metrics directory and alert log (absolute paths): a resume elsewhere split them in two. Absent in older claims. */
+  metrics?: string;
+  alertLog?: string;
 }
 
 const CLAIM_KEY = 'replay-claim.json';
@@ -77,10 +80,20 @@ export async function saveReplayClaim(store: ObjectStore, claim: ReplayClaim): P
   await store.put(CLAIM_KEY, Buffer.from(JSON.stringify(claim)));
 }
 
+/** Each setting as the user sets it: an option or a configuration name, not the field's. */
+const SETTING_NAMES: Record<keyof ReplayRunSettings, string> = {
+  batchSize: '--batch-size',
+  unitBytes: 'lakeFileTargetBytes',
+  idleTimeoutMs: '--idle-timeout-ms',
+  windows: 'the window settings (windowMs, windowSlideMs, maxOutOfOrdernessMs, allowedLatenessMs, windowGroupings)',
+  dedupeHorizonMs: 'dedupeHorizonMs',
+  maxFutureSkewMs: 'maxFutureSkewMs',
+};
+
 /** The settings `saved` was written with that `current` changes, as `name saved → current`; none: []. */
 export function changedSettings(saved: ReplayRunSettings | undefined, current: ReplayRunSettings): string[] {
   if (!saved) return [];
   return (Object.keys(current) as (keyof ReplayRunSettings)[])
     .filter((name) => JSON.stringify(saved[name]) !== JSON.stringify(current[name]))
-    .map((name) => `${name} ${JSON.stringify(saved[name])} → ${JSON.stringify(current[name])}`);
+    .map((name) => `${SETTING_NAMES[name]} ${JSON.stringify(saved[name])} → ${JSON.stringify(current[name])}`);
 }

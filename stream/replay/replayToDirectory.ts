@@ -63,6 +63,7 @@ export async function replayToDirectory(
       metricsSink: new EmfStoreSink(new LocalDirStore(dirs.metrics)),
       stateStore: new LocalDirStore(dirs.state),
       lakeLocation: resolve(dirs.lake),
+      outputLocations: { metrics: resolve(dirs.metrics), alertLog: resolve(dirs.alertLog) },
       state: replayStateConfig(settings),
       maxFutureSkewMs: settings.maxFutureSkewMs,
       unitBytes: settings.lakeFileTargetBytes,

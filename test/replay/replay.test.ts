@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { main } from '../../stream/cli/main.ts';
+import { adstream } from '../support/cli.ts';
 import { ConfigError, loadConfig } from '../../stream/config/load.ts';
 import type { Recording } from '../../stream/replay/recording.ts';
 import { readRecording } from '../../stream/replay/recordingFile.ts';
@@ -101,7 +102,7 @@ describe('replay of a recorded stream', () => {
     }
   });
 
-  it('refuses, as a usage error, to resume in a state directory another recording left', async () => {
+  it('refuses, as a usage error, to resume in a state directory left by a replay that named its stream otherwise', async () => {
     const dirs = freshDirs();
     await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { stopAfterBatches: 1, unitBytes: 16_384 });
     const stream = recording.header.stream;
@@ -109,7 +110,7 @@ describe('replay of a recorded stream', () => {
     try {
       const refused = replayToDirectory(recording, dirs, FIXTURE_SETTINGS);
       await expect(refused).rejects.toBeInstanceOf(ConfigError);
-      await expect(refused).rejects.toThrow(/belongs to another recording \(stream .*\); use an empty state directory/);
+      await expect(refused).rejects.toThrow(`is of a replay that named its stream ${stream}, not another-stream: resume with --stream ${stream}, or start over`);
     } finally {
       recording.header.stream = stream;
     }
@@ -122,7 +123,7 @@ describe('replay of a recorded stream', () => {
     await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { stopAfterBatches: 1, batchSize: 500, unitBytes: 16_384 });
     const otherBatches = replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { batchSize: 50, unitBytes: 16_384 });
     await expect(otherBatches).rejects.toBeInstanceOf(ConfigError);
-    await expect(otherBatches).rejects.toThrow(/was written with other settings \(batchSize 500 → 50\); resume with the settings the run started with/);
+    await expect(otherBatches).rejects.toThrow(/was written with other settings \(--batch-size 500 → 50\); resume with the settings the run started with/);
     await expect(replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowMs: 300_000 }, { batchSize: 500, unitBytes: 16_384 })).rejects.toThrow(/"sizeMs":60000.* → .*"sizeMs":300000/);
     await expect(replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowSlideMs: 30_000 }, { batchSize: 500, unitBytes: 16_384 })).rejects.toThrow(/"slideMs":30000/);
     // With the settings it started with, it resumes; a slide of the window's own length is the same tumbling windows.
@@ -135,7 +136,7 @@ describe('replay of a recorded stream', () => {
     // lakeFileTargetBytes, the killed run's rows were written a second time under other names.
     const dirs = freshDirs();
     await expect(replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { crashBeforeCheckpointOf: 1, unitBytes: 16_384 })).rejects.toBeInstanceOf(ReplayCrash);
-    await expect(replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { unitBytes: 32_768 })).rejects.toThrow(/the replay claim in .* was written with other settings \(unitBytes 16384 → 32768\)/);
+    await expect(replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { unitBytes: 32_768 })).rejects.toThrow(/the replay claim in .* was written with other settings \(lakeFileTargetBytes 16384 → 32768\)/);
     // An existing but empty --state beside that lake is not this replay's: refused before anything is read.
     const other = join(work, `run-${run}`, 'other-state');
     await mkdir(other, { recursive: true });
@@ -155,6 +156,29 @@ describe('replay of a recorded stream', () => {
     expect(resumed).toMatchObject({ finished: true });
     const outputs = await goldenOutputs(dirs);
     expect(outputs['impressions.csv']).toBe(goldens['impressions.csv']);
+  });
+
+  it('resumed, refuses other metrics or alert-log places, which would split a run in two, and run when done says there is nothing to do', async () => {
+    const dirs = freshDirs();
+    // The first run stopped after one commit point, with the settings the command passes (the default groupings spelled out).
+    await replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowGroupings: 'campaign,type;campaign' }, { stopAfterBatches: 1, unitBytes: 16_384 });
+    const env = { ADSTREAM_LAKE_FILE_TARGET_BYTES: '16384' };
+    const [alerts, metrics] = await Promise.all([
+      adstream(['replay', RECORDING, '--lake', dirs.lake, '--alert-log', join(work, 'elsewhere.jsonl')], env),
+      adstream(['replay', RECORDING, '--lake', dirs.lake, '--metrics', join(work, 'elsewhere-metrics')], env),
+    ]);
+    expect([alerts.code, metrics.code]).toEqual([2, 2]);
+    expect(alerts.stderr.trim()).toBe(
+      `adstream: --alert-log ${join(work, 'elsewhere.jsonl')} is not where the replay being resumed writes it (${dirs.alertLog}): resume with --alert-log ${dirs.alertLog}, or start over with an empty state directory (--state) and another --lake.`,
+    );
+    expect(metrics.stderr).toContain(`--metrics ${join(work, 'elsewhere-metrics')} is not where the replay being resumed writes it (${dirs.metrics})`);
+    const resumed = await adstream(['replay', RECORDING, '--lake', dirs.lake], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/^resumed and replayed \d+ records of \S+: commit points \d+ \(all runs; the counts that follow are this run's\) · in \d+/m);
+    expect((await goldenOutputs(dirs))['alerts.jsonl']).toBe(goldens['alerts.jsonl']);
+    const again = await adstream(['replay', RECORDING, '--lake', dirs.lake], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`^nothing to do: the replay of ${recording.records} records of ${recording.header.stream} into ${dirs.lake} was already complete \\(\\d+ commit points\\)\\.$`, 'm'));
   });
 
   it('killed and resumed from its checkpoint at several points (between commit points and mid-commit) it equals the golden', async () => {

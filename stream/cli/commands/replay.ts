@@ -17,8 +17,9 @@ import { hasParquetFile } from '../../../sinks/lake/hasParquetFile.ts';
 import { ProgressLine } from '../progressLine.ts';
 import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 
+/** Commit points count every run of a resumed replay, the records only this run's. */
 const summary = (s: ReplayStats): string =>
-  `batches ${s.batches} · in ${s.recordsIn} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
+  `commit points ${s.batches}${s.resumed ? ' (all runs; the counts that follow are this run\'s)' : ''} · in ${s.recordsIn} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
 
 function positiveInteger(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -65,6 +66,12 @@ export function replayCommand(): Command {
       const claim = await loadReplayClaim(state);
       if (claim?.lake !== undefined && claim.lake !== resolve(dirs.lake)) {
         throw new ConfigError(`--state ${dirs.state} belongs to the replay into ${claim.lake}, not ${resolve(dirs.lake)}: use that --lake, or another --state.`);
+      }
+      // A resume writing its metrics or alerts elsewhere split them between two places, and neither held a whole run's.
+      for (const [flag, saved, now] of [['--metrics', claim?.metrics, dirs.metrics], ['--alert-log', claim?.alertLog, dirs.alertLog]] as const) {
+        if (saved !== undefined && saved !== resolve(now)) {
+          throw new ConfigError(`${flag} ${resolve(now)} is not where the replay being resumed writes it (${saved}): resume with ${flag} ${saved}, or start over with an empty state directory (--state) and another --lake.`);
+        }
       }
       const claimed = claim !== undefined || (await loadReplayCheckpoint(state)) !== undefined;
       if (!claimed && hasParquetFile(dirs.lake)) {
@@ -114,6 +121,10 @@ export function replayCommand(): Command {
       if (!stats.finished) {
         line.done(`stopped after commit point ${stats.batches}; run the same command again to resume: ${summary(stats)}`);
         throw new StoppedBySignal(stop.exitCode() ?? 1);
+      }
+      if (stats.resumed && stats.recordsIn === 0 && stats.metricEvents === 0 && stats.alerts === 0) {
+        line.done(`nothing to do: the replay of ${recording.records} records of ${recording.header.stream} into ${dirs.lake} was already complete (${stats.batches} commit point${stats.batches === 1 ? '' : 's'}).`);
+        return;
       }
       line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}${repeats}${cut}: ${summary(stats)}`);
       line.log(`lake ${dirs.lake} · metrics ${dirs.metrics} · alerts ${dirs.alertLog}`);
