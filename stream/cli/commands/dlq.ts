@@ -19,7 +19,7 @@ const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 export function dlqCommand(): Command {
   // exitOverride before the subcommand is made, so it inherits it (usage mistakes exit 2).
-  const dlq = new Command('dlq').exitOverride().description('Inspect and re-drive the dead-letter queue (rejected records in the lake).');
+  const dlq = new Command('dlq').exitOverride().description('Re-drive the dead-letter queue (rejected records in the lake) with "dlq replay"; its --dry-run counts what would go back, by reason. To read the records themselves, query the lake\'s rejected view: adstream query "SELECT reason, count(*) FROM rejected GROUP BY ALL".');
   dlq
     .command('replay')
     .description('Put rejected records back on the stream (original bytes and partition keys), e.g. after a fix.')
