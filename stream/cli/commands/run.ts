@@ -58,7 +58,10 @@ export function runCommand(): Command {
       line.log(`worker ${worker.workerId} on stream ${config.stream}; health on http://localhost:${health.port}/health/ready`);
       try {
         const stats = await worker.run();
-        line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}`);
+        // Records read after a shard's last commit (a lease lost or released mid-batch) are not lost: its next owner reads them again.
+        const uncommitted = stats.recordsRead - stats.recordsIn;
+        const rereadBy = uncommitted > 0 ? ` (the ${uncommitted} read and not committed are read again by the shards' next owners)` : '';
+        line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}${rereadBy}`);
       } finally {
         stop.dispose();
         await health.close();
