@@ -15,18 +15,12 @@ import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE, directoriesFor } fr
 import type { ParquetEncoderName } from '../../../sinks/parquet/encoder.ts';
 import { hasParquetFile } from '../../../sinks/lake/hasParquetFile.ts';
 import { ProgressLine } from '../progressLine.ts';
+import { positiveInteger } from '../wholeNumberOption.ts';
 import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 
 /** Commit points count every run of a resumed replay, the records only this run's. */
 const summary = (s: ReplayStats): string =>
   `commit points ${s.batches}${s.resumed ? ' (all runs; the counts that follow are this run\'s)' : ''} · in ${s.recordsIn} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
-
-function positiveInteger(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, but it is "${text}".`);
-  return value;
-}
 
 export function replayCommand(): Command {
   return new Command('replay')
@@ -37,15 +31,14 @@ export function replayCommand(): Command {
     .option('--state <dir>', 'shard snapshots and replay checkpoint (default: <lake>.state)')
     .option('--metrics <dir>', 'EMF metric lines (default: <lake>.metrics)')
     .option('--alert-log <file>', 'alert log (default: <lake>.alerts.jsonl)')
-    .option('--batch-size <n>', `records per part, as one GetRecords call returns them; parts are committed together every lakeFileTargetBytes of record data (default ${DEFAULT_REPLAY_BATCH_SIZE})`)
+    .option('--batch-size <n>', `records per part, as one GetRecords call returns them; parts are committed together every lakeFileTargetBytes of record data`, positiveInteger, DEFAULT_REPLAY_BATCH_SIZE)
     .option('--allow-truncated', 'replay a recording cut short (a recorder that was killed) up to its last whole record, rather than refuse it')
-    .option('--idle-timeout-ms <ms>', `virtual ms after which a quiet shard stops holding the watermark (default ${DEFAULT_IDLE_TIMEOUT_MS})`)
-    .action(async (file: string, options: { lake?: string; stream?: string; state?: string; metrics?: string; alertLog?: string; batchSize?: string; idleTimeoutMs?: string; allowTruncated?: boolean }) => {
+    .option('--idle-timeout-ms <ms>', 'virtual ms after which a quiet shard stops holding the watermark', positiveInteger, DEFAULT_IDLE_TIMEOUT_MS)
+    .action(async (file: string, options: { lake?: string; stream?: string; state?: string; metrics?: string; alertLog?: string; batchSize: number; idleTimeoutMs: number; allowTruncated?: boolean }) => {
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`replay writes a local lake directory, not ${config.lake}; pass --lake <dir>.`);
       if (!existsSync(file)) throw new ConfigError(`the recording ${file} does not exist.`);
-      const batchSize = positiveInteger('--batch-size', options.batchSize, DEFAULT_REPLAY_BATCH_SIZE);
-      const idleTimeoutMs = positiveInteger('--idle-timeout-ms', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS);
+      const { batchSize, idleTimeoutMs } = options;
       if (options.stream !== undefined && !isKinesisName(options.stream)) throw new ConfigError(`--stream must be a stream name of ${KINESIS_NAME_RULE}, but it is "${options.stream}".`);
       const defaults = directoriesFor(config.lake);
       const dirs = {
