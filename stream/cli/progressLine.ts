@@ -34,6 +34,8 @@ export class ProgressLine {
   }
 
   private print(text: string, now: number): void {
+    // A held update printed early (its timer not yet run on a busy loop) takes the timer with it.
+    this.dropPending();
     this.stream.write(`${text}\n`);
     this.lastPrinted = now;
     this.pending = undefined;

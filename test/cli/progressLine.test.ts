@@ -47,6 +47,24 @@ describe('ProgressLine off a terminal', () => {
     expect(log.lines()).toEqual(['read 10', 'read 30']);
   });
 
+  it('prints at most one line per interval, also when an update comes as its turn is due but before the held one is printed', () => {
+    const log = logStream();
+    const line = new ProgressLine(log.stream, 5_000);
+    const at = atTimes(line);
+    at(0, 'a');
+    at(1_000, 'b'); // held, its timer set for 5,000
+    // At 5,000 on the line's clock, before the loop (busy) has run that timer: printed at once.
+    line.update('c', 5_000);
+    line.update('d', 5_001);
+    vi.advanceTimersByTime(3_999);
+    expect(log.lines()).toEqual(['a', 'c']);
+    // The timer armed for "b" must not print "d" a moment after "c".
+    vi.advanceTimersByTime(1);
+    expect(log.lines()).toEqual(['a', 'c']);
+    vi.advanceTimersByTime(999);
+    expect(log.lines()).toEqual(['a', 'c', 'd']);
+  });
+
   it('drops a held update when the final line comes first', () => {
     const log = logStream();
     const line = new ProgressLine(log.stream, 5_000);
