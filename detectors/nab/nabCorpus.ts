@@ -8,7 +8,7 @@
  */
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { NabProfile } from './nabScorer.ts';
+import type { NabProfile, WindowRows } from './nabScorer.ts';
 
 export class NabCorpusError extends Error {}
 
@@ -19,7 +19,7 @@ export interface NabSeries {
   /** The timestamps as epoch ms (NAB's are UTC without a zone). */
   times: number[];
   values: number[];
-  windows: [number, number][];
+  windows: WindowRows[];
 }
 
 const stripFraction = (ts: string): string => ts.trim().replace(/\.0+$/, '');
@@ -154,10 +154,11 @@ function whyNoRow(times: readonly number[], start: number, end: number, timestam
 /**
  * The file's windows as row ranges in time order. Overlapping windows are refused, as NAB's scorer
  * cannot weigh them; windows that touch (one's end is the next one's start, which NAB's labeller
- * allows) give the shared row to the first, as NAB's scorer does. A window that covers no row is
- * left out with a note: NAB's scorer never sees it either.
+ * allows) give the shared row to the second, as NAB's sweeper does (it enters a window before it
+ * leaves one), and the first keeps its labelled extent for its rows' weights. A window that covers
+ * no row is left out with a note: NAB's scorer never sees it either.
  */
-function windowsOf(series: Pick<NabSeries, 'name' | 'times' | 'timestamps'>, labelled: readonly [string, string][], firstOutOfOrder: number | undefined, onSkipped: (why: string) => void): [number, number][] {
+function windowsOf(series: Pick<NabSeries, 'name' | 'times' | 'timestamps'>, labelled: readonly [string, string][], firstOutOfOrder: number | undefined, onSkipped: (why: string) => void): WindowRows[] {
   const { name, times, timestamps } = series;
   const windows = labelled.flatMap(([start, end]) => {
     const label = `[${start}, ${end}]`;
@@ -176,16 +177,18 @@ function windowsOf(series: Pick<NabSeries, 'name' | 'times' | 'timestamps'>, lab
     return [];
   });
   windows.sort((a, b) => a.rows[0] - b.rows[0]);
-  const kept: typeof windows = [];
-  for (const window of windows) {
-    const previous = kept[kept.length - 1];
-    if (previous && window.rows[0] <= previous.rows[1]) {
-      if (window.startMs !== previous.endMs) throw new NabCorpusError(`${name}: windows ${previous.label} and ${window.label} overlap`);
-      window.rows = [previous.rows[1] + 1, window.rows[1]];
-      if (window.rows[0] > window.rows[1]) {
-        onSkipped(`${name}: window ${window.label} covers no row but the one it shares with ${previous.label}, so it is not scored`);
+  const kept: { rows: WindowRows; label: string }[] = [];
+  for (const [i, window] of windows.entries()) {
+    const next = windows[i + 1];
+    if (next && next.rows[0] <= window.rows[1]) {
+      if (next.startMs !== window.endMs) throw new NabCorpusError(`${name}: windows ${window.label} and ${next.label} overlap`);
+      const [first, last] = window.rows;
+      if (first === last) {
+        onSkipped(`${name}: window ${window.label} covers no row but the one the next window, ${next.label}, starts on, so it is not scored`);
         continue;
       }
+      kept.push({ rows: [first, last - 1, last], label: window.label });
+      continue;
     }
     kept.push(window);
   }
@@ -209,7 +212,7 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
   const labels = await readLabels(labelsPath);
   const series: NabSeries[] = [];
   const unlabelled: string[] = [];
-  let empty = 0;
+  const emptyFiles: string[] = [];
   for (const name of await dataFiles(dataDir)) {
     if (!(name in labels)) {
       unlabelled.push(name);
@@ -217,16 +220,16 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
     }
     const { timestamps, values, times, firstOutOfOrder } = parseSeriesCsv(name, await readFile(join(dataDir, ...name.split('/')), 'utf8'));
     if (values.length === 0) {
-      empty += 1;
+      emptyFiles.push(name);
       notes.onSkipped?.(`${name} has a header and no rows, so it is not scored`);
       continue;
     }
     const skipped = notes.onSkipped ?? (() => undefined);
     series.push({ name, timestamps, times, values, windows: windowsOf({ name, times, timestamps }, labels[name] ?? [], firstOutOfOrder, skipped) });
   }
-  if (series.length === 0 && empty > 0) throw new NabCorpusError(`${dir}: every data file listed in labels/combined_windows.json has a header and no rows`);
+  if (series.length === 0 && emptyFiles.length > 0) throw new NabCorpusError(`${dir}: every data file listed in labels/combined_windows.json has a header and no rows`);
   if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/ is listed in labels/combined_windows.json`);
-  const read = new Set(series.map((s) => s.name));
+  const read = new Set([...series.map((s) => s.name), ...emptyFiles]);
   const missing = Object.keys(labels).filter((name) => !read.has(name)).sort();
   if (missing.length > 0) notes.onMissing?.(missing);
   if (unlabelled.length > 0) notes.onUnlabelled?.(unlabelled);

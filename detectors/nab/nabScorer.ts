@@ -29,13 +29,20 @@ export const NAB_PROFILES: readonly NabProfile[] = [
   { name: 'reward_low_FN_rate', tp: 1.0, fp: 0.11, fn: 2.0 },
 ];
 
+/**
+ * A window's rows [L, R], inclusive, and, when the next window starts on its labelled last row
+ * and so takes that row (as NAB's sweeper enters a window before it leaves one), that labelled
+ * last row: the sweeper still weighs the window's rows by their place in its labelled extent.
+ */
+export type WindowRows = readonly [first: number, last: number, labelledLast?: number];
+
 /** One labelled file as the scorer sees it. */
 export interface ScoredFile {
   name: string;
   /** Detector output a_i in [0, 1], one per row. */
   scores: readonly number[];
-  /** Anomaly windows as inclusive row ranges [L, R], in time order, not overlapping. */
-  windows: readonly (readonly [number, number])[];
+  /** Anomaly windows as inclusive row ranges, in time order, not overlapping. */
+  windows: readonly WindowRows[];
 }
 
 /** s(y) = 2 / (1 + e^(5y)) − 1 for y ≤ 3, −1 beyond. */
@@ -53,13 +60,14 @@ export function rowWeights(rows: number, windows: ScoredFile['windows'], profile
   const weight = new Float64Array(rows);
   const window = new Int32Array(rows).fill(-1);
   let next = 0;
-  let prev: readonly [number, number] | undefined;
+  let prev: WindowRows | undefined;
   for (let i = 0; i < rows; i++) {
     while (next < windows.length && windows[next][1] < i) prev = windows[next++];
     const w = windows[next];
     if (w && i >= w[0] && i <= w[1]) {
-      const width = w[1] - w[0] + 1;
-      weight[i] = (profile.tp * scaledSigmoid(-(w[1] - i + 1) / width)) / MAX_TP;
+      const last = w[2] ?? w[1];
+      const width = last - w[0] + 1;
+      weight[i] = (profile.tp * scaledSigmoid(-(last - i + 1) / width)) / MAX_TP;
       window[i] = next;
     } else if (!prev) {
       weight[i] = -profile.fp;

@@ -45,12 +45,14 @@ describe('readNabCorpus', () => {
     await expect(readNabCorpus(dir)).rejects.toThrow(new NabCorpusError(`cat/a.csv: windows [${at(20)}, ${at(40)}] and [${at(30)}, ${at(50)}] overlap`));
   });
 
-  it("gives the row two touching windows share to the first, as NAB's labeller allows and its scorer does", async () => {
+  it("gives the row two touching windows share to the second, as NAB's sweeper does, the first keeping its labelled end for its weights", async () => {
+    // NAB's labeller allows a window to end where the next starts; its sweeper enters the next
+    // window at that row before it leaves the first (numenta/NAB nab/sweeper.py, calcSweepScore).
     await put('data/cat/a.csv', series(100));
-    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(40), at(50)], [at(20), at(40)]] }));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(20), at(40)], [at(40), at(50)]] }));
     expect((await readNabCorpus(dir))[0].windows).toEqual([
-      [20, 40],
-      [41, 50],
+      [20, 39, 40],
+      [40, 50],
     ]);
   });
 
@@ -77,8 +79,11 @@ describe('readNabCorpus', () => {
     await put('data/cat/empty.csv', 'timestamp,value\n');
     await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [], 'cat/empty.csv': [] }));
     const skipped: string[] = [];
-    expect((await readNabCorpus(dir, { onSkipped: (why) => skipped.push(why) })).map((s) => s.name)).toEqual(['cat/a.csv']);
+    const missing: string[][] = [];
+    expect((await readNabCorpus(dir, { onSkipped: (why) => skipped.push(why), onMissing: (names) => missing.push(names) })).map((s) => s.name)).toEqual(['cat/a.csv']);
     expect(skipped).toEqual(['cat/empty.csv has a header and no rows, so it is not scored']);
+    // It is under data/: not also one of the labelled files missing there.
+    expect(missing).toEqual([]);
     await put('labels/combined_windows.json', JSON.stringify({ 'cat/empty.csv': [] }));
     await expect(readNabCorpus(dir)).rejects.toThrow('every data file listed in labels/combined_windows.json has a header and no rows');
   });

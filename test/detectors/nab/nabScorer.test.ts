@@ -37,6 +37,14 @@ describe('NAB raw score of one file', () => {
     expect(rawFileScore(file({ 11: 1, 12: 1, 13: 1 }), 1, standard)).toBeCloseTo(rawFileScore(file({ 11: 1 }), 1, standard), 12);
   });
 
+  it("weighs a window that gave its last row to a touching next one by its labelled extent, as NAB's sweeper does", () => {
+    // Labelled [8, 10] and [10, 13]: row 10 is the second's (its first row: A_TP = 1); row 9 is the
+    // first's second row of three, y = −(10 − 9 + 1)/3 = −2/3, s = tanh(5/3)/tanh(2.5) = 0.943742
+    // (weighed as a window of its two remaining rows it would be tanh(1.25)/tanh(2.5) = 0.85979).
+    const touching = file({ 9: 1, 10: 1 }, [[8, 9, 10], WINDOW]);
+    expect(rawFileScore(touching, 1, standard)).toBeCloseTo(1 + 0.943742, 6);
+  });
+
   it('a false alarm before the first window costs A_FP (0.11 standard, 0.22 reward_low_FP_rate)', () => {
     expect(rawFileScore(file({ 5: 1, 10: 1 }), 1, standard)).toBeCloseTo(0.89, 12);
     expect(rawFileScore(file({ 5: 1, 10: 1 }), 1, lowFp)).toBeCloseTo(0.78, 12);
