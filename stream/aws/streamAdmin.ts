@@ -27,10 +27,10 @@ export async function ensureStream(kinesis: KinesisClient, streamName: string, s
   }
 }
 
-/** Whether the stream exists (in any status). */
-export async function streamExists(kinesis: KinesisClient, streamName: string): Promise<boolean> {
+/** Whether the stream exists (in any status); `abortSignal` gives up the question. */
+export async function streamExists(kinesis: KinesisClient, streamName: string, abortSignal?: AbortSignal): Promise<boolean> {
   try {
-    await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }), { abortSignal });
     return true;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return false;

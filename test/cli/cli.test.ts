@@ -13,7 +13,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ADSTREAM_BIN, adstream } from '../support/cli.ts';
 import { startLocalServices } from '../../stream/local/embeddedServices.ts';
-import { dynamoDbClient } from '../../stream/aws/clients.ts';
+import { dynamoDbClient, kinesisClient } from '../../stream/aws/clients.ts';
+import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq', 'score-nab', 'digest'];
@@ -138,16 +139,22 @@ describe('adstream command line', () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
     const port = (taken.address() as AddressInfo).port;
+    // The worker checks that its stream exists before it gets to the port: a real one.
+    const services = await startLocalServices({ buckets: [] });
     try {
-      // Nothing is read before the port is needed: endpoints no service listens on will do.
-      const outcome = await adstream(['run', '--health-port', String(port), '--lake', join(dir, 'run-lake')], {
-        ADSTREAM_KINESIS_ENDPOINT: 'http://127.0.0.1:1',
-        ADSTREAM_DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+      const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
+      await ensureStream(kinesis, 'health-taken', 1);
+      kinesis.destroy();
+      const outcome = await adstream(['run', '--stream', 'health-taken', '--health-port', String(port), '--lake', join(dir, 'run-lake')], {
+        ...services.environment,
+        ADSTREAM_STATE: join(dir, 'run-state'),
+        ADSTREAM_LEASE_TABLE: 'health-taken-leases',
       });
-      expect(outcome.code).toBe(2);
+      expect(outcome.code, outcome.stderr).toBe(2);
       expect(outcome.stderr.trim().split('\n').at(-1)).toBe(`adstream: the health port ${port} is in use; choose another with --health-port or ADSTREAM_HEALTH_PORT (0 picks a free one).`);
     } finally {
       taken.close();
+      await services.stop();
     }
   });
 

@@ -1,45 +1,71 @@
 /**
  * A worker whose services stop answering must still be stoppable: the first SIGTERM asks it to
- * wind down (which waits on those services), a second signal ends it at once and says what that
- * leaves undone. The services here accept connections and never answer, the case that held a
- * worker, SIGTERM and all, until it was SIGKILLed.
+ * wind down (which can wait on those services), a second signal ends it at once and says what
+ * that leaves undone. The services here accept connections and never answer, the case that held
+ * a worker, SIGTERM and all, until it was SIGKILLed.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kinesisClient } from '../../stream/aws/clients.ts';
+import { ensureStream } from '../../stream/aws/streamAdmin.ts';
+import { startLocalServices, type LocalServices } from '../../stream/local/embeddedServices.ts';
 import { ADSTREAM_BIN } from '../support/cli.ts';
 import { waitFor } from '../support/childWorker.ts';
 
 const held: Socket[] = [];
 const silent = createServer((socket) => void held.push(socket));
-let endpoint: string;
+let silentEndpoint: string;
+let services: LocalServices;
 beforeAll(async () => {
   silent.listen(0, '127.0.0.1');
   await once(silent, 'listening');
-  endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  silentEndpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  services = await startLocalServices({ buckets: [] });
+  const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
+  await ensureStream(kinesis, 'signalled', 1);
+  kinesis.destroy();
 });
-afterAll(() => {
+afterAll(async () => {
   for (const socket of held) socket.destroy();
   silent.close();
+  await services?.stop();
 });
 
+/** `adstream run` with `env`; its output so far, its exit, and a way to signal it. */
+function startWorker(env: Record<string, string>) {
+  const child = spawn('node', [ADSTREAM_BIN, 'run', '--stream', 'signalled'], { env: { ...process.env, ADSTREAM_CONFIG: '', ADSTREAM_HEALTH_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const worker = { output: '', exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))), child };
+  child.stdout.on('data', (chunk: Buffer) => (worker.output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (worker.output += chunk.toString()));
+  return worker;
+}
+
+const requestsHeld = (count: number) => waitFor(`${count} request(s) held by the silent endpoint`, async () => (held.length >= count ? true : undefined), 30_000, 20);
+
 describe('adstream run on services that never answer', () => {
-  it('winds down at the first signal and exits at once at a second, naming what is left undone', async () => {
-    const env = { ...process.env, ADSTREAM_CONFIG: '', ADSTREAM_KINESIS_ENDPOINT: endpoint, ADSTREAM_DYNAMODB_ENDPOINT: endpoint, ADSTREAM_S3_ENDPOINT: endpoint, ADSTREAM_HEALTH_PORT: '0' };
-    const child = spawn('node', [ADSTREAM_BIN, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    // Stuck on its first request to the lease table, or to Kinesis.
-    await waitFor('a request to reach the silent endpoint', async () => (held.length > 0 ? true : undefined), 30_000, 20);
-    child.kill('SIGTERM');
-    await waitFor('the worker to say it is stopping', async () => (output.includes('stopping') ? true : undefined), 30_000, 20);
-    child.kill('SIGINT');
-    expect(await exited, output).toBe(130);
-    expect(output).toContain(
-      "adstream: a second signal (SIGINT): exiting at once; the shards' current batches are not committed and their leases expire after failoverTimeMs; the next owner resumes each shard from its last checkpoint.",
+  it('stopped while it asks whether the stream exists, it stops at once: nothing is taken yet', async () => {
+    const worker = startWorker({ ADSTREAM_KINESIS_ENDPOINT: silentEndpoint, ADSTREAM_DYNAMODB_ENDPOINT: silentEndpoint, ADSTREAM_S3_ENDPOINT: silentEndpoint });
+    await requestsHeld(held.length + 1);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited, worker.output).toBe(0);
+    expect(worker.output).toContain('SIGTERM: stopping');
+  });
+
+  it('winds down at the first signal and exits at once at a second while the lease table never answers, naming what is left undone', async () => {
+    // Kinesis answers (the stream exists); DynamoDB, where the worker's start waits, does not.
+    const before = held.length;
+    const worker = startWorker({ ...services.environment, ADSTREAM_DYNAMODB_ENDPOINT: silentEndpoint, ADSTREAM_LAKE: join(tmpdir(), 'adstream-signalled-lake'), ADSTREAM_STATE: join(tmpdir(), 'adstream-signalled-state') });
+    await requestsHeld(before + 1);
+    worker.child.kill('SIGTERM');
+    await waitFor('the worker to say it is stopping', async () => (worker.output.includes('stopping') ? true : undefined), 30_000, 20);
+    worker.child.kill('SIGINT');
+    expect(await worker.exited, worker.output).toBe(130);
+    expect(worker.output).toContain(
+      "adstream: a second signal (SIGINT): exiting at once; the batches being read are not committed and this worker's leases expire after failoverTimeMs; the next owner resumes each shard from its last checkpoint.",
     );
   });
 });

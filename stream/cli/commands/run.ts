@@ -33,39 +33,46 @@ export function runCommand(): Command {
       const config = loadConfig({ stream: options.stream, lake: options.lake, workerId: options.workerId, healthPort: options.healthPort });
       const line = new ProgressLine();
       const stop = stopOnSignals(
-        (signal) => line.log(`${signal}: stopping, committing each shard's current batch and releasing its lease (a second signal exits at once) ...`),
-        `the shards' current batches are not committed and their leases expire after failoverTimeMs; the next owner resumes each shard from its last checkpoint.`,
+        (signal) => line.log(`${signal}: stopping; each shard this worker holds commits its current batch and releases its lease (a second signal exits at once) ...`),
+        `the batches being read are not committed and this worker's leases expire after failoverTimeMs; the next owner resumes each shard from its last checkpoint.`,
       );
-      // A mistyped stream name is a usage mistake, said as one before the worker claims a lease table for it.
-      const kinesis = kinesisClient(config);
-      const exists = await streamExists(kinesis, config.stream).finally(() => kinesis.destroy());
-      if (!exists) {
-        stop.dispose();
-        throw new ConfigError(missingStreamSentence(config.stream, 'name the stream to read with --stream (or ADSTREAM_STREAM), or create it (adstream produce --create-stream <shards>).'));
-      }
-      const { worker, close } = await workerFromConfig(config, {
-        signal: stop.signal,
-        inputComplete: options.untilCaughtUp ? () => true : undefined,
-        onProgress: (stats) => line.update(workerSummary(stats, worker.streamWindowStats?.alerts)),
-        onEvent: options.events ? (event) => line.log(JSON.stringify(event), process.stdout) : undefined,
-        printAlert: (text) => line.log(text),
-      });
-      const health = await startHealthServer(worker, config.healthPort).catch(async (error: NodeJS.ErrnoException) => {
-        await close();
-        if (error.code !== 'EADDRINUSE') throw error;
-        throw new ConfigError(`the health port ${config.healthPort} is in use; choose another with --health-port or ADSTREAM_HEALTH_PORT (0 picks a free one).`);
-      });
-      line.log(`worker ${worker.workerId} on stream ${config.stream}; health on http://localhost:${health.port}/health/ready`);
       try {
-        const stats = await worker.run();
-        // Records read after a shard's last commit (a lease lost or released mid-batch) are not lost: its next owner reads them again.
-        const uncommitted = stats.recordsRead - stats.recordsIn;
-        const rereadBy = uncommitted > 0 ? ` (the ${uncommitted} read and not committed are read again by the shards' next owners)` : '';
-        line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}${rereadBy}`);
+        // A mistyped stream name is a usage mistake, said as one before the worker claims a lease table for it.
+        const kinesis = kinesisClient(config);
+        const exists = await streamExists(kinesis, config.stream, stop.signal)
+          .catch((error: unknown) => {
+            if (stop.signal.aborted) return undefined;
+            throw error;
+          })
+          .finally(() => kinesis.destroy());
+        // Stopped before it began: nothing taken, nothing to commit.
+        if (exists === undefined) return;
+        if (!exists) throw new ConfigError(missingStreamSentence(config.stream, 'name the stream to read with --stream (or ADSTREAM_STREAM), or create it (adstream produce --create-stream <shards>).'));
+        const { worker, close } = await workerFromConfig(config, {
+          signal: stop.signal,
+          inputComplete: options.untilCaughtUp ? () => true : undefined,
+          onProgress: (stats) => line.update(workerSummary(stats, worker.streamWindowStats?.alerts)),
+          onEvent: options.events ? (event) => line.log(JSON.stringify(event), process.stdout) : undefined,
+          printAlert: (text) => line.log(text),
+        });
+        const health = await startHealthServer(worker, config.healthPort).catch(async (error: NodeJS.ErrnoException) => {
+          await close();
+          if (error.code !== 'EADDRINUSE') throw error;
+          throw new ConfigError(`the health port ${config.healthPort} is in use; choose another with --health-port or ADSTREAM_HEALTH_PORT (0 picks a free one).`);
+        });
+        line.log(`worker ${worker.workerId} on stream ${config.stream}; health on http://localhost:${health.port}/health/ready`);
+        try {
+          const stats = await worker.run();
+          // Records read after a shard's last commit (a lease lost or released mid-batch) are not lost: its next owner reads them again.
+          const uncommitted = stats.recordsRead - stats.recordsIn;
+          const rereadBy = uncommitted > 0 ? ` (the ${uncommitted} read and not committed are read again by the shards' next owners)` : '';
+          line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}${rereadBy}`);
+        } finally {
+          await health.close();
+          await close();
+        }
       } finally {
         stop.dispose();
-        await health.close();
-        await close();
       }
     });
 }
