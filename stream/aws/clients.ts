@@ -25,17 +25,19 @@ function endpointOptions(region: string, endpoint: string | undefined): Endpoint
 }
 
 /**
- * How long a request waits for its answer before it fails (the SDK retries it, then the command
- * fails with a sentence naming the endpoint settings). The SDK's own handler only warns when a
- * request runs over: an endpoint that accepted connections and never answered held a worker, a
- * recorder, and their shutdown, forever.
+ * How long a request may go without its answer before it fails (the SDK retries it, then the
+ * command fails with a sentence naming the endpoint settings): the time from sending it to the
+ * answer's headers (its upload included), and the time the connection may then sit idle while
+ * the answer's body comes. The SDK's own handler only warns when a request runs over: an endpoint
+ * that accepted connections and never answered held a worker, a recorder, and their shutdown,
+ * forever.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
-/** S3 requests carry whole lake files and multipart parts up and down: more time for those. */
+/** S3 requests carry whole lake files and multipart parts up: more time before their answer. */
 const S3_REQUEST_TIMEOUT_MS = 120_000;
 
 function requestHandler(requestTimeout: number): NodeHttpHandler {
-  return new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout, throwOnRequestTimeout: true });
+  return new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout, throwOnRequestTimeout: true, socketTimeout: requestTimeout });
 }
 
 /** `requestTimeoutMs`: for a caller that needs its answer sooner than REQUEST_TIMEOUT_MS. */

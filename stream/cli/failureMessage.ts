@@ -42,10 +42,10 @@ const ENDPOINT_SETTINGS = 'ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT
 export function failureMessage(error: unknown): string {
   const e = (error ?? {}) as AwsLikeError;
   const message = e.message ?? String(error);
-  // The request timeout of stream/aws/clients.ts: connected, but no answer came.
-  if (e.name === 'TimeoutError' && e.code === 'ETIMEDOUT' && e.address === undefined) {
+  // The request and socket timeouts of stream/aws/clients.ts: connected, but no answer came, or it stalled.
+  if (e.name === 'TimeoutError' && e.address === undefined) {
     const attempts = e.$metadata?.attempts;
-    return `no answer from a service${attempts ? ` in ${attempts} attempts` : ''} (${message.replace(/^@smithy\/node-http-handler - \[ERROR\] /, '')}): is the service there working, and is its endpoint setting (${ENDPOINT_SETTINGS}) right?`;
+    return `no answer from a service${attempts ? ` in ${attempts} attempts` : ''} (${message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '')}): is the service there working, and is its endpoint setting (${ENDPOINT_SETTINGS}) right?`;
   }
   // An answer the SDK could not read as its service's: another server at the endpoint (S3's port given as Kinesis's, say).
   if (message.includes('Deserialization error') && e.$metadata?.httpStatusCode !== undefined) {
