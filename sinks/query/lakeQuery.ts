@@ -71,9 +71,9 @@ export class LakeQuery {
     return plainRows(await this.connection.runAndReadAll(sql));
   }
 
-  /** Runs each statement of SQL in turn and returns each one's rows (`resultsOfEach`). */
-  queryEach(sql: string): Promise<Row[][]> {
-    return resultsOfEach(this.connection, sql);
+  /** Runs each statement of SQL in turn, handing each one's rows to `onResult` as it finishes (`resultsOfEach`). */
+  queryEach(sql: string, onResult: (rows: Row[], index: number) => void): Promise<void> {
+    return resultsOfEach(this.connection, sql, onResult);
   }
 
   close(): void {
@@ -83,21 +83,20 @@ export class LakeQuery {
 }
 
 /**
- * The rows of each statement in `sql`, in order: DuckDB runs every statement of a script, but
- * returns only one result, and a user who gave two queries wants both answers.
+ * Runs each statement in `sql` in order and hands its rows to `onResult` as soon as it is done:
+ * DuckDB runs every statement of a script but returns only one result, and a user who gave two
+ * queries wants both answers, the first even when the second fails.
  */
-export async function resultsOfEach(connection: DuckDBConnection, sql: string): Promise<Row[][]> {
+export async function resultsOfEach(connection: DuckDBConnection, sql: string, onResult: (rows: Row[], index: number) => void): Promise<void> {
   const statements = await connection.extractStatements(sql);
-  const results: Row[][] = [];
   for (let i = 0; i < statements.count; i++) {
     const prepared = await statements.prepare(i);
     try {
-      results.push(plainRows(await prepared.runAndReadAll()));
+      onResult(plainRows(await prepared.runAndReadAll()), i);
     } finally {
       prepared.destroySync();
     }
   }
-  return results;
 }
 
 /**

@@ -8,8 +8,8 @@ import { answerInUtc, plainRows, resultsOfEach, type Row } from '../query/lakeQu
 
 export interface WarehouseQuery {
   query(sql: string): Promise<Row[]>;
-  /** Each statement's rows, in order. */
-  queryEach(sql: string): Promise<Row[][]>;
+  /** Each statement's rows, handed over in order as each finishes. */
+  queryEach(sql: string, onResult: (rows: Row[], index: number) => void): Promise<void>;
   close(): void;
 }
 
@@ -21,7 +21,7 @@ export async function openWarehouseQuery(file: string): Promise<WarehouseQuery> 
     async query(sql) {
       return plainRows(await connection.runAndReadAll(sql));
     },
-    queryEach: (sql) => resultsOfEach(connection, sql),
+    queryEach: (sql, onResult) => resultsOfEach(connection, sql, onResult),
     close() {
       connection.closeSync();
       instance.closeSync();

@@ -117,7 +117,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const what = saved ? 'replay checkpoint' : 'replay claim';
   if (started && started.recording.records === recording.records && started.recording.stream !== stream) {
     throw new ConfigError(
-      `the ${what} in ${options.stateStore.location} is of a replay that named its stream ${started.recording.stream}, not ${stream}: resume with --stream ${started.recording.stream}, or start over with an empty state directory (--state) and another --lake.`,
+      `the ${what} in ${options.stateStore.location} is of a replay that named its stream ${started.recording.stream}, not ${stream}: if it was this recording, resume with --stream ${started.recording.stream}; if another recording of as many records, start over with an empty state directory (--state) and another --lake.`,
     );
   }
   if (started && started.recording.records !== recording.records) {

@@ -73,7 +73,7 @@ describe('adstream command line', () => {
     expect(start.stderr).toContain('startingPosition AT_TIMESTAMP needs startingTimestamp');
   });
 
-  it("prints every statement's answer when the SQL holds several, not only one of them", async () => {
+  it("prints every statement's answer when the SQL holds several, not only one of them, each as it is done", async () => {
     const lake = join(dir, 'empty-lake');
     await mkdir(lake, { recursive: true });
     const table = await adstream(['query', '--lake', lake, 'SELECT 2 AS a; SELECT count(*) AS n FROM impressions']);
@@ -81,6 +81,11 @@ describe('adstream command line', () => {
     expect(table.stdout.split('\n').map((line) => line.trim())).toEqual(['a', '-', '2', '', 'n', '-', '0', '']);
     const json = await adstream(['query', '--json', '--lake', lake, 'SELECT 2 AS a; SELECT 3 AS b']);
     expect(json.stdout).toBe('{"a":2}\n{"b":3}\n');
+    // A failing statement stops the script, but the answers before it are printed.
+    const failing = await adstream(['query', '--json', '--lake', lake, 'SELECT 2 AS a; SELECT nope FROM impressions; SELECT 3 AS b']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toBe('{"a":2}\n');
+    expect(failing.stderr).toContain('nope');
   });
 
   it('exits 2 when the lake to query does not exist, or when both a lake and a warehouse are named', async () => {

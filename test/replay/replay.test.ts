@@ -110,7 +110,7 @@ describe('replay of a recorded stream', () => {
     try {
       const refused = replayToDirectory(recording, dirs, FIXTURE_SETTINGS);
       await expect(refused).rejects.toBeInstanceOf(ConfigError);
-      await expect(refused).rejects.toThrow(`is of a replay that named its stream ${stream}, not another-stream: resume with --stream ${stream}, or start over`);
+      await expect(refused).rejects.toThrow(`is of a replay that named its stream ${stream}, not another-stream: if it was this recording, resume with --stream ${stream}; if another recording of as many records, start over`);
     } finally {
       recording.header.stream = stream;
     }

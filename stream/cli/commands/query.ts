@@ -28,7 +28,7 @@ function sqlToRun(sql: string | undefined, file: string | undefined): string {
   return sql;
 }
 
-async function runOn(options: QueryOptions, sql: string): Promise<Row[][]> {
+async function runOn(options: QueryOptions, sql: string, onResult: (rows: Row[], index: number) => void): Promise<void> {
   if (options.warehouse !== undefined && options.lake !== undefined) throw new ConfigError('give either --lake <dir> or --warehouse <file.duckdb>, not both.');
   if (options.warehouse !== undefined) {
     if (!existsSync(options.warehouse)) {
@@ -39,7 +39,7 @@ async function runOn(options: QueryOptions, sql: string): Promise<Row[][]> {
     const { openWarehouseQuery } = await import('../../../sinks/warehouse/warehouseQuery.ts');
     const warehouse = await openWarehouseQuery(options.warehouse);
     try {
-      return await warehouse.queryEach(sql);
+      return await warehouse.queryEach(sql, onResult);
     } finally {
       warehouse.close();
     }
@@ -50,7 +50,7 @@ async function runOn(options: QueryOptions, sql: string): Promise<Row[][]> {
   const { LakeQuery } = await import('../../../sinks/query/lakeQuery.ts');
   const lakeQuery = await LakeQuery.open(lake);
   try {
-    return await lakeQuery.queryEach(sql);
+    return await lakeQuery.queryEach(sql, onResult);
   } finally {
     lakeQuery.close();
   }
@@ -68,14 +68,15 @@ export function queryCommand(): Command {
     .option('--warehouse <file.duckdb>', 'query this DuckDB warehouse file instead of the lake (not with --lake)')
     .option('--json', 'print rows as JSON Lines instead of a table')
     .action(async (sql: string | undefined, options: QueryOptions) => {
-      // Every statement's answer, in order (a script that sets up and then selects prints its
-      // statements' counts and rows): tables a blank line apart, JSON Lines one after another.
-      for (const [i, rows] of (await runOn(options, sqlToRun(sql, options.file))).entries()) {
+      // Every statement's answer, in order, each as soon as it is done (a script that sets up and
+      // then selects prints its statements' counts and rows): tables a blank line apart, JSON Lines
+      // one after another.
+      await runOn(options, sqlToRun(sql, options.file), (rows, i) => {
         if (options.json) for (const row of rows) console.log(JSON.stringify(row));
         else {
           if (i > 0) console.log('');
           printTable(rows);
         }
-      }
+      });
     });
 }
