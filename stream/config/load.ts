@@ -17,7 +17,9 @@ function parseBytes(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
   const unit = match ? BYTE_UNITS[match[2].toLowerCase()] : undefined;
   if (!match || unit === undefined) return undefined;
-  const value = Math.round(Number(match[1]) * unit);
+  // A size in units (1.1MiB) rounds to the byte; a number of bytes must be whole: rounding 0.4 to 0
+  // turned a size into "roll after every read".
+  const value = unit === 1 ? Number(match[1]) : Math.round(Number(match[1]) * unit);
   return Number.isSafeInteger(value) ? value : undefined;
 }
 
@@ -52,7 +54,7 @@ function parseValue(key: string, spec: OptionSpec, raw: string | number, source:
     case 'bytes': {
       const value = parseBytes(text);
       if (value === undefined) {
-        throw new ConfigError(`${key} (${source}) must be a size in bytes such as ${spec.example}, 64KiB or 1048576, but is "${text}".`);
+        throw new ConfigError(`${key} (${source}) must be a whole number of bytes, or a size such as ${spec.example}, 64KiB or 1048576, but is "${text}".`);
       }
       return inRange(key, spec, value, source, text);
     }

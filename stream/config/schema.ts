@@ -33,7 +33,7 @@ export const PARQUET_ENCODER_NAMES = ['duckdb', 'hyparquet', 'parquetjs'] as con
 
 export const configSchema = {
   stream: { kind: 'string', env: 'ADSTREAM_STREAM', default: 'adstream-events', pattern: KINESIS_STREAM_NAME, patternHint: KINESIS_STREAM_HINT, description: 'Kinesis stream to read (and produce to).', example: 'adstream-events' },
-  region: { kind: 'string', env: 'AWS_REGION', default: 'us-east-1', pattern: /^[a-z]{2,4}(-[a-z]+)+-\d+$/, patternHint: 'an AWS region name like eu-west-1', description: 'AWS region of the streams, table, buckets and topic.', example: 'eu-west-1' },
+  region: { kind: 'string', env: 'AWS_REGION', default: 'us-east-1', pattern: /^[a-z]{2,4}(-[a-z]+)+-\d+$/, patternHint: 'an AWS region name', description: 'AWS region of the streams, table, buckets and topic.', example: 'eu-west-1' },
   kinesisEndpoint: { kind: 'url', env: 'ADSTREAM_KINESIS_ENDPOINT', description: 'Kinesis endpoint override (local servers); unset means AWS.', example: 'http://127.0.0.1:4567' },
   dynamodbEndpoint: { kind: 'url', env: 'ADSTREAM_DYNAMODB_ENDPOINT', description: 'DynamoDB endpoint override; unset means AWS.', example: 'http://127.0.0.1:4568' },
   s3Endpoint: { kind: 'url', env: 'ADSTREAM_S3_ENDPOINT', description: 'S3 endpoint override (path-style); unset means AWS.', example: 'http://127.0.0.1:4569' },
@@ -43,7 +43,7 @@ export const configSchema = {
   failoverTimeMs: { kind: 'duration_ms', env: 'ADSTREAM_FAILOVER_TIME_MS', min: 1, default: 10_000, description: 'A lease whose counter has not moved for this long is expired and taken over; leases are renewed every third of it.', example: '10000' },
   shardSyncIntervalMs: { kind: 'duration_ms', env: 'ADSTREAM_SHARD_SYNC_INTERVAL_MS', default: 10_000, description: 'How often shards are listed to discover splits and merges.', example: '60000' },
   startingPosition: { kind: 'enum', env: 'ADSTREAM_STARTING_POSITION', default: 'TRIM_HORIZON', values: ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'], description: 'Where a shard with no checkpoint starts (child shards always start at their beginning).', example: 'LATEST' },
-  startingTimestamp: { kind: 'string', env: 'ADSTREAM_STARTING_TIMESTAMP', description: 'For AT_TIMESTAMP: an ISO 8601 time.', example: '2026-11-01T00:00:00Z' },
+  startingTimestamp: { kind: 'string', env: 'ADSTREAM_STARTING_TIMESTAMP', description: 'For AT_TIMESTAMP: an ISO 8601 date or time (without a zone: UTC).', example: '2026-11-01T00:00:00Z' },
   healthPort: { kind: 'integer', env: 'ADSTREAM_HEALTH_PORT', max: 65_535, default: 8080, description: 'Port of the worker\'s HTTP health endpoint (/health/live, /health/ready); 0 picks a free port.', example: '8080' },
   leaseTable: { kind: 'string', env: 'ADSTREAM_LEASE_TABLE', default: 'adstream-leases', pattern: /^[A-Za-z0-9_.-]{3,255}$/, patternHint: 'a DynamoDB table name (3 to 255 letters, digits, _ . -)', description: 'DynamoDB table of shard checkpoints (KCL attribute names); created if missing.', example: 'adstream-leases' },
   lake: { kind: 'string', env: 'ADSTREAM_LAKE', default: './data/lake', pattern: LOCATION, patternHint: LOCATION_HINT, description: 'Where Parquet goes: a directory or s3://bucket/prefix/.', example: 's3://my-lake/adstream/' },

@@ -3,11 +3,27 @@ import type { StartingPosition } from '../consumer/shardReader.ts';
 import { ConfigError } from './load.ts';
 import type { AdstreamConfig } from './schema.ts';
 
+/** ISO 8601 as a user writes it: a date, optionally a time, optionally a zone (Z or ±hh:mm). */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * The time in ms: ISO 8601 only (Date.parse also takes "1" or "Nov 1 2026"), and a time without a
+ * zone is UTC, as everywhere in adstream, not the machine's local time (Date.parse's reading).
+ */
+function isoTime(text: string): number {
+  const match = ISO_8601.exec(text.trim());
+  if (!match) return NaN;
+  const zoned = match[1] !== undefined || !text.includes('T') ? text.trim() : `${text.trim()}Z`;
+  return Date.parse(zoned);
+}
+
 export function startingPositionOf(config: AdstreamConfig): StartingPosition {
   if (config.startingPosition !== 'AT_TIMESTAMP') return config.startingPosition as 'TRIM_HORIZON' | 'LATEST';
-  const time = Date.parse(config.startingTimestamp ?? '');
+  const time = isoTime(config.startingTimestamp ?? '');
   if (Number.isNaN(time)) {
-    throw new ConfigError(`startingPosition AT_TIMESTAMP needs startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) as an ISO 8601 time, but it is "${config.startingTimestamp ?? ''}".`);
+    throw new ConfigError(
+      `startingPosition AT_TIMESTAMP needs startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) as an ISO 8601 date or time such as 2026-11-01T00:00:00Z, but it is "${config.startingTimestamp ?? ''}".`,
+    );
   }
   return { atTimestamp: time };
 }

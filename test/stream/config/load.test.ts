@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startingPositionOf } from '../../../stream/config/startingPosition.ts';
 import { ConfigError, loadConfig } from '../../../stream/config/load.ts';
 
 const dirs: string[] = [];
@@ -63,12 +64,22 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { ADSTREAM_LAKE_FILE_TARGET_BYTES: '64kb' }).lakeFileTargetBytes).toBe(64_000);
     expect(loadConfig({ lakeFileTargetBytes: 0, lakeFileMaxAgeMs: 300_000 }, {})).toMatchObject({ lakeFileTargetBytes: 0, lakeFileMaxAgeMs: 300_000 });
     expect(() => loadConfig({}, { ADSTREAM_LAKE_FILE_TARGET_BYTES: 'large' })).toThrow(
-      new ConfigError('lakeFileTargetBytes (environment ADSTREAM_LAKE_FILE_TARGET_BYTES) must be a size in bytes such as 512MiB, 64KiB or 1048576, but is "large".'),
+      new ConfigError('lakeFileTargetBytes (environment ADSTREAM_LAKE_FILE_TARGET_BYTES) must be a whole number of bytes, or a size such as 512MiB, 64KiB or 1048576, but is "large".'),
     );
     expect(() => loadConfig({ lakeFileTargetBytes: '8 GiB' }, {})).toThrow(
       new ConfigError('lakeFileTargetBytes (command line) must be at most 2GiB, but is "8 GiB".'),
     );
-    expect(() => loadConfig({ lakeFileMaxAgeMs: '5 minutes' }, {})).toThrow(/^lakeFileMaxAgeMs \(command line\) must be a non-negative whole number/);
+    expect(() => loadConfig({ lakeFileMaxAgeMs: '5 minutes' }, {})).toThrow(/^lakeFileMaxAgeMs \(command line\) must be a non-negative whole number/);    // A fraction of a byte is refused, not rounded (0.4 rounded to 0, "roll after every read"); a size in units rounds to the byte.
+    for (const text of ['0.4', '1.5', '2.5b']) expect(() => loadConfig({}, { ADSTREAM_LAKE_FILE_TARGET_BYTES: text })).toThrow(/must be a whole number of bytes/);
+    expect(loadConfig({ lakeFileTargetBytes: '1.1MiB' }, {}).lakeFileTargetBytes).toBe(Math.round(1.1 * 1024 ** 2));
+  });
+
+  it('reads an AT_TIMESTAMP start as ISO 8601 only, a time without a zone as UTC, and names a bad region once', () => {
+    const start = (text: string) => startingPositionOf(loadConfig({}, { ADSTREAM_STARTING_POSITION: 'AT_TIMESTAMP', ADSTREAM_STARTING_TIMESTAMP: text }));
+    const november = Date.UTC(2026, 10, 1);
+    for (const text of ['2026-11-01', '2026-11-01T00:00:00', '2026-11-01T00:00:00Z', '2026-11-01T05:30:00+05:30', '2026-11-01T00:00:00.000Z']) expect(start(text), text).toEqual({ atTimestamp: november });
+    for (const text of ['1', 'Nov 1 2026', '2026-11-01 00:00:00', 'yesterday']) expect(() => start(text), text).toThrow(/as an ISO 8601 date or time such as 2026-11-01T00:00:00Z/);
+    expect(() => loadConfig({}, { AWS_REGION: 'bogus' })).toThrow(new ConfigError('region (environment AWS_REGION) must be an AWS region name, such as eu-west-1, but is "bogus".'));
   });
 
   it('refuses numbers outside what the option can take: a window of 0 ms, a port above 65535', () => {
@@ -106,7 +117,7 @@ describe('loadConfig', () => {
       new ConfigError('lake (environment ADSTREAM_LAKE) must be a directory or s3://bucket/prefix/, such as s3://my-lake/adstream/, but is "ftp://bucket/x".'),
     );
     expect(() => loadConfig({}, { ADSTREAM_STATE: 'file:///tmp/state' })).toThrow(/stateStore \(environment ADSTREAM_STATE\) must be a directory or s3:\/\/bucket\/prefix\//);
-    expect(() => loadConfig({}, { AWS_REGION: 'us east' })).toThrow(/region \(environment AWS_REGION\) must be an AWS region name like eu-west-1/);
+    expect(() => loadConfig({}, { AWS_REGION: 'us east' })).toThrow(/region \(environment AWS_REGION\) must be an AWS region name, such as eu-west-1,/);
     expect(() => loadConfig({}, { ADSTREAM_ALERT_TOPIC_ARN: 'mytopic' })).toThrow(/alertTopicArn \(environment ADSTREAM_ALERT_TOPIC_ARN\) must be an SNS topic ARN/);
     const fine = loadConfig({}, { ADSTREAM_LAKE: 's3://my-lake/adstream/', ADSTREAM_STATE: './data/state', AWS_REGION: 'eusc-de-east-1', ADSTREAM_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts.fifo' });
     expect([fine.lake, fine.stateStore, fine.region, fine.alertTopicArn]).toEqual(['s3://my-lake/adstream/', './data/state', 'eusc-de-east-1', 'arn:aws:sns:eu-west-1:123456789012:alerts.fifo']);
