@@ -74,6 +74,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ lakeFileTargetBytes: '1.1MiB' }, {}).lakeFileTargetBytes).toBe(Math.round(1.1 * 1024 ** 2));
   });
 
+  it('refuses an ADSTREAM_ variable that names no option, a typo whose value would be dropped, naming the nearest one', () => {
+    expect(() => loadConfig({}, { ADSTREAM_STREEM: 'ads' })).toThrow(
+      new ConfigError('the environment sets ADSTREAM_STREEM, which is no adstream option (did you mean ADSTREAM_STREAM?); the options and their variables are listed by "adstream config --markdown".'),
+    );
+    expect(() => loadConfig({}, { ADSTREAM_SOMETHING_ELSE_ENTIRELY: '1' })).toThrow(/^the environment sets ADSTREAM_SOMETHING_ELSE_ENTIRELY, which is no adstream option; /);
+    expect(loadConfig({}, { ADSTREAM_STREAM: 'ads', ADSTREAM_DEBUG: '1', ADSTREAM_STAGE: 'dev' }).stream).toBe('ads');
+  });
+
   it('reads an AT_TIMESTAMP start as ISO 8601 only, a time without a zone as UTC, and names a bad region once', () => {
     const start = (text: string) => startingPositionOf(loadConfig({}, { ADSTREAM_STARTING_POSITION: 'AT_TIMESTAMP', ADSTREAM_STARTING_TIMESTAMP: text }));
     const november = Date.UTC(2026, 10, 1);
