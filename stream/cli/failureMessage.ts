@@ -52,7 +52,11 @@ export function failureMessage(error: unknown): string {
     const reason = message.split('\n')[0].trim();
     return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} with something the AWS SDK cannot read (${reason}): is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
   }
-  if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
+  // No endpoints set, so the SDK looked for AWS credentials, and found none.
+  if (e.name === 'CredentialsProviderError') {
+    return `no AWS credentials were found (${message}): to use local servers, set the endpoint settings (${ENDPOINT_SETTINGS}; "adstream local" prints them); to use AWS, give credentials as the AWS SDK reads them (environment, ~/.aws, an instance role).`;
+  }
+    if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
     const where = e.address !== undefined ? `${e.address}${e.port !== undefined ? `:${e.port}` : ''}` : 'a service';
     return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint setting (${ENDPOINT_SETTINGS}) right? (${message})`;
   }

@@ -46,16 +46,43 @@ export async function eventFileProblem(path: string): Promise<string | undefined
     return `${(error as Error).message}.`;
   }
   if (!existsSync(path)) return `the event file ${path} does not exist.`;
+  if (format === 'csv') return csvHeaderProblem(path);
   if (format !== 'avro') return undefined;
-  let header: { sync: Buffer } | null;
+  // avsc decodes the header's metadata: avro.schema comes as the parsed schema.
+  let header: { sync: Buffer; meta: Record<string, unknown> } | null;
   try {
-    header = avro.extractFileHeader(path) as { sync: Buffer } | null;
+    header = avro.extractFileHeader(path) as { sync: Buffer; meta: Record<string, unknown> } | null;
   } catch {
     header = null;
   }
   if (!header) return `${path} is not an Avro object container file (bid requests go in one, as "adstream generate" writes them).`;
+  const foreign = foreignSchemaProblem(path, header.meta['avro.schema']);
+  if (foreign) return foreign;
   if (!(await endsWithSync(path, header.sync))) return `${path} is cut short: it does not end with a block's sync marker, so its last block is incomplete; nothing was put.`;
   return undefined;
+}
+
+/** A container whose writer schema cannot be read as a bid request (another record type): said before anything is put. */
+function foreignSchemaProblem(path: string, schema: unknown): string | undefined {
+  try {
+    avroTypes.bid_request.createResolver(avro.Type.forSchema(schema as avro.Schema));
+    return undefined;
+  } catch (error) {
+    return `${path} holds Avro records that cannot be read as bid requests (${(error as Error).message}); bid requests go in a container of the bid_request schema, as "adstream generate" writes them.`;
+  }
+}
+
+/**
+ * CSV records have no header: a first line naming the columns (`type,event_id,…`, as a spreadsheet
+ * writes) would be put on the stream as a record and rejected. Refused before anything is put.
+ */
+async function csvHeaderProblem(path: string): Promise<string | undefined> {
+  const stream = createReadStream(path, { start: 0, end: 255 });
+  let head = '';
+  for await (const chunk of stream) head += (chunk as Buffer).toString('utf8');
+  const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+  if (!/^"?type"?,/i.test(firstLine)) return undefined;
+  return `${path} starts with a header line ("${firstLine.slice(0, 40)}${firstLine.length > 40 ? '…' : ''}"), but adstream's CSV records have none (each line is a click or a conversion): remove it; nothing was put.`;
 }
 
 export async function writeEventsFile(path: string, events: readonly AdEvent[]): Promise<void> {

@@ -312,6 +312,20 @@ describe('adstream command line', () => {
     }
   });
 
+  it('says where credentials come from when no endpoint is set and AWS has none to give', async () => {
+    const home = join(dir, 'no-aws-home');
+    await mkdir(home, { recursive: true });
+    const noAws = { HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONTAINER_CREDENTIALS_FULL_URI: '', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '', AWS_WEB_IDENTITY_TOKEN_FILE: '' };
+    const outcome = await adstream(['record', '--stream', 'anything', '--out', join(dir, 'no-aws.jsonl.gz')], noAws);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr.trim()).toMatch(/^adstream: no AWS credentials were found \(.+\): to use local servers, set the endpoint settings \(ADSTREAM_KINESIS_ENDPOINT, .*"adstream local" prints them\); to use AWS, give credentials as the AWS SDK reads them/);
+    // And generate, given a file for its directory, says so.
+    await writeFile(join(dir, 'a-file'), 'x');
+    const generate = await adstream(['generate', '--out', join(dir, 'a-file')]);
+    expect(generate.code).toBe(2);
+    expect(generate.stderr.trim()).toBe(`adstream: --out ${join(dir, 'a-file')} is a file; generate writes a directory of event files there.`);
+  });
+
   it('runs the main job end to end, and the lake agrees with its summary', async () => {
     const data = join(dir, 'demo');
     const outcome = await adstream(['demo', '--data', data, '--hours', '1', '--rate', '100']);

@@ -5,7 +5,9 @@
  * so malformed Avro records are left out (and counted) — `produce --generate` sends them all.
  */
 import { createWriteStream } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { ConfigError } from '../../config/load.ts';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -31,6 +33,7 @@ export function generateCommand(): Command {
     .action(async (options: GeneratorFlags & { out: string }) => {
       const [{ decodeRecord, sniffFormat }, { writeEventsFile }, { generateTraffic, writeLabels }] = await Promise.all([import('../../events/wire.ts'), import('../../events/files.ts'), import('../../generator/index.ts')]);
       const out = resolve(options.out);
+      if (existsSync(out) && !statSync(out).isDirectory()) throw new ConfigError(`--out ${options.out} is a file; generate writes a directory of event files there.`);
       await mkdir(out, { recursive: true });
       const traffic = generateTraffic(generatorOverrides(options));
       const json: Buffer[] = [];

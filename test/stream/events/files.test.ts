@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { eventFileProblem, readRecordsFromFile, writeEventsFile } from '../../../stream/events/files.ts';
-import { decodeRecord } from '../../../stream/events/wire.ts';
+import { decodeRecord, encodeEvent } from '../../../stream/events/wire.ts';
 import { bidRequestV0Schema } from '../../../stream/events/registry.ts';
 import type { AdEvent, DecodeResult } from '../../../stream/events/types.ts';
 import { T0, bidRequest, click, conversion, impression } from './eventFixtures.ts';
@@ -151,5 +151,34 @@ describe('event files', () => {
     }
     expect(await eventFileProblem(join(dir, 'nowhere.jsonl'))).toBe(`the event file ${join(dir, 'nowhere.jsonl')} does not exist.`);
     expect(await eventFileProblem(join(dir, 'x.parquet'))).toMatch(/^unsupported event file .*\.$/);
+  });
+
+  it('refuses a container of another record type, and a CSV file with a header line, before anything is put', async () => {
+    // A container file of `schema` holding `records`, flushed (the encoder's end is not the file's).
+    const container = async (path: string, schema: avro.Schema, records: unknown[]) => {
+      const file = createWriteStream(path);
+      const encoder = new avro.streams.BlockEncoder(avro.Type.forSchema(schema));
+      encoder.pipe(file);
+      for (const record of records) encoder.write(record);
+      encoder.end();
+      await finished(file);
+    };
+    const foreign = join(dir, 'foreign.avro');
+    await container(foreign, { type: 'record', name: 'Visit', fields: [{ name: 'page', type: 'string' }] }, [{ page: '/' }]);
+    expect(await eventFileProblem(foreign)).toMatch(new RegExp(`^${foreign} holds Avro records that cannot be read as bid requests \\(.*Visit.*\\); bid requests go in a container of the bid_request schema`));
+    // An older bid_request schema is still bid requests: resolved, not refused.
+    const older = join(dir, 'older.avro');
+    await container(older, bidRequestV0Schema as avro.Schema, [{ ...bidRequest({ event_id: 'old-1' }), deal_id: null, floor_currency: 'USD' }]);
+    expect(await eventFileProblem(older)).toBeUndefined();
+
+    const lines = clicksAndConversions.map((event) => encodeEvent(event).toString('utf8'));
+    const headed = join(dir, 'headed.csv');
+    await writeFile(headed, `\uFEFFtype,event_id,event_time,campaign_id\r\n${lines.join('\r\n')}\r\n`);
+    expect(await eventFileProblem(headed)).toBe(
+      `${headed} starts with a header line ("type,event_id,event_time,campaign_id"), but adstream's CSV records have none (each line is a click or a conversion): remove it; nothing was put.`,
+    );
+    const plain = join(dir, 'plain.csv');
+    await writeFile(plain, `${lines.join('\n')}\n`);
+    expect(await eventFileProblem(plain)).toBeUndefined();
   });
 });
