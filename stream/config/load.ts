@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { configSchema, type AdstreamConfig, type ConfigKey, type OptionSpec } from './schema.ts';
+import { didYouMean } from './didYouMean.ts';
 
 /** A configuration mistake: its message is one sentence saying what is wrong and how to fix it. */
 export class ConfigError extends Error {
@@ -93,7 +94,7 @@ function readConfigFile(path: string): Record<string, string | number> {
   }
   for (const [key, value] of Object.entries(parsed)) {
     if (!(key in configSchema)) {
-      throw new ConfigError(`the configuration file ${path} names an unknown option "${key}"; the options are listed by "adstream config --markdown".`);
+      throw new ConfigError(`the configuration file ${path} names an unknown option "${key}"${didYouMean(key, Object.keys(configSchema))}; the options are listed by "adstream config --markdown".`);
     }
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new ConfigError(`${key} in the configuration file ${path} must be a string or a number.`);
@@ -111,17 +112,6 @@ function readConfigFile(path: string): Record<string, string | number> {
 /** ADSTREAM_ variables that are not options: the config file's path, stack traces on failure, the CDK app's stage. */
 const OTHER_VARIABLES = ['ADSTREAM_CONFIG', 'ADSTREAM_DEBUG', 'ADSTREAM_STAGE'];
 
-/** Letters to change, add or drop to turn `a` into `b` (Levenshtein). */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length];
-}
-
 /**
  * An ADSTREAM_ variable that names no option is a typo (ADSTREAM_STREEM), and its value would
  * otherwise be dropped without a word while the default ran: refused, with the nearest name.
@@ -130,9 +120,7 @@ function refuseUnknownVariables(env: NodeJS.ProcessEnv): void {
   const known = [...Object.values(configSchema).map((spec: OptionSpec) => spec.env), ...OTHER_VARIABLES];
   for (const name of Object.keys(env).filter((n) => n.startsWith('ADSTREAM_')).sort()) {
     if (known.includes(name)) continue;
-    const [nearest] = known.map((k) => [k, editDistance(name, k)] as const).sort((x, y) => x[1] - y[1]);
-    const hint = nearest[1] <= 3 ? ` (did you mean ${nearest[0]}?)` : '';
-    throw new ConfigError(`the environment sets ${name}, which is no adstream option${hint}; the options and their variables are listed by "adstream config --markdown".`);
+    throw new ConfigError(`the environment sets ${name}, which is no adstream option${didYouMean(name, known)}; the options and their variables are listed by "adstream config --markdown".`);
   }
 }
 

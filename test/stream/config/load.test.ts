@@ -41,7 +41,7 @@ describe('loadConfig', () => {
 
   it('refuses an unknown option, a missing file and a file that is not JSON', async () => {
     const unknown = await configFile(JSON.stringify({ failoverTime: 1000 }));
-    expect(() => loadConfig({}, { ADSTREAM_CONFIG: unknown })).toThrow(/names an unknown option "failoverTime"/);
+    expect(() => loadConfig({}, { ADSTREAM_CONFIG: unknown })).toThrow(/names an unknown option "failoverTime" \(did you mean failoverTimeMs\?\)/);
     expect(() => loadConfig({}, { ADSTREAM_CONFIG: '/nonexistent/adstream.json' })).toThrow(
       'the configuration file /nonexistent/adstream.json (ADSTREAM_CONFIG) does not exist.',
     );
