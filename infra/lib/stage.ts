@@ -132,6 +132,10 @@ export function stageFromContext(read: ContextReader): StageConfig {
   const base = DEFAULTS[stage];
   const modeRaw = read('streamMode') ?? base.stream.mode;
   if (modeRaw !== 'on-demand' && modeRaw !== 'provisioned') throw new Error(`context streamMode must be on-demand or provisioned, but it is "${String(modeRaw)}".`);
+  // An on-demand stream scales its own shards: a shard count given for one would be dropped without a word.
+  if (read('shardCount') !== undefined && modeRaw !== 'provisioned') {
+    throw new Error(`context shardCount applies to a provisioned stream only; add -c streamMode=provisioned, or leave shardCount out (an on-demand stream scales its own shards).`);
+  }
   const retentionHours = positiveInt(read, 'retentionHours', base.stream.retentionHours);
   if (retentionHours < 24 || retentionHours > 8760) throw new Error(`context retentionHours must be between 24 and 8760 (Kinesis limits), but it is ${retentionHours}.`);
   const maxTasks = positiveInt(read, 'maxTasks', base.processor.maxTasks);

@@ -23,7 +23,8 @@ describe('stageFromContext', () => {
   it.each([
     [{ stage: 'staging' }, 'context stage must be one of dev, prod, but it is "staging".'],
     [{ streamMode: 'fast' }, 'context streamMode must be on-demand or provisioned, but it is "fast".'],
-    [{ shardCount: '0' }, 'context shardCount must be a whole number ≥ 1, but it is "0".'],
+    [{ streamMode: 'provisioned', shardCount: '0' }, 'context shardCount must be a whole number ≥ 1, but it is "0".'],
+    [{ shardCount: '3' }, 'context shardCount applies to a provisioned stream only; add -c streamMode=provisioned, or leave shardCount out (an on-demand stream scales its own shards).'],
     [{ retentionHours: '12' }, 'context retentionHours must be between 24 and 8760 (Kinesis limits), but it is 12.'],
     [{ rawArchive: 'yes' }, 'context rawArchive must be true or false, but it is "yes".'],
     [{ lakeFirstDay: '1999-12-31' }, 'context lakeFirstDay must be a day as yyyy-MM-dd, from 2000-01-01 on, but it is "1999-12-31".'],
