@@ -7,18 +7,23 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 
-/** Creates the stream with `shardCount` shards unless it exists; resolves once it is ACTIVE. */
-export async function ensureStream(kinesis: KinesisClient, streamName: string, shardCount: number, timeoutMs = 60_000): Promise<void> {
+/**
+ * Creates the stream with `shardCount` shards unless it exists; resolves once it is ACTIVE, with
+ * whether this call created it and its open shards (an existing stream keeps its own count).
+ */
+export async function ensureStream(kinesis: KinesisClient, streamName: string, shardCount: number, timeoutMs = 60_000): Promise<{ created: boolean; openShards: number | undefined }> {
+  let created = true;
   try {
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    created = false;
   }
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     try {
       const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-      if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+      if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return { created, openShards: StreamDescriptionSummary.OpenShardCount };
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }

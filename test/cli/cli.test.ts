@@ -284,6 +284,10 @@ describe('adstream command line', () => {
       const made = await adstream(['produce', '--generate', '--hours', '1', '--rate', '5', '--stream', 'made-here', '--create-stream', '1'], services.environment);
       expect(made.code, made.stderr).toBe(0);
       expect(made.stdout).toMatch(/^put \d+ records .* on made-here /m);
+      // Asked again for 3 shards, the stream keeps its one, and produce says so rather than pretend.
+      const again = await adstream(['produce', '--generate', '--hours', '1', '--rate', '5', '--stream', 'made-here', '--create-stream', '3'], services.environment);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain('adstream: the stream made-here already exists with 1 open shard; --create-stream 3 left it as it is.');
     } finally {
       await services.stop();
     }

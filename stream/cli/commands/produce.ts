@@ -34,7 +34,12 @@ export function produceCommand(): Command {
       const config = loadConfig({ stream: options.stream });
       const kinesis = kinesisClient(config);
       try {
-        if (options.createStream) await ensureStream(kinesis, config.stream, options.createStream);
+        if (options.createStream) {
+          const { created, openShards } = await ensureStream(kinesis, config.stream, options.createStream);
+          if (!created && openShards !== undefined && openShards !== options.createStream) {
+            console.error(`adstream: the stream ${config.stream} already exists with ${openShards} open shard${openShards === 1 ? '' : 's'}; --create-stream ${options.createStream} left it as it is.`);
+          }
+        }
         else if (!(await streamExists(kinesis, config.stream))) {
           throw new ConfigError(missingStreamSentence(config.stream, 'create it with --create-stream <shards>, or name another with --stream (or ADSTREAM_STREAM).'));
         }
