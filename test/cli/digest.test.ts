@@ -5,7 +5,7 @@
  * rejection counts come from DuckDB over the Parquet files by arrival time (not through the
  * `rejected` view nor its partitions) and agree with counting the fixture by hand.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -163,6 +163,12 @@ describe('adstream digest', () => {
     expect(report).toContain('- alerts raised: **0**');
     expect(report).toContain('| `json_syntax` | 5 |');
     expect(sns.published).toHaveLength(before);
+    // A directory as --out gets the day's report inside it, named as by default.
+    const reports = join(dir, 'reports');
+    await mkdir(reports, { recursive: true });
+    const intoDirectory = await adstream(['digest', '--day', '2026-11-02', '--alerts', alertLog, '--lake', lake, '--out', reports]);
+    expect(intoDirectory.code, intoDirectory.stderr).toBe(0);
+    expect(await readFile(join(reports, 'digest-2026-11-02.md'), 'utf8')).toBe(report);
   });
 
   it('on a day whose DLQ is empty, says which days hold rejections, since alerts and rejections are dated differently', async () => {

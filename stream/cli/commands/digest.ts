@@ -101,7 +101,7 @@ export function digestCommand(): Command {
     .option('--day <YYYY-MM-DD>', 'the UTC day (default: the latest day in the alert log)')
     .option('--alerts <file>', 'alert log, JSON Lines (default: ADSTREAM_ALERT_LOG or ./data/alerts.jsonl; npm start writes ./data/demo/alerts.jsonl)')
     .option('--lake <dir>', 'lake directory whose DLQ is counted (default: ADSTREAM_LAKE or ./data/lake)')
-    .option('--out <report.md>', 'where the report goes (default: digest-<day>.md beside the alert log)')
+    .option('--out <report.md>', 'where the report goes: a file, or a directory to write digest-<day>.md in (default: digest-<day>.md beside the alert log)')
     .option('--sns-topic <arn>', 'also publish the digest to this SNS topic (attributes kind=digest, day)')
     .action(async (options: DigestOptions) => {
       if (options.day !== undefined && !isUtcDay(options.day)) {
@@ -125,7 +125,9 @@ export function digestCommand(): Command {
       const rejections = await rejectionsByReason(config.lake, day);
       const built = buildDailyDigest(day, notifications, rejections.byReason);
       const digest = built.rejected === 0 && rejections.otherDays.length > 0 ? { ...built, rejectedOnOtherDays: rejections.otherDays } : built;
-      const out = options.out ?? join(dirname(config.alertLog), `digest-${day}.md`);
+      // A directory as --out (reports/, say) gets the day's report inside it, named as by default.
+      const intoDirectory = options.out !== undefined && existsSync(options.out) && statSync(options.out).isDirectory();
+      const out = intoDirectory ? join(options.out!, `digest-${day}.md`) : (options.out ?? join(dirname(config.alertLog), `digest-${day}.md`));
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, digestMarkdown(digest), 'utf8');
       console.log(digestText(digest));
