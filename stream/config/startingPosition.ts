@@ -4,17 +4,18 @@ import { ConfigError } from './load.ts';
 import type { AdstreamConfig } from './schema.ts';
 
 /** ISO 8601 as a user writes it: a date, optionally a time, optionally a zone (Z or ±hh:mm). */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * The time in ms: ISO 8601 only (Date.parse also takes "1" or "Nov 1 2026"), and a time without a
  * zone is UTC, as everywhere in adstream, not the machine's local time (Date.parse's reading).
  */
 function isoTime(text: string): number {
-  const match = ISO_8601.exec(text.trim());
+  const trimmed = text.trim();
+  const match = ISO_8601.exec(trimmed);
   if (!match) return NaN;
-  const zoned = match[1] !== undefined || !text.includes('T') ? text.trim() : `${text.trim()}Z`;
-  return Date.parse(zoned);
+  const [, time, zone] = match;
+  return Date.parse(time !== undefined && zone === undefined ? `${trimmed}Z` : trimmed);
 }
 
 export function startingPositionOf(config: AdstreamConfig): StartingPosition {
