@@ -38,6 +38,13 @@ export interface Recording {
   repeats?: number;
   /** Where a file read with `allowTruncated` was cut short; undefined for a whole file. */
   cutShort?: string;
+  /**
+   * SHA-256 of what the replay's outputs follow from: every shard's records in sequence order and
+   * the lineage (recordingBuilder.ts), so a resume can tell the recording it started with from
+   * another of as many records; the same records in another file format digest the same.
+   * Undefined for recordings built in code.
+   */
+  digest?: string;
   /** Frees the shard spools reading the recording made (nameless files, freed at exit anyway). */
   close(): Promise<void>;
 }

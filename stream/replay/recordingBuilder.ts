@@ -11,11 +11,12 @@
  * responses, which name no shard, may go back only over records read before: anything else is
  * another shard's responses appended to the same file, and is refused.
  */
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { KINESIS_NAME_RULE, RECORDING_FORMAT, RECORDING_VERSION, RecordingError, checkHashRange, checkLineage, isKinesisName, type Recording, type RecordingHeader, type ShardAdded, type ShardRecords } from './recording.ts';
+import { KINESIS_NAME_RULE, RECORDING_FORMAT, RECORDING_VERSION, RecordingError, checkHashRange, checkLineage, isKinesisName, type Recording, type RecordingHeader, type ShardAdded } from './recording.ts';
 import { compareSequenceNumbers, sourceRecordOf } from './recordFields.ts';
-import { ShardSpoolWriter } from './shardSpool.ts';
+import { ShardSpoolWriter, type SpooledShardRecords } from './shardSpool.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
@@ -115,7 +116,7 @@ export class RecordingBuilder {
     checkLineage(header.parents ?? {}, this.path);
     const listed = new Set(header.shards);
     for (const shard of this.shards.keys()) if (!listed.has(shard)) header.shards.push(shard);
-    const shards = new Map<string, ShardRecords & { close(): void }>();
+    const shards = new Map<string, SpooledShardRecords>();
     try {
       for (const [shardId, shard] of this.shards) {
         const spooled = shard.spool.finish();
@@ -127,7 +128,7 @@ export class RecordingBuilder {
     }
     this.shards.clear();
     const close = async () => shards.forEach((spool) => spool.close());
-    return { header, shards, records: this.records - this.repeats, repeats: this.repeats, cutShort: this.cut, close };
+    return { header, shards, records: this.records - this.repeats, repeats: this.repeats, cutShort: this.cut, digest: digestOf(header, shards), close };
   }
 
   private shardOf(shardId: string): ShardInProgress {
@@ -178,7 +179,7 @@ export class RecordingBuilder {
    * The shard's records in sequence order, each once, spooled again. `wentBack`: records of
    * GetRecords responses went back; each must be a repeat, or the responses were several shards'.
    */
-  private async sorted(shardId: string, spooled: ShardRecords & { close(): void }, wentBack?: ShardInProgress['wentBack']): Promise<ShardRecords & { close(): void }> {
+  private async sorted(shardId: string, spooled: SpooledShardRecords, wentBack?: ShardInProgress['wentBack']): Promise<SpooledShardRecords> {
     let list: SourceRecord[];
     try {
       list = await spooled.all();
@@ -202,4 +203,15 @@ export class RecordingBuilder {
       throw error;
     }
   }
+}
+
+/**
+ * What a replay's outputs follow from, as one digest: each shard's records in sequence order (the
+ * spools' digests, by shard id) and the lineage that decides how shards start and what they
+ * drop. The stream's name is left out: a resume compares it on its own, to say so.
+ */
+function digestOf(header: RecordingHeader, shards: ReadonlyMap<string, SpooledShardRecords>): string {
+  const hash = createHash('sha256').update(JSON.stringify({ hashRanges: header.hashRanges ?? {}, parents: header.parents ?? {} }));
+  for (const shardId of [...shards.keys()].sort()) hash.update(`\n${shardId} ${shards.get(shardId)!.digest}`);
+  return hash.digest('hex');
 }

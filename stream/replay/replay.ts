@@ -114,6 +114,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   // Before the first checkpoint, the claim stands for it (replayCheckpoint.ts).
   const claim = saved ? undefined : await loadReplayClaim(options.stateStore);
   const started = saved ?? claim;
+  const recordingId = { stream, records: recording.records, digest: recording.digest };
   const what = saved ? 'replay checkpoint' : 'replay claim';
   if (started && started.recording.records === recording.records && started.recording.stream !== stream) {
     throw new ConfigError(
@@ -122,6 +123,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   }
   if (started && started.recording.records !== recording.records) {
     throw new ConfigError(`the ${what} in ${options.stateStore.location} belongs to another recording (stream ${started.recording.stream}, ${started.recording.records} records); use an empty state directory (--state) or another --lake.`);
+  }
+  // As many records of the same stream can still be other records: an edited copy of the file.
+  if (started?.recording.digest !== undefined && recording.digest !== undefined && started.recording.digest !== recording.digest) {
+    throw new ConfigError(
+      `the ${what} in ${options.stateStore.location} is of another recording of as many records (its records or lineage differ from this file's): a replay resumes only with the recording it started with; to replay this one, start over with an empty state directory (--state) and another --lake.`,
+    );
   }
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const settings: ReplayRunSettings = {
@@ -136,7 +143,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   if (changed.length > 0) {
     throw new ConfigError(`the ${what} in ${options.stateStore.location} was written with other settings (${changed.join(', ')}); resume with the settings the run started with, or start over with an empty state directory (--state) and another --lake.`);
   }
-  if (!started) await saveReplayClaim(options.stateStore, { version: 1, recording: { stream, records: recording.records }, settings, lake: options.lakeLocation, ...options.outputLocations });
+  if (!started) await saveReplayClaim(options.stateStore, { version: 1, recording: recordingId, settings, lake: options.lakeLocation, ...options.outputLocations });
   // Virtual time starts at the recording's first arrival: shards registered then have been quiet
   // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
   const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records.firstArrival ?? Infinity));
@@ -334,7 +341,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     if (options.crashBeforeCheckpointOf === point.number) throw new ReplayCrash(`simulated crash before the checkpoint of commit ${point.number}`);
     await saveReplayCheckpoint(options.stateStore, {
       version: 1,
-      recording: { stream, records: recording.records },
+      recording: recordingId,
       settings,
       shards: Object.fromEntries(committed),
       ...point.stage,

@@ -27,8 +27,11 @@ export interface ReplayRunSettings {
 
 export interface ReplayCheckpoint {
   version: 1;
-  /** The recording it belongs to (stream and record count), so a checkpoint is not applied to another. */
-  recording: { stream: string; records: number };
+  /**
+   * The recording it belongs to (stream, record count and digest, recording.ts), so a checkpoint
+   * is not applied to another. `digest` is absent in older checkpoints and for recordings built in code.
+   */
+  recording: { stream: string; records: number; digest?: string };
   /** Absent in checkpoints written before it was kept. */
   settings?: ReplayRunSettings;
   shards: Record<string, { next: number; stateRef: string | null; done: boolean }>;

@@ -8,7 +8,7 @@
  * (m bytes, UTF-8) | data`. The shard id is the spool's own. Little-endian, read only by this file.
  */
 import { closeSync, openSync, read, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,8 @@ export class ShardSpoolWriter {
   private buffer = Buffer.allocUnsafe(WRITE_BYTES);
   private used = 0;
   private readonly fd = anonymousFile();
+  /** Of the spooled bytes: the records as replay will read them, whatever file they came from. */
+  private readonly hash = createHash('sha256');
   private size = 0;
   /** Handed over to the finished spool, which closes it. */
   private finished = false;
@@ -75,18 +77,23 @@ export class ShardSpoolWriter {
   }
 
   private flush(): void {
+    this.hash.update(this.buffer.subarray(0, this.used));
     let written = 0;
     while (written < this.used) written += spoolIo(() => writeSync(this.fd, this.buffer, written, this.used - written, this.size + written));
     this.size += this.used;
     this.used = 0;
   }
 
-  /** The finished spool, read back as `ShardRecords`; `close` frees its file. */
-  finish(): ShardRecords & { close(): void } {
+  /**
+   * The finished spool, read back as `ShardRecords`; `close` frees its file. `digest`: SHA-256 of
+   * its records in the order spooled, each as it will be read back (so the same records from a
+   * file of another format have the same digest).
+   */
+  finish(): SpooledShardRecords {
     this.flush();
     this.buffer = Buffer.alloc(0);
     this.finished = true;
-    return new SpooledShard(this.shardId, this.fd, this.size, this.length, this.firstArrival);
+    return new SpooledShard(this.shardId, this.fd, this.size, this.length, this.firstArrival, this.hash.digest('hex'));
   }
 
   /** Frees the file of a spool not finished (a recording refused part-way). */
@@ -103,13 +110,19 @@ function writeText(buffer: Buffer, at: number, text: string, encoding: 'latin1' 
   return at + 4 + length;
 }
 
-class SpooledShard implements ShardRecords {
+export interface SpooledShardRecords extends ShardRecords {
+  readonly digest: string;
+  close(): void;
+}
+
+class SpooledShard implements SpooledShardRecords {
   constructor(
     private readonly shardId: string,
     private readonly fd: number,
     private readonly size: number,
     readonly length: number,
     readonly firstArrival: number | undefined,
+    readonly digest: string,
   ) {}
 
   async read(from: number): Promise<ShardReader> {

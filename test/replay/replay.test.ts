@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -113,6 +114,41 @@ describe('replay of a recorded stream', () => {
       await expect(refused).rejects.toThrow(`is of a replay that named its stream ${stream}, not another-stream: if it was this recording, resume with --stream ${stream}; if another recording of as many records, start over`);
     } finally {
       recording.header.stream = stream;
+    }
+  });
+
+  it('refuses to resume from an edited copy of the recording (as many records, one changed), and resumes from the same records in another file format', async () => {
+    const text = gunzipSync(await readFile(RECORDING)).toString('utf8');
+    const samePath = join(work, 'same-records.jsonl');
+    await writeFile(samePath, text);
+    const lines = text.split('\n');
+    const [first, second] = lines.map((line, i) => ({ line, i })).filter(({ line }) => line.includes('"data"'));
+    const a = JSON.parse(first.line) as { data: string };
+    const b = JSON.parse(second.line) as { data: string };
+    expect(a.data).not.toBe(b.data);
+    lines[first.i] = JSON.stringify({ ...a, data: b.data });
+    const editedPath = join(work, 'edited.jsonl');
+    await writeFile(editedPath, lines.join('\n'));
+
+    const dirs = freshDirs();
+    await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { stopAfterBatches: 1, unitBytes: 16_384 });
+    const edited = await readRecording(editedPath);
+    try {
+      expect(edited.records).toBe(recording.records);
+      const refused = replayToDirectory(edited, dirs, FIXTURE_SETTINGS, { unitBytes: 16_384 });
+      await expect(refused).rejects.toBeInstanceOf(ConfigError);
+      await expect(refused).rejects.toThrow('is of another recording of as many records (its records or lineage differ from this file');
+    } finally {
+      await edited.close();
+    }
+    const same = await readRecording(samePath);
+    try {
+      expect(same.digest).toBe(recording.digest);
+      const stats = await replayToDirectory(same, dirs, FIXTURE_SETTINGS, { unitBytes: 16_384 });
+      expect(stats.resumed).toBe(true);
+      expect(stats.finished).toBe(true);
+    } finally {
+      await same.close();
     }
   });
 
