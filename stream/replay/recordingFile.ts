@@ -57,7 +57,7 @@ export async function readRecording(path: string, options: ReadOptions = {}): Pr
 async function readInto(builder: RecordingBuilder, path: string, kind: Kind, allowTruncated: boolean, toTheCut: boolean): Promise<Recording> {
   try {
     if (kind === 'avro') await readAvroContainer(path, builder, allowTruncated);
-    else await readJsonLines(path, kind === 'gzip', builder, toTheCut);
+    else await readJsonLines(path, kind === 'gzip', builder, { whatIsThere: toTheCut, allowTruncated });
     return await builder.finish();
   } catch (error) {
     builder.discard();

@@ -81,8 +81,12 @@ function take(builder: RecordingBuilder, value: unknown, where: string, first: b
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
-/** The text's lines (LF or CRLF), cut from the bytes: readline's per-chunk regex and string decoding cost a third of reading a recording. */
-async function* linesOf(input: AsyncIterable<Buffer>, dropUnterminated: boolean): AsyncGenerator<string> {
+/**
+ * The text's lines (LF or CRLF), cut from the bytes: readline's per-chunk regex and string
+ * decoding cost a third of reading a recording. `end.unterminated` is set as the last line comes
+ * if no line break ends it (where a cut would leave half a line).
+ */
+async function* linesOf(input: AsyncIterable<Buffer>, dropUnterminated: boolean, end: { unterminated: boolean }): AsyncGenerator<string> {
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of input) {
     const bytes = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
@@ -93,8 +97,20 @@ async function* linesOf(input: AsyncIterable<Buffer>, dropUnterminated: boolean)
     }
     rest = bytes.subarray(start);
   }
-  if (rest.length > 0 && !dropUnterminated) yield rest.toString('utf8', 0, rest[rest.length - 1] === CARRIAGE_RETURN ? rest.length - 1 : rest.length);
+  if (rest.length > 0 && !dropUnterminated) {
+    end.unterminated = true;
+    yield rest.toString('utf8', 0, rest[rest.length - 1] === CARRIAGE_RETURN ? rest.length - 1 : rest.length);
+  }
 }
+
+const isJson = (text: string): boolean => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** zlib's word for a gzip file that ends before its deflate data and trailer do. */
 const cutShort = (error: unknown): boolean => (error as { code?: string }).code === 'Z_BUF_ERROR';
@@ -108,15 +124,23 @@ const cutShort = (error: unknown): boolean => (error as { code?: string }).code 
  * RecordingCutShort. Read again with `whatIsThere`, it gives every whole line up to the cut: zlib
  * decodes to the end of what is there instead of failing (its output of a failed chunk would be
  * lost), and the line the cut went through is dropped.
+ *
+ * A plain text file is cut short when it ends inside a value: a last line with no line break that
+ * is not JSON, or a document without its closing line, after something whole was read. That is
+ * refused with RecordingCutShort too, unless `allowTruncated`: then the part after the last whole
+ * value is dropped, in one reading.
  */
-export async function readJsonLines(path: string, gzipped: boolean, builder: RecordingBuilder, whatIsThere = false): Promise<void> {
+export async function readJsonLines(path: string, gzipped: boolean, builder: RecordingBuilder, { whatIsThere = false, allowTruncated = false } = {}): Promise<void> {
   const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   const gunzip = () => createGunzip({ chunkSize: CHUNK_BYTES, finishFlush: whatIsThere ? constants.Z_SYNC_FLUSH : constants.Z_FINISH });
   // pipeline, not pipe: a read error reaches the loop, and a refusal mid-file closes the file.
   const input = gzipped ? pipeline(file, gunzip(), () => {}) : file;
-  const lines = linesOf(input, whatIsThere);
+  const end = { unterminated: false };
+  const lines = linesOf(input, whatIsThere, end);
   let lineNumber = 0;
   let values = 0;
+  /** Plain text only: the last line of the file's whole values, when the file ends inside one. */
+  let cutAfter: number | undefined;
   let document: { firstLine: number; text: string[] } | undefined;
   const parse = (text: string, where: string): unknown => {
     try {
@@ -142,13 +166,17 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
         continue;
       } else if (text.trim() === '') {
         continue;
+      } else if (!gzipped && end.unterminated && values > 0 && !isJson(text)) {
+        cutAfter = lineNumber - 1;
       } else {
         take(builder, parse(text, `line ${lineNumber}`), `line ${lineNumber}`, values === 0, path);
       }
       values += 1;
     }
+    if (document && !gzipped && values > 0) cutAfter = document.firstLine - 1;
     // Read to a cut, the document the cut went through is dropped as a cut line is.
-    if (document && !whatIsThere) throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
+    else if (document && !whatIsThere) throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
+    if (cutAfter !== undefined && !allowTruncated) throw new RecordingCutShort(path, `after line ${cutAfter}`);
   } catch (error) {
     if (error instanceof RecordingError) throw error;
     if (gzipped && cutShort(error)) {
@@ -161,4 +189,5 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
     await closeReadStream(file);
   }
   if (whatIsThere) builder.cutShort(`after line ${lineNumber}`);
+  else if (cutAfter !== undefined) builder.cutShort(`after line ${cutAfter}`);
 }

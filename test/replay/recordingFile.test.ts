@@ -175,6 +175,38 @@ describe('recording files', () => {
     }
   });
 
+  it('an uncompressed capture cut short (a script killed mid-write) is refused as cut, and read to its last whole value with allowTruncated', async () => {
+    const text = gunzipSync(await readFile(RECORDING)).toString('utf8');
+    const whole = await readRecording(RECORDING);
+    const wholeLines = text.split('\n').filter(Boolean);
+    for (const share of [0.3, 0.6, 0.9]) {
+      const cut = text.slice(0, Math.floor(text.length * share));
+      expect(cut.endsWith('\n')).toBe(false);
+      const path = join(work, `cut-${share}.jsonl`);
+      await writeFile(path, cut);
+      await expect(readRecording(path)).rejects.toThrow(/cut-0\.\d\.jsonl is cut short after line \d+, .*; pass --allow-truncated to replay the records before the cut\./);
+      const read = await readRecording(path, { allowTruncated: true });
+      const wholeLinesKept = cut.split('\n').length - 1;
+      expect(read.cutShort).toBe(`after line ${wholeLinesKept}`);
+      // Every whole line but the header is a record.
+      expect(read.records).toBe(wholeLinesKept - 1);
+      expect(wholeLines.length).toBeGreaterThan(wholeLinesKept);
+    }
+    expect(whole.records).toBe(wholeLines.length - 1);
+
+    // `aws kinesis get-records >> shard.json` pages, the last one cut inside: its records are dropped.
+    const page = (from: number) => JSON.stringify({ Records: [0, 1, 2].map((i) => ({ SequenceNumber: String(from + i), ApproximateArrivalTimestamp: 1_700_000_000 + from + i, PartitionKey: 'k', Data: 'AA==' })), NextShardIterator: 'x', MillisBehindLatest: 0 }, null, 4);
+    const pages = `${page(100)}\n${page(200)}\n`;
+    const cutPages = pages.slice(0, pages.length - 40);
+    const pagesPath = join(work, 'pages.json');
+    await writeFile(pagesPath, cutPages);
+    const firstPageLines = page(100).split('\n').length;
+    await expect(readRecording(pagesPath)).rejects.toThrow(`pages.json is cut short after line ${firstPageLines}, `);
+    const pagesRead = await readRecording(pagesPath, { allowTruncated: true });
+    expect(pagesRead.records).toBe(3);
+    expect(pagesRead.cutShort).toBe(`after line ${firstPageLines}`);
+  });
+
   it('a recording that cannot be written fails the write with a sentence naming the file', async () => {
     for (const name of ['dir.jsonl.gz', 'dir.avro']) {
       const path = join(work, name);
