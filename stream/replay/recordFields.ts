@@ -3,7 +3,7 @@
  * (epoch ms)`, key, data`; the Kinesis API names the same fields `ShardId, SequenceNumber,
  * ApproximateArrivalTimestamp, PartitionKey, Data`, and that is what a capture made with the AWS
  * CLI (`aws kinesis get-records`) or an SDK holds. Both are read, so such a capture replays
- * without a conversion step; anything else is refused with the fields it lacks.
+ * without a conversion step; anything else is refused saying which fields it lacks or holds wrong.
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { isKinesisName } from './recording.ts';
@@ -85,29 +85,63 @@ function adstreamRecordOf({ shard, seq, arrival, key, data }: Fields): SourceRec
   return bytes && { shardId: shard, sequenceNumber: seq, partitionKey: key, arrivalTime: arrival, data: bytes };
 }
 
+/** A field of a record, by the names writers give it, and what its value must be. */
+interface FieldRule {
+  label: string;
+  names: readonly string[];
+  rule: string;
+}
+
+const FIELD_RULES = {
+  shard: { label: 'shard (ShardId)', names: ['shard', 'ShardId', 'shardId'], rule: 'letters, digits, _ . -' },
+  seq: { label: 'seq (SequenceNumber)', names: ['seq', 'SequenceNumber', 'sequenceNumber'], rule: 'decimal digits in a string' },
+  arrival: { label: 'arrival (ApproximateArrivalTimestamp)', names: ['arrival', 'ApproximateArrivalTimestamp', 'approximateArrivalTimestamp'], rule: 'a time between 1970 and 9999' },
+  key: { label: 'key (PartitionKey)', names: ['key', 'PartitionKey', 'partitionKey'], rule: 'a string' },
+  data: { label: 'data (Data)', names: ['data', 'Data'], rule: 'base64' },
+} satisfies Record<string, FieldRule>;
+
+/** A value as a refusal quotes it: short, and as JSON would write it. */
+const quoted = (value: unknown): string => {
+  const text = value instanceof Uint8Array ? `${value.byteLength} bytes` : (JSON.stringify(value) ?? String(value));
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+};
+
 /**
- * The record, or the names of the fields it lacks (or holds in a form no writer uses).
- * `shardOfResponse` is the shard taken for a record without one, given only for the records of a
- * GetRecords response: anywhere else a missing shard id is a mistake to point out, not to guess.
+ * What is wrong with a record, in phrases for a refusal: the fields it lacks, then each field it
+ * holds in a form no writer uses (a shard id that is a path, a number where a string must be).
+ */
+function problemsOf(fields: Fields, bad: readonly FieldRule[], shardOfResponse: string | undefined): string[] {
+  const present = (rule: FieldRule) => firstOf(fields, rule.names) !== undefined || (rule === FIELD_RULES.shard && shardOfResponse !== undefined);
+  const missing = bad.filter((rule) => !present(rule));
+  const invalid = bad.filter(present);
+  return [
+    ...(missing.length > 0 ? [`it lacks ${missing.map((rule) => rule.label).join(', ')}`] : []),
+    ...invalid.map((rule) => `its ${rule.label} ${quoted(firstOf(fields, rule.names) ?? shardOfResponse)} is not ${rule.rule}`),
+  ];
+}
+
+/**
+ * The record, or what is wrong with it (problemsOf). `shardOfResponse` names the shard of a
+ * record that came in a GetRecords response, which names none.
  */
 export function sourceRecordOf(value: unknown, shardOfResponse?: string): SourceRecord | string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['shard', 'seq', 'arrival', 'key', 'data'];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`it is ${Array.isArray(value) ? 'an array' : quoted(value)}, not an object with the fields shard, seq, arrival, key, data`];
   const fields = value as Fields;
   const ours = adstreamRecordOf(fields);
   if (ours) return ours;
-  const shardId = firstOf(fields, ['shard', 'ShardId', 'shardId']) ?? shardOfResponse;
-  const sequenceNumber = firstOf(fields, ['seq', 'SequenceNumber', 'sequenceNumber']);
-  const partitionKey = firstOf(fields, ['key', 'PartitionKey', 'partitionKey']);
+  const shardId = firstOf(fields, FIELD_RULES.shard.names) ?? shardOfResponse;
+  const sequenceNumber = firstOf(fields, FIELD_RULES.seq.names);
+  const partitionKey = firstOf(fields, FIELD_RULES.key.names);
   const arrivalTime = arrivalOf(fields);
   const data = dataOf(fields);
-  const missing = [
-    isKinesisName(shardId) ? '' : 'shard (ShardId: letters, digits, _ . -)',
-    typeof sequenceNumber === 'string' && SEQUENCE_NUMBER.test(sequenceNumber) ? '' : 'seq (SequenceNumber, decimal digits)',
-    isArrivalTime(arrivalTime) ? '' : 'arrival (ApproximateArrivalTimestamp, a time between 1970 and 9999)',
-    typeof partitionKey === 'string' ? '' : 'key (PartitionKey)',
-    data ? '' : 'data (Data, base64)',
-  ].filter(Boolean);
-  if (missing.length > 0) return missing;
+  const bad = [
+    isKinesisName(shardId) ? undefined : FIELD_RULES.shard,
+    typeof sequenceNumber === 'string' && SEQUENCE_NUMBER.test(sequenceNumber) ? undefined : FIELD_RULES.seq,
+    isArrivalTime(arrivalTime) ? undefined : FIELD_RULES.arrival,
+    typeof partitionKey === 'string' ? undefined : FIELD_RULES.key,
+    data ? undefined : FIELD_RULES.data,
+  ].filter((rule) => rule !== undefined);
+  if (bad.length > 0) return problemsOf(fields, bad, shardOfResponse);
   return { shardId: shardId as string, sequenceNumber: sequenceNumber as string, partitionKey: partitionKey as string, arrivalTime: arrivalTime!, data: data! };
 }
 

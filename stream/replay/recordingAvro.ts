@@ -170,6 +170,8 @@ export async function readAvroContainer(path: string, builder: RecordingBuilder,
     }
   } catch (error) {
     if (error instanceof RecordingError) throw error;
+    const codec = /unknown codec: (\S+)/.exec((error as Error).message)?.[1];
+    if (codec) throw new RecordingError(`${path} is an Avro container compressed with ${codec}, which replay does not read: write it with the deflate or null codec (as Spark's avro.compression.codec, fastavro's codec or avro-tools recodec set).`);
     throw new RecordingError(`${path} could not be read as an Avro container (datum ${index + 1}): ${(error as Error).message}`);
   } finally {
     decoder.destroy();

@@ -22,8 +22,12 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffe
 
 const PROGRESS_EVERY = 10_000;
 
-/** A capture's stream, named after its file as far as Kinesis's names allow ("my capture.json" → "my-capture.json"). */
-const streamNameOf = (path: string): string => basename(path).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128).replace(/^\.{1,2}$/, 'capture');
+/** What a capture's file name ends with that says how it is stored, not what it holds. */
+const STORAGE_EXTENSIONS = /(\.(jsonl|ndjson|json|avro|txt))?(\.gz)?$/i;
+
+/** A capture's stream, named after its file as far as Kinesis's names allow ("my capture.json" → "my-capture"). */
+const streamNameOf = (path: string): string =>
+  (basename(path).replace(STORAGE_EXTENSIONS, '') || basename(path)).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128).replace(/^\.{1,2}$/, 'capture');
 
 interface ShardInProgress {
   spool: ShardSpoolWriter;
@@ -87,7 +91,7 @@ export class RecordingBuilder {
     const record = sourceRecordOf(value, shardOfResponse);
     if (Array.isArray(record)) {
       throw new RecordingError(
-        `${this.path} ${where} is not a Kinesis record: it lacks ${record.join(', ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data).`,
+        `${this.path} ${where} is not a Kinesis record: ${record.join('; ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data).`,
       );
     }
     const shard = this.shardOf(record.shardId);

@@ -32,8 +32,20 @@ async function kindOf(path: string): Promise<Kind> {
   }
   if (first.subarray(0, 2).equals(GZIP_MAGIC)) return 'gzip';
   if (first.equals(AVRO_MAGIC)) return 'avro';
+  const other = UNREAD_FORMATS.find(({ magic }) => first.subarray(0, magic.length).equals(magic));
+  if (other) throw new RecordingError(`${path} is ${other.what}, which replay does not read: ${other.remedy}.`);
   return 'text';
 }
+
+/** Formats a capture may come in that replay does not read, told by their first bytes, with what to do instead. */
+const UNREAD_FORMATS = [
+  { magic: Buffer.from([0xff, 0xfe]), what: 'UTF-16 text (as PowerShell\'s > writes it)', remedy: 'write it as UTF-8 (Out-File -Encoding utf8, or iconv -f UTF-16 -t UTF-8)' },
+  { magic: Buffer.from([0xfe, 0xff]), what: 'UTF-16 text', remedy: 'convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)' },
+  { magic: Buffer.from('BZh', 'latin1'), what: 'bzip2-compressed', remedy: 'decompress it (bunzip2), or recompress it with gzip' },
+  { magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), what: 'zstd-compressed', remedy: 'decompress it (zstd -d), or recompress it with gzip' },
+  { magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58]), what: 'xz-compressed', remedy: 'decompress it (xz -d), or recompress it with gzip' },
+  { magic: Buffer.from('PK\x03\x04', 'latin1'), what: 'a zip archive', remedy: 'unzip it and replay the capture inside' },
+];
 
 export interface ReadOptions {
   /** Replay what a file cut short holds up to the cut, rather than refuse it. */

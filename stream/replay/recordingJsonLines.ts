@@ -67,16 +67,19 @@ export class JsonLinesRecordingWriter implements RecordingWriter {
 
 /**
  * One parsed JSON value of the file: the header, a reshard's child, a GetRecords response (whose
- * records name no shard), an array of records, or one record.
+ * records name no shard), an array of records (a response's alone, or named by shard), or one record.
  */
 function take(builder: RecordingBuilder, value: unknown, where: string, first: boolean, path: string): void {
   const fields = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (first && 'format' in fields) return builder.setHeader(checkHeader(fields, path));
   if ('shardAdded' in fields) return builder.shardAdded(fields.shardAdded as ShardAdded);
   if (Array.isArray(fields.Records)) return fields.Records.forEach((record, i) => builder.record(record, `${where}, record ${i + 1}`, DEFAULT_SHARD_ID));
-  if (Array.isArray(value)) return value.forEach((record, i) => builder.record(record, `${where}, record ${i + 1}`));
+  // A response's `Records` alone (`aws kinesis get-records --query Records`): its records name no shard either.
+  if (Array.isArray(value)) return value.forEach((record, i) => builder.record(record, `${where}, record ${i + 1}`, namesShard(record) ? undefined : DEFAULT_SHARD_ID));
   builder.record(value, where);
 }
+
+const namesShard = (record: unknown): boolean => typeof record === 'object' && record !== null && ['shard', 'ShardId', 'shardId'].some((name) => name in record);
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;

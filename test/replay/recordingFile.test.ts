@@ -44,9 +44,11 @@ async function avroCopy(): Promise<Buffer> {
 }
 
 /** Another tool's container whose records lack a partition key, long enough not to be read whole before the first is refused. */
-async function keylessAvro(): Promise<Buffer> {
+async function keylessAvro(codec: 'null' | 'snappy' = 'null'): Promise<Buffer> {
   const type = avro.Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 'ShardId', type: 'string' }, { name: 'SequenceNumber', type: 'string' }, { name: 'ApproximateArrivalTimestamp', type: 'long' }, { name: 'Data', type: 'bytes' }] });
-  const encoder = new avro.streams.BlockEncoder(type, { codec: 'null' });
+  // The header names the codec, which is all a reader goes by before it decodes a block.
+  const snappy = { snappy: (buffer: Buffer, done: (error: null, out: Buffer) => void) => done(null, buffer) };
+  const encoder = new avro.streams.BlockEncoder(type, codec === 'null' ? { codec } : { codec, codecs: snappy });
   const chunks: Buffer[] = [];
   encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
   for (let i = 1; i <= 5_000; i++) encoder.write({ ShardId: 's', SequenceNumber: String(i), ApproximateArrivalTimestamp: 1e12, Data: Buffer.alloc(100) });
@@ -91,25 +93,32 @@ describe('recording files', () => {
     const apiRecord = { SequenceNumber: '1', ApproximateArrivalTimestamp: '2026-12-03T10:00:00.000Z', PartitionKey: 'k', Data: 'AA==' };
     const cases: [string, string | Buffer, RegExp][] = [
       ['notes.txt', 'hello\n', /notes\.txt is not a recording: it is neither JSON Lines nor JSON documents/],
-      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz line 1 is not a Kinesis record: it lacks shard \(ShardId: letters, digits, _ \. -\), seq \(SequenceNumber, decimal digits\), arrival \(ApproximateArrivalTimestamp, a time between 1970 and 9999\), key \(PartitionKey\), data \(Data, base64\)\./],
+      ['other.jsonl.gz', gzipSync('{"some":"json"}\n'), /other\.jsonl\.gz line 1 is not a Kinesis record: it lacks shard \(ShardId\), seq \(SequenceNumber\), arrival \(ApproximateArrivalTimestamp\), key \(PartitionKey\), data \(Data\)\./],
       ['future.jsonl', JSON.stringify({ format: 'adstream-recording', version: 9, stream: 's', shards: [] }) + '\n', /format version 9; this adstream reads version 1/],
       ['nokey.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 0, data: 'AA==' })}\n`, /nokey\.jsonl line 2 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
       ['badline.jsonl', `${HEADER}\n{"shard":\n`, /badline\.jsonl line 2 is not JSON/],
-      ['text-data.json', JSON.stringify({ Records: [apiRecord, { ...apiRecord, Data: '{"not":"base64"}' }] }, null, 2), /text-data\.json document at line 1, record 2 is not a Kinesis record: it lacks data \(Data, base64\)/],
-      ['bad-time.jsonl', JSON.stringify({ ...apiRecord, ShardId: 's', ApproximateArrivalTimestamp: 'yesterday' }), /bad-time\.jsonl line 1 is not a Kinesis record: it lacks arrival/],
+      ['text-data.json', JSON.stringify({ Records: [apiRecord, { ...apiRecord, Data: '{"not":"base64"}' }] }, null, 2), /text-data\.json document at line 1, record 2 is not a Kinesis record: its data \(Data\) "\{\\"not\\":\\"base64\\"\}" is not base64\./],
+      ['bad-time.jsonl', JSON.stringify({ ...apiRecord, ShardId: 's', ApproximateArrivalTimestamp: 'yesterday' }), /bad-time\.jsonl line 1 is not a Kinesis record: its arrival \(ApproximateArrivalTimestamp\) "yesterday" is not a time between 1970 and 9999\./],
       ['cut.json', '{\n    "Records": [\n', /cut\.json ends inside the JSON document that starts at line 1/],
       ['truncated.avro', Buffer.from('Obj\x01\x04', 'latin1'), /truncated\.avro could not be read as an Avro container/],
       ['keyless.avro', await keylessAvro(), /keyless\.avro datum 1 is not a Kinesis record: it lacks key \(PartitionKey\)\./],
       ['cut.avro', (await avroCopy()).subarray(0, 40_000), /cut\.avro is cut short after datum \d+: it does not end with a block's sync marker, .*; pass --allow-truncated to replay the records before the cut\./],
       ['cut.jsonl.gz', (await readFile(RECORDING)).subarray(0, 30_000), /cut\.jsonl\.gz is cut short after line \d+, .*; pass --allow-truncated/],
-      ['no-shard.jsonl', JSON.stringify(apiRecord), /no-shard\.jsonl line 1 is not a Kinesis record: it lacks shard \(ShardId: letters, digits, _ \. -\)\./],
+      ['no-shard.jsonl', JSON.stringify(apiRecord), /no-shard\.jsonl line 1 is not a Kinesis record: it lacks shard \(ShardId\)\./],
+      // A JSON number loses a real sequence number's digits beyond 2^53: refused, saying why.
+      ['numeric-seq.jsonl', JSON.stringify({ ...apiRecord, ShardId: 's', SequenceNumber: 1005, PartitionKey: 7 }), /numeric-seq\.jsonl line 1 is not a Kinesis record: its seq \(SequenceNumber\) 1005 is not decimal digits in a string; its key \(PartitionKey\) 7 is not a string\./],
+      // Formats a capture can come in that replay does not read, said by name with what to do.
+      ['capture-utf16.json', Buffer.from('\ufeff{"Records": []}\n', 'utf16le'), /capture-utf16\.json is UTF-16 text \(as PowerShell's > writes it\), which replay does not read: write it as UTF-8/],
+      ['capture.json.bz2', Buffer.from('BZh91AY&SY', 'latin1'), /capture\.json\.bz2 is bzip2-compressed, which replay does not read: decompress it \(bunzip2\), or recompress it with gzip\./],
+      ['capture.json.zst', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0]), /capture\.json\.zst is zstd-compressed, which replay does not read/],
+      ['spark.avro', await keylessAvro('snappy'), /spark\.avro is an Avro container compressed with snappy, which replay does not read: write it with the deflate or null codec/],
       ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
       // Names that become paths: "../" wrote lake, state and metrics files outside every directory given.
-      ['escape.jsonl', `${HEADER}\n${JSON.stringify({ shard: '../../tmp/x', seq: '1', arrival: 0, key: 'k', data: 'AA==' })}\n`, /escape\.jsonl line 2 is not a Kinesis record: it lacks shard \(ShardId: letters, digits, _ \. -\)\./],
+      ['escape.jsonl', `${HEADER}\n${JSON.stringify({ shard: '../../tmp/x', seq: '1', arrival: 0, key: 'k', data: 'AA==' })}\n`, /escape\.jsonl line 2 is not a Kinesis record: its shard \(ShardId\) "\.\.\/\.\.\/tmp\/x" is not letters, digits, _ \. -\./],
       ['stream-escape.jsonl', `${JSON.stringify({ format: 'adstream-recording', version: 1, stream: '../x', shards: [] })}\n`, /stream-escape\.jsonl names its stream "\.\.\/x" in its header, which is not letters, digits, _ \. - \(1 to 128\)/],
       ['shard-escape.jsonl', `${JSON.stringify({ format: 'adstream-recording', version: 1, stream: 's', shards: ['a/b'] })}\n`, /shard-escape\.jsonl names a shard "a\/b" in its header/],
-      ['far-future.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 1e16, key: 'k', data: 'AA==' })}\n`, /far-future\.jsonl line 2 is not a Kinesis record: it lacks arrival \(ApproximateArrivalTimestamp, a time between 1970 and 9999\)/],
+      ['far-future.jsonl', `${HEADER}\n${JSON.stringify({ shard: 'shardId-0', seq: '1', arrival: 1e16, key: 'k', data: 'AA==' })}\n`, /far-future\.jsonl line 2 is not a Kinesis record: its arrival \(ApproximateArrivalTimestamp\) 10000000000000000 is not a time between 1970 and 9999/],
       ['bad-added.jsonl', `${HEADER}\n${JSON.stringify({ shardAdded: 'x' })}\n`, /bad-added\.jsonl announces a shard "x" that is not \{ "shard", "hashRange", "parents": \[\.\.\.\] \}/],
       // A shard its own ancestor waited for itself: the replay read nothing and said it was done.
       ['cycle.jsonl', `${JSON.stringify({ format: 'adstream-recording', version: 1, stream: 's', shards: ['a', 'b'], parents: { a: ['b'], b: ['a'] } })}\n`, /cycle\.jsonl makes shard a its own ancestor \(a → b → a\)/],
@@ -205,6 +214,17 @@ describe('recording files', () => {
     const pagesRead = await readRecording(pagesPath, { allowTruncated: true });
     expect(pagesRead.records).toBe(3);
     expect(pagesRead.cutShort).toBe(`after line ${firstPageLines}`);
+  });
+
+  it("reads a response's Records alone (get-records --query Records) as one shard's, and names the stream after the file without its extensions", async () => {
+    const record = (seq: number) => ({ SequenceNumber: String(seq), ApproximateArrivalTimestamp: 1_700_000_000 + seq, PartitionKey: 'k', Data: 'AA==' });
+    const path = join(work, 'my capture (1).json.gz');
+    // Two pages of a paging loop, each the bare array --query Records prints.
+    await writeFile(path, gzipSync(`${JSON.stringify([record(1), record(2)], null, 4)}\n${JSON.stringify([record(3)], null, 4)}\n`));
+    const read = await readRecording(path);
+    expect(read.header.stream).toBe('my-capture--1-');
+    expect([...read.shards.keys()]).toEqual(['shardId-000000000000']);
+    expect((await read.shards.get('shardId-000000000000')!.all()).map((r) => r.sequenceNumber)).toEqual(['1', '2', '3']);
   });
 
   it('a recording that cannot be written fails the write with a sentence naming the file', async () => {
