@@ -197,6 +197,29 @@ describe('adstream command line', () => {
     }
   });
 
+  it('local exits 2 on a port given to two services, and on a bad setting once its servers are up, stopping them (it hung with them running)', async () => {
+    const shared = await adstream(['local', '--kinesis-port', '4731', '--dynamodb-port', '4731']);
+    expect(shared.code).toBe(2);
+    expect(shared.stderr.trim()).toBe('adstream: --kinesis-port and --dynamodb-port are both 4731: give each service a port of its own.');
+    const free = async (): Promise<number> => {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    };
+    const ports = [await free(), await free(), await free()];
+    const badStream = await adstream(['local', '--kinesis-port', String(ports[0]), '--dynamodb-port', String(ports[1]), '--s3-port', String(ports[2])], { ADSTREAM_STREAM: 'bad name!' });
+    expect(badStream.code).toBe(2);
+    expect(badStream.stderr).toContain('must be a Kinesis stream name');
+    // The servers are gone: each port can be listened on again.
+    for (const port of ports) {
+      const again = createServer();
+      await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', resolve));
+      await new Promise((resolve) => again.close(resolve));
+    }
+  });
+
   it('exits 2 on an empty SQL file, and on a digest topic that is not an SNS ARN before writing any report', async () => {
     const empty = join(dir, 'empty.sql');
     await writeFile(empty, '\n  \n');

@@ -30,6 +30,9 @@ export function localCommand(): Command {
     .option('--shards <n>', 'create the stream (ADSTREAM_STREAM) with this many shards', embeddedShardCount, 4)
     .option('--bucket <name...>', 'S3 buckets to create', bucketName, DEFAULT_BUCKETS)
     .action(async (options: { kinesisPort: number; dynamodbPort: number; s3Port: number; shards: number; bucket: string[] }) => {
+      const ports = [['--kinesis-port', options.kinesisPort], ['--dynamodb-port', options.dynamodbPort], ['--s3-port', options.s3Port]] as const;
+      const shared = ports.filter(([, p]) => ports.filter(([, other]) => other === p).length > 1);
+      if (shared.length > 0) throw new ConfigError(`${shared.map(([name]) => name).join(' and ')} are ${shared.length === 2 ? 'both' : 'all'} ${shared[0][1]}: give each service a port of its own.`);
       const [{ kinesisClient }, { ensureStream }, { startLocalServices }] = await Promise.all([import('../../aws/clients.ts'), import('../../aws/streamAdmin.ts'), import('../../local/embeddedServices.ts')]);
       const services = await startLocalServices({
         buckets: options.bucket,
@@ -39,10 +42,20 @@ export function localCommand(): Command {
         if (refusal.code !== 'EADDRINUSE') throw error;
         throw new ConfigError(`port ${refusal.port ?? ''} is in use (by another adstream local?): stop what holds it, or choose other ports with --kinesis-port, --dynamodb-port and --s3-port.`);
       });
-      const config = loadConfig({ ...services.endpoints });
-      const kinesis = kinesisClient(config);
-      await ensureStream(kinesis, config.stream, options.shards);
-      kinesis.destroy();
+      let config;
+      try {
+        config = loadConfig({ ...services.endpoints });
+        const kinesis = kinesisClient(config);
+        try {
+          await ensureStream(kinesis, config.stream, options.shards);
+        } finally {
+          kinesis.destroy();
+        }
+      } catch (error) {
+        // A bad setting (ADSTREAM_STREAM, a typo'd variable) must end the command, not leave the servers running with nobody told.
+        await services.stop();
+        throw error;
+      }
       console.log(`Kinesis ${services.endpoints.kinesisEndpoint} (stream ${config.stream}, ${options.shards} shards), DynamoDB ${services.endpoints.dynamodbEndpoint}, S3 ${services.endpoints.s3Endpoint} (buckets ${options.bucket.join(', ')})`);
       console.log('In another shell:');
       for (const [name, value] of Object.entries(services.environment)) console.log(`  export ${name}=${value}`);
