@@ -36,8 +36,8 @@ afterAll(async () => {
 });
 
 /** `adstream run` with `env`; its output so far, its exit, and a way to signal it. */
-function startWorker(env: Record<string, string>) {
-  const child = spawn('node', [ADSTREAM_BIN, 'run', '--stream', 'signalled'], { env: { ...process.env, ADSTREAM_CONFIG: '', ADSTREAM_HEALTH_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startWorker(env: Record<string, string>, args: string[] = []) {
+  const child = spawn('node', [ADSTREAM_BIN, 'run', '--stream', 'signalled', ...args], { env: { ...process.env, ADSTREAM_CONFIG: '', ADSTREAM_HEALTH_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const worker = { output: '', exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))), child };
   child.stdout.on('data', (chunk: Buffer) => (worker.output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (worker.output += chunk.toString()));
@@ -53,6 +53,14 @@ describe('adstream run on services that never answer', () => {
     worker.child.kill('SIGTERM');
     expect(await worker.exited, worker.output).toBe(0);
     expect(worker.output).toContain('SIGTERM: stopping');
+  });
+
+  it('a bounded run (--until-caught-up) stopped by a signal exits 128 + the signal and says it is not caught up, so a script does not go on', async () => {
+    const worker = startWorker({ ADSTREAM_KINESIS_ENDPOINT: silentEndpoint, ADSTREAM_DYNAMODB_ENDPOINT: silentEndpoint, ADSTREAM_S3_ENDPOINT: silentEndpoint }, ['--until-caught-up']);
+    await requestsHeld(held.length + 1);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited, worker.output).toBe(143);
+    expect(worker.output).toContain('not caught up: stopped by a signal before every shard was read to its end; run the same command again to go on from the checkpoints.');
   });
 
   it('winds down at the first signal and exits at once at a second while the lease table never answers, naming what is left undone', async () => {

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { WorkerStats } from '../../consumer/workerStats.ts';
 import { ProgressLine } from '../progressLine.ts';
-import { stopOnSignals } from '../stopSignals.ts';
+import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 
 /** `streamAlerts`: notifications the stream-window merge sent on the stream's own quality, if this worker merged. */
 export const workerSummary = (stats: WorkerStats, streamAlerts = 0): string =>
@@ -36,6 +36,17 @@ export function runCommand(): Command {
         (signal) => line.log(`${signal}: stopping; each shard this worker holds commits its current batch and releases its lease (a second signal exits at once) ...`),
         `the batches being read are not committed and this worker's leases expire after failoverTimeMs; the next owner resumes each shard from its last checkpoint.`,
       );
+      /**
+       * A bounded run (--until-caught-up) stopped by a signal has not read its shards to their end:
+       * it exits 128 + the signal, as replay does, so `run --until-caught-up && load-warehouse`
+       * stops there. A service's run ends by a signal as it should: exit 0.
+       */
+      const stoppedEarly = (): void => {
+        const code = stop.exitCode();
+        if (!options.untilCaughtUp || code === undefined) return;
+        line.log('not caught up: stopped by a signal before every shard was read to its end; run the same command again to go on from the checkpoints.');
+        throw new StoppedBySignal(code);
+      };
       try {
         // A mistyped stream name is a usage mistake, said as one before the worker claims a lease table for it.
         const kinesis = kinesisClient(config);
@@ -46,7 +57,7 @@ export function runCommand(): Command {
           })
           .finally(() => kinesis.destroy());
         // Stopped before it began: nothing taken, nothing to commit.
-        if (exists === undefined) return;
+        if (exists === undefined) return stoppedEarly();
         if (!exists) throw new ConfigError(missingStreamSentence(config.stream, 'name the stream to read with --stream (or ADSTREAM_STREAM), or create it (adstream produce --create-stream <shards>).'));
         const { worker, close } = await workerFromConfig(config, {
           signal: stop.signal,
@@ -67,6 +78,7 @@ export function runCommand(): Command {
           const uncommitted = stats.recordsRead - stats.recordsIn;
           const rereadBy = uncommitted > 0 ? ` (the ${uncommitted} read and not committed are read again by the shards' next owners)` : '';
           line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}${rereadBy}`);
+          stoppedEarly();
         } finally {
           await health.close();
           await close();
