@@ -9,10 +9,11 @@
  * processes append (a worker that took over a shard) count too.
  */
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, open } from 'node:fs/promises';
+import { appendFile, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
+import { makeDirectory } from '../makeDirectory.ts';
 
 export interface LogAlertSinkOptions {
   /** JSON Lines file, created with its folder if missing; alerts are appended. */
@@ -39,7 +40,7 @@ export class LogAlertSink implements AlertSink {
   constructor(private readonly options: LogAlertSinkOptions) {}
 
   async send(alert: AlertEvent): Promise<void> {
-    this.ready ??= mkdir(dirname(this.options.path), { recursive: true });
+    this.ready ??= makeDirectory(dirname(this.options.path));
     await this.ready;
     const line = JSON.stringify(alert);
     await this.catchUp();

@@ -11,8 +11,9 @@
  * dedupe drops what the failed run did put, within its horizon).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../makeDirectory.ts';
 
 export const DLQ_LEDGER_FOLDER = '_dlq_replayed';
 
@@ -43,7 +44,7 @@ export async function recordDlqReplay(lakeDir: string, rows: readonly RejectedPo
   if (rows.length === 0) return;
   const text = `${rows.map(positionKey).join('\n')}\n`;
   const folder = join(lakeDir, DLQ_LEDGER_FOLDER);
-  await mkdir(folder, { recursive: true });
+  await makeDirectory(folder);
   const name = createHash('sha256').update(text).digest('hex').slice(0, 32);
   await writeFile(join(folder, `${name}.jsonl`), text);
 }

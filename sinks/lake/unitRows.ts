@@ -8,9 +8,10 @@
  * Spill files are scratch, never a source of truth: nothing of a unit is committed before it is
  * written, so after a crash its records are simply read again from the checkpoint.
  */
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartitionedTable, WrittenFile } from './partitionedTable.ts';
+import { makeDirectory } from '../makeDirectory.ts';
 
 export interface SpillOptions {
   /** Local directory for spill files (created if missing). */
@@ -60,7 +61,7 @@ export class UnitRows {
   }
 
   private async spillAll(directory: string): Promise<void> {
-    await mkdir(directory, { recursive: true });
+    await makeDirectory(directory);
     for (const group of this.groups.values()) await this.spillGroup(group, directory);
     this.heldBytes = 0;
     this.spills += 1;

@@ -1,9 +1,10 @@
 /** An ObjectStore on a local directory; keys are relative paths with `/` separators. */
-import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { processAlive } from '../processAlive.ts';
 import type { ObjectStore } from './objectStore.ts';
+import { makeDirectory } from '../makeDirectory.ts';
 
 let temporaryCounter = 0;
 const PARTIAL_DIR = '.partial';
@@ -46,7 +47,7 @@ export class LocalDirStore implements ObjectStore {
    */
   private async replaceAtomically(key: string, write: (temporary: string) => Promise<void>): Promise<void> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectory(dirname(path));
     await (this.partialReady ??= this.preparePartial());
     const temporary = join(this.root, PARTIAL_DIR, `${TEMPORARY_PREFIX}${++temporaryCounter}.tmp`);
     await write(temporary);
@@ -57,7 +58,7 @@ export class LocalDirStore implements ObjectStore {
 
   private async preparePartial(): Promise<void> {
     const dir = join(this.root, PARTIAL_DIR);
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     for (const name of await readdir(dir)) {
       const pid = pidOfTemporary(name);
       if (pid !== undefined && !processAlive(pid)) await rm(join(dir, name), { force: true });

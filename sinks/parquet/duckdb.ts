@@ -6,7 +6,7 @@
  * One DuckDB instance and connection per encoder, created on first use, with one thread. A
  * connection runs one statement at a time, so encodes are queued rather than interleaved.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -14,6 +14,7 @@ import type { FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from './encoder.ts';
 import { columnsForJson } from './columns.ts';
 import { newProcessFolder, removeAbandonedFolders } from '../processFolders.ts';
+import { makeDirectory } from '../makeDirectory.ts';
 
 /** The encoder's temp folder in the OS temp directory, named by its process (processFolders.ts). */
 const TEMP_PREFIX = 'adstream-parquet-';
@@ -52,7 +53,7 @@ export function createDuckdbEncoder(): ParquetEncoder {
       // Folders of killed processes go first: SIGKILL leaves them behind, a few MB each.
       await removeAbandonedFolders(tmpdir(), TEMP_PREFIX);
       const dir = newProcessFolder(tmpdir(), TEMP_PREFIX);
-      await mkdir(dir, { recursive: true });
+      await makeDirectory(dir);
       return { instance, connection, dir };
     })());
 

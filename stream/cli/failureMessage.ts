@@ -52,6 +52,14 @@ export function failureMessage(error: unknown): string {
     const reason = message.split('\n')[0].trim();
     return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} with something the AWS SDK cannot read (${reason}): is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
   }
+  // An answer in another service's terms: Kinesis and DynamoDB (kinesalite, dynalite) to an S3
+  // request, which names no operation of theirs, or a body the SDK found no error in at all.
+  if (e.$metadata?.httpStatusCode !== undefined && (message === 'UnknownError' || message.startsWith('Unable to determine service/operation name'))) {
+    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} as another service would (${message}): is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
+  }
+  if (e.code === 'ENOENT' && e.syscall === 'mkdir' && typeof e.path === 'string') {
+    return `cannot make the directory ${e.path}: its file system lets no directory be made there (ENOENT on mkdir, as under /proc or /sys); choose another location.`;
+  }
   // No endpoints set, so the SDK looked for AWS credentials, and found none.
   if (e.name === 'CredentialsProviderError') {
     return `no AWS credentials were found (${message}): to use local servers, set the endpoint settings (${ENDPOINT_SETTINGS}; "adstream local" prints them); to use AWS, give credentials as the AWS SDK reads them (environment, ~/.aws, an instance role).`;

@@ -5,7 +5,7 @@
  * behind is under one data directory: the Parquet lake, the alert log and the anomaly labels
  * (state snapshots go to the embedded S3, so all three services are exercised for real).
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { matchAlertsToLabels, type LabelMatch } from '../../detectors/matchLabels.ts';
 import { CTR_AND_SPEND_BY_CAMPAIGN, FUNNEL, WRITTEN_BY_TYPE } from '../../sinks/query/analystQueries.ts';
@@ -19,6 +19,7 @@ import type { WorkerStats } from '../consumer/workerStats.ts';
 import { generateTraffic, tallyTruth, writeLabels, type AnomalyLabel, type GeneratorConfig, type TruthTally } from '../generator/index.ts';
 import { startLocalServices } from '../local/embeddedServices.ts';
 import { Producer } from '../producer/index.ts';
+import { makeDirectory } from '../../sinks/makeDirectory.ts';
 
 export interface DemoOptions {
   dataDir: string;
@@ -82,7 +83,7 @@ const PROGRESS_EVERY_MS = 500;
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const dataDir = resolve(options.dataDir);
   await clearDemoOutputs(dataDir);
-  await mkdir(dataDir, { recursive: true });
+  await makeDirectory(dataDir);
   options.onStarting?.();
   const services = await startLocalServices({ buckets: [STATE_BUCKET] });
   try {

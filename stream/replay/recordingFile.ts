@@ -3,12 +3,13 @@
  * (`.avro` an Avro container, `.gz` gzip JSON Lines); the reader follows the first bytes, so a
  * recording renamed or gunzipped to be looked at reads as well as the original.
  */
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RecordingCutShort, RecordingError, type HeaderFields, type Recording, type RecordingWriter } from './recording.ts';
 import { RecordingBuilder } from './recordingBuilder.ts';
 import { JsonLinesRecordingWriter, readJsonLines } from './recordingJsonLines.ts';
 import { AvroRecordingWriter, readAvroContainer } from './recordingAvro.ts';
+import { makeDirectory } from '../../sinks/makeDirectory.ts';
 
 type Kind = 'gzip' | 'avro' | 'text';
 
@@ -86,6 +87,6 @@ export function recordingFormatOf(path: string): '.gz' | '.avro' {
 
 export async function openRecordingWriter(path: string, header: HeaderFields): Promise<RecordingWriter> {
   const format = recordingFormatOf(path);
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirectory(dirname(path));
   return format === '.avro' ? AvroRecordingWriter.open(path, header) : JsonLinesRecordingWriter.open(path, header);
 }

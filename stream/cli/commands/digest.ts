@@ -9,7 +9,7 @@
  * record may have no event time to go by.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import type { AlertEvent } from '../../../detectors/types.ts';
@@ -17,6 +17,7 @@ import { buildDailyDigest, isUtcDay, latestAlertDay, type DailyDigest } from '..
 import { digestMarkdown, digestMessage, digestSubject, digestText, otherDaysNote } from '../../../sinks/alerts/dailyDigestReport.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
+import { makeDirectory } from '../../../sinks/makeDirectory.ts';
 
 interface DigestOptions {
   day?: string;
@@ -128,7 +129,7 @@ export function digestCommand(): Command {
       // A directory as --out (reports/, say) gets the day's report inside it, named as by default.
       const intoDirectory = options.out !== undefined && existsSync(options.out) && statSync(options.out).isDirectory();
       const out = intoDirectory ? join(options.out!, `digest-${day}.md`) : (options.out ?? join(dirname(config.alertLog), `digest-${day}.md`));
-      await mkdir(dirname(out), { recursive: true });
+      await makeDirectory(dirname(out));
       await writeFile(out, digestMarkdown(digest), 'utf8');
       console.log(digestText(digest));
       // Alerts are dated by event time and the DLQ by arrival: a replay, a backfill or the demo's

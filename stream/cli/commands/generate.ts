@@ -6,7 +6,6 @@
  */
 import { createWriteStream } from 'node:fs';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { ConfigError } from '../../config/load.ts';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
@@ -14,6 +13,7 @@ import { finished } from 'node:stream/promises';
 import { Command } from 'commander';
 import type { BidRequest } from '../../events/types.ts';
 import { generatorOverrides, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
+import { makeDirectory } from '../../../sinks/makeDirectory.ts';
 
 const NEWLINE = Buffer.from('\n');
 
@@ -34,7 +34,7 @@ export function generateCommand(): Command {
       const [{ decodeRecord, sniffFormat }, { writeEventsFile }, { generateTraffic, writeLabels }] = await Promise.all([import('../../events/wire.ts'), import('../../events/files.ts'), import('../../generator/index.ts')]);
       const out = resolve(options.out);
       if (existsSync(out) && !statSync(out).isDirectory()) throw new ConfigError(`--out ${options.out} is a file; generate writes a directory of event files there.`);
-      await mkdir(out, { recursive: true });
+      await makeDirectory(out);
       const traffic = generateTraffic(generatorOverrides(options));
       const json: Buffer[] = [];
       const csv: Buffer[] = [];

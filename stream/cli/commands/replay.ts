@@ -3,7 +3,7 @@
  * (decode, validate, dedupe, windows, detectors, Parquet, alert log), with virtual time and no
  * AWS. Run it again on the same directories after a kill and it resumes from its checkpoint.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadReplayCheckpoint, loadReplayClaim } from '../../replay/replayCheckpoint.ts';
 import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
@@ -17,6 +17,7 @@ import { hasParquetFile } from '../../../sinks/lake/hasParquetFile.ts';
 import { ProgressLine } from '../progressLine.ts';
 import { positiveInteger } from '../wholeNumberOption.ts';
 import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
+import { makeDirectorySync } from '../../../sinks/makeDirectory.ts';
 
 /** Commit points count every run of a resumed replay, the records only this run's. */
 const summary = (s: ReplayStats): string =>
@@ -98,7 +99,7 @@ export function replayCommand(): Command {
       let stats;
       try {
         // Claimed before the first file is written, so a replay killed before its first checkpoint resumes.
-        mkdirSync(dirs.state, { recursive: true });
+        makeDirectorySync(dirs.state);
         stats = await replayToDirectory(
           recording,
           dirs,

@@ -5,7 +5,7 @@
  * per profile, optimised over all the files, as NAB does), prints per-file and total normalised
  * scores, and writes each file's per-row scores as `timestamp,value,anomaly_score`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
@@ -14,6 +14,7 @@ import { scoreProfiles } from '../../../detectors/nab/nabRun.ts';
 import { NAB_PROFILES, type NabProfile, type NabResult, type ScoredFile } from '../../../detectors/nab/nabScorer.ts';
 import { SERIES_DETECTORS, isSeriesDetectorName } from '../../../detectors/univariate/seriesDetectors.ts';
 import { printTable } from '../table.ts';
+import { makeDirectory } from '../../../sinks/makeDirectory.ts';
 
 interface ScoreNabOptions {
   out?: string;
@@ -22,7 +23,7 @@ interface ScoreNabOptions {
 
 async function writeScores(out: string, series: NabSeries, scores: readonly number[]): Promise<void> {
   const path = join(out, series.name);
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirectory(dirname(path));
   const lines = series.timestamps.map((ts, i) => `${ts},${series.values[i]},${scores[i]}`);
   await writeFile(path, `timestamp,value,anomaly_score\n${lines.join('\n')}\n`, 'utf8');
 }
