@@ -6,6 +6,7 @@
  * SDK, DuckDB, the pipeline) when it runs. Loaded up front, those took about 2 s through tsx
  * before anything happened, so `adstream --help`, `config` and every usage mistake waited 2 s.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { failureMessage, isPathMistake } from './failureMessage.ts';
@@ -24,6 +25,9 @@ import { runCommand } from './commands/run.ts';
 import { scoreNabCommand } from './commands/scoreNab.ts';
 import { StoppedBySignal } from './stopSignals.ts';
 
+/** The version in package.json, the one place it is kept. */
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -31,6 +35,7 @@ export const EXIT_USAGE = 2;
 export function buildProgram(): Command {
   const program = new Command('adstream')
     .description('Event-sourced stream processor for ad-tech traffic on Amazon Kinesis.')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version of adstream')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand(), dlqCommand(), scoreNabCommand(), digestCommand()]) {

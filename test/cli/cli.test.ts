@@ -39,6 +39,13 @@ describe('adstream command line', () => {
     // One node process per command, one after the other: slow on a busy 2-core machine.
   }, 180_000);
 
+  it('prints the version of package.json with --version', async () => {
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const outcome = await adstream(['--version']);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout.trim()).toBe(version);
+  });
+
   it('exits 2 on an unknown command or option', async () => {
     expect((await adstream(['frobnicate'])).code).toBe(2);
     const bare = await adstream([]);

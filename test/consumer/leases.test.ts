@@ -219,7 +219,8 @@ describe('leases shared by workers', () => {
       second.exited.then((e) => [second, e] as const),
       new Promise<never>((_, reject) => setTimeout(() => { reject(new Error('neither twin stopped within 60 s: they are taking each other’s leases')); }, 60_000)),
     ]);
-    expect(exit.code).toBe(1);
+    // Two workers given one id is a configuration mistake: exit 2, as every other.
+    expect(exit.code).toBe(2);
     expect(stopped.output.filter((line) => line.startsWith('adstream: '))).toEqual([expect.stringMatching(clash)]);
     // The other goes on and holds every lease, or, when each held some of the leases the other
     // renewed, stops with the same sentence: either way the two no longer take leases from each other.
@@ -229,7 +230,7 @@ describe('leases shared by workers', () => {
       return allOwnedBy(await table.list(), 'twin', shards) ? 'owns every lease' : undefined;
     }, 40_000);
     if (outcome === 'stopped') {
-      expect(other.process.exitCode).toBe(1);
+      expect(other.process.exitCode).toBe(2);
       expect(other.output.filter((line) => line.startsWith('adstream: '))).toEqual([expect.stringMatching(clash)]);
     } else {
       other.process.kill('SIGTERM');

@@ -5,6 +5,7 @@
  * worker starts and stops shard processing accordingly.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ConfigError } from '../../config/load.ts';
 import { HeldLease } from './heldLease.ts';
 import type { Lease } from './lease.ts';
 import { LeaseLostError, type LeaseTable } from './leaseTable.ts';
@@ -45,12 +46,12 @@ export interface CoordinatorOptions {
 }
 
 /** Another live process uses this worker's id: each would keep taking the other's leases. */
-export class WorkerIdClashError extends Error {
+/** A configuration mistake found at run time (two workers given one id): a usage error, exit 2. */
+export class WorkerIdClashError extends ConfigError {
   constructor(workerId: string, leaseKey: string) {
     super(
-      `another worker is running with worker id "${workerId}" (it renewed the lease of ${leaseKey}, which this one does not hold): give each worker its own ADSTREAM_WORKER_ID, or leave it unset for <host>-<pid>`,
+      `another worker is running with worker id "${workerId}" (it renewed the lease of ${leaseKey}, which this one does not hold): give each worker its own ADSTREAM_WORKER_ID (or --worker-id), or leave it unset for <host>-<pid>.`,
     );
-    this.name = 'WorkerIdClashError';
   }
 }
 
