@@ -52,13 +52,16 @@ export function failureMessage(error: unknown): string {
     const reason = message.split('\n')[0].trim();
     return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} with something the AWS SDK cannot read (${reason}): is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
   }
-  // An answer in another service's terms: Kinesis and DynamoDB (kinesalite, dynalite) to an S3
-  // request, which names no operation of theirs, or a body the SDK found no error in at all.
-  if (e.$metadata?.httpStatusCode !== undefined && (message === 'UnknownError' || message.startsWith('Unable to determine service/operation name'))) {
+  // Kinesis and DynamoDB (kinesalite, dynalite) answering an S3 request, which names no operation of theirs.
+  if (e.$metadata?.httpStatusCode !== undefined && message.startsWith('Unable to determine service/operation name')) {
     return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} as another service would (${message}): is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
   }
+  // A body the SDK found no error in at all (dynalite's empty 404 to an S3 request): likely, not surely, another service.
+  if (e.$metadata?.httpStatusCode !== undefined && message === 'UnknownError') {
+    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} without an error the AWS SDK can read: is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
+  }
   if (e.code === 'ENOENT' && e.syscall === 'mkdir' && typeof e.path === 'string') {
-    return `cannot make the directory ${e.path}: its file system lets no directory be made there (ENOENT on mkdir, as under /proc or /sys); choose another location.`;
+    return `cannot make the directory ${e.path}: its file system refused (ENOENT on mkdir, as /proc and /sys answer); choose another location.`;
   }
   // No endpoints set, so the SDK looked for AWS credentials, and found none.
   if (e.name === 'CredentialsProviderError') {

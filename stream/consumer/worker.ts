@@ -108,6 +108,8 @@ const DEFAULT_FAILOVER_TIME_MS = 10_000;
 
 export class Worker {
   readonly stats: WorkerStats = emptyStats();
+  /** A bounded run (`inputComplete`) read every shard it could to its end; false for one stopped first. */
+  caughtUp = false;
   private readonly stopping = new AbortController();
   /** Shards this worker has read to the end of a bounded run (or to SHARD_END). */
   private readonly finished = new Set<string>();
@@ -184,7 +186,10 @@ export class Worker {
       while (!this.stopping.signal.aborted) {
         await coordinator.tick();
         await this.mergeStep(() => this.merge!.tick(coordinator.leases));
-        if (this.boundedRunComplete(coordinator)) break;
+        if (this.boundedRunComplete(coordinator)) {
+          this.caughtUp = true;
+          break;
+        }
         this.shardFinished = new AbortController();
         await sleep(coordinator.intervalMs, AbortSignal.any([this.stopping.signal, this.shardFinished.signal]));
       }

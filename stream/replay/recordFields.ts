@@ -100,6 +100,9 @@ const FIELD_RULES = {
   data: { label: 'data (Data)', names: ['data', 'Data'], rule: 'base64' },
 } satisfies Record<string, FieldRule>;
 
+/** Whether a record names its shard, under any of the names writers give it (a null names none). */
+export const namesShard = (value: unknown): boolean => typeof value === 'object' && value !== null && firstOf(value as Fields, FIELD_RULES.shard.names) !== undefined;
+
 /** A value as a refusal quotes it: short, and as JSON would write it. */
 const quoted = (value: unknown): string => {
   const text = value instanceof Uint8Array ? `${value.byteLength} bytes` : (JSON.stringify(value) ?? String(value));

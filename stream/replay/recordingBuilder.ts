@@ -215,7 +215,14 @@ export class RecordingBuilder {
  * drop. The stream's name is left out: a resume compares it on its own, to say so.
  */
 function digestOf(header: RecordingHeader, shards: ReadonlyMap<string, SpooledShardRecords>): string {
-  const hash = createHash('sha256').update(JSON.stringify({ hashRanges: header.hashRanges ?? {}, parents: header.parents ?? {} }));
+  // The lineage as replay reads it, whatever the file's key order, number spelling or empty lists.
+  const hashRanges = header.hashRanges ?? {};
+  const parents = header.parents ?? {};
+  const lineage = {
+    ranges: Object.keys(hashRanges).sort().map((shard) => [shard, BigInt(hashRanges[shard].start).toString(), BigInt(hashRanges[shard].end).toString()]),
+    parents: Object.keys(parents).sort().filter((shard) => parents[shard].length > 0).map((shard) => [shard, ...[...parents[shard]].sort()]),
+  };
+  const hash = createHash('sha256').update(JSON.stringify(lineage));
   for (const shardId of [...shards.keys()].sort()) hash.update(`\n${shardId} ${shards.get(shardId)!.digest}`);
   return hash.digest('hex');
 }

@@ -16,7 +16,7 @@ import { constants, createGunzip, createGzip } from 'node:zlib';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { checkHeader, headerText, RecordingCutShort, RecordingError, type HeaderFields, type RecordingWriter, type ShardAdded } from './recording.ts';
 import type { RecordingBuilder } from './recordingBuilder.ts';
-import { DEFAULT_SHARD_ID } from './recordFields.ts';
+import { DEFAULT_SHARD_ID, namesShard } from './recordFields.ts';
 import { RecordingOutput } from './recordingOutput.ts';
 
 /**
@@ -79,8 +79,6 @@ function take(builder: RecordingBuilder, value: unknown, where: string, first: b
   builder.record(value, where);
 }
 
-const namesShard = (record: unknown): boolean => typeof record === 'object' && record !== null && ['shard', 'ShardId', 'shardId'].some((name) => name in record);
-
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
@@ -106,14 +104,21 @@ async function* linesOf(input: AsyncIterable<Buffer>, dropUnterminated: boolean,
   }
 }
 
-const isJson = (text: string): boolean => {
+const CUT = Symbol('cut');
+
+/**
+ * The value of `text`; CUT when JSON.parse ran out of text before the value was whole, as a cut
+ * leaves it (a typo is refused before the end); `{ value: undefined }` for any other refusal.
+ */
+function parseOrCut(text: string): { value: unknown } | typeof CUT {
   try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    return message.includes('end of JSON input') || (at !== null && Number(at[1]) >= text.length) ? CUT : { value: undefined };
   }
-};
+}
 
 /** zlib's word for a gzip file that ends before its deflate data and trailer do. */
 const cutShort = (error: unknown): boolean => (error as { code?: string }).code === 'Z_BUF_ERROR';
@@ -169,16 +174,25 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
         continue;
       } else if (text.trim() === '') {
         continue;
-      } else if (!gzipped && end.unterminated && values > 0 && !isJson(text)) {
-        cutAfter = lineNumber - 1;
+      } else if (!gzipped && end.unterminated && values > 0) {
+        // The last line, without a line break: whole, a typo, or what a cut left of a line.
+        const last = parseOrCut(text);
+        if (last === CUT) cutAfter = lineNumber - 1;
+        else take(builder, last.value ?? parse(text, `line ${lineNumber}`), `line ${lineNumber}`, false, path);
       } else {
         take(builder, parse(text, `line ${lineNumber}`), `line ${lineNumber}`, values === 0, path);
       }
       values += 1;
     }
-    if (document && !gzipped && values > 0) cutAfter = document.firstLine - 1;
-    // Read to a cut, the document the cut went through is dropped as a cut line is.
-    else if (document && !whatIsThere) throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
+    if (document) {
+      // A document left open: whole but closed in another way than a line `}` (a trailing
+      // space), what a cut left of one, or neither. Read to a gzip cut, it is dropped as a cut line is.
+      const where = `document at line ${document.firstLine}`;
+      const last = parseOrCut(document.text.join('\n'));
+      if (last !== CUT && last.value !== undefined) take(builder, last.value, where, values === 0, path);
+      else if (last === CUT && !gzipped && values > 0) cutAfter = document.firstLine - 1;
+      else if (!whatIsThere) throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
+    }
     if (cutAfter !== undefined && !allowTruncated) throw new RecordingCutShort(path, `after line ${cutAfter}`);
   } catch (error) {
     if (error instanceof RecordingError) throw error;

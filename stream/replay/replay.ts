@@ -116,18 +116,22 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const started = saved ?? claim;
   const recordingId = { stream, records: recording.records, digest: recording.digest };
   const what = saved ? 'replay checkpoint' : 'replay claim';
-  if (started && started.recording.records === recording.records && started.recording.stream !== stream) {
-    throw new ConfigError(
-      `the ${what} in ${options.stateStore.location} is of a replay that named its stream ${started.recording.stream}, not ${stream}: if it was this recording, resume with --stream ${started.recording.stream}; if another recording of as many records, start over with an empty state directory (--state) and another --lake.`,
-    );
-  }
   if (started && started.recording.records !== recording.records) {
     throw new ConfigError(`the ${what} in ${options.stateStore.location} belongs to another recording (stream ${started.recording.stream}, ${started.recording.records} records); use an empty state directory (--state) or another --lake.`);
   }
-  // As many records of the same stream can still be other records: an edited copy of the file.
-  if (started?.recording.digest !== undefined && recording.digest !== undefined && started.recording.digest !== recording.digest) {
+  // As many records can still be other records (an edited copy of the file); the digest tells,
+  // where both sides have one (older claims and recordings built in code do not).
+  const digests = started?.recording.digest !== undefined && recording.digest !== undefined;
+  if (started && digests && started.recording.digest !== recording.digest) {
     throw new ConfigError(
       `the ${what} in ${options.stateStore.location} is of another recording of as many records (its records or lineage differ from this file's): a replay resumes only with the recording it started with; to replay this one, start over with an empty state directory (--state) and another --lake.`,
+    );
+  }
+  if (started && started.recording.stream !== stream) {
+    throw new ConfigError(
+      digests
+        ? `the ${what} in ${options.stateStore.location} is of a replay of these records that named its stream ${started.recording.stream}, not ${stream}: resume with --stream ${started.recording.stream}.`
+        : `the ${what} in ${options.stateStore.location} is of a replay that named its stream ${started.recording.stream}, not ${stream}: if it was this recording, resume with --stream ${started.recording.stream}; if another recording of as many records, start over with an empty state directory (--state) and another --lake.`,
     );
   }
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;

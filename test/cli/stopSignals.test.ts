@@ -7,6 +7,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { join } from 'node:path';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +64,33 @@ describe('adstream run on services that never answer', () => {
     expect(await worker.exited, worker.output).toBe(143);
     expect(worker.output).toContain('not caught up: stopped by a signal before every shard was read to its end; run the same command again to go on from the checkpoints.');
   });
+
+  it('a bounded run stopped by a signal once its worker is running exits 128 + the signal too, and one left to finish exits 0', async () => {
+    const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
+    await ensureStream(kinesis, 'signalled-busy', 1);
+    // Records the worker rejects (not events) do as well as any: the run is not caught up until it has read them.
+    for (let batch = 0; batch < 4; batch++) {
+      await kinesis.send(new PutRecordsCommand({ StreamName: 'signalled-busy', Records: Array.from({ length: 500 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`not an event ${batch}-${i}`) })) }));
+    }
+    kinesis.destroy();
+    const dirs = await mkdtemp(join(tmpdir(), 'adstream-signalled-busy-'));
+    const env = { ...services.environment, ADSTREAM_LAKE: join(dirs, 'lake'), ADSTREAM_STATE: join(dirs, 'state') };
+    try {
+      const stopped = startWorker(env, ['--until-caught-up', '--stream', 'signalled-busy']);
+      await waitFor('the worker to start', async () => (stopped.output.includes('health on') ? true : undefined), 30_000, 20);
+      stopped.child.kill('SIGTERM');
+      expect(await stopped.exited, stopped.output).toBe(143);
+      expect(stopped.output).toContain('not caught up: stopped by a signal before every shard was read to its end');
+      const finished = startWorker(env, ['--until-caught-up', '--stream', 'signalled-busy']);
+      expect(await finished.exited, finished.output).toBe(0);
+      expect(finished.output).not.toContain('not caught up');
+      // What the stopped run committed is not read again: the two runs commit every record once.
+      const committed = (output: string) => Number(/stopped: read \d+ · committed (\d+)/.exec(output)?.[1]);
+      expect(committed(stopped.output) + committed(finished.output), `${stopped.output}\n${finished.output}`).toBe(2_000);
+    } finally {
+      await rm(dirs, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('winds down at the first signal and exits at once at a second while the lease table never answers, naming what is left undone', async () => {
     // Kinesis answers (the stream exists); DynamoDB, where the worker's start waits, does not.

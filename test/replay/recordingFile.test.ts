@@ -214,6 +214,17 @@ describe('recording files', () => {
     const pagesRead = await readRecording(pagesPath, { allowTruncated: true });
     expect(pagesRead.records).toBe(3);
     expect(pagesRead.cutShort).toBe(`after line ${firstPageLines}`);
+
+    // Not cuts: a last page closed by "} " (whole, read), a last line with a typo (refused as not JSON).
+    const spacedPath = join(work, 'spaced-pages.json');
+    await writeFile(spacedPath, `${page(100)}\n${page(200)} `);
+    const spaced = await readRecording(spacedPath);
+    expect(spaced.records).toBe(6);
+    expect(spaced.cutShort).toBeUndefined();
+    const typoPath = join(work, 'typo.jsonl');
+    const lines = text.split('\n').filter(Boolean);
+    await writeFile(typoPath, `${lines.slice(0, 3).join('\n')}\n${lines[3].replace('"data"', '"data",')}`);
+    await expect(readRecording(typoPath, { allowTruncated: true })).rejects.toThrow(/typo\.jsonl line 4 is not JSON: /);
   });
 
   it("reads a response's Records alone (get-records --query Records) as one shard's, and names the stream after the file without its extensions", async () => {

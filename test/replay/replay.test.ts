@@ -8,8 +8,8 @@ import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { main } from '../../stream/cli/main.ts';
 import { adstream } from '../support/cli.ts';
 import { ConfigError, loadConfig } from '../../stream/config/load.ts';
-import type { Recording } from '../../stream/replay/recording.ts';
-import { readRecording } from '../../stream/replay/recordingFile.ts';
+import { recordsByShard, type Recording } from '../../stream/replay/recording.ts';
+import { openRecordingWriter, readRecording } from '../../stream/replay/recordingFile.ts';
 import { ReplayCrash } from '../../stream/replay/replay.ts';
 import { DEFAULT_REPLAY_BATCH_SIZE } from '../../stream/replay/replayDefaults.ts';
 import { replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
@@ -111,7 +111,11 @@ describe('replay of a recorded stream', () => {
     try {
       const refused = replayToDirectory(recording, dirs, FIXTURE_SETTINGS);
       await expect(refused).rejects.toBeInstanceOf(ConfigError);
-      await expect(refused).rejects.toThrow(`is of a replay that named its stream ${stream}, not another-stream: if it was this recording, resume with --stream ${stream}; if another recording of as many records, start over`);
+      // The same records (the digest says so): the advice is sure.
+      await expect(refused).rejects.toThrow(`is of a replay of these records that named its stream ${stream}, not another-stream: resume with --stream ${stream}.`);
+      // A recording built in code has no digest: either may be the case.
+      const undigested = replayToDirectory({ ...recording, digest: undefined }, dirs, FIXTURE_SETTINGS);
+      await expect(undigested).rejects.toThrow(`is of a replay that named its stream ${stream}, not another-stream: if it was this recording, resume with --stream ${stream}; if another recording of as many records, start over`);
     } finally {
       recording.header.stream = stream;
     }
@@ -140,6 +144,21 @@ describe('replay of a recorded stream', () => {
       await expect(refused).rejects.toThrow('is of another recording of as many records (its records or lineage differ from this file');
     } finally {
       await edited.close();
+    }
+    // The digest is of the records as replay reads them: the same records as an Avro container,
+    // or as JSON Lines in reverse order (each shard sorted once read), digest the same.
+    const { format: _format, version: _version, ...headerFields } = recording.header;
+    const avroPath = join(work, 'same-records.avro');
+    const writer = await openRecordingWriter(avroPath, headerFields);
+    for (const records of (await recordsByShard(recording)).values()) await writer.write(records);
+    await writer.close();
+    const reversedPath = join(work, 'same-records-reversed.jsonl');
+    const recordLines = text.split('\n').filter((line) => line.includes('"data"'));
+    await writeFile(reversedPath, [...text.split('\n').filter((line) => line !== '' && !line.includes('"data"')), ...recordLines.reverse()].join('\n'));
+    for (const path of [avroPath, reversedPath]) {
+      const copy = await readRecording(path);
+      expect(copy.digest, path).toBe(recording.digest);
+      await copy.close();
     }
     const same = await readRecording(samePath);
     try {

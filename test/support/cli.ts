@@ -16,9 +16,10 @@ export interface CliOutcome {
   stderr: string;
 }
 
-export async function adstream(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliOutcome> {
+/** `timeoutMs`: the command is killed after that long, for a test whose failure would be a hang (its code is then null). */
+export async function adstream(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 0): Promise<CliOutcome> {
   try {
-    const { stdout, stderr } = await run('node', [ADSTREAM_BIN, ...args], { env: { ...process.env, ADSTREAM_CONFIG: '', ...env }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run('node', [ADSTREAM_BIN, ...args], { env: { ...process.env, ADSTREAM_CONFIG: '', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

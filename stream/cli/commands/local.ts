@@ -53,7 +53,8 @@ export function localCommand(): Command {
         }
       } catch (error) {
         // A bad setting (ADSTREAM_STREAM, a typo'd variable) must end the command, not leave the servers running with nobody told.
-        await services.stop();
+        // The refusal is the news; a server that also fails to stop must not replace it.
+        await services.stop().catch(() => undefined);
         throw error;
       }
       console.log(`Kinesis ${services.endpoints.kinesisEndpoint} (stream ${config.stream}, ${options.shards} shards), DynamoDB ${services.endpoints.dynamodbEndpoint}, S3 ${services.endpoints.s3Endpoint} (buckets ${options.bucket.join(', ')})`);

@@ -17,7 +17,7 @@ import { hasParquetFile } from '../../../sinks/lake/hasParquetFile.ts';
 import { ProgressLine } from '../progressLine.ts';
 import { positiveInteger } from '../wholeNumberOption.ts';
 import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
-import { makeDirectorySync } from '../../../sinks/makeDirectory.ts';
+import { makeDirectory } from '../../../sinks/makeDirectory.ts';
 
 /** Commit points count every run of a resumed replay, the records only this run's. */
 const summary = (s: ReplayStats): string =>
@@ -99,7 +99,7 @@ export function replayCommand(): Command {
       let stats;
       try {
         // Claimed before the first file is written, so a replay killed before its first checkpoint resumes.
-        makeDirectorySync(dirs.state);
+        await makeDirectory(dirs.state);
         stats = await replayToDirectory(
           recording,
           dirs,

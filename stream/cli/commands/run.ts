@@ -41,9 +41,10 @@ export function runCommand(): Command {
        * it exits 128 + the signal, as replay does, so `run --until-caught-up && load-warehouse`
        * stops there. A service's run ends by a signal as it should: exit 0.
        */
-      const stoppedEarly = (): void => {
+      const stoppedEarly = (caughtUp = false): void => {
         const code = stop.exitCode();
-        if (!options.untilCaughtUp || code === undefined) return;
+        // A signal while a finished run hands its leases back stops nothing that was to be done.
+        if (!options.untilCaughtUp || code === undefined || caughtUp) return;
         line.log('not caught up: stopped by a signal before every shard was read to its end; run the same command again to go on from the checkpoints.');
         throw new StoppedBySignal(code);
       };
@@ -78,7 +79,7 @@ export function runCommand(): Command {
           const uncommitted = stats.recordsRead - stats.recordsIn;
           const rereadBy = uncommitted > 0 ? ` (the ${uncommitted} read and not committed are read again by the shards' next owners)` : '';
           line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}${rereadBy}`);
-          stoppedEarly();
+          stoppedEarly(worker.caughtUp);
         } finally {
           await health.close();
           await close();

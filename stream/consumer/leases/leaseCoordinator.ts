@@ -45,8 +45,10 @@ export interface CoordinatorOptions {
   onEvent: (event: ConsumerEvent) => void;
 }
 
-/** Another live process uses this worker's id: each would keep taking the other's leases. */
-/** A configuration mistake found at run time (two workers given one id): a usage error, exit 2. */
+/**
+ * Another live process uses this worker's id: each would keep taking the other's leases. A
+ * configuration mistake found at run time, so a usage error (exit 2) like any other.
+ */
 export class WorkerIdClashError extends ConfigError {
   constructor(workerId: string, leaseKey: string) {
     super(
