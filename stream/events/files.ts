@@ -5,8 +5,12 @@
  *
  * `readRecordsFromFile` yields every record in its *wire* format so the producer can put file
  * contents on Kinesis unchanged in meaning. JSON and CSV records are passed through byte for byte
- * (a malformed row becomes a rejection in the consumer, like any bad record); container rows are
- * resolved to the current bid_request schema and re-encoded as single-object records.
+ * (a malformed row becomes a rejection in the consumer, like any bad record). Container rows
+ * written with a bid_request schema the registry knows (the current one, or an older one) go as
+ * they are written, behind that schema's single-object header, so the consumer judges them as it
+ * judges any producer's: decoded here and encoded again, a string that is not UTF-8 came out
+ * repaired (U+FFFD) and was stored, where a single-object record holding it is rejected. Rows of
+ * any other writer schema are resolved to the current one and encoded again.
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -17,7 +21,9 @@ import avro from 'avsc';
 import { avroTypes, type EventType } from './schemas.ts';
 import type { AdEvent, BidRequest } from './types.ts';
 import { encodeEvent } from './wire.ts';
-import { encodeBidRequest } from './codecs/avro.ts';
+import { encodeBidRequest, SINGLE_OBJECT_MARKER } from './codecs/avro.ts';
+import { fingerprintBytesLE, schemaFingerprint } from './crc64avro.ts';
+import { defaultRegistry, type RegisteredSchema } from './registry.ts';
 import { endsWithSync } from './avroContainerEnd.ts';
 
 export type FileFormat = 'jsonl' | 'csv' | 'avro';
@@ -120,11 +126,49 @@ function contentSyncMarker(events: readonly AdEvent[]): Buffer {
 export async function* readRecordsFromFile(path: string): AsyncIterable<Buffer> {
   const format = fileFormatOf(path);
   if (format === 'avro') {
-    const decoder = avro.createFileDecoder(path, { readerSchema: avroTypes.bid_request });
-    for await (const row of decoder) yield encodeBidRequest(row as BidRequest);
+    const known = knownWriterOf(path);
+    if (known) {
+      const header = Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintBytesLE(known.fingerprint)]);
+      const asWritten = stringsAsBytes(known.writerType);
+      yield* rowsOf(path, asWritten, (row) => Buffer.concat([header, asWritten.toBuffer(row)]));
+      return;
+    }
+    yield* rowsOf(path, avroTypes.bid_request, (row) => encodeBidRequest(row as BidRequest));
     return;
   }
   yield* splitRecords(createReadStream(path), format === 'csv');
+}
+
+/** A container's rows read as `readerType`, each made a record; a row that cannot be read is named, with its file. */
+async function* rowsOf(path: string, readerType: avro.Type, record: (row: unknown) => Buffer): AsyncIterable<Buffer> {
+  let rows = 0;
+  try {
+    for await (const row of avro.createFileDecoder(path, { readerSchema: readerType })) {
+      rows += 1;
+      yield record(row);
+    }
+  } catch (error) {
+    // avsc says only what (e.g. "potential precision loss" for a long beyond ±(2^53 − 2)), not where.
+    throw new Error(`${path} row ${rows + 1} cannot be read as a bid request: ${(error as Error).message}.`);
+  }
+}
+
+/**
+ * The schema with every string read as bytes. Avro writes both the same way, so a row read with it
+ * and written again is the bytes as they were written, invalid UTF-8 included. (avsc's own
+ * undecoded mode streams the rows' bytes run together, with no boundary between two rows.)
+ */
+const stringsAsBytes = (type: avro.Type): avro.Type =>
+  avro.Type.forSchema(type.schema() as avro.Schema, {
+    typeHook: (schema: avro.Schema) => (schema === 'string' || (schema as { type?: unknown }).type === 'string' ? avro.Type.forSchema('bytes') : undefined),
+  } as Partial<avro.ForSchemaOptions>);
+
+/** The registry's entry for the container's writer schema, if it is a bid_request schema the consumer knows. */
+function knownWriterOf(path: string): RegisteredSchema | undefined {
+  const header = avro.extractFileHeader(path) as { meta: Record<string, unknown> } | null;
+  if (!header) return undefined;
+  const entry = defaultRegistry.lookup(schemaFingerprint(avro.Type.forSchema(header.meta['avro.schema'] as avro.Schema)));
+  return entry?.eventType === 'bid_request' ? entry : undefined;
 }
 
 /**

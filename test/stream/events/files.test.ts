@@ -9,6 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { eventFileProblem, readRecordsFromFile, writeEventsFile } from '../../../stream/events/files.ts';
 import { decodeRecord, encodeEvent } from '../../../stream/events/wire.ts';
 import { bidRequestV0Schema } from '../../../stream/events/registry.ts';
+import { avroTypes } from '../../../stream/events/schemas.ts';
 import type { AdEvent, DecodeResult } from '../../../stream/events/types.ts';
 import { T0, bidRequest, click, conversion, impression } from './eventFixtures.ts';
 
@@ -109,6 +110,42 @@ describe('event files', () => {
     encoder.end({ ...bidRequest({ event_id: 'old-1' }), deal_id: null, floor_currency: 'USD' });
     await finished(file);
     expect(await readBack(path)).toEqual([{ ok: true, event: { type: 'bid_request', body: bidRequest({ event_id: 'old-1' }) } }]);
+  });
+
+  it('puts container rows as written, so a string that is not UTF-8 is rejected by the consumer as on the wire (it was stored repaired)', async () => {
+    const path = join(dir, 'bad-utf8.avro');
+    const file = createWriteStream(path);
+    // The null codec keeps the bytes as written: the placeholder is then replaced by invalid UTF-8 of the same length.
+    const encoder = new avro.streams.BlockEncoder(avroTypes.bid_request, { codec: 'null' });
+    encoder.pipe(file);
+    encoder.write(bidRequest({ event_id: 'good-1' }));
+    encoder.end(bidRequest({ event_id: 'bad-1', user_id: 'puZ1' }));
+    await finished(file);
+    const bytes = await readFile(path);
+    const at = bytes.indexOf('puZ1');
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 2] = 0xff;
+    await writeFile(path, bytes);
+    const results = await readBack(path);
+    expect(results[0]).toEqual({ ok: true, event: { type: 'bid_request', body: bidRequest({ event_id: 'good-1' }) } });
+    expect(results[1]).toMatchObject({ ok: false, rejection: { reason: 'invalid_utf8', detail: 'bid_request field user_id holds bytes that are not valid UTF-8' } });
+  });
+
+  it('names the file and row of a container row it cannot read (avsc said only "potential precision loss")', async () => {
+    const path = join(dir, 'big-long.avro');
+    const file = createWriteStream(path);
+    const encoder = new avro.streams.BlockEncoder(avroTypes.bid_request, { codec: 'null' });
+    encoder.pipe(file);
+    encoder.write(bidRequest({ event_id: 'fine-1' }));
+    encoder.end(bidRequest({ event_id: 'big-1', floor_micros: 2 ** 53 - 2 }));
+    await finished(file);
+    // 2^53 − 2 as written, made 2^53 − 1 (zig-zag varints of the same length), beyond what avsc reads exactly.
+    const bytes = await readFile(path);
+    const at = bytes.indexOf(Buffer.from('fcffffffffffff1f', 'hex'));
+    expect(at).toBeGreaterThan(0);
+    bytes[at] = 0xfe;
+    await writeFile(path, bytes);
+    await expect(readBack(path)).rejects.toThrow(`${path} row 2 cannot be read as a bid request: potential precision loss.`);
   });
 
   it('passes malformed lines through so the consumer rejects them as data', async () => {
