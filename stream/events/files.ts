@@ -149,7 +149,7 @@ async function* rowsOf(path: string, readerType: avro.Type, record: (row: unknow
     }
   } catch (error) {
     // avsc says only what (e.g. "potential precision loss" for a long beyond ±(2^53 − 2)), not where.
-    throw new Error(`${path} row ${rows + 1} cannot be read as a bid request: ${(error as Error).message}.`);
+    throw new Error(`${path} row ${rows + 1} cannot be read as a bid request: ${(error as Error).message}.`, { cause: error });
   }
 }
 
