@@ -13,6 +13,7 @@ import { encodeCsvLine, decodeCsvLine } from './codecs/csv.ts';
 import { encodeBidRequest, decodeSingleObject, isSingleObject } from './codecs/avro.ts';
 import { validateCells, validateTyped, type ValidationContext } from './validate.ts';
 import type { SchemaRegistry } from './registry.ts';
+import { base64Hint, notTextDetail } from './unreadableHints.ts';
 
 export interface DecodeContext extends ValidationContext {
   /** Writer schemas for Avro records; defaults to the registry of every bid_request version we accept. */
@@ -71,7 +72,9 @@ function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
   // Text is checked, not repaired: decoding replaces bad bytes with U+FFFD, so two different
   // malformed ids would be stored as one and the second dropped as its duplicate.
   if ((format === 'json' || format === 'csv') && !isUtf8(buf)) {
-    return { ok: false, rejection: { reason: 'invalid_utf8', detail: `a ${format.toUpperCase()} record of ${buf.length} bytes that is not valid UTF-8` } };
+    // A record sniffed as CSV is only one that is nothing else: say what it looks like instead.
+    const detail = format === 'json' ? `a JSON record of ${buf.length} bytes that is not valid UTF-8` : notTextDetail(buf);
+    return { ok: false, rejection: { reason: 'invalid_utf8', detail } };
   }
   switch (format) {
     case 'avro': {
@@ -92,7 +95,9 @@ function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
     }
     case 'csv': {
       const decoded = decodeCsvLine(buf.toString('utf8', bomLength(buf)));
-      return decoded.ok ? validateCells(decoded.eventType, decoded.cells, ctx) : decoded;
+      if (decoded.ok) return validateCells(decoded.eventType, decoded.cells, ctx);
+      const hint = decoded.rejection.reason === 'csv_unknown_type' ? base64Hint(buf) : undefined;
+      return hint ? { ok: false, rejection: { ...decoded.rejection, detail: `${decoded.rejection.detail}; ${hint}` } } : decoded;
     }
     case 'gzip':
       return { ok: false, rejection: { reason: 'compressed_record', detail: `a gzip stream of ${buf.length} bytes; put each event uncompressed (JSON, CSV or Avro), one per record` } };

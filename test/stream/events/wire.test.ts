@@ -3,7 +3,9 @@ import avro from 'avsc';
 import { decodeRecord, encodeEvent, sniffFormat } from '../../../stream/events/wire.ts';
 import { bidRequestV0Schema, SchemaRegistry, defaultRegistry } from '../../../stream/events/registry.ts';
 import { encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
-import { avroSchemas } from '../../../stream/events/schemas.ts';
+import { avroSchemas, avroTypes } from '../../../stream/events/schemas.ts';
+import { isUtf8 } from 'node:buffer';
+import { once } from 'node:events';
 import type { AdEvent, BidRequest, DecodeResult } from '../../../stream/events/types.ts';
 import { T0, bidRequest, click, common, conversion, impression } from './eventFixtures.ts';
 
@@ -223,6 +225,32 @@ describe('records a real producer fleet sends that once went wrong', () => {
     const latin1 = Buffer.concat([bytes(head), Buffer.from([0x63, 0xe9]), bytes(tail)]); // "cé" in Latin-1
     expect(reason(decodeRecord(latin1, ctx))).toBe('invalid_utf8');
     expect(reason(decodeRecord(bytes(JSON.stringify(impression({ campaign_id: 'cé' }))), ctx))).toBe('ok');
+  });
+
+  it('says what a record that is no wire format looks like: a whole Avro container, a cut-off KPL aggregate, an Avro body without its header, base64 of an event', async () => {
+    const detail = (data: Uint8Array) => {
+      const result = decodeRecord(data, ctx);
+      return result.ok ? 'ok' : `${result.rejection.reason} | ${result.rejection.detail}`;
+    };
+    const bid = encodeEvent({ type: 'bid_request', body: bidRequest() });
+    const containerBytes: Buffer[] = [];
+    const encoder = new avro.streams.BlockEncoder(avroTypes.bid_request);
+    encoder.on('data', (chunk: Buffer) => containerBytes.push(chunk));
+    encoder.end(bidRequest());
+    await once(encoder, 'end');
+    const container = Buffer.concat(containerBytes);
+    expect(detail(container)).toBe(`invalid_utf8 | an Avro object container file of ${container.length} bytes (it starts "Obj\\x01"), not one event: put each bid request as a single-object record (0xC3 0x01, the schema's fingerprint, the body), as adstream produce does with a container file`);
+    const shortAggregate = Buffer.concat([Buffer.from([0xf3, 0x89, 0x9a, 0xc2]), Buffer.alloc(16, 0xd4)]);
+    expect(detail(shortAggregate)).toBe('invalid_utf8 | a record of 20 bytes that starts with the KPL aggregate magic but is too short to be an aggregate (the magic, a body and a 16-byte MD5, as the KCL reads one), and is not UTF-8 text either');
+    const bareBody = bid.subarray(10);
+    expect(isUtf8(bareBody)).toBe(false);
+    expect(detail(bareBody)).toBe(`invalid_utf8 | a record of ${bareBody.length} bytes that is neither UTF-8 text (a JSON impression, a CSV click or conversion) nor a single-object Avro record (which starts 0xC3 0x01)`);
+    const hint = 'the record is base64 of an event: the AWS CLI v1 puts --data as it is given, so give it the event itself, or its bytes with fileb://';
+    for (const event of [encodeEvent({ type: 'impression', body: impression() }), encodeEvent({ type: 'click', body: click() }), bid]) {
+      expect(detail(Buffer.from(Buffer.from(event).toString('base64')))).toMatch(new RegExp(`^csv_unknown_type \\| first column must be click or conversion, got ".*"; ${hint.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
+    }
+    // A CSV line of another type that merely is base64-shaped gets no hint.
+    expect(detail(bytes('viewview'))).toBe('csv_unknown_type | first column must be click or conversion, got "viewview"');
   });
 
   it('rejects an Avro string that is not UTF-8, and keeps one that holds U+FFFD itself', () => {
