@@ -23,6 +23,7 @@ import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { scoreNabCommand } from './commands/scoreNab.ts';
+import { schemasCommand } from './commands/schemas.ts';
 import { StoppedBySignal } from './stopSignals.ts';
 
 /** The version in package.json, the one place it is kept. */
@@ -38,7 +39,7 @@ export function buildProgram(): Command {
     .version(PACKAGE_VERSION, '-V, --version', 'print the version of adstream')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand(), dlqCommand(), scoreNabCommand(), digestCommand()]) {
+  for (const command of [demoCommand(), generateCommand(), produceCommand(), runCommand(), queryCommand(), loadWarehouseCommand(), recordCommand(), replayCommand(), localCommand(), configCommand(), dlqCommand(), scoreNabCommand(), digestCommand(), schemasCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -16,8 +16,10 @@ import { startLocalServices } from '../../stream/local/embeddedServices.ts';
 import { dynamoDbClient, kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { encodeEvent } from '../../stream/events/wire.ts';
+import { bidRequest, click } from '../stream/events/eventFixtures.ts';
 
-const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq', 'score-nab', 'digest'];
+const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq', 'score-nab', 'digest', 'schemas'];
 
 
 
@@ -38,6 +40,30 @@ describe('adstream command line', () => {
     }
     // One node process per command, one after the other: slow on a busy 2-core machine.
   }, 180_000);
+
+  it('schemas prints what an outside producer writes, as the encoders write it: CSV fields in order, a bid request\'s header bytes', async () => {
+    const outcome = await adstream(['schemas']);
+    expect(outcome.code).toBe(0);
+    const lines = outcome.stdout.split('\n');
+    const fieldsOf = (type: string) => {
+      const start = lines.findIndex((line) => line.startsWith(`${type}: `));
+      const fields: string[] = [];
+      for (const line of lines.slice(start + 1)) {
+        if (!line.startsWith('  ')) break;
+        fields.push(line.trim().split(' ')[0]);
+      }
+      return fields;
+    };
+    // A click whose every field holds its own name (or a number): the encoder's cells name the order.
+    const body = click();
+    const cells = encodeEvent({ type: 'click', body }).toString('utf8').split(',');
+    expect(cells[0]).toBe('click');
+    expect(cells.slice(1)).toEqual(fieldsOf('click').map((name) => String((body as unknown as Record<string, unknown>)[name])));
+    const header = /^bid_request header: ([0-9a-f]{20}) /m.exec(outcome.stdout)?.[1];
+    expect(header).toBe(encodeEvent({ type: 'bid_request', body: bidRequest() }).subarray(0, 10).toString('hex'));
+    const avroOut = await adstream(['schemas', '--avro']);
+    expect(Object.keys(JSON.parse(avroOut.stdout) as object)).toEqual(['impression', 'click', 'conversion', 'bid_request']);
+  });
 
   it('prints the version of package.json with --version', async () => {
     const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
