@@ -53,7 +53,7 @@ export async function eventFileProblem(path: string): Promise<string | undefined
   }
   if (!existsSync(path)) return `the event file ${path} does not exist.`;
   if (format === 'csv') return csvHeaderProblem(path);
-  if (format !== 'avro') return undefined;
+  if (format === 'jsonl') return prettyJsonProblem(path);
   // avsc decodes the header's metadata: avro.schema comes as the parsed schema.
   let header: { sync: Buffer; meta: Record<string, unknown> } | null;
   try {
@@ -82,11 +82,23 @@ function foreignSchemaProblem(path: string, schema: unknown): string | undefined
  * CSV records have no header: a first line naming the columns (`type,event_id,…`, as a spreadsheet
  * writes) would be put on the stream as a record and rejected. Refused before anything is put.
  */
-async function csvHeaderProblem(path: string): Promise<string | undefined> {
+/** The file's first line (of its first 256 bytes), without a byte-order mark. */
+async function firstLineOf(path: string): Promise<string> {
   const stream = createReadStream(path, { start: 0, end: 255 });
   let head = '';
   for await (const chunk of stream) head += (chunk as Buffer).toString('utf8');
-  const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+  return head.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+}
+
+/** A pretty-printed JSON file named .jsonl: each of its lines would go as a record of its own, every one rejected. */
+async function prettyJsonProblem(path: string): Promise<string | undefined> {
+  const firstLine = (await firstLineOf(path)).trim();
+  if (firstLine !== '{' && firstLine !== '[') return undefined;
+  return `${path} starts with a line "${firstLine}" alone, as pretty-printed JSON does, but each line of a .jsonl file is put as one impression: write one object per line (e.g. jq -c '.' or, for an array, jq -c '.[]'); nothing was put.`;
+}
+
+async function csvHeaderProblem(path: string): Promise<string | undefined> {
+  const firstLine = await firstLineOf(path);
   if (!/^"?type"?,/i.test(firstLine)) return undefined;
   return `${path} starts with a header line ("${firstLine.slice(0, 40)}${firstLine.length > 40 ? '…' : ''}"), but adstream's CSV records have none (each line is a click or a conversion): remove it; nothing was put.`;
 }

@@ -94,9 +94,14 @@ function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
       return validated;
     }
     case 'csv': {
-      const decoded = decodeCsvLine(buf.toString('utf8', bomLength(buf)));
+      const text = buf.toString('utf8', bomLength(buf));
+      const decoded = decodeCsvLine(text);
       if (decoded.ok) return validateCells(decoded.eventType, decoded.cells, ctx);
-      const hint = decoded.rejection.reason === 'csv_unknown_type' ? base64Hint(buf) : undefined;
+      if (decoded.rejection.reason !== 'csv_unknown_type') return decoded;
+      // Not a CSV event: a JSON value that is no object (null, a number) is said as such.
+      const asJson = decodeJsonObject(text);
+      if (!asJson.ok && asJson.rejection.reason === 'json_not_object') return asJson;
+      const hint = base64Hint(buf);
       return hint ? { ok: false, rejection: { ...decoded.rejection, detail: `${decoded.rejection.detail}; ${hint}` } } : decoded;
     }
     case 'gzip':

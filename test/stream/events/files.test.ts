@@ -217,5 +217,15 @@ describe('event files', () => {
     const plain = join(dir, 'plain.csv');
     await writeFile(plain, `${lines.join('\n')}\n`);
     expect(await eventFileProblem(plain)).toBeUndefined();
+
+    // Pretty-printed JSON named .jsonl: each line would be put as a record, and every one rejected.
+    const pretty = join(dir, 'pretty.jsonl');
+    await writeFile(pretty, `${JSON.stringify(impression(), null, 2)}\n`);
+    expect(await eventFileProblem(pretty)).toBe(
+      `${pretty} starts with a line "{" alone, as pretty-printed JSON does, but each line of a .jsonl file is put as one impression: write one object per line (e.g. jq -c '.' or, for an array, jq -c '.[]'); nothing was put.`,
+    );
+    const jsonLines = join(dir, 'lines.jsonl');
+    await writeFile(jsonLines, `${JSON.stringify(impression())}\n`);
+    expect(await eventFileProblem(jsonLines)).toBeUndefined();
   });
 });

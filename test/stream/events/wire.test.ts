@@ -111,6 +111,8 @@ describe('malformed records get the right reason code', () => {
   const cases: [string, Uint8Array, string][] = [
     ['json_syntax', bytes('{"event_id":"e-1",'), 'json_syntax'],
     ['json_not_object', bytes('[1,2,3]'), 'json_not_object'],
+    ['json_not_object (null)', bytes('null'), 'json_not_object'],
+    ['json_not_object (a number)', bytes('42'), 'json_not_object'],
     ['json_not_impression (a click as JSON, by its impression_id)', bytes(JSON.stringify({ ...impression(), auction_id: undefined, impression_id: 'imp-1' })), 'json_not_impression'],
     ['json_not_impression (marked type)', json({ type: 'click' }), 'json_not_impression'],
     ['json_not_impression (marked type, other case)', json({ type: 'Conversion' }), 'json_not_impression'],
