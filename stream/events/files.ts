@@ -19,10 +19,10 @@ import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import avro from 'avsc';
 import { avroTypes, type EventType } from './schemas.ts';
-import type { AdEvent, BidRequest } from './types.ts';
+import type { AdEvent } from './types.ts';
 import { encodeEvent } from './wire.ts';
-import { encodeBidRequest, SINGLE_OBJECT_MARKER } from './codecs/avro.ts';
-import { fingerprintBytesLE, schemaFingerprint } from './crc64avro.ts';
+import { currentBidRequestHeader, singleObjectHeader } from './codecs/avro.ts';
+import { schemaFingerprint } from './crc64avro.ts';
 import { defaultRegistry, type RegisteredSchema } from './registry.ts';
 import { endsWithSync } from './avroContainerEnd.ts';
 
@@ -78,10 +78,6 @@ function foreignSchemaProblem(path: string, schema: unknown): string | undefined
   }
 }
 
-/**
- * CSV records have no header: a first line naming the columns (`type,event_id,…`, as a spreadsheet
- * writes) would be put on the stream as a record and rejected. Refused before anything is put.
- */
 /** The file's first line (of its first 256 bytes), without a byte-order mark. */
 async function firstLineOf(path: string): Promise<string> {
   const stream = createReadStream(path, { start: 0, end: 255 });
@@ -97,6 +93,10 @@ async function prettyJsonProblem(path: string): Promise<string | undefined> {
   return `${path} starts with a line "${firstLine}" alone, as pretty-printed JSON does, but each line of a .jsonl file is put as one impression: write one object per line (e.g. jq -c '.' or, for an array, jq -c '.[]'); nothing was put.`;
 }
 
+/**
+ * CSV records have no header: a first line naming the columns (`type,event_id,…`, as a spreadsheet
+ * writes) would be put on the stream as a record and rejected. Refused before anything is put.
+ */
 async function csvHeaderProblem(path: string): Promise<string | undefined> {
   const firstLine = await firstLineOf(path);
   if (!/^"?type"?,/i.test(firstLine)) return undefined;
@@ -138,14 +138,12 @@ function contentSyncMarker(events: readonly AdEvent[]): Buffer {
 export async function* readRecordsFromFile(path: string): AsyncIterable<Buffer> {
   const format = fileFormatOf(path);
   if (format === 'avro') {
+    // A registered writer keeps its own header (the consumer resolves it); any other is resolved
+    // to the current schema here. Either way strings are carried as bytes, unrepaired.
     const known = knownWriterOf(path);
-    if (known) {
-      const header = Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintBytesLE(known.fingerprint)]);
-      const asWritten = stringsAsBytes(known.writerType);
-      yield* rowsOf(path, asWritten, (row) => Buffer.concat([header, asWritten.toBuffer(row)]));
-      return;
-    }
-    yield* rowsOf(path, avroTypes.bid_request, (row) => encodeBidRequest(row as BidRequest));
+    const type = stringsAsBytes(known?.writerType ?? avroTypes.bid_request);
+    const header = known ? singleObjectHeader(known.fingerprint) : currentBidRequestHeader;
+    yield* rowsOf(path, type, (row) => Buffer.concat([header, type.toBuffer(row)]));
     return;
   }
   yield* splitRecords(createReadStream(path), format === 'csv');
@@ -156,8 +154,9 @@ async function* rowsOf(path: string, readerType: avro.Type, record: (row: unknow
   let rows = 0;
   try {
     for await (const row of avro.createFileDecoder(path, { readerSchema: readerType })) {
+      const made = record(row);
       rows += 1;
-      yield record(row);
+      yield made;
     }
   } catch (error) {
     // avsc says only what (e.g. "potential precision loss" for a long beyond ±(2^53 − 2)), not where.
@@ -166,9 +165,11 @@ async function* rowsOf(path: string, readerType: avro.Type, record: (row: unknow
 }
 
 /**
- * The schema with every string read as bytes. Avro writes both the same way, so a row read with it
- * and written again is the bytes as they were written, invalid UTF-8 included. (avsc's own
- * undecoded mode streams the rows' bytes run together, with no boundary between two rows.)
+ * The schema with every string (and string branch of a union) read as bytes. Avro writes both the
+ * same way, so a string's bytes pass through as written, invalid UTF-8 included, where decoding
+ * them would repair them to U+FFFD. (avsc's own undecoded mode streams the rows' bytes run
+ * together, with no boundary between two rows.) Map keys would still be decoded: no event schema
+ * has a map.
  */
 const stringsAsBytes = (type: avro.Type): avro.Type =>
   avro.Type.forSchema(type.schema() as avro.Schema, {

@@ -72,7 +72,7 @@ function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
   // Text is checked, not repaired: decoding replaces bad bytes with U+FFFD, so two different
   // malformed ids would be stored as one and the second dropped as its duplicate.
   if ((format === 'json' || format === 'csv') && !isUtf8(buf)) {
-    // A record sniffed as CSV is only one that is nothing else: say what it looks like instead.
+    // A record sniffed as CSV is a CSV line or something of no format: say which it looks like.
     const detail = format === 'json' ? `a JSON record of ${buf.length} bytes that is not valid UTF-8` : notTextDetail(buf);
     return { ok: false, rejection: { reason: 'invalid_utf8', detail } };
   }
@@ -97,10 +97,14 @@ function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
       const text = buf.toString('utf8', bomLength(buf));
       const decoded = decodeCsvLine(text);
       if (decoded.ok) return validateCells(decoded.eventType, decoded.cells, ctx);
-      if (decoded.rejection.reason !== 'csv_unknown_type') return decoded;
-      // Not a CSV event: a JSON value that is no object (null, a number) is said as such.
-      const asJson = decodeJsonObject(text);
-      if (!asJson.ok && asJson.rejection.reason === 'json_not_object') return asJson;
+      const { reason } = decoded.rejection;
+      if (reason !== 'csv_unknown_type' && reason !== 'csv_syntax') return decoded;
+      // Not a CSV event: a bare JSON null, number or boolean is said as the JSON it is (a quoted
+      // string stays a CSV line in quotes, which its own detail shows).
+      if (reason === 'csv_unknown_type' && /^\s*(null|true|false|-?\d)/.test(text)) {
+        const asJson = decodeJsonObject(text);
+        if (!asJson.ok && asJson.rejection.reason === 'json_not_object') return asJson;
+      }
       const hint = base64Hint(buf);
       return hint ? { ok: false, rejection: { ...decoded.rejection, detail: `${decoded.rejection.detail}; ${hint}` } } : decoded;
     }

@@ -54,7 +54,7 @@ describe('adstream command line', () => {
       }
       return fields;
     };
-    // A click whose every field holds its own name (or a number): the encoder's cells name the order.
+    // The fixture click's fields hold distinct values, so the encoder's cells give the order.
     const body = click();
     const cells = encodeEvent({ type: 'click', body }).toString('utf8').split(',');
     expect(cells[0]).toBe('click');
@@ -62,7 +62,10 @@ describe('adstream command line', () => {
     const header = /^bid_request header: ([0-9a-f]{20}) /m.exec(outcome.stdout)?.[1];
     expect(header).toBe(encodeEvent({ type: 'bid_request', body: bidRequest() }).subarray(0, 10).toString('hex'));
     const avroOut = await adstream(['schemas', '--avro']);
-    expect(Object.keys(JSON.parse(avroOut.stdout) as object)).toEqual(['impression', 'click', 'conversion', 'bid_request']);
+    expect(avroOut.code).toBe(0);
+    const schemas = JSON.parse(avroOut.stdout) as Record<string, { fields: { name: string }[] }>;
+    expect(Object.keys(schemas)).toEqual(['impression', 'click', 'conversion', 'bid_request']);
+    expect(schemas.click.fields.map((f) => f.name)).toEqual(fieldsOf('click'));
   });
 
   it('prints the version of package.json with --version', async () => {

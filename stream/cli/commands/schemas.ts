@@ -6,11 +6,8 @@
  * that wrote the fingerprint big-endian was told only that no schema has that fingerprint.
  */
 import { Command } from 'commander';
-import { EVENT_TYPES, avroSchemas, avroTypes, fieldSpecs, type EventType } from '../../events/schemas.ts';
-import { SINGLE_OBJECT_MARKER } from '../../events/codecs/avro.ts';
-import { fingerprintBytesLE, schemaFingerprint } from '../../events/crc64avro.ts';
 
-const WIRE: Record<EventType, string> = {
+const WIRE: Record<string, string> = {
   impression: 'one JSON object per record, these keys',
   click: 'one CSV line per record (RFC 4180 quoting, no header): the cell "click", then these fields in this order',
   conversion: 'one CSV line per record (RFC 4180 quoting, no header): the cell "conversion", then these fields in this order',
@@ -27,14 +24,17 @@ const KIND: Record<string, string> = {
   timestamp_ms: 'epoch milliseconds (Avro long, timestamp-millis)',
 };
 
-/** The bytes every bid request record written with the current schema starts with. */
-export const bidRequestHeaderHex = (): string => Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintBytesLE(schemaFingerprint(avroTypes.bid_request))]).toString('hex');
-
 export function schemasCommand(): Command {
   return new Command('schemas')
     .description('Print what a producer writes for each event type: the wire format, the fields in order, and the header bytes of a bid request.')
     .option('--avro', 'print the Avro schemas as JSON instead')
-    .action((options: { avro?: boolean }) => {
+    .action(async (options: { avro?: boolean }) => {
+      // Loaded here, not with the command line: avsc and the schema registry are for this command only.
+      const [{ EVENT_TYPES, avroSchemas, avroTypes, fieldSpecs }, { currentBidRequestHeader }, { schemaFingerprint }] = await Promise.all([
+        import('../../events/schemas.ts'),
+        import('../../events/codecs/avro.ts'),
+        import('../../events/crc64avro.ts'),
+      ]);
       if (options.avro) {
         console.log(JSON.stringify(avroSchemas, null, 2));
         return;
@@ -44,6 +44,6 @@ export function schemasCommand(): Command {
         for (const field of fieldSpecs[type]) console.log(`  ${field.name} ${KIND[field.kind]}${field.nullable ? ' (may be null)' : ''}`);
       }
       const fingerprint = schemaFingerprint(avroTypes.bid_request);
-      console.log(`bid_request header: ${bidRequestHeaderHex()} (C3 01, then the schema's CRC-64-AVRO fingerprint ${fingerprint.toString(16).padStart(16, '0')} written little-endian)`);
+      console.log(`bid_request header: ${currentBidRequestHeader.toString('hex')} (C3 01, then the current schema's CRC-64-AVRO fingerprint ${fingerprint.toString(16).padStart(16, '0')} written little-endian)`);
     });
 }

@@ -24,11 +24,16 @@ export function isSingleObject(data: Uint8Array): boolean {
 
 /** Encodes a value with any writer schema (tests and tools use this to produce older versions). */
 export function encodeSingleObject(writerType: avro.Type, value: unknown, fingerprint = schemaFingerprint(writerType)): Buffer {
-  return Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintBytesLE(fingerprint), writerType.toBuffer(value)]);
+  return Buffer.concat([singleObjectHeader(fingerprint), writerType.toBuffer(value)]);
 }
 
+/** The bytes a single-object record of the schema with this fingerprint starts with. */
+export const singleObjectHeader = (fingerprint: bigint): Buffer => Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintBytesLE(fingerprint)]);
+
 const currentType = avroTypes.bid_request;
-const currentHeader = Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintBytesLE(schemaFingerprint(currentType))]);
+/** What every bid request written with the current schema starts with. */
+export const currentBidRequestHeader = singleObjectHeader(schemaFingerprint(currentType));
+const currentHeader = currentBidRequestHeader;
 
 /** Encodes a bid request with the current schema, the one producers write. */
 export function encodeBidRequest(body: BidRequest): Buffer {

@@ -112,23 +112,28 @@ describe('event files', () => {
     expect(await readBack(path)).toEqual([{ ok: true, event: { type: 'bid_request', body: bidRequest({ event_id: 'old-1' }) } }]);
   });
 
-  it('puts container rows as written, so a string that is not UTF-8 is rejected by the consumer as on the wire (it was stored repaired)', async () => {
-    const path = join(dir, 'bad-utf8.avro');
-    const file = createWriteStream(path);
-    // The null codec keeps the bytes as written: the placeholder is then replaced by invalid UTF-8 of the same length.
-    const encoder = new avro.streams.BlockEncoder(avroTypes.bid_request, { codec: 'null' });
-    encoder.pipe(file);
-    encoder.write(bidRequest({ event_id: 'good-1' }));
-    encoder.end(bidRequest({ event_id: 'bad-1', user_id: 'puZ1' }));
-    await finished(file);
-    const bytes = await readFile(path);
-    const at = bytes.indexOf('puZ1');
-    expect(at).toBeGreaterThan(0);
-    bytes[at + 2] = 0xff;
-    await writeFile(path, bytes);
-    const results = await readBack(path);
-    expect(results[0]).toEqual({ ok: true, event: { type: 'bid_request', body: bidRequest({ event_id: 'good-1' }) } });
-    expect(results[1]).toMatchObject({ ok: false, rejection: { reason: 'invalid_utf8', detail: 'bid_request field user_id holds bytes that are not valid UTF-8' } });
+  it('puts container strings as written, so one that is not UTF-8 is rejected by the consumer as on the wire (it was stored repaired), whatever bid_request writer schema the container has', async () => {
+    // The current schema (its rows go as written) and one the registry does not know (a field more: resolved here).
+    const current = avroTypes.bid_request.schema() as { fields: unknown[] };
+    const extended = avro.Type.forSchema({ ...current, fields: [...current.fields, { name: 'note', type: 'string', default: '' }] } as avro.Schema);
+    for (const [name, type] of [['current', avroTypes.bid_request], ['extended', extended]] as const) {
+      const path = join(dir, `bad-utf8-${name}.avro`);
+      const file = createWriteStream(path);
+      // The null codec keeps the bytes as written: the placeholder is then replaced by invalid UTF-8 of the same length.
+      const encoder = new avro.streams.BlockEncoder(type, { codec: 'null' });
+      encoder.pipe(file);
+      encoder.write({ ...bidRequest({ event_id: 'good-1' }), note: 'n' });
+      encoder.end({ ...bidRequest({ event_id: 'bad-1', user_id: 'puZ1' }), note: 'n' });
+      await finished(file);
+      const bytes = await readFile(path);
+      const at = bytes.indexOf('puZ1');
+      expect(at, name).toBeGreaterThan(0);
+      bytes[at + 2] = 0xff;
+      await writeFile(path, bytes);
+      const results = await readBack(path);
+      expect(results[0], name).toEqual({ ok: true, event: { type: 'bid_request', body: bidRequest({ event_id: 'good-1' }) } });
+      expect(results[1], name).toMatchObject({ ok: false, rejection: { reason: 'invalid_utf8', detail: 'bid_request field user_id holds bytes that are not valid UTF-8' } });
+    }
   });
 
   it('names the file and row of a container row it cannot read (avsc said only "potential precision loss")', async () => {
@@ -190,7 +195,7 @@ describe('event files', () => {
     expect(await eventFileProblem(join(dir, 'x.parquet'))).toMatch(/^unsupported event file .*\.$/);
   });
 
-  it('refuses a container of another record type, and a CSV file with a header line, before anything is put', async () => {
+  it('refuses a container of another record type, a CSV file with a header line and a pretty-printed .jsonl, before anything is put', async () => {
     // A container file of `schema` holding `records`, flushed (the encoder's end is not the file's).
     const container = async (path: string, schema: avro.Schema, records: unknown[]) => {
       const file = createWriteStream(path);

@@ -251,8 +251,16 @@ describe('records a real producer fleet sends that once went wrong', () => {
     for (const event of [encodeEvent({ type: 'impression', body: impression() }), encodeEvent({ type: 'click', body: click() }), bid]) {
       expect(detail(Buffer.from(Buffer.from(event).toString('base64')))).toMatch(new RegExp(`^csv_unknown_type \\| first column must be click or conversion, got ".*"; ${hint.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
     }
-    // A CSV line of another type that merely is base64-shaped gets no hint.
+    // As GNU base64 wraps it, at 76 characters a line: a multi-line record, a CSV syntax error.
+    const wrapped = Buffer.from(Buffer.from(encodeEvent({ type: 'impression', body: impression() })).toString('base64').replace(/(.{76})/g, '$1\n'));
+    expect(detail(wrapped)).toMatch(/^csv_syntax \| .*; the record is base64 of an event: /);
+    // Words that merely are base64-shaped get no hint ("exchange" is base64 of "{" and more).
     expect(detail(bytes('viewview'))).toBe('csv_unknown_type | first column must be click or conversion, got "viewview"');
+    expect(detail(bytes('exchange'))).toBe('csv_unknown_type | first column must be click or conversion, got "exchange"');
+    // A click in Windows-1252 is still called a CSV record, with the byte that is not UTF-8.
+    expect(detail(Buffer.concat([bytes('click,caf'), Buffer.from([0xe9]), bytes(',x')]))).toBe('invalid_utf8 | a CSV record of 12 bytes that is not valid UTF-8 (byte 0xe9 at offset 9; another encoding, such as Windows-1252?)');
+    // A CSV line quoted whole (jq without -r) stays a CSV line, its detail showing the quotes.
+    expect(detail(bytes(`"${encodeEvent({ type: 'click', body: click() }).toString('utf8')}"`))).toMatch(/^csv_unknown_type \| first column must be click or conversion, got "click,/);
   });
 
   it('rejects an Avro string that is not UTF-8, and keeps one that holds U+FFFD itself', () => {
