@@ -21,7 +21,7 @@ import avro from 'avsc';
 import { avroTypes, type EventType } from './schemas.ts';
 import type { AdEvent } from './types.ts';
 import { encodeEvent } from './wire.ts';
-import { currentBidRequestHeader, singleObjectHeader } from './codecs/avro.ts';
+import { currentBidRequestHeader, EXACT_LONG, singleObjectHeader } from './codecs/avro.ts';
 import { schemaFingerprint } from './crc64avro.ts';
 import { defaultRegistry, type RegisteredSchema } from './registry.ts';
 import { endsWithSync } from './avroContainerEnd.ts';
@@ -173,6 +173,8 @@ async function* rowsOf(path: string, readerType: avro.Type, record: (row: unknow
  */
 const stringsAsBytes = (type: avro.Type): avro.Type =>
   avro.Type.forSchema(type.schema() as avro.Schema, {
+    // Plain longs exact too: avsc's own refuses ±(2^53 − 1), which the consumer reads.
+    registry: { long: EXACT_LONG },
     typeHook: (schema: avro.Schema) => (schema === 'string' || (schema as { type?: unknown }).type === 'string' ? avro.Type.forSchema('bytes') : undefined),
   } as Partial<avro.ForSchemaOptions>);
 

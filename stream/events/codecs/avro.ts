@@ -4,10 +4,10 @@
  * binary body. Decoding resolves the writer schema through the registry and returns the record's
  * raw field values; validate.ts applies the same rules as for the other formats.
  */
-import type avro from 'avsc';
+import avro from 'avsc';
 import type { EventType } from '../schemas.ts';
 import type { BidRequest, Rejection } from '../types.ts';
-import { defaultRegistry, type SchemaRegistry } from '../registry.ts';
+import { defaultRegistry, type RegisteredSchema, type SchemaRegistry } from '../registry.ts';
 import { EVENT_TYPES, avroTypes } from '../schemas.ts';
 import { fingerprintBytesLE, schemaFingerprint } from '../crc64avro.ts';
 
@@ -50,15 +50,74 @@ export function decodeSingleObject(data: Buffer, registry: SchemaRegistry = defa
     return reject('avro_unknown_fingerprint', `no writer schema registered for fingerprint ${fingerprint.toString(16).padStart(16, '0')}`);
   }
   try {
-    // fromBuffer rejects truncated bodies and trailing bytes, and longs beyond 2^53.
+    // fromBuffer rejects truncated bodies and trailing bytes, and longs beyond ±(2^53 − 2) (read again below).
     const body = data.subarray(HEADER_LENGTH);
     const raw = avroTypes[entry.eventType].fromBuffer(body, entry.resolver) as Record<string, unknown>;
     const mangled = stringWithInvalidUtf8(entry.eventType, raw, body);
     if (mangled !== undefined) return reject('invalid_utf8', `${entry.eventType} field ${mangled} holds bytes that are not valid UTF-8`);
     return { ok: true, eventType: entry.eventType, raw };
   } catch (err) {
+    if ((err as Error).message === 'potential precision loss') return decodeWithExactLongs(entry, data.subarray(HEADER_LENGTH));
     return reject('avro_decode', `cannot decode ${entry.eventType} body: ${(err as Error).message}`);
   }
+}
+
+/**
+ * avsc reads a long only within ±(2^53 − 2) and says "potential precision loss", naming no field,
+ * for anything beyond: so 2^53 − 1, a safe integer that JSON and CSV records may hold, was
+ * refused. Such a record (rare: the common path stays avsc's own) is read again with its plain
+ * longs as BigInt (a timestamp-millis long stays avsc's: event times are nowhere near 2^53); a safe
+ * one becomes a number, one beyond is `wrong_type` of its field, as in JSON.
+ */
+function decodeWithExactLongs(entry: RegisteredSchema, body: Buffer): AvroDecodeResult {
+  const { reader, resolver } = exactLongTypes(entry);
+  let raw: Record<string, unknown>;
+  try {
+    raw = { ...(reader.fromBuffer(body, resolver) as Record<string, unknown>) };
+  } catch (err) {
+    return reject('avro_decode', `cannot decode ${entry.eventType} body: ${(err as Error).message}`);
+  }
+  for (const [field, value] of Object.entries(raw)) {
+    if (typeof value !== 'bigint') continue;
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+      return reject(`wrong_type:${field}`, `${entry.eventType}.${field} must be a safe integer, got ${value.toString()}`);
+    }
+    raw[field] = Number(value);
+  }
+  const mangled = stringWithInvalidUtf8(entry.eventType, raw, body);
+  if (mangled !== undefined) return reject('invalid_utf8', `${entry.eventType} field ${mangled} holds bytes that are not valid UTF-8`);
+  return { ok: true, eventType: entry.eventType, raw };
+}
+
+/**
+ * A long read and written as a BigInt, every 64-bit value exact (avsc's pattern for a long it does
+ * not hold as a number: the 8 bytes are its in-memory form; on the wire it is Avro's varint).
+ */
+export const EXACT_LONG = avro.types.LongType.__with({
+  fromBuffer: (buffer: Buffer) => buffer.readBigInt64LE(),
+  toBuffer: (value: bigint) => {
+    const buffer = Buffer.alloc(8);
+    buffer.writeBigInt64LE(BigInt(value));
+    return buffer;
+  },
+  fromJSON: (value: unknown) => BigInt(value as number),
+  toJSON: (value: bigint) => Number(value),
+  isValid: (value: unknown) => typeof value === 'bigint',
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+const exactLongCache = new Map<bigint, { reader: avro.Type; resolver: avro.Resolver | undefined }>();
+
+function exactLongTypes(entry: RegisteredSchema): { reader: avro.Type; resolver: avro.Resolver | undefined } {
+  let types = exactLongCache.get(entry.fingerprint);
+  if (!types) {
+    const withExactLongs = (schema: avro.Schema) => avro.Type.forSchema(schema, { registry: { long: EXACT_LONG } });
+    const reader = withExactLongs(avroTypes[entry.eventType].schema() as avro.Schema);
+    const resolver = entry.resolver ? reader.createResolver(withExactLongs(entry.writerType.schema() as avro.Schema)) : undefined;
+    types = { reader, resolver };
+    exactLongCache.set(entry.fingerprint, types);
+  }
+  return types;
 }
 
 /**

@@ -136,7 +136,7 @@ describe('event files', () => {
     }
   });
 
-  it('names the file and row of a container row it cannot read (avsc said only "potential precision loss")', async () => {
+  it('puts a long of 2^53 − 1 exactly (avsc refused it), and names the file and row of a container row it cannot read', async () => {
     const path = join(dir, 'big-long.avro');
     const file = createWriteStream(path);
     const encoder = new avro.streams.BlockEncoder(avroTypes.bid_request, { codec: 'null' });
@@ -144,13 +144,18 @@ describe('event files', () => {
     encoder.write(bidRequest({ event_id: 'fine-1' }));
     encoder.end(bidRequest({ event_id: 'big-1', floor_micros: 2 ** 53 - 2 }));
     await finished(file);
-    // 2^53 − 2 as written, made 2^53 − 1 (zig-zag varints of the same length), beyond what avsc reads exactly.
+    // 2^53 − 2 as written, made 2^53 − 1 (zig-zag varints of the same length), beyond what avsc reads by itself.
     const bytes = await readFile(path);
     const at = bytes.indexOf(Buffer.from('fcffffffffffff1f', 'hex'));
     expect(at).toBeGreaterThan(0);
     bytes[at] = 0xfe;
     await writeFile(path, bytes);
-    await expect(readBack(path)).rejects.toThrow(`${path} row 2 cannot be read as a bid request: potential precision loss.`);
+    expect((await readBack(path))[1]).toEqual({ ok: true, event: { type: 'bid_request', body: bidRequest({ event_id: 'big-1', floor_micros: Number.MAX_SAFE_INTEGER }) } });
+    // The second row's event_id length made negative (zig-zag 0x7f is −64): that row cannot be read.
+    const idAt = bytes.indexOf('big-1');
+    bytes[idAt - 1] = 0x7f;
+    await writeFile(path, bytes);
+    await expect(readBack(path)).rejects.toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} row 2 cannot be read as a bid request: `));
   });
 
   it('passes malformed lines through so the consumer rejects them as data', async () => {

@@ -3,6 +3,7 @@ import avro from 'avsc';
 import { decodeRecord, encodeEvent, sniffFormat } from '../../../stream/events/wire.ts';
 import { bidRequestV0Schema, SchemaRegistry, defaultRegistry } from '../../../stream/events/registry.ts';
 import { encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
+import { schemaFingerprint } from '../../../stream/events/crc64avro.ts';
 import { avroSchemas, avroTypes } from '../../../stream/events/schemas.ts';
 import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
@@ -261,6 +262,35 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(detail(Buffer.concat([bytes('click,caf'), Buffer.from([0xe9]), bytes(',x')]))).toBe('invalid_utf8 | a CSV record of 12 bytes that is not valid UTF-8 (byte 0xe9 at offset 9; another encoding, such as Windows-1252?)');
     // A CSV line quoted whole (jq without -r) stays a CSV line, its detail showing the quotes.
     expect(detail(bytes(`"${encodeEvent({ type: 'click', body: click() }).toString('utf8')}"`))).toMatch(/^csv_unknown_type \| first column must be click or conversion, got "click,/);
+  });
+
+  it('reads an Avro long of ±(2^53 − 1) exactly, as JSON and CSV do, and names the field of one beyond (avsc refused both with "potential precision loss")', () => {
+    // A writer whose longs are BigInts, so the test can put any 64-bit value in a body.
+    const bigLong = avro.types.LongType.__with({
+      fromBuffer: (buffer: Buffer) => buffer.readBigInt64LE(),
+      toBuffer: (value: bigint) => {
+        const buffer = Buffer.alloc(8);
+        buffer.writeBigInt64LE(value);
+        return buffer;
+      },
+      fromJSON: (value: unknown) => BigInt(value as number),
+      toJSON: (value: bigint) => Number(value),
+      isValid: (value: unknown) => typeof value === 'bigint',
+      compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+    });
+    const writer = avro.Type.forSchema(avroSchemas.bid_request, { registry: { long: bigLong } });
+    const withFloor = (floor: bigint) => {
+      const body = bidRequest();
+      // The writer's plain longs take BigInts (event_time, a timestamp-millis long, stays avsc's own).
+      const bigFields = new Set((writer as avro.types.RecordType).fields.filter((f) => f.type.typeName === 'abstract:long').map((f) => f.name));
+      const longs = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, bigFields.has(k) && typeof v === 'number' ? BigInt(v) : v]));
+      return encodeSingleObject(writer, { ...longs, floor_micros: floor }, schemaFingerprint(avroTypes.bid_request));
+    };
+    const most = decodeRecord(withFloor(BigInt(Number.MAX_SAFE_INTEGER)), ctx);
+    expect(most).toEqual({ ok: true, event: { type: 'bid_request', body: bidRequest({ floor_micros: Number.MAX_SAFE_INTEGER }) } });
+    expect(decodeRecord(withFloor(2n ** 62n), ctx)).toEqual({ ok: false, rejection: { reason: 'wrong_type:floor_micros', detail: 'bid_request.floor_micros must be a safe integer, got 4611686018427387904' } });
+    // The common path is avsc's own, unchanged: 2^53 − 2 as before.
+    expect(reason(decodeRecord(withFloor(BigInt(Number.MAX_SAFE_INTEGER - 1)), ctx))).toBe('ok');
   });
 
   it('rejects an Avro string that is not UTF-8, and keeps one that holds U+FFFD itself', () => {
