@@ -178,7 +178,8 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
         // The last line, without a line break: whole, a typo, or what a cut left of a line.
         const last = parseOrCut(text);
         if (last === CUT) cutAfter = lineNumber - 1;
-        else take(builder, last.value ?? parse(text, `line ${lineNumber}`), `line ${lineNumber}`, false, path);
+        // Refused, but not at its end: a typo, which parse reports as "not JSON".
+        else take(builder, last.value !== undefined ? last.value : parse(text, `line ${lineNumber}`), `line ${lineNumber}`, false, path);
       } else {
         take(builder, parse(text, `line ${lineNumber}`), `line ${lineNumber}`, values === 0, path);
       }

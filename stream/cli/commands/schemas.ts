@@ -6,8 +6,9 @@
  * that wrote the fingerprint big-endian was told only that no schema has that fingerprint.
  */
 import { Command } from 'commander';
+import type { EventType, FieldSpec } from '../../events/schemas.ts';
 
-const WIRE: Record<string, string> = {
+const WIRE: Record<EventType, string> = {
   impression: 'one JSON object per record, these keys',
   click: 'one CSV line per record (RFC 4180 quoting, no header): the cell "click", then these fields in this order',
   conversion: 'one CSV line per record (RFC 4180 quoting, no header): the cell "conversion", then these fields in this order',
@@ -15,7 +16,7 @@ const WIRE: Record<string, string> = {
 };
 
 /** How a field's value is written: money is integer micros, times epoch milliseconds. */
-const KIND: Record<string, string> = {
+const KIND: Record<FieldSpec['kind'], string> = {
   string: 'string',
   long: 'integer (Avro long)',
   int: 'integer (Avro int)',

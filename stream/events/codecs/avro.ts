@@ -33,11 +33,10 @@ export const singleObjectHeader = (fingerprint: bigint): Buffer => Buffer.concat
 const currentType = avroTypes.bid_request;
 /** What every bid request written with the current schema starts with. */
 export const currentBidRequestHeader = singleObjectHeader(schemaFingerprint(currentType));
-const currentHeader = currentBidRequestHeader;
 
 /** Encodes a bid request with the current schema, the one producers write. */
 export function encodeBidRequest(body: BidRequest): Buffer {
-  return Buffer.concat([currentHeader, currentType.toBuffer(body)]);
+  return Buffer.concat([currentBidRequestHeader, currentType.toBuffer(body)]);
 }
 
 export function decodeSingleObject(data: Buffer, registry: SchemaRegistry = defaultRegistry): AvroDecodeResult {
