@@ -46,19 +46,26 @@ const EXAMPLE_TIMESTAMP = '2014-02-19 10:50:00';
 /** A decimal number as CSV writers print one (`12`, `-0.5`, `1.2e-7`); not `0x10`, which Number() would take as 16. */
 const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 
+/** A CSV cell without the quotes a spreadsheet may put around it. */
+const unquoted = (cell: string): string => cell.trim().replace(/^"(.*)"$/, '$1');
+
 export function parseSeriesCsv(name: string, text: string): { timestamps: string[]; values: number[]; times: number[]; firstOutOfOrder: number | undefined } {
   // Line numbers as an editor shows them: blank lines count, a BOM is not text.
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
-  const header = lines.shift()?.line.split(',').map((h) => h.trim());
-  if (!header || header[0] !== 'timestamp' || header[1] !== 'value') {
-    throw new NabCorpusError(`${name}: expected a header "timestamp,value", got "${header?.join(',') ?? ''}"`);
+  const first = lines.shift()?.line ?? '';
+  // Read as UTF-8, a UTF-16 file is every other byte NUL: say so instead of echoing that header.
+  if (first.includes('\u0000')) throw new NabCorpusError(`${name} is UTF-16 text; save it as UTF-8 (NAB's files are)`);
+  // Spreadsheets capitalise and quote headers; the names are what matters.
+  const header = first.split(',').map((h) => unquoted(h).trim().toLowerCase());
+  if (header[0] !== 'timestamp' || header[1] !== 'value') {
+    throw new NabCorpusError(`${name}: expected a header "timestamp,value", got "${first}"`);
   }
   const timestamps: string[] = [];
   const values: number[] = [];
   const times: number[] = [];
   let firstOutOfOrder: number | undefined;
   for (const { line, number } of lines) {
-    const [ts = '', raw] = line.split(',');
+    const [ts = '', raw] = line.split(',').map(unquoted);
     const time = toMillis(ts);
     if (!Number.isFinite(time)) throw new NabCorpusError(`${name}: line ${number} starts with "${ts}", which is not a timestamp like "${EXAMPLE_TIMESTAMP}"`);
     const value = raw !== undefined && DECIMAL.test(raw) ? Number(raw) : NaN;

@@ -108,6 +108,30 @@ describe('adstream score-nab', () => {
     expect(lines(outcome.stdout).find((l) => l.startsWith('total'))).toMatch(/^total\s+\d+\s+0\s+—/);
   });
 
+  it("names score files under --out that the run did not write, and the directory's own profiles it scored under", async () => {
+    const corpus = join(dir, 'one-file');
+    await cp(join(NAB, 'data', 'realAdExchange', 'exchange-2_cpc_results.csv'), join(corpus, 'data', 'x', 'a.csv'));
+    const windows = JSON.parse(await readFile(join(NAB, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, unknown>;
+    await mkdir(join(corpus, 'labels'), { recursive: true });
+    await writeFile(join(corpus, 'labels', 'combined_windows.json'), JSON.stringify({ 'x/a.csv': windows['realAdExchange/exchange-2_cpc_results.csv'] }));
+    await writeFile(join(corpus, 'profiles.json'), JSON.stringify({ standard: { CostMatrix: { tpWeight: 1, fpWeight: 0.5, fnWeight: 1 } } }));
+    const out = join(dir, 'shared-out');
+    await mkdir(join(out, 'y'), { recursive: true });
+    await writeFile(join(out, 'y', 'earlier.csv'), 'timestamp,value,anomaly_score\n');
+    const outcome = await adstream(['score-nab', corpus, '--out', out]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stderr.trim()).toBe(`adstream: ${out} also holds 1 CSV file(s) this run did not write (an earlier run's?), left as they were: y/earlier.csv`);
+    expect(outcome.stdout).toContain(`cost profiles from ${join(corpus, 'profiles.json')} (it has no reward_low_FP_rate or reward_low_FN_rate profile, so those are not scored)`);
+    expect(outcome.stdout).toMatch(/Normalised NAB scores of adstream \(.*\): standard -?\d+\.\d$/m);
+    expect(await readFile(join(out, 'y', 'earlier.csv'), 'utf8')).toBe('timestamp,value,anomaly_score\n');
+  });
+
+  it('exits 2 with one sentence, before scoring, when --out cannot be made', async () => {
+    const outcome = await adstream(['score-nab', NAB, '--out', '/proc/adstream-scores']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe('adstream: --out /proc/adstream-scores cannot be made (ENOENT); choose a directory that can hold the per-row scores.');
+  });
+
   it('exits 2 with one sentence on an empty --out', async () => {
     const outcome = await adstream(['score-nab', NAB, '--out', '']);
     expect(outcome.code).toBe(2);

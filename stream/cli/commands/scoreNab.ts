@@ -5,8 +5,8 @@
  * per profile, optimised over all the files, as NAB does), prints per-file and total normalised
  * scores, and writes each file's per-row scores as `timestamp,value,anomaly_score`.
  */
-import { writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
 import { NabCorpusError, readNabCorpus, readNabProfiles, type NabSeries } from '../../../detectors/nab/nabCorpus.ts';
@@ -37,28 +37,61 @@ const isInside = (path: string, folder: string): boolean => {
 
 const listed = (names: string[]): string => `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
 
-/** The corpus and its profiles, with a directory's mistakes as usage errors. */
-async function readInput(dir: string): Promise<{ corpus: NabSeries[]; profiles: readonly NabProfile[] }> {
+/** The corpus and its profiles (and where they came from), with a directory's mistakes as usage errors. */
+async function readInput(dir: string): Promise<{ corpus: NabSeries[]; profiles: readonly NabProfile[]; profilesPath?: string }> {
   try {
     const corpus = await readNabCorpus(dir, {
       onMissing: (missing) => console.error(`adstream: ${missing.length} file(s) listed in labels/combined_windows.json are not under data/ and are not scored: ${listed(missing)}`),
-      onUnlabelled: (unlabelled) => console.error(`adstream: ${unlabelled.length} file(s) under data/ have no entry in labels/combined_windows.json and are not scored: ${listed(unlabelled)}`),
+      onUnlabelled: (unlabelled) => console.error(`adstream: ${unlabelled.length} file(s) under data/ have no entry in labels/combined_windows.json and are not scored (no per-row scores either): ${listed(unlabelled)}`),
       onSkipped: (why) => console.error(`adstream: ${why}`),
     });
     // NAB's own checkout carries its profiles; scoring under them keeps a changed cost matrix honest.
     const own = await readNabProfiles(dir);
-    return { corpus, profiles: own?.profiles ?? NAB_PROFILES };
+    return { corpus, profiles: own?.profiles ?? NAB_PROFILES, profilesPath: own?.path };
   } catch (error) {
     if (error instanceof NabCorpusError) throw new ConfigError(error.message);
     throw error;
   }
 }
 
+/** The scores' directory made before any scoring, so a place that cannot hold it is a usage error up front. */
+async function makeOutput(out: string): Promise<void> {
+  try {
+    await makeDirectory(out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const why = { EEXIST: 'a file has that name', ENOTDIR: 'a file stands in its path', EACCES: 'permission denied', EROFS: 'read-only file system' }[code] ?? code;
+    throw new ConfigError(`--out ${out} cannot be made (${why || (error as Error).message}); choose a directory that can hold the per-row scores.`);
+  }
+}
+
+/**
+ * Score files under --out that this run did not write: left by an earlier run over other files
+ * (./nab-scores is the default every run shares), they would be read as this run's. They are left
+ * where they are, since they may be someone's, and named.
+ */
+async function noteEarlierScores(out: string, corpus: readonly NabSeries[]): Promise<void> {
+  const written = new Set(corpus.map((series) => series.name));
+  const entries = await readdir(out, { recursive: true, withFileTypes: true });
+  const earlier = entries
+    .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith('.csv'))
+    .map((entry) => relative(out, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .filter((name) => !written.has(name))
+    .sort();
+  if (earlier.length > 0) console.error(`adstream: ${out} also holds ${earlier.length} CSV file(s) this run did not write (an earlier run's?), left as they were: ${listed(earlier)}`);
+}
+
+/** What a directory's own profiles leave out of NAB's three, said beside their path. */
+function otherThanNabs(profiles: readonly NabProfile[]): string {
+  const absent = NAB_PROFILES.map((p) => p.name).filter((name) => !profiles.some((p) => p.name === name));
+  return absent.length === 0 ? '' : ` (it has no ${absent.join(' or ')} profile, so ${absent.length === 1 ? 'that is' : 'those are'} not scored)`;
+}
+
 export function scoreNabCommand(): Command {
   return new Command('score-nab')
     .description('Score the streaming anomaly detector on a directory in NAB layout (data/<category>/<file>.csv, labels/combined_windows.json).')
     .argument('<dir>', 'NAB-layout directory, e.g. a NAB checkout or test/fixtures/nab')
-    .option('--out <dir>', 'where per-row scores go, one CSV per data file (default: ./nab-scores)')
+    .option('--out <dir>', 'where per-row scores go, one CSV per labelled data file (default: ./nab-scores)')
     .option('--detector <name>', `which detector to score: ${Object.keys(SERIES_DETECTORS).join(' or ')}`, 'adstream')
     .action(async (dir: string, options: ScoreNabOptions) => {
       const name = options.detector;
@@ -71,7 +104,8 @@ export function scoreNabCommand(): Command {
       const out = resolve(options.out ?? './nab-scores');
       // Score files named like the input's would replace it, or be read as input by the next run.
       if (isInside(out, join(input, 'data'))) throw new ConfigError(`--out ${out} is inside ${join(input, 'data')}, where the series are read from; choose a directory outside it.`);
-      const { corpus, profiles } = await readInput(input);
+      const { corpus, profiles, profilesPath } = await readInput(input);
+      await makeOutput(out);
       const progress = process.stderr.isTTY ? (text: string) => process.stderr.write(`\r\x1b[K${text}`) : () => undefined;
       const files: ScoredFile[] = [];
       for (const [i, series] of corpus.entries()) {
@@ -81,6 +115,7 @@ export function scoreNabCommand(): Command {
         files.push({ name: series.name, scores, windows: series.windows });
       }
       progress('');
+      await noteEarlierScores(out, corpus);
       const results: NabResult[] = scoreProfiles(files, profiles);
       const row = (file: string, rows: number, windows: number, cells: (r: NabResult) => [string, string]): Record<string, unknown> => {
         const out: Record<string, unknown> = { file, rows, windows };
@@ -98,6 +133,7 @@ export function scoreNabCommand(): Command {
       printTable(table);
       if (totalWindows === 0) console.log(`\nNo file has a labelled window, so no normalised NAB score exists (0 = NAB's null detector and 100 = perfect coincide); the found/FP columns count ${name}'s false alarms.`);
       else console.log(`\nNormalised NAB scores of ${name} (0 = NAB's null detector, 100 = perfect): ${results.map((r) => `${r.profile} ${one(r.normalized)}`).join(', ')}`);
+      if (profilesPath) console.log(`cost profiles from ${profilesPath}${otherThanNabs(profiles)}`);
       console.log(`per-row scores written under ${out}`);
     });
 }

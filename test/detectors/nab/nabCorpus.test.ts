@@ -102,6 +102,21 @@ describe('readNabCorpus', () => {
     await expect(readNabCorpus(dir)).rejects.toThrow(`cat/a.csv: line 3 has no number after its timestamp: "${at(1)},0x10"`);
   });
 
+  it("reads a spreadsheet's header and cells (capitalised, quoted) as NAB's own, and names a UTF-16 file as such", async () => {
+    const plain = series(30);
+    await put('data/cat/a.csv', plain);
+    await put('data/cat/b.csv', plain.replace('timestamp,value', 'Timestamp,Value'));
+    await put('data/cat/c.csv', plain.split('\n').map((line) => (line ? line.split(',').map((cell) => `"${cell}"`).join(',') : line)).join('\n'));
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(10), at(12)]], 'cat/b.csv': [[at(10), at(12)]], 'cat/c.csv': [[at(10), at(12)]] }));
+    const [a, b, c] = await readNabCorpus(dir);
+    expect(b.values).toEqual(a.values);
+    expect(c.values).toEqual(a.values);
+    expect(c.times).toEqual(a.times);
+    expect(c.windows).toEqual([[10, 12]]);
+    await writeFile(join(dir, 'data/cat/b.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(plain, 'utf16le')]));
+    await expect(readNabCorpus(dir)).rejects.toThrow(new NabCorpusError("cat/b.csv is UTF-16 text; save it as UTF-8 (NAB's files are)"));
+  });
+
   it('reads files at any depth under data/ and names the data files the labels leave out', async () => {
     await put('data/cat/sub/a.csv', series(50));
     await put('data/cat/b.csv', series(50));
