@@ -176,6 +176,7 @@ export class AdstreamStack extends Stack {
     output('GlueDatabase', this.catalog.databaseName, 'Glue database of the lake tables');
     output('AthenaWorkgroup', this.catalog.workgroup.name, 'Athena workgroup analysts query in');
     output('RedshiftWorkgroup', this.warehouse.workgroup.workgroupName, 'Redshift Serverless workgroup');
+    output('RedshiftDatabase', this.warehouse.databaseName, 'Redshift database the lake tables are made in (adstream load-warehouse --database)');
     output('RedshiftSecretArn', this.warehouse.adminSecret.secretArn, 'Secret for the Data API and adstream load-warehouse --secret-arn');
     output('RedshiftCopyRoleArn', this.warehouse.copyRole.roleArn, 'Role for COPY from the lake (adstream load-warehouse --iam-role)');
     output('ProducerRoleArn', this.access.producer.roleArn, 'Role producers assume to put records');

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERIES_DIR } from '../../infra/lib/buildApp.ts';
 import { loadConfig } from '../../stream/config/load.ts';
 import { logicalId, policyStatements, synthStage, type SynthesizedStage } from './support/synthStage.ts';
+import { awsCallsOf } from './support/awsCallsOf.ts';
 
 let dev: SynthesizedStage;
 const ref = (id: string) => ({ Ref: id });
@@ -259,13 +260,17 @@ describe('ProcessorService', () => {
 
   it('grants the task role exactly the calls the worker makes', () => {
     const statements = policyStatements(dev.template).filter((s) => s.policy.startsWith('ProcessorTaskTaskRole'));
-    const actions = statements.flatMap((s) => s.actions).sort();
-    expect(actions).toEqual([
-      'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem',
-      'kinesis:DescribeStream', 'kinesis:DescribeStreamConsumer', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards', 'kinesis:ListStreams', 'kinesis:SubscribeToShard',
-      'kms:Decrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey',
-      's3:AbortMultipartUpload', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObject',
-      'sns:Publish',
+    const granted = [...new Set(statements.flatMap((s) => s.actions))].sort();
+    // The Kinesis, DynamoDB and SNS calls `adstream run` can make, read from its sources, less
+    // those the deployed task must not make: the stack creates the stream and the lease table
+    // (the worker makes them only where missing, locally), and its task sets no metrics stream.
+    const notGranted = ['dynamodb:CreateTable', 'kinesis:CreateStream', 'kinesis:PutRecords'];
+    const made = awsCallsOf(join(import.meta.dirname, '../../stream/cli/commands/run.ts'));
+    expect(made).toEqual(expect.arrayContaining(notGranted));
+    expect(granted.filter((a) => /^(kinesis|dynamodb|sns):/.test(a))).toEqual(made.filter((a) => !notGranted.includes(a)));
+    expect(granted.filter((a) => !/^(kinesis|dynamodb|sns):/.test(a))).toEqual([
+      'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey',
+      's3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
     ]);
   });
 });
@@ -335,6 +340,13 @@ describe('outputs', () => {
   it('tells producers, analysts and operators where to connect', () => {
     const outputs = Object.keys(dev.template.toJSON().Outputs).sort();
     expect(outputs).toEqual(expect.arrayContaining(['AlertTopicArn', 'AnalystRoleArn', 'AthenaWorkgroup', 'DashboardName', 'GlueDatabase', 'LakeLocation', 'ProducerRoleArn', 'RedshiftSecretArn', 'RedshiftWorkgroup', 'StreamName']));
+  });
+
+  it('names the Redshift database the lake tables are made in, for load-warehouse --database', () => {
+    // Redshift's default database is dev; a load into it found none of the stack's tables.
+    const [namespace] = Object.values(dev.template.findResources('AWS::RedshiftServerless::Namespace'));
+    expect(namespace.Properties.DbName).toBe('adstream');
+    expect(dev.template.toJSON().Outputs.RedshiftDatabase.Value).toBe(namespace.Properties.DbName);
   });
 
   it('has no Firehose archive in dev', () => {

@@ -27,6 +27,9 @@ import { grantActions, grantKey, grantObjects } from '../grants.ts';
 import { acknowledgeObjectWildcard } from '../nag.ts';
 import { WORKER_LEASE_ACTIONS } from './leaseTable.ts';
 
+/** What the worker calls on its stream (stream/consumer: shard listing, iterators, GetRecords): nothing else. */
+export const WORKER_STREAM_ACTIONS = ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'] as const;
+
 /** The repository root: the Docker build context. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DOCKERFILE = 'infra/docker/Dockerfile';
@@ -194,7 +197,9 @@ export class ProcessorService extends Construct {
 
   private grantWorkerAccess(props: ProcessorServiceProps): void {
     const role = this.taskDefinition.taskRole;
-    props.stream.grantRead(role);
+    // The calls the worker reads a stream with (GetRecords, not enhanced fan-out): grantRead would
+    // add SubscribeToShard, DescribeStreamConsumer, ListStreams and DescribeStream, which it never makes.
+    grantActions(role, WORKER_STREAM_ACTIONS, [props.stream.streamArn]);
     grantActions(role, WORKER_LEASE_ACTIONS, [props.leaseTable.tableArn]);
     grantObjects(role, props.lake, ['write']);
     grantObjects(role, props.state, ['read', 'write', 'delete', 'list']);
