@@ -7,12 +7,36 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { WorkerStats } from '../../consumer/workerStats.ts';
+import type { ConsumerEvent, ConsumerEventName } from '../../consumer/leases/leaseCoordinator.ts';
 import { ProgressLine } from '../progressLine.ts';
 import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 
 /** `streamAlerts`: notifications the stream-window merge sent on the stream's own quality, if this worker merged. */
 export const workerSummary = (stats: WorkerStats, streamAlerts = 0): string =>
   `read ${stats.recordsRead} · committed ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alert notifications ${stats.alerts.length + streamAlerts}`;
+
+/** What a failed secondary step of the worker is, in an operator's words. */
+const FAILED_STEP: Partial<Record<ConsumerEventName, string>> = {
+  'consumer.renew_failed': 'renewing a lease failed',
+  'consumer.stream_windows_failed': 'the stream-wide windows could not be merged',
+  'consumer.state_cleanup_failed': 'old state snapshots could not be removed',
+};
+
+/**
+ * The worker retries these steps rather than stop, so without --events a lasting cause (a role
+ * without dynamodb:GetItem, a state bucket it may not list) went unsaid while their output went
+ * missing: each cause is said once, when first seen.
+ */
+export function failureWarnings(say: (text: string) => void): (event: ConsumerEvent) => void {
+  const said = new Set<string>();
+  return (event) => {
+    const what = FAILED_STEP[event.name];
+    const key = `${event.name} ${event.detail ?? ''}`;
+    if (!what || said.has(key)) return;
+    said.add(key);
+    say(`adstream: warning: ${what}${event.shardId ? ` (${event.shardId})` : ''}: ${event.detail ?? 'no detail'}; the worker goes on and tries again (said once per cause).`);
+  };
+}
 
 export function runCommand(): Command {
   return new Command('run')
@@ -48,6 +72,7 @@ export function runCommand(): Command {
         line.log('not caught up: stopped by a signal before every shard was read to its end; run the same command again to go on from the checkpoints.');
         throw new StoppedBySignal(code);
       };
+      const warnOfFailure = failureWarnings((text) => line.log(text));
       try {
         // A mistyped stream name is a usage mistake, said as one before the worker claims a lease table for it.
         const kinesis = kinesisClient(config);
@@ -64,7 +89,10 @@ export function runCommand(): Command {
           signal: stop.signal,
           inputComplete: options.untilCaughtUp ? () => true : undefined,
           onProgress: (stats) => line.update(workerSummary(stats, worker.streamWindowStats?.alerts)),
-          onEvent: options.events ? (event) => line.log(JSON.stringify(event), process.stdout) : undefined,
+          onEvent: (event) => {
+            if (options.events) line.log(JSON.stringify(event), process.stdout);
+            else warnOfFailure(event);
+          },
           printAlert: (text) => line.log(text),
         });
         const health = await startHealthServer(worker, config.healthPort).catch(async (error: NodeJS.ErrnoException) => {
