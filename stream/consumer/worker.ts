@@ -165,7 +165,7 @@ export class Worker {
     const { leases, kinesis, streamName, workerId } = this.options;
     const now = this.options.now ?? (() => performance.now());
     await leases.ensureTable();
-    await leases.claimForStream(streamName);
+    await leases.claimForStream(streamName, this.options.lake.location);
     const acquired = new Subject<HeldLease>();
     const coordinator = new LeaseCoordinator({
       table: leases,

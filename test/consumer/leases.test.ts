@@ -86,6 +86,30 @@ describe('leases shared by workers', () => {
     await expect(refused).rejects.toThrow(new RegExp(`is not in the state store ${elsewhere}: start the worker with the state store the earlier runs wrote to \\(stateStore, environment ADSTREAM_STATE; a relative path is taken from the working directory\\)`));
   });
 
+  it('refuses a worker restarted with another lake than its checkpoints were written with, before it reads a record', async () => {
+    // A lake path changed between runs (or a relative one from another directory) split the
+    // stream: the checkpoints went on in the new lake, and each lake looked whole to an analyst.
+    const first = configFor('moved-lake');
+    const records = [...generateTraffic({ seed: 6, durationMs: 600_000, impressionsPerMinute: 60, anomalies: [] }).records];
+    await pipeline.produce(first, records.slice(0, 200), 1);
+    await pipeline.consume(first);
+    const table = await leaseTable(first);
+    const checkpointed = await table.list();
+    await pipeline.produce(first, records.slice(200), 1);
+    const elsewhere = join(pipeline.dir, 'moved-lake', 'other-lake');
+    const moved = pipeline.configFor('moved-lake', { failoverTimeMs: FAILOVER_MS, lake: elsewhere });
+    const refused = pipeline.consume(moved);
+    await expect(refused).rejects.toBeInstanceOf(ConfigError);
+    await expect(refused).rejects.toThrow(
+      `the lease table ${first.leaseTable} keeps the checkpoints of a run writing to the lake ${first.lake}, not ${elsewhere}: what came before them is in ${first.lake}, and going on here would split the stream between two lakes. Give the lake ${first.lake} again (--lake, environment ADSTREAM_LAKE; a relative path is taken from the working directory), or start the new lake afresh with another lease table and state location.`,
+    );
+    expect(await table.list()).toEqual(checkpointed);
+    // The same lake goes on, and holds every valid record once.
+    await pipeline.consume(first);
+    const truth = tallyTruth(records);
+    expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
+  });
+
   it('3 workers on 8 shards settle at 3/3/2, and release every lease when they stop', async () => {
     const base = configFor('balance');
     await pipeline.produce(base, [], 8);

@@ -42,6 +42,9 @@ const STREAM_KEY = `${RESERVED_LEASE_PREFIX}stream`;
 /** A worker pointed at a lease table that keeps another stream's checkpoints: a usage error, named. */
 export class LeaseTableOfAnotherStreamError extends ConfigError {}
 
+/** A worker given another lake than the one its lease table's checkpoints were written with: a usage error, named. */
+export class LakeOfAnotherRunError extends ConfigError {}
+
 interface FencedUpdate {
   set?: Record<string, AttributeValue>;
   remove?: string[];
@@ -89,26 +92,60 @@ export class LeaseTable {
    * from another stream (or, on AWS, silently read from the wrong place). A table created before
    * this item existed is named by the first worker that starts against it.
    */
-  async claimForStream(streamName: string): Promise<void> {
+  async claimForStream(streamName: string, lake?: string): Promise<void> {
+    const item: Record<string, AttributeValue> = { leaseKey: { S: STREAM_KEY }, streamName: { S: streamName } };
+    if (lake !== undefined) item.lake = { S: lake };
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: { leaseKey: { S: STREAM_KEY }, streamName: { S: streamName } },
-          ConditionExpression: 'attribute_not_exists(leaseKey)',
-        }),
-      );
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(leaseKey)' }));
       return;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: STREAM_KEY } }, ConsistentRead: true }));
-    const owner = result.Item?.streamName?.S;
+    const claimed = await this.streamItem();
+    const owner = claimed?.streamName?.S;
     if (owner !== streamName) {
       throw new LeaseTableOfAnotherStreamError(
         `the lease table ${this.tableName} keeps the checkpoints of stream ${owner ?? '(unnamed)'}, not ${streamName}: give each stream a lease table of its own (leaseTable, environment ADSTREAM_LEASE_TABLE).`,
       );
     }
+    if (lake !== undefined) await this.claimForLake(claimed?.lake?.S, lake);
+  }
+
+  /**
+   * Makes sure the checkpoints are of a run writing to `lake`. They say what has been written, not
+   * where: a worker restarted with another lake went on after them, and the stream was split
+   * between two lakes, each of which looked whole to an analyst. A table named before the lake was
+   * kept gets the lake of the first worker that starts against it.
+   */
+  private async claimForLake(saved: string | undefined, lake: string): Promise<void> {
+    let kept = saved;
+    if (kept === undefined) {
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { leaseKey: { S: STREAM_KEY } },
+            UpdateExpression: 'SET lake = :lake',
+            ConditionExpression: 'attribute_not_exists(lake)',
+            ExpressionAttributeValues: { ':lake': { S: lake } },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      kept = (await this.streamItem())?.lake?.S;
+    }
+    if (kept === lake) return;
+    const relative = !kept?.startsWith('s3://') ? '; a relative path is taken from the working directory' : '';
+    throw new LakeOfAnotherRunError(
+      `the lease table ${this.tableName} keeps the checkpoints of a run writing to the lake ${kept}, not ${lake}: what came before them is in ${kept}, and going on here would split the stream between two lakes. Give the lake ${kept} again (--lake, environment ADSTREAM_LAKE${relative}), or start the new lake afresh with another lease table and state location.`,
+    );
+  }
+
+  private async streamItem(): Promise<Record<string, AttributeValue> | undefined> {
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: STREAM_KEY } }, ConsistentRead: true }));
+    return result.Item;
   }
 
   /** Creates the lease unless it exists; returns whether it was created. */
