@@ -20,7 +20,7 @@
 import type { MetricEvent } from '../../detectors/types.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import { PipelineWatermark, type PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
-import { WindowMerger, streamQualitySeries, streamWindowMetrics, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
+import { WindowMerger, streamMetricsOf, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
 import type { ShardDetector } from '../pipeline/shardState.ts';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
@@ -237,9 +237,9 @@ export class StreamWindowMerge {
     // Not while a shard an earlier run ended is held: that run's end was not the stream's.
     const everyShardEnded = shardLeases.length > 0 && shardLeases.every((lease) => state.ended.has(lease.leaseKey)) && held.size === 0;
     const fired = state.merger.fire(state.watermark.valueHolding(held), everyShardEnded);
-    const events = fired.flatMap(({ window, watermark }) => streamWindowMetrics(window, watermark));
+    const { events, quality } = streamMetricsOf(fired);
     if (events.length > 0) await emit(`${stream}-stream-windows-${fired[0].window.start}`, events);
-    await this.alertOnQuality(events);
+    await this.alertOnQuality(quality);
     this.stats.windowsEmitted += fired.length;
     this.stats.metricEvents += events.length;
     this.stats.partialsMerged += merged.length;
@@ -333,10 +333,9 @@ export class StreamWindowMerge {
    * The stream's quality series through the same detectors as a shard's, under the key they
    * match (`quality=stream`, dimension scope=stream): at least once, like every alert.
    */
-  private async alertOnQuality(events: readonly MetricEvent[]): Promise<void> {
+  private async alertOnQuality(quality: MetricEvent[]): Promise<void> {
     const { detector } = this.state!;
     if (!detector || !this.options.alerts) return;
-    const quality = streamQualitySeries(events);
     if (quality.length === 0) return;
     for (const alert of detector.observe(quality)) {
       await this.options.alerts.sink.send(alert);

@@ -68,8 +68,10 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
     if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
   }
   fireWindows(state, result.windows, options.final);
-  result.metrics = result.windows.flatMap(({ window, watermark }) => window.metrics(watermark));
+  const byWindow = result.windows.map(({ window, watermark }) => ({ window, metrics: window.metrics(watermark) }));
+  result.metrics = byWindow.flatMap(({ metrics }) => metrics);
   result.watermark = state.windows.watermark;
-  result.alerts = state.detector.observe(result.metrics);
+  const scored = byWindow.every(({ window }) => window.heldOnTimeEvent()) ? result.metrics : byWindow.filter(({ window }) => window.heldOnTimeEvent()).flatMap(({ metrics }) => metrics);
+  result.alerts = state.detector.observe(scored);
   return result;
 }

@@ -30,8 +30,23 @@ export function streamWindowMetrics(window: WindowAccumulator, watermark: number
  * The stream's quality among merged metric events, under the key the detectors match
  * (`quality=stream`): what the live stream-window merge and replay both alert on.
  */
-export const streamQualitySeries = (events: readonly MetricEvent[]): MetricEvent[] =>
+const streamQualitySeries = (events: readonly MetricEvent[]): MetricEvent[] =>
   events.filter((event) => event.key === `${STREAM_SCOPE}|quality=stream`).map((event) => ({ ...event, key: 'quality=stream' }));
+
+export interface StreamWindowMetrics {
+  /** The merged windows' metric events, for the metrics outputs. */
+  events: MetricEvent[];
+  /** The stream's quality series the detectors score: of the windows that held an on-time event (WindowAccumulator.heldOnTimeEvent). */
+  quality: MetricEvent[];
+}
+
+export function streamMetricsOf(fired: readonly { window: WindowAccumulator; watermark: number }[]): StreamWindowMetrics {
+  const byWindow = fired.map(({ window, watermark }) => ({ window, events: streamWindowMetrics(window, watermark) }));
+  return {
+    events: byWindow.flatMap(({ events }) => events),
+    quality: streamQualitySeries(byWindow.filter(({ window }) => window.heldOnTimeEvent()).flatMap(({ events }) => events)),
+  };
+}
 
 
 export interface WindowMergerSnapshot {
@@ -79,9 +94,9 @@ export class WindowMerger {
     });
   }
 
-  /** `fire`, as the stream's metric events. */
-  fireMetrics(pipelineWatermark: number, final = false): MetricEvent[] {
-    return this.fire(pipelineWatermark, final).flatMap(({ window, watermark }) => streamWindowMetrics(window, watermark));
+  /** `fire`, as the stream's metric events, and the stream quality series the detectors score among them. */
+  fireMetrics(pipelineWatermark: number, final = false): StreamWindowMetrics {
+    return streamMetricsOf(this.fire(pipelineWatermark, final));
   }
 
   get pendingWindows(): number {

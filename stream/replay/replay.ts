@@ -15,7 +15,6 @@ import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables } from '../../sinks/lake/lakeTables.ts';
 import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
-import type { MetricEvent } from '../../detectors/types.ts';
 import { commitBatch, type ShardCheckpointer } from '../consumer/commitBatch.ts';
 import { CommitUnit } from '../consumer/commitUnit.ts';
 import { StateStore } from '../consumer/stateStore.ts';
@@ -26,7 +25,7 @@ import { processBatch } from '../pipeline/processBatch.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
 import { ShardState, type ShardStateConfig, type ShardStateSnapshot } from '../pipeline/shardState.ts';
-import { WindowMerger, streamQualitySeries } from '../pipeline/windowMerger.ts';
+import { WindowMerger } from '../pipeline/windowMerger.ts';
 import { KINESIS_NAME_RULE, isKinesisName, type Recording, type ShardReader } from './recording.ts';
 import { changedSettings, loadReplayCheckpoint, loadReplayClaim, saveReplayCheckpoint, saveReplayClaim, type ReplayCheckpoint, type ReplayRunSettings } from './replayCheckpoint.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE } from './replayDefaults.ts';
@@ -266,10 +265,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     if (final) watermark.remove(shardId);
     else watermark.observe(shardId, processed.watermark, records.length > 0);
     const lastShard = final && [...cursors.values()].every((c) => c === cursor || c.done);
-    const merged: MetricEvent[] = merger.fireMetrics(watermark.value, lastShard);
+    const { events: merged, quality } = merger.fireMetrics(watermark.value, lastShard);
     // Sent now, like the merged metrics below: a resumed replay sends the same again, which the
     // alert log keeps once (SNS at least once, as every alert).
-    const streamAlerts = streamDetector.observe(streamQualitySeries(merged));
+    const streamAlerts = streamDetector.observe(quality);
     for (const alert of streamAlerts) await alertSink.send(alert);
 
     let entry = open.get(shardId);
