@@ -40,25 +40,63 @@ function requestHandler(requestTimeout: number): NodeHttpHandler {
   return new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout, throwOnRequestTimeout: true, socketTimeout: requestTimeout });
 }
 
+/** An error of a request, marked with the setting that says where its service is. */
+export interface EndpointTagged {
+  endpointSetting?: string;
+  /** The DynamoDB table the request named: "Requested resource not found" names none. */
+  tableName?: string;
+}
+
+/** The one thing of a client's middleware stack used here, as the SDK's clients have it. */
+interface InitializeStep {
+  add(middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>, options: { step: 'initialize'; name: string }): void;
+}
+
+/**
+ * Marks every failed request of `client` with the setting of its endpoint (failureMessage.ts), so
+ * an endpoint answered by the wrong service, or by nothing, names the one setting to check
+ * rather than all of them.
+ */
+export function tagEndpointErrors<C extends { middlewareStack: object }>(client: C, setting: string): C {
+  // Every SDK client's stack takes an initialize-step middleware; its own types are per service.
+  (client.middlewareStack as InitializeStep).add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error !== null && typeof error === 'object') {
+          const tagged = error as EndpointTagged;
+          tagged.endpointSetting ??= setting;
+          const table = (args as { input?: { TableName?: unknown } }).input?.TableName;
+          if (typeof table === 'string') tagged.tableName ??= table;
+        }
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'adstreamEndpointSetting' },
+  );
+  return client;
+}
+
 /** `requestTimeoutMs`: for a caller that needs its answer sooner than REQUEST_TIMEOUT_MS. */
 export function kinesisClient(config: Pick<AdstreamConfig, 'region' | 'kinesisEndpoint'>, requestTimeoutMs = REQUEST_TIMEOUT_MS): KinesisClient {
   // NodeHttpHandler is HTTP/1.1; the SDK's Kinesis client speaks HTTP/2 by default, which kinesalite does not.
-  return new KinesisClient({ ...endpointOptions(config.region, config.kinesisEndpoint), requestHandler: requestHandler(requestTimeoutMs) });
+  return tagEndpointErrors(new KinesisClient({ ...endpointOptions(config.region, config.kinesisEndpoint), requestHandler: requestHandler(requestTimeoutMs) }), 'ADSTREAM_KINESIS_ENDPOINT');
 }
 
 export function dynamoDbClient(config: Pick<AdstreamConfig, 'region' | 'dynamodbEndpoint'>, requestTimeoutMs = REQUEST_TIMEOUT_MS): DynamoDBClient {
-  return new DynamoDBClient({ ...endpointOptions(config.region, config.dynamodbEndpoint), requestHandler: requestHandler(requestTimeoutMs) });
+  return tagEndpointErrors(new DynamoDBClient({ ...endpointOptions(config.region, config.dynamodbEndpoint), requestHandler: requestHandler(requestTimeoutMs) }), 'ADSTREAM_DYNAMODB_ENDPOINT');
 }
 
 export function s3Client(config: Pick<AdstreamConfig, 'region' | 's3Endpoint'>): S3Client {
   // Local S3 servers address buckets by path, not by virtual host.
-  return new S3Client({ ...endpointOptions(config.region, config.s3Endpoint), forcePathStyle: Boolean(config.s3Endpoint), requestHandler: requestHandler(S3_REQUEST_TIMEOUT_MS) });
+  return tagEndpointErrors(new S3Client({ ...endpointOptions(config.region, config.s3Endpoint), forcePathStyle: Boolean(config.s3Endpoint), requestHandler: requestHandler(S3_REQUEST_TIMEOUT_MS) }), 'ADSTREAM_S3_ENDPOINT');
 }
 
 export function snsClient(config: Pick<AdstreamConfig, 'region' | 'snsEndpoint'>): SNSClient {
-  return new SNSClient({ ...endpointOptions(config.region, config.snsEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) });
+  return tagEndpointErrors(new SNSClient({ ...endpointOptions(config.region, config.snsEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) }), 'ADSTREAM_SNS_ENDPOINT');
 }
 
 export function firehoseClient(config: Pick<AdstreamConfig, 'region' | 'firehoseEndpoint'>): FirehoseClient {
-  return new FirehoseClient({ ...endpointOptions(config.region, config.firehoseEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) });
+  return tagEndpointErrors(new FirehoseClient({ ...endpointOptions(config.region, config.firehoseEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) }), 'ADSTREAM_FIREHOSE_ENDPOINT');
 }

@@ -3,6 +3,8 @@
  * the top from the AWS SDK did not: a refused connection named only an address (which service?),
  * and a missing bucket not even that.
  */
+import type { EndpointTagged } from '../aws/clients.ts';
+
 interface AwsLikeError {
   name?: string;
   message?: string;
@@ -39,26 +41,30 @@ export const isPathMistake = (error: unknown): boolean => {
 
 const ENDPOINT_SETTINGS = 'ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT';
 
+/** The endpoint setting to check for a failed request: its client's (stream/aws/clients.ts tags them), or, untagged, all of them. */
+const endpointSettingOf = (e: AwsLikeError & EndpointTagged): string => (e.endpointSetting ? `setting (${e.endpointSetting})` : `setting (${ENDPOINT_SETTINGS})`);
+
 export function failureMessage(error: unknown): string {
-  const e = (error ?? {}) as AwsLikeError;
+  const e = (error ?? {}) as AwsLikeError & EndpointTagged;
+  const ENDPOINT = endpointSettingOf(e);
   const message = e.message ?? String(error);
   // The request and socket timeouts of stream/aws/clients.ts: connected, but no answer came, or it stalled.
   if (e.name === 'TimeoutError' && e.address === undefined) {
     const attempts = e.$metadata?.attempts;
-    return `no answer from a service${attempts ? ` in ${attempts} attempts` : ''} (${message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '')}): is the service there working, and is its endpoint setting (${ENDPOINT_SETTINGS}) right?`;
+    return `no answer from a service${attempts ? ` in ${attempts} attempts` : ''} (${message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '')}): is the service there working, and is its endpoint ${ENDPOINT} right?`;
   }
   // An answer the SDK could not read as its service's: another server at the endpoint (S3's port given as Kinesis's, say).
   if (message.includes('Deserialization error') && e.$metadata?.httpStatusCode !== undefined) {
     const reason = message.split('\n')[0].trim();
-    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} with something the AWS SDK cannot read (${reason}): is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
+    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} with something the AWS SDK cannot read (${reason}): is its endpoint ${ENDPOINT} that of the right service?`;
   }
   // Kinesis and DynamoDB (kinesalite, dynalite) answering an S3 request, which names no operation of theirs.
   if (e.$metadata?.httpStatusCode !== undefined && message.startsWith('Unable to determine service/operation name')) {
-    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} as another service would (${message}): is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
+    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} as another service would (${message}): is its endpoint ${ENDPOINT} that of the right service?`;
   }
   // A body the SDK found no error in at all (dynalite's empty 404 to an S3 request): likely, not surely, another service.
   if (e.$metadata?.httpStatusCode !== undefined && message === 'UnknownError') {
-    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} without an error the AWS SDK can read: is its endpoint setting (${ENDPOINT_SETTINGS}) that of the right service?`;
+    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} without an error the AWS SDK can read: is its endpoint ${ENDPOINT} that of the right service?`;
   }
   if (e.code === 'ENOENT' && e.syscall === 'mkdir' && typeof e.path === 'string') {
     return `cannot make the directory ${e.path}: its file system refused (ENOENT on mkdir, as /proc and /sys answer); choose another location.`;
@@ -69,9 +75,12 @@ export function failureMessage(error: unknown): string {
   }
     if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
     const where = e.address !== undefined ? `${e.address}${e.port !== undefined ? `:${e.port}` : ''}` : 'a service';
-    return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint setting (${ENDPOINT_SETTINGS}) right? (${message})`;
+    return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint ${ENDPOINT} right? (${message})`;
   }
   if (isPathRefusal(e)) return `cannot use ${e.path}: ${PATH_REFUSALS[e.code!]} (${e.code}${e.syscall ? ` on ${e.syscall}` : ''}).`;
+  if (e.name === 'ResourceNotFoundException' && e.tableName !== undefined) {
+    return `the DynamoDB table ${e.tableName} does not exist (${message}; deleted while the worker ran?): the lease table (ADSTREAM_LEASE_TABLE) keeps the checkpoints, so a new one starts every shard afresh; restore it, or start afresh with a new state location and lake too.`;
+  }
   if (e.name === 'NoSuchBucket') {
     return `the S3 bucket${e.BucketName ? ` ${e.BucketName}` : ''} does not exist: create it, or point the lake or state store (ADSTREAM_LAKE, ADSTREAM_STATE) at one that does.`;
   }

@@ -46,14 +46,14 @@ async function backendFor(options: LoadOptions, config: AdstreamConfig, lake: La
   }
   if (!config.lake.startsWith('s3://')) throw new ConfigError(`Redshift COPY reads from S3, but the lake is ${config.lake}; pass --lake s3://bucket/prefix/.`);
   if (options.iamRole === undefined) throw new ConfigError('Redshift loading needs --iam-role <arn>, the role Redshift assumes to read the lake.');
-  const [{ RedshiftDataClient }, { RedshiftDataApi }, { RedshiftWarehouse }, { openStore }, { s3Client }] = await Promise.all([
+  const [{ RedshiftDataClient }, { RedshiftDataApi }, { RedshiftWarehouse }, { openStore }, { s3Client, tagEndpointErrors }] = await Promise.all([
     import('@aws-sdk/client-redshift-data'),
     import('../../../sinks/warehouse/redshiftDataApi.ts'),
     import('../../../sinks/warehouse/redshiftWarehouse.ts'),
     import('../../../sinks/objectStore/openStore.ts'),
     import('../../aws/clients.ts'),
   ]);
-  const client = new RedshiftDataClient({ region: config.region, endpoint: options.redshiftDataEndpoint });
+  const client = tagEndpointErrors(new RedshiftDataClient({ region: config.region, endpoint: options.redshiftDataEndpoint }), '--redshift-data-endpoint');
   const api = new RedshiftDataApi(
     client,
     {
