@@ -39,6 +39,16 @@ export class LogAlertSink implements AlertSink {
 
   constructor(private readonly options: LogAlertSinkOptions) {}
 
+  /**
+   * Makes the log's folder and reads what the log holds: a path that cannot be a log (under a
+   * file, a directory) fails here, when a worker starts, not at its first alert hours later.
+   */
+  async prepare(): Promise<void> {
+    this.ready ??= makeDirectory(dirname(this.options.path));
+    await this.ready;
+    await this.catchUp();
+  }
+
   async send(alert: AlertEvent): Promise<void> {
     this.ready ??= makeDirectory(dirname(this.options.path));
     await this.ready;

@@ -25,6 +25,7 @@ const PATH_REFUSALS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   EROFS: 'the file system is read-only',
+  EEXIST: 'a file stands where a directory is needed',
 };
 
 const isPathRefusal = (e: AwsLikeError): boolean => e.code !== undefined && e.code in PATH_REFUSALS && typeof e.path === 'string';
@@ -36,7 +37,7 @@ const isPathRefusal = (e: AwsLikeError): boolean => e.code !== undefined && e.co
  */
 export const isPathMistake = (error: unknown): boolean => {
   const e = (error ?? {}) as AwsLikeError;
-  return isPathRefusal(e) && (e.code === 'ENOTDIR' || e.code === 'EISDIR');
+  return isPathRefusal(e) && (e.code === 'ENOTDIR' || e.code === 'EISDIR' || (e.code === 'EEXIST' && e.syscall === 'mkdir'));
 };
 
 const ENDPOINT_SETTINGS = 'ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT';

@@ -15,6 +15,7 @@ import { KinesisMetricsSink } from '../../sinks/metrics/kinesisMetricsSink.ts';
 import { fanOutMetricsSink, filterMetricsSink, type MetricRecord, type MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import { newProcessFolder, removeAbandonedFolders } from '../../sinks/processFolders.ts';
+import { makeDirectory } from '../../sinks/makeDirectory.ts';
 import { openStore } from '../../sinks/objectStore/openStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
 import { dynamoDbClient, firehoseClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
@@ -60,7 +61,10 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const lazyS3 = () => (s3 ??= s3Client(config));
   const startingPosition = startingPositionOf(config);
   const encoder = createParquetEncoder(config.parquetEncoder as Parameters<typeof createParquetEncoder>[0]);
-  const sinks: AlertSink[] = [new LogAlertSink({ path: config.alertLog, print: hooks.printAlert })];
+  const alertLog = new LogAlertSink({ path: config.alertLog, print: hooks.printAlert });
+  // Paths the worker uses only later (at its first alert, its first spill), tried now.
+  await alertLog.prepare();
+  const sinks: AlertSink[] = [alertLog];
   if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn));
   const alertSink = fanOutAlertSink(sinks);
   const metricsSinks: MetricsSink[] = [];
@@ -71,6 +75,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const { printAlert: _printAlert, ...workerHooks } = hooks;
   const firehose = config.firehoseDeliveryStream ? firehoseClient(config) : undefined;
   const spillRoot = config.spillDir ?? tmpdir();
+  await makeDirectory(spillRoot);
   await removeAbandonedFolders(spillRoot, SPILL_PREFIX);
   const spillDirectory = newProcessFolder(spillRoot, SPILL_PREFIX);
   const stateObjects = openStore(config.stateStore, lazyS3);

@@ -199,6 +199,29 @@ describe('adstream command line', () => {
     }
   });
 
+  it('exits 2 at start when the alert log or spill directory cannot be used, not at the first alert or at the end of a run', async () => {
+    // Both were first touched late: the alert log at the first commit with an alert, hours in; the
+    // spill directory when the run that had read everything removed it, failing a finished run.
+    const services = await startLocalServices({ buckets: [] });
+    try {
+      const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
+      await ensureStream(kinesis, 'late-paths', 1);
+      kinesis.destroy();
+      const aFile = join(dir, 'a-file');
+      await writeFile(aFile, 'not a directory');
+      const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_STATE: join(dir, 'late-state'), ADSTREAM_LEASE_TABLE: 'late-paths-leases' };
+      const [alertLog, spill] = await Promise.all([
+        adstream(['run', '--stream', 'late-paths', '--until-caught-up', '--lake', join(dir, 'late-lake')], { ...env, ADSTREAM_ALERT_LOG: join(aFile, 'alerts.jsonl') }),
+        adstream(['run', '--stream', 'late-paths', '--until-caught-up', '--lake', join(dir, 'late-lake')], { ...env, ADSTREAM_SPILL_DIR: join(aFile, 'spill') }),
+      ]);
+      expect([alertLog.code, spill.code], alertLog.stderr + spill.stderr).toEqual([2, 2]);
+      expect(alertLog.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${aFile}: a file stands where a directory is needed (EEXIST on mkdir).`);
+      expect(spill.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${join(aFile, 'spill')}: a part of it is a file, not a directory (ENOTDIR on mkdir).`);
+    } finally {
+      await services.stop();
+    }
+  });
+
   it('generate writes the same files byte for byte from the same seed (0 included), and refuses a seed the generator cannot tell apart', async () => {
     const runs = await Promise.all(['seed-a', 'seed-b'].map((name) => adstream(['generate', '--out', join(dir, name), '--hours', '1', '--rate', '10', '--seed', '0'])));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
