@@ -57,6 +57,9 @@ export interface DemoResult {
 const STATE_BUCKET = 'adstream-state';
 /** What a demo run writes in its data directory. */
 const DEMO_OUTPUTS = ['lake', 'alerts.jsonl', 'labels.json'];
+/** `adstream digest` of the demo's alerts writes its report beside them by default: the demo's too, replaced with the rest. */
+const DIGEST_REPORT = /^digest-\d{4}-\d{2}-\d{2}\.md$/;
+const isDemoOutput = (entry: string): boolean => DEMO_OUTPUTS.includes(entry) || DIGEST_REPORT.test(entry);
 
 /**
  * Each run starts clean (its stream is new, so old files would never be overwritten), but only
@@ -71,10 +74,10 @@ async function clearDemoOutputs(dataDir: string): Promise<void> {
   if (!info) return;
   if (!info.isDirectory()) throw new ConfigError(`--data ${dataDir} is a file; give the demo a directory (a new one, an empty one or one an earlier demo wrote).`);
   const entries = await readdir(dataDir);
-  const foreign = entries.filter((entry) => !DEMO_OUTPUTS.includes(entry)).sort();
+  const foreign = entries.filter((entry) => !isDemoOutput(entry)).sort();
   if (foreign.length > 0) {
     const named = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
-    throw new ConfigError(`--data ${dataDir} holds ${named}, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: ${DEMO_OUTPUTS.join(', ')}).`);
+    throw new ConfigError(`--data ${dataDir} holds ${named}, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: ${DEMO_OUTPUTS.join(', ')}, digest-<day>.md).`);
   }
   for (const entry of entries) await rm(join(dataDir, entry), { recursive: true, force: true });
 }

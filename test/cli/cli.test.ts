@@ -156,9 +156,11 @@ describe('adstream command line', () => {
     const project = join(dir, 'project');
     await mkdir(join(project, 'src'), { recursive: true });
     await writeFile(join(project, 'notes.txt'), 'important');
+    // A digest of an earlier demo's alerts, written beside them by default, is the demo's own.
+    await writeFile(join(project, 'digest-2026-11-01.md'), '# digest');
     const outcome = await adstream(['demo', '--data', project, '--hours', '1']);
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr.trim()).toBe(`adstream: --data ${project} holds notes.txt, src, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: lake, alerts.jsonl, labels.json).`);
+    expect(outcome.stderr.trim()).toBe(`adstream: --data ${project} holds notes.txt, src, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: lake, alerts.jsonl, labels.json, digest-<day>.md).`);
     // Nothing before the sentence: the services were never started.
     expect(outcome.stdout).toBe('');
     expect(await readFile(join(project, 'notes.txt'), 'utf8')).toBe('important');

@@ -169,6 +169,11 @@ describe('adstream digest', () => {
     const intoDirectory = await adstream(['digest', '--day', '2026-11-02', '--alerts', alertLog, '--lake', lake, '--out', reports]);
     expect(intoDirectory.code, intoDirectory.stderr).toBe(0);
     expect(await readFile(join(reports, 'digest-2026-11-02.md'), 'utf8')).toBe(report);
+    // So does one not made yet, written with its closing slash: it is made (it was "it is a directory").
+    const newReports = join(dir, 'new-reports');
+    const intoNewDirectory = await adstream(['digest', '--day', '2026-11-02', '--alerts', alertLog, '--lake', lake, '--out', `${newReports}/`]);
+    expect(intoNewDirectory.code, intoNewDirectory.stderr).toBe(0);
+    expect(await readFile(join(newReports, 'digest-2026-11-02.md'), 'utf8')).toBe(report);
   });
 
   it('on a day whose DLQ is empty, says which days hold rejections, since alerts and rejections are dated differently', async () => {

@@ -127,7 +127,8 @@ export function digestCommand(): Command {
       const built = buildDailyDigest(day, notifications, rejections.byReason);
       const digest = built.rejected === 0 && rejections.otherDays.length > 0 ? { ...built, rejectedOnOtherDays: rejections.otherDays } : built;
       // A directory as --out (reports/, say) gets the day's report inside it, named as by default.
-      const intoDirectory = options.out !== undefined && existsSync(options.out) && statSync(options.out).isDirectory();
+      // So does one not made yet, when it ends with a slash as directories are written.
+      const intoDirectory = options.out !== undefined && ((existsSync(options.out) && statSync(options.out).isDirectory()) || /[/\\]$/.test(options.out));
       const out = intoDirectory ? join(options.out!, `digest-${day}.md`) : (options.out ?? join(dirname(config.alertLog), `digest-${day}.md`));
       await makeDirectory(dirname(out));
       await writeFile(out, digestMarkdown(digest), 'utf8');
