@@ -43,6 +43,11 @@ describe('adstream dlq replay', () => {
     expect(missingField).toBeGreaterThan(0);
     const byClass = await run('node', [BIN, 'dlq', 'replay', '--reason', 'missing_field', '--dry-run'], { env });
     expect(byClass.stdout).toContain(`${missingField} rejected records would be re-driven`);
+    // Then each reason of the class with its count, most first, as the generator's truth has them.
+    const missingByReason = Object.entries(truth.malformedByReason).filter(([reason]) => reason.startsWith('missing_field:'));
+    const listed = byClass.stdout.trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/));
+    expect(Object.fromEntries(listed.map(([reason, n]) => [reason, Number(n)]))).toEqual(Object.fromEntries(missingByReason));
+    expect(listed.map(([, n]) => Number(n))).toEqual(listed.map(([, n]) => Number(n)).sort((a, b) => b - a));
     const unknown = (await run('node', [BIN, 'dlq', 'replay', '--reason', 'bogus_reason', '--dry-run'], { env }).catch((error: unknown) => error)) as { code: number; stderr: string };
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^adstream: no rejected record has reason bogus_reason; the lake's reasons are \w+.* \(\d+\)/);
@@ -50,7 +55,7 @@ describe('adstream dlq replay', () => {
     // --stream sends them anywhere; without it each goes back to the stream it was read from,
     // whatever ADSTREAM_STREAM says (here another stream's, as on a shell set up for another job).
     const elsewhere = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future', '--stream', 'elsewhere', '--dry-run'], { env });
-    expect(elsewhere.stdout.trim()).toBe(`${future} rejected records would be re-driven to elsewhere`);
+    expect(elsewhere.stdout.trim().split('\n')).toEqual([`${future} rejected records would be re-driven to elsewhere`, `  event_time_in_future  ${future}`]);
     // A stream that does not exist is named in one sentence, before anything is put.
     const nowhere = (await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future', '--stream', 'nowhere'], { env }).catch((error: unknown) => error)) as { code: number; stderr: string };
     expect(nowhere.code).toBe(2);
@@ -61,7 +66,7 @@ describe('adstream dlq replay', () => {
     const rerun = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future'], { env });
     expect(rerun.stdout.trim()).toBe(`re-drove 0 rejected records; skipped ${future} that an earlier dlq replay put back (--again re-drives them too)`);
     const again = await run('node', [BIN, 'dlq', 'replay', '--reason', 'event_time_in_future', '--again', '--dry-run'], { env });
-    expect(again.stdout.trim()).toBe(`${future} rejected records would be re-driven to redrive`);
+    expect(again.stdout.trim().split('\n')[0]).toBe(`${future} rejected records would be re-driven to redrive`);
 
     // The fix: these producers' clocks run a year ahead; accept up to two years of skew.
     const second = await pipeline.consume({ ...config, maxFutureSkewMs: 2 * 366 * 86_400_000 });

@@ -70,6 +70,11 @@ export function dlqCommand(): Command {
       const targets = [...byStream].map(([stream, group]) => (byStream.size > 1 ? `${stream} (${group.length})` : stream)).join(', ');
       if (options.dryRun) {
         console.log(`${rows.length} rejected records would be re-driven${targets ? ` to ${targets}` : ''}${skippedNote}`);
+        // By reason, most first: what the fix being tried must cover.
+        const byReason = new Map<string, number>();
+        for (const row of rows) byReason.set(String(row.reason), (byReason.get(String(row.reason)) ?? 0) + 1);
+        const widest = Math.max(0, ...[...byReason.keys()].map((reason) => reason.length));
+        for (const [reason, n] of [...byReason].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) console.log(`  ${reason.padEnd(widest)}  ${n}`);
         return;
       }
       const kinesis = kinesisClient(config);
