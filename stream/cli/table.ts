@@ -3,6 +3,8 @@ const cell = (value: unknown): string => {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number' && !Number.isInteger(value)) return value.toFixed(4);
+  // STRUCTs, LISTs and MAPs come as objects and arrays: as JSON, not [object Object].
+  if (typeof value === 'object') return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return String(value);
 };
 

@@ -31,7 +31,8 @@ export function demoSummary(result: DemoResult, elapsedMs: number): string {
       ? `  ✓ written + rejected + duplicates = in (${n(accounted)})`
       : `  ✗ written + rejected + duplicates = ${n(accounted)} ≠ in ${n(stats.recordsIn)}`,
   );
-  lines.push('', `Files: ${n(stats.filesWritten)} Parquet files, ${(stats.bytesWritten / 1e6).toFixed(1)} MB; ${n(stats.metricEvents)} metric events`);
+  // The lineage table's own files (one per commit) record these; they are not counted among them.
+  lines.push('', `Files: ${n(stats.filesWritten)} Parquet files of events, rejected records and metrics (each listed in the lineage table), ${(stats.bytesWritten / 1e6).toFixed(1)} MB; ${n(stats.metricEvents)} metric events`);
   // A notification is one firing, escalation, re-notification or resolution, and may carry the
   // alerts grouped with it: the distinct alert ids are what `adstream digest` counts too.
   const distinct = new Set(flattenAlerts(stats.alerts).map((alert) => alert.alertId)).size;

@@ -124,6 +124,28 @@ describe('adstream command line', () => {
     expect(failing.stderr).toContain('nope');
   });
 
+  it('warns when the directory queried holds no lake table, naming the lake below it; shows a STRUCT as JSON; names the tables a warehouse has', async () => {
+    // npm start writes ./data/demo/lake: --lake ./data/demo read as an empty lake, every count 0, and said nothing.
+    const parent = join(dir, 'demo-parent');
+    await mkdir(join(parent, 'lake', 'impression'), { recursive: true });
+    const outcome = await adstream(['query', '--lake', parent, "SELECT {'campaign': 'c1', 'n': 2} AS s"]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout.split('\n')[2].trim()).toBe('{"campaign":"c1","n":2}');
+    expect(outcome.stderr.trim()).toBe(
+      `adstream: warning: ${parent} holds none of the lake's table folders (impression, click, conversion, bid_request, _rejected, _metrics, _lineage), so every view is empty. The lake may be ${join(parent, 'lake')}.`,
+    );
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const warehouseFile = join(dir, 'small-warehouse.duckdb');
+    const db = await DuckDBInstance.create(warehouseFile);
+    const connection = await db.connect();
+    await connection.run('CREATE TABLE impressions (event_id VARCHAR); CREATE TABLE metrics (metric VARCHAR)');
+    connection.closeSync();
+    db.closeSync();
+    const rejected = await adstream(['query', '--warehouse', warehouseFile, 'SELECT count(*) FROM rejected']);
+    expect(rejected.code).toBe(2);
+    expect(rejected.stderr.trim()).toBe(`adstream: the warehouse ${warehouseFile} has no table rejected; its tables are impressions, metrics (the DLQ, rejected, and lineage stay in the lake: query them with --lake).`);
+  });
+
   it('exits 2 when the lake to query does not exist, or when both a lake and a warehouse are named', async () => {
     const outcome = await adstream(['query', '--lake', join(dir, 'nowhere'), 'SELECT 1']);
     expect(outcome.code).toBe(2);

@@ -2,7 +2,8 @@
  * `adstream query "<SQL>"` or `adstream query --file <path.sql>`: DuckDB over the lake, with a
  * view per event type, or over a warehouse file loaded by `adstream load-warehouse`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Row } from '../../../sinks/query/lakeQuery.ts';
@@ -39,7 +40,13 @@ async function runOn(options: QueryOptions, sql: string, onResult: (rows: Row[],
     const { openWarehouseQuery } = await import('../../../sinks/warehouse/warehouseQuery.ts');
     const warehouse = await openWarehouseQuery(options.warehouse);
     try {
-      return await warehouse.queryEach(sql, onResult);
+      return await warehouse.queryEach(sql, onResult).catch(async (error: unknown) => {
+        // DuckDB offers its nearest catalog name (pg_prepared_statements for rejected): say what the warehouse holds instead.
+        const missing = /Table with name (\S+) does not exist/.exec((error as Error).message)?.[1];
+        if (!missing) throw error;
+        const tables = (await warehouse.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")).map((row) => String(row.table_name));
+        throw new ConfigError(`the warehouse ${options.warehouse} has no table ${missing}; its tables are ${tables.join(', ') || 'none yet'} (the DLQ, rejected, and lineage stay in the lake: query them with --lake).`);
+      });
     } finally {
       warehouse.close();
     }
@@ -47,13 +54,25 @@ async function runOn(options: QueryOptions, sql: string, onResult: (rows: Row[],
   const { lake } = loadConfig({ lake: options.lake });
   if (lake.startsWith('s3://')) throw new ConfigError(`query reads a local lake directory; sync ${lake} to a directory first, or use Athena.`);
   if (!existsSync(lake)) throw new ConfigError(`the lake directory ${lake} does not exist; pass --lake <dir> (npm start writes ./data/demo/lake).`);
-  const { LakeQuery } = await import('../../../sinks/query/lakeQuery.ts');
+  const { LakeQuery, LAKE_VIEWS } = await import('../../../sinks/query/lakeQuery.ts');
+  warnIfNotALake(lake, LAKE_VIEWS.map((v) => v.table));
   const lakeQuery = await LakeQuery.open(lake);
   try {
     return await lakeQuery.queryEach(sql, onResult);
   } finally {
     lakeQuery.close();
   }
+}
+
+/**
+ * A directory without one table folder is read as an empty lake, every count 0: said on stderr,
+ * with the lake one level down if there is one (./data/demo for ./data/demo/lake).
+ */
+function warnIfNotALake(lake: string, tables: string[]): void {
+  if (tables.some((table) => existsSync(join(lake, table)))) return;
+  const below = readdirSync(lake, { withFileTypes: true }).filter((entry) => entry.isDirectory() && tables.some((table) => existsSync(join(lake, entry.name, table))));
+  const hint = below.length > 0 ? ` The lake may be ${below.map((entry) => join(lake, entry.name)).join(' or ')}.` : '';
+  console.error(`adstream: warning: ${lake} holds none of the lake's table folders (${tables.join(', ')}), so every view is empty.${hint}`);
 }
 
 export function queryCommand(): Command {
