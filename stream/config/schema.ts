@@ -137,7 +137,7 @@ export const configSchema = {
     kind: 'duration_ms',
     env: 'ADSTREAM_STREAM_WINDOW_IDLE_MS',
     default: 60_000,
-    description: 'Stream-wide windows (the shards\' partial windows merged, sent to the metrics outputs): a caught-up shard that has sent nothing for this long, in arrival time, stops holding them back (a shard not heard from yet, such as a split\'s child waiting for its parent, holds them until it reports, at most ten times as long once it could have started); 0 turns the merge off.',
+    description: 'Stream-wide windows (the shards\' partial windows merged, sent to the metrics outputs and alerted on for the stream\'s quality): a caught-up shard that has sent nothing for this long, in arrival time, stops holding them back (a shard not heard from yet, such as a split\'s child waiting for its parent, holds them until it reports, at most ten times as long once it could have started); 0 turns the merge off.',
     example: '120000',
   },
   allowedLatenessMs: { kind: 'duration_ms', env: 'ADSTREAM_ALLOWED_LATENESS_MS', default: 0, description: 'How long a window stays open after the watermark passes its end.', example: '60000' },

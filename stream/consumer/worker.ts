@@ -125,7 +125,9 @@ export class Worker {
     options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
     this.lagWatch = options.processingLag ? new ProcessingLagWatch(options.processingLag) : undefined;
     const sink = options.metricsSink;
-    if (options.streamWindows && sink) {
+    // Merged whether or not there is a metrics output: the stream's quality alerts come from the
+    // merge (a replay raises them always), and without one a worker's alert log lacked them.
+    if (options.streamWindows) {
       this.merge = new StreamWindowMerge({
         leases: options.leases,
         log: options.streamWindows.log,
@@ -136,7 +138,7 @@ export class Worker {
         idleTimeoutMs: options.streamWindows.idleTimeoutMs,
         failoverTimeMs: options.failoverTimeMs ?? DEFAULT_FAILOVER_TIME_MS,
         now: options.now ?? (() => performance.now()),
-        emit: (name, events) => sink.write(name, events),
+        emit: async (name, events) => sink?.write(name, events),
         alerts: { sink: options.alertSink, createDetector: options.state.createDetector },
       });
     }

@@ -171,7 +171,7 @@ describe('adstream record, then adstream replay', () => {
     expect(count('in')).toBe(records.length + retried.length);
     expect(count('written')).toBe(truth.valid);
     expect(count('duplicates')).toBe(truth.duplicates + retried.length);
-    await expectLiveWorkerRows(config, await goldenOutputs(dirs), truth.valid);
+    await expectLiveWorkerRows(config, await goldenOutputs(dirs), truth.valid, { alerts: true });
   });
 
   it('recordings running while the stream is split hold the children’s records and lineage, as gzip JSON Lines and as Avro', async () => {
@@ -201,7 +201,7 @@ describe('adstream record, then adstream replay', () => {
       replays.push(await goldenOutputs(dirs));
     }
     expect(replays[1]).toEqual(replays[0]);
-    await expectLiveWorkerRows(config, replays[0], truth.valid);
+    await expectLiveWorkerRows(config, replays[0], truth.valid, { alerts: true });
   });
 
   it('a recorder SIGKILLed mid-recording leaves a file that replays, with --allow-truncated, every record it had read', async () => {
