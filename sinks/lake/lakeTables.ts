@@ -74,6 +74,8 @@ export interface LakeTables {
   lineage: PartitionedTable<LineageRow>;
   /** Where the tables live (a directory or s3://bucket/prefix/), for lineage rows. */
   location: string;
+  /** The store the tables are in, for what reads across them (a worker's first look at the lake). */
+  store: ObjectStore;
 }
 
 export function lakeTables(store: ObjectStore, encoder: ParquetEncoder): LakeTables {
@@ -89,5 +91,6 @@ export function lakeTables(store: ObjectStore, encoder: ParquetEncoder): LakeTab
     metrics: new PartitionedTable<MetricRow>(store, encoder, METRICS_TABLE, metricFields, (r) => r.window_start),
     lineage: new PartitionedTable<LineageRow>(store, encoder, LINEAGE_TABLE, lineageFields, (r) => r.source_time),
     location: store.location,
+    store,
   };
 }

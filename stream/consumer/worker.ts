@@ -32,6 +32,7 @@ import { hashRangeOf, userRecordsOf } from '../kpl/index.ts';
 import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
+import { refuseLakeOfLostCheckpoints } from './lostCheckpoints.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
 import { StreamWindowMerge, type StreamWindowStats } from './streamWindowMerge.ts';
 import { caughtUpMarker, caughtUpPosition, type PartialLog } from './windowPartials.ts';
@@ -167,7 +168,8 @@ export class Worker {
     const { leases, kinesis, streamName, workerId } = this.options;
     const now = this.options.now ?? (() => performance.now());
     await leases.ensureTable();
-    await leases.claimForStream(streamName, this.options.lake.location);
+    const { lake } = this.options;
+    await leases.claimForStream(streamName, lake.location, () => refuseLakeOfLostCheckpoints(lake.store, streamName, leases.tableName));
     const acquired = new Subject<HeldLease>();
     const coordinator = new LeaseCoordinator({
       table: leases,

@@ -110,6 +110,24 @@ describe('leases shared by workers', () => {
     expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
   });
 
+  it('refuses a new lease table beside a lake that holds the stream\'s files (checkpoints lost, as when adstream local restarts), writing nothing twice', async () => {
+    const first = configFor('lost-checkpoints');
+    const records = [...generateTraffic({ seed: 7, durationMs: 600_000, impressionsPerMinute: 60, anomalies: [] }).records];
+    await pipeline.produce(first, records, 1);
+    await pipeline.consume(first);
+    const truth = tallyTruth(records);
+    expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
+    const anew = pipeline.configFor('lost-checkpoints', { failoverTimeMs: FAILOVER_MS, leaseTable: `${first.leaseTable}-anew` });
+    const refused = pipeline.consume(anew);
+    await expect(refused).rejects.toBeInstanceOf(ConfigError);
+    await expect(refused).rejects.toThrow(
+      new RegExp(`^the lake ${first.lake} already holds files of stream lost-checkpoints \\(_lineage/dt=[^)]+/lost-checkpoints-shardId-[^)]+\\.parquet\\), but the lease table ${anew.leaseTable} has no checkpoints for it: they are lost`),
+    );
+    expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
+    // Refused before it claimed the table: a second try is refused too, not let through.
+    await expect(pipeline.consume(anew)).rejects.toBeInstanceOf(ConfigError);
+  });
+
   it('3 workers on 8 shards settle at 3/3/2, and release every lease when they stop', async () => {
     const base = configFor('balance');
     await pipeline.produce(base, [], 8);

@@ -92,16 +92,21 @@ export class LeaseTable {
    * from another stream (or, on AWS, silently read from the wrong place). A table created before
    * this item existed is named by the first worker that starts against it.
    */
-  async claimForStream(streamName: string, lake?: string): Promise<void> {
-    const item: Record<string, AttributeValue> = { leaseKey: { S: STREAM_KEY }, streamName: { S: streamName } };
-    if (lake !== undefined) item.lake = { S: lake };
-    try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(leaseKey)' }));
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  async claimForStream(streamName: string, lake?: string, beforeFirstClaim?: () => Promise<void>): Promise<void> {
+    let claimed = await this.streamItem();
+    if (!claimed) {
+      // A table no worker has claimed: `beforeFirstClaim` may refuse it (a lake written under checkpoints since lost).
+      await beforeFirstClaim?.();
+      const item: Record<string, AttributeValue> = { leaseKey: { S: STREAM_KEY }, streamName: { S: streamName } };
+      if (lake !== undefined) item.lake = { S: lake };
+      try {
+        await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(leaseKey)' }));
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      claimed = await this.streamItem();
     }
-    const claimed = await this.streamItem();
     const owner = claimed?.streamName?.S;
     if (owner !== streamName) {
       throw new LeaseTableOfAnotherStreamError(
