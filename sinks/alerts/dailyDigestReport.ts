@@ -3,7 +3,7 @@
  * SNS subject within SNS's limits, and a plain-text body for a terminal, e-mail and chat; the SNS
  * message ends with the digest as JSON for programs, like the alert messages do.
  */
-import { SNS_SUBJECT_MAX } from './snsAlertSink.ts';
+import { snsSubject } from './snsAlertSink.ts';
 import { SEVERITIES, type DailyDigest } from './dailyDigest.ts';
 
 const score = (n: number): string => n.toFixed(3);
@@ -46,13 +46,8 @@ export function otherDaysNote(day: string, days: readonly { day: string; records
   return `no record arrived in the DLQ on ${day}, but it holds ${days.map((d) => `${d.records} on ${d.day}`).join(', ')} (rejections are dated by arrival, alerts by event time; see --day)`;
 }
 
-/** SNS rejects a Subject over 100 characters or outside printable ASCII. */
 export function digestSubject(d: DailyDigest): string {
-  const subject = (
-    `[digest] adstream ${d.day}: ${d.raised} alerts (${d.raisedBySeverity.critical} critical), ` +
-    `${d.resolved} resolved, ${d.rejected} rejected`
-  ).replace(/[^\x20-\x7e]/g, '?');
-  return subject.length <= SNS_SUBJECT_MAX ? subject : `${subject.slice(0, SNS_SUBJECT_MAX - 3)}...`;
+  return snsSubject(`[digest] adstream ${d.day}: ${d.raised} alerts (${d.raisedBySeverity.critical} critical), ${d.resolved} resolved, ${d.rejected} rejected`);
 }
 
 const padded = (rows: string[][]): string[] => {

@@ -18,14 +18,23 @@ import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-s
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
 
-/** SNS rejects a Subject over 100 characters, and one that is not printable ASCII on one line. */
-export const SNS_SUBJECT_MAX = 100;
+/**
+ * SNS takes a Subject "less than 100 characters long", on one line, without control characters
+ * (printable ASCII here, so every mail client shows it alike). 100 was let through until the
+ * local SNS refused it as SNS does.
+ */
+export const SNS_SUBJECT_MAX = 99;
+
+/** `text` as a Subject SNS accepts: printable ASCII, cut with "..." at SNS_SUBJECT_MAX. */
+export function snsSubject(text: string): string {
+  const subject = text.replace(/[^\x20-\x7e]/g, '?');
+  return subject.length <= SNS_SUBJECT_MAX ? subject : `${subject.slice(0, SNS_SUBJECT_MAX - 3)}...`;
+}
 
 export function alertSubject(alert: AlertEvent): string {
   const state = alert.status === 'resolved' ? 'RESOLVED' : alert.severity;
   const more = alert.related?.length ? ` (+${alert.related.length})` : '';
-  const subject = `[${state}] ${alert.detector} ${alert.key}${more}`.replace(/[^\x20-\x7e]/g, '?');
-  return subject.length <= SNS_SUBJECT_MAX ? subject : `${subject.slice(0, SNS_SUBJECT_MAX - 3)}...`;
+  return snsSubject(`[${state}] ${alert.detector} ${alert.key}${more}`);
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

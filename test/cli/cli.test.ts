@@ -31,6 +31,26 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A port free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** `adstream local`'s four port options, Kinesis, DynamoDB, S3 and SNS in that order. */
+const localPorts = (ports: number[]): string[] => ['--kinesis-port', '--dynamodb-port', '--s3-port', '--sns-port'].flatMap((name, i) => [name, String(ports[i])]);
+
+async function waitForText(text: () => string, wanted: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!text().includes(wanted)) {
+    if (Date.now() > deadline) throw new Error(`no "${wanted}" within ${timeoutMs} ms in:\n${text()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('adstream command line', () => {
   it('has --help on every command', async () => {
     for (const command of COMMANDS) {
@@ -273,7 +293,7 @@ describe('adstream command line', () => {
       const outcome = await adstream(['local', '--kinesis-port', String(port)]);
       expect(outcome.code).toBe(2);
       expect(outcome.stderr.trim().split('\n')).toEqual([
-        `adstream: port ${port} is in use (by another adstream local?): stop what holds it, or choose other ports with --kinesis-port, --dynamodb-port and --s3-port.`,
+        `adstream: port ${port} is in use (by another adstream local?): stop what holds it, or choose other ports with --kinesis-port, --dynamodb-port, --s3-port and --sns-port.`,
       ]);
     } finally {
       taken.close();
@@ -284,18 +304,37 @@ describe('adstream command line', () => {
     const shared = await adstream(['local', '--kinesis-port', '4731', '--dynamodb-port', '4731']);
     expect(shared.code).toBe(2);
     expect(shared.stderr.trim()).toBe('adstream: --kinesis-port and --dynamodb-port are both 4731: give each service a port of its own.');
-    const free = async (): Promise<number> => {
-      const server = createServer();
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const { port } = server.address() as AddressInfo;
-      await new Promise((resolve) => server.close(resolve));
-      return port;
-    };
-    const ports = [await free(), await free(), await free()];
+    const ports: number[] = [];
+    for (let i = 0; i < 4; i++) ports.push(await freePort());
     // It kept its servers running and never exited: killed after 20 s, its code would be null.
-    const badStream = await adstream(['local', '--kinesis-port', String(ports[0]), '--dynamodb-port', String(ports[1]), '--s3-port', String(ports[2])], { ADSTREAM_STREAM: 'bad name!' }, 20_000);
+    const badStream = await adstream(['local', ...localPorts(ports)], { ADSTREAM_STREAM: 'bad name!' }, 20_000);
     expect(badStream.code).toBe(2);
     expect(badStream.stderr).toContain('must be a Kinesis stream name');
+  });
+
+  it('local serves SNS Publish: the environment it prints points alerts at it, and it prints each message a worker would have sent', async () => {
+    const ports: number[] = [];
+    for (let i = 0; i < 4; i++) ports.push(await freePort());
+    const child = spawn('node', [ADSTREAM_BIN, 'local', '--shards', '1', ...localPorts(ports)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ADSTREAM_STREAM: 'sns-local' } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      await waitForText(() => stdout, 'Press Ctrl-C to stop.');
+      const environment = Object.fromEntries([...stdout.matchAll(/^ {2}export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+      expect(environment.ADSTREAM_SNS_ENDPOINT).toBe(`http://127.0.0.1:${ports[3]}`);
+      expect(environment.ADSTREAM_ALERT_TOPIC_ARN).toBe('arn:aws:sns:us-east-1:000000000000:adstream-alerts');
+      const { SnsAlertSink } = await import('../../sinks/alerts/snsAlertSink.ts');
+      const { snsClient } = await import('../../stream/aws/clients.ts');
+      const sns = snsClient({ region: 'us-east-1', snsEndpoint: environment.ADSTREAM_SNS_ENDPOINT });
+      const alert = { alertId: 'event_count:campaign=c007@1', detector: 'event_count', key: 'campaign=c007', dimensions: { campaign: 'c007' }, severity: 'critical', status: 'firing', windowStart: 0, windowEnd: 60_000, metric: 'count', observed: 1, expected: 40, score: 0.99, summary: 'count dropped for campaign c007', since: 0 };
+      await new SnsAlertSink(sns, environment.ADSTREAM_ALERT_TOPIC_ARN).send(alert as never);
+      sns.destroy();
+      await waitForText(() => stdout, 'SNS adstream-alerts: [critical] event_count campaign=c007 [');
+      expect(stdout).toMatch(/SNS adstream-alerts: \[critical\] event_count campaign=c007 \[severity=critical detector=\["event_count"\] campaign=\["c007"\] status=firing\]\n {4}/);
+    } finally {
+      child.kill('SIGINT');
+      await once(child, 'exit');
+    }
   });
 
   it('exits 2 on an empty SQL file, and on a digest topic that is not an SNS ARN before writing any report', async () => {

@@ -1,0 +1,142 @@
+/**
+ * The SNS Publish API on a local port, for `adstream local` and the tests. No SNS server ships on
+ * npm as kinesalite, dynalite and s3rver do, so this is a stand-in at the wire: it decodes what
+ * the AWS SDK puts on the wire, refuses what SNS refuses (with SNS's error, which the SDK throws
+ * as SNS's would), and hands each accepted message to `onPublish`. It delivers to no one.
+ *
+ * @aws-sdk/client-sns 3.x speaks the AWS Query protocol: a form-urlencoded POST
+ * `Action=Publish&Version=2010-03-31&TopicArn=…&Subject=…&Message=…` with attributes as
+ * `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue`, answered by an XML
+ * `PublishResponse`. The AWS JSON 1.0 form (`X-Amz-Target: …Publish`, JSON body) is decoded too
+ * in case a later SDK switches protocols.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface PublishedMessage {
+  topicArn: string;
+  subject: string | undefined;
+  message: string;
+  attributes: Record<string, { dataType: string; stringValue: string | undefined }>;
+  protocol: 'query' | 'json';
+}
+
+export interface SnsServer {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+/** SNS's limit on a message with its attributes, in UTF-8 bytes. */
+const MAX_MESSAGE_BYTES = 262_144;
+const MAX_ATTRIBUTES = 10;
+const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)(?!(?:AWS|Amazon)\.)[A-Za-z0-9_.-]{1,256}$/i;
+const ATTRIBUTE_TYPE = /^(String|Number|Binary|String\.Array)(\.[A-Za-z0-9_.-]+)?$/;
+
+/** Why SNS would refuse this Publish (its InvalidParameter text, shortened), or undefined. */
+export function publishProblem(m: PublishedMessage): string | undefined {
+  if (!TOPIC_ARN.test(m.topicArn)) return `Invalid parameter: TopicArn ${JSON.stringify(m.topicArn)} is not an SNS topic ARN`;
+  if (m.message === '') return 'Invalid parameter: Empty message';
+  if (m.subject !== undefined) {
+    // "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100 characters long."
+    if (m.subject === '' || [...m.subject].length >= 100) return `Invalid parameter: Subject must be 1 to 99 characters, not ${[...m.subject].length}`;
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f\x7f]/.test(m.subject)) return 'Invalid parameter: Subject holds a line break or control character';
+  }
+  const names = Object.keys(m.attributes);
+  if (names.length > MAX_ATTRIBUTES) return `Invalid parameter: ${names.length} message attributes, at most ${MAX_ATTRIBUTES}`;
+  let bytes = Buffer.byteLength(m.message);
+  for (const [name, { dataType, stringValue }] of Object.entries(m.attributes)) {
+    if (!ATTRIBUTE_NAME.test(name)) return `Invalid parameter: message attribute name ${JSON.stringify(name)}`;
+    if (!ATTRIBUTE_TYPE.test(dataType)) return `Invalid parameter: message attribute ${name} has data type ${JSON.stringify(dataType)}`;
+    if (dataType.startsWith('Number') && !(stringValue !== undefined && Number.isFinite(Number(stringValue)))) return `Invalid parameter: message attribute ${name} is not a number`;
+    if (stringValue === undefined || stringValue === '') return `Invalid parameter: message attribute ${name} has no value`;
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(dataType) + Buffer.byteLength(stringValue);
+  }
+  if (bytes > MAX_MESSAGE_BYTES) return `Invalid parameter: Message too long (${bytes} bytes with its attributes, at most ${MAX_MESSAGE_BYTES})`;
+  return undefined;
+}
+
+function decodeQuery(body: string): { action: string | null; message: PublishedMessage } {
+  const form = new URLSearchParams(body);
+  const attributes: PublishedMessage['attributes'] = {};
+  for (let n = 1; form.has(`MessageAttributes.entry.${n}.Name`); n++) {
+    const prefix = `MessageAttributes.entry.${n}`;
+    attributes[form.get(`${prefix}.Name`)!] = {
+      dataType: form.get(`${prefix}.Value.DataType`) ?? '',
+      stringValue: form.get(`${prefix}.Value.StringValue`) ?? undefined,
+    };
+  }
+  return {
+    action: form.get('Action'),
+    message: { topicArn: form.get('TopicArn') ?? '', subject: form.get('Subject') ?? undefined, message: form.get('Message') ?? '', attributes, protocol: 'query' },
+  };
+}
+
+function decodeJson(body: string): PublishedMessage {
+  const input = JSON.parse(body) as { TopicArn: string; Subject?: string; Message: string; MessageAttributes?: Record<string, { DataType: string; StringValue?: string }> };
+  const attributes: PublishedMessage['attributes'] = {};
+  for (const [name, v] of Object.entries(input.MessageAttributes ?? {})) attributes[name] = { dataType: v.DataType, stringValue: v.StringValue };
+  return { topicArn: input.TopicArn, subject: input.Subject, message: input.Message, attributes, protocol: 'json' };
+}
+
+const xmlEscape = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const publishXml = (messageId: string): string =>
+  `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${messageId}</MessageId></PublishResult>` +
+  `<ResponseMetadata><RequestId>${messageId}</RequestId></ResponseMetadata></PublishResponse>`;
+
+const errorXml = (code: string, text: string): string =>
+  `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>` +
+  `<Code>${code}</Code><Message>${xmlEscape(text)}</Message></Error><RequestId>local-error</RequestId></ErrorResponse>`;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Listens on 127.0.0.1 (`port` 0 or absent: any free port); each accepted message goes to `onPublish`. */
+export async function startSnsServer(options: { port?: number; onPublish?: (message: PublishedMessage) => void } = {}): Promise<SnsServer> {
+  let published = 0;
+  const server: Server = createServer((req, res) => {
+    readBody(req)
+      .then((body) => {
+        const target = req.headers['x-amz-target'];
+        const json = typeof target === 'string';
+        const decoded = json ? { action: target.endsWith('.Publish') ? 'Publish' : target, message: decodeJson(body) } : decodeQuery(body);
+        const refuse = (code: string, text: string): void => {
+          res.writeHead(400, { 'content-type': json ? 'application/x-amz-json-1.0' : 'text/xml' });
+          res.end(json ? JSON.stringify({ __type: code, message: text }) : errorXml(code, text));
+        };
+        if (decoded.action !== 'Publish') return refuse('InvalidAction', `the local SNS implements Publish only, not ${String(decoded.action)}`);
+        const problem = publishProblem(decoded.message);
+        if (problem) return refuse('InvalidParameter', problem);
+        published += 1;
+        options.onPublish?.(decoded.message);
+        const messageId = `local-${published}`;
+        res.writeHead(200, { 'content-type': json ? 'application/x-amz-json-1.0' : 'text/xml' });
+        res.end(json ? JSON.stringify({ MessageId: messageId }) : publishXml(messageId));
+      })
+      .catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(error));
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
