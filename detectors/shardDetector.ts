@@ -10,10 +10,10 @@
 import { groupNotifications } from './alertGrouping.ts';
 import { defaultDetectorConfig } from './defaultConfig.ts';
 import type { AlertEvent, MetricEvent } from './types.ts';
-import { VolumeDetector, type DetectorConfig, type DetectorSnapshot } from './volumeDetector.ts';
+import { VolumeDetector, type DetectorConfig, type DetectorSnapshot, type ObserveOptions } from './volumeDetector.ts';
 
 export interface GroupedDetector {
-  observe(metrics: MetricEvent[]): AlertEvent[];
+  observe(metrics: MetricEvent[], options?: ObserveOptions): AlertEvent[];
   snapshot(): DetectorSnapshot;
   inherit(shardId: string, others?: readonly unknown[]): void;
 }
@@ -43,7 +43,7 @@ export function shardDetectorFactory(config: DetectorConfig = defaultDetectorCon
   return (snapshot) => {
     const detector = snapshot ? VolumeDetector.restore(config, snapshot as DetectorSnapshot) : new VolumeDetector(config);
     return {
-      observe: (metrics) => groupNotifications(detector.observe(metrics)),
+      observe: (metrics, options) => groupNotifications(detector.observe(metrics, options)),
       snapshot: () => detector.snapshot(),
       inherit: (shardId, others) => detector.inherit(shardId, others as DetectorSnapshot[] | undefined),
     };

@@ -209,6 +209,17 @@ function trialsOf(watch: Watch, metric: MetricEvent | undefined): number | undef
   return names.reduce((sum, name) => sum + (finiteValue(metric, name) ?? 0), 0);
 }
 
+export interface ObserveOptions {
+  /** The metrics hold whole windows: the last is finished at the end of the call (default true). */
+  windowsComplete?: boolean;
+  /**
+   * The window held no event by its event time, only records counted when they arrived after
+   * its shard's earlier windows had closed (stream/pipeline/detectorInput.ts): its series are
+   * scored, but no series is filled with a zero for being absent from it.
+   */
+  eventless?: boolean;
+}
+
 export class VolumeDetector {
   private state: DetectorSnapshot = { version: 1, windowMs: null, current: null, finishedThrough: null, series: {} };
   private readonly watches: Map<string, Watch>;
@@ -265,7 +276,7 @@ export class VolumeDetector {
    * firing, escalate or are re-notified (`status: 'firing'`) and alerts that resolve
    * (`status: 'resolved'`).
    */
-  observe(metrics: readonly MetricEvent[], options: { windowsComplete?: boolean } = {}): AlertEvent[] {
+  observe(metrics: readonly MetricEvent[], options: ObserveOptions = {}): AlertEvent[] {
     return this.observeTransitions(metrics, options).map((t) => t.alert);
   }
 
@@ -274,18 +285,21 @@ export class VolumeDetector {
    * `EventTimeWindows.close()`), the last window in `metrics` is finished at the end of the call;
    * otherwise it stays open until a later window's metric or `finishWindow()`.
    */
-  observeTransitions(metrics: readonly MetricEvent[], options: { windowsComplete?: boolean } = {}): AlertTransition[] {
+  observeTransitions(metrics: readonly MetricEvent[], options: ObserveOptions = {}): AlertTransition[] {
     const out: AlertTransition[] = [];
     for (const metric of metrics) out.push(...this.observeOne(metric));
-    if (options.windowsComplete ?? true) out.push(...this.finishWindow());
+    if (options.windowsComplete ?? true) out.push(...this.finishWindow(!options.eventless));
     return out;
   }
 
-  /** Declares the current window complete: known series without a metric in it are filled. */
-  finishWindow(): AlertTransition[] {
+  /**
+   * Declares the current window complete: known series without a metric in it are filled (not
+   * with `fill` false: a window no event reached says nothing of the series it lacks).
+   */
+  finishWindow(fill = true): AlertTransition[] {
     const window = this.state.current;
     if (!window) return [];
-    const out = this.fillMissing(window);
+    const out = fill ? this.fillMissing(window) : [];
     this.state.current = null;
     this.state.finishedThrough = window.end;
     return out;

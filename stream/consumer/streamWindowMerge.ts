@@ -21,6 +21,7 @@ import type { MetricEvent } from '../../detectors/types.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import { PipelineWatermark, type PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
 import { WindowMerger, streamMetricsOf, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
+import { observeClosedWindows, type ClosedWindowMetrics } from '../pipeline/detectorInput.ts';
 import type { ShardDetector } from '../pipeline/shardState.ts';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
@@ -333,11 +334,11 @@ export class StreamWindowMerge {
    * The stream's quality series through the same detectors as a shard's, under the key they
    * match (`quality=stream`, dimension scope=stream): at least once, like every alert.
    */
-  private async alertOnQuality(quality: MetricEvent[]): Promise<void> {
+  private async alertOnQuality(quality: readonly ClosedWindowMetrics[]): Promise<void> {
     const { detector } = this.state!;
     if (!detector || !this.options.alerts) return;
     if (quality.length === 0) return;
-    for (const alert of detector.observe(quality)) {
+    for (const alert of observeClosedWindows(detector, quality)) {
       await this.options.alerts.sink.send(alert);
       this.stats.alerts += 1;
     }

@@ -11,6 +11,7 @@ import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import type { RecordBatch, SourceRecord } from './batch.ts';
 import type { ClosedWindow } from './eventTimeWindows.ts';
 import type { ShardState } from './shardState.ts';
+import { closedWindowMetrics, observeClosedWindows } from './detectorInput.ts';
 
 export interface ProcessedBatch {
   batch: RecordBatch;
@@ -68,10 +69,9 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
     if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
   }
   fireWindows(state, result.windows, options.final);
-  const byWindow = result.windows.map(({ window, watermark }) => ({ window, metrics: window.metrics(watermark) }));
+  const byWindow = result.windows.map(({ window, watermark }) => closedWindowMetrics(window, window.metrics(watermark)));
   result.metrics = byWindow.flatMap(({ metrics }) => metrics);
   result.watermark = state.windows.watermark;
-  const scored = byWindow.every(({ window }) => window.heldOnTimeEvent()) ? result.metrics : byWindow.filter(({ window }) => window.heldOnTimeEvent()).flatMap(({ metrics }) => metrics);
-  result.alerts = state.detector.observe(scored);
+  result.alerts = observeClosedWindows(state.detector, byWindow);
   return result;
 }

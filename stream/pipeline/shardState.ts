@@ -4,13 +4,14 @@
  * continues exactly where the checkpoint says.
  */
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
+import type { ObserveOptions } from '../../detectors/volumeDetector.ts';
 import { Deduplicator, type DedupeSnapshot, type DedupeSnapshotV2 } from './dedupe.ts';
 import { EventTimeWindows, type WindowConfig, type WindowsSnapshot } from './eventTimeWindows.ts';
 import { ConfigError } from '../config/load.ts';
 
 /** The detector stage as the shard sees it: metric events in, alerts out, state serializable. */
 export interface ShardDetector {
-  observe(metrics: MetricEvent[]): AlertEvent[];
+  observe(metrics: MetricEvent[], options?: ObserveOptions): AlertEvent[];
   snapshot(): unknown;
   /**
    * This detector was restored from a parent shard's state for child `shardId`: the parent's keys

@@ -193,14 +193,8 @@ export class WindowAccumulator {
     return { windowStart: this.start, windowEnd: this.end, watermark, key: 'quality=stream', dimensions: { quality: 'stream' }, values: qualityValues(total) };
   }
 
-  /**
-   * Whether an event was aggregated into the window by its event time (or arrived valid in it).
-   * A window without one holds only records rejected, duplicated or late after the shard's windows
-   * through their time had closed (a bounded run's end closes them all; a re-drive from the DLQ
-   * arrives after it): its metrics report them, but the detectors are not shown it, since event
-   * time never reached it. Shown it, they read every campaign as dropped to zero in it.
-   */
-  heldOnTimeEvent(): boolean {
+  /** Whether an event reached the window by its event time (stream/pipeline/detectorInput.ts says why it matters). */
+  heldEvents(): boolean {
     if (this.groups.size > 0) return true;
     for (const q of this.quality.values()) if (q.valid > 0) return true;
     return false;

@@ -12,6 +12,7 @@
 import type { MetricEvent } from '../../detectors/types.ts';
 import type { ClosedWindow } from './eventTimeWindows.ts';
 import { WindowAccumulator, type WindowSnapshot } from './windowAccumulator.ts';
+import { closedWindowMetrics, type ClosedWindowMetrics } from './detectorInput.ts';
 
 export const STREAM_SCOPE = 'scope=stream';
 
@@ -36,18 +37,17 @@ const streamQualitySeries = (events: readonly MetricEvent[]): MetricEvent[] =>
 export interface StreamWindowMetrics {
   /** The merged windows' metric events, for the metrics outputs. */
   events: MetricEvent[];
-  /** The stream's quality series the detectors score: of the windows that held an on-time event (WindowAccumulator.heldOnTimeEvent). */
-  quality: MetricEvent[];
+  /** The stream's quality series of each window, for the detectors (stream/pipeline/detectorInput.ts). */
+  quality: ClosedWindowMetrics[];
 }
 
 export function streamMetricsOf(fired: readonly { window: WindowAccumulator; watermark: number }[]): StreamWindowMetrics {
   const byWindow = fired.map(({ window, watermark }) => ({ window, events: streamWindowMetrics(window, watermark) }));
   return {
     events: byWindow.flatMap(({ events }) => events),
-    quality: streamQualitySeries(byWindow.filter(({ window }) => window.heldOnTimeEvent()).flatMap(({ events }) => events)),
+    quality: byWindow.map(({ window, events }) => closedWindowMetrics(window, streamQualitySeries(events))).filter(({ metrics }) => metrics.length > 0),
   };
 }
-
 
 export interface WindowMergerSnapshot {
   pending: { window: WindowSnapshot; watermark: number }[];

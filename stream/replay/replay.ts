@@ -26,6 +26,7 @@ import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
 import { ShardState, type ShardStateConfig, type ShardStateSnapshot } from '../pipeline/shardState.ts';
 import { WindowMerger } from '../pipeline/windowMerger.ts';
+import { observeClosedWindows } from '../pipeline/detectorInput.ts';
 import { KINESIS_NAME_RULE, isKinesisName, type Recording, type ShardReader } from './recording.ts';
 import { changedSettings, loadReplayCheckpoint, loadReplayClaim, saveReplayCheckpoint, saveReplayClaim, type ReplayCheckpoint, type ReplayRunSettings } from './replayCheckpoint.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE } from './replayDefaults.ts';
@@ -268,7 +269,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     const { events: merged, quality } = merger.fireMetrics(watermark.value, lastShard);
     // Sent now, like the merged metrics below: a resumed replay sends the same again, which the
     // alert log keeps once (SNS at least once, as every alert).
-    const streamAlerts = streamDetector.observe(quality);
+    const streamAlerts = observeClosedWindows(streamDetector, quality);
     for (const alert of streamAlerts) await alertSink.send(alert);
 
     let entry = open.get(shardId);

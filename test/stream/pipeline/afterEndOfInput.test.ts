@@ -1,9 +1,10 @@
 /**
  * A bounded run's end closes every window of its shards. Records that come after it (a DLQ
  * re-drive read by the next bounded run, records still bad) are counted in a window past every
- * event time the shard has seen: their metrics report them, but the detectors must not read that
- * window as one in which every campaign fell to zero. A window with events in it is still scored,
- * and a campaign missing from it is still a drop.
+ * event time the shard has seen: their metrics report them, and the detectors score what such a
+ * window says (its records were all rejected), but must not read it as one in which every
+ * campaign fell to zero. A window with events in it is still scored, and a campaign missing from
+ * it is still a drop.
  */
 import { describe, expect, it } from 'vitest';
 import { shardDetectorFactory } from '../../../detectors/shardDetector.ts';
@@ -37,16 +38,18 @@ const batch = (records: SourceRecord[]) => ({ stream: 's', shardId: 'shard-0', r
 const drops = (alerts: { title?: string; key?: string; message?: string }[]) => alerts.map((a) => JSON.stringify(a)).filter((a) => a.includes('dropped'));
 
 describe('records after a bounded run closed every window', () => {
-  it('are counted in a window of their own that no detector reads as every campaign dropped to zero', () => {
+  it('are counted in a window of their own, scored for their rejections, not read as every campaign dropped to zero', () => {
     const state = ShardState.create(config, 'shard-0');
     const run = processBatch(batch(steadyTraffic(['c1', 'c2'], 0, 40)), state, { ...options, final: true });
     expect(drops(run.alerts)).toEqual([]);
     // The next bounded run reads only a re-drive of still-malformed records, weeks later by the clock.
-    const redrive = processBatch(batch(Array.from({ length: 7 }, () => malformed(T0 + 30 * 24 * 60 * MINUTE))), state, { ...options, final: true });
-    expect(redrive.rejected).toHaveLength(7);
+    const redrive = processBatch(batch(Array.from({ length: 200 }, () => malformed(T0 + 30 * 24 * 60 * MINUTE))), state, { ...options, final: true });
+    expect(redrive.rejected).toHaveLength(200);
     const quality = redrive.metrics.filter((m) => m.key === 'quality=stream|shard=shard-0');
-    expect(quality.map((m) => [m.windowStart, m.values.rejected, m.values.valid])).toEqual([[T0 + 40 * MINUTE, 7, 0]]);
-    expect(redrive.alerts).toEqual([]);
+    expect(quality.map((m) => [m.windowStart, m.values.rejected, m.values.valid])).toEqual([[T0 + 40 * MINUTE, 200, 0]]);
+    // What such a window does say is still said: every record in it was rejected.
+    expect(drops(redrive.alerts)).toEqual([]);
+    expect(redrive.alerts.map((a) => a.detector)).toEqual(['rejected_rate']);
   });
 
   it('still scores a window with events in it, where a campaign that stopped is a drop', () => {
