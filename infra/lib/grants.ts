@@ -16,6 +16,14 @@ const OBJECT_ACTIONS: Record<Exclude<ObjectAction, 'list'>, string[]> = {
   delete: ['s3:DeleteObject'],
 };
 
+/**
+ * Listing `bucket` only under `prefix` (ListBucket with an s3:prefix condition): for a reader that
+ * lists one folder of a bucket it otherwise only writes.
+ */
+export function grantListUnder(grantee: iam.IGrantable, bucket: s3.IBucket, prefix: string): void {
+  iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } });
+}
+
 /** Object access on `bucket` (optionally under `prefix`), with exact actions. */
 export function grantObjects(grantee: iam.IGrantable, bucket: s3.IBucket, access: readonly ObjectAction[], prefix = ''): void {
   const objectActions = access.flatMap((a) => (a === 'list' ? [] : OBJECT_ACTIONS[a]));

@@ -76,23 +76,50 @@ export class LocalDirStore implements ObjectStore {
 
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
+    await this.walk(prefix, (key) => {
+      keys.push(key);
+      return false;
+    });
+    return keys.sort();
+  }
+
+  async find(prefix: string, matches: (key: string) => boolean): Promise<string | undefined> {
+    let found: string | undefined;
+    await this.walk(prefix, (key) => {
+      if (matches(key)) found = key;
+      return found !== undefined;
+    });
+    return found;
+  }
+
+  /**
+   * Visits the keys under `prefix`, from the folder the prefix names (not the whole root: a lake's
+   * other tables are not read for its lineage), until `visit` returns true.
+   */
+  private async walk(prefix: string, visit: (key: string) => boolean): Promise<void> {
+    const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const walkFrom = async (dir: string): Promise<boolean> => {
       let entries;
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
         throw error;
       }
       for (const entry of entries) {
         if (entry.name.startsWith('.')) continue;
         const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else keys.push(relative(this.root, path).split(sep).join('/'));
+        if (entry.isDirectory()) {
+          if (await walkFrom(path)) return true;
+        } else {
+          const key = relative(this.root, path).split(sep).join('/');
+          if (key.startsWith(prefix) && visit(key)) return true;
+        }
       }
+      return false;
     };
-    await walk(this.root);
-    return keys.filter((key) => key.startsWith(prefix)).sort();
+    await walkFrom(folder ? this.pathOf(folder) : this.root);
   }
 
   async delete(key: string): Promise<void> {

@@ -15,5 +15,7 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** Some key under a prefix that `matches`, or undefined; stops looking at the first (no order promised). */
+  find(prefix: string, matches: (key: string) => boolean): Promise<string | undefined>;
   delete(key: string): Promise<void>;
 }

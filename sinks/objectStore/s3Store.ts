@@ -108,6 +108,17 @@ export class S3Store implements ObjectStore {
     return keys.sort();
   }
 
+  async find(prefix: string, matches: (key: string) => boolean): Promise<string | undefined> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }));
+      const found = (page.Contents ?? []).map((object) => object.Key!.slice(this.prefix.length)).find(matches);
+      if (found !== undefined) return found;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return undefined;
+  }
+
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
   }

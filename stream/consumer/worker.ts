@@ -33,6 +33,7 @@ import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
 import { refuseLakeOfLostCheckpoints } from './lostCheckpoints.ts';
+import { canonicalLocation } from '../../sinks/objectStore/canonicalLocation.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
 import { StreamWindowMerge, type StreamWindowStats } from './streamWindowMerge.ts';
 import { caughtUpMarker, caughtUpPosition, type PartialLog } from './windowPartials.ts';
@@ -169,7 +170,7 @@ export class Worker {
     const now = this.options.now ?? (() => performance.now());
     await leases.ensureTable();
     const { lake } = this.options;
-    await leases.claimForStream(streamName, lake.location, () => refuseLakeOfLostCheckpoints(lake.store, streamName, leases.tableName));
+    await leases.claimForStream(streamName, await canonicalLocation(lake.location), () => refuseLakeOfLostCheckpoints(lake.store, streamName, leases.tableName));
     const acquired = new Subject<HeldLease>();
     const coordinator = new LeaseCoordinator({
       table: leases,

@@ -3,8 +3,10 @@
  * failover after kill -9, fencing of a paused worker, and hand-over on SIGTERM. Workers that are
  * killed or paused are real `adstream run` processes.
  */
+import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDbClient } from '../../stream/aws/clients.ts';
 import { ConfigError } from '../../stream/config/load.ts';
 import type { AdstreamConfig } from '../../stream/config/schema.ts';
@@ -104,8 +106,11 @@ describe('leases shared by workers', () => {
       `the lease table ${first.leaseTable} keeps the checkpoints of a run writing to the lake ${first.lake}, not ${elsewhere}: what came before them is in ${first.lake}, and going on here would split the stream between two lakes. Give the lake ${first.lake} again (--lake, environment ADSTREAM_LAKE; a relative path is taken from the working directory), or start the new lake afresh with another lease table and state location.`,
     );
     expect(await table.list()).toEqual(checkpointed);
-    // The same lake goes on, and holds every valid record once.
-    await pipeline.consume(first);
+    // The same lake, reached through a symlink (as /tmp is on macOS, or a bind mount), goes on, and
+    // holds every valid record once.
+    const linked = join(pipeline.dir, 'moved-lake-link');
+    await symlink(first.lake, linked);
+    await pipeline.consume({ ...first, lake: linked });
     const truth = tallyTruth(records);
     expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
   });
@@ -126,6 +131,12 @@ describe('leases shared by workers', () => {
     expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
     // Refused before it claimed the table: a second try is refused too, not let through.
     await expect(pipeline.consume(anew)).rejects.toBeInstanceOf(ConfigError);
+    // A table from before the stream item (its shard leases, no item) is not new: its worker goes on.
+    const dynamo = dynamoDbClient(first);
+    await dynamo.send(new DeleteItemCommand({ TableName: first.leaseTable, Key: { leaseKey: { S: 'adstream:stream' } } }));
+    dynamo.destroy();
+    await pipeline.consume(first);
+    expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
   });
 
   it('3 workers on 8 shards settle at 3/3/2, and release every lease when they stop', async () => {

@@ -275,6 +275,16 @@ describe('ProcessorService', () => {
   });
 });
 
+describe('IAM of the lake', () => {
+  it('lets the task list the lake only under _lineage/, where its first worker looks for files of its stream', () => {
+    // Without it a new deployment's first worker got AccessDenied looking, and never started.
+    const lake = logicalId(dev.template, 'AWS::S3::Bucket', 'BucketsLake');
+    const [policy] = Object.values(dev.template.findResources('AWS::IAM::Policy')).filter((_, i) => Object.keys(dev.template.findResources('AWS::IAM::Policy'))[i].startsWith('ProcessorTaskTaskRole'));
+    const listings = (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown; Condition?: unknown }[]).filter((s) => s.Action === 's3:ListBucket' && JSON.stringify(s.Resource) === JSON.stringify(arnOf(lake)));
+    expect(listings).toEqual([{ Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(lake), Condition: { StringLike: { 's3:prefix': ['_lineage/*'] } } }]);
+  });
+});
+
 describe('IAM', () => {
   it('has no wildcard action in any policy', () => {
     const wildcards = policyStatements(dev.template).filter((s) => s.actions.some((a) => a.includes('*')));

@@ -17,8 +17,8 @@ export interface LeaseTableProps {
 
 /**
  * What the worker calls (LeaseTable, LeaseCoordinator, the stream-wide window merge): nothing
- * else. GetItem reads the table's stream marker on every start after the first and the merged
- * windows; without it a restarted task failed and stream-wide windows went silently missing.
+ * else. GetItem reads the table's stream item at every start and the stream-wide merge's lease;
+ * without it a restarted task failed and stream-wide windows went silently missing.
  * CreateTable is not granted: the stack makes the table, the worker only where it is missing.
  */
 export const WORKER_LEASE_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'] as const;

@@ -23,7 +23,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { grantActions, grantKey, grantObjects } from '../grants.ts';
+import { grantActions, grantListUnder, grantKey, grantObjects } from '../grants.ts';
+import { LINEAGE_TABLE } from '../../../sinks/lake/lineage.ts';
 import { acknowledgeObjectWildcard } from '../nag.ts';
 import { WORKER_LEASE_ACTIONS } from './leaseTable.ts';
 
@@ -202,6 +203,9 @@ export class ProcessorService extends Construct {
     grantActions(role, WORKER_STREAM_ACTIONS, [props.stream.streamArn]);
     grantActions(role, WORKER_LEASE_ACTIONS, [props.leaseTable.tableArn]);
     grantObjects(role, props.lake, ['write']);
+    // The first worker on an empty lease table looks in the lake's lineage for files of its stream
+    // (stream/consumer/lostCheckpoints.ts): without this every new deployment's task was refused.
+    grantListUnder(role, props.lake, `${LINEAGE_TABLE}/`);
     grantObjects(role, props.state, ['read', 'write', 'delete', 'list']);
     grantActions(role, ['sns:Publish'], [props.alertTopic.topicArn]);
     // Kinesis, S3, DynamoDB and SNS all use the same key on the worker's behalf.

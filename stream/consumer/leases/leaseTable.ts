@@ -94,9 +94,18 @@ export class LeaseTable {
    */
   async claimForStream(streamName: string, lake?: string, beforeFirstClaim?: () => Promise<void>): Promise<void> {
     let claimed = await this.streamItem();
+    // A table without a lease of any kind is new: `beforeFirstClaim` may refuse it (a lake written
+    // under checkpoints since lost). One with leases and no stream item predates that item.
+    if (!claimed && beforeFirstClaim && !(await this.holdsAnyItem())) {
+      try {
+        await beforeFirstClaim();
+      } catch (error) {
+        // Another worker may have claimed the table and written to the lake meanwhile: its files are not lost.
+        claimed = await this.streamItem();
+        if (!claimed) throw error;
+      }
+    }
     if (!claimed) {
-      // A table no worker has claimed: `beforeFirstClaim` may refuse it (a lake written under checkpoints since lost).
-      await beforeFirstClaim?.();
       const item: Record<string, AttributeValue> = { leaseKey: { S: STREAM_KEY }, streamName: { S: streamName } };
       if (lake !== undefined) item.lake = { S: lake };
       try {
@@ -146,6 +155,11 @@ export class LeaseTable {
     throw new LakeOfAnotherRunError(
       `the lease table ${this.tableName} keeps the checkpoints of a run writing to the lake ${kept}, not ${lake}: what came before them is in ${kept}, and going on here would split the stream between two lakes. Give the lake ${kept} again (--lake, environment ADSTREAM_LAKE${relative}), or start the new lake afresh with another lease table and state location.`,
     );
+  }
+
+  private async holdsAnyItem(): Promise<boolean> {
+    const result = await this.client.send(new ScanCommand({ TableName: this.tableName, Limit: 1, ConsistentRead: true }));
+    return (result.Items?.length ?? 0) > 0;
   }
 
   private async streamItem(): Promise<Record<string, AttributeValue> | undefined> {
