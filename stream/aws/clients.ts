@@ -55,9 +55,10 @@ interface InitializeStep {
 /**
  * Marks every failed request of `client` with the setting of its endpoint (failureMessage.ts), so
  * an endpoint answered by the wrong service, or by nothing, names the one setting to check
- * rather than all of them.
+ * rather than all of them; `setting` is undefined where none is set (AWS itself), and a request's
+ * DynamoDB table is marked either way.
  */
-export function tagEndpointErrors<C extends { middlewareStack: object }>(client: C, setting: string): C {
+export function tagEndpointErrors<C extends { middlewareStack: object }>(client: C, setting: string | undefined): C {
   // Every SDK client's stack takes an initialize-step middleware; its own types are per service.
   (client.middlewareStack as InitializeStep).add(
     (next) => async (args) => {
@@ -66,7 +67,7 @@ export function tagEndpointErrors<C extends { middlewareStack: object }>(client:
       } catch (error) {
         if (error !== null && typeof error === 'object') {
           const tagged = error as EndpointTagged;
-          tagged.endpointSetting ??= setting;
+          if (setting !== undefined) tagged.endpointSetting ??= setting;
           const table = (args as { input?: { TableName?: unknown } }).input?.TableName;
           if (typeof table === 'string') tagged.tableName ??= table;
         }
@@ -81,22 +82,22 @@ export function tagEndpointErrors<C extends { middlewareStack: object }>(client:
 /** `requestTimeoutMs`: for a caller that needs its answer sooner than REQUEST_TIMEOUT_MS. */
 export function kinesisClient(config: Pick<AdstreamConfig, 'region' | 'kinesisEndpoint'>, requestTimeoutMs = REQUEST_TIMEOUT_MS): KinesisClient {
   // NodeHttpHandler is HTTP/1.1; the SDK's Kinesis client speaks HTTP/2 by default, which kinesalite does not.
-  return tagEndpointErrors(new KinesisClient({ ...endpointOptions(config.region, config.kinesisEndpoint), requestHandler: requestHandler(requestTimeoutMs) }), 'ADSTREAM_KINESIS_ENDPOINT');
+  return tagEndpointErrors(new KinesisClient({ ...endpointOptions(config.region, config.kinesisEndpoint), requestHandler: requestHandler(requestTimeoutMs) }), config.kinesisEndpoint && 'ADSTREAM_KINESIS_ENDPOINT');
 }
 
 export function dynamoDbClient(config: Pick<AdstreamConfig, 'region' | 'dynamodbEndpoint'>, requestTimeoutMs = REQUEST_TIMEOUT_MS): DynamoDBClient {
-  return tagEndpointErrors(new DynamoDBClient({ ...endpointOptions(config.region, config.dynamodbEndpoint), requestHandler: requestHandler(requestTimeoutMs) }), 'ADSTREAM_DYNAMODB_ENDPOINT');
+  return tagEndpointErrors(new DynamoDBClient({ ...endpointOptions(config.region, config.dynamodbEndpoint), requestHandler: requestHandler(requestTimeoutMs) }), config.dynamodbEndpoint && 'ADSTREAM_DYNAMODB_ENDPOINT');
 }
 
 export function s3Client(config: Pick<AdstreamConfig, 'region' | 's3Endpoint'>): S3Client {
   // Local S3 servers address buckets by path, not by virtual host.
-  return tagEndpointErrors(new S3Client({ ...endpointOptions(config.region, config.s3Endpoint), forcePathStyle: Boolean(config.s3Endpoint), requestHandler: requestHandler(S3_REQUEST_TIMEOUT_MS) }), 'ADSTREAM_S3_ENDPOINT');
+  return tagEndpointErrors(new S3Client({ ...endpointOptions(config.region, config.s3Endpoint), forcePathStyle: Boolean(config.s3Endpoint), requestHandler: requestHandler(S3_REQUEST_TIMEOUT_MS) }), config.s3Endpoint && 'ADSTREAM_S3_ENDPOINT');
 }
 
 export function snsClient(config: Pick<AdstreamConfig, 'region' | 'snsEndpoint'>): SNSClient {
-  return tagEndpointErrors(new SNSClient({ ...endpointOptions(config.region, config.snsEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) }), 'ADSTREAM_SNS_ENDPOINT');
+  return tagEndpointErrors(new SNSClient({ ...endpointOptions(config.region, config.snsEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) }), config.snsEndpoint && 'ADSTREAM_SNS_ENDPOINT');
 }
 
 export function firehoseClient(config: Pick<AdstreamConfig, 'region' | 'firehoseEndpoint'>): FirehoseClient {
-  return tagEndpointErrors(new FirehoseClient({ ...endpointOptions(config.region, config.firehoseEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) }), 'ADSTREAM_FIREHOSE_ENDPOINT');
+  return tagEndpointErrors(new FirehoseClient({ ...endpointOptions(config.region, config.firehoseEndpoint), requestHandler: requestHandler(REQUEST_TIMEOUT_MS) }), config.firehoseEndpoint && 'ADSTREAM_FIREHOSE_ENDPOINT');
 }

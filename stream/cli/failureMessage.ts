@@ -80,7 +80,7 @@ export function failureMessage(error: unknown): string {
   }
   if (isPathRefusal(e)) return `cannot use ${e.path}: ${PATH_REFUSALS[e.code!]} (${e.code}${e.syscall ? ` on ${e.syscall}` : ''}).`;
   if (e.name === 'ResourceNotFoundException' && e.tableName !== undefined) {
-    return `the DynamoDB table ${e.tableName} does not exist (${message}; deleted while the worker ran?): the lease table (ADSTREAM_LEASE_TABLE) keeps the checkpoints, so a new one starts every shard afresh; restore it, or start afresh with a new state location and lake too.`;
+    return `the DynamoDB table ${e.tableName} does not exist (${message}; deleted while the worker ran?): the lease table (ADSTREAM_LEASE_TABLE) keeps the checkpoints the lake was written under; restore it, or start afresh with a new lease table, state location and lake.`;
   }
   if (e.name === 'NoSuchBucket') {
     return `the S3 bucket${e.BucketName ? ` ${e.BucketName}` : ''} does not exist: create it, or point the lake or state store (ADSTREAM_LAKE, ADSTREAM_STATE) at one that does.`;

@@ -170,6 +170,11 @@ describe('adstream command line', () => {
     const outcome = await adstream(['query', '--lake', join(dir, 'nowhere'), 'SELECT 1']);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain('does not exist');
+    const aFile = join(dir, 'lake-file.txt');
+    await writeFile(aFile, 'not a lake');
+    const file = await adstream(['query', '--lake', aFile, 'SELECT 1']);
+    expect(file.code).toBe(2);
+    expect(file.stderr.trim()).toBe(`adstream: the lake ${aFile} is a file; pass --lake <dir>, the directory a worker or the demo wrote (npm start writes ./data/demo/lake).`);
     const both = await adstream(['query', '--lake', dir, '--warehouse', join(dir, 'w.duckdb'), 'SELECT 1']);
     expect(both.code).toBe(2);
     expect(both.stderr.trim()).toBe('adstream: give either --lake <dir> or --warehouse <file.duckdb>, not both.');

@@ -47,7 +47,7 @@ describe('failure messages', () => {
     const error = await dynamodb.send(new GetItemCommand({ TableName: 'adstream-leases-gone', Key: { leaseKey: { S: 'x' } } })).catch((e: unknown) => e);
     dynamodb.destroy();
     expect(failureMessage(error)).toBe(
-      'the DynamoDB table adstream-leases-gone does not exist (Requested resource not found; deleted while the worker ran?): the lease table (ADSTREAM_LEASE_TABLE) keeps the checkpoints, so a new one starts every shard afresh; restore it, or start afresh with a new state location and lake too.',
+      'the DynamoDB table adstream-leases-gone does not exist (Requested resource not found; deleted while the worker ran?): the lease table (ADSTREAM_LEASE_TABLE) keeps the checkpoints the lake was written under; restore it, or start afresh with a new lease table, state location and lake.',
     );
   });
 

@@ -129,7 +129,7 @@ describe('adstream score-nab', () => {
   it('exits 2 with one sentence, before scoring, when --out cannot be made', async () => {
     const outcome = await adstream(['score-nab', NAB, '--out', '/proc/adstream-scores']);
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr.trim()).toBe('adstream: --out /proc/adstream-scores cannot be made (ENOENT); choose a directory that can hold the per-row scores.');
+    expect(outcome.stderr.trim()).toBe('adstream: --out /proc/adstream-scores: cannot make the directory /proc/adstream-scores: its file system refused (ENOENT on mkdir, as /proc and /sys answer); choose another location.');
   });
 
   it('exits 2 with one sentence on an empty --out', async () => {

@@ -53,7 +53,7 @@ async function backendFor(options: LoadOptions, config: AdstreamConfig, lake: La
     import('../../../sinks/objectStore/openStore.ts'),
     import('../../aws/clients.ts'),
   ]);
-  const client = tagEndpointErrors(new RedshiftDataClient({ region: config.region, endpoint: options.redshiftDataEndpoint }), '--redshift-data-endpoint');
+  const client = tagEndpointErrors(new RedshiftDataClient({ region: config.region, endpoint: options.redshiftDataEndpoint }), options.redshiftDataEndpoint && '--redshift-data-endpoint');
   const api = new RedshiftDataApi(
     client,
     {

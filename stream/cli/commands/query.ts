@@ -2,7 +2,7 @@
  * `adstream query "<SQL>"` or `adstream query --file <path.sql>`: DuckDB over the lake, with a
  * view per event type, or over a warehouse file loaded by `adstream load-warehouse`.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
@@ -54,6 +54,7 @@ async function runOn(options: QueryOptions, sql: string, onResult: (rows: Row[],
   const { lake } = loadConfig({ lake: options.lake });
   if (lake.startsWith('s3://')) throw new ConfigError(`query reads a local lake directory; sync ${lake} to a directory first, or use Athena.`);
   if (!existsSync(lake)) throw new ConfigError(`the lake directory ${lake} does not exist; pass --lake <dir> (npm start writes ./data/demo/lake).`);
+  if (!statSync(lake).isDirectory()) throw new ConfigError(`the lake ${lake} is a file; pass --lake <dir>, the directory a worker or the demo wrote (npm start writes ./data/demo/lake).`);
   const { LakeQuery, LAKE_VIEWS } = await import('../../../sinks/query/lakeQuery.ts');
   warnIfNotALake(lake, LAKE_VIEWS.map((v) => v.table));
   const lakeQuery = await LakeQuery.open(lake);

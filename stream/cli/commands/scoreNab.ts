@@ -15,6 +15,7 @@ import { NAB_PROFILES, type NabProfile, type NabResult, type ScoredFile } from '
 import { SERIES_DETECTORS, isSeriesDetectorName } from '../../../detectors/univariate/seriesDetectors.ts';
 import { printTable } from '../table.ts';
 import { makeDirectory } from '../../../sinks/makeDirectory.ts';
+import { failureMessage } from '../failureMessage.ts';
 
 interface ScoreNabOptions {
   out?: string;
@@ -59,9 +60,7 @@ async function makeOutput(out: string): Promise<void> {
   try {
     await makeDirectory(out);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    const why = { EEXIST: 'a file has that name', ENOTDIR: 'a file stands in its path', EACCES: 'permission denied', EROFS: 'read-only file system' }[code] ?? code;
-    throw new ConfigError(`--out ${out} cannot be made (${why || (error as Error).message}); choose a directory that can hold the per-row scores.`);
+    throw new ConfigError(`--out ${out}: ${failureMessage(error)}`);
   }
 }
 
@@ -72,12 +71,15 @@ async function makeOutput(out: string): Promise<void> {
  */
 async function noteEarlierScores(out: string, corpus: readonly NabSeries[]): Promise<void> {
   const written = new Set(corpus.map((series) => series.name));
-  const entries = await readdir(out, { recursive: true, withFileTypes: true });
-  const earlier = entries
-    .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith('.csv'))
-    .map((entry) => relative(out, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .filter((name) => !written.has(name))
-    .sort();
+  const csvFiles: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) await walk(join(dir, entry.name));
+      else if (entry.isFile() && entry.name.toLowerCase().endsWith('.csv')) csvFiles.push(relative(out, join(dir, entry.name)).split(sep).join('/'));
+    }
+  };
+  await walk(out);
+  const earlier = csvFiles.filter((name) => !written.has(name)).sort();
   if (earlier.length > 0) console.error(`adstream: ${out} also holds ${earlier.length} CSV file(s) this run did not write (an earlier run's?), left as they were: ${listed(earlier)}`);
 }
 
