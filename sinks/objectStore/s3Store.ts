@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   NoSuchKey,
   PutObjectCommand,
   type S3Client,
@@ -97,26 +97,33 @@ export class S3Store implements ObjectStore {
 
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
-      );
-      for (const object of page.Contents ?? []) keys.push(object.Key!.slice(this.prefix.length));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const page of this.pages(prefix)) keys.push(...page);
     return keys.sort();
   }
 
   async find(prefix: string, matches: (key: string) => boolean): Promise<string | undefined> {
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }));
-      const found = (page.Contents ?? []).map((object) => object.Key!.slice(this.prefix.length)).find(matches);
+    for await (const page of this.pages(prefix)) {
+      const found = page.find(matches);
       if (found !== undefined) return found;
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return undefined;
+  }
+
+  /**
+   * The keys under `prefix`, a listing page (up to 1,000) at a time, each page after the last key
+   * of the one before. ListObjects (v1) with a marker, not ListObjectsV2: s3rver makes V2's
+   * continuation tokens with DES, which OpenSSL 3 (Node 17 on) refuses, so any listing of more
+   * than 1,000 keys failed locally with InternalError. S3 serves both alike.
+   */
+  private async *pages(prefix: string): AsyncGenerator<string[]> {
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: this.prefix + prefix, Marker: marker }));
+      const keys = (page.Contents ?? []).map((object) => object.Key!);
+      yield keys.map((key) => key.slice(this.prefix.length));
+      if (!page.IsTruncated || keys.length === 0) return;
+      marker = keys[keys.length - 1];
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -10,6 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_PART_BYTES } from '../../../sinks/objectStore/multipartUpload.ts';
 import { S3Store } from '../../../sinks/objectStore/s3Store.ts';
+import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
 import { s3Client } from '../../../stream/aws/clients.ts';
 import { startLocalServices, type LocalServices } from '../../../stream/local/embeddedServices.ts';
 
@@ -37,6 +38,24 @@ afterAll(async () => {
 });
 
 describe('S3Store', () => {
+  it('lists and finds past one page of 1,000 keys (s3rver failed there), stopping at the first page with a match; lists the same keys as a local directory', async () => {
+    const store = new S3Store(client, BUCKET, 'found/');
+    const local = new LocalDirStore(await mkdtemp(join(tmpdir(), 'adstream-find-')));
+    // More keys than one ListObjectsV2 page (1,000), the matching one on the second page.
+    const keys = Array.from({ length: 1_100 }, (_, i) => `_lineage/dt=2026-11-01/hour=00/a-other-shardId-${String(i).padStart(5, '0')}.parquet`);
+    keys[1_050] = '_lineage/dt=2026-11-01/hour=00/ads-shardId-000000000000-1.parquet';
+    for (const key of [...keys, 'impression/dt=2026-11-01/hour=00/ads-shardId-000000000000-1.parquet']) await Promise.all([store.put(key, new Uint8Array([1])), local.put(key, new Uint8Array([1]))]);
+    const isAds = (key: string) => key.slice(key.lastIndexOf('/') + 1).startsWith('ads-shardId-');
+    wire.length = 0;
+    expect(await store.find('_lineage/', isAds)).toBe(keys[1_050]);
+    expect(wire.filter((request) => request.method === 'GET' && 'prefix' in request.query)).toHaveLength(2);
+    expect(await local.find('_lineage/', isAds)).toBe(keys[1_050]);
+    expect(await store.find('_lineage/', (key) => key.includes('nobody'))).toBeUndefined();
+    expect(await local.find('_lineage/', (key) => key.includes('nobody'))).toBeUndefined();
+    expect(await store.list('_lineage/')).toEqual(await local.list('_lineage/'));
+    expect(await local.list('_lineage/')).toEqual([...keys].sort());
+  });
+
   it('uploads a body of several parts as a multipart upload with a SHA-256 per part, and it reads back byte for byte', async () => {
     const store = new S3Store(client, BUCKET, 'lake/', { partBytes: MIN_PART_BYTES, multipartThresholdBytes: MIN_PART_BYTES });
     const body = new Uint8Array(randomBytes(2 * MIN_PART_BYTES + 123_457));
