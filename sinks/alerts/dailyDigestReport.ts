@@ -72,6 +72,10 @@ export function digestText(d: DailyDigest): string {
   if (d.topCampaigns.length) {
     lines.push('', 'top campaigns by anomaly:', ...padded([['campaign', 'alerts', 'max score'], ...d.topCampaigns.map((c) => [c.campaign, String(c.alerts), score(c.maxScore)])]).map((l) => `  ${l}`));
   }
+  // Alerts are dated by event time and the DLQ by arrival: a replay, a backfill or the demo's
+  // generated day puts them on different days, and this day's DLQ then looks clean. Said here, in
+  // the terminal's text and the SNS message alike (the message left it out).
+  if (d.rejectedOnOtherDays?.length) lines.push('', `note: ${otherDaysNote(d.day, d.rejectedOnOtherDays)}`);
   return lines.join('\n');
 }
 

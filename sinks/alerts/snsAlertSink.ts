@@ -14,6 +14,7 @@
  * late_rate alert that came second in a group, not only of its resolution. `severity` is the
  * group's strongest (the lead alert's).
  */
+import { createHash } from 'node:crypto';
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
@@ -25,16 +26,18 @@ import type { AlertSink } from './alertSink.ts';
  */
 export const SNS_SUBJECT_MAX = 99;
 
-/** `text` as a Subject SNS accepts: printable ASCII, cut with "..." at SNS_SUBJECT_MAX. */
-export function snsSubject(text: string): string {
+/** `text` then `suffix` as a Subject SNS accepts: printable ASCII, `text` cut with "..." so that both fit in SNS_SUBJECT_MAX. */
+export function snsSubject(text: string, suffix = ''): string {
   const subject = text.replace(/[^\x20-\x7e]/g, '?');
-  return subject.length <= SNS_SUBJECT_MAX ? subject : `${subject.slice(0, SNS_SUBJECT_MAX - 3)}...`;
+  const room = SNS_SUBJECT_MAX - suffix.length;
+  return (subject.length <= room ? subject : `${subject.slice(0, room - 3)}...`) + suffix;
 }
 
+/** `[severity] detector key (+N)`: the key is what gives way to the limit, never the group's count. */
 export function alertSubject(alert: AlertEvent): string {
   const state = alert.status === 'resolved' ? 'RESOLVED' : alert.severity;
   const more = alert.related?.length ? ` (+${alert.related.length})` : '';
-  return snsSubject(`[${state}] ${alert.detector} ${alert.key}${more}`);
+  return snsSubject(`[${state}] ${alert.detector} ${alert.key}`, more);
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -44,7 +47,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * observed vs expected, since when), the other alerts of the group, the query to investigate,
  * then the JSON for programs.
  */
-export function alertMessage(alert: AlertEvent): string {
+export function alertMessage(alert: AlertEvent, lake?: string): string {
   const lines = [
     alert.summary,
     '',
@@ -60,25 +63,56 @@ export function alertMessage(alert: AlertEvent): string {
   if (alert.related?.length) {
     lines.push('', `also in this ${alert.group ?? 'group'}:`, ...alert.related.map((r) => `- ${r.summary}`));
   }
-  if (alert.query) lines.push('', 'investigate:', `  adstream query "${alert.query}"`);
+  if (alert.query) lines.push('', 'investigate:', `  ${investigateCommand(alert.query, lake)}`);
   lines.push('', JSON.stringify(alert));
   return lines.join('\n');
 }
 
-export function buildPublishInput(topicArn: string, alert: AlertEvent): PublishCommandInput {
+/**
+ * The query as a command that runs where it is read: `adstream query` over a local lake, Athena
+ * (the same SQL) over one in S3. Printed without `--lake` it ran against ./data/lake, which is
+ * rarely the lake.
+ */
+function investigateCommand(query: string, lake: string | undefined): string {
+  if (lake?.startsWith('s3://')) return `in Athena (the lake ${lake}): ${query}`;
+  return `adstream query${lake ? ` --lake ${lake}` : ''} "${query}"`;
+}
+
+/**
+ * What a FIFO topic requires of each message: a group (one per alert series, so one series'
+ * notifications arrive in order) and a deduplication id (one per notification: SNS then drops the
+ * second copy a redone batch sends, for five minutes).
+ */
+function fifoFields(alert: AlertEvent): Pick<PublishCommandInput, 'MessageGroupId' | 'MessageDeduplicationId'> {
+  const notification = `${alert.alertId}|${alert.notification ?? alert.status ?? 'firing'}|${alert.windowStart}`;
+  return {
+    MessageGroupId: createHash('sha256').update(alert.group ?? alert.key).digest('hex').slice(0, 64),
+    MessageDeduplicationId: createHash('sha256').update(notification).digest('hex'),
+  };
+}
+
+export function buildPublishInput(topicArn: string, alert: AlertEvent, lake?: string): PublishCommandInput {
   const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
   const members = [alert, ...(alert.related ?? [])];
   const everyOnes = (value: (member: AlertEvent) => string) => ({ DataType: 'String.Array', StringValue: JSON.stringify([...new Set(members.map(value))]) });
   return {
     TopicArn: topicArn,
     Subject: alertSubject(alert),
-    Message: alertMessage(alert),
+    Message: alertMessage(alert, lake),
     MessageAttributes: {
       severity: attribute(alert.severity),
       detector: everyOnes((member) => member.detector),
       campaign: everyOnes((member) => member.dimensions.campaign ?? '-'),
       status: attribute(alert.status ?? 'firing'),
+      // A first page, an escalation and a reminder are all status firing: this tells them apart.
+      notification: attribute(alert.notification ?? alert.status ?? 'firing'),
+      // The stream-wide merge's alerts, or one shard's detector's: an incident on every shard
+      // raises both, and a filter on scope keeps one.
+      scope: attribute(alert.dimensions.scope === 'stream' ? 'stream' : 'shard'),
+      // At least once: a batch redone after a crash sends its notifications again; this is their key.
+      alertId: attribute(alert.alertId),
     },
+    ...(topicArn.endsWith('.fifo') ? fifoFields(alert) : {}),
   };
 }
 
@@ -86,9 +120,11 @@ export class SnsAlertSink implements AlertSink {
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
+    /** The lake the alerts' queries read (adstream query --lake, or Athena for s3://). */
+    private readonly lake?: string,
   ) {}
 
   async send(alert: AlertEvent): Promise<void> {
-    await this.client.send(new PublishCommand(buildPublishInput(this.topicArn, alert)));
+    await this.client.send(new PublishCommand(buildPublishInput(this.topicArn, alert, this.lake)));
   }
 }

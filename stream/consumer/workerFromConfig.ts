@@ -6,6 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { configuredDetectorConfig, shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
@@ -65,7 +66,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   // Paths the worker uses only later (at its first alert, its first spill), tried now.
   await alertLog.prepare();
   const sinks: AlertSink[] = [alertLog];
-  if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn));
+  if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn, config.lake.startsWith('s3://') ? config.lake : resolve(config.lake)));
   const alertSink = fanOutAlertSink(sinks);
   const metricsSinks: MetricsSink[] = [];
   // CloudWatch bills every custom metric: stdout gets the stream's health (quality and

@@ -5,9 +5,11 @@
  * behind is under one data directory: the Parquet lake, the alert log and the anomaly labels
  * (state snapshots go to the embedded S3, so all three services are exercised for real).
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { matchAlertsToLabels, type LabelMatch } from '../../detectors/matchLabels.ts';
+import type { AlertEvent } from '../../detectors/types.ts';
+import { parseAlertLog } from '../../sinks/alerts/alertLogFile.ts';
 import { CTR_AND_SPEND_BY_CAMPAIGN, FUNNEL, WRITTEN_BY_TYPE } from '../../sinks/query/analystQueries.ts';
 import { LakeQuery, type Row } from '../../sinks/query/lakeQuery.ts';
 import { kinesisClient } from '../aws/clients.ts';
@@ -46,6 +48,8 @@ export interface DemoResult {
   truth: TruthTally;
   produced: number;
   stats: WorkerStats;
+  /** Every notification of the run, as the alert log holds them. */
+  alerts: AlertEvent[];
   labels: AnomalyLabel[];
   matches: LabelMatch<AnomalyLabel>[];
   unmatchedAlerts: number;
@@ -128,7 +132,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // or the last status line disagreed with the summary printed under it.
     report();
 
-    const { matches, unmatched } = matchAlertsToLabels(traffic.labels, worker.stats.alerts, config.windowMs);
+    // From the alert log, not the worker's stats: the stream-wide merge's alerts are in it too, as
+    // `adstream digest` counts them (the stats hold the shards' own).
+    const alerts = parseAlertLog(await readFile(config.alertLog, 'utf8').catch(() => ''), config.alertLog);
+    const { matches, unmatched } = matchAlertsToLabels(traffic.labels, alerts, config.windowMs);
     const lake = await LakeQuery.open(config.lake);
     try {
       return {
@@ -137,6 +144,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         truth,
         produced: producer.stats().records,
         stats: worker.stats,
+        alerts,
         labels: traffic.labels,
         matches,
         unmatchedAlerts: unmatched.length,

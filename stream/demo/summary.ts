@@ -35,8 +35,8 @@ export function demoSummary(result: DemoResult, elapsedMs: number): string {
   lines.push('', `Files: ${n(stats.filesWritten)} Parquet files of events, rejected records and metrics (each listed in the lineage table), ${(stats.bytesWritten / 1e6).toFixed(1)} MB; ${n(stats.metricEvents)} metric events`);
   // A notification is one firing, escalation, re-notification or resolution, and may carry the
   // alerts grouped with it: the distinct alert ids are what `adstream digest` counts too.
-  const distinct = new Set(flattenAlerts(stats.alerts).map((alert) => alert.alertId)).size;
-  lines.push('', `Alerts: ${n(distinct)} alerts in ${n(stats.alerts.length)} notifications; injected anomalies and the alerts that caught them`);
+  const distinct = new Set(flattenAlerts(result.alerts).map((alert) => alert.alertId)).size;
+  lines.push('', `Alerts: ${n(distinct)} alerts in ${n(result.alerts.length)} notifications; injected anomalies and the alerts that caught them`);
   for (const { label, alerts, delayWindows } of result.matches) {
     const what = `${label.kind} ${label.key} ${clock(label.start)}–${clock(label.end)}`.padEnd(48);
     const caught = alerts.length

@@ -18,6 +18,9 @@ export interface PublishedMessage {
   subject: string | undefined;
   message: string;
   attributes: Record<string, { dataType: string; stringValue: string | undefined }>;
+  /** FIFO topics only. */
+  groupId?: string;
+  deduplicationId?: string;
   protocol: 'query' | 'json';
 }
 
@@ -37,6 +40,14 @@ const ATTRIBUTE_TYPE = /^(String|Number|Binary|String\.Array)(\.[A-Za-z0-9_.-]+)
 export function publishProblem(m: PublishedMessage): string | undefined {
   if (!TOPIC_ARN.test(m.topicArn)) return `Invalid parameter: TopicArn ${JSON.stringify(m.topicArn)} is not an SNS topic ARN`;
   if (m.message === '') return 'Invalid parameter: Empty message';
+  // A FIFO topic orders by group and drops repeats by deduplication id (none is content-based here).
+  const fifo = m.topicArn.endsWith('.fifo');
+  if (fifo && !m.groupId) return 'Invalid parameter: The MessageGroupId parameter is required for FIFO topics';
+  if (fifo && !m.deduplicationId) return 'Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly';
+  if (!fifo && m.deduplicationId !== undefined) return 'Invalid parameter: MessageDeduplicationId is only valid for FIFO topics';
+  for (const [name, id] of [['MessageGroupId', m.groupId], ['MessageDeduplicationId', m.deduplicationId]] as const) {
+    if (id !== undefined && !/^[\x21-\x7e]{1,128}$/.test(id)) return `Invalid parameter: ${name} must be 1 to 128 printable ASCII characters`;
+  }
   if (m.subject !== undefined) {
     // "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100 characters long."
     if (m.subject === '' || [...m.subject].length >= 100) return `Invalid parameter: Subject must be 1 to 99 characters, not ${[...m.subject].length}`;
@@ -69,15 +80,38 @@ function decodeQuery(body: string): { action: string | null; message: PublishedM
   }
   return {
     action: form.get('Action'),
-    message: { topicArn: form.get('TopicArn') ?? '', subject: form.get('Subject') ?? undefined, message: form.get('Message') ?? '', attributes, protocol: 'query' },
+    message: {
+      topicArn: form.get('TopicArn') ?? '',
+      subject: form.get('Subject') ?? undefined,
+      message: form.get('Message') ?? '',
+      attributes,
+      ...(form.has('MessageGroupId') ? { groupId: form.get('MessageGroupId')! } : {}),
+      ...(form.has('MessageDeduplicationId') ? { deduplicationId: form.get('MessageDeduplicationId')! } : {}),
+      protocol: 'query',
+    },
   };
 }
 
 function decodeJson(body: string): PublishedMessage {
-  const input = JSON.parse(body) as { TopicArn: string; Subject?: string; Message: string; MessageAttributes?: Record<string, { DataType: string; StringValue?: string }> };
+  const input = JSON.parse(body) as {
+    TopicArn: string;
+    Subject?: string;
+    Message: string;
+    MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
+    MessageGroupId?: string;
+    MessageDeduplicationId?: string;
+  };
   const attributes: PublishedMessage['attributes'] = {};
   for (const [name, v] of Object.entries(input.MessageAttributes ?? {})) attributes[name] = { dataType: v.DataType, stringValue: v.StringValue };
-  return { topicArn: input.TopicArn, subject: input.Subject, message: input.Message, attributes, protocol: 'json' };
+  return {
+    topicArn: input.TopicArn,
+    subject: input.Subject,
+    message: input.Message,
+    attributes,
+    ...(input.MessageGroupId !== undefined ? { groupId: input.MessageGroupId } : {}),
+    ...(input.MessageDeduplicationId !== undefined ? { deduplicationId: input.MessageDeduplicationId } : {}),
+    protocol: 'json',
+  };
 }
 
 const xmlEscape = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -177,11 +177,15 @@ describe('adstream digest', () => {
   });
 
   it('on a day whose DLQ is empty, says which days hold rejections, since alerts and rejections are dated differently', async () => {
-    const outcome = await adstream(['digest', '--day', '2026-10-30', '--alerts', alertLog, '--lake', lake, '--out', join(dir, 'quiet-day.md')]);
+    const outcome = await adstream(['digest', '--day', '2026-10-30', '--alerts', alertLog, '--lake', lake, '--out', join(dir, 'quiet-day.md'), '--sns-topic', TOPIC], {
+      ADSTREAM_SNS_ENDPOINT: sns.endpoint,
+    });
     expect(outcome.code, outcome.stderr).toBe(0);
     // Independently: what DuckDB counts per arrival day, most first.
     const [day1, day2, day0] = await Promise.all(['2026-11-01', '2026-11-02', '2026-10-31'].map(async (day) => Object.values(await rejectedOnDayByArrival(day)).reduce((a, b) => a + b, 0)));
     expect(outcome.stdout).toContain(`note: no record arrived in the DLQ on 2026-10-30, but it holds ${day1} on 2026-11-01, ${day2} on 2026-11-02, ${day0} on 2026-10-31`);
+    // So does the SNS message (it said "rejected records: 0" and nothing more).
+    expect(sns.published.at(-1)!.message).toContain(`note: no record arrived in the DLQ on 2026-10-30, but it holds ${day1} on 2026-11-01`);
     // The report file says so too: it is what gets read later, without the terminal's note.
     expect(await readFile(join(dir, 'quiet-day.md'), 'utf8')).toContain(`Note: no record arrived in the DLQ on 2026-10-30, but it holds ${day1} on 2026-11-01`);
     const busy = await adstream(['digest', '--day', '2026-11-02', '--alerts', alertLog, '--lake', lake, '--out', join(dir, 'busy-day.md')]);

@@ -10,11 +10,11 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { parseAlertLog } from '../../../sinks/alerts/alertLogFile.ts';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import type { AlertEvent } from '../../../detectors/types.ts';
 import { buildDailyDigest, isUtcDay, latestAlertDay, type DailyDigest } from '../../../sinks/alerts/dailyDigest.ts';
-import { digestMarkdown, digestMessage, digestSubject, digestText, otherDaysNote } from '../../../sinks/alerts/dailyDigestReport.ts';
+import { digestMarkdown, digestMessage, digestSubject, digestText } from '../../../sinks/alerts/dailyDigestReport.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
 import { makeDirectory } from '../../../sinks/makeDirectory.ts';
@@ -25,40 +25,6 @@ interface DigestOptions {
   lake?: string;
   out?: string;
   snsTopic?: string;
-}
-
-/**
- * The alert log's notifications. LogAlertSink ends every line with a newline, so a last line
- * without one is a write cut short by a crash: it is skipped, not an error.
- */
-export function parseAlertLog(text: string, path: string): AlertEvent[] {
-  const lines = text.split('\n');
-  lines.pop();
-  return lines.flatMap((line, index) => {
-    if (line.trim() === '') return [];
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw new ConfigError(`line ${index + 1} of the alert log ${path} is not JSON; is it an alert log written by adstream?`);
-    }
-    const missing = missingAlertField(parsed);
-    if (missing) throw new ConfigError(`line ${index + 1} of the alert log ${path} is not an alert (${missing}); is it an alert log written by adstream?`);
-    return [parsed as AlertEvent];
-  });
-}
-
-/** The fields the digest reads from every alert, and their types. */
-const ALERT_FIELDS = { alertId: 'string', detector: 'string', key: 'string', severity: 'string', score: 'number', windowStart: 'number' } as const;
-
-/** What keeps a parsed line from being an alert the digest can count, or undefined. */
-function missingAlertField(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  for (const [field, type] of Object.entries(ALERT_FIELDS)) {
-    const actual = (value as Record<string, unknown>)[field];
-    if (typeof actual !== type || (type === 'number' && !Number.isFinite(actual))) return `no ${type} ${field}`;
-  }
-  return undefined;
 }
 
 /** The day's rejections by reason, and the DLQ's records on other days (most first, at most three). */
@@ -133,9 +99,6 @@ export function digestCommand(): Command {
       await makeDirectory(dirname(out));
       await writeFile(out, digestMarkdown(digest), 'utf8');
       console.log(digestText(digest));
-      // Alerts are dated by event time and the DLQ by arrival: a replay, a backfill or the demo's
-      // generated day puts them on different days, and this day's DLQ then looks clean.
-      if (digest.rejectedOnOtherDays) console.log(`\nnote: ${otherDaysNote(day, digest.rejectedOnOtherDays)}`);
       console.log(`\nreport: ${out}`);
       if (options.snsTopic !== undefined) {
         await publish(config, options.snsTopic, digest);

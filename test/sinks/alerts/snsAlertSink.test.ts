@@ -58,10 +58,46 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
       detector: { dataType: 'String.Array', stringValue: '["event_count"]' },
       campaign: { dataType: 'String.Array', stringValue: '["c007"]' },
       status: { dataType: 'String', stringValue: 'firing' },
+      notification: { dataType: 'String', stringValue: 'firing' },
+      scope: { dataType: 'String', stringValue: 'shard' },
+      alertId: { dataType: 'String', stringValue: 'event_count:campaign=c007|type=click@2024-01-01T10:03:00.000Z' },
     });
     // not about a campaign: the attribute is still there, so filter policies naming it still match
     expect(second.attributes.campaign).toEqual({ dataType: 'String.Array', stringValue: '["-"]' });
     expect(second.attributes.severity.stringValue).toBe('warning');
+  });
+
+  it('tells a stream-wide alert from a shard\'s, and a reminder from a first page, by attributes a filter policy can match', async () => {
+    const sink = new SnsAlertSink(client, TOPIC);
+    await sink.send(alert({ key: 'quality=stream', dimensions: { quality: 'stream', scope: 'stream' }, notification: 'renotified' }));
+    const { attributes } = double.published.at(-1)!;
+    expect([attributes.scope.stringValue, attributes.notification.stringValue, attributes.status.stringValue]).toEqual(['stream', 'renotified', 'firing']);
+  });
+
+  it('says how to run the query where the lake is: adstream query --lake for a directory, Athena for S3', async () => {
+    const withQuery = alert({ query: "SELECT 1 FROM metrics WHERE key = 'campaign=c007'" });
+    await new SnsAlertSink(client, TOPIC, '/srv/adstream/lake').send(withQuery);
+    expect(double.published.at(-1)!.message).toContain(`investigate:\n  adstream query --lake /srv/adstream/lake "${withQuery.query}"`);
+    await new SnsAlertSink(client, TOPIC, 's3://ads-lake/').send(withQuery);
+    expect(double.published.at(-1)!.message).toContain(`investigate:\n  in Athena (the lake s3://ads-lake/): ${withQuery.query}`);
+  });
+
+  it('publishes to a FIFO topic with a group per alert series and one deduplication id per notification', async () => {
+    // Without them SNS refuses every publish to a .fifo topic (the local SNS does as SNS does).
+    const fifo = 'arn:aws:sns:us-east-1:123456789012:alerts.fifo';
+    const sink = new SnsAlertSink(client, fifo);
+    await sink.send(alert());
+    await sink.send(alert());
+    await sink.send(alert({ status: 'resolved', notification: 'resolved' }));
+    const [first, again, resolved] = double.published.slice(-3);
+    expect(first.groupId).toMatch(/^[0-9a-f]{64}$/);
+    expect([again.groupId, resolved.groupId]).toEqual([first.groupId, first.groupId]);
+    expect(again.deduplicationId).toBe(first.deduplicationId);
+    expect(resolved.deduplicationId).not.toBe(first.deduplicationId);
+    const { SNSClient: Client, PublishCommand } = await import('@aws-sdk/client-sns');
+    const raw = new Client({ endpoint: double.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    await expect(raw.send(new PublishCommand({ TopicArn: fifo, Message: 'no group' }))).rejects.toThrow('The MessageGroupId parameter is required for FIFO topics');
+    raw.destroy();
   });
 
   it('subjects stay within what SNS accepts: fewer than 100 printable ASCII characters (the server refuses 100)', async () => {
@@ -71,6 +107,11 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     expect(subject).toBe(alertSubject(long));
     expect(subject).toHaveLength(99);
     expect(subject).toMatch(/^\[critical\] event_count campaign=\?+\.\.\.$/);
+    // A group's count stays: the key gives way to it.
+    const grouped = alert({ key: long.key, related: [alert({ key: 'campaign=c1' }), alert({ key: 'campaign=c2' })] });
+    await new SnsAlertSink(client, TOPIC).send(grouped);
+    expect(double.published.at(-1)!.subject).toMatch(/^\[critical\] event_count campaign=\?+\.\.\. \(\+2\)$/);
+    expect(double.published.at(-1)!.subject).toHaveLength(99);
   });
 
   it('a resolved, grouped notification: RESOLVED subject, status attribute, every alert of the group and the query in the body', async () => {
