@@ -10,8 +10,8 @@
  * `PublishResponse`. The AWS JSON 1.0 form (`X-Amz-Target: …Publish`, JSON body) is decoded too
  * in case a later SDK switches protocols.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { listenLocally, readBody } from './localHttp.ts';
 
 export interface PublishedMessage {
   topicArn: string;
@@ -124,15 +124,6 @@ const errorXml = (code: string, text: string): string =>
   `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>` +
   `<Code>${code}</Code><Message>${xmlEscape(text)}</Message></Error><RequestId>local-error</RequestId></ErrorResponse>`;
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** Listens on 127.0.0.1 (`port` 0 or absent: any free port); each accepted message goes to `onPublish`. */
 export async function startSnsServer(options: { port?: number; onPublish?: (message: PublishedMessage) => void } = {}): Promise<SnsServer> {
   let published = 0;
@@ -160,17 +151,5 @@ export async function startSnsServer(options: { port?: number; onPublish?: (mess
         res.end(String(error));
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocally(server, options.port ?? 0);
 }
