@@ -75,20 +75,21 @@ export function alertMessage(alert: AlertEvent, lake?: string): string {
  */
 function investigateCommand(query: string, lake: string | undefined): string {
   if (lake?.startsWith('s3://')) return `in Athena (the lake ${lake}): ${query}`;
-  return `adstream query${lake ? ` --lake ${lake}` : ''} "${query}"`;
+  // Quoted only where a shell would split it, so the usual path reads as typed.
+  const path = lake && /^[\w./-]+$/.test(lake) ? lake : JSON.stringify(lake);
+  return `adstream query${lake ? ` --lake ${path}` : ''} "${query}"`;
 }
 
 /**
- * What a FIFO topic requires of each message: a group (one per alert series, so one series'
- * notifications arrive in order) and a deduplication id (one per notification: SNS then drops the
- * second copy a redone batch sends, for five minutes).
+ * What a FIFO topic requires of each message (nothing for a standard topic): a message group (the
+ * messages of one group arrive in order) and a deduplication id (SNS drops a second message with
+ * the same id for five minutes). `group` and `content` are hashed: both ids allow 128 printable
+ * ASCII characters, and keys and alerts may hold any text.
  */
-function fifoFields(alert: AlertEvent): Pick<PublishCommandInput, 'MessageGroupId' | 'MessageDeduplicationId'> {
-  const notification = `${alert.alertId}|${alert.notification ?? alert.status ?? 'firing'}|${alert.windowStart}`;
-  return {
-    MessageGroupId: createHash('sha256').update(alert.group ?? alert.key).digest('hex').slice(0, 64),
-    MessageDeduplicationId: createHash('sha256').update(notification).digest('hex'),
-  };
+export function fifoFields(topicArn: string, group: string, content: string): Pick<PublishCommandInput, 'MessageGroupId' | 'MessageDeduplicationId'> {
+  if (!topicArn.endsWith('.fifo')) return {};
+  const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+  return { MessageGroupId: sha256(group), MessageDeduplicationId: sha256(content) };
 }
 
 export function buildPublishInput(topicArn: string, alert: AlertEvent, lake?: string): PublishCommandInput {
@@ -109,10 +110,14 @@ export function buildPublishInput(topicArn: string, alert: AlertEvent, lake?: st
       // The stream-wide merge's alerts, or one shard's detector's: an incident on every shard
       // raises both, and a filter on scope keeps one.
       scope: attribute(alert.dimensions.scope === 'stream' ? 'stream' : 'shard'),
-      // At least once: a batch redone after a crash sends its notifications again; this is their key.
+      // The alert this notification is about; a batch redone after a crash sends the same
+      // notification again (same alertId, notification and window), at least once.
       alertId: attribute(alert.alertId),
     },
-    ...(topicArn.endsWith('.fifo') ? fifoFields(alert) : {}),
+    // Grouped as notifications are (a campaign, the stream), in order within; deduplicated by the
+    // whole notification, which a redone batch sends again byte for byte, while two shards' alerts
+    // of one campaign and window differ in their numbers.
+    ...fifoFields(topicArn, alert.group ?? alert.key, JSON.stringify(alert)),
   };
 }
 

@@ -113,7 +113,8 @@ export class S3Store implements ObjectStore {
    * The keys under `prefix`, a listing page (up to 1,000) at a time, each page after the last key
    * of the one before. ListObjects (v1) with a marker, not ListObjectsV2: s3rver makes V2's
    * continuation tokens with DES, which OpenSSL 3 (Node 17 on) refuses, so any listing of more
-   * than 1,000 keys failed locally with InternalError. S3 serves both alike.
+   * than 1,000 keys failed locally with InternalError. General-purpose S3 buckets serve both alike
+   * (directory buckets, S3 Express One Zone, only V2: a lake there would need V2 with StartAfter).
    */
   private async *pages(prefix: string): AsyncGenerator<string[]> {
     let marker: string | undefined;

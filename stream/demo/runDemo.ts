@@ -40,6 +40,8 @@ export interface DemoProgress {
   total: number;
   produced: number;
   stats: WorkerStats;
+  /** Notifications the stream-wide merge sent: with the shards' own, what the alert log holds. */
+  streamAlerts: number;
 }
 
 export interface DemoResult {
@@ -114,7 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const producer = new Producer(kinesis, { streamName: config.stream });
     let producing = true;
     const { worker, close } = await workerFromConfig(config, { inputComplete: () => !producing, printAlert: options.printAlert });
-    const report = () => options.onProgress?.({ total: records.length, produced: producer.stats().records, stats: worker.stats });
+    const report = () => options.onProgress?.({ total: records.length, produced: producer.stats().records, stats: worker.stats, streamAlerts: worker.streamWindowStats?.alerts ?? 0 });
     const ticker = setInterval(report, PROGRESS_EVERY_MS);
     try {
       const consuming = worker.run();
@@ -134,7 +136,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     // From the alert log, not the worker's stats: the stream-wide merge's alerts are in it too, as
     // `adstream digest` counts them (the stats hold the shards' own).
-    const alerts = parseAlertLog(await readFile(config.alertLog, 'utf8').catch(() => ''), config.alertLog);
+    const alerts = parseAlertLog(
+      await readFile(config.alertLog, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        // A run without an alert has no log; any other refusal is news.
+        if (error.code === 'ENOENT') return '';
+        throw error;
+      }),
+      config.alertLog,
+    );
     const { matches, unmatched } = matchAlertsToLabels(traffic.labels, alerts, config.windowMs);
     const lake = await LakeQuery.open(config.lake);
     try {

@@ -6,10 +6,10 @@ import type { DemoProgress, DemoResult } from './runDemo.ts';
 const n = (value: number) => value.toLocaleString('en-US');
 const clock = (epochMs: number) => new Date(epochMs).toISOString().slice(11, 16);
 
-export function progressText({ total, produced, stats }: DemoProgress, elapsedMs: number): string {
+export function progressText({ total, produced, stats, streamAlerts }: DemoProgress, elapsedMs: number): string {
   const rate = stats.recordsRead / Math.max(0.001, elapsedMs / 1000);
   const lag = Math.max(0, produced - stats.recordsRead);
-  return `produced ${n(produced)}/${n(total)} · processed ${n(stats.recordsRead)} (${n(Math.round(rate))} rec/s) · committed ${n(stats.recordsIn)} · lag ${n(lag)} records · files ${n(stats.filesWritten)} · notifications ${stats.alerts.length}`;
+  return `produced ${n(produced)}/${n(total)} · processed ${n(stats.recordsRead)} (${n(Math.round(rate))} rec/s) · committed ${n(stats.recordsIn)} · lag ${n(lag)} records · files ${n(stats.filesWritten)} · notifications ${stats.alerts.length + streamAlerts}`;
 }
 
 export function demoSummary(result: DemoResult, elapsedMs: number): string {

@@ -176,6 +176,16 @@ describe('adstream digest', () => {
     expect(await readFile(join(newReports, 'digest-2026-11-02.md'), 'utf8')).toBe(report);
   });
 
+  it('publishes to a FIFO topic with a message group and a deduplication id, which SNS requires of one', async () => {
+    const fifo = 'arn:aws:sns:us-east-1:123456789012:adstream-digest.fifo';
+    const outcome = await adstream(['digest', '--day', '2026-11-02', '--alerts', alertLog, '--lake', lake, '--out', join(dir, 'fifo.md'), '--sns-topic', fifo], { ADSTREAM_SNS_ENDPOINT: sns.endpoint });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const sent = sns.published.at(-1)!;
+    expect(sent.topicArn).toBe(fifo);
+    expect(sent.groupId).toMatch(/^[0-9a-f]{64}$/);
+    expect(sent.deduplicationId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('on a day whose DLQ is empty, says which days hold rejections, since alerts and rejections are dated differently', async () => {
     const outcome = await adstream(['digest', '--day', '2026-10-30', '--alerts', alertLog, '--lake', lake, '--out', join(dir, 'quiet-day.md'), '--sns-topic', TOPIC], {
       ADSTREAM_SNS_ENDPOINT: sns.endpoint,

@@ -45,7 +45,7 @@ async function rejectionsByReason(lakeDir: string, day: string): Promise<{ byRea
 }
 
 async function publish(config: AdstreamConfig, topicArn: string, digest: DailyDigest): Promise<void> {
-  const [{ PublishCommand }, { snsClient }] = await Promise.all([import('@aws-sdk/client-sns'), import('../../aws/clients.ts')]);
+  const [{ PublishCommand }, { snsClient }, { fifoFields }] = await Promise.all([import('@aws-sdk/client-sns'), import('../../aws/clients.ts'), import('../../../sinks/alerts/snsAlertSink.ts')]);
   const client = snsClient(config);
   const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
   try {
@@ -55,6 +55,8 @@ async function publish(config: AdstreamConfig, topicArn: string, digest: DailyDi
         Subject: digestSubject(digest),
         Message: digestMessage(digest),
         MessageAttributes: { kind: attribute('digest'), day: attribute(digest.day) },
+        // To a FIFO topic: the digests in one group, a day's digest sent twice in five minutes once.
+        ...fifoFields(topicArn, 'digest', `digest ${digest.day} ${digestMessage(digest)}`),
       }),
     );
   } finally {

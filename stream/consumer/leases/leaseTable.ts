@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { leaseFromItem, leaseToItem, type Lease } from './lease.ts';
 import { ConfigError } from '../../config/load.ts';
+import { canonicalLocation } from '../../../sinks/objectStore/canonicalLocation.ts';
 
 /** The lease moved on without us: stop processing its shard, never checkpoint it again. */
 export class LeaseLostError extends Error {
@@ -150,7 +151,8 @@ export class LeaseTable {
       }
       kept = (await this.streamItem())?.lake?.S;
     }
-    if (kept === lake) return;
+    // Kept before lakes were compared through their symlinks, a local path may be spelled otherwise.
+    if (kept === lake || (kept !== undefined && (await canonicalLocation(kept)) === lake)) return;
     const relative = !kept?.startsWith('s3://') ? '; a relative path is taken from the working directory' : '';
     throw new LakeOfAnotherRunError(
       `the lease table ${this.tableName} keeps the checkpoints of a run writing to the lake ${kept}, not ${lake}: what came before them is in ${kept}, and going on here would split the stream between two lakes. Give the lake ${kept} again (--lake, environment ADSTREAM_LAKE${relative}), or start the new lake afresh with another lease table and state location.`,
@@ -159,7 +161,7 @@ export class LeaseTable {
 
   private async holdsAnyItem(): Promise<boolean> {
     const result = await this.client.send(new ScanCommand({ TableName: this.tableName, Limit: 1, ConsistentRead: true }));
-    return (result.Items?.length ?? 0) > 0;
+    return (result.Items?.length ?? 0) > 0 || result.LastEvaluatedKey !== undefined;
   }
 
   private async streamItem(): Promise<Record<string, AttributeValue> | undefined> {

@@ -52,6 +52,17 @@ describe('records after a bounded run closed every window', () => {
     expect(redrive.alerts.map((a) => a.detector)).toEqual(['rejected_rate']);
   });
 
+  it('raise nothing when they are the fixed records of a re-drive: late, since their windows closed, as expected', () => {
+    const state = ShardState.create(config, 'shard-0');
+    processBatch(batch(steadyTraffic(['c1', 'c2'], 0, 40)), state, { ...options, final: true });
+    // Valid now, dated inside the closed windows: each is late, and written; none is an alert.
+    const fixed = Array.from({ length: 20 }, (_, i) => ({ ...impression('c1', T0 + 10 * MINUTE + i * 1_000), arrivalTime: T0 + 30 * 24 * 60 * MINUTE }));
+    const redrive = processBatch(batch(fixed), state, { ...options, final: true });
+    expect([redrive.events.length, redrive.late]).toEqual([20, 20]);
+    expect(redrive.metrics.filter((m) => m.key === 'quality=stream|shard=shard-0').map((m) => m.values.late)).toEqual([20]);
+    expect(redrive.alerts).toEqual([]);
+  });
+
   it('still scores a window with events in it, where a campaign that stopped is a drop', () => {
     const state = ShardState.create(config, 'shard-0');
     processBatch(batch(steadyTraffic(['c1', 'c2'], 0, 40)), state, { ...options, final: true });
