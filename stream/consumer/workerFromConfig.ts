@@ -6,7 +6,6 @@
  */
 import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { resolve } from 'node:path';
 import { configuredDetectorConfig, shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
@@ -62,11 +61,12 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const lazyS3 = () => (s3 ??= s3Client(config));
   const startingPosition = startingPositionOf(config);
   const encoder = createParquetEncoder(config.parquetEncoder as Parameters<typeof createParquetEncoder>[0]);
+  const lake = lakeTables(openStore(config.lake, lazyS3), encoder);
   const alertLog = new LogAlertSink({ path: config.alertLog, print: hooks.printAlert });
   // Paths the worker uses only later (at its first alert, its first spill), tried now.
   await alertLog.prepare();
   const sinks: AlertSink[] = [alertLog];
-  if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn, config.lake.startsWith('s3://') ? config.lake : resolve(config.lake)));
+  if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn, lake.location));
   const alertSink = fanOutAlertSink(sinks);
   const metricsSinks: MetricsSink[] = [];
   // CloudWatch bills every custom metric: stdout gets the stream's health (quality and
@@ -89,7 +89,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     shardSyncIntervalMs: config.shardSyncIntervalMs,
     startingPosition,
     stateStore: new StateStore(stateObjects),
-    lake: lakeTables(openStore(config.lake, lazyS3), encoder),
+    lake,
     alertSink,
     state: shardStateConfig(config),
     maxFutureSkewMs: config.maxFutureSkewMs,
