@@ -45,6 +45,18 @@ const ENDPOINT_SETTINGS = 'ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT
 /** The endpoint setting to check for a failed request: its client's (stream/aws/clients.ts tags them), or, untagged, all of them. */
 const endpointSettingOf = (e: AwsLikeError & EndpointTagged): string => (e.endpointSetting ? `setting (${e.endpointSetting})` : `setting (${ENDPOINT_SETTINGS})`);
 
+/**
+ * An endpoint setting pointed at another service (it answered, but not as the client's service
+ * would): a configuration mistake, exit 2. No answer at all stays a failure, as a service that
+ * is down can come back.
+ */
+export const isEndpointMistake = (error: unknown): boolean => {
+  const e = (error ?? {}) as AwsLikeError & EndpointTagged;
+  if (!e.endpointSetting || e.$metadata?.httpStatusCode === undefined) return false;
+  const message = e.message ?? '';
+  return message.includes('Deserialization error') || message.startsWith('Unable to determine service/operation name') || message === 'UnknownError';
+};
+
 export function failureMessage(error: unknown): string {
   const e = (error ?? {}) as AwsLikeError & EndpointTagged;
   const ENDPOINT = endpointSettingOf(e);

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
-import { failureMessage, isPathMistake } from './failureMessage.ts';
+import { failureMessage, isEndpointMistake, isPathMistake } from './failureMessage.ts';
 import { configCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { digestCommand } from './commands/digest.ts';
@@ -72,6 +72,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`adstream: ${oneLine(failureMessage(error))}`);
     if (process.env.ADSTREAM_DEBUG) console.error(error);
-    return isPathMistake(error) ? EXIT_USAGE : EXIT_FAILURE;
+    return isPathMistake(error) || isEndpointMistake(error) ? EXIT_USAGE : EXIT_FAILURE;
   }
 }

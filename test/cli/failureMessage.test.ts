@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDbClient, kinesisClient, s3Client } from '../../stream/aws/clients.ts';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { failureMessage, isPathMistake } from '../../stream/cli/failureMessage.ts';
+import { failureMessage, isEndpointMistake, isPathMistake } from '../../stream/cli/failureMessage.ts';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { makeDirectory } from '../../sinks/makeDirectory.ts';
@@ -38,6 +38,7 @@ describe('failure messages', () => {
     const error = await kinesis.send(new ListStreamsCommand({})).catch((e: unknown) => e);
     kinesis.destroy();
     expect(failureMessage(error)).toMatch(/^cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\): is the service there running, and is its endpoint setting \(ADSTREAM_KINESIS_ENDPOINT\) right\? /);
+    expect(isEndpointMistake(error)).toBe(false);
     // An error from a client made elsewhere (not through stream/aws/clients.ts) names them all.
     expect(failureMessage({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', address: '127.0.0.1', port: 1 })).toMatch(/endpoint setting \(ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT, ADSTREAM_S3_ENDPOINT, ADSTREAM_SNS_ENDPOINT\) right\?/);
   });
@@ -71,6 +72,8 @@ describe('failure messages', () => {
     const error = await kinesis.send(new ListStreamsCommand({})).catch((e: unknown) => e);
     kinesis.destroy();
     expect(failureMessage(error)).toMatch(/^the service at an endpoint answered HTTP \d{3} with something the AWS SDK cannot read \(.+\): is its endpoint setting \(ADSTREAM_KINESIS_ENDPOINT\) that of the right service\?$/);
+    // A setting pointed at the wrong service is a configuration mistake (exit 2), unlike a service that does not answer.
+    expect(isEndpointMistake(error)).toBe(true);
   });
 
   it("says the S3 endpoint may be another service's when Kinesis or DynamoDB answers an S3 request", async () => {
@@ -83,6 +86,7 @@ describe('failure messages', () => {
       const error = await s3.send(new PutObjectCommand({ Bucket: 'adstream-lake', Key: 'k', Body: 'x' })).catch((e: unknown) => e);
       s3.destroy();
       expect(failureMessage(error), endpoint).toMatch(sentence);
+      expect(isEndpointMistake(error), endpoint).toBe(true);
     }
   });
 
