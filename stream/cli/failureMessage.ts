@@ -46,39 +46,42 @@ const ENDPOINT_SETTINGS = 'ADSTREAM_KINESIS_ENDPOINT, ADSTREAM_DYNAMODB_ENDPOINT
 const endpointSettingOf = (e: AwsLikeError & EndpointTagged): string => (e.endpointSetting ? `setting (${e.endpointSetting})` : `setting (${ENDPOINT_SETTINGS})`);
 
 /**
+ * How an answer shows that another service sits at the endpoint, or undefined: what the SDK
+ * could not read as its service's (S3's port given as Kinesis's), a request naming no operation
+ * of the service that got it (kinesalite or dynalite answering S3), or a body with no error in
+ * it at all (dynalite's empty 404 to S3: likely, not surely, another service).
+ */
+function wrongServiceAnswer(e: AwsLikeError): string | undefined {
+  const status = e.$metadata?.httpStatusCode;
+  const message = e.message ?? '';
+  if (status === undefined) return undefined;
+  if (message.includes('Deserialization error')) return `with something the AWS SDK cannot read (${message.split('\n')[0].trim()})`;
+  if (message.startsWith('Unable to determine service/operation name')) return `as another service would (${message})`;
+  if (message === 'UnknownError') return 'without an error the AWS SDK can read';
+  return undefined;
+}
+
+/**
  * An endpoint setting pointed at another service (it answered, but not as the client's service
  * would): a configuration mistake, exit 2. No answer at all stays a failure, as a service that
  * is down can come back.
  */
 export const isEndpointMistake = (error: unknown): boolean => {
   const e = (error ?? {}) as AwsLikeError & EndpointTagged;
-  if (!e.endpointSetting || e.$metadata?.httpStatusCode === undefined) return false;
-  const message = e.message ?? '';
-  return message.includes('Deserialization error') || message.startsWith('Unable to determine service/operation name') || message === 'UnknownError';
+  return Boolean(e.endpointSetting) && wrongServiceAnswer(e) !== undefined;
 };
 
 export function failureMessage(error: unknown): string {
   const e = (error ?? {}) as AwsLikeError & EndpointTagged;
-  const ENDPOINT = endpointSettingOf(e);
+  const setting = endpointSettingOf(e);
   const message = e.message ?? String(error);
   // The request and socket timeouts of stream/aws/clients.ts: connected, but no answer came, or it stalled.
   if (e.name === 'TimeoutError' && e.address === undefined) {
     const attempts = e.$metadata?.attempts;
-    return `no answer from a service${attempts ? ` in ${attempts} attempts` : ''} (${message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '')}): is the service there working, and is its endpoint ${ENDPOINT} right?`;
+    return `no answer from a service${attempts ? ` in ${attempts} attempts` : ''} (${message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '')}): is the service there working, and is its endpoint ${setting} right?`;
   }
-  // An answer the SDK could not read as its service's: another server at the endpoint (S3's port given as Kinesis's, say).
-  if (message.includes('Deserialization error') && e.$metadata?.httpStatusCode !== undefined) {
-    const reason = message.split('\n')[0].trim();
-    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} with something the AWS SDK cannot read (${reason}): is its endpoint ${ENDPOINT} that of the right service?`;
-  }
-  // Kinesis and DynamoDB (kinesalite, dynalite) answering an S3 request, which names no operation of theirs.
-  if (e.$metadata?.httpStatusCode !== undefined && message.startsWith('Unable to determine service/operation name')) {
-    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} as another service would (${message}): is its endpoint ${ENDPOINT} that of the right service?`;
-  }
-  // A body the SDK found no error in at all (dynalite's empty 404 to an S3 request): likely, not surely, another service.
-  if (e.$metadata?.httpStatusCode !== undefined && message === 'UnknownError') {
-    return `the service at an endpoint answered HTTP ${e.$metadata.httpStatusCode} without an error the AWS SDK can read: is its endpoint ${ENDPOINT} that of the right service?`;
-  }
+  const wrongService = wrongServiceAnswer(e);
+  if (wrongService) return `the service at an endpoint answered HTTP ${e.$metadata!.httpStatusCode} ${wrongService}: is its endpoint ${setting} that of the right service?`;
   if (e.code === 'ENOENT' && e.syscall === 'mkdir' && typeof e.path === 'string') {
     return `cannot make the directory ${e.path}: its file system refused (ENOENT on mkdir, as /proc and /sys answer); choose another location.`;
   }
@@ -88,7 +91,7 @@ export function failureMessage(error: unknown): string {
   }
     if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
     const where = e.address !== undefined ? `${e.address}${e.port !== undefined ? `:${e.port}` : ''}` : 'a service';
-    return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint ${ENDPOINT} right? (${message})`;
+    return `cannot reach ${where} (${e.code}): is the service there running, and is its endpoint ${setting} right? (${message})`;
   }
   if (isPathRefusal(e)) return `cannot use ${e.path}: ${PATH_REFUSALS[e.code!]} (${e.code}${e.syscall ? ` on ${e.syscall}` : ''}).`;
   if (e.name === 'ResourceNotFoundException' && e.tableName !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * `adstream local`: the embedded AWS services as a long-running process, for trying adstream
  * (or the AWS CLI) against Kinesis, DynamoDB and S3 without an account, and SNS Publish
- * (stream/local/snsServer.ts: each message a worker or `digest --topic` publishes is printed here).
+ * (stream/local/snsServer.ts: each message a worker or `digest --sns-topic` publishes is printed here).
  * Prints the environment to point other shells at it, and stops on Ctrl-C.
  */
 import { Command, InvalidArgumentError } from 'commander';
