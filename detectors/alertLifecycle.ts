@@ -10,7 +10,8 @@
  *   paging again. One incident, one firing and one resolved notification.
  * - A pending run that meets a normal window is dropped silently (it was a blip).
  * - A firing warning that turns critical is escalated (same alertId, severity critical).
- * - While firing, a reminder (renotified) goes out every `renotifyWindows` windows, if set.
+ * - While firing, a reminder (renotified) goes out every `renotifyWindows` windows, if set, on
+ *   the next anomalous window: its numbers are the incident's, not a calm window's.
  *
  * The state is plain JSON; `stepLifecycle` is a pure function of it, like the rest of detectors/.
  */
@@ -74,7 +75,8 @@ export function stepLifecycle(
         if (cooldown === 0) return { state: initialLifecycle(), event: 'resolved' };
         return { state: { ...s, phase: 'resolving' } };
       }
-      return remind(s, renotify);
+      // No reminder from a normal window: it would say "still firing" with numbers that look fine.
+      return { state: s };
     }
     return { state: s };
   }
@@ -111,7 +113,8 @@ export interface AlertFacts {
   metric: string;
   observed: number;
   expected: number;
-  z: number;
+  /** How unusual the window is: a robust z-score, or for count and rate tests a probability. */
+  strength: { z: number } | { p: number };
   score: number;
   since: number;
   windowStart: number;
@@ -124,6 +127,15 @@ const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 /** Keeps summaries short: integers as they are, other numbers to 3 significant digits. */
 export const formatNumber = (n: number): string => (Number.isInteger(n) ? String(n) : n.toPrecision(3));
 
+/** A test's probability as a person reads it: 0.35, 2e-9; below what a double holds, "< 1e-300". */
+export function formatProbability(p: number): string {
+  if (p < 1e-300) return '< 1e-300';
+  return p >= 0.01 ? String(Number(p.toPrecision(2))) : p.toExponential(0);
+}
+
+const describeStrength = (strength: AlertFacts['strength']): string =>
+  'p' in strength ? `p ${formatProbability(strength.p)}` : `z ${strength.z.toFixed(1)}`;
+
 function describeWhere(dimensions: Record<string, string>, key: string): string {
   const parts = Object.entries(dimensions).map(([k, v]) => `${k} ${v}`);
   return parts.length ? parts.join(', ') : key;
@@ -133,7 +145,7 @@ function describeWhere(dimensions: Record<string, string>, key: string): string 
 export function summarize(facts: AlertFacts, event: LifecycleEvent): string {
   const where = describeWhere(facts.dimensions, facts.key);
   const way = facts.observed < facts.expected ? 'dropped' : 'spiked';
-  const numbers = `observed ${formatNumber(facts.observed)} vs expected ${formatNumber(facts.expected)} (z ${facts.z.toFixed(1)})`;
+  const numbers = `observed ${formatNumber(facts.observed)} vs expected ${formatNumber(facts.expected)} (${describeStrength(facts.strength)})`;
   const window = `window ${hhmm(facts.windowStart)}–${hhmm(facts.windowEnd)} UTC`;
   const since = `anomalous since ${new Date(facts.since).toISOString()}`;
   const head = `[${facts.severity}] ${facts.metric} ${event === 'resolved' ? 'back to normal' : way} for ${where}`;

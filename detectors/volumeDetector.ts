@@ -26,6 +26,7 @@ import {
   initialLifecycle,
   isOpen,
   stepLifecycle,
+  type AlertFacts,
   type LifecycleConfig,
   type LifecycleEvent,
   type LifecycleState,
@@ -364,7 +365,7 @@ export class VolumeDetector {
         // alert resolves, rather than staying open at the receiver for ever.
         if (isOpen(series.lifecycle)) {
           const gone: Watch = { name: series.watch, value: 'value', direction: 'both', threshold: 0 };
-          out.push(this.transition(series, gone, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, z: 0, score: 0 }));
+          out.push(this.transition(series, gone, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }));
         }
         delete this.state.series[id];
         continue;
@@ -404,7 +405,7 @@ export class VolumeDetector {
       series.lifecycle = step.state;
       if (step.event) {
         const basis = step.event === 'resolved' ? before : step.state;
-        out.push(this.transition(series, watch, window, step.event, basis, { observed: x, expected: scored.median, z: scored.z, score }));
+        out.push(this.transition(series, watch, window, step.event, basis, { observed: x, expected: scored.median, strength: { z: scored.z }, score }));
       }
     }
     return this.forgetIfGone(id, series, watch, window, out);
@@ -414,7 +415,7 @@ export class VolumeDetector {
   private forgetIfGone(id: string, series: SeriesState, watch: Watch, window: Window, out: AlertTransition[]): AlertTransition[] {
     if (series.missing >= this.config.forgetAfterMissing) {
       if (isOpen(series.lifecycle)) {
-        out.push(this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, z: 0, score: 0 }));
+        out.push(this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }));
       }
       delete this.state.series[id];
     }
@@ -515,8 +516,9 @@ export class VolumeDetector {
     if (isOpen(series.lifecycle)) series.unconfirmed = undefined;
     if (!step.event) return [];
     const basis = step.event === 'resolved' ? before : step.state;
-    const z = verdict.observed >= verdict.expected ? -Math.log10(Math.max(verdict.pRun, Number.MIN_VALUE)) : Math.log10(Math.max(verdict.pRun, Number.MIN_VALUE));
-    return [this.transition(series, watch, window, step.event, basis, { observed: verdict.observed, expected: verdict.expected, z, score })];
+    // The run's probability while the window is in it; after it (calm, resolved), the window's own.
+    const p = verdict.inRun ? verdict.pRun : verdict.pWindow;
+    return [this.transition(series, watch, window, step.event, basis, { observed: verdict.observed, expected: verdict.expected, strength: { p }, score })];
   }
 
   private transition(
@@ -525,7 +527,7 @@ export class VolumeDetector {
     window: Window,
     event: LifecycleEvent,
     basis: LifecycleState,
-    numbers: { observed: number; expected: number; z: number; score: number },
+    numbers: Pick<AlertFacts, 'observed' | 'expected' | 'strength' | 'score'>,
   ): AlertTransition {
     const alert = buildAlert(
       {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { alertIdOf, buildAlert, initialLifecycle, stepLifecycle, type LifecycleEvent } from '../../detectors/alertLifecycle.ts';
+import { alertIdOf, buildAlert, initialLifecycle, stepLifecycle, type AlertFacts, type LifecycleConfig, type LifecycleEvent } from '../../detectors/alertLifecycle.ts';
 
 const config = { firingAfter: 2, resolveAfter: 3 };
 
 /** Runs verdicts ('.' normal, 'a' anomalous, 'C' critical) and lists the events by window index. */
-function run(verdicts: string): string[] {
+function run(verdicts: string, settings: LifecycleConfig = config): string[] {
   let state = initialLifecycle();
   const events: string[] = [];
   [...verdicts].forEach((v, i) => {
-    const step = stepLifecycle(state, { anomalous: v !== '.', critical: v === 'C', windowStart: i * 60_000 }, config);
+    const step = stepLifecycle(state, { anomalous: v !== '.', critical: v === 'C', windowStart: i * 60_000 }, settings);
     state = step.state;
     if (step.event) events.push(`${i}:${step.event as LifecycleEvent}`);
   });
@@ -30,6 +30,19 @@ describe('alert lifecycle', () => {
     expect(run('aaCCa')).toEqual(['1:firing', '2:escalated']);
   });
 
+  it('a firing alert is sent again every renotifyWindows windows, counted from its last notice', () => {
+    const renotify = { ...config, renotifyWindows: 3 };
+    expect(run('aaaaaaaaa', renotify)).toEqual(['1:firing', '4:renotified', '7:renotified']);
+    // An escalation is a notice too: the next reminder is 3 windows after it.
+    expect(run('aaaCaaaa', renotify)).toEqual(['1:firing', '3:escalated', '6:renotified']);
+  });
+
+  it('a reminder due in a normal window waits for the next anomalous one, which it describes', () => {
+    const renotify = { ...config, renotifyWindows: 3 };
+    expect(run('aaa.a', renotify)).toEqual(['1:firing', '4:renotified']);
+    expect(run('aaa..a...', renotify)).toEqual(['1:firing', '5:renotified', '8:resolved']);
+  });
+
   it('the alert carries its start window, not the window it fired in', () => {
     let state = initialLifecycle();
     for (const [i, anomalous] of [[0, false], [1, true], [2, true]] as const) {
@@ -49,7 +62,7 @@ describe('alert lifecycle', () => {
         metric: 'count',
         observed: 12,
         expected: 140,
-        z: -9.14,
+        strength: { z: -9.14 },
         score: 0.995,
         since: Date.UTC(2024, 0, 1, 10, 3),
         windowStart: Date.UTC(2024, 0, 1, 10, 4),
@@ -63,5 +76,25 @@ describe('alert lifecycle', () => {
         'in window 10:04–10:05 UTC; anomalous since 2024-01-01T10:03:00.000Z',
     );
     expect(alert.alertId).toBe('event_count:campaign=c7|type=impression@2024-01-01T10:03:00.000Z');
+  });
+
+  it('a count or rate test states its probability, not a z-score', () => {
+    const facts: AlertFacts = {
+      detector: 'click_rate',
+      key: 'campaign=c7',
+      dimensions: { campaign: 'c7' },
+      metric: 'ctr',
+      observed: 0.09,
+      expected: 0.011,
+      strength: { p: 2.3e-20 },
+      score: 1,
+      since: Date.UTC(2024, 0, 1, 10, 3),
+      windowStart: Date.UTC(2024, 0, 1, 10, 3),
+      windowEnd: Date.UTC(2024, 0, 1, 10, 4),
+      severity: 'critical',
+    };
+    expect(buildAlert(facts, 'firing').summary).toContain('observed 0.0900 vs expected 0.0110 (p 2e-20) in window 10:03–10:04 UTC');
+    expect(buildAlert({ ...facts, strength: { p: 0.347 } }, 'resolved').summary).toContain('(p 0.35)');
+    expect(buildAlert({ ...facts, strength: { p: 0 } }, 'firing').summary).toContain('(p < 1e-300)');
   });
 });
