@@ -120,6 +120,8 @@ export interface AlertFacts {
   windowStart: number;
   windowEnd: number;
   severity: Severity;
+  /** Why an open alert closes although its series never came back to normal (it stopped reporting). */
+  closedBecause?: string;
 }
 
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
@@ -148,6 +150,9 @@ export function summarize(facts: AlertFacts, event: LifecycleEvent): string {
   const numbers = `observed ${formatNumber(facts.observed)} vs expected ${formatNumber(facts.expected)} (${describeStrength(facts.strength)})`;
   const window = `window ${hhmm(facts.windowStart)}–${hhmm(facts.windowEnd)} UTC`;
   const since = `anomalous since ${new Date(facts.since).toISOString()}`;
+  if (event === 'resolved' && facts.closedBecause) {
+    return `[${facts.severity}] ${facts.metric} alert closed for ${where}, not back to normal: ${facts.closedBecause}; ${since}`;
+  }
   const head = `[${facts.severity}] ${facts.metric} ${event === 'resolved' ? 'back to normal' : way} for ${where}`;
   const tail = event === 'escalated' ? ' (escalated to critical)' : event === 'renotified' ? ' (still firing)' : '';
   return `${head}: ${numbers} in ${window}; ${since}${tail}`;

@@ -153,6 +153,8 @@ interface SeriesState {
    * without the key is no data rather than zero, since the key may have gone to a sibling.
    */
   inherited?: boolean;
+  /** A series of a parent shard's own (its quality): that shard ended in a reshard (`inherit`). */
+  endedWithShard?: string;
   /** Seasonal watches: the slot of each history value (−1: none), and the learned profile. */
   historySlots?: number[];
   profile?: SeasonalProfile;
@@ -268,7 +270,10 @@ export class VolumeDetector {
     for (const series of Object.values(this.state.series)) {
       series.inherited = true;
       const shard = series.dimensions.shard;
-      if (shard !== undefined && shard !== shardId) series.missing = Math.max(series.missing, this.config.forgetAfterMissing - 1);
+      if (shard !== undefined && shard !== shardId) {
+        series.missing = Math.max(series.missing, this.config.forgetAfterMissing - 1);
+        series.endedWithShard = shard;
+      }
     }
   }
 
@@ -365,7 +370,8 @@ export class VolumeDetector {
         // alert resolves, rather than staying open at the receiver for ever.
         if (isOpen(series.lifecycle)) {
           const gone: Watch = { name: series.watch, value: 'value', direction: 'both', threshold: 0 };
-          out.push(this.transition(series, gone, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }));
+          const closedBecause = `the detector ${series.watch} is no longer configured`;
+          out.push(this.transition(series, gone, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }, closedBecause));
         }
         delete this.state.series[id];
         continue;
@@ -415,7 +421,10 @@ export class VolumeDetector {
   private forgetIfGone(id: string, series: SeriesState, watch: Watch, window: Window, out: AlertTransition[]): AlertTransition[] {
     if (series.missing >= this.config.forgetAfterMissing) {
       if (isOpen(series.lifecycle)) {
-        out.push(this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }));
+        const closedBecause = series.endedWithShard
+          ? `shard ${series.endedWithShard} was resharded and has ended; its child shards are watched on their own`
+          : `no data for ${series.missing} windows`;
+        out.push(this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }, closedBecause));
       }
       delete this.state.series[id];
     }
@@ -528,6 +537,7 @@ export class VolumeDetector {
     event: LifecycleEvent,
     basis: LifecycleState,
     numbers: Pick<AlertFacts, 'observed' | 'expected' | 'strength' | 'score'>,
+    closedBecause?: string,
   ): AlertTransition {
     const alert = buildAlert(
       {
@@ -540,6 +550,7 @@ export class VolumeDetector {
         windowStart: window.start,
         windowEnd: window.end,
         severity: basis.severity ?? 'warning',
+        closedBecause,
       },
       event,
     );

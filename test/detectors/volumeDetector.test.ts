@@ -191,6 +191,8 @@ describe('VolumeDetector with the default config', () => {
     const transitions = [];
     for (let i = 20; i < 26; i++) transitions.push(...detector.observeTransitions(windowMetrics(i, { [C2]: 50 })));
     expect(transitions.map((t) => [t.event, t.alert.windowStart])).toEqual([['firing', at(20)], ['resolved', at(24)]]);
+    // The campaign is still at zero: the closing says so, not "back to normal".
+    expect(transitions[1].alert.summary).toMatch(/^\[\w+\] count alert closed for campaign c1, type impression, not back to normal: no data for 5 windows; anomalous since /);
     expect(Object.keys(detector.snapshot().series)).toEqual([`event_count@${C2}`]);
   });
 
@@ -216,6 +218,7 @@ describe('VolumeDetector with the default config', () => {
     const childKey = 'quality=stream|shard=shardId-000000000001';
     const transitions = child.observeTransitions(windowMetrics(16, { [childKey]: normal(1) }));
     expect(transitions.map((t) => [t.event, t.alert.key])).toEqual([['resolved', key]]);
+    expect(transitions[0].alert.summary).toContain('not back to normal: shard shardId-000000000000 was resharded and has ended');
     expect(Object.keys(child.snapshot().series).some((id) => id.endsWith(key))).toBe(false);
   });
 
