@@ -68,6 +68,22 @@ describe('daily recurrence', () => {
     expect(dailyOnly[rowOf(1, NIGHTLY_ROW)]).toBe(false);
   });
 
+  it('does not take the daily swing for a twice-daily habit: a night at the afternoon level is news', () => {
+    // Hourly rows, 90 from 12:00 to 17:00 and 50 otherwise; on day 5 the 03:00 row is 90. Twelve
+    // hours before it (15:00) and thirty-six hours before, the series stood as high, every day.
+    const test = new DailyRecurrence(CONFIG);
+    const verdictAt: Record<string, boolean> = {};
+    for (let day = 0; day < 6; day++) {
+      for (let hour = 0; hour < 24; hour++) {
+        const afternoon = hour >= 12 && hour < 18;
+        verdictAt[`${day} ${hour}`] = test.next(afternoon || (day === 5 && hour === 3) ? 90 : 50, START + day * DAY + hour * 60 * MINUTE);
+      }
+    }
+    expect(verdictAt['5 3']).toBe(false);
+    // The afternoons themselves are the habit they are.
+    expect(verdictAt['5 15']).toBe(true);
+  });
+
   it('goes by the clock, not by rows: a spike five minutes off still counts, and hourly rows compare hour with hour', () => {
     const jitter = series(6, (day, row) => (row === NIGHTLY_ROW + (day % 2) ? 40 : 0));
     const explained = verdicts(jitter.values, jitter.times);
