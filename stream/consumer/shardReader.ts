@@ -1,7 +1,10 @@
 /**
  * Reads one shard with GetRecords polling, at most `maxCallsPerSecond` calls (Kinesis allows 5
- * per second per shard). Throughput errors back off and retry; an expired iterator is refreshed
- * from the last delivered sequence number, so nothing is skipped or repeated.
+ * per second per shard). Throughput errors, and the transient faults the SDK gave up on after its
+ * own attempts (a 500, a reset connection), back off and read again with the same iterator, which
+ * GetRecords allows: one shard's bad second must not end the worker and every shard it holds.
+ * An expired iterator is refreshed from the last delivered sequence number, so nothing is skipped
+ * or repeated.
  */
 import {
   ExpiredIteratorException,
@@ -11,6 +14,7 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
 import type { SourceRecord } from '../pipeline/batch.ts';
+import { isRetriableAwsError } from '../retry/backoff.ts';
 
 /** Where a shard with no checkpoint starts: its oldest record, its tip, or a point in time. */
 export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | { atTimestamp: number };
@@ -21,6 +25,8 @@ export interface ShardReaderOptions {
   /** Injected so tests and replays control pacing; defaults to real timers. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Told of each transient fault the reader backs off from (not throttling: that is Kinesis's pacing). */
+  onTransientError?: (error: unknown) => void;
 }
 
 export interface ReadResult {
@@ -42,6 +48,7 @@ export class ShardReader {
   private readonly minIntervalMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly onTransientError: (error: unknown) => void;
 
   constructor(
     private readonly client: KinesisClient,
@@ -53,6 +60,7 @@ export class ShardReader {
     this.minIntervalMs = 1000 / (options.maxCallsPerSecond ?? 5);
     this.sleep = options.sleep ?? realSleep;
     this.now = options.now ?? (() => performance.now());
+    this.onTransientError = options.onTransientError ?? (() => undefined);
   }
 
   /** Positions the reader after `sequenceNumber`, or at the starting position when there is none. */
@@ -104,7 +112,9 @@ export class ShardReader {
         this.iterator = await this.iteratorAfter(this.lastDelivered, this.startingPosition);
         return this.read();
       }
-      if ((error as { name?: string }).name === 'ProvisionedThroughputExceededException') {
+      const throttled = (error as { name?: string }).name === 'ProvisionedThroughputExceededException';
+      if (throttled || isRetriableAwsError(error)) {
+        if (!throttled) this.onTransientError(error);
         // Back off exponentially (capped at 5 s) and let the caller poll again.
         this.throttledStreak += 1;
         await this.sleep(Math.min(5000, this.minIntervalMs * 2 ** this.throttledStreak));

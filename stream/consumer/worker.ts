@@ -252,7 +252,10 @@ export class Worker {
     const { kinesis, streamName } = this.options;
     const lease = held.lease;
     const state = await this.initialState(lease);
-    const reader = new ShardReader(kinesis, streamName, lease.leaseKey, this.options.reader);
+    const reader = new ShardReader(kinesis, streamName, lease.leaseKey, {
+      ...this.options.reader,
+      onTransientError: (error) => this.options.onEvent?.({ name: 'consumer.read_failed', workerId: this.workerId, shardId: lease.leaseKey, detail: (error as Error).message }),
+    });
     // A child shard starts at its beginning: its parents' records came first and are done.
     const startingPosition = lease.parentShardIds.length > 0 ? 'TRIM_HORIZON' : this.options.startingPosition;
     await reader.start(checkpointSequence(lease), startingPosition);

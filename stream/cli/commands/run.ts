@@ -18,6 +18,7 @@ export const workerSummary = (stats: WorkerStats, streamAlerts = 0): string =>
 /** What a failed secondary step of the worker is, in an operator's words. */
 const FAILED_STEP: Partial<Record<ConsumerEventName, string>> = {
   'consumer.renew_failed': 'renewing a lease failed',
+  'consumer.read_failed': 'reading a shard failed',
   'consumer.stream_windows_failed': 'the stream-wide windows could not be merged',
   'consumer.state_cleanup_failed': 'old state snapshots could not be removed',
 };

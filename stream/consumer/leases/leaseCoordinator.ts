@@ -21,6 +21,7 @@ export type ConsumerEventName =
   | 'consumer.shard_ended'
   | 'consumer.shards_discovered'
   | 'consumer.renew_failed'
+  | 'consumer.read_failed'
   | 'consumer.stream_windows_failed'
   | 'consumer.state_cleanup_failed';
 
