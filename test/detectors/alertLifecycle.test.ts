@@ -43,6 +43,25 @@ describe('alert lifecycle', () => {
     expect(run('aaa..a...', renotify)).toEqual(['1:firing', '5:renotified', '8:resolved']);
   });
 
+  it('with a cooldown, an alert resolves only after resolveAfter + cooldownWindows normal windows, and an anomaly in the cooldown is the same incident, not a second page', () => {
+    const cooldown = { ...config, cooldownWindows: 2 };
+    // Fires at index 1; normal from index 2, so 3 + 2 = 5 normal windows end at index 6.
+    expect(run('aa.....', cooldown)).toEqual(['1:firing', '6:resolved']);
+    // Index 4 ends the 3 normal windows and starts the cooldown; index 5 is anomalous inside it:
+    // no second firing. The count starts again at 6, so 5 normal windows end at index 10.
+    expect(run('aa...a.....', cooldown)).toEqual(['1:firing', '10:resolved']);
+    // Still the alert that began at index 0: same since, so the same alertId.
+    let state = initialLifecycle();
+    const phases: string[] = [];
+    [...'aa...a'].forEach((v, i) => {
+      state = stepLifecycle(state, { anomalous: v === 'a', critical: false, windowStart: Date.UTC(2024, 0, 1, 10, i) }, cooldown).state;
+      phases.push(state.phase);
+    });
+    expect(phases).toEqual(['pending', 'firing', 'firing', 'firing', 'resolving', 'firing']);
+    expect(state.since).toBe(Date.UTC(2024, 0, 1, 10, 0));
+    expect(alertIdOf('event_count', 'campaign=c1|type=click', state.since!)).toBe('event_count:campaign=c1|type=click@2024-01-01T10:00:00.000Z');
+  });
+
   it('the alert carries its start window, not the window it fired in', () => {
     let state = initialLifecycle();
     for (const [i, anomalous] of [[0, false], [1, true], [2, true]] as const) {
