@@ -260,6 +260,23 @@ describe('VolumeDetector with the default config', () => {
   });
 });
 
+describe('VolumeDetector warm-up boundary (warmupWindows 10)', () => {
+  // A spike to 1,000 where every window so far held about 100: far past any threshold, so
+  // whether it alerts says only whether the series was scored at all.
+  const spike: WindowSpec = { [C1]: 1_000 };
+
+  it.each([
+    ['robust z-scores', defaultDetectorConfig],
+    ['the count test', adstreamDefaults],
+  ])('with %s, a spike after 9 steady windows is not scored; after 10 it alerts at once', (_name, config) => {
+    expect(config.warmupWindows).toBe(10);
+    expect(feed(new VolumeDetector(config), [...steady(9), spike])).toEqual([]);
+    const alerts = feed(new VolumeDetector(config), [...steady(10), spike]);
+    // Scored against the 10 steady windows: critical in its first window.
+    expect(alerts.map((a) => [a.key, a.status, a.severity, a.observed, a.windowStart])).toEqual([[C1, 'firing', 'critical', 1_000, at(10)]]);
+  });
+});
+
 describe('VolumeDetector rate tests on a sparse series', () => {
   const KEY = 'campaign=c1';
   // Clicks among 10 events a window, two clicks in every 50th window: a true rate of 1 in 250.
