@@ -87,6 +87,22 @@ describe('dedupe memory bound', () => {
     expect(dedupe.firstSighting('x', 0)).toBe(false);
   });
 
+  it('catches repeats inside a 1 h horizon by less than one bucket (15 min): 56 min behind at 70 min, 51 min behind at 80 min', () => {
+    // Buckets are a quarter of the horizon. Bucket [0, 15 min) holds ids up to 15 min older than
+    // its start, so it may go only once the newest event is past 15 + 60 = 75 min; bucket
+    // [15, 30 min) once it is past 90 min. A bucket dropped at start + 60 min instead (one
+    // bucket early) would let these repeats pass again.
+    const MINUTE = 60_000;
+    const dedupe = new Deduplicator(HOUR);
+    expect(dedupe.firstSighting('x', 14 * MINUTE)).toBe(true);
+    expect(dedupe.firstSighting('z', 29 * MINUTE)).toBe(true);
+    for (let m = 30; m <= 70; m++) expect(dedupe.firstSighting(`y${m}`, m * MINUTE)).toBe(true);
+    expect(dedupe.firstSighting('x', 14 * MINUTE)).toBe(false);
+    // At 75 min bucket [0, 15 min) goes, and only it.
+    for (let m = 71; m <= 80; m++) expect(dedupe.firstSighting(`y${m}`, m * MINUTE)).toBe(true);
+    expect(dedupe.firstSighting('z', 29 * MINUTE)).toBe(false);
+  });
+
   it('holds 200k ids in at most 16 bytes each and survives a compact snapshot', () => {
     const dedupe = new Deduplicator(24 * HOUR);
     for (let i = 0; i < 200_000; i++) dedupe.firstSighting(`evt-${i}`, i * 400);
