@@ -158,6 +158,20 @@ describe('malformed records get the right reason code', () => {
     expect(reason(decodeRecord(json({ event_time: T0 + 5 * 60_000 }), ctx))).toBe('ok');
     expect(reason(decodeRecord(json({ event_time: T0 + 1001 }), { arrivalTime: T0, maxFutureSkewMs: 1000 }))).toBe('event_time_in_future');
   });
+
+  it('honours maxFutureSkewMs 0 (no skew allowed, not the 5-minute default) in JSON, CSV and Avro', () => {
+    const noSkew = { arrivalTime: T0, maxFutureSkewMs: 0 };
+    const ahead = T0 + 60_000;
+    const csvAhead = bytes(`click,e-1,${ahead},c-7,ad-3,pub-2,site-9,banner_top,US,mobile,u-42,imp-1,1`);
+    const avroAhead = encodeEvent({ type: 'bid_request', body: bidRequest({ event_time: ahead }) });
+    // A minute ahead of its arrival: inside the default 5 minutes, outside a skew of 0.
+    for (const data of [json({ event_time: ahead }), csvAhead, avroAhead]) {
+      expect(reason(decodeRecord(data, ctx))).toBe('ok');
+      expect(reason(decodeRecord(data, noSkew))).toBe('event_time_in_future');
+    }
+    // Exactly at its arrival is not in the future.
+    expect(reason(decodeRecord(json({ event_time: T0 }), noSkew))).toBe('ok');
+  });
 });
 
 describe('schema evolution', () => {
