@@ -1,5 +1,14 @@
+/**
+ * Event-time windows of one shard: when a window fires, what it holds, which events are late,
+ * and where the shard's quality counts (valid, late, rejected, duplicates) go; the same windows
+ * however the records are cut into batches or snapshotted.
+ */
 import { describe, expect, it } from 'vitest';
+import { shardDetectorFactory } from '../../../detectors/shardDetector.ts';
+import { encodeEvent } from '../../../stream/events/wire.ts';
 import { EventTimeWindows } from '../../../stream/pipeline/eventTimeWindows.ts';
+import { processBatch } from '../../../stream/pipeline/processBatch.ts';
+import { ShardState } from '../../../stream/pipeline/shardState.ts';
 import type { AdEvent } from '../../../stream/events/types.ts';
 
 const MINUTE = 60_000;
@@ -119,5 +128,22 @@ describe('a producer whose clock runs fast', () => {
     const bare = new EventTimeWindows(config, 'shard-1');
     bare.addEvent(impression('fast', arrival + 4 * MINUTE));
     expect(bare.watermark).toBe(arrival + 4 * MINUTE - config.maxOutOfOrdernessMs);
+  });
+});
+
+describe('records rejected before the shard\'s first valid event', () => {
+  it('are counted in the quality row of the window that event opens: 2 malformed, then 1 valid → rejected 2, valid 1', () => {
+    const state = ShardState.create({ windows: config, dedupeHorizonMs: 3_600_000, createDetector: shardDetectorFactory() }, 'shard-0');
+    const arrival = T0 + 2_000;
+    const record = (sequenceNumber: string, data: Uint8Array) => ({ shardId: 'shard-0', sequenceNumber, partitionKey: 'c1', arrivalTime: arrival, data });
+    const records = [
+      record('1', Buffer.from('{"event_id": "x", "event_time": ')), // cut off: json_syntax
+      record('2', Buffer.from('[1,2,3]')), // json_not_object
+      record('3', encodeEvent(impression('e1', T0 + 1_000))),
+    ];
+    const out = processBatch({ stream: 's', shardId: 'shard-0', records, millisBehindLatest: 0 }, state, { maxFutureSkewMs: 300_000, final: true });
+    expect(out.rejected.map((r) => r.rejection.reason)).toEqual(['json_syntax', 'json_not_object']);
+    const quality = out.metrics.filter((m) => m.key === 'quality=stream|shard=shard-0');
+    expect(quality.map((m) => [m.windowStart, m.values.rejected, m.values.valid, m.values.duplicates, m.values.late])).toEqual([[T0, 2, 1, 0, 0]]);
   });
 });
