@@ -23,9 +23,9 @@ function impression(id: string, time: number, campaign = 'c1'): AdEvent {
   };
 }
 
-/** A shard's partial for window [start, start+10) holding `n` impressions of c1. */
-function partial(start: number, n: number, watermark: number) {
-  const window = new WindowAccumulator(start, start + 10);
+/** A shard's partial for window [start, start+size) holding `n` impressions of c1. */
+function partial(start: number, n: number, watermark: number, size = 10) {
+  const window = new WindowAccumulator(start, start + size);
   for (let i = 0; i < n; i++) window.addEvent(impression(`e${start}-${i}`, start + i), [['campaign']]);
   return { window, watermark };
 }
@@ -110,6 +110,20 @@ describe('pipeline watermark across shards (marbles)', () => {
       });
       const merged = progress.pipe(mergeShardWindows({ idleTimeoutMs: 1_000, allowedLatenessMs: 0, checkEveryMs: 5 }), map(summary));
       expectObservable(merged).toBe('43ms (x|)', { x: { start: 0, impressions: 4 } });
+    });
+  });
+
+  it('when every shard has gone quiet, the watermark moves to the furthest shard: windows ending by its watermark fire without new traffic', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      // Minute windows; event times in ms. A is at 50 s; B at 130 s has fired [0, 60 s) and [60 s, 120 s).
+      const progress = cold<ShardProgress>('(ab) 40ms |', {
+        a: { shardId: 'A', watermark: 50_000 },
+        b: { shardId: 'B', watermark: 130_000, windows: [partial(0, 3, 130_000, 60_000), partial(60_000, 2, 130_000, 60_000)] },
+      });
+      const merged = progress.pipe(mergeShardWindows({ idleTimeoutMs: 20, allowedLatenessMs: 0, checkEveryMs: 5 }), map(summary));
+      // Until frame 20 A holds the watermark at 50 s. Both were last active at frame 0, so both
+      // are idle from frame 20: the watermark goes to 130 s and the two windows fire, oldest first.
+      expectObservable(merged).toBe('20ms (xy) 20ms |', { x: { start: 0, impressions: 3 }, y: { start: 60_000, impressions: 2 } });
     });
   });
 
