@@ -1,7 +1,8 @@
 /**
  * Re-driving the DLQ after a fix: records rejected for an event time too far in the future are
  * put back on the stream with `adstream dlq replay`, accepted once the allowed skew is raised,
- * and the accounting still adds up.
+ * and the accounting still adds up. Each rejected record goes back once, by its position (a KPL
+ * sub-record's sub-sequence number included), however the runs pick their reasons.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -84,6 +85,40 @@ describe('adstream dlq replay', () => {
     }
     const usage = await run('node', [BIN, 'dlq', 'replay', '--no-such-flag']).catch((error: { code: number }) => error);
     expect((usage as { code: number }).code).toBe(2);
+  });
+
+  it('replays two sub-records of one KPL aggregate, rejected for different reasons, one reason at a time: the second run re-drives the one the first did not', async () => {
+    const config = pipeline.configFor('redrive-kpl-reasons', { failoverTimeMs: 1_500 });
+    const kinesis = kinesisClient(config);
+    await ensureStream(kinesis, config.stream, 1);
+    // Same sequence number, sub-sequence numbers 0 and 1: positions that differ only there.
+    const aggregate = aggregateOne([
+      { partitionKey: 'cmp-1', data: Buffer.from('{"event_id": "x", "event_time": ') }, // json_syntax
+      { partitionKey: 'cmp-1', data: Buffer.from('[1,2,3]') }, // json_not_object
+    ]);
+    await kinesis.send(new PutRecordCommand({ StreamName: config.stream, Data: aggregate.data, PartitionKey: aggregate.partitionKey }));
+    kinesis.destroy();
+    const first = await pipeline.consume(config);
+    expect(first).toMatchObject({ recordsIn: 2, rejected: 2 });
+    const lake = await LakeQuery.open(config.lake);
+    try {
+      const rows = await lake.query('SELECT reason, sequence_number, sub_sequence_number FROM rejected ORDER BY sub_sequence_number');
+      expect(rows.map((row) => [row.reason, row.sub_sequence_number])).toEqual([['json_syntax', 0], ['json_not_object', 1]]);
+      expect(rows[0].sequence_number).toBe(rows[1].sequence_number);
+    } finally {
+      lake.close();
+    }
+
+    const env = { ...process.env, ...environmentFor(config) };
+    const syntax = await run('node', [BIN, 'dlq', 'replay', '--reason', 'json_syntax'], { env });
+    expect(syntax.stdout.trim()).toBe('re-drove 1 rejected records to redrive-kpl-reasons');
+    // The other sub-record was not put back yet: the ledger of the first run does not cover it.
+    const notObject = await run('node', [BIN, 'dlq', 'replay', '--reason', 'json_not_object'], { env });
+    expect(notObject.stdout.trim()).toBe('re-drove 1 rejected records to redrive-kpl-reasons');
+    // Each came back once, as a plain record, and is rejected again for its reason.
+    const second = await pipeline.consume(config);
+    expect(second).toMatchObject({ recordsIn: 2, rejected: 2 });
+    expect(second.rejectedByReason).toEqual({ json_syntax: 1, json_not_object: 1 });
   });
 
   it('puts a KPL sub-record rejected on the wrong shard back on its own shard, by its explicit hash key: the KPL re-put it there, so it is stored once', async () => {
