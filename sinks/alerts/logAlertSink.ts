@@ -30,12 +30,21 @@ export const alertLogLine = (alert: AlertEvent): string =>
 /** A line's digest: what is kept per line logged, rather than the line. */
 const digestOf = (line: string): string => createHash('sha256').update(line).digest('base64');
 
+/** How much of the file one read takes: start-up reads a long log piece by piece, not whole. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 export class LogAlertSink implements AlertSink {
   private ready: Promise<unknown> | undefined;
   private readonly logged = new Set<string>();
   /** How far the file has been read into `logged`, and the bytes of a line cut short there. */
   private readUpTo = 0;
   private partial = Buffer.alloc(0);
+  /**
+   * Sends and catch-ups run one at a time: shards send alerts concurrently, and two looks at the
+   * file from the same offset both counted what they read, so the offset passed the end of the
+   * file and lines other processes appended later were never read (and logged twice here).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LogAlertSinkOptions) {}
 
@@ -43,22 +52,36 @@ export class LogAlertSink implements AlertSink {
    * Makes the log's folder and reads what the log holds: a path that cannot be a log (under a
    * file, a directory) fails here, when a worker starts, not at its first alert hours later.
    */
-  async prepare(): Promise<void> {
-    this.ready ??= makeDirectory(dirname(this.options.path));
-    await this.ready;
-    await this.catchUp();
+  prepare(): Promise<void> {
+    return this.serially(async () => {
+      await this.makeFolder();
+      await this.catchUp();
+    });
   }
 
-  async send(alert: AlertEvent): Promise<void> {
+  send(alert: AlertEvent): Promise<void> {
+    return this.serially(async () => {
+      await this.makeFolder();
+      const line = JSON.stringify(alert);
+      await this.catchUp();
+      const digest = digestOf(line);
+      if (this.logged.has(digest)) return;
+      await appendFile(this.options.path, `${line}\n`, 'utf8');
+      this.logged.add(digest);
+      this.options.print?.(alertLogLine(alert));
+    });
+  }
+
+  private async makeFolder(): Promise<void> {
     this.ready ??= makeDirectory(dirname(this.options.path));
     await this.ready;
-    const line = JSON.stringify(alert);
-    await this.catchUp();
-    const digest = digestOf(line);
-    if (this.logged.has(digest)) return;
-    await appendFile(this.options.path, `${line}\n`, 'utf8');
-    this.logged.add(digest);
-    this.options.print?.(alertLogLine(alert));
+  }
+
+  /** Runs `work` after every call queued before it, whether those succeeded or failed. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   /** Reads what the file gained since the last look (a file that is not there yet has no lines). */
@@ -70,16 +93,24 @@ export class LogAlertSink implements AlertSink {
     if (!file) return;
     try {
       const { size } = await file.stat();
-      if (size <= this.readUpTo) return;
-      const grown = Buffer.alloc(size - this.readUpTo);
-      const { bytesRead } = await file.read(grown, 0, grown.length, this.readUpTo);
-      this.readUpTo += bytesRead;
-      const bytes = Buffer.concat([this.partial, grown.subarray(0, bytesRead)]);
-      const end = bytes.lastIndexOf(0x0a) + 1;
-      for (const text of bytes.subarray(0, end).toString('utf8').split('\n')) if (text) this.logged.add(digestOf(text));
-      this.partial = Buffer.from(bytes.subarray(end));
+      const chunk = Buffer.alloc(Math.min(READ_CHUNK_BYTES, Math.max(0, size - this.readUpTo)));
+      while (this.readUpTo < size) {
+        const start = this.readUpTo;
+        const { bytesRead } = await file.read(chunk, 0, Math.min(chunk.length, size - start), start);
+        if (bytesRead === 0) break;
+        this.readUpTo = start + bytesRead;
+        this.addLines(chunk.subarray(0, bytesRead));
+      }
     } finally {
       await file.close();
     }
+  }
+
+  /** Counts the complete lines in `partial` + `bytes`, and keeps the rest for the next read. */
+  private addLines(bytes: Buffer): void {
+    const joined = Buffer.concat([this.partial, bytes]);
+    const end = joined.lastIndexOf(0x0a) + 1;
+    for (const text of joined.subarray(0, end).toString('utf8').split('\n')) if (text) this.logged.add(digestOf(text));
+    this.partial = Buffer.from(joined.subarray(end));
   }
 }

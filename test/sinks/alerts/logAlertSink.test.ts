@@ -86,4 +86,34 @@ describe('LogAlertSink', () => {
     ]);
     expect(printed).toHaveLength(2);
   });
+
+  it('logs once an alert another process appended after alerts were sent concurrently (as shards do)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-alerts-'));
+    const path = join(dir, 'alerts.jsonl');
+    const sink = new LogAlertSink({ path });
+    await sink.prepare();
+    // Another worker's lines, longer than this sink's: a look at the file counted twice would
+    // put the read offset past the end of the file, so later lines would never be read.
+    const long = (i: number) => ({ ...alert(i), summary: `${alert(i).summary} ${'x'.repeat(2000)}` });
+    await appendFile(path, `${JSON.stringify(long(1))}\n${JSON.stringify(long(2))}\n`);
+    await Promise.all([sink.send(alert(3)), sink.send(alert(4))]);
+    // The other worker logs alert 5; a batch redone here sends it again.
+    await appendFile(path, `${JSON.stringify(alert(5))}\n`);
+    await sink.send(alert(5));
+    const logged = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as AlertEvent);
+    expect(logged.map((a) => a.dimensions.campaign).sort()).toEqual(['c001', 'c002', 'c003', 'c004', 'c005']);
+  });
+
+  it('reads a log longer than one read at start-up, lines across a read boundary included', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-alerts-'));
+    const path = join(dir, 'alerts.jsonl');
+    // 600 lines of about 2 KB: 1.2 MB, so lines cross the 1 MiB boundary of the first read.
+    const lines = Array.from({ length: 600 }, (_, i) => JSON.stringify({ ...alert(1), alertId: `a${i}`, summary: 'x'.repeat(2000) }));
+    await appendFile(path, lines.map((l) => `${l}\n`).join(''));
+    const crossing = lines.findIndex((_, i) => lines.slice(0, i + 1).join('\n').length + 1 > 1024 * 1024);
+    const sink = new LogAlertSink({ path });
+    await sink.prepare();
+    for (const i of [0, crossing, 599]) await sink.send(JSON.parse(lines[i]) as AlertEvent);
+    expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(600);
+  });
 });
