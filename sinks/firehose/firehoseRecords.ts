@@ -24,6 +24,7 @@ export function firehoseRecords(processed: ProcessedBatch, mode: FirehoseMode): 
 /** Where a worker archives what it reads, part by part; flushed before each checkpoint. */
 export interface InputArchive {
   add(processed: ProcessedBatch): Promise<void>;
+  /** Resolves once everything added before it, by any shard, is archived; rejects if any of it was lost. */
   flush(): Promise<void>;
 }
 

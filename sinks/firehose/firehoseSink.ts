@@ -9,6 +9,12 @@
  * Requests go one at a time, in put order, so records reach Firehose in the order they were put,
  * except that a rejected record is delivered after later records of its request.
  *
+ * Every shard of a worker puts into one sink, so a shard's records may leave in a request another
+ * shard's flush sent: `flush()` waits for every request sent before it returns, not only its own,
+ * or a shard would checkpoint records still in flight. After a request finally fails, the sink is
+ * failed, as the Kinesis producer is: batches not yet sent are dropped and every later `put()` and
+ * `flush()` rejects with that error, since the lost records may be any shard's.
+ *
  * Firehose concatenates records into its output objects as they are, so a record should carry
  * its own delimiter: `validatedRecords` ends each JSON line with a newline.
  */
@@ -57,6 +63,10 @@ export class FirehoseSink {
   private bufferBytes = 0;
   private readonly counters: FirehoseStats = { records: 0, bytes: 0, requests: 0, retriedRecords: 0 };
   private readonly options: Required<FirehoseSinkOptions>;
+  /** The last request sent, settled or not; requests queue behind it. Never rejects. */
+  private sent: Promise<void> = Promise.resolve();
+  /** Why the first request that finally failed did; set, the sink is failed. */
+  private failure: unknown;
 
   constructor(
     private readonly client: FirehoseClient,
@@ -69,19 +79,29 @@ export class FirehoseSink {
   /** Buffers a record; sends the buffer first when the record would not fit in its request. */
   async put(data: Uint8Array): Promise<void> {
     if (data.byteLength > FIREHOSE_MAX_RECORD_BYTES) throw new FirehoseRecordTooLargeError(data.byteLength);
+    this.throwIfFailed();
     if (this.bufferBytes + data.byteLength > FIREHOSE_MAX_BYTES_PER_REQUEST) await this.flush();
     this.buffer.push(data);
     this.bufferBytes += data.byteLength;
     if (this.buffer.length === FIREHOSE_MAX_RECORDS_PER_REQUEST) await this.flush();
   }
 
-  /** Sends what is buffered; rejects with RetriesExceededError if some records could not be delivered. */
+  /**
+   * Sends what is buffered and waits for every request sent before, by any caller; rejects with
+   * RetriesExceededError if some records, of this flush or an earlier one, could not be delivered.
+   */
   async flush(): Promise<void> {
     const batch = this.buffer;
-    if (batch.length === 0) return;
-    this.buffer = [];
-    this.bufferBytes = 0;
-    await this.send(batch);
+    if (batch.length > 0) {
+      this.buffer = [];
+      this.bufferBytes = 0;
+      this.sent = this.sent.then(async () => {
+        if (this.failure !== undefined) return;
+        await this.send(batch).catch((error: unknown) => void (this.failure ??= error));
+      });
+    }
+    await this.sent;
+    this.throwIfFailed();
   }
 
   async putAll(records: Iterable<Uint8Array>): Promise<FirehoseStats> {
@@ -92,6 +112,10 @@ export class FirehoseSink {
 
   stats(): FirehoseStats {
     return { ...this.counters };
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 
   private async send(batch: Uint8Array[]): Promise<void> {

@@ -1,10 +1,11 @@
 /**
  * The Firehose sink through the real FirehoseClient against a wire-level double: requests stay
- * within 500 records and 4 MiB, every record is delivered exactly once, and after a partial
- * failure only the rejected records are sent again.
+ * within 500 records and 4 MiB, every record is delivered exactly once, after a partial
+ * failure only the rejected records are sent again, and a flush resolves only once Firehose has
+ * every record put before it, whichever flush sent them.
  */
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../stream/config/load.ts';
 import { shardStateConfig } from '../../../stream/consumer/workerFromConfig.ts';
 import { processBatch } from '../../../stream/pipeline/processBatch.ts';
@@ -48,6 +49,7 @@ beforeEach(() => {
   double.delivered.length = 0;
   double.rejectEntry = () => false;
   double.failRequest = () => false;
+  double.holdRequest = () => Promise.resolve();
   sleeps = [];
 });
 
@@ -127,5 +129,32 @@ describe('FirehoseSink', () => {
     const lines = double.delivered.map((d) => d.toString('utf8'));
     expect(lines.every((line) => line.endsWith('\n'))).toBe(true);
     expect(lines.map((line) => JSON.parse(line))).toEqual(processed.events.map((e) => ({ type: e.type, ...e.body })));
+  });
+
+  it("waits for another flush's request still in flight, and fails when it fails", async () => {
+    // Shard A's record and shard B's share the sink; B's flush sends both, and that request is
+    // slow, then fails. A must not checkpoint meanwhile: its record is in that request.
+    let answer!: () => void;
+    double.holdRequest = (index) => (index === 0 ? new Promise<void>((resolve) => (answer = resolve)) : Promise.resolve());
+    double.failRequest = (index) => index === 0;
+    const shared = sink({ maxAttempts: 1 });
+    await shared.put(record(0));
+    await shared.put(record(1));
+    const flushB = shared.flush().catch((error: unknown) => error);
+    let flushA: unknown = 'pending';
+    const settledA = shared.flush().then(
+      () => void (flushA = 'resolved'),
+      (error: unknown) => void (flushA = error),
+    );
+    await vi.waitFor(() => expect(double.requests).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(flushA).toBe('pending');
+    answer();
+    expect(await flushB).toBeInstanceOf(RetriesExceededError);
+    await settledA;
+    expect(flushA).toBeInstanceOf(RetriesExceededError);
+    // The records are lost: no later flush may let a shard checkpoint past them.
+    await expect(shared.flush()).rejects.toBeInstanceOf(RetriesExceededError);
+    expect(double.delivered).toHaveLength(0);
   });
 });
