@@ -43,19 +43,42 @@ export function createDuckdbEncoder(): ParquetEncoder {
   let queue: Promise<unknown> = Promise.resolve();
   let sequence = 0;
 
-  const open = (): Promise<Session> =>
-    (session ??= (async () => {
+  /**
+   * The session, opened on first use. A failed open is not remembered: the next encode tries
+   * again (a temp folder that could not be made once failed every later encode, and close).
+   */
+  const open = (): Promise<Session> => {
+    if (!session) {
+      const opening = openSession();
+      session = opening;
+      opening.catch(() => {
+        if (session === opening) session = undefined;
+      });
+    }
+    return session;
+  };
+
+  /** Makes the temp folder, then DuckDB's instance and connection; a failure closes what was made. */
+  async function openSession(): Promise<Session> {
+    const root = tmpdir();
+    // Folders of killed processes go first: SIGKILL leaves them behind, a few MB each.
+    await removeAbandonedFolders(root, TEMP_PREFIX);
+    const dir = newProcessFolder(root, TEMP_PREFIX);
+    await makeDirectory(dir);
+    let instance: DuckDBInstance | undefined;
+    try {
       // One thread: each COPY reads one small JSON file, which DuckDB scans on one thread anyway;
       // the extra worker threads of the default (one per core) only burned CPU waiting for work,
       // about a third more CPU per encode (measured on a replay's encodes, 2 cores).
-      const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+      instance = await DuckDBInstance.create(':memory:', { threads: '1' });
       const connection = await instance.connect();
-      // Folders of killed processes go first: SIGKILL leaves them behind, a few MB each.
-      await removeAbandonedFolders(tmpdir(), TEMP_PREFIX);
-      const dir = newProcessFolder(tmpdir(), TEMP_PREFIX);
-      await makeDirectory(dir);
       return { instance, connection, dir };
-    })());
+    } catch (error) {
+      instance?.closeSync();
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
 
   /**
    * The rows go to DuckDB as JSON in a temp file that DuckDB parses natively (JSON.stringify of the
@@ -114,10 +137,13 @@ export function createDuckdbEncoder(): ParquetEncoder {
     encodeFile: (fields, jsonLinesPath, parquetPath) =>
       queued(() => copyToParquet(fields, `read_json(${literal(jsonLinesPath)}, format = 'newline_delimited', columns = {${jsonColumns(fields, '')}})`, false, parquetPath)),
     async close() {
-      if (!session) return;
-      const { instance, connection, dir } = await session;
       await queue;
+      const current = session;
       session = undefined;
+      // A session that failed to open closed what it had made; there is nothing left to close.
+      const opened = await current?.catch(() => undefined);
+      if (!opened) return;
+      const { instance, connection, dir } = opened;
       connection.closeSync();
       instance.closeSync();
       await rm(dir, { recursive: true, force: true });
