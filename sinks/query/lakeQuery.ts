@@ -60,10 +60,19 @@ export class LakeQuery {
 
   static async open(lakeDir: string, warehouseFile = ':memory:'): Promise<LakeQuery> {
     const instance = await DuckDBInstance.create(warehouseFile);
-    const connection = await instance.connect();
-    await answerInUtc(connection);
-    for (const { view, table, fields, leadingKey } of LAKE_VIEWS) await connection.run(viewSql(lakeDir, view, table, fields, leadingKey));
-    return new LakeQuery(instance, connection, lakeDir);
+    let connection: DuckDBConnection | undefined;
+    try {
+      connection = await instance.connect();
+      await answerInUtc(connection);
+      for (const { view, table, fields, leadingKey } of LAKE_VIEWS) await connection.run(viewSql(lakeDir, view, table, fields, leadingKey));
+      return new LakeQuery(instance, connection, lakeDir);
+    } catch (error) {
+      // A view DuckDB cannot make (a Parquet file with a corrupt footer) must not leave the
+      // database open behind the error: a warehouse file stays locked while it is.
+      connection?.closeSync();
+      instance.closeSync();
+      throw error;
+    }
   }
 
   /** Runs SQL and returns rows as plain objects (`plainRows`). */

@@ -1,11 +1,12 @@
 /**
  * Analysts and tests poll a lake that workers are still writing. A table folder exists before
- * its first file is renamed into place; a query then must see an empty table, not fail.
+ * its first file is renamed into place; a query then must see an empty table, not fail. A lake
+ * that cannot be opened (a corrupt file) leaves no DuckDB instance open behind its error.
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { REJECTED_TABLE } from '../../../sinks/lake/lakeTables.ts';
 import { LakeQuery } from '../../../sinks/query/lakeQuery.ts';
@@ -73,5 +74,33 @@ describe('LakeQuery on a lake being written', () => {
     } finally {
       lake.close();
     }
+  });
+
+  it('closes DuckDB when a view cannot be made (a Parquet file with a corrupt footer)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'adstream-lakequery-'));
+    const partition = join(dir, 'click', 'dt=2026-11-23', 'hour=13');
+    await mkdir(partition, { recursive: true });
+    await writeFile(join(partition, 'part-0.parquet'), 'PAR1 not a footer PAR1');
+    const closed: string[] = [];
+    const create = DuckDBInstance.create.bind(DuckDBInstance);
+    const spy = vi.spyOn(DuckDBInstance, 'create').mockImplementation(async (...args) => {
+      const instance = await create(...args);
+      const connect = instance.connect.bind(instance);
+      instance.connect = async () => {
+        const connection = await connect();
+        const closeConnection = connection.closeSync.bind(connection);
+        connection.closeSync = () => (closed.push('connection'), closeConnection());
+        return connection;
+      };
+      const closeInstance = instance.closeSync.bind(instance);
+      instance.closeSync = () => (closed.push('instance'), closeInstance());
+      return instance;
+    });
+    try {
+      await expect(LakeQuery.open(dir)).rejects.toThrow(/part-0\.parquet/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(closed).toEqual(['connection', 'instance']);
   });
 });
