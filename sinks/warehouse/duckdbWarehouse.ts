@@ -69,7 +69,10 @@ export class DuckdbWarehouse implements WarehouseBackend {
       await this.connection.run('COMMIT');
       return { loaded: true, rows };
     } catch (error) {
-      await this.connection.run('ROLLBACK');
+      // The first error is the one to report: a ROLLBACK can fail too, e.g. after a COMMIT that
+      // failed once DuckDB had ended the transaction ("no transaction is active"), and that was
+      // all the user was told.
+      await this.connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }

@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENT_TYPES, type EventType } from '../../../stream/events/schemas.ts';
 import { main } from '../../../stream/cli/main.ts';
@@ -167,6 +167,24 @@ describe('DuckDB warehouse loader', () => {
     const held = await contents(file);
     expect(held.counts).toEqual(expectedCounts);
     expect(held.loadKeys).toBe(lakeFiles);
+  });
+
+  it('reports why a load failed when its ROLLBACK fails too', async () => {
+    const file = join(dir, 'commit-fails.duckdb');
+    // A COMMIT that fails ends the transaction, as DuckDB's own failed commit does: the loader's
+    // ROLLBACK then fails with "no transaction is active", which must not hide the first error.
+    const run = DuckDBConnection.prototype.run;
+    const spy = vi.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(async function (this: DuckDBConnection, sql, ...rest) {
+      if (sql !== 'COMMIT') return run.call(this, sql, ...rest);
+      await run.call(this, 'ROLLBACK');
+      throw new Error('simulated commit failure');
+    });
+    try {
+      await expect(load(file, lake.dir, { maxFilesPerLoad: 2 })).rejects.toThrow('simulated commit failure');
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await contents(file)).loadEntries).toBe(0);
   });
 
   it('picks up files that reach the lake after a load', async () => {
