@@ -328,6 +328,8 @@ describe('adstream command line', () => {
       const environment = Object.fromEntries([...stdout.matchAll(/^ {2}export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
       expect(environment.ADSTREAM_SNS_ENDPOINT).toBe(`http://127.0.0.1:${ports[3]}`);
       expect(environment.ADSTREAM_ALERT_TOPIC_ARN).toBe('arn:aws:sns:us-east-1:000000000000:adstream-alerts');
+      // The stream it made from this shell's ADSTREAM_STREAM: pasted elsewhere, the default stream does not exist.
+      expect(environment.ADSTREAM_STREAM).toBe('sns-local');
       const { SnsAlertSink } = await import('../../sinks/alerts/snsAlertSink.ts');
       const { snsClient } = await import('../../stream/aws/clients.ts');
       const sns = snsClient({ region: 'us-east-1', snsEndpoint: environment.ADSTREAM_SNS_ENDPOINT });

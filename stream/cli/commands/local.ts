@@ -75,7 +75,13 @@ export function localCommand(): Command {
         throw error;
       }
       // Any account id and topic name will do: the local SNS takes any well-formed topic ARN.
-      const environment = { ...services.environment, ADSTREAM_SNS_ENDPOINT: sns.endpoint, ADSTREAM_ALERT_TOPIC_ARN: `arn:aws:sns:${config.region}:000000000000:adstream-alerts` };
+      // The stream too: made from ADSTREAM_STREAM in this shell, it is not the default in the next.
+      const environment = {
+        ...services.environment,
+        ADSTREAM_STREAM: config.stream,
+        ADSTREAM_SNS_ENDPOINT: sns.endpoint,
+        ADSTREAM_ALERT_TOPIC_ARN: `arn:aws:sns:${config.region}:000000000000:adstream-alerts`,
+      };
       console.log(`Kinesis ${services.endpoints.kinesisEndpoint} (stream ${config.stream}, ${options.shards} shards), DynamoDB ${services.endpoints.dynamodbEndpoint}, S3 ${services.endpoints.s3Endpoint} (buckets ${options.bucket.join(', ')}), SNS ${sns.endpoint} (Publish: messages are printed below)`);
       console.log('In another shell:');
       for (const [name, value] of Object.entries(environment)) console.log(`  export ${name}=${value}`);
