@@ -357,6 +357,21 @@ describe('adstream command line', () => {
     expect(existsSync(report)).toBe(false);
   });
 
+  it('replay says when a capture of several shards carries no lineage (made without adstream record), and not for one shard', async () => {
+    const record = (shard: number, sequence: number) =>
+      JSON.stringify({ ShardId: `shardId-00000000000${shard}`, SequenceNumber: String(sequence), ApproximateArrivalTimestamp: 1_793_491_200 + sequence, PartitionKey: 'k', Data: Buffer.from('not an event').toString('base64') });
+    const twoShards = join(dir, 'two-shards.jsonl');
+    await writeFile(twoShards, `${record(0, 1)}\n${record(1, 2)}\n`);
+    const replayed = await adstream(['replay', twoShards, '--stream', 'capture', '--lake', join(dir, 'capture-lake')]);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stderr + replayed.stdout).toContain(`note: ${twoShards} holds 2 shards and no shard lineage`);
+    const oneShard = join(dir, 'one-shard.jsonl');
+    await writeFile(oneShard, `${record(0, 1)}\n${record(0, 2)}\n`);
+    const single = await adstream(['replay', oneShard, '--stream', 'capture', '--lake', join(dir, 'capture-lake-1')]);
+    expect(single.code).toBe(0);
+    expect(single.stderr + single.stdout).not.toContain('no shard lineage');
+  });
+
   it('exits 2 on replay outputs it cannot write or an empty --stream, before reading the recording', async () => {
     const recording = join(import.meta.dirname, '../fixtures/recordings/small-2shards.jsonl.gz');
     const file = join(dir, 'not-a-lake');

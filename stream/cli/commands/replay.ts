@@ -91,6 +91,13 @@ export function replayCommand(): Command {
         await recording.close();
         throw new ConfigError(`${file}'s header names no stream, which the lake's file names and the metrics need: pass --stream <name>.`);
       }
+      // A capture made without adstream names no parents: a resharded stream's children are replayed
+      // beside their parents rather than after them, so its late counts and stream-wide windows can
+      // differ from the live worker's, which the user should hear before comparing the two.
+      const { header } = recording;
+      if (header.shards.length > 1 && header.parents === undefined && header.hashRanges === undefined) {
+        line.log(`note: ${file} holds ${header.shards.length} shards and no shard lineage (a capture made without adstream record): each shard is replayed as a root, so if the stream was resharded, a child's records are not held until its parent's are done, and late counts may differ from the live worker's.`);
+      }
       // Once replaying, SIGINT/SIGTERM commit what is processed and stop: run again, it resumes there.
       const stop = stopOnSignals(
         (signal) => line.log(`${signal}: stopping, committing the parts processed so far (a second signal exits at once) ...`),
