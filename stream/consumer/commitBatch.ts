@@ -93,7 +93,16 @@ export async function commitBatch(
     await context.lake.lineage.write(position.fileName, lineageRows(files, context.lake.location, source));
   }
   for (const alert of unit.alerts) await context.alertSink.send(alert);
-  if (context.partialLog) {
+  const partialsKey = partialsPosition(unit.first?.sequenceNumber, position.checkpointTo);
+  // A closing flush (no records) at a position whose flush is already in the log is left there.
+  // Another bounded worker that takes a shard a first one finished (released at its last record,
+  // not SHARD_END) restores the state that flush saved, with every window closed, and flushes
+  // again under the same key with no windows: written over the first before the merge read it,
+  // the shard's last windows were lost and the merge ended the stream's without them (three
+  // bounded workers counted fewer records in the stream-wide windows than one). A redo of a flush
+  // that crashed before its checkpoint closes the same state, so the one in the log is the same.
+  const flushedAlready = context.partialLog !== undefined && unit.recordsIn === 0 && (await context.partialLog.read(context.partialLog.keyOf(unit.shardId, partialsKey))) !== undefined;
+  if (context.partialLog && !flushedAlready) {
     await context.partialLog.write(
       {
         version: 1,
@@ -104,7 +113,7 @@ export async function commitBatch(
         final: position.final ?? false,
         windows: toPartials(unit.windows),
       },
-      partialsPosition(unit.first?.sequenceNumber, position.checkpointTo),
+      partialsKey,
     );
   }
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };

@@ -64,8 +64,13 @@ export class PartialLog {
     return `partials/${this.stream}/`;
   }
 
+  /** The key a shard's partials at `position` are stored under (what list() returns, read() takes). */
+  keyOf(shardId: string, position: string): string {
+    return `${this.prefix}${shardId}/${position}.json`;
+  }
+
   async write(partials: ShardPartials, position: string): Promise<void> {
-    await this.store.put(`${this.prefix}${partials.shardId}/${position}.json`, Buffer.from(JSON.stringify(partials)));
+    await this.store.put(this.keyOf(partials.shardId, position), Buffer.from(JSON.stringify(partials)));
   }
 
   /** Every key in the log, per shard, in shard order. */

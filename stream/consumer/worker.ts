@@ -230,10 +230,18 @@ export class Worker {
    * live worker's to finish (a bounded one ends its own; a live one reads on). Waiting for shards
    * others hold made two bounded workers wait for each other for ever. A shard nobody holds (one
    * released by a worker that finished, a child whose parents just ended) is still to be read.
+   * Nor is a shard this worker holds, whatever the scan says: the scan is taken before the tick's
+   * takes, so a lease just stolen still shows its previous owner renewing it. Judged another's,
+   * the thief ended its run at once, stopped the shard after the unit in hand without the closing
+   * flush, and released it; the previous owner, having lost it, had ended too. Nobody closed that
+   * shard's last windows, so the stream-wide merge fired them without its partials (or never):
+   * three bounded workers started together gave smaller stream-wide counts than one.
    */
   private boundedRunComplete(coordinator: LeaseCoordinator): boolean {
     if (!this.options.inputComplete?.() || coordinator.leases.length === 0) return false;
-    return coordinator.leases.every((lease) => lease.checkpoint === SHARD_END || this.finished.has(lease.leaseKey) || coordinator.heldByAnother(lease));
+    return coordinator.leases.every(
+      (lease) => lease.checkpoint === SHARD_END || this.finished.has(lease.leaseKey) || (!coordinator.held.has(lease.leaseKey) && coordinator.heldByAnother(lease)),
+    );
   }
 
   private onEvent(event: ConsumerEvent): void {
