@@ -65,7 +65,3 @@ export class ProgressLine {
     this.lastLength = 0;
   }
 }
-
-/** Records per second since `startedAt`, for display. */
-export const ratePerSecond = (count: number, startedAt: number, now = performance.now()): number =>
-  count / Math.max(0.001, (now - startedAt) / 1000);

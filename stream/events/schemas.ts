@@ -12,10 +12,6 @@ import avro from 'avsc';
 export const EVENT_TYPES = ['impression', 'click', 'conversion', 'bid_request'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export function isEventType(value: string): value is EventType {
-  return (EVENT_TYPES as readonly string[]).includes(value);
-}
-
 const timestampMillis: avro.Schema = { type: 'long', logicalType: 'timestamp-millis' };
 const nullableString: avro.Schema = ['null', 'string'];
 

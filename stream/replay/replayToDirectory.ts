@@ -3,7 +3,7 @@
  * alert log, EMF metric lines (one file per batch), the shard state and the replay checkpoint,
  * with the configured windows, dedupe horizon and detector. No AWS client is created.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { configuredDetectorConfig, shardDetectorFactory, type DetectorSettings } from '../../detectors/shardDetector.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { lakeTables } from '../../sinks/lake/lakeTables.ts';
@@ -73,5 +73,3 @@ export async function replayToDirectory(
     await encoder.close?.();
   }
 }
-
-export const emfDirectoryOf = (dirs: ReplayDirectories): string => join(dirs.metrics, 'emf');
