@@ -101,7 +101,8 @@ export async function commitBatch(
   // the shard's last windows were lost and the merge ended the stream's without them (three
   // bounded workers counted fewer records in the stream-wide windows than one). A redo of a flush
   // that crashed before its checkpoint closes the same state, so the one in the log is the same.
-  const flushedAlready = context.partialLog !== undefined && unit.recordsIn === 0 && (await context.partialLog.read(context.partialLog.keyOf(unit.shardId, partialsKey))) !== undefined;
+  const closingFlush = (position.final ?? false) && unit.recordsIn === 0;
+  const flushedAlready = context.partialLog !== undefined && closingFlush && (await context.partialLog.read(context.partialLog.keyOf(unit.shardId, partialsKey))) !== undefined;
   if (context.partialLog && !flushedAlready) {
     await context.partialLog.write(
       {

@@ -50,17 +50,38 @@ async function put(client: KinesisClient, stream: string, values: string[]): Pro
 const textOf = (records: { data: Uint8Array }[]): string[] => records.map((record) => Buffer.from(record.data).toString());
 
 describe('ShardReader', () => {
-  it('backs off a transient fault the SDK gave up on, says so, and reads on with the same iterator', async () => {
-    const faults = [serviceFault('InternalFailure', 500, 'We encountered an internal error.'), Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })];
+  it('backs off a transient fault the SDK gave up on, says so, and reads on with the same iterator: nothing skipped, nothing repeated', async () => {
+    const faults: Error[] = [];
     const client = faultyClient(faults);
     const shardId = await streamWith(client, 'reader-faults', ['a', 'b', 'c']);
     const told: string[] = [];
     const reader = new ShardReader(client, 'reader-faults', shardId, { sleep: async () => undefined, onTransientError: (error) => told.push((error as Error).message) });
     await reader.start(undefined, 'TRIM_HORIZON');
+    const first = await reader.read();
+    expect(textOf(first.records)).toEqual(['a', 'b', 'c']);
+    await put(client, 'reader-faults', ['d', 'e']);
+    faults.push(serviceFault('InternalFailure', 500, 'We encountered an internal error.'), Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const failed = await reader.read();
+    expect(failed.records).toEqual([]);
+    // A failed read says nothing new about the lag: the last one known, not "infinitely behind".
+    expect(failed.millisBehindLatest).toBe(first.millisBehindLatest);
     expect((await reader.read()).records).toEqual([]);
-    expect((await reader.read()).records).toEqual([]);
-    expect(textOf((await reader.read()).records)).toEqual(['a', 'b', 'c']);
+    expect(textOf((await reader.read()).records)).toEqual(['d', 'e']);
     expect(told).toEqual(['We encountered an internal error.', 'socket hang up']);
+  });
+
+  it('gives up once transient faults have gone on for the limit, so the worker ends and another can take the shard', async () => {
+    const faults = Array.from({ length: 10 }, () => serviceFault('ServiceUnavailable', 503, 'Service Unavailable'));
+    const client = faultyClient(faults);
+    const shardId = await streamWith(client, 'reader-outage', ['a']);
+    let clock = 0;
+    // Each back-off moves the clock a minute.
+    const reader = new ShardReader(client, 'reader-outage', shardId, { now: () => clock, sleep: async () => void (clock += 60_000), transientFaultLimitMs: 300_000 });
+    await reader.start(undefined, 'TRIM_HORIZON');
+    const outcomes: string[] = [];
+    for (let i = 0; i < 8; i++) outcomes.push(await reader.read().then(() => 'retried', (error: Error) => error.message));
+    // Faults at 0, 1, …, 4 minutes are backed off; the one at 5 minutes ends the read.
+    expect(outcomes.slice(0, 6)).toEqual(['retried', 'retried', 'retried', 'retried', 'retried', 'Service Unavailable']);
   });
 
   it('refreshes an expired iterator after the last record it delivered: nothing skipped, nothing repeated', async () => {

@@ -46,6 +46,7 @@ export function recordCommand(): Command {
           untilCaughtUp: options.untilCaughtUp,
           signal: stop.signal,
           onProgress: (records) => line.update(`recorded ${records} records`),
+          reader: { onTransientError: sayOnce(line, 'reading a shard failed; recording goes on and tries again') },
         });
         line.done(`recorded ${result.records} records from ${result.shards.length} shards of ${config.stream} to ${options.out}`);
       } finally {
@@ -53,4 +54,15 @@ export function recordCommand(): Command {
         kinesis.destroy();
       }
     });
+}
+
+/** The first of each distinct fault, said on stderr; the reader retries them, so one line per cause is enough. */
+function sayOnce(line: ProgressLine, what: string): (error: unknown) => void {
+  const said = new Set<string>();
+  return (error) => {
+    const detail = (error as Error).message;
+    if (said.has(detail)) return;
+    said.add(detail);
+    line.log(`adstream: warning: ${what}: ${detail} (said once per cause).`);
+  };
 }
