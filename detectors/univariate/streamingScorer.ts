@@ -333,6 +333,7 @@ export class StreamingScorer {
     if (snapshot?.level !== undefined && (snapshot.level === null) !== (config.level === null)) throw new RangeError(`the snapshot ${snapshot.level ? 'has' : 'has no'} level test, the config ${config.level ? 'has' : 'has none'}`);
     if (snapshot && (snapshot.effect === null) !== (config.effect === null)) throw new RangeError(`the snapshot ${snapshot.effect ? 'has' : 'has no'} effect-size test, the config ${config.effect ? 'has' : 'has none'}`);
     if (snapshot?.record !== undefined && (snapshot.record === null) !== (config.record === null)) throw new RangeError(`the snapshot ${snapshot.record ? 'has' : 'has no'} record test, the config ${config.record ? 'has' : 'has none'}`);
+    if (snapshot?.stuck !== undefined && (snapshot.stuck === null) !== !config.stuck) throw new RangeError(`the snapshot ${snapshot.stuck ? 'has' : 'has no'} stuck-value test, the config ${config.stuck ? 'has' : 'has none'}`);
     for (const [name, test] of [['shape', config.shape], ['level', config.level], ['record', config.record], ['stuck', config.stuck ?? null]] as const) {
       // A second look's weight multiplies its rarity: NaN would silence every alert after it, a negative one push scores past 1.
       if (test && !(Number.isFinite(test.weight) && test.weight > 0)) throw new RangeError(`the ${name} test's weight must be a positive number, not ${test.weight}`);

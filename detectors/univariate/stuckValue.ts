@@ -56,7 +56,8 @@ export class StuckValue {
     } else {
       // A finished run joins the memory row by row (its rows held 1, 2, … run values), so the
       // current run is judged against the runs before it, never against its own earlier rows.
-      for (let held = 1; held <= this.run; held++) this.runs.push(held);
+      // Only its last `memory` rows could stay in memory: a day-long hold is not pushed whole.
+      for (let held = Math.max(1, this.run - this.config.memory + 1); held <= this.run; held++) this.runs.push(held);
       this.run = 1;
     }
     this.last = value;

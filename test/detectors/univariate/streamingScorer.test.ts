@@ -71,6 +71,11 @@ describe('streaming scorer', () => {
     const noLevel = { ...DEFAULT_STREAMING_SCORER, level: null };
     expect(() => new StreamingScorer(noLevel, new StreamingScorer().snapshot())).toThrow(/has level test, the config has none/);
     expect(() => new StreamingScorer(undefined, new StreamingScorer(noLevel).snapshot())).toThrow(/has no level test, the config has/);
+    const noStuck = { ...DEFAULT_STREAMING_SCORER, stuck: null };
+    expect(() => new StreamingScorer(noStuck, new StreamingScorer().snapshot())).toThrow(/has stuck-value test, the config has none/);
+    // A snapshot from before the stuck-value test has no `stuck` key: accepted, the test starts afresh.
+    const { stuck: _notYet, ...beforeTheStuckTest } = new StreamingScorer().snapshot();
+    expect(() => new StreamingScorer(undefined, beforeTheStuckTest)).not.toThrow();
     // A snapshot written before the level test existed has no `level` key: accepted, the level test starts afresh.
     const { level: _absent, ...beforeTheLevelTest } = new StreamingScorer().snapshot();
     expect(() => new StreamingScorer(undefined, beforeTheLevelTest)).not.toThrow();

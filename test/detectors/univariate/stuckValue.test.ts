@@ -85,6 +85,19 @@ describe('StuckValue', () => {
     expect(withTest.slice(0, 1500)).toEqual(without.slice(0, 1500));
   });
 
+  it('remembers a hold longer than its memory as its last rows, as if pushed whole', () => {
+    const small = { memory: 50, warmup: 10, longerBy: 2 };
+    const values = [...noisy(30), ...Array<number>(120).fill(7), ...noisy(200, 3)];
+    const test = new StuckValue(small);
+    values.forEach((v) => test.next(v));
+    // The 120-row hold ended 200 rows ago: the memory holds the last 50 rows, all of length 1.
+    expect(test.snapshot().runs.sorted).toEqual(Array<number>(50).fill(1));
+    const atEnd = new StuckValue(small);
+    [...noisy(30), ...Array<number>(120).fill(7), 8].forEach((v) => atEnd.next(v));
+    // Right after it ends, the memory is that hold's last 50 rows: held 71 to 120.
+    expect(atEnd.snapshot().runs.sorted).toEqual(Array.from({ length: 50 }, (_, k) => 71 + k));
+  });
+
   it('refuses a config that cannot mean anything', () => {
     expect(() => new StuckValue({ ...CONFIG, longerBy: 0.5 })).toThrow(/longerBy/);
     expect(() => new StuckValue({ ...CONFIG, memory: 0 })).toThrow(/memory/);
