@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
 import { makeDirectory } from '../makeDirectory.ts';
+import { SerialQueue } from '../../stream/async/serialQueue.ts';
 
 export interface LogAlertSinkOptions {
   /** JSON Lines file, created with its folder if missing; alerts are appended. */
@@ -44,7 +45,7 @@ export class LogAlertSink implements AlertSink {
    * file from the same offset both counted what they read, so the offset passed the end of the
    * file and lines other processes appended later were never read (and logged twice here).
    */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly oneAtATime = new SerialQueue();
 
   constructor(private readonly options: LogAlertSinkOptions) {}
 
@@ -53,14 +54,14 @@ export class LogAlertSink implements AlertSink {
    * file, a directory) fails here, when a worker starts, not at its first alert hours later.
    */
   prepare(): Promise<void> {
-    return this.serially(async () => {
+    return this.oneAtATime.run(async () => {
       await this.makeFolder();
       await this.catchUp();
     });
   }
 
   send(alert: AlertEvent): Promise<void> {
-    return this.serially(async () => {
+    return this.oneAtATime.run(async () => {
       await this.makeFolder();
       const line = JSON.stringify(alert);
       await this.catchUp();
@@ -77,12 +78,6 @@ export class LogAlertSink implements AlertSink {
     await this.ready;
   }
 
-  /** Runs `work` after every call queued before it, whether those succeeded or failed. */
-  private serially<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
 
   /** Reads what the file gained since the last look (a file that is not there yet has no lines). */
   private async catchUp(): Promise<void> {

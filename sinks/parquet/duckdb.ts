@@ -15,6 +15,7 @@ import type { ParquetEncoder } from './encoder.ts';
 import { columnsForJson } from './columns.ts';
 import { newProcessFolder, removeAbandonedFolders } from '../processFolders.ts';
 import { makeDirectory } from '../makeDirectory.ts';
+import { SerialQueue } from '../../stream/async/serialQueue.ts';
 
 /** The encoder's temp folder in the OS temp directory, named by its process (processFolders.ts). */
 const TEMP_PREFIX = 'adstream-parquet-';
@@ -40,7 +41,8 @@ interface Session {
 
 export function createDuckdbEncoder(): ParquetEncoder {
   let session: Promise<Session> | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
+  // One statement at a time on the connection: calls queue behind each other.
+  const statements = new SerialQueue();
   let sequence = 0;
 
   /**
@@ -124,20 +126,14 @@ export function createDuckdbEncoder(): ParquetEncoder {
     await connection.run(`COPY (SELECT ${select.join(', ')} FROM ${source}) TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`);
   }
 
-  /** One statement at a time on the connection: calls queue behind each other. */
-  function queued<T>(work: () => Promise<T>): Promise<T> {
-    const result = queue.then(work);
-    queue = result.catch(() => undefined);
-    return result;
-  }
 
   return {
     name: 'duckdb',
-    encode: (fields, rows) => queued(() => encodeNow(fields, rows)),
+    encode: (fields, rows) => statements.run(() => encodeNow(fields, rows)),
     encodeFile: (fields, jsonLinesPath, parquetPath) =>
-      queued(() => copyToParquet(fields, `read_json(${literal(jsonLinesPath)}, format = 'newline_delimited', columns = {${jsonColumns(fields, '')}})`, false, parquetPath)),
+      statements.run(() => copyToParquet(fields, `read_json(${literal(jsonLinesPath)}, format = 'newline_delimited', columns = {${jsonColumns(fields, '')}})`, false, parquetPath)),
     async close() {
-      await queue;
+      await statements.settled();
       const current = session;
       session = undefined;
       // A session that failed to open closed what it had made; there is nothing left to close.

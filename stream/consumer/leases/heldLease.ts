@@ -6,10 +6,11 @@
  */
 import { SHARD_END, type Lease } from './lease.ts';
 import { LeaseLostError, type LeaseTable } from './leaseTable.ts';
+import { SerialQueue } from '../../async/serialQueue.ts';
 
 export class HeldLease {
   private readonly lost = new AbortController();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(
     private readonly table: LeaseTable,
@@ -63,7 +64,7 @@ export class HeldLease {
   }
 
   private write(operation: string, change: Parameters<LeaseTable['update']>[3]): Promise<void> {
-    const next = this.queue.then(async () => {
+    return this.writes.run(async () => {
       if (this.isLost) throw new LeaseLostError(this.shardId, operation);
       try {
         this.current = await this.table.update(this.shardId, this.current.leaseCounter, operation, { ...change, owner: this.workerId });
@@ -72,7 +73,5 @@ export class HeldLease {
         throw error;
       }
     });
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 }
