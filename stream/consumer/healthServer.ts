@@ -3,7 +3,8 @@
  * - `GET /health/live`: 200 while the process serves requests (liveness);
  * - `GET /health/ready`: 200 once the worker has joined the lease table, with the leases it holds
  *   and each shard's lag; 503 before that or while it shuts down (readiness);
- * - `GET /metrics`: the worker's counters as JSON.
+ * - `GET /metrics`: the worker's counters as JSON (`alerts` counts the stream-wide alerts it sent
+ *   as the stream-window merger, also given alone as `streamAlerts`).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,8 @@ export interface HealthSource {
   ready(): boolean;
   heldShards(): string[];
   stats: WorkerStats;
+  /** What the worker did as the stream-window merger, if it merged: its alerts count too. */
+  streamWindowStats?: { alerts: number };
 }
 
 export interface HealthServer {
@@ -49,7 +52,9 @@ export async function startHealthServer(source: HealthSource, port: number, host
         return source.ready() ? reply(200, { status: 'ready', ...readiness(source) }) : reply(503, { status: 'not ready', workerId: source.workerId });
       case '/metrics': {
         const { alerts, ...counters } = source.stats;
-        return reply(200, { ...counters, alerts: alerts.length });
+        // The stream-wide quality alerts this worker sent as the merger are alerts it sent too.
+        const streamAlerts = source.streamWindowStats?.alerts ?? 0;
+        return reply(200, { ...counters, alerts: alerts.length + streamAlerts, streamAlerts });
       }
       default:
         return reply(404, { error: 'not found', paths: ['/health/live', '/health/ready', '/metrics'] });

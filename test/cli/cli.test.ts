@@ -18,6 +18,7 @@ import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { encodeEvent } from '../../stream/events/wire.ts';
 import { bidRequest, click } from '../stream/events/eventFixtures.ts';
+import { generateTraffic } from '../../stream/generator/index.ts';
 
 const COMMANDS = ['demo', 'generate', 'produce', 'run', 'query', 'local', 'config', 'record', 'replay', 'load-warehouse', 'dlq', 'score-nab', 'digest', 'schemas'];
 
@@ -446,6 +447,11 @@ describe('adstream command line', () => {
       const made = await adstream(['produce', '--generate', '--hours', '1', '--rate', '5', '--stream', 'made-here', '--create-stream', '1'], services.environment);
       expect(made.code, made.stderr).toBe(0);
       expect(made.stdout).toMatch(/^put \d+ records .* on made-here /m);
+      // The anomalies it injected are named, so that the alerts they raise are not taken for real trouble.
+      const { labels } = generateTraffic({ seed: 42, durationMs: 3_600_000, impressionsPerMinute: 5 });
+      expect(labels.length).toBeGreaterThan(0);
+      const listed = made.stdout.match(/^injected anomalies \(event time, UTC\): (.*)$/m)?.[1].split('; ') ?? [];
+      expect(listed.map((entry) => entry.split(' ')[0])).toEqual(labels.map((label) => label.kind));
       // Asked again for 3 shards, the stream keeps its one, and produce says so rather than pretend.
       const again = await adstream(['produce', '--generate', '--hours', '1', '--rate', '5', '--stream', 'made-here', '--create-stream', '3'], services.environment);
       expect(again.code, again.stderr).toBe(0);

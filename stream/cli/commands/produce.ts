@@ -14,7 +14,7 @@ export function produceCommand(): Command {
   return withGeneratorOptions(new Command('produce'))
     .description('Put records onto the Kinesis stream: from event files (.jsonl, .csv, .avro) or straight from the generator.')
     .argument('[files...]', 'event files: impressions .jsonl, clicks/conversions .csv, bid requests .avro; several are interleaved by event time')
-    .option('--generate', 'produce generated traffic instead of files (see --hours, --rate, --seed)')
+    .option('--generate', 'produce generated traffic instead of files (see --hours, --rate, --seed), with the generator\'s injected anomalies (traffic drop, click flood, duplicate storm, ...), listed when it is done')
     .option('--stream <name>', 'stream to put records on (default: ADSTREAM_STREAM)')
     .option('--create-stream <shards>', 'create the stream with this many shards if it does not exist', positiveInteger)
     .action(async (files: string[], options: GeneratorFlags & { generate?: boolean; stream?: string; createStream?: number }) => {
@@ -43,8 +43,9 @@ export function produceCommand(): Command {
         else if (!(await streamExists(kinesis, config.stream))) {
           throw new ConfigError(missingStreamSentence(config.stream, 'create it with --create-stream <shards>, or name another with --stream (or ADSTREAM_STREAM).'));
         }
-        const records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord> = options.generate
-          ? [...generateTraffic(generatorOverrides(options)).records].map(({ data, partitionKey }) => ({ data, partitionKey }))
+        const traffic = options.generate ? generateTraffic(generatorOverrides(options)) : undefined;
+        const records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord> = traffic
+          ? [...traffic.records].map(({ data, partitionKey }) => ({ data, partitionKey }))
           : fromFiles(files);
         const total = Array.isArray(records) ? records.length : undefined;
         const progress = produceProgress(total);
@@ -61,6 +62,10 @@ export function produceCommand(): Command {
           `put ${stats.records} records (${(stats.bytes / 1e6).toFixed(1)} MB) on ${config.stream} in ${stats.batches} PutRecords calls, ` +
             `${Math.round(stats.records / Math.max(seconds, 0.001))} records/s; ${stats.retriedEntries} entries retried`,
         );
+        // Injected on purpose: an operator watching the alerts must be able to tell them from real trouble.
+        if (traffic && traffic.labels.length > 0) {
+          console.log(`injected anomalies (event time, UTC): ${traffic.labels.map((l) => `${l.kind} ${l.key === '*' ? 'all traffic' : l.key} ${new Date(l.start).toISOString().slice(11, 16)}–${new Date(l.end).toISOString().slice(11, 16)}`).join('; ')}`);
+        }
       } finally {
         kinesis.destroy();
       }

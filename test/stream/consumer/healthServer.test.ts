@@ -6,7 +6,9 @@ import { emptyStats } from '../../../stream/consumer/workerStats.ts';
 let server: HealthServer;
 let ready = false;
 beforeAll(async () => {
-  server = await startHealthServer({ workerId: 'w-1', ready: () => ready, heldShards: () => ['shardId-0'], stats: emptyStats() }, 0, '127.0.0.1');
+  const stats = emptyStats();
+  stats.alerts.push({} as never, {} as never);
+  server = await startHealthServer({ workerId: 'w-1', ready: () => ready, heldShards: () => ['shardId-0'], stats, streamWindowStats: { alerts: 3 } }, 0, '127.0.0.1');
 });
 afterAll(async () => {
   await server?.close();
@@ -23,7 +25,8 @@ describe('the health endpoint', () => {
     expect(await get('/health/ready?x=1')).toMatchObject({ status: 503, body: { status: 'not ready' } });
     ready = true;
     expect(await get('/health/ready?x=1')).toMatchObject({ status: 200, body: { status: 'ready', workerId: 'w-1' } });
-    expect((await get('/metrics?format=json')).status).toBe(200);
+    // Two alerts from its shards and three stream-wide ones it sent as the merger.
+    expect(await get('/metrics?format=json')).toMatchObject({ status: 200, body: { alerts: 5, streamAlerts: 3 } });
     expect(await get('/health/other')).toMatchObject({ status: 404, body: { paths: ['/health/live', '/health/ready', '/metrics'] } });
   });
 });
