@@ -26,7 +26,10 @@ export interface LogAlertSinkOptions {
 /** `ALERT <id> <summary>` while firing, `RESOLVED <id> <summary>` when it ends. */
 export const alertLogLine = (alert: AlertEvent): string =>
   `${alert.status === 'resolved' ? 'RESOLVED' : 'ALERT'} ${alert.alertId} ${alert.summary}` +
-  (alert.related?.length ? ` (+${alert.related.length} related: ${alert.related.map((r) => `${r.detector} ${r.key}`).join(', ')})` : '');
+  (alert.related?.length ? ` (+${alert.related.length} related: ${alert.related.map(relatedNote).join(', ')})` : '');
+
+/** A related alert as the line names it; one escalated to critical says so, or the escalation goes unseen. */
+const relatedNote = (related: AlertEvent): string => `${related.detector} ${related.key}${related.notification === 'escalated' ? ' escalated to critical' : ''}`;
 
 /** A line's digest: what is kept per line logged, rather than the line. */
 const digestOf = (line: string): string => createHash('sha256').update(line).digest('base64');

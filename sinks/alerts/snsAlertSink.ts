@@ -9,7 +9,7 @@
  * ["firing"]}`); SNS drops messages without an attribute a filter policy names, so `campaign` is
  * always present (`-` when the alert is not about one campaign). A grouped notification (several
  * alerts of one campaign or cause in one window) is one message whose body lists every alert, so
- * `detector` and `campaign` are String.Array attributes naming every alert's: a filter policy
+ * `detector`, `campaign` and `notification` are String.Array attributes naming every alert's: a filter policy
  * matches an array when any element matches, so a subscriber filtering on `late_rate` hears of a
  * late_rate alert that came second in a group, not only of its resolution. `severity` is the
  * group's strongest (the lead alert's).
@@ -105,8 +105,10 @@ export function buildPublishInput(topicArn: string, alert: AlertEvent, lake?: st
       detector: everyOnes((member) => member.detector),
       campaign: everyOnes((member) => member.dimensions.campaign ?? '-'),
       status: attribute(alert.status ?? 'firing'),
-      // A first page, an escalation and a reminder are all status firing: this tells them apart.
-      notification: attribute(alert.notification ?? alert.status ?? 'firing'),
+      // A first page, an escalation and a reminder are all status firing: this tells them apart,
+      // for every alert of a group (an escalation grouped under another alert's first page would
+      // otherwise never match a filter on escalated).
+      notification: everyOnes((member) => member.notification ?? member.status ?? 'firing'),
       // The stream-wide merge's alerts, or one shard's detector's: an incident on every shard
       // raises both, and a filter on scope keeps one.
       scope: attribute(alert.dimensions.scope === 'stream' ? 'stream' : 'shard'),

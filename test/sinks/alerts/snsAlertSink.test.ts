@@ -58,7 +58,7 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
       detector: { dataType: 'String.Array', stringValue: '["event_count"]' },
       campaign: { dataType: 'String.Array', stringValue: '["c007"]' },
       status: { dataType: 'String', stringValue: 'firing' },
-      notification: { dataType: 'String', stringValue: 'firing' },
+      notification: { dataType: 'String.Array', stringValue: '["firing"]' },
       scope: { dataType: 'String', stringValue: 'shard' },
       alertId: { dataType: 'String', stringValue: 'event_count:campaign=c007|type=click@2024-01-01T10:03:00.000Z' },
     });
@@ -71,7 +71,15 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     const sink = new SnsAlertSink(client, TOPIC);
     await sink.send(alert({ key: 'quality=stream', dimensions: { quality: 'stream', scope: 'stream' }, notification: 'renotified' }));
     const { attributes } = double.published.at(-1)!;
-    expect([attributes.scope.stringValue, attributes.notification.stringValue, attributes.status.stringValue]).toEqual(['stream', 'renotified', 'firing']);
+    expect([attributes.scope.stringValue, attributes.notification.stringValue, attributes.status.stringValue]).toEqual(['stream', '["renotified"]', 'firing']);
+  });
+
+  it('names the notification of every alert of a group: an escalation grouped under another alert\'s first page matches a filter on escalated', async () => {
+    const escalated = alert({ alertId: 'stream_volume:quality=stream|shard=s0@1', detector: 'stream_volume', notification: 'escalated' });
+    await new SnsAlertSink(client, TOPIC).send(alert({ notification: 'firing', related: [escalated] }));
+    const { attributes } = double.published.at(-1)!;
+    expect(attributes.notification).toEqual({ dataType: 'String.Array', stringValue: '["firing","escalated"]' });
+    expect(attributes.severity.stringValue).toBe('critical');
   });
 
   it('says how to run the query where the lake is: adstream query --lake for a directory, Athena for S3', async () => {
