@@ -153,7 +153,10 @@ export function summarize(facts: AlertFacts, event: LifecycleEvent): string {
   if (event === 'resolved' && facts.closedBecause) {
     return `[${facts.severity}] ${facts.metric} alert closed for ${where}, not back to normal: ${facts.closedBecause}; ${since}`;
   }
-  const head = `[${facts.severity}] ${facts.metric} ${event === 'resolved' ? 'back to normal' : way} for ${where}`;
+  // "No longer anomalous", not "back to normal": a resolution says the windows stopped being
+  // unlikely, and a campaign can resolve while still below its expected level (observed 6 vs
+  // expected 14.7, p 0.05), which "back to normal" misstated (an operator review).
+  const head = `[${facts.severity}] ${facts.metric} ${event === 'resolved' ? 'no longer anomalous' : way} for ${where}`;
   const tail = event === 'escalated' ? ' (escalated to critical)' : event === 'renotified' ? ' (still firing)' : '';
   return `${head}: ${numbers} in ${window}; ${since}${tail}`;
 }
