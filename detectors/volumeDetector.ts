@@ -370,8 +370,7 @@ export class VolumeDetector {
         // alert resolves, rather than staying open at the receiver for ever.
         if (isOpen(series.lifecycle)) {
           const gone: Watch = { name: series.watch, value: 'value', direction: 'both', threshold: 0 };
-          const closedBecause = `the detector ${series.watch} is no longer configured`;
-          out.push(this.transition(series, gone, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }, closedBecause));
+          out.push(this.closeUnrecovered(series, gone, window, `the detector ${series.watch} is no longer configured`));
         }
         delete this.state.series[id];
         continue;
@@ -424,7 +423,7 @@ export class VolumeDetector {
         const closedBecause = series.endedWithShard
           ? `shard ${series.endedWithShard} was resharded and has ended; its child shards are watched on their own`
           : `no data for ${series.missing} windows`;
-        out.push(this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }, closedBecause));
+        out.push(this.closeUnrecovered(series, watch, window, closedBecause));
       }
       delete this.state.series[id];
     }
@@ -528,6 +527,11 @@ export class VolumeDetector {
     // The run's probability while the window is in it; after it (calm, resolved), the window's own.
     const p = verdict.inRun ? verdict.pRun : verdict.pWindow;
     return [this.transition(series, watch, window, step.event, basis, { observed: verdict.observed, expected: verdict.expected, strength: { p }, score })];
+  }
+
+  /** The open alert of a series that stopped reporting resolves, saying why it never recovered. */
+  private closeUnrecovered(series: SeriesState, watch: Watch, window: Window, closedBecause: string): AlertTransition {
+    return this.transition(series, watch, window, 'resolved', series.lifecycle, { observed: 0, expected: series.lastExpected, strength: { z: 0 }, score: 0 }, closedBecause);
   }
 
   private transition(

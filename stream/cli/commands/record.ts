@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { ProgressLine } from '../progressLine.ts';
 import { stopOnSignals } from '../stopSignals.ts';
+import { failureWarnings } from './run.ts';
 
 export function recordCommand(): Command {
   return new Command('record')
@@ -37,6 +38,8 @@ export function recordCommand(): Command {
         `${options.out} ends mid-write; "adstream replay --allow-truncated" replays it up to its last whole record.`,
       );
       const kinesis = kinesisClient(config);
+      // The reader retries a transient fault; each cause is said once, as a worker says its own.
+      const warnOfFailure = failureWarnings((text) => line.log(text), 'recording');
       try {
         if (!(await streamExists(kinesis, config.stream))) throw new ConfigError(missingStreamSentence(config.stream, 'name the stream to record with --stream (or ADSTREAM_STREAM).'));
         const result = await recordStream({
@@ -46,7 +49,7 @@ export function recordCommand(): Command {
           untilCaughtUp: options.untilCaughtUp,
           signal: stop.signal,
           onProgress: (records) => line.update(`recorded ${records} records`),
-          reader: { onTransientError: sayOnce(line, 'reading a shard failed; recording goes on and tries again') },
+          reader: { onTransientError: (error) => warnOfFailure({ name: 'consumer.read_failed', workerId: 'record', detail: (error as Error).message }) },
         });
         line.done(`recorded ${result.records} records from ${result.shards.length} shards of ${config.stream} to ${options.out}`);
       } finally {
@@ -54,15 +57,4 @@ export function recordCommand(): Command {
         kinesis.destroy();
       }
     });
-}
-
-/** The first of each distinct fault, said on stderr; the reader retries them, so one line per cause is enough. */
-function sayOnce(line: ProgressLine, what: string): (error: unknown) => void {
-  const said = new Set<string>();
-  return (error) => {
-    const detail = (error as Error).message;
-    if (said.has(detail)) return;
-    said.add(detail);
-    line.log(`adstream: warning: ${what}: ${detail} (said once per cause).`);
-  };
 }

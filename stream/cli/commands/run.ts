@@ -26,16 +26,16 @@ const FAILED_STEP: Partial<Record<ConsumerEventName, string>> = {
 /**
  * The worker retries these steps rather than stop, so without --events a lasting cause (a role
  * without dynamodb:GetItem, a state bucket it may not list) went unsaid while their output went
- * missing: each cause is said once, when first seen.
+ * missing: each cause is said once, when first seen. `adstream record` says its reads' the same way.
  */
-export function failureWarnings(say: (text: string) => void): (event: ConsumerEvent) => void {
+export function failureWarnings(say: (text: string) => void, who = 'the worker'): (event: ConsumerEvent) => void {
   const said = new Set<string>();
   return (event) => {
     const what = FAILED_STEP[event.name];
     const key = `${event.name} ${event.detail ?? ''}`;
     if (!what || said.has(key)) return;
     said.add(key);
-    say(`adstream: warning: ${what}${event.shardId ? ` (${event.shardId})` : ''}: ${event.detail ?? 'no detail'}; the worker goes on and tries again (said once per cause).`);
+    say(`adstream: warning: ${what}${event.shardId ? ` (${event.shardId})` : ''}: ${event.detail ?? 'no detail'}; ${who} goes on and tries again (said once per cause).`);
   };
 }
 
