@@ -12,6 +12,7 @@ import type { AlertEvent } from '../../detectors/types.ts';
 import { parseAlertLog } from '../../sinks/alerts/alertLogFile.ts';
 import { CTR_AND_SPEND_BY_CAMPAIGN, FUNNEL, WRITTEN_BY_TYPE } from '../../sinks/query/analystQueries.ts';
 import { LakeQuery, type Row } from '../../sinks/query/lakeQuery.ts';
+import { missedEvidence, type MissedEvidence } from './missedEvidence.ts';
 import { kinesisClient } from '../aws/clients.ts';
 import { ensureStream } from '../aws/streamAdmin.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
@@ -54,6 +55,8 @@ export interface DemoResult {
   alerts: AlertEvent[];
   labels: AnomalyLabel[];
   matches: LabelMatch<AnomalyLabel>[];
+  /** For each campaign-level anomaly no alert caught, the evidence it left in the lake (missedEvidence.ts). */
+  missed: Map<AnomalyLabel, MissedEvidence>;
   unmatchedAlerts: number;
   lakeCounts: Row[];
   ctrAndSpend: Row[];
@@ -147,6 +150,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const { matches, unmatched } = matchAlertsToLabels(traffic.labels, alerts, config.windowMs);
     const lake = await LakeQuery.open(config.lake);
     try {
+      const missed = new Map<AnomalyLabel, MissedEvidence>();
+      for (const { label, alerts: caughtBy } of matches) {
+        const evidence = caughtBy.length === 0 ? await missedEvidence(label, (sql) => lake.query(sql)) : undefined;
+        if (evidence) missed.set(label, evidence);
+      }
       return {
         dataDir,
         config,
@@ -156,6 +164,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         alerts,
         labels: traffic.labels,
         matches,
+        missed,
         unmatchedAlerts: unmatched.length,
         lakeCounts: await lake.query(WRITTEN_BY_TYPE),
         ctrAndSpend: await lake.query(CTR_AND_SPEND_BY_CAMPAIGN),

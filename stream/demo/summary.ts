@@ -2,6 +2,9 @@
 import { flattenAlerts } from '../../sinks/alerts/dailyDigest.ts';
 import { formatTable } from '../cli/table.ts';
 import type { DemoProgress, DemoResult } from './runDemo.ts';
+import type { MissedEvidence } from './missedEvidence.ts';
+import { FIRE_ALPHA } from '../../detectors/anomalyEvidence.ts';
+import { formatProbability } from '../../detectors/alertLifecycle.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
 const clock = (epochMs: number) => new Date(epochMs).toISOString().slice(11, 16);
@@ -43,6 +46,8 @@ export function demoSummary(result: DemoResult, elapsedMs: number): string {
       ? `caught after ${delayWindows} window(s) by ${[...new Set(alerts.map((a) => a.detector))].join(', ')}`
       : 'not caught';
     lines.push(`  ${what} ${caught}`);
+    const evidence = result.missed.get(label);
+    if (evidence) lines.push(`    ${missedText(evidence)}`);
   }
   lines.push(`  alerts matching no injected anomaly: ${result.unmatchedAlerts}`);
   lines.push('', 'Lake, by event type (adstream query):', indent(formatTable(result.lakeCounts)));
@@ -52,6 +57,17 @@ export function demoSummary(result: DemoResult, elapsedMs: number): string {
   lines.push(`  query it:  npx adstream query --lake ${result.config.lake} "SELECT count(*) FROM impressions"`);
   lines.push(`  alerts:    ${result.config.alertLog}   labels: ${result.dataDir}/labels.json`, '');
   return lines.join('\n');
+}
+
+/**
+ * What the lake holds of a missed incident: at the campaign's rate of the hour before, what was
+ * expected over the incident and seen, and whether any test could have paged on it.
+ */
+function missedText({ what, p, detectable }: MissedEvidence): string {
+  const verdict = detectable
+    ? `enough to page on (p < ${formatProbability(FIRE_ALPHA)}): a miss of the detectors`
+    : `too little for any test to page on without false alerts (that needs p < ${formatProbability(FIRE_ALPHA)})`;
+  return `in the lake, expected at the campaign's rate of the hour before → seen over the incident: ${what} (p ${formatProbability(p)}); ${verdict}`;
 }
 
 const indent = (text: string) => text.split('\n').map((line) => `  ${line}`).join('\n');

@@ -1,0 +1,45 @@
+/**
+ * Why the demo missed an injected anomaly, from the lake: the evidence the incident left
+ * (detectors/anomalyEvidence.ts) counted over the events the pipeline wrote, not the generator's
+ * truth. A conversion drop on a campaign that converts a few times an hour leaves nothing any test
+ * could page on in its quarter of an hour; saying so with the numbers beats a bare "not caught".
+ */
+import { FIRE_ALPHA, EVIDENCE_TYPES, evidenceTest, type EvidenceTest } from '../../detectors/anomalyEvidence.ts';
+import type { LabelLike } from '../../detectors/matchLabels.ts';
+import type { Row } from '../../sinks/query/lakeQuery.ts';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+export interface MissedEvidence extends EvidenceTest {
+  /** True when the p-value is below what the detectors page on: the data held the incident, and the detectors missed it. */
+  detectable: boolean;
+}
+
+/** Per-minute counts of each event type of one campaign, in the views `adstream query` has (impressions, clicks, ...). */
+export function campaignMinutesSql(campaign: string, from: number, to: number): string {
+  const quoted = campaign.replace(/'/g, "''");
+  return EVENT_TYPES_SQL.map(
+    ({ type, view }) =>
+      `SELECT '${type}' AS type, CAST(epoch_ms(event_time) // ${MINUTE_MS} * ${MINUTE_MS} AS DOUBLE) AS minute, CAST(count(*) AS DOUBLE) AS n FROM ${view} ` +
+      `WHERE campaign_id = '${quoted}' AND event_time >= make_timestamp(${from * 1000}) AND event_time < make_timestamp(${to * 1000}) GROUP BY ALL`,
+  ).join(' UNION ALL ');
+}
+
+const EVENT_TYPES_SQL = EVIDENCE_TYPES.map((type) => ({ type, view: `${type}s` }));
+
+/** The evidence of a campaign-level label, from the lake; undefined for stream-level labels. */
+export async function missedEvidence(label: LabelLike, query: (sql: string) => Promise<Row[]>): Promise<MissedEvidence | undefined> {
+  if (!label.key.startsWith('campaign=')) return undefined;
+  const rows = await query(campaignMinutesSql(label.key.slice('campaign='.length), label.start - HOUR_MS, label.end));
+  const counts = new Map(rows.map((row) => [`${String(row.type)}|${Number(row.minute)}`, Number(row.n)]));
+  const count = (type: string, from: number, to: number): number => {
+    let n = 0;
+    for (let t = from; t < to; t += MINUTE_MS) n += counts.get(`${type}|${t}`) ?? 0;
+    return n;
+  };
+  const test = evidenceTest(label, count);
+  if (!test) return undefined;
+  const whole = test(label.end - label.start);
+  return { ...whole, detectable: whole.p < FIRE_ALPHA };
+}
