@@ -29,7 +29,7 @@ export interface AlertEvent {
   metric: string;
   observed: number;
   expected: number;
-  /** Anomaly score in [0, 1]. */
+  /** Anomaly score in [0, 1]: 0.5 where a window becomes anomalous (the test's threshold), 0.99 and up critical. */
   score: number;
   windowStart: number;
   windowEnd: number;

@@ -56,7 +56,9 @@ export function alertMessage(alert: AlertEvent, lake?: string): string {
     `severity: ${alert.severity}`,
     `detector: ${alert.detector}`,
     `key:      ${alert.key}`,
-    `metric:   ${alert.metric} observed ${alert.observed}, expected ${alert.expected}, score ${alert.score.toFixed(3)}`,
+    `metric:   ${alert.metric} observed ${alert.observed}, expected ${alert.expected}`,
+    // A bare "score 0.776" meant nothing to the operators who read it (an on-call review).
+    `score:    ${alert.score.toFixed(3)} (0 normal, 0.5 at the alert threshold, 0.99 and up critical)`,
   ];
   if (alert.since !== undefined) lines.push(`since:    ${iso(alert.since)}`);
   lines.push(`window:   ${iso(alert.windowStart)} – ${iso(alert.windowEnd)}`);

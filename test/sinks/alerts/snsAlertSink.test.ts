@@ -51,6 +51,8 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     expect(first.subject).toBe('[critical] event_count campaign=c007|type=click');
     expect(first.message.split('\n')[0]).toBe(alert().summary);
     expect(first.message).toContain('alert:    event_count:campaign=c007|type=click@2024-01-01T10:03:00.000Z');
+    // The score says where it stands, not a bare number.
+    expect(first.message).toContain('score:    0.999 (0 normal, 0.5 at the alert threshold, 0.99 and up critical)');
     // the last line is the alert as JSON, for programmatic subscribers
     expect(JSON.parse(first.message.split('\n').at(-1)!)).toEqual(alert());
     expect(first.attributes).toEqual({
