@@ -4,16 +4,53 @@
  * saying so, not three. The notification is the strongest alert of the group (critical first,
  * then the highest score), keeps that alert's deterministic id, and carries the others in
  * `related`; firing and resolved notifications are grouped separately.
+ *
+ * Grouping happens where notifications are sent, not in the detectors: a shard groups its own
+ * alerts when it commits them (stream/consumer/commitBatch.ts), and the stream's quality alerts
+ * (group `stream`), which every shard raises for an incident that hits the whole stream, are
+ * grouped over all shards by the stream-wide merge (stream/pipeline/streamNotifications.ts).
  */
 import type { AlertEvent, Severity } from './types.ts';
 
 const severityRank: Record<Severity, number> = { critical: 1, warning: 0 };
 
+/** Strongest first; a total order (one alert's firing and later resolution carried together, oldest first), so any input order groups alike. */
 function stronger(a: AlertEvent, b: AlertEvent): number {
-  return severityRank[b.severity] - severityRank[a.severity] || b.score - a.score || (a.alertId < b.alertId ? -1 : 1);
+  return (
+    severityRank[b.severity] - severityRank[a.severity] ||
+    b.score - a.score ||
+    (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0) ||
+    a.windowStart - b.windowStart ||
+    (a.status === b.status ? 0 : a.status === 'resolved' ? 1 : -1)
+  );
 }
 
-export function groupNotifications(alerts: readonly AlertEvent[]): AlertEvent[] {
+/** The group a quality alert is in (alertLifecycle.ts, groupOf): the one the stream-wide merge notifies for. */
+export const STREAM_GROUP = 'stream';
+
+/** An alert on the stream's quality (a shard's or the whole stream's): notified through the stream-wide merge when there is one. */
+export const isStreamGroup = (alert: AlertEvent): boolean => (alert.group ?? alert.key) === STREAM_GROUP;
+
+/**
+ * One notification standing for `members` (one window and status of one group): led by the
+ * strongest, or by the strongest `preferred` one when any is (the stream-wide alert before the
+ * shards' own), the others in `related`, strongest first. The same members in any order give the
+ * same notification.
+ */
+export function notificationOf(members: readonly AlertEvent[], preferred: (alert: AlertEvent) => boolean = () => false): AlertEvent {
+  const sorted = [...members].sort((a, b) => Number(preferred(b)) - Number(preferred(a)) || stronger(a, b));
+  const [primary, ...related] = sorted;
+  if (related.length === 0) return primary;
+  const where = primary.group ?? primary.key;
+  return {
+    ...primary,
+    summary: `${members.length} alerts for ${where}: ${primary.summary}`,
+    related: related.map((r) => ({ ...r, related: undefined })),
+  };
+}
+
+/** Notifications of `alerts`: one per window, status and group, in the order each group first appears. */
+export function groupNotifications(alerts: readonly AlertEvent[], preferred?: (alert: AlertEvent) => boolean): AlertEvent[] {
   const groups = new Map<string, AlertEvent[]>();
   for (const alert of alerts) {
     const id = `${alert.windowStart}|${alert.status ?? 'firing'}|${alert.group ?? alert.key}`;
@@ -21,19 +58,5 @@ export function groupNotifications(alerts: readonly AlertEvent[]): AlertEvent[] 
     if (list) list.push(alert);
     else groups.set(id, [alert]);
   }
-  const out: AlertEvent[] = [];
-  for (const members of groups.values()) {
-    if (members.length === 1) {
-      out.push(members[0]);
-      continue;
-    }
-    const [primary, ...related] = [...members].sort(stronger);
-    const where = primary.group ?? primary.key;
-    out.push({
-      ...primary,
-      summary: `${members.length} alerts for ${where}: ${primary.summary}`,
-      related: related.map((r) => ({ ...r, related: undefined })),
-    });
-  }
-  return out;
+  return [...groups.values()].map((members) => notificationOf(members, preferred));
 }

@@ -1,18 +1,18 @@
 /**
  * The detector stage as the pipeline creates it per shard (`ShardStateConfig.createDetector`):
- * the watches of `defaultDetectorConfig` (or another config), notifications grouped per campaign
- * or cause and window, state snapshotted with the shard's checkpoint.
+ * the watches of `defaultDetectorConfig` (or another config), state snapshotted with the shard's
+ * checkpoint. It returns each alert event alone: they are grouped into notifications where they
+ * are sent (alertGrouping.ts), a shard's quality alerts together with every other shard's.
  *
  * ```ts
  * createDetector: shardDetectorFactory(),
  * ```
  */
-import { groupNotifications } from './alertGrouping.ts';
 import { defaultDetectorConfig } from './defaultConfig.ts';
 import type { AlertEvent, MetricEvent } from './types.ts';
 import { VolumeDetector, type DetectorConfig, type DetectorSnapshot, type ObserveOptions } from './volumeDetector.ts';
 
-export interface GroupedDetector {
+export interface ConfiguredDetector {
   observe(metrics: MetricEvent[], options?: ObserveOptions): AlertEvent[];
   snapshot(): DetectorSnapshot;
   inherit(shardId: string, others?: readonly unknown[]): void;
@@ -39,11 +39,11 @@ export const configuredDetectorConfig = (settings: DetectorSettings): DetectorCo
   ...(settings.windowSlideMs !== undefined && settings.windowMs !== undefined && settings.windowSlideMs < settings.windowMs ? { scoredWindowStartsEveryMs: settings.windowMs } : {}),
 });
 
-export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => GroupedDetector {
+export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => ConfiguredDetector {
   return (snapshot) => {
     const detector = snapshot ? VolumeDetector.restore(config, snapshot as DetectorSnapshot) : new VolumeDetector(config);
     return {
-      observe: (metrics, options) => groupNotifications(detector.observe(metrics, options)),
+      observe: (metrics, options) => detector.observe(metrics, options),
       snapshot: () => detector.snapshot(),
       inherit: (shardId, others) => detector.inherit(shardId, others as DetectorSnapshot[] | undefined),
     };

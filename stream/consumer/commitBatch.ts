@@ -4,7 +4,8 @@
  * 2. write its lake, DLQ and metric files under names derived from (stream, shard, first
  *    sequence number), so a retry after a crash overwrites them, then their lineage rows;
  * 3. publish its alerts (at least once; alert ids are deterministic so receivers can dedupe),
- *    and append its partial windows to the log the stream-wide merge reads;
+ *    grouped per window and campaign or cause, and append its partial windows to the log the
+ *    stream-wide merge reads, with its quality alerts, which the merge notifies (below);
  * 4. snapshot the shard's state, then move the checkpoint to the unit's last record.
  * The checkpoint therefore never passes a record whose file is not committed.
  */
@@ -13,7 +14,8 @@ import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables, MetricRow } from '../../sinks/lake/lakeTables.ts';
 import { lineageRows } from '../../sinks/lake/lineage.ts';
 import type { WrittenFile } from '../../sinks/lake/partitionedTable.ts';
-import type { MetricEvent } from '../../detectors/types.ts';
+import { groupNotifications, isStreamGroup } from '../../detectors/alertGrouping.ts';
+import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import type { CommitUnit } from './commitUnit.ts';
 import type { ShardState } from '../pipeline/shardState.ts';
 import type { StateStore } from './stateStore.ts';
@@ -68,14 +70,26 @@ function metricRows(metrics: MetricEvent[], shardId: string): MetricRow[] {
   });
 }
 
-/** Returns the files written and the new state reference. */
+/**
+ * What of a unit's alerts the shard sends, as notifications, and what it leaves to the stream-wide
+ * merge. With a partial log its quality alerts (group `stream`) go there: an incident on the whole
+ * stream raises them on every shard, and only the merge sees them all, so it sends one notification
+ * per window with the stream's own alert (an operator review counted five pages for one duplicate
+ * storm on four shards). Without one (the merge off), the shard sends them all.
+ */
+export function shardNotifications(alerts: readonly AlertEvent[], merged: boolean): { notifications: AlertEvent[]; forMerge: AlertEvent[] } {
+  const forMerge = merged ? alerts.filter(isStreamGroup) : [];
+  return { notifications: groupNotifications(merged ? alerts.filter((alert) => !isStreamGroup(alert)) : alerts), forMerge };
+}
+
+/** Returns the files written, the new state reference and the notifications the shard sent. */
 export async function commitBatch(
   context: CommitContext,
   checkpointer: ShardCheckpointer,
   unit: CommitUnit,
   state: Pick<ShardState, 'snapshot' | 'saved'>,
   position: CommitPosition,
-): Promise<{ files: WrittenFile[]; stateRef: string | undefined }> {
+): Promise<{ files: WrittenFile[]; stateRef: string | undefined; notifications: AlertEvent[] }> {
   if (unit.first && unit.last) await checkpointer.markPending(unit.first.sequenceNumber, unit.last.sequenceNumber, position.final ?? false);
   const files: WrittenFile[] = [];
   for (const type of EVENT_TYPES) files.push(...(await unit.rows.write(context.lake.events[type], position.fileName)));
@@ -92,7 +106,8 @@ export async function commitBatch(
     };
     await context.lake.lineage.write(position.fileName, lineageRows(files, context.lake.location, source));
   }
-  for (const alert of unit.alerts) await context.alertSink.send(alert);
+  const { notifications, forMerge } = shardNotifications(unit.alerts, context.partialLog !== undefined);
+  for (const alert of notifications) await context.alertSink.send(alert);
   const partialsKey = partialsPosition(unit.first?.sequenceNumber, position.checkpointTo);
   // A closing flush (no records) at a position whose flush is already in the log is left there.
   // Another bounded worker that takes a shard a first one finished (released at its last record,
@@ -113,11 +128,12 @@ export async function commitBatch(
         caughtUp: position.caughtUp ?? true,
         final: position.final ?? false,
         windows: toPartials(unit.windows),
+        ...(forMerge.length > 0 ? { alerts: forMerge } : {}),
       },
       partialsKey,
     );
   }
-  if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef };
+  if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef, notifications };
   const snapshot = state.snapshot();
   const { ref: stateRef, persisted } = await context.stateStore.save(unit.stream, unit.shardId, position.checkpointTo + (unit.recordsIn === 0 ? '-final' : ''), snapshot);
   // From here the next snapshot builds on what this one saved: its segments exist whether or not
@@ -125,5 +141,5 @@ export async function commitBatch(
   state.saved(snapshot, persisted);
   await checkpointer.checkpoint(position.checkpointTo, stateRef, position.checkpointSubSequenceNumber);
   if (position.previousStateRef && position.previousStateRef !== stateRef) await context.stateStore.discard(position.previousStateRef, stateRef);
-  return { files, stateRef };
+  return { files, stateRef, notifications };
 }

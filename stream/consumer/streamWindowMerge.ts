@@ -17,11 +17,12 @@
  * merging worker's clock, so it does not depend on which worker merges or when it polls. A shard
  * whose last unit left it behind its tip keeps holding the watermark until it catches up.
  */
-import type { MetricEvent } from '../../detectors/types.ts';
+import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import { PipelineWatermark, type PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
 import { WindowMerger, streamMetricsOf, type WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
 import { observeClosedWindows, type ClosedWindowMetrics } from '../pipeline/detectorInput.ts';
+import { StreamNotifications, type StreamNotificationsSnapshot } from '../pipeline/streamNotifications.ts';
 import type { ShardDetector } from '../pipeline/shardState.ts';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
@@ -45,7 +46,9 @@ export interface StreamWindowMergeOptions {
   emit: (name: string, events: MetricEvent[]) => Promise<void>;
   /**
    * The detectors on the stream's own quality (volume, rejected, duplicate and late shares over
-   * every shard): one alert for an incident that hits the whole stream, beside the shards' own.
+   * every shard): one alert for an incident that hits the whole stream. The sink also gets the
+   * shards' quality alerts, which come with their partials: one notification per window with
+   * the stream's own (streamNotifications.ts).
    */
   alerts?: { sink: AlertSink; createDetector: (snapshot?: unknown) => ShardDetector };
 }
@@ -71,6 +74,7 @@ interface MergeSnapshot {
   ended: string[];
   behind: string[];
   detector?: unknown;
+  notifications?: StreamNotificationsSnapshot;
 }
 
 interface MergeState {
@@ -85,6 +89,7 @@ interface MergeState {
   /** Shards a partial was merged from since this holder loaded the state (not saved: a new holder starts empty). */
   heard: Set<string>;
   detector: ShardDetector | undefined;
+  notifications: StreamNotifications;
 }
 
 export interface StreamWindowStats {
@@ -94,6 +99,7 @@ export interface StreamWindowStats {
   metricEvents: number;
   partialsMerged: number;
   latePartials: number;
+  /** Notifications sent: the stream's quality alerts, and the shards' with them. */
   alerts: number;
 }
 
@@ -189,6 +195,7 @@ export class StreamWindowMerge {
       waiting: new Map(),
       heard: new Set(),
       detector: this.options.alerts?.createDetector(saved?.detector),
+      notifications: StreamNotifications.restore(saved?.notifications),
     };
     return state;
   }
@@ -201,6 +208,8 @@ export class StreamWindowMerge {
     const clockBefore = state.clock;
     const merged: string[] = [];
     const stale: string[] = [];
+    /** Shards' alerts of windows fired already (late partials): sent at once. */
+    const late: AlertEvent[] = [];
     for (const [shardId, keys] of [...(await log.list())].sort(([a], [b]) => (a < b ? -1 : 1))) {
       for (const key of keys) {
         const last = state.consumed.get(shardId);
@@ -213,7 +222,7 @@ export class StreamWindowMerge {
         const partials = await log.read(key);
         if (!partials) continue;
         if (partials.arrivalTime !== null && partials.arrivalTime > state.clock) state.clock = partials.arrivalTime;
-        state.merger.add(fromPartials(partials));
+        late.push(...state.notifications.late(state.merger.add(fromPartials(partials), partials.alerts)));
         if (partials.final) {
           state.watermark.remove(shardId);
           state.ended.add(shardId);
@@ -240,7 +249,7 @@ export class StreamWindowMerge {
     const fired = state.merger.fire(state.watermark.valueHolding(held), everyShardEnded);
     const { events, quality } = streamMetricsOf(fired);
     if (events.length > 0) await emit(`${stream}-stream-windows-${fired[0].window.start}`, events);
-    await this.alertOnQuality(quality);
+    await this.alertOnQuality(quality, state.merger.takeAlerts(everyShardEnded), late, everyShardEnded);
     this.stats.windowsEmitted += fired.length;
     this.stats.metricEvents += events.length;
     this.stats.partialsMerged += merged.length;
@@ -332,13 +341,15 @@ export class StreamWindowMerge {
 
   /**
    * The stream's quality series through the same detectors as a shard's, under the key they
-   * match (`quality=stream`, dimension scope=stream): at least once, like every alert.
+   * match (`quality=stream`, dimension scope=stream), notified with the shards' quality alerts of
+   * the windows fired (`shardAlerts`), and those of late partials alone: at least once, like
+   * every alert.
    */
-  private async alertOnQuality(quality: readonly ClosedWindowMetrics[]): Promise<void> {
-    const { detector } = this.state!;
-    if (!detector || !this.options.alerts) return;
-    if (quality.length === 0) return;
-    for (const alert of observeClosedWindows(detector, quality)) {
+  private async alertOnQuality(quality: readonly ClosedWindowMetrics[], shardAlerts: readonly AlertEvent[], late: readonly AlertEvent[], final: boolean): Promise<void> {
+    const { detector, notifications } = this.state!;
+    if (!this.options.alerts) return;
+    const streamAlerts = detector && quality.length > 0 ? observeClosedWindows(detector, quality) : [];
+    for (const alert of [...late, ...notifications.notify(shardAlerts, streamAlerts, final)]) {
       await this.options.alerts.sink.send(alert);
       this.stats.alerts += 1;
     }
@@ -361,6 +372,7 @@ export class StreamWindowMerge {
       ended: [...state.ended].sort(),
       behind: [...state.behind].sort(),
       detector: state.detector?.snapshot(),
+      notifications: state.notifications.snapshot(),
     };
     const ref = `stream-windows/${stream}/${this.held!.leaseCounter + 1}-${workerId}.json`;
     await store.put(ref, Buffer.from(JSON.stringify(snapshot)));

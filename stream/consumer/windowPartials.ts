@@ -5,6 +5,7 @@
  * (zero-padded, so keys sort in shard order), and a unit re-cut after a crash has the same bounds
  * (its pending range) and so the same key and contents: the merge reads each key once.
  */
+import type { AlertEvent } from '../../detectors/types.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { ClosedWindow } from '../pipeline/eventTimeWindows.ts';
 import { WindowAccumulator, type WindowSnapshot } from '../pipeline/windowAccumulator.ts';
@@ -21,6 +22,12 @@ export interface ShardPartials {
   /** The shard ended (or a bounded run did): it holds nothing back any more. */
   final: boolean;
   windows: { window: WindowSnapshot; watermark: number }[];
+  /**
+   * The unit's alerts on the shard's quality (group `stream`), each alone: the merge notifies them
+   * with the stream-wide alerts and every other shard's of their window (streamNotifications.ts),
+   * and the shard does not send them itself. Absent from units of versions before, which sent them.
+   */
+  alerts?: AlertEvent[];
 }
 
 /** Kinesis sequence numbers are decimal strings of up to 128 digits. */

@@ -41,7 +41,7 @@ import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { ProcessingLagWatch, processingLagKey, type ProcessingLagConfig } from '../../detectors/processingLag.ts';
-import type { MetricEvent } from '../../detectors/types.ts';
+import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 
 export interface WorkerOptions {
   kinesis: KinesisClient;
@@ -452,7 +452,7 @@ export class Worker {
     // A closing flush (no records) is named after the position it follows.
     const fileName = first ? `${stream}-${shardId}-${first}` : `${stream}-${shardId}-final-${cursor.lastSequenceNumber ?? 'start'}`;
     const context = { ...this.options, partialLog: this.merge ? this.options.streamWindows?.log : undefined };
-    const { files, stateRef } = await commitBatch(context, cursor.held, unit, cursor.state, {
+    const { files, stateRef, notifications } = await commitBatch(context, cursor.held, unit, cursor.state, {
       fileName,
       checkpointTo: last ?? cursor.lastSequenceNumber,
       checkpointSubSequenceNumber: cursor.lastSubSequenceNumber,
@@ -463,7 +463,7 @@ export class Worker {
     if (last) cursor.lastSequenceNumber = last;
     // A unit at the tip tells the merge as much as a marker would.
     if (status.caughtUp) cursor.reportedCaughtUp = true;
-    this.account(unit, files.length, files.reduce((sum, file) => sum + file.bytes, 0));
+    this.account(unit, files.length, files.reduce((sum, file) => sum + file.bytes, 0), notifications);
     const progress = this.stats.shards[shardId];
     progress.lastSequenceNumber = cursor.lastSequenceNumber;
     progress.records += unit.recordsIn;
@@ -471,7 +471,8 @@ export class Worker {
     this.options.onProgress?.(this.stats);
   }
 
-  private account(unit: CommitUnit, files: number, bytes: number): void {
+  /** `notifications`: what the shard sent (its quality alerts, with the merge on, are the merge's to send). */
+  private account(unit: CommitUnit, files: number, bytes: number, notifications: readonly AlertEvent[]): void {
     const stats = this.stats;
     stats.recordsIn += unit.recordsIn;
     stats.bytesIn += unit.bytesIn;
@@ -484,7 +485,7 @@ export class Worker {
     stats.bytesWritten += bytes;
     stats.spills += unit.rows.spills;
     stats.metricEvents += unit.metrics.length;
-    stats.alerts.push(...unit.alerts);
+    stats.alerts.push(...notifications);
   }
 
   /** Deleting state objects no snapshot needs: a failure leaves them in the store and loses nothing, so it is reported, not thrown. */

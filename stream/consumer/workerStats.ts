@@ -32,6 +32,7 @@ export interface WorkerStats {
   /** Times a commit unit's rows outgrew their memory budget and went to local disk. */
   spills: number;
   metricEvents: number;
+  /** The notifications the worker's shards sent (the stream-wide merge's, the shards' quality alerts among them, are in its own stats). */
   alerts: AlertEvent[];
   /** Processing-lag notifications (about the consumer, not the data: not in `alerts`). */
   lagAlerts: number;

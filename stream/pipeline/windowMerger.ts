@@ -8,8 +8,12 @@
  *
  * A partial that arrives after its window was emitted (its shard was idle, then woke up) is not
  * merged into a result already published; it is counted in `latePartials`, never dropped silently.
+ *
+ * The shards' quality alerts travel with their partials and wait with their window: fired with it,
+ * they are notified together with the stream's own (streamNotifications.ts). One whose window was
+ * emitted already is handed back at once, to be sent as the shard would have sent it.
  */
-import type { MetricEvent } from '../../detectors/types.ts';
+import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import type { ClosedWindow } from './eventTimeWindows.ts';
 import { WindowAccumulator, type WindowSnapshot } from './windowAccumulator.ts';
 import { closedWindowMetrics, type ClosedWindowMetrics } from './detectorInput.ts';
@@ -53,17 +57,36 @@ export interface WindowMergerSnapshot {
   pending: { window: WindowSnapshot; watermark: number }[];
   emittedThroughEnd: number | null;
   latePartials: number;
+  /** Shards' alerts of windows not emitted yet (absent in snapshots from before they were kept). */
+  alerts?: AlertEvent[];
+}
+
+/** A merged window, fired. */
+export interface FiredWindow {
+  window: WindowAccumulator;
+  watermark: number;
 }
 
 export class WindowMerger {
   private readonly pending = new Map<number, { window: WindowAccumulator; watermark: number }>();
+  /** Shards' alerts waiting for their window to fire, in the order they came. */
+  private alerts: AlertEvent[] = [];
   /** End of the newest window emitted; windows end in start order, so this marks all emitted ones. */
   private emittedThroughEnd = -Infinity;
   latePartials = 0;
 
   constructor(private readonly allowedLatenessMs: number) {}
 
-  add(partials: readonly ClosedWindow[]): void {
+  /**
+   * A shard's partials and its alerts of those windows (its quality alerts). Returns the alerts
+   * whose window was emitted already: late, like their partial, they are for sending now.
+   */
+  add(partials: readonly ClosedWindow[], alerts: readonly AlertEvent[] = []): AlertEvent[] {
+    const late: AlertEvent[] = [];
+    for (const alert of alerts) {
+      if (alert.windowEnd <= this.emittedThroughEnd) late.push(alert);
+      else this.alerts.push(alert);
+    }
     for (const { window, watermark } of partials) {
       if (window.end <= this.emittedThroughEnd) {
         this.latePartials += 1;
@@ -79,10 +102,11 @@ export class WindowMerger {
         entry.watermark = Math.max(entry.watermark, watermark);
       }
     }
+    return late;
   }
 
   /** Windows the pipeline watermark has passed (all when `final`), merged, oldest first. */
-  fire(pipelineWatermark: number, final = false): { window: WindowAccumulator; watermark: number }[] {
+  fire(pipelineWatermark: number, final = false): FiredWindow[] {
     const ready = [...this.pending.keys()]
       .filter((start) => final || this.pending.get(start)!.window.end + this.allowedLatenessMs <= pipelineWatermark)
       .sort((a, b) => a - b);
@@ -94,9 +118,20 @@ export class WindowMerger {
     });
   }
 
-  /** `fire`, as the stream's metric events, and the stream quality series the detectors score among them. */
-  fireMetrics(pipelineWatermark: number, final = false): StreamWindowMetrics {
-    return streamMetricsOf(this.fire(pipelineWatermark, final));
+  /**
+   * The shards' alerts of the windows fired so far (after `fire`): every alert waiting whose
+   * window ends by the newest end emitted (windows fire oldest first, so none of those is still to
+   * come), all when `final`.
+   */
+  takeAlerts(final = false): AlertEvent[] {
+    const taken = this.alerts.filter((alert) => final || alert.windowEnd <= this.emittedThroughEnd);
+    if (taken.length > 0) this.alerts = final ? [] : this.alerts.filter((alert) => alert.windowEnd > this.emittedThroughEnd);
+    return taken;
+  }
+
+  /** `fire`, as the stream's metric events and the stream quality series the detectors score among them, with `takeAlerts`. */
+  fireMetrics(pipelineWatermark: number, final = false): StreamWindowMetrics & { alerts: AlertEvent[] } {
+    return { ...streamMetricsOf(this.fire(pipelineWatermark, final)), alerts: this.takeAlerts(final) };
   }
 
   get pendingWindows(): number {
@@ -108,6 +143,7 @@ export class WindowMerger {
       pending: [...this.pending.values()].map(({ window, watermark }) => ({ window: window.snapshot(), watermark })),
       emittedThroughEnd: Number.isFinite(this.emittedThroughEnd) ? this.emittedThroughEnd : null,
       latePartials: this.latePartials,
+      ...(this.alerts.length > 0 ? { alerts: this.alerts.map((alert) => ({ ...alert })) } : {}),
     };
   }
 
@@ -116,6 +152,7 @@ export class WindowMerger {
     for (const { window, watermark } of snapshot.pending) merger.pending.set(window.start, { window: WindowAccumulator.restore(window), watermark });
     merger.emittedThroughEnd = snapshot.emittedThroughEnd ?? -Infinity;
     merger.latePartials = snapshot.latePartials;
+    merger.alerts = [...(snapshot.alerts ?? [])];
     return merger;
   }
 }

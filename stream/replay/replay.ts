@@ -15,7 +15,7 @@ import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables } from '../../sinks/lake/lakeTables.ts';
 import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
-import { commitBatch, type ShardCheckpointer } from '../consumer/commitBatch.ts';
+import { commitBatch, shardNotifications, type ShardCheckpointer } from '../consumer/commitBatch.ts';
 import { CommitUnit } from '../consumer/commitUnit.ts';
 import { StateStore } from '../consumer/stateStore.ts';
 import { ConfigError } from '../config/load.ts';
@@ -27,6 +27,7 @@ import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
 import { ShardState, type ShardStateConfig, type ShardStateSnapshot } from '../pipeline/shardState.ts';
 import { WindowMerger } from '../pipeline/windowMerger.ts';
 import { observeClosedWindows } from '../pipeline/detectorInput.ts';
+import { StreamNotifications } from '../pipeline/streamNotifications.ts';
 import { KINESIS_NAME_RULE, isKinesisName, type Recording, type ShardReader } from './recording.ts';
 import { changedSettings, loadReplayCheckpoint, loadReplayClaim, saveReplayCheckpoint, saveReplayClaim, type ReplayCheckpoint, type ReplayRunSettings } from './replayCheckpoint.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REPLAY_BATCH_SIZE } from './replayDefaults.ts';
@@ -95,7 +96,7 @@ interface CommitPoint {
     position: { next: number; done: boolean };
     state: Pick<ShardState, 'snapshot' | 'saved'>;
   }[];
-  stage: Pick<ReplayCheckpoint, 'clock' | 'watermark' | 'merger' | 'ops' | 'streamDetector'>;
+  stage: Pick<ReplayCheckpoint, 'clock' | 'watermark' | 'merger' | 'ops' | 'streamDetector' | 'streamNotifications'>;
 }
 
 export const DEFAULT_REPLAY_UNIT_BYTES = configSchema.lakeFileTargetBytes.default;
@@ -162,6 +163,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   // through, as the live worker's stream-window merge does: without it replay missed the alerts
   // a worker with a metrics output raises on the stream as a whole.
   const streamDetector = options.state.createDetector(saved?.streamDetector);
+  // The shards' quality alerts are notified with the stream's, as the live merge does (streamNotifications.ts).
+  const streamNotifications = StreamNotifications.restore(saved?.streamNotifications);
   // `next` is where processing stands; `committed` is what the checkpoint names. They differ by
   // the parts processed since the last commit point.
   // `fromParents`: a shard not started yet, whose state comes from its parents when it starts.
@@ -261,20 +264,23 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     const startedAt = processingClock();
     const processed = processBatch({ stream, shardId, records, millisBehindLatest: 0 }, cursor.state, { maxFutureSkewMs: options.maxFutureSkewMs, final });
 
-    // Stream-wide windows: the shard's partials, its watermark, then whatever the pipeline watermark released.
-    merger.add(processed.windows);
+    // Stream-wide windows: the shard's partials (with its quality alerts, as a live worker's partial
+    // log carries them), its watermark, then whatever the pipeline watermark released.
+    const { forMerge } = shardNotifications(processed.alerts, true);
+    const late = streamNotifications.late(merger.add(processed.windows, forMerge));
     if (final) watermark.remove(shardId);
     else watermark.observe(shardId, processed.watermark, records.length > 0);
     const lastShard = final && [...cursors.values()].every((c) => c === cursor || c.done);
-    const { events: merged, quality } = merger.fireMetrics(watermark.value, lastShard);
+    const { events: merged, quality, alerts: shardAlerts } = merger.fireMetrics(watermark.value, lastShard);
     // Sent now, like the merged metrics below: a resumed replay sends the same again, which the
     // alert log keeps once (SNS at least once, as every alert).
-    const streamAlerts = observeClosedWindows(streamDetector, quality);
+    const streamAlerts = [...late, ...streamNotifications.notify(shardAlerts, observeClosedWindows(streamDetector, quality), lastShard)];
     for (const alert of streamAlerts) await alertSink.send(alert);
 
     let entry = open.get(shardId);
     if (!entry) open.set(shardId, (entry = { unit: new CommitUnit(lake, stream, shardId), start: cursor.next, before }));
-    const work = await entry.unit.add(processed);
+    // The shard's own alerts: its quality alerts are the merge's to send.
+    const work = await entry.unit.add({ ...processed, alerts: processed.alerts.filter((alert) => !forMerge.includes(alert)) });
     ops.record(work, { startedAt, durableAt: processingClock() });
     const opsMetrics = ops.flush(now(), lastShard);
     // Named after the part's position, so a resumed replay rewrites the same metric files.
@@ -291,7 +297,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     stats.late += processed.late;
     stats.metricEvents += processed.metrics.length;
     stats.mergedMetricEvents += merged.length;
-    stats.alerts += processed.alerts.length + streamAlerts.length;
+    stats.alerts += streamAlerts.length;
     stats.latePartials = merger.latePartials;
     options.onBatch?.(stats);
   };
@@ -322,7 +328,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     });
     open.clear();
     openBytes = 0;
-    const stage = structuredClone({ clock: Number.isFinite(clock) ? clock : null, watermark: watermark.snapshot(), merger: merger.snapshot(), ops: ops.snapshot(), streamDetector: streamDetector.snapshot() });
+    const stage = structuredClone({ clock: Number.isFinite(clock) ? clock : null, watermark: watermark.snapshot(), merger: merger.snapshot(), ops: ops.snapshot(), streamDetector: streamDetector.snapshot(), streamNotifications: streamNotifications.snapshot() });
     return { number: ++pointsCut, units, stage };
   };
 
@@ -337,7 +343,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     for (const { shardId, unit, fileName, lastSequence, position, state } of point.units) {
       let stateRef: string | null = null;
       const recordStateRef: ShardCheckpointer = { markPending: async () => {}, checkpoint: async (_sequence, ref) => void (stateRef = ref) };
-      await commitBatch({ lake, alertSink, stateStore }, recordStateRef, unit, state, { fileName, checkpointTo: lastSequence, previousStateRef: undefined });
+      const { notifications } = await commitBatch({ lake, alertSink, stateStore }, recordStateRef, unit, state, { fileName, checkpointTo: lastSequence, previousStateRef: undefined });
+      stats.alerts += notifications.length;
       const previous = committed.get(shardId)!.stateRef;
       if (previous && stateRef && previous !== stateRef) replaced.push({ ref: previous, by: stateRef });
       committed.set(shardId, { ...position, stateRef });

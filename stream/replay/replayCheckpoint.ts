@@ -8,6 +8,7 @@
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import type { OperationalMetricsSnapshot } from '../pipeline/operationalMetrics.ts';
 import type { PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
+import type { StreamNotificationsSnapshot } from '../pipeline/streamNotifications.ts';
 import type { WindowMergerSnapshot } from '../pipeline/windowMerger.ts';
 import type { WindowConfig } from '../pipeline/eventTimeWindows.ts';
 
@@ -41,6 +42,8 @@ export interface ReplayCheckpoint {
   ops: OperationalMetricsSnapshot;
   /** The detector on the stream's own quality; absent in checkpoints from before it ran in replay. */
   streamDetector?: unknown;
+  /** The stream's quality notifications (streamNotifications.ts); absent in checkpoints from before. */
+  streamNotifications?: StreamNotificationsSnapshot;
   batches: number;
 }
 
