@@ -26,10 +26,15 @@ export interface LogAlertSinkOptions {
 /** `ALERT <id> <summary>` while firing, `RESOLVED <id> <summary>` when it ends. */
 export const alertLogLine = (alert: AlertEvent): string =>
   `${alert.status === 'resolved' ? 'RESOLVED' : 'ALERT'} ${alert.alertId} ${alert.summary}` +
-  (alert.related?.length ? ` (+${alert.related.length} related: ${alert.related.map(relatedNote).join(', ')})` : '');
+  (alert.related?.length ? ` (+${alert.related.length} related: ${alert.related.map((related) => relatedNote(alert, related)).join(', ')})` : '');
 
-/** A related alert as the line names it; one escalated to critical says so, or the escalation goes unseen. */
-const relatedNote = (related: AlertEvent): string => `${related.detector} ${related.key}${related.notification === 'escalated' ? ' escalated to critical' : ''}`;
+/**
+ * A related alert as the line names it; one escalated to critical says so, or the escalation goes
+ * unseen, and so does one of another status than the notification's (a shard's resolution carried
+ * in the stream-wide alert's escalation, stream/pipeline/streamNotifications.ts).
+ */
+const relatedNote = (alert: AlertEvent, related: AlertEvent): string =>
+  `${related.detector} ${related.key}${related.notification === 'escalated' ? ' escalated to critical' : (related.status ?? 'firing') !== (alert.status ?? 'firing') ? ` ${related.status ?? 'firing'}` : ''}`;
 
 /** A line's digest: what is kept per line logged, rather than the line. */
 const digestOf = (line: string): string => createHash('sha256').update(line).digest('base64');

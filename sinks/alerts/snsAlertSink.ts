@@ -111,9 +111,9 @@ export function buildPublishInput(topicArn: string, alert: AlertEvent, lake?: st
       // for every alert of a group (an escalation grouped under another alert's first page would
       // otherwise never match a filter on escalated).
       notification: everyOnes((member) => member.notification ?? member.status ?? 'firing'),
-      // The stream-wide merge's alerts, or one shard's detector's: an incident on every shard
-      // raises both, and a filter on scope keeps one.
-      scope: attribute(alert.dimensions.scope === 'stream' ? 'stream' : 'shard'),
+      // The stream-wide merge's alerts, or one shard's detector's, for every alert of a group: the
+      // merge sends a stream-wide alert with the shards' of its window (streamNotifications.ts).
+      scope: everyOnes((member) => (member.dimensions.scope === 'stream' ? 'stream' : 'shard')),
       // The alert this notification is about; a batch redone after a crash sends the same
       // notification again (same alertId, notification and window), at least once.
       alertId: attribute(alert.alertId),

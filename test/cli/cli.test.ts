@@ -338,7 +338,7 @@ describe('adstream command line', () => {
       await new SnsAlertSink(sns, environment.ADSTREAM_ALERT_TOPIC_ARN).send(alert as never);
       sns.destroy();
       await waitForText(() => stdout, 'SNS adstream-alerts: [critical] event_count campaign=c007 [');
-      expect(stdout).toMatch(/SNS adstream-alerts: \[critical\] event_count campaign=c007 \[severity=critical detector=\["event_count"\] campaign=\["c007"\] status=firing notification=\["firing"\] scope=shard alertId=event_count:campaign=c007@1\]\n {4}/);
+      expect(stdout).toMatch(/SNS adstream-alerts: \[critical\] event_count campaign=c007 \[severity=critical detector=\["event_count"\] campaign=\["c007"\] status=firing notification=\["firing"\] scope=\["shard"\] alertId=event_count:campaign=c007@1\]\n {4}/);
     } finally {
       child.kill('SIGINT');
       await once(child, 'exit');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../../detectors/types.ts';
 import { fanOutAlertSink } from '../../../sinks/alerts/alertSink.ts';
-import { LogAlertSink } from '../../../sinks/alerts/logAlertSink.ts';
+import { LogAlertSink, alertLogLine } from '../../../sinks/alerts/logAlertSink.ts';
 
 const alert = (i: number): AlertEvent => ({
   alertId: `event_count:campaign=c00${i}|type=click@2024-01-01T10:0${i}:00.000Z`,
@@ -59,6 +59,11 @@ describe('LogAlertSink', () => {
     ]);
     const logged = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as AlertEvent);
     expect(logged.map((a) => a.status ?? 'firing')).toEqual(['firing', 'resolved']);
+  });
+
+  it('names the status of a related alert that differs from the notification\'s (a shard\'s resolution carried in a stream-wide escalation)', () => {
+    const line = alertLogLine({ ...alert(2), notification: 'escalated', related: [{ ...alert(2), key: 'campaign=c002|shard=s1', status: 'resolved', notification: 'resolved' }] });
+    expect(line).toBe(`ALERT ${alert(2).alertId} ${alert(2).summary} (+1 related: event_count campaign=c002|shard=s1 resolved)`);
   });
 
   it('logs an alert sent again after a restart once, also when another process appended it meanwhile', async () => {

@@ -61,7 +61,7 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
       campaign: { dataType: 'String.Array', stringValue: '["c007"]' },
       status: { dataType: 'String', stringValue: 'firing' },
       notification: { dataType: 'String.Array', stringValue: '["firing"]' },
-      scope: { dataType: 'String', stringValue: 'shard' },
+      scope: { dataType: 'String.Array', stringValue: '["shard"]' },
       alertId: { dataType: 'String', stringValue: 'event_count:campaign=c007|type=click@2024-01-01T10:03:00.000Z' },
     });
     // not about a campaign: the attribute is still there, so filter policies naming it still match
@@ -73,7 +73,7 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     const sink = new SnsAlertSink(client, TOPIC);
     await sink.send(alert({ key: 'quality=stream', dimensions: { quality: 'stream', scope: 'stream' }, notification: 'renotified' }));
     const { attributes } = double.published.at(-1)!;
-    expect([attributes.scope.stringValue, attributes.notification.stringValue, attributes.status.stringValue]).toEqual(['stream', '["renotified"]', 'firing']);
+    expect([attributes.scope.stringValue, attributes.notification.stringValue, attributes.status.stringValue]).toEqual(['["stream"]', '["renotified"]', 'firing']);
   });
 
   it('names the notification of every alert of a group: an escalation grouped under another alert\'s first page matches a filter on escalated', async () => {
