@@ -7,7 +7,10 @@
  *    grouped per window and campaign or cause, and append its partial windows to the log the
  *    stream-wide merge reads, with its quality alerts, which the merge notifies (below);
  * 4. snapshot the shard's state, then move the checkpoint to the unit's last record.
- * The checkpoint therefore never passes a record whose file is not committed.
+ * The checkpoint therefore never passes a record whose file is not committed. A worker that finds
+ * its lease lost meanwhile (a renewal found it stolen or expired) stops before the next of these
+ * effects: the new owner redoes the unit from its pending range and writes them all, so going on
+ * only sent its alerts twice and saved a snapshot no checkpoint would name.
  */
 import { EVENT_TYPES } from '../events/schemas.ts';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
@@ -34,6 +37,8 @@ export interface ShardCheckpointer {
   /** `final`: the unit closes every open window (the shard ended with it). */
   markPending(first: string, last: string, final: boolean): Promise<void>;
   checkpoint(sequenceNumber: string, stateRef: string, subSequenceNumber?: number): Promise<void>;
+  /** Throws LeaseLostError once the lease is known lost; absent where there is no lease (a replay). */
+  ensureHeld?(): void;
 }
 
 export interface CommitPosition {
@@ -90,13 +95,22 @@ export async function commitBatch(
   state: Pick<ShardState, 'snapshot' | 'saved'>,
   position: CommitPosition,
 ): Promise<{ files: WrittenFile[]; stateRef: string | undefined; notifications: AlertEvent[] }> {
+  // Checked before every effect below, in memory: a lease found lost while the unit was being
+  // written is not written further.
+  const ensureHeld = () => checkpointer.ensureHeld?.();
   if (unit.first && unit.last) await checkpointer.markPending(unit.first.sequenceNumber, unit.last.sequenceNumber, position.final ?? false);
   const files: WrittenFile[] = [];
-  for (const type of EVENT_TYPES) files.push(...(await unit.rows.write(context.lake.events[type], position.fileName)));
+  for (const type of EVENT_TYPES) {
+    ensureHeld();
+    files.push(...(await unit.rows.write(context.lake.events[type], position.fileName)));
+  }
+  ensureHeld();
   files.push(...(await unit.rows.write(context.lake.rejected, position.fileName)));
+  ensureHeld();
   if (unit.metrics.length > 0) files.push(...(await context.lake.metrics.write(position.fileName, metricRows(unit.metrics, unit.shardId))));
   await unit.discard();
   if (files.length > 0) {
+    ensureHeld();
     const source = {
       stream: unit.stream,
       shardId: unit.shardId,
@@ -107,7 +121,10 @@ export async function commitBatch(
     await context.lake.lineage.write(position.fileName, lineageRows(files, context.lake.location, source));
   }
   const { notifications, forMerge } = shardNotifications(unit.alerts, context.partialLog !== undefined);
-  for (const alert of notifications) await context.alertSink.send(alert);
+  for (const alert of notifications) {
+    ensureHeld();
+    await context.alertSink.send(alert);
+  }
   const partialsKey = partialsPosition(unit.first?.sequenceNumber, position.checkpointTo);
   // A closing flush (no records) at a position whose flush is already in the log is left there.
   // Another bounded worker that takes a shard a first one finished (released at its last record,
@@ -119,6 +136,7 @@ export async function commitBatch(
   const closingFlush = (position.final ?? false) && unit.recordsIn === 0;
   const flushedAlready = context.partialLog !== undefined && closingFlush && (await context.partialLog.read(context.partialLog.keyOf(unit.shardId, partialsKey))) !== undefined;
   if (context.partialLog && !flushedAlready) {
+    ensureHeld();
     await context.partialLog.write(
       {
         version: 1,
@@ -134,6 +152,7 @@ export async function commitBatch(
     );
   }
   if (position.checkpointTo === undefined) return { files, stateRef: position.previousStateRef, notifications };
+  ensureHeld();
   const snapshot = state.snapshot();
   const { ref: stateRef, persisted } = await context.stateStore.save(unit.stream, unit.shardId, position.checkpointTo + (unit.recordsIn === 0 ? '-final' : ''), snapshot);
   // From here the next snapshot builds on what this one saved: its segments exist whether or not

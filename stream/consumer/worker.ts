@@ -452,12 +452,20 @@ export class Worker {
     // A closing flush (no records) is named after the position it follows.
     const fileName = first ? `${stream}-${shardId}-${first}` : `${stream}-${shardId}-final-${cursor.lastSequenceNumber ?? 'start'}`;
     const context = { ...this.options, partialLog: this.merge ? this.options.streamWindows?.log : undefined };
-    const { files, stateRef, notifications } = await commitBatch(context, cursor.held, unit, cursor.state, {
+    const committed = commitBatch(context, cursor.held, unit, cursor.state, {
       fileName,
       checkpointTo: last ?? cursor.lastSequenceNumber,
       checkpointSubSequenceNumber: cursor.lastSubSequenceNumber,
       previousStateRef: cursor.stateRef,
       ...status,
+    });
+    const { files, stateRef, notifications } = await committed.catch((error: unknown) => {
+      // Said once: the shard's loop ends here, and the lease's new owner commits the unit again.
+      if (error instanceof LeaseLostError) {
+        const range = first ? `records ${first} to ${last}` : `the closing flush after ${cursor.lastSequenceNumber ?? 'the start'}`;
+        this.options.onEvent?.({ name: 'consumer.commit_abandoned', workerId: this.workerId, shardId, detail: `${error.message}; the unit of ${range} is left to its new owner` });
+      }
+      throw error;
     });
     cursor.stateRef = stateRef;
     if (last) cursor.lastSequenceNumber = last;

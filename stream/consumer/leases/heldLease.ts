@@ -2,7 +2,8 @@
  * A lease this worker holds. Its writes (renew, pending, checkpoint, release) go through one
  * queue so they never race each other on the counter (a renewal racing a checkpoint would fence
  * out its own worker). The first write that finds the counter moved marks the lease lost and
- * aborts `signal`, which stops the shard's processing before it can write anything else.
+ * aborts `signal` (its reason that write's LeaseLostError), which stops the shard's processing
+ * before it can write anything else.
  */
 import { SHARD_END, type Lease } from './lease.ts';
 import { LeaseLostError, type LeaseTable } from './leaseTable.ts';
@@ -35,6 +36,16 @@ export class HeldLease {
     return this.lost.signal.aborted;
   }
 
+  /**
+   * Throws once the lease is known lost (a renewal or another write found its counter moved),
+   * before an effect of the unit in hand that others would see twice: its new owner redoes the
+   * unit from the pending range and writes every effect itself. In memory, no write: a loss not
+   * found yet is stopped by the checkpoint's fence, after the effects.
+   */
+  ensureHeld(): void {
+    if (this.isLost) throw this.lost.signal.reason as LeaseLostError;
+  }
+
   renew(): Promise<void> {
     return this.write('renew', {});
   }
@@ -60,7 +71,7 @@ export class HeldLease {
 
   /** Gives the lease up so another worker can take it at once instead of after expiry. */
   release(): Promise<void> {
-    return this.write('release', { remove: ['leaseOwner'] }).finally(() => this.lost.abort());
+    return this.write('release', { remove: ['leaseOwner'] }).finally(() => this.lost.abort(new LeaseLostError(this.shardId, 'release', 'released')));
   }
 
   private write(operation: string, change: Parameters<LeaseTable['update']>[3]): Promise<void> {

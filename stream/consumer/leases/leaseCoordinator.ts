@@ -16,6 +16,8 @@ export type ConsumerEventName =
   | 'consumer.lease_taken'
   | 'consumer.lease_stolen'
   | 'consumer.lease_lost'
+  /** A lease was found lost while its shard's unit was being committed: the rest of that commit is left to the new owner. */
+  | 'consumer.commit_abandoned'
   | 'consumer.lease_released'
   | 'consumer.shard_started'
   | 'consumer.shard_ended'

@@ -25,8 +25,8 @@ import { canonicalLocation } from '../../../sinks/objectStore/canonicalLocation.
 /** The lease moved on without us: stop processing its shard, never checkpoint it again. */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
-  constructor(readonly leaseKey: string, operation: string) {
-    super(`lease ${leaseKey} is no longer ours (${operation} found its counter moved)`);
+  constructor(readonly leaseKey: string, operation: string, why = `${operation} found its counter moved`) {
+    super(`lease ${leaseKey} is no longer ours (${why})`);
   }
 }
 
