@@ -135,6 +135,36 @@ export class StreamWindowMerge {
   /** Hands the lease back (after a last step), so another worker takes over at once. */
   async release(shardLeases: readonly Lease[]): Promise<void> {
     await this.tick(shardLeases);
+    await this.handBack();
+  }
+
+  /**
+   * The end of a bounded run whose shards this worker read to the end (their closing flushes
+   * logged, their leases released): returns once a step that began after that has merged, its
+   * own or the holder's, then hands the lease back if it holds it. Merely released, a worker that
+   * found the lease held merged nothing, while the holder, ending at the same moment, had listed
+   * the log just before that worker's closing flushes and released in turn: nobody fired the
+   * run's last windows (three bounded workers sent fewer stream windows and quality alerts than
+   * one). A step ends with one move of the lease's counter, so two moves after the first look
+   * mean a step begun after this call has ended; a holder that stops moving it loses the lease to
+   * this worker after failoverTimeMs, and a released lease is taken at once. `wait` sleeps
+   * between looks and says whether to go on (false: the worker was told to stop).
+   */
+  async finishRun(listLeases: () => Promise<readonly Lease[]>, wait: () => Promise<boolean>): Promise<void> {
+    let firstLook: number | undefined;
+    for (;;) {
+      await this.tick(await listLeases());
+      if (this.held) return this.handBack();
+      const lease = await this.options.leases.get(this.leaseKey);
+      if (lease?.leaseOwner !== undefined) {
+        firstLook ??= lease.leaseCounter;
+        if (lease.leaseCounter - firstLook >= 2) return;
+      }
+      if (!(await wait())) return;
+    }
+  }
+
+  private async handBack(): Promise<void> {
     if (!this.held) return;
     try {
       await this.options.leases.update(this.leaseKey, this.held.leaseCounter, 'release', { owner: this.options.workerId, remove: ['leaseOwner'] });

@@ -204,11 +204,23 @@ export class Worker {
       this.stopping.abort();
       acquired.complete();
       await processing.finally(() => coordinator.releaseAll());
-      // Last, so the merge sees the units this worker's shards committed while stopping.
-      await this.mergeStep(async () => this.merge!.release(await leases.list()));
+      // Last, so the merge sees the units this worker's shards committed while stopping. A bounded
+      // run that read its shards to the end makes sure a step after its closing flushes merges them:
+      // the holder may be ending at the same moment (StreamWindowMerge.finishRun).
+      await this.mergeStep(async () => {
+        if (this.caughtUp) await this.merge!.finishRun(() => leases.list(), () => this.waitForMerge(coordinator));
+        else await this.merge!.release(await leases.list());
+      });
       await this.flushOperationalMetrics();
     }
     return this.stats;
+  }
+
+  /** Between looks at the merge lease at a bounded run's end; false once the worker is signalled to stop. */
+  private async waitForMerge(coordinator: LeaseCoordinator): Promise<boolean> {
+    const signal = this.options.signal ?? new AbortController().signal;
+    await sleep(coordinator.intervalMs, signal);
+    return !signal.aborted;
   }
 
   /**

@@ -63,7 +63,8 @@ function shardUnits(durationMs = 40 * 60_000): Map<string, SourceRecord[][]> {
   return units;
 }
 
-async function setUp() {
+/** `onEmit`: runs while a step emits, after it listed the log and before it saves (a slow metrics output). */
+async function setUp(hooks: { onEmit?: () => Promise<void> } = {}) {
   const client = new DynamoDBClient({ endpoint: services.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   const leases = new LeaseTable(client, `merge-leases-${++tableCount}`);
   await leases.ensureTable();
@@ -76,7 +77,10 @@ async function setUp() {
   const merger = (workerId: string) =>
     new StreamWindowMerge({
       leases, log, store, stream: STREAM, workerId, allowedLatenessMs: 0, idleTimeoutMs: IDLE_MS, failoverTimeMs: FAILOVER_MS, now: () => clock,
-      emit: async (_name, events) => void emitted.push(...events),
+      emit: async (_name, events) => {
+        emitted.push(...events);
+        await hooks.onEmit?.();
+      },
       alerts: { sink: { send: async (alert) => void alerts.push(alert) }, createDetector: shardDetectorFactory() },
     });
   const states = new Map(SHARDS.map((shardId) => [shardId, ShardState.create({ windows: { sizeMs: 60_000, maxOutOfOrdernessMs: 30_000, allowedLatenessMs: 0 }, dedupeHorizonMs: 3_600_000, createDetector: shardDetectorFactory() }, shardId)]));
@@ -274,6 +278,60 @@ describe('stream-wide merge', () => {
     for (const [i, unit] of mine1.entries()) await commit(SHARDS[1], unit, i === mine1.length - 1);
     await b.release(await leaseList());
     expect(b.stats.takes).toBe(1);
+    expect(mergedCounts(emitted)).toEqual(partialCounts);
+  });
+
+  it('at a bounded run\'s end, a worker that finds the merge lease held still has its closing flush merged, though the holder is ending too', async () => {
+    // Three bounded workers started together sent fewer stream windows than one, now and then:
+    // the holder's last step listed the log; worker b then logged its closing flush, handed its
+    // shard back and, finding the merge lease held, merged nothing and ended; the holder saved
+    // and released without b's last windows, and nobody fired them.
+    let whileEmitting: (() => Promise<void>) | undefined;
+    const { merger, commit, emitted, partialCounts, leaseList, leases } = await setUp({
+      onEmit: async () => {
+        const hook = whileEmitting;
+        whileEmitting = undefined;
+        await hook?.();
+      },
+    });
+    const units = shardUnits();
+    const [shard0, shard1] = SHARDS;
+    for (const [shardId, owner] of [[shard0, 'worker-a'], [shard1, 'worker-b']]) await leases.take((await leases.get(shardId))!, owner);
+    const handBackShard = async (shardId: string, owner: string) => {
+      const lease = (await leases.get(shardId))!;
+      await leases.update(shardId, lease.leaseCounter, 'release', { owner, remove: ['leaseOwner'] });
+    };
+    const a = merger('worker-a');
+    const b = merger('worker-b');
+    await a.tick(await leaseList());
+    // a reads shard 0 to its end; b all of shard 1's records, its closing flush still to come.
+    const mine0 = units.get(shard0)!;
+    for (const [i, unit] of mine0.entries()) await commit(shard0, unit, i === mine0.length - 1);
+    await handBackShard(shard0, 'worker-a');
+    const mine1 = units.get(shard1)!;
+    for (const unit of mine1) await commit(shard1, unit);
+
+    let bLooked!: () => void;
+    const bHasLooked = new Promise<void>((resolve) => (bLooked = resolve));
+    let aDone!: () => void;
+    const aHasEnded = new Promise<void>((resolve) => (aDone = resolve));
+    let bEnds: Promise<void> | undefined;
+    whileEmitting = async () => {
+      // b ends its run in the middle of a's last step: after a listed the log, before a released the lease.
+      await commit(shard1, [], true, mine1.at(-1)!.at(-1)!.sequenceNumber);
+      await handBackShard(shard1, 'worker-b');
+      bEnds = b.finishRun(leaseList, async () => {
+        bLooked();
+        await aHasEnded;
+        return true;
+      });
+      await Promise.race([bHasLooked, bEnds]);
+    };
+    await a.finishRun(leaseList, async () => true);
+    aDone();
+    await bEnds;
+
+    expect(a.stats.windowsEmitted).toBeGreaterThan(0);
     expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
