@@ -175,6 +175,16 @@ describe.each(encoders)('$name encoder', (encoder) => {
     expect(await readBack(path, otherFields)).toEqual(otherRows);
   });
 
+  it('keeps timestamps exact whether a batch spans a second or decades, its first one null or not', async () => {
+    // The DuckDB encoder sends a timestamp column as offsets from its first value when they are small.
+    const near = [T0, T0 - 1, T0 + 2 ** 30 - 1, T0 - (2 ** 30 - 1)];
+    const far = [T0, 0, T0 + 2 ** 30];
+    for (const times of [near, far, [null, ...near]]) {
+      const rows = times.map((time) => ({ ...otherRows[0], window_start: T0, closed_at: time }));
+      expect(await readBack(await encodeToFile(encoder, otherFields, rows), otherFields)).toEqual(rows);
+    }
+  });
+
   it('keeps concurrent batches apart', async () => {
     const [clicks, bids] = await Promise.all([
       encoder.encode(fieldSpecs.click, rowsByType.click),
