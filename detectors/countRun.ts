@@ -213,6 +213,25 @@ function tails(model: CountModel, x: number, scale: number, windows: number, bas
   return { down: negBinomialCdf(x, scale * pLow, size), up: negBinomialSf(x, scale * pHigh, size) };
 }
 
+// The helpers below are module functions, not closures made per call: stepCountRun runs for every
+// series and window, and under tsx (keepNames) each closure made costs a defineProperty of its name.
+
+/** Whether the watch reports a move in this direction. */
+const allowed = (direction: Direction, sign: number): boolean => direction === 'both' || (direction === 'up') === sign > 0;
+
+/** `from` grown by this window (x of `trials`), with its p-value on the side of `runSign`. */
+function extended(model: CountModel, x: number, trials: number, baseline: Baseline, tolerance: { up: number; down: number }, from: RunState, runSign: number): { run: RunState; p: number } {
+  const next: RunState = { windows: from.windows + 1, observed: from.observed + x, expected: from.expected + (model === 'count' ? 1 : trials), sign: runSign };
+  const r = tails(model, next.observed, next.expected, next.windows, baseline, tolerance);
+  return { run: next, p: runSign > 0 ? r.up : r.down };
+}
+
+/** On which side of the tolerance band a window of `value` (of `n` trials) lies. */
+function beyond(model: CountModel, baseline: Baseline, band: { up: number; down: number }, value: number, n: number): { up: boolean; down: boolean } {
+  const edges = bandEdges(model, n, baseline, band);
+  return { up: value > edges.up, down: value < edges.down };
+}
+
 export function stepCountRun(
   model: CountModel,
   direction: Direction,
@@ -242,22 +261,16 @@ export function stepCountRun(
   const edges = bandEdges(model, trials, baseline, tolerance);
   const expected = model === 'count' ? mean : rate;
   const observed = model === 'count' ? x : trials > 0 ? x / trials : 0;
-  const allowed = (sign: number): boolean => direction === 'both' || (direction === 'up') === sign > 0;
   // The window's own p-value in the direction it moved (the other tail is ≥ 0.5 then).
   const sign = t.up < t.down ? 1 : -1;
   // Inside the band both tails are large: the sign is then irrelevant, as nothing starts.
   const pWindow = sign > 0 ? t.up : t.down;
-  const extended = (from: RunState, runSign: number): { run: RunState; p: number } => {
-    const next: RunState = { windows: from.windows + 1, observed: from.observed + x, expected: from.expected + (model === 'count' ? 1 : trials), sign: runSign };
-    const r = tails(model, next.observed, next.expected, next.windows, baseline, tolerance);
-    return { run: next, p: runSign > 0 ? r.up : r.down };
-  };
   // Too few events a window for one window to show much: there a flood has windows with none,
   // and runs need the memory and reach-back below. A busy series' quiet window is news.
   const sparse = (model === 'count' ? mean : trials * rate) < SPARSE_WINDOW_EVENTS;
   let continued: { run: RunState; p: number } | undefined;
   if (run !== null) {
-    const grown = extended(run, run.sign);
+    const grown = extended(model, x, trials, baseline, tolerance, run, run.sign);
     // A window unremarkable on its own still belongs to the run when it lies beyond the band on
     // the run's side and the run stays unlikely with it: one click where a seventh is usual is
     // nothing alone (p ≈ 0.13) but the fifth minute of a flood all the same.
@@ -272,15 +285,15 @@ export function stepCountRun(
     // as soon as the series is back.
     else if (sparse && !options.firing && (run.quiet ?? 0) < MAX_QUIET_IN_RUN && grown.p < config.startAlpha) continued = { ...grown, run: { ...grown.run, quiet: (run.quiet ?? 0) + 1 } };
   }
-  const starts = continued === undefined && allowed(sign) && pWindow < config.startAlpha;
+  const starts = continued === undefined && allowed(direction, sign) && pWindow < config.startAlpha;
   if (continued === undefined && !starts) {
     // Not only on sparse series: without it, a stopped campaign's first empty windows, each short
     // of startAlpha, joined the history as normal and the outage was learned, not reported.
-    const back = options.recent && startBack(model, x, trials, options.recent, baseline, tolerance, config.startAlpha, allowed);
-    if (back) return { pWindow: allowed(sign) ? pWindow : 1, pRun: back.p, inRun: true, expected, observed, normal: false, run: back.run, absorbed: back.absorbed };
-    return { pWindow: allowed(sign) ? pWindow : 1, pRun: 1, inRun: false, expected, observed, normal: true, run: null };
+    const back = options.recent && startBack(model, x, trials, options.recent, baseline, tolerance, config.startAlpha, direction);
+    if (back) return { pWindow: allowed(direction, sign) ? pWindow : 1, pRun: back.p, inRun: true, expected, observed, normal: false, run: back.run, absorbed: back.absorbed };
+    return { pWindow: allowed(direction, sign) ? pWindow : 1, pRun: 1, inRun: false, expected, observed, normal: true, run: null };
   }
-  const next = continued ?? extended({ windows: 0, observed: 0, expected: 0, sign }, sign);
+  const next = continued ?? extended(model, x, trials, baseline, tolerance, { windows: 0, observed: 0, expected: 0, sign }, sign);
   return { pWindow, pRun: Math.min(pWindow, next.p), inRun: true, expected, observed, normal: false, run: next.run };
 }
 
@@ -314,26 +327,22 @@ function startBack(
   baseline: Baseline,
   band: { up: number; down: number },
   startAlpha: number,
-  allowed: (sign: number) => boolean,
+  direction: Direction,
 ): { run: RunState; p: number; absorbed: number } | undefined {
   // Every window of such a run lies beyond the band on its side, as a run's windows must.
-  const beyond = (value: number, n: number): { up: boolean; down: boolean } => {
-    const edges = bandEdges(model, n, baseline, band);
-    return { up: value > edges.up, down: value < edges.down };
-  };
-  let { up, down } = beyond(x, trials);
+  let { up, down } = beyond(model, baseline, band, x, trials);
   let observedSum = x;
   let expectedSum = model === 'count' ? 1 : trials;
   for (let k = 1; k <= recent.values.length && (up || down); k++) {
     const i = recent.values.length - k;
-    const side = beyond(recent.values[i], recent.trials[i]);
+    const side = beyond(model, baseline, band, recent.values[i], recent.trials[i]);
     up &&= side.up;
     down &&= side.down;
     observedSum += recent.values[i];
     expectedSum += model === 'count' ? 1 : recent.trials[i];
     const t = tails(model, observedSum, expectedSum, k + 1, baseline, band);
     for (const [sign, ok, p] of [[1, up, t.up], [-1, down, t.down]] as const) {
-      if (ok && allowed(sign) && p < startAlpha / (2 * RUN_REACH_BACK_WINDOWS)) return { run: { windows: k + 1, observed: observedSum, expected: expectedSum, sign }, p, absorbed: k };
+      if (ok && allowed(direction, sign) && p < startAlpha / (2 * RUN_REACH_BACK_WINDOWS)) return { run: { windows: k + 1, observed: observedSum, expected: expectedSum, sign }, p, absorbed: k };
     }
   }
   return undefined;

@@ -459,17 +459,21 @@ export class VolumeDetector {
     if (season && season.slot >= 0 && series.profile && (normal || !season.scales)) accumulate(series.profile, season.slot, x);
   }
 
+  /**
+   * `remember` for a count or rate watch, whose rates also keep the window's trials. A method, not
+   * a closure in evaluateCount: under tsx (keepNames) each closure made costs a defineProperty.
+   */
+  private rememberCount(series: SeriesState, model: CountModel, season: Season | undefined, historyWindows: number, value: number, n: number, normal: boolean): void {
+    if (normal && model !== 'count') series.trialsHistory = appendHistory(series.trialsHistory ?? [], n, historyWindows);
+    this.remember(series, value, season, normal, historyWindows);
+  }
+
   /** Count and rate tests: a run of unlikely windows, judged as a whole (countRun.ts). */
   private evaluateCount(series: SeriesState, watch: Watch, model: CountModel, window: Window, x: number, trials: number, season: Season | undefined): AlertTransition[] {
     const { warmupWindows } = this.config;
     const historyWindows = watch.historyWindows ?? this.config.historyWindows;
-    const rememberWindow = (value: number, n: number, normal: boolean): void => {
-      if (normal && model !== 'count') series.trialsHistory = appendHistory(series.trialsHistory ?? [], n, historyWindows);
-      this.remember(series, value, season, normal, historyWindows);
-    };
-    const remember = (normal: boolean): void => rememberWindow(x, trials, normal);
     if (series.history.length < warmupWindows) {
-      remember(true);
+      this.rememberCount(series, model, season, historyWindows, x, trials, true);
       return [];
     }
     const tests = this.config.countTest ?? DEFAULT_COUNT_TEST;
@@ -508,10 +512,10 @@ export class VolumeDetector {
       held.trials = appendHistory(held.trials, trials, historyWindows);
     } else if (!verdict.inRun && series.unconfirmed) {
       const { values, trials: heldTrials } = series.unconfirmed;
-      if (!firing) values.forEach((value, i) => rememberWindow(value, heldTrials[i], true));
+      if (!firing) values.forEach((value, i) => this.rememberCount(series, model, season, historyWindows, value, heldTrials[i], true));
       series.unconfirmed = undefined;
     }
-    remember(verdict.normal && !firing);
+    this.rememberCount(series, model, season, historyWindows, x, trials, verdict.normal && !firing);
     const score = countScore(verdict.inRun ? verdict.pRun : verdict.pWindow, tests.fireAlpha);
     series.lastExpected = verdict.expected;
     const before = series.lifecycle;
