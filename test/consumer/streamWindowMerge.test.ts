@@ -335,6 +335,27 @@ describe('stream-wide merge', () => {
     expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
+  it('at a bounded run\'s end, a worker that finds the merge lease held by a live holder waits only for two of its steps, without taking the lease', async () => {
+    // The holder reads on (a service, or a bounded worker with shards left): its second step
+    // after b's end began after b's closing flush, and merged it.
+    const { merger, commit, leaseList, log } = await setUp();
+    const units = shardUnits();
+    const a = merger('worker-a');
+    const b = merger('worker-b');
+    await a.tick(await leaseList());
+    const mine1 = units.get(SHARDS[1])!;
+    for (const [i, unit] of mine1.entries()) await commit(SHARDS[1], unit, i === mine1.length - 1);
+    let holderSteps = 0;
+    await b.finishRun(leaseList, async () => {
+      await a.tick(await leaseList());
+      holderSteps += 1;
+      return true;
+    });
+    expect(holderSteps).toBe(2);
+    expect([b.stats.takes, a.isLeader]).toEqual([0, true]);
+    expect((await log.list()).get(SHARDS[1]) ?? []).toEqual([]);
+  });
+
   it('after a hand-over with the shard workers alive, a quiet shard holds the windows only a few failover times', async () => {
     // Its worker reported being caught up once for its lease and will not again for a new holder
     // (an adversarial review: the new holder's wait for it stalled every stream window 640 s).
