@@ -286,10 +286,11 @@ export class StreamWindowMerge {
     this.stats.latePartials = state.merger.latePartials;
     if (merged.length === 0 && fired.length === 0) {
       await this.renew();
-      return;
-    }
-    await this.save();
-    // Merged partials are folded into the saved state: the log can forget them.
+    } else await this.save();
+    // Merged partials are folded into the saved state: the log can forget them. A stale key (one
+    // consumed before, written again by a redo) was folded into an earlier save, so it goes even
+    // after a step with nothing new: left there, the next bounded run's first step read it as the
+    // shard reporting its end again (endedShardAgain) before any worker had read the shard.
     for (const key of [...merged, ...stale]) await log.delete(key);
   }
 

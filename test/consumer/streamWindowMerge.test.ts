@@ -224,6 +224,21 @@ describe('stream-wide merge', () => {
     expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
+  it('a unit written again after the merge consumed it (a redo after a crash) leaves the log at the next step, even one with nothing new', async () => {
+    const { merger, commit, log, leaseList } = await setUp();
+    const units = shardUnits();
+    const holder = merger('holder');
+    await holder.tick(await leaseList());
+    await commit(SHARDS[0], units.get(SHARDS[0])![0]);
+    await holder.tick(await leaseList());
+    expect((await log.list()).get(SHARDS[0]) ?? []).toEqual([]);
+    // The worker crashed after writing the unit's partials, before its checkpoint: it writes them again.
+    await commit(SHARDS[0], units.get(SHARDS[0])![0]);
+    expect((await log.list()).get(SHARDS[0])).toHaveLength(1);
+    await holder.tick(await leaseList());
+    expect((await log.list()).get(SHARDS[0]) ?? []).toEqual([]);
+  });
+
   it('a shard with nothing new in the next bounded run ends again where it ended, and the windows end with it', async () => {
     // The first run reads each shard to its tip and closes it with an empty flush, then is killed
     // before handing the merge over. The next run finds shard 1 with nothing new: its flush has
