@@ -36,7 +36,8 @@
  *
  * Pure and JSON-snapshotable, like the rest of detectors/.
  */
-import { SortedWindow, lowerBound, type SortedWindowState } from './sortedWindow.ts';
+import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
+import { TimedRows } from './timedRows.ts';
 
 export interface DailyRecurrenceConfig {
   /** The periods a habit may have (ms): a day, half a day. */
@@ -64,8 +65,8 @@ const DAY_MS = 86_400_000;
 
 export class DailyRecurrence {
   private readonly recent: SortedWindow;
-  private times: number[];
-  private departures: number[];
+  /** Each row's departure from the median of the rows before it. */
+  private readonly departures: TimedRows;
 
   constructor(
     private readonly config: DailyRecurrenceConfig,
@@ -78,8 +79,9 @@ export class DailyRecurrence {
     if (!(config.toleranceMs >= 0 && config.toleranceMs < Math.min(...config.periodsMs) / 2)) throw new RangeError(`recurrence tolerance must be under half the shortest period, not ${config.toleranceMs} ms`);
     const s = snapshot ? structuredClone(snapshot) : undefined;
     this.recent = new SortedWindow(config.window, s?.recent);
-    this.times = s?.times ?? [];
-    this.departures = s?.departures ?? [];
+    // The last `cycles` of the longest period, and the tolerance.
+    const memoryMs = config.cycles * Math.max(...config.periodsMs) + config.toleranceMs;
+    this.departures = new TimedRows(memoryMs, s && { times: s.times, values: s.departures });
   }
 
   /** Whether the row at `time` departs as rows did at this phase of a recent day or half-day; then remembers it. */
@@ -87,19 +89,8 @@ export class DailyRecurrence {
     const departure = this.recent.size > 0 ? value - this.recent.median() : 0;
     this.recent.push(value);
     const explained = departure !== 0 && this.config.periodsMs.some((period) => this.seenBefore(departure, time, period, this.longerMultiple(period)));
-    // Rows arrive in time order; one that does not (a repeated timestamp) is not remembered, so
-    // the times stay sorted for the search.
-    if (this.times.length === 0 || time > this.times[this.times.length - 1]) {
-      this.times.push(time);
-      this.departures.push(departure);
-      this.forgetBefore(time - this.memoryMs());
-    }
+    this.departures.push(time, departure);
     return explained;
-  }
-
-  /** How far back rows are kept: the last `cycles` of the longest period, and the tolerance. */
-  private memoryMs(): number {
-    return this.config.cycles * Math.max(...this.config.periodsMs) + this.config.toleranceMs;
   }
 
   /** How many of `period` make a longer period of the list (2 for a half-day beside a day), or undefined. */
@@ -120,8 +111,9 @@ export class DailyRecurrence {
     let inLongerPhase = nestedIn === undefined;
     for (let cycle = 1; cycle <= cycles && cyclesSeen + (cycles - cycle + 1) >= minCycles; cycle++) {
       const until = time - cycle * period + toleranceMs;
-      for (let i = lowerBound(this.times, time - cycle * period - toleranceMs); i < this.times.length && this.times[i] <= until; i++) {
-        const earlier = this.departures[i];
+      const { times, values } = this.departures;
+      for (let i = this.departures.from(time - cycle * period - toleranceMs); i < times.length && times[i] <= until; i++) {
+        const earlier = values[i];
         if (Math.sign(earlier) === Math.sign(departure) && Math.abs(earlier) >= smallest) {
           cyclesSeen += 1;
           if (nestedIn !== undefined && cycle % nestedIn === 0) inLongerPhase = true;
@@ -133,17 +125,8 @@ export class DailyRecurrence {
     return false;
   }
 
-  /** Drops rows older than `time`, in batches: one copy per half of what is kept, not one per row. */
-  private forgetBefore(time: number): void {
-    const stale = lowerBound(this.times, time);
-    if (stale > 0 && stale * 2 >= this.times.length) {
-      this.times = this.times.slice(stale);
-      this.departures = this.departures.slice(stale);
-    }
-  }
-
   snapshot(): DailyRecurrenceSnapshot {
-    const keepFrom = this.times.length === 0 ? 0 : lowerBound(this.times, this.times[this.times.length - 1] - this.memoryMs());
-    return { recent: this.recent.snapshot(), times: this.times.slice(keepFrom), departures: this.departures.slice(keepFrom) };
+    const { times, values } = this.departures.snapshot();
+    return { recent: this.recent.snapshot(), times, departures: values };
   }
 }

@@ -18,7 +18,8 @@
  * Time comes from the rows' timestamps, so any sampling interval works and gaps do not shift the
  * days. Pure and JSON-snapshotable, like the rest of detectors/.
  */
-import { SortedWindow, lowerBound, type SortedWindowState } from './sortedWindow.ts';
+import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
+import { TimedRows } from './timedRows.ts';
 
 export interface SeasonalResidualConfig {
   /** The period whose phase is compared (ms): a day. */
@@ -45,8 +46,7 @@ export interface SeasonalResidualSnapshot {
 }
 
 export class SeasonalResidual {
-  private times: number[];
-  private values: number[];
+  private readonly rows: TimedRows;
   private readonly recentValues: SortedWindow;
   private readonly recentResiduals: SortedWindow;
 
@@ -61,8 +61,7 @@ export class SeasonalResidual {
     if (!(Number.isInteger(config.fitWindow) && config.fitWindow >= 20)) throw new RangeError(`the seasonal fitWindow must be a whole number of rows from 20 up, not ${config.fitWindow}`);
     if (!(config.fitRatio > 0)) throw new RangeError(`the seasonal fitRatio must be positive, not ${config.fitRatio}`);
     const s = snapshot ? structuredClone(snapshot) : undefined;
-    this.times = s?.times ?? [];
-    this.values = s?.values ?? [];
+    this.rows = new TimedRows(config.cycles * config.periodMs + config.toleranceMs, s);
     this.recentValues = new SortedWindow(config.fitWindow, s?.recentValues);
     this.recentResiduals = new SortedWindow(config.fitWindow, s?.recentResiduals);
   }
@@ -80,18 +79,14 @@ export class SeasonalResidual {
     const earlier: number[] = [];
     for (let cycle = 1; cycle <= cycles; cycle++) {
       const target = time - cycle * periodMs;
+      const { times, values } = this.rows;
       let best = -1;
-      for (let i = lowerBound(this.times, target - toleranceMs); i < this.times.length && this.times[i] <= target + toleranceMs; i++) {
-        if (best < 0 || Math.abs(this.times[i] - target) < Math.abs(this.times[best] - target)) best = i;
+      for (let i = this.rows.from(target - toleranceMs); i < times.length && times[i] <= target + toleranceMs; i++) {
+        if (best < 0 || Math.abs(times[i] - target) < Math.abs(times[best] - target)) best = i;
       }
-      if (best >= 0) earlier.push(this.values[best]);
+      if (best >= 0) earlier.push(values[best]);
     }
-    // Rows arrive in time order; one that does not (a repeated timestamp) is not remembered.
-    if (this.times.length === 0 || time > this.times[this.times.length - 1]) {
-      this.times.push(time);
-      this.values.push(value);
-      this.forgetBefore(time - this.memoryMs());
-    }
+    this.rows.push(time, value);
     if (earlier.length < minCycles) return undefined;
     earlier.sort((a, b) => a - b);
     const mid = earlier.length >> 1;
@@ -100,21 +95,7 @@ export class SeasonalResidual {
     return value - median;
   }
 
-  private memoryMs(): number {
-    return this.config.cycles * this.config.periodMs + this.config.toleranceMs;
-  }
-
-  /** Drops rows older than `time`, in batches: one copy per half of what is kept, not one per row. */
-  private forgetBefore(time: number): void {
-    const stale = lowerBound(this.times, time);
-    if (stale > 0 && stale * 2 >= this.times.length) {
-      this.times = this.times.slice(stale);
-      this.values = this.values.slice(stale);
-    }
-  }
-
   snapshot(): SeasonalResidualSnapshot {
-    const keepFrom = this.times.length === 0 ? 0 : lowerBound(this.times, this.times[this.times.length - 1] - this.memoryMs());
-    return { times: this.times.slice(keepFrom), values: this.values.slice(keepFrom), recentValues: this.recentValues.snapshot(), recentResiduals: this.recentResiduals.snapshot() };
+    return { ...this.rows.snapshot(), recentValues: this.recentValues.snapshot(), recentResiduals: this.recentResiduals.snapshot() };
   }
 }
