@@ -38,15 +38,30 @@ export const isStreamGroup = (alert: AlertEvent): boolean => (alert.group ?? ale
  * same notification.
  */
 export function notificationOf(members: readonly AlertEvent[], preferred: (alert: AlertEvent) => boolean = () => false): AlertEvent {
-  const sorted = [...members].sort((a, b) => Number(preferred(b)) - Number(preferred(a)) || stronger(a, b));
+  const sorted = distinct(members).sort((a, b) => Number(preferred(b)) - Number(preferred(a)) || stronger(a, b));
   const [primary, ...related] = sorted;
   if (related.length === 0) return primary;
   const where = primary.group ?? primary.key;
   return {
     ...primary,
-    summary: `${members.length} alerts for ${where}: ${primary.summary}`,
+    summary: `${sorted.length} alerts for ${where}: ${primary.summary}`,
     related: related.map((r) => ({ ...r, related: undefined })),
   };
+}
+
+/**
+ * The members less repeats of one notification of one alert (id, window, lifecycle step): after a
+ * split both children inherit the parent shard's open quality alerts and close each alike ("shard
+ * X was resharded"), and the group carried the same alert twice.
+ */
+function distinct(members: readonly AlertEvent[]): AlertEvent[] {
+  const seen = new Set<string>();
+  return members.filter((alert) => {
+    const id = `${alert.alertId}|${alert.windowStart}|${alert.notification ?? alert.status ?? 'firing'}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /** Notifications of `alerts`: one per window, status and group, in the order each group first appears. */

@@ -65,6 +65,14 @@ describe('stream notifications', () => {
     expect(resolved[0].related).toHaveLength(4);
   });
 
+  it('an alert both children of a split send alike (closing their parent\'s) is in the notification once', () => {
+    const notifications = new StreamNotifications();
+    const closed = alert('late_rate', 0, 7, 'resolved', { summary: 'late alert closed for quality stream, shard shardId-000000000000, not back to normal: shard shardId-000000000000 was resharded and has ended' });
+    const [page] = notifications.notify([closed, { ...closed }, alert('duplicate_rate', 1, 7, 'resolved')], []);
+    expect(membersOf(page)).toEqual(['duplicate_rate|shardId-000000000001|7|resolved', 'late_rate|shardId-000000000000|7|resolved']);
+    expect(page.summary).toMatch(/^2 alerts for stream: /);
+  });
+
   it('the same alerts in another order, or fired in other steps, make the same notifications', () => {
     const shardAlerts = [alert('duplicate_rate', 1, 5), alert('late_rate', 0, 5), alert('duplicate_rate', 0, 5), alert('late_rate', 2, 6)];
     const streamAlerts = [alert('duplicate_rate', undefined, 5), alert('late_rate', undefined, 6)];
