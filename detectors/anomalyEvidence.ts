@@ -30,7 +30,8 @@ export interface EvidenceTest {
 /** The p-value a test must reach before the default detectors page on it (their count tests fire below it). */
 export const FIRE_ALPHA = defaultDetectorConfig.countTest?.fireAlpha ?? 1e-6;
 
-const HOUR_MS = 3_600_000;
+/** How far before the incident its rate is learned: the hour before. Callers fetch counts from this far back. */
+export const RATE_LOOKBACK_MS = 3_600_000;
 
 /** The anomaly's measure are event types counted per campaign: where they come from is the caller's business. */
 export const EVIDENCE_TYPES = ['bid_request', 'impression', 'click', 'conversion'] as const;
@@ -41,7 +42,7 @@ export const EVIDENCE_TYPES = ['bid_request', 'impression', 'click', 'conversion
  */
 export function evidenceTest(label: LabelLike, count: CampaignCount): ((spanMs: number) => EvidenceTest) | undefined {
   if (!label.key.startsWith('campaign=')) return undefined;
-  const perMsBefore = (type: string): number => count(type, label.start - HOUR_MS, label.start) / HOUR_MS;
+  const perMsBefore = (type: string): number => count(type, label.start - RATE_LOOKBACK_MS, label.start) / RATE_LOOKBACK_MS;
   const during = (type: string, spanMs: number): number => count(type, label.start, label.start + spanMs);
   const poisson = (type: string, name: string, tail: 'low' | 'high') => (spanMs: number): EvidenceTest => {
     const expected = perMsBefore(type) * spanMs;

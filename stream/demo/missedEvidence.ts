@@ -4,17 +4,19 @@
  * truth. A conversion drop on a campaign that converts a few times an hour leaves nothing any test
  * could page on in its quarter of an hour; saying so with the numbers beats a bare "not caught".
  */
-import { FIRE_ALPHA, EVIDENCE_TYPES, evidenceTest, type EvidenceTest } from '../../detectors/anomalyEvidence.ts';
+import { FIRE_ALPHA, EVIDENCE_TYPES, RATE_LOOKBACK_MS, evidenceTest, type EvidenceTest } from '../../detectors/anomalyEvidence.ts';
 import type { LabelLike } from '../../detectors/matchLabels.ts';
 import type { Row } from '../../sinks/query/lakeQuery.ts';
 
 const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 
 export interface MissedEvidence extends EvidenceTest {
   /** True when the p-value is below what the detectors page on: the data held the incident, and the detectors missed it. */
   detectable: boolean;
 }
+
+/** The lake's view of each event type (`adstream query`'s impressions, clicks, ...). */
+const EVENT_TYPES_SQL = EVIDENCE_TYPES.map((type) => ({ type, view: `${type}s` }));
 
 /** Per-minute counts of each event type of one campaign, in the views `adstream query` has (impressions, clicks, ...). */
 export function campaignMinutesSql(campaign: string, from: number, to: number): string {
@@ -26,12 +28,11 @@ export function campaignMinutesSql(campaign: string, from: number, to: number): 
   ).join(' UNION ALL ');
 }
 
-const EVENT_TYPES_SQL = EVIDENCE_TYPES.map((type) => ({ type, view: `${type}s` }));
 
 /** The evidence of a campaign-level label, from the lake; undefined for stream-level labels. */
 export async function missedEvidence(label: LabelLike, query: (sql: string) => Promise<Row[]>): Promise<MissedEvidence | undefined> {
   if (!label.key.startsWith('campaign=')) return undefined;
-  const rows = await query(campaignMinutesSql(label.key.slice('campaign='.length), label.start - HOUR_MS, label.end));
+  const rows = await query(campaignMinutesSql(label.key.slice('campaign='.length), label.start - RATE_LOOKBACK_MS, label.end));
   const counts = new Map(rows.map((row) => [`${String(row.type)}|${Number(row.minute)}`, Number(row.n)]));
   const count = (type: string, from: number, to: number): number => {
     let n = 0;
