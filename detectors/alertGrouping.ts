@@ -42,9 +42,11 @@ export function notificationOf(members: readonly AlertEvent[], preferred: (alert
   const [primary, ...related] = sorted;
   if (related.length === 0) return primary;
   const where = primary.group ?? primary.key;
+  // Alerts, not members: a shard's alert carried with its firing and its resolution is one alert.
+  const alerts = new Set(sorted.map((member) => member.alertId)).size;
   return {
     ...primary,
-    summary: `${sorted.length} alerts for ${where}: ${primary.summary}`,
+    summary: alerts > 1 ? `${alerts} alerts for ${where}: ${primary.summary}` : primary.summary,
     related: related.map((r) => ({ ...r, related: undefined })),
   };
 }

@@ -106,6 +106,9 @@ export function alertIdOf(detector: string, key: string, since: number): string 
   return `${detector}:${key}@${new Date(since).toISOString()}`;
 }
 
+/** What a watched value measures: events (`count`), a share of trials (`share`, a rate test's), or a delay (`ms`). */
+export type MetricUnit = 'count' | 'share' | 'ms';
+
 export interface AlertFacts {
   detector: string;
   key: string;
@@ -113,6 +116,8 @@ export interface AlertFacts {
   metric: string;
   observed: number;
   expected: number;
+  /** What observed and expected measure, for the summary: a share reads as a percentage, milliseconds as a duration. @default 'count' */
+  unit?: MetricUnit;
   /** How unusual the window is: a robust z-score, or for count and rate tests a probability. */
   strength: { z: number } | { p: number };
   score: number;
@@ -135,10 +140,40 @@ export function formatProbability(p: number): string {
   return p >= 0.01 ? String(Number(p.toPrecision(2))) : p.toExponential(0);
 }
 
+/** A delay as a person reads it: 850 ms, 12.3 s, 5 min 38 s, 2 h 5 min. */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${sign}${Math.round(abs)} ms`;
+  if (abs < 60_000) return `${sign}${Number((abs / 1000).toPrecision(3))} s`;
+  const seconds = Math.round(abs / 1000);
+  if (seconds < 3600) return `${sign}${Math.floor(seconds / 60)} min${seconds % 60 ? ` ${seconds % 60} s` : ''}`;
+  const minutes = Math.round(seconds / 60);
+  return `${sign}${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}
+
+/**
+ * A value in its unit: an operator read "observed 0.294 vs expected 0.00976" for a duplicate
+ * share and "observed 337856 vs expected 0" for a delay, and had to know which was which.
+ */
+export function formatValue(value: number, unit: MetricUnit = 'count'): string {
+  if (unit === 'share') return `${formatNumber(Number((value * 100).toPrecision(12)))} %`;
+  if (unit === 'ms') return formatDuration(value);
+  return formatNumber(value);
+}
+
 const describeStrength = (strength: AlertFacts['strength']): string =>
   'p' in strength ? `p ${formatProbability(strength.p)}` : `z ${strength.z.toFixed(1)}`;
 
+/**
+ * Where, in words: the stream-wide merge's quality (`scope stream, quality stream` before) is the
+ * whole stream, and a shard's own quality is that shard.
+ */
 function describeWhere(dimensions: Record<string, string>, key: string): string {
+  if (dimensions.quality === 'stream') {
+    if (dimensions.scope === 'stream') return 'the whole stream';
+    if (dimensions.shard !== undefined && Object.keys(dimensions).length === 2) return `shard ${dimensions.shard}`;
+  }
   const parts = Object.entries(dimensions).map(([k, v]) => `${k} ${v}`);
   return parts.length ? parts.join(', ') : key;
 }
@@ -147,7 +182,7 @@ function describeWhere(dimensions: Record<string, string>, key: string): string 
 export function summarize(facts: AlertFacts, event: LifecycleEvent): string {
   const where = describeWhere(facts.dimensions, facts.key);
   const way = facts.observed < facts.expected ? 'dropped' : 'spiked';
-  const numbers = `observed ${formatNumber(facts.observed)} vs expected ${formatNumber(facts.expected)} (${describeStrength(facts.strength)})`;
+  const numbers = `observed ${formatValue(facts.observed, facts.unit)} vs expected ${formatValue(facts.expected, facts.unit)} (${describeStrength(facts.strength)})`;
   const window = `window ${hhmm(facts.windowStart)}–${hhmm(facts.windowEnd)} UTC`;
   const since = `anomalous since ${new Date(facts.since).toISOString()}`;
   if (event === 'resolved' && facts.closedBecause) {

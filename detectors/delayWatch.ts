@@ -15,4 +15,5 @@ export const delayWatch = (name: string, value: string, keyPrefix: string): Watc
   minScale: 1000,
   relativeScale: 0.25,
   zeroWhenMissing: false,
+  unit: 'ms',
 });

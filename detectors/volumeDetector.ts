@@ -30,6 +30,7 @@ import {
   type LifecycleConfig,
   type LifecycleEvent,
   type LifecycleState,
+  type MetricUnit,
 } from './alertLifecycle.ts';
 import {
   anomalyScore,
@@ -90,6 +91,8 @@ export interface Watch {
   compute?: (values: Record<string, number>) => number | undefined;
   /** Name of the observed quantity on alerts; defaults to `value`. */
   metricName?: string;
+  /** What the value measures, for alert summaries (a delay in ms reads as a duration). @default 'share' for rate tests, else 'count' */
+  unit?: MetricUnit;
   /**
    * Expect the series' own daily or weekly shape (count and robust_z tests only): e.g.
    * `{ period: 'day' }` learns one factor per hour of the UTC day. Off by default.
@@ -553,6 +556,7 @@ export class VolumeDetector {
         key: series.key,
         dimensions: series.dimensions,
         metric: watch.metricName ?? watch.value,
+        unit: watch.unit ?? (watch.test === 'binomial' || watch.test === 'poisson_rate' ? 'share' : 'count'),
         ...numbers,
         since: basis.since ?? window.start,
         windowStart: window.start,

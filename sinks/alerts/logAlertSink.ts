@@ -23,18 +23,39 @@ export interface LogAlertSinkOptions {
   print?: (line: string) => void;
 }
 
-/** `ALERT <id> <summary>` while firing, `RESOLVED <id> <summary>` when it ends. */
-export const alertLogLine = (alert: AlertEvent): string =>
-  `${alert.status === 'resolved' ? 'RESOLVED' : 'ALERT'} ${alert.alertId} ${alert.summary}` +
-  (alert.related?.length ? ` (+${alert.related.length} related: ${alert.related.map((related) => relatedNote(alert, related)).join(', ')})` : '');
+/** `ALERT <id> <summary>` while firing, `RESOLVED <id> <summary>` when it ends, then the group's other alerts. */
+export const alertLogLine = (alert: AlertEvent): string => {
+  const related = relatedAlerts(alert);
+  return `${alert.status === 'resolved' ? 'RESOLVED' : 'ALERT'} ${alert.alertId} ${alert.summary}` + (related.length ? ` (+${related.length} related: ${related.join(', ')})` : '');
+};
+
+const STEP_ORDER = { firing: 0, escalated: 1, renotified: 2, resolved: 3 } as const;
+const STEP_WORDS = { firing: 'firing', escalated: 'escalated to critical', renotified: 'still firing', resolved: 'resolved' } as const;
+const stepOf = (alert: AlertEvent): keyof typeof STEP_ORDER => alert.notification ?? alert.status ?? 'firing';
 
 /**
- * A related alert as the line names it; one escalated to critical says so, or the escalation goes
- * unseen, and so does one of another status than the notification's (a shard's resolution carried
- * in the stream-wide alert's escalation, stream/pipeline/streamNotifications.ts).
+ * Each related alert once, in the order the group lists them, with its lifecycle steps in the
+ * order they happened when they are news: an escalation, or a status other than the
+ * notification's (a shard's resolution carried in the stream-wide alert's escalation,
+ * stream/pipeline/streamNotifications.ts). A shard whose alert fired, escalated and resolved while
+ * the stream-wide alert was open is carried all three steps at once, and was named three times,
+ * out of order.
  */
-const relatedNote = (alert: AlertEvent, related: AlertEvent): string =>
-  `${related.detector} ${related.key}${related.notification === 'escalated' ? ' escalated to critical' : (related.status ?? 'firing') !== (alert.status ?? 'firing') ? ` ${related.status ?? 'firing'}` : ''}`;
+function relatedAlerts(alert: AlertEvent): string[] {
+  const steps = new Map<string, AlertEvent[]>();
+  for (const related of alert.related ?? []) {
+    const list = steps.get(related.alertId);
+    if (list) list.push(related);
+    else steps.set(related.alertId, [related]);
+  }
+  const status = alert.status ?? 'firing';
+  return [...steps.values()].map((members) => {
+    const ordered = [...members].sort((a, b) => a.windowStart - b.windowStart || STEP_ORDER[stepOf(a)] - STEP_ORDER[stepOf(b)]);
+    const only = ordered.length === 1 ? stepOf(ordered[0]) : undefined;
+    const news = only === undefined || only === 'escalated' || only === 'renotified' || only !== status;
+    return `${ordered[0].detector} ${ordered[0].key}${news ? ` ${ordered.map((m) => STEP_WORDS[stepOf(m)]).join(' → ')}` : ''}`;
+  });
+}
 
 /** A line's digest: what is kept per line logged, rather than the line. */
 const digestOf = (line: string): string => createHash('sha256').update(line).digest('base64');

@@ -101,6 +101,8 @@ describe('stream notifications', () => {
     expect(resolved.map(membersOf)).toEqual([
       ['duplicate_rate|stream|9|resolved', 'duplicate_rate|shardId-000000000000|8|resolved', 'duplicate_rate|shardId-000000000001|6|firing', 'duplicate_rate|shardId-000000000001|9|resolved'],
     ]);
+    // Three alerts (the stream's and two shards'), though shard 1's comes with two steps.
+    expect(resolved[0].summary).toMatch(/^3 alerts for stream: /);
     // Closed: a shard's alert of that detector pages again.
     expect(n.notify([alert('duplicate_rate', 3, 12)], [])).toHaveLength(1);
     expect(n.snapshot()).toEqual({ open: [], carried: [] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertIdOf, buildAlert, initialLifecycle, stepLifecycle, type AlertFacts, type LifecycleConfig, type LifecycleEvent } from '../../detectors/alertLifecycle.ts';
+import { alertIdOf, buildAlert, formatDuration, initialLifecycle, stepLifecycle, type AlertFacts, type LifecycleConfig, type LifecycleEvent } from '../../detectors/alertLifecycle.ts';
 
 const config = { firingAfter: 2, resolveAfter: 3 };
 
@@ -115,5 +115,34 @@ describe('alert lifecycle', () => {
     expect(buildAlert(facts, 'firing').summary).toContain('observed 0.0900 vs expected 0.0110 (p 2e-20) in window 10:03–10:04 UTC');
     expect(buildAlert({ ...facts, strength: { p: 0.347 } }, 'resolved').summary).toContain('(p 0.35)');
     expect(buildAlert({ ...facts, strength: { p: 0 } }, 'firing').summary).toContain('(p < 1e-300)');
+  });
+
+  it('says a share as a percentage, a delay as a duration, and the stream or a shard in words', () => {
+    const facts: AlertFacts = {
+      detector: 'duplicate_rate',
+      key: 'quality=stream',
+      dimensions: { scope: 'stream', quality: 'stream' },
+      metric: 'duplicates',
+      unit: 'share',
+      observed: 0.294,
+      expected: 0.00976,
+      strength: { p: 7e-177 },
+      score: 1,
+      since: Date.UTC(2024, 0, 1, 1, 53),
+      windowStart: Date.UTC(2024, 0, 1, 1, 53),
+      windowEnd: Date.UTC(2024, 0, 1, 1, 54),
+      severity: 'critical',
+    };
+    expect(buildAlert(facts, 'firing').summary).toMatch(/^\[critical\] duplicates spiked for the whole stream: observed 29\.4 % vs expected 0\.976 % \(p 7e-177\)/);
+    // 0.07 × 100 is 7.000000000000001 in binary floating point: still 7 %.
+    expect(buildAlert({ ...facts, observed: 0.07, expected: 0 }, 'firing').summary).toContain('observed 7 % vs expected 0 %');
+    const shard = { ...facts, key: 'quality=stream|shard=shardId-000000000002', dimensions: { quality: 'stream', shard: 'shardId-000000000002' } };
+    expect(buildAlert(shard, 'resolved').summary).toContain('duplicates no longer anomalous for shard shardId-000000000002:');
+    const delay = { ...facts, detector: 'ingestion_delay', metric: 'ingestion_delay_p99_ms', unit: 'ms' as const, observed: 337_856, expected: 0, strength: { z: 337.9 } };
+    expect(buildAlert(delay, 'firing').summary).toContain('ingestion_delay_p99_ms spiked for the whole stream: observed 5 min 38 s vs expected 0 ms (z 337.9)');
+  });
+
+  it('writes durations at the scale a person would', () => {
+    expect([850, 12_345, 60_000, 338_000, 3_600_000, 7_530_000, -2_500].map(formatDuration)).toEqual(['850 ms', '12.3 s', '1 min', '5 min 38 s', '1 h', '2 h 6 min', '-2.5 s']);
   });
 });

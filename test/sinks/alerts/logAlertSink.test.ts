@@ -66,6 +66,27 @@ describe('LogAlertSink', () => {
     expect(line).toBe(`ALERT ${alert(2).alertId} ${alert(2).summary} (+1 related: event_count campaign=c002|shard=s1 resolved)`);
   });
 
+  it('names a related alert once, with the steps it took in the order they happened', () => {
+    // A shard's alert that fired, escalated and resolved while the stream-wide one was open is
+    // carried in the stream-wide resolution with all three steps, strongest (critical) first.
+    const shard = { ...alert(3), alertId: 'rejected_rate:quality=stream|shard=s0@x', detector: 'rejected_rate', key: 'quality=stream|shard=s0' };
+    const other = { ...alert(3), alertId: 'rejected_rate:quality=stream|shard=s1@x', detector: 'rejected_rate', key: 'quality=stream|shard=s1', status: 'resolved' as const, notification: 'resolved' as const };
+    const line = alertLogLine({
+      ...alert(2),
+      status: 'resolved',
+      notification: 'resolved',
+      related: [
+        { ...shard, severity: 'critical', notification: 'escalated', windowStart: shard.windowStart + 60_000 },
+        other,
+        { ...shard, status: 'resolved', notification: 'resolved', windowStart: shard.windowStart + 120_000 },
+        { ...shard, notification: 'firing' },
+      ],
+    });
+    expect(line).toBe(
+      `RESOLVED ${alert(2).alertId} ${alert(2).summary} (+2 related: rejected_rate quality=stream|shard=s0 firing → escalated to critical → resolved, rejected_rate quality=stream|shard=s1)`,
+    );
+  });
+
   it('logs an alert sent again after a restart once, also when another process appended it meanwhile', async () => {
     dir = await mkdtemp(join(tmpdir(), 'adstream-alerts-'));
     const path = join(dir, 'alerts.jsonl');
