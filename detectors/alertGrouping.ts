@@ -77,3 +77,25 @@ export function groupNotifications(alerts: readonly AlertEvent[], preferred?: (a
   }
   return [...groups.values()].map((members) => notificationOf(members, preferred));
 }
+
+/** Which lifecycle step a notification of an alert is. */
+export const stepOf = (alert: AlertEvent): NonNullable<AlertEvent['notification']> => alert.notification ?? alert.status ?? 'firing';
+
+const STEP_ORDER: Record<NonNullable<AlertEvent['notification']>, number> = { firing: 0, escalated: 1, renotified: 2, resolved: 3 };
+
+/**
+ * The other alerts of a notification, each once (in the order the notification lists them,
+ * strongest first) with its steps in the order they happened. A shard's alert that fired,
+ * escalated and resolved while the stream-wide alert was open is carried with all three steps at
+ * once, and `related`, ordered by strength, named it three times, out of order.
+ */
+export function relatedAlerts(notification: AlertEvent): AlertEvent[][] {
+  const steps = new Map<string, AlertEvent[]>();
+  for (const related of notification.related ?? []) {
+    const list = steps.get(related.alertId);
+    if (list) list.push(related);
+    else steps.set(related.alertId, [related]);
+  }
+  return [...steps.values()].map((members) => [...members].sort((a, b) => a.windowStart - b.windowStart || STEP_ORDER[stepOf(a)] - STEP_ORDER[stepOf(b)]));
+}
+

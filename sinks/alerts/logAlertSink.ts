@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { relatedAlerts, stepOf } from '../../detectors/alertGrouping.ts';
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
 import { makeDirectory } from '../makeDirectory.ts';
@@ -25,35 +26,22 @@ export interface LogAlertSinkOptions {
 
 /** `ALERT <id> <summary>` while firing, `RESOLVED <id> <summary>` when it ends, then the group's other alerts. */
 export const alertLogLine = (alert: AlertEvent): string => {
-  const related = relatedAlerts(alert);
+  const related = relatedNotes(alert);
   return `${alert.status === 'resolved' ? 'RESOLVED' : 'ALERT'} ${alert.alertId} ${alert.summary}` + (related.length ? ` (+${related.length} related: ${related.join(', ')})` : '');
 };
 
-const STEP_ORDER = { firing: 0, escalated: 1, renotified: 2, resolved: 3 } as const;
 const STEP_WORDS = { firing: 'firing', escalated: 'escalated to critical', renotified: 'still firing', resolved: 'resolved' } as const;
-const stepOf = (alert: AlertEvent): keyof typeof STEP_ORDER => alert.notification ?? alert.status ?? 'firing';
 
 /**
- * Each related alert once, in the order the group lists them, with its lifecycle steps in the
- * order they happened when they are news: an escalation, or a status other than the
- * notification's (a shard's resolution carried in the stream-wide alert's escalation,
- * stream/pipeline/streamNotifications.ts). A shard whose alert fired, escalated and resolved while
- * the stream-wide alert was open is carried all three steps at once, and was named three times,
- * out of order.
+ * Each related alert once, with its steps when they are news: an escalation, or a status other
+ * than the notification's (a shard's resolution carried in the stream-wide alert's escalation,
+ * stream/pipeline/streamNotifications.ts), or several steps carried at once.
  */
-function relatedAlerts(alert: AlertEvent): string[] {
-  const steps = new Map<string, AlertEvent[]>();
-  for (const related of alert.related ?? []) {
-    const list = steps.get(related.alertId);
-    if (list) list.push(related);
-    else steps.set(related.alertId, [related]);
-  }
+function relatedNotes(alert: AlertEvent): string[] {
   const status = alert.status ?? 'firing';
-  return [...steps.values()].map((members) => {
-    const ordered = [...members].sort((a, b) => a.windowStart - b.windowStart || STEP_ORDER[stepOf(a)] - STEP_ORDER[stepOf(b)]);
-    const only = ordered.length === 1 ? stepOf(ordered[0]) : undefined;
-    const news = only === undefined || only === 'escalated' || only === 'renotified' || only !== status;
-    return `${ordered[0].detector} ${ordered[0].key}${news ? ` ${ordered.map((m) => STEP_WORDS[stepOf(m)]).join(' → ')}` : ''}`;
+  return relatedAlerts(alert).map((steps) => {
+    const news = steps.length > 1 || stepOf(steps[0]) !== status;
+    return `${steps[0].detector} ${steps[0].key}${news ? ` ${steps.map((step) => STEP_WORDS[stepOf(step)]).join(' → ')}` : ''}`;
   });
 }
 

@@ -16,6 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import { relatedAlerts } from '../../detectors/alertGrouping.ts';
+import { formatNumber } from '../../detectors/alertLifecycle.ts';
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
 
@@ -36,7 +38,9 @@ export function snsSubject(text: string, suffix = ''): string {
 /** `[severity] detector key (+N)`: the key is what gives way to the limit, never the group's count. */
 export function alertSubject(alert: AlertEvent): string {
   const state = alert.status === 'resolved' ? 'RESOLVED' : alert.severity;
-  const more = alert.related?.length ? ` (+${alert.related.length})` : '';
+  // Other alerts, as the summary counts them: not each step a carried alert took.
+  const others = relatedAlerts(alert).length;
+  const more = others > 0 ? ` (+${others})` : '';
   return snsSubject(`[${state}] ${alert.detector} ${alert.key}`, more);
 }
 
@@ -56,14 +60,17 @@ export function alertMessage(alert: AlertEvent, lake?: string): string {
     `severity: ${alert.severity}`,
     `detector: ${alert.detector}`,
     `key:      ${alert.key}`,
-    `metric:   ${alert.metric} observed ${alert.observed}, expected ${alert.expected}`,
+    // Rounded as the summary rounds them; the JSON below has them whole.
+    `metric:   ${alert.metric} observed ${formatNumber(alert.observed)}, expected ${formatNumber(alert.expected)}`,
     // A bare "score 0.776" meant nothing to the operators who read it (an on-call review).
     `score:    ${alert.score.toFixed(3)} (0 normal, 0.5 at the alert threshold, 0.99 and up critical)`,
   ];
   if (alert.since !== undefined) lines.push(`since:    ${iso(alert.since)}`);
   lines.push(`window:   ${iso(alert.windowStart)} – ${iso(alert.windowEnd)}`);
   if (alert.related?.length) {
-    lines.push('', `also in this ${alert.group ?? 'group'}:`, ...alert.related.map((r) => `- ${r.summary}`));
+    // Each alert once, its steps under it in the order they happened.
+    const listed = relatedAlerts(alert).flatMap((steps) => steps.map((step, i) => `${i === 0 ? '-' : ' '} ${step.summary}`));
+    lines.push('', `also in this ${alert.group ?? 'group'}:`, ...listed);
   }
   if (alert.query) lines.push('', 'investigate:', `  ${investigateCommand(alert.query, lake)}`);
   lines.push('', JSON.stringify(alert));

@@ -118,7 +118,7 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     expect(subject).toHaveLength(99);
     expect(subject).toMatch(/^\[critical\] event_count campaign=\?+\.\.\.$/);
     // A group's count stays: the key gives way to it.
-    const grouped = alert({ key: long.key, related: [alert({ key: 'campaign=c1' }), alert({ key: 'campaign=c2' })] });
+    const grouped = alert({ key: long.key, related: [alert({ alertId: 'event_count:campaign=c1@0', key: 'campaign=c1' }), alert({ alertId: 'event_count:campaign=c2@0', key: 'campaign=c2' })] });
     await new SnsAlertSink(client, TOPIC).send(grouped);
     expect(double.published.at(-1)!.subject).toMatch(/^\[critical\] event_count campaign=\?+\.\.\. \(\+2\)$/);
     expect(double.published.at(-1)!.subject).toHaveLength(99);
@@ -149,5 +149,20 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     expect(body).toContain('- ctr spiked for campaign c007');
     expect(body).toContain(`  adstream query "${query}"`);
     expect(JSON.parse(body.at(-1)!)).toEqual(grouped);
+  });
+
+  it('a shard alert carried with several steps counts once, its steps listed under it in the order they happened', async () => {
+    const shard = (notification: 'firing' | 'escalated' | 'resolved', minute: number, summary: string): AlertEvent =>
+      alert({ alertId: 'duplicate_rate:quality=stream|shard=s0@x', detector: 'duplicate_rate', key: 'quality=stream|shard=s0', notification, status: notification === 'resolved' ? 'resolved' : 'firing', windowStart: Date.UTC(2024, 0, 1, 10, minute), summary });
+    const other = alert({ alertId: 'duplicate_rate:quality=stream|shard=s1@x', detector: 'duplicate_rate', key: 'quality=stream|shard=s1', summary: 's1 spiked' });
+    // As the group orders them: strongest first, so the escalation came before the firing.
+    const grouped = alert({ status: 'resolved', notification: 'resolved', observed: 321, expected: 284.9671679197995, related: [shard('escalated', 6, 's0 escalated'), other, shard('resolved', 9, 's0 resolved'), shard('firing', 5, 's0 spiked')] });
+    await new SnsAlertSink(client, TOPIC).send(grouped);
+    const sent = double.published.at(-1)!;
+    expect(sent.subject).toBe('[RESOLVED] event_count campaign=c007|type=click (+2)');
+    const body = sent.message.split('\n');
+    expect(body).toContain('metric:   count observed 321, expected 285');
+    const listed = body.slice(body.indexOf('also in this group:') + 1, body.indexOf('also in this group:') + 5);
+    expect(listed).toEqual(['- s0 spiked', '  s0 escalated', '  s0 resolved', '- s1 spiked']);
   });
 });
