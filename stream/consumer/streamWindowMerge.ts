@@ -17,6 +17,7 @@
  * merging worker's clock, so it does not depend on which worker merges or when it polls. A shard
  * whose last unit left it behind its tip keeps holding the watermark until it catches up.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
 import { PipelineWatermark, type PipelineWatermarkSnapshot } from '../pipeline/pipelineWatermark.ts';
@@ -108,6 +109,8 @@ export const streamWindowLeaseKey = (stream: string): string => `${RESERVED_LEAS
 export class StreamWindowMerge {
   readonly stats: StreamWindowStats = { takes: 0, windowsEmitted: 0, metricEvents: 0, partialsMerged: 0, latePartials: 0, alerts: 0 };
   private held: Lease | undefined;
+  /** When this holder last wrote the merge lease (options.now): a long step renews it between reads (keepLease). */
+  private leaseWrittenAt = 0;
   private state: MergeState | undefined;
   private observed: { counter: number; owner: string | undefined; since: number } | undefined;
 
@@ -146,9 +149,10 @@ export class StreamWindowMerge {
    * the log just before that worker's closing flushes and released in turn: nobody fired the
    * run's last windows (three bounded workers sent fewer stream windows and quality alerts than
    * one). A step ends with one move of the lease's counter, so two moves after the first look
-   * mean a step begun after this call has ended; a holder that stops moving it loses the lease to
-   * this worker after failoverTimeMs, and a released lease is taken at once. `wait` sleeps
-   * between looks and says whether to go on (false: the worker was told to stop).
+   * mean a step begun after this call has ended (steps, not the counter, which also moves within
+   * a long step: Lease.mergeSteps); a holder that stops moving it loses the lease to this worker
+   * after failoverTimeMs, and a released lease is taken at once. `wait` sleeps between looks and
+   * says whether to go on (false: the worker was told to stop).
    */
   async finishRun(listLeases: () => Promise<readonly Lease[]>, wait: () => Promise<boolean>): Promise<void> {
     let firstLook: number | undefined;
@@ -157,8 +161,8 @@ export class StreamWindowMerge {
       if (this.held) return this.handBack();
       const lease = await this.options.leases.get(this.leaseKey);
       if (lease?.leaseOwner !== undefined) {
-        firstLook ??= lease.leaseCounter;
-        if (lease.leaseCounter - firstLook >= 2) return;
+        firstLook ??= lease.mergeSteps ?? 0;
+        if ((lease.mergeSteps ?? 0) - firstLook >= 2) return;
       }
       if (!(await wait())) return;
     }
@@ -199,6 +203,7 @@ export class StreamWindowMerge {
     if (lease.leaseOwner && lease.leaseOwner !== workerId && !expired) return false;
     try {
       this.held = await leases.take(lease, workerId);
+      this.leaseWrittenAt = now();
     } catch (error) {
       if (error instanceof LeaseLostError) return false;
       throw error;
@@ -250,6 +255,7 @@ export class StreamWindowMerge {
           continue;
         }
         const partials = await log.read(key);
+        await this.keepLease();
         if (!partials) continue;
         if (partials.arrivalTime !== null && partials.arrivalTime > state.clock) state.clock = partials.arrivalTime;
         late.push(...state.notifications.late(state.merger.add(fromPartials(partials), partials.alerts)));
@@ -278,6 +284,7 @@ export class StreamWindowMerge {
     const everyShardEnded = shardLeases.length > 0 && shardLeases.every((lease) => state.ended.has(lease.leaseKey)) && held.size === 0;
     const fired = state.merger.fire(state.watermark.valueHolding(held), everyShardEnded);
     const { events, quality } = streamMetricsOf(fired);
+    await this.keepLease();
     if (events.length > 0) await emit(`${stream}-stream-windows-${fired[0].window.start}`, events);
     await this.alertOnQuality(quality, state.merger.takeAlerts(everyShardEnded), late, everyShardEnded);
     this.stats.windowsEmitted += fired.length;
@@ -305,6 +312,7 @@ export class StreamWindowMerge {
   private async endedShardAgain(shardId: string, key: string): Promise<void> {
     const state = this.state!;
     const partials = await this.options.log.read(key);
+    await this.keepLease();
     if (!partials) return;
     if (!partials.final) {
       state.ended.delete(shardId);
@@ -386,8 +394,29 @@ export class StreamWindowMerge {
     }
   }
 
+  /** The end of a step with nothing to save: the lease's counter and its steps move. */
   private async renew(): Promise<void> {
-    this.held = await this.options.leases.update(this.leaseKey, this.held!.leaseCounter, 'renew', { owner: this.options.workerId });
+    this.held = await this.options.leases.update(this.leaseKey, this.held!.leaseCounter, 'renew', { owner: this.options.workerId, set: this.stepEnded() });
+    this.leaseWrittenAt = this.options.now();
+  }
+
+  private stepEnded(): Record<string, AttributeValue> {
+    return { mergeSteps: { N: String((this.held!.mergeSteps ?? 0) + 1) } };
+  }
+
+  /**
+   * Renews the lease within a step once a third of failoverTimeMs has passed since its last write,
+   * as a worker renews its shard leases. A step reads every partial committed since the last
+   * (after an hour's backlog on many shards, thousands of objects) and moved the counter only at
+   * its end: one longer than failoverTimeMs lost the lease to another worker, which redid it and
+   * emitted its windows again, and, taking as long, lost it in turn, so the windows never got
+   * past that step. A lease lost meanwhile ends the step here (LeaseLostError), before it emits.
+   */
+  private async keepLease(): Promise<void> {
+    const { leases, workerId, now, failoverTimeMs } = this.options;
+    if (now() - this.leaseWrittenAt < failoverTimeMs / 3) return;
+    this.held = await leases.update(this.leaseKey, this.held!.leaseCounter, 'renew', { owner: workerId });
+    this.leaseWrittenAt = now();
   }
 
   private async save(): Promise<void> {
@@ -407,7 +436,8 @@ export class StreamWindowMerge {
     };
     const ref = `stream-windows/${stream}/${this.held!.leaseCounter + 1}-${workerId}.json`;
     await store.put(ref, Buffer.from(JSON.stringify(snapshot)));
-    this.held = await leases.update(this.leaseKey, this.held!.leaseCounter, 'save', { owner: workerId, set: { stateRef: { S: ref } } });
+    this.held = await leases.update(this.leaseKey, this.held!.leaseCounter, 'save', { owner: workerId, set: { stateRef: { S: ref }, ...this.stepEnded() } });
+    this.leaseWrittenAt = this.options.now();
     if (previous && previous !== ref) await store.delete(previous);
   }
 }

@@ -63,14 +63,23 @@ function shardUnits(durationMs = 40 * 60_000): Map<string, SourceRecord[][]> {
   return units;
 }
 
-/** `onEmit`: runs while a step emits, after it listed the log and before it saves (a slow metrics output). */
-async function setUp(hooks: { onEmit?: () => Promise<void> } = {}) {
+/**
+ * `onEmit`: runs while a step emits, after it listed the log and before it saves (a slow metrics
+ * output). `onRead`: runs after each partial a step reads (a slow object store).
+ */
+async function setUp(hooks: { onEmit?: () => Promise<void>; onRead?: () => Promise<void> } = {}) {
   const client = new DynamoDBClient({ endpoint: services.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   const leases = new LeaseTable(client, `merge-leases-${++tableCount}`);
   await leases.ensureTable();
   for (const shardId of SHARDS) await leases.createIfMissing(shardLease(shardId));
   const store = new LocalDirStore(join(dir, `state-${tableCount}`));
   const log = new PartialLog(store, STREAM);
+  const read = log.read.bind(log);
+  log.read = async (key) => {
+    const partials = await read(key);
+    await hooks.onRead?.();
+    return partials;
+  };
   const emitted: MetricEvent[] = [];
   const alerts: AlertEvent[] = [];
   let clock = 0;
@@ -154,6 +163,39 @@ describe('stream-wide merge', () => {
     const merged = mergedCounts(emitted);
     expect(merged).toEqual(partialCounts);
     expect(b.stats.latePartials).toBe(0);
+  });
+
+  it('a step longer than failoverTime keeps its lease: no other worker takes it and redoes the step, and every window is emitted once', async () => {
+    // A backlog of many partials in a slow store: each read takes 40 % of the failover time, and
+    // worker b looks at the lease meanwhile, as its own loop does.
+    let bLooks = false;
+    let slowReads = 0;
+    const { merger, commit, emitted, partialCounts, leaseList, advance } = await setUp({
+      onRead: async () => {
+        if (!bLooks) return;
+        slowReads += 1;
+        advance(0.4 * FAILOVER_MS);
+        bLooks = false; // b's own step, once it leads, reads too: not from in here
+        await b.tick(await leaseList());
+        bLooks = true;
+      },
+    });
+    const units = shardUnits();
+    const a = merger('worker-a');
+    const b = merger('worker-b');
+    await a.tick(await leaseList());
+    await b.tick(await leaseList());
+    for (const shardId of SHARDS) {
+      const all = units.get(shardId)!;
+      for (const [i, unit] of all.entries()) await commit(shardId, unit, i === all.length - 1);
+    }
+    bLooks = true;
+    await a.tick(await leaseList());
+    bLooks = false;
+    // The step spanned several failover times.
+    expect(slowReads * 0.4).toBeGreaterThan(3);
+    expect([a.isLeader, b.stats.takes, a.stats.partialsMerged]).toEqual([true, 0, slowReads]);
+    expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
   it('after a restart, a shard that was caught up holds the windows until it reports again, so its backlog is merged, not dropped as late', async () => {

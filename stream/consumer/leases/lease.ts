@@ -30,6 +30,12 @@ export interface Lease {
    * too, or its files and window partials differ from the crashed attempt's under the same names.
    */
   pending?: { first: string; last: string; final?: boolean };
+  /**
+   * The stream-window merge's lease only: steps its holders have ended. Its counter also moves
+   * within a long step (renewed between reads, so that it does not expire), so a worker waiting
+   * for a step to end counts these (StreamWindowMerge.finishRun).
+   */
+  mergeSteps?: number;
 }
 
 const s = (value: string): AttributeValue => ({ S: value });
@@ -55,6 +61,7 @@ export function leaseToItem(lease: Lease): Record<string, AttributeValue> {
     item.pendingLast = s(lease.pending.last);
     if (lease.pending.final) item.pendingFinal = { BOOL: true };
   }
+  if (lease.mergeSteps !== undefined) item.mergeSteps = n(lease.mergeSteps);
   return item;
 }
 
@@ -72,6 +79,7 @@ export function leaseFromItem(item: Record<string, AttributeValue>): Lease {
     endingHashKey: item.endingHashKey?.S,
     stateRef: item.stateRef?.S,
     pending: item.pendingFirst?.S && item.pendingLast?.S ? { first: item.pendingFirst.S, last: item.pendingLast.S, final: item.pendingFinal?.BOOL === true } : undefined,
+    mergeSteps: item.mergeSteps?.N === undefined ? undefined : Number(item.mergeSteps.N),
   };
 }
 
