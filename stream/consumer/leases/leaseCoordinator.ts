@@ -187,8 +187,10 @@ export class LeaseCoordinator {
 
   private async take(lease: Lease, event: 'consumer.lease_taken' | 'consumer.lease_stolen'): Promise<void> {
     try {
+      const { now, failoverTimeMs } = this.options;
+      const takenAt = now();
       const taken = await this.options.table.take(lease, this.options.workerId);
-      const held = new HeldLease(this.options.table, taken, this.options.workerId);
+      const held = new HeldLease(this.options.table, taken, this.options.workerId, { now, failoverTimeMs, takenAt });
       this.held.set(lease.leaseKey, held);
       this.emit(event, lease.leaseKey, lease.leaseOwner ? `from ${lease.leaseOwner}` : undefined);
       this.options.onAcquired(held);

@@ -1,0 +1,65 @@
+/**
+ * A held lease counts as ours only while another worker cannot have taken it: until failoverTimeMs
+ * after the last of its writes that succeeded was sent (others take a lease whose counter has
+ * stood still that long). Real lease table (dynalite), injected clock.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeldLease } from '../../stream/consumer/leases/heldLease.ts';
+import { LeaseLostError, LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
+import { startLocalServices, type LocalServices } from '../../stream/local/embeddedServices.ts';
+
+const FAILOVER_MS = 10_000;
+let services: LocalServices;
+
+beforeAll(async () => {
+  services = await startLocalServices();
+});
+afterAll(async () => {
+  await services?.stop();
+});
+
+async function takenLease(clock: { now: number }): Promise<{ held: HeldLease; table: LeaseTable }> {
+  const client = new DynamoDBClient({ endpoint: services.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const table = new LeaseTable(client, `held-lease-${Math.random().toString(36).slice(2)}`);
+  await table.ensureTable();
+  await table.createIfMissing({ leaseKey: 'shardId-000000000000', leaseCounter: 0, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], childShardIds: [] });
+  const takenAt = clock.now;
+  const taken = await table.take((await table.get('shardId-000000000000'))!, 'worker-a');
+  return { held: new HeldLease(table, taken, 'worker-a', { now: () => clock.now, failoverTimeMs: FAILOVER_MS, takenAt }), table };
+}
+
+describe('HeldLease', () => {
+  it('is ours until failoverTimeMs after its last write was sent; a worker paused past that stops before any effect, and its renewal writes nothing', async () => {
+    const clock = { now: 0 };
+    const { held, table } = await takenLease(clock);
+    clock.now = FAILOVER_MS - 1;
+    expect(() => held.ensureHeld()).not.toThrow();
+    // A renewal sent at 9,999 ms counts from when it was sent, whenever its answer comes.
+    const renewal = held.renew();
+    await new Promise((resolve) => setImmediate(resolve)); // sent
+    clock.now = FAILOVER_MS + 5_000;
+    await renewal;
+    expect(() => held.ensureHeld()).not.toThrow();
+    // Paused (no renewal) for failoverTimeMs since then: another worker may hold it now.
+    clock.now = 2 * FAILOVER_MS - 1;
+    expect(() => held.ensureHeld()).toThrow(LeaseLostError);
+    expect(held.isLost).toBe(true);
+    expect(held.signal.aborted).toBe(true);
+    const counter = (await table.get('shardId-000000000000'))!.leaseCounter;
+    await expect(held.renew()).rejects.toThrow(LeaseLostError);
+    expect((await table.get('shardId-000000000000'))!.leaseCounter).toBe(counter);
+  });
+
+  it('without an expiry (a caller that renews on its own terms) only a write that finds the counter moved loses it', async () => {
+    const clock = { now: 0 };
+    const { table } = await takenLease(clock);
+    const lease = (await table.get('shardId-000000000000'))!;
+    const held = new HeldLease(table, lease, 'worker-a');
+    clock.now = 10 * FAILOVER_MS;
+    expect(() => held.ensureHeld()).not.toThrow();
+    await table.take(lease, 'worker-b');
+    await expect(held.renew()).rejects.toThrow(LeaseLostError);
+    expect(() => held.ensureHeld()).toThrow(LeaseLostError);
+  });
+});
