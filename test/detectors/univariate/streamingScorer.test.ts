@@ -167,4 +167,35 @@ describe('streaming scorer', () => {
     expect(restored.snapshot().sinceRecord).toBe(20);
     expect([...head, ...values.slice(2520).map((v) => restored.next(v))]).toEqual(whole);
   });
+
+  it('asks the same incident\'s next peak soon after an alert to be four times rarer than the alert, and resumes that from a snapshot', () => {
+    // Noise of width 1 around 10, a spike of 1.5 at 1,500 (an alert), a second peak: of 1.6 ten rows
+    // later, about 3 times rarer than the alert (twice would do without the rule); of 1.65, about 5
+    // times; of 1.6 again but 30 rows later (about twice as rare as the alert there), past the 24 rows of
+    // the same incident.
+    const withPeaks = (second: number, at: number): number[] => {
+      let state = 12345;
+      const jitter = (): number => {
+        state = (1103515245 * state + 12345) % 2 ** 31;
+        return state / 2 ** 31 - 0.5;
+      };
+      return Array.from({ length: 2000 }, (_, i) => 10 + jitter() + (i === 1500 ? 1.5 : 0) + (i === at ? second : 0));
+    };
+    const alerts = (scores: number[]): number[] => scores.flatMap((s, i) => (i >= 1490 && i < 1600 && s > 0 ? [i] : []));
+    const off = { ...DEFAULT_STREAMING_SCORER, realert: null };
+    expect(alerts(scoreSeries(withPeaks(1.6, 1510), off))).toEqual([1501, 1511]);
+    expect(alerts(scoreSeries(withPeaks(1.6, 1510)))).toEqual([1501]);
+    expect(alerts(scoreSeries(withPeaks(1.65, 1510)))).toEqual([1501, 1511]);
+    expect(alerts(scoreSeries(withPeaks(1.6, 1530)))).toEqual([1501, 1531]);
+    const values = withPeaks(1.6, 1510);
+    const whole = scoreSeries(values);
+    const first = new StreamingScorer();
+    const head = values.slice(0, 1505).map((v) => first.next(v));
+    expect(first.snapshot().lastAlert?.rows).toBe(3);
+    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
+    const tail = values.slice(1505).map((v) => restored.next(v));
+    tail[tail.length - 1] = Math.max(tail[tail.length - 1], restored.flush());
+    expect([...head, ...tail]).toEqual(whole);
+    expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, realert: { rows: 24, escalation: 0.5 } })).toThrow('realert needs');
+  });
 });
