@@ -148,9 +148,9 @@ export class StreamWindowMerge {
    * found the lease held merged nothing, while the holder, ending at the same moment, had listed
    * the log just before that worker's closing flushes and released in turn: nobody fired the
    * run's last windows (three bounded workers sent fewer stream windows and quality alerts than
-   * one). A step ends with one move of the lease's counter, so two moves after the first look
-   * mean a step begun after this call has ended (steps, not the counter, which also moves within
-   * a long step: Lease.mergeSteps); a holder that stops moving it loses the lease to this worker
+   * one). A step ends with one move of the lease's step count (Lease.mergeSteps; its counter
+   * also moves within a long step), so two moves after the first look mean a step begun after
+   * this call has ended; a holder that stops moving its counter loses the lease to this worker
    * after failoverTimeMs, and a released lease is taken at once. `wait` sleeps between looks and
    * says whether to go on (false: the worker was told to stop).
    */
@@ -396,12 +396,18 @@ export class StreamWindowMerge {
 
   /** The end of a step with nothing to save: the lease's counter and its steps move. */
   private async renew(): Promise<void> {
-    this.held = await this.options.leases.update(this.leaseKey, this.held!.leaseCounter, 'renew', { owner: this.options.workerId, set: this.stepEnded() });
-    this.leaseWrittenAt = this.options.now();
+    await this.writeLease('renew', this.stepEnded());
   }
 
   private stepEnded(): Record<string, AttributeValue> {
     return { mergeSteps: { N: String((this.held!.mergeSteps ?? 0) + 1) } };
+  }
+
+  /** One fenced write of the held lease (its counter moves), timed from when it was sent. */
+  private async writeLease(operation: string, set?: Record<string, AttributeValue>): Promise<void> {
+    const sentAt = this.options.now();
+    this.held = await this.options.leases.update(this.leaseKey, this.held!.leaseCounter, operation, { owner: this.options.workerId, set });
+    this.leaseWrittenAt = sentAt;
   }
 
   /**
@@ -413,14 +419,11 @@ export class StreamWindowMerge {
    * past that step. A lease lost meanwhile ends the step here (LeaseLostError), before it emits.
    */
   private async keepLease(): Promise<void> {
-    const { leases, workerId, now, failoverTimeMs } = this.options;
-    if (now() - this.leaseWrittenAt < failoverTimeMs / 3) return;
-    this.held = await leases.update(this.leaseKey, this.held!.leaseCounter, 'renew', { owner: workerId });
-    this.leaseWrittenAt = now();
+    if (this.options.now() - this.leaseWrittenAt >= this.options.failoverTimeMs / 3) await this.writeLease('renew');
   }
 
   private async save(): Promise<void> {
-    const { store, leases, stream, workerId } = this.options;
+    const { store, stream, workerId } = this.options;
     const state = this.state!;
     const previous = this.held!.stateRef;
     const snapshot: MergeSnapshot = {
@@ -436,8 +439,7 @@ export class StreamWindowMerge {
     };
     const ref = `stream-windows/${stream}/${this.held!.leaseCounter + 1}-${workerId}.json`;
     await store.put(ref, Buffer.from(JSON.stringify(snapshot)));
-    this.held = await leases.update(this.leaseKey, this.held!.leaseCounter, 'save', { owner: workerId, set: { stateRef: { S: ref }, ...this.stepEnded() } });
-    this.leaseWrittenAt = this.options.now();
+    await this.writeLease('save', { stateRef: { S: ref }, ...this.stepEnded() });
     if (previous && previous !== ref) await store.delete(previous);
   }
 }
