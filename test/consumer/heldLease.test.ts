@@ -11,6 +11,7 @@ import { startLocalServices, type LocalServices } from '../../stream/local/embed
 
 const FAILOVER_MS = 10_000;
 let services: LocalServices;
+let tables = 0;
 
 beforeAll(async () => {
   services = await startLocalServices();
@@ -21,7 +22,7 @@ afterAll(async () => {
 
 async function takenLease(clock: { now: number }): Promise<{ held: HeldLease; table: LeaseTable }> {
   const client = new DynamoDBClient({ endpoint: services.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const table = new LeaseTable(client, `held-lease-${Math.random().toString(36).slice(2)}`);
+  const table = new LeaseTable(client, `held-lease-${++tables}`);
   await table.ensureTable();
   await table.createIfMissing({ leaseKey: 'shardId-000000000000', leaseCounter: 0, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], childShardIds: [] });
   const takenAt = clock.now;
