@@ -155,14 +155,18 @@ export class StreamWindowMerge {
    * says whether to go on (false: the worker was told to stop).
    */
   async finishRun(listLeases: () => Promise<readonly Lease[]>, wait: () => Promise<boolean>): Promise<void> {
-    let firstLook: number | undefined;
+    let firstLook: Lease | undefined;
     for (;;) {
       await this.tick(await listLeases());
       if (this.held) return this.handBack();
       const lease = await this.options.leases.get(this.leaseKey);
       if (lease?.leaseOwner !== undefined) {
-        firstLook ??= lease.mergeSteps ?? 0;
-        if ((lease.mergeSteps ?? 0) - firstLook >= 2) return;
+        firstLook ??= lease;
+        // The lease's first step count came with a step that ended since the first look.
+        if (firstLook.mergeSteps === undefined && lease.mergeSteps !== undefined) firstLook = { ...firstLook, mergeSteps: lease.mergeSteps - 1 };
+        // A holder of a version before mergeSteps moves only its counter, once per step.
+        const steps = firstLook.mergeSteps !== undefined && lease.mergeSteps !== undefined ? lease.mergeSteps - firstLook.mergeSteps : lease.leaseCounter - firstLook.leaseCounter;
+        if (steps >= 2) return;
       }
       if (!(await wait())) return;
     }

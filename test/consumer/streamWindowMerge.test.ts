@@ -17,7 +17,7 @@ import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import type { Lease } from '../../stream/consumer/leases/lease.ts';
-import { HANDOVER_HOLD_FAILOVERS, StreamWindowMerge, UNHEARD_HOLD_IDLE_TIMEOUTS } from '../../stream/consumer/streamWindowMerge.ts';
+import { HANDOVER_HOLD_FAILOVERS, StreamWindowMerge, UNHEARD_HOLD_IDLE_TIMEOUTS, streamWindowLeaseKey } from '../../stream/consumer/streamWindowMerge.ts';
 import { PartialLog, caughtUpMarker, caughtUpPosition, partialsPosition, toPartials } from '../../stream/consumer/windowPartials.ts';
 import { generateTraffic } from '../../stream/generator/index.ts';
 import type { SourceRecord } from '../../stream/pipeline/batch.ts';
@@ -411,6 +411,41 @@ describe('stream-wide merge', () => {
     expect(holderSteps).toBe(2);
     expect([b.stats.takes, a.isLeader]).toEqual([0, true]);
     expect((await log.list()).get(SHARDS[1]) ?? []).toEqual([]);
+  });
+
+  it('at a bounded run\'s end, a worker waiting for the holder counts its steps, not its counter\'s moves within a step, and a holder that only moves its counter (an older version) once per step', async () => {
+    const { merger, leaseList, leases } = await setUp();
+    const a = merger('worker-a');
+    const b = merger('worker-b');
+    await a.tick(await leaseList());
+    const key = streamWindowLeaseKey(STREAM);
+    const counterMove = async () => {
+      const lease = (await leases.get(key))!;
+      await leases.update(key, lease.leaseCounter, 'renew', { owner: 'worker-a' });
+    };
+    // a's renewals within one long step: three counter moves, no step ended.
+    let looks = 0;
+    let holderSteps = 0;
+    await b.finishRun(leaseList, async () => {
+      looks += 1;
+      if (looks <= 3) await counterMove();
+      else {
+        await a.tick(await leaseList());
+        holderSteps += 1;
+      }
+      return true;
+    });
+    expect([looks, holderSteps]).toEqual([5, 2]);
+    // A lease no step of this version has ended (no mergeSteps): its counter's moves are steps.
+    await leases.update(key, (await leases.get(key))!.leaseCounter, 'renew', { owner: 'worker-a', remove: ['mergeSteps'] });
+    let moves = 0;
+    await b.finishRun(leaseList, async () => {
+      await counterMove();
+      moves += 1;
+      return true;
+    });
+    expect(moves).toBe(2);
+    expect(b.stats.takes).toBe(0);
   });
 
   it('after a hand-over with the shard workers alive, a quiet shard holds the windows only a few failover times', async () => {
