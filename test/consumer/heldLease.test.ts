@@ -3,8 +3,8 @@
  * after the last of its writes that succeeded was sent (others take a lease whose counter has
  * stood still that long). Real lease table (dynalite), injected clock.
  */
+import { freshLease, localLeaseTable } from '../support/leaseTables.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeldLease } from '../../stream/consumer/leases/heldLease.ts';
 import { LeaseLostError, LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
 import { startLocalServices, type LocalServices } from '../../stream/local/embeddedServices.ts';
@@ -21,10 +21,7 @@ afterAll(async () => {
 });
 
 async function takenLease(clock: { now: number }): Promise<{ held: HeldLease; table: LeaseTable }> {
-  const client = new DynamoDBClient({ endpoint: services.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const table = new LeaseTable(client, `held-lease-${++tables}`);
-  await table.ensureTable();
-  await table.createIfMissing({ leaseKey: 'shardId-000000000000', leaseCounter: 0, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], childShardIds: [] });
+  const table = await localLeaseTable(services, `held-lease-${++tables}`, [freshLease('shardId-000000000000')]);
   const takenAt = clock.now;
   const taken = await table.take((await table.get('shardId-000000000000'))!, 'worker-a');
   return { held: new HeldLease(table, taken, 'worker-a', { now: () => clock.now, failoverTimeMs: FAILOVER_MS, takenAt }), table };

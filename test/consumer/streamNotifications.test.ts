@@ -10,14 +10,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freshLease, localLeaseTable } from '../support/leaseTables.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import type { AlertEvent } from '../../detectors/types.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { shardNotifications } from '../../stream/consumer/commitBatch.ts';
-import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
-import type { Lease } from '../../stream/consumer/leases/lease.ts';
 import { StreamWindowMerge } from '../../stream/consumer/streamWindowMerge.ts';
 import { PartialLog, partialsPosition, toPartials } from '../../stream/consumer/windowPartials.ts';
 import { generateTraffic } from '../../stream/generator/index.ts';
@@ -154,8 +152,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const shardLease = (leaseKey: string): Lease => ({ leaseKey, leaseCounter: 0, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], childShardIds: [] });
-
 describe('the live merge, four shards', () => {
   /**
    * Four shards' records (spread by index) with a duplicate storm over the whole stream, each
@@ -164,10 +160,7 @@ describe('the live merge, four shards', () => {
    * notified the shards' alerts), every shard sends all of its own.
    */
   async function run(merged: boolean) {
-    const client = new DynamoDBClient({ endpoint: services.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const leases = new LeaseTable(client, `notify-leases-${merged}`);
-    await leases.ensureTable();
-    for (const shardId of SHARDS) await leases.createIfMissing(shardLease(shardId));
+    const leases = await localLeaseTable(services, `notify-leases-${merged}`, SHARDS.map((shardId) => freshLease(shardId)));
     const store = new LocalDirStore(join(dir, `state-${merged}`));
     const log = new PartialLog(store, STREAM);
     const sent: AlertEvent[] = [];

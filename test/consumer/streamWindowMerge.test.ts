@@ -10,13 +10,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freshLease, localLeaseTable } from '../support/leaseTables.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
-import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
-import type { Lease } from '../../stream/consumer/leases/lease.ts';
 import { HANDOVER_HOLD_FAILOVERS, StreamWindowMerge, UNHEARD_HOLD_IDLE_TIMEOUTS, streamWindowLeaseKey } from '../../stream/consumer/streamWindowMerge.ts';
 import { PartialLog, caughtUpMarker, caughtUpPosition, partialsPosition, toPartials } from '../../stream/consumer/windowPartials.ts';
 import { generateTraffic } from '../../stream/generator/index.ts';
@@ -43,8 +41,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const shardLease = (leaseKey: string): Lease => ({ leaseKey, leaseCounter: 0, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], childShardIds: [] });
-
 /** Two shards' records (spread by index, so every campaign is on both) in units of 200. */
 function shardUnits(durationMs = 40 * 60_000): Map<string, SourceRecord[][]> {
   const records = [...generateTraffic({ seed: 5, durationMs, impressionsPerMinute: 40 }).records];
@@ -68,10 +64,7 @@ function shardUnits(durationMs = 40 * 60_000): Map<string, SourceRecord[][]> {
  * output). `onRead`: runs after each partial a step reads (a slow object store).
  */
 async function setUp(hooks: { onEmit?: () => Promise<void>; onRead?: () => Promise<void> } = {}) {
-  const client = new DynamoDBClient({ endpoint: services.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const leases = new LeaseTable(client, `merge-leases-${++tableCount}`);
-  await leases.ensureTable();
-  for (const shardId of SHARDS) await leases.createIfMissing(shardLease(shardId));
+  const leases = await localLeaseTable(services, `merge-leases-${++tableCount}`, SHARDS.map((shardId) => freshLease(shardId)));
   const store = new LocalDirStore(join(dir, `state-${tableCount}`));
   const log = new PartialLog(store, STREAM);
   const read = log.read.bind(log);

@@ -11,13 +11,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freshLease, localLeaseTable } from '../support/leaseTables.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
 import type { MetricEvent } from '../../detectors/types.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
-import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
-import type { Lease } from '../../stream/consumer/leases/lease.ts';
 import { StreamWindowMerge } from '../../stream/consumer/streamWindowMerge.ts';
 import { PartialLog, partialsPosition, toPartials } from '../../stream/consumer/windowPartials.ts';
 import { DEFAULT_GENERATOR_CONFIG, generateTraffic } from '../../stream/generator/index.ts';
@@ -44,8 +42,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const lease = (leaseKey: string, parentShardIds: string[] = []): Lease => ({ leaseKey, leaseCounter: 0, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds, childShardIds: [] });
-
 /** 20 minutes of traffic arriving about when it happened; B gets every other record, P the rest before SPLIT, C after. */
 function shardRecords(): Map<string, SourceRecord[]> {
   const out = new Map<string, SourceRecord[]>([[P, []], [B, []], [C, []]]);
@@ -71,13 +67,9 @@ const unitsOf = (records: SourceRecord[], unitMs: number): Map<number, SourceRec
 };
 
 async function run({ unitMs, backlog }: { unitMs: number; backlog: boolean }) {
-  const client = new DynamoDBClient({ endpoint: services.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const leases = new LeaseTable(client, `split-leases-${++runs}`);
-  await leases.ensureTable();
-  await leases.createIfMissing(lease(P));
-  await leases.createIfMissing(lease(B));
+  const leases = await localLeaseTable(services, `split-leases-${++runs}`, [freshLease(P), freshLease(B)]);
   // Behind at the split: shard sync has created the child's lease long before the merge reaches the split.
-  if (backlog) await leases.createIfMissing(lease(C, [P]));
+  if (backlog) await leases.createIfMissing(freshLease(C, [P]));
   const store = new LocalDirStore(join(dir, `state-${runs}`));
   const log = new PartialLog(store, STREAM);
   const emitted: MetricEvent[] = [];
@@ -107,7 +99,7 @@ async function run({ unitMs, backlog }: { unitMs: number; backlog: boolean }) {
     const pUnit = units.get(P)!.get(k);
     if (pUnit) await commit(P, pUnit, k === lastP);
     // Live: shard sync creates the child's lease at the split, while the parent ends.
-    if (!backlog && k === lastP) await leases.createIfMissing(lease(C, [P]));
+    if (!backlog && k === lastP) await leases.createIfMissing(freshLease(C, [P]));
     const bUnit = units.get(B)!.get(k);
     if (bUnit) await commit(B, bUnit, k === lastUnit(B));
     // The child is taken once its parent has ended: its unit k - 1 is committed in round k.
