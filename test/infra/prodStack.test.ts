@@ -150,7 +150,10 @@ describe('prod stage', () => {
 
 describe('EventStream, provisioned', () => {
   it('has the given shard count and retention', () => {
-    const stack = new Stack(new App(), 'S');
+    // An App without outdir synthesizes into a new OS temp folder it never removes.
+    const outdir = mkdtempSync(join(tmpdir(), 'adstream-synth-'));
+    outdirs.push(outdir);
+    const stack = new Stack(new App({ outdir }), 'S');
     new EventStream(stack, 'Events', { streamName: 'events', encryptionKey: new kms.Key(stack, 'K'), mode: 'provisioned', shardCount: 6, retentionHours: 48 });
     Template.fromStack(stack).hasResourceProperties('AWS::Kinesis::Stream', {
       StreamModeDetails: { StreamMode: 'PROVISIONED' },

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { MIN_PART_BYTES } from '../../../sinks/objectStore/multipartUpload.ts';
 import { S3Store } from '../../../sinks/objectStore/s3Store.ts';
 import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
@@ -40,7 +40,9 @@ afterAll(async () => {
 describe('S3Store', () => {
   it('lists and finds past one page of 1,000 keys (s3rver failed there), stopping at the first page with a match; lists the same keys as a local directory', async () => {
     const store = new S3Store(client, BUCKET, 'found/');
-    const local = new LocalDirStore(await mkdtemp(join(tmpdir(), 'adstream-find-')));
+    const localDir = await mkdtemp(join(tmpdir(), 'adstream-find-'));
+    onTestFinished(() => rm(localDir, { recursive: true, force: true }));
+    const local = new LocalDirStore(localDir);
     // More keys than one ListObjectsV2 page (1,000), the matching one on the second page.
     const keys = Array.from({ length: 1_100 }, (_, i) => `_lineage/dt=2026-11-01/hour=00/a-other-shardId-${String(i).padStart(5, '0')}.parquet`);
     keys[1_050] = '_lineage/dt=2026-11-01/hour=00/ads-shardId-000000000000-1.parquet';
