@@ -15,7 +15,7 @@
  *
  * The state is plain JSON; `stepLifecycle` is a pure function of it, like the rest of detectors/.
  */
-import type { AlertEvent, Severity } from './types.ts';
+import type { AlertEvent, MetricUnit, Severity } from './types.ts';
 
 export interface LifecycleConfig {
   firingAfter: number;
@@ -105,9 +105,6 @@ function remind(s: LifecycleState, renotify: number): { state: LifecycleState; e
 export function alertIdOf(detector: string, key: string, since: number): string {
   return `${detector}:${key}@${new Date(since).toISOString()}`;
 }
-
-/** What a watched value measures: events (`count`), a share of trials (`share`, a rate test's), or a delay (`ms`). */
-export type MetricUnit = 'count' | 'share' | 'ms';
 
 export interface AlertFacts {
   detector: string;
@@ -233,6 +230,7 @@ export function buildAlert(facts: AlertFacts, event: LifecycleEvent): AlertEvent
     metric: facts.metric,
     observed: facts.observed,
     expected: facts.expected,
+    unit: facts.unit ?? 'count',
     score: facts.score,
     windowStart: facts.windowStart,
     windowEnd: facts.windowEnd,

@@ -18,6 +18,9 @@ export interface MetricEvent {
 
 export type Severity = 'warning' | 'critical';
 
+/** What a watched value measures: events (`count`), a share of trials (`share`, a rate test's), or a delay (`ms`). */
+export type MetricUnit = 'count' | 'share' | 'ms';
+
 export interface AlertEvent {
   /** Deterministic: detector + key + start of the anomaly. */
   alertId: string;
@@ -29,6 +32,8 @@ export interface AlertEvent {
   metric: string;
   observed: number;
   expected: number;
+  /** What observed and expected measure; absent on alerts from older versions (a count). */
+  unit?: MetricUnit;
   /** Anomaly score in [0, 1]: 0.5 where a window becomes anomalous (the test's threshold), 0.99 and up critical. */
   score: number;
   windowStart: number;

@@ -30,7 +30,6 @@ import {
   type LifecycleConfig,
   type LifecycleEvent,
   type LifecycleState,
-  type MetricUnit,
 } from './alertLifecycle.ts';
 import {
   anomalyScore,
@@ -53,7 +52,7 @@ import {
   type SeasonalityConfig,
   type SeasonalProfile,
 } from './seasonalProfile.ts';
-import type { AlertEvent, MetricEvent } from './types.ts';
+import type { AlertEvent, MetricEvent, MetricUnit } from './types.ts';
 
 export interface Watch {
   /** Detector name on the alert, e.g. `event_count`; unique within a config. */

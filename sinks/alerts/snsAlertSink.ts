@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { relatedAlerts } from '../../detectors/alertGrouping.ts';
-import { formatNumber } from '../../detectors/alertLifecycle.ts';
+import { formatValue } from '../../detectors/alertLifecycle.ts';
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
 
@@ -60,8 +60,8 @@ export function alertMessage(alert: AlertEvent, lake?: string): string {
     `severity: ${alert.severity}`,
     `detector: ${alert.detector}`,
     `key:      ${alert.key}`,
-    // Rounded as the summary rounds them; the JSON below has them whole.
-    `metric:   ${alert.metric} observed ${formatNumber(alert.observed)}, expected ${formatNumber(alert.expected)}`,
+    // In their unit and rounded, as the summary writes them; the JSON below has them whole.
+    `metric:   ${alert.metric} observed ${formatValue(alert.observed, alert.unit)}, expected ${formatValue(alert.expected, alert.unit)}`,
     // A bare "score 0.776" meant nothing to the operators who read it (an on-call review).
     `score:    ${alert.score.toFixed(3)} (0 normal, 0.5 at the alert threshold, 0.99 and up critical)`,
   ];

@@ -151,6 +151,16 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     expect(JSON.parse(body.at(-1)!)).toEqual(grouped);
   });
 
+  it('writes observed and expected in the alert\'s unit, as its summary does: a share as a percentage, a delay as a duration', async () => {
+    const share = alert({ detector: 'duplicate_rate', key: 'quality=stream', metric: 'duplicates', unit: 'share', observed: 0.294, expected: 0.009756 });
+    const delay = alert({ detector: 'ingestion_delay', key: 'quality=stream', metric: 'ingestion_delay_p99_ms', unit: 'ms', observed: 337_856, expected: 0 });
+    const sink = new SnsAlertSink(client, TOPIC);
+    await sink.send(share);
+    expect(double.published.at(-1)!.message.split('\n')).toContain('metric:   duplicates observed 29.4 %, expected 0.976 %');
+    await sink.send(delay);
+    expect(double.published.at(-1)!.message.split('\n')).toContain('metric:   ingestion_delay_p99_ms observed 5 min 38 s, expected 0 ms');
+  });
+
   it('a shard alert carried with several steps counts once, its steps listed under it in the order they happened', async () => {
     const shard = (notification: 'firing' | 'escalated' | 'resolved', minute: number, summary: string): AlertEvent =>
       alert({ alertId: 'duplicate_rate:quality=stream|shard=s0@x', detector: 'duplicate_rate', key: 'quality=stream|shard=s0', notification, status: notification === 'resolved' ? 'resolved' : 'firing', windowStart: Date.UTC(2024, 0, 1, 10, minute), summary });
