@@ -2,7 +2,9 @@
  * The detector stage as the pipeline creates it per shard (`ShardStateConfig.createDetector`):
  * the watches of `defaultDetectorConfig` (or another config), state snapshotted with the shard's
  * checkpoint. It returns each alert event alone: they are grouped into notifications where they
- * are sent (alertGrouping.ts), a shard's quality alerts together with every other shard's.
+ * are sent (alertGrouping.ts), a shard's quality alerts together with every other shard's. A
+ * campaign's count alert that only followed the shard's other campaigns is not returned
+ * (peerInhibition.ts).
  *
  * ```ts
  * createDetector: shardDetectorFactory(),
@@ -10,11 +12,12 @@
  */
 import { defaultDetectorConfig } from './defaultConfig.ts';
 import type { AlertEvent, MetricEvent } from './types.ts';
-import { VolumeDetector, type DetectorConfig, type DetectorSnapshot, type ObserveOptions } from './volumeDetector.ts';
+import { DEFAULT_COUNT_TEST, VolumeDetector, type DetectorConfig, type DetectorSnapshot, type ObserveOptions } from './volumeDetector.ts';
+import { PeerInhibition } from './peerInhibition.ts';
 
 export interface ConfiguredDetector {
   observe(metrics: MetricEvent[], options?: ObserveOptions): AlertEvent[];
-  snapshot(): DetectorSnapshot;
+  snapshot(): ShardDetectorSnapshot;
   inherit(shardId: string, others?: readonly unknown[]): void;
 }
 
@@ -39,13 +42,32 @@ export const configuredDetectorConfig = (settings: DetectorSettings): DetectorCo
   ...(settings.windowSlideMs !== undefined && settings.windowMs !== undefined && settings.windowSlideMs < settings.windowMs ? { scoredWindowStartsEveryMs: settings.windowMs } : {}),
 });
 
+/** The volume detector's snapshot, and the open alerts PeerInhibition keeps from being paged. */
+export interface ShardDetectorSnapshot extends DetectorSnapshot {
+  inhibitedAlerts?: string[];
+}
+
+/** A snapshot without `inhibitedAlerts`: what VolumeDetector restores from. */
+function volumeSnapshotOf(snapshot: ShardDetectorSnapshot): DetectorSnapshot {
+  const { inhibitedAlerts: _inhibited, ...volume } = snapshot;
+  return volume;
+}
+
 export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => ConfiguredDetector {
+  const alpha = (config.countTest ?? DEFAULT_COUNT_TEST).startAlpha;
   return (snapshot) => {
-    const detector = snapshot ? VolumeDetector.restore(config, snapshot as DetectorSnapshot) : new VolumeDetector(config);
+    const saved = snapshot as ShardDetectorSnapshot | undefined;
+    const detector = saved ? VolumeDetector.restore(config, volumeSnapshotOf(saved)) : new VolumeDetector(config);
+    let inhibition = new PeerInhibition(alpha, saved?.inhibitedAlerts);
     return {
-      observe: (metrics, options) => detector.observe(metrics, options),
-      snapshot: () => detector.snapshot(),
-      inherit: (shardId, others) => detector.inherit(shardId, others as DetectorSnapshot[] | undefined),
+      observe: (metrics, options) => inhibition.filter(detector.observe(metrics, options), detector.lastReadings()),
+      snapshot: () => ({ ...detector.snapshot(), inhibitedAlerts: inhibition.snapshot() }),
+      inherit: (shardId, others) => {
+        const parents = (others ?? []) as ShardDetectorSnapshot[];
+        detector.inherit(shardId, parents.map(volumeSnapshotOf));
+        // A child keeps its parents' series, open alerts included, and so whether each is paged.
+        inhibition = new PeerInhibition(alpha, [...inhibition.snapshot(), ...parents.flatMap((parent) => parent.inhibitedAlerts ?? [])]);
+      },
     };
   };
 }

@@ -53,6 +53,7 @@ import {
   type SeasonalProfile,
 } from './seasonalProfile.ts';
 import type { AlertEvent, MetricEvent, MetricUnit } from './types.ts';
+import type { CountReading } from './peerInhibition.ts';
 
 export interface Watch {
   /** Detector name on the alert, e.g. `event_count`; unique within a config. */
@@ -126,7 +127,7 @@ export interface DetectorConfig extends LifecycleConfig {
   watches: Watch[];
 }
 
-const DEFAULT_COUNT_TEST: CountTestConfig = { startAlpha: 1e-3, continueAlpha: 0.05, fireAlpha: 1e-6, criticalAlpha: 1e-12, tolerance: 0.25 };
+export const DEFAULT_COUNT_TEST: CountTestConfig = { startAlpha: 1e-3, continueAlpha: 0.05, fireAlpha: 1e-6, criticalAlpha: 1e-12, tolerance: 0.25 };
 
 interface SeriesState {
   watch: string;
@@ -229,6 +230,8 @@ export class VolumeDetector {
   private state: DetectorSnapshot = { version: 1, windowMs: null, current: null, finishedThrough: null, series: {} };
   private readonly watches: Map<string, Watch>;
   private readonly seasonality = new Map<string, ReturnType<typeof resolveSeasonality>>();
+  /** The count tests' windows of the last observe call, for PeerInhibition; not state. */
+  private readings: CountReading[] = [];
 
   constructor(private readonly config: DetectorConfig) {
     this.watches = new Map(config.watches.map((w) => [w.name, w]));
@@ -294,10 +297,16 @@ export class VolumeDetector {
    * otherwise it stays open until a later window's metric or `finishWindow()`.
    */
   observeTransitions(metrics: readonly MetricEvent[], options: ObserveOptions = {}): AlertTransition[] {
+    this.readings = [];
     const out: AlertTransition[] = [];
     for (const metric of metrics) out.push(...this.observeOne(metric));
     if (options.windowsComplete ?? true) out.push(...this.finishWindow(!options.eventless));
     return out;
+  }
+
+  /** Each window a count test judged during the last observe call: its observed and expected counts. */
+  lastReadings(): readonly CountReading[] {
+    return this.readings;
   }
 
   /**
@@ -520,6 +529,7 @@ export class VolumeDetector {
     this.rememberCount(series, model, season, historyWindows, x, trials, verdict.normal && !firing);
     const score = countScore(verdict.inRun ? verdict.pRun : verdict.pWindow, tests.fireAlpha);
     series.lastExpected = verdict.expected;
+    if (model === 'count') this.readings.push({ watch: watch.name, key: series.key, dimensions: series.dimensions, windowStart: window.start, observed: verdict.observed, expected: verdict.expected });
     const before = series.lifecycle;
     // The run already accumulated the evidence: fire on the first window it is strong enough.
     const windowMs = window.end - window.start;
