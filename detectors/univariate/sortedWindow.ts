@@ -96,7 +96,7 @@ export class SortedWindow {
   }
 }
 
-function medianOfSorted(sorted: readonly number[]): number {
+export function medianOfSorted(sorted: readonly number[]): number {
   const n = sorted.length;
   if (n === 0) return 0;
   const mid = n >> 1;

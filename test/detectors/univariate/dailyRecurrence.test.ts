@@ -128,9 +128,12 @@ describe('streaming scorer with row times', () => {
   it('stops alerting on a nightly spike after the nights that make it a habit, and still alerts on a new one', () => {
     const { values, times } = series(12, (day, row) => nightly(day, row) + (day === 10 && row === 150 ? 40 : 0));
     const nights = [3, 4, 5, 6, 7, 8, 9, 10, 11].map((day) => rowOf(day, NIGHTLY_ROW));
-    // Without times (or without the test) every night's spike is as rare as ever to the value tests.
-    expect(alertsAt(scoreSeries(values), nights).length).toBeGreaterThanOrEqual(7);
-    expect(alertsAt(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, recurrence: null }, times), nights).length).toBeGreaterThanOrEqual(7);
+    // Without times (or without the test) every night's spike is as rare as ever to the value tests
+    // (with the known-motif test off: the spike is the same every night, so it too explains it from
+    // the third night on).
+    const noMotif = { ...DEFAULT_STREAMING_SCORER, motif: null };
+    expect(alertsAt(scoreSeries(values, noMotif), nights).length).toBeGreaterThanOrEqual(7);
+    expect(alertsAt(scoreSeries(values, { ...noMotif, recurrence: null }, times), nights).length).toBeGreaterThanOrEqual(7);
     const scores = scoreSeries(values, DEFAULT_STREAMING_SCORER, times);
     expect(alertsAt(scores, nights)).toEqual([]);
     expect(alertsAt(scores, [rowOf(10, 150)])).toEqual([rowOf(10, 150)]);

@@ -168,6 +168,31 @@ describe('streaming scorer', () => {
     expect([...head, ...values.slice(2520).map((v) => restored.next(v))]).toEqual(whole);
   });
 
+  it('lets a job\'s burst alert on its first two runs only, and still alerts on a burst of another size, resuming that from a snapshot', () => {
+    // Noise of width 1 around 10 in 5-minute rows; one burst shape (40, 90, 35, 20, 12) at rows 700,
+    // 1,130, 1,590 and 2,050 (no fixed time of day), and one twice its size at 2,300.
+    let state = 777;
+    const jitter = (): number => {
+      state = (1103515245 * state + 12345) % 2 ** 31;
+      return state / 2 ** 31 - 0.5;
+    };
+    const values = Array.from({ length: 2400 }, () => 10 + jitter());
+    const runs = [700, 1130, 1590, 2050, 2300];
+    runs.forEach((start, k) => [40, 90, 35, 20, 12].forEach((b, j) => (values[start + j] = (k === 4 ? 2 * b : b) + 0.5 * jitter())));
+    const times = values.map((_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+    const peaks = (scores: number[]): boolean[] => runs.map((start) => Math.max(...scores.slice(start, start + 12)) > 0.99);
+    expect(peaks(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, motif: null }, times))).toEqual([true, true, true, true, true]);
+    const whole = scoreSeries(values, DEFAULT_STREAMING_SCORER, times);
+    expect(peaks(whole)).toEqual([true, true, false, false, true]);
+    const first = new StreamingScorer();
+    const head = values.slice(0, 1800).map((v, i) => first.next(v, times[i]));
+    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
+    const tail = values.slice(1800).map((v, i) => restored.next(v, times[1800 + i]));
+    tail[tail.length - 1] = Math.max(tail[tail.length - 1], restored.flush());
+    expect([...head, ...tail]).toEqual(whole);
+    expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, motif: { length: 6, baseline: 50, tolerance: 0.1, matches: 0, memory: 5000 } })).toThrow('a motif needs');
+  });
+
   it('asks the same incident\'s next peak soon after an alert to be four times rarer than the alert, and resumes that from a snapshot', () => {
     // Noise of width 1 around 10, a spike of 1.5 at 1,500 (an alert), a second peak: of 1.6 ten rows
     // later, about 3 times rarer than the alert (twice would do without the rule); of 1.65, about 5
