@@ -89,6 +89,8 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     };
   } catch (error) {
     for (const stop of started.reverse()) await stop();
+    // A port in use must not leave an empty folder in the temp directory at each try.
+    if (ownsS3Directory) await rm(s3Directory, { recursive: true, force: true });
     throw error;
   }
 }
