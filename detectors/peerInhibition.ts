@@ -23,7 +23,7 @@
 import { binomialCdf, binomialSf, poissonCdf, poissonSf } from './countTests.ts';
 import type { AlertEvent } from './types.ts';
 
-/** One campaign count series' window as its count test judged it. */
+/** One count series' window as its count test judged it (PeerInhibition compares those of campaigns). */
 export interface CountReading {
   watch: string;
   key: string;
