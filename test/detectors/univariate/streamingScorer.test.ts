@@ -6,6 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_STREAMING_SCORER, StreamingScorer, lookElsewhereFactor, scoreSeries } from '../../../detectors/univariate/streamingScorer.ts';
 
 /** A deterministic noisy series (no Math.random): a sine plus a small LCG jitter, a step at 600. */
+/**
+ * The scores of `values` scored to row `cut`, snapshotted as JSON, and resumed from it to the end,
+ * the held alert flushed onto the last row as scoreSeries does it.
+ */
+function scoredAcrossSnapshot(values: number[], cut: number, times?: number[]): number[] {
+  const first = new StreamingScorer();
+  const head = values.slice(0, cut).map((v, i) => first.next(v, times?.[i]));
+  const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
+  const tail = values.slice(cut).map((v, i) => restored.next(v, times?.[cut + i]));
+  tail[tail.length - 1] = Math.max(tail[tail.length - 1], restored.flush());
+  return [...head, ...tail];
+}
+
 function series(n = 900): number[] {
   let state = 12345;
   const jitter = (): number => {
@@ -100,12 +113,7 @@ describe('streaming scorer', () => {
     // It is still an alert: only how rare it counts changed.
     expect(rarityAt(watched, 6000)).toBeLessThan(1e-6);
     // The rows watched resume from a snapshot (the value scales' row counts).
-    const first = new StreamingScorer();
-    const head = values.slice(0, 5000).map((v) => first.next(v));
-    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
-    const tail = values.slice(5000).map((v) => restored.next(v));
-    tail[tail.length - 1] = Math.max(tail[tail.length - 1], restored.flush());
-    expect([...head, ...tail]).toEqual(watched);
+    expect(scoredAcrossSnapshot(values, 5000)).toEqual(watched);
   });
 
   it('does not alert on a departure under 5 % of the range the series has shown, however rare, nor let it hold back the next', () => {
@@ -184,12 +192,7 @@ describe('streaming scorer', () => {
     expect(peaks(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, motif: null }, times))).toEqual([true, true, true, true, true]);
     const whole = scoreSeries(values, DEFAULT_STREAMING_SCORER, times);
     expect(peaks(whole)).toEqual([true, true, false, false, true]);
-    const first = new StreamingScorer();
-    const head = values.slice(0, 1800).map((v, i) => first.next(v, times[i]));
-    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
-    const tail = values.slice(1800).map((v, i) => restored.next(v, times[1800 + i]));
-    tail[tail.length - 1] = Math.max(tail[tail.length - 1], restored.flush());
-    expect([...head, ...tail]).toEqual(whole);
+    expect(scoredAcrossSnapshot(values, 1800, times)).toEqual(whole);
     expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, motif: { length: 6, baseline: 50, tolerance: 0.1, matches: 0, memory: 5000 } })).toThrow('a motif needs');
   });
 
@@ -210,12 +213,7 @@ describe('streaming scorer', () => {
     expect(alerts(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, common: null }))).toEqual([816, 1095, 2020, 2701]);
     const whole = scoreSeries(values);
     expect(alerts(whole)).toEqual([816, 1095, 2701]);
-    const first = new StreamingScorer();
-    const head = values.slice(0, 2018).map((v) => first.next(v));
-    const restored = new StreamingScorer(undefined, JSON.parse(JSON.stringify(first.snapshot())));
-    const tail = values.slice(2018).map((v) => restored.next(v));
-    tail[tail.length - 1] = Math.max(tail[tail.length - 1], restored.flush());
-    expect([...head, ...tail]).toEqual(whole);
+    expect(scoredAcrossSnapshot(values, 2018)).toEqual(whole);
     expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, common: { window: 50, memory: 2000, gap: 6, excursions: 0 } })).toThrow('a common departure needs');
   });
 
