@@ -349,7 +349,7 @@ export interface StreamingScorerConfig {
   realert?: RealertConfig | null;
   /** Value-test alerts an excursion the series has made before, from the same level, explains away (header, 16); absent or null: none. */
   motif?: KnownMotifConfig | null;
-  /** Value-test alerts on a departure the series made many times of late scores 0 (header, 17); absent or null: none. */
+  /** A value-test alert on a departure the series made many times of late scores 0 (header, 17); absent or null: none. */
   common?: CommonDepartureConfig | null;
 }
 
@@ -390,6 +390,14 @@ export const DEFAULT_STREAMING_SCORER: StreamingScorerConfig = {
   motif: { length: 6, baseline: 50, tolerance: 0.1, matches: 2, memory: 5000 },
   common: { window: 50, memory: 2000, gap: 6, excursions: 60 },
 };
+
+/** Whether a snapshot holds a test's state: undefined when the snapshot predates the test (it starts afresh). */
+const savedHas = (part: unknown): boolean | undefined => (part === undefined ? undefined : part !== null);
+
+/** A snapshot resumes only under a config with the same tests: a test's state without its config, or the reverse, is refused. */
+function checkSameTest(test: string, saved: boolean | undefined, configured: boolean): void {
+  if (saved !== undefined && saved !== configured) throw new RangeError(`the snapshot ${saved ? 'has' : 'has no'} ${test} test, the config ${configured ? 'has' : 'has none'}`);
+}
 
 /** An onset not yet emitted: its score so far and the rows it has been held. */
 export interface HeldOnset {
@@ -450,11 +458,12 @@ export class StreamingScorer {
   ) {
     if (snapshot && snapshot.version !== 4 && snapshot.version !== 5) throw new RangeError(`unsupported scorer snapshot version ${String(snapshot.version)}`);
     if (snapshot && snapshot.scales.length !== config.scales.length) throw new RangeError(`the snapshot holds ${snapshot.scales.length} scales, the config ${config.scales.length}`);
-    if (snapshot && (snapshot.shape === null) !== (config.shape === null)) throw new RangeError(`the snapshot ${snapshot.shape ? 'has' : 'has no'} shape test, the config ${config.shape ? 'has' : 'has none'}`);
-    if (snapshot?.level !== undefined && (snapshot.level === null) !== (config.level === null)) throw new RangeError(`the snapshot ${snapshot.level ? 'has' : 'has no'} level test, the config ${config.level ? 'has' : 'has none'}`);
-    if (snapshot && (snapshot.effect === null) !== (config.effect === null)) throw new RangeError(`the snapshot ${snapshot.effect ? 'has' : 'has no'} effect-size test, the config ${config.effect ? 'has' : 'has none'}`);
-    if (snapshot?.record !== undefined && (snapshot.record === null) !== (config.record === null)) throw new RangeError(`the snapshot ${snapshot.record ? 'has' : 'has no'} record test, the config ${config.record ? 'has' : 'has none'}`);
-    if (snapshot?.stuck !== undefined && (snapshot.stuck === null) !== !config.stuck) throw new RangeError(`the snapshot ${snapshot.stuck ? 'has' : 'has no'} stuck-value test, the config ${config.stuck ? 'has' : 'has none'}`);
+    // Shape and effect size are in every snapshot version; the later tests' absence means a snapshot from before them.
+    if (snapshot) checkSameTest('shape', snapshot.shape !== null, config.shape !== null);
+    checkSameTest('level', savedHas(snapshot?.level), config.level !== null);
+    if (snapshot) checkSameTest('effect-size', snapshot.effect !== null, config.effect !== null);
+    checkSameTest('record', savedHas(snapshot?.record), config.record !== null);
+    checkSameTest('stuck-value', savedHas(snapshot?.stuck), !!config.stuck);
     for (const [name, test] of [['shape', config.shape], ['level', config.level], ['record', config.record], ['stuck', config.stuck ?? null]] as const) {
       // A second look's weight multiplies its rarity: NaN would silence every alert after it, a negative one push scores past 1.
       if (test && !(Number.isFinite(test.weight) && test.weight > 0)) throw new RangeError(`the ${name} test's weight must be a positive number, not ${test.weight}`);
@@ -474,7 +483,7 @@ export class StreamingScorer {
     this.stuck = config.stuck ? { test: new StuckValue(config.stuck, snapshot?.stuck ?? undefined), weight: config.stuck.weight } : null;
     const seasonal = config.seasonal;
     if (seasonal && !(Number.isFinite(seasonal.weight) && seasonal.weight > 0)) throw new RangeError(`the seasonal test's weight must be a positive number, not ${seasonal.weight}`);
-    if (snapshot?.seasonal !== undefined && (snapshot.seasonal === null) !== !seasonal) throw new RangeError(`the snapshot ${snapshot.seasonal ? 'has' : 'has no'} seasonal test, the config ${seasonal ? 'has' : 'has none'}`);
+    checkSameTest('seasonal', savedHas(snapshot?.seasonal), !!seasonal);
     this.seasonal = seasonal
       ? {
           test: new SeasonalResidual(seasonal, snapshot?.seasonal?.residual),
@@ -482,9 +491,9 @@ export class StreamingScorer {
           weight: seasonal.weight,
         }
       : null;
-    if (snapshot?.motif !== undefined && (snapshot.motif === null) !== !config.motif) throw new RangeError(`the snapshot ${snapshot.motif ? 'has' : 'has no'} known-motif test, the config ${config.motif ? 'has' : 'has none'}`);
+    checkSameTest('known-motif', savedHas(snapshot?.motif), !!config.motif);
     this.motif = config.motif ? new KnownMotif(config.motif, snapshot?.motif ?? undefined) : null;
-    if (snapshot?.common !== undefined && (snapshot.common === null) !== !config.common) throw new RangeError(`the snapshot ${snapshot.common ? 'has' : 'has no'} common-departure test, the config ${config.common ? 'has' : 'has none'}`);
+    checkSameTest('common-departure', savedHas(snapshot?.common), !!config.common);
     this.common = config.common ? new CommonDeparture(config.common, snapshot?.common ?? undefined) : null;
     this.recentScores = snapshot ? [...snapshot.recentScores] : [];
     this.held = snapshot?.held ? { ...snapshot.held } : null;
