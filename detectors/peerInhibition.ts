@@ -19,6 +19,10 @@
  * resolution would announce an incident nobody was told of), unless a later escalation or
  * reminder is no longer explained by its peers (they recovered, the campaign did not), which is
  * then paged. The ids of open inhibited alerts belong to the detector's snapshot.
+ *
+ * Inhibited is not dropped: the alert goes on, marked `inhibited` with the figures that excused
+ * it, to the alert log (which keeps it) and not to notifiers (which page). An operator who asks
+ * why a campaign was not paged reads the answer there, and a wrong excuse can be seen.
  */
 import { binomialCdf, binomialSf, poissonCdf, poissonSf } from './countTests.ts';
 import type { AlertEvent } from './types.ts';
@@ -41,34 +45,43 @@ function samePeerGroup(a: Record<string, string>, b: Record<string, string>): bo
 }
 
 /**
- * Whether `alert`'s window is ordinary beside its peers': p of its share of their events
- * together, in the alert's direction, at least `alpha`. False when the alert is not a campaign
- * count alert or its peers did not move the same way.
+ * Why `alert`'s window is ordinary beside its peers' (p of its share of their events together,
+ * in the alert's direction, at least `alpha`), as the alert log says it; undefined when the alert
+ * is not a campaign count alert, its peers did not move the same way, or it moved further.
  */
-export function explainedByPeers(alert: AlertEvent, readings: readonly CountReading[], alpha: number): boolean {
-  if (alert.dimensions[PEER_DIMENSION] === undefined) return false;
+export function peerExplanation(alert: AlertEvent, readings: readonly CountReading[], alpha: number): string | undefined {
+  if (alert.dimensions[PEER_DIMENSION] === undefined) return undefined;
   const own = readings.find((r) => r.watch === alert.detector && r.key === alert.key && r.windowStart === alert.windowStart);
-  if (!own) return false;
+  if (!own) return undefined;
   let observed = 0;
   let expected = 0;
+  let peers = 0;
   for (const r of readings) {
     if (r.watch !== own.watch || r.windowStart !== own.windowStart || r.key === own.key) continue;
     if (r.dimensions[PEER_DIMENSION] === undefined || !samePeerGroup(own.dimensions, r.dimensions)) continue;
     observed += r.observed;
     expected += r.expected;
+    peers += 1;
   }
   const down = own.observed < own.expected;
   // The peers must have moved themselves, the same way: with few events between them, the
   // comparison below has little power, and "no different from peers that did not move" is no cause.
   const peersMoved = expected > 0 && (down ? poissonCdf(observed, expected) : poissonSf(observed, expected)) < alpha;
-  if (!peersMoved) return false;
+  if (!peersMoved) return undefined;
   // Two Poisson counts compared given their sum: the campaign's share of all the events is
   // binomial, with the share it expects, if it moved as its peers did.
   const trials = own.observed + observed;
   const share = own.expected / (own.expected + expected);
   const p = down ? binomialCdf(own.observed, trials, share) : binomialSf(own.observed, trials, share);
-  return p >= alpha;
+  if (p < alpha) return undefined;
+  const campaigns = peers === 1 ? 'campaign' : 'campaigns';
+  return `the shard's ${peers} other ${campaigns} ${down ? 'dropped' : 'rose'} alike (${observed} ${pluralEvents(observed)}, expected ${expected.toFixed(1)}) and this one moved no further (${own.observed}, expected ${own.expected.toFixed(1)})`;
 }
+
+const pluralEvents = (n: number): string => (n === 1 ? 'event' : 'events');
+
+/** Why the later steps of an alert whose firing was inhibited are not paged either. */
+const FOLLOWS_INHIBITED = 'its firing was not paged: the shard\'s other campaigns moved alike';
 
 export class PeerInhibition {
   private readonly inhibited: Set<string>;
@@ -80,22 +93,26 @@ export class PeerInhibition {
     this.inhibited = new Set(inhibited);
   }
 
-  /** The alerts to notify: `alerts` less those their peers explain, and the later steps of those. */
-  filter(alerts: readonly AlertEvent[], readings: readonly CountReading[]): AlertEvent[] {
-    return alerts.filter((alert) => {
+  /**
+   * `alerts`, those their peers explain (and the later steps of those) marked `inhibited` with
+   * why: the alert log keeps them, notifiers do not page them.
+   */
+  mark(alerts: readonly AlertEvent[], readings: readonly CountReading[]): AlertEvent[] {
+    return alerts.map((alert) => {
       const held = this.inhibited.has(alert.alertId);
       if (alert.status === 'resolved') {
         this.inhibited.delete(alert.alertId);
-        return !held;
+        return held ? { ...alert, inhibited: FOLLOWS_INHIBITED } : alert;
       }
       if (held || alert.notification === 'firing') {
-        if (explainedByPeers(alert, readings, this.alpha)) {
+        const explanation = peerExplanation(alert, readings, this.alpha);
+        if (explanation !== undefined) {
           this.inhibited.add(alert.alertId);
-          return false;
+          return { ...alert, inhibited: explanation };
         }
         this.inhibited.delete(alert.alertId);
       }
-      return true;
+      return alert;
     });
   }
 

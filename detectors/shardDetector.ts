@@ -3,8 +3,8 @@
  * the watches of `defaultDetectorConfig` (or another config), state snapshotted with the shard's
  * checkpoint. It returns each alert event alone: they are grouped into notifications where they
  * are sent (alertGrouping.ts), a shard's quality alerts together with every other shard's. A
- * campaign's count alert that only followed the shard's other campaigns is not returned
- * (peerInhibition.ts).
+ * campaign's count alert that only followed the shard's other campaigns is returned marked
+ * `inhibited`: logged, not paged (peerInhibition.ts).
  *
  * ```ts
  * createDetector: shardDetectorFactory(),
@@ -60,7 +60,7 @@ export function shardDetectorFactory(config: DetectorConfig = defaultDetectorCon
     const detector = saved ? VolumeDetector.restore(config, volumeSnapshotOf(saved)) : new VolumeDetector(config);
     let inhibition = new PeerInhibition(alpha, saved?.inhibitedAlerts);
     return {
-      observe: (metrics, options) => inhibition.filter(detector.observe(metrics, options), detector.lastReadings()),
+      observe: (metrics, options) => inhibition.mark(detector.observe(metrics, options), detector.lastReadings()),
       snapshot: () => ({ ...detector.snapshot(), inhibitedAlerts: inhibition.snapshot() }),
       inherit: (shardId, others) => {
         const parents = (others ?? []) as ShardDetectorSnapshot[];

@@ -51,4 +51,13 @@ export interface AlertEvent {
   query?: string;
   /** The other alerts of the group, when this notification stands for several. */
   related?: AlertEvent[];
+  /**
+   * Set on an alert that is not paged, and why: a campaign's alert its peers explain
+   * (peerInhibition.ts). The alert log keeps it, so an operator who asks why a campaign was not
+   * paged finds the answer; notifiers (SNS) do not send it.
+   */
+  inhibited?: string;
 }
+
+/** Whether an alert is a page (sent to notifiers), not one kept in the log only (`inhibited`). */
+export const isPaged = (alert: AlertEvent): boolean => alert.inhibited === undefined;

@@ -8,6 +8,11 @@ import type { AlertEvent } from '../../detectors/types.ts';
 
 export interface AlertSink {
   send(alert: AlertEvent): Promise<void>;
+  /**
+   * Keeps an alert that is not paged (`inhibited`: a campaign's alert its peers explain) where an
+   * operator can look it up. The log implements it; a notifier does not, and never sees one.
+   */
+  record?(alert: AlertEvent): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -16,6 +21,9 @@ export function fanOutAlertSink(sinks: readonly AlertSink[]): AlertSink {
   return {
     async send(alert) {
       for (const sink of sinks) await sink.send(alert);
+    },
+    async record(alert) {
+      for (const sink of sinks) await sink.record?.(alert);
     },
     async close() {
       for (const sink of sinks) await sink.close?.();

@@ -9,8 +9,10 @@
  *   renotified; older logs have no status and are firing), at the highest severity it had that
  *   day, so an escalated warning counts as one critical alert, not as two alerts.
  * - "Resolved" counts each alertId once among the day's resolved notifications.
+ * - Alerts logged but not paged (`inhibited`: a campaign's alert its peers explain) are counted
+ *   apart, as "not paged", and nowhere else: the digest's other figures are what was paged.
  */
-import type { AlertEvent, Severity } from '../../detectors/types.ts';
+import { isPaged, type AlertEvent, type Severity } from '../../detectors/types.ts';
 
 export const TOP_N = 10;
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning'];
@@ -42,6 +44,8 @@ export interface DailyDigest {
   /** Most alerts first, then detector name. */
   byDetector: DetectorCount[];
   resolved: number;
+  /** Distinct alerts of the day logged but not paged (`inhibited`). */
+  notPaged: number;
   /** Every rejected record of the day, not only the top reasons. */
   rejected: number;
   topRejections: ReasonCount[];
@@ -137,7 +141,8 @@ function topReasons(rejections: Readonly<Record<string, number>>): ReasonCount[]
  */
 export function buildDailyDigest(day: string, notifications: readonly AlertEvent[], rejections: Readonly<Record<string, number>>): DailyDigest {
   if (!isUtcDay(day)) throw new RangeError(`day must be a UTC date YYYY-MM-DD, got "${day}"`);
-  const ofDay = flattenAlerts(notifications).filter((a) => utcDayOf(a.windowStart) === day);
+  const logged = flattenAlerts(notifications).filter((a) => utcDayOf(a.windowStart) === day);
+  const ofDay = logged.filter(isPaged);
   const raised = raisedAlerts(ofDay);
   const raisedBySeverity = zeroBySeverity();
   for (const { severity } of raised.values()) raisedBySeverity[severity] += 1;
@@ -147,6 +152,7 @@ export function buildDailyDigest(day: string, notifications: readonly AlertEvent
     raisedBySeverity,
     byDetector: countByDetector(raised.values()),
     resolved: new Set(ofDay.filter((a) => a.status === 'resolved').map((a) => a.alertId)).size,
+    notPaged: new Set(logged.filter((a) => !isPaged(a)).map((a) => a.alertId)).size,
     rejected: Object.values(rejections).reduce((sum, n) => sum + n, 0),
     topRejections: topReasons(rejections),
     topCampaigns: topCampaigns(raised.values()),

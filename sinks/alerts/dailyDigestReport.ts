@@ -6,6 +6,9 @@
 import { snsSubject } from './snsAlertSink.ts';
 import { SEVERITIES, type DailyDigest } from './dailyDigest.ts';
 
+/** What "not paged" counts, said where the count is. */
+const NOT_PAGED = "campaigns that moved with their shard's other campaigns; in the alert log, marked inhibited";
+
 const score = (n: number): string => n.toFixed(3);
 /** A `|` inside a cell would end it. */
 const cell = (text: string): string => text.replaceAll('|', '\\|');
@@ -21,6 +24,7 @@ export function digestMarkdown(d: DailyDigest): string {
     '',
     `- alerts raised: **${d.raised}** (${SEVERITIES.map((s) => `${s} ${d.raisedBySeverity[s]}`).join(', ')})`,
     `- alerts resolved: **${d.resolved}**`,
+    `- alerts not paged: **${d.notPaged}** (${NOT_PAGED})`,
     `- rejected records: **${d.rejected}**`,
     '',
     '## Alerts raised by detector and severity',
@@ -61,6 +65,7 @@ export function digestText(d: DailyDigest): string {
     '',
     `alerts raised:    ${d.raised} (${SEVERITIES.map((s) => `${s} ${d.raisedBySeverity[s]}`).join(', ')})`,
     `alerts resolved:  ${d.resolved}`,
+    `alerts not paged: ${d.notPaged} (${NOT_PAGED})`,
     `rejected records: ${d.rejected}`,
   ];
   if (d.byDetector.length) {

@@ -78,6 +78,18 @@ export class LogAlertSink implements AlertSink {
   }
 
   send(alert: AlertEvent): Promise<void> {
+    return this.append(alert, true);
+  }
+
+  /**
+   * An alert not paged (`inhibited`) is logged, not printed: the console echoes the pages, and
+   * an inhibited alert's incident is on it already, in its peers' alerts or the stream's.
+   */
+  record(alert: AlertEvent): Promise<void> {
+    return this.append(alert, false);
+  }
+
+  private append(alert: AlertEvent, print: boolean): Promise<void> {
     return this.oneAtATime.run(async () => {
       await this.makeFolder();
       const line = JSON.stringify(alert);
@@ -86,7 +98,7 @@ export class LogAlertSink implements AlertSink {
       if (this.logged.has(digest)) return;
       await appendFile(this.options.path, `${line}\n`, 'utf8');
       this.logged.add(digest);
-      this.options.print?.(alertLogLine(alert));
+      if (print) this.options.print?.(alertLogLine(alert));
     });
   }
 

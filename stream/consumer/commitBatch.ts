@@ -18,7 +18,7 @@ import type { LakeTables, MetricRow } from '../../sinks/lake/lakeTables.ts';
 import { lineageRows } from '../../sinks/lake/lineage.ts';
 import type { WrittenFile } from '../../sinks/lake/partitionedTable.ts';
 import { groupNotifications, isStreamGroup } from '../../detectors/alertGrouping.ts';
-import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
+import { isPaged, type AlertEvent, type MetricEvent } from '../../detectors/types.ts';
 import type { CommitUnit } from './commitUnit.ts';
 import type { ShardState } from '../pipeline/shardState.ts';
 import type { StateStore } from './stateStore.ts';
@@ -76,15 +76,18 @@ function metricRows(metrics: MetricEvent[], shardId: string): MetricRow[] {
 }
 
 /**
- * What of a unit's alerts the shard sends, as notifications, and what it leaves to the stream-wide
- * merge. With a partial log its quality alerts (group `stream`) go there: an incident on the whole
- * stream raises them on every shard, and only the merge sees them all, so it sends one notification
- * per window with the stream's own alert (an operator review counted five pages for one duplicate
- * storm on four shards). Without one (the merge off), the shard sends them all.
+ * What of a unit's alerts the shard sends, as notifications, what it only logs, and what it leaves
+ * to the stream-wide merge. With a partial log its quality alerts (group `stream`) go there: an
+ * incident on the whole stream raises them on every shard, and only the merge sees them all, so it
+ * sends one notification per window with the stream's own alert (an operator review counted five
+ * pages for one duplicate storm on four shards). Without one (the merge off), the shard sends them
+ * all. Alerts marked `inhibited` (a campaign's that its peers explain) are logged, each alone, not
+ * grouped into a page.
  */
-export function shardNotifications(alerts: readonly AlertEvent[], merged: boolean): { notifications: AlertEvent[]; forMerge: AlertEvent[] } {
+export function shardNotifications(alerts: readonly AlertEvent[], merged: boolean): { notifications: AlertEvent[]; inhibited: AlertEvent[]; forMerge: AlertEvent[] } {
   const forMerge = merged ? alerts.filter(isStreamGroup) : [];
-  return { notifications: groupNotifications(merged ? alerts.filter((alert) => !isStreamGroup(alert)) : alerts), forMerge };
+  const own = merged ? alerts.filter((alert) => !isStreamGroup(alert)) : alerts;
+  return { notifications: groupNotifications(own.filter(isPaged)), inhibited: own.filter((alert) => !isPaged(alert)), forMerge };
 }
 
 /** Returns the files written, the new state reference and the notifications the shard sent. */
@@ -120,10 +123,14 @@ export async function commitBatch(
     };
     await context.lake.lineage.write(position.fileName, lineageRows(files, context.lake.location, source));
   }
-  const { notifications, forMerge } = shardNotifications(unit.alerts, context.partialLog !== undefined);
+  const { notifications, inhibited, forMerge } = shardNotifications(unit.alerts, context.partialLog !== undefined);
   for (const alert of notifications) {
     ensureHeld();
     await context.alertSink.send(alert);
+  }
+  for (const alert of inhibited) {
+    ensureHeld();
+    await context.alertSink.record?.(alert);
   }
   const partialsKey = partialsPosition(unit.first?.sequenceNumber, position.checkpointTo);
   // A closing flush (no records) at a position whose flush is already in the log is left there.

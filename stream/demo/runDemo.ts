@@ -8,7 +8,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { matchAlertsToLabels, type LabelMatch } from '../../detectors/matchLabels.ts';
-import type { AlertEvent } from '../../detectors/types.ts';
+import { isPaged, type AlertEvent } from '../../detectors/types.ts';
 import { parseAlertLog } from '../../sinks/alerts/alertLogFile.ts';
 import { CTR_AND_SPEND_BY_CAMPAIGN, FUNNEL, WRITTEN_BY_TYPE } from '../../sinks/query/analystQueries.ts';
 import { LakeQuery, type Row } from '../../sinks/query/lakeQuery.ts';
@@ -53,6 +53,8 @@ export interface DemoResult {
   stats: WorkerStats;
   /** Every notification of the run, as the alert log holds them. */
   alerts: AlertEvent[];
+  /** Distinct alerts the log holds that were not paged (`inhibited`). */
+  notPaged: number;
   labels: AnomalyLabel[];
   matches: LabelMatch<AnomalyLabel>[];
   /** For each campaign-level anomaly no alert caught, the evidence it left in the lake (missedEvidence.ts). */
@@ -139,7 +141,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     // From the alert log, not the worker's stats: the stream-wide merge's alerts are in it too, as
     // `adstream digest` counts them (the stats hold the shards' own).
-    const alerts = parseAlertLog(
+    const logged = parseAlertLog(
       await readFile(config.alertLog, 'utf8').catch((error: NodeJS.ErrnoException) => {
         // A run without an alert has no log; any other refusal is news.
         if (error.code === 'ENOENT') return '';
@@ -147,6 +149,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }),
       config.alertLog,
     );
+    const alerts = logged.filter(isPaged);
     const { matches, unmatched } = matchAlertsToLabels(traffic.labels, alerts, config.windowMs);
     const lake = await LakeQuery.open(config.lake);
     try {
@@ -162,6 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         produced: producer.stats().records,
         stats: worker.stats,
         alerts,
+        notPaged: new Set(logged.filter((alert) => !isPaged(alert)).map((alert) => alert.alertId)).size,
         labels: traffic.labels,
         matches,
         missed,

@@ -40,6 +40,7 @@ export function demoSummary(result: DemoResult, elapsedMs: number): string {
   // alerts grouped with it: the distinct alert ids are what `adstream digest` counts too.
   const distinct = new Set(flattenAlerts(result.alerts).map((alert) => alert.alertId)).size;
   lines.push('', `Alerts: ${n(distinct)} alerts in ${n(result.alerts.length)} notifications; injected anomalies and the alerts that caught them`);
+  if (result.notPaged > 0) lines.push(`  (${n(result.notPaged)} more campaign alerts were logged, not paged: their shard's other campaigns moved alike)`);
   for (const { label, alerts, delayWindows } of result.matches) {
     const what = `${label.kind} ${label.key} ${clock(label.start)}–${clock(label.end)}`.padEnd(48);
     const caught = alerts.length

@@ -5,6 +5,7 @@
  */
 import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
 import { shardDetectorFactory } from '../../detectors/shardDetector.ts';
+import { isPaged } from '../../detectors/types.ts';
 import type { RecordBatch } from '../../stream/pipeline/batch.ts';
 import { processBatch } from '../../stream/pipeline/processBatch.ts';
 import { ShardState, type ShardStateConfig } from '../../stream/pipeline/shardState.ts';
@@ -49,7 +50,7 @@ export function runPipeline(batches: RecordBatch[]): PassTotals {
     totals.duplicates += out.duplicates;
     totals.late += out.late;
     totals.outputs += out.metrics.length;
-    totals.alerts += out.alerts.length;
+    totals.alerts += out.alerts.filter(isPaged).length;
   });
   return totals;
 }

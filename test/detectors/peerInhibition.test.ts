@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultDetectorConfig } from '../../detectors/defaultConfig.ts';
-import { explainedByPeers, PeerInhibition, type CountReading } from '../../detectors/peerInhibition.ts';
+import { peerExplanation, PeerInhibition, type CountReading } from '../../detectors/peerInhibition.ts';
 import { shardDetectorFactory, type ConfiguredDetector } from '../../detectors/shardDetector.ts';
-import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
+import { isPaged, type AlertEvent, type MetricEvent } from '../../detectors/types.ts';
 import { VolumeDetector } from '../../detectors/volumeDetector.ts';
 
 const T0 = Date.UTC(2024, 0, 1, 10, 0);
@@ -44,10 +44,12 @@ const alertOn = (own: CountReading, fields: Partial<AlertEvent> = {}): AlertEven
 /** Peers c2..c4, each at `observed` of `expected`. */
 const peers = (observed: number, expected: number, watch?: string): CountReading[] => ['c2', 'c3', 'c4'].map((c) => reading(`campaign=${c}`, observed, expected, watch));
 
-describe('explainedByPeers', () => {
+const explainedByPeers = (...args: Parameters<typeof peerExplanation>): boolean => peerExplanation(...args) !== undefined;
+
+describe('peerExplanation', () => {
   it('excuses a campaign that dropped as far as its peers did (40 % of expected, all of them)', () => {
     const own = reading('campaign=c1', 8, 20);
-    expect(explainedByPeers(alertOn(own), [own, ...peers(8, 20)], ALPHA)).toBe(true);
+    expect(peerExplanation(alertOn(own), [own, ...peers(8, 20)], ALPHA)).toBe("the shard's 3 other campaigns dropped alike (24 events, expected 60.0) and this one moved no further (8, expected 20.0)");
   });
 
   it('pages a campaign whose traffic stopped while its peers only lost a third', () => {
@@ -92,22 +94,23 @@ describe('PeerInhibition', () => {
   const own = reading('campaign=c1', 8, 20);
   const firing = alertOn(own);
 
-  it('keeps an excused alert’s later steps from being paged, pages an escalation its peers no longer explain, and forgets it once resolved', () => {
+  it('marks an excused alert and its later steps inhibited, pages an escalation its peers no longer explain, and forgets it once resolved', () => {
     const inhibition = new PeerInhibition(ALPHA);
-    expect(inhibition.filter([firing], [own, ...peers(8, 20)])).toEqual([]);
+    const [marked] = inhibition.mark([firing], [own, ...peers(8, 20)]);
+    expect(marked).toEqual({ ...firing, inhibited: expect.stringContaining('3 other campaigns dropped alike') });
     expect(inhibition.snapshot()).toEqual([firing.alertId]);
     const escalated = alertOn(reading('campaign=c1', 0, 20), { notification: 'escalated', severity: 'critical' });
     // Peers back to normal, the campaign at 0: this step is its own.
     const recovered = [reading('campaign=c1', 0, 20), ...peers(20, 20)];
-    expect(inhibition.filter([escalated], recovered)).toEqual([escalated]);
+    expect(inhibition.mark([escalated], recovered)).toEqual([escalated]);
     expect(inhibition.snapshot()).toEqual([]);
 
     const restored = new PeerInhibition(ALPHA, [firing.alertId]);
     const resolved = alertOn(own, { status: 'resolved', notification: 'resolved' });
-    expect(restored.filter([resolved], [])).toEqual([]);
+    expect(restored.mark([resolved], [])).toEqual([{ ...resolved, inhibited: "its firing was not paged: the shard's other campaigns moved alike" }]);
     expect(restored.snapshot()).toEqual([]);
     // A resolution of an alert that was paged is paged.
-    expect(restored.filter([resolved], [])).toEqual([resolved]);
+    expect(restored.mark([resolved], [])).toEqual([resolved]);
   });
 });
 
@@ -141,10 +144,14 @@ describe('the shard detector', () => {
     const allAtATenth = (_c: string, normal: number) => Math.round(normal / 10);
     const raw = run(new VolumeDetector(defaultDetectorConfig), allAtATenth);
     expect(new Set(raw.map((alert) => alert.key))).toEqual(new Set(CAMPAIGNS.map((c) => `campaign=${c}`)));
-    expect(run(shardDetectorFactory()(), allAtATenth)).toEqual([]);
+    const shared = run(shardDetectorFactory()(), allAtATenth);
+    expect(shared.filter(isPaged)).toEqual([]);
+    // Not paged, but kept for the log: each campaign's firing and resolution, with why.
+    expect(new Set(shared.filter((alert) => alert.notification === 'firing').map((alert) => alert.key))).toEqual(new Set(CAMPAIGNS.map((c) => `campaign=${c}`)));
+    expect(shared.every((alert) => alert.inhibited !== undefined)).toBe(true);
 
     const c1Stops = (c: string, normal: number) => (c === 'c1' ? 0 : normal);
-    const alone = run(shardDetectorFactory()(), c1Stops);
+    const alone = run(shardDetectorFactory()(), c1Stops).filter(isPaged);
     expect(alone.filter((alert) => alert.notification === 'firing').map((alert) => alert.key)).toEqual(['campaign=c1']);
     expect(alone.filter((alert) => alert.status === 'resolved').map((alert) => alert.key)).toEqual(['campaign=c1']);
   });
@@ -162,7 +169,7 @@ describe('the shard detector', () => {
         detector = factory(snapshot);
       }
     }
-    expect(alerts.filter((alert) => alert.dimensions.campaign !== undefined)).toEqual([]);
+    expect(alerts.filter((alert) => alert.dimensions.campaign !== undefined && isPaged(alert))).toEqual([]);
     expect(detector.snapshot().inhibitedAlerts).toEqual([]);
   });
 });

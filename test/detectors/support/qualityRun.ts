@@ -2,7 +2,7 @@
  * The offline quality harness: generated traffic (with the generator's labels as ground truth)
  * through the real pure pipeline (processBatch + ShardState) on N shards partitioned like
  * Kinesis (MD5 of the partition key over evenly split hash ranges), no AWS. Returns every alert
- * transition the detectors raised, so recall, delay and false alerts can be measured against
+ * transition the detectors raised and paged (not those logged only, `inhibited`), so recall, delay and false alerts can be measured against
  * the labels. Used by the recall test (test/detectors/quality.test.ts) and the detector bench (test/bench/detectors.ts).
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +10,7 @@ import { generateTraffic, type AnomalyLabel, type GeneratorConfig } from '../../
 import type { RecordBatch, SourceRecord } from '../../../stream/pipeline/batch.ts';
 import { processBatch } from '../../../stream/pipeline/processBatch.ts';
 import { ShardState, type ShardDetector } from '../../../stream/pipeline/shardState.ts';
-import type { AlertEvent } from '../../../detectors/types.ts';
+import { isPaged, type AlertEvent } from '../../../detectors/types.ts';
 
 export const QUALITY_SETTINGS = {
   windowMs: 60_000,
@@ -69,7 +69,7 @@ export function runQuality(
   const flush = (shard: number, final: boolean): void => {
     const batch: RecordBatch = { stream: 'quality', shardId: `shardId-${shard}`, records: pending[shard], millisBehindLatest: 0 };
     pending[shard] = [];
-    alerts.push(...processBatch(batch, states[shard], { maxFutureSkewMs: QUALITY_SETTINGS.maxFutureSkewMs, final }).alerts);
+    alerts.push(...processBatch(batch, states[shard], { maxFutureSkewMs: QUALITY_SETTINGS.maxFutureSkewMs, final }).alerts.filter(isPaged));
   };
   for (const generated of run.records) {
     const shard = shardOf(generated.partitionKey, shards);
