@@ -38,16 +38,20 @@ export const isStreamGroup = (alert: AlertEvent): boolean => (alert.group ?? ale
  * same notification.
  */
 export function notificationOf(members: readonly AlertEvent[], preferred: (alert: AlertEvent) => boolean = () => false): AlertEvent {
-  const sorted = distinct(members).sort((a, b) => Number(preferred(b)) - Number(preferred(a)) || stronger(a, b));
-  const [primary, ...related] = sorted;
+  // A member may carry alerts already: a campaign's last resolution carries the resolutions held
+  // for it (resolutionHold.ts). They are members like the others, the strongest leading.
+  const all = members.flatMap((member) => (member.related ? [{ ...member, related: undefined }, ...member.related] : [member]));
+  const sorted = distinct(all).sort((a, b) => Number(preferred(b)) - Number(preferred(a)) || stronger(a, b));
+  const [primary, ...others] = sorted;
+  const related = others.map((r) => ({ ...r, related: undefined }));
   if (related.length === 0) return primary;
   const where = primary.group ?? primary.key;
   // Alerts, not members: a shard's alert carried with its firing and its resolution is one alert.
-  const alerts = new Set(sorted.map((member) => member.alertId)).size;
+  const alerts = new Set([primary, ...related].map((member) => member.alertId)).size;
   return {
     ...primary,
     summary: alerts > 1 ? `${alerts} alerts for ${where}: ${primary.summary}` : primary.summary,
-    related: related.map((r) => ({ ...r, related: undefined })),
+    related,
   };
 }
 

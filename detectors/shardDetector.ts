@@ -4,7 +4,8 @@
  * checkpoint. It returns each alert event alone: they are grouped into notifications where they
  * are sent (alertGrouping.ts), a shard's quality alerts together with every other shard's. A
  * campaign's count alert that only followed the shard's other campaigns is returned marked
- * `inhibited`: logged, not paged (peerInhibition.ts).
+ * `inhibited`: logged, not paged (peerInhibition.ts). A campaign's resolution waits for the
+ * last of its group's alerts (resolutionHold.ts).
  *
  * ```ts
  * createDetector: shardDetectorFactory(),
@@ -14,9 +15,12 @@ import { defaultDetectorConfig } from './defaultConfig.ts';
 import type { AlertEvent, MetricEvent } from './types.ts';
 import { DEFAULT_COUNT_TEST, VolumeDetector, type DetectorConfig, type DetectorSnapshot, type ObserveOptions } from './volumeDetector.ts';
 import { PeerInhibition } from './peerInhibition.ts';
+import { ResolutionHold, type ResolutionHoldSnapshot } from './resolutionHold.ts';
 
 export interface ConfiguredDetector {
   observe(metrics: MetricEvent[], options?: ObserveOptions): AlertEvent[];
+  /** The end of a bounded run: alerts still held (ResolutionHold.flush). */
+  flush(): AlertEvent[];
   snapshot(): ShardDetectorSnapshot;
   inherit(shardId: string, others?: readonly unknown[]): void;
 }
@@ -42,14 +46,15 @@ export const configuredDetectorConfig = (settings: DetectorSettings): DetectorCo
   ...(settings.windowSlideMs !== undefined && settings.windowMs !== undefined && settings.windowSlideMs < settings.windowMs ? { scoredWindowStartsEveryMs: settings.windowMs } : {}),
 });
 
-/** The volume detector's snapshot, and the open alerts PeerInhibition keeps from being paged. */
+/** The volume detector's snapshot, the open alerts PeerInhibition keeps from being paged, and ResolutionHold's state. */
 export interface ShardDetectorSnapshot extends DetectorSnapshot {
   inhibitedAlerts?: string[];
+  resolutionHold?: ResolutionHoldSnapshot;
 }
 
-/** A snapshot without `inhibitedAlerts`: what VolumeDetector restores from. */
+/** A snapshot without what the layers over VolumeDetector keep: what VolumeDetector restores from. */
 function volumeSnapshotOf(snapshot: ShardDetectorSnapshot): DetectorSnapshot {
-  const { inhibitedAlerts: _inhibited, ...volume } = snapshot;
+  const { inhibitedAlerts: _inhibited, resolutionHold: _hold, ...volume } = snapshot;
   return volume;
 }
 
@@ -59,14 +64,17 @@ export function shardDetectorFactory(config: DetectorConfig = defaultDetectorCon
     const saved = snapshot as ShardDetectorSnapshot | undefined;
     const detector = saved ? VolumeDetector.restore(config, volumeSnapshotOf(saved)) : new VolumeDetector(config);
     let inhibition = new PeerInhibition(alpha, saved?.inhibitedAlerts);
+    let hold = new ResolutionHold(saved?.resolutionHold);
     return {
-      observe: (metrics, options) => inhibition.mark(detector.observe(metrics, options), detector.lastReadings()),
-      snapshot: () => ({ ...detector.snapshot(), inhibitedAlerts: inhibition.snapshot() }),
+      observe: (metrics, options) => hold.apply(inhibition.mark(detector.observe(metrics, options), detector.lastReadings())),
+      flush: () => hold.flush(),
+      snapshot: () => ({ ...detector.snapshot(), inhibitedAlerts: inhibition.snapshot(), resolutionHold: hold.snapshot() }),
       inherit: (shardId, others) => {
         const parents = (others ?? []) as ShardDetectorSnapshot[];
         detector.inherit(shardId, parents.map(volumeSnapshotOf));
         // A child keeps its parents' series, open alerts included, and so whether each is paged.
         inhibition = new PeerInhibition(alpha, [...inhibition.snapshot(), ...parents.flatMap((parent) => parent.inhibitedAlerts ?? [])]);
+        hold = ResolutionHold.union([hold.snapshot(), ...parents.map((parent) => parent.resolutionHold)]);
       },
     };
   };

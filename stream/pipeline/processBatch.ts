@@ -73,5 +73,6 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
   result.metrics = byWindow.flatMap(({ metrics }) => metrics);
   result.watermark = state.windows.watermark;
   result.alerts = observeClosedWindows(state.detector, byWindow);
+  if (options.final) result.alerts.push(...(state.detector.flush?.() ?? []));
   return result;
 }

@@ -12,6 +12,8 @@ import { ConfigError } from '../config/load.ts';
 /** The detector stage as the shard sees it: metric events in, alerts out, state serializable. */
 export interface ShardDetector {
   observe(metrics: MetricEvent[], options?: ObserveOptions): AlertEvent[];
+  /** The end of a bounded run: alerts the detector still holds back, sent now (none if it holds none). */
+  flush?(): AlertEvent[];
   snapshot(): unknown;
   /**
    * This detector was restored from a parent shard's state for child `shardId`: the parent's keys
