@@ -21,7 +21,7 @@ import { makeDirectory } from '../../../sinks/makeDirectory.ts';
 
 /** Commit points count every run of a resumed replay, the records only this run's. */
 const summary = (s: ReplayStats): string =>
-  `commit points ${s.batches}${s.resumed ? ' (all runs; the counts that follow are this run\'s)' : ''} · in ${s.recordsIn} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alerts ${s.alerts}`;
+  `commit points ${s.batches}${s.resumed ? ' (all runs; the counts that follow are this run\'s)' : ''} · in ${s.recordsIn} · written ${s.written} · rejected ${s.rejected} · duplicates ${s.duplicates} · late ${s.late} · metric events ${s.metricEvents} (merged ${s.mergedMetricEvents}) · alert notifications ${s.alerts}`;
 
 export function replayCommand(): Command {
   return new Command('replay')
