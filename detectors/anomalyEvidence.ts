@@ -25,6 +25,8 @@ export interface EvidenceTest {
   what: string;
   /** P-value of what was seen under the rate of the hour before. */
   p: number;
+  /** How long before the incident its rate was learned over: the hour, or less where the data starts later. */
+  rateOverMs: number;
 }
 
 /** The p-value a test must reach before the default detectors page on it (their count tests fire below it). */
@@ -38,16 +40,22 @@ export const EVIDENCE_TYPES = ['bid_request', 'impression', 'click', 'conversion
 
 /**
  * The test on the label's first `spanMs` milliseconds, or undefined for anomalies that are not
- * about one campaign (stream faults leave evidence of another kind: rejected and duplicate shares).
+ * about one campaign (stream faults leave evidence of another kind: rejected and duplicate shares),
+ * or when the data starts at the incident (`dataStart`), so there is no rate before it to expect.
+ * Data that starts less than an hour before it gives the rate of what there is: counting its
+ * missing minutes as empty would expect too little (a demo of one hour, an incident at 00:17).
  */
-export function evidenceTest(label: LabelLike, count: CampaignCount): ((spanMs: number) => EvidenceTest) | undefined {
+export function evidenceTest(label: LabelLike, count: CampaignCount, dataStart = -Infinity): ((spanMs: number) => EvidenceTest) | undefined {
   if (!label.key.startsWith('campaign=')) return undefined;
-  const perMsBefore = (type: string): number => count(type, label.start - RATE_LOOKBACK_MS, label.start) / RATE_LOOKBACK_MS;
+  const rateFrom = Math.max(label.start - RATE_LOOKBACK_MS, dataStart);
+  const rateOverMs = label.start - rateFrom;
+  if (rateOverMs <= 0) return undefined;
+  const perMsBefore = (type: string): number => count(type, rateFrom, label.start) / rateOverMs;
   const during = (type: string, spanMs: number): number => count(type, label.start, label.start + spanMs);
   const poisson = (type: string, name: string, tail: 'low' | 'high') => (spanMs: number): EvidenceTest => {
     const expected = perMsBefore(type) * spanMs;
     const seen = during(type, spanMs);
-    return { what: `${name} ${expected.toFixed(2)} → ${seen}`, p: tail === 'low' ? poissonCdf(seen, expected) : poissonSf(seen, expected) };
+    return { what: `${name} ${expected.toFixed(2)} → ${seen}`, p: tail === 'low' ? poissonCdf(seen, expected) : poissonSf(seen, expected), rateOverMs };
   };
   switch (label.kind) {
     case 'traffic_drop':
@@ -61,7 +69,7 @@ export function evidenceTest(label: LabelLike, count: CampaignCount): ((spanMs: 
       return (spanMs) => {
         const bids = during('bid_request', spanMs);
         const wins = during('impression', spanMs);
-        return { what: `wins ${(winRate * bids).toFixed(1)} → ${wins} of ${bids} bids`, p: binomialCdf(wins, bids, winRate) };
+        return { what: `wins ${(winRate * bids).toFixed(1)} → ${wins} of ${bids} bids`, p: binomialCdf(wins, bids, winRate), rateOverMs };
       };
     }
     default:

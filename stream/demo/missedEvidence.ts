@@ -29,8 +29,12 @@ export function campaignMinutesSql(campaign: string, from: number, to: number): 
 }
 
 
-/** The evidence of a campaign-level label, from the lake; undefined for stream-level labels. */
-export async function missedEvidence(label: LabelLike, query: (sql: string) => Promise<Row[]>): Promise<MissedEvidence | undefined> {
+/**
+ * The evidence of a campaign-level label, from the lake, with the campaign's rate learned after
+ * `dataStart` (the generated traffic's start); undefined for stream-level labels and for one that
+ * starts with the data.
+ */
+export async function missedEvidence(label: LabelLike, query: (sql: string) => Promise<Row[]>, dataStart?: number): Promise<MissedEvidence | undefined> {
   if (!label.key.startsWith('campaign=')) return undefined;
   const rows = await query(campaignMinutesSql(label.key.slice('campaign='.length), label.start - RATE_LOOKBACK_MS, label.end));
   const counts = new Map(rows.map((row) => [`${String(row.type)}|${Number(row.minute)}`, Number(row.n)]));
@@ -39,7 +43,7 @@ export async function missedEvidence(label: LabelLike, query: (sql: string) => P
     for (let t = from; t < to; t += MINUTE_MS) n += counts.get(`${type}|${t}`) ?? 0;
     return n;
   };
-  const test = evidenceTest(label, count);
+  const test = evidenceTest(label, count, dataStart);
   if (!test) return undefined;
   const whole = test(label.end - label.start);
   return { ...whole, detectable: whole.p < FIRE_ALPHA };

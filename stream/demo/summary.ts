@@ -3,7 +3,7 @@ import { flattenAlerts } from '../../sinks/alerts/dailyDigest.ts';
 import { formatTable } from '../cli/table.ts';
 import type { DemoProgress, DemoResult } from './runDemo.ts';
 import type { MissedEvidence } from './missedEvidence.ts';
-import { FIRE_ALPHA } from '../../detectors/anomalyEvidence.ts';
+import { FIRE_ALPHA, RATE_LOOKBACK_MS } from '../../detectors/anomalyEvidence.ts';
 import { formatProbability } from '../../detectors/alertLifecycle.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -64,11 +64,12 @@ export function demoSummary(result: DemoResult, elapsedMs: number): string {
  * What the lake holds of a missed incident: at the campaign's rate of the hour before, what was
  * expected over the incident and seen, and whether any test could have paged on it.
  */
-function missedText({ what, p, detectable }: MissedEvidence): string {
+function missedText({ what, p, detectable, rateOverMs }: MissedEvidence): string {
   const verdict = detectable
     ? `enough to page on (p < ${formatProbability(FIRE_ALPHA)}): a miss of the detectors`
     : `too little for any test to page on without false alerts (that needs p < ${formatProbability(FIRE_ALPHA)})`;
-  return `in the lake, expected at the campaign's rate of the hour before → seen over the incident: ${what} (p ${formatProbability(p)}); ${verdict}`;
+  const before = rateOverMs >= RATE_LOOKBACK_MS ? 'the hour' : `the ${Math.round(rateOverMs / 60_000)} minutes`;
+  return `in the lake, expected at the campaign's rate of ${before} before → seen over the incident: ${what} (p ${formatProbability(p)}); ${verdict}`;
 }
 
 const indent = (text: string) => text.split('\n').map((line) => `  ${line}`).join('\n');

@@ -44,4 +44,14 @@ describe('evidenceTest', () => {
     expect(p).toBeCloseTo(1 - Math.exp(-1) * 2.5, 12);
     expect(evidenceTest({ kind: 'duplicate_storm', key: '*', start, end: start + MINUTE }, () => 0)).toBeUndefined();
   });
+
+  it('learns the rate over what there is when the data starts less than an hour before, and has nothing to say when it starts with the incident', () => {
+    const label = { kind: 'conversion_drop', key: 'campaign=c012', start, end: start + 17 * MINUTE };
+    // 6 conversions an hour spread evenly: the 20 minutes the data has before the incident hold 2,
+    // a rate of 0.1 a minute, 1.7 expected in 17 minutes, as over a whole hour. Counting the 40
+    // minutes before the data as empty would expect a third of that.
+    const test = evidenceTest(label, counts({ conversion: 6 }, { conversion: 0 }, 17), start - 20 * MINUTE)!;
+    expect(test(17 * MINUTE)).toEqual({ what: 'conversions 1.70 → 0', p: expect.closeTo(Math.exp(-1.7), 12), rateOverMs: 20 * MINUTE });
+    expect(evidenceTest(label, counts({ conversion: 6 }, { conversion: 0 }, 17), start)).toBeUndefined();
+  });
 });
