@@ -13,6 +13,7 @@ import { parseAlertLog } from '../../sinks/alerts/alertLogFile.ts';
 import { CTR_AND_SPEND_BY_CAMPAIGN, FUNNEL, WRITTEN_BY_TYPE } from '../../sinks/query/analystQueries.ts';
 import { LakeQuery, type Row } from '../../sinks/query/lakeQuery.ts';
 import { missedEvidence, type MissedEvidence } from './missedEvidence.ts';
+import { DEMO_LOCK_FILE, lockDemoDirectory } from './demoLock.ts';
 import { kinesisClient } from '../aws/clients.ts';
 import { ensureStream } from '../aws/streamAdmin.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
@@ -67,7 +68,7 @@ export interface DemoResult {
 
 const STATE_BUCKET = 'adstream-state';
 /** What a demo run writes in its data directory. */
-const DEMO_OUTPUTS = ['lake', 'alerts.jsonl', 'labels.json'];
+const DEMO_OUTPUTS = ['lake', 'alerts.jsonl', 'labels.json', DEMO_LOCK_FILE];
 /** `adstream digest` of the demo's alerts writes its report beside them by default: the demo's too, replaced with the rest. */
 const DIGEST_REPORT = /^digest-\d{4}-\d{2}-\d{2}\.md$/;
 const isDemoOutput = (entry: string): boolean => DEMO_OUTPUTS.includes(entry) || DIGEST_REPORT.test(entry);
@@ -75,9 +76,9 @@ const isDemoOutput = (entry: string): boolean => DEMO_OUTPUTS.includes(entry) ||
 /**
  * Each run starts clean (its stream is new, so old files would never be overwritten), but only
  * of what an earlier demo wrote: `--data` pointed at a directory of the user's own (`.`, `./data`
- * with a worker's lake and state) is refused, not emptied.
+ * with a worker's lake and state) is refused, not emptied (removeDemoOutputs, once it is locked).
  */
-async function clearDemoOutputs(dataDir: string): Promise<void> {
+async function checkDemoDirectory(dataDir: string): Promise<void> {
   const info = await stat(dataDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
@@ -88,16 +89,31 @@ async function clearDemoOutputs(dataDir: string): Promise<void> {
   const foreign = entries.filter((entry) => !isDemoOutput(entry)).sort();
   if (foreign.length > 0) {
     const named = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
-    throw new ConfigError(`--data ${dataDir} holds ${named}, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: ${DEMO_OUTPUTS.join(', ')}, digest-<day>.md).`);
+    throw new ConfigError(`--data ${dataDir} holds ${named}, which no demo wrote; give the demo a new or empty directory (it replaces only its own outputs: ${DEMO_OUTPUTS.filter((entry) => entry !== DEMO_LOCK_FILE).join(', ')}, digest-<day>.md).`);
   }
-  for (const entry of entries) await rm(join(dataDir, entry), { recursive: true, force: true });
 }
+
+/** Removes what an earlier demo wrote, but the lock this run holds. */
+async function removeDemoOutputs(dataDir: string): Promise<void> {
+  for (const entry of await readdir(dataDir)) if (entry !== DEMO_LOCK_FILE) await rm(join(dataDir, entry), { recursive: true, force: true });
+}
+
 const PROGRESS_EVERY_MS = 500;
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const dataDir = resolve(options.dataDir);
-  await clearDemoOutputs(dataDir);
+  await checkDemoDirectory(dataDir);
   await makeDirectory(dataDir);
+  const unlock = await lockDemoDirectory(dataDir);
+  try {
+    await removeDemoOutputs(dataDir);
+    return await runDemoIn(dataDir, options);
+  } finally {
+    await unlock();
+  }
+}
+
+async function runDemoIn(dataDir: string, options: DemoOptions): Promise<DemoResult> {
   options.onStarting?.();
   const services = await startLocalServices({ buckets: [STATE_BUCKET] });
   try {
@@ -155,7 +171,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     try {
       const missed = new Map<AnomalyLabel, MissedEvidence>();
       for (const { label, alerts: caughtBy } of matches) {
-        const evidence = caughtBy.length === 0 ? await missedEvidence(label, (sql) => lake.query(sql)) : undefined;
+        const evidence = caughtBy.length === 0 ? await missedEvidence(label, (sql) => lake.query(sql), traffic.config.start) : undefined;
         if (evidence) missed.set(label, evidence);
       }
       return {

@@ -218,6 +218,19 @@ describe('adstream command line', () => {
     expect(await readFile(join(project, 'notes.txt'), 'utf8')).toBe('important');
   });
 
+  it('refuses a demo --data directory another demo is writing to, and leaves its outputs alone', async () => {
+    // Two demos on one directory wrote two lakes side by side, every record twice, both saying ✓.
+    const busy = join(dir, 'busy-demo');
+    await mkdir(join(busy, 'lake'), { recursive: true });
+    await writeFile(join(busy, 'alerts.jsonl'), '');
+    // The running demo: this test's own process.
+    await writeFile(join(busy, 'demo.pid'), `${process.pid}\n`);
+    const outcome = await adstream(['demo', '--data', busy, '--hours', '1']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(`adstream: another demo (pid ${process.pid}) is writing to --data ${busy}; wait for it to end, or give this one another directory.`);
+    expect(readdirSync(busy).sort()).toEqual(['alerts.jsonl', 'demo.pid', 'lake']);
+  });
+
   it('exits 2 when the lake to load into a warehouse does not exist, and creates no warehouse', async () => {
     const warehouse = join(dir, 'warehouse.duckdb');
     const outcome = await adstream(['load-warehouse', '--lake', join(dir, 'nowhere'), '--warehouse', warehouse]);
