@@ -3,7 +3,7 @@
  * loader, checked against the generator's ground truth. Loading twice adds nothing; a crash
  * between loads or inside one is followed by a run that loads exactly what is missing.
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +202,28 @@ describe('DuckDB warehouse loader', () => {
     const later = await load(file, growing);
     expect(later.find((r) => r.table === 'impressions')!.loadedFiles).toBe(0);
     expect((await contents(file)).counts).toEqual(expectedCounts);
+  });
+
+  it('refuses a lake that was replaced (the same events under new file names) before loading anything, and loads one that lost its oldest files', async () => {
+    const file = join(dir, 'replaced.duckdb');
+    await load(file, lake.dir);
+    const before = await contents(file);
+    // A second demo run: the same events, written under other keys (its stream's sequence numbers).
+    const replaced = join(dir, 'replaced-lake');
+    await cp(lake.dir, replaced, { recursive: true });
+    for (const entry of await readdir(replaced, { recursive: true })) {
+      if (entry.endsWith('.parquet')) await rename(join(replaced, entry), join(replaced, entry.replace(/\.parquet$/, '-rerun.parquet')));
+    }
+    await expect(load(file, replaced)).rejects.toThrow(/^the lake holds none of the \d+ impressions files this warehouse loaded before, and \d+ it did not: it was replaced/);
+    expect(await contents(file)).toEqual(before);
+    // Retention: the oldest impressions file gone, the rest as loaded.
+    const trimmed = join(dir, 'trimmed-lake');
+    await cp(lake.dir, trimmed, { recursive: true });
+    const oldest = (await readdir(join(trimmed, 'impression'), { recursive: true })).filter((entry) => entry.endsWith('.parquet')).sort()[0];
+    await rm(join(trimmed, 'impression', oldest));
+    const reports = await load(file, trimmed);
+    expect(reports.every((r) => r.loadedFiles === 0)).toBe(true);
+    expect(await contents(file)).toEqual(before);
   });
 
   it('is what `adstream load-warehouse` and `adstream query --warehouse --file` use', async () => {
