@@ -4,7 +4,7 @@
  * committed, so a replay may send the same alert again: receivers dedupe on `alertId`, which is
  * deterministic.
  */
-import type { AlertEvent } from '../../detectors/types.ts';
+import { isPaged, type AlertEvent } from '../../detectors/types.ts';
 
 export interface AlertSink {
   send(alert: AlertEvent): Promise<void>;
@@ -29,4 +29,14 @@ export function fanOutAlertSink(sinks: readonly AlertSink[]): AlertSink {
       for (const sink of sinks) await sink.close?.();
     },
   };
+}
+
+/** Sends a page, or records an alert that is not one (`inhibited`); true when it was a page. */
+export async function deliver(sink: AlertSink, alert: AlertEvent): Promise<boolean> {
+  if (isPaged(alert)) {
+    await sink.send(alert);
+    return true;
+  }
+  await sink.record?.(alert);
+  return false;
 }

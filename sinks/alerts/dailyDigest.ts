@@ -9,7 +9,7 @@
  *   renotified; older logs have no status and are firing), at the highest severity it had that
  *   day, so an escalated warning counts as one critical alert, not as two alerts.
  * - "Resolved" counts each alertId once among the day's resolved notifications.
- * - Alerts logged but not paged (`inhibited`: a campaign's alert its peers explain) are counted
+ * - Alerts logged but never paged (`inhibited`: a campaign's alert its peers explain) are counted
  *   apart, as "not paged", and nowhere else: the digest's other figures are what was paged.
  */
 import { isPaged, type AlertEvent, type Severity } from '../../detectors/types.ts';
@@ -44,7 +44,7 @@ export interface DailyDigest {
   /** Most alerts first, then detector name. */
   byDetector: DetectorCount[];
   resolved: number;
-  /** Distinct alerts of the day logged but not paged (`inhibited`). */
+  /** Distinct alerts of the day logged but never paged (`inhibited`). */
   notPaged: number;
   /** Every rejected record of the day, not only the top reasons. */
   rejected: number;
@@ -70,6 +70,16 @@ export const utcDayOf = (ms: number): string => new Date(ms).toISOString().slice
 /** Every alert a list of notifications speaks for: each one, then the alerts grouped into it. */
 export function flattenAlerts(notifications: readonly AlertEvent[]): AlertEvent[] {
   return notifications.flatMap((n) => [n, ...(n.related ?? [])]);
+}
+
+/**
+ * How many alerts of a log were never paged: logged `inhibited` only. A shard's alert whose
+ * firing was paged and whose late resolution was logged only (streamNotifications.ts) was paged.
+ */
+export function notPagedAlerts(logged: readonly AlertEvent[]): number {
+  const alerts = flattenAlerts(logged);
+  const paged = new Set(alerts.filter(isPaged).map((a) => a.alertId));
+  return new Set(alerts.filter((a) => !isPaged(a) && !paged.has(a.alertId)).map((a) => a.alertId)).size;
 }
 
 /** The latest day any alert in the log is about, or undefined for an empty log. */
@@ -152,7 +162,7 @@ export function buildDailyDigest(day: string, notifications: readonly AlertEvent
     raisedBySeverity,
     byDetector: countByDetector(raised.values()),
     resolved: new Set(ofDay.filter((a) => a.status === 'resolved').map((a) => a.alertId)).size,
-    notPaged: new Set(logged.filter((a) => !isPaged(a)).map((a) => a.alertId)).size,
+    notPaged: notPagedAlerts(logged),
     rejected: Object.values(rejections).reduce((sum, n) => sum + n, 0),
     topRejections: topReasons(rejections),
     topCampaigns: topCampaigns(raised.values()),

@@ -13,7 +13,7 @@
  * only sent its alerts twice and saved a snapshot no checkpoint would name.
  */
 import { EVENT_TYPES } from '../events/schemas.ts';
-import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
+import { deliver, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables, MetricRow } from '../../sinks/lake/lakeTables.ts';
 import { lineageRows } from '../../sinks/lake/lineage.ts';
 import type { WrittenFile } from '../../sinks/lake/partitionedTable.ts';
@@ -124,13 +124,9 @@ export async function commitBatch(
     await context.lake.lineage.write(position.fileName, lineageRows(files, context.lake.location, source));
   }
   const { notifications, inhibited, forMerge } = shardNotifications(unit.alerts, context.partialLog !== undefined);
-  for (const alert of notifications) {
+  for (const alert of [...notifications, ...inhibited]) {
     ensureHeld();
-    await context.alertSink.send(alert);
-  }
-  for (const alert of inhibited) {
-    ensureHeld();
-    await context.alertSink.record?.(alert);
+    await deliver(context.alertSink, alert);
   }
   const partialsKey = partialsPosition(unit.first?.sequenceNumber, position.checkpointTo);
   // A closing flush (no records) at a position whose flush is already in the log is left there.

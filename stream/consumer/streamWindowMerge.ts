@@ -25,7 +25,7 @@ import { WindowMerger, streamMetricsOf, type WindowMergerSnapshot } from '../pip
 import { observeClosedWindows, type ClosedWindowMetrics } from '../pipeline/detectorInput.ts';
 import { StreamNotifications, type StreamNotificationsSnapshot } from '../pipeline/streamNotifications.ts';
 import type { ShardDetector } from '../pipeline/shardState.ts';
-import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
+import { deliver, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
 import { LeaseLostError, RESERVED_LEASE_PREFIX, type LeaseTable } from './leases/leaseTable.ts';
 import { fromPartials, type PartialLog } from './windowPartials.ts';
@@ -393,8 +393,7 @@ export class StreamWindowMerge {
     if (!this.options.alerts) return;
     const streamAlerts = detector && quality.length > 0 ? observeClosedWindows(detector, quality) : [];
     for (const alert of [...late, ...notifications.notify(shardAlerts, streamAlerts, final)]) {
-      await this.options.alerts.sink.send(alert);
-      this.stats.alerts += 1;
+      if (await deliver(this.options.alerts.sink, alert)) this.stats.alerts += 1;
     }
   }
 

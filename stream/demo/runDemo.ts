@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { matchAlertsToLabels, type LabelMatch } from '../../detectors/matchLabels.ts';
 import { isPaged, type AlertEvent } from '../../detectors/types.ts';
 import { parseAlertLog } from '../../sinks/alerts/alertLogFile.ts';
+import { notPagedAlerts } from '../../sinks/alerts/dailyDigest.ts';
 import { CTR_AND_SPEND_BY_CAMPAIGN, FUNNEL, WRITTEN_BY_TYPE } from '../../sinks/query/analystQueries.ts';
 import { LakeQuery, type Row } from '../../sinks/query/lakeQuery.ts';
 import { missedEvidence, type MissedEvidence } from './missedEvidence.ts';
@@ -54,7 +55,7 @@ export interface DemoResult {
   stats: WorkerStats;
   /** Every notification of the run, as the alert log holds them. */
   alerts: AlertEvent[];
-  /** Distinct alerts the log holds that were not paged (`inhibited`). */
+  /** Distinct alerts the log holds that were never paged (`inhibited`). */
   notPaged: number;
   labels: AnomalyLabel[];
   matches: LabelMatch<AnomalyLabel>[];
@@ -181,7 +182,7 @@ async function runDemoIn(dataDir: string, options: DemoOptions): Promise<DemoRes
         produced: producer.stats().records,
         stats: worker.stats,
         alerts,
-        notPaged: new Set(logged.filter((alert) => !isPaged(alert)).map((alert) => alert.alertId)).size,
+        notPaged: notPagedAlerts(logged),
         labels: traffic.labels,
         matches,
         missed,

@@ -11,7 +11,7 @@
  * in the same order and writes the same files, and a replay resumed from its checkpoint continues
  * exactly where the killed one committed.
  */
-import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
+import { deliver, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables } from '../../sinks/lake/lakeTables.ts';
 import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
@@ -275,7 +275,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     // Sent now, like the merged metrics below: a resumed replay sends the same again, which the
     // alert log keeps once (SNS at least once, as every alert).
     const streamAlerts = [...late, ...streamNotifications.notify(shardAlerts, observeClosedWindows(streamDetector, quality), lastShard)];
-    for (const alert of streamAlerts) await alertSink.send(alert);
+    let streamPages = 0;
+    for (const alert of streamAlerts) if (await deliver(alertSink, alert)) streamPages += 1;
 
     let entry = open.get(shardId);
     if (!entry) open.set(shardId, (entry = { unit: new CommitUnit(lake, stream, shardId), start: cursor.next, before }));
@@ -297,7 +298,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     stats.late += processed.late;
     stats.metricEvents += processed.metrics.length;
     stats.mergedMetricEvents += merged.length;
-    stats.alerts += streamAlerts.length;
+    stats.alerts += streamPages;
     stats.latePartials = merger.latePartials;
     options.onBatch?.(stats);
   };

@@ -102,8 +102,28 @@ describe('stream notifications', () => {
     // Three alerts (the stream's and two shards'), though shard 1's comes with two steps.
     expect(resolved[0].summary).toMatch(/^3 alerts for stream: /);
     // Closed: a shard's alert of that detector pages again.
-    expect(n.notify([alert('duplicate_rate', 3, 12)], [])).toHaveLength(1);
-    expect(n.snapshot()).toEqual({ open: [], carried: [] });
+    const reopened = alert('duplicate_rate', 3, 12);
+    expect(n.notify([reopened], [])).toHaveLength(1);
+    // Open shard alerts are followed: shard 3's, and shard 2's late_rate alert that paged above.
+    expect(n.snapshot()).toEqual({ open: [], carried: [], shardOpen: { [reopened.alertId]: 'duplicate_rate', [alert('late_rate', 2, 8).alertId]: 'late_rate' }, settled: [] });
+  });
+
+  it('a shard\'s resolution after the stream-wide alert it was part of resolved is logged, not paged; a later escalation of it pages, and then so does its resolution', () => {
+    const n = new StreamNotifications();
+    n.notify([alert('rejected_rate', 1, 5), alert('rejected_rate', 2, 5)], [alert('rejected_rate', undefined, 5)]);
+    // The stream and shard 1 recover; shard 2 a window later.
+    expect(n.notify([alert('rejected_rate', 1, 9, 'resolved')], [alert('rejected_rate', undefined, 9, 'resolved')]).map(membersOf)).toEqual([
+      ['rejected_rate|stream|9|resolved', 'rejected_rate|shardId-000000000001|9|resolved'],
+    ]);
+    const straggler = n.notify([alert('rejected_rate', 2, 10, 'resolved')], []);
+    expect(straggler).toEqual([{ ...alert('rejected_rate', 2, 10, 'resolved'), inhibited: 'the stream-wide rejected_rate alert it was part of resolved already' }]);
+    // Restored from a snapshot after the stream resolved: an escalation of the shard's alert is news.
+    const m = new StreamNotifications();
+    m.notify([alert('rejected_rate', 2, 5)], [alert('rejected_rate', undefined, 5)]);
+    m.notify([], [alert('rejected_rate', undefined, 9, 'resolved')]);
+    const restored = StreamNotifications.restore(JSON.parse(JSON.stringify(m.snapshot())));
+    expect(restored.notify([alert('rejected_rate', 2, 11, 'firing', { notification: 'escalated' })], []).map(membersOf)).toEqual([['rejected_rate|shardId-000000000002|11|escalated']]);
+    expect(restored.notify([alert('rejected_rate', 2, 14, 'resolved')], []).map(membersOf)).toEqual([['rejected_rate|shardId-000000000002|14|resolved']]);
   });
 
   it('a single shard\'s incident pages, and what is still carried when the stream ends is sent then', () => {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../../detectors/types.ts';
 import { parseAlertLog } from '../../../sinks/alerts/alertLogFile.ts';
 import { fanOutAlertSink } from '../../../sinks/alerts/alertSink.ts';
-import { buildDailyDigest } from '../../../sinks/alerts/dailyDigest.ts';
+import { buildDailyDigest, notPagedAlerts } from '../../../sinks/alerts/dailyDigest.ts';
 import { digestText } from '../../../sinks/alerts/dailyDigestReport.ts';
 import { LogAlertSink } from '../../../sinks/alerts/logAlertSink.ts';
 import { SnsAlertSink } from '../../../sinks/alerts/snsAlertSink.ts';
@@ -83,5 +83,12 @@ describe('an inhibited alert, from the shard to the operator', () => {
     // Raised: c1's auctions and clicks alerts, both in the one page; c2's and c1's volume alert not paged.
     expect(digest).toMatchObject({ raised: 2, notPaged: 2, topCampaigns: [{ campaign: 'c1', alerts: 2 }] });
     expect(digestText(digest)).toContain("alerts not paged: 2 (campaigns that moved with their shard's other campaigns; in the alert log, marked inhibited)");
+  });
+
+  it('counts as not paged only alerts none of whose steps was paged: a paged alert whose late resolution was only logged was paged', () => {
+    const firing = campaignAlert('c1', 'campaign_auctions');
+    const quietResolution = { ...firing, status: 'resolved' as const, notification: 'resolved' as const, windowStart: WINDOW + 60_000, inhibited: 'the stream-wide alert it was part of resolved already' };
+    expect(buildDailyDigest('2026-11-02', [firing, quietResolution], {})).toMatchObject({ raised: 1, notPaged: 0 });
+    expect(notPagedAlerts([quietResolution])).toBe(1);
   });
 });
