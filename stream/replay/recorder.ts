@@ -24,7 +24,14 @@ export interface RecordOptions {
 const parentsOf = (shard: Shard): string[] => [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id));
 const hashKeyRangeOf = (shard: Shard) => ({ start: shard.HashKeyRange!.StartingHashKey!, end: shard.HashKeyRange!.EndingHashKey! });
 
-export async function recordStream(options: RecordOptions): Promise<{ records: number; shards: string[] }> {
+export interface RecordResult {
+  records: number;
+  shards: string[];
+  /** A shard was still being read when the signal came: with `untilCaughtUp`, the recording stops short of the tip. */
+  interrupted: boolean;
+}
+
+export async function recordStream(options: RecordOptions): Promise<RecordResult> {
   const listed = (await listShards(options.kinesis, options.streamName)).sort((a, b) => (a.ShardId! < b.ShardId! ? -1 : 1));
   const shards = listed.map((shard) => shard.ShardId!);
   const hashRanges = Object.fromEntries(listed.map((shard) => [shard.ShardId!, hashKeyRangeOf(shard)]));
@@ -34,6 +41,7 @@ export async function recordStream(options: RecordOptions): Promise<{ records: n
   const running = new Set<Promise<void>>();
   const failed = new AbortController();
   const stopped = (): boolean => Boolean(options.signal?.aborted) || failed.signal.aborted;
+  let interrupted = false;
 
   const readShard = async (shardId: string): Promise<void> => {
     const reader = new ShardReader(options.kinesis, options.streamName, shardId, options.reader);
@@ -47,6 +55,7 @@ export async function recordStream(options: RecordOptions): Promise<{ records: n
       if (read.shardEnded) return discoverChildren();
       if (options.untilCaughtUp && read.records.length === 0 && read.millisBehindLatest === 0) return;
     }
+    interrupted = true;
   };
 
   /**
@@ -80,5 +89,5 @@ export async function recordStream(options: RecordOptions): Promise<{ records: n
     await Promise.allSettled(running);
     await writer.close();
   }
-  return { records: writer.records, shards };
+  return { records: writer.records, shards, interrupted };
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { ProgressLine } from '../progressLine.ts';
-import { stopOnSignals } from '../stopSignals.ts';
+import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 import { failureWarnings } from './run.ts';
 
 export function recordCommand(): Command {
@@ -51,7 +51,21 @@ export function recordCommand(): Command {
           onProgress: (records) => line.update(`recorded ${records} records`),
           reader: { onTransientError: (error) => warnOfFailure({ name: 'consumer.read_failed', workerId: 'record', detail: (error as Error).message }) },
         });
-        line.done(`recorded ${result.records} records from ${result.shards.length} shards of ${config.stream} to ${options.out}`);
+        const shards = result.shards.length;
+        const recorded = `${result.records} records from ${shards} shard${shards === 1 ? '' : 's'} of ${config.stream}`;
+        /**
+         * A bounded recording a signal cut short exits 128 + the signal, as `run --until-caught-up`
+         * does, so `record --until-caught-up && replay` stops there. The file was closed as at any
+         * stop, so it is whole: the user must hear that it holds only part of the stream.
+         */
+        const code = stop.exitCode();
+        if (options.untilCaughtUp && result.interrupted && code !== undefined) {
+          line.done(
+            `not caught up: stopped by a signal after recording ${recorded}; ${options.out} is a whole recording of those records (replay reads it as it is) but not of the stream to its tip: run the same command with --force to record the stream again from its oldest record.`,
+          );
+          throw new StoppedBySignal(code);
+        }
+        line.done(`recorded ${recorded} to ${options.out}`);
       } finally {
         stop.dispose();
         kinesis.destroy();
