@@ -140,9 +140,26 @@ describe('adstream command line', () => {
     expect(json.stdout).toBe('{"a":2}\n{"b":3}\n');
     // A failing statement stops the script, but the answers before it are printed.
     const failing = await adstream(['query', '--json', '--lake', lake, 'SELECT 2 AS a; SELECT nope FROM impressions; SELECT 3 AS b']);
-    expect(failing.code).toBe(1);
+    expect(failing.code).toBe(2);
     expect(failing.stdout).toBe('{"a":2}\n');
     expect(failing.stderr).toContain('nope');
+  });
+
+  it('exits 2 with one sentence on SQL DuckDB refuses (a typo, a table that is not there), and 1 when reading fails', async () => {
+    // Both exited 1, as if the lake had failed, where the README has usage mistakes exit 2.
+    const lake = join(dir, 'sql-lake');
+    await mkdir(join(lake, 'impression'), { recursive: true });
+    const [typo, noTable, unreadable] = await Promise.all([
+      adstream(['query', '--lake', lake, 'SELEC 1']),
+      adstream(['query', '--lake', lake, 'SELECT * FROM nosuch']),
+      adstream(['query', '--lake', lake, `SELECT * FROM read_parquet('${join(lake, 'nowhere.parquet')}')`]),
+    ]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toBe('adstream: DuckDB refused the SQL: Parser Error: syntax error at or near "SELEC" (LINE 1: SELEC 1)');
+    expect(noTable.code).toBe(2);
+    expect(noTable.stderr.trim().split('\n').at(-1)).toMatch(/^adstream: DuckDB refused the SQL: Catalog Error: Table with name nosuch does not exist! .*\(LINE 1: SELECT \* FROM nosuch\)$/);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain('IO Error');
   });
 
   it('warns when the directory queried holds no lake table, naming the lake below it; shows a STRUCT as JSON; names the tables a warehouse has', async () => {

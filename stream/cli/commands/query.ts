@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Row } from '../../../sinks/query/lakeQuery.ts';
+import { asRefusedSql } from '../refusedSql.ts';
 import { printTable } from '../table.ts';
 import { warehouseFileProblem } from '../warehouseFile.ts';
 
@@ -43,7 +44,7 @@ async function runOn(options: QueryOptions, sql: string, onResult: (rows: Row[],
       return await warehouse.queryEach(sql, onResult).catch(async (error: unknown) => {
         // DuckDB offers its nearest catalog name (pg_prepared_statements for rejected): say what the warehouse holds instead.
         const missing = /Table with name (\S+) does not exist/.exec((error as Error).message)?.[1];
-        if (!missing) throw error;
+        if (!missing) throw asRefusedSql(error);
         const tables = (await warehouse.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")).map((row) => String(row.table_name));
         throw new ConfigError(`the warehouse ${options.warehouse} has no table ${missing}; its tables are ${tables.join(', ') || 'none yet'} (the DLQ, rejected, and lineage stay in the lake: query them with --lake).`);
       });
@@ -59,7 +60,9 @@ async function runOn(options: QueryOptions, sql: string, onResult: (rows: Row[],
   warnIfNotALake(lake, LAKE_VIEWS.map((v) => v.table));
   const lakeQuery = await LakeQuery.open(lake);
   try {
-    return await lakeQuery.queryEach(sql, onResult);
+    return await lakeQuery.queryEach(sql, onResult).catch((error: unknown) => {
+      throw asRefusedSql(error);
+    });
   } finally {
     lakeQuery.close();
   }
