@@ -8,14 +8,9 @@ import { register } from 'tsx/esm/api';
 // will need Node 22. package-lock.json pins releases that run on 20, so the notice only buried
 // adstream's own messages; set this variable to anything else to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// A command that only prints (a query, a report) piped into `head` finds the pipe closed: that is
-// the reader being done, not a failure worth a stack trace. Commands that change things (run,
-// produce, dlq) are not cut short this way: they would skip releasing leases or noting what they did.
-const PRINTING_COMMANDS = new Set(['query', 'digest', 'config', 'score-nab', 'schemas']);
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE' && PRINTING_COMMANDS.has(process.argv[2])) process.exit(0);
-  throw error;
-});
 register();
+// Before anything is printed: which commands a reader closing the pipe (`| head`) ends quietly.
+const { onStdoutError } = await import('./closedPipe.ts');
+process.stdout.on('error', onStdoutError);
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv);
