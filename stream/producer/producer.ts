@@ -191,10 +191,15 @@ export class Producer {
    * Puts every record, then flushes. Stops at the first record refused or batch failed: what was
    * buffered before it is still flushed (so the stream holds a prefix of the input), and the
    * error is rethrown — unless that flush fails too, whose error (records lost) is then thrown.
+   * Once `signal` aborts it takes no more records and flushes what it took: the stream holds a
+   * prefix of the input then too, every record of it acknowledged.
    */
-  async putAll(records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord>): Promise<ProduceStats> {
+  async putAll(records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord>, signal?: AbortSignal): Promise<ProduceStats> {
     try {
-      for await (const record of records) await this.put(record);
+      for await (const record of records) {
+        if (signal?.aborted) break;
+        await this.put(record);
+      }
     } catch (error) {
       await this.flush();
       throw error;

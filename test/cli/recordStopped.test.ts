@@ -3,9 +3,7 @@
  * printed "recorded N records" and exited 0, as if the recording held the whole stream. It now
  * exits 128 + the signal, as `run --until-caught-up` does, and says what the file holds.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -13,10 +11,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { startLocalServices, type LocalServices } from '../../stream/local/embeddedServices.ts';
-import { listenLocally } from '../../stream/local/localHttp.ts';
 import { readRecording } from '../../stream/replay/recordingFile.ts';
-import { ADSTREAM_BIN } from '../support/cli.ts';
-import { waitFor } from '../support/childWorker.ts';
+import { startAdstream } from '../support/cli.ts';
+import { kinesisHolding } from '../support/kinesisHolding.ts';
 
 let services: LocalServices;
 let dir: string;
@@ -36,50 +33,26 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Kinesis, except that every GetRecords after the first waits until `release()`: the recorder is mid-stream when it is signalled. */
-async function kinesisHoldingReads() {
-  const held: (() => void)[] = [];
-  let reads = 0;
-  const target = new URL(services.endpoints.kinesisEndpoint);
-  const server = createServer((req, res) => {
-    const forward = () => req.pipe(request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers);
-      answer.pipe(res);
-    }));
-    if (String(req.headers['x-amz-target']).endsWith('.GetRecords') && ++reads > 1) held.push(forward);
-    else forward();
-  });
-  const listening = await listenLocally(server);
-  return { ...listening, release: () => held.splice(0).forEach((go) => go()) };
-}
-
 it('record --until-caught-up stopped by a signal exits 130, says it is not caught up, and leaves a whole recording of what it read', async () => {
-  const kinesis = await kinesisHoldingReads();
+  // Every read after the first waits: the recorder is mid-stream when it is signalled.
+  const kinesis = await kinesisHolding(services.endpoints.kinesisEndpoint, 'GetRecords', 1);
   const out = join(dir, 'stopped.avro');
   try {
-    const child = spawn('node', [ADSTREAM_BIN, 'record', '--stream', 'record-stopped', '--out', out, '--until-caught-up'], {
-      env: { ...process.env, ADSTREAM_CONFIG: '', ...services.environment, ADSTREAM_KINESIS_ENDPOINT: kinesis.endpoint },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await waitFor('the first read to be recorded', () => (output.includes('recorded 10000 records') ? true : undefined), 30_000, 20);
-    child.kill('SIGINT');
-    await waitFor('the recorder to say it is stopping', () => (output.includes('SIGINT: stopping') ? true : undefined), 30_000, 20);
+    const record = startAdstream(['record', '--stream', 'record-stopped', '--out', out, '--until-caught-up'], { ...services.environment, ADSTREAM_KINESIS_ENDPOINT: kinesis.endpoint });
+    await record.saying('recorded 10000 records');
+    record.child.kill('SIGINT');
+    await record.saying('SIGINT: stopping');
     kinesis.release();
-    expect(await exited, output).toBe(130);
-    expect(output).toContain(
+    expect(await record.exited, record.output()).toBe(130);
+    expect(record.output()).toContain(
       `not caught up: stopped by a signal after recording 10500 records from 1 shard of record-stopped; ${out} is a whole recording of those records (replay reads it as it is) but not of the stream to its tip`,
     );
-    expect(output).not.toContain(`recorded 10500 records from 1 shard of record-stopped to ${out}`);
+    expect(record.output()).not.toContain(`recorded 10500 records from 1 shard of record-stopped to ${out}`);
     // Closed as at any stop: read without --allow-truncated.
     const recording = await readRecording(out);
     expect(recording.records).toBe(10_500);
     await recording.close();
   } finally {
-    kinesis.release();
     await kinesis.close();
   }
 }, 90_000);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { ProducerRecord } from '../../producer/index.ts';
 import { generatorOverrides, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
+import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 import { positiveInteger } from '../wholeNumberOption.ts';
 
 async function* fromFiles(paths: string[]): AsyncIterable<ProducerRecord> {
@@ -32,6 +33,10 @@ export function produceCommand(): Command {
         if (problem) throw new ConfigError(problem);
       }
       const config = loadConfig({ stream: options.stream });
+      const stop = stopOnSignals(
+        (signal) => console.error(`${process.stderr.isTTY ? '\n' : ''}${signal}: stopping; putting no more records and waiting for those already sent (a second signal exits at once) ...`),
+        'the PutRecords calls in flight may or may not have stored their records; running the same command again puts every record again.',
+      );
       const kinesis = kinesisClient(config);
       try {
         if (options.createStream) {
@@ -52,11 +57,16 @@ export function produceCommand(): Command {
         const producer = new Producer(kinesis, { streamName: config.stream, onProgress: (stats) => progress.update(stats) });
         const started = performance.now();
         try {
-          await producer.putAll(records);
+          await producer.putAll(records, stop.signal);
         } finally {
           progress.stop();
         }
         const stats = producer.stats();
+        const code = stop.exitCode();
+        if (code !== undefined) {
+          console.error(stoppedSentence(stats.records, total, config.stream, config.dedupeHorizonMs));
+          throw new StoppedBySignal(code);
+        }
         const seconds = (performance.now() - started) / 1000;
         console.log(
           `put ${stats.records} records (${(stats.bytes / 1e6).toFixed(1)} MB) on ${config.stream} in ${stats.batches} PutRecords calls, ` +
@@ -67,7 +77,18 @@ export function produceCommand(): Command {
           console.log(`injected anomalies (event time, UTC): ${traffic.labels.map((l) => `${l.kind} ${l.key === '*' ? 'all traffic' : l.key} ${new Date(l.start).toISOString().slice(11, 16)}–${new Date(l.end).toISOString().slice(11, 16)}`).join('; ')}`);
         }
       } finally {
+        stop.dispose();
         kinesis.destroy();
       }
     });
 }
+
+/**
+ * What a produce a signal stopped leaves: the stream holds the first `put` records, and the same
+ * command puts them all again. The workers' dedupe (by event id, per shard) drops a repeat only
+ * while its first copy is within the dedupe horizon of the newest event time seen, so a run
+ * longer than the horizon stores its oldest repeats twice.
+ */
+export const stoppedSentence = (put: number, total: number | undefined, stream: string, horizonMs: number): string =>
+  `adstream: stopped by a signal after putting ${put}${total === undefined ? '' : ` of ${total}`} records on ${stream}; running the same command again puts every record again, ` +
+  `and a worker counts a repeat as a duplicate (same event id) only within dedupeHorizonMs (${horizonMs} ms of event time) of the newest event on its shard, so older repeats are stored twice.`;
