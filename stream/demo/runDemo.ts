@@ -37,6 +37,20 @@ export interface DemoOptions {
   /** Called once the data directory is accepted, as the embedded services start. */
   onStarting?: () => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Stops the run early: no more records are put, the worker commits what it read and stops, the
+   * services stop, and runDemo returns a DemoStopped instead of the summary's figures.
+   */
+  signal?: AbortSignal;
+}
+
+/** What a run stopped early leaves: the data directory holds labels.json and what the worker committed. */
+export interface DemoStopped {
+  stopped: true;
+  dataDir: string;
+  total: number;
+  produced: number;
+  stats: WorkerStats;
 }
 
 export interface DemoProgress {
@@ -101,7 +115,7 @@ async function removeDemoOutputs(dataDir: string): Promise<void> {
 
 const PROGRESS_EVERY_MS = 500;
 
-export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+export async function runDemo(options: DemoOptions): Promise<DemoResult | DemoStopped> {
   const dataDir = resolve(options.dataDir);
   await checkDemoDirectory(dataDir);
   await makeDirectory(dataDir);
@@ -137,14 +151,17 @@ async function runDemoIn(dataDir: string, options: DemoOptions): Promise<DemoRes
     await ensureStream(kinesis, config.stream, options.shards ?? 4);
     const producer = new Producer(kinesis, { streamName: config.stream });
     let producing = true;
-    const { worker, close } = await workerFromConfig(config, { inputComplete: () => !producing, printAlert: options.printAlert });
+    const { worker, close } = await workerFromConfig(config, { inputComplete: () => !producing, printAlert: options.printAlert, signal: options.signal });
     const report = () => options.onProgress?.({ total: records.length, produced: producer.stats().records, stats: worker.stats, streamAlerts: worker.streamWindowStats?.alerts ?? 0 });
     const ticker = setInterval(report, PROGRESS_EVERY_MS);
     try {
       const consuming = worker.run();
       // If the worker fails while producing, stop waiting for the producer's outcome to matter.
       consuming.catch(() => undefined);
-      await producer.putAll(records.map(({ data, partitionKey }) => ({ data, partitionKey })));
+      await producer.putAll(
+        records.map(({ data, partitionKey }) => ({ data, partitionKey })),
+        options.signal,
+      );
       producing = false;
       await consuming;
     } finally {
@@ -155,6 +172,7 @@ async function runDemoIn(dataDir: string, options: DemoOptions): Promise<DemoRes
     // After close: its last lake files and the alerts of the windows closed at the end count too,
     // or the last status line disagreed with the summary printed under it.
     report();
+    if (options.signal?.aborted) return { stopped: true, dataDir, total: records.length, produced: producer.stats().records, stats: worker.stats };
 
     // From the alert log, not the worker's stats: the stream-wide merge's alerts are in it too, as
     // `adstream digest` counts them (the stats hold the shards' own).

@@ -1,7 +1,7 @@
 /** The report `npm start` prints at the end: counters, alerts against labels, analyst queries. */
 import { flattenAlerts } from '../../sinks/alerts/dailyDigest.ts';
 import { formatTable } from '../cli/table.ts';
-import type { DemoProgress, DemoResult } from './runDemo.ts';
+import type { DemoProgress, DemoResult, DemoStopped } from './runDemo.ts';
 import type { MissedEvidence } from './missedEvidence.ts';
 import { FIRE_ALPHA, RATE_LOOKBACK_MS } from '../../detectors/anomalyEvidence.ts';
 import { formatProbability } from '../../detectors/alertLifecycle.ts';
@@ -14,6 +14,10 @@ export function progressText({ total, produced, stats, streamAlerts }: DemoProgr
   const lag = Math.max(0, produced - stats.recordsRead);
   return `produced ${n(produced)}/${n(total)} · processed ${n(stats.recordsRead)} (${n(Math.round(rate))} rec/s) · committed ${n(stats.recordsIn)} · lag ${n(lag)} records · files ${n(stats.filesWritten)} · notifications ${stats.alerts.length + streamAlerts}`;
 }
+
+/** In place of the summary, for a run a signal stopped: what it did, and what the data directory holds. */
+export const stoppedText = ({ produced, total, stats, dataDir }: DemoStopped): string =>
+  `stopped by a signal after putting ${n(produced)} of ${n(total)} records (the worker committed ${n(stats.recordsIn)}): ${dataDir} holds a partial run, labels.json and the lake files and alerts committed so far; run the demo again to replace it with a whole one.`;
 
 export function demoSummary(result: DemoResult, elapsedMs: number): string {
   const { stats, truth } = result;
