@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   ListObjectsCommand,
   NoSuchKey,
   PutObjectCommand,
@@ -32,7 +33,7 @@ export class S3Store implements ObjectStore {
 
   constructor(
     private readonly client: S3Client,
-    private readonly bucket: string,
+    readonly bucket: string,
     private readonly prefix = '',
     options: S3StoreOptions = {},
   ) {
@@ -41,6 +42,19 @@ export class S3Store implements ObjectStore {
     this.multipartThresholdBytes = options.multipartThresholdBytes ?? this.partBytes;
     this.partConcurrency = options.partConcurrency ?? 4;
     if (this.partBytes < MIN_PART_BYTES) throw new RangeError(`partBytes must be at least ${MIN_PART_BYTES} (S3's minimum part size), but is ${this.partBytes}.`);
+  }
+
+  /**
+   * Whether S3 says the bucket is not there (HeadBucket's 404). Any other answer, a 403 included
+   * (a role may write under its prefix without s3:ListBucket), is not taken for a missing bucket.
+   */
+  async bucketMissing(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return false;
+    } catch (error) {
+      return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
+    }
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {

@@ -24,6 +24,7 @@ import { FirehoseSink } from '../../sinks/firehose/firehoseSink.ts';
 import type { AdstreamConfig } from '../config/schema.ts';
 import type { ShardStateConfig } from '../pipeline/shardState.ts';
 import { LeaseTable } from './leases/leaseTable.ts';
+import { refuseMissingBuckets } from './missingBuckets.ts';
 import { StateStore } from './stateStore.ts';
 import { PartialLog } from './windowPartials.ts';
 import { windowGroupingsOf } from '../config/groupings.ts';
@@ -61,7 +62,8 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   const lazyS3 = () => (s3 ??= s3Client(config));
   const startingPosition = startingPositionOf(config);
   const encoder = createParquetEncoder(config.parquetEncoder as Parameters<typeof createParquetEncoder>[0]);
-  const lake = lakeTables(openStore(config.lake, lazyS3), encoder);
+  const lakeObjects = openStore(config.lake, lazyS3);
+  const lake = lakeTables(lakeObjects, encoder);
   const alertLog = new LogAlertSink({ path: config.alertLog, print: hooks.printAlert });
   // Paths the worker uses only later (at its first alert, its first spill), tried now.
   await alertLog.prepare();
@@ -80,6 +82,10 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   await removeAbandonedFolders(spillRoot, SPILL_PREFIX);
   const spillDirectory = newProcessFolder(spillRoot, SPILL_PREFIX);
   const stateObjects = openStore(config.stateStore, lazyS3);
+  await refuseMissingBuckets([
+    { store: stateObjects, what: 'state store', setting: 'ADSTREAM_STATE' },
+    { store: lakeObjects, what: 'lake', setting: '--lake (or ADSTREAM_LAKE)' },
+  ]);
   const worker = new Worker({
     kinesis,
     streamName: config.stream,

@@ -16,6 +16,7 @@ import { startLocalServices } from '../../stream/local/embeddedServices.ts';
 import { dynamoDbClient, kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { encodeEvent } from '../../stream/events/wire.ts';
 import { bidRequest, click } from '../stream/events/eventFixtures.ts';
 import { generateTraffic } from '../../stream/generator/index.ts';
@@ -297,6 +298,29 @@ describe('adstream command line', () => {
       expect([alertLog.code, spill.code], alertLog.stderr + spill.stderr).toEqual([2, 2]);
       expect(alertLog.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${aFile}: a file stands where a directory is needed (EEXIST on mkdir).`);
       expect(spill.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${join(aFile, 'spill')}: a part of it is a file, not a directory (ENOTDIR on mkdir).`);
+    } finally {
+      await services.stop();
+    }
+  });
+
+  it('exits 2 at start when the state store or the lake is in an S3 bucket that does not exist, before writing a lake file', async () => {
+    // It failed (exit 1) at its first commit, after a warning and that commit's lake files.
+    const services = await startLocalServices({ buckets: [] });
+    try {
+      const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
+      await ensureStream(kinesis, 'no-bucket', 1);
+      await kinesis.send(new PutRecordsCommand({ StreamName: 'no-bucket', Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`not an event ${i}`) })) }));
+      kinesis.destroy();
+      const lake = join(dir, 'no-bucket-lake');
+      const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_LEASE_TABLE: 'no-bucket-leases' };
+      const [state, s3Lake] = await Promise.all([
+        adstream(['run', '--stream', 'no-bucket', '--until-caught-up', '--lake', lake], { ...env, ADSTREAM_STATE: 's3://nosuchbucket/x/' }),
+        adstream(['run', '--stream', 'no-bucket', '--until-caught-up', '--lake', 's3://nosuchlake/lake/'], { ...env, ADSTREAM_STATE: join(dir, 'no-bucket-state') }),
+      ]);
+      expect([state.code, s3Lake.code], state.stderr + s3Lake.stderr).toEqual([2, 2]);
+      expect(state.stderr.trim()).toBe('adstream: the S3 bucket nosuchbucket of the state store (s3://nosuchbucket/x/) does not exist: create it, or point ADSTREAM_STATE at a bucket that does.');
+      expect(s3Lake.stderr.trim()).toBe('adstream: the S3 bucket nosuchlake of the lake (s3://nosuchlake/lake/) does not exist: create it, or point --lake (or ADSTREAM_LAKE) at a bucket that does.');
+      expect(existsSync(lake)).toBe(false);
     } finally {
       await services.stop();
     }
