@@ -128,7 +128,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult | DemoSt
   }
 }
 
-async function runDemoIn(dataDir: string, options: DemoOptions): Promise<DemoResult> {
+async function runDemoIn(dataDir: string, options: DemoOptions): Promise<DemoResult | DemoStopped> {
   options.onStarting?.();
   const services = await startLocalServices({ buckets: [STATE_BUCKET] });
   try {
