@@ -31,15 +31,17 @@ function idleWithBursts(n: number, big: number): number[] {
 const CONFIG = { memory: 5000, tail: 0.2, warmup: 500 };
 
 describe('level test', () => {
-  it('makes a burst ten times the routine ones the top alert of a series idling at zero, which the value tests alone score 0', () => {
+  it('makes a burst ten times the routine ones the top alert of a series idling at zero, which the value tests alone do not alert on', () => {
     const values = idleWithBursts(3000, 2500);
     // An alert is emitted on its row or, while the next rows escalate it, up to `hold` rows later.
     const burst = (scores: number[]): number => Math.max(...scores.slice(2500, 2500 + DEFAULT_STREAMING_SCORER.hold + 2));
     const withLevel = scoreSeries(values);
     expect(burst(withLevel)).toBe(Math.max(...withLevel.slice(600)));
     expect(burst(withLevel)).toBeGreaterThan(0.999);
-    // The value tests alone (the departure-record bound off too: it also finds this burst).
-    expect(burst(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, level: null, record: null }))).toBe(0);
+    // The value tests alone (the departure-record bound off too: it also finds this burst) rank it
+    // about 1 in 7, no alert; held back by the routine bursts before it, they scored it 0.
+    expect(burst(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, level: null, record: null }))).toBeLessThan(0.9);
+    expect(burst(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, level: null, record: null, routineEcho: null }))).toBe(0);
   });
 
   it('calls a drop far below every past level rare, an ordinary level common, and says nothing while warming up', () => {

@@ -196,6 +196,31 @@ describe('streaming scorer', () => {
     expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, motif: { length: 6, baseline: 50, tolerance: 0.1, matches: 0, memory: 5000 } })).toThrow('a motif needs');
   });
 
+  it('lets a routine burst hold back the next onset only while it lasts, and resumes that from a snapshot', () => {
+    // The job's burst of the test above at rows 700, 1,130, 1,590 and 2,050 (the last two dropped as
+    // known), then a spike of 30 at 2,090: rarer than any row since the burst, but not twice as rare
+    // as the burst's rows, which without the rule stay among the recent rows for 100 rows.
+    let state = 777;
+    const jitter = (): number => {
+      state = (1103515245 * state + 12345) % 2 ** 31;
+      return state / 2 ** 31 - 0.5;
+    };
+    const values = Array.from({ length: 2400 }, () => 10 + jitter());
+    for (const start of [700, 1130, 1590, 2050]) [40, 90, 35, 20, 12].forEach((b, j) => (values[start + j] = b + 0.5 * jitter()));
+    values[2090] = 30;
+    const times = values.map((_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+    const alerts = (scores: number[]): number[] => scores.flatMap((s, i) => (i >= 1500 && s > 0.99 ? [i] : []));
+    expect(alerts(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, routineEcho: null }, times))).toEqual([]);
+    const whole = scoreSeries(values, DEFAULT_STREAMING_SCORER, times);
+    expect(alerts(whole)).toEqual([2091]);
+    // Cut while the burst's excursion is still open, and after it is forgotten.
+    const first = new StreamingScorer();
+    values.slice(0, 2053).forEach((v, i) => first.next(v, times[i]));
+    expect(first.snapshot().routine).toEqual({ rows: 8, left: 5 });
+    for (const cut of [2053, 2070]) expect(scoredAcrossSnapshot(values, cut, times)).toEqual(whole);
+    expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, routineEcho: 0 })).toThrow('routineEcho must');
+  });
+
   it('lets a noisy series\' ordinary swing pass unalerted however rare the smoothed value tests rank it, still alerts on a spike beyond it, and resumes that from a snapshot', () => {
     // Noise: the sum of three uniforms, 50 ± 15; a spike of 40 more at 2,700. At 2,017–2,019 the
     // noise goes 62.4, 59.9, 43.3: two high rows and a fall average into a surprise the value
