@@ -124,7 +124,11 @@ export class Worker {
   private readonly merge: StreamWindowMerge | undefined;
 
   constructor(private readonly options: WorkerOptions) {
-    options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
+    // A signal that came while the worker was set up (workerFromConfig's checks, before this
+    // constructor) stops it as one that comes later: a listener added now would never hear it, and
+    // a service run went on until a second signal.
+    if (options.signal?.aborted) this.stopping.abort();
+    else options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
     this.lagWatch = options.processingLag ? new ProcessingLagWatch(options.processingLag) : undefined;
     const sink = options.metricsSink;
     // Merged whether or not there is a metrics output: the stream's quality alerts come from the

@@ -139,6 +139,22 @@ describe('leases shared by workers', () => {
     expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
   });
 
+  it('a worker whose stop signal came while it was set up stops at once, holding no lease', async () => {
+    const config = configFor('stopped-early');
+    await pipeline.produce(config, [], 2);
+    const stop = new AbortController();
+    stop.abort();
+    const { worker, close } = await workerFromConfig(config, { signal: stop.signal });
+    try {
+      const ran = await Promise.race([worker.run().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000))]);
+      expect(ran).toBe('stopped');
+      expect(worker.stats.recordsRead).toBe(0);
+    } finally {
+      await close();
+    }
+    expect(ownersOf(await (await leaseTable(config)).list()).filter((owner) => owner !== '-')).toEqual([]);
+  });
+
   it('3 workers on 8 shards settle at 3/3/2, and release every lease when they stop', async () => {
     const base = configFor('balance');
     await pipeline.produce(base, [], 8);
