@@ -28,6 +28,21 @@ function series(n = 900): number[] {
   return Array.from({ length: n }, (_, i) => 10 + Math.sin(i / 20) + 0.3 * jitter() + (i >= 600 ? 8 : 0));
 }
 
+/**
+ * 2,400 5-minute rows of noise of width 1 around 10 (a seeded LCG), with a job's burst (40, 90, 35,
+ * 20, 12, times `scaleOf(k)` for the k-th run) at each of `runs`.
+ */
+function jobBursts(runs: readonly number[], scaleOf: (k: number) => number): number[] {
+  let state = 777;
+  const jitter = (): number => {
+    state = (1103515245 * state + 12345) % 2 ** 31;
+    return state / 2 ** 31 - 0.5;
+  };
+  const values = Array.from({ length: 2400 }, () => 10 + jitter());
+  runs.forEach((start, k) => [40, 90, 35, 20, 12].forEach((b, j) => (values[start + j] = scaleOf(k) * b + 0.5 * jitter())));
+  return values;
+}
+
 describe('streaming scorer', () => {
   it('scores in [0, 1], with its highest score at the step and few alerts after it', () => {
     const scores = scoreSeries(series());
@@ -177,16 +192,9 @@ describe('streaming scorer', () => {
   });
 
   it('lets a job\'s burst alert on its first two runs only, and still alerts on a burst of another size, resuming that from a snapshot', () => {
-    // Noise of width 1 around 10 in 5-minute rows; one burst shape (40, 90, 35, 20, 12) at rows 700,
-    // 1,130, 1,590 and 2,050 (no fixed time of day), and one twice its size at 2,300.
-    let state = 777;
-    const jitter = (): number => {
-      state = (1103515245 * state + 12345) % 2 ** 31;
-      return state / 2 ** 31 - 0.5;
-    };
-    const values = Array.from({ length: 2400 }, () => 10 + jitter());
+    // One burst shape at rows 700, 1,130, 1,590 and 2,050 (no fixed time of day), and one twice its size at 2,300.
     const runs = [700, 1130, 1590, 2050, 2300];
-    runs.forEach((start, k) => [40, 90, 35, 20, 12].forEach((b, j) => (values[start + j] = (k === 4 ? 2 * b : b) + 0.5 * jitter())));
+    const values = jobBursts(runs, (k) => (k === 4 ? 2 : 1));
     const times = values.map((_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
     const peaks = (scores: number[]): boolean[] => runs.map((start) => Math.max(...scores.slice(start, start + 12)) > 0.99);
     expect(peaks(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, motif: null }, times))).toEqual([true, true, true, true, true]);
@@ -200,13 +208,7 @@ describe('streaming scorer', () => {
     // The job's burst of the test above at rows 700, 1,130, 1,590 and 2,050 (the last two dropped as
     // known), then a spike of 30 at 2,090: rarer than any row since the burst, but not twice as rare
     // as the burst's rows, which without the rule stay among the recent rows for 100 rows.
-    let state = 777;
-    const jitter = (): number => {
-      state = (1103515245 * state + 12345) % 2 ** 31;
-      return state / 2 ** 31 - 0.5;
-    };
-    const values = Array.from({ length: 2400 }, () => 10 + jitter());
-    for (const start of [700, 1130, 1590, 2050]) [40, 90, 35, 20, 12].forEach((b, j) => (values[start + j] = b + 0.5 * jitter()));
+    const values = jobBursts([700, 1130, 1590, 2050], () => 1);
     values[2090] = 30;
     const times = values.map((_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
     const alerts = (scores: number[]): number[] => scores.flatMap((s, i) => (i >= 1500 && s > 0.99 ? [i] : []));
