@@ -42,6 +42,8 @@ export const defaultDetectorConfig: DetectorConfig = {
   warmupWindows: 10,
   firingAfter: 2,
   resolveAfter: 3,
+  // Alertmanager's default group_interval (5 min) in windows of a minute.
+  groupIntervalWindows: 5,
   criticalScore: 0.99,
   forgetAfterMissing: 120,
   countTest: { startAlpha: 0.01, continueAlpha: 0.1, fireAlpha: 1e-6, criticalAlpha: 1e-12, tolerance: 0.15, rateTolerance: 0.1 },

@@ -5,7 +5,8 @@
  * are sent (alertGrouping.ts), a shard's quality alerts together with every other shard's. A
  * campaign's count alert that only followed the shard's other campaigns is returned marked
  * `inhibited`: logged, not paged (peerInhibition.ts). A campaign's resolution waits for the
- * last of its group's alerts (resolutionHold.ts).
+ * last of its group's alerts (resolutionHold.ts), and an alert that joins a campaign's incident
+ * already paged rides in its next page (followerHold.ts).
  *
  * ```ts
  * createDetector: shardDetectorFactory(),
@@ -16,19 +17,21 @@ import type { AlertEvent, MetricEvent } from './types.ts';
 import { DEFAULT_COUNT_TEST, VolumeDetector, type DetectorConfig, type DetectorSnapshot, type ObserveOptions } from './volumeDetector.ts';
 import { PeerInhibition } from './peerInhibition.ts';
 import { ResolutionHold, type ResolutionHoldSnapshot } from './resolutionHold.ts';
+import { FollowerHold, type FollowerHoldSnapshot } from './followerHold.ts';
 
 export interface ConfiguredDetector {
   observe(metrics: MetricEvent[], options?: ObserveOptions): AlertEvent[];
-  /** The end of a bounded run: alerts still held (ResolutionHold.flush). */
+  /** The end of a bounded run: alerts still held (FollowerHold.flush, then ResolutionHold.flush). */
   flush(): AlertEvent[];
   snapshot(): ShardDetectorSnapshot;
   inherit(shardId: string, others?: readonly unknown[]): void;
 }
 
-/** How long alerts wait and repeat, as a worker's configuration sets them (alertCooldownWindows, alertRenotifyWindows). */
+/** How long alerts wait and repeat, as a worker's configuration sets them (alertCooldownWindows, alertRenotifyWindows, alertGroupIntervalWindows). */
 export interface AlertTiming {
   alertCooldownWindows?: number;
   alertRenotifyWindows?: number;
+  alertGroupIntervalWindows?: number;
 }
 
 /** What of a worker's configuration the detectors follow: the alert timing, and the windows. */
@@ -42,39 +45,49 @@ export const configuredDetectorConfig = (settings: DetectorSettings): DetectorCo
   ...defaultDetectorConfig,
   cooldownWindows: settings.alertCooldownWindows ?? 0,
   renotifyWindows: settings.alertRenotifyWindows ?? 0,
+  groupIntervalWindows: settings.alertGroupIntervalWindows ?? defaultDetectorConfig.groupIntervalWindows,
   // Hopping windows: the detectors score the non-overlapping ones (DetectorConfig.scoredWindowStartsEveryMs).
   ...(settings.windowSlideMs !== undefined && settings.windowMs !== undefined && settings.windowSlideMs < settings.windowMs ? { scoredWindowStartsEveryMs: settings.windowMs } : {}),
 });
 
-/** The volume detector's snapshot, the open alerts PeerInhibition keeps from being paged, and ResolutionHold's state. */
+/** The volume detector's snapshot, the open alerts PeerInhibition keeps from being paged, and ResolutionHold's and FollowerHold's state. */
 export interface ShardDetectorSnapshot extends DetectorSnapshot {
   inhibitedAlerts?: string[];
   resolutionHold?: ResolutionHoldSnapshot;
+  followerHold?: FollowerHoldSnapshot;
 }
 
 /** A snapshot without what the layers over VolumeDetector keep: what VolumeDetector restores from. */
 function volumeSnapshotOf(snapshot: ShardDetectorSnapshot): DetectorSnapshot {
-  const { inhibitedAlerts: _inhibited, resolutionHold: _hold, ...volume } = snapshot;
+  const { inhibitedAlerts: _inhibited, resolutionHold: _hold, followerHold: _followers, ...volume } = snapshot;
   return volume;
 }
 
 export function shardDetectorFactory(config: DetectorConfig = defaultDetectorConfig): (snapshot?: unknown) => ConfiguredDetector {
   const alpha = (config.countTest ?? DEFAULT_COUNT_TEST).startAlpha;
+  const groupInterval = config.groupIntervalWindows ?? 0;
   return (snapshot) => {
     const saved = snapshot as ShardDetectorSnapshot | undefined;
     const detector = saved ? VolumeDetector.restore(config, volumeSnapshotOf(saved)) : new VolumeDetector(config);
     let inhibition = new PeerInhibition(alpha, saved?.inhibitedAlerts);
     let hold = new ResolutionHold(saved?.resolutionHold);
+    let followers = new FollowerHold(groupInterval, saved?.followerHold);
     return {
-      observe: (metrics, options) => hold.apply(inhibition.mark(detector.observe(metrics, options), detector.lastReadings())),
-      flush: () => hold.flush(),
-      snapshot: () => ({ ...detector.snapshot(), inhibitedAlerts: inhibition.snapshot(), resolutionHold: hold.snapshot() }),
+      observe: (metrics, options) => {
+        const alerts = hold.apply(inhibition.mark(detector.observe(metrics, options), detector.lastReadings()));
+        // The last window observed is complete unless the caller keeps it open.
+        const observedUntil = (options?.windowsComplete ?? true) && metrics.length > 0 ? metrics.reduce((end, metric) => Math.max(end, metric.windowEnd), -Infinity) : undefined;
+        return followers.apply(alerts, observedUntil);
+      },
+      flush: () => [...followers.flush(), ...hold.flush()],
+      snapshot: () => ({ ...detector.snapshot(), inhibitedAlerts: inhibition.snapshot(), resolutionHold: hold.snapshot(), followerHold: followers.snapshot() }),
       inherit: (shardId, others) => {
         const parents = (others ?? []) as ShardDetectorSnapshot[];
         detector.inherit(shardId, parents.map(volumeSnapshotOf));
         // A child keeps its parents' series, open alerts included, and so whether each is paged.
         inhibition = new PeerInhibition(alpha, [...inhibition.snapshot(), ...parents.flatMap((parent) => parent.inhibitedAlerts ?? [])]);
         hold = ResolutionHold.union([hold.snapshot(), ...parents.map((parent) => parent.resolutionHold)]);
+        followers = FollowerHold.union(groupInterval, [followers.snapshot(), ...parents.map((parent) => parent.followerHold)]);
       },
     };
   };

@@ -122,6 +122,11 @@ export interface DetectorConfig extends LifecycleConfig {
    * 21 false alerts a week on one series (an adversarial review). Unset: every window (tumbling).
    */
   scoredWindowStartsEveryMs?: number;
+  /**
+   * Windows a campaign alert that joins a group already paged waits for the group's next page,
+   * which carries it, before it pages alone (followerHold.ts); 0 pages it at once. @default 0
+   */
+  groupIntervalWindows?: number;
   /** Thresholds of the count and rate tests (watches with `test` other than robust_z). */
   countTest?: CountTestConfig;
   watches: Watch[];

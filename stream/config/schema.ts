@@ -87,6 +87,13 @@ export const configSchema = {
     example: '10',
   },
   alertRenotifyWindows: { kind: 'integer', env: 'ADSTREAM_ALERT_RENOTIFY_WINDOWS', default: 0, description: 'Send a firing alert again every this many windows while it lasts, at the next window still anomalous (status renotified); 0 never.', example: '60' },
+  alertGroupIntervalWindows: {
+    kind: 'integer',
+    env: 'ADSTREAM_ALERT_GROUP_INTERVAL_WINDOWS',
+    default: 5,
+    description: "Windows a campaign's alert waits when another alert of the campaign has already paged: it goes out in the campaign's next notification (an escalation, reminder or resolution), or alone after this many windows; 0 pages every alert at once.",
+    example: '0',
+  },
   metricsOutput: {
     kind: 'enum',
     env: 'ADSTREAM_METRICS_OUTPUT',

@@ -4,43 +4,18 @@
  * a snapshot taken mid-hold, the end of a bounded run, and what is left alone.
  */
 import { describe, expect, it } from 'vitest';
-import { groupNotifications } from '../../detectors/alertGrouping.ts';
 import { ResolutionHold } from '../../detectors/resolutionHold.ts';
 import type { AlertEvent } from '../../detectors/types.ts';
 import { processBatch } from '../../stream/pipeline/processBatch.ts';
 import { ShardState } from '../../stream/pipeline/shardState.ts';
+import { campaignAlertSteps, pagesOf, WINDOW_MS as W, type Step } from './support/campaignAlertSteps.ts';
 
 const T0 = Date.UTC(2026, 10, 1, 2, 40);
-const W = 60_000;
 
-function step(detector: string, window: number, notification: 'firing' | 'escalated' | 'resolved', fields: Partial<AlertEvent> = {}): AlertEvent {
-  const key = fields.key ?? 'campaign=c004';
-  return {
-    alertId: `${detector}:${key}@${T0}`,
-    detector,
-    key,
-    dimensions: { campaign: 'c004' },
-    severity: notification === 'escalated' ? 'critical' : 'warning',
-    metric: detector,
-    observed: 9,
-    expected: 2,
-    score: detector === 'click_rate' ? 0.9 : 0.7,
-    windowStart: T0 + window * W,
-    windowEnd: T0 + (window + 1) * W,
-    summary: `${detector} ${notification}`,
-    status: notification === 'resolved' ? 'resolved' : 'firing',
-    notification,
-    group: 'campaign=c004',
-    ...fields,
-  };
-}
-
-const clickRate = (window: number, notification: 'firing' | 'escalated' | 'resolved') => step('click_rate', window, notification);
-const clickVolume = (window: number, notification: 'firing' | 'escalated' | 'resolved') => step('event_volume', window, notification, { key: 'campaign=c004|type=click' });
-
-/** Each notification as `window step detector [related detector step…]`. */
-const pages = (alerts: AlertEvent[]): string[] =>
-  groupNotifications(alerts).map((n) => [(n.windowStart - T0) / W, n.notification, n.detector, ...(n.related ?? []).map((r) => `${r.detector}:${r.notification}`)].join(' '));
+const step = campaignAlertSteps('c004', T0, 'click_rate');
+const clickRate = (window: number, notification: Step) => step('click_rate', window, notification);
+const clickVolume = (window: number, notification: Step) => step('event_volume', window, notification, { key: 'campaign=c004|type=click' });
+const pages = (alerts: AlertEvent[]): string[] => pagesOf(alerts, T0);
 
 describe('ResolutionHold', () => {
   it('sends a campaign’s resolutions a window apart as one notification, led by the strongest alert', () => {

@@ -1,0 +1,142 @@
+/**
+ * A campaign's later symptoms ride in its incident's next page. A win-rate collapse paged for
+ * c008; two windows later its impressions dropped too, and that paged on its own, one window
+ * before the win rate's escalation, which could have carried it. Alertmanager batches alerts that
+ * join a group it has already notified and sends them at the group's next `group_interval`; so
+ * here: the first notification (firing) of a paged alert whose group already has another paged
+ * alert open waits for the group's next page (an escalation, a reminder, the firing of a member
+ * that pages at once, or the resolution), which carries it in `related` (notificationOf lists the
+ * members' related alerts); at the longest it waits `groupIntervalWindows` windows, then pages
+ * on its own.
+ *
+ * - No incident pages later than before: the group's first alert pages as it fires; only the
+ *   symptoms that join it afterwards wait.
+ * - The stream's quality alerts and alerts not paged are left alone, as in resolutionHold.ts.
+ * - Time is the windows' event time, never the clock: an alert held from a window ending at `e`
+ *   pages once a window ending at `e + groupIntervalWindows × its window length` has been
+ *   observed, with any other alert held for its group, unless a page of its group carried it before. The result does not depend
+ *   on how windows were batched into `apply` calls (alerts come in window order).
+ * - What is held and which alerts each group has paged belong to the detector's snapshot; at the
+ *   end of a bounded run (`flush`) what is still held is sent.
+ *
+ * It runs after ResolutionHold: a resolution reaching it is its group's last one.
+ */
+import { STREAM_GROUP, stepOf } from './alertGrouping.ts';
+import { isPaged, type AlertEvent } from './types.ts';
+
+export interface FollowerHoldSnapshot {
+  /** Per group, its alerts paged and not resolved: each id with the end of the window it first paged in. */
+  paged: Record<string, Record<string, number>>;
+  /** First notifications waiting for their group's next page, oldest first. */
+  held: AlertEvent[];
+}
+
+const groupOf = (alert: AlertEvent): string => alert.group ?? alert.key;
+
+/** Event time after which a held alert pages on its own. */
+const dueAt = (alert: AlertEvent, windows: number): number => alert.windowEnd + windows * (alert.windowEnd - alert.windowStart);
+
+export class FollowerHold {
+  private readonly paged = new Map<string, Map<string, number>>();
+  private held: AlertEvent[] = [];
+
+  constructor(
+    /** How many windows a held alert waits at most; 0 holds nothing. */
+    private readonly groupIntervalWindows: number,
+    saved?: FollowerHoldSnapshot,
+  ) {
+    for (const [group, ids] of Object.entries(saved?.paged ?? {})) for (const [id, at] of Object.entries(ids)) this.markPaged(group, id, at);
+    this.held = [...(saved?.held ?? [])];
+  }
+
+  /** Several snapshots' state as one (a child shard's parents). */
+  static union(groupIntervalWindows: number, snapshots: readonly (FollowerHoldSnapshot | undefined)[]): FollowerHold {
+    const hold = new FollowerHold(groupIntervalWindows);
+    for (const saved of snapshots) {
+      for (const [group, ids] of Object.entries(saved?.paged ?? {})) for (const [id, at] of Object.entries(ids)) hold.markPaged(group, id, at);
+      hold.held.push(...(saved?.held ?? []));
+    }
+    return hold;
+  }
+
+  /**
+   * `alerts` (in window order) less the first notifications held, each page of a group carrying
+   * what was held for it. `observedUntil`: the end of the last window observed complete, after
+   * which held alerts that are due page alone; undefined when the last window is still open.
+   */
+  apply(alerts: readonly AlertEvent[], observedUntil?: number): AlertEvent[] {
+    const out: AlertEvent[] = [];
+    for (const alert of alerts) {
+      // Due before this alert's window ended: in a run shown one window at a time, they paged
+      // when an earlier window was observed.
+      this.releaseDue((due) => due < alert.windowEnd, out);
+      const group = groupOf(alert);
+      if (!isPaged(alert) || group === STREAM_GROUP) {
+        out.push(alert);
+        continue;
+      }
+      if (this.groupIntervalWindows > 0 && stepOf(alert) === 'firing' && this.pagedBefore(group, alert)) {
+        this.held.push(alert);
+        continue;
+      }
+      out.push(this.carrying(alert, this.take(group)));
+    }
+    if (observedUntil !== undefined) this.releaseDue((due) => due <= observedUntil, out);
+    return out;
+  }
+
+  /** The end of a bounded run: everything held, as it was. */
+  flush(): AlertEvent[] {
+    const held = this.held;
+    this.held = [];
+    return held;
+  }
+
+  snapshot(): FollowerHoldSnapshot {
+    const paged = [...this.paged].filter(([, ids]) => ids.size > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { paged: Object.fromEntries(paged.map(([group, ids]) => [group, Object.fromEntries([...ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))])), held: [...this.held] };
+  }
+
+  /** `alert`, paged now, with `carried` in its related alerts; the group's paged alerts follow. */
+  private carrying(alert: AlertEvent, carried: AlertEvent[]): AlertEvent {
+    const group = groupOf(alert);
+    if (alert.status === 'resolved') this.paged.delete(group);
+    else for (const member of [alert, ...carried]) this.markPaged(group, member.alertId, alert.windowEnd);
+    return carried.length > 0 ? { ...alert, related: [...(alert.related ?? []), ...carried] } : alert;
+  }
+
+  /**
+   * The groups of held alerts whose wait is over page now: the oldest held alert, carrying the
+   * rest of its group's (like any page of the group, it carries what was held for it).
+   */
+  private releaseDue(isOver: (due: number) => boolean, out: AlertEvent[]): void {
+    const groups = new Set(this.held.filter((alert) => isOver(dueAt(alert, this.groupIntervalWindows))).map(groupOf));
+    for (const group of groups) {
+      const [oldest, ...others] = this.take(group);
+      out.push(this.carrying(oldest, others));
+    }
+  }
+
+  /** The group's held alerts, taken out. */
+  private take(group: string): AlertEvent[] {
+    const taken = this.held.filter((alert) => groupOf(alert) === group);
+    if (taken.length > 0) this.held = this.held.filter((alert) => groupOf(alert) !== group);
+    return taken;
+  }
+
+  /**
+   * Whether another alert of the group paged in an earlier window: alerts of one window page
+   * together anyway (one notification per group and window, alertGrouping.ts).
+   */
+  private pagedBefore(group: string, alert: AlertEvent): boolean {
+    for (const [id, at] of this.paged.get(group) ?? []) if (id !== alert.alertId && at < alert.windowEnd) return true;
+    return false;
+  }
+
+  /** The first page of each alert is the one remembered. */
+  private markPaged(group: string, alertId: string, at: number): void {
+    const ids = this.paged.get(group) ?? new Map<string, number>();
+    if (!ids.has(alertId)) ids.set(alertId, at);
+    this.paged.set(group, ids);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * A campaign's later symptoms ride in its incident's next page: the first notification of an
+ * alert whose campaign already paged in an earlier window waits for the campaign's next page, or
+ * `groupIntervalWindows` windows at the longest. Hand-built lifecycles of the demo's win-rate
+ * collapse (the win rate pages, the impressions follow two windows later, the win rate escalates
+ * a window after that), the bound, batching, a snapshot taken mid-hold, and what is left alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { FollowerHold } from '../../detectors/followerHold.ts';
+import { ResolutionHold } from '../../detectors/resolutionHold.ts';
+import { shardDetectorFactory, type ShardDetectorSnapshot } from '../../detectors/shardDetector.ts';
+import type { AlertEvent } from '../../detectors/types.ts';
+import { campaignAlertSteps, pagesOf, WINDOW_MS as W, type Step } from './support/campaignAlertSteps.ts';
+
+const T0 = Date.UTC(2026, 10, 1, 5, 36);
+const INTERVAL = 5;
+
+const step = campaignAlertSteps('c008', T0, 'win_rate');
+const winRate = (window: number, notification: Step) => step('win_rate', window, notification);
+const impressions = (window: number, notification: Step) => step('event_volume', window, notification, { key: 'campaign=c008|type=impression' });
+/** The end of window `w`: what `apply` is told was observed complete. */
+const endOf = (window: number) => T0 + (window + 1) * W;
+const pages = (alerts: AlertEvent[]): string[] => pagesOf(alerts, T0);
+
+describe('FollowerHold', () => {
+  it('sends the impressions alert that followed the win rate in the win rate’s escalation, one page where there were two', () => {
+    const hold = new FollowerHold(INTERVAL);
+    expect(pages(hold.apply([winRate(2, 'firing')], endOf(2)))).toEqual(['2 firing win_rate']);
+    expect(hold.apply([impressions(4, 'firing')], endOf(4))).toEqual([]);
+    expect(pages(hold.apply([winRate(5, 'escalated')], endOf(5)))).toEqual(['5 escalated win_rate event_volume:firing']);
+    expect(hold.snapshot().held).toEqual([]);
+  });
+
+  it('without it (0 windows), the impressions alert pages on its own', () => {
+    const hold = new FollowerHold(0);
+    const out = [...hold.apply([winRate(2, 'firing')], endOf(2)), ...hold.apply([impressions(4, 'firing')], endOf(4)), ...hold.apply([winRate(5, 'escalated')], endOf(5))];
+    expect(pages(out)).toEqual(['2 firing win_rate', '4 firing event_volume', '5 escalated win_rate']);
+  });
+
+  it('pages alerts of one window together: only a group paged in an earlier window holds an alert back', () => {
+    const hold = new FollowerHold(INTERVAL);
+    expect(pages(hold.apply([winRate(2, 'firing'), impressions(2, 'firing')], endOf(2)))).toEqual(['2 firing win_rate event_volume:firing']);
+  });
+
+  it('pages a held alert alone once it has waited the group interval and nothing of its group paged', () => {
+    const hold = new FollowerHold(INTERVAL);
+    hold.apply([winRate(2, 'firing')], endOf(2));
+    expect(hold.apply([impressions(4, 'firing')], endOf(4))).toEqual([]);
+    // Held from the end of window 4 for 5 windows: due at the end of window 9.
+    expect(hold.apply([], endOf(8))).toEqual([]);
+    expect(pages(hold.apply([], endOf(9)))).toEqual(['4 firing event_volume']);
+    // Paged now, it is one of the group's: a later member waits for it too.
+    expect(hold.apply([step('click_rate', 11, 'firing')], endOf(11))).toEqual([]);
+  });
+
+  it('gives the same pages whether the windows come one at a time or all at once', () => {
+    const alerts = [winRate(2, 'firing'), impressions(4, 'firing'), step('click_rate', 9, 'firing'), step('ctr', 12, 'firing'), winRate(14, 'escalated')];
+    const oneAtATime = new FollowerHold(INTERVAL);
+    const singly: AlertEvent[] = [];
+    for (let window = 0; window <= 15; window++) singly.push(...oneAtATime.apply(alerts.filter((a) => a.windowStart === T0 + window * W), endOf(window)));
+    const together = new FollowerHold(INTERVAL).apply(alerts, endOf(15));
+    expect(together).toEqual(singly);
+    // The click rate (window 9) and the CTR (12) follow too, and wait; the impressions alert is
+    // due at the end of window 9 and pages then, carrying the click rate; the escalation carries the CTR.
+    expect(pages(singly)).toEqual(['2 firing win_rate', '9 firing click_rate event_volume:firing', '14 escalated win_rate ctr:firing']);
+  });
+
+  it('keeps a held alert across a snapshot (JSON) and sends it in the group’s next page after the restore', () => {
+    const hold = new FollowerHold(INTERVAL);
+    hold.apply([winRate(2, 'firing'), impressions(4, 'firing')], endOf(4));
+    const restored = new FollowerHold(INTERVAL, JSON.parse(JSON.stringify(hold.snapshot())));
+    expect(pages(restored.apply([winRate(5, 'escalated')], endOf(5)))).toEqual(['5 escalated win_rate event_volume:firing']);
+  });
+
+  it('a child shard holds what its parents held', () => {
+    const parent = new FollowerHold(INTERVAL);
+    parent.apply([winRate(2, 'firing'), impressions(4, 'firing')], endOf(4));
+    const child = FollowerHold.union(INTERVAL, [undefined, parent.snapshot()]);
+    expect(pages(child.apply([winRate(5, 'escalated')], endOf(5)))).toEqual(['5 escalated win_rate event_volume:firing']);
+  });
+
+  it('leaves alone the stream’s quality alerts and alerts not paged', () => {
+    const hold = new FollowerHold(INTERVAL);
+    hold.apply([winRate(2, 'firing')], endOf(2));
+    const stream = step('duplicate_rate', 4, 'firing', { key: 'quality=stream', group: 'stream', dimensions: { quality: 'stream' } });
+    const inhibited = { ...impressions(4, 'firing'), inhibited: 'its peers moved alike' };
+    expect(hold.apply([stream, inhibited], endOf(4))).toEqual([stream, inhibited]);
+  });
+});
+
+describe('with the resolution hold, as the shard detector runs them', () => {
+  it('a held alert that resolves first rides, fired and resolved, in the group’s one resolution', () => {
+    const resolutions = new ResolutionHold();
+    const followers = new FollowerHold(INTERVAL);
+    const run = (alerts: AlertEvent[], window: number) => followers.apply(resolutions.apply(alerts), endOf(window));
+    expect(pages(run([winRate(2, 'firing')], 2))).toEqual(['2 firing win_rate']);
+    expect(run([impressions(4, 'firing')], 4)).toEqual([]);
+    expect(run([impressions(6, 'resolved')], 6)).toEqual([]);
+    expect(pages(run([winRate(7, 'resolved')], 7))).toEqual(['7 resolved win_rate event_volume:firing event_volume:resolved']);
+  });
+
+  it('the shard detector sends what both still hold at the end of a bounded run, firings before resolutions', () => {
+    const factory = shardDetectorFactory();
+    const snapshot: ShardDetectorSnapshot = {
+      ...factory().snapshot(),
+      resolutionHold: { open: { 'campaign=c008': [winRate(2, 'firing').alertId] }, held: [impressions(6, 'resolved')] },
+      followerHold: { paged: {}, held: [impressions(4, 'firing')] },
+    };
+    const detector = factory(JSON.parse(JSON.stringify(snapshot)));
+    expect(detector.flush().map((a) => `${(a.windowStart - T0) / W} ${a.notification}`)).toEqual(['4 firing', '6 resolved']);
+  });
+});
