@@ -15,7 +15,7 @@ import type { AlertEvent, Severity } from './types.ts';
 const severityRank: Record<Severity, number> = { critical: 1, warning: 0 };
 
 /** Strongest first; a total order (one alert's firing and later resolution carried together, oldest first), so any input order groups alike. */
-function stronger(a: AlertEvent, b: AlertEvent): number {
+export function stronger(a: AlertEvent, b: AlertEvent): number {
   return (
     severityRank[b.severity] - severityRank[a.severity] ||
     b.score - a.score ||
@@ -38,10 +38,15 @@ export const isStreamGroup = (alert: AlertEvent): boolean => (alert.group ?? ale
  * same notification.
  */
 export function notificationOf(members: readonly AlertEvent[], preferred: (alert: AlertEvent) => boolean = () => false): AlertEvent {
-  // A member may carry alerts already: a campaign's last resolution carries the resolutions held
-  // for it (resolutionHold.ts). They are members like the others, the strongest leading.
+  // A member may carry alerts already: a campaign's resolution carries the resolutions held for
+  // it (resolutionHold.ts), a campaign's page the alerts that waited for it (followerHold.ts).
+  // They are members like the others, but the carrier leads (after a preferred one): it is the
+  // alert the notification is sent for, the one that led the incident's first page, and a
+  // resolution led by another alert than its firing read as news of another incident.
+  const carriers = new Set(members.filter((member) => (member.related?.length ?? 0) > 0).map(stepIdOf));
+  const carrier = (alert: AlertEvent): number => Number(carriers.has(stepIdOf(alert)));
   const all = members.flatMap((member) => (member.related ? [{ ...member, related: undefined }, ...member.related] : [member]));
-  const sorted = distinct(all).sort((a, b) => Number(preferred(b)) - Number(preferred(a)) || stronger(a, b));
+  const sorted = distinct(all).sort((a, b) => Number(preferred(b)) - Number(preferred(a)) || carrier(b) - carrier(a) || stronger(a, b));
   const [primary, ...others] = sorted;
   const related = others.map((r) => ({ ...r, related: undefined }));
   if (related.length === 0) return primary;
@@ -63,12 +68,15 @@ export function notificationOf(members: readonly AlertEvent[], preferred: (alert
 function distinct(members: readonly AlertEvent[]): AlertEvent[] {
   const seen = new Set<string>();
   return members.filter((alert) => {
-    const id = `${alert.alertId}|${alert.windowStart}|${alert.notification ?? alert.status ?? 'firing'}`;
+    const id = stepIdOf(alert);
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
   });
 }
+
+/** One notification of one alert: its id, window and lifecycle step. */
+const stepIdOf = (alert: AlertEvent): string => `${alert.alertId}|${alert.windowStart}|${alert.notification ?? alert.status ?? 'firing'}`;
 
 /** Notifications of `alerts`: one per window, status and group, in the order each group first appears. */
 export function groupNotifications(alerts: readonly AlertEvent[], preferred?: (alert: AlertEvent) => boolean): AlertEvent[] {

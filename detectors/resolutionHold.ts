@@ -12,9 +12,12 @@
  *   (stream/pipeline/streamNotifications.ts).
  * - Nothing is lost: at the end of a bounded run (`flush`) a resolution still held is sent as
  *   it was, though its group has alerts still open.
- * - Which alerts are open and the resolutions held belong to the detector's snapshot.
+ * - The group's one resolution is sent for the alert that led its first page (the strongest of
+ *   that window's, as notificationOf chose it), carrying the others: the click flood paged for
+ *   its click rate, and its resolution came led by the click volume, which resolved last.
+ * - Which alerts are open, which led, and the resolutions held belong to the detector's snapshot.
  */
-import { STREAM_GROUP } from './alertGrouping.ts';
+import { STREAM_GROUP, stronger } from './alertGrouping.ts';
 import { isPaged, type AlertEvent } from './types.ts';
 
 export interface ResolutionHoldSnapshot {
@@ -22,6 +25,8 @@ export interface ResolutionHoldSnapshot {
   open: Record<string, string[]>;
   /** Resolutions waiting for the last open alert of their group. */
   held: AlertEvent[];
+  /** Per open group, the alert that led its first page (absent in snapshots of older versions). */
+  leads?: Record<string, AlertEvent>;
 }
 
 const groupOf = (alert: AlertEvent): string => alert.group ?? alert.key;
@@ -29,10 +34,12 @@ const groupOf = (alert: AlertEvent): string => alert.group ?? alert.key;
 export class ResolutionHold {
   private readonly open = new Map<string, Set<string>>();
   private held: AlertEvent[] = [];
+  private readonly leads = new Map<string, AlertEvent>();
 
   constructor(saved?: ResolutionHoldSnapshot) {
     for (const [group, ids] of Object.entries(saved?.open ?? {})) this.open.set(group, new Set(ids));
     this.held = [...(saved?.held ?? [])];
+    for (const [group, lead] of Object.entries(saved?.leads ?? {})) this.leads.set(group, lead);
   }
 
   /** Several snapshots' state as one (a child shard's parents). */
@@ -41,6 +48,7 @@ export class ResolutionHold {
     for (const saved of snapshots) {
       for (const [group, ids] of Object.entries(saved?.open ?? {})) for (const id of ids) hold.opened(group, id);
       hold.held.push(...(saved?.held ?? []));
+      for (const [group, lead] of Object.entries(saved?.leads ?? {})) if (!hold.leads.has(group)) hold.leads.set(group, lead);
     }
     return hold;
   }
@@ -55,6 +63,7 @@ export class ResolutionHold {
         continue;
       }
       if (alert.status !== 'resolved') {
+        this.noteLead(group, alert);
         this.opened(group, alert.alertId);
         out.push(alert);
         continue;
@@ -66,9 +75,13 @@ export class ResolutionHold {
         continue;
       }
       this.open.delete(group);
-      const carried = this.held.filter((held) => groupOf(held) === group);
+      const resolutions = [...this.held.filter((held) => groupOf(held) === group), alert];
       this.held = this.held.filter((held) => groupOf(held) !== group);
-      out.push(carried.length > 0 ? { ...alert, related: [...(alert.related ?? []), ...carried] } : alert);
+      const leadId = this.leads.get(group)?.alertId;
+      this.leads.delete(group);
+      const carrier = resolutions.find((resolution) => resolution.alertId === leadId) ?? alert;
+      const carried = resolutions.filter((resolution) => resolution !== carrier);
+      out.push(carried.length > 0 ? { ...carrier, related: [...(carrier.related ?? []), ...carried] } : carrier);
     }
     return out;
   }
@@ -82,7 +95,18 @@ export class ResolutionHold {
 
   snapshot(): ResolutionHoldSnapshot {
     const open = [...this.open].filter(([, ids]) => ids.size > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return { open: Object.fromEntries(open.map(([group, ids]) => [group, [...ids].sort()])), held: [...this.held] };
+    const leads = [...this.leads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { open: Object.fromEntries(open.map(([group, ids]) => [group, [...ids].sort()])), held: [...this.held], leads: Object.fromEntries(leads) };
+  }
+
+  /**
+   * A firing alert of a group with nothing open leads its first page, unless a stronger one of the
+   * same window does (one window's alerts of a group are one notification, led by the strongest).
+   */
+  private noteLead(group: string, alert: AlertEvent): void {
+    const lead = this.leads.get(group);
+    const opening = !this.open.has(group) || this.open.get(group)?.size === 0;
+    if ((opening && !lead) || (lead && lead.windowStart === alert.windowStart && stronger(alert, lead) < 0)) this.leads.set(group, { ...alert, related: undefined });
   }
 
   private opened(group: string, alertId: string): void {

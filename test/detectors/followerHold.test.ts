@@ -62,7 +62,7 @@ describe('FollowerHold', () => {
     expect(together).toEqual(singly);
     // The click rate (window 9) and the CTR (12) follow too, and wait; the impressions alert is
     // due at the end of window 9 and pages then, carrying the click rate; the escalation carries the CTR.
-    expect(pages(singly)).toEqual(['2 firing win_rate', '9 firing click_rate event_volume:firing', '14 escalated win_rate ctr:firing']);
+    expect(pages(singly)).toEqual(['2 firing win_rate', '4 firing event_volume click_rate:firing', '14 escalated win_rate ctr:firing']);
   });
 
   it('keeps a held alert across a snapshot (JSON) and sends it in the group’s next page after the restore', () => {

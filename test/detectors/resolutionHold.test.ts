@@ -24,7 +24,18 @@ describe('ResolutionHold', () => {
     // The volume is back to normal first: its resolution is news only with the rate's.
     expect(hold.apply([clickVolume(20, 'resolved')])).toEqual([]);
     expect(pages(hold.apply([clickRate(21, 'resolved')]))).toEqual(['21 resolved click_rate event_volume:resolved']);
-    expect(hold.snapshot()).toEqual({ open: {}, held: [] });
+    expect(hold.snapshot()).toEqual({ open: {}, held: [], leads: {} });
+  });
+
+  it('sends the resolution for the alert that led the first page, whichever resolution scores higher or comes last', () => {
+    const hold = new ResolutionHold();
+    // The click rate is the stronger at firing, so it led the page.
+    expect(pages(hold.apply([clickRate(2, 'firing'), clickVolume(2, 'firing')]))).toEqual(['2 firing click_rate event_volume:firing']);
+    // Back to normal, the rate first: a resolution's score is its last window's, near 0 for both.
+    expect(hold.apply([{ ...clickRate(20, 'resolved'), score: 0.01 }])).toEqual([]);
+    const lastResolved = hold.apply([{ ...clickVolume(21, 'resolved'), score: 0.2 }]);
+    expect(lastResolved.map((alert) => alert.alertId)).toEqual([clickRate(0, 'firing').alertId]);
+    expect(pages(lastResolved)).toEqual(['20 resolved click_rate event_volume:resolved']);
   });
 
   it('without it, the two resolutions are two notifications', () => {
