@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { EVENT_TYPES, fieldSpecs, type FieldSpec } from '../../stream/events/schemas.ts';
 import { hasParquetFile } from '../lake/hasParquetFile.ts';
+import { NoStatementError } from './noStatementError.ts';
 import { LINEAGE_TABLE, lineageFields } from '../lake/lineage.ts';
 import { METRICS_TABLE, REJECTED_PARTITION, REJECTED_TABLE, metricFields, rejectedFields } from '../lake/lakeTables.ts';
 
@@ -91,13 +92,20 @@ export class LakeQuery {
   }
 }
 
+const NO_STATEMENT_MESSAGE = 'Error in native callback';
+
 /**
  * Runs each statement in `sql` in order and hands its rows to `onResult` as soon as it is done:
  * DuckDB runs every statement of a script but returns only one result, and a user who gave two
  * queries wants both answers, the first even when the second fails.
  */
 export async function resultsOfEach(connection: DuckDBConnection, sql: string, onResult: (rows: Row[], index: number) => void): Promise<void> {
-  const statements = await connection.extractStatements(sql);
+  const statements = await connection.extractStatements(sql).catch((error: unknown) => {
+    // DuckDB finds no statement in blanks, comments or semicolons alone, and the bindings report
+    // that count of 0 as a failure with no message of DuckDB's: "Error in native callback".
+    if (error instanceof Error && error.message === NO_STATEMENT_MESSAGE) throw new NoStatementError();
+    throw error;
+  });
   for (let i = 0; i < statements.count; i++) {
     const prepared = await statements.prepare(i);
     try {

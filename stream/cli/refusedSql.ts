@@ -4,12 +4,14 @@
  * mistakes; an error met while running it (a lake file that cannot be read) stays a failure.
  */
 import { ConfigError } from '../config/load.ts';
+import { NoStatementError } from '../../sinks/query/noStatementError.ts';
 
 /** DuckDB's kinds of error raised while parsing and binding, before any data is read. */
 const REFUSED = /^(?:Failed to extract statements: )?((?:Parser|Binder|Catalog) Error: [\s\S]*)$/;
 
 /** `error` as one sentence and a ConfigError if it is DuckDB refusing the SQL; otherwise `error` itself. */
 export function asRefusedSql(error: unknown): unknown {
+  if (error instanceof NoStatementError) return new ConfigError(error.message);
   const refusal = REFUSED.exec(error instanceof Error ? error.message : '')?.[1];
   if (refusal === undefined) return error;
   // DuckDB puts the place on a line "LINE n: <the SQL there>" with a caret under it, which means nothing on one line.

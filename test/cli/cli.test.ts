@@ -163,6 +163,23 @@ describe('adstream command line', () => {
     expect(unreadable.stderr).toContain('IO Error');
   });
 
+  it('exits 2 with one sentence on SQL that holds no statement (blank, a comment, semicolons), over a lake or a file', async () => {
+    // Each exited 1 with "adstream: Error in native callback", the bindings' word for DuckDB finding no statement.
+    const lake = join(dir, 'no-statement-lake');
+    await mkdir(join(lake, 'impression'), { recursive: true });
+    const commentOnly = join(dir, 'comment-only.sql');
+    await writeFile(commentOnly, '-- the query goes here\n');
+    const outcomes = await Promise.all([
+      adstream(['query', '--lake', lake, '']),
+      adstream(['query', '--lake', lake, ' ;\n;']),
+      adstream(['query', '--lake', lake, '--file', commentOnly]),
+    ]);
+    for (const outcome of outcomes) {
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr.trim()).toBe('adstream: the SQL holds no statement to run, only blanks, comments or semicolons.');
+    }
+  });
+
   it('warns when the directory queried holds no lake table, naming the lake below it; shows a STRUCT as JSON; names the tables a warehouse has', async () => {
     // npm start writes ./data/demo/lake: --lake ./data/demo read as an empty lake, every count 0, and said nothing.
     const parent = join(dir, 'demo-parent');
