@@ -67,7 +67,16 @@ export function replayCommand(): Command {
           throw new ConfigError(`${flag} ${resolve(now)} is not where the replay being resumed writes it (${saved}): resume with ${flag} ${saved}, or start over with an empty state directory (--state) and another --lake.`);
         }
       }
-      const claimed = claim !== undefined || (await loadReplayCheckpoint(state)) !== undefined;
+      const checkpoint = await loadReplayCheckpoint(state);
+      const claimed = claim !== undefined || checkpoint !== undefined;
+      // A lake removed to start over, its state kept: resumed, the replay said it was already
+      // complete (or wrote only the records after its checkpoint) into a lake without the rest.
+      const committed = Object.values(checkpoint?.shards ?? {}).reduce((sum, shard) => sum + shard.next, 0);
+      if (committed > 0 && !hasParquetFile(dirs.lake)) {
+        throw new ConfigError(
+          `--state ${dirs.state} holds a replay that committed ${committed} records into ${dirs.lake}, which holds no lake file now (removed?): to replay afresh, remove ${dirs.state}, ${dirs.metrics} and ${dirs.alertLog} as well, or give another --state.`,
+        );
+      }
       if (!claimed && hasParquetFile(dirs.lake)) {
         throw new ConfigError(
           `${dirs.lake} already holds lake files that nothing in this replay's state (${dirs.state}) accounts for (no claim, no checkpoint); replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
