@@ -239,14 +239,17 @@ describe('replay of a recorded stream', () => {
   it('refuses, as a usage error, a lake removed after the replay committed into it while its state stays, rather than say there is nothing to do', async () => {
     // It said "nothing to do: ... already complete" over a lake that no longer existed, and a
     // stopped one resumed wrote only the records after its checkpoint.
-    const dirs = freshDirs();
-    await replayToDirectory(recording, dirs, FIXTURE_SETTINGS, { stopAfterBatches: 1, unitBytes: 16_384 });
-    await rm(dirs.lake, { recursive: true });
-    const outcome = await adstream(['replay', RECORDING, '--lake', dirs.lake], { ADSTREAM_LAKE_FILE_TARGET_BYTES: '16384' });
-    expect(outcome.code).toBe(2);
-    expect(outcome.stderr.trim()).toMatch(
-      new RegExp(`^adstream: --state ${dirs.state} holds a replay that committed \\d+ records into ${dirs.lake}, which holds no lake file now \\(removed\\?\\): to replay afresh, remove ${dirs.state}, ${dirs.metrics} and ${dirs.alertLog} as well, or give another --state\\.$`),
-    );
+    for (const stopAfterBatches of [1, undefined]) {
+      const dirs = freshDirs();
+      // The settings the command passes (the default groupings spelled out), so that only the lake stands in the way.
+      await replayToDirectory(recording, dirs, { ...FIXTURE_SETTINGS, windowGroupings: 'campaign,type;campaign' }, { stopAfterBatches, unitBytes: 16_384 });
+      await rm(dirs.lake, { recursive: true });
+      const outcome = await adstream(['replay', RECORDING, '--lake', dirs.lake], { ADSTREAM_LAKE_FILE_TARGET_BYTES: '16384' });
+      expect(outcome.code, outcome.stderr).toBe(2);
+      expect(outcome.stderr.trim().split('\n').at(-1)).toMatch(
+        new RegExp(`^adstream: --state ${dirs.state} holds a replay that committed \\d+ records into ${dirs.lake}, which holds no lake file now \\(removed\\?\\): to replay afresh, remove ${dirs.state}, ${dirs.metrics} and ${dirs.alertLog} as well, or give another --state\\.$`),
+      );
+    }
   });
 
   it('killed and resumed from its checkpoint at several points (between commit points and mid-commit) it equals the golden', async () => {
