@@ -17,6 +17,7 @@ import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import { newProcessFolder, removeAbandonedFolders } from '../../sinks/processFolders.ts';
 import { makeDirectory } from '../../sinks/makeDirectory.ts';
 import { openStore } from '../../sinks/objectStore/openStore.ts';
+import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
 import { dynamoDbClient, firehoseClient, kinesisClient, s3Client, snsClient } from '../aws/clients.ts';
 import { firehoseArchive, type FirehoseMode } from '../../sinks/firehose/firehoseRecords.ts';
@@ -86,6 +87,10 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     { store: stateObjects, what: 'state store', setting: 'ADSTREAM_STATE' },
     { store: lakeObjects, what: 'lake', setting: '--lake (or ADSTREAM_LAKE)' },
   ]);
+  // A lake directory is made now, as its first file would make it: one that cannot be made stops
+  // the worker before it reads, and a bounded run over an empty stream leaves a lake that
+  // `adstream query` reads as empty, where it said the lake did not exist.
+  if (lakeObjects instanceof LocalDirStore) await makeDirectory(lakeObjects.location);
   const worker = new Worker({
     kinesis,
     streamName: config.stream,

@@ -320,6 +320,33 @@ describe('adstream command line', () => {
     }
   });
 
+  it('makes the lake directory at start: a bounded run over an empty stream leaves a lake query reads as empty, and one that cannot be made stops it', async () => {
+    // The lake was made by its first file: after an empty stream, query said "the lake directory
+    // ... does not exist", and a lake under a file failed the run only once it had read its records.
+    const services = await startLocalServices({ buckets: [] });
+    try {
+      const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
+      await ensureStream(kinesis, 'empty-stream', 1);
+      kinesis.destroy();
+      const aFile = join(dir, 'lake-file');
+      await writeFile(aFile, 'not a directory');
+      const lake = join(dir, 'empty-stream-lake');
+      const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_ALERT_LOG: join(dir, 'empty-stream-alerts.jsonl') };
+      const [empty, unmakeable] = await Promise.all([
+        adstream(['run', '--stream', 'empty-stream', '--until-caught-up', '--lake', lake], { ...env, ADSTREAM_STATE: join(dir, 'empty-stream-state'), ADSTREAM_LEASE_TABLE: 'empty-stream-leases' }),
+        adstream(['run', '--stream', 'empty-stream', '--until-caught-up', '--lake', join(aFile, 'lake')], { ...env, ADSTREAM_STATE: join(dir, 'unmakeable-state'), ADSTREAM_LEASE_TABLE: 'unmakeable-leases' }),
+      ]);
+      expect(empty.code, empty.stderr).toBe(0);
+      const counted = await adstream(['query', '--json', '--lake', lake, 'SELECT count(*) AS n FROM impressions']);
+      expect(counted.code, counted.stderr).toBe(0);
+      expect(counted.stdout).toBe('{"n":0}\n');
+      expect(unmakeable.code, unmakeable.stderr).toBe(2);
+      expect(unmakeable.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${join(aFile, 'lake')}: a part of it is a file, not a directory (ENOTDIR on mkdir).`);
+    } finally {
+      await services.stop();
+    }
+  });
+
   it('exits 2 at start when the state store or the lake is in an S3 bucket that does not exist, before writing a lake file', async () => {
     // It failed (exit 1) at its first commit, after a warning and that commit's lake files.
     const services = await startLocalServices({ buckets: [] });

@@ -333,4 +333,17 @@ describe('replay of a recorded stream', () => {
     const outputs = await goldenOutputs(directoriesFor(lake));
     expect(outputs['impressions.csv']).toBe(goldens['impressions.csv']);
   });
+
+  it('adstream replay of a recording of no records leaves the lake it names, which query reads as empty', async () => {
+    // The lake was made by its first file: the replay named a lake that query then said did not exist.
+    const headerOnly = join(work, 'no-records.jsonl');
+    await writeFile(headerOnly, `${gunzipSync(await readFile(RECORDING)).toString('utf8').split('\n')[0]}\n`);
+    const lake = join(work, 'no-records', 'lake');
+    const replayed = await adstream(['replay', headerOnly, '--lake', lake]);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stderr).toContain(`lake ${lake} · `);
+    const counted = await adstream(['query', '--json', '--lake', lake, 'SELECT count(*) AS n FROM impressions']);
+    expect(counted.code, counted.stderr).toBe(0);
+    expect(counted.stdout).toBe('{"n":0}\n');
+  });
 });

@@ -116,6 +116,8 @@ export function replayCommand(): Command {
       try {
         // Claimed before the first file is written, so a replay killed before its first checkpoint resumes.
         await makeDirectory(dirs.state);
+        // The lake it names when done, even for a recording of no records: `adstream query` reads it as empty.
+        await makeDirectory(dirs.lake);
         stats = await replayToDirectory(
           recording,
           dirs,
