@@ -8,7 +8,9 @@
  * - "Raised" counts each alertId once among the day's firing notifications (firing, escalated or
  *   renotified; older logs have no status and are firing), at the highest severity it had that
  *   day, so an escalated warning counts as one critical alert, not as two alerts.
- * - "Resolved" counts each alertId once among the day's resolved notifications.
+ * - "Resolved" counts each alertId once among the day's resolved notifications, and a paged
+ *   alert's resolution that was logged only (a shard's, after the stream-wide alert it was part of
+ *   resolved: streamNotifications.ts) with them: it was raised, so it counts as resolved too.
  * - Alerts logged but never paged (`inhibited`: a campaign's alert its peers explain) are counted
  *   apart, as "not paged", and nowhere else: the digest's other figures are what was paged.
  */
@@ -154,6 +156,7 @@ export function buildDailyDigest(day: string, notifications: readonly AlertEvent
   const logged = flattenAlerts(notifications).filter((a) => utcDayOf(a.windowStart) === day);
   const ofDay = logged.filter(isPaged);
   const raised = raisedAlerts(ofDay);
+  const pagedEver = new Set(flattenAlerts(notifications).filter(isPaged).map((a) => a.alertId));
   const raisedBySeverity = zeroBySeverity();
   for (const { severity } of raised.values()) raisedBySeverity[severity] += 1;
   return {
@@ -161,7 +164,7 @@ export function buildDailyDigest(day: string, notifications: readonly AlertEvent
     raised: raised.size,
     raisedBySeverity,
     byDetector: countByDetector(raised.values()),
-    resolved: new Set(ofDay.filter((a) => a.status === 'resolved').map((a) => a.alertId)).size,
+    resolved: new Set(logged.filter((a) => a.status === 'resolved' && pagedEver.has(a.alertId)).map((a) => a.alertId)).size,
     notPaged: notPagedAlerts(logged),
     rejected: Object.values(rejections).reduce((sum, n) => sum + n, 0),
     topRejections: topReasons(rejections),

@@ -88,7 +88,10 @@ describe('an inhibited alert, from the shard to the operator', () => {
   it('counts as not paged only alerts none of whose steps was paged: a paged alert whose late resolution was only logged was paged', () => {
     const firing = campaignAlert('c1', 'campaign_auctions');
     const quietResolution = { ...firing, status: 'resolved' as const, notification: 'resolved' as const, windowStart: WINDOW + 60_000, inhibited: 'the stream-wide alert it was part of resolved already' };
-    expect(buildDailyDigest('2026-11-02', [firing, quietResolution], {})).toMatchObject({ raised: 1, notPaged: 0 });
+    const digest = buildDailyDigest('2026-11-02', [firing, quietResolution], {});
+    expect(digest).toMatchObject({ raised: 1, notPaged: 0 });
+    // Its resolution counts as one: "raised 1, resolved 0" sent the operator looking for an alert still open.
+    expect(digestText(digest)).toContain('alerts resolved:  1');
     expect(notPagedAlerts([quietResolution])).toBe(1);
   });
 });
