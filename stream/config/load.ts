@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { configSchema, type AdstreamConfig, type ConfigKey, type OptionSpec } from './schema.ts';
 import { didYouMean } from './didYouMean.ts';
+import { parseGroupings } from '../pipeline/dimensions.ts';
 
 /** A configuration mistake: its message is one sentence saying what is wrong and how to fix it. */
 export class ConfigError extends Error {
@@ -152,6 +153,12 @@ export function loadConfig(
   // The detectors score every windowMs-th window (scoredWindowStartsEveryMs): it must be one of them.
   if (windowSlideMs !== undefined && windowMs % windowSlideMs !== 0) {
     throw new ConfigError(`${named('windowMs')} must be a whole number of ${named('windowSlideMs')}, so that the detectors can score non-overlapping windows.`);
+  }
+  // Checked here, where its source is known: where it is used, a value from the file was said to come from ADSTREAM_WINDOW_GROUPINGS.
+  try {
+    parseGroupings(String(config.windowGroupings));
+  } catch (error) {
+    throw new ConfigError(`windowGroupings (${source.windowGroupings ?? 'default'}) "${config.windowGroupings}" is not valid: ${(error as Error).message}.`);
   }
   return config as AdstreamConfig;
 }

@@ -125,7 +125,7 @@ describe('adstream command line', () => {
     // Checks across options too, as run and replay make them: config does not pass what they refuse.
     const groupings = await adstream(['config'], { ADSTREAM_WINDOW_GROUPINGS: 'campaign,size' });
     expect(groupings.code).toBe(2);
-    expect(groupings.stderr).toContain('windowGroupings (ADSTREAM_WINDOW_GROUPINGS) "campaign,size" is not valid');
+    expect(groupings.stderr).toContain('windowGroupings (environment ADSTREAM_WINDOW_GROUPINGS) "campaign,size" is not valid');
     const start = await adstream(['config'], { ADSTREAM_STARTING_POSITION: 'AT_TIMESTAMP' });
     expect(start.code).toBe(2);
     expect(start.stderr).toContain('startingPosition AT_TIMESTAMP needs startingTimestamp');

@@ -37,6 +37,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { ADSTREAM_STARTING_POSITION: 'OLDEST' })).toThrow(
       'startingPosition (environment ADSTREAM_STARTING_POSITION) must be one of TRIM_HORIZON, LATEST, AT_TIMESTAMP, but is "OLDEST".',
     );
+    // Window groupings from the file were said to come from ADSTREAM_WINDOW_GROUPINGS, which the user had not set.
+    const groupings = await configFile(JSON.stringify({ windowGroupings: 'campaign,size' }));
+    expect(() => loadConfig({}, { ADSTREAM_CONFIG: groupings })).toThrow(
+      new ConfigError(`windowGroupings (file ${groupings}) "campaign,size" is not valid: unknown window dimension "size"; expected one of campaign, publisher, country, type, device.`),
+    );
   });
 
   it('refuses an unknown option, a missing file and a file that is not JSON', async () => {
