@@ -22,8 +22,10 @@ export function startingPositionOf(config: AdstreamConfig): StartingPosition {
   if (config.startingPosition !== 'AT_TIMESTAMP') return config.startingPosition as 'TRIM_HORIZON' | 'LATEST';
   const time = isoTime(config.startingTimestamp ?? '');
   if (Number.isNaN(time)) {
+    // Unset, it read as set to "", which sent the user looking for an empty setting.
+    const given = config.startingTimestamp === undefined ? 'it is not set' : `it is "${config.startingTimestamp}"`;
     throw new ConfigError(
-      `startingPosition AT_TIMESTAMP needs startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) as an ISO 8601 date or time such as 2026-11-01T00:00:00Z, but it is "${config.startingTimestamp ?? ''}".`,
+      `startingPosition AT_TIMESTAMP needs startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) as an ISO 8601 date or time such as 2026-11-01T00:00:00Z, but ${given}.`,
     );
   }
   return { atTimestamp: time };

@@ -92,6 +92,9 @@ describe('loadConfig', () => {
     const november = Date.UTC(2026, 10, 1);
     for (const text of ['2026-11-01', '2026-11-01T00:00:00', '2026-11-01T00:00:00Z', '2026-11-01T05:30:00+05:30', '2026-11-01T00:00:00.000Z']) expect(start(text), text).toEqual({ atTimestamp: november });
     for (const text of ['1', 'Nov 1 2026', '2026-11-01 00:00:00', 'yesterday']) expect(() => start(text), text).toThrow(/as an ISO 8601 date or time such as 2026-11-01T00:00:00Z/);
+    expect(() => startingPositionOf(loadConfig({}, { ADSTREAM_STARTING_POSITION: 'AT_TIMESTAMP' }))).toThrow(
+      new ConfigError('startingPosition AT_TIMESTAMP needs startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) as an ISO 8601 date or time such as 2026-11-01T00:00:00Z, but it is not set.'),
+    );
     expect(() => loadConfig({}, { AWS_REGION: 'bogus' })).toThrow(new ConfigError('region (environment AWS_REGION) must be an AWS region name, such as eu-west-1, but is "bogus".'));
   });
 
