@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { once } from 'node:events';
 import { ADSTREAM_BIN, adstream } from '../support/cli.ts';
 import { startLocalServices } from '../../stream/local/embeddedServices.ts';
@@ -486,6 +487,13 @@ describe('adstream command line', () => {
     const escaping = await adstream(['replay', recording, '--lake', join(dir, 'replay-lake'), '--stream', '../x']);
     expect(escaping.code).toBe(2);
     expect(existsSync(join(dir, 'replay-lake'))).toBe(false);
+    // An alert log under a file was first touched at the first alert: a replay that raised none
+    // ended 0, naming an alert log that could never be written.
+    const noRecords = join(dir, 'no-records.jsonl');
+    await writeFile(noRecords, `${gunzipSync(await readFile(recording)).toString('utf8').split('\n')[0]}\n`);
+    const alertLogUnderFile = await adstream(['replay', noRecords, '--lake', join(dir, 'replay-lake'), '--alert-log', join(file, 'alerts.jsonl')]);
+    expect(alertLogUnderFile.code, alertLogUnderFile.stderr).toBe(2);
+    expect(alertLogUnderFile.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${file}: a file stands where a directory is needed (EEXIST on mkdir).`);
   });
 
   it('record refuses to replace an existing recording without --force, before it connects', async () => {

@@ -4,7 +4,7 @@
  * AWS. Run it again on the same directories after a kill and it resumes from its checkpoint.
  */
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { loadReplayCheckpoint, loadReplayClaim } from '../../replay/replayCheckpoint.ts';
 import { LocalDirStore } from '../../../sinks/objectStore/localDirStore.ts';
 import { KINESIS_NAME_RULE, isKinesisName } from '../../replay/recording.ts';
@@ -82,6 +82,11 @@ export function replayCommand(): Command {
           `${dirs.lake} already holds lake files that nothing in this replay's state (${dirs.state}) accounts for (no claim, no checkpoint); replaying into it would store the recording's records a second time beside them: use an empty --lake, or the --state of the replay that wrote it.`,
         );
       }
+      // Made before the recording is read (minutes for a large one): an output that cannot be made
+      // stopped the replay at its first commit or first alert, and one that raised no alert named an
+      // alert log that could never be written. The lake is there when done, even for a recording of
+      // no records: `adstream query` reads it as empty.
+      for (const directory of [dirs.lake, dirs.state, dirs.metrics, dirname(dirs.alertLog)]) await makeDirectory(directory);
       const [{ RecordingError }, { readRecording }, { replayToDirectory }] = await Promise.all([
         import('../../replay/recording.ts'),
         import('../../replay/recordingFile.ts'),
@@ -115,9 +120,6 @@ export function replayCommand(): Command {
       let stats;
       try {
         // Claimed before the first file is written, so a replay killed before its first checkpoint resumes.
-        await makeDirectory(dirs.state);
-        // The lake it names when done, even for a recording of no records: `adstream query` reads it as empty.
-        await makeDirectory(dirs.lake);
         stats = await replayToDirectory(
           recording,
           dirs,
