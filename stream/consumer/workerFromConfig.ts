@@ -87,10 +87,11 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     { store: stateObjects, what: 'state store', setting: 'ADSTREAM_STATE' },
     { store: lakeObjects, what: 'lake', setting: '--lake (or ADSTREAM_LAKE)' },
   ]);
-  // A lake directory is made now, as its first file would make it: one that cannot be made stops
-  // the worker before it reads, and a bounded run over an empty stream leaves a lake that
+  // Local lake and state directories are made now, as their first files would make them: one that
+  // cannot be made stops the worker before it reads (a state store under a file failed the first
+  // commit, its lake files written), and a bounded run over an empty stream leaves a lake that
   // `adstream query` reads as empty, where it said the lake did not exist.
-  if (lakeObjects instanceof LocalDirStore) await makeDirectory(lakeObjects.location);
+  for (const store of [lakeObjects, stateObjects]) if (store instanceof LocalDirStore) await makeDirectory(store.location);
   const worker = new Worker({
     kinesis,
     streamName: config.stream,

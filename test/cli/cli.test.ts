@@ -321,7 +321,7 @@ describe('adstream command line', () => {
     }
   });
 
-  it('makes the lake directory at start: a bounded run over an empty stream leaves a lake query reads as empty, and one that cannot be made stops it', async () => {
+  it('makes the lake and state directories at start: a bounded run over an empty stream leaves a lake query reads as empty, and one that cannot be made stops it', async () => {
     // The lake was made by its first file: after an empty stream, query said "the lake directory
     // ... does not exist", and a lake under a file failed the run only once it had read its records.
     const services = await startLocalServices({ buckets: [] });
@@ -333,9 +333,10 @@ describe('adstream command line', () => {
       await writeFile(aFile, 'not a directory');
       const lake = join(dir, 'empty-stream-lake');
       const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_ALERT_LOG: join(dir, 'empty-stream-alerts.jsonl') };
-      const [empty, unmakeable] = await Promise.all([
+      const [empty, unmakeable, unmakeableState] = await Promise.all([
         adstream(['run', '--stream', 'empty-stream', '--until-caught-up', '--lake', lake], { ...env, ADSTREAM_STATE: join(dir, 'empty-stream-state'), ADSTREAM_LEASE_TABLE: 'empty-stream-leases' }),
         adstream(['run', '--stream', 'empty-stream', '--until-caught-up', '--lake', join(aFile, 'lake')], { ...env, ADSTREAM_STATE: join(dir, 'unmakeable-state'), ADSTREAM_LEASE_TABLE: 'unmakeable-leases' }),
+        adstream(['run', '--stream', 'empty-stream', '--until-caught-up', '--lake', join(dir, 'unmakeable-state-lake')], { ...env, ADSTREAM_STATE: join(aFile, 'state'), ADSTREAM_LEASE_TABLE: 'unmakeable-state-leases' }),
       ]);
       expect(empty.code, empty.stderr).toBe(0);
       const counted = await adstream(['query', '--json', '--lake', lake, 'SELECT count(*) AS n FROM impressions']);
@@ -343,6 +344,9 @@ describe('adstream command line', () => {
       expect(counted.stdout).toBe('{"n":0}\n');
       expect(unmakeable.code, unmakeable.stderr).toBe(2);
       expect(unmakeable.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${join(aFile, 'lake')}: a part of it is a file, not a directory (ENOTDIR on mkdir).`);
+      // A state store under a file failed at the first write there, with a long path inside it.
+      expect(unmakeableState.code, unmakeableState.stderr).toBe(2);
+      expect(unmakeableState.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${join(aFile, 'state')}: a part of it is a file, not a directory (ENOTDIR on mkdir).`);
     } finally {
       await services.stop();
     }
