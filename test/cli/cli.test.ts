@@ -540,10 +540,16 @@ describe('adstream command line', () => {
     expect(JSON.parse(outcome.stdout.trim())).toEqual({ zone: 'UTC', before_4_utc: true });
   });
 
-  it('exits 2 when produce gets neither files nor --generate', async () => {
+  it('exits 2 when produce gets neither files nor --generate, or generator options with files', async () => {
     const outcome = await adstream(['produce']);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain('give either event files or --generate');
+    // With files, --hours, --rate and --seed were dropped without a word.
+    const events = join(dir, 'two-events.jsonl');
+    await writeFile(events, '{}\n{}\n');
+    const withHours = await adstream(['produce', '--hours', '1', '--seed', '7', events]);
+    expect(withHours.code).toBe(2);
+    expect(withHours.stderr.trim()).toBe('adstream: --hours, --seed shape the traffic of --generate; event files are put as they are: leave them out, or give --generate instead of files.');
   });
 
   it('exits 2 when produce names a stream that does not exist, saying how to create it, and puts nothing', async () => {

@@ -18,8 +18,13 @@ export function produceCommand(): Command {
     .option('--generate', 'produce generated traffic instead of files (see --hours, --rate, --seed), with the generator\'s injected anomalies (traffic drop, click flood, duplicate storm, ...), listed when it is done')
     .option('--stream <name>', 'stream to put records on (default: ADSTREAM_STREAM)')
     .option('--create-stream <shards>', 'create the stream with this many shards if it does not exist', positiveInteger)
-    .action(async (files: string[], options: GeneratorFlags & { generate?: boolean; stream?: string; createStream?: number }) => {
+    .action(async (files: string[], options: GeneratorFlags & { generate?: boolean; stream?: string; createStream?: number }, command: Command) => {
       if (Boolean(options.generate) === files.length > 0) throw new ConfigError('give either event files or --generate, not both and not neither.');
+      // With files they shaped nothing and were dropped without a word: the user believed an hour was put.
+      const generatorOnly = ['hours', 'rate', 'seed'].filter((name) => command.getOptionValueSource(name) === 'cli');
+      if (!options.generate && generatorOnly.length > 0) {
+        throw new ConfigError(`${generatorOnly.map((name) => `--${name}`).join(', ')} shape${generatorOnly.length === 1 ? 's' : ''} the traffic of --generate; event files are put as they are: leave ${generatorOnly.length === 1 ? 'it' : 'them'} out, or give --generate instead of files.`);
+      }
       const [{ kinesisClient }, { ensureStream, missingStreamSentence, streamExists }, { eventFileProblem }, { generateTraffic }, { Producer, produceProgress }] = await Promise.all([
         import('../../aws/clients.ts'),
         import('../../aws/streamAdmin.ts'),
