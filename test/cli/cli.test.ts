@@ -500,13 +500,19 @@ describe('adstream command line', () => {
     expect(alertLogUnderFile.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${file}: a file stands where a directory is needed (EEXIST on mkdir).`);
   });
 
-  it('record refuses to replace an existing recording without --force, before it connects', async () => {
+  it('record refuses to replace an existing recording without --force, or a directory, before it connects', async () => {
     const earlier = join(dir, 'earlier.jsonl.gz');
     await writeFile(earlier, 'a capture');
     const outcome = await adstream(['record', '--out', earlier, '--until-caught-up'], { ADSTREAM_KINESIS_ENDPOINT: 'http://127.0.0.1:1' });
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.trim()).toBe(`adstream: --out ${earlier} already exists; choose another file, or pass --force to replace it.`);
     expect(await readFile(earlier, 'utf8')).toBe('a capture');
+    // A directory: --force was offered, and with it the run failed (exit 1) on EISDIR.
+    const folder = join(dir, 'captures.avro');
+    await mkdir(folder, { recursive: true });
+    const forced = await adstream(['record', '--out', folder, '--force', '--until-caught-up'], { ADSTREAM_KINESIS_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(forced.code).toBe(2);
+    expect(forced.stderr.trim()).toBe(`adstream: --out ${folder} is a directory; name the recording file to write, e.g. ${join(folder, 'traffic.jsonl.gz')}.`);
   });
 
   it('refuses to replay into a lake another run wrote, which would store its records twice, and resumes into its own', async () => {

@@ -3,7 +3,8 @@
  * record) into a recording for `adstream replay`. It stops at SIGINT/SIGTERM, or with
  * --until-caught-up once every shard has been read to its tip.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { ProgressLine } from '../progressLine.ts';
@@ -18,6 +19,10 @@ export function recordCommand(): Command {
     .option('--until-caught-up', 'stop once every shard has been read to its tip')
     .option('--force', 'replace --out if it exists')
     .action(async (options: { out: string; stream?: string; untilCaughtUp?: boolean; force?: boolean }) => {
+      // --force cannot replace a directory: it was offered, and then failed (exit 1) on EISDIR.
+      if (existsSync(options.out) && statSync(options.out).isDirectory()) {
+        throw new ConfigError(`--out ${options.out} is a directory; name the recording file to write, e.g. ${join(options.out, 'traffic.jsonl.gz')}.`);
+      }
       // A mistyped --out replaced an earlier capture without a word.
       if (!options.force && existsSync(options.out)) throw new ConfigError(`--out ${options.out} already exists; choose another file, or pass --force to replace it.`);
       const [{ kinesisClient }, { recordStream }, { recordingFormatOf }, { missingStreamSentence, streamExists }] = await Promise.all([
