@@ -164,7 +164,7 @@ describe('adstream command line', () => {
     expect(unreadable.stderr).toContain('IO Error');
   });
 
-  it('exits 2 with one sentence on SQL that holds no statement (blank, a comment, semicolons), over a lake or a file', async () => {
+  it('exits 2 with one sentence on SQL that holds no statement (blank, a comment, semicolons), over a lake or a file, and on a directory given as the file', async () => {
     // Each exited 1 with "adstream: Error in native callback", the bindings' word for DuckDB finding no statement.
     const lake = join(dir, 'no-statement-lake');
     await mkdir(join(lake, 'impression'), { recursive: true });
@@ -179,6 +179,10 @@ describe('adstream command line', () => {
       expect(outcome.code).toBe(2);
       expect(outcome.stderr.trim()).toBe('adstream: the SQL holds no statement to run, only blanks, comments or semicolons.');
     }
+    // A directory given as the file failed (exit 1) with Node's EISDIR.
+    const folder = await adstream(['query', '--lake', lake, '--file', lake]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr.trim()).toBe(`adstream: the SQL file ${lake} is a directory; name a file in it, e.g. infra/queries/funnel_by_campaign.sql.`);
   });
 
   it('warns when the directory queried holds no lake table, naming the lake below it; shows a STRUCT as JSON; names the tables a warehouse has', async () => {

@@ -22,6 +22,8 @@ function sqlToRun(sql: string | undefined, file: string | undefined): string {
   if (sql !== undefined && file !== undefined) throw new ConfigError('give either the SQL or --file <path.sql>, not both.');
   if (file !== undefined) {
     if (!existsSync(file)) throw new ConfigError(`the SQL file ${file} does not exist.`);
+    // Read, it failed (exit 1) with Node's "EISDIR: illegal operation on a directory, read".
+    if (statSync(file).isDirectory()) throw new ConfigError(`the SQL file ${file} is a directory; name a file in it, e.g. infra/queries/funnel_by_campaign.sql.`);
     const text = readFileSync(file, 'utf8');
     if (text.trim() === '') throw new ConfigError(`the SQL file ${file} is empty.`);
     return text;
