@@ -271,11 +271,25 @@ describe('adstream command line', () => {
     expect(readdirSync(busy).sort()).toEqual(['alerts.jsonl', 'demo.pid', 'lake']);
   });
 
-  it('exits 2 when the lake to load into a warehouse does not exist, and creates no warehouse', async () => {
+  it('exits 2 when the lake to load into a warehouse does not exist or is a file, and creates no warehouse; digest and dlq too', async () => {
     const warehouse = join(dir, 'warehouse.duckdb');
     const outcome = await adstream(['load-warehouse', '--lake', join(dir, 'nowhere'), '--warehouse', warehouse]);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.trim()).toBe(`adstream: the lake directory ${join(dir, 'nowhere')} does not exist; pass --lake <dir>.`);
+    expect(existsSync(warehouse)).toBe(false);
+    // A file given as the lake (the alert log beside it, say) read as an empty lake: load-warehouse
+    // loaded 0 files into a new warehouse and digest counted 0 rejected records, both exit 0.
+    const alertLog = join(dir, 'lake-file-alerts.jsonl');
+    await writeFile(alertLog, '');
+    const outcomes = await Promise.all([
+      adstream(['load-warehouse', '--lake', alertLog, '--warehouse', warehouse]),
+      adstream(['digest', '--day', '2026-11-01', '--alerts', alertLog, '--lake', alertLog, '--out', join(dir, 'lake-file-digest.md')]),
+      adstream(['dlq', 'replay', '--dry-run', '--lake', alertLog]),
+    ]);
+    for (const fileLake of outcomes) {
+      expect(fileLake.code, fileLake.stderr).toBe(2);
+      expect(fileLake.stderr.trim()).toBe(`adstream: the lake ${alertLog} is a file; pass --lake <dir>, the directory a worker or the demo wrote.`);
+    }
     expect(existsSync(warehouse)).toBe(false);
   });
 

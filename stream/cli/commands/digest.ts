@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { buildDailyDigest, isUtcDay, latestAlertDay, type DailyDigest } from '../../../sinks/alerts/dailyDigest.ts';
 import { digestMarkdown, digestMessage, digestSubject, digestText } from '../../../sinks/alerts/dailyDigestReport.ts';
+import { checkLakeDirectory } from '../lakeDirectory.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
 import { makeDirectory } from '../../../sinks/makeDirectory.ts';
@@ -86,7 +87,7 @@ export function digestCommand(): Command {
       }
       if (statSync(config.alertLog).isDirectory()) throw new ConfigError(`the alert log ${config.alertLog} is a directory; pass the alert log file with --alerts <file> (npm start writes ./data/demo/alerts.jsonl).`);
       if (config.lake.startsWith('s3://')) throw new ConfigError(`digest reads a local lake directory; sync ${config.lake} to a directory first.`);
-      if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
+      checkLakeDirectory(config.lake);
       const notifications = parseAlertLog(await readFile(config.alertLog, 'utf8'), config.alertLog);
       const day = options.day ?? latestAlertDay(notifications);
       if (day === undefined) throw new ConfigError(`the alert log ${config.alertLog} has no alerts, so there is no latest day; pass --day YYYY-MM-DD.`);

@@ -11,8 +11,8 @@
  * is a new row, put back by the next run in its turn, so the DLQ grows by one row a run, not
  * doubling).
  */
-import { existsSync } from 'node:fs';
 import { Command } from 'commander';
+import { checkLakeDirectory } from '../lakeDirectory.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -39,7 +39,7 @@ export function dlqCommand(): Command {
       if (options.stream === '') throw new ConfigError('--stream is empty; name the stream to put the records on, or leave it out to send each back to its own.');
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`dlq replay reads a local lake directory; sync ${config.lake} to a directory first.`);
-      if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
+      checkLakeDirectory(config.lake);
       const lake = await LakeQuery.open(config.lake);
       let rows;
       try {

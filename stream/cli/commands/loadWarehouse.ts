@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { checkLakeDirectory } from '../lakeDirectory.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
 import type { LakeFileLister } from '../../../sinks/warehouse/lakeFiles.ts';
@@ -37,7 +38,7 @@ async function backendFor(options: LoadOptions, config: AdstreamConfig, lake: La
   if (options.warehouse !== undefined) {
     if (config.lake.startsWith('s3://')) throw new ConfigError(`a DuckDB warehouse loads from a local lake directory, but the lake is ${config.lake}; sync it to a directory or load Redshift.`);
     // Else a mistyped lake loads nothing, successfully, into a warehouse file created for it.
-    if (!existsSync(config.lake)) throw new ConfigError(`the lake directory ${config.lake} does not exist; pass --lake <dir>.`);
+    checkLakeDirectory(config.lake);
     // A file that is there must be a warehouse already: DuckDB would not say which file it refused.
     const problem = existsSync(options.warehouse) ? warehouseFileProblem(options.warehouse) : undefined;
     if (problem) throw new ConfigError(problem);

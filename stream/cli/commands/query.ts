@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Row } from '../../../sinks/query/lakeQuery.ts';
 import { asRefusedSql } from '../refusedSql.ts';
+import { checkLakeDirectory } from '../lakeDirectory.ts';
 import { printTable } from '../table.ts';
 import { warehouseFileProblem } from '../warehouseFile.ts';
 
@@ -56,8 +57,7 @@ async function runOn(options: QueryOptions, sql: string, onResult: (rows: Row[],
   }
   const { lake } = loadConfig({ lake: options.lake });
   if (lake.startsWith('s3://')) throw new ConfigError(`query reads a local lake directory; sync ${lake} to a directory first, or use Athena.`);
-  if (!existsSync(lake)) throw new ConfigError(`the lake directory ${lake} does not exist; pass --lake <dir> (npm start writes ./data/demo/lake).`);
-  if (!statSync(lake).isDirectory()) throw new ConfigError(`the lake ${lake} is a file; pass --lake <dir>, the directory a worker or the demo wrote (npm start writes ./data/demo/lake).`);
+  checkLakeDirectory(lake, ' (npm start writes ./data/demo/lake)');
   const { LakeQuery, LAKE_VIEWS } = await import('../../../sinks/query/lakeQuery.ts');
   warnIfNotALake(lake, LAKE_VIEWS.map((v) => v.table));
   const lakeQuery = await LakeQuery.open(lake);
