@@ -12,7 +12,7 @@
  * repaired (U+FFFD) and was stored, where a single-object record holding it is rejected. Rows of
  * any other writer schema are resolved to the current one and encoded again.
  */
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { extname } from 'node:path';
@@ -52,6 +52,8 @@ export async function eventFileProblem(path: string): Promise<string | undefined
     return `${(error as Error).message}.`;
   }
   if (!existsSync(path)) return `the event file ${path} does not exist.`;
+  // Read, it failed (exit 1) with Node's "EISDIR: illegal operation on a directory, read".
+  if (statSync(path).isDirectory()) return `the event file ${path} is a directory; name the files in it (adstream generate writes impressions.jsonl, clicks_conversions.csv and bid_requests.avro).`;
   if (format === 'csv') return csvHeaderProblem(path);
   if (format === 'jsonl') return prettyJsonProblem(path);
   // avsc decodes the header's metadata: avro.schema comes as the parsed schema.

@@ -564,7 +564,7 @@ describe('adstream command line', () => {
     expect(JSON.parse(outcome.stdout.trim())).toEqual({ zone: 'UTC', before_4_utc: true });
   });
 
-  it('exits 2 when produce gets neither files nor --generate, or generator options with files', async () => {
+  it('exits 2 when produce gets neither files nor --generate, generator options with files, or a directory', async () => {
     const outcome = await adstream(['produce']);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain('give either event files or --generate');
@@ -574,6 +574,12 @@ describe('adstream command line', () => {
     const withHours = await adstream(['produce', '--hours', '1', '--seed', '7', events]);
     expect(withHours.code).toBe(2);
     expect(withHours.stderr.trim()).toBe('adstream: --hours, --seed shape the traffic of --generate; event files are put as they are: leave them out, or give --generate instead of files.');
+    // A directory named as a file failed (exit 1) with Node's EISDIR.
+    const folder = join(dir, 'generated.jsonl');
+    await mkdir(folder, { recursive: true });
+    const fromFolder = await adstream(['produce', folder]);
+    expect(fromFolder.code).toBe(2);
+    expect(fromFolder.stderr.trim()).toBe(`adstream: the event file ${folder} is a directory; name the files in it (adstream generate writes impressions.jsonl, clicks_conversions.csv and bid_requests.avro).`);
   });
 
   it('exits 2 when produce names a stream that does not exist, saying how to create it, and puts nothing', async () => {
