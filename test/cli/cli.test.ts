@@ -513,6 +513,9 @@ describe('adstream command line', () => {
     // ended 0, naming an alert log that could never be written.
     const noRecords = join(dir, 'no-records.jsonl');
     await writeFile(noRecords, `${gunzipSync(await readFile(recording)).toString('utf8').split('\n')[0]}\n`);
+    const recordingFolder = await adstream(['replay', dir, '--lake', join(dir, 'replay-lake')]);
+    expect(recordingFolder.code).toBe(2);
+    expect(recordingFolder.stderr.trim()).toBe(`adstream: the recording ${dir} is a directory; name the recording file in it (adstream record writes one, e.g. traffic.jsonl.gz).`);
     const alertLogUnderFile = await adstream(['replay', noRecords, '--lake', join(dir, 'replay-lake'), '--alert-log', join(file, 'alerts.jsonl')]);
     expect(alertLogUnderFile.code, alertLogUnderFile.stderr).toBe(2);
     expect(alertLogUnderFile.stderr.trim().split('\n').at(-1)).toBe(`adstream: cannot use ${file}: a file stands where a directory is needed (EEXIST on mkdir).`);

@@ -39,6 +39,8 @@ export function replayCommand(): Command {
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`replay writes a local lake directory, not ${config.lake}; pass --lake <dir>.`);
       if (!existsSync(file)) throw new ConfigError(`the recording ${file} does not exist.`);
+      // Read, it was refused with Node's "EISDIR: illegal operation on a directory, read".
+      if (statSync(file).isDirectory()) throw new ConfigError(`the recording ${file} is a directory; name the recording file in it (adstream record writes one, e.g. traffic.jsonl.gz).`);
       const { batchSize, idleTimeoutMs } = options;
       if (options.stream !== undefined && !isKinesisName(options.stream)) throw new ConfigError(`--stream must be a stream name of ${KINESIS_NAME_RULE}, but it is "${options.stream}".`);
       const defaults = directoriesFor(config.lake);
