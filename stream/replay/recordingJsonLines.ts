@@ -198,7 +198,8 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
   } catch (error) {
     if (error instanceof RecordingError) throw error;
     if (gzipped && cutShort(error)) {
-      if (whatIsThere) throw new RecordingError(`${path} is cut short before anything in it can be read.`);
+      // Cut inside its first line, it has nothing whole to replay: --allow-truncated, offered, then called it empty.
+      if (whatIsThere || lineNumber === 0) throw new RecordingError(`${path} is cut short before anything in it can be read.`);
       throw new RecordingCutShort(path, `after line ${lineNumber}`);
     }
     throw new RecordingError(`${path} could not be read as JSON Lines (line ${lineNumber}): ${(error as Error).message}`);
