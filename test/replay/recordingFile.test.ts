@@ -105,7 +105,7 @@ describe('recording files', () => {
       ['cut.avro', (await avroCopy()).subarray(0, 40_000), /cut\.avro is cut short after datum \d+: it does not end with a block's sync marker, .*; pass --allow-truncated to replay the records before the cut\./],
       ['cut.jsonl.gz', (await readFile(RECORDING)).subarray(0, 30_000), /cut\.jsonl\.gz is cut short after line \d+, .*; pass --allow-truncated/],
       // Cut inside its first line: --allow-truncated was offered, and then it was "empty".
-      ['cut-early.jsonl.gz', (await readFile(RECORDING)).subarray(0, 200), /cut-early\.jsonl\.gz is cut short before anything in it can be read\.$/],
+      ['cut-early.jsonl.gz', (await readFile(RECORDING)).subarray(0, 40), /cut-early\.jsonl\.gz is cut short before anything in it can be read\.$/],
       ['no-shard.jsonl', JSON.stringify(apiRecord), /no-shard\.jsonl line 1 is not a Kinesis record: it lacks shard \(ShardId\)\./],
       // A JSON number loses a real sequence number's digits beyond 2^53: refused, saying why.
       ['numeric-seq.jsonl', JSON.stringify({ ...apiRecord, ShardId: 's', SequenceNumber: 1005, PartitionKey: 7 }), /numeric-seq\.jsonl line 1 is not a Kinesis record: its seq \(SequenceNumber\) 1005 is not decimal digits in a string; its key \(PartitionKey\) 7 is not a string\./],
