@@ -126,17 +126,25 @@ export async function answerInUtc(connection: DuckDBConnection): Promise<void> {
 }
 
 /**
+ * Column types whose JavaScript value says less than DuckDB's own print of it: an INTERVAL's parts,
+ * a TIME's microseconds since midnight (3723000000 for 01:02:03), a DATE's midnight as a full
+ * timestamp, a BLOB's bytes as {"type":"Buffer","data":[...]}.
+ */
+const PRINTED_AS_DUCKDB = new Set<DuckDBTypeId>([DuckDBTypeId.INTERVAL, DuckDBTypeId.TIME, DuckDBTypeId.TIME_TZ, DuckDBTypeId.DATE, DuckDBTypeId.BLOB]);
+
+/**
  * A result's rows as plain objects: BIGINT (at any depth, in lists and structs too) as a number
- * when it is safe, else a string; an INTERVAL column as DuckDB prints it ("00:05:00"), not as its
- * parts. Either way a row prints as a table and serialises as JSON.
+ * when it is safe, else a string; an INTERVAL, TIME, DATE or BLOB column as DuckDB prints it
+ * ("00:05:00", "01:02:03", "2026-11-01"), not as its parts. Either way a row prints as a table and
+ * serialises as JSON.
  */
 export function plainRows(reader: DuckDBResultReader): Row[] {
   const names = reader.columnNames();
-  const intervals = reader.columnTypes().flatMap((type, column) => (type.typeId === DuckDBTypeId.INTERVAL ? [column] : []));
-  const printed = intervals.length > 0 ? reader.getRows() : [];
+  const printedColumns = reader.columnTypes().flatMap((type, column) => (PRINTED_AS_DUCKDB.has(type.typeId) ? [column] : []));
+  const printed = printedColumns.length > 0 ? reader.getRows() : [];
   return reader.getRowObjectsJS().map((row, index) => {
     const plain = Object.fromEntries(Object.entries(row).map(([key, value]) => [key, withoutBigInts(value)]));
-    for (const column of intervals) if (row[names[column]] !== null) plain[names[column]] = String(printed[index][column]);
+    for (const column of printedColumns) if (row[names[column]] !== null) plain[names[column]] = String(printed[index][column]);
     return plain;
   });
 }

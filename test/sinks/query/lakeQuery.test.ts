@@ -71,6 +71,10 @@ describe('LakeQuery on a lake being written', () => {
       const rows = await lake.query("SELECT TIMESTAMP '2026-11-01 03:05:00' - TIMESTAMP '2026-11-01 03:00:00' AS took, [9007199254740993::BIGINT, 1] AS ids, {'n': 2::BIGINT} AS s");
       expect(rows).toEqual([{ took: '00:05:00', ids: ['9007199254740993', 1], s: { n: 2 } }]);
       expect(() => JSON.stringify(rows)).not.toThrow();
+      // A time of day came out as microseconds (3723000000), a date as a timestamp at midnight, bytes as a Node Buffer's JSON.
+      expect(await lake.query("SELECT CAST(TIMESTAMP '2026-11-01 01:02:03' AS TIME) AS t, CAST(TIMESTAMP '2026-11-01 01:02:03' AS DATE) AS d, 'ab'::BLOB AS b, NULL::TIME AS none")).toEqual([
+        { t: '01:02:03', d: '2026-11-01', b: 'ab', none: null },
+      ]);
     } finally {
       lake.close();
     }
