@@ -2,7 +2,8 @@
 const cell = (value: unknown): string => {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'number' && !Number.isInteger(value)) return value.toFixed(4);
+  // Four places, but never a value that is not 0 shown as 0.0000 (a share of 0.002 %, a p-value): those keep four significant digits.
+  if (typeof value === 'number' && !Number.isInteger(value)) return Math.abs(value) < 0.00005 ? value.toPrecision(4) : value.toFixed(4);
   // STRUCTs, LISTs and MAPs come as objects and arrays: as JSON, not [object Object].
   if (typeof value === 'object') return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return String(value);
