@@ -293,6 +293,12 @@ describe('adstream command line', () => {
     expect(existsSync(warehouse)).toBe(false);
   });
 
+  it('dlq replay refuses an empty --reason, which filtered nothing and put every rejected record back', async () => {
+    const outcome = await adstream(['dlq', 'replay', '--reason', '', '--lake', join(dir, 'no-lake-needed')]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe('adstream: --reason is empty; name a reason code or class (e.g. missing_field), or leave it out to re-drive every rejected record.');
+  });
+
   it('exits 2 when the health port is taken, naming it and how to choose another', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));

@@ -37,6 +37,8 @@ export function dlqCommand(): Command {
         import('../../../sinks/lake/dlqLedger.ts'),
       ]);
       if (options.stream === '') throw new ConfigError('--stream is empty; name the stream to put the records on, or leave it out to send each back to its own.');
+      // Empty (--reason "$REASON" with the variable unset), it filtered nothing and every rejected record went back.
+      if (options.reason === '') throw new ConfigError('--reason is empty; name a reason code or class (e.g. missing_field), or leave it out to re-drive every rejected record.');
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`dlq replay reads a local lake directory; sync ${config.lake} to a directory first.`);
       checkLakeDirectory(config.lake);
