@@ -293,6 +293,28 @@ describe('adstream command line', () => {
     expect(existsSync(warehouse)).toBe(false);
   });
 
+  it('refuses an empty path (a shell variable that was not set) as a usage mistake, rather than reading it as the working directory', async () => {
+    // generate --out '' wrote its files into the working directory (exit 0); digest --out '' and
+    // load-warehouse --warehouse '' failed (exit 1) on Node's ENOENT and DuckDB's "Is a directory".
+    const workingDirectory = join(dir, 'empty-path-cwd');
+    await mkdir(workingDirectory, { recursive: true });
+    const generate = await new Promise<number | null>((resolve) => {
+      const child = spawn('node', [ADSTREAM_BIN, 'generate', '--out', '', '--hours', '1', '--rate', '1'], { cwd: workingDirectory, stdio: 'ignore' });
+      child.on('exit', resolve);
+    });
+    expect(generate).toBe(2);
+    expect(readdirSync(workingDirectory)).toEqual([]);
+    const outcomes = await Promise.all([
+      adstream(['digest', '--out', '']),
+      adstream(['load-warehouse', '--warehouse', '']),
+      adstream(['replay', '']),
+    ]);
+    for (const outcome of outcomes) {
+      expect(outcome.code, outcome.stderr).toBe(2);
+      expect(outcome.stderr).toMatch(/argument '' is invalid\. must name a file or directory, not be empty\.|value '' is invalid for argument 'file'\. must name a file or directory, not be empty\./);
+    }
+  });
+
   it('dlq replay refuses an empty --reason, which filtered nothing and put every rejected record back', async () => {
     const outcome = await adstream(['dlq', 'replay', '--reason', '', '--lake', join(dir, 'no-lake-needed')]);
     expect(outcome.code).toBe(2);

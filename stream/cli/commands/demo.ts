@@ -1,6 +1,7 @@
 /** `adstream demo` (what `npm start` runs): the whole pipeline once, on embedded services. */
 import { tmpdir } from 'node:os';
 import { Command } from 'commander';
+import { pathOption } from '../pathOption.ts';
 import { embeddedShardCount } from '../embeddedShards.ts';
 import { generatorOverrides, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
 import { ProgressLine } from '../progressLine.ts';
@@ -9,7 +10,7 @@ import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 export function demoCommand(): Command {
   return withGeneratorOptions(new Command('demo'))
     .description('Run the main job on embedded AWS services: generate traffic with anomalies, produce it onto Kinesis, consume it into the lake, and print a summary.')
-    .option('--data <dir>', 'directory for everything the run writes: new, empty, or an earlier demo\'s (whose outputs it replaces)', './data/demo')
+    .option('--data <dir>', 'directory for everything the run writes: new, empty, or an earlier demo\'s (whose outputs it replaces)', pathOption, './data/demo')
     .option('--shards <n>', 'Kinesis shards', embeddedShardCount, 4)
     .action(async (options: GeneratorFlags & { data: string; shards: number }) => {
       // Loaded when the command runs, so `adstream --help` and the light commands start at once (main.ts).

@@ -13,6 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseAlertLog } from '../../../sinks/alerts/alertLogFile.ts';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
+import { pathOption } from '../pathOption.ts';
 import { buildDailyDigest, isUtcDay, latestAlertDay, type DailyDigest } from '../../../sinks/alerts/dailyDigest.ts';
 import { digestMarkdown, digestMessage, digestSubject, digestText } from '../../../sinks/alerts/dailyDigestReport.ts';
 import { checkLakeDirectory } from '../lakeDirectory.ts';
@@ -71,7 +72,7 @@ export function digestCommand(): Command {
     .option('--day <YYYY-MM-DD>', 'the UTC day (default: the latest day in the alert log)')
     .option('--alerts <file>', 'alert log, JSON Lines (default: ADSTREAM_ALERT_LOG or ./data/alerts.jsonl; npm start writes ./data/demo/alerts.jsonl)')
     .option('--lake <dir>', 'lake directory whose DLQ is counted (default: ADSTREAM_LAKE or ./data/lake)')
-    .option('--out <report.md>', 'where the report goes: a file, or a directory to write digest-<day>.md in (default: digest-<day>.md beside the alert log)')
+    .option('--out <report.md>', 'where the report goes: a file, or a directory to write digest-<day>.md in (default: digest-<day>.md beside the alert log)', pathOption)
     .option('--sns-topic <arn>', 'also publish the digest to this SNS topic (attributes kind=digest, day)')
     .action(async (options: DigestOptions) => {
       if (options.day !== undefined && !isUtcDay(options.day)) {

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { Command } from 'commander';
+import { pathOption } from '../pathOption.ts';
 import type { BidRequest } from '../../events/types.ts';
 import { generatorOverrides, withGeneratorOptions, type GeneratorFlags } from '../generatorOptions.ts';
 import { makeDirectory } from '../../../sinks/makeDirectory.ts';
@@ -29,7 +30,7 @@ async function writeLines(path: string, lines: Buffer[]): Promise<void> {
 export function generateCommand(): Command {
   return withGeneratorOptions(new Command('generate'))
     .description('Write generated traffic (with injected anomalies) to producer input files and a labels file.')
-    .requiredOption('--out <dir>', 'directory for impressions.jsonl, clicks_conversions.csv, bid_requests.avro and labels.json')
+    .requiredOption('--out <dir>', 'directory for impressions.jsonl, clicks_conversions.csv, bid_requests.avro and labels.json', pathOption)
     .action(async (options: GeneratorFlags & { out: string }) => {
       const [{ decodeRecord, sniffFormat }, { writeEventsFile }, { generateTraffic, writeLabels }] = await Promise.all([import('../../events/wire.ts'), import('../../events/files.ts'), import('../../generator/index.ts')]);
       const out = resolve(options.out);

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { pathOption } from '../pathOption.ts';
 import { checkLakeDirectory } from '../lakeDirectory.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { AdstreamConfig } from '../../config/schema.ts';
@@ -73,7 +74,7 @@ export function loadWarehouseCommand(): Command {
   return new Command('load-warehouse')
     .description('Load lake files not yet loaded into a warehouse, each exactly once: a DuckDB file (--warehouse) or Redshift (COPY via the Data API).')
     .option('--lake <dir|s3://bucket/prefix/>', 'the lake (default: ADSTREAM_LAKE or ./data/lake)')
-    .option('--warehouse <file.duckdb>', 'a local DuckDB warehouse file (created if missing)')
+    .option('--warehouse <file.duckdb>', 'a local DuckDB warehouse file (created if missing)', pathOption)
     .option('--redshift-cluster <id>', 'a provisioned Redshift cluster (with --db-user or --secret-arn)')
     .option('--redshift-workgroup <name>', 'a Redshift Serverless workgroup')
     .option('--database <name>', 'Redshift database', 'dev')

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { pathOption } from '../pathOption.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Row } from '../../../sinks/query/lakeQuery.ts';
 import { asRefusedSql } from '../refusedSql.ts';
@@ -88,9 +89,9 @@ export function queryCommand(): Command {
         'or over a warehouse file loaded by load-warehouse (tables impressions, clicks, conversions, bid_requests, metrics; no dt/hour columns: filter on event_time). The analysts\' queries are in infra/queries/*.sql.',
     )
     .argument('[sql]', 'the SQL to run, e.g. "SELECT count(*) FROM impressions"')
-    .option('--file <path.sql>', 'run the SQL in this file instead, e.g. infra/queries/funnel_by_campaign.sql')
+    .option('--file <path.sql>', 'run the SQL in this file instead, e.g. infra/queries/funnel_by_campaign.sql', pathOption)
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE or ./data/lake)')
-    .option('--warehouse <file.duckdb>', 'query this DuckDB warehouse file instead of the lake (not with --lake)')
+    .option('--warehouse <file.duckdb>', 'query this DuckDB warehouse file instead of the lake (not with --lake)', pathOption)
     .option('--json', 'print rows as JSON Lines instead of a table')
     .action(async (sql: string | undefined, options: QueryOptions) => {
       // Every statement's answer, in order, each as soon as it is done (a script that sets up and

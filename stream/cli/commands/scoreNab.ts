@@ -8,6 +8,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import { Command } from 'commander';
+import { pathOption } from '../pathOption.ts';
 import { ConfigError } from '../../config/load.ts';
 import { NabCorpusError, readNabCorpus, readNabProfiles, type NabSeries } from '../../../detectors/nab/nabCorpus.ts';
 import { scoreProfiles } from '../../../detectors/nab/nabRun.ts';
@@ -92,7 +93,7 @@ function otherThanNabs(profiles: readonly NabProfile[]): string {
 export function scoreNabCommand(): Command {
   return new Command('score-nab')
     .description('Score the streaming anomaly detector on a directory in NAB layout (data/<category>/<file>.csv, labels/combined_windows.json).')
-    .argument('<dir>', 'NAB-layout directory, e.g. a NAB checkout or test/fixtures/nab')
+    .argument('<dir>', 'NAB-layout directory, e.g. a NAB checkout or test/fixtures/nab', pathOption)
     .option('--out <dir>', 'where per-row scores go, one CSV per labelled data file (default: ./nab-scores)')
     .option('--detector <name>', `which detector to score: ${Object.keys(SERIES_DETECTORS).join(' or ')}`, 'adstream')
     .action(async (dir: string, options: ScoreNabOptions) => {
