@@ -216,6 +216,10 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
   const dataDir = join(dir, 'data');
   const labelsPath = join(dir, 'labels', 'combined_windows.json');
   if (!(await isDirectory(dataDir))) throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
+  // Said as the missing data/ is, not as Node's "ENOENT: no such file or directory, open ..." after the path.
+  if (!(await stat(labelsPath).then((s) => s.isFile(), () => false))) {
+    throw new NabCorpusError(`${dir} is not in NAB's layout: ${labelsPath} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
+  }
   const labels = await readLabels(labelsPath);
   const series: NabSeries[] = [];
   const unlabelled: string[] = [];

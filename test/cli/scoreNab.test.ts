@@ -66,6 +66,18 @@ describe('adstream score-nab', () => {
     expect(message).toContain("NAB's layout");
   });
 
+  it('exits 2 with one sentence naming the labels file when data/ is there and it is not', async () => {
+    // It said "cannot read NAB windows <path>: ENOENT: no such file or directory, open '<path>'".
+    const corpus = join(dir, 'no-labels');
+    await mkdir(join(corpus, 'data', 'x'), { recursive: true });
+    await writeFile(join(corpus, 'data', 'x', 'a.csv'), 'timestamp,value\n2014-01-01 00:00:00,1\n');
+    const outcome = await adstream(['score-nab', corpus, '--out', join(dir, 'no-labels-out')]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(
+      `adstream: ${corpus} is not in NAB's layout: ${join(corpus, 'labels', 'combined_windows.json')} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`,
+    );
+  });
+
   it('exits 2 with one line when the labels file is not JSON, though the parser quotes it across lines', async () => {
     const corpus = join(dir, 'garbage-labels');
     await mkdir(join(corpus, 'data', 'x'), { recursive: true });
