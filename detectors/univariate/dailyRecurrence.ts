@@ -11,7 +11,7 @@
  * moves a day-long shape too little to tell.
  *
  * Departure: the value minus the median of the last `window` values (signed). A departure is
- * explained when, for one of the `periodsMs` (a day, half a day), on at least `minCycles` of the
+ * explained when, for one of the `periodsMs` (a week, a day, half a day), on at least `minCycles` of the
  * last `cycles` periods, one of the same sign and at least `minRatio` of its size came within
  * `toleranceMs` of the same phase. Time comes from the rows' timestamps, so any sampling interval
  * works (hourly rows compare hour with hour) and gaps in a series do not shift the days.
@@ -25,6 +25,10 @@
  * the remaining 178 and again no detection. Those figures predate the fix of 11 held-out files'
  * labels to NAB v1.1's (2026-12-04); with the fixed labels the test is still worth 61.5 → 64.0 on
  * those 39 files and 58.2 → 60.7 on all 49 (with test/fixtures/nab-heldout3).
+ *
+ * The week (header of streamingScorer.ts, 20): a departure two of the last three weeks made at
+ * this time of the week, a weekly job or the first hours of the working week after a quiet
+ * weekend, which two of the last three days did not make.
  *
  * The half-day period explains only with this time yesterday among its matches (`seenBefore`):
  * without that, in hourly rows of a daily series, a night's spike to the afternoon's level
@@ -40,7 +44,7 @@ import { SortedWindow, type SortedWindowState } from './sortedWindow.ts';
 import { TimedRows } from './timedRows.ts';
 
 export interface DailyRecurrenceConfig {
-  /** The periods a habit may have (ms): a day, half a day. */
+  /** The periods a habit may have (ms): a week, a day, half a day. */
   periodsMs: number[];
   /** Earlier periods looked at. */
   cycles: number;
@@ -93,9 +97,14 @@ export class DailyRecurrence {
     return explained;
   }
 
-  /** How many of `period` make a longer period of the list (2 for a half-day beside a day), or undefined. */
+  /**
+   * How many of `period` make a longer period of the list (2 for a half-day beside a day), or
+   * undefined: the smallest such multiple within the `cycles` looked at. A day is a seventh of a
+   * week, but three days back never reach last week's same time, so a week does not nest the day.
+   */
   private longerMultiple(period: number): number | undefined {
-    return this.config.periodsMs.filter((longer) => longer > period && longer % period === 0).map((longer) => longer / period)[0];
+    const multiples = this.config.periodsMs.filter((longer) => longer > period && longer % period === 0 && longer / period <= this.config.cycles).map((longer) => longer / period);
+    return multiples.length > 0 ? Math.min(...multiples) : undefined;
   }
 
   /**

@@ -30,6 +30,7 @@ function series(days: number, spike: (day: number, row: number) => number): { va
 }
 
 const NIGHTLY_ROW = 38; // 03:10
+const WEEKLY_ROW = 108; // 09:00
 const nightly = (day: number, row: number): number => (row === NIGHTLY_ROW ? 40 : 0);
 const rowOf = (day: number, row: number): number => day * ROWS_PER_DAY + row;
 
@@ -66,6 +67,17 @@ describe('daily recurrence', () => {
     expect(spikes.map((row) => explained[row])).toEqual([false, false, true, true, true, true, true, true]);
     const dailyOnly = verdicts(values, times, { ...CONFIG, periodsMs: [DAY] });
     expect(dailyOnly[rowOf(1, NIGHTLY_ROW)]).toBe(false);
+  });
+
+  it('explains a spike that comes once a week, at the same time of the week, from the third week on', () => {
+    // Mondays at 09:00 (day 0 is a Tuesday; days 6, 13, 20, 27 are Mondays): two of the last three days never saw it.
+    const monday = (day: number, row: number): number => (day % 7 === 6 && row === WEEKLY_ROW ? 40 : 0);
+    const { values, times } = series(28, monday);
+    const mondays = [6, 13, 20, 27].map((day) => rowOf(day, WEEKLY_ROW));
+    expect(mondays.map((row) => verdicts(values, times)[row])).toEqual([false, false, true, true]);
+    // Without the week among the periods, every Monday is news.
+    const noWeek = { ...CONFIG, periodsMs: CONFIG.periodsMs.filter((p) => p < 7 * DAY) };
+    expect(mondays.map((row) => verdicts(values, times, noWeek)[row])).toEqual([false, false, false, false]);
   });
 
   it('does not take the daily swing for a twice-daily habit: a night at the afternoon level is news', () => {
@@ -137,6 +149,20 @@ describe('streaming scorer with row times', () => {
     const scores = scoreSeries(values, DEFAULT_STREAMING_SCORER, times);
     expect(alertsAt(scores, nights)).toEqual([]);
     expect(alertsAt(scores, [rowOf(10, 150)])).toEqual([rowOf(10, 150)]);
+  });
+
+  it('stops alerting on a weekly spike once two of the last three weeks had it (header, 20)', () => {
+    // A 09:00 spike every Monday for five weeks, and on the last Monday's Wednesday one at 12:30.
+    const { values, times } = series(35, (day, row) => (day % 7 === 6 && row === WEEKLY_ROW ? 40 : 0) + (day === 29 && row === 150 ? 40 : 0));
+    const mondays = [20, 27, 34].map((day) => rowOf(day, WEEKLY_ROW));
+    // The known-motif test off: the spike is the same every week, and it too would explain it.
+    const noMotif = { ...DEFAULT_STREAMING_SCORER, motif: null };
+    const recurrence = noMotif.recurrence!;
+    const dailyOnly = { ...noMotif, recurrence: { ...recurrence, periodsMs: recurrence.periodsMs.filter((p) => p < 7 * DAY) } };
+    expect(alertsAt(scoreSeries(values, dailyOnly, times), mondays)).toEqual(mondays);
+    const scores = scoreSeries(values, noMotif, times);
+    expect(alertsAt(scores, mondays)).toEqual([]);
+    expect(alertsAt(scores, [rowOf(29, 150)])).toEqual([rowOf(29, 150)]);
   });
 
   it('resumes from a JSON snapshot to the same scores, with what the recurrence test remembers', () => {
