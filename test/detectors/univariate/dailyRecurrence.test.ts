@@ -80,6 +80,16 @@ describe('daily recurrence', () => {
     expect(mondays.map((row) => verdicts(values, times, noWeek)[row])).toEqual([false, false, false, false]);
   });
 
+  it('explains a nightly job whose start wanders by twenty minutes (header of streamingScorer.ts, 21)', () => {
+    // 03:10 on even days, 03:30 on odd ones: yesterday's and the day before's are 20 minutes off.
+    const wandering = (day: number, row: number): number => (row === NIGHTLY_ROW + 4 * (day % 2) ? 40 : 0);
+    const { values, times } = series(8, wandering);
+    const nights = [3, 4, 5, 6, 7].map((day) => rowOf(day, NIGHTLY_ROW + 4 * (day % 2)));
+    expect(nights.map((row) => verdicts(values, times)[row])).toEqual([true, true, true, true, true]);
+    // Within ±15 minutes only the night two days back matches: one of three, no habit.
+    expect(nights.map((row) => verdicts(values, times, { ...CONFIG, toleranceMs: 15 * MINUTE })[row])).toEqual([false, false, false, false, false]);
+  });
+
   it('does not take the daily swing for a twice-daily habit: a night at the afternoon level is news', () => {
     // Hourly rows, 90 from 12:00 to 17:00 and 50 otherwise; on day 5 the 03:00 row is 90. Twelve
     // hours before it (15:00) and thirty-six hours before, the series stood as high, every day.
