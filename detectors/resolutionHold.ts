@@ -105,8 +105,9 @@ export class ResolutionHold {
    */
   private noteLead(group: string, alert: AlertEvent): void {
     const lead = this.leads.get(group);
-    const opening = !this.open.has(group) || this.open.get(group)?.size === 0;
-    if ((opening && !lead) || (lead && lead.windowStart === alert.windowStart && stronger(alert, lead) < 0)) this.leads.set(group, { ...alert, related: undefined });
+    const firstOfIncident = !this.open.has(group);
+    const strongerInLeadsWindow = lead !== undefined && lead.windowStart === alert.windowStart && stronger(alert, lead) < 0;
+    if (firstOfIncident || strongerInLeadsWindow) this.leads.set(group, { ...alert, related: undefined });
   }
 
   private opened(group: string, alertId: string): void {
