@@ -23,6 +23,7 @@
  */
 import { STREAM_GROUP, stepOf } from './alertGrouping.ts';
 import { isPaged, type AlertEvent } from './types.ts';
+import { sortedRecord } from './sortedRecord.ts';
 
 export interface FollowerHoldSnapshot {
   /** Per group, its alerts paged and not resolved: each id with the end of the window it first paged in. */
@@ -93,8 +94,8 @@ export class FollowerHold {
   }
 
   snapshot(): FollowerHoldSnapshot {
-    const paged = [...this.paged].filter(([, ids]) => ids.size > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return { paged: Object.fromEntries(paged.map(([group, ids]) => [group, Object.fromEntries([...ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))])), held: [...this.held] };
+    // A group's entry goes when it resolves, so none is empty.
+    return { paged: sortedRecord([...this.paged].map(([group, ids]) => [group, sortedRecord(ids)])), held: [...this.held] };
   }
 
   /** `alert`, paged now, with `carried` in its related alerts; the group's paged alerts follow. */

@@ -19,6 +19,7 @@
  */
 import { STREAM_GROUP, stronger } from './alertGrouping.ts';
 import { isPaged, type AlertEvent } from './types.ts';
+import { sortedRecord } from './sortedRecord.ts';
 
 export interface ResolutionHoldSnapshot {
   /** Per group, the ids of its paged alerts not resolved. */
@@ -94,9 +95,8 @@ export class ResolutionHold {
   }
 
   snapshot(): ResolutionHoldSnapshot {
-    const open = [...this.open].filter(([, ids]) => ids.size > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const leads = [...this.leads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return { open: Object.fromEntries(open.map(([group, ids]) => [group, [...ids].sort()])), held: [...this.held], leads: Object.fromEntries(leads) };
+    const open = [...this.open].filter(([, ids]) => ids.size > 0).map(([group, ids]): [string, string[]] => [group, [...ids].sort()]);
+    return { open: sortedRecord(open), held: [...this.held], leads: sortedRecord(this.leads) };
   }
 
   /**
