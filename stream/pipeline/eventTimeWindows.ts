@@ -32,6 +32,18 @@ export interface WindowsSnapshot {
   pendingBeforeFirstEvent: { rejected: number; duplicates: number };
   /** Absent when no final close has happened (and in snapshots from before it was kept). */
   closedThrough?: number;
+  /** Absent before the shard's first valid event with an arrival time (and in older snapshots). */
+  stall?: Stall;
+}
+
+/** How long a shard's records have carried no valid event (`followArrivals`). */
+interface Stall {
+  /** The frontier as the last valid event left it. */
+  frontier: number;
+  /** The newest arrival time of any record. */
+  lastArrival: number;
+  /** Arrival time since the last valid event, each silence between two records counted at most as the allowance. */
+  stalledFor: number;
 }
 
 /** A window this shard has fired: its partial aggregate and the watermark that closed it. */
@@ -57,6 +69,8 @@ export class EventTimeWindows {
    * for them count late instead of firing the window a second time.
    */
   private closedThrough = -Infinity;
+  /** Where the stall rule (`followArrivals`) measures from. */
+  private stall: Stall | undefined;
 
   constructor(
     private readonly config: WindowConfig,
@@ -139,6 +153,7 @@ export class EventTimeWindows {
     // minutes ahead, and every on-time record after it on the shard counted as late.
     const frontier = arrivalTime === undefined ? time : Math.min(time, arrivalTime);
     if (frontier > this.newestEventTime) this.newestEventTime = frontier;
+    if (arrivalTime !== undefined) this.stall = { frontier: this.newestEventTime, lastArrival: Math.max(arrivalTime, this.stall?.lastArrival ?? -Infinity), stalledFor: 0 };
     const pending = this.pendingBeforeFirstEvent;
     const newest = this.newestArrivalStart();
     for (let start = this.oldestArrivalStart(newest); start <= newest; start += this.slideMs) {
@@ -158,14 +173,46 @@ export class EventTimeWindows {
     return !late;
   }
 
-  /** Rejected and duplicate records have no trustworthy event time: count them at arrival. */
-  countAtArrival(kind: 'rejected' | 'duplicates'): void {
+  /**
+   * Rejected and duplicate records have no trustworthy event time: count them at arrival. Their
+   * arrival time still says that time goes on (`followArrivals`); the caller then fires what the
+   * watermark has passed, as after an event.
+   */
+  countAtArrival(kind: 'rejected' | 'duplicates', arrivalTime?: number): void {
     if (!Number.isFinite(this.newestEventTime)) {
       this.pendingBeforeFirstEvent[kind] += 1;
       return;
     }
+    if (arrivalTime !== undefined) this.followArrivals(arrivalTime);
     const newest = this.newestArrivalStart();
     for (let start = this.oldestArrivalStart(newest); start <= newest; start += this.slideMs) this.windowAt(start).qualityOf(this.shardId)[kind] += 1;
+  }
+
+  /**
+   * A shard whose records keep arriving with no valid event in them (a producer whose every
+   * record is now rejected, a storm of retries) would hold its event time, and so every window,
+   * where its last event left them: no window would fire, and the detectors would never see the
+   * rejections, when an operator most needs a page. So once such records have kept arriving for
+   * an allowance of one window slide plus the out-of-orderness bound, the frontier moves on with
+   * their arrival time, the allowance behind, from where the last event left it, and the windows
+   * they are counted in fire.
+   *
+   * Only arrival while records keep coming counts: a silence between two records counts at most
+   * as the allowance, so a DLQ re-drive read a month after a bounded run is not a month of
+   * windows in which every campaign fell to zero (a silent stream holds its windows, as without
+   * records at all). The rule reads only the records' arrival times, so a replay does the same;
+   * on a shard whose valid events keep coming, however old their event times (a backfill), it
+   * never moves anything, and an event of the resumed stream is late only if it reached the
+   * stream more than the allowance later than events did before the stall.
+   */
+  private followArrivals(arrivalTime: number): void {
+    const stall = this.stall;
+    if (!stall) return;
+    const allowance = this.slideMs + this.config.maxOutOfOrdernessMs;
+    stall.stalledFor += Math.min(Math.max(0, arrivalTime - stall.lastArrival), allowance);
+    stall.lastArrival = Math.max(stall.lastArrival, arrivalTime);
+    const frontier = stall.frontier + stall.stalledFor - allowance;
+    if (frontier > this.newestEventTime) this.newestEventTime = frontier;
   }
 
   /** Fires every window the watermark has passed (all of them when `final`), oldest first. */
@@ -194,6 +241,7 @@ export class EventTimeWindows {
       windows: [...this.open.values()].map((window) => window.snapshot()),
       pendingBeforeFirstEvent: { ...this.pendingBeforeFirstEvent },
       ...(Number.isFinite(this.closedThrough) ? { closedThrough: this.closedThrough } : {}),
+      ...(this.stall ? { stall: { ...this.stall } } : {}),
     };
   }
 
@@ -214,6 +262,7 @@ export class EventTimeWindows {
     windows.newestEventTime = snapshot.newestEventTime ?? -Infinity;
     windows.pendingBeforeFirstEvent = { ...snapshot.pendingBeforeFirstEvent };
     windows.closedThrough = snapshot.closedThrough ?? -Infinity;
+    windows.stall = snapshot.stall && { ...snapshot.stall };
     for (const window of snapshot.windows) {
       windows.open.set(window.start, WindowAccumulator.restore(window));
       windows.nextFiring = Math.min(windows.nextFiring, windows.firesAt(window.start));

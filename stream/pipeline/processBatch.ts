@@ -53,13 +53,15 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
       : decodeRecord(record.data, { arrivalTime: record.arrivalTime, maxFutureSkewMs: options.maxFutureSkewMs });
     if (!decoded.ok) {
       result.rejected.push({ record, rejection: decoded.rejection });
-      state.windows.countAtArrival('rejected');
+      state.windows.countAtArrival('rejected', record.arrivalTime);
+      if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
       continue;
     }
     const { event } = decoded;
     if (!state.dedupe.firstSighting(event.body.event_id, event.body.event_time)) {
       result.duplicates += 1;
-      state.windows.countAtArrival('duplicates');
+      state.windows.countAtArrival('duplicates', record.arrivalTime);
+      if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
       continue;
     }
     result.events.push(event);

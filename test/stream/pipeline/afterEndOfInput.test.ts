@@ -7,34 +7,10 @@
  * it is still a drop.
  */
 import { describe, expect, it } from 'vitest';
-import { shardDetectorFactory } from '../../../detectors/shardDetector.ts';
-import { encodeEvent } from '../../../stream/events/wire.ts';
-import type { SourceRecord } from '../../../stream/pipeline/batch.ts';
 import { processBatch } from '../../../stream/pipeline/processBatch.ts';
-import { ShardState, type ShardStateConfig } from '../../../stream/pipeline/shardState.ts';
+import { ShardState } from '../../../stream/pipeline/shardState.ts';
+import { MINUTE, T0, batch, impression, malformed, processOptions as options, shardConfig as config, steadyTraffic } from './support/shardTraffic.ts';
 
-const T0 = Date.UTC(2026, 10, 1, 0, 0, 0);
-const MINUTE = 60_000;
-const config: ShardStateConfig = { windows: { sizeMs: MINUTE, maxOutOfOrdernessMs: 30_000, allowedLatenessMs: 0 }, dedupeHorizonMs: 3_600_000, createDetector: shardDetectorFactory() };
-const options = { maxFutureSkewMs: 300_000 };
-
-let sequence = 0;
-function impression(campaign: string, time: number): SourceRecord {
-  const id = `imp-${++sequence}`;
-  const body = { event_id: id, event_time: time, campaign_id: campaign, ad_id: 'a', publisher_id: 'p', site_id: 's', placement: 'top', country: 'US', device_type: 'mobile', user_id: 'u', auction_id: null, cost_micros: 1 };
-  return { shardId: 'shard-0', sequenceNumber: String(sequence), partitionKey: id, arrivalTime: time + 1_000, data: encodeEvent({ type: 'impression', body }) };
-}
-
-const malformed = (arrivalTime: number): SourceRecord => ({ shardId: 'shard-0', sequenceNumber: String(++sequence), partitionKey: 'k', arrivalTime, data: Buffer.from('{"event_id": "x", "event_time": ') });
-
-/** `minutes` minutes of steady traffic: 20 impressions a minute for each campaign. */
-function steadyTraffic(campaigns: string[], fromMinute: number, minutes: number): SourceRecord[] {
-  const records: SourceRecord[] = [];
-  for (let m = fromMinute; m < fromMinute + minutes; m++) for (let i = 0; i < 20; i++) for (const c of campaigns) records.push(impression(c, T0 + m * MINUTE + i * 3_000));
-  return records;
-}
-
-const batch = (records: SourceRecord[]) => ({ stream: 's', shardId: 'shard-0', records, millisBehindLatest: 0 });
 const drops = (alerts: { title?: string; key?: string; message?: string }[]) => alerts.map((a) => JSON.stringify(a)).filter((a) => a.includes('dropped'));
 
 describe('records after a bounded run closed every window', () => {
