@@ -43,9 +43,19 @@ export class QuantileSketch {
     if (other.sketch.count > 0) this.sketch.merge(other.sketch);
   }
 
-  /** The value at quantile q (0..1), rounded to an integer (inputs are whole milliseconds); 0 when empty. */
+  /**
+   * The value at quantile q (0..1) by nearest rank, the ceil(q·n)-th smallest, rounded to an
+   * integer (inputs are whole milliseconds); 0 when empty. DDSketch's own rank, q·(n − 1), gave
+   * the second largest value as p99 of any window of up to 100 values: a sparse shard's window
+   * whose one record of two was 8 minutes behind the newest reported a p99 delay of 0. Asked for
+   * the rank's middle (+0.5), the sketch's lower rank lands on that value however q·n rounds.
+   */
   quantile(q: number): number {
-    return this.sketch.count === 0 ? 0 : Math.round(this.sketch.getValueAtQuantile(q));
+    const n = this.sketch.count;
+    if (n === 0) return 0;
+    if (n === 1) return Math.round(this.sketch.getValueAtQuantile(0));
+    const rank = Math.max(0, Math.ceil(q * n) - 1);
+    return Math.round(this.sketch.getValueAtQuantile(Math.min(1, (rank + 0.5) / (n - 1))));
   }
 
   snapshot(): QuantileSketchSnapshot {

@@ -122,6 +122,20 @@ describe('QuantileSketch (DDSketch)', () => {
     expect(merged.count).toBe(values.length + 1);
   });
 
+  it('keeps the nearest-rank definition in a small window: p99 of a few values is their largest', () => {
+    // A sparse shard's window: one record of two was 8 minutes behind. DDSketch's own rank,
+    // q × (n − 1), gave the smaller value at p99 for any window of up to 100 values.
+    const cases: number[][] = [[0, 480_000], [0, 25_000, 50_000, 85_000], [...Array.from({ length: 49 }, () => 0), 600_000]];
+    for (const small of cases) {
+      const sketch = new QuantileSketch();
+      small.forEach((v) => sketch.accept(v));
+      for (const q of [0.5, 0.99]) {
+        const exact = exactQuantile(small, q);
+        expect(Math.abs(sketch.quantile(q) - exact)).toBeLessThanOrEqual(exact * 0.01 + 1);
+      }
+    }
+  });
+
   it('gives 0 for an empty sketch and survives one that saw only zeros', () => {
     expect(new QuantileSketch().quantile(0.99)).toBe(0);
     const zeros = new QuantileSketch();
