@@ -3,7 +3,7 @@
  * reason code stays the format's (the DLQ groups by it), but "a CSV record that is not UTF-8" sent
  * a producer who had put a whole Avro container, or base64 text, looking in the wrong place.
  */
-import { KPL_MAGIC } from '../kpl/aggregatedRecordFormat.ts';
+import { KPL_MAGIC, hasKplMagic } from '../kpl/aggregatedRecordFormat.ts';
 
 const AVRO_CONTAINER_MAGIC = Buffer.from('Obj\x01', 'latin1');
 const BASE64_TEXT = /^[A-Za-z0-9+/]{8,}={0,2}$/;
@@ -22,6 +22,10 @@ export function notTextDetail(buf: Buffer): string {
   }
   if (startsWith(buf, AVRO_CONTAINER_MAGIC)) {
     return `an Avro object container file of ${buf.length} bytes (it starts "Obj\\x01"), not one event: put each bid request as a single-object record (0xC3 0x01, the schema's fingerprint, the body), as adstream produce does with a container file`;
+  }
+  // An aggregate long enough to open came out of one: only its sub-records reach the decoder whole.
+  if (hasKplMagic(buf)) {
+    return `a KPL aggregate of ${buf.length} bytes inside a KPL aggregate: aggregates are opened one level deep, as the KCL opens them; aggregate the user records themselves`;
   }
   if (startsWith(buf, KPL_MAGIC)) {
     return `a record of ${buf.length} bytes that starts with the KPL aggregate magic but is too short to be an aggregate (the magic, a body and a 16-byte MD5, as the KCL reads one), and is not UTF-8 text either`;

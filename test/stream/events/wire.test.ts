@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import type { AdEvent, BidRequest, DecodeResult } from '../../../stream/events/types.ts';
 import { T0, bidRequest, click, common, conversion, impression } from './eventFixtures.ts';
+import { aggregateOne } from '../kpl/awsKinesisAgg.ts';
 
 const ctx = { arrivalTime: T0 };
 
@@ -242,6 +243,20 @@ describe('records a real producer fleet sends that once went wrong', () => {
     const latin1 = Buffer.concat([bytes(head), Buffer.from([0x63, 0xe9]), bytes(tail)]); // "cé" in Latin-1
     expect(reason(decodeRecord(latin1, ctx))).toBe('invalid_utf8');
     expect(reason(decodeRecord(bytes(JSON.stringify(impression({ campaign_id: 'cé' }))), ctx))).toBe('ok');
+  });
+
+  it('says a whole KPL aggregate that reached the decoder is one nested in another, not one cut short', () => {
+    // Only a sub-record of an aggregate reaches the decoder whole with the magic: the KCL, like
+    // us, opens one level. Its detail said it was too short to be an aggregate, at 200+ bytes.
+    const nested = aggregateOne([{ partitionKey: 'c-7', data: encodeEvent({ type: 'impression', body: impression() }) }]).data;
+    const result = decodeRecord(nested, ctx);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.rejection.reason).toBe('invalid_utf8');
+    expect(result.rejection.detail).not.toContain('too short');
+    expect(result.rejection.detail).toBe(
+      `a KPL aggregate of ${nested.length} bytes inside a KPL aggregate: aggregates are opened one level deep, as the KCL opens them; aggregate the user records themselves`,
+    );
   });
 
   it('says what a record that is no wire format looks like: a whole Avro container, a cut-off KPL aggregate, an Avro body without its header, base64 of an event', async () => {
