@@ -67,12 +67,15 @@ export class LogAlertSink implements AlertSink {
   constructor(private readonly options: LogAlertSinkOptions) {}
 
   /**
-   * Makes the log's folder and reads what the log holds: a path that cannot be a log (under a
-   * file, a directory) fails here, when a worker starts, not at its first alert hours later.
+   * Makes the log's folder and the log, and reads what it holds: a path that cannot be a log
+   * (under a file, a directory) fails here, when a worker starts, not at its first alert hours
+   * later. The log exists from then on, empty until an alert: a quiet run left none, and
+   * `adstream digest` of its day refused the missing file instead of reporting no alerts.
    */
   prepare(): Promise<void> {
     return this.oneAtATime.run(async () => {
       await this.makeFolder();
+      await appendFile(this.options.path, '', 'utf8');
       await this.catchUp();
     });
   }

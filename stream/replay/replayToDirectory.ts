@@ -56,7 +56,7 @@ export async function replayToDirectory(
   const encoder = createParquetEncoder(settings.parquetEncoder);
   const alertSink = new LogAlertSink({ path: dirs.alertLog });
   try {
-    return await replay({
+    const stats = await replay({
       recording,
       lake: lakeTables(new LocalDirStore(dirs.lake), encoder),
       alertSink,
@@ -69,6 +69,9 @@ export async function replayToDirectory(
       unitBytes: settings.lakeFileTargetBytes,
       ...extra,
     });
+    // The summary names the alert log: a replay without alerts leaves it empty, not missing.
+    await alertSink.prepare();
+    return stats;
   } finally {
     await encoder.close?.();
   }

@@ -345,5 +345,10 @@ describe('replay of a recorded stream', () => {
     const counted = await adstream(['query', '--json', '--lake', lake, 'SELECT count(*) AS n FROM impressions']);
     expect(counted.code, counted.stderr).toBe(0);
     expect(counted.stdout).toBe('{"n":0}\n');
+    // The summary names an alert log; a replay without alerts left none, and digest refused its day.
+    expect(replayed.stderr).toContain(`alerts ${lake}.alerts.jsonl`);
+    const digest = await adstream(['digest', '--day', '2026-11-01', '--alerts', `${lake}.alerts.jsonl`, '--lake', lake, '--out', join(work, 'no-records', 'digest.md')]);
+    expect(digest.code, digest.stderr).toBe(0);
+    expect(digest.stdout).toMatch(/alerts raised: +0 /);
   });
 });

@@ -46,6 +46,18 @@ describe('LogAlertSink', () => {
     ]);
   });
 
+  it('prepare() leaves an empty log where there was none, so a run without alerts leaves a log that says so', async () => {
+    // A quiet run left no file, and `adstream digest` of its day refused: "the alert log does not exist".
+    dir = await mkdtemp(join(tmpdir(), 'alertlog-'));
+    const path = join(dir, 'new', 'alerts.jsonl');
+    await new LogAlertSink({ path }).prepare();
+    expect(await readFile(path, 'utf8')).toBe('');
+    const sink = new LogAlertSink({ path });
+    await sink.send(alert(1));
+    await new LogAlertSink({ path }).prepare();
+    expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
   it('resolved notifications are logged as RESOLVED lines, grouped ones name their related alerts', async () => {
     dir = await mkdtemp(join(tmpdir(), 'adstream-alerts-'));
     const path = join(dir, 'alerts.jsonl');
