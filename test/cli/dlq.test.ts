@@ -14,6 +14,7 @@ import { kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
+import { AggregatedRecord, KPL_MAGIC } from '../../stream/kpl/aggregatedRecordFormat.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
@@ -119,6 +120,42 @@ describe('adstream dlq replay', () => {
     const second = await pipeline.consume(config);
     expect(second).toMatchObject({ recordsIn: 2, rejected: 2 });
     expect(second.rejectedByReason).toEqual({ json_syntax: 1, json_not_object: 1 });
+  });
+
+  it('puts back KPL sub-records whose partition keys Kinesis refuses (empty, over 256 characters) on the shards those keys hash to, with the other rows', async () => {
+    const config = pipeline.configFor('redrive-kpl-keys', { failoverTimeMs: 1_500 });
+    const kinesis = kinesisClient(config);
+    await ensureStream(kinesis, config.stream, 2);
+    // An aggregate's key table is not Kinesis's: '' hashes to the upper half (shard 1), the long key to the lower.
+    expect(createHash('md5').update('').digest()[0]).toBeGreaterThanOrEqual(0x80);
+    let longKey = 'k'.repeat(300);
+    for (let i = 0; createHash('md5').update(longKey).digest()[0] >= 0x80; i++) longKey = `${'k'.repeat(300)}${i}`;
+    const event = [...generateTraffic({ seed: 3, durationMs: 600_000, impressionsPerMinute: 30, anomalies: [] }).records].find((r) => r.truth.kind === 'valid' && r.truth.eventType === 'impression')!;
+    const body = AggregatedRecord.encode(
+      AggregatedRecord.create({ partition_key_table: ['', longKey], explicit_hash_key_table: [], records: [{ partition_key_index: 0, data: event.data }, { partition_key_index: 1, data: Buffer.from('[1,2,3]') }] }),
+    ).finish();
+    const aggregate = Buffer.concat([KPL_MAGIC, body, createHash('md5').update(body).digest()]);
+    const put = (data: Uint8Array, key: string) => kinesis.send(new PutRecordCommand({ StreamName: config.stream, Data: data, PartitionKey: key, ExplicitHashKey: '1' }));
+    await put(aggregate, 'aggregate');
+    await put(Buffer.from('{"event_id": '), 'cmp-1');
+    kinesis.destroy();
+    const first = await pipeline.consume(config);
+    expect(first.rejectedByReason).toEqual({ kpl_outside_shard: 1, json_not_object: 1, json_syntax: 1 });
+
+    // PutRecords refused the empty key: the run stopped (exit 1) after putting the rows before it, noting none.
+    const env = { ...process.env, ...environmentFor(config) };
+    const { stdout } = await run('node', [BIN, 'dlq', 'replay'], { env });
+    expect(stdout.trim()).toBe('re-drove 3 rejected records to redrive-kpl-keys');
+    const second = await pipeline.consume(config);
+    expect(second).toMatchObject({ recordsIn: 3, written: 1, rejected: 2 });
+    const lake = await LakeQuery.open(config.lake);
+    try {
+      // The empty key's impression is stored once, on shard 1, where its key hashes.
+      const rows = await lake.query("SELECT shard_id, rows FROM lineage WHERE table_name = 'impression'");
+      expect(rows.map((row) => [row.shard_id, Number(row.rows)])).toEqual([['shardId-000000000001', 1]]);
+    } finally {
+      lake.close();
+    }
   });
 
   it('puts a KPL sub-record rejected on the wrong shard back on its own shard, by its explicit hash key: the KPL re-put it there, so it is stored once', async () => {

@@ -29,10 +29,11 @@ export function dlqCommand(): Command {
     .option('--again', 'also re-drive records an earlier dlq replay put back (by default each goes back once)')
     .option('--dry-run', 'count what would be re-driven, put nothing')
     .action(async (options: { lake?: string; stream?: string; reason?: string; again?: boolean; dryRun?: boolean }) => {
-      const [{ kinesisClient }, { streamExists }, { Producer }, { LakeQuery }, { positionKey, readDlqLedger, recordDlqReplay }] = await Promise.all([
+      const [{ kinesisClient }, { streamExists }, { Producer }, { redriveRecord }, { LakeQuery }, { positionKey, readDlqLedger, recordDlqReplay }] = await Promise.all([
         import('../../aws/clients.ts'),
         import('../../aws/streamAdmin.ts'),
         import('../../producer/index.ts'),
+        import('../redriveRecord.ts'),
         import('../../../sinks/query/lakeQuery.ts'),
         import('../../../sinks/lake/dlqLedger.ts'),
       ]);
@@ -91,14 +92,7 @@ export function dlqCommand(): Command {
                 : `stream ${stream}, which the rejected records were read from, does not exist; pass --stream <name> to put them on another.`,
             );
           }
-          const stats = await new Producer(kinesis, { streamName: stream }).putAll(
-            group.map((row) => ({
-              data: Buffer.from(row.raw_base64 as string, 'base64'),
-              partitionKey: row.partition_key as string,
-              // A KPL sub-record routed by its explicit hash key goes back to the same shard.
-              explicitHashKey: (row.explicit_hash_key as string | null) ?? undefined,
-            })),
-          );
+          const stats = await new Producer(kinesis, { streamName: stream }).putAll(group.map(redriveRecord));
           put += stats.records;
           await recordDlqReplay(config.lake, group);
         }
