@@ -515,6 +515,8 @@ describe('adstream command line', () => {
     const replayed = await adstream(['replay', twoShards, '--stream', 'capture', '--lake', join(dir, 'capture-lake')]);
     expect(replayed.code).toBe(0);
     expect(replayed.stderr + replayed.stdout).toContain(`note: ${twoShards} holds 2 shards and no shard lineage`);
+    // Nor hash key ranges: the KPL sub-records the worker put in the DLQ as outside their shard are written.
+    expect(replayed.stderr + replayed.stdout).toContain('KPL sub-records whose keys belong to another shard are written where the live worker rejected them (kpl_outside_shard)');
     const oneShard = join(dir, 'one-shard.jsonl');
     await writeFile(oneShard, `${record(0, 1)}\n${record(0, 2)}\n`);
     const single = await adstream(['replay', oneShard, '--stream', 'capture', '--lake', join(dir, 'capture-lake-1')]);
