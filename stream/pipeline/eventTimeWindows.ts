@@ -59,7 +59,10 @@ export class EventTimeWindows {
   private readonly open = new Map<number, WindowAccumulator>();
   private readonly slideMs: number;
   private readonly groupings: readonly (readonly Dimension[])[];
-  /** Rejections and duplicates seen before the shard's first valid event have no window yet. */
+  /**
+   * Rejections and duplicates that have no window yet: those before the shard has a frontier
+   * (its first valid event, or arrivals enough for `followArrivals` to give it one).
+   */
   private pendingBeforeFirstEvent = { rejected: 0, duplicates: 0 };
   /** The watermark at which the oldest open window fires (Infinity with none open). */
   private nextFiring = Infinity;
@@ -154,19 +157,16 @@ export class EventTimeWindows {
     const frontier = arrivalTime === undefined ? time : Math.min(time, arrivalTime);
     if (frontier > this.newestEventTime) this.newestEventTime = frontier;
     if (arrivalTime !== undefined) this.stall = { frontier: this.newestEventTime, lastArrival: Math.max(arrivalTime, this.stall?.lastArrival ?? -Infinity), stalledFor: 0 };
-    const pending = this.pendingBeforeFirstEvent;
+    // The shard's first valid event gives the records before it a window: the one it arrived in.
+    this.placePending();
     const newest = this.newestArrivalStart();
     for (let start = this.oldestArrivalStart(newest); start <= newest; start += this.slideMs) {
       const arrival = this.windowAt(start).qualityOf(this.shardId);
-      // The shard's first valid event gives the ones before it a window: the one it arrived in.
-      arrival.rejected += pending.rejected;
-      arrival.duplicates += pending.duplicates;
       arrival.delays.accept(delayMs);
       if (arrivalTime !== undefined) arrival.arrivalDelays.accept(Math.max(0, arrivalTime - time));
       if (late) arrival.late += 1;
       else arrival.valid += 1;
     }
-    pending.rejected = pending.duplicates = 0;
     for (let start = first; start <= last; start += this.slideMs) {
       if (!this.isClosed(start)) this.windowAt(start).addEvent(event, this.groupings);
     }
@@ -179,13 +179,22 @@ export class EventTimeWindows {
    * watermark has passed, as after an event.
    */
   countAtArrival(kind: 'rejected' | 'duplicates', arrivalTime?: number): void {
-    if (!Number.isFinite(this.newestEventTime)) {
-      this.pendingBeforeFirstEvent[kind] += 1;
-      return;
-    }
     if (arrivalTime !== undefined) this.followArrivals(arrivalTime);
+    this.pendingBeforeFirstEvent[kind] += 1;
+    if (Number.isFinite(this.newestEventTime)) this.placePending();
+  }
+
+  /** Counts the rejections and duplicates that have no window yet in the windows holding the frontier. Needs a frontier. */
+  private placePending(): void {
+    const pending = this.pendingBeforeFirstEvent;
+    if (pending.rejected === 0 && pending.duplicates === 0) return;
     const newest = this.newestArrivalStart();
-    for (let start = this.oldestArrivalStart(newest); start <= newest; start += this.slideMs) this.windowAt(start).qualityOf(this.shardId)[kind] += 1;
+    for (let start = this.oldestArrivalStart(newest); start <= newest; start += this.slideMs) {
+      const quality = this.windowAt(start).qualityOf(this.shardId);
+      quality.rejected += pending.rejected;
+      quality.duplicates += pending.duplicates;
+    }
+    pending.rejected = pending.duplicates = 0;
   }
 
   /**
@@ -195,7 +204,10 @@ export class EventTimeWindows {
    * rejections, when an operator most needs a page. So once such records have kept arriving for
    * an allowance of one window slide plus the out-of-orderness bound, the frontier moves on with
    * their arrival time, the allowance behind, from where the last event left it, and the windows
-   * they are counted in fire.
+   * they are counted in fire. A shard that has had no valid event at all (a producer that never
+   * sent one that passed) starts from its first record's arrival: its rejections are counted in
+   * windows of their arrival, and it stops holding back the stream-wide watermark, which a shard
+   * with no frontier does (one shard of garbage held every stream-wide window and alert).
    *
    * Only arrival while records keep coming counts: a silence between two records counts at most
    * as the allowance, so a DLQ re-drive read a month after a bounded run is not a month of
@@ -206,17 +218,25 @@ export class EventTimeWindows {
    * stream more than the allowance later than events did before the stall.
    */
   private followArrivals(arrivalTime: number): void {
+    if (!this.stall && !Number.isFinite(this.newestEventTime)) this.stall = { frontier: arrivalTime, lastArrival: arrivalTime, stalledFor: 0 };
     const stall = this.stall;
     if (!stall) return;
     const allowance = this.slideMs + this.config.maxOutOfOrdernessMs;
     stall.stalledFor += Math.min(Math.max(0, arrivalTime - stall.lastArrival), allowance);
     stall.lastArrival = Math.max(stall.lastArrival, arrivalTime);
+    if (stall.stalledFor < allowance) return;
     const frontier = stall.frontier + stall.stalledFor - allowance;
     if (frontier > this.newestEventTime) this.newestEventTime = frontier;
   }
 
   /** Fires every window the watermark has passed (all of them when `final`), oldest first. */
   closeWindows(final = false): ClosedWindow[] {
+    // The end of a bounded run's input that brought no frontier (too few records, all rejected):
+    // they go in the window of the first one's arrival, so that its metrics count them too.
+    if (final && this.stall && !Number.isFinite(this.newestEventTime)) {
+      this.newestEventTime = this.stall.frontier;
+      this.placePending();
+    }
     const closing = [...this.open.keys()].filter((start) => final || this.isClosed(start)).sort((a, b) => a - b);
     if (final && closing.length > 0) this.closedThrough = Math.max(this.closedThrough, closing.at(-1)!);
     const closed: ClosedWindow[] = [];

@@ -1,5 +1,6 @@
 /**
- * A producer that starts sending only records that are rejected: the shard's records keep
+ * Shards whose records carry no event time: a producer that starts sending only records that are
+ * rejected, and (below) a shard that never had a valid event. The shard's records keep
  * arriving, but none carries an event time. Its windows must still fire, so that the rejections
  * reach the metrics and the detectors and page, rather than waiting in an open window until the
  * producer is fixed (eventTimeWindows.ts, followArrivals).
@@ -91,3 +92,35 @@ describe('a shard whose records stop carrying valid events', () => {
     expect(out.late).toBe(0);
   });
 });
+
+/**
+ * A shard that has never had a valid event: 200 records, one every 1.5 s from 00:00:00, all
+ * rejected. Record k comes after 1.5k s of arrivals; at k = 60 (90 s, the allowance) the shard
+ * gets a frontier at its first record's arrival, 00:00:00, and the 61 records so far go in window
+ * 00:00; record k > 60 puts the frontier at 00:00:00 + 1.5(k − 60) s, so window 00:00 takes
+ * k = 61..99 as well (100 in all), window 00:01 k = 100..139 (40). The last leaves the frontier at
+ * 00:03:28.5, the watermark at 00:02:58.5: windows 00:00 and 00:01 have fired, 00:02 has not.
+ */
+describe('a shard that has never had a valid event', () => {
+  const neverValid = Array.from({ length: 200 }, (_, k) => malformed(T0 + k * 1_500));
+
+  it('counts its rejections in windows of their arrival, which fire', () => {
+    expect(shardQuality(run(neverValid).metrics)).toEqual([
+      { minute: 0, valid: 0, rejected: 100 },
+      { minute: 1, valid: 0, rejected: 40 },
+    ]);
+  });
+
+  it('gets a watermark, so it stops holding back the stream-wide windows of the other shards', () => {
+    const state = ShardState.create(shardConfig, SHARD);
+    expect(processBatch(batch(neverValid.slice(0, 60)), state, processOptions).watermark).toBe(-Infinity);
+    expect(processBatch(batch(neverValid.slice(60)), state, processOptions).watermark).toBe(T0 + 208_500 - 30_000);
+  });
+
+  it('at the end of a bounded run too short for the allowance, counts them in the window of the first one', () => {
+    const state = ShardState.create(shardConfig, SHARD);
+    const out = processBatch(batch(neverValid.slice(0, 4)), state, { ...processOptions, final: true });
+    expect(shardQuality(out.metrics)).toEqual([{ minute: 0, valid: 0, rejected: 4 }]);
+  });
+});
+
