@@ -6,7 +6,7 @@
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { dynamoDbClient } from '../../stream/aws/clients.ts';
 import { ConfigError } from '../../stream/config/load.ts';
 import type { AdstreamConfig } from '../../stream/config/schema.ts';
@@ -137,6 +137,28 @@ describe('leases shared by workers', () => {
     dynamo.destroy();
     await pipeline.consume(first);
     expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
+  });
+
+  it('refuses a table keyed otherwise than a lease table, in one sentence', async () => {
+    const config = configFor('foreign-key-table');
+    await pipeline.produce(config, [...generateTraffic({ seed: 9, durationMs: 60_000, impressionsPerMinute: 60, anomalies: [] }).records], 1);
+    const dynamo = dynamoDbClient(config);
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: config.leaseTable,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await waitUntilTableExists({ client: dynamo, maxWaitTime: 30, minDelay: 1 }, { TableName: config.leaseTable });
+    dynamo.destroy();
+    // It failed with DynamoDB's own words (The provided key element does not match the schema), exit 1.
+    const refused = pipeline.consume(config);
+    await expect(refused).rejects.toBeInstanceOf(ConfigError);
+    await expect(refused).rejects.toThrow(
+      `the DynamoDB table ${config.leaseTable} is keyed by id, not leaseKey, so it is not a lease table: give adstream a lease table of its own (leaseTable, environment ADSTREAM_LEASE_TABLE), or a name no table has yet, and it creates it.`,
+    );
   });
 
   it('a worker whose stop signal came while it was set up stops at once, holding no lease', async () => {

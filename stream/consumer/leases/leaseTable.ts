@@ -43,6 +43,9 @@ const STREAM_KEY = `${RESERVED_LEASE_PREFIX}stream`;
 /** A worker pointed at a lease table that keeps another stream's checkpoints: a usage error, named. */
 export class LeaseTableOfAnotherStreamError extends ConfigError {}
 
+/** A worker pointed at a table that another application keeps (or that is no lease table): a usage error, named. */
+export class LeaseTableOfAnotherAppError extends ConfigError {}
+
 /** A worker given another lake than the one its lease table's checkpoints were written with: a usage error, named. */
 export class LakeOfAnotherRunError extends ConfigError {}
 
@@ -64,7 +67,8 @@ export class LeaseTable {
   /** Creates the table (on-demand billing) if it does not exist yet. */
   async ensureTable(): Promise<void> {
     try {
-      await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      this.refuseOtherKeys(Table?.KeySchema?.map((key) => key.AttributeName ?? '') ?? []);
       return;
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -83,6 +87,14 @@ export class LeaseTable {
       if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
     }
     await waitUntilTableExists({ client: this.client, maxWaitTime: 60, minDelay: 1 }, { TableName: this.tableName });
+  }
+
+  /** Another application's table, keyed otherwise, failed at the first read with DynamoDB's own words. */
+  private refuseOtherKeys(keys: string[]): void {
+    if (keys.length === 1 && keys[0] === 'leaseKey') return;
+    throw new LeaseTableOfAnotherAppError(
+      `the DynamoDB table ${this.tableName} is keyed by ${keys.join(' and ') || 'nothing'}, not leaseKey, so it is not a lease table: give adstream a lease table of its own (leaseTable, environment ADSTREAM_LEASE_TABLE), or a name no table has yet, and it creates it.`,
+    );
   }
 
   /**
