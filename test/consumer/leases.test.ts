@@ -6,7 +6,7 @@
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand, DeleteItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { dynamoDbClient } from '../../stream/aws/clients.ts';
 import { ConfigError } from '../../stream/config/load.ts';
 import type { AdstreamConfig } from '../../stream/config/schema.ts';
@@ -137,6 +137,36 @@ describe('leases shared by workers', () => {
     dynamo.destroy();
     await pipeline.consume(first);
     expect(await countLakeEvents(first.lake)).toEqual({ n: truth.valid, d: truth.valid });
+  });
+
+  it('refuses another application\'s lease table (a KCL consumer\'s checkpoints), leaving its leases alone, instead of starting after them', async () => {
+    const config = configFor('kcl-table');
+    const records = [...generateTraffic({ seed: 8, durationMs: 600_000, impressionsPerMinute: 60, anomalies: [] }).records];
+    await pipeline.produce(config, records, 1);
+    // A KCL application's table: same key and attribute names, a lease it checkpointed mid-shard,
+    // no state snapshot and no adstream:stream item. Taken as a table from before that item, it
+    // was adopted: the worker started after the KCL's checkpoint (those records never reached the
+    // lake) and took the other application's lease.
+    const dynamo = dynamoDbClient(config);
+    await leaseTable(config);
+    const kclLease = {
+      leaseKey: { S: 'shardId-000000000000' },
+      leaseOwner: { S: 'kcl-worker-1' },
+      leaseCounter: { N: '5' },
+      checkpoint: { S: '49680903463734043210986732792199373039448244825454804994' },
+      checkpointSubSequenceNumber: { N: '0' },
+      ownerSwitchesSinceCheckpoint: { N: '0' },
+    };
+    await dynamo.send(new PutItemCommand({ TableName: config.leaseTable, Item: kclLease }));
+    const refused = pipeline.consume(config);
+    await expect(refused).rejects.toBeInstanceOf(ConfigError);
+    await expect(refused).rejects.toThrow(
+      `the lease table ${config.leaseTable} holds leases adstream did not write (shardId-000000000000 is checkpointed with no state snapshot beside it), so it is another application's: give adstream a lease table of its own (leaseTable, environment ADSTREAM_LEASE_TABLE).`,
+    );
+    const kept = await dynamo.send(new GetItemCommand({ TableName: config.leaseTable, Key: { leaseKey: { S: 'shardId-000000000000' } }, ConsistentRead: true }));
+    expect(kept.Item).toEqual(kclLease);
+    expect((await dynamo.send(new GetItemCommand({ TableName: config.leaseTable, Key: { leaseKey: { S: 'adstream:stream' } } }))).Item).toBeUndefined();
+    dynamo.destroy();
   });
 
   it('refuses a table keyed otherwise than a lease table, in one sentence', async () => {

@@ -18,7 +18,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { leaseFromItem, leaseToItem, type Lease } from './lease.ts';
+import { checkpointSequence, leaseFromItem, leaseToItem, type Lease } from './lease.ts';
 import { ConfigError } from '../../config/load.ts';
 import { canonicalLocation } from '../../../sinks/objectStore/canonicalLocation.ts';
 
@@ -45,6 +45,9 @@ export class LeaseTableOfAnotherStreamError extends ConfigError {}
 
 /** A worker pointed at a table that another application keeps (or that is no lease table): a usage error, named. */
 export class LeaseTableOfAnotherAppError extends ConfigError {}
+
+/** Kinesis shard ids, the keys of adstream's shard leases. */
+const SHARD_ID = /^shardId-\d+$/;
 
 /** A worker given another lake than the one its lease table's checkpoints were written with: a usage error, named. */
 export class LakeOfAnotherRunError extends ConfigError {}
@@ -119,6 +122,7 @@ export class LeaseTable {
       }
     }
     if (!claimed) {
+      await this.refuseForeignLeases();
       const item: Record<string, AttributeValue> = { leaseKey: { S: STREAM_KEY }, streamName: { S: streamName } };
       if (lake !== undefined) item.lake = { S: lake };
       try {
@@ -168,6 +172,28 @@ export class LeaseTable {
     const relative = !kept?.startsWith('s3://') ? '; a relative path is taken from the working directory' : '';
     throw new LakeOfAnotherRunError(
       `the lease table ${this.tableName} keeps the checkpoints of a run writing to the lake ${kept}, not ${lake}: what came before them is in ${kept}, and going on here would split the stream between two lakes. Give the lake ${kept} again (--lake, environment ADSTREAM_LAKE${relative}), or start the new lake afresh with another lease table and state location.`,
+    );
+  }
+
+  /**
+   * A table with leases and no stream item is adstream's from before that item, or another
+   * application's (a KCL consumer's uses the same key and attribute names). Adopting the latter
+   * started each shard after the other application's checkpoint, so the records before it never
+   * reached the lake, and took its leases. adstream never checkpoints a sequence number without a
+   * state snapshot, and its shard leases are keyed by shard id alone (KCL's multi-stream keys are
+   * not).
+   */
+  private async refuseForeignLeases(): Promise<void> {
+    const foreign = (await this.list())
+      .map((lease) => {
+        if (!SHARD_ID.test(lease.leaseKey)) return `${lease.leaseKey} is not a shard id`;
+        if (checkpointSequence(lease) !== undefined && !lease.stateRef) return `${lease.leaseKey} is checkpointed with no state snapshot beside it`;
+        return undefined;
+      })
+      .find((why) => why !== undefined);
+    if (foreign === undefined) return;
+    throw new LeaseTableOfAnotherAppError(
+      `the lease table ${this.tableName} holds leases adstream did not write (${foreign}), so it is another application's: give adstream a lease table of its own (leaseTable, environment ADSTREAM_LEASE_TABLE).`,
     );
   }
 
