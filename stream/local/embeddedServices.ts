@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
 import { EMBEDDED_SHARD_LIMIT } from './shardLimit.ts';
+import { loadKinesalite } from './kinesaliteAtTimestamp.ts';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -53,7 +53,7 @@ function close(server: Server): Promise<void> {
 
 export async function startLocalServices(options: LocalServicesOptions = {}): Promise<LocalServices> {
   // Zero delays: stream and table creation are instant locally, as a test wants them.
-  const kinesis = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: EMBEDDED_SHARD_LIMIT });
+  const kinesis = loadKinesalite()({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: EMBEDDED_SHARD_LIMIT });
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const ownsS3Directory = options.s3Directory === undefined;
   const s3Directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'adstream-s3-')));
