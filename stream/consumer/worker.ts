@@ -12,7 +12,7 @@
  * shard has caught up.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { EMPTY, Subject, defer, expand, from, lastValueFrom, mergeMap } from 'rxjs';
+import { EMPTY, Subject, catchError, defer, expand, from, lastValueFrom, mergeMap } from 'rxjs';
 import type { AlertSink } from '../../sinks/alerts/alertSink.ts';
 import type { LakeTables } from '../../sinks/lake/lakeTables.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
@@ -33,6 +33,7 @@ import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
 import { refuseLakeOfLostCheckpoints } from './lostCheckpoints.ts';
+import { startingPositionFor } from './pinnedStart.ts';
 import { canonicalLocation } from '../../sinks/objectStore/canonicalLocation.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
 import { StreamWindowMerge, type StreamWindowStats } from './streamWindowMerge.ts';
@@ -268,20 +269,24 @@ export class Worker {
 
   private shardLoop(held: HeldLease) {
     return defer(() => this.startShard(held)).pipe(
+      // Lost before its first read (pinning its start found the counter moved): the new owner reads it.
+      catchError((error: unknown) => {
+        if (error instanceof LeaseLostError) return EMPTY;
+        throw error;
+      }),
       expand((cursor) => (cursor.done ? EMPTY : defer(() => this.step(cursor)))),
     );
   }
 
   private async startShard(held: HeldLease): Promise<ShardCursor> {
     const { kinesis, streamName } = this.options;
+    const startingPosition = await startingPositionFor(held, this.options.startingPosition, () => this.wallClock());
     const lease = held.lease;
     const state = await this.initialState(lease);
     const reader = new ShardReader(kinesis, streamName, lease.leaseKey, {
       ...this.options.reader,
       onTransientError: (error) => this.options.onEvent?.({ name: 'consumer.read_failed', workerId: this.workerId, shardId: lease.leaseKey, detail: (error as Error).message }),
     });
-    // A child shard starts at its beginning: its parents' records came first and are done.
-    const startingPosition = lease.parentShardIds.length > 0 ? 'TRIM_HORIZON' : this.options.startingPosition;
     await reader.start(checkpointSequence(lease), startingPosition);
     this.stats.shards[lease.leaseKey] = {
       lastSequenceNumber: checkpointSequence(lease),

@@ -272,6 +272,29 @@ describe('leases shared by workers', () => {
     expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
   });
 
+  it('with startingPosition LATEST, the next owner after a kill -9 starts where the first did, not at the new tip, and loses nothing', async () => {
+    // The first commit waits for the age (10 minutes here): the killed worker never checkpointed.
+    const config = pipeline.configFor('latest-start', { failoverTimeMs: FAILOVER_MS, shardSyncIntervalMs: 500, startingPosition: 'LATEST', lakeFileMaxAgeMs: 600_000 });
+    const traffic = [...generateTraffic({ seed: 12, durationMs: 1_200_000, impressionsPerMinute: 60, anomalies: [] }).records];
+    const half = Math.floor(traffic.length / 2);
+    await pipeline.produce(config, traffic.slice(0, half), 1);
+    // LATEST is pinned a second before the first start (a margin for clocks): the backlog is older.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const first = startChildWorker('latest-a', { ...environmentFor(config), ADSTREAM_WORKER_ID: 'latest-a' });
+    children.push(first);
+    await waitFor('the shard started', () => (first.events.some((event) => event.name === 'consumer.shard_started') ? true : undefined));
+    const after = traffic.slice(half);
+    await pipeline.produce(config, after, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    first.process.kill('SIGKILL');
+    await first.exited;
+    // A fresh LATEST for the next owner skipped every record put since the first started: never
+    // in the lake, the DLQ or any count.
+    await pipeline.consume({ ...config, workerId: 'latest-b' });
+    const truth = tallyTruth(after);
+    expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
+  });
+
   it('a worker paused past its lease expiry cannot checkpoint over the new owner, and stops processing the shard', async () => {
     const config = configFor('pause');
     await pipeline.produce(config, [], 2);

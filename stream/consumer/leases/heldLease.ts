@@ -71,6 +71,11 @@ export class HeldLease {
     return this.write('renew', {});
   }
 
+  /** Pins where a shard with no checkpoint starts, for every later owner (pinnedStart.ts). */
+  pinStart(timestamp: number): Promise<void> {
+    return this.write('pinStart', { set: { startingTimestamp: { N: String(timestamp) } } });
+  }
+
   markPending(first: string, last: string, final = false): Promise<void> {
     return this.write('markPending', { set: { pendingFirst: { S: first }, pendingLast: { S: last }, pendingFinal: { BOOL: final } } });
   }

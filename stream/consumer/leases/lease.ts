@@ -22,6 +22,11 @@ export interface Lease {
   childShardIds: string[];
   startingHashKey?: string;
   endingHashKey?: string;
+  /**
+   * With startingPosition LATEST: when the shard was first started (epoch ms), where every owner
+   * reads from until the first checkpoint (stream/consumer/pinnedStart.ts).
+   */
+  startingTimestamp?: number;
   /** Snapshot of the shard's operator state taken with this checkpoint. */
   stateRef?: string;
   /**
@@ -55,6 +60,7 @@ export function leaseToItem(lease: Lease): Record<string, AttributeValue> {
   if (lease.childShardIds.length) item.childShardIds = { SS: lease.childShardIds };
   if (lease.startingHashKey) item.startingHashKey = s(lease.startingHashKey);
   if (lease.endingHashKey) item.endingHashKey = s(lease.endingHashKey);
+  if (lease.startingTimestamp !== undefined) item.startingTimestamp = n(lease.startingTimestamp);
   if (lease.stateRef) item.stateRef = s(lease.stateRef);
   if (lease.pending) {
     item.pendingFirst = s(lease.pending.first);
@@ -77,6 +83,7 @@ export function leaseFromItem(item: Record<string, AttributeValue>): Lease {
     childShardIds: item.childShardIds?.SS ?? [],
     startingHashKey: item.startingHashKey?.S,
     endingHashKey: item.endingHashKey?.S,
+    startingTimestamp: item.startingTimestamp?.N === undefined ? undefined : Number(item.startingTimestamp.N),
     stateRef: item.stateRef?.S,
     pending: item.pendingFirst?.S && item.pendingLast?.S ? { first: item.pendingFirst.S, last: item.pendingLast.S, final: item.pendingFinal?.BOOL === true } : undefined,
     mergeSteps: item.mergeSteps?.N === undefined ? undefined : Number(item.mergeSteps.N),
