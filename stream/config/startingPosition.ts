@@ -18,7 +18,8 @@ function isoTime(text: string): number {
   return Date.parse(time !== undefined && zone === undefined ? `${trimmed}Z` : trimmed);
 }
 
-export function startingPositionOf(config: AdstreamConfig): StartingPosition {
+/** `now` is the machine's clock, read once at start: Kinesis refuses an AT_TIMESTAMP later than its own. */
+export function startingPositionOf(config: AdstreamConfig, now = Date.now()): StartingPosition {
   if (config.startingPosition !== 'AT_TIMESTAMP') return config.startingPosition as 'TRIM_HORIZON' | 'LATEST';
   const time = isoTime(config.startingTimestamp ?? '');
   if (Number.isNaN(time)) {
@@ -26,6 +27,12 @@ export function startingPositionOf(config: AdstreamConfig): StartingPosition {
     const given = config.startingTimestamp === undefined ? 'it is not set' : `it is "${config.startingTimestamp}"`;
     throw new ConfigError(
       `startingPosition AT_TIMESTAMP needs startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) as an ISO 8601 date or time such as 2026-11-01T00:00:00Z, but ${given}.`,
+    );
+  }
+  if (time > now) {
+    // Kinesis's own words did not name the setting, and the worker stopped as for a failure (exit 1).
+    throw new ConfigError(
+      `startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) is ${config.startingTimestamp}, a time still to come, and Kinesis starts AT_TIMESTAMP only from a time that has passed: give a past time, or startingPosition LATEST for the records from now on.`,
     );
   }
   return { atTimestamp: time };

@@ -87,6 +87,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { ADSTREAM_STREAM: 'ads', ADSTREAM_DEBUG: '1', ADSTREAM_STAGE: 'dev' }).stream).toBe('ads');
   });
 
+  it('refuses an AT_TIMESTAMP start still to come in one sentence, which Kinesis refused in its own words (exit 1)', () => {
+    const config = loadConfig({}, { ADSTREAM_STARTING_POSITION: 'AT_TIMESTAMP', ADSTREAM_STARTING_TIMESTAMP: '2027-01-01' });
+    const now = Date.UTC(2026, 11, 6, 22, 0);
+    expect(() => startingPositionOf(config, now)).toThrow(
+      new ConfigError('startingTimestamp (ADSTREAM_STARTING_TIMESTAMP) is 2027-01-01, a time still to come, and Kinesis starts AT_TIMESTAMP only from a time that has passed: give a past time, or startingPosition LATEST for the records from now on.'),
+    );
+    expect(startingPositionOf(config, Date.UTC(2027, 0, 1))).toEqual({ atTimestamp: Date.UTC(2027, 0, 1) });
+  });
+
   it('reads an AT_TIMESTAMP start as ISO 8601 only, a time without a zone as UTC, and names a bad region once', () => {
     const start = (text: string) => startingPositionOf(loadConfig({}, { ADSTREAM_STARTING_POSITION: 'AT_TIMESTAMP', ADSTREAM_STARTING_TIMESTAMP: text }));
     const november = Date.UTC(2026, 10, 1);
