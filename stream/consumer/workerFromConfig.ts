@@ -26,6 +26,8 @@ import type { AdstreamConfig } from '../config/schema.ts';
 import type { ShardStateConfig } from '../pipeline/shardState.ts';
 import { LeaseTable } from './leases/leaseTable.ts';
 import { refuseMissingBuckets } from './missingBuckets.ts';
+import { streamExists } from '../aws/streamAdmin.ts';
+import { ConfigError } from '../config/load.ts';
 import { StateStore } from './stateStore.ts';
 import { PartialLog } from './windowPartials.ts';
 import { windowGroupingsOf } from '../config/groupings.ts';
@@ -87,6 +89,10 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
     { store: stateObjects, what: 'state store', setting: 'ADSTREAM_STATE' },
     { store: lakeObjects, what: 'lake', setting: '--lake (or ADSTREAM_LAKE)' },
   ]);
+  // A missing metrics stream failed at the first commit, its lake files written, in Kinesis's words.
+  if (config.metricsStream && !(await streamExists(kinesis, config.metricsStream))) {
+    throw new ConfigError(`the metrics stream ${config.metricsStream} (metricsStream, environment ADSTREAM_METRICS_STREAM) does not exist: create it, or leave metricsStream unset.`);
+  }
   // Local lake and state directories are made now, as their first files would make them: one that
   // cannot be made stops the worker before it reads (a state store under a file failed the first
   // commit, its lake files written), and a bounded run over an empty stream leaves a lake that

@@ -421,6 +421,26 @@ describe('adstream command line', () => {
     }
   });
 
+  it('exits 2 at start when the metrics stream does not exist, before writing a lake file', async () => {
+    // It read and committed, warned that the stream-wide windows could not be merged, then failed
+    // (exit 1) with Kinesis's "Stream ... under account ... not found.", the option unnamed.
+    const services = await startLocalServices({ buckets: [] });
+    try {
+      const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
+      await ensureStream(kinesis, 'no-metrics', 1);
+      await kinesis.send(new PutRecordsCommand({ StreamName: 'no-metrics', Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`not an event ${i}`) })) }));
+      kinesis.destroy();
+      const lake = join(dir, 'no-metrics-lake');
+      const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_LEASE_TABLE: 'no-metrics-leases', ADSTREAM_STATE: join(dir, 'no-metrics-state'), ADSTREAM_METRICS_STREAM: 'nosuch-metrics' };
+      const run = await adstream(['run', '--stream', 'no-metrics', '--until-caught-up', '--lake', lake], env);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim()).toBe('adstream: the metrics stream nosuch-metrics (metricsStream, environment ADSTREAM_METRICS_STREAM) does not exist: create it, or leave metricsStream unset.');
+      expect(existsSync(join(lake, '_rejected'))).toBe(false);
+    } finally {
+      await services.stop();
+    }
+  });
+
   it('generate writes the same files byte for byte from the same seed (0 included), and refuses a seed the generator cannot tell apart', async () => {
     const runs = await Promise.all(['seed-a', 'seed-b'].map((name) => adstream(['generate', '--out', join(dir, name), '--hours', '1', '--rate', '10', '--seed', '0'])));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
