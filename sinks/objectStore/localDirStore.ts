@@ -1,5 +1,5 @@
 /** An ObjectStore on a local directory; keys are relative paths with `/` separators. */
-import { copyFile, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { processAlive } from '../processAlive.ts';
@@ -31,6 +31,24 @@ export class LocalDirStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array): Promise<void> {
     await this.replaceAtomically(key, (temporary) => writeFile(temporary, body));
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    const path = this.pathOf(key);
+    await makeDirectory(dirname(path));
+    await (this.partialReady ??= this.preparePartial());
+    const temporary = join(this.root, PARTIAL_DIR, `${TEMPORARY_PREFIX}${++temporaryCounter}.tmp`);
+    await writeFile(temporary, body);
+    try {
+      // A link, unlike a rename, never replaces what is there.
+      await link(temporary, path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await rm(temporary, { force: true });
+    }
   }
 
   async putFile(key: string, source: string): Promise<void> {

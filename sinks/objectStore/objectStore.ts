@@ -12,6 +12,11 @@ export interface ObjectStore {
    * rows) go up without being held in memory whole.
    */
   putFile(key: string, path: string): Promise<void>;
+  /**
+   * Creates the object unless one is under the key; false when one was. Atomic on a local
+   * directory and on S3 (If-None-Match); a server that ignores that header (s3rver) overwrites.
+   */
+  putIfAbsent(key: string, body: Uint8Array): Promise<boolean>;
   get(key: string): Promise<Uint8Array | undefined>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;

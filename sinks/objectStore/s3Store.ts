@@ -71,6 +71,20 @@ export class S3Store implements ObjectStore {
     );
   }
 
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body, IfNoneMatch: '*', ChecksumSHA256: createHash('sha256').update(body).digest('base64') }),
+      );
+      return true;
+    } catch (error) {
+      // 412: an object is there; 409: another conditional write to the key is in flight.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw error;
+    }
+  }
+
   async putFile(key: string, path: string): Promise<void> {
     const file = await open(path);
     try {

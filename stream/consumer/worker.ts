@@ -33,6 +33,7 @@ import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
 import { refuseLakeOfLostCheckpoints } from './lostCheckpoints.ts';
+import { claimLakeForTable } from './lakeClaim.ts';
 import { startingPositionFor } from './pinnedStart.ts';
 import { canonicalLocation } from '../../sinks/objectStore/canonicalLocation.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
@@ -176,6 +177,7 @@ export class Worker {
     await leases.ensureTable();
     const { lake } = this.options;
     await leases.claimForStream(streamName, await canonicalLocation(lake.location), () => refuseLakeOfLostCheckpoints(lake.store, streamName, leases.tableName));
+    await claimLakeForTable(lake.store, streamName, leases.tableName);
     const acquired = new Subject<HeldLease>();
     const coordinator = new LeaseCoordinator({
       table: leases,

@@ -191,6 +191,28 @@ describe('leases shared by workers', () => {
     );
   });
 
+  it('refuses a worker of another lease table on a lake the first table\'s workers keep, even before they have written a file', async () => {
+    // The first commit waits for the age (10 minutes here): the lake's lineage is still empty.
+    const config = pipeline.configFor('two-tables', { failoverTimeMs: FAILOVER_MS, shardSyncIntervalMs: 500, lakeFileMaxAgeMs: 600_000 });
+    const records = [...generateTraffic({ seed: 13, durationMs: 600_000, impressionsPerMinute: 60, anomalies: [] }).records];
+    await pipeline.produce(config, records, 2);
+    const stop = new AbortController();
+    let started = 0;
+    const first = pipeline.consume(config, { inputComplete: undefined, signal: stop.signal, onEvent: (event) => void (event.name === 'consumer.shard_started' && (started += 1)) });
+    await waitFor('the first worker reading both shards', () => (started === 2 ? true : undefined));
+    // A typo in one worker's lease table: it claimed a table of its own and read every shard again.
+    const typo = { ...config, leaseTable: `${config.leaseTable}-typo` };
+    const refused = pipeline.consume(typo);
+    await expect(refused).rejects.toBeInstanceOf(ConfigError);
+    await expect(refused).rejects.toThrow(
+      `the lake ${config.lake} keeps stream two-tables for the lease table ${config.leaseTable}, not ${typo.leaseTable}: two tables would each read every shard into it, writing each record twice. Give the lease table ${config.leaseTable} (leaseTable, environment ADSTREAM_LEASE_TABLE), or another lake and state location for a run of its own.`,
+    );
+    stop.abort();
+    await first;
+    const truth = tallyTruth(records);
+    expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
+  });
+
   it('a worker whose stop signal came while it was set up stops at once, holding no lease', async () => {
     const config = configFor('stopped-early');
     await pipeline.produce(config, [], 2);

@@ -276,12 +276,19 @@ describe('ProcessorService', () => {
 });
 
 describe('IAM of the lake', () => {
-  it('lets the task list the lake only under _lineage/, where its first worker looks for files of its stream', () => {
+  it('lets the task list the lake only under _lineage/, where its first worker looks for files of its stream, and _lease_tables/, where it names its table', () => {
     // Without it a new deployment's first worker got AccessDenied looking, and never started.
     const lake = logicalId(dev.template, 'AWS::S3::Bucket', 'BucketsLake');
     const [policy] = Object.values(dev.template.findResources('AWS::IAM::Policy')).filter((_, i) => Object.keys(dev.template.findResources('AWS::IAM::Policy'))[i].startsWith('ProcessorTaskTaskRole'));
-    const listings = (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown; Condition?: unknown }[]).filter((s) => s.Action === 's3:ListBucket' && JSON.stringify(s.Resource) === JSON.stringify(arnOf(lake)));
-    expect(listings).toEqual([{ Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(lake), Condition: { StringLike: { 's3:prefix': ['_lineage/*'] } } }]);
+    const statements = policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown; Condition?: unknown }[];
+    const listings = statements.filter((s) => s.Action === 's3:ListBucket' && JSON.stringify(s.Resource) === JSON.stringify(arnOf(lake)));
+    expect(listings).toEqual([
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(lake), Condition: { StringLike: { 's3:prefix': ['_lineage/*'] } } },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(lake), Condition: { StringLike: { 's3:prefix': ['_lease_tables/*'] } } },
+    ]);
+    // It reads its claim back (stream/consumer/lakeClaim.ts), and nothing else of the lake.
+    const reads = statements.filter((s) => s.Action === 's3:GetObject' && JSON.stringify(s.Resource).includes(lake));
+    expect(reads).toEqual([{ Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [arnOf(lake), '/_lease_tables/*']] } }]);
   });
 });
 

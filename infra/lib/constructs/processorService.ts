@@ -25,6 +25,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { grantActions, grantListUnder, grantKey, grantObjects } from '../grants.ts';
 import { LINEAGE_TABLE } from '../../../sinks/lake/lineage.ts';
+import { LAKE_CLAIMS } from '../../../stream/consumer/lakeClaim.ts';
 import { acknowledgeObjectWildcard } from '../nag.ts';
 import { WORKER_LEASE_ACTIONS } from './leaseTable.ts';
 
@@ -206,11 +207,16 @@ export class ProcessorService extends Construct {
     // The first worker on an empty lease table looks in the lake's lineage for files of its stream
     // (stream/consumer/lostCheckpoints.ts): without this every new deployment's task was refused.
     grantListUnder(role, props.lake, `${LINEAGE_TABLE}/`);
+    // Every worker names its lease table in the lake and reads the name back
+    // (stream/consumer/lakeClaim.ts); the listing makes a missing claim a 404, not a 403.
+    grantObjects(role, props.lake, ['read'], `${LAKE_CLAIMS}/`);
+    grantListUnder(role, props.lake, `${LAKE_CLAIMS}/`);
     grantObjects(role, props.state, ['read', 'write', 'delete', 'list']);
     grantActions(role, ['sns:Publish'], [props.alertTopic.topicArn]);
     // Kinesis, S3, DynamoDB and SNS all use the same key on the worker's behalf.
     grantKey(role, props.encryptionKey, ['decrypt', 'encrypt', 'describe']);
     acknowledgeObjectWildcard(role, props.lake, 'The worker writes a Parquet file per table, partition and batch under keys it derives at run time: the objects are the resource; the actions are named (s3:PutObject, s3:AbortMultipartUpload).');
+    acknowledgeObjectWildcard(role, props.lake, 'One claim object per stream, named at run time after the stream: the objects are the resource; the action is named (s3:GetObject).', `${LAKE_CLAIMS}/`);
     acknowledgeObjectWildcard(role, props.state, 'One snapshot object per shard, named at run time after the shard id: the objects are the resource; the actions are named.');
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

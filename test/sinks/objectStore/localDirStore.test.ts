@@ -15,6 +15,16 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 const deadPid = (): number => Number(spawnSync('node', ['-e', 'console.log(process.pid)']).stdout.toString().trim());
 
 describe('LocalDirStore', () => {
+  it('creates an object only where none is, of two writers at once exactly one, and leaves no temporary', async () => {
+    const store = new LocalDirStore(root);
+    const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+    const created = await Promise.all(['a', 'b'].map((who) => store.putIfAbsent('claims/x.json', new TextEncoder().encode(who))));
+    expect(created.filter(Boolean)).toHaveLength(1);
+    expect(text(await store.get('claims/x.json'))).toBe(created[0] ? 'a' : 'b');
+    expect(await store.putIfAbsent('claims/x.json', new TextEncoder().encode('c'))).toBe(false);
+    expect(await readdir(join(root, '.partial'))).toEqual([]);
+  });
+
   it('puts atomically, keeps its temporaries out of the listing, and deletes those a killed process left', async () => {
     const partial = join(root, '.partial');
     await mkdir(partial, { recursive: true });
