@@ -47,6 +47,11 @@ function fireWindows(state: ShardState, fired: ClosedWindow[], final = false): v
 
 export function processBatch(batch: RecordBatch, state: ShardState, options: ProcessOptions): ProcessedBatch {
   const result: ProcessedBatch = { batch, events: [], rejected: [], duplicates: 0, late: 0, metrics: [], alerts: [], windows: [], watermark: -Infinity };
+  // Windows fire at the record that moved the watermark past them, not at the batch's end: their
+  // funnel lookups then see the same ids however GetRecords cut the stream.
+  const fireDue = (): void => {
+    if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
+  };
   for (const record of batch.records) {
     const decoded = record.rejection
       ? { ok: false as const, rejection: record.rejection }
@@ -54,21 +59,19 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
     if (!decoded.ok) {
       result.rejected.push({ record, rejection: decoded.rejection });
       state.windows.countAtArrival('rejected', record.arrivalTime);
-      if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
+      fireDue();
       continue;
     }
     const { event } = decoded;
     if (!state.dedupe.firstSighting(event.body.event_id, event.body.event_time)) {
       result.duplicates += 1;
       state.windows.countAtArrival('duplicates', record.arrivalTime);
-      if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
+      fireDue();
       continue;
     }
     result.events.push(event);
     if (!state.windows.addEvent(event, record.arrivalTime)) result.late += 1;
-    // Fired at the record that moved the watermark past them, not at the batch's end: their
-    // funnel lookups then see the same ids however GetRecords cut the stream.
-    if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
+    fireDue();
   }
   fireWindows(state, result.windows, options.final);
   const byWindow = result.windows.map(({ window, watermark }) => closedWindowMetrics(window, window.metrics(watermark)));
