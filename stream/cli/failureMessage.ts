@@ -97,6 +97,13 @@ export function failureMessage(error: unknown): string {
   if (e.name === 'ResourceNotFoundException' && e.tableName !== undefined) {
     return `the DynamoDB table ${e.tableName} does not exist (${message}; deleted while the worker ran?): the lease table (ADSTREAM_LEASE_TABLE) keeps the checkpoints the lake was written under; restore it, or start afresh with a new lease table, state location and lake.`;
   }
+  // Kinesis's own words ("Shard … in stream … under account … does not exist") name an account
+  // and a shard, not what happened: every command that uses a stream checks it at start, so one
+  // gone later was deleted under it. Told apart by its words: the client is tagged only with a
+  // local endpoint.
+  if (e.name === 'ResourceNotFoundException' && e.tableName === undefined && /\bstream\b/i.test(message)) {
+    return `Kinesis no longer has the stream or shard this command was using (${message}): was the stream deleted while it ran? Recreate it (a worker then starts afresh: its shards and sequence numbers are new, so a new lease table, state location and lake), or point ADSTREAM_STREAM at the stream to use.`;
+  }
   if (e.name === 'NoSuchBucket') {
     return `the S3 bucket${e.BucketName ? ` ${e.BucketName}` : ''} does not exist: create it, or point the lake or state store (ADSTREAM_LAKE, ADSTREAM_STATE) at one that does.`;
   }

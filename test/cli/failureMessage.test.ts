@@ -7,7 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDbClient, kinesisClient, s3Client } from '../../stream/aws/clients.ts';
-import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DeleteStreamCommand, GetShardIteratorCommand, ListStreamsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { failureMessage, isEndpointMistake, isPathMistake } from '../../stream/cli/failureMessage.ts';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,16 @@ describe('failure messages', () => {
     expect(failureMessage(error)).toBe(
       'the DynamoDB table adstream-leases-gone does not exist (Requested resource not found; deleted while the worker ran?): the lease table (ADSTREAM_LEASE_TABLE) keeps the checkpoints the lake was written under; restore it, or start afresh with a new lease table, state location and lake.',
     );
+  });
+
+  it('says the stream is gone when it was deleted under a command, where Kinesis names an account and a shard', async () => {
+    const kinesis = kinesisClient({ region: 'us-east-1', kinesisEndpoint: services.endpoints.kinesisEndpoint });
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'deleted-under-worker', ShardCount: 1 }));
+    await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: 'deleted-under-worker' });
+    await kinesis.send(new DeleteStreamCommand({ StreamName: 'deleted-under-worker' }));
+    const error = await kinesis.send(new GetShardIteratorCommand({ StreamName: 'deleted-under-worker', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })).catch((e: unknown) => e);
+    kinesis.destroy();
+    expect(failureMessage(error)).toMatch(/^Kinesis no longer has the stream or shard this command was using \(.*deleted-under-worker.*\): was the stream deleted while it ran\? /);
   });
 
   it('fails a request to an endpoint that accepts connections and never answers, instead of waiting forever', async () => {
