@@ -92,6 +92,7 @@ export function runCommand(): Command {
           onProgress: (stats) => line.update(workerSummary(stats, worker.streamWindowStats?.alerts)),
           onEvent: (event) => {
             if (options.events) line.log(JSON.stringify(event), process.stdout);
+            else if (event.name === 'consumer.own_leases_waiting') line.log(`adstream: ${event.detail}`);
             else warnOfFailure(event);
           },
           printAlert: (text) => line.log(text),

@@ -19,6 +19,8 @@ export type ConsumerEventName =
   /** A lease was found lost while its shard's unit was being committed: the rest of that commit is left to the new owner. */
   | 'consumer.commit_abandoned'
   | 'consumer.lease_released'
+  /** Leases in this worker's name it does not hold (its previous life's, most likely), first seen: taken back once unrenewed. */
+  | 'consumer.own_leases_waiting'
   | 'consumer.shard_started'
   | 'consumer.shard_ended'
   | 'consumer.shards_discovered'
@@ -58,6 +60,17 @@ export class WorkerIdClashError extends ConfigError {
       `another worker is running with worker id "${workerId}" (it renewed the lease of ${leaseKey}, which this one does not hold): give each worker its own ADSTREAM_WORKER_ID (or --worker-id), or leave it unset for <host>-<pid>.`,
     );
   }
+}
+
+/**
+ * Why a worker restarted under its old id after a crash reads nothing for a while: it waits to
+ * see that nobody renews the leases in its name (see checkWorkerIdIsOurs). Said, so an operator
+ * does not take the quiet for a hang.
+ */
+export function ownLeasesWaiting(leaseKeys: string[], workerId: string, waitMs: number): string {
+  const named = leaseKeys.length > 3 ? `${leaseKeys.slice(0, 3).join(', ')} and ${leaseKeys.length - 3} more` : leaseKeys.join(', ');
+  const leases = leaseKeys.length === 1 ? 'a lease' : `${leaseKeys.length} leases`;
+  return `${leases} in worker id "${workerId}"'s name that this process does not hold (${named}): left by an earlier run under this id, most likely (killed before it released them); taken back once nobody has renewed them for ${(waitMs / 1000).toFixed(1)} s.`;
 }
 
 export class LeaseCoordinator {
@@ -139,9 +152,11 @@ export class LeaseCoordinator {
   private checkWorkerIdIsOurs(scannedAt: number): void {
     const { workerId } = this.options;
     const unheld = new Map<string, { counter: number; moves: number; still: number }>();
+    const firstSeen: string[] = [];
     for (const lease of this.leases) {
       if (lease.leaseOwner !== workerId || this.held.has(lease.leaseKey)) continue;
       const before = this.unheldOwn.get(lease.leaseKey);
+      if (before === undefined) firstSeen.push(lease.leaseKey);
       // A lease just lost (counter unknown, NaN) keeps its one move until a later scan shows whether it moves on.
       const lost = before !== undefined && Number.isNaN(before.counter);
       const moved = before !== undefined && !lost && before.counter !== lease.leaseCounter;
@@ -154,6 +169,7 @@ export class LeaseCoordinator {
       unheld.set(lease.leaseKey, { counter: lease.leaseCounter, moves, still });
     }
     this.unheldOwn = unheld;
+    if (firstSeen.length) this.emit('consumer.own_leases_waiting', undefined, ownLeasesWaiting(firstSeen, workerId, 2 * this.intervalMs));
   }
 
   /**

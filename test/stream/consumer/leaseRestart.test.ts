@@ -44,6 +44,7 @@ describe('a worker restarted under its old id', () => {
     const rows = new Map([lease('s0', 'worker-b'), lease('s1', 'worker-b'), lease('s2', 'worker-a'), lease('s3', 'worker-a')].map((l) => [l.leaseKey, l]));
     let now = 1_000_000;
     const events: string[] = [];
+    const details: string[] = [];
     const restarted = new LeaseCoordinator({
       table: memoryTable(rows),
       kinesis: { send: async () => ({ Shards: [] }) } as unknown as KinesisClient,
@@ -54,14 +55,21 @@ describe('a worker restarted under its old id', () => {
       now: () => now,
       onAcquired: () => {},
       onLost: () => {},
-      onEvent: (event) => events.push(`${event.name} ${event.shardId ?? ''}`),
+      onEvent: (event) => {
+        events.push(`${event.name} ${event.shardId ?? ''}`);
+        if (event.detail) details.push(event.detail);
+      },
     });
     for (let tick = 0; tick < 4; tick++) {
       for (const l of rows.values()) if (l.leaseOwner === 'worker-b') l.leaseCounter += 1; // the healthy worker renews
       await restarted.tick();
       now += restarted.intervalMs;
     }
-    expect(events).toEqual(['consumer.lease_taken s2', 'consumer.lease_taken s3']);
+    // Said once, at the first scan, so the wait does not look like a hang: two renewal intervals of 3,333 ms.
+    expect(events).toEqual(['consumer.own_leases_waiting ', 'consumer.lease_taken s2', 'consumer.lease_taken s3']);
+    expect(details[0]).toBe(
+      `2 leases in worker id "worker-a"'s name that this process does not hold (s2, s3): left by an earlier run under this id, most likely (killed before it released them); taken back once nobody has renewed them for 6.7 s.`,
+    );
     expect([...rows.values()].map((l) => `${l.leaseKey}:${l.leaseOwner}`)).toEqual(['s0:worker-b', 's1:worker-b', 's2:worker-a', 's3:worker-a']);
   });
 });
