@@ -90,7 +90,13 @@ export class GroupAggregate {
   }
 }
 
-const ratio = (numerator: number, denominator: number): number => (denominator > 0 ? numerator / denominator : 0);
+/**
+ * A ratio only where its denominator was seen: a window with no impressions has no CTR. Reported
+ * as 0 it read as a CTR collapse on a dashboard and pulled an analyst's average CTR down.
+ */
+function putRatio(values: Record<string, number>, name: string, numerator: number, denominator: number): void {
+  if (denominator > 0) values[name] = numerator / denominator;
+}
 
 /** Values of a key that includes the event type: the per-type volumes the detectors watch. */
 export function typeValues(group: GroupAggregate): Record<string, number> {
@@ -110,12 +116,12 @@ export function funnelValues(group: GroupAggregate): Record<string, number> {
     bids: c.bids,
     bids_won: c.bids_won,
     click_users: Math.round(group.clickUsers?.estimate() ?? 0),
-    ctr: ratio(c.clicks, c.impressions),
-    cvr: ratio(c.conversions, c.clicks),
-    win_rate: ratio(c.bids_won, c.bids),
     spend_micros: c.spend_micros,
     revenue_micros: c.revenue_micros,
   };
+  putRatio(values, 'ctr', c.clicks, c.impressions);
+  putRatio(values, 'cvr', c.conversions, c.clicks);
+  putRatio(values, 'win_rate', c.bids_won, c.bids);
   if (c.bids > 0) Object.assign(values, bidValues(group));
   return values;
 }

@@ -56,6 +56,18 @@ describe('event-time tumbling windows', () => {
     expect(metrics.every((m) => m.windowStart === T0 && m.windowEnd === T0 + MINUTE)).toBe(true);
   });
 
+  it('reports a ratio only where its denominator was seen: clicks without impressions have no CTR, not a CTR of 0', () => {
+    const windows = new EventTimeWindows(config, 'shard-0');
+    windows.addEvent(click('e1', T0 + 1_000, 'u1'));
+    windows.addEvent(click('e2', T0 + 2_000, 'u2'));
+    windows.addEvent(impression('e3', T0 + 2 * MINUTE, 'c2')); // watermark T0+110s: the first window closes
+    const campaign = windows.close().find((m) => m.key === 'campaign=c1')!;
+    // 2 clicks, no impression, no bid: no ctr and no win_rate; 0 conversions of 2 clicks is a cvr of 0.
+    expect(campaign.values).toMatchObject({ impressions: 0, clicks: 2, conversions: 0, bids: 0, cvr: 0 });
+    expect(Object.keys(campaign.values)).not.toContain('ctr');
+    expect(Object.keys(campaign.values)).not.toContain('win_rate');
+  });
+
   it('counts an event for a closed window as late and leaves the closed window unchanged', () => {
     const windows = new EventTimeWindows(config, 'shard-0');
     windows.addEvent(impression('e1', T0 + 1_000));
