@@ -151,7 +151,7 @@ export interface NabResult {
 
 /**
  * The threshold that maximises the summed raw score over all files (candidates: every distinct
- * a_i and 1.1, never firing). Rows sorted by score descending are "fired" group by group; a
+ * a_i and 1.1, never firing; a NaN score is no candidate and never fires). Rows sorted by score descending are "fired" group by group; a
  * window's contribution only improves when an earlier row of it fires, so one sweep finds the
  * total at every candidate in O(N log N). Ties keep the higher threshold (fewer alerts).
  */
@@ -160,7 +160,9 @@ export function optimizeThreshold(files: readonly ScoredFile[], profile: NabProf
   const weights = files.map((f) => rowWeights(f.scores.length, f.windows, profile));
   files.forEach((f, file) => {
     const probation = probationRows(f.scores.length);
-    for (let row = probation; row < f.scores.length; row++) entries.push({ score: f.scores[row], file, row });
+    // A NaN score fires at no threshold (NaN >= θ is false, as in rawFileScore), and as a group of
+    // equal scores it would never end: NaN === NaN is false, so the sweep below would not advance.
+    for (let row = probation; row < f.scores.length; row++) if (!Number.isNaN(f.scores[row])) entries.push({ score: f.scores[row], file, row });
   });
   entries.sort((a, b) => b.score - a.score);
   // A window nothing can find is worth 0 from the start and stays so (its rows are all in probation).

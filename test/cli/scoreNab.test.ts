@@ -138,6 +138,21 @@ describe('adstream score-nab', () => {
     expect(await readFile(join(out, 'y', 'earlier.csv'), 'utf8')).toBe('timestamp,value,anomaly_score\n');
   });
 
+  it("ends, and names the rows, when a detector gives NaN: NAB's windowed Gaussian on values near 1e308", async () => {
+    // Its window's sum passes Number.MAX_VALUE after two values, so every later score is NaN, and
+    // the threshold search looped forever on them (the command hung; killed after 30 s here).
+    const corpus = join(dir, 'huge-values');
+    const rows = Array.from({ length: 400 }, (_, i) => `2015-01-0${1 + Math.floor(i / 288)} ${String(Math.floor((i % 288) / 12)).padStart(2, '0')}:${String((i % 12) * 5).padStart(2, '0')}:00,${i % 2 ? '1.7e308' : '1.6e308'}`);
+    await mkdir(join(corpus, 'data', 'x'), { recursive: true });
+    await writeFile(join(corpus, 'data', 'x', 'a.csv'), `timestamp,value\n${rows.join('\n')}\n`);
+    await mkdir(join(corpus, 'labels'), { recursive: true });
+    await writeFile(join(corpus, 'labels', 'combined_windows.json'), JSON.stringify({ 'x/a.csv': [['2015-01-01 20:00:00', '2015-01-01 22:00:00']] }));
+    const outcome = await adstream(['score-nab', corpus, '--detector', 'windowed-gaussian', '--out', join(dir, 'huge-out')], {}, 30_000);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stderr.trim()).toMatch(/^adstream: windowed-gaussian gave \d+ of x\/a\.csv's 400 rows no score \(NaN\); they are written as NaN and count as not firing$/);
+    expect(outcome.stdout).toMatch(/Normalised NAB scores of windowed-gaussian .*: standard 0\.0,/);
+  });
+
   it('exits 2 with one sentence, before scoring, when --out cannot be made', async () => {
     const outcome = await adstream(['score-nab', NAB, '--out', '/proc/adstream-scores']);
     expect(outcome.code).toBe(2);

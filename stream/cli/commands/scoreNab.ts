@@ -114,6 +114,9 @@ export function scoreNabCommand(): Command {
       for (const [i, series] of corpus.entries()) {
         progress(`scoring ${i + 1}/${corpus.length}: ${series.name}`);
         const scores = detector(series.values, series.times);
+        // NAB's windowed Gaussian overflows on values near 1e308 (its sums pass Number.MAX_VALUE).
+        const noScore = scores.filter(Number.isNaN).length;
+        if (noScore > 0) console.error(`adstream: ${name} gave ${noScore} of ${series.name}'s ${scores.length} rows no score (NaN); they are written as NaN and count as not firing`);
         await writeScores(out, series, scores);
         files.push({ name: series.name, scores, windows: series.windows });
       }

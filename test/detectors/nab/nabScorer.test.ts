@@ -123,6 +123,16 @@ describe('NAB threshold and normalisation', () => {
     expect(result.normalized).toBeCloseTo(200 / 3, 9);
   });
 
+  it('lets a NaN score fire at no threshold, and still ends the sweep (it looped forever: NaN === NaN is false)', () => {
+    // Rows 4..9 and 14..19 NaN, the window's first row 0.8, the rest 0. θ=0.8: the window on its
+    // first row, +1; θ=0: also rows 3, 11, 12, 13 (inside: free) and 3 a false alarm, 1 − 0.11.
+    const scores = Array.from({ length: 20 }, (_, i) => ((i >= 4 && i <= 9) || i >= 14 ? NaN : i === 10 ? 0.8 : 0));
+    const result = scoreNab([{ name: 'nan.csv', scores, windows: [WINDOW] }], standard);
+    expect(result.threshold).toBe(0.8);
+    expect(result.raw).toBeCloseTo(1, 12);
+    expect(result.perFile[0]).toMatchObject({ detected: 1, falsePositives: 0 });
+  });
+
   it('sums over files with one shared threshold', () => {
     const hit = file({ 10: 0.6 });
     const miss = file({ 5: 0.7 });
