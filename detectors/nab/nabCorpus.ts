@@ -202,6 +202,22 @@ function windowsOf(series: Pick<NabSeries, 'name' | 'times' | 'timestamps'>, lab
   return kept.map((w) => w.rows);
 }
 
+const firstFew = (names: readonly string[]): string => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+
+/**
+ * The two sides of a corpus whose names never meet, side by side, and the files found under
+ * another folder than their label says (the same file name): a label key is the file's path
+ * under data/, so a file moved to another category, or a key written as `data/<category>/...`,
+ * matches nothing, and "no file is listed" alone does not say which side to mend.
+ */
+function namesSide(files: readonly string[], keys: readonly string[]): string {
+  if (files.length === 0) return '';
+  const base = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
+  const moved = files.flatMap((file) => keys.filter((key) => base(key) === base(file)).map((key) => `the label ${key} may mean data/${file}`));
+  const sides = keys.length === 0 ? ` (it lists no file; data/ holds ${firstFew(files)})` : ` (data/ holds ${firstFew(files)}; the labels list ${firstFew([...keys].sort())}; a label is the file's path under data/)`;
+  return moved.length === 0 ? sides : `${sides}; ${firstFew(moved)}`;
+}
+
 export interface NabCorpusNotes {
   /** Files the labels list but data/ lacks: NAB scores the files that are there, but a user who copied part of a corpus should know. */
   onMissing?: (missing: string[]) => void;
@@ -239,7 +255,7 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
     series.push({ name, timestamps, times, values, windows: windowsOf({ name, times, timestamps }, labels[name] ?? [], firstOutOfOrder, skipped) });
   }
   if (series.length === 0 && emptyFiles.length > 0) throw new NabCorpusError(`${dir}: every data file listed in labels/combined_windows.json has a header and no rows`);
-  if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/ is listed in labels/combined_windows.json`);
+  if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/ is listed in labels/combined_windows.json${namesSide(unlabelled, Object.keys(labels))}`);
   const read = new Set([...series.map((s) => s.name), ...emptyFiles]);
   const missing = Object.keys(labels).filter((name) => !read.has(name)).sort();
   if (missing.length > 0) notes.onMissing?.(missing);

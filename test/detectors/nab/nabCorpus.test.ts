@@ -127,6 +127,18 @@ describe('readNabCorpus', () => {
     expect(unlabelled).toEqual([['cat/b.csv']]);
   });
 
+  it('names both sides when no data file matches a label, and the label that names the same file under another folder', async () => {
+    // It said only "no data file under data/ is listed in labels/combined_windows.json".
+    await put('data/mine/speed_6005.csv', series(50));
+    await put('data/mine/other.csv', series(50));
+    await put('labels/combined_windows.json', JSON.stringify({ 'realTraffic/speed_6005.csv': [[at(10), at(12)]] }));
+    await expect(readNabCorpus(dir)).rejects.toThrow(
+      `${dir}: no data file under data/ is listed in labels/combined_windows.json (data/ holds mine/other.csv, mine/speed_6005.csv; the labels list realTraffic/speed_6005.csv; a label is the file's path under data/); the label realTraffic/speed_6005.csv may mean data/mine/speed_6005.csv`,
+    );
+    await put('labels/combined_windows.json', '{}');
+    await expect(readNabCorpus(dir)).rejects.toThrow(`${dir}: no data file under data/ is listed in labels/combined_windows.json (it lists no file; data/ holds mine/other.csv, mine/speed_6005.csv)`);
+  });
+
   it('follows symlinked files and folders under data/, as NAB does', async () => {
     await put('elsewhere/real.csv', series(50));
     await mkdir(join(dir, 'data', 'cat'), { recursive: true });
