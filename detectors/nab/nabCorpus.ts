@@ -15,14 +15,15 @@ export class NabCorpusError extends Error {}
 export interface NabSeries {
   /** `<category>/<file>.csv`, as in the labels file. */
   name: string;
+  /** The timestamp cells as the file writes them (without quotes), for the per-row scores. */
   timestamps: string[];
   /** The timestamps as epoch ms (NAB's are UTC without a zone). */
   times: number[];
   values: number[];
+  /** The value cells as the file writes them (`20.0`, `-1.03989471325053E-005`), which values[i] would print otherwise (`20`, `-0.0000103989471325053`). */
+  valueTexts: string[];
   windows: WindowRows[];
 }
-
-const stripFraction = (ts: string): string => ts.trim().replace(/\.0+$/, '');
 
 /** NAB's `2014-02-19 10:50:00`, with an optional fraction, `T`, and zone (none means UTC, as in NAB). */
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -49,7 +50,7 @@ const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 /** A CSV cell without the quotes a spreadsheet may put around it. */
 const unquoted = (cell: string): string => cell.trim().replace(/^"(.*)"$/, '$1');
 
-export function parseSeriesCsv(name: string, text: string): { timestamps: string[]; values: number[]; times: number[]; firstOutOfOrder: number | undefined } {
+export function parseSeriesCsv(name: string, text: string): Pick<NabSeries, 'timestamps' | 'values' | 'valueTexts' | 'times'> & { firstOutOfOrder: number | undefined } {
   // Line numbers as an editor shows them: blank lines count, a BOM is not text.
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
   const first = lines.shift()?.line ?? '';
@@ -62,6 +63,7 @@ export function parseSeriesCsv(name: string, text: string): { timestamps: string
   }
   const timestamps: string[] = [];
   const values: number[] = [];
+  const valueTexts: string[] = [];
   const times: number[] = [];
   let firstOutOfOrder: number | undefined;
   for (const { line, number } of lines) {
@@ -74,11 +76,12 @@ export function parseSeriesCsv(name: string, text: string): { timestamps: string
     // goes back 55 minutes at one row), so rows out of order are scored as they stand; the first
     // such line is kept to explain a window that then covers no row.
     if (firstOutOfOrder === undefined && times.length > 0 && time < times[times.length - 1]) firstOutOfOrder = number;
-    timestamps.push(stripFraction(ts));
+    timestamps.push(ts);
     values.push(value);
+    valueTexts.push(raw ?? '');
     times.push(time);
   }
-  return { timestamps, values, times, firstOutOfOrder };
+  return { timestamps, values, valueTexts, times, firstOutOfOrder };
 }
 
 /** Inclusive row range of a window over the rows' times (epoch ms, in file order): first row at or after start, last row at or before end. */
@@ -245,14 +248,14 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
       unlabelled.push(name);
       continue;
     }
-    const { timestamps, values, times, firstOutOfOrder } = parseSeriesCsv(name, await readFile(join(dataDir, ...name.split('/')), 'utf8'));
+    const { timestamps, values, valueTexts, times, firstOutOfOrder } = parseSeriesCsv(name, await readFile(join(dataDir, ...name.split('/')), 'utf8'));
     if (values.length === 0) {
       emptyFiles.push(name);
       notes.onSkipped?.(`${name} has a header and no rows, so it is not scored`);
       continue;
     }
     const skipped = notes.onSkipped ?? (() => undefined);
-    series.push({ name, timestamps, times, values, windows: windowsOf({ name, times, timestamps }, labels[name] ?? [], firstOutOfOrder, skipped) });
+    series.push({ name, timestamps, times, values, valueTexts, windows: windowsOf({ name, times, timestamps }, labels[name] ?? [], firstOutOfOrder, skipped) });
   }
   if (series.length === 0 && emptyFiles.length > 0) throw new NabCorpusError(`${dir}: every data file listed in labels/combined_windows.json has a header and no rows`);
   if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/ is listed in labels/combined_windows.json${namesSide(unlabelled, Object.keys(labels))}`);

@@ -57,6 +57,27 @@ describe('adstream score-nab', () => {
     expect(standardTotal(ours.stdout)).toBeGreaterThan(standardTotal(gaussian.stdout));
   });
 
+  it("writes each row's timestamp and value as the input writes them, so the scores line up with it text for text", async () => {
+    // It wrote the values as numbers print (20.0 as 20, NAB's art_daily_flatmiddle -1.03989471325053E-005
+    // as -0.0000103989471325053: 22 of NAB's 58 files) and cut a zero fraction off the timestamps.
+    const corpus = join(dir, 'as-written');
+    const rows = ['2014-04-01 00:00:00.000000,20.0', '2014-04-01T00:05:00,-1.03989471325053E-005', '"2014-04-01 00:10:00",7', '2014-04-01 00:15:00,+0.50'];
+    await mkdir(join(corpus, 'data', 'x'), { recursive: true });
+    await writeFile(join(corpus, 'data', 'x', 'a.csv'), `timestamp,value\r\n${rows.join('\r\n')}\r\n`);
+    await mkdir(join(corpus, 'labels'), { recursive: true });
+    await writeFile(join(corpus, 'labels', 'combined_windows.json'), JSON.stringify({ 'x/a.csv': [] }));
+    const outcome = await adstream(['score-nab', corpus, '--out', join(dir, 'as-written-out')]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const written = lines(await readFile(join(dir, 'as-written-out', 'x', 'a.csv'), 'utf8'));
+    expect(written.map((line) => line.split(',').slice(0, 2).join(','))).toEqual([
+      'timestamp,value',
+      '2014-04-01 00:00:00.000000,20.0',
+      '2014-04-01T00:05:00,-1.03989471325053E-005',
+      '2014-04-01 00:10:00,7',
+      '2014-04-01 00:15:00,+0.50',
+    ]);
+  });
+
   it('exits non-zero with one sentence when the directory is not in NAB layout', async () => {
     const outcome = await adstream(['score-nab', join(dir, 'nowhere'), '--out', join(dir, 'unused')]);
     expect(outcome.code).not.toBe(0);

@@ -26,7 +26,8 @@ interface ScoreNabOptions {
 async function writeScores(out: string, series: NabSeries, scores: readonly number[]): Promise<void> {
   const path = join(out, series.name);
   await makeDirectory(dirname(path));
-  const lines = series.timestamps.map((ts, i) => `${ts},${series.values[i]},${scores[i]}`);
+  // The input's own cells, so the file lines up with the series text for text (a checker's diff or join).
+  const lines = series.timestamps.map((ts, i) => `${ts},${series.valueTexts[i]},${scores[i]}`);
   await writeFile(path, `timestamp,value,anomaly_score\n${lines.join('\n')}\n`, 'utf8');
 }
 
