@@ -208,15 +208,20 @@ function windowsOf(series: Pick<NabSeries, 'name' | 'times' | 'timestamps'>, lab
 const firstFew = (names: readonly string[]): string => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
 
 /**
- * The two sides of a corpus whose names never meet, side by side, and the files found under
- * another folder than their label says (the same file name): a label key is the file's path
- * under data/, so a file moved to another category, or a key written as `data/<category>/...`,
- * matches nothing, and "no file is listed" alone does not say which side to mend.
+ * The labels that name a data file's file name under another folder ("the label
+ * realTraffic/speed_6005.csv may mean data/traffic/speed_6005.csv"): a label key is the file's
+ * path under data/, so a file moved to another category, or a key written as `data/<category>/...`,
+ * matches nothing, and two lists of names alone do not say which side to mend.
  */
+export function labelsElsewhere(unlabelled: readonly string[], missing: readonly string[]): string[] {
+  const base = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
+  return unlabelled.flatMap((file) => missing.filter((key) => base(key) === base(file)).map((key) => `the label ${key} may mean data/${file}`));
+}
+
+/** The two sides of a corpus whose names never meet, side by side. */
 function namesSide(files: readonly string[], keys: readonly string[]): string {
   if (files.length === 0) return '';
-  const base = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
-  const moved = files.flatMap((file) => keys.filter((key) => base(key) === base(file)).map((key) => `the label ${key} may mean data/${file}`));
+  const moved = labelsElsewhere(files, keys);
   const sides = keys.length === 0 ? ` (it lists no file; data/ holds ${firstFew(files)})` : ` (data/ holds ${firstFew(files)}; the labels list ${firstFew([...keys].sort())}; a label is the file's path under data/)`;
   return moved.length === 0 ? sides : `${sides}; ${firstFew(moved)}`;
 }
@@ -225,7 +230,7 @@ export interface NabCorpusNotes {
   /** Files the labels list but data/ lacks: NAB scores the files that are there, but a user who copied part of a corpus should know. */
   onMissing?: (missing: string[]) => void;
   /** Files under data/ the labels do not list: not part of the set, and said so, since a forgotten entry would silently change the total. */
-  onUnlabelled?: (unlabelled: string[]) => void;
+  onUnlabelled?: (unlabelled: string[], elsewhere: string[]) => void;
   /** A file without rows, or a window that covers none, left out of the score: one sentence why. */
   onSkipped?: (why: string) => void;
 }
@@ -262,7 +267,7 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
   const read = new Set([...series.map((s) => s.name), ...emptyFiles]);
   const missing = Object.keys(labels).filter((name) => !read.has(name)).sort();
   if (missing.length > 0) notes.onMissing?.(missing);
-  if (unlabelled.length > 0) notes.onUnlabelled?.(unlabelled);
+  if (unlabelled.length > 0) notes.onUnlabelled?.(unlabelled, labelsElsewhere(unlabelled, missing));
   return series;
 }
 

@@ -45,7 +45,8 @@ async function readInput(dir: string): Promise<{ corpus: NabSeries[]; profiles: 
   try {
     const corpus = await readNabCorpus(dir, {
       onMissing: (missing) => console.error(`adstream: ${missing.length} file(s) listed in labels/combined_windows.json are not under data/ and are not scored: ${listed(missing)}`),
-      onUnlabelled: (unlabelled) => console.error(`adstream: ${unlabelled.length} file(s) under data/ have no entry in labels/combined_windows.json and are not scored (no per-row scores either): ${listed(unlabelled)}`),
+      onUnlabelled: (unlabelled, elsewhere) =>
+        console.error(`adstream: ${unlabelled.length} file(s) under data/ have no entry in labels/combined_windows.json and are not scored (no per-row scores either): ${listed(unlabelled)}${elsewhere.length > 0 ? `; ${elsewhere[0]}${elsewhere.length > 1 ? ` (and ${elsewhere.length - 1} more like it)` : ''}` : ''}`),
       onSkipped: (why) => console.error(`adstream: ${why}`),
     });
     // NAB's own checkout carries its profiles; scoring under them keeps a changed cost matrix honest.

@@ -137,6 +137,11 @@ describe('readNabCorpus', () => {
     );
     await put('labels/combined_windows.json', '{}');
     await expect(readNabCorpus(dir)).rejects.toThrow(`${dir}: no data file under data/ is listed in labels/combined_windows.json (it lists no file; data/ holds mine/other.csv, mine/speed_6005.csv)`);
+    // When other files match, the note on the unlabelled ones carries the same hint.
+    await put('labels/combined_windows.json', JSON.stringify({ 'mine/other.csv': [], 'realTraffic/speed_6005.csv': [] }));
+    const notes: [string[], string[]][] = [];
+    await readNabCorpus(dir, { onUnlabelled: (unlabelled, elsewhere) => notes.push([unlabelled, elsewhere]) });
+    expect(notes).toEqual([[['mine/speed_6005.csv'], ['the label realTraffic/speed_6005.csv may mean data/mine/speed_6005.csv']]]);
   });
 
   it('follows symlinked files and folders under data/, as NAB does', async () => {
