@@ -242,7 +242,11 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
   if (!(await isDirectory(dataDir))) throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
   // Said as the missing data/ is, not as Node's "ENOENT: no such file or directory, open ..." after the path.
   if (!(await stat(labelsPath).then((s) => s.isFile(), () => false))) {
-    throw new NabCorpusError(`${dir} is not in NAB's layout: ${labelsPath} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
+    // NAB's labels/ holds both; given only the points, say what they lack rather than only what is missing.
+    const points = (await stat(join(dir, 'labels', 'combined_labels.json')).then((s) => s.isFile(), () => false))
+      ? ` ${join(dir, 'labels', 'combined_labels.json')} is there, but it holds NAB's anomaly points, and NAB scores the windows around them (its scripts/combine_labels.py writes both files).`
+      : '';
+    throw new NabCorpusError(`${dir} is not in NAB's layout: ${labelsPath} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).${points}`);
   }
   const labels = await readLabels(labelsPath);
   const series: NabSeries[] = [];

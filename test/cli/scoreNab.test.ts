@@ -99,6 +99,19 @@ describe('adstream score-nab', () => {
     );
   });
 
+  it('says what combined_labels.json lacks when it stands where combined_windows.json should', async () => {
+    const corpus = join(dir, 'points-only');
+    await mkdir(join(corpus, 'data', 'x'), { recursive: true });
+    await writeFile(join(corpus, 'data', 'x', 'a.csv'), 'timestamp,value\n2014-01-01 00:00:00,1\n');
+    await mkdir(join(corpus, 'labels'), { recursive: true });
+    await writeFile(join(corpus, 'labels', 'combined_labels.json'), JSON.stringify({ 'x/a.csv': ['2014-01-01 00:00:00'] }));
+    const outcome = await adstream(['score-nab', corpus, '--out', join(dir, 'points-only-out')]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(
+      `adstream: ${corpus} is not in NAB's layout: ${join(corpus, 'labels', 'combined_windows.json')} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json). ${join(corpus, 'labels', 'combined_labels.json')} is there, but it holds NAB's anomaly points, and NAB scores the windows around them (its scripts/combine_labels.py writes both files).`,
+    );
+  });
+
   it('exits 2 with one line when the labels file is not JSON, though the parser quotes it across lines', async () => {
     const corpus = join(dir, 'garbage-labels');
     await mkdir(join(corpus, 'data', 'x'), { recursive: true });
