@@ -78,6 +78,13 @@ describe('adstream score-nab', () => {
     ]);
   });
 
+  it('says in --help what it prints and writes, not only what it reads', async () => {
+    const outcome = await adstream(['score-nab', '--help']);
+    expect(outcome.code).toBe(0);
+    const help = outcome.stdout.replace(/\s+/g, ' ');
+    for (const said of ['standard, reward_low_FP_rate, reward_low_FN_rate', 'one threshold per profile fitted over all the files', 'timestamp,value,anomaly_score']) expect(help).toContain(said);
+  });
+
   it('exits non-zero with one sentence when the directory is not in NAB layout', async () => {
     const outcome = await adstream(['score-nab', join(dir, 'nowhere'), '--out', join(dir, 'unused')]);
     expect(outcome.code).not.toBe(0);

@@ -94,7 +94,10 @@ function otherThanNabs(profiles: readonly NabProfile[]): string {
 
 export function scoreNabCommand(): Command {
   return new Command('score-nab')
-    .description('Score the streaming anomaly detector on a directory in NAB layout (data/<category>/<file>.csv, labels/combined_windows.json).')
+    .summary('Score the streaming anomaly detector on a directory in NAB layout (data/<category>/<file>.csv, labels/combined_windows.json).')
+    .description(
+      "Score the streaming anomaly detector on a directory in NAB layout (data/<category>/<file>.csv, labels/combined_windows.json): prints each file's and the total normalised NAB score (0 = NAB's null detector, 100 = perfect) under each cost profile (standard, reward_low_FP_rate, reward_low_FN_rate, or the directory's config/profiles.json), one threshold per profile fitted over all the files as NAB does, and writes each labelled file's per-row scores as timestamp,value,anomaly_score under --out.",
+    )
     .argument('<dir>', 'NAB-layout directory, e.g. a NAB checkout or test/fixtures/nab', pathOption)
     .option('--out <dir>', 'where per-row scores go, one CSV per labelled data file (default: ./nab-scores)')
     .option('--detector <name>', `which detector to score: ${Object.keys(SERIES_DETECTORS).join(' or ')}`, 'adstream')
