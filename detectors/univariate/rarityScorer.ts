@@ -4,7 +4,8 @@
  *
  * 1. Surprise: robust z of the value, and of its change from the previous value, against the
  *    last `window` values (median/MAD; a floor of 0.1 % of their range so flat series do not
- *    divide by zero); the larger of the two, averaged over the last `smooth` rows so a sustained
+ *    divide by zero, and of 1e-12 of the series' first change where the window is one repeated
+ *    value, so no constant carries a unit); the larger of the two, averaged over the last `smooth` rows so a sustained
  *    shift outweighs one spike.
  * 2. Calibration: P(surprise ≥ this one) among this series' own last `memory` surprises, with the
  *    top `tail` share fitted by a generalised Pareto tail (tailCalibration.ts), floored at
@@ -43,13 +44,21 @@ export interface RarityScorerSnapshot {
   last: number | null;
   recentZ: number[];
   rows: number;
+  /** Absent in snapshots taken before it existed: set again at the next change. */
+  unit?: number;
 }
 
 const MAD_TO_SIGMA = 1.4826;
 
-function robustZ(value: number, window: SortedWindow, floor: number): number {
+/**
+ * `unit`: the series' first change (see RarityScorer.unit). A window of one repeated value has
+ * no spread and no range, and a departure from it is measured in 1e-12 of that unit: astronomically
+ * surprising, and larger departures more so, in whatever unit the series is written (an absolute
+ * 1e-12 made the scores of a series that idles flat depend on it: bytes and gigabytes differed).
+ */
+function robustZ(value: number, window: SortedWindow, floor: number, unit: number): number {
   const center = window.median();
-  const scale = Math.max(MAD_TO_SIGMA * window.mad(center), floor, 1e-12);
+  const scale = Math.max(MAD_TO_SIGMA * window.mad(center), floor, 1e-12 * unit);
   return Math.abs(value - center) / scale;
 }
 
@@ -60,6 +69,8 @@ export class RarityScorer {
   private last: number | null;
   private recentZ: number[];
   private rows: number;
+  /** |value − previous| at the series' first change: the unit a departure from a flat window is measured in. */
+  private unit: number | undefined;
 
   constructor(
     private readonly config: RarityConfig,
@@ -72,6 +83,7 @@ export class RarityScorer {
     this.last = s?.last ?? null;
     this.recentZ = s?.recentZ ?? [];
     this.rows = s?.rows ?? 0;
+    this.unit = s?.unit;
   }
 
   /** Values read so far, this series' whole life (not capped by any window). */
@@ -83,9 +95,12 @@ export class RarityScorer {
   next(value: number): number | undefined {
     this.rows += 1;
     let z = 0;
+    if (this.unit === undefined && this.last !== null && value !== this.last) this.unit = Math.abs(value - this.last);
     if (this.values.size >= 10 && this.last !== null) {
       const floor = 1e-3 * this.values.range();
-      z = Math.max(robustZ(value, this.values, floor), robustZ(value - this.last, this.diffs, floor));
+      // Before the first change every departure is 0, and any positive unit divides it.
+      const unit = this.unit ?? 1;
+      z = Math.max(robustZ(value, this.values, floor, unit), robustZ(value - this.last, this.diffs, floor, unit));
     }
     if (this.last !== null) this.diffs.push(value - this.last);
     this.values.push(value);
@@ -108,6 +123,7 @@ export class RarityScorer {
       last: this.last,
       recentZ: [...this.recentZ],
       rows: this.rows,
+      ...(this.unit === undefined ? {} : { unit: this.unit }),
     };
   }
 }
