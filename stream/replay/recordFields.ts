@@ -7,6 +7,7 @@
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { isKinesisName } from './recording.ts';
+import { kinesisOfLambdaRecord } from './lambdaEventRecord.ts';
 
 /** The shard of the records of a GetRecords response, which does not name it. */
 export const DEFAULT_SHARD_ID = 'shardId-000000000000';
@@ -100,8 +101,9 @@ const FIELD_RULES = {
   data: { label: 'data (Data)', names: ['data', 'Data'], rule: 'base64' },
 } satisfies Record<string, FieldRule>;
 
-/** Whether a record names its shard, under any of the names writers give it (a null names none). */
-export const namesShard = (value: unknown): boolean => typeof value === 'object' && value !== null && firstOf(value as Fields, FIELD_RULES.shard.names) !== undefined;
+/** Whether a record names its shard, under any of the names writers give it (a null names none), or in a Lambda event's eventID. */
+export const namesShard = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && firstOf(kinesisOfLambdaRecord(value) ?? (value as Fields), FIELD_RULES.shard.names) !== undefined;
 
 /** A value as a refusal quotes it: short, and as JSON would write it. */
 const quoted = (value: unknown): string => {
@@ -129,9 +131,9 @@ function problemsOf(fields: Fields, bad: readonly FieldRule[], shardOfResponse: 
  */
 export function sourceRecordOf(value: unknown, shardOfResponse?: string): SourceRecord | string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`it is ${Array.isArray(value) ? 'an array' : quoted(value)}, not an object with the fields shard, seq, arrival, key, data`];
-  const fields = value as Fields;
-  const ours = adstreamRecordOf(fields);
+  const ours = adstreamRecordOf(value as Fields);
   if (ours) return ours;
+  const fields = kinesisOfLambdaRecord(value) ?? (value as Fields);
   const shardId = firstOf(fields, FIELD_RULES.shard.names) ?? shardOfResponse;
   const sequenceNumber = firstOf(fields, FIELD_RULES.seq.names);
   const partitionKey = firstOf(fields, FIELD_RULES.key.names);

@@ -91,7 +91,7 @@ export class RecordingBuilder {
     const record = sourceRecordOf(value, shardOfResponse);
     if (Array.isArray(record)) {
       throw new RecordingError(
-        `${this.path} ${where} is not a Kinesis record: ${record.join('; ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data).`,
+        `${this.path} ${where} is not a Kinesis record: ${record.join('; ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data), or a Lambda function's Kinesis event records (kinesis, eventID).`,
       );
     }
     const shard = this.shardOf(record.shardId);

@@ -73,7 +73,8 @@ function take(builder: RecordingBuilder, value: unknown, where: string, first: b
   const fields = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (first && 'format' in fields) return builder.setHeader(checkHeader(fields, path));
   if ('shardAdded' in fields) return builder.shardAdded(fields.shardAdded as ShardAdded);
-  if (Array.isArray(fields.Records)) return fields.Records.forEach((record, i) => builder.record(record, `${where}, record ${i + 1}`, DEFAULT_SHARD_ID));
+  // A response's records name no shard; a Lambda event's (`{"Records": [...]}` too) name theirs, so are not taken as one shard's.
+  if (Array.isArray(fields.Records)) return fields.Records.forEach((record, i) => builder.record(record, `${where}, record ${i + 1}`, namesShard(record) ? undefined : DEFAULT_SHARD_ID));
   // A response's `Records` alone (`aws kinesis get-records --query Records`): its records name no shard either.
   if (Array.isArray(value)) return value.forEach((record, i) => builder.record(record, `${where}, record ${i + 1}`, namesShard(record) ? undefined : DEFAULT_SHARD_ID));
   builder.record(value, where);

@@ -136,6 +136,32 @@ describe('replay of recordings made without adstream', () => {
     await expectGoldens(path, 'sdk');
   });
 
+  it('a Lambda function’s Kinesis events, logged one a line (batches of both shards interleaved, one delivered twice), reproduce the goldens', async () => {
+    // What Lambda hands a function: each record under `kinesis`, camelCase, arrival in epoch
+    // seconds; the shard named only in eventID. A batch is one shard's; a failed one comes again.
+    const lambdaRecord = (r: Awaited<ReturnType<typeof apiRecords>>[number]) => ({
+      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: r.PartitionKey, sequenceNumber: r.SequenceNumber, data: r.Data.toString('base64'), approximateArrivalTimestamp: r.ApproximateArrivalTimestamp / 1000 },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${r.ShardId}:${r.SequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      awsRegion: 'us-east-1',
+      eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/adstream-events',
+    });
+    const batches: unknown[][] = [];
+    const records = await apiRecords();
+    const shards = [...new Set(records.map((r) => r.ShardId))];
+    expect(shards).toHaveLength(2);
+    for (const shard of shards) {
+      const own = records.filter((r) => r.ShardId === shard);
+      for (let i = 0; i < own.length; i += 100) batches.push(own.slice(i, i + 100).map(lambdaRecord));
+    }
+    const events = [...batches.filter((_, i) => i % 2 === 0), batches[1], ...batches.filter((_, i) => i % 2 === 1)];
+    const path = join(work, 'lambda-events.jsonl');
+    await writeFile(path, events.map((Records) => `${JSON.stringify({ Records })}\n`).join(''));
+    await expectGoldens(path, 'lambda');
+  });
+
   it('an Avro container another tool wrote with the Kinesis API’s names reproduces the goldens', async () => {
     const path = join(work, 'other.avro');
     const schema = {

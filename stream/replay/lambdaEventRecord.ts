@@ -1,0 +1,25 @@
+/**
+ * A record of a Kinesis event as Lambda hands it to a function (`event.Records[]`): the Kinesis
+ * record's fields sit under `kinesis`, camelCase (`data` base64, `approximateArrivalTimestamp`
+ * in epoch seconds), and its shard is named only in `eventID`, `<shard id>:<sequence number>`.
+ * A function that logs or stores the events it gets leaves a capture of this shape, one that
+ * cannot be made again once the stream's retention has passed, so it is read as the records it
+ * carries rather than refused as records that lack every field.
+ */
+type Fields = Record<string, unknown>;
+
+/** `shardId-000000000006:49590338271490256608559692538361571095921575989136588898` */
+const EVENT_ID = /^([A-Za-z0-9_.-]{1,128}):[0-9]{1,128}$/;
+
+/**
+ * The Kinesis record a Lambda event record carries, its shard (from `eventID`) beside its
+ * fields; undefined for anything else. An `eventID` of another form names no shard: the record
+ * is then refused for the want of one, or, in a `Records` array, is the default shard's as a
+ * GetRecords response's records are.
+ */
+export function kinesisOfLambdaRecord(value: unknown): Fields | undefined {
+  const { kinesis, eventID } = value as Fields;
+  if (typeof kinesis !== 'object' || kinesis === null || Array.isArray(kinesis)) return undefined;
+  const shardId = typeof eventID === 'string' ? EVENT_ID.exec(eventID)?.[1] : undefined;
+  return shardId === undefined ? (kinesis as Fields) : { ...(kinesis as Fields), shardId };
+}
