@@ -8,6 +8,7 @@
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { isKinesisName } from './recording.ts';
 import { kinesisOfLambdaRecord } from './lambdaEventRecord.ts';
+import { dumpedBytesOf } from './dumpedBytes.ts';
 
 /** The shard of the records of a GetRecords response, which does not name it. */
 export const DEFAULT_SHARD_ID = 'shardId-000000000000';
@@ -76,7 +77,7 @@ function fromBase64(text: string): Buffer | undefined {
 function dataOf(value: Fields): Uint8Array | undefined {
   const data = firstOf(value, ['data', 'Data']);
   if (data instanceof Uint8Array) return data;
-  return typeof data === 'string' ? fromBase64(data) : undefined;
+  return (typeof data === 'string' ? fromBase64(data) : undefined) ?? dumpedBytesOf(data);
 }
 
 /** The common case, a line adstream wrote, without the search through other names. */

@@ -136,6 +136,27 @@ describe('replay of recordings made without adstream', () => {
     await expectGoldens(path, 'sdk');
   });
 
+  it('records whose Data a script dumped without base64 (SDK v3 responses through JSON.stringify, a Buffer, boto3’s through json.dumps(default=str)) reproduce the goldens', async () => {
+    // Python's repr of bytes, as str() gives it: printable ASCII as itself, the rest escaped.
+    const pythonRepr = (bytes: Buffer) => {
+      const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? '"' : "'";
+      const named: Record<number, string> = { 0x5c: '\\\\', 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r' };
+      const body = [...bytes].map((b) => named[b] ?? (b === quote.charCodeAt(0) ? `\\${quote}` : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`));
+      return `b${quote}${body.join('')}${quote}`;
+    };
+    // A datetime through str(): space-separated, microseconds, the zone as an offset.
+    const pythonTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '000+00:00');
+    const path = join(work, 'dumped.jsonl');
+    const lines = (await apiRecords()).map((r, i) => {
+      const { ShardId, ...record } = r;
+      if (i % 3 === 0) return JSON.stringify({ ShardId, ...record, ApproximateArrivalTimestamp: new Date(r.ApproximateArrivalTimestamp), Data: new Uint8Array(r.Data) });
+      if (i % 3 === 1) return JSON.stringify({ ShardId, ...record, Data: Buffer.from(r.Data) });
+      return JSON.stringify({ ...record, ShardId, ApproximateArrivalTimestamp: pythonTime(r.ApproximateArrivalTimestamp), Data: pythonRepr(r.Data) });
+    });
+    await writeFile(path, `${lines.join('\n')}\n`);
+    await expectGoldens(path, 'dumped');
+  });
+
   it('a Lambda function’s Kinesis events, logged one a line (batches of both shards interleaved, one delivered twice), reproduce the goldens', async () => {
     // What Lambda hands a function: each record under `kinesis`, camelCase, arrival in epoch
     // seconds; the shard named only in eventID. A batch is one shard's; a failed one comes again.
