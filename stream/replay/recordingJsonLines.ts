@@ -18,6 +18,7 @@ import { checkHeader, headerText, RecordingCutShort, RecordingError, type Header
 import type { RecordingBuilder } from './recordingBuilder.ts';
 import { DEFAULT_SHARD_ID, namesShard } from './recordFields.ts';
 import { RecordingOutput } from './recordingOutput.ts';
+import { awsCliOutputOf, awsCliOutputRemedy } from './awsCliOutput.ts';
 
 /**
  * zlib works a chunk at a time on the thread pool, and at its 16 KiB default the round trips
@@ -155,7 +156,10 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
     try {
       return JSON.parse(text);
     } catch (error) {
-      if (values === 0) throw new RecordingError(`${path} is not a recording: it is neither JSON Lines nor JSON documents.`);
+      if (values === 0) {
+        const output = awsCliOutputOf(text.split('\n', 1)[0]);
+        throw new RecordingError(`${path} is not a recording: ${output ? awsCliOutputRemedy(output) : 'it is neither JSON Lines nor JSON documents'}.`);
+      }
       throw new RecordingError(`${path} ${where} is not JSON: ${(error as Error).message}`);
     }
   };

@@ -113,6 +113,12 @@ describe('recording files', () => {
       ['capture-utf16.json', Buffer.from('\ufeff{"Records": []}\n', 'utf16le'), /capture-utf16\.json is UTF-16 text \(as PowerShell's > writes it\), which replay does not read: write it as UTF-8/],
       ['capture.json.bz2', Buffer.from('BZh91AY&SY', 'latin1'), /capture\.json\.bz2 is bzip2-compressed, which replay does not read: decompress it \(bunzip2\), or recompress it with gzip\./],
       ['capture.json.zst', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0]), /capture\.json\.zst is zstd-compressed, which replay does not read/],
+      // The AWS CLI's other outputs (a profile's `output = text`), as CLI v1 and v2 print get-records.
+      ['cli-text.txt', '0\tAAAAAAAAAAHnHVtNwIQhyiT/0dnK==\nRECORDS\t1796601680.424\twwFFIMFV\tc040\t49680906205120048975959174324522311772355349635450011650\n', /cli-text\.txt is not a recording: it is the AWS CLI's text output \(--output text, or output = text in the profile's ~\/\.aws\/config\), which replay does not read: run get-records again with --output json\./],
+      ['cli-query.txt', '2026-12-07T00:01:20.424000+00:00\twwFFIMFV\tc040\t49680906205120048975959174324522311772355349635450011650\n', /cli-query\.txt is not a recording: it is the AWS CLI's text output/],
+      ['cli-table.txt', `${'-'.repeat(80)}\n|${' '.repeat(35)}GetRecords${' '.repeat(35)}|\n`, /cli-table\.txt is not a recording: it is the AWS CLI's table output \(--output table/],
+      ['cli.yaml', "MillisBehindLatest: 0\nNextShardIterator: AAAAAAAAAAHnHVtN\nRecords:\n- ApproximateArrivalTimestamp: '2026-12-07T00:01:20.424000+00:00'\n", /cli\.yaml is not a recording: it is the AWS CLI's yaml output \(--output yaml/],
+      ['events.tsv', 'event_id\tcampaign\nimp-1\tc040\n', /events\.tsv is not a recording: it is neither JSON Lines nor JSON documents/],
       ['spark.avro', await keylessAvro('snappy'), /spark\.avro is an Avro container compressed with snappy, which replay does not read: write it with the deflate or null codec/],
       ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
