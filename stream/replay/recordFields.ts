@@ -127,6 +127,19 @@ function problemsOf(fields: Fields, bad: readonly FieldRule[], shardOfResponse: 
 }
 
 /**
+ * A consumer that opens KPL aggregates (the KCL, a Lambda function with the aggregation library)
+ * gives each user record its aggregate's sequence number and a sub-sequence number, so a dump of
+ * what it handed on holds "two different records with sequence number" N, refused as such without
+ * a word on why. The first user record is numbered 0, as is a record that was never aggregated,
+ * so the refusal comes with the second.
+ */
+function openedAggregateProblem(fields: Fields): string | undefined {
+  const sub = firstOf(fields, ['subSequenceNumber', 'SubSequenceNumber']);
+  if (!(typeof sub === 'number' && sub > 0) && !(typeof sub === 'string' && /^0*[1-9][0-9]*$/.test(sub))) return undefined;
+  return `its subSequenceNumber ${quoted(sub)} makes it a user record of a KPL aggregate that the consumer which dumped it had opened; replay opens aggregates itself, as the worker does, so capture the records as GetRecords returns them (aws kinesis get-records, or the consumer's records before it deaggregates)`;
+}
+
+/**
  * The record, or what is wrong with it (problemsOf). `shardOfResponse` names the shard of a
  * record that came in a GetRecords response, which names none.
  */
@@ -135,6 +148,8 @@ export function sourceRecordOf(value: unknown, shardOfResponse?: string): Source
   const ours = adstreamRecordOf(value as Fields);
   if (ours) return ours;
   const fields = kinesisOfLambdaRecord(value) ?? (value as Fields);
+  const opened = openedAggregateProblem(fields);
+  if (opened) return [opened];
   const shardId = firstOf(fields, FIELD_RULES.shard.names) ?? shardOfResponse;
   const sequenceNumber = firstOf(fields, FIELD_RULES.seq.names);
   const partitionKey = firstOf(fields, FIELD_RULES.key.names);

@@ -120,6 +120,12 @@ describe('recording files', () => {
       ['cli.yaml', "MillisBehindLatest: 0\nNextShardIterator: AAAAAAAAAAHnHVtN\nRecords:\n- ApproximateArrivalTimestamp: '2026-12-07T00:01:20.424000+00:00'\n", /cli\.yaml is not a recording: it is the AWS CLI's yaml output \(--output yaml/],
       ['events.tsv', 'event_id\tcampaign\nimp-1\tc040\n', /events\.tsv is not a recording: it is neither JSON Lines nor JSON documents/],
       ['spark.avro', await keylessAvro('snappy'), /spark\.avro is an Avro container compressed with snappy, which replay does not read: write it with the deflate or null codec/],
+      // User records a deaggregating consumer handed on (KCL's, amazon_kclpy's names): one aggregate's share its sequence number.
+      [
+        'deaggregated.jsonl',
+        [0, 1].map((sub) => JSON.stringify({ shardId: 's', sequenceNumber: '5', subSequenceNumber: sub, partitionKey: `k${sub}`, data: sub ? 'AQ==' : 'AA==', approximateArrivalTimestamp: 1_796_601_680_424 })).join('\n'),
+        /deaggregated\.jsonl line 2 is not a Kinesis record: its subSequenceNumber 1 makes it a user record of a KPL aggregate that the consumer which dumped it had opened; replay opens aggregates itself, as the worker does, so capture the records as GetRecords returns them/,
+      ],
       ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
       // Names that become paths: "../" wrote lake, state and metrics files outside every directory given.
