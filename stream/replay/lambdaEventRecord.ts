@@ -23,3 +23,13 @@ export function kinesisOfLambdaRecord(value: unknown): Fields | undefined {
   const shardId = typeof eventID === 'string' ? EVENT_ID.exec(eventID)?.[1] : undefined;
   return shardId === undefined ? (kinesis as Fields) : { ...(kinesis as Fields), shardId };
 }
+
+/**
+ * The stream a Lambda event record came from (`eventSourceARN`), for a record of that shape. A
+ * function with several streams as event sources gets each stream's shards under the same ids
+ * (shardId-000000000000 in each), so a dump of its events would replay as one stream's.
+ */
+export function lambdaEventSourceOf(value: unknown): string | undefined {
+  const { kinesis, eventSourceARN } = (value ?? {}) as Fields;
+  return typeof kinesis === 'object' && kinesis !== null && typeof eventSourceARN === 'string' ? eventSourceARN : undefined;
+}

@@ -17,6 +17,7 @@ import type { SourceRecord } from '../pipeline/batch.ts';
 import { KINESIS_NAME_RULE, RECORDING_FORMAT, RECORDING_VERSION, RecordingError, checkHashRange, checkLineage, isKinesisName, type Recording, type RecordingHeader, type ShardAdded } from './recording.ts';
 import { compareSequenceNumbers, sourceRecordOf } from './recordFields.ts';
 import { ShardSpoolWriter, type SpooledShardRecords } from './shardSpool.ts';
+import { lambdaEventSourceOf } from './lambdaEventRecord.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
@@ -51,6 +52,8 @@ export class RecordingBuilder {
   private records = 0;
   private repeats = 0;
   private cut: string | undefined;
+  /** The stream of the Lambda event records read (their eventSourceARN), if any. */
+  private lambdaSource: string | undefined;
 
   constructor(
     private readonly path: string,
@@ -94,6 +97,8 @@ export class RecordingBuilder {
         `${this.path} ${where} is not a Kinesis record: ${record.join('; ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data), or a Lambda function's Kinesis event records (kinesis, eventID).`,
       );
     }
+    const source = lambdaEventSourceOf(value);
+    if (source !== undefined) this.checkOneStream(source, where);
     const shard = this.shardOf(record.shardId);
     this.records += 1;
     if (this.records % PROGRESS_EVERY === 0) this.onProgress?.(this.records);
@@ -142,6 +147,15 @@ export class RecordingBuilder {
       this.shards.set(shardId, shard);
     }
     return shard;
+  }
+
+  /** Lambda event records: the stream of the first, which every other must share (lambdaEventSourceOf). */
+  private checkOneStream(source: string, where: string): void {
+    this.lambdaSource ??= source;
+    if (source === this.lambdaSource) return;
+    throw new RecordingError(
+      `${this.path} ${where} is a Lambda event record of ${source}, after records of ${this.lambdaSource}: the shards of a function's event sources are named alike (shardId-000000000000 in each), so replayed together they would be taken for one stream's; replay one stream's records at a time (e.g. jq -c --arg a ${source} '.Records |= map(select(.eventSourceARN == $a))').`,
+    );
   }
 
   /**

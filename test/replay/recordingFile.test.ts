@@ -126,6 +126,12 @@ describe('recording files', () => {
         [0, 1].map((sub) => JSON.stringify({ shardId: 's', sequenceNumber: '5', subSequenceNumber: sub, partitionKey: `k${sub}`, data: sub ? 'AQ==' : 'AA==', approximateArrivalTimestamp: 1_796_601_680_424 })).join('\n'),
         /deaggregated\.jsonl line 2 is not a Kinesis record: its subSequenceNumber 1 makes it a user record of a KPL aggregate that the consumer which dumped it had opened; replay opens aggregates itself, as the worker does, so capture the records as GetRecords returns them/,
       ],
+      // A function with two streams as event sources: each stream's first shard is shardId-000000000000.
+      [
+        'two-streams.jsonl',
+        ['a', 'b'].map((stream, i) => JSON.stringify({ Records: [{ kinesis: { sequenceNumber: `${i + 1}`, partitionKey: 'k', data: 'AA==', approximateArrivalTimestamp: 1_796_601_680.424 }, eventID: `shardId-000000000000:${i + 1}`, eventSourceARN: `arn:aws:kinesis:us-east-1:123456789012:stream/${stream}` }] })).join('\n'),
+        /two-streams\.jsonl line 2, record 1 is a Lambda event record of arn:aws:kinesis:us-east-1:123456789012:stream\/b, after records of arn:aws:kinesis:us-east-1:123456789012:stream\/a: .* replay one stream's records at a time/,
+      ],
       ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
       // Names that become paths: "../" wrote lake, state and metrics files outside every directory given.
