@@ -139,6 +139,22 @@ function openedAggregateProblem(fields: Fields): string | undefined {
   return `its subSequenceNumber ${quoted(sub)} makes it a user record of a KPL aggregate that the consumer which dumped it had opened; replay opens aggregates itself, as the worker does, so capture the records as GetRecords returns them (aws kinesis get-records, or the consumer's records before it deaggregates)`;
 }
 
+/** `b'...'` holding nothing but base64 text (`\n` for the line breaks of base64.encodebytes). */
+const PYTHON_BASE64_LITERAL = /^b(['"])((?:[A-Za-z0-9+/=]|\\n)+)\1$/;
+
+/**
+ * Python's literal of bytes that are base64 text: what json.dumps(default=str) makes of
+ * base64.b64encode(data) left as bytes, but as much of a payload that was base64 text when it was
+ * put; read as bytes, the first would be replayed as base64 text, every event rejected, and read
+ * as base64, the second as what it encodes. Neither is guessed.
+ */
+function base64LiteralProblem(fields: Fields): string | undefined {
+  const data = firstOf(fields, FIELD_RULES.data.names);
+  const body = typeof data === 'string' ? PYTHON_BASE64_LITERAL.exec(data)?.[2] : undefined;
+  if (body === undefined || fromBase64(body.replaceAll('\\n', '')) === undefined) return undefined;
+  return `its data (Data) ${quoted(data)} is Python's literal of bytes that are base64 text, which is the base64 of the data (base64.b64encode(data) left as bytes) or data that was itself base64 text, and replay does not guess which: dump Data as base64.b64encode(data).decode()`;
+}
+
 /**
  * The record, or what is wrong with it (problemsOf). `shardOfResponse` names the shard of a
  * record that came in a GetRecords response, which names none.
@@ -148,8 +164,8 @@ export function sourceRecordOf(value: unknown, shardOfResponse?: string): Source
   const ours = adstreamRecordOf(value as Fields);
   if (ours) return ours;
   const fields = kinesisOfLambdaRecord(value) ?? (value as Fields);
-  const opened = openedAggregateProblem(fields);
-  if (opened) return [opened];
+  const problem = openedAggregateProblem(fields) ?? base64LiteralProblem(fields);
+  if (problem) return [problem];
   const shardId = firstOf(fields, FIELD_RULES.shard.names) ?? shardOfResponse;
   const sequenceNumber = firstOf(fields, FIELD_RULES.seq.names);
   const partitionKey = firstOf(fields, FIELD_RULES.key.names);

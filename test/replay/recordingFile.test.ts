@@ -132,6 +132,8 @@ describe('recording files', () => {
         ['a', 'b'].map((stream, i) => JSON.stringify({ Records: [{ kinesis: { sequenceNumber: `${i + 1}`, partitionKey: 'k', data: 'AA==', approximateArrivalTimestamp: 1_796_601_680.424 }, eventID: `shardId-000000000000:${i + 1}`, eventSourceARN: `arn:aws:kinesis:us-east-1:123456789012:stream/${stream}` }] })).join('\n'),
         /two-streams\.jsonl line 2, record 1 is a Lambda event record of arn:aws:kinesis:us-east-1:123456789012:stream\/b, after records of arn:aws:kinesis:us-east-1:123456789012:stream\/a: .* replay one stream's records at a time/,
       ],
+      // json.dumps(record, default=str) of base64.b64encode(data) left as bytes: base64 of the data, or data that was base64 text?
+      ['b64-bytes.jsonl', JSON.stringify({ ...apiRecord, ShardId: 's', Data: "b'eyJldmVudF9pZCI6ImltcC0xIn0='" }), /b64-bytes\.jsonl line 1 is not a Kinesis record: its data \(Data\) "b'eyJldmVudF9pZCI6ImltcC0xIn0='" is Python's literal of bytes that are base64 text, .* replay does not guess which: dump Data as base64\.b64encode\(data\)\.decode\(\)/],
       ['two-tales.jsonl', [{ ...apiRecord, ShardId: 's' }, { ...apiRecord, ShardId: 's', Data: 'AQ==' }].map((r) => JSON.stringify(r)).join('\n'), /two-tales\.jsonl holds two different records with sequence number 1 on s/],
       ['empty.jsonl.gz', gzipSync(''), /empty\.jsonl\.gz is empty/],
       // Names that become paths: "../" wrote lake, state and metrics files outside every directory given.
