@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SourceRecord } from '../../stream/pipeline/batch.ts';
 import { recordsByShard, RecordingError, type Recording } from '../../stream/replay/recording.ts';
 import { openRecordingWriter, readRecording as readRecordingFile } from '../../stream/replay/recordingFile.ts';
@@ -258,6 +258,22 @@ describe('recording files', () => {
     expect(read.header.stream).toBe('my-capture--1-');
     expect([...read.shards.keys()]).toEqual(['shardId-000000000000']);
     expect((await read.shards.get('shardId-000000000000')!.all()).map((r) => r.sequenceNumber)).toEqual(['1', '2', '3']);
+  });
+
+  it('reads a capture written as one line (JSON.stringify of every record) joining its chunks once, not once a chunk', async () => {
+    // Each 256 KiB of a line not ended yet was joined to all before it: 87 MB took 13.6 s, against 1.4 s a record a line.
+    const records = Array.from({ length: 20_000 }, (_, i) => ({ ShardId: 'shardId-0', SequenceNumber: String(i + 1), ApproximateArrivalTimestamp: 1_796_601_680 + i / 1000, PartitionKey: 'k', Data: Buffer.alloc(300, i % 256).toString('base64') }));
+    const text = JSON.stringify(records);
+    const path = join(work, 'one-line.json');
+    await writeFile(path, text);
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      expect((await readRecording(path)).records).toBe(records.length);
+      const joined = concat.mock.results.reduce((bytes, result) => bytes + (result.value as Buffer).length, 0);
+      expect(joined).toBeLessThan(2 * text.length);
+    } finally {
+      concat.mockRestore();
+    }
   });
 
   it('a recording that cannot be written fails the write with a sentence naming the file', async () => {
