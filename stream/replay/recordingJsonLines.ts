@@ -9,6 +9,7 @@
  * Kinesis API names them, a line holding a whole GetRecords response (`{"Records": [...]}`), or
  * pretty-printed responses one after another (`aws kinesis get-records >> shard.json`).
  */
+import { constants as buffer } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { closeReadStream } from './closeReadStream.ts';
 import { pipeline } from 'node:stream';
@@ -131,6 +132,14 @@ function parseOrCut(text: string): { value: unknown } | typeof CUT {
   }
 }
 
+/**
+ * A line, or a document's lines joined, past V8's longest string: one JSON.stringify of a whole
+ * large capture. It was refused as "could not be read as JSON Lines (line 0): Cannot create a
+ * string longer than 0x1fffffe8 characters", which said neither what is too long nor what to do.
+ */
+const tooLongForAString = (error: unknown): boolean =>
+  (error as { code?: string }).code === 'ERR_STRING_TOO_LONG' || (error instanceof RangeError && error.message === 'Invalid string length');
+
 /** zlib's word for a gzip file that ends before its deflate data and trailer do. */
 const cutShort = (error: unknown): boolean => (error as { code?: string }).code === 'Z_BUF_ERROR';
 
@@ -211,6 +220,12 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
     if (cutAfter !== undefined && !allowTruncated) throw new RecordingCutShort(path, `after line ${cutAfter}`);
   } catch (error) {
     if (error instanceof RecordingError) throw error;
+    if (tooLongForAString(error)) {
+      const where = document ? `the document that starts at line ${document.firstLine}` : `line ${lineNumber + 1}`;
+      throw new RecordingError(
+        `${path} holds a JSON value longer than Node can hold in one string (${Math.floor(buffer.MAX_STRING_LENGTH / 2 ** 20)} MiB), ${where}: write one record or one GetRecords response a line (jq -c '.[]' for an array of records, jq -c '.Records[]' for a response).`,
+      );
+    }
     if (gzipped && cutShort(error)) {
       // Cut inside its first line, it has nothing whole to replay: --allow-truncated, offered, then called it empty.
       if (whatIsThere || lineNumber === 0) throw new RecordingError(`${path} is cut short before anything in it can be read.`);

@@ -276,6 +276,25 @@ describe('recording files', () => {
     }
   });
 
+  it('refuses a line longer than Node can hold in one string saying so and how to split it', async () => {
+    // V8 stops at 512 MiB, which a test will not write: the decoder refuses as Node does past it,
+    // from 1 MB here (ERR_STRING_TOO_LONG, "Cannot create a string longer than 0x1fffffe8 characters").
+    const records = Array.from({ length: 5_000 }, (_, i) => ({ ShardId: 'shardId-0', SequenceNumber: String(i + 1), ApproximateArrivalTimestamp: 1_796_601_680, PartitionKey: 'k', Data: Buffer.alloc(300).toString('base64') }));
+    const path = join(work, 'too-long.json');
+    await writeFile(path, `${JSON.stringify(records[0])}\n${JSON.stringify(records)}\n`);
+    const toString = Buffer.prototype.toString;
+    const decode = vi.spyOn(Buffer.prototype, 'toString').mockImplementation(function (this: Buffer, ...args: unknown[]) {
+      const [, start = 0, end = this.length] = args as Parameters<Buffer['toString']>;
+      if (end - start > 1_000_000) throw Object.assign(new Error('Cannot create a string longer than 0x1fffffe8 characters'), { code: 'ERR_STRING_TOO_LONG' });
+      return toString.apply(this, args as Parameters<Buffer['toString']>);
+    });
+    try {
+      await expect(readRecording(path)).rejects.toThrow(/too-long\.json holds a JSON value longer than Node can hold in one string \(511 MiB\), line 2: write one record or one GetRecords response a line \(jq -c '\.\[\]' for an array of records/);
+    } finally {
+      decode.mockRestore();
+    }
+  });
+
   it('a recording that cannot be written fails the write with a sentence naming the file', async () => {
     for (const name of ['dir.jsonl.gz', 'dir.avro']) {
       const path = join(work, name);
