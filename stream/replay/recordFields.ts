@@ -102,7 +102,7 @@ const FIELD_RULES = {
   data: { label: 'data (Data)', names: ['data', 'Data'], rule: 'base64' },
 } satisfies Record<string, FieldRule>;
 
-/** Whether a record names its shard, under any of the names writers give it (a null names none), or in a Lambda event's eventID. */
+/** Whether a record names its shard, under any of the names writers give it (a null names none), or in a Lambda or pipe event's eventID. */
 export const namesShard = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && firstOf(kinesisOfLambdaRecord(value) ?? (value as Fields), FIELD_RULES.shard.names) !== undefined;
 

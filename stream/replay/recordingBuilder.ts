@@ -52,7 +52,7 @@ export class RecordingBuilder {
   private records = 0;
   private repeats = 0;
   private cut: string | undefined;
-  /** The stream of the Lambda event records read (their eventSourceARN), if any. */
+  /** The stream of the Lambda or pipe event records read (their eventSourceARN), if any. */
   private lambdaSource: string | undefined;
 
   constructor(
@@ -94,7 +94,7 @@ export class RecordingBuilder {
     const record = sourceRecordOf(value, shardOfResponse);
     if (Array.isArray(record)) {
       throw new RecordingError(
-        `${this.path} ${where} is not a Kinesis record: ${record.join('; ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data), or a Lambda function's Kinesis event records (kinesis, eventID).`,
+        `${this.path} ${where} is not a Kinesis record: ${record.join('; ')}. A recording holds records named as adstream writes them (shard, seq, arrival, key, data) or as the Kinesis API does (ShardId, SequenceNumber, ApproximateArrivalTimestamp, PartitionKey, Data), or as Lambda and EventBridge Pipes hand them on (eventID, with the fields under kinesis or beside it).`,
       );
     }
     const source = lambdaEventSourceOf(value);
@@ -149,12 +149,12 @@ export class RecordingBuilder {
     return shard;
   }
 
-  /** Lambda event records: the stream of the first, which every other must share (lambdaEventSourceOf). */
+  /** Lambda or pipe event records: the stream of the first, which every other must share (lambdaEventSourceOf). */
   private checkOneStream(source: string, where: string): void {
     this.lambdaSource ??= source;
     if (source === this.lambdaSource) return;
     throw new RecordingError(
-      `${this.path} ${where} is a Lambda event record of ${source}, after records of ${this.lambdaSource}: the shards of a function's event sources are named alike (shardId-000000000000 in each), so replayed together they would be taken for one stream's; replay one stream's records at a time (e.g. jq -c --arg a ${source} '.Records |= map(select(.eventSourceARN == $a))').`,
+      `${this.path} ${where} is a Kinesis event record of ${source}, after records of ${this.lambdaSource}: the shards of a function's event sources are named alike (shardId-000000000000 in each), so replayed together they would be taken for one stream's; replay one stream's records at a time (e.g. jq -c --arg a ${source} '.Records |= map(select(.eventSourceARN == $a))').`,
     );
   }
 

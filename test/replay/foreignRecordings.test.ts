@@ -157,7 +157,7 @@ describe('replay of recordings made without adstream', () => {
     await expectGoldens(path, 'dumped');
   });
 
-  it('a Lambda function’s Kinesis events, logged one a line (batches of both shards interleaved, one delivered twice), reproduce the goldens', async () => {
+  it('a Lambda function’s or an EventBridge pipe’s Kinesis events, logged one a line (batches of both shards interleaved, one delivered twice), reproduce the goldens', async () => {
     // What Lambda hands a function: each record under `kinesis`, camelCase, arrival in epoch
     // seconds; the shard named only in eventID. A batch is one shard's; a failed one comes again.
     const lambdaRecord = (r: Awaited<ReturnType<typeof apiRecords>>[number]) => ({
@@ -181,6 +181,15 @@ describe('replay of recordings made without adstream', () => {
     const path = join(work, 'lambda-events.jsonl');
     await writeFile(path, events.map((Records) => `${JSON.stringify({ Records })}\n`).join(''));
     await expectGoldens(path, 'lambda');
+
+    // EventBridge Pipes hands on the same records with the Kinesis fields beside the event's, a batch an array.
+    const flat = (record: unknown) => {
+      const { kinesis, ...event } = record as { kinesis: object };
+      return { ...kinesis, ...event };
+    };
+    const pipes = join(work, 'pipes-events.jsonl');
+    await writeFile(pipes, events.map((batch) => `${JSON.stringify(batch.map(flat))}\n`).join(''));
+    await expectGoldens(pipes, 'pipes');
   });
 
   it('an Avro container another tool wrote with the Kinesis API’s names reproduces the goldens', async () => {

@@ -130,7 +130,7 @@ describe('recording files', () => {
       [
         'two-streams.jsonl',
         ['a', 'b'].map((stream, i) => JSON.stringify({ Records: [{ kinesis: { sequenceNumber: `${i + 1}`, partitionKey: 'k', data: 'AA==', approximateArrivalTimestamp: 1_796_601_680.424 }, eventID: `shardId-000000000000:${i + 1}`, eventSourceARN: `arn:aws:kinesis:us-east-1:123456789012:stream/${stream}` }] })).join('\n'),
-        /two-streams\.jsonl line 2, record 1 is a Lambda event record of arn:aws:kinesis:us-east-1:123456789012:stream\/b, after records of arn:aws:kinesis:us-east-1:123456789012:stream\/a: .* replay one stream's records at a time/,
+        /two-streams\.jsonl line 2, record 1 is a Kinesis event record of arn:aws:kinesis:us-east-1:123456789012:stream\/b, after records of arn:aws:kinesis:us-east-1:123456789012:stream\/a: .* replay one stream's records at a time/,
       ],
       // json.dumps(record, default=str) of base64.b64encode(data) left as bytes: base64 of the data, or data that was base64 text?
       ['b64-bytes.jsonl', JSON.stringify({ ...apiRecord, ShardId: 's', Data: "b'eyJldmVudF9pZCI6ImltcC0xIn0='" }), /b64-bytes\.jsonl line 1 is not a Kinesis record: its data \(Data\) "b'eyJldmVudF9pZCI6ImltcC0xIn0='" is Python's literal of bytes that are base64 text, .* replay does not guess which: dump Data as base64\.b64encode\(data\)\.decode\(\)/],

@@ -27,7 +27,7 @@ const summary = (s: ReplayStats): string =>
 export function replayCommand(): Command {
   return new Command('replay')
     .description('Feed a recording (from "adstream record") through the pipeline with virtual time and no AWS: Parquet lake, alert log, EMF metric lines. Resumes from its checkpoint when run again on the same directories.')
-    .argument('<file>', 'recording from "adstream record" (gzip JSON Lines, the same gunzipped, or an Avro container), or Kinesis records as the API names them (aws kinesis get-records output) or as a Lambda function is given them (its events)', pathOption)
+    .argument('<file>', 'recording from "adstream record" (gzip JSON Lines, the same gunzipped, or an Avro container), or Kinesis records as the API names them (aws kinesis get-records output) or as Lambda or EventBridge Pipes hand them on (their events)', pathOption)
     .option('--lake <dir>', 'lake directory (default: ADSTREAM_LAKE or ./data/lake)')
     .option('--stream <name>', 'the stream the records came from, as the lake and metrics name it (default: the recording\'s header; a capture without one: its file name)')
     .option('--state <dir>', 'shard snapshots and replay checkpoint (default: <lake>.state)')
