@@ -6,8 +6,9 @@
  * any of its records. Records of one shard appear in sequence order; shards interleave as read.
  *
  * The reader also takes what other tools write: lines without a header, records named as the
- * Kinesis API names them, a line holding a whole GetRecords response (`{"Records": [...]}`), or
- * pretty-printed responses one after another (`aws kinesis get-records >> shard.json`).
+ * Kinesis API names them, a line holding a whole GetRecords response (`{"Records": [...]}`),
+ * pretty-printed responses one after another (`aws kinesis get-records >> shard.json`), or
+ * responses with no line break between them (jsonValues.ts).
  */
 import { constants as buffer } from 'node:buffer';
 import { createReadStream } from 'node:fs';
@@ -20,6 +21,7 @@ import type { RecordingBuilder } from './recordingBuilder.ts';
 import { DEFAULT_SHARD_ID, namesShard } from './recordFields.ts';
 import { RecordingOutput } from './recordingOutput.ts';
 import { awsCliOutputOf, awsCliOutputRemedy } from './awsCliOutput.ts';
+import { jsonValuesOf, type JsonValues } from './jsonValues.ts';
 
 /**
  * zlib works a chunk at a time on the thread pool, and at its 16 KiB default the round trips
@@ -116,22 +118,6 @@ async function* linesOf(input: AsyncIterable<Buffer>, dropUnterminated: boolean,
   }
 }
 
-const CUT = Symbol('cut');
-
-/**
- * The value of `text`; CUT when JSON.parse ran out of text before the value was whole, as a cut
- * leaves it (a typo is refused before the end); `{ value: undefined }` for any other refusal.
- */
-function parseOrCut(text: string): { value: unknown } | typeof CUT {
-  try {
-    return { value: JSON.parse(text) as unknown };
-  } catch (error) {
-    const message = (error as Error).message;
-    const at = /at position (\d+)/.exec(message);
-    return message.includes('end of JSON input') || (at !== null && Number(at[1]) >= text.length) ? CUT : { value: undefined };
-  }
-}
-
 /**
  * A line, or a document's lines joined, past V8's longest string: one JSON.stringify of a whole
  * large capture. It was refused as "could not be read as JSON Lines (line 0): Cannot create a
@@ -170,17 +156,17 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
   /** Plain text only: the last line of the file's whole values, when the file ends inside one. */
   let cutAfter: number | undefined;
   let document: { firstLine: number; text: string[] } | undefined;
-  const parse = (text: string, where: string): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      if (values === 0) {
-        const output = awsCliOutputOf(text.split('\n', 1)[0]);
-        throw new RecordingError(`${path} is not a recording: ${output ? awsCliOutputRemedy(output) : 'it is neither JSON Lines nor JSON documents'}.`);
-      }
-      throw new RecordingError(`${path} ${where} is not JSON: ${(error as Error).message}`);
+  /** The values of `parsed`, or the refusal of the text they came from. */
+  const valuesOf = (parsed: JsonValues, text: string, where: string): unknown[] => {
+    if ('values' in parsed) return parsed.values;
+    if (values === 0) {
+      const output = awsCliOutputOf(text.split('\n', 1)[0]);
+      throw new RecordingError(`${path} is not a recording: ${output ? awsCliOutputRemedy(output) : 'it is neither JSON Lines nor JSON documents'}.`);
     }
+    throw new RecordingError(`${path} ${where} is not JSON: ${parsed.refused}`);
   };
+  const takeAll = (text: string, parsed: JsonValues, where: string, first: boolean) =>
+    valuesOf(parsed, text, where).forEach((value, i) => take(builder, value, where, first && i === 0, path));
   try {
     for await (const line of lines) {
       lineNumber += 1;
@@ -190,7 +176,8 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
         document.text.push(text);
         if (text !== '}' && text !== ']') continue;
         const where = `document at line ${document.firstLine}`;
-        take(builder, parse(document.text.join('\n'), where), where, false, path);
+        const joined = document.text.join('\n');
+        takeAll(joined, jsonValuesOf(joined), where, false);
         document = undefined;
       } else if (text === '{' || text === '[') {
         document = { firstLine: lineNumber, text: [text] };
@@ -199,12 +186,12 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
         continue;
       } else if (!gzipped && end.unterminated && values > 0) {
         // The last line, without a line break: whole, a typo, or what a cut left of a line.
-        const last = parseOrCut(text);
-        if (last === CUT) cutAfter = lineNumber - 1;
-        // Refused, but not at its end: a typo, which parse reports as "not JSON".
-        else take(builder, last.value !== undefined ? last.value : parse(text, `line ${lineNumber}`), `line ${lineNumber}`, false, path);
+        const last = jsonValuesOf(text);
+        if ('cut' in last && last.cut) cutAfter = lineNumber - 1;
+        // Refused, but not at its end: a typo, refused as "not JSON".
+        else takeAll(text, last, `line ${lineNumber}`, false);
       } else {
-        take(builder, parse(text, `line ${lineNumber}`), `line ${lineNumber}`, values === 0, path);
+        takeAll(text, jsonValuesOf(text), `line ${lineNumber}`, values === 0);
       }
       values += 1;
     }
@@ -212,9 +199,10 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
       // A document left open: whole but closed in another way than a line `}` (a trailing
       // space), what a cut left of one, or neither. Read to a gzip cut, it is dropped as a cut line is.
       const where = `document at line ${document.firstLine}`;
-      const last = parseOrCut(document.text.join('\n'));
-      if (last !== CUT && last.value !== undefined) take(builder, last.value, where, values === 0, path);
-      else if (last === CUT && !gzipped && values > 0) cutAfter = document.firstLine - 1;
+      const text = document.text.join('\n');
+      const last = jsonValuesOf(text);
+      if ('values' in last) takeAll(text, last, where, values === 0);
+      else if (last.cut && !gzipped && values > 0) cutAfter = document.firstLine - 1;
       else if (!whatIsThere) throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
     }
     if (cutAfter !== undefined && !allowTruncated) throw new RecordingCutShort(path, `after line ${cutAfter}`);

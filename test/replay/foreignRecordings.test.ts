@@ -90,6 +90,26 @@ describe('replay of recordings made without adstream', () => {
     await Promise.all([paged.close(), single.close()]);
   });
 
+  it('GetRecords pages appended with no line break between them (json.dump or JSON.stringify in a loop) read as the single response', async () => {
+    const cliDump = join(AWS_CLI, 'get-records.json.gz');
+    const { Records } = JSON.parse(gunzipSync(await readFile(cliDump)).toString('utf8')) as { Records: unknown[] };
+    const pages = [Records.slice(0, 400), Records.slice(400, 401), [], Records.slice(401)].map((page, i) => ({ Records: page, NextShardIterator: `it-${i}`, MillisBehindLatest: 0 }));
+    const single = await readRecording(cliDump);
+    // `{...}{...}` on one line, and pretty-printed with `}{` between (json.dump(response, f, indent=2) appended).
+    for (const [name, text] of [
+      ['compact', pages.map((page) => JSON.stringify(page)).join('')],
+      ['indented', pages.map((page) => JSON.stringify(page, null, 2)).join('')],
+    ]) {
+      const path = join(work, `appended-${name}.json`);
+      await writeFile(path, text);
+      const appended = await readRecording(path);
+      expect(appended.records, name).toBe(Records.length);
+      expect(await recordsByShard(appended), name).toEqual(await recordsByShard(single));
+      await appended.close();
+    }
+    await single.close();
+  });
+
   it('GetRecords pages of one shard read again (a page retried, a loop run twice) read as the single response, each record once', async () => {
     const cliDump = join(AWS_CLI, 'get-records.json.gz');
     const { Records } = JSON.parse(gunzipSync(await readFile(cliDump)).toString('utf8')) as { Records: unknown[] };
