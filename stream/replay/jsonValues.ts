@@ -8,19 +8,24 @@
 /** V8's word for a value followed by more text, and where the more begins. */
 const MORE_AFTER_VALUE = /^Unexpected non-whitespace character after JSON at position (\d+)/;
 
-export type JsonValues = { values: unknown[] } | { refused: string; cut: boolean };
-
 /**
- * `values` when the text is whole; otherwise JSON.parse's refusal, and whether it ran out of text
- * inside a value, as a cut leaves it (a typo is refused before the end).
+ * The whole values in order; where the text is not all whole values, JSON.parse's refusal of the
+ * rest, and whether it ran out of text inside a value there, as a cut leaves it (a typo is refused
+ * before the end).
  */
+export interface JsonValues {
+  values: unknown[];
+  refused?: string;
+  cut: boolean;
+}
+
 export function jsonValuesOf(text: string): JsonValues {
   const values: unknown[] = [];
   let rest = text;
   for (;;) {
     try {
       values.push(JSON.parse(rest));
-      return { values };
+      return { values, cut: false };
     } catch (error) {
       const message = (error as Error).message;
       const more = MORE_AFTER_VALUE.exec(message);
@@ -31,7 +36,7 @@ export function jsonValuesOf(text: string): JsonValues {
         continue;
       }
       const at = /at position (\d+)/.exec(message);
-      return { refused: message, cut: message.includes('end of JSON input') || (at !== null && Number(at[1]) >= rest.length) };
+      return { values, refused: message, cut: message.includes('end of JSON input') || (at !== null && Number(at[1]) >= rest.length) };
     }
   }
 }

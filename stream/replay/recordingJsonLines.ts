@@ -153,12 +153,12 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
   const lines = linesOf(input, whatIsThere, end);
   let lineNumber = 0;
   let values = 0;
-  /** Plain text only: the last line of the file's whole values, when the file ends inside one. */
-  let cutAfter: number | undefined;
+  /** Plain text only: where the file's whole values end, when it ends inside one. */
+  let cutAt: string | undefined;
   let document: { firstLine: number; text: string[] } | undefined;
   /** The values of `parsed`, or the refusal of the text they came from. */
   const valuesOf = (parsed: JsonValues, text: string, where: string): unknown[] => {
-    if ('values' in parsed) return parsed.values;
+    if (parsed.refused === undefined) return parsed.values;
     if (values === 0) {
       const output = awsCliOutputOf(text.split('\n', 1)[0]);
       throw new RecordingError(`${path} is not a recording: ${output ? awsCliOutputRemedy(output) : 'it is neither JSON Lines nor JSON documents'}.`);
@@ -167,6 +167,19 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
   };
   const takeAll = (text: string, parsed: JsonValues, where: string, first: boolean) =>
     valuesOf(parsed, text, where).forEach((value, i) => take(builder, value, where, first && i === 0, path));
+  /**
+   * The text the file ends in, when it ends inside a value after something whole (lines before,
+   * or values before it in the same text, as a loop appending responses without line breaks
+   * leaves them when it is killed): its whole values are taken and the cut placed after them.
+   * False for any other text.
+   */
+  const takeToCut = (parsed: JsonValues, where: string, before: string): boolean => {
+    if (gzipped || !parsed.cut || (values === 0 && parsed.values.length === 0)) return false;
+    parsed.values.forEach((value, i) => take(builder, value, where, values === 0 && i === 0, path));
+    const whole = parsed.values.length;
+    cutAt = whole > 0 ? `in ${document ? 'the ' : ''}${where}, after ${whole} whole JSON value${whole === 1 ? '' : 's'}` : before;
+    return true;
+  };
   try {
     for await (const line of lines) {
       lineNumber += 1;
@@ -184,14 +197,12 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
         continue;
       } else if (text.trim() === '') {
         continue;
-      } else if (!gzipped && end.unterminated && values > 0) {
-        // The last line, without a line break: whole, a typo, or what a cut left of a line.
-        const last = jsonValuesOf(text);
-        if ('cut' in last && last.cut) cutAfter = lineNumber - 1;
-        // Refused, but not at its end: a typo, refused as "not JSON".
-        else takeAll(text, last, `line ${lineNumber}`, false);
       } else {
-        takeAll(text, jsonValuesOf(text), `line ${lineNumber}`, values === 0);
+        // The last line, without a line break, may be what a cut left of a line; any other is
+        // whole or a typo, refused as "not JSON".
+        const parsed = jsonValuesOf(text);
+        const where = `line ${lineNumber}`;
+        if (!(end.unterminated && takeToCut(parsed, where, `after line ${lineNumber - 1}`))) takeAll(text, parsed, where, values === 0);
       }
       values += 1;
     }
@@ -200,12 +211,13 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
       // space), what a cut left of one, or neither. Read to a gzip cut, it is dropped as a cut line is.
       const where = `document at line ${document.firstLine}`;
       const text = document.text.join('\n');
-      const last = jsonValuesOf(text);
-      if ('values' in last) takeAll(text, last, where, values === 0);
-      else if (last.cut && !gzipped && values > 0) cutAfter = document.firstLine - 1;
-      else if (!whatIsThere) throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
+      const parsed = jsonValuesOf(text);
+      if (parsed.refused === undefined) takeAll(text, parsed, where, values === 0);
+      else if (!takeToCut(parsed, where, `after line ${document.firstLine - 1}`) && !whatIsThere) {
+        throw new RecordingError(`${path} ends inside the JSON document that starts at line ${document.firstLine}.`);
+      }
     }
-    if (cutAfter !== undefined && !allowTruncated) throw new RecordingCutShort(path, `after line ${cutAfter}`);
+    if (cutAt !== undefined && !allowTruncated) throw new RecordingCutShort(path, cutAt);
   } catch (error) {
     if (error instanceof RecordingError) throw error;
     if (tooLongForAString(error)) {
@@ -225,5 +237,5 @@ export async function readJsonLines(path: string, gzipped: boolean, builder: Rec
     await closeReadStream(file);
   }
   if (whatIsThere) builder.cutShort(`after line ${lineNumber}`);
-  else if (cutAfter !== undefined) builder.cutShort(`after line ${cutAfter}`);
+  else if (cutAt !== undefined) builder.cutShort(cutAt);
 }

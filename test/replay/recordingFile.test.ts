@@ -237,6 +237,21 @@ describe('recording files', () => {
     expect(pagesRead.records).toBe(3);
     expect(pagesRead.cutShort).toBe(`after line ${firstPageLines}`);
 
+    // Pages appended with no line break (json.dump(response, f) in a loop), killed inside the
+    // third: the whole ones are read, compact on one line or indented in one document.
+    for (const [name, indent, where] of [
+      ['appended-compact', undefined, 'in line 1'],
+      ['appended-indented', 2, 'in the document at line 1'],
+    ] as const) {
+      const appended = [100, 200, 300].map((from) => JSON.stringify(JSON.parse(page(from)), null, indent)).join('');
+      const path = join(work, `${name}.json`);
+      await writeFile(path, appended.slice(0, appended.length - 40));
+      await expect(readRecording(path), name).rejects.toThrow(`${name}.json is cut short ${where}, after 2 whole JSON values, `);
+      const read = await readRecording(path, { allowTruncated: true });
+      expect(read.records, name).toBe(6);
+      expect(read.cutShort, name).toBe(`${where}, after 2 whole JSON values`);
+    }
+
     // Not cuts: a last page closed by "} " (whole, read), a last line with a typo (refused as not JSON).
     const spacedPath = join(work, 'spaced-pages.json');
     await writeFile(spacedPath, `${page(100)}\n${page(200)} `);
