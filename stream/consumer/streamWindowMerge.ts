@@ -28,7 +28,7 @@ import type { ShardDetector } from '../pipeline/shardState.ts';
 import { deliver, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { SHARD_END, TRIM_HORIZON, type Lease } from './leases/lease.ts';
 import { LeaseLostError, RESERVED_LEASE_PREFIX, type LeaseTable } from './leases/leaseTable.ts';
-import { fromPartials, type PartialLog } from './windowPartials.ts';
+import { fromPartials, reportsAgain, type PartialLog } from './windowPartials.ts';
 
 export interface StreamWindowMergeOptions {
   leases: LeaseTable;
@@ -255,7 +255,7 @@ export class StreamWindowMerge {
         // Already merged (a unit re-committed after a crash writes the same key again).
         if (last !== undefined && key <= last) {
           stale.push(key);
-          if (state.ended.has(shardId) && !state.heard.has(shardId)) await this.endedShardAgain(shardId, key);
+          if (state.ended.has(shardId) && !state.heard.has(shardId) && reportsAgain(key, last)) await this.endedShardAgain(shardId, key);
           continue;
         }
         const partials = await log.read(key);
@@ -308,10 +308,10 @@ export class StreamWindowMerge {
   /**
    * A shard an earlier run ended writes a key the merge already consumed: a later run is reading
    * it and has reached that position again, with nothing new (its closing flush, or a caught-up
-   * marker, keyed where the last run ended). That is the shard reporting, as a new key would be:
-   * without it the merge held the stream's windows for it until the run ended, and every later
-   * run likewise (an operator review). Still at its end, it stays ended; anything else means it
-   * is live again.
+   * marker, keyed where the last run ended; reportsAgain tells them from the leftovers of a step
+   * killed while it deleted). That is the shard reporting, as a new key would be: without it the
+   * merge held the stream's windows for it until the run ended, and every later run likewise (an
+   * operator review). Still at its end, it stays ended; anything else means it is live again.
    */
   private async endedShardAgain(shardId: string, key: string): Promise<void> {
     const state = this.state!;

@@ -61,6 +61,19 @@ export const caughtUpPosition = (after: string | undefined): string => `${(after
 /** The caught-up marker itself: nothing merged, no time learned, only "caught up, not ended". */
 export const caughtUpMarker = (shardId: string): ShardPartials => ({ version: 1, shardId, watermark: null, arrivalTime: null, caughtUp: true, final: false, windows: [] });
 
+/** A log key's position: the sequence number in its name, without a marker's suffix (`~final`, `~caught`). */
+const positionOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1).replace(/(~[a-z]+)?\.json$/, '');
+
+/**
+ * Whether `key`, one the merge has consumed already, can be a later run reporting an ended shard
+ * again: the key the shard ended at (`last`, the last consumed), or a closing flush or caught-up
+ * marker at its position, which is where a later run that finds nothing new writes. Any other is
+ * a leftover of a step stopped while it deleted what it had merged (a worker killed there): the
+ * shard's earlier units, which say nothing new. Taken for a report, the first of them put an
+ * ended shard back into the watermark at its own, and the stream's windows after it never fired.
+ */
+export const reportsAgain = (key: string, last: string): boolean => key === last || (/~[a-z]+\.json$/.test(key) && positionOf(key) === positionOf(last));
+
 export class PartialLog {
   constructor(
     private readonly store: ObjectStore,
