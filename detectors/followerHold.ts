@@ -37,6 +37,17 @@ const groupOf = (alert: AlertEvent): string => alert.group ?? alert.key;
 /** Event time after which a held alert pages on its own. */
 const dueAt = (alert: AlertEvent, windows: number): number => alert.windowEnd + windows * (alert.windowEnd - alert.windowStart);
 
+/** `alerts` (in window order) cut into their windows' runs. */
+function byWindow(alerts: readonly AlertEvent[]): AlertEvent[][] {
+  const windows: AlertEvent[][] = [];
+  for (const alert of alerts) {
+    const last = windows.at(-1);
+    if (last && last[0].windowEnd === alert.windowEnd) last.push(alert);
+    else windows.push([alert]);
+  }
+  return windows;
+}
+
 export class FollowerHold {
   private readonly paged = new Map<string, Map<string, number>>();
   private held: AlertEvent[] = [];
@@ -67,23 +78,37 @@ export class FollowerHold {
    */
   apply(alerts: readonly AlertEvent[], observedUntil?: number): AlertEvent[] {
     const out: AlertEvent[] = [];
-    for (const alert of alerts) {
-      // Due before this alert's window ended: in a run shown one window at a time, they paged
-      // when an earlier window was observed.
-      this.releaseDue((due) => due < alert.windowEnd, out);
-      const group = groupOf(alert);
-      if (!isPaged(alert) || group === STREAM_GROUP) {
-        out.push(alert);
-        continue;
+    for (const window of byWindow(alerts)) {
+      // Due before this window ended: in a run shown one window at a time, they paged when an
+      // earlier window was observed.
+      this.releaseDue((due) => due < window[0].windowEnd, out);
+      // The window's followers first, so that a page of their group in the same window carries
+      // them whichever the detectors listed first. Listed after it (an escalation's series sorts
+      // before one filled for a window without events), a follower was held past that page and
+      // paged alone later, or rode in it when one commit unit took in both (notifications are
+      // grouped per unit and window): where commits were cut changed the pages. Whether an alert
+      // follows depends on earlier windows' pages only, so the order does not change it.
+      for (const alert of [...window.filter((a) => this.follows(a)), ...window.filter((a) => !this.follows(a))]) {
+        const group = groupOf(alert);
+        if (!isPaged(alert) || group === STREAM_GROUP) {
+          out.push(alert);
+          continue;
+        }
+        if (this.follows(alert)) {
+          this.held.push(alert);
+          continue;
+        }
+        out.push(this.carrying(alert, this.take(group)));
       }
-      if (this.groupIntervalWindows > 0 && stepOf(alert) === 'firing' && this.pagedBefore(group, alert)) {
-        this.held.push(alert);
-        continue;
-      }
-      out.push(this.carrying(alert, this.take(group)));
     }
     if (observedUntil !== undefined) this.releaseDue((due) => due <= observedUntil, out);
     return out;
+  }
+
+  /** A paged alert's first notification, in a group that paged in an earlier window: it waits for the group's next page. */
+  private follows(alert: AlertEvent): boolean {
+    const group = groupOf(alert);
+    return this.groupIntervalWindows > 0 && isPaged(alert) && group !== STREAM_GROUP && stepOf(alert) === 'firing' && this.pagedBefore(group, alert);
   }
 
   /** The end of a bounded run: everything held, as it was. */

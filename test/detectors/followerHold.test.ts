@@ -42,6 +42,20 @@ describe('FollowerHold', () => {
     expect(pages(hold.apply([winRate(2, 'firing'), impressions(2, 'firing')], endOf(2)))).toEqual(['2 firing win_rate event_volume:firing']);
   });
 
+  it('sends a follower in its group\'s page of the same window, whichever of the two the detectors listed first', () => {
+    // The win rate escalated in the window its impressions first fired, and the detectors listed
+    // the escalation first (its series sorts before a series filled for a window without events).
+    // The impressions were held after the escalation had gone, and paged alone five windows later,
+    // or, when a commit unit took in both, rode in it (grouped per unit and window): a live run
+    // and one cut into smaller commits paged c025's impressions differently (one alert line apart).
+    for (const order of [(a: AlertEvent[]) => a, (a: AlertEvent[]) => [...a].reverse()]) {
+      const hold = new FollowerHold(INTERVAL);
+      hold.apply([winRate(2, 'firing')], endOf(2));
+      expect(pages(hold.apply(order([winRate(4, 'escalated'), impressions(4, 'firing')]), endOf(4)))).toEqual(['4 escalated win_rate event_volume:firing']);
+      expect(hold.snapshot().held).toEqual([]);
+    }
+  });
+
   it('pages a held alert alone once it has waited the group interval and nothing of its group paged', () => {
     const hold = new FollowerHold(INTERVAL);
     hold.apply([winRate(2, 'firing')], endOf(2));
