@@ -255,7 +255,9 @@ export class StreamWindowMerge {
         // Already merged (a unit re-committed after a crash writes the same key again).
         if (last !== undefined && key <= last) {
           stale.push(key);
-          if (state.ended.has(shardId) && !state.heard.has(shardId) && reportsAgain(key, last)) await this.endedShardAgain(shardId, key);
+          if (!reportsAgain(key, last)) continue;
+          if (state.ended.has(shardId) && !state.heard.has(shardId)) await this.endedShardAgain(shardId, key);
+          else if (!state.ended.has(shardId)) await this.closedAgain(shardId, key);
           continue;
         }
         const partials = await log.read(key);
@@ -322,6 +324,23 @@ export class StreamWindowMerge {
       state.ended.delete(shardId);
       state.watermark.observe(shardId, partials.watermark ?? -Infinity, true);
     }
+    state.heard.add(shardId);
+  }
+
+  /**
+   * A shard reported live again where an earlier run ended it (a live worker's caught-up marker
+   * there, endedShardAgain) whose closing flush comes again at the key the merge consumed: a
+   * bounded run has closed it at the same place, with nothing new. Skipped as stale, the shard
+   * stayed live with no worker left to report it, held the watermark for good, and the stream's
+   * last windows never fired (a live worker killed while bounded ones finished the group).
+   */
+  private async closedAgain(shardId: string, key: string): Promise<void> {
+    const state = this.state!;
+    const partials = await this.options.log.read(key);
+    await this.keepLease();
+    if (!partials?.final) return;
+    state.watermark.remove(shardId);
+    state.ended.add(shardId);
     state.heard.add(shardId);
   }
 

@@ -311,6 +311,38 @@ describe('stream-wide merge', () => {
     expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
+  it('a shard a live worker reported again after a bounded run ended it, then a bounded run closed at the same key, is ended again, and the windows end with it', async () => {
+    // A bounded worker closed shard 1 (its flush merged: ended); a live worker of the same group
+    // took it and, at its tip, wrote its caught-up marker there, which the next holder took for
+    // the shard being live again; killed, its bounded successor closed the shard with the flush
+    // key the merge had consumed. Skipped as stale, with the shard no longer ended: it held the
+    // watermark for good, and the stream's last window never fired (95 metric events of the
+    // clean run's 11,170 missing from the metrics stream, every worker exiting 0).
+    const { merger, commit, log, emitted, partialCounts, leaseList, advance } = await setUp();
+    const units = shardUnits();
+    const mine0 = units.get(SHARDS[0])!;
+    const mine1 = units.get(SHARDS[1])!;
+    const last1 = mine1.at(-1)!.at(-1)!.sequenceNumber;
+    const first = merger('bounded-1');
+    await first.tick(await leaseList());
+    for (const unit of mine0.slice(0, -1)) await commit(SHARDS[0], unit);
+    for (const unit of mine1) await commit(SHARDS[1], unit);
+    await commit(SHARDS[1], [], true, last1);
+    await first.tick(await leaseList());
+
+    const next = merger('live');
+    await next.tick(await leaseList());
+    advance(FAILOVER_MS);
+    await log.write(caughtUpMarker(SHARDS[1]), caughtUpPosition(last1));
+    await next.tick(await leaseList());
+    expect(next.isLeader).toBe(true);
+    await commit(SHARDS[1], [], true, last1);
+    await next.tick(await leaseList());
+    await commit(SHARDS[0], mine0.at(-1)!, true);
+    await next.release(await leaseList());
+    expect(mergedCounts(emitted)).toEqual(partialCounts);
+  });
+
   it('a shard with nothing new in the next bounded run ends again where it ended, and the windows end with it', async () => {
     // The first run reads each shard to its tip and closes it with an empty flush, then is killed
     // before handing the merge over. The next run finds shard 1 with nothing new: its flush has
