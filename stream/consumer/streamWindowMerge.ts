@@ -247,6 +247,8 @@ export class StreamWindowMerge {
     const clockBefore = state.clock;
     const merged: string[] = [];
     const stale: string[] = [];
+    /** Stale keys that changed what the merge knows of their shard (endedShardAgain, closedAgain): saved like merged ones. */
+    const reported: string[] = [];
     /** Shards' alerts of windows fired already (late partials): sent at once. */
     const late: AlertEvent[] = [];
     for (const [shardId, keys] of [...(await log.list())].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -256,8 +258,8 @@ export class StreamWindowMerge {
         if (last !== undefined && key <= last) {
           stale.push(key);
           if (!reportsAgain(key, last)) continue;
-          if (state.ended.has(shardId) && !state.heard.has(shardId)) await this.endedShardAgain(shardId, key);
-          else if (!state.ended.has(shardId)) await this.closedAgain(shardId, key);
+          const changed = state.ended.has(shardId) ? !state.heard.has(shardId) && (await this.endedShardAgain(shardId, key)) : await this.closedAgain(shardId, key);
+          if (changed) reported.push(key);
           continue;
         }
         const partials = await log.read(key);
@@ -297,13 +299,19 @@ export class StreamWindowMerge {
     this.stats.metricEvents += events.length;
     this.stats.partialsMerged += merged.length;
     this.stats.latePartials = state.merger.latePartials;
-    if (merged.length === 0 && fired.length === 0) {
+    // A stale key that reported its shard again is saved as a merged one is: it is deleted below,
+    // and only renewed, a step that merged nothing else and fired nothing (the other shards still
+    // held the windows) lost the report when the holder handed back or died. A shard a bounded run
+    // closed again (closedAgain) came back live at −∞ to the next holder, with no flush left in the
+    // log to end it, and the stream's last window never fired.
+    if (merged.length === 0 && fired.length === 0 && reported.length === 0) {
       await this.renew();
     } else await this.save();
     // Merged partials are folded into the saved state: the log can forget them. A stale key (one
-    // consumed before, written again by a redo) was folded into an earlier save, so it goes even
-    // after a step with nothing new: left there, the next bounded run's first step read it as the
-    // shard reporting its end again (endedShardAgain) before any worker had read the shard.
+    // consumed before, written again by a redo) was folded into an earlier save (or the one just
+    // made, when it reported its shard again), so it goes even after a step with nothing new: left
+    // there, the next bounded run's first step read it as the shard reporting its end again
+    // (endedShardAgain) before any worker had read the shard.
     for (const key of [...merged, ...stale]) await log.delete(key);
   }
 
@@ -314,17 +322,18 @@ export class StreamWindowMerge {
    * killed while it deleted). That is the shard reporting, as a new key would be: without it the
    * merge held the stream's windows for it until the run ended, and every later run likewise (an
    * operator review). Still at its end, it stays ended; anything else means it is live again.
+   * Returns whether that changed the saved state (the shard live again).
    */
-  private async endedShardAgain(shardId: string, key: string): Promise<void> {
+  private async endedShardAgain(shardId: string, key: string): Promise<boolean> {
     const state = this.state!;
     const partials = await this.options.log.read(key);
     await this.keepLease();
-    if (!partials) return;
-    if (!partials.final) {
-      state.ended.delete(shardId);
-      state.watermark.observe(shardId, partials.watermark ?? -Infinity, true);
-    }
+    if (!partials) return false;
     state.heard.add(shardId);
+    if (partials.final) return false;
+    state.ended.delete(shardId);
+    state.watermark.observe(shardId, partials.watermark ?? -Infinity, true);
+    return true;
   }
 
   /**
@@ -333,15 +342,17 @@ export class StreamWindowMerge {
    * bounded run has closed it at the same place, with nothing new. Skipped as stale, the shard
    * stayed live with no worker left to report it, held the watermark for good, and the stream's
    * last windows never fired (a live worker killed while bounded ones finished the group).
+   * Returns whether that changed the saved state (the shard ended).
    */
-  private async closedAgain(shardId: string, key: string): Promise<void> {
+  private async closedAgain(shardId: string, key: string): Promise<boolean> {
     const state = this.state!;
     const partials = await this.options.log.read(key);
     await this.keepLease();
-    if (!partials?.final) return;
+    if (!partials?.final) return false;
     state.watermark.remove(shardId);
     state.ended.add(shardId);
     state.heard.add(shardId);
+    return true;
   }
 
   /**
