@@ -63,6 +63,24 @@ function shardUnits(durationMs = 40 * 60_000): Map<string, SourceRecord[][]> {
  * `onEmit`: runs while a step emits, after it listed the log and before it saves (a slow metrics
  * output). `onRead`: runs after each partial a step reads (a slow object store).
  */
+/**
+ * A bounded run's merger ('bounded-1', leading) with every unit of shard 0 but its last merged-to-be,
+ * and shard 1 read to its end and closed by its flush: where the closed-again cases start.
+ */
+async function shardOneClosedByABoundedRun() {
+  const context = await setUp();
+  const units = shardUnits();
+  const mine0 = units.get(SHARDS[0])!;
+  const mine1 = units.get(SHARDS[1])!;
+  const last1 = mine1.at(-1)!.at(-1)!.sequenceNumber;
+  const first = context.merger('bounded-1');
+  await first.tick(await context.leaseList());
+  for (const unit of mine0.slice(0, -1)) await context.commit(SHARDS[0], unit);
+  for (const unit of mine1) await context.commit(SHARDS[1], unit);
+  await context.commit(SHARDS[1], [], true, last1);
+  return { ...context, mine0, last1, first };
+}
+
 async function setUp(hooks: { onEmit?: () => Promise<void>; onRead?: () => Promise<void> } = {}) {
   const leases = await localLeaseTable(services, `merge-leases-${++tableCount}`, SHARDS.map((shardId) => freshLease(shardId)));
   const store = new LocalDirStore(join(dir, `state-${tableCount}`));
@@ -318,16 +336,7 @@ describe('stream-wide merge', () => {
     // key the merge had consumed. Skipped as stale, with the shard no longer ended: it held the
     // watermark for good, and the stream's last window never fired (95 metric events of the
     // clean run's 11,170 missing from the metrics stream, every worker exiting 0).
-    const { merger, commit, log, emitted, partialCounts, leaseList, advance } = await setUp();
-    const units = shardUnits();
-    const mine0 = units.get(SHARDS[0])!;
-    const mine1 = units.get(SHARDS[1])!;
-    const last1 = mine1.at(-1)!.at(-1)!.sequenceNumber;
-    const first = merger('bounded-1');
-    await first.tick(await leaseList());
-    for (const unit of mine0.slice(0, -1)) await commit(SHARDS[0], unit);
-    for (const unit of mine1) await commit(SHARDS[1], unit);
-    await commit(SHARDS[1], [], true, last1);
+    const { merger, commit, log, emitted, partialCounts, leaseList, advance, mine0, last1, first } = await shardOneClosedByABoundedRun();
     await first.tick(await leaseList());
 
     const next = merger('live');
@@ -352,17 +361,8 @@ describe('stream-wide merge', () => {
     // renewed, not saved, yet the flush was deleted. Handed back, the next holder loaded the shard
     // live at −∞ with nothing left in the log to end it, and the stream's last window never fired
     // (75 metric events of the clean run's 9,390 missing from the metrics stream, every worker exiting 0).
-    const { merger, commit, log, emitted, partialCounts, leaseList, advance } = await setUp();
-    const units = shardUnits();
-    const mine0 = units.get(SHARDS[0])!;
-    const mine1 = units.get(SHARDS[1])!;
+    const { merger, commit, log, emitted, partialCounts, leaseList, advance, mine0, last1, first } = await shardOneClosedByABoundedRun();
     const last0 = mine0.at(-2)!.at(-1)!.sequenceNumber;
-    const last1 = mine1.at(-1)!.at(-1)!.sequenceNumber;
-    const first = merger('bounded-1');
-    await first.tick(await leaseList());
-    for (const unit of mine0.slice(0, -1)) await commit(SHARDS[0], unit);
-    for (const unit of mine1) await commit(SHARDS[1], unit);
-    await commit(SHARDS[1], [], true, last1);
     await first.release(await leaseList());
     const firedFirst = emitted.length;
 
