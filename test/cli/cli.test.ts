@@ -398,14 +398,26 @@ describe('adstream command line', () => {
     }
   });
 
+  /** Embedded services with no bucket and a 1-shard stream holding 10 records (not events: they are never read that far). */
+  async function servicesWithTenRecordsOn(stream: string): Promise<Awaited<ReturnType<typeof startLocalServices>>> {
+    const services = await startLocalServices({ buckets: [] });
+    const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
+    try {
+      await ensureStream(kinesis, stream, 1);
+      await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`not an event ${i}`) })) }));
+      return services;
+    } catch (error) {
+      await services.stop();
+      throw error;
+    } finally {
+      kinesis.destroy();
+    }
+  }
+
   it('exits 2 at start when the state store or the lake is in an S3 bucket that does not exist, before writing a lake file', async () => {
     // It failed (exit 1) at its first commit, after a warning and that commit's lake files.
-    const services = await startLocalServices({ buckets: [] });
+    const services = await servicesWithTenRecordsOn('no-bucket');
     try {
-      const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
-      await ensureStream(kinesis, 'no-bucket', 1);
-      await kinesis.send(new PutRecordsCommand({ StreamName: 'no-bucket', Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`not an event ${i}`) })) }));
-      kinesis.destroy();
       const lake = join(dir, 'no-bucket-lake');
       const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_LEASE_TABLE: 'no-bucket-leases' };
       const [state, s3Lake] = await Promise.all([
@@ -424,12 +436,8 @@ describe('adstream command line', () => {
   it('exits 2 at start when the metrics stream does not exist, before writing a lake file', async () => {
     // It read and committed, warned that the stream-wide windows could not be merged, then failed
     // (exit 1) with Kinesis's "Stream ... under account ... not found.", the option unnamed.
-    const services = await startLocalServices({ buckets: [] });
+    const services = await servicesWithTenRecordsOn('no-metrics');
     try {
-      const kinesis = kinesisClient({ region: 'us-east-1', ...services.endpoints });
-      await ensureStream(kinesis, 'no-metrics', 1);
-      await kinesis.send(new PutRecordsCommand({ StreamName: 'no-metrics', Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`not an event ${i}`) })) }));
-      kinesis.destroy();
       const lake = join(dir, 'no-metrics-lake');
       const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_LEASE_TABLE: 'no-metrics-leases', ADSTREAM_STATE: join(dir, 'no-metrics-state'), ADSTREAM_METRICS_STREAM: 'nosuch-metrics' };
       const run = await adstream(['run', '--stream', 'no-metrics', '--until-caught-up', '--lake', lake], env);
