@@ -43,3 +43,13 @@ export function lambdaEventSourceOf(value: unknown): string | undefined {
   const { eventSourceARN } = (value ?? {}) as Fields;
   return typeof eventSourceARN === 'string' && recordFieldsOf(value) !== undefined ? eventSourceARN : undefined;
 }
+
+/** A Kinesis stream's ARN, `arn:<partition>:kinesis:<region>:<account>:stream/<name>`. */
+const STREAM_ARN = /^arn:[^:]+:kinesis:[^:]*:[^:]*:stream\/([A-Za-z0-9_.-]{1,128})$/;
+
+/**
+ * The stream's name in an event source's ARN, or undefined for one that is not a Kinesis
+ * stream's. A capture of Lambda events names its stream there, which is better than the file's
+ * name: the lake's rows and the DLQ's re-drive (`adstream dlq replay`) name the stream.
+ */
+export const streamNameOfEventSource = (arn: string): string | undefined => STREAM_ARN.exec(arn)?.[1];

@@ -17,7 +17,7 @@ import type { SourceRecord } from '../pipeline/batch.ts';
 import { KINESIS_NAME_RULE, RECORDING_FORMAT, RECORDING_VERSION, RecordingError, checkHashRange, checkLineage, isKinesisName, type Recording, type RecordingHeader, type ShardAdded } from './recording.ts';
 import { compareSequenceNumbers, sourceRecordOf } from './recordFields.ts';
 import { ShardSpoolWriter, type SpooledShardRecords } from './shardSpool.ts';
-import { lambdaEventSourceOf } from './lambdaEventRecord.ts';
+import { lambdaEventSourceOf, streamNameOfEventSource } from './lambdaEventRecord.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
@@ -115,9 +115,11 @@ export class RecordingBuilder {
 
   async finish(): Promise<Recording> {
     if (!this.header && this.records === 0) throw new RecordingError(`${this.path} is empty: it holds no header and no records.`);
-    // A capture made without adstream has no header: the stream is named after the file, and
-    // without hash ranges or lineage replay drops nothing and treats every shard as a root.
-    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: streamNameOf(this.path), shards: [] };
+    // A capture made without adstream has no header: the stream is named by its Lambda events'
+    // source, or else after the file, and without hash ranges or lineage replay drops nothing and
+    // treats every shard as a root.
+    const stream = (this.lambdaSource === undefined ? undefined : streamNameOfEventSource(this.lambdaSource)) ?? streamNameOf(this.path);
+    const header = this.header ?? { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream, shards: [] };
     for (const { shard, hashRange, parents } of this.added) {
       (header.hashRanges ??= {})[shard] = hashRange;
       if (parents.length > 0) (header.parents ??= {})[shard] = parents;

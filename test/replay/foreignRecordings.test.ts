@@ -201,6 +201,10 @@ describe('replay of recordings made without adstream', () => {
     const path = join(work, 'lambda-events.jsonl');
     await writeFile(path, events.map((Records) => `${JSON.stringify({ Records })}\n`).join(''));
     await expectGoldens(path, 'lambda');
+    // The stream is named by the events' source, not by the file: the DLQ re-drives to it.
+    const named = await readRecording(path);
+    await named.close();
+    expect(named.header.stream).toBe('adstream-events');
 
     // EventBridge Pipes hands on the same records with the Kinesis fields beside the event's, a batch an array.
     const flat = (record: unknown) => {
