@@ -4,7 +4,8 @@
  * key is the metric key, so one series stays on one shard and in order.
  *
  * At least once, like the alerts: a batch redone after a crash puts its metric events again
- * with the same window bounds, which a consumer can dedupe on (key, windowStart).
+ * with the same window bounds, which a consumer can dedupe on (shard, key, windowStart), the
+ * shard being absent on stream-wide windows.
  * The records go through the project's Producer: PutRecords within Kinesis's limits, only the
  * rejected entries retried.
  */

@@ -14,6 +14,12 @@ export interface MetricRecord {
   dimensions: Record<string, string>;
   values: Record<string, number>;
   watermark: number;
+  /**
+   * On a shard's partial window, the shard whose commit sent it (absent on stream-wide windows,
+   * `scope=stream`, and on operational series). Two shards' partials share a key and window, so
+   * a consumer of the metrics stream dedupes a batch sent again on (shard, key, windowStart).
+   */
+  shard?: string;
 }
 
 export interface MetricsSink {

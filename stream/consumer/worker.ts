@@ -40,7 +40,7 @@ import { emptyStats, type WorkerStats } from './workerStats.ts';
 import { StreamWindowMerge, type StreamWindowStats } from './streamWindowMerge.ts';
 import { caughtUpMarker, caughtUpPosition, type PartialLog } from './windowPartials.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
-import type { MetricsSink } from '../../sinks/metrics/metricsSink.ts';
+import type { MetricRecord, MetricsSink } from '../../sinks/metrics/metricsSink.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { ProcessingLagWatch, processingLagKey, type ProcessingLagConfig } from '../../detectors/processingLag.ts';
 import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
@@ -438,7 +438,10 @@ export class Worker {
       values: { millis_behind_latest: this.stats.shards[shardId].millisBehindLatest },
       watermark: Number.isFinite(unit.newestWatermark) ? unit.newestWatermark : durableAt,
     };
-    const metrics = [...unit.metrics, ...this.ops.flush(durableAt), lag];
+    // Each partial names its shard: two shards' partials share a key and window, and without it a
+    // consumer of the metrics stream could not tell them from a batch redone after a crash.
+    const partials = unit.metrics.map((metric): MetricRecord => ({ ...metric, shard: shardId }));
+    const metrics = [...partials, ...this.ops.flush(durableAt), lag];
     if (metrics.length > 0) await sink.write(`${unit.stream}-${cursor.held.shardId}-${cursor.lastSequenceNumber ?? 'start'}`, metrics);
   }
 

@@ -42,13 +42,19 @@ describe('metric outputs', () => {
     const streamed = await readMetricsStream(config, 'metrics-out');
     const lake = await LakeQuery.open(config.lake);
     try {
-      const rows = await lake.query('SELECT key, epoch_ms(window_start) AS start, metric, value FROM metrics');
+      const rows = await lake.query('SELECT shard_id, key, epoch_ms(window_start) AS start, metric, value FROM metrics');
       const fromLake = rows.map((r) => `${String(r.key)}@${String(r.start)}:${String(r.metric)}=${Number(r.value)}`).sort();
       const cells = (metrics: typeof streamed) => metrics.flatMap((m) => Object.entries(m.values).map(([name, value]) => `${m.key}@${m.windowStart}:${name}=${value}`)).sort();
       const isStreamWide = (m: (typeof streamed)[number]) => m.dimensions.scope === 'stream';
-      const fromStream = cells(streamed.filter((m) => !m.key.startsWith('ops=') && !m.key.startsWith('consumer=') && !isStreamWide(m)));
+      const partials = streamed.filter((m) => !m.key.startsWith('ops=') && !m.key.startsWith('consumer=') && !isStreamWide(m));
       expect(fromLake.length).toBeGreaterThan(1_000);
-      expect(fromStream).toEqual(fromLake);
+      expect(cells(partials)).toEqual(fromLake);
+      // Each partial names the shard the lake row names (no reshard here, so the writing shard):
+      // a consumer dedupes on (shard, key, windowStart), as two shards' partials can share the
+      // rest (here campaigns are the partition keys, so only the quality series have one per shard).
+      const withShard = (shard: unknown, key: string, start: unknown) => `${String(shard)}/${key}@${String(start)}`;
+      expect(new Set(partials.map((m) => withShard(m.shard, m.key, m.windowStart)))).toEqual(new Set(rows.map((r) => withShard(r.shard_id, String(r.key), r.start))));
+      expect(streamed.filter(isStreamWide).every((m) => m.shard === undefined)).toBe(true);
       // Partitioned by campaign, every campaign lives on one shard: its stream-wide windows are its shard's.
       const streamWide = cells(streamed.filter((m) => isStreamWide(m) && !m.key.includes('quality=')).map((m) => ({ ...m, key: m.key.replace(/^scope=stream\|/, '') })));
       expect(streamWide).toEqual(fromLake.filter((cell) => !cell.startsWith('quality=')));
