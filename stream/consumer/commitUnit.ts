@@ -14,6 +14,7 @@ import type { AlertEvent, MetricEvent } from '../../detectors/types.ts';
 import type { EventRow, LakeTables, RejectedRow } from '../../sinks/lake/lakeTables.ts';
 import { UnitRows, type SpillOptions } from '../../sinks/lake/unitRows.ts';
 import type { SourceRecord } from '../pipeline/batch.ts';
+import { hashKeyOf } from '../kpl/hashKey.ts';
 import type { ProcessedBatch } from '../pipeline/processBatch.ts';
 import type { ClosedWindow } from '../pipeline/eventTimeWindows.ts';
 import type { CommittedWork } from '../pipeline/operationalMetrics.ts';
@@ -21,19 +22,42 @@ import type { CommittedWork } from '../pipeline/operationalMetrics.ts';
 type RecordPosition = Pick<SourceRecord, 'sequenceNumber' | 'subSequenceNumber'>;
 const positionOf = ({ sequenceNumber, subSequenceNumber }: SourceRecord): RecordPosition => ({ sequenceNumber, subSequenceNumber });
 
+/** The longest partition key Kinesis takes (PutRecords refuses a longer one). */
+const MAX_PARTITION_KEY_LENGTH = 256;
+
 function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
-  return processed.rejected.map(({ record, rejection }) => ({
-    reason: rejection.reason,
-    detail: rejection.detail,
-    stream: processed.batch.stream,
-    shard_id: record.shardId,
-    sequence_number: record.sequenceNumber,
-    sub_sequence_number: record.subSequenceNumber ?? null,
-    partition_key: record.partitionKey,
-    explicit_hash_key: record.explicitHashKey ?? null,
-    arrival_time: record.arrivalTime,
-    raw_base64: Buffer.from(record.data).toString('base64'),
-  }));
+  // A KPL sub-record's key comes from its aggregate's key table, which nothing bounds, and every
+  // sub-record's row repeats it: one 300 KB record (a 20,000-character key, 40,000 one-byte
+  // sub-records) made 800 MB of DLQ rows, past V8's longest string, and the worker exited 1
+  // ("Invalid string length") at every restart, never past that record. Kinesis refuses such a key
+  // and would route the record by its MD5, its hash key (`dlq replay` puts it back by that hash key
+  // under a stand-in key), so the row keeps the hash key and the key's first 256 characters.
+  const hashKeys = new Map<string, string>();
+  return processed.rejected.map(({ record, rejection }) => {
+    let partitionKey = record.partitionKey;
+    let explicitHashKey = record.explicitHashKey ?? null;
+    if (partitionKey.length > MAX_PARTITION_KEY_LENGTH) {
+      if (explicitHashKey === null) {
+        explicitHashKey = hashKeys.get(partitionKey) ?? hashKeyOf(partitionKey).toString();
+        hashKeys.set(partitionKey, explicitHashKey);
+      }
+      // Not between the halves of a surrogate pair: half a character is not UTF-8 in the lake.
+      const last = partitionKey.charCodeAt(MAX_PARTITION_KEY_LENGTH - 1);
+      partitionKey = partitionKey.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_PARTITION_KEY_LENGTH - 1 : MAX_PARTITION_KEY_LENGTH);
+    }
+    return {
+      reason: rejection.reason,
+      detail: rejection.detail,
+      stream: processed.batch.stream,
+      shard_id: record.shardId,
+      sequence_number: record.sequenceNumber,
+      sub_sequence_number: record.subSequenceNumber ?? null,
+      partition_key: partitionKey,
+      explicit_hash_key: explicitHashKey,
+      arrival_time: record.arrivalTime,
+      raw_base64: Buffer.from(record.data).toString('base64'),
+    };
+  });
 }
 
 /** What one processed part adds up to: records, bytes, outcomes, event times. */

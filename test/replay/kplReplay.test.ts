@@ -4,6 +4,7 @@
  * or by an aggregator that mixes shards) goes to the DLQ with its reason and bytes, rather than
  * being processed here as well as on the shard it belongs to, or vanishing as the KCL lets it.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { readRecording } from '../../stream/replay/recordingFile.ts';
 import { replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
+import { AggregatedRecord, KPL_MAGIC } from '../../stream/kpl/aggregatedRecordFormat.ts';
+import { redriveRecord } from '../../stream/cli/redriveRecord.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
 
@@ -97,5 +100,32 @@ describe('replay of KPL aggregates', () => {
     expect(stats.rejected).toBe(0);
     expect(stats.recordsIn).toBe(4);
     expect(stats.written).toBe(4);
+  });
+  it('keeps the DLQ to one hash key and 256 characters of a sub-record key that an aggregate repeats: 40,000 copies of a 20,000-character key stopped the replay', async () => {
+    // One 300 KB Kinesis record: a key table holding one 20,000-character key (the KPL's own
+    // limit is 256; nothing checks an aggregate's table) and 40,000 one-byte sub-records under it.
+    const longKey = 'k'.repeat(20_000);
+    const body = AggregatedRecord.encode(
+      AggregatedRecord.create({ partition_key_table: [longKey], explicit_hash_key_table: [], records: Array.from({ length: 40_000 }, () => ({ partition_key_index: 0, data: Buffer.from('g') })) }),
+    ).finish();
+    const aggregate = Buffer.concat([KPL_MAGIC, body, createHash('md5').update(body).digest()]);
+    expect(aggregate.length).toBeLessThan(1024 * 1024);
+    const header: Recording['header'] = { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [SHARD], hashRanges: { [SHARD]: { start: '0', end: (2n ** 128n - 1n).toString() } } };
+    const records = [{ shardId: SHARD, sequenceNumber: '100', partitionKey: 'k', arrivalTime: Date.UTC(2026, 10, 1, 7, 10), data: aggregate }];
+    const lake = join(work, 'long-key', 'lake');
+    // Before: every row repeated the key, 800 MB of rows, and the replay failed ("Invalid string length").
+    const stats = await replayToDirectory(inMemoryRecording(header, new Map([[SHARD, records]])), directoriesFor(lake), FIXTURE_SETTINGS);
+    expect(stats).toMatchObject({ recordsIn: 40_000, rejected: 40_000, written: 0 });
+    // Where Kinesis routes the key: the MD5 of its UTF-8 as a 128-bit big-endian integer.
+    const hashKey = BigInt(`0x${createHash('md5').update(longKey).digest('hex')}`).toString();
+    const query = await LakeQuery.open(lake);
+    try {
+      const rows = await query.query('SELECT reason, partition_key, explicit_hash_key, raw_base64, count(*) AS n FROM rejected GROUP BY ALL');
+      expect(rows).toEqual([{ reason: 'csv_unknown_type', partition_key: 'k'.repeat(256), explicit_hash_key: hashKey, raw_base64: Buffer.from('g').toString('base64'), n: 40_000 }]);
+      // dlq replay puts each back where the whole key would have sent it.
+      expect(redriveRecord(rows[0]).explicitHashKey).toBe(hashKey);
+    } finally {
+      query.close();
+    }
   });
 });
