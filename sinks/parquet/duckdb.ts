@@ -93,19 +93,40 @@ export function createDuckdbEncoder(): ParquetEncoder {
   async function encodeNow(fields: FieldSpec[], rows: Record<string, unknown>[]): Promise<Uint8Array> {
     const columns = columnsForJson(fields, rows);
     const bases = offsetTimestamps(fields, columns);
-    const json = Buffer.from(JSON.stringify(columns));
+    const pieces = jsonPieces(columns, rows.length);
     const { dir } = await open();
     const id = ++sequence;
-    const input = join(dir, `${id}.json`);
+    const inputs = pieces.map((_, i) => join(dir, `${id}-${i}.json`));
     const output = join(dir, `${id}.parquet`);
     try {
-      await writeFile(input, json);
-      // The whole file is one object; DuckDB refuses objects over maximum_object_size (16 MB by default).
-      await copyToParquet(fields, `read_json(${literal(input)}, format = 'unstructured', records = true, maximum_object_size = ${json.length + 1024}, columns = {${jsonColumns(fields, '[]')}})`, true, output, bases);
+      for (let i = 0; i < pieces.length; i++) await writeFile(inputs[i], pieces[i]);
+      // Each file is one object; DuckDB refuses objects over maximum_object_size (16 MB by default).
+      // Several files are read in order, one row of lists each, which the UNNESTs take in turn.
+      const largest = Math.max(...pieces.map((piece) => piece.length));
+      const files = inputs.length === 1 ? literal(inputs[0]) : `[${inputs.map(literal).join(', ')}]`;
+      await copyToParquet(fields, `read_json(${files}, format = 'unstructured', records = true, maximum_object_size = ${largest + 1024}, columns = {${jsonColumns(fields, '[]')}})`, true, output, bases);
       return new Uint8Array(await readFile(output));
     } finally {
-      await Promise.all([rm(input, { force: true }), rm(output, { force: true })]);
+      await Promise.all([...inputs.map((input) => rm(input, { force: true })), rm(output, { force: true })]);
     }
+  }
+
+  /**
+   * The columns as JSON, one piece when it fits in a string (nearly always), else the rows halved
+   * until each half does. Rows are not bounded by the record bytes a unit is cut by: a KPL
+   * aggregate of 1 MiB holds 170,000 empty sub-records, each a DLQ row of about 170 characters, and
+   * 20 of them (3.4 million rows) made JSON past V8's longest string: `adstream replay` exited 1
+   * ("Invalid string length"), and a worker did at each restart, never past those records.
+   */
+  function jsonPieces(columns: JsonColumns, rowCount: number): Buffer[] {
+    try {
+      return [Buffer.from(JSON.stringify(columns))];
+    } catch (error) {
+      if (!(error instanceof RangeError) || rowCount < 2) throw error;
+    }
+    const half = Math.ceil(rowCount / 2);
+    const slice = (from: number, to: number): JsonColumns => Object.fromEntries(Object.entries(columns).map(([name, values]) => [name, values.slice(from, to)]));
+    return [...jsonPieces(slice(0, half), half), ...jsonPieces(slice(half, rowCount), rowCount - half)];
   }
 
   /**
