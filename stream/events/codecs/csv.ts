@@ -52,7 +52,7 @@ export function decodeCsvLine(text: string): CsvDecodeResult {
     try {
       rows = parse(line) as string[][];
     } catch (err) {
-      return reject('csv_syntax', (err as Error).message);
+      return reject('csv_syntax', clipped((err as Error).message));
     }
     if (rows.length !== 1) return reject('csv_syntax', `expected one CSV row, got ${rows.length}`);
     cells = rows[0];
@@ -74,6 +74,15 @@ function stripLineEnd(text: string): string {
   if (text.endsWith('\n')) return text.slice(0, -1);
   return text;
 }
+
+/**
+ * csv-parse quotes the cell it stopped in ("Invalid Opening Quote: … value is "…""), however long:
+ * a 900 KB cell with a stray quote made a 900 KB detail in the DLQ row, beside the record's own
+ * bytes. The message says what is wrong in its first words; the cell is in the raw bytes.
+ */
+const MAX_DETAIL = 200;
+// Not after the first half of a surrogate pair: half a character is not UTF-8 in the lake.
+const clipped = (message: string): string => (message.length > MAX_DETAIL ? `${message.slice(0, MAX_DETAIL - 3).replace(/[\uD800-\uDBFF]$/, '')}...` : message);
 
 function reject(reason: Rejection['reason'], detail: string): CsvDecodeResult {
   return { ok: false, rejection: { reason, detail } };

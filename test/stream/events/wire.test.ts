@@ -221,6 +221,15 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(huge.ok ? '' : huge.rejection.detail.length).toBeLessThan(150);
   });
 
+  it('keeps a CSV syntax error short too: csv-parse quotes the whole cell it stopped in', () => {
+    // A stray quote after 900,000 characters of a cell: not RFC 4180, the cell is not quoted.
+    const result = decodeRecord(bytes(`click,${CSV_COMMON.replace('ad-3', `${'y'.repeat(900_000)}"z`)},imp-1,25`), ctx);
+    expect(reason(result)).toBe('csv_syntax');
+    const detail = result.ok ? '' : result.rejection.detail;
+    expect(detail).toMatch(/^Invalid Opening Quote: a quote is found on field 4 at line 1/);
+    expect(detail.length).toBeLessThanOrEqual(200);
+  });
+
   it('measures a string in UTF-8 bytes, as the VARCHAR(256) of the warehouse does', () => {
     const withCampaign = (campaign_id: string) => reason(decodeRecord(bytes(JSON.stringify(impression({ campaign_id }))), ctx));
     expect(withCampaign('é'.repeat(128))).toBe('ok'); // 256 bytes
