@@ -32,6 +32,8 @@ export interface AlertTiming {
   alertCooldownWindows?: number;
   alertRenotifyWindows?: number;
   alertGroupIntervalWindows?: number;
+  /** DetectorConfig.maxCampaigns (detectorMaxCampaigns); unset, no limit. */
+  detectorMaxCampaigns?: number;
 }
 
 /** What of a worker's configuration the detectors follow: the alert timing, and the windows. */
@@ -46,6 +48,7 @@ export const configuredDetectorConfig = (settings: DetectorSettings): DetectorCo
   cooldownWindows: settings.alertCooldownWindows ?? 0,
   renotifyWindows: settings.alertRenotifyWindows ?? 0,
   groupIntervalWindows: settings.alertGroupIntervalWindows ?? defaultDetectorConfig.groupIntervalWindows,
+  ...(settings.detectorMaxCampaigns !== undefined ? { maxCampaigns: settings.detectorMaxCampaigns } : {}),
   // Hopping windows: the detectors score the non-overlapping ones (DetectorConfig.scoredWindowStartsEveryMs).
   ...(settings.windowSlideMs !== undefined && settings.windowMs !== undefined && settings.windowSlideMs < settings.windowMs ? { scoredWindowStartsEveryMs: settings.windowMs } : {}),
 });

@@ -94,6 +94,14 @@ export const configSchema = {
     description: "Windows a campaign's alert waits when another alert of the campaign has already paged: it goes out in the campaign's next notification (an escalation, reminder or resolution), or alone after this many windows; 0 pages every alert at once.",
     example: '0',
   },
+  detectorMaxCampaigns: {
+    kind: 'integer',
+    env: 'ADSTREAM_DETECTOR_MAX_CAMPAIGNS',
+    min: 1,
+    default: 10_000,
+    description: "The most campaigns a shard's detectors watch at once (each costs its series' memory and a share of every window's work); a campaign past it is not watched, and the detector_capacity alert says so while it lasts. A campaign leaves 120 windows after its last event.",
+    example: '50000',
+  },
   metricsOutput: {
     kind: 'enum',
     env: 'ADSTREAM_METRICS_OUTPUT',

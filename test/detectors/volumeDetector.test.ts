@@ -333,3 +333,40 @@ describe('VolumeDetector rate tests on a sparse series', () => {
     expect(after[0].windowStart).toBe(at(490 + clicks.length + 2));
   });
 });
+
+describe('VolumeDetector with a limit on campaigns (maxCampaigns)', () => {
+  const config: DetectorConfig = { ...defaultDetectorConfig, maxCampaigns: 2, forgetAfterMissing: 3 };
+  const A = 'campaign=a|type=impression';
+  const B = 'campaign=b|type=impression';
+  const C = 'campaign=c|type=impression';
+  const D = 'campaign=d|type=impression';
+  const campaignsOf = (detector: VolumeDetector) => [...new Set(Object.values(detector.snapshot().series).map((s) => s.dimensions.campaign))].sort();
+
+  it('watches the first campaigns up to the limit, says how many metric events of others went unwatched, and resolves when none do', () => {
+    const detector = new VolumeDetector(config);
+    expect(feed(detector, [{ [A]: 10, [B]: 10 }])).toEqual([]);
+    // c and d come while a and b fill the two places: 2 metric events unwatched in window 1.
+    const firing = feed(detector, [{ [A]: 10, [B]: 10, [C]: 10, [D]: 10 }], 1);
+    expect(firing).toHaveLength(1);
+    expect(firing[0]).toMatchObject({ alertId: `detector_capacity:detector=campaigns@${iso(1)}`, detector: 'detector_capacity', status: 'firing', observed: 2, windowStart: at(1), since: at(1) });
+    expect(firing[0].summary).toContain('at most 2 campaigns');
+    expect(campaignsOf(detector)).toEqual(['a', 'b']);
+    // Still unwatched in window 2 (c again): no second page while the alert is open.
+    expect(feed(detector, [{ [A]: 10, [B]: 10, [C]: 10 }], 2)).toEqual([]);
+    // A window with only the watched campaigns resolves it, under the same id.
+    const resolved = feed(detector, [{ [A]: 10, [B]: 10 }], 3);
+    expect(resolved.map((a) => [a.status, a.alertId])).toEqual([['resolved', firing[0].alertId]]);
+  });
+
+  it('a campaign forgotten after forgetAfterMissing windows makes room for another, also after a snapshot is restored', () => {
+    const detector = new VolumeDetector(config);
+    feed(detector, [{ [A]: 10, [B]: 10 }]);
+    // b stops: missing in windows 1, 2 and 3, it is forgotten at the third (forgetAfterMissing 3).
+    const restored = VolumeDetector.restore(config, JSON.parse(JSON.stringify(detector.snapshot())));
+    feed(restored, [{ [A]: 10 }, { [A]: 10 }], 1);
+    expect(feed(restored, [{ [A]: 10, [C]: 10 }], 3).map((a) => a.detector)).toEqual(['detector_capacity']);
+    expect(campaignsOf(restored)).toEqual(['a']);
+    expect(feed(restored, [{ [A]: 10, [C]: 10 }], 4).map((a) => [a.detector, a.status])).toEqual([['detector_capacity', 'resolved']]);
+    expect(campaignsOf(restored)).toEqual(['a', 'c']);
+  });
+});
