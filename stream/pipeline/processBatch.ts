@@ -63,7 +63,11 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
       continue;
     }
     const { event } = decoded;
-    if (!state.dedupe.firstSighting(event.body.event_id, event.body.event_time)) {
+    // The horizon runs from the newest event time, each event's taken at most at its arrival, as
+    // the watermark takes it: one producer with a clock minutes fast (within maxFutureSkewMs)
+    // otherwise expired every id a horizon behind its events, and retries of events seconds old
+    // were written twice.
+    if (!state.dedupe.firstSighting(event.body.event_id, Math.min(event.body.event_time, record.arrivalTime))) {
       result.duplicates += 1;
       state.windows.countAtArrival('duplicates', record.arrivalTime);
       fireDue();
