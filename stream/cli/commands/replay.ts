@@ -35,14 +35,18 @@ export function replayCommand(): Command {
     .option('--alert-log <file>', 'alert log (default: <lake>.alerts.jsonl)')
     .option('--batch-size <n>', `records per part, as one GetRecords call returns them; parts are committed together every lakeFileTargetBytes of record data`, positiveInteger, DEFAULT_REPLAY_BATCH_SIZE)
     .option('--allow-truncated', 'replay a recording cut short (a recorder that was killed) up to its last whole record, rather than refuse it')
-    .option('--idle-timeout-ms <ms>', 'virtual ms after which a quiet shard stops holding the watermark', positiveInteger, DEFAULT_IDLE_TIMEOUT_MS)
-    .action(async (file: string, options: { lake?: string; stream?: string; state?: string; metrics?: string; alertLog?: string; batchSize: number; idleTimeoutMs: number; allowTruncated?: boolean }) => {
+    .option('--idle-timeout-ms <ms>', `virtual ms after which a quiet shard stops holding the watermark (default: streamWindowIdleMs, or ${DEFAULT_IDLE_TIMEOUT_MS} where that is 0)`, positiveInteger)
+    .action(async (file: string, options: { lake?: string; stream?: string; state?: string; metrics?: string; alertLog?: string; batchSize: number; idleTimeoutMs?: number; allowTruncated?: boolean }) => {
       const config = loadConfig({ lake: options.lake });
       if (config.lake.startsWith('s3://')) throw new ConfigError(`replay writes a local lake directory, not ${config.lake}; pass --lake <dir>.`);
       if (!existsSync(file)) throw new ConfigError(`the recording ${file} does not exist.`);
       // Read, it was refused with Node's "EISDIR: illegal operation on a directory, read".
       if (statSync(file).isDirectory()) throw new ConfigError(`the recording ${file} is a directory; name the recording file in it (adstream record writes one, e.g. traffic.jsonl.gz).`);
-      const { batchSize, idleTimeoutMs } = options;
+      const { batchSize } = options;
+      // The live worker's stream-wide merge idles a quiet shard after streamWindowIdleMs: a fixed
+      // 60000 here replayed a stream whose workers were set otherwise to other stream-wide windows
+      // and alerts than theirs. 0 turns the worker's merge off; replay always merges, at the default.
+      const idleTimeoutMs = options.idleTimeoutMs ?? (config.streamWindowIdleMs > 0 ? config.streamWindowIdleMs : DEFAULT_IDLE_TIMEOUT_MS);
       if (options.stream !== undefined && !isKinesisName(options.stream)) throw new ConfigError(`--stream must be a stream name of ${KINESIS_NAME_RULE}, but it is "${options.stream}".`);
       const defaults = directoriesFor(config.lake);
       const dirs = {
