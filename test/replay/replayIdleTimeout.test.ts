@@ -76,5 +76,8 @@ describe('adstream replay and streamWindowIdleMs', () => {
     const byDefault = await adstream(['replay', recording, '--lake', join(work, 'default'), '--batch-size', '1']);
     expect(byDefault.code, byDefault.stderr).toBe(0);
     expect(await firstMinuteCount(join(work, 'default.metrics'))).toBe(5);
+    // Shard 1's window [0 s, 60 s) came after the stream-wide one had fired: the replay says so.
+    expect(byDefault.stderr).toContain('1 shard window came after the stream-wide window had fired');
+    expect(longer.stderr).not.toContain('came after the stream-wide window');
   });
 });

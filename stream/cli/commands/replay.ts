@@ -150,6 +150,14 @@ export function replayCommand(): Command {
         return;
       }
       line.done(`${stats.resumed ? 'resumed and ' : ''}replayed ${recording.records} records of ${recording.header.stream}${repeats}${cut}: ${summary(stats)}`);
+      // The merger counts them rather than drop them silently; unsaid, a stream-wide window short of
+      // the lake's count (a shard idle, then back) had no explanation anywhere in the outputs.
+      if (stats.latePartials > 0) {
+        const n = stats.latePartials;
+        line.log(
+          `${n} shard window${n === 1 ? '' : 's'}${stats.resumed ? ' (all runs)' : ''} came after the stream-wide window had fired (a shard quiet for longer than the idle timeout, then back): ${n === 1 ? 'its counts are' : 'their counts are'} in the shard's own metrics, not in the stream's.`,
+        );
+      }
       line.log(`lake ${dirs.lake} · metrics ${dirs.metrics} · alerts ${dirs.alertLog}`);
     });
 }
