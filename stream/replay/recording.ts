@@ -54,6 +54,8 @@ export interface ShardRecords {
   readonly length: number;
   /** The first record's arrival time; undefined for a shard without records. */
   readonly firstArrival: number | undefined;
+  /** The longest a record arrived after the newest arrival before it (0 for fewer than two records). */
+  readonly longestGap: number;
   /** A reader positioned at record `from` (0-based). */
   read(from: number): Promise<ShardReader>;
   /** Every record at once (for tests and small recordings). */
@@ -66,7 +68,20 @@ export interface ShardReader {
   /** The sequence number of the record before `next`; undefined at the shard's start. */
   readonly previousSequenceNumber: string | undefined;
   take(count: number): Promise<SourceRecord[]>;
+  /** Up to `count` records: the first whatever `keep` says, then as long as `keep` holds. */
+  takeWhile(count: number, keep: (record: SourceRecord) => boolean): Promise<SourceRecord[]>;
   close(): Promise<void>;
+}
+
+/** `longestGap` of records in sequence order. */
+export function longestGapOf(arrivals: Iterable<number>): number {
+  let newest = -Infinity;
+  let longest = 0;
+  for (const arrival of arrivals) {
+    if (arrival - newest > longest && Number.isFinite(newest)) longest = arrival - newest;
+    if (arrival > newest) newest = arrival;
+  }
+  return longest;
 }
 
 /** Records already in memory (a bench's or a test's), as a shard of a recording. */
@@ -74,6 +89,7 @@ export function shardRecordsOf(list: readonly SourceRecord[]): ShardRecords {
   return {
     length: list.length,
     firstArrival: list[0]?.arrivalTime,
+    longestGap: longestGapOf(list.map((record) => record.arrivalTime)),
     all: async () => [...list],
     read: async (from) => {
       let at = from;
@@ -85,6 +101,13 @@ export function shardRecordsOf(list: readonly SourceRecord[]): ShardRecords {
           return list[at - 1]?.sequenceNumber;
         },
         take: async (count) => list.slice(at, (at += count)),
+        takeWhile: async (count, keep) => {
+          const from = at;
+          const until = Math.min(list.length, from + count);
+          at = Math.min(from + 1, until);
+          while (at < until && keep(list[at])) at += 1;
+          return list.slice(from, at);
+        },
         close: async () => {},
       };
     },

@@ -4,7 +4,8 @@
  * no AWS at all, and merges the shards' partial windows into stream-wide windows as the
  * multi-worker consumer does, with the pipeline watermark's idleness judged on virtual time.
  *
- * Determinism: batches are cut at fixed record counts from each shard's start, shards take turns
+ * Determinism: batches are cut at fixed record counts from each shard's start (in arrival order
+ * where a shard idles, see `arrivalOrder`: a cut that depends only on the recording), shards take turns
  * by the arrival time of their next record (ties by shard id; a child shard only once its
  * parents in the recording are done, starting from their state as the worker's child does), and
  * the clock is the newest arrival time seen. So every replay of a recording cuts the same batches
@@ -232,6 +233,32 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
 
   const hashRanges = new Map(Object.entries(recording.header.hashRanges ?? {}).map(([shardId, { start, end }]) => [shardId, hashRangeOf(start, end)]));
 
+  // A shard idles only in a silence longer than the idle timeout: between two of its records, or
+  // before its first. Where the recording holds one, parts follow arrival order exactly (a part
+  // ends where another shard's next record came first, and a shard's last record is a part of its
+  // own), as parts of one record would: a part of --batch-size records read on past the silence
+  // before the quiet shard was judged idle, and the stream-wide windows (and their alerts)
+  // depended on the part size (a quiet shard's first-minute impressions in the stream's window
+  // at --batch-size 7, late at 1). Without one no shard ever idles, and any cut gives the same.
+  const arrivalOrder =
+    Number.isFinite(firstArrival) &&
+    [...recording.shards.values()].some((records) => records.longestGap >= idleTimeoutMs || (records.firstArrival ?? firstArrival) - firstArrival >= idleTimeoutMs);
+
+  /**
+   * Whether a record of this shard came before every other shard's next one (a tie ends the part:
+   * taken in a part of its own, the record makes the other shard touched, not idle, only from its
+   * own arrival on, as in parts of one record).
+   */
+  const keepTurn = (shardId: string): ((record: { arrivalTime: number }) => boolean) => {
+    let first = Infinity;
+    for (const id of shardIds) {
+      const cursor = cursors.get(id)!;
+      if (id === shardId || cursor.done || parentsOf(id).some((parent) => !cursors.get(parent)!.done)) continue;
+      first = Math.min(first, nextArrival(id) ?? -Infinity);
+    }
+    return ({ arrivalTime }) => arrivalTime < first;
+  };
+
   /**
    * One part (a GetRecords result's worth: `partSize` Kinesis records, so a KPL aggregate is never
    * split) of the shard, opened into its user records as the worker opens them, and processed
@@ -245,7 +272,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     }
     const before = cursor.before;
     const reader = cursor.reader ?? (await openReader(shardId));
-    const raw = await reader.take(partSize);
+    const left = recording.shards.get(shardId)!.length - cursor.next;
+    const raw = arrivalOrder ? await reader.takeWhile(left > 1 ? Math.min(partSize, left - 1) : partSize, keepTurn(shardId)) : await reader.take(partSize);
     const final = cursor.next + raw.length >= recording.shards.get(shardId)!.length;
     if (final) {
       await reader.close();

@@ -56,6 +56,8 @@ export class ShardSpoolWriter {
   private finished = false;
   length = 0;
   firstArrival: number | undefined;
+  private newestArrival = -Infinity;
+  longestGap = 0;
 
   constructor(readonly shardId: string) {}
 
@@ -74,6 +76,8 @@ export class ShardSpoolWriter {
     this.used = at + record.data.byteLength;
     this.length += 1;
     this.firstArrival ??= record.arrivalTime;
+    if (this.length > 1 && record.arrivalTime - this.newestArrival > this.longestGap) this.longestGap = record.arrivalTime - this.newestArrival;
+    if (record.arrivalTime > this.newestArrival) this.newestArrival = record.arrivalTime;
   }
 
   private flush(): void {
@@ -93,7 +97,7 @@ export class ShardSpoolWriter {
     this.flush();
     this.buffer = Buffer.alloc(0);
     this.finished = true;
-    return new SpooledShard(this.shardId, this.fd, this.size, this.length, this.firstArrival, this.hash.digest('hex'));
+    return new SpooledShard(this.shardId, this.fd, this.size, this.length, this.firstArrival, this.longestGap, this.hash.digest('hex'));
   }
 
   /** Frees the file of a spool not finished (a recording refused part-way). */
@@ -122,6 +126,7 @@ class SpooledShard implements SpooledShardRecords {
     private readonly size: number,
     readonly length: number,
     readonly firstArrival: number | undefined,
+    readonly longestGap: number,
     readonly digest: string,
   ) {}
 
@@ -182,6 +187,14 @@ class SpoolReader implements ShardReader {
     const taken = this.pending.splice(0, count);
     if (taken.length > 0) this.previousSequenceNumber = taken[taken.length - 1].sequenceNumber;
     return taken;
+  }
+
+  async takeWhile(count: number, keep: (record: SourceRecord) => boolean): Promise<SourceRecord[]> {
+    await this.fill(count + 1);
+    const until = Math.min(count, this.pending.length);
+    let taking = Math.min(1, until);
+    while (taking < until && keep(this.pending[taking])) taking += 1;
+    return this.take(taking);
   }
 
   /** Nothing to free: the descriptor belongs to the spool. */

@@ -80,4 +80,16 @@ describe('adstream replay and streamWindowIdleMs', () => {
     expect(byDefault.stderr).toContain('1 shard window came after the stream-wide window had fired');
     expect(longer.stderr).not.toContain('came after the stream-wide window');
   });
+
+  it('gives the same stream-wide windows whatever the part size', async () => {
+    // Shard 0's records from 10 s to 200 s are one part of 500: read before shard 1's silence was
+    // seen, it held shard 1 active, and the first minute held 7 impressions at 7 and 500 records a
+    // part, 5 at 1. Shard 1 is quiet from 25 s to 115 s, idle from 85 s: 5 at every size.
+    for (const size of ['1', '7', '500']) {
+      const lake = join(work, `parts-${size}`);
+      const replayed = await adstream(['replay', recording, '--lake', lake, '--batch-size', size]);
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect({ size, count: await firstMinuteCount(`${lake}.metrics`) }).toEqual({ size, count: 5 });
+    }
+  });
 });
