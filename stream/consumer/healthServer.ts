@@ -4,7 +4,9 @@
  * - `GET /health/ready`: 200 once the worker has joined the lease table, with the leases it holds
  *   and each shard's lag; 503 before that or while it shuts down (readiness);
  * - `GET /metrics`: the worker's counters as JSON (`alerts` counts the stream-wide alerts it sent
- *   as the stream-window merger, also given alone as `streamAlerts`).
+ *   as the stream-window merger, also given alone as `streamAlerts`; `streamLatePartials`, the
+ *   shard windows that came after their stream-wide window had fired, so are only in the shard's
+ *   own metrics: a stream window short of its shards' sum is explained there).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +18,7 @@ export interface HealthSource {
   heldShards(): string[];
   stats: WorkerStats;
   /** What the worker did as the stream-window merger, if it merged: its alerts count too. */
-  streamWindowStats?: { alerts: number };
+  streamWindowStats?: { alerts: number; latePartials?: number };
 }
 
 export interface HealthServer {
@@ -54,7 +56,7 @@ export async function startHealthServer(source: HealthSource, port: number, host
         const { alerts, ...counters } = source.stats;
         // The stream-wide quality alerts this worker sent as the merger are alerts it sent too.
         const streamAlerts = source.streamWindowStats?.alerts ?? 0;
-        return reply(200, { ...counters, alerts: alerts.length + streamAlerts, streamAlerts });
+        return reply(200, { ...counters, alerts: alerts.length + streamAlerts, streamAlerts, streamLatePartials: source.streamWindowStats?.latePartials ?? 0 });
       }
       default:
         return reply(404, { error: 'not found', paths: ['/health/live', '/health/ready', '/metrics'] });

@@ -12,8 +12,10 @@ import { ProgressLine } from '../progressLine.ts';
 import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 
 /** `streamAlerts`: notifications the stream-window merge sent on the stream's own quality, if this worker merged. */
-export const workerSummary = (stats: WorkerStats, streamAlerts = 0): string =>
-  `read ${stats.recordsRead} · committed ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alert notifications ${stats.alerts.length + streamAlerts}`;
+export const workerSummary = (stats: WorkerStats, stream: { alerts: number; latePartials?: number } = { alerts: 0 }): string =>
+  `read ${stats.recordsRead} · committed ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alert notifications ${stats.alerts.length + stream.alerts}` +
+  // Shown once there are any: a stream-wide window short of its shards' sum is explained here (as replay says at its end).
+  (stream.latePartials ? ` · shard windows after their stream window ${stream.latePartials}` : '');
 
 /** What a failed secondary step of the worker is, in an operator's words. */
 const FAILED_STEP: Partial<Record<ConsumerEventName, string>> = {
@@ -89,7 +91,7 @@ export function runCommand(): Command {
         const { worker, close } = await workerFromConfig(config, {
           signal: stop.signal,
           inputComplete: options.untilCaughtUp ? () => true : undefined,
-          onProgress: (stats) => line.update(workerSummary(stats, worker.streamWindowStats?.alerts)),
+          onProgress: (stats) => line.update(workerSummary(stats, worker.streamWindowStats)),
           onEvent: (event) => {
             if (options.events) line.log(JSON.stringify(event), process.stdout);
             else if (event.name === 'consumer.own_leases_waiting') line.log(`adstream: ${event.detail}`);
@@ -108,7 +110,7 @@ export function runCommand(): Command {
           // Records read after a shard's last commit (a lease lost or released mid-batch) are not lost: its next owner reads them again.
           const uncommitted = stats.recordsRead - stats.recordsIn;
           const rereadBy = uncommitted > 0 ? ` (the ${uncommitted} read and not committed are read again by the shards' next owners)` : '';
-          line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats?.alerts)}${rereadBy}`);
+          line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats)}${rereadBy}`);
           stoppedEarly(worker.caughtUp);
         } finally {
           await health.close();

@@ -8,7 +8,7 @@ let ready = false;
 beforeAll(async () => {
   const stats = emptyStats();
   stats.alerts.push({} as never, {} as never);
-  server = await startHealthServer({ workerId: 'w-1', ready: () => ready, heldShards: () => ['shardId-0'], stats, streamWindowStats: { alerts: 3 } }, 0, '127.0.0.1');
+  server = await startHealthServer({ workerId: 'w-1', ready: () => ready, heldShards: () => ['shardId-0'], stats, streamWindowStats: { alerts: 3, latePartials: 2 } }, 0, '127.0.0.1');
 });
 afterAll(async () => {
   await server?.close();
@@ -26,7 +26,8 @@ describe('the health endpoint', () => {
     ready = true;
     expect(await get('/health/ready?x=1')).toMatchObject({ status: 200, body: { status: 'ready', workerId: 'w-1' } });
     // Two alerts from its shards and three stream-wide ones it sent as the merger.
-    expect(await get('/metrics?format=json')).toMatchObject({ status: 200, body: { alerts: 5, streamAlerts: 3 } });
+    // And the two shard windows that came after their stream-wide window had fired, as the merger counted them.
+    expect(await get('/metrics?format=json')).toMatchObject({ status: 200, body: { alerts: 5, streamAlerts: 3, streamLatePartials: 2 } });
     expect(await get('/health/other')).toMatchObject({ status: 404, body: { paths: ['/health/live', '/health/ready', '/metrics'] } });
   });
 });
