@@ -50,11 +50,13 @@ export function decodeCsvLine(text: string): CsvDecodeResult {
   } else {
     let rows: string[][];
     try {
-      rows = parse(line) as string[][];
+      // Rows of any width: a record of two lines, an empty one first ("\nclick,…"), is two rows,
+      // which csv-parse would refuse as "Invalid Record Length: expect 1, got 13 on line 2".
+      rows = parse(line, { relax_column_count: true }) as string[][];
     } catch (err) {
       return reject('csv_syntax', clipped((err as Error).message));
     }
-    if (rows.length !== 1) return reject('csv_syntax', `expected one CSV row, got ${rows.length}`);
+    if (rows.length !== 1) return reject('csv_syntax', `expected one CSV row, got ${rows.length} (a record holds one event; a line break belongs only inside a quoted cell)`);
     cells = rows[0];
   }
   const type = cells[0];

@@ -221,6 +221,14 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(huge.ok ? '' : huge.rejection.detail.length).toBeLessThan(150);
   });
 
+  it('says a CSV record of two lines is two rows, an empty line first too', () => {
+    for (const text of [`\nclick,${CSV_COMMON},imp-1,1`, `click,${CSV_COMMON},imp-1,1\r\nclick,${CSV_COMMON},imp-1,1`]) {
+      const result = decodeRecord(bytes(text), ctx);
+      expect(reason(result)).toBe('csv_syntax');
+      expect(result.ok ? '' : result.rejection.detail).toMatch(/^expected one CSV row, got 2 \(a record holds one event/);
+    }
+  });
+
   it('keeps a CSV syntax error short too: csv-parse quotes the whole cell it stopped in', () => {
     // A stray quote after 900,000 characters of a cell: not RFC 4180, the cell is not quoted.
     const result = decodeRecord(bytes(`click,${CSV_COMMON.replace('ad-3', `${'y'.repeat(900_000)}"z`)},imp-1,25`), ctx);
