@@ -56,7 +56,7 @@ export async function startHealthServer(source: HealthSource, port: number, host
         const { alerts, ...counters } = source.stats;
         // The stream-wide quality alerts this worker sent as the merger are alerts it sent too.
         const streamAlerts = source.streamWindowStats?.alerts ?? 0;
-        return reply(200, { ...counters, alerts: alerts.length + streamAlerts, streamAlerts, streamLatePartials: source.streamWindowStats?.latePartials ?? 0 });
+        return reply(200, { ...counters, alerts: alerts + streamAlerts, streamAlerts, streamLatePartials: source.streamWindowStats?.latePartials ?? 0 });
       }
       default:
         return reply(404, { error: 'not found', paths: ['/health/live', '/health/ready', '/metrics'] });

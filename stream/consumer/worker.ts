@@ -519,7 +519,7 @@ export class Worker {
     stats.bytesWritten += bytes;
     stats.spills += unit.rows.spills;
     stats.metricEvents += unit.metrics.length;
-    stats.alerts.push(...notifications);
+    stats.alerts += notifications.length;
   }
 
   /** Deleting state objects no snapshot needs: a failure leaves them in the store and loses nothing, so it is reported, not thrown. */

@@ -1,5 +1,4 @@
 /** What a worker has done in this run: every input record lands in exactly one of the outcomes. */
-import type { AlertEvent } from '../../detectors/types.ts';
 
 export interface ShardProgress {
   lastSequenceNumber?: string;
@@ -32,8 +31,12 @@ export interface WorkerStats {
   /** Times a commit unit's rows outgrew their memory budget and went to local disk. */
   spills: number;
   metricEvents: number;
-  /** The notifications the worker's shards sent (the stream-wide merge's, the shards' quality alerts among them, are in its own stats). */
-  alerts: AlertEvent[];
+  /**
+   * How many notifications the worker's shards sent (the stream-wide merge's, the shards' quality
+   * alerts among them, are in its own stats). A count, not the notifications: only their number was
+   * ever read, and a live worker kept every one it had sent (about 2.5 KB each) for as long as it ran.
+   */
+  alerts: number;
   /** Processing-lag notifications (about the consumer, not the data: not in `alerts`). */
   lagAlerts: number;
   shards: Record<string, ShardProgress>;
@@ -56,7 +59,7 @@ export function emptyStats(): WorkerStats {
     bytesWritten: 0,
     spills: 0,
     metricEvents: 0,
-    alerts: [],
+    alerts: 0,
     lagAlerts: 0,
     shards: {},
     leasesTaken: 0,

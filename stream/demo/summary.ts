@@ -12,7 +12,7 @@ const clock = (epochMs: number) => new Date(epochMs).toISOString().slice(11, 16)
 export function progressText({ total, produced, stats, streamAlerts }: DemoProgress, elapsedMs: number): string {
   const rate = stats.recordsRead / Math.max(0.001, elapsedMs / 1000);
   const lag = Math.max(0, produced - stats.recordsRead);
-  return `produced ${n(produced)}/${n(total)} · processed ${n(stats.recordsRead)} (${n(Math.round(rate))} rec/s) · committed ${n(stats.recordsIn)} · lag ${n(lag)} records · files ${n(stats.filesWritten)} · notifications ${stats.alerts.length + streamAlerts}`;
+  return `produced ${n(produced)}/${n(total)} · processed ${n(stats.recordsRead)} (${n(Math.round(rate))} rec/s) · committed ${n(stats.recordsIn)} · lag ${n(lag)} records · files ${n(stats.filesWritten)} · notifications ${stats.alerts + streamAlerts}`;
 }
 
 /** In place of the summary, for a run a signal stopped: what it did, and what the data directory holds. */

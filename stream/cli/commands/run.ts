@@ -13,7 +13,7 @@ import { StoppedBySignal, stopOnSignals } from '../stopSignals.ts';
 
 /** `streamAlerts`: notifications the stream-window merge sent on the stream's own quality, if this worker merged. */
 export const workerSummary = (stats: WorkerStats, stream: { alerts: number; latePartials?: number } = { alerts: 0 }): string =>
-  `read ${stats.recordsRead} · committed ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alert notifications ${stats.alerts.length + stream.alerts}` +
+  `read ${stats.recordsRead} · committed ${stats.recordsIn} · written ${stats.written} · rejected ${stats.rejected} · duplicates ${stats.duplicates} · late ${stats.late} · files ${stats.filesWritten} · alert notifications ${stats.alerts + stream.alerts}` +
   // Shown once there are any: a stream-wide window short of its shards' sum is explained here (as replay says at its end).
   (stream.latePartials ? ` · shard windows after their stream window ${stream.latePartials}` : '');
 

@@ -7,7 +7,7 @@ let server: HealthServer;
 let ready = false;
 beforeAll(async () => {
   const stats = emptyStats();
-  stats.alerts.push({} as never, {} as never);
+  stats.alerts = 2;
   server = await startHealthServer({ workerId: 'w-1', ready: () => ready, heldShards: () => ['shardId-0'], stats, streamWindowStats: { alerts: 3, latePartials: 2 } }, 0, '127.0.0.1');
 });
 afterAll(async () => {
