@@ -216,9 +216,11 @@ export function investigateQuery(key: string, since: number, until: number): str
   if (key === 'quality=stream') {
     return `SELECT window_start, key, metric, value FROM metrics WHERE key LIKE 'quality=stream|shard=%' AND ${range} ORDER BY window_start, key, metric`;
   }
-  if (key === 'detector=campaigns') {
-    // The detector_capacity alert (volumeDetector.ts): how many campaigns each shard had a window, the most first.
-    return `SELECT window_start, shard_id, count(DISTINCT campaign_id) AS campaigns FROM metrics WHERE campaign_id IS NOT NULL AND ${range} GROUP BY ALL ORDER BY campaigns DESC, window_start, shard_id`;
+  if (key === 'detector=campaigns' || key.startsWith('detector=campaigns|shard=')) {
+    // The detector_capacity alert (volumeDetector.ts): how many campaigns the shard (each shard, for
+    // an alert that names none) had a window, the most first.
+    const shard = key.startsWith('detector=campaigns|shard=') ? ` AND shard_id = '${key.slice('detector=campaigns|shard='.length).replace(/'/g, "''")}'` : '';
+    return `SELECT window_start, shard_id, count(DISTINCT campaign_id) AS campaigns FROM metrics WHERE campaign_id IS NOT NULL${shard} AND ${range} GROUP BY ALL ORDER BY campaigns DESC, window_start, shard_id`;
   }
   const quoted = key.replace(/'/g, "''");
   return `SELECT window_start, metric, value FROM metrics WHERE key = '${quoted}' AND ${range} ORDER BY window_start, metric`;

@@ -25,6 +25,8 @@ export interface ConfiguredDetector {
   flush(): AlertEvent[];
   snapshot(): ShardDetectorSnapshot;
   inherit(shardId: string, others?: readonly unknown[]): void;
+  /** The shard whose detector this is (VolumeDetector.forShard). */
+  forShard(shardId: string): void;
 }
 
 /** How long alerts wait and repeat, as a worker's configuration sets them (alertCooldownWindows, alertRenotifyWindows, alertGroupIntervalWindows). */
@@ -84,6 +86,7 @@ export function shardDetectorFactory(config: DetectorConfig = defaultDetectorCon
       },
       flush: () => [...followers.flush(), ...hold.flush()],
       snapshot: () => ({ ...detector.snapshot(), inhibitedAlerts: inhibition.snapshot(), resolutionHold: hold.snapshot(), followerHold: followers.snapshot() }),
+      forShard: (shardId) => detector.forShard(shardId),
       inherit: (shardId, others) => {
         const parents = (others ?? []) as ShardDetectorSnapshot[];
         detector.inherit(shardId, parents.map(volumeSnapshotOf));

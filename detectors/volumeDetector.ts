@@ -189,7 +189,14 @@ export interface DetectorSnapshot {
    * Campaigns past `maxCampaigns`: their metric events of the current window not watched, and
    * the start of the first window of the open `detector_capacity` alert. Absent: none yet.
    */
-  unwatched?: { inWindow: number; since: number | null };
+  unwatched?: {
+    inWindow: number;
+    since: number | null;
+    /** The shard the open alert names (absent: none, or an alert from before alerts named it). */
+    shard?: string;
+    /** Parents' open alerts, resolved at the next window: a child shard's limit is its own. */
+    ended?: { since: number; shard?: string }[];
+  };
 }
 
 /** The alert that campaigns past `maxCampaigns` are not watched. */
@@ -256,6 +263,8 @@ export class VolumeDetector {
   private readings: CountReading[] = [];
   /** How many series each watched campaign has, for `maxCampaigns`; derived from the state. */
   private campaigns = new Map<string, number>();
+  /** The shard whose detector this is (forShard), named by its detector_capacity alert; not state. */
+  private shardId: string | undefined;
 
   constructor(private readonly config: DetectorConfig) {
     this.watches = new Map(config.watches.map((w) => [w.name, w]));
@@ -285,6 +294,15 @@ export class VolumeDetector {
   }
 
   /**
+   * The shard this detector watches: its `detector_capacity` alert names it, as every shard has a
+   * limit of its own (two shards' alerts under one id were one alert to the log and receivers,
+   * resolved by the first shard back under its limit while the other's went on).
+   */
+  forShard(shardId: string): void {
+    this.shardId = shardId;
+  }
+
+  /**
    * This detector now watches child shard `shardId` of the shard whose state it was restored
    * from. A split sends each key to one of the children, so every series waits for its key
    * before it is scored (a campaign gone to the sibling is not a drop to zero; one that stays
@@ -298,6 +316,18 @@ export class VolumeDetector {
       for (const [id, series] of Object.entries(other.series)) this.state.series[id] ??= structuredClone(series);
     }
     this.countCampaigns();
+    // The parents' open detector_capacity alerts name their shards, which have ended: resolved at
+    // the child's next window, where the child, under the limit or not, speaks for itself.
+    const ended = [this.state.unwatched, ...others.map((other) => other.unwatched)].flatMap((unwatched) => [
+      ...(unwatched?.ended ?? []),
+      ...(unwatched && unwatched.since !== null ? [{ since: unwatched.since, ...(unwatched.shard !== undefined ? { shard: unwatched.shard } : {}) }] : []),
+    ]);
+    if (this.state.unwatched) {
+      this.state.unwatched.since = null;
+      delete this.state.unwatched.shard;
+      delete this.state.unwatched.ended;
+    }
+    if (ended.length > 0) (this.state.unwatched ??= { inWindow: 0, since: null }).ended = ended;
     for (const series of Object.values(this.state.series)) {
       series.inherited = true;
       const shard = series.dimensions.shard;
@@ -615,26 +645,31 @@ export class VolumeDetector {
   private reportUnwatched(window: Window): AlertTransition[] {
     const unwatched = this.state.unwatched;
     if (!unwatched) return [];
-    const { inWindow, since } = unwatched;
+    const out = (unwatched.ended ?? []).map(({ since, shard }) => this.capacityAlert(window, 'resolved', 0, since, shard, true));
+    delete unwatched.ended;
+    const { inWindow, since, shard } = unwatched;
     unwatched.inWindow = 0;
     if (inWindow > 0 && since === null) {
       unwatched.since = window.start;
-      return [this.capacityAlert(window, 'firing', inWindow, window.start)];
+      if (this.shardId !== undefined) unwatched.shard = this.shardId;
+      out.push(this.capacityAlert(window, 'firing', inWindow, window.start, this.shardId));
     }
     if (inWindow === 0 && since !== null) {
       unwatched.since = null;
-      return [this.capacityAlert(window, 'resolved', 0, since)];
+      delete unwatched.shard;
+      out.push(this.capacityAlert(window, 'resolved', 0, since, shard));
     }
-    return [];
+    return out;
   }
 
-  private capacityAlert(window: Window, event: 'firing' | 'resolved', unwatchedMetrics: number, since: number): AlertTransition {
+  /** `shard`: the shard the alert names (undefined in a detector of no shard, or an alert fired before alerts named it). */
+  private capacityAlert(window: Window, event: 'firing' | 'resolved', unwatchedMetrics: number, since: number, shard: string | undefined, shardEnded = false): AlertTransition {
     const max = this.config.maxCampaigns ?? 0;
     const alert = buildAlert(
       {
         detector: DETECTOR_CAPACITY,
-        key: 'detector=campaigns',
-        dimensions: { detector: 'campaigns' },
+        key: shard === undefined ? 'detector=campaigns' : `detector=campaigns|shard=${shard}`,
+        dimensions: shard === undefined ? { detector: 'campaigns' } : { detector: 'campaigns', shard },
         metric: 'unwatched_campaign_metrics',
         observed: unwatchedMetrics,
         expected: 0,
@@ -650,8 +685,10 @@ export class VolumeDetector {
     const at = `window ${new Date(window.start).toISOString().slice(11, 16)}–${new Date(window.end).toISOString().slice(11, 16)} UTC`;
     alert.summary =
       event === 'firing'
-        ? `[warning] campaigns not watched: the detectors watch at most ${max} campaigns here and already do, and ${unwatchedMetrics} metric events of further campaigns in ${at} were not scored (their events are in the lake and their windows in the metrics, but no anomaly of theirs can alert). So many campaigns usually means a producer writing other values into campaign_id; if they are real, raise detectorMaxCampaigns. A campaign's series are dropped ${this.config.forgetAfterMissing} windows after its last event, which makes room; since ${new Date(since).toISOString()}`
-        : `[warning] every campaign is watched again: none past the limit of ${max} in ${at}; unwatched since ${new Date(since).toISOString()}`;
+        ? `[warning] campaigns not watched: the detectors watch at most ${max} campaigns ${shard === undefined ? 'here' : `on shard ${shard}`} and already do, and ${unwatchedMetrics} metric events of further campaigns in ${at} were not scored (their events are in the lake and their windows in the metrics, but no anomaly of theirs can alert). So many campaigns usually means a producer writing other values into campaign_id; if they are real, raise detectorMaxCampaigns. A campaign's series are dropped ${this.config.forgetAfterMissing} windows after its last event, which makes room; since ${new Date(since).toISOString()}`
+        : shardEnded
+          ? `[warning] campaigns not watched on shard ${shard ?? '(unnamed)'}: resolved, the shard has ended (its child shards raise their own); unwatched since ${new Date(since).toISOString()}`
+          : `[warning] every campaign is watched again: none past the limit of ${max} in ${at}; unwatched since ${new Date(since).toISOString()}`;
     return { event, alert };
   }
 

@@ -21,6 +21,8 @@ export interface ShardDetector {
    * `others`: the other parents' detector snapshots, after a merge of shards.
    */
   inherit?(shardId: string, others: readonly unknown[]): void;
+  /** The shard this detector is of, told whenever it is created or restored (its own alerts may name it). */
+  forShard?(shardId: string): void;
 }
 
 /** Version 2: hashed dedupe buckets (in segments since dedupe format 3), mergeable window aggregates (sketches instead of raw lists). */
@@ -78,6 +80,12 @@ export class ShardState {
   ) {}
 
   static create(config: ShardStateConfig, shardId: string, snapshot?: StoredShardStateSnapshot): ShardState {
+    const state = ShardState.createFor(config, shardId, snapshot);
+    state.detector.forShard?.(shardId);
+    return state;
+  }
+
+  private static createFor(config: ShardStateConfig, shardId: string, snapshot?: StoredShardStateSnapshot): ShardState {
     if (!snapshot) {
       return new ShardState(
         new Deduplicator(config.dedupeHorizonMs),

@@ -370,3 +370,52 @@ describe('VolumeDetector with a limit on campaigns (maxCampaigns)', () => {
     expect(campaignsOf(restored)).toEqual(['a', 'c']);
   });
 });
+
+describe('the detector_capacity alert names its shard', () => {
+  const config: DetectorConfig = { ...defaultDetectorConfig, maxCampaigns: 1, forgetAfterMissing: 3 };
+  const A = 'campaign=a|type=impression';
+  const B = 'campaign=b|type=impression';
+  const X = 'campaign=x|type=impression';
+  const Y = 'campaign=y|type=impression';
+
+  it("two shards' alerts are two alerts: one shard back under its limit does not resolve the other's", () => {
+    const zero = new VolumeDetector(config);
+    zero.forShard('shardId-000000000000');
+    const one = new VolumeDetector(config);
+    one.forShard('shardId-000000000001');
+    // Window 0: both shards see two campaigns, one past the limit of 1 each.
+    const fired = [...feed(zero, [{ [A]: 10, [B]: 10 }]), ...feed(one, [{ [X]: 10, [Y]: 10 }])];
+    expect(fired.map((a) => [a.status, a.alertId, a.dimensions.shard])).toEqual([
+      ['firing', `detector_capacity:detector=campaigns|shard=shardId-000000000000@${iso(0)}`, 'shardId-000000000000'],
+      ['firing', `detector_capacity:detector=campaigns|shard=shardId-000000000001@${iso(0)}`, 'shardId-000000000001'],
+    ]);
+    // Window 1: shard 0 sees only a; shard 1 still sees y. Only shard 0's alert resolves.
+    expect(feed(zero, [{ [A]: 10 }], 1).map((a) => [a.status, a.alertId])).toEqual([['resolved', fired[0].alertId]]);
+    expect(feed(one, [{ [X]: 10, [Y]: 10 }], 1)).toEqual([]);
+    expect(fired[1].query).toContain("shard_id = 'shardId-000000000001'");
+  });
+
+  it("a child shard resolves its parents' open alerts at its first window and raises its own", () => {
+    const parent = new VolumeDetector(config);
+    parent.forShard('shardId-000000000000');
+    expect(feed(parent, [{ [A]: 10, [B]: 10 }]).map((a) => a.status)).toEqual(['firing']);
+    const other = new VolumeDetector(config);
+    other.forShard('shardId-000000000001');
+    expect(feed(other, [{ [X]: 10, [Y]: 10 }]).map((a) => a.status)).toEqual(['firing']);
+    // A merge of the two into shard 2, from the first parent's state.
+    const child = VolumeDetector.restore(config, JSON.parse(JSON.stringify(parent.snapshot())));
+    child.forShard('shardId-000000000002');
+    child.inherit('shardId-000000000002', [JSON.parse(JSON.stringify(other.snapshot()))]);
+    // Window 1: the child watches a and x (both parents' series) and sees b past them.
+    const first = feed(child, [{ [A]: 10, [X]: 10, [B]: 10 }], 1);
+    expect(first.map((a) => [a.status, a.alertId])).toEqual([
+      ['resolved', `detector_capacity:detector=campaigns|shard=shardId-000000000000@${iso(0)}`],
+      ['resolved', `detector_capacity:detector=campaigns|shard=shardId-000000000001@${iso(0)}`],
+      ['firing', `detector_capacity:detector=campaigns|shard=shardId-000000000002@${iso(1)}`],
+    ]);
+    // Its own resolves under its own id, after a restore.
+    const restored = VolumeDetector.restore(config, JSON.parse(JSON.stringify(child.snapshot())));
+    restored.forShard('shardId-000000000002');
+    expect(feed(restored, [{ [A]: 10, [X]: 10 }], 2).map((a) => [a.status, a.alertId])).toEqual([['resolved', first[2].alertId]]);
+  });
+});
