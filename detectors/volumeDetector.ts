@@ -373,7 +373,9 @@ export class VolumeDetector {
     const window = this.state.current;
     if (!window) return [];
     const out = fill ? this.fillMissing(window) : [];
-    out.push(...this.reportUnwatched(window));
+    // Nor does such a window say whether campaigns went unwatched: an open detector_capacity
+    // alert stays open through it (resolved there, it paged again at the next window).
+    if (fill || (this.state.unwatched?.inWindow ?? 0) > 0) out.push(...this.reportUnwatched(window));
     this.state.current = null;
     this.state.finishedThrough = window.end;
     return out;

@@ -419,3 +419,21 @@ describe('the detector_capacity alert names its shard', () => {
     expect(feed(restored, [{ [A]: 10, [X]: 10 }], 2).map((a) => [a.status, a.alertId])).toEqual([['resolved', first[2].alertId]]);
   });
 });
+
+describe('the detector_capacity alert and eventless windows', () => {
+  it('stays open through a window no event reached, which says nothing of campaigns', () => {
+    const detector = new VolumeDetector({ ...defaultDetectorConfig, maxCampaigns: 1 });
+    detector.forShard('shardId-000000000000');
+    const A = 'campaign=a|type=impression';
+    const B = 'campaign=b|type=impression';
+    const fired = feed(detector, [{ [A]: 10, [B]: 10 }]);
+    expect(fired.map((a) => a.status)).toEqual(['firing']);
+    // Window 1 held no event (only records counted at arrival): its quality alone, eventless.
+    const quality = { windowStart: at(1), windowEnd: at(2), key: 'quality=stream|shard=shardId-000000000000', dimensions: { quality: 'stream', shard: 'shardId-000000000000' }, values: { rejected: 1 }, watermark: at(2) };
+    expect(detector.observe([quality], { eventless: true }).filter((a) => a.detector === 'detector_capacity')).toEqual([]);
+    // Window 2: b still past the limit: the same alert goes on, no second page.
+    expect(feed(detector, [{ [A]: 10, [B]: 10 }], 2)).toEqual([]);
+    // Window 3: only a: resolved, under the first page's id.
+    expect(feed(detector, [{ [A]: 10 }], 3).map((a) => [a.status, a.alertId])).toEqual([['resolved', fired[0].alertId]]);
+  });
+});
