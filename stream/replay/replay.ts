@@ -137,6 +137,19 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     );
   }
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  // Virtual time starts at the recording's first arrival: shards registered then have been quiet
+  // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
+  const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records.firstArrival ?? Infinity));
+  // A shard idles only in a silence longer than the idle timeout: between two of its records, or
+  // before its first. Where the recording holds one, parts follow arrival order exactly (a part
+  // ends where another shard's next record came first, and a shard's last record is a part of its
+  // own), as parts of one record would: a part of --batch-size records read on past the silence
+  // before the quiet shard was judged idle, and the stream-wide windows (and their alerts)
+  // depended on the part size (a quiet shard's first-minute impressions in the stream's window
+  // at --batch-size 7, late at 1). Without one no shard ever idles, and any cut gives the same.
+  const arrivalOrder =
+    Number.isFinite(firstArrival) &&
+    [...recording.shards.values()].some((records) => records.longestGap >= idleTimeoutMs || (records.firstArrival ?? firstArrival) - firstArrival >= idleTimeoutMs);
   const settings: ReplayRunSettings = {
     batchSize: partSize,
     unitBytes,
@@ -144,15 +157,27 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     windows: options.state.windows,
     dedupeHorizonMs: options.state.dedupeHorizonMs,
     maxFutureSkewMs: options.maxFutureSkewMs,
+    // The cut is the recording's (and the idle timeout's), not a choice: kept so that a replay
+    // started when every part was --batch-size records is not resumed with parts in arrival
+    // order, which gave neither run's stream-wide windows (and left metric files under the old
+    // parts' names beside the new ones).
+    ...(arrivalOrder ? { parts: 'arrival order' as const } : {}),
   };
-  const changed = changedSettings(started?.settings, settings);
+  // The cut follows from the recording and the idle timeout: those are told first, as a change of
+  // them is what the user can undo.
+  const { parts, ...chosen } = settings;
+  const changed = changedSettings(started?.settings, chosen);
   if (changed.length > 0) {
     throw new ConfigError(`the ${what} in ${options.stateStore.location} was written with other settings (${changed.join(', ')}); resume with the settings the run started with, or start over with an empty state directory (--state) and another --lake.`);
   }
+  if (started?.settings && started.settings.parts !== parts) {
+    throw new ConfigError(
+      parts === 'arrival order'
+        ? `the ${what} in ${options.stateStore.location} is of a replay that cut this recording into parts of --batch-size records; a shard of it is quiet for longer than the idle timeout, so replay now cuts its parts in arrival order (README, "Warehouse and replay"), and a resumed run would mix the two cuts in the stream-wide windows: start over with an empty state directory (--state) and another --lake.`
+        : `the ${what} in ${options.stateStore.location} is of a replay that cut its recording's parts in arrival order, which this recording does not need: start over with an empty state directory (--state) and another --lake.`,
+    );
+  }
   if (!started) await saveReplayClaim(options.stateStore, { version: 1, recording: recordingId, settings, lake: options.lakeLocation, ...options.outputLocations });
-  // Virtual time starts at the recording's first arrival: shards registered then have been quiet
-  // for no time at all, so one whose first record arrives a moment later is not idle meanwhile.
-  const firstArrival = Math.min(...[...recording.shards.values()].map((records) => records.firstArrival ?? Infinity));
   let clock = saved?.clock ?? (Number.isFinite(firstArrival) ? firstArrival : -Infinity);
   const now = () => clock;
   const processingClock = options.processingClock ?? now;
@@ -232,17 +257,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   };
 
   const hashRanges = new Map(Object.entries(recording.header.hashRanges ?? {}).map(([shardId, { start, end }]) => [shardId, hashRangeOf(start, end)]));
-
-  // A shard idles only in a silence longer than the idle timeout: between two of its records, or
-  // before its first. Where the recording holds one, parts follow arrival order exactly (a part
-  // ends where another shard's next record came first, and a shard's last record is a part of its
-  // own), as parts of one record would: a part of --batch-size records read on past the silence
-  // before the quiet shard was judged idle, and the stream-wide windows (and their alerts)
-  // depended on the part size (a quiet shard's first-minute impressions in the stream's window
-  // at --batch-size 7, late at 1). Without one no shard ever idles, and any cut gives the same.
-  const arrivalOrder =
-    Number.isFinite(firstArrival) &&
-    [...recording.shards.values()].some((records) => records.longestGap >= idleTimeoutMs || (records.firstArrival ?? firstArrival) - firstArrival >= idleTimeoutMs);
 
   /**
    * Whether a record of this shard came before every other shard's next one (a tie ends the part:

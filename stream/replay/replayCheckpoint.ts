@@ -24,6 +24,12 @@ export interface ReplayRunSettings {
   windows: WindowConfig;
   dedupeHorizonMs: number;
   maxFutureSkewMs: number;
+  /**
+   * Parts cut in arrival order, as a recording where a shard idles is (replay.ts, `arrivalOrder`);
+   * absent where every part is --batch-size records, and in checkpoints of replays started before
+   * such recordings were cut so (2026-12-07), which a resumed run could not continue alike.
+   */
+  parts?: 'arrival order';
 }
 
 export interface ReplayCheckpoint {
@@ -94,6 +100,7 @@ const SETTING_NAMES: Record<keyof ReplayRunSettings, string> = {
   windows: 'the window settings (windowMs, windowSlideMs, maxOutOfOrdernessMs, allowedLatenessMs, windowGroupings)',
   dedupeHorizonMs: 'dedupeHorizonMs',
   maxFutureSkewMs: 'maxFutureSkewMs',
+  parts: 'the parts cut',
 };
 
 /** The settings `saved` was written with that `current` changes, as `name saved → current`; none: []. */

@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../stream/events/wire.ts';
+import { readRecording } from '../../stream/replay/recordingFile.ts';
+import { replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
+import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import { adstream } from '../support/cli.ts';
+import { FIXTURE_SETTINGS } from './fixtureSettings.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
 const SECOND = 1_000;
@@ -91,5 +95,42 @@ describe('adstream replay and streamWindowIdleMs', () => {
       expect(replayed.code, replayed.stderr).toBe(0);
       expect({ size, count: await firstMinuteCount(`${lake}.metrics`) }).toEqual({ size, count: 5 });
     }
+  });
+
+  it('does not resume a replay that cut this recording by --batch-size alone', async () => {
+    // Commit points of 400 record bytes (records of about 200): several in this recording.
+    const settings = { ...FIXTURE_SETTINGS, lakeFileTargetBytes: 400 };
+    const replayed = async (dirs: ReturnType<typeof directoriesFor>, extra: { stopAfterBatches?: number; idleTimeoutMs?: number } = {}) => {
+      const read = await readRecording(recording, {});
+      try {
+        return await replayToDirectory(read, dirs, settings, { batchSize: 7, idleTimeoutMs: 60_000, ...extra });
+      } finally {
+        await read.close();
+      }
+    };
+    const checkpointOf = (dirs: ReturnType<typeof directoriesFor>) => join(dirs.state, 'replay-checkpoint.json');
+
+    // Stopped and resumed alike, the replay gives what it gives in one go: 5 in the first minute.
+    const same = directoriesFor(join(work, 'resumed'));
+    expect((await replayed(same, { stopAfterBatches: 1 })).finished).toBe(false);
+    expect(JSON.parse(await readFile(checkpointOf(same), 'utf8')).settings.parts).toBe('arrival order');
+    expect((await replayed(same)).finished).toBe(true);
+    expect(await firstMinuteCount(same.metrics)).toBe(5);
+
+    // A checkpoint as a replay from before parts were cut in arrival order wrote it (no `parts`):
+    // its parts were 7 records whatever their arrival, and the windows before it held shard 1's
+    // first minute (7 impressions), so continuing in arrival order gave neither run's windows.
+    const old = directoriesFor(join(work, 'old'));
+    expect((await replayed(old, { stopAfterBatches: 1 })).finished).toBe(false);
+    const saved = JSON.parse(await readFile(checkpointOf(old), 'utf8'));
+    delete saved.settings.parts;
+    await writeFile(checkpointOf(old), JSON.stringify(saved));
+    await expect(replayed(old)).rejects.toThrow(/cut this recording into parts of --batch-size records.*start over/);
+
+    // Resumed with a longer idle timeout (no shard idles then, no arrival-order cut): the setting
+    // the user changed is what the refusal names.
+    const longer = directoriesFor(join(work, 'longer-resume'));
+    expect((await replayed(longer, { stopAfterBatches: 1 })).finished).toBe(false);
+    await expect(replayed(longer, { idleTimeoutMs: 120_000 })).rejects.toThrow('--idle-timeout-ms 60000 → 120000');
   });
 });
