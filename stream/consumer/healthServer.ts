@@ -6,7 +6,8 @@
  * - `GET /metrics`: the worker's counters as JSON (`alerts` counts the stream-wide alerts it sent
  *   as the stream-window merger, also given alone as `streamAlerts`; `streamLatePartials`, the
  *   shard windows that came after their stream-wide window had fired, so are only in the shard's
- *   own metrics: a stream window short of its shards' sum is explained there).
+ *   own metrics: a stream window short of its shards' sum is explained there; the stream's total,
+ *   kept in the merge state, not this process's).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
