@@ -5,6 +5,7 @@
  * raw field values; validate.ts applies the same rules as for the other formats.
  */
 import avro from 'avsc';
+import { isUtf8 } from 'node:buffer';
 import type { EventType } from '../schemas.ts';
 import type { BidRequest, Rejection } from '../types.ts';
 import { defaultRegistry, type RegisteredSchema, type SchemaRegistry } from '../registry.ts';
@@ -52,7 +53,7 @@ export function decodeSingleObject(data: Buffer, registry: SchemaRegistry = defa
     // fromBuffer rejects truncated bodies and trailing bytes, and longs beyond ±(2^53 − 2) (read again below).
     const body = data.subarray(HEADER_LENGTH);
     const raw = avroTypes[entry.eventType].fromBuffer(body, entry.resolver) as Record<string, unknown>;
-    const mangled = stringWithInvalidUtf8(entry.eventType, raw, body);
+    const mangled = stringWithInvalidUtf8(entry, raw, body);
     if (mangled !== undefined) return reject('invalid_utf8', `${entry.eventType} field ${mangled} holds bytes that are not valid UTF-8`);
     return { ok: true, eventType: entry.eventType, raw };
   } catch (err) {
@@ -83,7 +84,7 @@ function decodeWithExactLongs(entry: RegisteredSchema, body: Buffer): AvroDecode
     }
     raw[field] = Number(value);
   }
-  const mangled = stringWithInvalidUtf8(entry.eventType, raw, body);
+  const mangled = stringWithInvalidUtf8(entry, raw, body);
   if (mangled !== undefined) return reject('invalid_utf8', `${entry.eventType} field ${mangled} holds bytes that are not valid UTF-8`);
   return { ok: true, eventType: entry.eventType, raw };
 }
@@ -122,17 +123,45 @@ function exactLongTypes(entry: RegisteredSchema): { reader: avro.Type; resolver:
 /**
  * The field whose Avro string was not valid UTF-8, if any. avsc decodes such bytes to U+FFFD, so
  * two different malformed ids would be stored as one (the JSON and CSV checks in wire.ts say why
- * that matters). A decoded U+FFFD is genuine when the body holds its UTF-8 encoding; the check
- * costs one `includes` per string field on the common path.
+ * that matters). Only a string holding U+FFFD can be one, so the common path costs one `includes`
+ * per string field; such a record is read again with its strings as bytes and each checked. (Asking
+ * whether the body holds the decoded string's UTF-8 somewhere passed a bid_id sent as the byte 0xFF
+ * whenever another field held a genuine U+FFFD: the bid_id was stored as U+FFFD.)
  */
-function stringWithInvalidUtf8(eventType: EventType, raw: Record<string, unknown>, body: Buffer): string | undefined {
+function stringWithInvalidUtf8(entry: RegisteredSchema, raw: Record<string, unknown>, body: Buffer): string | undefined {
   // The reader schema's string fields, not for…in: avsc's records inherit enumerable methods
   // (clone, toBuffer, …), and walking them cost 5 % of a replay's CPU.
-  for (const field of stringFields[eventType]) {
-    const value = raw[field];
-    if (typeof value === 'string' && value.includes('\uFFFD') && !body.includes(Buffer.from(value, 'utf8'))) return field;
+  const fields = stringFields[entry.eventType];
+  if (!fields.some((field) => typeof raw[field] === 'string' && (raw[field] as string).includes('\uFFFD'))) return undefined;
+  const asBytes = bytesReader(entry).fromBuffer(body) as Record<string, unknown>;
+  for (const [field, value] of Object.entries(asBytes)) {
+    if (Buffer.isBuffer(value) && !isUtf8(value)) return field;
   }
   return undefined;
+}
+
+const bytesReaderCache = new Map<bigint, avro.Type>();
+
+/** The writer schema with every string read as bytes (the same bytes on the wire: a length, then the bytes). */
+function bytesReader(entry: RegisteredSchema): avro.Type {
+  let reader = bytesReaderCache.get(entry.fingerprint);
+  if (!reader) {
+    reader = avro.Type.forSchema(stringsAsBytes(entry.writerType.schema()) as avro.Schema, { registry: { long: EXACT_LONG } });
+    bytesReaderCache.set(entry.fingerprint, reader);
+  }
+  return reader;
+}
+
+function stringsAsBytes(schema: unknown): unknown {
+  if (schema === 'string') return 'bytes';
+  if (Array.isArray(schema)) return schema.map(stringsAsBytes);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const named = schema as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...named, type: stringsAsBytes(named.type) };
+  if (Array.isArray(named.fields)) out.fields = (named.fields as Record<string, unknown>[]).map((field) => ({ ...field, type: stringsAsBytes(field.type) }));
+  if ('items' in named) out.items = stringsAsBytes(named.items);
+  if ('values' in named) out.values = stringsAsBytes(named.values);
+  return out;
 }
 
 /** Top-level fields of each reader schema that may hold a string (a string, or a union with one). */

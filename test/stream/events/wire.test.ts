@@ -351,6 +351,20 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(reason(decodeRecord(encodeEvent({ type: 'bid_request', body: bidRequest({ bid_id: 'bid-\uFFFD' }) }), ctx))).toBe('ok');
   });
 
+  it('rejects an Avro string that is not UTF-8 even when another field holds a genuine U+FFFD', () => {
+    // user_id is a real U+FFFD (EF BF BD); bid_id is the single byte 0xFF, which avsc reads as U+FFFD too.
+    const good = encodeEvent({ type: 'bid_request', body: bidRequest({ user_id: 'u-\uFFFD', bid_id: 'Q' }) });
+    const bad = Buffer.from(good);
+    bad[good.indexOf(Buffer.from('Q'))] = 0xff;
+    expect(decodeRecord(bad, ctx)).toEqual({ ok: false, rejection: { reason: 'invalid_utf8', detail: 'bid_request field bid_id holds bytes that are not valid UTF-8' } });
+    // Both genuine, in two fields and in an older writer's record: kept as sent.
+    const twice = bidRequest({ user_id: 'u-\uFFFD', bid_id: 'b-\uFFFD' });
+    expect(decodeRecord(encodeEvent({ type: 'bid_request', body: twice }), ctx)).toEqual({ ok: true, event: { type: 'bid_request', body: twice } });
+    const v0 = avro.Type.forSchema(bidRequestV0Schema);
+    const old = encodeSingleObject(v0, { ...twice, deal_id: null, floor_currency: 'USD' });
+    expect(decodeRecord(old, ctx)).toEqual({ ok: true, event: { type: 'bid_request', body: twice } });
+  });
+
   it('rejects event times before 2000, such as epoch seconds, which the lake cannot date sensibly', () => {
     for (const eventTime of [Math.floor(T0 / 1000), -62_198_755_200_000, -9_007_199_254_740_991]) {
       expect(reason(decodeRecord(bytes(JSON.stringify(impression({ event_time: eventTime }))), ctx)), String(eventTime)).toBe('event_time_too_old');
