@@ -79,8 +79,29 @@ export const avroSchemas: Record<EventType, avro.Schema> = {
   },
 };
 
+/**
+ * Avro's boolean, read strictly. The spec writes it as one byte, 0 or 1; avsc reads any nonzero
+ * byte as true, so a bid request whose `won` byte was 0x02 or 0xFF (a broken encoder, or bytes that
+ * are not this schema's) was written to the lake as a won auction. Any other byte now fails the
+ * decode (`avro_decode`). A new instance for each schema: avsc keeps named types in the registry.
+ */
+interface Tap {
+  buf: Buffer;
+  pos: number;
+}
+const BooleanType = (avro.types as unknown as { BooleanType: new () => avro.Type }).BooleanType;
+class StrictBooleanType extends BooleanType {
+  _read(tap: Tap): boolean {
+    const byte = tap.buf[tap.pos++];
+    // Past the end, byte is undefined: avsc reports the truncated body itself.
+    if (byte > 1) throw new Error(`a boolean is the byte 0 or 1, got 0x${byte.toString(16).padStart(2, '0')}`);
+    return byte === 1;
+  }
+}
+export const strictBoolean = (): avro.Type => new StrictBooleanType();
+
 export const avroTypes: Record<EventType, avro.Type> = Object.fromEntries(
-  EVENT_TYPES.map((t) => [t, avro.Type.forSchema(avroSchemas[t])]),
+  EVENT_TYPES.map((t) => [t, avro.Type.forSchema(avroSchemas[t], { registry: { boolean: strictBoolean() } })]),
 ) as Record<EventType, avro.Type>;
 
 /** A field as the derivations see it: name, primitive kind, nullability. */

@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { EventType } from '../schemas.ts';
 import type { BidRequest, Rejection } from '../types.ts';
 import { defaultRegistry, type RegisteredSchema, type SchemaRegistry } from '../registry.ts';
-import { EVENT_TYPES, avroTypes } from '../schemas.ts';
+import { EVENT_TYPES, avroTypes, strictBoolean } from '../schemas.ts';
 import { fingerprintBytesLE, schemaFingerprint } from '../crc64avro.ts';
 
 export const SINGLE_OBJECT_MARKER = Buffer.from([0xc3, 0x01]);
@@ -111,7 +111,7 @@ const exactLongCache = new Map<bigint, { reader: avro.Type; resolver: avro.Resol
 function exactLongTypes(entry: RegisteredSchema): { reader: avro.Type; resolver: avro.Resolver | undefined } {
   let types = exactLongCache.get(entry.fingerprint);
   if (!types) {
-    const withExactLongs = (schema: avro.Schema) => avro.Type.forSchema(schema, { registry: { long: EXACT_LONG } });
+    const withExactLongs = (schema: avro.Schema) => avro.Type.forSchema(schema, { registry: { long: EXACT_LONG, boolean: strictBoolean() } });
     const reader = withExactLongs(avroTypes[entry.eventType].schema() as avro.Schema);
     const resolver = entry.resolver ? reader.createResolver(withExactLongs(entry.writerType.schema() as avro.Schema)) : undefined;
     types = { reader, resolver };

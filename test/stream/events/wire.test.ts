@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
 import { decodeRecord, encodeEvent, sniffFormat } from '../../../stream/events/wire.ts';
 import { bidRequestV0Schema, SchemaRegistry, defaultRegistry } from '../../../stream/events/registry.ts';
-import { encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
+import { EXACT_LONG, encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
 import { schemaFingerprint } from '../../../stream/events/crc64avro.ts';
 import { avroSchemas, avroTypes } from '../../../stream/events/schemas.ts';
 import { isUtf8 } from 'node:buffer';
@@ -363,6 +363,32 @@ describe('records a real producer fleet sends that once went wrong', () => {
     const v0 = avro.Type.forSchema(bidRequestV0Schema);
     const old = encodeSingleObject(v0, { ...twice, deal_id: null, floor_currency: 'USD' });
     expect(decodeRecord(old, ctx)).toEqual({ ok: true, event: { type: 'bid_request', body: twice } });
+  });
+
+  it("rejects a bid request whose won byte is neither 0 nor 1, rather than storing it as a won auction", () => {
+    // The body ends with won (one byte) and bidder_latency_ms (37, the zigzag varint 0x4a).
+    const withWonByte = (record: Buffer, byte: number): Buffer => {
+      const copy = Buffer.from(record);
+      expect(copy.subarray(-2)).toEqual(Buffer.from([0x01, 0x4a]));
+      copy[copy.length - 2] = byte;
+      return copy;
+    };
+    const current = encodeEvent({ type: 'bid_request', body: bidRequest({ won: true, bidder_latency_ms: 37 }) });
+    const v0 = encodeSingleObject(avro.Type.forSchema(bidRequestV0Schema), { ...bidRequest({ won: true, bidder_latency_ms: 37 }), deal_id: null, floor_currency: 'USD' });
+    // A floor of 2^53 − 1 takes the second, exact-long reading.
+    const exact = avro.Type.forSchema(avroSchemas.bid_request, { registry: { long: EXACT_LONG } });
+    const body = bidRequest({ floor_micros: Number.MAX_SAFE_INTEGER, won: true, bidder_latency_ms: 37 });
+    const exactLongs = encodeSingleObject(exact, { ...body, floor_micros: BigInt(body.floor_micros), bid_price_micros: BigInt(body.bid_price_micros), clearing_price_micros: BigInt(body.clearing_price_micros) }, schemaFingerprint(avroTypes.bid_request));
+    for (const [name, record] of [['current', current], ['v0', v0], ['exact longs', exactLongs]] as const) {
+      expect(decodeRecord(withWonByte(record, 0x00), ctx), name).toMatchObject({ ok: true, event: { body: { won: false } } });
+      expect(decodeRecord(withWonByte(record, 0x01), ctx), name).toMatchObject({ ok: true, event: { body: { won: true } } });
+      for (const byte of [0x02, 0xff]) {
+        expect(decodeRecord(withWonByte(record, byte), ctx), `${name} ${byte}`).toEqual({
+          ok: false,
+          rejection: { reason: 'avro_decode', detail: `cannot decode bid_request body: a boolean is the byte 0 or 1, got 0x${byte.toString(16).padStart(2, '0')}` },
+        });
+      }
+    }
   });
 
   it('rejects event times before 2000, such as epoch seconds, which the lake cannot date sensibly', () => {
