@@ -47,7 +47,13 @@ export function decodeSingleObject(data: Buffer, registry: SchemaRegistry = defa
   const fingerprint = data.readBigUInt64LE(SINGLE_OBJECT_MARKER.length);
   const entry = registry.lookup(fingerprint);
   if (!entry) {
-    return reject('avro_unknown_fingerprint', `no writer schema registered for fingerprint ${fingerprint.toString(16).padStart(16, '0')}`);
+    const hex = (value: bigint) => value.toString(16).padStart(16, '0');
+    // A producer of its own that writes the fingerprint big-endian sends a known schema's bytes reversed.
+    const reversed = registry.lookup(data.readBigUInt64BE(SINGLE_OBJECT_MARKER.length));
+    const hint = reversed
+      ? `; these 8 bytes are the ${reversed.eventType} schema's fingerprint ${hex(reversed.fingerprint)} written big-endian, and single-object encoding writes it little-endian (adstream schemas prints the header bytes)`
+      : '';
+    return reject('avro_unknown_fingerprint', `no writer schema registered for fingerprint ${hex(fingerprint)}${hint}`);
   }
   try {
     // fromBuffer rejects truncated bodies and trailing bytes, and longs beyond ±(2^53 − 2) (read again below).

@@ -391,6 +391,24 @@ describe('records a real producer fleet sends that once went wrong', () => {
     }
   });
 
+  it('says so when a bid request names a known schema with its fingerprint written big-endian', () => {
+    // The current schema's fingerprint is b32f95bc55c12045 (adstream schemas); on the wire it is 45 20 c1 55 bc 95 2f b3.
+    const good = encodeEvent({ type: 'bid_request', body: bidRequest() });
+    expect(good.subarray(0, 10)).toEqual(Buffer.from('c3014520c155bc952fb3', 'hex'));
+    const bigEndian = Buffer.concat([Buffer.from('c301b32f95bc55c12045', 'hex'), good.subarray(10)]);
+    expect(decodeRecord(bigEndian, ctx)).toEqual({
+      ok: false,
+      rejection: {
+        reason: 'avro_unknown_fingerprint',
+        detail:
+          'no writer schema registered for fingerprint 4520c155bc952fb3; these 8 bytes are the bid_request schema\'s fingerprint b32f95bc55c12045 written big-endian, and single-object encoding writes it little-endian (adstream schemas prints the header bytes)',
+      },
+    });
+    // Eight bytes no schema has either way: no hint.
+    const unknown = Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.from('0102030405060708', 'hex'), good.subarray(10)]);
+    expect(decodeRecord(unknown, ctx)).toEqual({ ok: false, rejection: { reason: 'avro_unknown_fingerprint', detail: 'no writer schema registered for fingerprint 0807060504030201' } });
+  });
+
   it('rejects event times before 2000, such as epoch seconds, which the lake cannot date sensibly', () => {
     for (const eventTime of [Math.floor(T0 / 1000), -62_198_755_200_000, -9_007_199_254_740_991]) {
       expect(reason(decodeRecord(bytes(JSON.stringify(impression({ event_time: eventTime }))), ctx)), String(eventTime)).toBe('event_time_too_old');
