@@ -214,7 +214,7 @@ function validate(
     if (rule.eventTime && (value as number) > latest) {
       return rejected(
         'event_time_in_future',
-        `event_time ${value as number} is ${(value as number) - ctx.arrivalTime} ms after arrival ${ctx.arrivalTime}`,
+        `event_time ${value as number} is ${(value as number) - ctx.arrivalTime} ms after arrival ${ctx.arrivalTime}${microsHint(value as number, latest)}`,
       );
     }
     if (rule.eventTime && (value as number) < EARLIEST_EVENT_TIME) {
@@ -227,6 +227,10 @@ function validate(
   }
   return { ok: true, event: { type, body } as unknown as AdEvent };
 }
+
+/** An event time that would be valid read as epoch microseconds (a common unit of other pipelines) says so. */
+const microsHint = (value: number, latest: number): string =>
+  value / 1000 >= EARLIEST_EVENT_TIME && value / 1000 <= latest ? `; epoch microseconds instead of milliseconds? (${new Date(Math.floor(value / 1000)).toISOString()} read so)` : '';
 
 function rejected(reason: Rejection['reason'], detail: string): DecodeResult {
   return { ok: false, rejection: { reason, detail } };

@@ -409,6 +409,25 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(decodeRecord(unknown, ctx)).toEqual({ ok: false, rejection: { reason: 'avro_unknown_fingerprint', detail: 'no writer schema registered for fingerprint 0807060504030201' } });
   });
 
+  it('asks whether an event time far in the future is epoch microseconds, when read so it would be accepted', () => {
+    // A second before T0 (2024-05-01T12:00:00Z), in microseconds: 1714564799000000.
+    const micros = (T0 - 1000) * 1000;
+    const expected = {
+      ok: false,
+      rejection: {
+        reason: 'event_time_in_future',
+        detail: 'event_time 1714564799000000 is 1712850234200000 ms after arrival 1714564800000; epoch microseconds instead of milliseconds? (2024-05-01T11:59:59.000Z read so)',
+      },
+    };
+    expect(decodeRecord(bytes(JSON.stringify(impression({ event_time: micros }))), ctx)).toEqual(expected);
+    expect(decodeRecord(encodeEvent({ type: 'click', body: click({ event_time: micros }) }), ctx)).toEqual(expected);
+    // Too far ahead in microseconds as well (year 2255): no guess.
+    expect(decodeRecord(bytes(JSON.stringify(impression({ event_time: 9_000_000_000_000_000 }))), ctx)).toEqual({
+      ok: false,
+      rejection: { reason: 'event_time_in_future', detail: 'event_time 9000000000000000 is 8998285435200000 ms after arrival 1714564800000' },
+    });
+  });
+
   it('rejects event times before 2000, such as epoch seconds, which the lake cannot date sensibly', () => {
     for (const eventTime of [Math.floor(T0 / 1000), -62_198_755_200_000, -9_007_199_254_740_991]) {
       expect(reason(decodeRecord(bytes(JSON.stringify(impression({ event_time: eventTime }))), ctx)), String(eventTime)).toBe('event_time_too_old');
