@@ -23,6 +23,12 @@ import type { AdEvent, DecodeResult, Rejection } from './types.ts';
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** The earliest event time accepted, 2000-01-01T00:00:00Z. */
 export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
+/**
+ * The latest event time accepted whatever the arrival, 9999-12-31T23:59:59.999Z: a later one's
+ * ISO date has six digits of year ("+010000-01-01"), so its partition was dt=+010000-01/hour=01,
+ * which no date projection reads. Only a recording's arrival near year 10000 gets this far.
+ */
+export const LATEST_EVENT_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export const MAX_STRING_BYTES = 256;
 /** A UTF-16 code unit takes at most 3 bytes of UTF-8: a string this short needs no counting. */
 const SURELY_SHORT = Math.floor(MAX_STRING_BYTES / 3);
@@ -172,7 +178,7 @@ const compiledTyped: Record<EventType, CompiledCheck> = Object.fromEntries(EVENT
 
 /** Validates typed values (a parsed JSON object or a decoded Avro record). */
 export function validateTyped(type: EventType, raw: Record<string, unknown>, ctx: ValidationContext): DecodeResult {
-  const body = compiledTyped[type](raw, ctx.arrivalTime + (ctx.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS));
+  const body = compiledTyped[type](raw, latestEventTime(ctx));
   if (body) return { ok: true, event: { type, body } as unknown as AdEvent };
   return validate(type, ctx, raw, null, 0);
 }
@@ -195,7 +201,7 @@ function validate(
   cells: readonly string[] | null,
   offset: number,
 ): DecodeResult {
-  const latest = ctx.arrivalTime + (ctx.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS);
+  const latest = latestEventTime(ctx);
   const body: Record<string, unknown> = {};
   for (const rule of rules[type]) {
     const value = cells ? rule.fromText(cells[offset + rule.index] ?? '') : rule.fromTyped(raw?.[rule.name]);
@@ -212,6 +218,9 @@ function validate(
       return rejected(`negative_money:${rule.name}`, `${type}.${rule.name} is ${value as number}; money cannot be negative`);
     }
     if (rule.eventTime && (value as number) > latest) {
+      if (latest === LATEST_EVENT_TIME && (value as number) <= ctx.arrivalTime + (ctx.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS)) {
+        return rejected('event_time_in_future', `event_time ${value as number} is after 9999-12-31T23:59:59.999Z (${LATEST_EVENT_TIME}), which has no date the lake can partition by`);
+      }
       return rejected(
         'event_time_in_future',
         `event_time ${value as number} is ${(value as number) - ctx.arrivalTime} ms after arrival ${ctx.arrivalTime}${microsHint(value as number, latest)}`,
@@ -227,6 +236,8 @@ function validate(
   }
   return { ok: true, event: { type, body } as unknown as AdEvent };
 }
+
+const latestEventTime = (ctx: ValidationContext): number => Math.min(ctx.arrivalTime + (ctx.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS), LATEST_EVENT_TIME);
 
 /** An event time that would be valid read as epoch microseconds (a common unit of other pipelines) says so. */
 const microsHint = (value: number, latest: number): string =>

@@ -428,6 +428,18 @@ describe('records a real producer fleet sends that once went wrong', () => {
     });
   });
 
+  it('rejects an event time after year 9999, which has no yyyy-MM-dd partition, even within the skew of its arrival', () => {
+    const lastMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999); // 253402300799999
+    const arrival = { arrivalTime: Date.UTC(9999, 11, 31, 23, 59, 0) };
+    expect(decodeRecord(bytes(JSON.stringify(impression({ event_time: lastMs }))), arrival)).toMatchObject({ ok: true });
+    const expected = {
+      ok: false,
+      rejection: { reason: 'event_time_in_future', detail: 'event_time 253402300800000 is after 9999-12-31T23:59:59.999Z (253402300799999), which has no date the lake can partition by' },
+    };
+    expect(decodeRecord(bytes(JSON.stringify(impression({ event_time: lastMs + 1 }))), arrival)).toEqual(expected);
+    expect(decodeRecord(encodeEvent({ type: 'click', body: click({ event_time: lastMs + 1 }) }), arrival)).toEqual(expected);
+  });
+
   it('rejects event times before 2000, such as epoch seconds, which the lake cannot date sensibly', () => {
     for (const eventTime of [Math.floor(T0 / 1000), -62_198_755_200_000, -9_007_199_254_740_991]) {
       expect(reason(decodeRecord(bytes(JSON.stringify(impression({ event_time: eventTime }))), ctx)), String(eventTime)).toBe('event_time_too_old');
