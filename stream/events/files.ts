@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import avro from 'avsc';
-import { avroTypes, type EventType } from './schemas.ts';
+import { avroTypes, strictBoolean, type EventType } from './schemas.ts';
 import type { AdEvent } from './types.ts';
 import { encodeEvent } from './wire.ts';
 import { currentBidRequestHeader, EXACT_LONG, singleObjectHeader } from './codecs/avro.ts';
@@ -176,7 +176,7 @@ async function* rowsOf(path: string, readerType: avro.Type, record: (row: unknow
 const stringsAsBytes = (type: avro.Type): avro.Type =>
   avro.Type.forSchema(type.schema() as avro.Schema, {
     // Plain longs exact too: avsc's own refuses ±(2^53 − 1), which the consumer reads.
-    registry: { long: EXACT_LONG },
+    registry: { long: EXACT_LONG, boolean: strictBoolean() },
     typeHook: (schema: avro.Schema) => (schema === 'string' || (schema as { type?: unknown }).type === 'string' ? avro.Type.forSchema('bytes') : undefined),
   } as Partial<avro.ForSchemaOptions>);
 

@@ -158,6 +158,23 @@ describe('event files', () => {
     await expect(readBack(path)).rejects.toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} row 2 cannot be read as a bid request: `));
   });
 
+  it('names the row of a container whose boolean byte is neither 0 nor 1, rather than putting it as won = true', async () => {
+    const path = join(dir, 'bad-boolean.avro');
+    const file = createWriteStream(path);
+    const encoder = new avro.streams.BlockEncoder(avroTypes.bid_request, { codec: 'null' });
+    encoder.pipe(file);
+    encoder.write(bidRequest({ event_id: 'fine-1' }));
+    // won, then bidder_latency_ms 45 (the zig-zag varint 0x5a): the last two bytes of the row.
+    encoder.end(bidRequest({ event_id: 'odd-2', won: true, bidder_latency_ms: 45 }));
+    await finished(file);
+    const bytes = await readFile(path);
+    const at = bytes.indexOf(Buffer.from([0x01, 0x5a]), bytes.indexOf('odd-2'));
+    expect(at).toBeGreaterThan(0);
+    bytes[at] = 0x02;
+    await writeFile(path, bytes);
+    await expect(readBack(path)).rejects.toThrow(`${path} row 2 cannot be read as a bid request: a boolean is the byte 0 or 1, got 0x02.`);
+  });
+
   it('passes malformed lines through so the consumer rejects them as data', async () => {
     const path = join(dir, 'mixed.csv');
     await writeFile(path, 'click,only,three\r\n\r\nview,x\n');
