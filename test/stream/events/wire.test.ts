@@ -304,6 +304,12 @@ describe('records a real producer fleet sends that once went wrong', () => {
     // Words that merely are base64-shaped get no hint ("exchange" is base64 of "{" and more).
     expect(detail(bytes('viewview'))).toBe('csv_unknown_type | first column must be click or conversion, got "viewview"');
     expect(detail(bytes('exchange'))).toBe('csv_unknown_type | first column must be click or conversion, got "exchange"');
+    // A first cell that looks like click but is not says what is not: invisible characters as \u escapes.
+    const clickRow = encodeEvent({ type: 'click', body: click() }).toString('utf8').slice('click'.length);
+    expect(detail(bytes(`\u200Bclick${clickRow}`))).toBe('csv_unknown_type | first column must be click or conversion, got "\\u200Bclick"');
+    expect(detail(bytes(`click\u00A0${clickRow}`))).toBe('csv_unknown_type | first column must be click or conversion, got "click\\u00A0"');
+    expect(detail(bytes(`\u2060click${clickRow}`))).toBe('csv_unknown_type | first column must be click or conversion, got "\\u2060click"');
+    expect(detail(bytes(`Click${clickRow}`))).toBe('csv_unknown_type | first column must be click or conversion, got "Click"');
     // A click in Windows-1252 is still called a CSV record, with the byte that is not UTF-8.
     expect(detail(Buffer.concat([bytes('click,caf'), Buffer.from([0xe9]), bytes(',x')]))).toBe('invalid_utf8 | a CSV record of 12 bytes that is not valid UTF-8 (byte 0xe9 at offset 9; another encoding, such as Windows-1252?)');
     // A CSV line quoted whole (jq without -r) stays a CSV line, its detail showing the quotes.
