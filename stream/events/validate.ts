@@ -19,6 +19,7 @@
  */
 import { EVENT_TYPES, fieldSpecs, isIdField, isMoneyField, type EventType, type FieldSpec } from './schemas.ts';
 import type { AdEvent, DecodeResult, Rejection } from './types.ts';
+import { visible } from './visible.ts';
 
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** The earliest event time accepted, 2000-01-01T00:00:00Z. */
@@ -267,6 +268,6 @@ function describe(spec: FieldSpec): string {
 function preview(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object' && value !== null) return 'an object';
-  const text = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : String(value);
+  const text = typeof value === 'string' ? visible(JSON.stringify(value.slice(0, 60))) : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

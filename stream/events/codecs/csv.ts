@@ -10,6 +10,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { fieldSpecs } from '../schemas.ts';
+import { visible } from '../visible.ts';
 import type { Click, Conversion, Rejection } from '../types.ts';
 
 export const CSV_EVENT_TYPES = ['click', 'conversion'] as const;
@@ -69,14 +70,6 @@ export function decodeCsvLine(text: string): CsvDecodeResult {
   }
   return { ok: true, eventType: type, cells };
 }
-
-/**
- * Characters a reader cannot see or tell from a space (format characters such as U+200B and
- * U+FEFF, separators such as U+00A0) written as \u escapes: a first cell of "\u200Bclick" was
- * reported as got "click", which reads as no reason at all.
- */
-const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/gu;
-const visible = (text: string): string => text.replace(INVISIBLE, (ch) => `\\u${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
 
 /** A record may end with one line break; it is a terminator, not part of the last cell. */
 function stripLineEnd(text: string): string {

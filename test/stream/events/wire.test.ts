@@ -310,6 +310,11 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(detail(bytes(`click\u00A0${clickRow}`))).toBe('csv_unknown_type | first column must be click or conversion, got "click\\u00A0"');
     expect(detail(bytes(`\u2060click${clickRow}`))).toBe('csv_unknown_type | first column must be click or conversion, got "\\u2060click"');
     expect(detail(bytes(`Click${clickRow}`))).toBe('csv_unknown_type | first column must be click or conversion, got "Click"');
+    // So does a cell of the wrong type: a spreadsheet's no-break space after an amount is not a space to strip.
+    const withCost = (cost: string) => bytes(`${encodeEvent({ type: 'click', body: click() }).toString('utf8').replace(/,250000$/, '')},${cost}`);
+    expect(detail(withCost('250000'))).toBe('ok');
+    expect(detail(withCost('5\u00A0'))).toBe('wrong_type:cost_micros | click.cost_micros must be a safe integer, got "5\\u00A0"');
+    expect(detail(withCost('\uFEFF5'))).toBe('wrong_type:cost_micros | click.cost_micros must be a safe integer, got "\\uFEFF5"');
     // A click in Windows-1252 is still called a CSV record, with the byte that is not UTF-8.
     expect(detail(Buffer.concat([bytes('click,caf'), Buffer.from([0xe9]), bytes(',x')]))).toBe('invalid_utf8 | a CSV record of 12 bytes that is not valid UTF-8 (byte 0xe9 at offset 9; another encoding, such as Windows-1252?)');
     // A CSV line quoted whole (jq without -r) stays a CSV line, its detail showing the quotes.
