@@ -269,5 +269,6 @@ function preview(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object' && value !== null) return 'an object';
   const text = typeof value === 'string' ? visible(JSON.stringify(value.slice(0, 60))) : String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  // Not after the first half of a surrogate pair: half a character is stored as U+FFFD in the lake.
+  return text.length > 60 ? `${text.slice(0, 57).replace(/[\uD800-\uDBFF]$/, '')}...` : text;
 }

@@ -315,6 +315,11 @@ describe('records a real producer fleet sends that once went wrong', () => {
     expect(detail(withCost('250000'))).toBe('ok');
     expect(detail(withCost('5\u00A0'))).toBe('wrong_type:cost_micros | click.cost_micros must be a safe integer, got "5\\u00A0"');
     expect(detail(withCost('\uFEFF5'))).toBe('wrong_type:cost_micros | click.cost_micros must be a safe integer, got "\\uFEFF5"');
+    // A long value is cut at 57 characters of its quoted form, never inside a character: 55 ones and three emoji
+    // quoted are 63 UTF-16 units, the 57th the first half of the first emoji.
+    const cut = detail(withCost(`${'1'.repeat(55)}\u{1F600}\u{1F600}\u{1F600}`));
+    expect(cut).toBe(`wrong_type:cost_micros | click.cost_micros must be a safe integer, got "${'1'.repeat(55)}...`);
+    expect(cut.isWellFormed()).toBe(true);
     // A click in Windows-1252 is still called a CSV record, with the byte that is not UTF-8.
     expect(detail(Buffer.concat([bytes('click,caf'), Buffer.from([0xe9]), bytes(',x')]))).toBe('invalid_utf8 | a CSV record of 12 bytes that is not valid UTF-8 (byte 0xe9 at offset 9; another encoding, such as Windows-1252?)');
     // A CSV line quoted whole (jq without -r) stays a CSV line, its detail showing the quotes.
