@@ -15,6 +15,7 @@ import type { EventRow, LakeTables, RejectedRow } from '../../sinks/lake/lakeTab
 import { UnitRows, type SpillOptions } from '../../sinks/lake/unitRows.ts';
 import type { SourceRecord } from '../pipeline/batch.ts';
 import { hashKeyOf } from '../kpl/hashKey.ts';
+import { sliceWholeCharacters } from '../events/textCut.ts';
 import type { ProcessedBatch } from '../pipeline/processBatch.ts';
 import type { ClosedWindow } from '../pipeline/eventTimeWindows.ts';
 import type { CommittedWork } from '../pipeline/operationalMetrics.ts';
@@ -41,9 +42,7 @@ function rejectedRows(processed: ProcessedBatch): RejectedRow[] {
         explicitHashKey = hashKeys.get(partitionKey) ?? hashKeyOf(partitionKey).toString();
         hashKeys.set(partitionKey, explicitHashKey);
       }
-      // Not between the halves of a surrogate pair: half a character is not UTF-8 in the lake.
-      const last = partitionKey.charCodeAt(MAX_PARTITION_KEY_LENGTH - 1);
-      partitionKey = partitionKey.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_PARTITION_KEY_LENGTH - 1 : MAX_PARTITION_KEY_LENGTH);
+      partitionKey = sliceWholeCharacters(partitionKey, MAX_PARTITION_KEY_LENGTH);
     }
     return {
       reason: rejection.reason,

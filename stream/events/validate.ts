@@ -20,6 +20,7 @@
 import { EVENT_TYPES, fieldSpecs, isIdField, isMoneyField, type EventType, type FieldSpec } from './schemas.ts';
 import type { AdEvent, DecodeResult, Rejection } from './types.ts';
 import { visible } from './visible.ts';
+import { clipped } from './textCut.ts';
 
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** The earliest event time accepted, 2000-01-01T00:00:00Z. */
@@ -269,6 +270,5 @@ function preview(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object' && value !== null) return 'an object';
   const text = typeof value === 'string' ? visible(JSON.stringify(value.slice(0, 60))) : String(value);
-  // Not after the first half of a surrogate pair: half a character is stored as U+FFFD in the lake.
-  return text.length > 60 ? `${text.slice(0, 57).replace(/[\uD800-\uDBFF]$/, '')}...` : text;
+  return clipped(text, 60);
 }

@@ -11,6 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { fieldSpecs } from '../schemas.ts';
 import { visible } from '../visible.ts';
+import { clipped } from '../textCut.ts';
 import type { Click, Conversion, Rejection } from '../types.ts';
 
 export const CSV_EVENT_TYPES = ['click', 'conversion'] as const;
@@ -55,7 +56,7 @@ export function decodeCsvLine(text: string): CsvDecodeResult {
       // which csv-parse would refuse as "Invalid Record Length: expect 1, got 13 on line 2".
       rows = parse(line, { relax_column_count: true }) as string[][];
     } catch (err) {
-      return reject('csv_syntax', clipped((err as Error).message));
+      return reject('csv_syntax', clipped((err as Error).message, MAX_DETAIL));
     }
     if (rows.length !== 1) return reject('csv_syntax', `expected one CSV row, got ${rows.length} (a record holds one event; a line break belongs only inside a quoted cell)`);
     cells = rows[0];
@@ -84,8 +85,6 @@ function stripLineEnd(text: string): string {
  * bytes. The message says what is wrong in its first words; the cell is in the raw bytes.
  */
 const MAX_DETAIL = 200;
-// Not after the first half of a surrogate pair: half a character is not UTF-8 in the lake.
-const clipped = (message: string): string => (message.length > MAX_DETAIL ? `${message.slice(0, MAX_DETAIL - 3).replace(/[\uD800-\uDBFF]$/, '')}...` : message);
 
 function reject(reason: Rejection['reason'], detail: string): CsvDecodeResult {
   return { ok: false, rejection: { reason, detail } };
