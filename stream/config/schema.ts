@@ -67,7 +67,7 @@ export const configSchema = {
     env: 'ADSTREAM_LAKE_SPILL_MEMORY_BYTES',
     default: 32 * 1024 ** 2,
     max: 2 * 1024 ** 3,
-    description: 'Record data whose rows a shard holds in memory while its commit unit fills; past it the rows spill to JSON-lines files in spillDir until the unit is written.',
+    description: 'Record data whose rows a shard holds in memory while its commit unit fills (each row counted 128 bytes more than its record, for what a row holds besides); past it the rows spill to JSON-lines files in spillDir until the unit is written.',
     example: '64MiB',
   },
   spillDir: {

@@ -23,6 +23,9 @@ import type { CommittedWork } from '../pipeline/operationalMetrics.ts';
 type RecordPosition = Pick<SourceRecord, 'sequenceNumber' | 'subSequenceNumber'>;
 const positionOf = ({ sequenceNumber, subSequenceNumber }: SourceRecord): RecordPosition => ({ sequenceNumber, subSequenceNumber });
 
+/** What a row holds in memory besides its record's bytes: its object, positions, reason and stream. */
+const ROW_OVERHEAD_BYTES = 128;
+
 /** The longest partition key Kinesis takes (PutRecords refuses a longer one). */
 const MAX_PARTITION_KEY_LENGTH = 256;
 
@@ -144,8 +147,10 @@ export class CommitUnit {
     this.windows.push(...processed.windows);
     this.alerts.push(...processed.alerts);
     if (processed.watermark > this.newestWatermark) this.newestWatermark = processed.watermark;
-    // The raw bytes stand in for the rows' size: a row costs about its record's JSON in memory.
-    await this.rows.hold(work.bytesIn);
+    // The raw bytes stand in for the rows' size (a row costs about its record's JSON in memory),
+    // plus what every row holds besides: a producer's empty KPL sub-records have no bytes, and a
+    // unit of 3.4 million of them never spilled and grew a worker to 3.6 GB.
+    await this.rows.hold(work.bytesIn + ROW_OVERHEAD_BYTES * work.recordsIn);
     return work;
   }
 

@@ -28,7 +28,7 @@ import { LeaseCoordinator, type ConsumerEvent } from './leases/leaseCoordinator.
 import { LeaseLostError, type LeaseTable } from './leases/leaseTable.ts';
 import { listShards } from './leases/shardSync.ts';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { hashRangeOf, userRecordsOf } from '../kpl/index.ts';
+import { hashRangeOf, userRecordParts } from '../kpl/index.ts';
 import { ReadAhead } from './readAhead.ts';
 import { ShardReader, type ShardReaderOptions, type StartingPosition } from './shardReader.ts';
 import type { StateStore } from './stateStore.ts';
@@ -347,14 +347,20 @@ export class Worker {
     const unit = new CommitUnit(this.options.lake, stream, shardId, this.options.spill);
     // Processing time is the time spent on the unit's parts and its commit, not the wait for reads.
     let busyMs = 0;
-    const processPart = async (raw: SourceRecord[], final = false) => {
+    const processRecords = async (records: SourceRecord[], final: boolean) => {
       const began = this.wallClock();
-      const processed = processBatch({ stream, shardId, records: this.userRecords(cursor, raw), millisBehindLatest: 0 }, cursor.state, { maxFutureSkewMs, final });
+      const processed = processBatch({ stream, shardId, records, millisBehindLatest: 0 }, cursor.state, { maxFutureSkewMs, final });
       await this.options.archive?.add(processed);
       await unit.add(processed);
       busyMs += this.wallClock() - began;
       this.stats.recordsRead += processed.batch.records.length;
       this.options.onProgress?.(this.stats);
+    };
+    // A read's user records in parts of at most PART_RECORDS: one read of KPL aggregates can hold
+    // millions. The closing flush (final) is a part of no records.
+    const processPart = async (raw: SourceRecord[], final = false) => {
+      if (final) return processRecords([], true);
+      for (const records of this.userRecordParts(cursor, raw)) await processRecords(records, false);
     };
     return from(cursor.cutter.next((raw) => processPart(raw))).pipe(
       mergeMap(async (read) => {
@@ -464,10 +470,10 @@ export class Worker {
    * there by a reshard, are marked and go to the DLQ as `kpl_outside_shard`); plain records pass
    * through.
    */
-  private userRecords(cursor: ShardCursor, raw: SourceRecord[]): SourceRecord[] {
+  private userRecordParts(cursor: ShardCursor, raw: SourceRecord[]): Iterable<SourceRecord[]> {
     const { startingHashKey, endingHashKey } = cursor.held.lease;
     const range = startingHashKey && endingHashKey ? hashRangeOf(startingHashKey, endingHashKey) : undefined;
-    return userRecordsOf(cursor.held.shardId, raw, range);
+    return userRecordParts(cursor.held.shardId, raw, range);
   }
 
   private async commit(cursor: ShardCursor, unit: CommitUnit, rawLast: string | undefined, status: Pick<CommitPosition, 'caughtUp' | 'final'>): Promise<void> {

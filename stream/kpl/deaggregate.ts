@@ -103,10 +103,22 @@ function deaggregateWith(record: KinesisRecordLike, shardHashRange: HashRange | 
 
 /** Deaggregate a GetRecords result, in order. */
 export function deaggregateAll(records: readonly KinesisRecordLike[], shardHashRange?: HashRange): DeaggregatedRecord[] {
+  return deaggregateUpTo(records, shardHashRange, Infinity).records;
+}
+
+/**
+ * Deaggregate the records from index `from` on whose user records fit in `maxRecords`, in order:
+ * `taken` Kinesis records, always at least one (a 1 MiB aggregate of empty sub-records holds about
+ * 170,000), never part of an aggregate.
+ */
+export function deaggregateUpTo(records: readonly KinesisRecordLike[], shardHashRange: HashRange | undefined, maxRecords: number, from = 0): { records: DeaggregatedRecord[]; taken: number } {
   const out: DeaggregatedRecord[] = [];
   const cache = new Map<string, boolean>();
-  for (const record of records) {
-    for (const user of deaggregateWith(record, shardHashRange, cache)) out.push(user);
+  let index = from;
+  for (; index < records.length; index++) {
+    const users = deaggregateWith(records[index], shardHashRange, cache);
+    if (index > from && out.length + users.length > maxRecords) break;
+    for (const user of users) out.push(user);
   }
-  return out;
+  return { records: out, taken: index - from };
 }

@@ -3,4 +3,4 @@ export { deaggregate, deaggregateAll, type DeaggregatedRecord, type KinesisRecor
 export { FULL_HASH_RANGE, MAX_HASH_KEY, hashKeyOf, hashRangeOf, inHashRange, type HashRange } from './hashKey.ts';
 export { compare, isAfter, maxPosition, positionOf, type Position } from './position.ts';
 export { KPL_MAGIC, hasKplMagic as isAggregated } from './aggregatedRecordFormat.ts';
-export { userRecordsOf } from './userRecords.ts';
+export { PART_RECORDS, userRecordParts, userRecordsOf, userRecordsUpTo } from './userRecords.ts';

@@ -14,7 +14,7 @@
  */
 import type { SourceRecord } from '../pipeline/batch.ts';
 import type { Rejection } from '../events/types.ts';
-import { deaggregateAll, type DeaggregatedRecord } from './deaggregate.ts';
+import { deaggregateUpTo, type DeaggregatedRecord } from './deaggregate.ts';
 import type { HashRange } from './hashKey.ts';
 import { hasKplMagic } from './aggregatedRecordFormat.ts';
 
@@ -34,18 +34,55 @@ function rejectionOf(record: DeaggregatedRecord, shardId: string): Rejection | u
   return undefined;
 }
 
+/**
+ * The most user records one part of the pipeline takes at once: a GetRecords result's worth of
+ * plain records (it returns at most 10,000). A read of aggregates holds many more, and a
+ * producer's empty sub-records about 170,000 in each 1 MiB record: a worker that processed a
+ * read of twenty such aggregates whole (3.4 million records at once) grew to 3.6 GB.
+ */
+export const PART_RECORDS = 10_000;
+
 export function userRecordsOf(shardId: string, raw: SourceRecord[], range: HashRange | undefined): SourceRecord[] {
-  if (!raw.some((record) => hasKplMagic(record.data))) return raw;
-  return deaggregateAll(raw, range).map((record) => ({
-    shardId,
-    sequenceNumber: record.sequenceNumber,
-    // Only a sub-record of an aggregate has one: a plain record read beside an aggregate has
-    // none, as it has when read alone, so the DLQ says the same however reads were cut.
-    subSequenceNumber: record.aggregated ? record.subSequenceNumber : undefined,
-    partitionKey: record.partitionKey,
-    explicitHashKey: record.explicitHashKey,
-    arrivalTime: record.arrivalTime,
-    data: record.data,
-    rejection: rejectionOf(record, shardId),
-  }));
+  return userRecordsUpTo(shardId, raw, range, Infinity).records;
+}
+
+/**
+ * The user records of `raw` from index `from` on that fit in `maxRecords` (at least one Kinesis
+ * record, never part of an aggregate), and how many of `raw` they came from (`taken`).
+ */
+export function userRecordsUpTo(shardId: string, raw: SourceRecord[], range: HashRange | undefined, maxRecords: number, from = 0): { records: SourceRecord[]; taken: number } {
+  if (!raw.some((record) => hasKplMagic(record.data))) {
+    const taken = Math.min(raw.length - from, Math.max(1, maxRecords));
+    return { records: from === 0 && taken === raw.length ? raw : raw.slice(from, from + taken), taken };
+  }
+  const { records, taken } = deaggregateUpTo(raw, range, maxRecords, from);
+  return {
+    taken,
+    records: records.map((record) => ({
+      shardId,
+      sequenceNumber: record.sequenceNumber,
+      // Only a sub-record of an aggregate has one: a plain record read beside an aggregate has
+      // none, as it has when read alone, so the DLQ says the same however reads were cut.
+      subSequenceNumber: record.aggregated ? record.subSequenceNumber : undefined,
+      partitionKey: record.partitionKey,
+      explicitHashKey: record.explicitHashKey,
+      arrivalTime: record.arrivalTime,
+      data: record.data,
+      rejection: rejectionOf(record, shardId),
+    })),
+  };
+}
+
+/**
+ * `raw`'s user records in parts of at most `maxRecords` each, an aggregate that holds more split
+ * between parts (where a part ends does not change what it gives, as dedupe and lateness are
+ * decided per record).
+ */
+export function* userRecordParts(shardId: string, raw: SourceRecord[], range: HashRange | undefined, maxRecords = PART_RECORDS): Generator<SourceRecord[]> {
+  for (let from = 0; from < raw.length; ) {
+    const { records, taken } = userRecordsUpTo(shardId, raw, range, maxRecords, from);
+    from += taken;
+    if (records.length <= maxRecords) yield records;
+    else for (let at = 0; at < records.length; at += maxRecords) yield records.slice(at, at + maxRecords);
+  }
 }

@@ -21,7 +21,8 @@ import { CommitUnit } from '../consumer/commitUnit.ts';
 import { StateStore } from '../consumer/stateStore.ts';
 import { ConfigError } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
-import { hashRangeOf, userRecordsOf } from '../kpl/index.ts';
+import { PART_RECORDS, hashRangeOf, userRecordsUpTo } from '../kpl/index.ts';
+import type { SourceRecord } from '../pipeline/batch.ts';
 import { processBatch } from '../pipeline/processBatch.ts';
 import { OperationalMetrics } from '../pipeline/operationalMetrics.ts';
 import { PipelineWatermark } from '../pipeline/pipelineWatermark.ts';
@@ -102,10 +103,21 @@ interface CommitPoint {
 
 export const DEFAULT_REPLAY_UNIT_BYTES = configSchema.lakeFileTargetBytes.default;
 
+/**
+ * The user records after which a commit point is cut, whatever their bytes: a replay holds a
+ * point's rows in memory, and a producer's empty KPL sub-records have no bytes (60 aggregates of
+ * them, 10 million rows, ran a replay out of memory). Plain records average far above the 34
+ * bytes it takes for 8 MiB of them to reach it.
+ */
+const UNIT_RECORDS = 250_000;
+
 export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   const { recording, lake, alertSink } = options;
   const stream = recording.header.stream;
   const partSize = options.batchSize ?? DEFAULT_REPLAY_BATCH_SIZE;
+  // A part takes --batch-size Kinesis records unless their user records pass this (only KPL
+  // aggregates can): parts of plain records are cut as they always were.
+  const partRecords = Math.max(PART_RECORDS, partSize);
   const unitBytes = options.unitBytes ?? DEFAULT_REPLAY_UNIT_BYTES;
   const shardIds = [...recording.shards.keys()].sort();
   // Names become file and state paths (recording.ts); readers check them, and so does this, for recordings built in code.
@@ -162,11 +174,17 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     // order, which gave neither run's stream-wide windows (and left metric files under the old
     // parts' names beside the new ones).
     ...(arrivalOrder ? { parts: 'arrival order' as const } : {}),
+    userRecordLimits: { part: partRecords, commitPoint: UNIT_RECORDS },
   };
   // The cut follows from the recording and the idle timeout: those are told first, as a change of
   // them is what the user can undo.
-  const { parts, ...chosen } = settings;
-  const changed = changedSettings(started?.settings, chosen);
+  const { parts, userRecordLimits, ...chosen } = settings;
+  if (started?.settings && started.settings.userRecordLimits === undefined) {
+    throw new ConfigError(
+      `the ${what} in ${options.stateStore.location} is of a replay that cut its parts and commit points by Kinesis records and record bytes alone; replay now also cuts them by user records (at most ${partRecords} a part, ${UNIT_RECORDS} a commit point), and a resumed run could write the records after the checkpoint under other file names beside the first run's: start over with an empty state directory (--state) and another --lake.`,
+    );
+  }
+  const changed = changedSettings(started?.settings, { ...chosen, userRecordLimits });
   if (changed.length > 0) {
     throw new ConfigError(`the ${what} in ${options.stateStore.location} was written with other settings (${changed.join(', ')}); resume with the settings the run started with, or start over with an empty state directory (--state) and another --lake.`);
   }
@@ -195,7 +213,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   // the parts processed since the last commit point.
   // `fromParents`: a shard not started yet, whose state comes from its parents when it starts.
   // `reader`: open from the shard's first part to its last; `before`: the sequence number before `next`.
-  const cursors = new Map<string, { next: number; done: boolean; state: ShardState; fromParents: boolean; reader?: ShardReader; before?: string }>();
+  // `carried`: records read past the part that took as many user records as a part may.
+  const cursors = new Map<string, { next: number; done: boolean; state: ShardState; fromParents: boolean; reader?: ShardReader; before?: string; carried?: SourceRecord[] }>();
   const committed = new Map<string, ReplayCheckpoint['shards'][string]>();
   async function openReader(shardId: string): Promise<ShardReader> {
     const cursor = cursors.get(shardId)!;
@@ -207,6 +226,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   /** Arrival of the shard's next record; undefined when none is left. */
   function nextArrival(shardId: string): number | undefined {
     const cursor = cursors.get(shardId)!;
+    if (cursor.carried) return cursor.carried[0].arrivalTime;
     if (cursor.reader) return cursor.reader.next?.arrivalTime;
     // Not opened yet: the shard is at its start (or done).
     const shard = recording.shards.get(shardId)!;
@@ -231,6 +251,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   /** Per shard, the unit of the parts processed since the last commit point. */
   const open = new Map<string, { unit: CommitUnit; start: number; before: string | undefined }>();
   let openBytes = 0;
+  let openRecords = 0;
 
   /** The shard's parents that are in the recording (a parent trimmed before recording is long done). */
   const parentsOf = (shardId: string): string[] => (recording.header.parents?.[shardId] ?? []).filter((parent) => cursors.has(parent));
@@ -273,10 +294,24 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     return ({ arrivalTime }) => arrivalTime < first;
   };
 
+  /** The shard's next `partSize` Kinesis records (in arrival order, those before every other shard's next). */
+  const readPart = async (shardId: string): Promise<SourceRecord[]> => {
+    const cursor = cursors.get(shardId)!;
+    const reader = cursor.reader ?? (await openReader(shardId));
+    const length = recording.shards.get(shardId)!.length;
+    const left = length - cursor.next;
+    const raw = arrivalOrder ? await reader.takeWhile(left > 1 ? Math.min(partSize, left - 1) : partSize, keepTurn(shardId)) : await reader.take(partSize);
+    if (cursor.next + raw.length >= length) {
+      await reader.close();
+      cursor.reader = undefined;
+    }
+    return raw;
+  };
+
   /**
-   * One part (a GetRecords result's worth: `partSize` Kinesis records, so a KPL aggregate is never
-   * split) of the shard, opened into its user records as the worker opens them, and processed
-   * into its open unit.
+   * One part (a GetRecords result's worth: `partSize` Kinesis records, or fewer where their user
+   * records would pass `partRecords`; a KPL aggregate is never split) of the shard, opened into its
+   * user records as the worker opens them, and processed into its open unit.
    */
   const processPart = async (shardId: string): Promise<void> => {
     const cursor = cursors.get(shardId)!;
@@ -285,16 +320,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
       cursor.fromParents = false;
     }
     const before = cursor.before;
-    const reader = cursor.reader ?? (await openReader(shardId));
-    const left = recording.shards.get(shardId)!.length - cursor.next;
-    const raw = arrivalOrder ? await reader.takeWhile(left > 1 ? Math.min(partSize, left - 1) : partSize, keepTurn(shardId)) : await reader.take(partSize);
-    const final = cursor.next + raw.length >= recording.shards.get(shardId)!.length;
-    if (final) {
-      await reader.close();
-      cursor.reader = undefined;
-    }
+    const length = recording.shards.get(shardId)!.length;
+    const read = cursor.carried ?? (await readPart(shardId));
+    const { records, taken } = userRecordsUpTo(shardId, read, hashRanges.get(shardId), partRecords);
+    const raw = taken === read.length ? read : read.slice(0, taken);
+    cursor.carried = taken === read.length ? undefined : read.slice(taken);
+    const final = cursor.next + raw.length >= length;
     if (raw.length > 0) cursor.before = raw[raw.length - 1].sequenceNumber;
-    const records = userRecordsOf(shardId, raw, hashRanges.get(shardId));
     if (raw.length > 0) clock = Math.max(clock, raw[raw.length - 1].arrivalTime);
     // Shards with records that have arrived by now are behind, not idle (a live shard with
     // MillisBehindLatest > 0): only a shard with nothing to read may time out.
@@ -333,6 +365,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     cursor.next += raw.length;
     cursor.done = final;
     openBytes += work.bytesIn;
+    openRecords += work.recordsIn;
     stats.recordsIn += records.length;
     stats.written += processed.events.length;
     stats.rejected += processed.rejected.length;
@@ -371,6 +404,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     });
     open.clear();
     openBytes = 0;
+    openRecords = 0;
     const stage = structuredClone({ clock: Number.isFinite(clock) ? clock : null, watermark: watermark.snapshot(), merger: merger.snapshot(), ops: ops.snapshot(), streamDetector: streamDetector.snapshot(), streamNotifications: streamNotifications.snapshot() });
     return { number: ++pointsCut, units, stage };
   };
@@ -418,7 +452,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     for (let shardId = nextShard(); shardId !== undefined; shardId = nextShard()) {
       await processPart(shardId);
       const stopping = options.signal?.aborted ?? false;
-      if (openBytes < unitBytes && nextShard() !== undefined && !stopping) continue;
+      if (openBytes < unitBytes && openRecords < UNIT_RECORDS && nextShard() !== undefined && !stopping) continue;
       const point = cutCommitPoint();
       await writing;
       writing = writeCommitPoint(point);

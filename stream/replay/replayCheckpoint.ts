@@ -30,6 +30,12 @@ export interface ReplayRunSettings {
    * such recordings were cut so (2026-12-07), which a resumed run could not continue alike.
    */
   parts?: 'arrival order';
+  /**
+   * The most user records a part and a commit point take (replay.ts): KPL aggregates can hold many
+   * more than their bytes say. Absent in checkpoints of replays started before (2026-12-07), which
+   * cut by Kinesis records and bytes alone.
+   */
+  userRecordLimits?: { part: number; commitPoint: number };
 }
 
 export interface ReplayCheckpoint {
@@ -101,6 +107,7 @@ const SETTING_NAMES: Record<keyof ReplayRunSettings, string> = {
   dedupeHorizonMs: 'dedupeHorizonMs',
   maxFutureSkewMs: 'maxFutureSkewMs',
   parts: 'the parts cut',
+  userRecordLimits: 'the user records a part and a commit point take',
 };
 
 /** The settings `saved` was written with that `current` changes, as `name saved → current`; none: []. */

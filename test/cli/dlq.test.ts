@@ -14,7 +14,7 @@ import { kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
-import { AggregatedRecord, KPL_MAGIC } from '../../stream/kpl/aggregatedRecordFormat.ts';
+import { handMadeAggregate } from '../support/kplAggregate.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 
@@ -131,10 +131,7 @@ describe('adstream dlq replay', () => {
     let longKey = 'k'.repeat(300);
     for (let i = 0; createHash('md5').update(longKey).digest()[0] >= 0x80; i++) longKey = `${'k'.repeat(300)}${i}`;
     const event = [...generateTraffic({ seed: 3, durationMs: 600_000, impressionsPerMinute: 30, anomalies: [] }).records].find((r) => r.truth.kind === 'valid' && r.truth.eventType === 'impression')!;
-    const body = AggregatedRecord.encode(
-      AggregatedRecord.create({ partition_key_table: ['', longKey], explicit_hash_key_table: [], records: [{ partition_key_index: 0, data: event.data }, { partition_key_index: 1, data: Buffer.from('[1,2,3]') }] }),
-    ).finish();
-    const aggregate = Buffer.concat([KPL_MAGIC, body, createHash('md5').update(body).digest()]);
+    const aggregate = handMadeAggregate({ keys: ['', longKey], records: [{ partition_key_index: 0, data: event.data }, { partition_key_index: 1, data: Buffer.from('[1,2,3]') }] });
     const put = (data: Uint8Array, key: string) => kinesis.send(new PutRecordCommand({ StreamName: config.stream, Data: data, PartitionKey: key, ExplicitHashKey: '1' }));
     await put(aggregate, 'aggregate');
     await put(Buffer.from('{"event_id": '), 'cmp-1');

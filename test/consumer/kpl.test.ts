@@ -3,7 +3,7 @@
  * mixed with plain records on one stream, consumed by the worker: every user record processed
  * once, and the checkpoint carries the sub-sequence number of the last user record.
  */
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient, kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
@@ -14,6 +14,8 @@ import { hashKeyOf, hashRangeOf, inHashRange } from '../../stream/kpl/index.ts';
 import { countLakeEvents } from '../support/lakeEvents.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
+import { emptySubRecords } from '../support/kplAggregate.ts';
+import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 
 let pipeline: LocalPipeline;
 beforeAll(async () => {
@@ -67,5 +69,35 @@ describe('KPL aggregated records', () => {
     expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
     const leases = await new LeaseTable(dynamoDbClient(config), config.leaseTable).list();
     expect(leases.map((lease) => lease.checkpointSubSequenceNumber)).toEqual([LAST_AGGREGATE_SIZE - 1, LAST_AGGREGATE_SIZE - 1]);
+  });
+  it('takes a read of aggregates of empty sub-records in parts of at most 10,000, spills their rows, and sends each to the DLQ', async () => {
+    // A worker read twenty 1 MiB aggregates of empty sub-records (3.4 million) as one part, and
+    // their rows (no record bytes) never spilled: 3.6 GB. Here three of 40,000 in one read.
+    const config = pipeline.configFor('kpl-empty', { lakeSpillMemoryBytes: 1024 * 1024 });
+    const kinesis = kinesisClient(config);
+    await ensureStream(kinesis, config.stream, 1);
+    const aggregate = emptySubRecords(40_000);
+    for (let i = 0; i < 3; i++) await kinesis.send(new PutRecordCommand({ StreamName: config.stream, PartitionKey: 'k', Data: aggregate }));
+    kinesis.destroy();
+
+    const parts: number[] = [];
+    let seen = 0;
+    const stats = await pipeline.consume(config, {
+      onProgress: ({ recordsRead }) => {
+        if (recordsRead > seen) parts.push(recordsRead - seen);
+        seen = recordsRead;
+      },
+    });
+    expect(stats).toMatchObject({ recordsIn: 120_000, rejected: 120_000, written: 0, duplicates: 0 });
+    expect(stats.rejectedByReason).toEqual({ empty_record: 120_000 });
+    expect(Math.max(...parts)).toBeLessThanOrEqual(10_000);
+    // 40,000 rows of 128 bytes each pass a 1 MiB budget.
+    expect(stats.spills).toBeGreaterThan(0);
+    const lake = await LakeQuery.open(config.lake);
+    try {
+      expect(await lake.query('SELECT count(*) AS n, count(DISTINCT (sequence_number, sub_sequence_number)) AS positions FROM rejected')).toEqual([{ n: 120_000, positions: 120_000 }]);
+    } finally {
+      lake.close();
+    }
   });
 });

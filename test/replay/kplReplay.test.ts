@@ -5,7 +5,7 @@
  * being processed here as well as on the shard it belongs to, or vanishing as the KCL lets it.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { readRecording } from '../../stream/replay/recordingFile.ts';
 import { replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
-import { AggregatedRecord, KPL_MAGIC } from '../../stream/kpl/aggregatedRecordFormat.ts';
+import { emptySubRecords, handMadeAggregate } from '../support/kplAggregate.ts';
 import { redriveRecord } from '../../stream/cli/redriveRecord.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
@@ -105,10 +105,7 @@ describe('replay of KPL aggregates', () => {
     // One 300 KB Kinesis record: a key table holding one 20,000-character key (the KPL's own
     // limit is 256; nothing checks an aggregate's table) and 40,000 one-byte sub-records under it.
     const longKey = 'k'.repeat(20_000);
-    const body = AggregatedRecord.encode(
-      AggregatedRecord.create({ partition_key_table: [longKey], explicit_hash_key_table: [], records: Array.from({ length: 40_000 }, () => ({ partition_key_index: 0, data: Buffer.from('g') })) }),
-    ).finish();
-    const aggregate = Buffer.concat([KPL_MAGIC, body, createHash('md5').update(body).digest()]);
+    const aggregate = handMadeAggregate({ keys: [longKey], records: Array.from({ length: 40_000 }, () => ({ partition_key_index: 0, data: Buffer.from('g') })) });
     expect(aggregate.length).toBeLessThan(1024 * 1024);
     const header: Recording['header'] = { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [SHARD], hashRanges: { [SHARD]: { start: '0', end: (2n ** 128n - 1n).toString() } } };
     const records = [{ shardId: SHARD, sequenceNumber: '100', partitionKey: 'k', arrivalTime: Date.UTC(2026, 10, 1, 7, 10), data: aggregate }];
@@ -127,5 +124,54 @@ describe('replay of KPL aggregates', () => {
     } finally {
       query.close();
     }
+  });
+  it('takes aggregates of empty sub-records in parts and commit points of bounded user records, every one in the DLQ: sixty of 1 MiB ran a replay out of memory', async () => {
+    const header: Recording['header'] = { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [SHARD] };
+    const at = Date.UTC(2026, 10, 1, 7, 10);
+    const record = (sequence: number, data: Uint8Array) => ({ shardId: SHARD, sequenceNumber: String(sequence), partitionKey: 'k', arrivalTime: at, data });
+    // Two aggregates of 170,000 (no bytes at all: commit points were cut by record bytes alone,
+    // and none came), then thirty of 1,000 (one part of 500 Kinesis records held all 30,000).
+    const small = emptySubRecords(1_000);
+    const large = emptySubRecords(170_000);
+    const records = [record(100, large), record(101, large), ...Array.from({ length: 30 }, (_, i) => record(200 + i, small))];
+    const lake = join(work, 'empty-sub-records', 'lake');
+    const parts: number[] = [];
+    let seen = 0;
+    const stats = await replayToDirectory(inMemoryRecording(header, new Map([[SHARD, records]])), directoriesFor(lake), FIXTURE_SETTINGS, {
+      onBatch: ({ recordsIn }) => {
+        parts.push(recordsIn - seen);
+        seen = recordsIn;
+      },
+    });
+    expect(stats).toMatchObject({ recordsIn: 370_000, rejected: 370_000, written: 0, duplicates: 0, late: 0, finished: true });
+    // Parts of at most 10,000 user records, cut between Kinesis records; an aggregate larger than that is a part of its own.
+    expect(parts).toEqual([170_000, 170_000, 10_000, 10_000, 10_000]);
+    // A commit point once 250,000 are open (after the second large aggregate), and one at the end.
+    expect(stats.batches).toBe(2);
+    const query = await LakeQuery.open(lake);
+    try {
+      expect(await query.query('SELECT reason, sub_sequence_number IS NOT NULL AS sub, count(*) AS n, count(DISTINCT (sequence_number, sub_sequence_number)) AS positions FROM rejected GROUP BY ALL')).toEqual([
+        { reason: 'empty_record', sub: true, n: 370_000, positions: 370_000 },
+      ]);
+    } finally {
+      query.close();
+    }
+  });
+  it('does not resume a replay that cut its parts and commit points by Kinesis records and bytes alone', async () => {
+    const header: Recording['header'] = { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [SHARD] };
+    const at = Date.UTC(2026, 10, 1, 7, 10);
+    const records = validEvents(40).map((data, i) => ({ shardId: SHARD, sequenceNumber: String(100 + i), partitionKey: 'k', arrivalTime: at + i, data }));
+    const dirs = directoriesFor(join(work, 'old-cut', 'lake'));
+    // Commit points of 400 record bytes, parts of 5 records: several points.
+    const replayed = () => replayToDirectory(inMemoryRecording(header, new Map([[SHARD, records]])), dirs, { ...FIXTURE_SETTINGS, lakeFileTargetBytes: 400 }, { batchSize: 5, stopAfterBatches: 1 });
+    expect((await replayed()).finished).toBe(false);
+    // As a replay from before wrote it: no limits by user records, with which a part of aggregates
+    // could now end elsewhere, and the records after the checkpoint land under other file names.
+    const checkpoint = join(dirs.state, 'replay-checkpoint.json');
+    const saved = JSON.parse(await readFile(checkpoint, 'utf8'));
+    expect(saved.settings.userRecordLimits).toEqual({ part: 10_000, commitPoint: 250_000 });
+    delete saved.settings.userRecordLimits;
+    await writeFile(checkpoint, JSON.stringify(saved));
+    await expect(replayed()).rejects.toThrow(/cut its parts and commit points by Kinesis records and record bytes alone.*start over/);
   });
 });
