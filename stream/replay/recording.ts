@@ -73,15 +73,24 @@ export interface ShardReader {
   close(): Promise<void>;
 }
 
-/** `longestGap` of records in sequence order. */
-export function longestGapOf(arrivals: Iterable<number>): number {
-  let newest = -Infinity;
-  let longest = 0;
-  for (const arrival of arrivals) {
-    if (arrival - newest > longest && Number.isFinite(newest)) longest = arrival - newest;
-    if (arrival > newest) newest = arrival;
+/**
+ * The longest silence between a shard's records, taken in sequence order: the time from the
+ * newest arrival so far to the next record's (a record that arrived earlier makes no silence).
+ */
+export class LongestGap {
+  private newest = -Infinity;
+  value = 0;
+
+  observe(arrival: number): void {
+    if (Number.isFinite(this.newest) && arrival - this.newest > this.value) this.value = arrival - this.newest;
+    if (arrival > this.newest) this.newest = arrival;
   }
-  return longest;
+}
+
+function longestGapOf(list: readonly SourceRecord[]): number {
+  const gap = new LongestGap();
+  for (const record of list) gap.observe(record.arrivalTime);
+  return gap.value;
 }
 
 /** Records already in memory (a bench's or a test's), as a shard of a recording. */
@@ -89,7 +98,7 @@ export function shardRecordsOf(list: readonly SourceRecord[]): ShardRecords {
   return {
     length: list.length,
     firstArrival: list[0]?.arrivalTime,
-    longestGap: longestGapOf(list.map((record) => record.arrivalTime)),
+    longestGap: longestGapOf(list),
     all: async () => [...list],
     read: async (from) => {
       let at = from;

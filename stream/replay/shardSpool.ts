@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SourceRecord } from '../pipeline/batch.ts';
-import { RecordingError, type ShardReader, type ShardRecords } from './recording.ts';
+import { LongestGap, RecordingError, type ShardReader, type ShardRecords } from './recording.ts';
 
 const readAt = promisify(read);
 
@@ -56,8 +56,7 @@ export class ShardSpoolWriter {
   private finished = false;
   length = 0;
   firstArrival: number | undefined;
-  private newestArrival = -Infinity;
-  longestGap = 0;
+  private readonly gap = new LongestGap();
 
   constructor(readonly shardId: string) {}
 
@@ -76,8 +75,7 @@ export class ShardSpoolWriter {
     this.used = at + record.data.byteLength;
     this.length += 1;
     this.firstArrival ??= record.arrivalTime;
-    if (this.length > 1 && record.arrivalTime - this.newestArrival > this.longestGap) this.longestGap = record.arrivalTime - this.newestArrival;
-    if (record.arrivalTime > this.newestArrival) this.newestArrival = record.arrivalTime;
+    this.gap.observe(record.arrivalTime);
   }
 
   private flush(): void {
@@ -97,7 +95,7 @@ export class ShardSpoolWriter {
     this.flush();
     this.buffer = Buffer.alloc(0);
     this.finished = true;
-    return new SpooledShard(this.shardId, this.fd, this.size, this.length, this.firstArrival, this.longestGap, this.hash.digest('hex'));
+    return new SpooledShard(this.shardId, this.fd, this.size, this.length, this.firstArrival, this.gap.value, this.hash.digest('hex'));
   }
 
   /** Frees the file of a spool not finished (a recording refused part-way). */
