@@ -107,9 +107,11 @@ export function runCommand(): Command {
         line.log(`worker ${worker.workerId} on stream ${config.stream}; health on http://localhost:${health.port}/health/ready`);
         try {
           const stats = await worker.run();
-          // Records read after a shard's last commit (a lease lost or released mid-batch) are not lost: its next owner reads them again.
+          // Records read after a shard's last commit (a lease lost or released mid-batch) are not lost:
+          // its next owner reads on from that checkpoint. Said without a tense, as the next owner may
+          // have committed them already (a lease lost) or may not have started yet (a stop).
           const uncommitted = stats.recordsRead - stats.recordsIn;
-          const rereadBy = uncommitted > 0 ? ` (the ${uncommitted} read and not committed are read again by the shards' next owners)` : '';
+          const rereadBy = uncommitted > 0 ? ` (the ${uncommitted} read and not committed here are the shards' next owners' to commit, from the last checkpoint)` : '';
           line.done(`stopped: ${workerSummary(stats, worker.streamWindowStats)}${rereadBy}`);
           stoppedEarly(worker.caughtUp);
         } finally {
