@@ -13,8 +13,9 @@
  * A snapshot superseded by a committed checkpoint is deleted, and the segments of its own shard
  * that the superseding snapshot does not name go one checkpoint later (`discard` says why), or
  * when the shard stops here (`release`). A child shard's snapshots may name its parents'
- * segments (dedupe follows lineage); those are never deleted from the child, as the parents'
- * final snapshots themselves are not.
+ * segments (dedupe follows lineage); those are never deleted from the child. A parent's final
+ * snapshot, and its segments once no descendant's committed snapshot names them, go when its
+ * children have state of their own (`removeEndedShard`, parentCleanup.ts).
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../config/load.ts';
@@ -43,6 +44,8 @@ export class StateStore {
   private readonly dropped = new Map<string, string[]>();
   /** Per snapshot loaded here, what the owner that saved it left to delete (`collectLeftovers`). */
   private readonly leftovers = new Map<string, string[]>();
+  /** Segment keys of snapshots read for `removeEndedShard` (kept apart from `segmentsOf`, which says what this worker's own shards wrote). */
+  private readonly foreign = new Map<string, string[]>();
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -166,6 +169,42 @@ export class StateStore {
     for (const shardId of shardIds) {
       for (const key of await this.store.list(`state/${stream}/${shardId}/`)) if (!needed.has(key)) await this.store.delete(key);
     }
+  }
+
+  /**
+   * Deletes what an ended shard left in its directory (its snapshots, its dedupe segments) that
+   * none of `descendantRefs` names: the committed snapshots of the shards that descend from it, the
+   * only ones that can name its segments (dedupe follows lineage, and a child names the segments
+   * it inherited until their bucket expires, for up to a horizon). Those it names stay, for a later
+   * call. Returns whether nothing is left; false, deleting nothing, when one of `descendantRefs` is
+   * gone already (superseded meanwhile: a later call reads the one that replaced it).
+   */
+  async removeEndedShard(stream: string, shardId: string, descendantRefs: readonly string[]): Promise<boolean> {
+    const needed = new Set<string>();
+    for (const ref of descendantRefs) {
+      const named = this.segmentsOf.get(ref) ?? (await this.namedBy(ref));
+      if (!named) return false;
+      for (const key of named) needed.add(key);
+    }
+    let left = false;
+    for (const key of await this.store.list(`state/${stream}/${shardId}/`)) {
+      if (needed.has(key)) left = true;
+      else await this.store.delete(key);
+    }
+    return !left;
+  }
+
+  /** The segment keys another worker's snapshot names (read once: a snapshot's object never changes), or undefined when it is gone. */
+  private async namedBy(ref: string): Promise<string[] | undefined> {
+    const cached = this.foreign.get(ref);
+    if (cached) return cached;
+    const body = await this.store.get(ref);
+    if (!body) return undefined;
+    const named = segmentKeys(JSON.parse(Buffer.from(body).toString('utf8')) as StoredShardStateSnapshot);
+    // Bounded: a descendant commits a new snapshot every unit, and the old ones are never asked for again.
+    if (this.foreign.size >= 1_000) this.foreign.clear();
+    this.foreign.set(ref, named);
+    return named;
   }
 
   private async putSegment(stream: string, shardId: string, start: number, ids: string): Promise<string> {

@@ -251,7 +251,8 @@ export class StreamWindowMerge {
     const reported: string[] = [];
     /** Shards' alerts of windows fired already (late partials): sent at once. */
     const late: AlertEvent[] = [];
-    for (const [shardId, keys] of [...(await log.list())].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const logged = await log.list();
+    for (const [shardId, keys] of [...logged].sort(([a], [b]) => (a < b ? -1 : 1))) {
       for (const key of keys) {
         const last = state.consumed.get(shardId);
         // Already merged (a unit re-committed after a crash writes the same key again).
@@ -282,6 +283,7 @@ export class StreamWindowMerge {
         merged.push(key);
       }
     }
+    const forgotten = this.forgetDeletedShards(shardLeases, logged);
     // Shards registered before any time was known start their idleness from the first time seen.
     if (!Number.isFinite(clockBefore) && Number.isFinite(state.clock)) for (const lease of shardLeases) state.watermark.touch(lease.leaseKey);
     // Behind its tip is not idle: such a shard holds the watermark until it catches up.
@@ -304,7 +306,7 @@ export class StreamWindowMerge {
     // held the windows) lost the report when the holder handed back or died. A shard a bounded run
     // closed again (closedAgain) came back live at −∞ to the next holder, with no flush left in the
     // log to end it, and the stream's last window never fired.
-    if (merged.length === 0 && fired.length === 0 && reported.length === 0) {
+    if (merged.length === 0 && fired.length === 0 && reported.length === 0 && !forgotten) {
       await this.renew();
     } else await this.save();
     // Merged partials are folded into the saved state: the log can forget them. A stale key (one
@@ -313,6 +315,29 @@ export class StreamWindowMerge {
     // there, the next bounded run's first step read it as the shard reporting its end again
     // (endedShardAgain) before any worker had read the shard.
     for (const key of [...merged, ...stale]) await log.delete(key);
+  }
+
+  /**
+   * Forgets a shard the merge saw end whose lease is gone (a reshard's parent, cleaned up once its
+   * children had state of their own: parentCleanup.ts) and whose keys are gone from the log: nobody
+   * reads it again, and its entries stayed in the saved state for good, one more per reshard.
+   * Returns whether there was one.
+   */
+  private forgetDeletedShards(shardLeases: readonly Lease[], logged: ReadonlyMap<string, string[]>): boolean {
+    const state = this.state!;
+    // An empty scan says nothing about which leases are gone.
+    if (shardLeases.length === 0) return false;
+    const leased = new Set(shardLeases.map((lease) => lease.leaseKey));
+    const gone = [...state.ended].filter((shardId) => !leased.has(shardId) && !logged.has(shardId));
+    for (const shardId of gone) {
+      state.consumed.delete(shardId);
+      state.ended.delete(shardId);
+      state.behind.delete(shardId);
+      state.watermark.remove(shardId);
+      state.waiting.delete(shardId);
+      state.heard.delete(shardId);
+    }
+    return gone.length > 0;
   }
 
   /**

@@ -37,6 +37,7 @@ import { claimLakeForTable } from './lakeClaim.ts';
 import { startingPositionFor } from './pinnedStart.ts';
 import { canonicalLocation } from '../../sinks/objectStore/canonicalLocation.ts';
 import { emptyStats, type WorkerStats } from './workerStats.ts';
+import { cleanUpEndedParents } from './parentCleanup.ts';
 import { StreamWindowMerge, type StreamWindowStats } from './streamWindowMerge.ts';
 import { caughtUpMarker, caughtUpPosition, type PartialLog } from './windowPartials.ts';
 import type { ObjectStore } from '../../sinks/objectStore/objectStore.ts';
@@ -124,6 +125,8 @@ export class Worker {
   /** Aborted when a shard finishes, so a bounded run ends then rather than at the next tick. */
   private shardFinished = new AbortController();
   private readonly merge: StreamWindowMerge | undefined;
+  /** When this worker last looked for reshard parents to clean up (options.now). */
+  private parentsCleanedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: WorkerOptions) {
     // A signal that came while the worker was set up (workerFromConfig's checks, before this
@@ -197,6 +200,7 @@ export class Worker {
     try {
       while (!this.stopping.signal.aborted) {
         await coordinator.tick();
+        await this.cleanUpParents(coordinator, now);
         await this.mergeStep(() => this.merge!.tick(coordinator.leases));
         if (this.boundedRunComplete(coordinator)) {
           this.caughtUp = true;
@@ -526,6 +530,25 @@ export class Worker {
     stats.spills += unit.rows.spills;
     stats.metricEvents += unit.metrics.length;
     stats.alerts += notifications.length;
+  }
+
+  /**
+   * A reshard's parents whose children have state of their own: their snapshots, segments and
+   * lease go (parentCleanup.ts), looked for as often as shards are discovered. Every worker looks:
+   * each step is fenced or idempotent.
+   */
+  private async cleanUpParents(coordinator: LeaseCoordinator, now: () => number): Promise<void> {
+    const shards = coordinator.shards;
+    if (!shards || now() - this.parentsCleanedAt < (this.options.shardSyncIntervalMs ?? 10_000)) return;
+    const began = (this.parentsCleanedAt = now());
+    // Within a renewal interval, the rest left to the next pass: the loop renews the leases.
+    const goOn = () => now() - began < coordinator.intervalMs;
+    try {
+      const deleted = await cleanUpEndedParents(coordinator.leases, shards, this.options.leases, this.options.stateStore, this.options.streamName, goOn);
+      for (const shardId of deleted) this.options.onEvent?.({ name: 'consumer.parent_cleaned_up', workerId: this.workerId, shardId });
+    } catch (error) {
+      this.options.onEvent?.({ name: 'consumer.state_cleanup_failed', workerId: this.workerId, detail: (error as Error).message });
+    }
   }
 
   /** Deleting state objects no snapshot needs: a failure leaves them in the store and loses nothing, so it is reported, not thrown. */

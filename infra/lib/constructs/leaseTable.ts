@@ -19,9 +19,12 @@ export interface LeaseTableProps {
  * What the worker calls (LeaseTable, LeaseCoordinator, the stream-wide window merge): nothing
  * else. GetItem reads the table's stream item at every start and the stream-wide merge's lease;
  * without it a restarted task failed and stream-wide windows went silently missing.
- * CreateTable is not granted: the stack makes the table, the worker only where it is missing.
+ * DeleteItem deletes a reshard's parent lease once its children have state of their own
+ * (stream/consumer/parentCleanup.ts); without it that step fails, reported and retried, and the
+ * lease stays. CreateTable is not granted: the stack makes the table, the worker only where it is
+ * missing.
  */
-export const WORKER_LEASE_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'] as const;
+export const WORKER_LEASE_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'] as const;
 
 export class LeaseTable extends Construct {
   readonly table: dynamodb.TableV2;

@@ -4,7 +4,7 @@
  * `shardSyncIntervalMs` it also discovers new shards. It reports leases acquired and lost; the
  * worker starts and stops shard processing accordingly.
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { ConfigError } from '../../config/load.ts';
 import { HeldLease } from './heldLease.ts';
 import type { Lease } from './lease.ts';
@@ -24,6 +24,8 @@ export type ConsumerEventName =
   | 'consumer.shard_started'
   | 'consumer.shard_ended'
   | 'consumer.shards_discovered'
+  /** A reshard's parent whose children have state of their own: its state objects and lease deleted (parentCleanup.ts). */
+  | 'consumer.parent_cleaned_up'
   | 'consumer.renew_failed'
   | 'consumer.read_failed'
   | 'consumer.stream_windows_failed'
@@ -85,6 +87,8 @@ export class LeaseCoordinator {
   private taking = true;
   /** The last scan of the table, for readiness reports and bounded runs. */
   leases: Lease[] = [];
+  /** The stream's shards at the last shard discovery; undefined before the first. */
+  shards: Shard[] | undefined;
   private scannedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: CoordinatorOptions) {}
@@ -102,7 +106,8 @@ export class LeaseCoordinator {
     await this.renewAll();
     if (this.taking && now() - this.lastSync >= this.options.shardSyncIntervalMs) {
       this.lastSync = now();
-      const created = await syncShards(this.options.kinesis, this.options.streamName, table, new Set(this.leases.map((l) => l.leaseKey)));
+      const { created, shards } = await syncShards(this.options.kinesis, this.options.streamName, table, new Set(this.leases.map((l) => l.leaseKey)));
+      this.shards = shards;
       if (created.length) this.emit('consumer.shards_discovered', undefined, created.join(','));
     }
     this.leases = await table.list();

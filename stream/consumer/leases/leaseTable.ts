@@ -8,6 +8,7 @@
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
@@ -18,7 +19,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { checkpointSequence, leaseFromItem, leaseToItem, type Lease } from './lease.ts';
+import { SHARD_END, checkpointSequence, leaseFromItem, leaseToItem, type Lease } from './lease.ts';
 import { ConfigError } from '../../config/load.ts';
 import { canonicalLocation } from '../../../sinks/objectStore/canonicalLocation.ts';
 
@@ -298,6 +299,27 @@ export class LeaseTable {
       return leaseFromItem(result.Attributes!);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(leaseKey, operation);
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes an ended shard's lease (parentCleanup.ts), only as it was read: at SHARD_END, its
+   * counter unmoved and no state snapshot named. Returns whether it was deleted.
+   */
+  async deleteEnded(lease: Lease): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { leaseKey: { S: lease.leaseKey } },
+          ConditionExpression: 'leaseCounter = :counter AND checkpoint = :end AND attribute_not_exists(stateRef)',
+          ExpressionAttributeValues: { ':counter': { N: String(lease.leaseCounter) }, ':end': { S: SHARD_END } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

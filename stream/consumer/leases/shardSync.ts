@@ -35,14 +35,40 @@ export function newLease(shard: Shard): Lease {
   };
 }
 
-/** Creates the leases that are missing; returns the ids of shards that got a new lease. */
-export async function syncShards(kinesis: KinesisClient, streamName: string, table: LeaseTable, known: ReadonlySet<string>): Promise<string[]> {
+/**
+ * Creates the leases that are missing; returns the ids of shards that got a new lease, and the
+ * shards listed. A shard one
+ * of whose descendants has a lease gets none: its lease was deleted once its children had state of
+ * their own (parentCleanup.ts), and Kinesis lists a closed shard for the whole retention period.
+ * Created again at TRIM_HORIZON, with no parent lease left to wait for, it was read a second time,
+ * every record of it written to the lake twice. The table is read here rather than trusting
+ * `known`, the last scan, which is empty at a worker's first sync (a restart).
+ */
+export async function syncShards(kinesis: KinesisClient, streamName: string, table: LeaseTable, known: ReadonlySet<string>): Promise<{ created: string[]; shards: Shard[] }> {
   const shards = await listShards(kinesis, streamName);
+  const leased = new Set([...known, ...(await table.list()).map((lease) => lease.leaseKey)]);
+  const superseded = supersededShards(shards, leased);
   const created: string[] = [];
   for (const shard of shards) {
-    if (known.has(shard.ShardId!)) continue;
+    if (leased.has(shard.ShardId!) || superseded.has(shard.ShardId!)) continue;
     if (await table.createIfMissing(newLease(shard))) created.push(shard.ShardId!);
     for (const parent of parentsOf(shard)) await table.addChildren(parent, [shard.ShardId!]);
   }
-  return created;
+  return { created, shards };
+}
+
+/** The shards, of those listed, with a descendant (a child, a child's child...) among `leased`. */
+export function supersededShards(shards: readonly Shard[], leased: ReadonlySet<string>): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const shard of shards) for (const parent of parentsOf(shard)) children.set(parent, [...(children.get(parent) ?? []), shard.ShardId!]);
+  const memo = new Map<string, boolean>();
+  const hasLeasedDescendant = (shardId: string): boolean => {
+    const known = memo.get(shardId);
+    if (known !== undefined) return known;
+    memo.set(shardId, false);
+    const found = (children.get(shardId) ?? []).some((child) => leased.has(child) || hasLeasedDescendant(child));
+    memo.set(shardId, found);
+    return found;
+  };
+  return new Set(shards.map((shard) => shard.ShardId!).filter(hasLeasedDescendant));
 }
