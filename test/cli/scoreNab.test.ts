@@ -179,6 +179,23 @@ describe('adstream score-nab', () => {
     expect(await readFile(join(out, 'y', 'earlier.csv'), 'utf8')).toBe('timestamp,value,anomaly_score\n');
   });
 
+  it('says when a window lies wholly in the probation period, where it can be neither found nor missed', async () => {
+    // 2000 rows every 5 minutes from 2015-01-01 00:00: probation is min(floor(0.15 * 2000), 750) = 300 rows.
+    // The first window (rows 0 to 100) is wholly inside it; the second (rows 250 to 400) is not.
+    // Without the note the table showed the first like any window, and its file's score below 0.
+    const stamp = (i: number): string => new Date(Date.UTC(2015, 0, 1) + i * 300_000).toISOString().slice(0, 19).replace('T', ' ');
+    const corpus = join(dir, 'in-probation');
+    await mkdir(join(corpus, 'data', 'x'), { recursive: true });
+    await writeFile(join(corpus, 'data', 'x', 'a.csv'), `timestamp,value\n${Array.from({ length: 2000 }, (_, i) => `${stamp(i)},${i % 7}`).join('\n')}\n`);
+    await mkdir(join(corpus, 'labels'), { recursive: true });
+    await writeFile(join(corpus, 'labels', 'combined_windows.json'), JSON.stringify({ 'x/a.csv': [[stamp(0), stamp(100)], [stamp(250), stamp(400)]] }));
+    const outcome = await adstream(['score-nab', corpus, '--out', join(dir, 'in-probation-out')]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stderr.trim()).toBe(
+      "adstream: x/a.csv: the window over rows 2015-01-01 00:00:00 to 2015-01-01 08:20:00 lies wholly in the first 300 rows, NAB's probation period, where no row is scored: it can be neither found nor missed, and still counts toward the perfect score (as in NAB)",
+    );
+  });
+
   it("ends, and names the rows, when a detector gives NaN: NAB's windowed Gaussian on values near 1e308", async () => {
     // Its window's sum passes Number.MAX_VALUE after two values, so every later score is NaN, and
     // the threshold search looped forever on them (the command hung; killed after 30 s here).

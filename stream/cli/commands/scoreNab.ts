@@ -12,7 +12,7 @@ import { pathOption } from '../pathOption.ts';
 import { ConfigError } from '../../config/load.ts';
 import { NabCorpusError, readNabCorpus, readNabProfiles, type NabSeries } from '../../../detectors/nab/nabCorpus.ts';
 import { scoreProfiles } from '../../../detectors/nab/nabRun.ts';
-import { NAB_PROFILES, type NabProfile, type NabResult, type ScoredFile } from '../../../detectors/nab/nabScorer.ts';
+import { NAB_PROFILES, probationRows, scoredWindows, type NabProfile, type NabResult, type ScoredFile } from '../../../detectors/nab/nabScorer.ts';
 import { SERIES_DETECTORS, isSeriesDetectorName } from '../../../detectors/univariate/seriesDetectors.ts';
 import { printTable } from '../table.ts';
 import { makeDirectory } from '../../../sinks/makeDirectory.ts';
@@ -113,6 +113,18 @@ export function scoreNabCommand(): Command {
       // Score files named like the input's would replace it, or be read as input by the next run.
       if (isInside(out, join(input, 'data'))) throw new ConfigError(`--out ${out} is inside ${join(input, 'data')}, where the series are read from; choose a directory outside it.`);
       const { corpus, profiles, profilesPath } = await readInput(input);
+      // A window wholly in a file's probation period can be neither found nor missed (NAB scores no
+      // row there), yet it counts toward the perfect score, as in NAB: the table shows it like any
+      // other window, and its file's score can only be negative, so say why.
+      for (const series of corpus) {
+        const scored = scoredWindows({ scores: series.values, windows: series.windows });
+        for (const [w, [first, last]] of series.windows.entries()) {
+          if (scored[w]) continue;
+          console.error(
+            `adstream: ${series.name}: the window over rows ${series.timestamps[first]} to ${series.timestamps[last]} lies wholly in the first ${probationRows(series.values.length)} rows, NAB's probation period, where no row is scored: it can be neither found nor missed, and still counts toward the perfect score (as in NAB)`,
+          );
+        }
+      }
       await makeOutput(out);
       const progress = process.stderr.isTTY ? (text: string) => process.stderr.write(`\r\x1b[K${text}`) : () => undefined;
       const files: ScoredFile[] = [];
