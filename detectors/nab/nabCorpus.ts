@@ -50,12 +50,29 @@ const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 /** A CSV cell without the quotes a spreadsheet may put around it. */
 const unquoted = (cell: string): string => cell.trim().replace(/^"(.*)"$/, '$1');
 
+/**
+ * Whether a line of UTF-16 text, read as UTF-8, is what it is: a NUL at every other character,
+ * the even ones (big-endian) or the odd ones (little-endian), after the two U+FFFD a byte-order
+ * mark reads as.
+ */
+function isUtf16(line: string): boolean {
+  const chars = [...line.replace(/^\uFFFD\uFFFD/, '').slice(0, 64)];
+  const nulEvery = (parity: number): boolean => chars.every((ch, i) => (ch === '\u0000') === (i % 2 === parity));
+  return chars.length >= 2 && (nulEvery(0) || nulEvery(1));
+}
+
 export function parseSeriesCsv(name: string, text: string): Pick<NabSeries, 'timestamps' | 'values' | 'valueTexts' | 'times'> & { firstOutOfOrder: number | undefined } {
   // Line numbers as an editor shows them: blank lines count, a BOM is not text.
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
   const first = lines.shift()?.line ?? '';
   // Read as UTF-8, a UTF-16 file is every other byte NUL: say so instead of echoing that header.
-  if (first.includes('\u0000')) throw new NabCorpusError(`${name} is UTF-16 text; save it as UTF-8 (NAB's files are)`);
+  // Any other NUL is no text at all (a gzip or a spreadsheet's zip under a .csv name), which the
+  // UTF-16 advice would send looking for an encoding setting that does not exist.
+  if (first.includes('\u0000')) {
+    throw new NabCorpusError(
+      isUtf16(first) ? `${name} is UTF-16 text; save it as UTF-8 (NAB's files are)` : `${name} is not text (it holds NUL bytes: a compressed file or a spreadsheet workbook saved under a .csv name?); NAB's files are UTF-8 CSV`,
+    );
+  }
   // Spreadsheets capitalise and quote headers; the names are what matters.
   const header = first.split(',').map((h) => unquoted(h).trim().toLowerCase());
   if (header[0] !== 'timestamp' || header[1] !== 'value') {

@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NabCorpusError, readNabCorpus, readNabProfiles, toMillis } from '../../../detectors/nab/nabCorpus.ts';
 
@@ -115,6 +116,21 @@ describe('readNabCorpus', () => {
     expect(c.windows).toEqual([[10, 12]]);
     await writeFile(join(dir, 'data/cat/b.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(plain, 'utf16le')]));
     await expect(readNabCorpus(dir)).rejects.toThrow(new NabCorpusError("cat/b.csv is UTF-16 text; save it as UTF-8 (NAB's files are)"));
+    await writeFile(join(dir, 'data/cat/b.csv'), Buffer.from(plain, 'utf16le'));
+    await expect(readNabCorpus(dir)).rejects.toThrow(new NabCorpusError("cat/b.csv is UTF-16 text; save it as UTF-8 (NAB's files are)"));
+    await writeFile(join(dir, 'data/cat/b.csv'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(plain, 'utf16le').swap16()]));
+    await expect(readNabCorpus(dir)).rejects.toThrow(new NabCorpusError("cat/b.csv is UTF-16 text; save it as UTF-8 (NAB's files are)"));
+  });
+
+  it('says a file with NUL bytes that is not UTF-16 is not text, rather than calling it UTF-16', async () => {
+    // A gzip-compressed CSV under a .csv name: its 10-byte header (1f 8b 08 00 ...) holds NULs, and
+    // the command said "cat/a.csv is UTF-16 text; save it as UTF-8".
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(10), at(12)]] }));
+    await mkdir(join(dir, 'data/cat'), { recursive: true });
+    await writeFile(join(dir, 'data/cat/a.csv'), gzipSync(series(30)));
+    await expect(readNabCorpus(dir)).rejects.toThrow(
+      new NabCorpusError('cat/a.csv is not text (it holds NUL bytes: a compressed file or a spreadsheet workbook saved under a .csv name?); NAB\'s files are UTF-8 CSV'),
+    );
   });
 
   it('reads files at any depth under data/ and names the data files the labels leave out', async () => {
