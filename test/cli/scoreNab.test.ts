@@ -94,6 +94,19 @@ describe('adstream score-nab', () => {
     expect(message).toContain("NAB's layout");
   });
 
+  it('says the files are only misplaced when combined_windows.json sits beside the category folders', async () => {
+    // The layout of the NAB subset shipped with the task (<dir>/<category>/<file>.csv beside
+    // <dir>/combined_windows.json): the command said only that <dir>/data is missing.
+    const corpus = join(dir, 'flat');
+    await cp(join(NAB, 'data', 'realAdExchange'), join(corpus, 'realAdExchange'), { recursive: true });
+    await cp(join(NAB, 'labels', 'combined_windows.json'), join(corpus, 'combined_windows.json'));
+    const outcome = await adstream(['score-nab', corpus, '--out', join(dir, 'flat-out')]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim()).toBe(
+      `adstream: ${corpus} is not in NAB's layout: ${join(corpus, 'data')} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json). ${join(corpus, 'combined_windows.json')} is there, beside the series: NAB's layout wants the category folders in ${join(corpus, 'data')} and combined_windows.json in ${join(corpus, 'labels')} (a copy laid out so will do).`,
+    );
+  });
+
   it('exits 2 with one sentence naming the labels file when data/ is there and it is not', async () => {
     // It said "cannot read NAB windows <path>: ENOENT: no such file or directory, open '<path>'".
     const corpus = join(dir, 'no-labels');
