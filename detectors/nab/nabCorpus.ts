@@ -282,7 +282,15 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
       unlabelled.push(name);
       continue;
     }
-    const { timestamps, values, valueTexts, times, firstOutOfOrder } = parseSeriesCsv(name, await readFile(join(dataDir, ...name.split('/')), 'utf8'));
+    const text = await readFile(join(dataDir, ...name.split('/')), 'utf8');
+    // An empty file (a placeholder, a copy or download that failed) has no rows, as a file of only
+    // its header has: left out with a note like it, not a refusal of the whole corpus for its header.
+    if (text.replace(/^\uFEFF/, '').trim() === '') {
+      emptyFiles.push(name);
+      notes.onSkipped?.(`${name} is empty, so it is not scored`);
+      continue;
+    }
+    const { timestamps, values, valueTexts, times, firstOutOfOrder } = parseSeriesCsv(name, text);
     if (values.length === 0) {
       emptyFiles.push(name);
       notes.onSkipped?.(`${name} has a header and no rows, so it is not scored`);
@@ -291,7 +299,7 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
     const skipped = notes.onSkipped ?? (() => undefined);
     series.push({ name, timestamps, times, values, valueTexts, windows: windowsOf({ name, times, timestamps }, labels[name] ?? [], firstOutOfOrder, skipped) });
   }
-  if (series.length === 0 && emptyFiles.length > 0) throw new NabCorpusError(`${dir}: every data file listed in labels/combined_windows.json has a header and no rows`);
+  if (series.length === 0 && emptyFiles.length > 0) throw new NabCorpusError(`${dir}: every data file listed in labels/combined_windows.json has no rows (each is empty or holds only its header)`);
   if (series.length === 0) throw new NabCorpusError(`${dir}: no data file under data/ is listed in labels/combined_windows.json${namesSide(unlabelled, Object.keys(labels))}`);
   const read = new Set([...series.map((s) => s.name), ...emptyFiles]);
   const missing = Object.keys(labels).filter((name) => !read.has(name)).sort();

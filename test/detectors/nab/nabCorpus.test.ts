@@ -86,7 +86,22 @@ describe('readNabCorpus', () => {
     // It is under data/: not also one of the labelled files missing there.
     expect(missing).toEqual([]);
     await put('labels/combined_windows.json', JSON.stringify({ 'cat/empty.csv': [] }));
-    await expect(readNabCorpus(dir)).rejects.toThrow('every data file listed in labels/combined_windows.json has a header and no rows');
+    await expect(readNabCorpus(dir)).rejects.toThrow('every data file listed in labels/combined_windows.json has no rows (each is empty or holds only its header)');
+  });
+
+  it('leaves out an empty file as it leaves out one of only a header, rather than refusing the corpus', async () => {
+    // A 0-byte file (a placeholder, a failed copy) stopped the whole run: 'cat/zero.csv: expected a
+    // header "timestamp,value", got ""', while a file of only its header is left out with a note.
+    await put('data/cat/a.csv', series(100));
+    await put('data/cat/zero.csv', '');
+    await put('data/cat/blank.csv', '\uFEFF\r\n\n');
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [[at(40), at(45)]], 'cat/zero.csv': [], 'cat/blank.csv': [] }));
+    const skipped: string[] = [];
+    const corpus = await readNabCorpus(dir, { onSkipped: (why) => skipped.push(why) });
+    expect(corpus.map((s) => [s.name, s.values.length, s.windows])).toEqual([['cat/a.csv', 100, [[40, 45]]]]);
+    expect(skipped).toEqual(['cat/blank.csv is empty, so it is not scored', 'cat/zero.csv is empty, so it is not scored']);
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/zero.csv': [] }));
+    await expect(readNabCorpus(dir)).rejects.toThrow('every data file listed in labels/combined_windows.json has no rows (each is empty or holds only its header)');
   });
 
   it('reads lines ended by a bare CR as it reads LF and CRLF, and refuses a number that is not decimal', async () => {
