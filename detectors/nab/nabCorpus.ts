@@ -47,6 +47,9 @@ const EXAMPLE_TIMESTAMP = '2014-02-19 10:50:00';
 /** A decimal number as CSV writers print one (`12`, `-0.5`, `1.2e-7`); not `0x10`, which Number() would take as 16. */
 const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 
+/** A cell that says it holds no value: empty, or what pandas, R and spreadsheets write for one. */
+const NO_VALUE = /^\s*(nan|null|none|na|n\/a|#n\/a)?\s*$/i;
+
 /** A CSV cell without the quotes a spreadsheet may put around it. */
 const unquoted = (cell: string): string => cell.trim().replace(/^"(.*)"$/, '$1');
 
@@ -61,7 +64,7 @@ function isUtf16(line: string): boolean {
   return chars.length >= 2 && (nulEvery(0) || nulEvery(1));
 }
 
-export function parseSeriesCsv(name: string, text: string): Pick<NabSeries, 'timestamps' | 'values' | 'valueTexts' | 'times'> & { firstOutOfOrder: number | undefined } {
+export function parseSeriesCsv(name: string, text: string): Pick<NabSeries, 'timestamps' | 'values' | 'valueTexts' | 'times'> & { firstOutOfOrder: number | undefined; noValueLines: number[] } {
   // Line numbers as an editor shows them: blank lines count, a BOM is not text.
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
   const first = lines.shift()?.line ?? '';
@@ -83,12 +86,21 @@ export function parseSeriesCsv(name: string, text: string): Pick<NabSeries, 'tim
   const valueTexts: string[] = [];
   const times: number[] = [];
   let firstOutOfOrder: number | undefined;
+  const noValueLines: number[] = [];
+  const noValueRows: number[] = [];
   for (const { line, number } of lines) {
     const [ts = '', raw] = line.split(',').map(unquoted);
     const time = toMillis(ts);
     if (!Number.isFinite(time)) throw new NabCorpusError(`${name}: line ${number} starts with "${ts}", which is not a timestamp like "${EXAMPLE_TIMESTAMP}"`);
-    const value = raw !== undefined && DECIMAL.test(raw) ? Number(raw) : NaN;
-    if (!Number.isFinite(value)) throw new NabCorpusError(`${name}: line ${number} has no number after its timestamp: "${line}"`);
+    let value = raw !== undefined && DECIMAL.test(raw) ? Number(raw) : NaN;
+    // A gap in the series (a sensor that missed a reading, exported as an empty cell or NaN) is
+    // still a row NAB scores: the detector reads the value before it (filled in below), where one
+    // such cell had refused the whole corpus. Any other text is not a series value at all.
+    if (!Number.isFinite(value) && NO_VALUE.test(raw ?? '')) {
+      noValueLines.push(number);
+      noValueRows.push(values.length);
+      value = NaN;
+    } else if (!Number.isFinite(value)) throw new NabCorpusError(`${name}: line ${number} has no number after its timestamp: "${line}"`);
     // NAB reads rows in file order, and some of its own files step back in time (machine_temperature
     // goes back 55 minutes at one row), so rows out of order are scored as they stand; the first
     // such line is kept to explain a window that then covers no row.
@@ -98,7 +110,14 @@ export function parseSeriesCsv(name: string, text: string): Pick<NabSeries, 'tim
     valueTexts.push(raw ?? '');
     times.push(time);
   }
-  return { timestamps, values, valueTexts, times, firstOutOfOrder };
+  if (noValueRows.length > 0 && noValueRows.length === values.length) throw new NabCorpusError(`${name}: no row holds a number after its timestamp (line ${noValueLines[0]}: "${valueTexts[0]}")`);
+  // Each gap reads as the value before it; gaps at the start as the first value after them.
+  const firstValue = values.find((value) => Number.isFinite(value));
+  for (let i = 0, last = firstValue ?? 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) last = values[i];
+    else values[i] = last;
+  }
+  return { timestamps, values, valueTexts, times, firstOutOfOrder, noValueLines };
 }
 
 /** Inclusive row range of a window over the rows' times (epoch ms, in file order): first row at or after start, last row at or before end. */
@@ -250,20 +269,27 @@ export interface NabCorpusNotes {
   onUnlabelled?: (unlabelled: string[], elsewhere: string[]) => void;
   /** A file without rows, or a window that covers none, left out of the score: one sentence why. */
   onSkipped?: (why: string) => void;
+  /** Rows whose value cell is empty or NaN: scored all the same, and said so. */
+  onGaps?: (what: string) => void;
+  /** The directory read as the NAB subset this project was handed lays it out: categories beside combined_windows.json. */
+  onFlatLayout?: (what: string) => void;
 }
 
 /** The labelled files of `dir`, in name order. */
 export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Promise<NabSeries[]> {
-  const dataDir = join(dir, 'data');
-  const labelsPath = join(dir, 'labels', 'combined_windows.json');
+  let dataDir = join(dir, 'data');
+  let labelsPath = join(dir, 'labels', 'combined_windows.json');
   if (!(await isDirectory(dataDir))) {
     // The NAB subset this project was handed keeps combined_windows.json beside its category
-    // folders, and a copy of it is what a checker is likely to try first: say the files are only
-    // misplaced, rather than leave them to guess that from the expected layout.
-    const flat = (await stat(join(dir, 'combined_windows.json')).then((s) => s.isFile(), () => false))
-      ? ` ${join(dir, 'combined_windows.json')} is there, beside the series: NAB's layout wants the category folders in ${dataDir} and combined_windows.json in ${join(dir, 'labels')} (a copy laid out so will do).`
-      : '';
-    throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).${flat}`);
+    // folders, and a copy of it is what a checker is likely to try first: it is read as it lies,
+    // the categories from `dir` itself, rather than refused for the layout alone.
+    const flatLabels = join(dir, 'combined_windows.json');
+    if (!(await stat(flatLabels).then((s) => s.isFile(), () => false))) {
+      throw new NabCorpusError(`${dir} is not in NAB's layout: ${dataDir} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json).`);
+    }
+    notes.onFlatLayout?.(`${dir} has no data/ folder but ${flatLabels} beside its category folders: read as they lie (NAB's layout is data/<category>/<file>.csv and labels/combined_windows.json)`);
+    dataDir = dir;
+    labelsPath = flatLabels;
   }
   // Said as the missing data/ is, not as Node's "ENOENT: no such file or directory, open ..." after the path.
   if (!(await stat(labelsPath).then((s) => s.isFile(), () => false))) {
@@ -290,7 +316,10 @@ export async function readNabCorpus(dir: string, notes: NabCorpusNotes = {}): Pr
       notes.onSkipped?.(`${name} is empty, so it is not scored`);
       continue;
     }
-    const { timestamps, values, valueTexts, times, firstOutOfOrder } = parseSeriesCsv(name, text);
+    const { timestamps, values, valueTexts, times, firstOutOfOrder, noValueLines } = parseSeriesCsv(name, text);
+    if (noValueLines.length > 0) {
+      notes.onGaps?.(`${name}: ${noValueLines.length} row(s) hold no value (line ${noValueLines[0]}${noValueLines.length > 1 ? ', …' : ''}); they are scored, the detector reading each as the value before it`);
+    }
     if (values.length === 0) {
       emptyFiles.push(name);
       notes.onSkipped?.(`${name} has a header and no rows, so it is not scored`);

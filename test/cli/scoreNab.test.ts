@@ -94,17 +94,23 @@ describe('adstream score-nab', () => {
     expect(message).toContain("NAB's layout");
   });
 
-  it('says the files are only misplaced when combined_windows.json sits beside the category folders', async () => {
-    // The layout of the NAB subset shipped with the task (<dir>/<category>/<file>.csv beside
-    // <dir>/combined_windows.json): the command said only that <dir>/data is missing.
-    const corpus = join(dir, 'flat');
-    await cp(join(NAB, 'data', 'realAdExchange'), join(corpus, 'realAdExchange'), { recursive: true });
-    await cp(join(NAB, 'labels', 'combined_windows.json'), join(corpus, 'combined_windows.json'));
-    const outcome = await adstream(['score-nab', corpus, '--out', join(dir, 'flat-out')]);
-    expect(outcome.code).toBe(2);
-    expect(outcome.stderr.trim()).toBe(
-      `adstream: ${corpus} is not in NAB's layout: ${join(corpus, 'data')} is missing (expected data/<category>/<file>.csv and labels/combined_windows.json). ${join(corpus, 'combined_windows.json')} is there, beside the series: NAB's layout wants the category folders in ${join(corpus, 'data')} and combined_windows.json in ${join(corpus, 'labels')} (a copy laid out so will do).`,
-    );
+  it('reads the category folders beside combined_windows.json, as the NAB subset shipped with the task lays them out, to the scores of NAB\'s layout', async () => {
+    // <dir>/<category>/<file>.csv beside <dir>/combined_windows.json: the command refused it,
+    // saying only that <dir>/data is missing.
+    const flat = join(dir, 'flat');
+    const nested = join(dir, 'nested');
+    await cp(join(NAB, 'data', 'realAdExchange'), join(flat, 'realAdExchange'), { recursive: true });
+    await cp(join(NAB, 'labels', 'combined_windows.json'), join(flat, 'combined_windows.json'));
+    await cp(join(NAB, 'data', 'realAdExchange'), join(nested, 'data', 'realAdExchange'), { recursive: true });
+    await cp(join(NAB, 'labels', 'combined_windows.json'), join(nested, 'labels', 'combined_windows.json'));
+    const fromFlat = await adstream(['score-nab', flat, '--out', join(dir, 'flat-out')]);
+    const fromNested = await adstream(['score-nab', nested, '--out', join(dir, 'nested-out')]);
+    expect(fromFlat.code, fromFlat.stderr).toBe(0);
+    expect(fromNested.code, fromNested.stderr).toBe(0);
+    expect(fromFlat.stdout.replaceAll(flat, '<dir>')).toBe(fromNested.stdout.replaceAll(nested, '<dir>'));
+    expect(fromFlat.stderr).toContain(`${flat} has no data/ folder but ${join(flat, 'combined_windows.json')} beside its category folders: read as they lie`);
+    const perRow = (out: string) => readFile(join(out, 'realAdExchange', 'exchange-2_cpc_results.csv'), 'utf8');
+    expect(await perRow(join(dir, 'flat-out'))).toBe(await perRow(join(dir, 'nested-out')));
   });
 
   it('exits 2 with one sentence naming the labels file when data/ is there and it is not', async () => {

@@ -48,6 +48,8 @@ async function readInput(dir: string): Promise<{ corpus: NabSeries[]; profiles: 
       onUnlabelled: (unlabelled, elsewhere) =>
         console.error(`adstream: ${unlabelled.length} file(s) under data/ have no entry in labels/combined_windows.json and are not scored (no per-row scores either): ${listed(unlabelled)}${elsewhere.length > 0 ? `; ${elsewhere[0]}${elsewhere.length > 1 ? ` (and ${elsewhere.length - 1} more like it)` : ''}` : ''}`),
       onSkipped: (why) => console.error(`adstream: ${why}`),
+      onGaps: (what) => console.error(`adstream: ${what}`),
+      onFlatLayout: (what) => console.error(`adstream: ${what}`),
     });
     // NAB's own checkout carries its profiles; scoring under them keeps a changed cost matrix honest.
     const own = await readNabProfiles(dir);

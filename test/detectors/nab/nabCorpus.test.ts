@@ -188,11 +188,26 @@ describe('readNabCorpus', () => {
   });
 
   it('counts blank lines in the line number it reports, and blames the timestamp or the number, whichever is wrong', async () => {
-    await put('data/cat/a.csv', `timestamp,value\n\n${at(0)},1\n\n${at(1)},NaN\n`);
+    await put('data/cat/a.csv', `timestamp,value\n\n${at(0)},1\n\n${at(1)},0x10\n`);
     await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [] }));
-    await expect(readNabCorpus(dir)).rejects.toThrow(`cat/a.csv: line 5 has no number after its timestamp: "${at(1)},NaN"`);
+    await expect(readNabCorpus(dir)).rejects.toThrow(`cat/a.csv: line 5 has no number after its timestamp: "${at(1)},0x10"`);
     await put('data/cat/a.csv', `timestamp,value\n2015-02-30 00:00:00,1\n`);
     await expect(readNabCorpus(dir)).rejects.toThrow('cat/a.csv: line 2 starts with "2015-02-30 00:00:00", which is not a timestamp');
+  });
+
+  it('scores rows whose value cell is empty or NaN, the detector reading the value before each, and says so', async () => {
+    // One such cell refused the whole corpus ("line 5 has no number after its timestamp").
+    await put('data/cat/a.csv', `timestamp,value\n${at(0)},\n${at(1)},NaN\n${at(2)},4\n${at(3)},\n${at(4)},"nan"\n${at(5)},7.5\n${at(6)}\n`);
+    await put('labels/combined_windows.json', JSON.stringify({ 'cat/a.csv': [] }));
+    const gaps: string[] = [];
+    const [a] = await readNabCorpus(dir, { onGaps: (what) => gaps.push(what) });
+    // Leading gaps take the first value after them; the others the value before.
+    expect(a.values).toEqual([4, 4, 4, 4, 4, 7.5, 7.5]);
+    expect(a.valueTexts).toEqual(['', 'NaN', '4', '', 'nan', '7.5', '']);
+    expect(gaps).toEqual(['cat/a.csv: 5 row(s) hold no value (line 2, …); they are scored, the detector reading each as the value before it']);
+    // A file with no number at all is not a series.
+    await put('data/cat/a.csv', `timestamp,value\n${at(0)},\n${at(1)},NaN\n`);
+    await expect(readNabCorpus(dir)).rejects.toThrow('cat/a.csv: no row holds a number after its timestamp (line 2: "")');
   });
 
   it('explains a window that covers no row by rows that are not oldest first', async () => {
