@@ -50,6 +50,15 @@ export interface WindowVerdict {
   anomalous: boolean;
   critical: boolean;
   windowStart: number;
+  /**
+   * Anomalous only in that it keeps an open alert open: a window back inside the band that the
+   * incident's own level still explains (a click flood's empty minute, countRun.ts's calm
+   * windows). It sends no reminder: a reminder describes its window, and one sent from such a
+   * window told the operator of a click flood that the clicks had "dropped: observed 0 % vs
+   * expected 0.774 % (p 1) (still firing)". The reminder waits for the next window of the
+   * incident's own. @default false
+   */
+  holdsOpen?: boolean;
 }
 
 export function stepLifecycle(
@@ -87,7 +96,7 @@ export function stepLifecycle(
     s.normalRun = 0;
     s.anomalousRun += 1;
     if (severity === 'critical' && s.severity !== 'critical') return { state: { ...s, severity, sinceNotice: 0 }, event: 'escalated' };
-    return remind(s, renotify);
+    return verdict.holdsOpen ? { state: s } : remind(s, renotify);
   }
   if (s.phase === 'normal') Object.assign(s, { phase: 'pending', since: verdict.windowStart, anomalousRun: 0, normalRun: 0 });
   s.anomalousRun += 1;

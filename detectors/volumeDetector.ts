@@ -581,7 +581,13 @@ export class VolumeDetector {
     // because the day's level rose past the incident's, and the calm windows would never look over.
     const calm = firing && !verdict.inRun && !season ? (series.calm ?? calmAfter(model, previousRun)) : undefined;
     series.calm = calm && growCalm(calm, model, x, trials);
-    if (series.calm && !incidentOver(series.calm)) anomalous = true;
+    const held = !!series.calm && !incidentOver(series.calm);
+    if (held) anomalous = true;
+    // Held open by the incident's level while this window is not on the incident's side of the
+    // baseline (a flood's empty minute): no reminder from it, which would describe the window as
+    // the opposite of the incident. A held window on its side (the flood's next click) may carry one.
+    const onIncidentSide = series.calm !== undefined && (series.calm.sign > 0 ? verdict.observed > verdict.expected : verdict.observed < verdict.expected);
+    const holdsOpen = held && !verdict.inRun && !onIncidentSide;
     const critical = verdict.inRun && verdict.pRun < tests.criticalAlpha;
     // A run that ends without an alert was the series' own noise: its windows join the history
     // after all. Left out, a sparse series would lose every window with a click in it and
@@ -604,7 +610,7 @@ export class VolumeDetector {
     // The run already accumulated the evidence: fire on the first window it is strong enough.
     const windowMs = window.end - window.start;
     const runStart = verdict.run ? window.start - (verdict.run.windows - 1) * windowMs : window.start;
-    const step = stepLifecycle(before, { anomalous, critical, windowStart: runStart }, { ...this.config, firingAfter: 1 });
+    const step = stepLifecycle(before, { anomalous, critical, windowStart: runStart, holdsOpen }, { ...this.config, firingAfter: 1 });
     series.lifecycle = step.state;
     // The run became an incident: its windows stay out of the history.
     if (isOpen(series.lifecycle)) series.unconfirmed = undefined;

@@ -3,12 +3,12 @@ import { alertIdOf, buildAlert, formatDuration, initialLifecycle, stepLifecycle,
 
 const config = { firingAfter: 2, resolveAfter: 3 };
 
-/** Runs verdicts ('.' normal, 'a' anomalous, 'C' critical) and lists the events by window index. */
+/** Runs verdicts ('.' normal, 'a' anomalous, 'C' critical, 'h' only holding an open alert open) and lists the events by window index. */
 function run(verdicts: string, settings: LifecycleConfig = config): string[] {
   let state = initialLifecycle();
   const events: string[] = [];
   [...verdicts].forEach((v, i) => {
-    const step = stepLifecycle(state, { anomalous: v !== '.', critical: v === 'C', windowStart: i * 60_000 }, settings);
+    const step = stepLifecycle(state, { anomalous: v !== '.', critical: v === 'C', windowStart: i * 60_000, holdsOpen: v === 'h' }, settings);
     state = step.state;
     if (step.event) events.push(`${i}:${step.event as LifecycleEvent}`);
   });
@@ -41,6 +41,13 @@ describe('alert lifecycle', () => {
     const renotify = { ...config, renotifyWindows: 3 };
     expect(run('aaa.a', renotify)).toEqual(['1:firing', '4:renotified']);
     expect(run('aaa..a...', renotify)).toEqual(['1:firing', '5:renotified', '8:resolved']);
+  });
+
+  it('a reminder due in a window that only holds the alert open waits for the next anomalous one; the alert stays open meanwhile', () => {
+    const renotify = { ...config, renotifyWindows: 3 };
+    // Fires at 1; due at 4, held at 4 and 5 (no reminder, no resolution: 3 such windows are not
+    // 3 normal ones), sent at 6.
+    expect(run('aaahhha...', renotify)).toEqual(['1:firing', '6:renotified', '9:resolved']);
   });
 
   it('with a cooldown, an alert resolves only after resolveAfter + cooldownWindows normal windows, and an anomaly in the cooldown is the same incident, not a second page', () => {

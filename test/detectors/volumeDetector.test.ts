@@ -332,6 +332,22 @@ describe('VolumeDetector rate tests on a sparse series', () => {
     expect(after.map((a) => [a.status, a.alertId])).toEqual([['resolved', during[0].alertId]]);
     expect(after[0].windowStart).toBe(at(490 + clicks.length + 2));
   });
+  it('with reminders, a flood held open through its empty minutes is reminded of from its clicks, never described as a drop', () => {
+    const detector = new VolumeDetector({ ...config, renotifyWindows: 3 });
+    feed(detector, sparse(490));
+    // The flood of the test above, then its end. Fires at flood window 5; reminders are due 3
+    // windows after each notice, at the next window with a click (windows 8 and 9 are empty,
+    // held open by the flood's level), so at 10, then at 13 (11 empty, 12 one window too early).
+    const clicks = [1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0];
+    const alerts = feed(detector, clicks.map((c) => ({ [KEY]: { clicks: c, events: 10 } })), 490);
+    const steps = alerts.map((a) => [a.notification, (a.windowStart - at(490)) / W]);
+    expect(steps).toEqual([['firing', 5], ['renotified', 10], ['renotified', 13], ['resolved', 17]]);
+    // Each reminder is about a window with the flood's click (1 in 10 events), said as a spike.
+    for (const reminder of alerts.filter((a) => a.notification === 'renotified')) {
+      expect(reminder.observed).toBe(0.1);
+      expect(reminder.summary).toMatch(/^\[warning\] clicks spiked for campaign c1: observed 10 % /);
+    }
+  });
 });
 
 describe('VolumeDetector with a limit on campaigns (maxCampaigns)', () => {
