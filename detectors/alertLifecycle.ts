@@ -184,6 +184,9 @@ function describeWhere(dimensions: Record<string, string>, key: string): string 
   return parts.length ? parts.join(', ') : key;
 }
 
+/** How a reminder's summary ends. */
+export const STILL_FIRING = ' (still firing)';
+
 /** One line a person can act on: what moved, where, by how much, since when, and for which window. */
 export function summarize(facts: AlertFacts, event: LifecycleEvent): string {
   const where = describeWhere(facts.dimensions, facts.key);
@@ -198,7 +201,7 @@ export function summarize(facts: AlertFacts, event: LifecycleEvent): string {
   // unlikely, and a campaign can resolve while still below its expected level (observed 6 vs
   // expected 14.7, p 0.05), which "back to normal" misstated (an operator review).
   const head = `[${facts.severity}] ${facts.metric} ${event === 'resolved' ? 'no longer anomalous' : way} for ${where}`;
-  const tail = event === 'escalated' ? ' (escalated to critical)' : event === 'renotified' ? ' (still firing)' : '';
+  const tail = event === 'escalated' ? ' (escalated to critical)' : event === 'renotified' ? STILL_FIRING : '';
   return `${head}: ${numbers} in ${window}; ${since}${tail}`;
 }
 

@@ -25,6 +25,7 @@
  * why a campaign was not paged reads the answer there, and a wrong excuse can be seen.
  */
 import { binomialCdf, binomialSf, poissonCdf, poissonSf } from './countTests.ts';
+import { STILL_FIRING } from './alertLifecycle.ts';
 import type { AlertEvent } from './types.ts';
 
 /** One count series' window as its count test judged it (PeerInhibition compares those of campaigns). */
@@ -80,6 +81,12 @@ export function peerExplanation(alert: AlertEvent, readings: readonly CountReadi
 
 const pluralEvents = (n: number): string => (n === 1 ? 'event' : 'events');
 
+/** A reminder as the first page it is: notification firing, its summary without "(still firing)". */
+function asFirstPage(alert: AlertEvent): AlertEvent {
+  const summary = alert.summary.endsWith(STILL_FIRING) ? alert.summary.slice(0, -STILL_FIRING.length) : alert.summary;
+  return { ...alert, notification: 'firing', summary };
+}
+
 /** Why the later steps of an alert whose firing was inhibited are not paged either. */
 const FOLLOWS_INHIBITED = 'its firing was not paged: the shard\'s other campaigns moved alike';
 
@@ -111,6 +118,11 @@ export class PeerInhibition {
           return { ...alert, inhibited: explanation };
         }
         this.inhibited.delete(alert.alertId);
+        // Released by a reminder, it is the operator's first page of the alert: sent as a reminder
+        // ("still firing", notification renotified), it read as news of a page never sent, and a
+        // subscription that takes first pages and escalations but not reminders never heard of a
+        // critical campaign drop at all, only of its resolution.
+        if (held && alert.notification === 'renotified') return asFirstPage(alert);
       }
       return alert;
     });

@@ -9,6 +9,7 @@ import { peerExplanation, PeerInhibition, type CountReading } from '../../detect
 import { shardDetectorFactory, type ConfiguredDetector } from '../../detectors/shardDetector.ts';
 import { isPaged, type AlertEvent, type MetricEvent } from '../../detectors/types.ts';
 import { VolumeDetector } from '../../detectors/volumeDetector.ts';
+import { buildPublishInput } from '../../sinks/alerts/snsAlertSink.ts';
 
 const T0 = Date.UTC(2024, 0, 1, 10, 0);
 const W = 60_000;
@@ -111,6 +112,22 @@ describe('PeerInhibition', () => {
     expect(restored.snapshot()).toEqual([]);
     // A resolution of an alert that was paged is paged.
     expect(restored.mark([resolved], [])).toEqual([resolved]);
+  });
+
+  it('pages a reminder its peers no longer explain as the alert\'s first page, not as a reminder of a page never sent', () => {
+    const inhibition = new PeerInhibition(ALPHA);
+    inhibition.mark([firing], [own, ...peers(8, 20)]);
+    const summary = '[warning] auctions dropped for campaign c1: observed 2 vs expected 20 (p 1e-9) in window 10:05–10:06 UTC; anomalous since 2024-01-01T10:00:00.000Z';
+    const reminder = alertOn(reading('campaign=c1', 2, 20), { notification: 'renotified', summary: `${summary} (still firing)` });
+    // Peers back to normal, the campaign still at 2 of 20: paged, and it is the operator's first
+    // page of the alert, so a subscription on first pages (notification firing) hears of it.
+    const [paged] = inhibition.mark([reminder], [reading('campaign=c1', 2, 20), ...peers(20, 20)]);
+    expect(paged).toEqual({ ...reminder, notification: 'firing', summary });
+    const sent = buildPublishInput('arn:aws:sns:us-east-1:123456789012:alerts', paged);
+    expect(sent.MessageAttributes?.notification).toEqual({ DataType: 'String.Array', StringValue: '["firing"]' });
+    // An alert paged from its firing on is reminded of as before.
+    const fresh = new PeerInhibition(ALPHA);
+    expect(fresh.mark([reminder], [reading('campaign=c1', 2, 20), ...peers(20, 20)])).toEqual([reminder]);
   });
 });
 
