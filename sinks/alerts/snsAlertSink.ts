@@ -51,7 +51,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * observed vs expected, since when), the other alerts of the group, the query to investigate,
  * then the JSON for programs.
  */
-export function alertMessage(alert: AlertEvent, lake?: string): string {
+export function alertMessage(alert: AlertEvent, lake?: string, omittedNote?: string): string {
   const lines = [
     alert.summary,
     '',
@@ -72,6 +72,7 @@ export function alertMessage(alert: AlertEvent, lake?: string): string {
     const listed = relatedAlerts(alert).flatMap((steps) => steps.map((step, i) => `${i === 0 ? '-' : ' '} ${step.summary}`));
     lines.push('', `also in this ${alert.group ?? 'group'}:`, ...listed);
   }
+  if (omittedNote) lines.push(`  ... ${omittedNote}`);
   if (alert.query) lines.push('', 'investigate:', `  ${investigateCommand(alert.query, lake)}`);
   lines.push('', JSON.stringify(alert));
   return lines.join('\n');
@@ -101,30 +102,67 @@ export function fifoFields(topicArn: string, group: string, content: string): Pi
   return { MessageGroupId: sha256(group), MessageDeduplicationId: sha256(content) };
 }
 
+/** SNS's limit on a message with its attributes (names, data types and values), in UTF-8 bytes. */
+export const SNS_MESSAGE_MAX_BYTES = 262_144;
+
+const utf8Bytes = (text: string): number => Buffer.byteLength(text);
+
+/**
+ * The message of `alert` in at most `maxBytes`: whole when it fits, else with as many of the
+ * group's other alerts as fit (strongest first, as `related` lists them) and a line saying how
+ * many were left out. A stream-wide incident carries every shard's alerts, about 1.1 KB each: on
+ * a stream of some 80 shards the page passed SNS's limit, SNS refused it, and the worker stopped
+ * at that batch at every restart, so the incident was never paged and the stream not read.
+ */
+export function fittedMessage(alert: AlertEvent, lake: string | undefined, maxBytes: number): string {
+  const whole = alertMessage(alert, lake);
+  const related = alert.related ?? [];
+  if (utf8Bytes(whole) <= maxBytes || related.length === 0) return whole;
+  // The list and the JSON below it carry the alerts kept; the subject and attributes still name all.
+  const cut = (kept: number): string => {
+    const shown = related.slice(0, kept);
+    const ids = new Set(shown.map((r) => r.alertId));
+    const alerts = new Set(related.slice(kept).map((r) => r.alertId).filter((id) => !ids.has(id))).size;
+    const left = alerts > 0 ? `${alerts} more ${alerts === 1 ? 'alert' : 'alerts'}` : `${related.length - kept} more steps of the alerts above`;
+    return alertMessage({ ...alert, related: shown.length > 0 ? shown : undefined }, lake, `and ${left}, left out to fit SNS's limit of 256 KB: the alert log has them all`);
+  };
+  // The most related alerts whose message fits (fewer always make it shorter; none always fits).
+  let fits = 0;
+  let over = related.length;
+  while (over - fits > 1) {
+    const mid = Math.floor((fits + over) / 2);
+    if (utf8Bytes(cut(mid)) <= maxBytes) fits = mid;
+    else over = mid;
+  }
+  return cut(fits);
+}
+
 export function buildPublishInput(topicArn: string, alert: AlertEvent, lake?: string): PublishCommandInput {
   const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
   const members = [alert, ...(alert.related ?? [])];
   const everyOnes = (value: (member: AlertEvent) => string) => ({ DataType: 'String.Array', StringValue: JSON.stringify([...new Set(members.map(value))]) });
+  const messageAttributes = {
+    severity: attribute(alert.severity),
+    detector: everyOnes((member) => member.detector),
+    campaign: everyOnes((member) => member.dimensions.campaign ?? '-'),
+    status: attribute(alert.status ?? 'firing'),
+    // A first page, an escalation and a reminder are all status firing: this tells them apart,
+    // for every alert of a group (an escalation grouped under another alert's first page would
+    // otherwise never match a filter on escalated).
+    notification: everyOnes((member) => member.notification ?? member.status ?? 'firing'),
+    // The stream-wide merge's alerts, or one shard's detector's, for every alert of a group: the
+    // merge sends a stream-wide alert with the shards' of its window (streamNotifications.ts).
+    scope: everyOnes((member) => (member.dimensions.scope === 'stream' ? 'stream' : 'shard')),
+    // The alert this notification is about; a batch redone after a crash sends the same
+    // notification again (same alertId, notification and window), at least once.
+    alertId: attribute(alert.alertId),
+  };
+  const attributeBytes = Object.entries(messageAttributes).reduce((sum, [name, value]) => sum + utf8Bytes(name) + utf8Bytes(value.DataType) + utf8Bytes(value.StringValue), 0);
   return {
     TopicArn: topicArn,
     Subject: alertSubject(alert),
-    Message: alertMessage(alert, lake),
-    MessageAttributes: {
-      severity: attribute(alert.severity),
-      detector: everyOnes((member) => member.detector),
-      campaign: everyOnes((member) => member.dimensions.campaign ?? '-'),
-      status: attribute(alert.status ?? 'firing'),
-      // A first page, an escalation and a reminder are all status firing: this tells them apart,
-      // for every alert of a group (an escalation grouped under another alert's first page would
-      // otherwise never match a filter on escalated).
-      notification: everyOnes((member) => member.notification ?? member.status ?? 'firing'),
-      // The stream-wide merge's alerts, or one shard's detector's, for every alert of a group: the
-      // merge sends a stream-wide alert with the shards' of its window (streamNotifications.ts).
-      scope: everyOnes((member) => (member.dimensions.scope === 'stream' ? 'stream' : 'shard')),
-      // The alert this notification is about; a batch redone after a crash sends the same
-      // notification again (same alertId, notification and window), at least once.
-      alertId: attribute(alert.alertId),
-    },
+    Message: fittedMessage(alert, lake, SNS_MESSAGE_MAX_BYTES - attributeBytes),
+    MessageAttributes: messageAttributes,
     // Grouped as notifications are (a campaign, the stream), in order within; deduplicated by the
     // whole notification, which a redone batch sends again byte for byte, while two shards' alerts
     // of one campaign and window differ in their numbers.

@@ -1,5 +1,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notificationOf } from '../../../detectors/alertGrouping.ts';
+import { buildAlert } from '../../../detectors/alertLifecycle.ts';
 import type { AlertEvent } from '../../../detectors/types.ts';
 import { SnsAlertSink, alertSubject } from '../../../sinks/alerts/snsAlertSink.ts';
 import { startSnsDouble, type SnsDouble } from '../../support/snsDouble.ts';
@@ -174,5 +176,38 @@ describe('SnsAlertSink against an SNS double speaking the SDK wire protocol', ()
     expect(body).toContain('metric:   count observed 321, expected 285');
     const listed = body.slice(body.indexOf('also in this group:') + 1, body.indexOf('also in this group:') + 5);
     expect(listed).toEqual(['- s0 spiked', '  s0 escalated', '  s0 resolved', '- s1 spiked']);
+  });
+
+  it('a stream-wide incident on a 100-shard stream is paged within SNS\'s 256 KB, naming every alert in its subject and attributes', async () => {
+    // The stream-wide ingestion delay, late and volume alerts, each with every shard's own of its
+    // window, as the stream-wide merge groups them: 3 + 300 alerts, about 1.1 KB each in the body.
+    const shardIds = Array.from({ length: 100 }, (_, n) => `shardId-${String(n).padStart(12, '0')}`);
+    const since = Date.UTC(2026, 10, 1, 3, 53);
+    const raised = (detector: string, metric: string, dimensions: Record<string, string>, key: string): AlertEvent =>
+      buildAlert({ detector, key, dimensions, metric, observed: 337_856, expected: 0, unit: 'ms', strength: { z: 12.3 }, score: 1, since, windowStart: since, windowEnd: since + 60_000, severity: 'critical' }, 'firing');
+    const members = [['ingestion_delay', 'ingestion_delay_p99_ms'], ['late_rate', 'late'], ['stream_volume', 'valid']].flatMap(([detector, metric]) => [
+      raised(detector, metric, { quality: 'stream', scope: 'stream' }, 'quality=stream'),
+      ...shardIds.map((shard) => raised(detector, metric, { quality: 'stream', shard }, `quality=stream|shard=${shard}`)),
+    ]);
+    const grouped = notificationOf(members, (a) => a.dimensions.scope === 'stream');
+    // Refused by SNS (and the double) before: the worker stopped at this batch at every restart.
+    await new SnsAlertSink(client, TOPIC, '/var/lib/adstream/lake').send(grouped);
+    const sent = double.published.at(-1)!;
+    const attributeBytes = Object.entries(sent.attributes).reduce((sum, [name, a]) => sum + Buffer.byteLength(name + a.dataType + (a.stringValue ?? '')), 0);
+    expect(Buffer.byteLength(sent.message) + attributeBytes).toBeLessThanOrEqual(262_144);
+    // Every alert is still named where filters and the subject look: 302 others than the lead.
+    expect(sent.subject).toBe('[critical] ingestion_delay quality=stream (+302)');
+    expect(grouped.related).toHaveLength(302);
+    expect(JSON.parse(sent.attributes.detector.stringValue!)).toEqual(['ingestion_delay', 'late_rate', 'stream_volume']);
+    // The body leads with the incident, lists the strongest others (the stream-wide two first) and
+    // says how many it left out: listed and left out make the 302.
+    const body = sent.message.split('\n');
+    expect(body[0]).toBe(grouped.summary);
+    const listed = body.filter((line) => line.startsWith('- '));
+    expect(listed.slice(0, 2).map((line) => line.split(': ')[0])).toEqual(['- [critical] late spiked for the whole stream', '- [critical] valid spiked for the whole stream']);
+    const note = body.find((line) => line.startsWith('  ... and '))!;
+    expect(Number(/and (\d+) more alerts/.exec(note)![1])).toBe(302 - listed.length);
+    expect(listed.length).toBeGreaterThan(100);
+    expect(body).toContain(`  adstream query --lake /var/lib/adstream/lake "${grouped.query}"`);
   });
 });
