@@ -9,6 +9,9 @@
  * members' related alerts); at the longest it waits `groupIntervalWindows` windows, then pages
  * on its own.
  *
+ * - A reminder (renotified) waits the same way when its group paged for another alert in the last
+ *   `groupIntervalWindows` windows, so a campaign's alerts, each reminded of on its own count,
+ *   are reminded of in one page.
  * - No incident pages later than before: the group's first alert pages as it fires; only the
  *   symptoms that join it afterwards wait.
  * - The stream's quality alerts and alerts not paged are left alone, as in resolutionHold.ts.
@@ -28,11 +31,18 @@ import { sortedRecord } from './sortedRecord.ts';
 export interface FollowerHoldSnapshot {
   /** Per group, its alerts paged and not resolved: each id with the end of the window it first paged in. */
   paged: Record<string, Record<string, number>>;
-  /** First notifications waiting for their group's next page, oldest first. */
+  /** First notifications (and reminders) waiting for their group's next page, oldest first. */
   held: AlertEvent[];
+  /** Per group with paged alerts open, its latest page: the end of its window and the alert that led it. Absent in snapshots from before reminders were held. */
+  lastPage?: Record<string, LastPage>;
 }
 
 const groupOf = (alert: AlertEvent): string => alert.group ?? alert.key;
+
+export interface LastPage {
+  at: number;
+  alertId: string;
+}
 
 /** Event time after which a held alert pages on its own. */
 const dueAt = (alert: AlertEvent, windows: number): number => alert.windowEnd + windows * (alert.windowEnd - alert.windowStart);
@@ -50,6 +60,7 @@ function byWindow(alerts: readonly AlertEvent[]): AlertEvent[][] {
 
 export class FollowerHold {
   private readonly paged = new Map<string, Map<string, number>>();
+  private readonly lastPage = new Map<string, LastPage>();
   private held: AlertEvent[] = [];
 
   constructor(
@@ -58,6 +69,7 @@ export class FollowerHold {
     saved?: FollowerHoldSnapshot,
   ) {
     for (const [group, ids] of Object.entries(saved?.paged ?? {})) for (const [id, at] of Object.entries(ids)) this.markPaged(group, id, at);
+    for (const [group, last] of Object.entries(saved?.lastPage ?? {})) this.markLastPage(group, last);
     this.held = [...(saved?.held ?? [])];
   }
 
@@ -66,6 +78,7 @@ export class FollowerHold {
     const hold = new FollowerHold(groupIntervalWindows);
     for (const saved of snapshots) {
       for (const [group, ids] of Object.entries(saved?.paged ?? {})) for (const [id, at] of Object.entries(ids)) hold.markPaged(group, id, at);
+      for (const [group, last] of Object.entries(saved?.lastPage ?? {})) hold.markLastPage(group, last);
       hold.held.push(...(saved?.held ?? []));
     }
     return hold;
@@ -105,10 +118,20 @@ export class FollowerHold {
     return out;
   }
 
-  /** A paged alert's first notification, in a group that paged in an earlier window: it waits for the group's next page. */
+  /**
+   * A paged alert's first notification, in a group that paged in an earlier window, or its
+   * reminder, in a group whose page for another alert came in the last `groupIntervalWindows`
+   * windows: it waits for the group's next page. Reminders come per alert, each every renotifyWindows from its own last
+   * notice, so a campaign's alerts that paged a window or two apart were reminded of a window or
+   * two apart (c008's win-rate collapse: its impressions' reminder alone, its win rate's the
+   * next window); held, the second carries the first.
+   */
   private follows(alert: AlertEvent): boolean {
     const group = groupOf(alert);
-    return this.groupIntervalWindows > 0 && isPaged(alert) && group !== STREAM_GROUP && stepOf(alert) === 'firing' && this.pagedBefore(group, alert);
+    if (this.groupIntervalWindows <= 0 || !isPaged(alert) || group === STREAM_GROUP) return false;
+    const step = stepOf(alert);
+    if (step === 'firing') return this.pagedBefore(group, alert);
+    return step === 'renotified' && this.pagedRecently(group, alert);
   }
 
   /** The end of a bounded run: everything held, as it was. */
@@ -120,14 +143,21 @@ export class FollowerHold {
 
   snapshot(): FollowerHoldSnapshot {
     // A group's entry goes when it resolves, so none is empty.
-    return { paged: sortedRecord([...this.paged].map(([group, ids]) => [group, sortedRecord(ids)])), held: [...this.held] };
+    const snapshot: FollowerHoldSnapshot = { paged: sortedRecord([...this.paged].map(([group, ids]) => [group, sortedRecord(ids)])), held: [...this.held] };
+    if (this.lastPage.size > 0) snapshot.lastPage = sortedRecord(this.lastPage);
+    return snapshot;
   }
 
   /** `alert`, paged now, with `carried` in its related alerts; the group's paged alerts follow. */
   private carrying(alert: AlertEvent, carried: AlertEvent[]): AlertEvent {
     const group = groupOf(alert);
-    if (alert.status === 'resolved') this.paged.delete(group);
-    else for (const member of [alert, ...carried]) this.markPaged(group, member.alertId, alert.windowEnd);
+    if (alert.status === 'resolved') {
+      this.paged.delete(group);
+      this.lastPage.delete(group);
+    } else {
+      for (const member of [alert, ...carried]) this.markPaged(group, member.alertId, alert.windowEnd);
+      this.markLastPage(group, { at: alert.windowEnd, alertId: alert.alertId });
+    }
     return carried.length > 0 ? { ...alert, related: [...(alert.related ?? []), ...carried] } : alert;
   }
 
@@ -157,6 +187,22 @@ export class FollowerHold {
   private pagedBefore(group: string, alert: AlertEvent): boolean {
     for (const [id, at] of this.paged.get(group) ?? []) if (id !== alert.alertId && at < alert.windowEnd) return true;
     return false;
+  }
+
+  /**
+   * Whether the group's latest page, in an earlier window less than `groupIntervalWindows` windows
+   * before the alert's, was led by another alert (an alert's reminders after its own pages keep
+   * renotifyWindows, however short).
+   */
+  private pagedRecently(group: string, alert: AlertEvent): boolean {
+    const last = this.lastPage.get(group);
+    const windowMs = alert.windowEnd - alert.windowStart;
+    return last !== undefined && last.alertId !== alert.alertId && last.at < alert.windowEnd && alert.windowEnd - last.at < this.groupIntervalWindows * windowMs;
+  }
+
+  private markLastPage(group: string, page: LastPage): void {
+    const known = this.lastPage.get(group);
+    if (!known || page.at > known.at || (page.at === known.at && page.alertId < known.alertId)) this.lastPage.set(group, page);
   }
 
   /** The first page of each alert is the one remembered. */

@@ -86,7 +86,7 @@ export const configSchema = {
     description: 'Windows a resolved alert waits before its resolution is sent: if the incident comes back meanwhile it goes on under the same alert id, without a new page; 0 sends the resolution at once.',
     example: '10',
   },
-  alertRenotifyWindows: { kind: 'integer', env: 'ADSTREAM_ALERT_RENOTIFY_WINDOWS', default: 0, description: 'Send a firing alert again every this many windows while it lasts, at the next window still anomalous (status renotified); 0 never.', example: '60' },
+  alertRenotifyWindows: { kind: 'integer', env: 'ADSTREAM_ALERT_RENOTIFY_WINDOWS', default: 0, description: "Send a firing alert again every this many windows while it lasts, at the next window still anomalous (status renotified), in one page with the reminders of its campaign's other alerts due within alertGroupIntervalWindows; 0 never.", example: '60' },
   alertGroupIntervalWindows: {
     kind: 'integer',
     env: 'ADSTREAM_ALERT_GROUP_INTERVAL_WINDOWS',

@@ -93,6 +93,30 @@ describe('FollowerHold', () => {
     expect(pages(child.apply([winRate(5, 'escalated')], endOf(5)))).toEqual(['5 escalated win_rate event_volume:firing']);
   });
 
+  it('sends a campaign’s reminders in one page: the impressions’ reminder, due a window before the win rate’s, rides in it', () => {
+    // renotifyWindows 5: each alert is reminded of 5 windows after its own last notice, the
+    // impressions 5 after their first page (4, carried at 5), the win rate 5 after its escalation.
+    const before = new FollowerHold(INTERVAL);
+    before.apply([winRate(2, 'firing'), impressions(4, 'firing'), winRate(5, 'escalated')], endOf(5));
+    // Across a snapshot (JSON), as a restarted worker goes on.
+    const hold = new FollowerHold(INTERVAL, JSON.parse(JSON.stringify(before.snapshot())));
+    expect(hold.apply([impressions(9, 'renotified')], endOf(9))).toEqual([]);
+    expect(pages(hold.apply([winRate(10, 'renotified')], endOf(10)))).toEqual(['10 renotified win_rate event_volume:renotified']);
+    // The next round alike: one page, 5 windows on.
+    expect(hold.apply([impressions(14, 'renotified')], endOf(14))).toEqual([]);
+    expect(pages(hold.apply([winRate(15, 'renotified')], endOf(15)))).toEqual(['15 renotified win_rate event_volume:renotified']);
+  });
+
+  it('does not hold an alert’s reminder after its own page, however short renotifyWindows is, nor one whose group paged long enough ago', () => {
+    const hold = new FollowerHold(INTERVAL);
+    hold.apply([winRate(2, 'firing')], endOf(2));
+    expect(pages(hold.apply([winRate(4, 'renotified')], endOf(4)))).toEqual(['4 renotified win_rate']);
+    const other = new FollowerHold(INTERVAL);
+    other.apply([winRate(2, 'firing'), impressions(4, 'firing'), winRate(5, 'escalated')], endOf(5));
+    // The win rate last paged at 5: 5 windows later is the group interval, not inside it.
+    expect(pages(other.apply([impressions(10, 'renotified')], endOf(10)))).toEqual(['10 renotified event_volume']);
+  });
+
   it('leaves alone the stream’s quality alerts and alerts not paged', () => {
     const hold = new FollowerHold(INTERVAL);
     hold.apply([winRate(2, 'firing')], endOf(2));

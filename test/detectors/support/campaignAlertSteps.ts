@@ -8,7 +8,7 @@ import type { AlertEvent } from '../../../detectors/types.ts';
 
 export const WINDOW_MS = 60_000;
 
-export type Step = 'firing' | 'escalated' | 'resolved';
+export type Step = 'firing' | 'escalated' | 'renotified' | 'resolved';
 
 /**
  * A builder of `campaign`'s alert steps: `detector` in window `window` (0 starts at `t0`), its
