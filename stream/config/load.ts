@@ -47,7 +47,9 @@ function parseValue(key: string, spec: OptionSpec, raw: string | number, source:
   switch (spec.kind) {
     case 'duration_ms':
     case 'integer': {
-      const value = Number(text);
+      // Decimal digits only: Number() also reads "0x10" as 16, "0b11" and "0o17", so a value
+      // an operator mistyped or meant otherwise ran as some other number without a word.
+      const value = /^\+?(\d+\.?\d*|\.\d+)(e\+?\d+)?$/i.test(text) ? Number(text) : NaN;
       if (!Number.isSafeInteger(value) || value < 0) {
         throw new ConfigError(`${key} (${source}) must be a non-negative whole number, e.g. ${spec.example}, but is "${text}".`);
       }
