@@ -70,6 +70,8 @@ export interface ShardReader {
   take(count: number): Promise<SourceRecord[]>;
   /** Up to `count` records: the first whatever `keep` says, then as long as `keep` holds. */
   takeWhile(count: number, keep: (record: SourceRecord) => boolean): Promise<SourceRecord[]>;
+  /** Returns `records`, the last taken, to be taken again; `previous`: the sequence number before them. */
+  putBack(records: SourceRecord[], previous: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -116,6 +118,10 @@ export function shardRecordsOf(list: readonly SourceRecord[]): ShardRecords {
           at = Math.min(from + 1, until);
           while (at < until && keep(list[at])) at += 1;
           return list.slice(from, at);
+        },
+        // The last taken end where the list does (take may move `at` past it).
+        putBack: (records) => {
+          at = Math.min(at, list.length) - records.length;
         },
         close: async () => {},
       };

@@ -213,8 +213,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   // the parts processed since the last commit point.
   // `fromParents`: a shard not started yet, whose state comes from its parents when it starts.
   // `reader`: open from the shard's first part to its last; `before`: the sequence number before `next`.
-  // `carried`: records read past the part that took as many user records as a part may.
-  const cursors = new Map<string, { next: number; done: boolean; state: ShardState; fromParents: boolean; reader?: ShardReader; before?: string; carried?: SourceRecord[] }>();
+  const cursors = new Map<string, { next: number; done: boolean; state: ShardState; fromParents: boolean; reader?: ShardReader; before?: string }>();
   const committed = new Map<string, ReplayCheckpoint['shards'][string]>();
   async function openReader(shardId: string): Promise<ShardReader> {
     const cursor = cursors.get(shardId)!;
@@ -226,7 +225,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   /** Arrival of the shard's next record; undefined when none is left. */
   function nextArrival(shardId: string): number | undefined {
     const cursor = cursors.get(shardId)!;
-    if (cursor.carried) return cursor.carried[0].arrivalTime;
     if (cursor.reader) return cursor.reader.next?.arrivalTime;
     // Not opened yet: the shard is at its start (or done).
     const shard = recording.shards.get(shardId)!;
@@ -295,17 +293,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
   };
 
   /** The shard's next `partSize` Kinesis records (in arrival order, those before every other shard's next). */
-  const readPart = async (shardId: string): Promise<SourceRecord[]> => {
+  const readPart = async (shardId: string): Promise<{ reader: ShardReader; read: SourceRecord[] }> => {
     const cursor = cursors.get(shardId)!;
     const reader = cursor.reader ?? (await openReader(shardId));
-    const length = recording.shards.get(shardId)!.length;
-    const left = length - cursor.next;
-    const raw = arrivalOrder ? await reader.takeWhile(left > 1 ? Math.min(partSize, left - 1) : partSize, keepTurn(shardId)) : await reader.take(partSize);
-    if (cursor.next + raw.length >= length) {
-      await reader.close();
-      cursor.reader = undefined;
-    }
-    return raw;
+    const left = recording.shards.get(shardId)!.length - cursor.next;
+    const read = arrivalOrder ? await reader.takeWhile(left > 1 ? Math.min(partSize, left - 1) : partSize, keepTurn(shardId)) : await reader.take(partSize);
+    return { reader, read };
   };
 
   /**
@@ -321,11 +314,19 @@ export async function replay(options: ReplayOptions): Promise<ReplayStats> {
     }
     const before = cursor.before;
     const length = recording.shards.get(shardId)!.length;
-    const read = cursor.carried ?? (await readPart(shardId));
+    const { reader, read } = await readPart(shardId);
     const { records, taken } = userRecordsUpTo(shardId, read, hashRanges.get(shardId), partRecords);
     const raw = taken === read.length ? read : read.slice(0, taken);
-    cursor.carried = taken === read.length ? undefined : read.slice(taken);
+    // The records read past the part go back to the reader, and the next part reads afresh from
+    // the record after this one, as a run resumed from a commit point cut here reads: kept aside
+    // and taken as the next part, they cut the parts (and so the commit points and their files)
+    // by where the read began, which a resumed run does not know.
+    if (taken < read.length) reader.putBack(read.slice(taken), raw[raw.length - 1].sequenceNumber);
     const final = cursor.next + raw.length >= length;
+    if (final) {
+      await reader.close();
+      cursor.reader = undefined;
+    }
     if (raw.length > 0) cursor.before = raw[raw.length - 1].sequenceNumber;
     if (raw.length > 0) clock = Math.max(clock, raw[raw.length - 1].arrivalTime);
     // Shards with records that have arrived by now are behind, not idle (a live shard with

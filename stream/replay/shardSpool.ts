@@ -195,6 +195,11 @@ class SpoolReader implements ShardReader {
     return this.take(taking);
   }
 
+  putBack(records: SourceRecord[], previous: string | undefined): void {
+    this.pending.unshift(...records);
+    this.previousSequenceNumber = previous;
+  }
+
   /** Nothing to free: the descriptor belongs to the spool. */
   async close(): Promise<void> {}
 

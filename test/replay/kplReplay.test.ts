@@ -5,7 +5,7 @@
  * being processed here as well as on the shard it belongs to, or vanishing as the KCL lets it.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { emptySubRecords, handMadeAggregate } from '../support/kplAggregate.ts';
 import { redriveRecord } from '../../stream/cli/redriveRecord.ts';
 import { aggregateOne } from '../stream/kpl/awsKinesisAgg.ts';
 import { FIXTURES, FIXTURE_NAME, FIXTURE_SETTINGS } from './fixtureSettings.ts';
+import { goldenOutputs } from './goldenOutputs.ts';
 
 let work: string;
 beforeAll(async () => {
@@ -156,6 +157,42 @@ describe('replay of KPL aggregates', () => {
     } finally {
       query.close();
     }
+  });
+  it('resumed from a commit point cut while a read of aggregates was only partly taken, ends with the parts, commit points and files of a run never stopped', async () => {
+    // Six aggregates of 4,000 empty sub-records read 5 at a time: a part takes two (8,000; a third
+    // would pass 10,000). Never stopped, the parts were [0,1] [2,3] [4] (the first read's last) [5];
+    // a run stopped after the first commit point read afresh from aggregate 2 and cut [2,3] [4,5],
+    // so its commit points, lake files and per-part metric lines were not the clean run's.
+    const header: Recording['header'] = { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [SHARD] };
+    const at = Date.UTC(2026, 10, 1, 7, 10);
+    const aggregate = emptySubRecords(4_000);
+    const records = Array.from({ length: 6 }, (_, i) => ({ shardId: SHARD, sequenceNumber: String(100 + i), partitionKey: 'k', arrivalTime: at + i * 1_000, data: aggregate }));
+    const run = async (name: string, stops: (number | undefined)[]) => {
+      const dirs = directoriesFor(join(work, name, 'lake'));
+      const parts: number[] = [];
+      let last: Awaited<ReturnType<typeof replayToDirectory>> | undefined;
+      for (const stopAfterBatches of stops) {
+        let seen: number | undefined;
+        last = await replayToDirectory(inMemoryRecording(header, new Map([[SHARD, records]])), dirs, { ...FIXTURE_SETTINGS, lakeFileTargetBytes: 0 }, {
+          batchSize: 5,
+          stopAfterBatches,
+          onBatch: ({ recordsIn }) => {
+            parts.push(recordsIn - (seen ?? 0));
+            seen = recordsIn;
+          },
+        });
+      }
+      const files = (await readdir(dirs.lake, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort();
+      return { stats: last!, files, outputs: await goldenOutputs(dirs) };
+    };
+    const clean = await run('carried-clean', [undefined]);
+    const resumed = await run('carried-resumed', [1, undefined]);
+    expect(clean.stats).toMatchObject({ recordsIn: 24_000, rejected: 24_000, finished: true });
+    expect(resumed.stats.finished).toBe(true);
+    expect(resumed.files).toEqual(clean.files);
+    for (const name of Object.keys(clean.outputs)) expect(resumed.outputs[name], name).toBe(clean.outputs[name]);
+    // A commit point after every part (lakeFileTargetBytes 0): [0,1] [2,3] [4,5].
+    expect(clean.stats.batches).toBe(3);
   });
   it('does not resume a replay that cut its parts and commit points by Kinesis records and bytes alone', async () => {
     const header: Recording['header'] = { format: RECORDING_FORMAT, version: RECORDING_VERSION, stream: 'kpl', shards: [SHARD] };
