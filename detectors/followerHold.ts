@@ -148,9 +148,15 @@ export class FollowerHold {
     return snapshot;
   }
 
-  /** `alert`, paged now, with `carried` in its related alerts; the group's paged alerts follow. */
-  private carrying(alert: AlertEvent, carried: AlertEvent[]): AlertEvent {
+  /** `alert`, paged now, with what was `held` for its group in its related alerts; the group's paged alerts follow. */
+  private carrying(alert: AlertEvent, held: AlertEvent[]): AlertEvent {
     const group = groupOf(alert);
+    // A held reminder of an alert this page brings a later notice of (its resolution, its
+    // escalation, its next reminder; itself or in its related alerts) is left out: a resolution
+    // listed the alert it called no longer anomalous as "(still firing)" (and took SNS's
+    // notification attribute "renotified"), and a reminder page listed its own alert twice.
+    const noticed = new Set([alert, ...(alert.related ?? [])].map((member) => member.alertId));
+    const carried = held.filter((member) => !(stepOf(member) === 'renotified' && noticed.has(member.alertId)));
     if (alert.status === 'resolved') {
       this.paged.delete(group);
       this.lastPage.delete(group);

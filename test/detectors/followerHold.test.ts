@@ -117,6 +117,35 @@ describe('FollowerHold', () => {
     expect(pages(other.apply([impressions(10, 'renotified')], endOf(10)))).toEqual(['10 renotified event_volume']);
   });
 
+  it('does not send a held reminder in a page with a later notice of its alert: the incident’s resolution said its impressions were still firing', () => {
+    // As the shard detector chains them: ResolutionHold (the group's one resolution carries the
+    // others'), then FollowerHold. The impressions' reminder at 9 waits for the campaign's next
+    // page (the win rate paged at 5); that page is the resolution of both at 10.
+    const resolutions = new ResolutionHold();
+    const hold = new FollowerHold(INTERVAL);
+    const apply = (alerts: AlertEvent[], window: number) => hold.apply(resolutions.apply(alerts), endOf(window));
+    expect(pages(apply([winRate(2, 'firing')], 2))).toEqual(['2 firing win_rate']);
+    expect(pages(apply([impressions(4, 'firing')], 4))).toEqual([]);
+    expect(pages(apply([winRate(5, 'escalated')], 5))).toEqual(['5 escalated win_rate event_volume:firing']);
+    expect(apply([impressions(9, 'renotified')], 9)).toEqual([]);
+    // Before: '10 resolved win_rate event_volume:resolved event_volume:renotified', a resolution
+    // listing its impressions as '(still firing)' (and SNS's notification attribute 'renotified').
+    expect(pages(apply([winRate(10, 'resolved'), impressions(10, 'resolved')], 10))).toEqual(['10 resolved win_rate event_volume:resolved']);
+    expect(hold.snapshot().held).toEqual([]);
+    // An impressions alert resolved alone leaves its reminder out of its resolution too.
+    const alone = new FollowerHold(INTERVAL);
+    alone.apply([winRate(2, 'firing'), impressions(4, 'firing'), winRate(5, 'escalated'), impressions(9, 'renotified')], endOf(9));
+    expect(pages(alone.apply([impressions(10, 'resolved')], endOf(10)))).toEqual(['10 resolved event_volume']);
+    // Its escalation, or its next reminder (5 windows on, the group's last page now 9 back), pages
+    // without the held reminder: before, '14 renotified event_volume event_volume:renotified'.
+    for (const [later, page] of [[impressions(12, 'escalated'), '12 escalated event_volume'], [impressions(14, 'renotified'), '14 renotified event_volume']] as const) {
+      const again = new FollowerHold(INTERVAL);
+      again.apply([winRate(2, 'firing'), impressions(4, 'firing'), winRate(5, 'escalated'), impressions(9, 'renotified')], endOf(9));
+      expect(pages(again.apply([later], later.windowEnd))).toEqual([page]);
+      expect(again.snapshot().held).toEqual([]);
+    }
+  });
+
   it('leaves alone the stream’s quality alerts and alerts not paged', () => {
     const hold = new FollowerHold(INTERVAL);
     hold.apply([winRate(2, 'firing')], endOf(2));
