@@ -42,14 +42,20 @@ function inRange(key: string, spec: OptionSpec, value: number, source: string, t
   return value;
 }
 
+/**
+ * `text` as a number when written in decimal digits (an exponent allowed: 1e4), else NaN: Number()
+ * also reads "0x10" as 16, "0b11" as 3, "0o17" as 15 and "" as 0, so a value an operator mistyped
+ * or meant otherwise ran as some other number without a word. The configuration's whole numbers
+ * and the commands' whole-number flags (wholeNumberOption.ts) both read numbers so.
+ */
+export const decimalNumber = (text: string): number => (/^\+?(\d+\.?\d*|\.\d+)(e\+?\d+)?$/i.test(text) ? Number(text) : NaN);
+
 function parseValue(key: string, spec: OptionSpec, raw: string | number, source: string): string | number {
   const text = String(raw).trim();
   switch (spec.kind) {
     case 'duration_ms':
     case 'integer': {
-      // Decimal digits only: Number() also reads "0x10" as 16, "0b11" and "0o17", so a value
-      // an operator mistyped or meant otherwise ran as some other number without a word.
-      const value = /^\+?(\d+\.?\d*|\.\d+)(e\+?\d+)?$/i.test(text) ? Number(text) : NaN;
+      const value = decimalNumber(text);
       if (!Number.isSafeInteger(value) || value < 0) {
         throw new ConfigError(`${key} (${source}) must be a non-negative whole number, e.g. ${spec.example}, but is "${text}".`);
       }
