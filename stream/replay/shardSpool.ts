@@ -196,7 +196,8 @@ class SpoolReader implements ShardReader {
   }
 
   putBack(records: SourceRecord[], previous: string | undefined): void {
-    this.pending.unshift(...records);
+    // Not unshift(...records): a part of --batch-size 200,000 would pass that many arguments.
+    this.pending = records.concat(this.pending);
     this.previousSequenceNumber = previous;
   }
 

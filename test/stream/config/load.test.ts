@@ -79,7 +79,8 @@ describe('loadConfig', () => {
     for (const text of ['0x10', '0b11', '0o17']) {
       expect(() => loadConfig({}, { ADSTREAM_FAILOVER_TIME_MS: text })).toThrow(`failoverTimeMs (environment ADSTREAM_FAILOVER_TIME_MS) must be a non-negative whole number, e.g. 10000, but is "${text}".`);
     }
-    expect(loadConfig({}, { ADSTREAM_FAILOVER_TIME_MS: '1e4' }).failoverTimeMs).toBe(10_000);    // A fraction of a byte is refused, not rounded (0.4 rounded to 0, "roll after every read"); a size in units rounds to the byte.
+    expect(loadConfig({}, { ADSTREAM_FAILOVER_TIME_MS: '1e4' }).failoverTimeMs).toBe(10_000);
+    // A fraction of a byte is refused, not rounded (0.4 rounded to 0, "roll after every read"); a size in units rounds to the byte.
     for (const text of ['0.4', '1.5', '2.5b']) expect(() => loadConfig({}, { ADSTREAM_LAKE_FILE_TARGET_BYTES: text })).toThrow(/must be a whole number of bytes/);
     expect(loadConfig({ lakeFileTargetBytes: '1.1MiB' }, {}).lakeFileTargetBytes).toBe(Math.round(1.1 * 1024 ** 2));
   });
