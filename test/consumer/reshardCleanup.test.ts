@@ -12,7 +12,7 @@ import { ensureStream } from '../../stream/aws/streamAdmin.ts';
 import type { AdstreamConfig } from '../../stream/config/schema.ts';
 import { SHARD_END } from '../../stream/consumer/leases/lease.ts';
 import { LeaseTable } from '../../stream/consumer/leases/leaseTable.ts';
-import { listShards } from '../../stream/consumer/leases/shardSync.ts';
+import { listShards, newLease, syncShards } from '../../stream/consumer/leases/shardSync.ts';
 import { StateStore } from '../../stream/consumer/stateStore.ts';
 import { streamWindowLeaseKey } from '../../stream/consumer/streamWindowMerge.ts';
 import { generateTraffic, tallyTruth } from '../../stream/generator/index.ts';
@@ -185,4 +185,26 @@ describe('a reshard’s parents, cleaned up', () => {
     expect(await table.get(parent)).toBeUndefined();
     expect(await countLakeEvents(config.lake)).toEqual({ n: truth.valid, d: truth.valid });
   }, 240_000);
+  it('a sync names a child in its parent’s lease when a worker stopped between creating the child’s lease and naming it there', async () => {
+    // Since a sync skips shards that have a lease, nothing put that right any more.
+    const config = pipeline.configFor('cleanup-children-named', { failoverTimeMs: 1_500 });
+    const kinesis = kinesisClient(config);
+    await ensureStream(kinesis, config.stream, 1);
+    const [parent] = await listShards(kinesis, config.stream);
+    const start = BigInt(parent.HashKeyRange!.StartingHashKey!);
+    const end = BigInt(parent.HashKeyRange!.EndingHashKey!);
+    await kinesis.send(new SplitShardCommand({ StreamName: config.stream, ShardToSplit: parent.ShardId, NewStartingHashKey: String((start + end) / 2n) }));
+    await ensureStream(kinesis, config.stream, 2);
+    const table = new LeaseTable(dynamoDbClient(config), config.leaseTable);
+    await table.ensureTable();
+    const shards = await listShards(kinesis, config.stream);
+    for (const shard of shards) await table.createIfMissing(newLease(shard));
+    const children = sorted(shards.filter((shard) => shard.ParentShardId === parent.ShardId).map((shard) => shard.ShardId!));
+    expect(children).toHaveLength(2);
+    expect((await table.get(parent.ShardId!))?.childShardIds).toEqual([]);
+    const { created } = await syncShards(kinesis, config.stream, table, new Set());
+    kinesis.destroy();
+    expect(created).toEqual([]);
+    expect(sorted((await table.get(parent.ShardId!))!.childShardIds)).toEqual(children);
+  });
 });

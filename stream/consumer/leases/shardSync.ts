@@ -46,13 +46,23 @@ export function newLease(shard: Shard): Lease {
  */
 export async function syncShards(kinesis: KinesisClient, streamName: string, table: LeaseTable, known: ReadonlySet<string>): Promise<{ created: string[]; shards: Shard[] }> {
   const shards = await listShards(kinesis, streamName);
-  const leased = new Set([...known, ...(await table.list()).map((lease) => lease.leaseKey)]);
+  const leases = await table.list();
+  const leased = new Set([...known, ...leases.map((lease) => lease.leaseKey)]);
+  const childrenOf = new Map(leases.map((lease) => [lease.leaseKey, lease.childShardIds]));
   const superseded = supersededShards(shards, leased);
   const created: string[] = [];
   for (const shard of shards) {
-    if (leased.has(shard.ShardId!) || superseded.has(shard.ShardId!)) continue;
-    if (await table.createIfMissing(newLease(shard))) created.push(shard.ShardId!);
-    for (const parent of parentsOf(shard)) await table.addChildren(parent, [shard.ShardId!]);
+    const shardId = shard.ShardId!;
+    if (superseded.has(shardId)) continue;
+    if (!leased.has(shardId) && (await table.createIfMissing(newLease(shard)))) created.push(shardId);
+    // Also for a child whose lease exists: a worker killed between creating it and naming it in its
+    // parent's lease left the parent without it, which the next sync puts right.
+    // (A parent with no lease, cleaned up or not yet made by another worker, is left alone: the
+    // update would only fail its condition, at every sync.)
+    for (const parent of parentsOf(shard)) {
+      const named = childrenOf.get(parent);
+      if ((named !== undefined && !named.includes(shardId)) || created.includes(parent)) await table.addChildren(parent, [shardId]);
+    }
   }
   return { created, shards };
 }
