@@ -197,11 +197,16 @@ export class Worker {
     this.coordinator = coordinator;
     const processing = lastValueFrom(acquired.pipe(mergeMap((held) => this.shardLoop(held))), { defaultValue: undefined });
     processing.catch(() => this.stopping.abort());
+    // The merge step runs beside the ticks, one at a time, not awaited between them: the tick is
+    // what renews this worker's shard leases, and a step can outlast failoverTimeMs (a backlog of
+    // partials in S3, a metrics output that stalls while it emits). Awaited, no renewal went out
+    // meanwhile, and the merging worker's own units were abandoned as their leases expired.
+    let mergeInFlight: Promise<void> | undefined;
     try {
       while (!this.stopping.signal.aborted) {
         await coordinator.tick();
         await this.cleanUpParents(coordinator, now);
-        await this.mergeStep(() => this.merge!.tick(coordinator.leases));
+        mergeInFlight ??= this.mergeStep(() => this.merge!.tick(coordinator.leases)).finally(() => (mergeInFlight = undefined));
         if (this.boundedRunComplete(coordinator)) {
           this.caughtUp = true;
           break;
@@ -215,6 +220,7 @@ export class Worker {
       this.stopping.abort();
       acquired.complete();
       await processing.finally(() => coordinator.releaseAll());
+      await mergeInFlight;
       // Last, so the merge sees the units this worker's shards committed while stopping. A bounded
       // run that read its shards to the end makes sure a step after its closing flushes merges them:
       // the holder may be ending at the same moment (StreamWindowMerge.finishRun).
