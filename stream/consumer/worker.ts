@@ -201,11 +201,13 @@ export class Worker {
     // what renews this worker's shard leases, and a step can outlast failoverTimeMs (a backlog of
     // partials in S3, a metrics output that stalls while it emits). Awaited, no renewal went out
     // meanwhile, and the merging worker's own units were abandoned as their leases expired.
+    // The reshard parents' cleanup likewise: it deletes a parent's state objects one by one.
     let mergeInFlight: Promise<void> | undefined;
+    let cleanupInFlight: Promise<void> | undefined;
     try {
       while (!this.stopping.signal.aborted) {
         await coordinator.tick();
-        await this.cleanUpParents(coordinator, now);
+        cleanupInFlight ??= this.cleanUpParents(coordinator, now).finally(() => (cleanupInFlight = undefined));
         mergeInFlight ??= this.mergeStep(() => this.merge!.tick(coordinator.leases)).finally(() => (mergeInFlight = undefined));
         if (this.boundedRunComplete(coordinator)) {
           this.caughtUp = true;
@@ -220,7 +222,7 @@ export class Worker {
       this.stopping.abort();
       acquired.complete();
       await processing.finally(() => coordinator.releaseAll());
-      await mergeInFlight;
+      await Promise.all([mergeInFlight, cleanupInFlight]);
       // Last, so the merge sees the units this worker's shards committed while stopping. A bounded
       // run that read its shards to the end makes sure a step after its closing flushes merges them:
       // the holder may be ending at the same moment (StreamWindowMerge.finishRun).
@@ -547,7 +549,8 @@ export class Worker {
     const shards = coordinator.shards;
     if (!shards || now() - this.parentsCleanedAt < (this.options.shardSyncIntervalMs ?? 10_000)) return;
     const began = (this.parentsCleanedAt = now());
-    // Within a renewal interval, the rest left to the next pass: the loop renews the leases.
+    // Within a renewal interval, the rest left to the next pass: a stream that doubled its shards
+    // has as many parents at once, and a stop waits for the pass in progress.
     const goOn = () => now() - began < coordinator.intervalMs;
     try {
       const deleted = await cleanUpEndedParents(coordinator.leases, shards, this.options.leases, this.options.stateStore, this.options.streamName, goOn);
