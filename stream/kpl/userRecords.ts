@@ -79,6 +79,11 @@ export function userRecordsUpTo(shardId: string, raw: SourceRecord[], range: Has
  * decided per record).
  */
 export function* userRecordParts(shardId: string, raw: SourceRecord[], range: HashRange | undefined, maxRecords = PART_RECORDS): Generator<SourceRecord[]> {
+  // Plain records are looked over for the KPL magic once, not again for every part.
+  if (!raw.some((record) => hasKplMagic(record.data))) {
+    for (let at = 0; at < raw.length; at += maxRecords) yield at === 0 && raw.length <= maxRecords ? raw : raw.slice(at, at + maxRecords);
+    return;
+  }
   for (let from = 0; from < raw.length; ) {
     const { records, taken } = userRecordsUpTo(shardId, raw, range, maxRecords, from);
     from += taken;
