@@ -104,6 +104,11 @@ export function failureMessage(error: unknown): string {
   if (e.name === 'ResourceNotFoundException' && e.tableName === undefined && /\bstream\b/i.test(message)) {
     return `Kinesis no longer has the stream or shard this command was using (${message}): was the stream deleted while it ran? Recreate it (a worker then starts afresh: its shards and sequence numbers are new, so a new lease table, state location and lake), or point ADSTREAM_STREAM at the stream to use.`;
   }
+  // SNS's words name neither the topic nor a setting. Every command that publishes checks its
+  // topic at start, so one gone later was deleted under it.
+  if (e.name === 'NotFoundException' && /\btopic\b/i.test(message)) {
+    return `SNS has no such topic (${message}): was the alert topic deleted while this command ran? Recreate it, or point ADSTREAM_ALERT_TOPIC_ARN (digest: --sns-topic) at a topic that does exist.`;
+  }
   if (e.name === 'NoSuchBucket') {
     return `the S3 bucket${e.BucketName ? ` ${e.BucketName}` : ''} does not exist: create it, or point the lake or state store (ADSTREAM_LAKE, ADSTREAM_STATE) at one that does.`;
   }

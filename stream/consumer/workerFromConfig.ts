@@ -10,6 +10,7 @@ import { configuredDetectorConfig, shardDetectorFactory } from '../../detectors/
 import { fanOutAlertSink, type AlertSink } from '../../sinks/alerts/alertSink.ts';
 import { LogAlertSink } from '../../sinks/alerts/logAlertSink.ts';
 import { SnsAlertSink } from '../../sinks/alerts/snsAlertSink.ts';
+import { topicMissing } from '../../sinks/alerts/snsTopic.ts';
 import { EmfStreamSink } from '../../sinks/metrics/emfStoreSink.ts';
 import { KinesisMetricsSink } from '../../sinks/metrics/kinesisMetricsSink.ts';
 import { fanOutMetricsSink, filterMetricsSink, type MetricRecord, type MetricsSink } from '../../sinks/metrics/metricsSink.ts';
@@ -71,7 +72,14 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
   // Paths the worker uses only later (at its first alert, its first spill), tried now.
   await alertLog.prepare();
   const sinks: AlertSink[] = [alertLog];
-  if (config.alertTopicArn) sinks.push(new SnsAlertSink(snsClient(config), config.alertTopicArn, lake.location));
+  const sns = config.alertTopicArn ? snsClient(config) : undefined;
+  if (sns && config.alertTopicArn) {
+    if (await topicMissing(sns, config.alertTopicArn)) {
+      sns.destroy();
+      throw new ConfigError(`the alert topic ${config.alertTopicArn} (alertTopicArn, environment ADSTREAM_ALERT_TOPIC_ARN) does not exist: create it, or leave alertTopicArn unset.`);
+    }
+    sinks.push(new SnsAlertSink(sns, config.alertTopicArn, lake.location));
+  }
   const alertSink = fanOutAlertSink(sinks);
   const metricsSinks: MetricsSink[] = [];
   // CloudWatch bills every custom metric: stdout gets the stream's health (quality and
@@ -131,6 +139,7 @@ export async function workerFromConfig(config: AdstreamConfig, hooks: WorkerHook
       dynamodb.destroy();
       s3?.destroy();
       firehose?.destroy();
+      sns?.destroy();
     },
   };
 }

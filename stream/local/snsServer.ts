@@ -3,6 +3,7 @@
  * npm as kinesalite, dynalite and s3rver do, so this is a stand-in at the wire: it decodes what
  * the AWS SDK puts on the wire, refuses what SNS refuses (with SNS's error, which the SDK throws
  * as SNS's would), and hands each accepted message to `onPublish`. It delivers to no one.
+ * GetTopicAttributes answers too, as the worker asks it at start whether its alert topic exists.
  *
  * @aws-sdk/client-sns 3.x speaks the AWS Query protocol: a form-urlencoded POST
  * `Action=Publish&Version=2010-03-31&TopicArn=…&Subject=…&Message=…` with attributes as
@@ -124,20 +125,46 @@ const errorXml = (code: string, text: string): string =>
   `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>` +
   `<Code>${code}</Code><Message>${xmlEscape(text)}</Message></Error><RequestId>local-error</RequestId></ErrorResponse>`;
 
-/** Listens on 127.0.0.1 (`port` 0 or absent: any free port); each accepted message goes to `onPublish`. */
-export async function startSnsServer(options: { port?: number; onPublish?: (message: PublishedMessage) => void } = {}): Promise<SnsServer> {
+const topicAttributesXml = (topicArn: string): string =>
+  `<GetTopicAttributesResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><GetTopicAttributesResult><Attributes>` +
+  `<entry><key>TopicArn</key><value>${xmlEscape(topicArn)}</value></entry></Attributes></GetTopicAttributesResult>` +
+  `<ResponseMetadata><RequestId>local-attributes</RequestId></ResponseMetadata></GetTopicAttributesResponse>`;
+
+export interface SnsServerOptions {
+  /** 0 or absent: any free port. */
+  port?: number;
+  onPublish?: (message: PublishedMessage) => void;
+  /**
+   * The topics that exist; a Publish or GetTopicAttributes naming another is answered as SNS
+   * answers one that does not exist. Absent: every well-formed topic ARN exists (`adstream local`).
+   */
+  topics?: readonly string[];
+}
+
+/** Listens on 127.0.0.1; each accepted message goes to `onPublish`. */
+export async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer> {
+  const exists = (topicArn: string): boolean => options.topics === undefined || options.topics.includes(topicArn);
   let published = 0;
   const server: Server = createServer((req, res) => {
     readBody(req)
       .then((body) => {
         const target = req.headers['x-amz-target'];
         const json = typeof target === 'string';
-        const decoded = json ? { action: target.endsWith('.Publish') ? 'Publish' : target, message: decodeJson(body) } : decodeQuery(body);
-        const refuse = (code: string, text: string): void => {
-          res.writeHead(400, { 'content-type': json ? 'application/x-amz-json-1.0' : 'text/xml' });
+        const decoded = json ? { action: target.slice(target.lastIndexOf('.') + 1), message: decodeJson(body) } : decodeQuery(body);
+        const refuse = (code: string, text: string, status = 400): void => {
+          res.writeHead(status, { 'content-type': json ? 'application/x-amz-json-1.0' : 'text/xml' });
           res.end(json ? JSON.stringify({ __type: code, message: text }) : errorXml(code, text));
         };
-        if (decoded.action !== 'Publish') return refuse('InvalidAction', `the local SNS implements Publish only, not ${String(decoded.action)}`);
+        const { topicArn } = decoded.message;
+        if (decoded.action !== 'Publish' && decoded.action !== 'GetTopicAttributes') return refuse('InvalidAction', `the local SNS implements Publish and GetTopicAttributes only, not ${String(decoded.action)}`);
+        if (!TOPIC_ARN.test(topicArn)) return refuse('InvalidParameter', `Invalid parameter: TopicArn ${JSON.stringify(topicArn)} is not an SNS topic ARN`);
+        // SNS's words and status for a well-formed ARN of no topic.
+        if (!exists(topicArn)) return refuse('NotFound', 'Topic does not exist', 404);
+        if (decoded.action === 'GetTopicAttributes') {
+          res.writeHead(200, { 'content-type': json ? 'application/x-amz-json-1.0' : 'text/xml' });
+          res.end(json ? JSON.stringify({ Attributes: { TopicArn: topicArn } }) : topicAttributesXml(topicArn));
+          return;
+        }
         const problem = publishProblem(decoded.message);
         if (problem) return refuse('InvalidParameter', problem);
         published += 1;

@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { once } from 'node:events';
 import { ADSTREAM_BIN, adstream } from '../support/cli.ts';
+import { startSnsDouble } from '../support/snsDouble.ts';
 import { startLocalServices } from '../../stream/local/embeddedServices.ts';
 import { dynamoDbClient, kinesisClient } from '../../stream/aws/clients.ts';
 import { ensureStream } from '../../stream/aws/streamAdmin.ts';
@@ -429,6 +430,30 @@ describe('adstream command line', () => {
       expect(s3Lake.stderr.trim()).toBe('adstream: the S3 bucket nosuchlake of the lake (s3://nosuchlake/lake/) does not exist: create it, or point --lake (or ADSTREAM_LAKE) at a bucket that does.');
       expect(existsSync(lake)).toBe(false);
     } finally {
+      await services.stop();
+    }
+  });
+
+  it('exits 2 at start when the alert topic does not exist, before writing a lake file, and runs with one that does', async () => {
+    // It read and committed its first units' lake files, then failed (exit 1) at its first alert
+    // with SNS's "Topic does not exist", naming neither the topic nor the setting, at every restart.
+    const services = await servicesWithTenRecordsOn('no-topic');
+    const topic = 'arn:aws:sns:us-east-1:000000000000:adstream-alerts';
+    const sns = await startSnsDouble([topic]);
+    try {
+      const env = { ...services.environment, ADSTREAM_HEALTH_PORT: '0', ADSTREAM_SNS_ENDPOINT: sns.endpoint };
+      const lake = join(dir, 'no-topic-lake');
+      const typo = `${topic}s`;
+      const missing = await adstream(['run', '--stream', 'no-topic', '--until-caught-up', '--lake', lake], { ...env, ADSTREAM_LEASE_TABLE: 'no-topic-leases', ADSTREAM_STATE: join(dir, 'no-topic-state'), ADSTREAM_ALERT_TOPIC_ARN: typo });
+      expect(missing.code, missing.stderr).toBe(2);
+      expect(missing.stderr.trim()).toBe(`adstream: the alert topic ${typo} (alertTopicArn, environment ADSTREAM_ALERT_TOPIC_ARN) does not exist: create it, or leave alertTopicArn unset.`);
+      expect(existsSync(lake)).toBe(false);
+
+      const found = await adstream(['run', '--stream', 'no-topic', '--until-caught-up', '--lake', lake], { ...env, ADSTREAM_LEASE_TABLE: 'topic-leases', ADSTREAM_STATE: join(dir, 'topic-state'), ADSTREAM_ALERT_TOPIC_ARN: topic });
+      expect(found.code, found.stderr).toBe(0);
+      expect(readdirSync(lake).length).toBeGreaterThan(0);
+    } finally {
+      await sns.close();
       await services.stop();
     }
   });

@@ -5,6 +5,7 @@
  * rejection counts come from DuckDB over the Parquet files by arrival time (not through the
  * `rejected` view nor its partitions) and agree with counting the fixture by hand.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +185,22 @@ describe('adstream digest', () => {
     expect(sent.topicArn).toBe(fifo);
     expect(sent.groupId).toMatch(/^[0-9a-f]{64}$/);
     expect(sent.deduplicationId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('exits 2 before writing the report when SNS has no topic of that ARN', async () => {
+    // It wrote the report, then failed (exit 1) in SNS's words, "Topic does not exist".
+    const oneTopic = await startSnsDouble([TOPIC]);
+    try {
+      const out = join(dir, 'no-topic.md');
+      const typo = `${TOPIC}s`;
+      const outcome = await adstream(['digest', '--alerts', alertLog, '--lake', lake, '--out', out, '--sns-topic', typo], { ADSTREAM_SNS_ENDPOINT: oneTopic.endpoint, AWS_REGION: 'us-east-1' });
+      expect(outcome.code, outcome.stderr).toBe(2);
+      expect(outcome.stderr.trim()).toBe(`adstream: the SNS topic ${typo} (--sns-topic) does not exist: create it, or pass a topic that does.`);
+      expect(existsSync(out)).toBe(false);
+      expect(oneTopic.published).toEqual([]);
+    } finally {
+      await oneTopic.close();
+    }
   });
 
   it('on a day whose DLQ is empty, says which days hold rejections, since alerts and rejections are dated differently', async () => {

@@ -6,7 +6,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { dynamoDbClient, kinesisClient, s3Client } from '../../stream/aws/clients.ts';
+import { dynamoDbClient, kinesisClient, s3Client, snsClient } from '../../stream/aws/clients.ts';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { startSnsDouble } from '../support/snsDouble.ts';
 import { CreateStreamCommand, DeleteStreamCommand, GetShardIteratorCommand, ListStreamsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { failureMessage, isEndpointMistake, isPathMistake } from '../../stream/cli/failureMessage.ts';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
@@ -60,6 +62,18 @@ describe('failure messages', () => {
     const error = await kinesis.send(new GetShardIteratorCommand({ StreamName: 'deleted-under-worker', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })).catch((e: unknown) => e);
     kinesis.destroy();
     expect(failureMessage(error)).toMatch(/^Kinesis no longer has the stream or shard this command was using \(.*deleted-under-worker.*\): was the stream deleted while it ran\? /);
+  });
+
+  it('says the alert topic is gone when SNS answers a Publish with "Topic does not exist", which names no topic or setting', async () => {
+    const sns = await startSnsDouble(['arn:aws:sns:us-east-1:000000000000:alerts']);
+    const client = snsClient({ region: 'us-east-1', snsEndpoint: sns.endpoint });
+    const error = await client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:deleted', Message: 'x' })).catch((e: unknown) => e);
+    client.destroy();
+    await sns.close();
+    expect(failureMessage(error)).toBe(
+      'SNS has no such topic (Topic does not exist): was the alert topic deleted while this command ran? Recreate it, or point ADSTREAM_ALERT_TOPIC_ARN (digest: --sns-topic) at a topic that does exist.',
+    );
+    expect(sns.published).toEqual([]);
   });
 
   it('fails a request to an endpoint that accepts connections and never answers, instead of waiting forever', async () => {

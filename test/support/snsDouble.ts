@@ -14,8 +14,9 @@ export interface SnsDouble {
   close(): Promise<void>;
 }
 
-export async function startSnsDouble(): Promise<SnsDouble> {
+/** `topics`: the topics that exist (absent: any well-formed topic ARN). */
+export async function startSnsDouble(topics?: readonly string[]): Promise<SnsDouble> {
   const published: PublishedMessage[] = [];
-  const server = await startSnsServer({ onPublish: (message) => published.push(message) });
+  const server = await startSnsServer({ onPublish: (message) => published.push(message), topics });
   return { ...server, published };
 }

@@ -212,7 +212,8 @@ export class ProcessorService extends Construct {
     grantObjects(role, props.lake, ['read'], `${LAKE_CLAIMS}/`);
     grantListUnder(role, props.lake, `${LAKE_CLAIMS}/`);
     grantObjects(role, props.state, ['read', 'write', 'delete', 'list']);
-    grantActions(role, ['sns:Publish'], [props.alertTopic.topicArn]);
+    // GetTopicAttributes: the worker checks at start that its alert topic exists (sinks/alerts/snsTopic.ts).
+    grantActions(role, ['sns:Publish', 'sns:GetTopicAttributes'], [props.alertTopic.topicArn]);
     // Kinesis, S3, DynamoDB and SNS all use the same key on the worker's behalf.
     grantKey(role, props.encryptionKey, ['decrypt', 'encrypt', 'describe']);
     acknowledgeObjectWildcard(role, props.lake, 'The worker writes a Parquet file per table, partition and batch under keys it derives at run time: the objects are the resource; the actions are named (s3:PutObject, s3:AbortMultipartUpload).');

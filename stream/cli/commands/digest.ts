@@ -66,6 +66,17 @@ async function publish(config: AdstreamConfig, topicArn: string, digest: DailyDi
   }
 }
 
+/** Refuses a topic SNS says does not exist, before the report is written (SNS's own words came after it, naming no topic). */
+async function refuseMissingTopic(config: AdstreamConfig, topicArn: string): Promise<void> {
+  const [{ snsClient }, { topicMissing }] = await Promise.all([import('../../aws/clients.ts'), import('../../../sinks/alerts/snsTopic.ts')]);
+  const client = snsClient(config);
+  try {
+    if (await topicMissing(client, topicArn)) throw new ConfigError(`the SNS topic ${topicArn} (--sns-topic) does not exist: create it, or pass a topic that does.`);
+  } finally {
+    client.destroy();
+  }
+}
+
 export function digestCommand(): Command {
   return new Command('digest')
     .description('The daily digest of one UTC day: alerts by detector and severity, top rejection reasons, top campaigns by anomaly; written as Markdown, optionally sent to SNS.')
@@ -90,6 +101,7 @@ export function digestCommand(): Command {
       if (config.lake.startsWith('s3://')) throw new ConfigError(`digest reads a local lake directory; sync ${config.lake} to a directory first.`);
       checkLakeDirectory(config.lake);
       const notifications = parseAlertLog(await readFile(config.alertLog, 'utf8'), config.alertLog);
+      if (options.snsTopic !== undefined) await refuseMissingTopic(config, options.snsTopic);
       const day = options.day ?? latestAlertDay(notifications);
       if (day === undefined) throw new ConfigError(`the alert log ${config.alertLog} has no alerts, so there is no latest day; pass --day YYYY-MM-DD.`);
 

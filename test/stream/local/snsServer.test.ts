@@ -3,7 +3,7 @@
  * it, and what SNS refuses (its documented Publish constraints) comes back as the SDK's
  * InvalidParameterException, so code tried locally fails where it would fail on AWS.
  */
-import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnsServer, type PublishedMessage, type SnsServer } from '../../../stream/local/snsServer.ts';
 
@@ -54,5 +54,25 @@ describe('local SNS', () => {
       expect(error.message).toMatch(reason);
     }
     expect(received).toHaveLength(before);
+  });
+});
+
+describe('local SNS with a set of topics', () => {
+  it('answers GetTopicAttributes for a topic it has, and NotFound for a Publish or GetTopicAttributes to any other, as SNS does', async () => {
+    const accepted: PublishedMessage[] = [];
+    const oneTopic = await startSnsServer({ topics: [TOPIC], onPublish: (m) => accepted.push(m) });
+    const sns = new SNSClient({ region: 'us-east-1', endpoint: oneTopic.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    try {
+      const other = `${TOPIC}-other`;
+      expect((await sns.send(new GetTopicAttributesCommand({ TopicArn: TOPIC }))).Attributes).toEqual({ TopicArn: TOPIC });
+      const missing = await sns.send(new GetTopicAttributesCommand({ TopicArn: other })).catch((e: Error) => e);
+      const publishMissing = await sns.send(new PublishCommand({ TopicArn: other, Message: 'body' })).catch((e: Error) => e);
+      for (const error of [missing, publishMissing]) expect([(error as Error).name, (error as Error).message]).toEqual(['NotFoundException', 'Topic does not exist']);
+      await sns.send(new PublishCommand({ TopicArn: TOPIC, Message: 'body' }));
+      expect(accepted.map((m) => m.topicArn)).toEqual([TOPIC]);
+    } finally {
+      sns.destroy();
+      await oneTopic.close();
+    }
   });
 });
