@@ -116,6 +116,38 @@ describe('dedupe memory bound', () => {
     expect(restored.firstSighting('evt-new', 80_000_000)).toBe(true);
   });
 
+  it('under steady traffic for ten horizons keeps only the last horizon and a bucket of ids, and forgets older ones', () => {
+    // One event a minute for 10 hours, 1 h horizon, 15 min buckets. After the last event (599 min)
+    // the live buckets are those with start + 15 + 60 > 599 min: 525, 540, 555, 570 and 585 min,
+    // holding the events of minutes 525..599, 75 ids (hand-computed). Every older bucket must have
+    // gone as event time passed it, not all at once later.
+    const MINUTE = 60_000;
+    const dedupe = new Deduplicator(HOUR);
+    for (let m = 0; m < 600; m++) {
+      expect(dedupe.firstSighting(`e${m}`, m * MINUTE)).toBe(true);
+      // At most five buckets of 15 ids are ever live at once.
+      expect(dedupe.size).toBeLessThanOrEqual(75);
+    }
+    expect(dedupe.size).toBe(75);
+    expect(dedupe.firstSighting('e530', 530 * MINUTE)).toBe(false);
+  });
+
+  it('a child absorbing a parent whose events are more than a horizon behind its own keeps only its live buckets', () => {
+    // The left parent's events run 540..600 min, the right's 0..59 min (a backfill): every bucket
+    // of the right one is past the child's horizon. Taking them in would need 5 + 4 bucket tags,
+    // more than the table's 7, and would hold ids no retry can still be inside the horizon for.
+    const MINUTE = 60_000;
+    const left = new Deduplicator(HOUR);
+    const right = new Deduplicator(HOUR);
+    for (let m = 540; m <= 600; m++) left.firstSighting(`l${m}`, m * MINUTE);
+    for (let m = 0; m < 60; m++) right.firstSighting(`r${m}`, m * MINUTE);
+    const child = Deduplicator.restore(JSON.parse(JSON.stringify(left.snapshot())));
+    child.absorb(Deduplicator.restore(right.snapshot()));
+    expect(child.size).toBe(61);
+    expect(child.firstSighting('l570', 570 * MINUTE)).toBe(false);
+    expect(child.firstSighting('n', 601 * MINUTE)).toBe(true);
+  });
+
   it('a child shard that absorbs its parents knows both parents’ ids', () => {
     const left = new Deduplicator(HOUR);
     const right = new Deduplicator(HOUR);
