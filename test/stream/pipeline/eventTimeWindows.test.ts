@@ -56,6 +56,19 @@ describe('event-time tumbling windows', () => {
     expect(metrics.every((m) => m.windowStart === T0 && m.windowEnd === T0 + MINUTE)).toBe(true);
   });
 
+  it('counts an event at exactly a window boundary in the window it starts, not also in the one it ends', () => {
+    // Windows are [start, end): T0+60s belongs to [T0+60s, T0+120s) only. Hand-computed: the
+    // first window holds e1 (1 impression, 1,000 µ), the second e2 and e3 (2 impressions, 5,000 µ).
+    const windows = new EventTimeWindows(config, 'shard-0');
+    windows.addEvent(impression('e1', T0 + 1_000, 'c1', 1_000));
+    expect(windows.addEvent(impression('e2', T0 + MINUTE, 'c1', 2_000))).toBe(true);
+    windows.addEvent(impression('e3', T0 + MINUTE + 1_000, 'c1', 3_000));
+    const byWindow = (metrics: ReturnType<EventTimeWindows['close']>, start: number) => metrics.find((m) => m.windowStart === start && m.key === 'campaign=c1|type=impression')?.values;
+    const metrics = windows.close(true);
+    expect(byWindow(metrics, T0)).toEqual({ count: 1, spend_micros: 1_000, revenue_micros: 0 });
+    expect(byWindow(metrics, T0 + MINUTE)).toEqual({ count: 2, spend_micros: 5_000, revenue_micros: 0 });
+  });
+
   it('reports a ratio only where its denominator was seen: clicks without impressions have no CTR, not a CTR of 0', () => {
     const windows = new EventTimeWindows(config, 'shard-0');
     windows.addEvent(click('e1', T0 + 1_000, 'u1'));
