@@ -59,6 +59,23 @@ describe('NAB raw score of one file', () => {
     expect(rawFileScore(file({}), 1, lowFn)).toBe(-2);
   });
 
+  it('scores from row floor(0.15·n) on: in a 101-row file row 15 is scored, row 14 is not', () => {
+    // probation = min(floor(15.15), 750) = 15. Window [50, 53] never found (−1); a detection on
+    // row 15, before the first window, costs A_FP = 0.11; on row 14 it is in probation and free.
+    expect(rawFileScore(file({ 15: 1 }, [[50, 53]], 101), 1, standard)).toBeCloseTo(-1.11, 12);
+    expect(rawFileScore(file({ 14: 1 }, [[50, 53]], 101), 1, standard)).toBe(-1);
+  });
+
+  it('caps the probation period at 750 rows: a 5,001-row file scores row 750, not row 749', () => {
+    // 0.15 × 5001 = 750.15, so probation = min(750, 750) = 750.
+    expect(rawFileScore(file({ 749: 1, 750: 1 }, [[4000, 4003]], 5001), 1, standard)).toBeCloseTo(-1.11, 12);
+  });
+
+  it('a window whose last row is the first row after probation can still be missed', () => {
+    // 100 rows, probation 15, window [10, 15]: row 15 is scored, so never firing misses it (−1).
+    expect(rawFileScore(file({}, [[10, 15]], 100), 1, standard)).toBe(-1);
+  });
+
   it('everything firing: 7 rows before (−0.77), the window (+1), 6 rows after with decaying cost', () => {
     // rows 14..19: 0.11·s((i − 13)/3), summed by hand = −0.615656
     const all = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [i, 1]));
@@ -131,6 +148,32 @@ describe('NAB threshold and normalisation', () => {
     expect(result.threshold).toBe(0.8);
     expect(result.raw).toBeCloseTo(1, 12);
     expect(result.perFile[0]).toMatchObject({ detected: 1, falsePositives: 0 });
+  });
+
+  it('credits each window with its earliest detection in the sweep, even when a later row of it scores lower', () => {
+    // 40 rows (probation 6), windows [10, 13] and [30, 33]. θ=0.9 fires rows 10 (first of [10, 13]:
+    // 1) and 33 (last of four: tanh(0.625)/tanh(2.5) = 0.562124) = 1.562124. θ=0.8 adds row 13 (free:
+    // its window is already found) and row 32 (third of four: 0.859793 replaces 0.562124) =
+    // 1.859793, the best. A sweep that let row 13 replace row 10's credit would see 0.562124 +
+    // 0.859793 = 1.421917 there and keep θ=0.9.
+    const scores = file({ 10: 0.9, 33: 0.9, 13: 0.8, 32: 0.8 }, [[10, 13], [30, 33]], 40);
+    expect(optimizeThreshold([scores], standard)).toBe(0.8);
+    expect(scoreNab([scores], standard).raw).toBeCloseTo(1.859792567, 8);
+  });
+
+  it('keeps the higher threshold when two score the same', () => {
+    // θ=0.8 finds the window on its first row (+1); θ=0.5 adds row 11, inside the found window,
+    // for free: also +1. Ties keep the higher one.
+    expect(optimizeThreshold([file({ 10: 0.8, 11: 0.5 })], standard)).toBe(0.8);
+  });
+
+  it('ignores scores in the probation period when choosing the threshold, as the raw score does', () => {
+    // 20 rows, probation 3: rows 0 and 1 score 0.8 but can never fire. θ=0.9 finds the window on
+    // row 12 (0.859793); θ=0.8 on row 10 (1), the best. Counted as two false alarms (−0.22), θ=0.8
+    // would seem to give 0.78 and lose to θ=0.9.
+    const result = scoreNab([file({ 0: 0.8, 1: 0.8, 10: 0.8, 12: 0.9 })], standard);
+    expect(result.threshold).toBe(0.8);
+    expect(result.raw).toBeCloseTo(1, 12);
   });
 
   it('sums over files with one shared threshold', () => {
