@@ -37,6 +37,13 @@ describe('alert lifecycle', () => {
     expect(run('aaaCaaaa', renotify)).toEqual(['1:firing', '3:escalated', '6:renotified']);
   });
 
+  it('windows of a cooldown count toward the next reminder: an incident back from resolving is reminded of on schedule', () => {
+    // Fires at 1; 2..4 normal (the 3rd starts the cooldown at 4), 5 normal in the cooldown, 6
+    // anomalous: back to firing, 5 windows after the firing notice, so the reminder is due there.
+    const settings = { ...config, cooldownWindows: 2, renotifyWindows: 5 };
+    expect(run('aa....aaa', settings)).toEqual(['1:firing', '6:renotified']);
+  });
+
   it('a reminder due in a normal window waits for the next anomalous one, which it describes', () => {
     const renotify = { ...config, renotifyWindows: 3 };
     expect(run('aaa.a', renotify)).toEqual(['1:firing', '4:renotified']);
