@@ -21,6 +21,14 @@ describe('count tail probabilities', () => {
     expect(binomialSf(11, 10, 0.5)).toBe(0);
   });
 
+  it('at the edges of the support: every bid won, and a rate of zero', () => {
+    // 10 wins of 10 bids at 50 %: P(X ≤ 10) = 1, P(X ≥ 10) = 0.5^10 (not 0: it happens).
+    expect(binomialCdf(10, 10, 0.5)).toBe(1);
+    expect(binomialSf(10, 10, 0.5)).toBeCloseTo(0.5 ** 10, 15);
+    // With λ = 0 no count is below 0: P(X ≤ 0) = 1, so 0 where 0 are expected is not rare.
+    expect(poissonCdf(0, 0)).toBe(1);
+  });
+
   it('negative binomial (mean 14, size 5) has a much fatter low tail than Poisson(14)', () => {
     // scipy: nbinom.cdf(2, 5, 5/19) = 0.0161901
     expect(negBinomialCdf(2, 14, 5)).toBeCloseTo(0.016190102414682116, 12);
