@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../stream/generator/rng.ts';
+import { funnelValues, GroupAggregate } from '../../../stream/pipeline/aggregates/groupAggregate.ts';
 import { hash64 } from '../../../stream/pipeline/aggregates/hash64.ts';
 import { HyperLogLog } from '../../../stream/pipeline/aggregates/hyperLogLog.ts';
 import { QuantileSketch } from '../../../stream/pipeline/aggregates/quantileSketch.ts';
 import { addToSummary, emptySummary, mergeSummary } from '../../../stream/pipeline/aggregates/summary.ts';
+import { bidRequest, click } from '../events/eventFixtures.ts';
 
 const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -155,5 +157,30 @@ describe('count, sum, min, max', () => {
     const empty = emptySummary();
     mergeSummary(empty, emptySummary());
     expect(empty).toEqual({ count: 0, sum: 0, min: null, max: null });
+  });
+});
+
+describe('a key\'s aggregate merged from two shards\' partials', () => {
+  it('reports the funnel of the union: bids won, bid price range, distinct clicking users and bidder latency quantiles', () => {
+    // Shard A: bids at 300 (won, 10 ms), 500 (lost, 20 ms), 700 (won, 30 ms), 800 (lost, 40 ms),
+    // 650 (lost, 50 ms); clicks by u1, u2. Shard B: bids at 100 (won, 60 ms), 900 (lost, 70 ms),
+    // 400 (lost, 80 ms), 450 (lost, 90 ms), 550 (lost, 1000 ms); clicks by u2, u3.
+    // By hand: 10 bids, 3 won (win_rate 0.3), price 100..900 µ, 3 distinct users of 4 clicks;
+    // latencies sorted 10..90, 1000: nearest rank p50 = 5th = 50 ms, p99 = 10th = 1000 ms.
+    const a = new GroupAggregate();
+    const b = new GroupAggregate();
+    const bids = (into: GroupAggregate, rows: [price: number, won: boolean, latency: number][]) => {
+      for (const [price, won, latency] of rows) into.add({ type: 'bid_request', body: bidRequest({ bid_price_micros: price, won, bidder_latency_ms: latency }) });
+    };
+    bids(a, [[300, true, 10], [500, false, 20], [700, true, 30], [800, false, 40], [650, false, 50]]);
+    bids(b, [[100, true, 60], [900, false, 70], [400, false, 80], [450, false, 90], [550, false, 1000]]);
+    for (const user of ['u1', 'u2']) a.add({ type: 'click', body: click({ user_id: user }) });
+    for (const user of ['u2', 'u3']) b.add({ type: 'click', body: click({ user_id: user }) });
+    a.merge(GroupAggregate.restore(roundTrip(b.snapshot())));
+    const values = funnelValues(a);
+    expect(values).toMatchObject({ bids: 10, bids_won: 3, win_rate: 0.3, bid_price_min_micros: 100, bid_price_max_micros: 900, clicks: 4, click_users: 3 });
+    // DDSketch answers within its 1 % relative accuracy.
+    expect(Math.abs(values.bidder_latency_p50_ms - 50)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(values.bidder_latency_p99_ms - 1000)).toBeLessThanOrEqual(10);
   });
 });
