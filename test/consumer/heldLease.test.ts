@@ -61,3 +61,16 @@ describe('HeldLease', () => {
     expect(() => held.ensureHeld()).toThrow(LeaseLostError);
   });
 });
+
+describe('LeaseTable fenced writes', () => {
+  it('a write with a counter the lease has moved past fails even from its owner, and leaves the newer checkpoint', async () => {
+    // Two processes under one worker id (a restarted worker whose old process was only paused)
+    // hold the same lease as they read it: the newer checkpoint stands; the stale one, at an older
+    // sequence number, would make the next owner read 100 records again.
+    const table = await localLeaseTable(services, `held-lease-${++tables}`, [freshLease('shardId-000000000000')]);
+    const taken = await table.take((await table.get('shardId-000000000000'))!, 'worker-a');
+    await table.update(taken.leaseKey, taken.leaseCounter, 'checkpoint', { owner: 'worker-a', set: { checkpoint: { S: '200' } } });
+    await expect(table.update(taken.leaseKey, taken.leaseCounter, 'checkpoint', { owner: 'worker-a', set: { checkpoint: { S: '100' } } })).rejects.toThrow(LeaseLostError);
+    expect((await table.get('shardId-000000000000'))!.checkpoint).toBe('200');
+  });
+});
