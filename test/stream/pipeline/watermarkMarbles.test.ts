@@ -5,6 +5,7 @@
 import { map, mergeMap, from } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { buildAlert } from '../../../detectors/alertLifecycle.ts';
 import type { AdEvent } from '../../../stream/events/types.ts';
 import { EventTimeWindows } from '../../../stream/pipeline/eventTimeWindows.ts';
 import { mergeShardWindows, type ShardProgress } from '../../../stream/pipeline/mergedWindows.ts';
@@ -149,5 +150,22 @@ describe('late partials', () => {
     merger.add([partial(0, 1, 30)]);
     expect(merger.latePartials).toBe(1);
     expect(merger.fire(40, true)).toEqual([]);
+  });
+});
+
+describe('stream-wide firing at the edge', () => {
+  it('fires a merged window as soon as the pipeline watermark reaches its end plus the allowed lateness, with the shards\' alerts of it', () => {
+    // Window [0, 10), allowed lateness 5: it fires at pipeline watermark 15, not 14, and a shard's
+    // quality alert of that window goes out with it, not one window later.
+    const merger = new WindowMerger(5);
+    const alert = buildAlert(
+      { detector: 'quality', key: 'quality=stream|shard=A', dimensions: { quality: 'stream', shard: 'A' }, metric: 'rejected', observed: 9, expected: 1, strength: { p: 1e-6 }, score: 6, since: 0, windowStart: 0, windowEnd: 10, severity: 'warning' },
+      'firing',
+    );
+    merger.add([partial(0, 2, 15)], [alert]);
+    expect(merger.fire(14)).toEqual([]);
+    const fired = merger.fireMetrics(15);
+    expect(fired.events.find((event) => event.key === 'scope=stream|campaign=c1')?.values.impressions).toBe(2);
+    expect(fired.alerts).toEqual([alert]);
   });
 });
