@@ -291,6 +291,40 @@ describe('state snapshots with the dedupe ids in segments', () => {
     expect(ShardState.create(config, 'shard-1', await store.load(parentRef)).dedupe.size).toBe(50);
   });
 
+  it('an ended parent\'s cleanup given a child snapshot that is gone meanwhile deletes nothing, and the child\'s newer snapshot still restores', async () => {
+    const parent = ShardState.create(config, 'shard-1');
+    see(parent, 0, 50);
+    const parentRef = await checkpoint(parent, 'final');
+    const parentKeys = await segmentKeys();
+    const child = ShardState.create(config, 'shard-2', await store.load(parentRef));
+    see(child, 50, 60);
+    const takeChild = async (sequence: string) => {
+      const taken = child.snapshot();
+      const { ref, persisted } = await store.save('s', 'shard-2', sequence, taken);
+      child.saved(taken, persisted);
+      return ref;
+    };
+    const first = await takeChild('1');
+    const second = await takeChild('2');
+    await store.discard(first, second);
+    // Another worker's cleanup read the child's lease before its second checkpoint: it names `first`.
+    expect(await new StateStore(objects).removeEndedShard('s', 'shard-1', [first])).toBe(false);
+    expect(await segmentKeys()).toEqual(parentKeys);
+    // The child's committed snapshot names the parent's segments: 50 of its ids and its own 10.
+    expect(ShardState.create(config, 'shard-2', await new StateStore(objects).load(second)).dedupe.size).toBe(60);
+  });
+
+  it('a sweep after a killed run deletes the snapshot no checkpoint names and keeps the segments the checkpointed one names', async () => {
+    const state = ShardState.create(config, 'shard-1');
+    see(state, 0, 100);
+    const kept = await checkpoint(state, '1');
+    see(state, 100, 110);
+    const unnamed = await checkpoint(state, '2');
+    await store.sweep('s', ['shard-1'], [kept]);
+    expect(await objects.get(unnamed)).toBeFalsy();
+    expect(ShardState.create(config, 'shard-1', await new StateStore(objects).load(kept)).dedupe.size).toBe(100);
+  });
+
   it('a snapshot taken before the previous one is saved still holds every id (commits written while processing goes on)', async () => {
     const state = ShardState.create(config, 'shard-1');
     see(state, 0, 100);
