@@ -7,6 +7,7 @@
  * it is still a drop.
  */
 import { describe, expect, it } from 'vitest';
+import { buildAlert } from '../../../detectors/alertLifecycle.ts';
 import { processBatch } from '../../../stream/pipeline/processBatch.ts';
 import { ShardState } from '../../../stream/pipeline/shardState.ts';
 import { MINUTE, T0, batch, impression, malformed, processOptions as options, shardConfig as config, steadyTraffic } from './support/shardTraffic.ts';
@@ -46,5 +47,17 @@ describe('records after a bounded run closed every window', () => {
     const after = processBatch(batch(steadyTraffic(['c2'], 40, 3)), state, { ...options, final: true });
     expect(drops(after.alerts).some((a) => a.includes('c1'))).toBe(true);
     expect(drops(after.alerts).some((a) => a.includes('c2'))).toBe(false);
+  });
+});
+
+describe('the end of a bounded run', () => {
+  it('sends what the detector still held back (a resolution waiting for its group), and only then', () => {
+    const held = buildAlert(
+      { detector: 'event_volume', key: 'campaign=c1|type=impression', dimensions: { campaign: 'c1', type: 'impression' }, metric: 'count', observed: 20, expected: 20, strength: { p: 0.5 }, score: 0, since: T0, windowStart: T0, windowEnd: T0 + MINUTE, severity: 'warning' },
+      'resolved',
+    );
+    const state = ShardState.create({ ...config, createDetector: () => ({ observe: () => [], snapshot: () => null, flush: () => [held] }) }, 'shard-0');
+    expect(processBatch(batch(steadyTraffic(['c1'], 0, 2)), state, options).alerts).toEqual([]);
+    expect(processBatch(batch([]), state, { ...options, final: true }).alerts).toEqual([held]);
   });
 });

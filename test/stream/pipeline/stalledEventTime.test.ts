@@ -48,6 +48,21 @@ describe('a shard whose records stop carrying valid events', () => {
   const traffic = steadyTraffic(['c1', 'c2'], 0, 40);
   const broken = brokenProducer();
 
+  it('a storm of retries moves the frontier on as rejections do: its windows fire, each counting the duplicates that arrived in it', () => {
+    // The same 400 records' arrival times, each a producer's retry of the last event (00:39:57):
+    // by the rule in the header, 61 duplicates in window 00:39, then 40 a minute until 00:46.
+    const last = traffic[traffic.length - 1];
+    const retries = broken.map((record, k) => ({ ...last, sequenceNumber: `retry-${k}`, arrivalTime: record.arrivalTime }));
+    const out = run([...traffic, ...retries]);
+    const windows = out.metrics.filter((m) => m.key === `quality=stream|shard=${SHARD}` && m.windowStart >= T0 + 38 * MINUTE);
+    expect(windows.map((m) => ({ minute: (m.windowStart - T0) / MINUTE, valid: m.values.valid, duplicates: m.values.duplicates }))).toEqual([
+      { minute: 38, valid: 40, duplicates: 0 },
+      { minute: 39, valid: 40, duplicates: 61 },
+      ...[40, 41, 42, 43, 44, 45, 46].map((minute) => ({ minute, valid: 0, duplicates: 40 })),
+    ]);
+    expect(out.duplicates).toBe(BROKEN_RECORDS);
+  });
+
   it('fires its windows as the records keep arriving, each counting the rejections that arrived in it', () => {
     const out = run([...traffic, ...broken]);
     const afterBreak = shardQuality(out.metrics).filter((w) => w.minute >= 38);
