@@ -107,12 +107,12 @@ async function setUp(hooks: { onEmit?: () => Promise<void>; onRead?: () => Promi
   /** The shards' own counts per window and key: what the merge must add up. */
   const partialCounts = new Map<string, number>();
   /** `after`: for a unit with no records (a closing flush), the sequence number it follows, as a worker keys it. */
-  const commit = async (shardId: string, records: SourceRecord[], final = false, after = 'x') => {
+  const commit = async (shardId: string, records: SourceRecord[], final = false, after = 'x', caughtUp = true) => {
     const processed = processBatch({ stream: STREAM, shardId, records, millisBehindLatest: 0 }, states.get(shardId)!, { maxFutureSkewMs: 300_000, final });
     for (const metric of processed.metrics) if (metric.key.includes('|type=')) partialCounts.set(`${metric.windowStart}|${metric.key}`, (partialCounts.get(`${metric.windowStart}|${metric.key}`) ?? 0) + metric.values.count);
     const last = records.at(-1);
     await log.write(
-      { version: 1, shardId, watermark: Number.isFinite(processed.watermark) ? processed.watermark : null, arrivalTime: last?.arrivalTime ?? null, caughtUp: true, final, windows: toPartials(processed.windows) },
+      { version: 1, shardId, watermark: Number.isFinite(processed.watermark) ? processed.watermark : null, arrivalTime: last?.arrivalTime ?? null, caughtUp, final, windows: toPartials(processed.windows) },
       partialsPosition(records[0]?.sequenceNumber, last?.sequenceNumber ?? after),
     );
   };
@@ -237,6 +237,29 @@ describe('stream-wide merge', () => {
     await restarted.tick(await leaseList());
 
     expect(restarted.stats.latePartials).toBe(0);
+    expect(mergedCounts(emitted)).toEqual(partialCounts);
+  });
+
+  it('a shard behind its tip holds the windows however long its next partial takes, so its backlog is merged, not dropped as late', async () => {
+    // Shard 1 reported its first unit behind its tip (a worker catching up, its reads throttled);
+    // shard 0 then logs everything but its last unit, arrival times running past the idle timeout.
+    // Counted idle, shard 1 let those windows fire and its backlog came late.
+    const { merger, commit, emitted, partialCounts, leaseList } = await setUp();
+    const units = shardUnits();
+    const a = merger('worker-a');
+    await a.tick(await leaseList());
+    await commit(SHARDS[1], units.get(SHARDS[1])![0], false, 'x', false);
+    await a.tick(await leaseList());
+    const ahead0 = units.get(SHARDS[0])!.slice(0, -1);
+    for (const unit of ahead0) await commit(SHARDS[0], unit);
+    await a.tick(await leaseList());
+    expect(ahead0.at(-1)!.at(-1)!.arrivalTime - units.get(SHARDS[1])![0].at(-1)!.arrivalTime).toBeGreaterThan(IDLE_MS);
+    const rest1 = units.get(SHARDS[1])!.slice(1);
+    for (const [i, unit] of rest1.entries()) await commit(SHARDS[1], unit, i === rest1.length - 1);
+    await commit(SHARDS[0], units.get(SHARDS[0])!.at(-1)!, true);
+    await a.tick(await leaseList());
+
+    expect(a.stats.latePartials).toBe(0);
     expect(mergedCounts(emitted)).toEqual(partialCounts);
   });
 
