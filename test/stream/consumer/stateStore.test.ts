@@ -39,6 +39,26 @@ async function checkpoint(state: ShardState, sequence: string): Promise<string> 
 }
 
 const segmentKeys = async (): Promise<string[]> => objects.list('state/s/shard-1/dedupe/');
+
+/**
+ * An ended parent (shard-1, ids 0–49, its final snapshot saved) and its child (shard-2) started
+ * from that snapshot and given ids 50–59; `takeChild` checkpoints the child at `sequence`.
+ */
+async function parentAndChild() {
+  const parent = ShardState.create(config, 'shard-1');
+  see(parent, 0, 50);
+  const parentRef = await checkpoint(parent, 'final');
+  const parentKeys = await segmentKeys();
+  const child = ShardState.create(config, 'shard-2', await store.load(parentRef));
+  see(child, 50, 60);
+  const takeChild = async (sequence: string): Promise<string> => {
+    const taken = child.snapshot();
+    const { ref, persisted } = await store.save('s', 'shard-2', sequence, taken);
+    child.saved(taken, persisted);
+    return ref;
+  };
+  return { parentRef, parentKeys, child, takeChild };
+}
 /** The segments a loaded snapshot names (format 3). */
 const loadedSegments = (snapshot: StoredShardStateSnapshot) => (snapshot.dedupe.format === 3 ? snapshot.dedupe.buckets.flatMap((b) => b.segments) : []);
 const inlineIds = (snapshot: DedupeSnapshot): number =>
@@ -270,18 +290,7 @@ describe('state snapshots with the dedupe ids in segments', () => {
   });
 
   it('a child shard names its parent’s segments and never deletes them', async () => {
-    const parent = ShardState.create(config, 'shard-1');
-    see(parent, 0, 50);
-    const parentRef = await checkpoint(parent, 'final');
-    const parentKeys = await segmentKeys();
-    const child = ShardState.create(config, 'shard-2', await store.load(parentRef));
-    see(child, 50, 60);
-    const takeChild = async (sequence: string) => {
-      const taken = child.snapshot();
-      const { ref, persisted } = await store.save('s', 'shard-2', sequence, taken);
-      child.saved(taken, persisted);
-      return ref;
-    };
+    const { parentRef, parentKeys, child, takeChild } = await parentAndChild();
     const first = await takeChild('1');
     // The parent's first bucket expires for the child: its next snapshot no longer names it.
     child.dedupe.firstSighting('much-later', T0 + 3 * HOUR);
@@ -292,18 +301,7 @@ describe('state snapshots with the dedupe ids in segments', () => {
   });
 
   it('an ended parent\'s cleanup given a child snapshot that is gone meanwhile deletes nothing, and the child\'s newer snapshot still restores', async () => {
-    const parent = ShardState.create(config, 'shard-1');
-    see(parent, 0, 50);
-    const parentRef = await checkpoint(parent, 'final');
-    const parentKeys = await segmentKeys();
-    const child = ShardState.create(config, 'shard-2', await store.load(parentRef));
-    see(child, 50, 60);
-    const takeChild = async (sequence: string) => {
-      const taken = child.snapshot();
-      const { ref, persisted } = await store.save('s', 'shard-2', sequence, taken);
-      child.saved(taken, persisted);
-      return ref;
-    };
+    const { parentKeys, takeChild } = await parentAndChild();
     const first = await takeChild('1');
     const second = await takeChild('2');
     await store.discard(first, second);
