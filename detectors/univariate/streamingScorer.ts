@@ -358,7 +358,7 @@
  *    non-count on it reads raw for good. The cut 1.5 is the midpoint between Poisson (1) and
  *    multiplicative (2) noise, fixed before measuring, not tuned: 1.3 and 1.2 score 73.87 and
  *    73.77 on NAB (loso 72.86, 72.81). 2026-12-07, `npx tsx .scratch/eval.ts nab .scratch/synth1
- *    .scratch/synth2` (the corpora of 20): NAB standard 73.59 → 73.78, low FP 64.91 → 65.29, low
+ *    .scratch/synth2` (the two synthetic corpora of 20): NAB standard 73.59 → 73.78, low FP 64.91 → 65.29, low
  *    FN 78.37 → 78.50, loso 72.53 → 72.76 (nab 78.2, nab-heldout 68.4 → 67.7, nab-heldout2 73.0 →
  *    74.2, nab-heldout3 77.7, nab-heldout4 67.1), the same 102 windows, 191 → 187 false alarms;
  *    first synthetic corpus 52.61 standard unchanged (low FP 45.47 → 45.38, low FN 59.87, 90
