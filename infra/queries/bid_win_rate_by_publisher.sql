@@ -1,15 +1,16 @@
 -- Bid win rate and clearing price per publisher.
 --
--- win_rate is won bids over bid requests. Clearing prices are those of won bids (a lost bid
--- clears at 0): their mean, and their median and 90th percentile by the nearest-rank method
+-- win_rate is won bids over bid requests. Clearing prices are those of won bids: their mean, and their median and 90th percentile by the nearest-rank method
 -- (the smallest price with at least p of the won bids at or below it). Percentiles are computed
 -- with row_number() instead of approx_percentile (Trino) / quantile_disc (DuckDB), whose names
 -- differ, so the same text runs on both engines and gives exact values.
+-- clearing_spend_micros sums won bids only: the schema has a lost bid clear at 0, but an exchange
+-- that forwards loss notices sends the winning price on lost bids too, which is not our spend.
 WITH bids AS (
   SELECT publisher_id,
          count(*) AS bid_requests,
          sum(CASE WHEN won THEN 1 ELSE 0 END) AS wins,
-         sum(clearing_price_micros) AS clearing_spend_micros
+         sum(CASE WHEN won THEN clearing_price_micros ELSE 0 END) AS clearing_spend_micros
   FROM bid_requests
   GROUP BY publisher_id
 ),

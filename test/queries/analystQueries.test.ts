@@ -4,10 +4,15 @@
  * generator's valid events — never from the lake or the query's own output.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BidRequest, Click, Conversion, Impression } from '../../stream/events/types.ts';
 import { LakeQuery, type Row } from '../../sinks/query/lakeQuery.ts';
+import { lakeTables, type EventRow } from '../../sinks/lake/lakeTables.ts';
+import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
+import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
 import { buildTestLake, type TestLake } from './testLake.ts';
 
 const QUERIES = join(import.meta.dirname, '..', '..', 'infra', 'queries');
@@ -155,10 +160,37 @@ describe('infra/queries on DuckDB over the lake', () => {
         avg_clearing_price_micros: sum(won) / won.length,
         p50_clearing_price_micros: nearestRank(won, 0.5),
         p90_clearing_price_micros: nearestRank(won, 0.9),
-        clearing_spend_micros: sum(group.map((b) => b.clearing_price_micros)),
+        clearing_spend_micros: sum(won),
       };
     });
     expectRowsClose(await query.query(sqlOf('bid_win_rate_by_publisher.sql')), expected);
+  });
+
+  it('bid_win_rate_by_publisher counts no spend for a lost bid that carries the winning price (a loss notice)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adstream-loss-notice-'));
+    const encoder = createParquetEncoder('duckdb');
+    let small: LakeQuery | undefined;
+    try {
+      const bid = (won: boolean, clearing: number, id: string): EventRow => ({
+        ...bids[0],
+        event_id: id,
+        auction_id: id,
+        bid_id: id,
+        publisher_id: 'pub-loss',
+        won,
+        clearing_price_micros: clearing,
+      });
+      const table = lakeTables(new LocalDirStore(dir), encoder).events.bid_request;
+      await table.write('loss-notices', [bid(true, 1_200, 'a'), bid(false, 1_500, 'b'), bid(false, 0, 'c'), bid(true, 800, 'd')]);
+      small = await LakeQuery.open(dir);
+      const [row] = await small.query(sqlOf('bid_win_rate_by_publisher.sql'));
+      // Two won bids of 1,200 and 800: spend 2,000, not 3,500 with the lost bid's 1,500.
+      expect(row).toMatchObject({ publisher_id: 'pub-loss', bid_requests: 4, wins: 2, win_rate: 0.5, clearing_spend_micros: 2_000, p90_clearing_price_micros: 1_200 });
+    } finally {
+      small?.close();
+      await encoder.close?.();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('spend_vs_revenue_by_campaign adds impression and click costs against conversion revenue', async () => {
