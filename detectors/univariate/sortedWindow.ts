@@ -53,9 +53,10 @@ export class SortedWindow {
    * Median absolute deviation from `center`. The deviations of the values below the center and of
    * those above it are each already in order in the sorted window, so a merge of the two finds
    * the middle one(s) in O(n), with no array built and no sort (this runs for every value of
-   * every scale of the NAB scorer).
+   * every scale of the NAB scorer). Of an even count, the mean of the two middle deviations, or
+   * with `upper` the upper one (spreadRise.ts's convention).
    */
-  mad(center: number): number {
+  mad(center: number, upper = false): number {
     const { sorted } = this.state;
     const n = sorted.length;
     if (n === 0) return 0;
@@ -78,7 +79,7 @@ export class SortedWindow {
         above += 1;
       }
     }
-    return n % 2 ? current : (previous + current) / 2;
+    return n % 2 || upper ? current : (previous + current) / 2;
   }
 
   /** The window's values, ascending (a view: do not modify). */

@@ -27,6 +27,7 @@
  * Pure and JSON-snapshotable, like the rest of detectors/.
  */
 import { LevelRarity, type LevelRaritySnapshot } from './levelRarity.ts';
+import { SortedWindow } from './sortedWindow.ts';
 
 export interface SpreadRiseConfig {
   /** Changes whose spread is judged. */
@@ -51,17 +52,22 @@ export interface SpreadRiseSnapshot {
 }
 
 /** Median absolute deviation from the median; the upper middle value of an even count, for both. */
-function mad(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[sorted.length >> 1];
-  const deviations = sorted.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
-  return deviations[deviations.length >> 1];
+function mad(window: SortedWindow): number {
+  const { sorted } = window;
+  return window.mad(sorted[sorted.length >> 1], true);
 }
 
 export class SpreadRise {
   private last: number | null;
   private largest: number;
   private changes: number[];
+  /**
+   * The last `recent` changes and the `baseline` before them, each kept sorted as it slides: a
+   * sort of each per row made this rule half of `score-nab`'s time (18.7 → 32.6 s over NAB's
+   * 58 files). Rebuilt from `changes` on a restore, so the snapshot holds the changes only.
+   */
+  private readonly recentChanges: SortedWindow;
+  private readonly baselineChanges: SortedWindow;
   private readonly ratios: LevelRarity;
 
   constructor(
@@ -72,7 +78,10 @@ export class SpreadRise {
     if (!(Number.isInteger(recent) && recent >= 1 && Number.isInteger(baseline) && baseline >= 1)) throw new RangeError(`spread rise needs recent and baseline counts of whole rows from 1 up, not ${recent} and ${baseline}`);
     this.last = snapshot?.last ?? null;
     this.largest = snapshot?.largest ?? 0;
-    this.changes = snapshot ? [...snapshot.changes] : [];
+    this.changes = [];
+    this.recentChanges = new SortedWindow(recent);
+    this.baselineChanges = new SortedWindow(baseline);
+    for (const change of snapshot?.changes ?? []) this.slide(change);
     this.ratios = new LevelRarity({ memory: config.memory, tail: config.tail, warmup: config.warmup }, snapshot?.ratios);
   }
 
@@ -83,14 +92,23 @@ export class SpreadRise {
     this.largest = Math.max(this.largest, Math.abs(value));
     if (previous === null) return undefined;
     const { recent, baseline } = this.config;
-    this.changes.push(value - previous);
-    if (this.changes.length > recent + baseline) this.changes.shift();
+    this.slide(value - previous);
     if (this.changes.length < recent + baseline) return undefined;
     const floor = 1e-9 * this.largest;
-    const ratio = floor > 0 ? Math.log((mad(this.changes.slice(baseline)) + floor) / (mad(this.changes.slice(0, baseline)) + floor)) : 0;
+    const ratio = floor > 0 ? Math.log((mad(this.recentChanges) + floor) / (mad(this.baselineChanges) + floor)) : 0;
     // Every ratio is remembered, falls too: the rank is among all of them.
     const rarity = this.ratios.next(ratio);
     return ratio > 0 ? rarity : undefined;
+  }
+
+  /** Takes in a change: it enters the recent window, whose oldest moves to the baseline. */
+  private slide(change: number): void {
+    const { recent, baseline } = this.config;
+    this.changes.push(change);
+    if (this.changes.length > recent + baseline) this.changes.shift();
+    this.recentChanges.push(change);
+    const n = this.changes.length;
+    if (n > recent) this.baselineChanges.push(this.changes[n - 1 - recent]);
   }
 
   snapshot(): SpreadRiseSnapshot {
