@@ -65,6 +65,11 @@ export const REJECTED_PARTITION: LeadingPartition<RejectedRow> = {
   of: (row) => reasonClass(row.reason),
 };
 export type MetricRow = Record<string, unknown> & { window_start: number };
+/**
+ * The metrics table takes a row per metric event, its `values` (name → value) in place of `metric`
+ * and `value`, and stores one per value: the encoder builds the long form (encoder.ts: LongForm).
+ */
+export const METRICS_LONG_FORM = { entries: 'values', name: 'metric', value: 'value' } as const;
 export type EventRow = Record<string, unknown> & { event_time: number };
 
 export interface LakeTables {
@@ -88,7 +93,7 @@ export function lakeTables(store: ObjectStore, encoder: ParquetEncoder): LakeTab
   return {
     events,
     rejected: new PartitionedTable<RejectedRow>(store, encoder, REJECTED_TABLE, rejectedFields, (r) => r.arrival_time, REJECTED_PARTITION),
-    metrics: new PartitionedTable<MetricRow>(store, encoder, METRICS_TABLE, metricFields, (r) => r.window_start),
+    metrics: new PartitionedTable<MetricRow>(store, encoder, METRICS_TABLE, metricFields, (r) => r.window_start, undefined, METRICS_LONG_FORM),
     lineage: new PartitionedTable<LineageRow>(store, encoder, LINEAGE_TABLE, lineageFields, (r) => r.source_time),
     location: store.location,
     store,

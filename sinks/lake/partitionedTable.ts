@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
-import type { ParquetEncoder } from '../parquet/encoder.ts';
+import { longRowCount, longRows, type LongForm, type ParquetEncoder } from '../parquet/encoder.ts';
 import type { ObjectStore } from '../objectStore/objectStore.ts';
 
 export interface WrittenFile {
@@ -53,6 +53,8 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
     readonly fields: FieldSpec[],
     private readonly partitionTime: (row: Row) => number,
     readonly leading?: LeadingPartition<Row>,
+    /** Rows come in wide form and are stored in long form (encoder.ts: LongForm). */
+    readonly longForm?: LongForm,
   ) {
     if (leading && fields.some((field) => field.name === leading.key)) {
       throw new TypeError(`${table}: partition key ${leading.key} is also a column`);
@@ -70,7 +72,10 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
 
   async write(fileName: string, rows: Row[]): Promise<WrittenFile[]> {
     const byPartition = new Map<string, Row[]>();
+    const form = this.longForm;
     for (const row of rows) {
+      // A wide row without entries has no rows in long form: a partition of only such rows has no file.
+      if (form && longRowCount([row], form) === 0) continue;
       const partition = this.partitionOf(row);
       let group = byPartition.get(partition);
       if (!group) byPartition.set(partition, (group = []));
@@ -89,10 +94,11 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
 
   /** One file of rows that all belong to `partition`. */
   async writePartition(partition: string, fileName: string, rows: Row[]): Promise<WrittenFile> {
-    const body = await this.encoder.encode(this.fields, rows);
+    const form = this.longForm;
+    const body = await (!form ? this.encoder.encode(this.fields, rows) : this.encoder.encodeLong ? this.encoder.encodeLong(this.fields, rows, form) : this.encoder.encode(this.fields, longRows(rows, form)));
     const key = this.keyOf(partition, fileName);
     await this.store.put(key, body);
-    return { key, rows: rows.length, bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('base64') };
+    return { key, rows: form ? longRowCount(rows, form) : rows.length, bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('base64') };
   }
 
   /**
@@ -101,6 +107,8 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
    * otherwise the partition's rows are read back and encoded as usual.
    */
   async writeSpilledPartition(partition: string, fileName: string, spill: { path: string; rows: number }): Promise<WrittenFile> {
+    // Spills hold the rows as given; nothing spills wide rows (the metrics table is written whole).
+    if (this.longForm) throw new TypeError(`${this.table}: rows in wide form cannot be spilled`);
     if (!this.encoder.encodeFile) {
       const lines = (await readFile(spill.path, 'utf8')).split('\n').filter(Boolean);
       return this.writePartition(partition, fileName, lines.map((line) => JSON.parse(line) as Row));

@@ -55,24 +55,23 @@ export interface CommitPosition {
   final?: boolean;
 }
 
-/** The lake's metric rows of one shard's unit (lakeTables.ts says what `key_dimensions` and `shard_id` are for). */
+/**
+ * The lake's metric rows of one shard's unit, one per metric event: the table stores one per value
+ * (lakeTables.ts says what `key_dimensions` and `shard_id` are for).
+ */
 function metricRows(metrics: MetricEvent[], shardId: string): MetricRow[] {
-  return metrics.flatMap((metric) => {
-    const keyDimensions = Object.keys(metric.dimensions).join(',');
-    return Object.entries(metric.values).map(([name, value]) => ({
-      window_start: metric.windowStart,
-      window_end: metric.windowEnd,
-      key: metric.key,
-      campaign_id: metric.dimensions.campaign ?? null,
-      event_type: metric.dimensions.type ?? null,
-      // A quality row counts one shard's records, which after a split may be its parent's.
-      shard_id: metric.dimensions.shard ?? shardId,
-      metric: name,
-      value,
-      watermark: metric.watermark,
-      key_dimensions: keyDimensions,
-    }));
-  });
+  return metrics.map((metric) => ({
+    window_start: metric.windowStart,
+    window_end: metric.windowEnd,
+    key: metric.key,
+    campaign_id: metric.dimensions.campaign ?? null,
+    event_type: metric.dimensions.type ?? null,
+    // A quality row counts one shard's records, which after a split may be its parent's.
+    shard_id: metric.dimensions.shard ?? shardId,
+    values: metric.values,
+    watermark: metric.watermark,
+    key_dimensions: Object.keys(metric.dimensions).join(','),
+  }));
 }
 
 /**
