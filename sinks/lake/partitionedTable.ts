@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
-import { longRowCount, longRows, type LongForm, type ParquetEncoder } from '../parquet/encoder.ts';
+import { entryCount, longRowCount, longRows, type LongForm, type ParquetEncoder } from '../parquet/encoder.ts';
 import type { ObjectStore } from '../objectStore/objectStore.ts';
 
 export interface WrittenFile {
@@ -75,7 +75,7 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
     const form = this.longForm;
     for (const row of rows) {
       // A wide row without entries has no rows in long form: a partition of only such rows has no file.
-      if (form && longRowCount([row], form) === 0) continue;
+      if (form && entryCount(row, form) === 0) continue;
       const partition = this.partitionOf(row);
       let group = byPartition.get(partition);
       if (!group) byPartition.set(partition, (group = []));
@@ -94,11 +94,18 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
 
   /** One file of rows that all belong to `partition`. */
   async writePartition(partition: string, fileName: string, rows: Row[]): Promise<WrittenFile> {
-    const form = this.longForm;
-    const body = await (!form ? this.encoder.encode(this.fields, rows) : this.encoder.encodeLong ? this.encoder.encodeLong(this.fields, rows, form) : this.encoder.encode(this.fields, longRows(rows, form)));
+    const body = await this.encode(rows);
     const key = this.keyOf(partition, fileName);
     await this.store.put(key, body);
-    return { key, rows: form ? longRowCount(rows, form) : rows.length, bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('base64') };
+    return { key, rows: this.longForm ? longRowCount(rows, this.longForm) : rows.length, bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('base64') };
+  }
+
+  /** The rows as Parquet; wide rows in their long form, built by the encoder if it can. */
+  private encode(rows: Row[]): Promise<Uint8Array> {
+    const form = this.longForm;
+    if (!form) return this.encoder.encode(this.fields, rows);
+    if (this.encoder.encodeLong) return this.encoder.encodeLong(this.fields, rows, form);
+    return this.encoder.encode(this.fields, longRows(rows, form));
   }
 
   /**

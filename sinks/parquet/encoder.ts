@@ -59,10 +59,13 @@ export function longRows(rows: Record<string, unknown>[], form: LongForm): Recor
   return rows.flatMap((row) => Object.entries(row[form.entries] as Record<string, unknown>).map(([name, value]) => ({ ...row, [form.name]: name, [form.value]: value })));
 }
 
+/** How many rows the long form of one wide row has: its entries. */
+export const entryCount = (row: Record<string, unknown>, form: LongForm): number => Object.keys(row[form.entries] as Record<string, unknown>).length;
+
 /** How many rows the long form of wide rows has. */
 export function longRowCount(rows: Record<string, unknown>[], form: LongForm): number {
   let count = 0;
-  for (const row of rows) count += Object.keys(row[form.entries] as Record<string, unknown>).length;
+  for (const row of rows) count += entryCount(row, form);
   return count;
 }
 
