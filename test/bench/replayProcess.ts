@@ -6,11 +6,17 @@
  *
  * In a process of its own for the reason ownProcess.ts gives.
  *
+ * With `--then-warm` it then replays the recording a second time, read anew, onto `<lake dir>-warm`
+ * and reports that pass as `warm`: the same work with V8's optimising compiler done. A cold replay
+ * of the bench recording spends about a tenth of its CPU compiling (TurboFan on V8's worker
+ * threads, mostly in its first seconds: `perf record` of 2026-12-07), which a long replay or a
+ * worker that runs for days pays once; the plain loop and DuckDB are measured warm too.
+ *
  * With `--plain-loop` it runs the hand-written loop (plainLoop.ts) over the same recording instead,
  * in the same conditions: read the same way, then one warm-up pass and `PLAIN_LOOP_PASSES` timed
  * ones, of which it prints the median.
  *
- *   node <flags> --import tsx test/bench/replayProcess.ts <recording> <lake dir> <batch size> [unitBytes]
+ *   node <flags> --import tsx test/bench/replayProcess.ts [--then-warm] <recording> <lake dir> <batch size> [unitBytes]
  *   node <flags> --import tsx test/bench/replayProcess.ts --plain-loop <recording> <batch size>
  */
 import { performance } from 'node:perf_hooks';
@@ -18,17 +24,25 @@ import { readRecording } from '../../stream/replay/recordingFile.ts';
 import { replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import type { RecordBatch } from '../../stream/pipeline/batch.ts';
+import type { Recording } from '../../stream/replay/recording.ts';
 import { BENCH_SETTINGS, type PassTotals } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 
 const PLAIN_LOOP_PASSES = 3;
 
-export interface ReplayProcessResult {
-  stats: Awaited<ReturnType<typeof replayToDirectory>>;
+type ReplayStats = Awaited<ReturnType<typeof replayToDirectory>>;
+
+interface TimedReplay {
+  stats: ReplayStats;
   ms: number;
   cpuMs: number;
+}
+
+export interface ReplayProcessResult extends TimedReplay {
   readMs: number;
   readCpuMs: number;
+  /** With `--then-warm`: the second replay of the recording in this process. */
+  warm?: TimedReplay;
 }
 
 export interface PlainLoopProcessResult {
@@ -43,23 +57,27 @@ const cpuMsSince = (before: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1_000;
 };
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[], thenWarm: boolean): Promise<void> {
   const [path, lake, batchSizeArg, unitBytesArg] = argv;
   const batchSize = Number(batchSizeArg);
-  if (!path || !lake || !(batchSize > 0)) throw new Error('usage: replayProcess.ts <recording> <lake dir> <batch size> [unitBytes]');
+  if (!path || !lake || !(batchSize > 0)) throw new Error('usage: replayProcess.ts [--then-warm] <recording> <lake dir> <batch size> [unitBytes]');
   const unitBytes = unitBytesArg ? Number(unitBytesArg) : undefined;
-  let cpu = process.cpuUsage();
-  let start = performance.now();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
   const recording = await readRecording(path);
   const readMs = performance.now() - start;
   const readCpuMs = cpuMsSince(cpu);
-  cpu = process.cpuUsage();
-  start = performance.now();
-  const stats = await replayToDirectory(recording, directoriesFor(lake), { ...BENCH_SETTINGS, parquetEncoder: 'duckdb' }, { batchSize, unitBytes });
-  const ms = performance.now() - start;
-  const cpuMs = cpuMsSince(cpu);
-  await recording.close();
-  const result: ReplayProcessResult = { stats, ms, cpuMs, readMs, readCpuMs };
+  const replayOnto = async (directory: string, read: Recording): Promise<TimedReplay> => {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    const stats = await replayToDirectory(read, directoriesFor(directory), { ...BENCH_SETTINGS, parquetEncoder: 'duckdb' }, { batchSize, unitBytes });
+    const timed = { stats, ms: performance.now() - start, cpuMs: cpuMsSince(cpu) };
+    await read.close();
+    return timed;
+  };
+  const cold = await replayOnto(lake, recording);
+  const warm = thenWarm ? await replayOnto(`${lake}-warm`, await readRecording(path)) : undefined;
+  const result: ReplayProcessResult = { ...cold, readMs, readCpuMs, ...(warm && { warm }) };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -92,4 +110,6 @@ async function plainLoop(argv: string[]): Promise<void> {
 }
 
 const args = process.argv.slice(2);
-await (args[0] === '--plain-loop' ? plainLoop(args.slice(1)) : main(args));
+if (args[0] === '--plain-loop') await plainLoop(args.slice(1));
+else if (args[0] === '--then-warm') await main(args.slice(1), true);
+else await main(args, false);
