@@ -112,14 +112,15 @@ export function replayCommand(): Command {
         await recording.close();
         throw new ConfigError(`${file}'s header names no stream, which the lake's file names and the metrics need: pass --stream <name>.`);
       }
-      // A capture made without adstream names no parents: a resharded stream's children are replayed
+      // A capture made without adstream (or a recording from before adstream recorded lineage, as
+      // test/fixtures/recordings/small-2shards.jsonl.gz) names no parents: a resharded stream's children are replayed
       // beside their parents rather than after them, so its late counts and stream-wide windows can
       // differ from the live worker's, which the user should hear before comparing the two. Nor does
       // it hold the shards' hash key ranges: a KPL sub-record whose key belongs to another shard,
       // which the worker put in the DLQ (kpl_outside_shard), is written, and after a re-drive twice.
       const { header } = recording;
       if (header.shards.length > 1 && header.parents === undefined && header.hashRanges === undefined) {
-        line.log(`note: ${file} holds ${header.shards.length} shards and no shard lineage (a capture made without adstream record): each shard is replayed as a root, so if the stream was resharded, a child's records are not held until its parent's are done, and late counts may differ from the live worker's; and with no hash key ranges, KPL sub-records whose keys belong to another shard are written where the live worker rejected them (kpl_outside_shard).`);
+        line.log(`note: ${file} holds ${header.shards.length} shards and no shard lineage (a capture made without adstream record, or a recording adstream made before it recorded lineage): each shard is replayed as a root, so if the stream was resharded, a child's records are not held until its parent's are done, and late counts may differ from the live worker's; and with no hash key ranges, KPL sub-records whose keys belong to another shard are written where the live worker rejected them (kpl_outside_shard).`);
       }
       // Once replaying, SIGINT/SIGTERM commit what is processed and stop: run again, it resumes there.
       const stop = stopOnSignals(
