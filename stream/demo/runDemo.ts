@@ -23,7 +23,7 @@ import { workerFromConfig } from '../consumer/workerFromConfig.ts';
 import type { WorkerStats } from '../consumer/workerStats.ts';
 import { generateTraffic, tallyTruth, writeLabels, type AnomalyLabel, type GeneratorConfig, type TruthTally } from '../generator/index.ts';
 import { startLocalServices } from '../local/embeddedServices.ts';
-import { Producer } from '../producer/index.ts';
+import { Producer, producerRecordOf } from '../producer/index.ts';
 import { makeDirectory } from '../../sinks/makeDirectory.ts';
 
 export interface DemoOptions {
@@ -149,7 +149,7 @@ async function runDemoIn(dataDir: string, options: DemoOptions): Promise<DemoRes
 
     const kinesis = kinesisClient(config);
     await ensureStream(kinesis, config.stream, options.shards ?? 4);
-    const producer = new Producer(kinesis, { streamName: config.stream });
+    const producer = new Producer(kinesis, { streamName: config.stream, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs });
     let producing = true;
     const { worker, close } = await workerFromConfig(config, { inputComplete: () => !producing, printAlert: options.printAlert, signal: options.signal });
     const report = () => options.onProgress?.({ total: records.length, produced: producer.stats().records, stats: worker.stats, streamAlerts: worker.streamWindowStats?.alerts ?? 0 });
@@ -158,10 +158,7 @@ async function runDemoIn(dataDir: string, options: DemoOptions): Promise<DemoRes
       const consuming = worker.run();
       // If the worker fails while producing, stop waiting for the producer's outcome to matter.
       consuming.catch(() => undefined);
-      await producer.putAll(
-        records.map(({ data, partitionKey }) => ({ data, partitionKey })),
-        options.signal,
-      );
+      await producer.putAll(records.map(producerRecordOf), options.signal);
       producing = false;
       await consuming;
     } finally {

@@ -43,7 +43,8 @@ async function* mergeKeyed(records: AsyncGenerator<TimedRecord>): AsyncGenerator
     const following = after.done ? undefined : after.value.eventTime;
     const lone = before === undefined ? far(time, following) : far(time, before) && !far(following, before);
     const at = time === undefined || lone ? (before ?? following ?? Number.NEGATIVE_INFINITY) : time;
-    yield { record: { data: current.value.data, partitionKey: current.value.partitionKey }, at };
+    // The time it is merged at is the one it keeps its requests by (producer.ts, maxOutOfOrdernessMs).
+    yield { record: { data: current.value.data, partitionKey: current.value.partitionKey, eventTime: Number.isFinite(at) ? at : undefined }, at };
     before = at;
     [current, after] = [after, after.done ? after : await records.next()];
   }

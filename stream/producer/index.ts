@@ -12,6 +12,7 @@ export {
   type ProducerOptions,
   type ProduceStats,
 } from './producer.ts';
+export { producerRecordOf } from './generatedRecord.ts';
 export { produceProgress, type ProduceProgress, type ProduceProgressOptions } from './progressBar.ts';
 export { campaignPartitionKey, UNPARSEABLE_PARTITION_KEY } from './partitionKey.ts';
 export { AdstreamError, NonRetriableError, RetriesExceededError } from '../retry/errors.ts';

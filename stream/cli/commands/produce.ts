@@ -25,7 +25,7 @@ export function produceCommand(): Command {
       if (!options.generate && generatorOnly.length > 0) {
         throw new ConfigError(`${generatorOnly.map((name) => `--${name}`).join(', ')} shape${generatorOnly.length === 1 ? 's' : ''} the traffic of --generate; event files are put as they are: leave ${generatorOnly.length === 1 ? 'it' : 'them'} out, or give --generate instead of files.`);
       }
-      const [{ kinesisClient }, { ensureStream, missingStreamSentence, streamExists }, { eventFileProblem }, { generateTraffic }, { Producer, produceProgress }] = await Promise.all([
+      const [{ kinesisClient }, { ensureStream, missingStreamSentence, streamExists }, { eventFileProblem }, { generateTraffic }, { Producer, produceProgress, producerRecordOf }] = await Promise.all([
         import('../../aws/clients.ts'),
         import('../../aws/streamAdmin.ts'),
         import('../../events/files.ts'),
@@ -55,11 +55,11 @@ export function produceCommand(): Command {
         }
         const traffic = options.generate ? generateTraffic(generatorOverrides(options)) : undefined;
         const records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord> = traffic
-          ? [...traffic.records].map(({ data, partitionKey }) => ({ data, partitionKey }))
+          ? [...traffic.records].map(producerRecordOf)
           : fromFiles(files);
         const total = Array.isArray(records) ? records.length : undefined;
         const progress = produceProgress(total);
-        const producer = new Producer(kinesis, { streamName: config.stream, onProgress: (stats) => progress.update(stats) });
+        const producer = new Producer(kinesis, { streamName: config.stream, maxOutOfOrdernessMs: config.maxOutOfOrdernessMs, onProgress: (stats) => progress.update(stats) });
         const started = performance.now();
         try {
           await producer.putAll(records, stop.signal);

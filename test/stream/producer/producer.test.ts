@@ -385,3 +385,92 @@ describe('Producer refusals', () => {
     await producer.put({ data, partitionKey: 'x'.repeat(256), explicitHashKey: '340282366920938463463374607431768211455' });
   });
 });
+
+/**
+ * Kinesis stores concurrent requests in any order; this stores each group of requests that reach
+ * it together (before the event loop's next turns) newest first, the worst order. No I/O happens
+ * between one request and the producer's next when the next may go, so three turns see them all.
+ */
+function storeConcurrentRequestsNewestFirst(kinesis: KinesisClient): void {
+  const held: { input: PutRecordsCommandInput; send: (input: PutRecordsCommandInput) => Promise<PutRecordsCommandOutput>; settle: (output: Promise<PutRecordsCommandOutput>) => void }[] = [];
+  aroundPutRecords(kinesis, (input, send) => {
+    const stored = new Promise<PutRecordsCommandOutput>((resolve) => held.push({ input, send, settle: resolve }));
+    const arrived = held.length;
+    void (async () => {
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      if (held.length !== arrived) return; // a later request arrived: it releases the group
+      for (const request of held.splice(0).reverse()) {
+        const output = request.send(request.input);
+        request.settle(output);
+        await output.catch(() => undefined);
+      }
+    })();
+    return stored;
+  });
+}
+
+/** Each stored record's event time (the test's records carry it in their first 8 bytes) in the shard's order. */
+async function storedEventTimes(kinesis: KinesisClient, stream: string): Promise<number[]> {
+  return (await readAll(kinesis, stream)).map((record) => Number(record.data.readBigUInt64BE(0)));
+}
+
+/** `count` records `stepMs` of event time apart, from 0, on 5 keys. */
+function timedRecords(count: number, stepMs: number): ProducerRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const data = Buffer.alloc(64, i % 251);
+    data.writeBigUInt64BE(BigInt(i * stepMs), 0);
+    return { data, partitionKey: `k${i % 5}`, eventTime: i * stepMs };
+  });
+}
+
+/** How far the stored record furthest behind the newest event stored before it on its shard lies behind it. */
+function furthestBehind(times: readonly number[]): number {
+  let newest = Number.NEGATIVE_INFINITY;
+  let furthest = 0;
+  for (const time of times) {
+    furthest = Math.max(furthest, newest - time);
+    newest = Math.max(newest, time);
+  }
+  return furthest;
+}
+
+describe("Producer within the consumers' out-of-orderness allowance", () => {
+  const allowance = 30_000;
+
+  it('stores no record of sparse traffic further behind its shard than the allowance, though requests land newest first', async () => {
+    // One record a second: a request of 500 spans 499 s, so requests in flight together spanned half an hour.
+    const records = timedRecords(2000, 1000);
+    const without = client();
+    const before = await freshStream(without, 1);
+    storeConcurrentRequestsNewestFirst(without);
+    await new Producer(without, testOptions(before)).putAll(records);
+    // Four requests of 500 in flight, stored 4, 3, 2, 1: the first request's first record lands
+    // behind the fourth's last, 1,999 s later.
+    expect(furthestBehind(await storedEventTimes(without, before))).toBe(1_999_000);
+
+    const kinesis = client();
+    const stream = await freshStream(kinesis, 1);
+    storeConcurrentRequestsNewestFirst(kinesis);
+    const stats = await new Producer(kinesis, testOptions(stream, { maxOutOfOrdernessMs: allowance })).putAll(records);
+    expect(stats.records).toBe(2000);
+    const times = await storedEventTimes(kinesis, stream);
+    expect([...times].sort((a, b) => a - b)).toEqual(records.map((r) => r.eventTime));
+    expect(furthestBehind(times)).toBeLessThanOrEqual(allowance);
+  });
+
+  it('keeps four requests in flight for dense traffic, reordered within the allowance', async () => {
+    // A hundred records a second of event time: a request of 500 spans 4.99 s.
+    const records = timedRecords(4000, 10);
+    const kinesis = client();
+    const stream = await freshStream(kinesis, 1);
+    const sent = recordPutRecords(kinesis);
+    storeConcurrentRequestsNewestFirst(kinesis);
+    await new Producer(kinesis, testOptions(stream, { maxOutOfOrdernessMs: allowance })).putAll(records);
+    expect(sent.map((entries) => entries.length)).toEqual([500, 500, 500, 500, 500, 500, 500, 500]);
+    const times = await storedEventTimes(kinesis, stream);
+    // Stored newest first: the first request's first record (0 s) landed behind the fourth's last
+    // (19.99 s) at least, so four requests or more were in flight together; the allowance held.
+    expect(furthestBehind(times)).toBeGreaterThanOrEqual(19_990);
+    expect(furthestBehind(times)).toBeLessThanOrEqual(allowance);
+  });
+});
