@@ -42,6 +42,8 @@ export class LevelRarity {
   private min: number;
   private max: number;
   private record = false;
+  /** The last value's one-sided rarities, each doubled to the two-sided scale; null while warming up. */
+  private sided: { upper: number; lower: number } | null = null;
 
   constructor(
     private readonly config: LevelRarityConfig,
@@ -60,14 +62,24 @@ export class LevelRarity {
     return this.record;
   }
 
+  /**
+   * The last value's rarity as a high level and as a low one, each on the two-sided scale of
+   * `next` (2 × P(at least this high), 2 × P(at least this low), at most 1); null while warming up.
+   */
+  lastSides(): { upper: number; lower: number } | null {
+    return this.sided;
+  }
+
   /** Two-sided P(a level at least this extreme), or undefined while warming up. */
   next(value: number): number | undefined {
     let rarity: number | undefined;
     this.record = false;
+    this.sided = null;
     if (this.values.size >= this.config.warmup) {
       this.record = value > this.max || value < this.min;
       const above = exceedance(this.values.sorted, value, this.config.tail);
       const below = exceedance(this.negated.sorted, -value, this.config.tail);
+      this.sided = { upper: Math.min(1, 2 * above), lower: Math.min(1, 2 * below) };
       rarity = Math.min(1, 2 * Math.min(above, below));
     }
     this.values.push(value);

@@ -30,7 +30,8 @@ function bursty(): number[] {
   });
 }
 
-const OFF = { ...DEFAULT_STREAMING_SCORER, countScale: null };
+// Also without header 24's rule, which withdraws the level test's vote on a one-row visit and would hide what the raw reading does.
+const OFF = { ...DEFAULT_STREAMING_SCORER, countScale: null, level: { ...DEFAULT_STREAMING_SCORER.level!, ordinary: null } };
 const SPIKE = 1800;
 
 describe('CountScale', () => {

@@ -274,4 +274,43 @@ describe('streaming scorer', () => {
     expect([...head, ...tail]).toEqual(whole);
     expect(() => scoreSeries([1, 2, 3], { ...DEFAULT_STREAMING_SCORER, realert: { rows: 24, escalation: 0.5 } })).toThrow('realert needs');
   });
+
+  it('withdraws the level test\'s vote from one row at a rare level that falls back at once, keeps it for a level that holds, and resumes a held onset from a snapshot', () => {
+    // Noise uniform in [10, 20) (a seeded LCG); a one-row spike of 30–60 every 80–119 rows, each
+    // followed by noise again; one value of 100 at 700, so nothing after it up to 100 is a record;
+    // three rows at 95 from 3,500, a level that holds.
+    let state = 4242;
+    const uniform = (): number => {
+      state = (1103515245 * state + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const values = Array.from({ length: 4000 }, () => 10 + 10 * uniform());
+    const spikes: number[] = [];
+    for (let i = 50; i < 4000; i += 80 + Math.floor(uniform() * 40)) {
+      values[i] = 30 + 30 * uniform();
+      spikes.push(i);
+    }
+    values[700] = 100;
+    values.fill(95, 3500, 3503);
+    expect(spikes.every((i) => values[i + 1] < 20 && values[i] < 100)).toBe(true);
+    const held = (i: number): boolean => i >= 3500 && i <= 3503 + DEFAULT_STREAMING_SCORER.hold;
+    // Alerts past the record at 700 (its own alert, let off as a record), at a threshold of 0.99.
+    const alerts = (scores: number[]): number[] => scores.flatMap((s, i) => (i > 710 && s > 0.99 ? [i] : []));
+    const voting = scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, level: { ...DEFAULT_STREAMING_SCORER.level!, ordinary: null } });
+    // With the level test's vote always standing, routine one-row spikes page (on the row after them, the held climb's).
+    const paged = alerts(voting).filter((i) => !held(i));
+    expect(paged.length).toBeGreaterThan(0);
+    expect(paged.every((i) => spikes.includes(i - 1))).toBe(true);
+    const whole = scoreSeries(values);
+    // With the rule none of them does, and the level that holds still pages.
+    expect(alerts(whole).every(held)).toBe(true);
+    expect(Math.max(...whole.slice(3500, 3504 + DEFAULT_STREAMING_SCORER.hold))).toBeGreaterThan(0.999);
+    // Cut between a paging spike and the row after it: the held onset carries its score without the level test.
+    const cut = paged[0];
+    const first = new StreamingScorer();
+    values.slice(0, cut).forEach((v) => first.next(v));
+    expect(first.snapshot().held?.withoutLevel).toBeLessThan(0.99);
+    expect(scoredAcrossSnapshot(values, cut)).toEqual(whole);
+    expect(() => new StreamingScorer({ ...DEFAULT_STREAMING_SCORER, level: { ...DEFAULT_STREAMING_SCORER.level!, ordinary: 0 } })).toThrow(RangeError);
+  });
 });
