@@ -58,7 +58,12 @@ const MAD_TO_SIGMA = 1.4826;
  */
 function robustZ(value: number, window: SortedWindow, floor: number, unit: number): number {
   const center = window.median();
-  const scale = Math.max(MAD_TO_SIGMA * window.mad(center), floor, 1e-12 * unit);
+  return zFrom(value, center, window.mad(center), floor, unit);
+}
+
+/** robustZ from the window's median and MAD, already taken. */
+function zFrom(value: number, center: number, mad: number, floor: number, unit: number): number {
+  const scale = Math.max(MAD_TO_SIGMA * mad, floor, 1e-12 * unit);
   return Math.abs(value - center) / scale;
 }
 
@@ -71,6 +76,8 @@ export class RarityScorer {
   private rows: number;
   /** |value − previous| at the series' first change: the unit a departure from a flat window is measured in. */
   private unit: number | undefined;
+  /** Whether the last value was judged against a baseline without spread (more than half its values equal). */
+  private flat = false;
 
   constructor(
     private readonly config: RarityConfig,
@@ -91,16 +98,29 @@ export class RarityScorer {
     return this.rows;
   }
 
+  /**
+   * Whether the last value's baseline (the `window` values before it, once there are 10) had no
+   * spread: its MAD 0, so any departure from it is as surprising as any other and this scale
+   * cannot grade it.
+   */
+  flatBaseline(): boolean {
+    return this.flat;
+  }
+
   /** P(a surprise at least this large) for the next value, or undefined while warming up. */
   next(value: number): number | undefined {
     this.rows += 1;
     let z = 0;
+    this.flat = false;
     if (this.unit === undefined && this.last !== null && value !== this.last) this.unit = Math.abs(value - this.last);
     if (this.values.size >= 10 && this.last !== null) {
       const floor = 1e-3 * this.values.range();
       // Before the first change every departure is 0, and any positive unit divides it.
       const unit = this.unit ?? 1;
-      z = Math.max(robustZ(value, this.values, floor, unit), robustZ(value - this.last, this.diffs, floor, unit));
+      const center = this.values.median();
+      const mad = this.values.mad(center);
+      this.flat = mad === 0;
+      z = Math.max(zFrom(value, center, mad, floor, unit), robustZ(value - this.last, this.diffs, floor, unit));
     }
     if (this.last !== null) this.diffs.push(value - this.last);
     this.values.push(value);

@@ -409,28 +409,32 @@
  *    value tests' to grade, and in a series that throws such spikes routinely (tweet volumes, a
  *    noisy gauge with now-and-then jumps) now and then one reaches the top few of the last 5,000
  *    values and paged on the level test's word alone (its test in
- *    test/detectors/univariate/streamingScorer.test.ts). It costs no delay: the held climb (8)
- *    is emitted on the next row anyway, the row this rule reads; a lifetime record keeps its
- *    level vote (7: beyond everything seen is news however briefly). Before the rule, of the
- *    level-decided alerts at NAB's threshold that set no record, 73 were false and 14 first
- *    detections; with a next row back inside the central 90 %, 35 and 5. 2026-12-07,
+ *    test/detectors/univariate/streamingScorer.test.ts). Not where the value tests cannot grade:
+ *    when every value scale's baseline has no spread (MAD 0, a series idling at one value between
+ *    bursts, the case the level test was made for), the level test's vote stands. It costs no
+ *    delay: the held climb (8) is emitted on the next row anyway, the row this rule reads; a
+ *    lifetime record keeps its vote (7: beyond everything seen is news however briefly). Before
+ *    the rule, of the level-decided alerts at NAB's threshold that set no record, 73 were false
+ *    and 14 first detections; with a next row back inside the central 90 %, 35 and 5. 2026-12-07,
  *    `npx tsx .scratch/eval.ts nab .scratch/synth1 .scratch/synth2` (the corpora of 20): NAB
- *    standard 74.90 → 75.37, low FP 66.22 → 68.08, low FN 79.82 → 79.85, loso 73.88 → 74.26 (nab
- *    78.2 → 75.2, nab-heldout 67.7 → 68.1, nab-heldout2 73.6 → 75.6, nab-heldout3 77.7,
- *    nab-heldout4 74.0 → 75.8); 104 → 103 windows, 191 → 161 false alarms at the same threshold
- *    (0.99336; the tweet files 17 fewer, IBM 19 → 13, KO 10 → 6; more on none); first synthetic
- *    corpus 54.59 → 55.28 standard, 46.35 → 46.65 low FP, 61.42 → 61.29 low FN (88 → 87 windows,
- *    267 → 234 false alarms), second 50.37 → 51.74, 43.45 → 45.34, 56.43 → 58.65 (73 → 80
- *    windows, 149 → 237 false alarms as its threshold moved from 0.9985 to 0.9950). Neighbourhood
- *    on NAB (standard / loso): 0.05 75.58 / 74.41, 0.2 75.18 / 74.12; with the level rarity taken
- *    two-sided rather than on the row's side, 0.02 75.01 / 73.85 (a second window lost), 0.5
- *    74.66 / 73.60 (most spikes fall back into the outer half, not the inner). Multiplying the
- *    row's rarity by a constant instead of withdrawing the level test's vote peaked at ×1.5 (75.22)
- *    and scored 74.72–75.13 from ×2 to ×8. Going by the next row's return to the recent median
- *    instead of its level scored 75.20–75.57. The price: the lost window is rogue_agent_key_updown's
- *    (row 2,466), a one-row burst in a series idling at zero, the case the level test was made
- *    for (3), where the value tests call the burst ordinary (rarity about 0.1): a burst there now
- *    needs to be a record, or to last two rows, to page on its level.
+ *    standard 74.90 → 75.82, low FP 66.22 → 68.38, low FN 79.82 → 80.43, loso 73.88 → 74.76 (nab
+ *    78.2 → 77.7, nab-heldout 67.7 → 68.1, nab-heldout2 73.6 → 75.5, nab-heldout3 77.7,
+ *    nab-heldout4 74.0 → 75.8); the same 104 windows, 191 → 164 false alarms at the same threshold
+ *    (0.99336; the tweet files 15 fewer, IBM 19 → 13, KO 10 → 6; more on none); first synthetic
+ *    corpus 54.59 → 55.19 standard, 46.35 → 46.56 low FP, 61.42 → 61.23 low FN (88 → 87 windows,
+ *    267 → 236 false alarms), second 50.37 → 51.70, 43.45 → 45.34, 56.43 → 58.52 (73 → 80
+ *    windows, 149 → 238 false alarms as its threshold moved from 0.9985 to 0.9950). Without the
+ *    exception for flat baselines: NAB 75.37 / loso 74.26, 103 windows (rogue_agent_key_updown's
+ *    one-row burst at 2,466, after 100 rows whose median and MAD are 0, where the value tests'
+ *    rarity is about 0.1), 161 false alarms; the corpora 55.28 / 51.74. Neighbourhood on NAB
+ *    (standard / loso): 0.05 76.02 / 74.91, 0.2 75.68 / 74.61; the exception when any value scale's
+ *    baseline is flat rather than every one 75.77 / 74.71; without the exception, the level rarity
+ *    taken two-sided rather than on the row's side, 0.02 75.01 / 73.85 (a window lost), 0.5
+ *    74.66 / 73.60 (most spikes fall back into the outer half, not the inner); multiplying the
+ *    row's rarity by a constant instead of withdrawing the level test's vote peaked at ×1.5
+ *    (75.22) and scored 74.72–75.13 from ×2 to ×8; going by the next row's return to the recent
+ *    median instead of its level, 75.20–75.57. The price: a level-led alert on a noisy series now
+ *    needs its level to hold for a second row, or the value tests to agree.
  */
 import { RarityScorer, type RarityScale, type RarityScorerSnapshot } from './rarityScorer.ts';
 import { EffectSize, type EffectSizeConfig, type EffectSizeSnapshot } from './effectSize.ts';
@@ -844,7 +848,9 @@ export class StreamingScorer {
     this.forgetRoutine(routine);
     // A lifetime record is let off (header, 7): beyond every value seen, it is news however briefly it stays.
     const sides = this.level?.test.lastSides() ?? null;
-    const levelLed = byLevel && !newExtreme && sides ? { withoutLevel: rankedWithoutLevel, high: sides.upper <= sides.lower } : undefined;
+    // Where every value scale's baseline has no spread they cannot grade a burst, the case the level test is for (header, 3): its vote stands.
+    const gradable = !this.scales.every((scale) => scale.flatBaseline());
+    const levelLed = byLevel && !newExtreme && gradable && sides ? { withoutLevel: rankedWithoutLevel, high: sides.upper <= sides.lower } : undefined;
     const emitted = this.emit(score, levelLed, sides);
     if (this.lastAlert) this.lastAlert.rows += 1;
     if (emitted > 0) this.lastAlert = { score: emitted, rows: 0 };

@@ -313,4 +313,29 @@ describe('streaming scorer', () => {
     expect(scoredAcrossSnapshot(values, cut)).toEqual(whole);
     expect(() => new StreamingScorer({ ...DEFAULT_STREAMING_SCORER, level: { ...DEFAULT_STREAMING_SCORER.level!, ordinary: 0 } })).toThrow(RangeError);
   });
+
+  it('keeps the level test\'s vote on a one-row burst where the value tests\' baselines have no spread, the series idling at zero', () => {
+    // Zero, with a burst of 1–3 rows of 10–100 every 30–60 rows (a seeded LCG); 1,000 at row
+    // 1,000, so a later 500 is no record; at 2,500 one row of 500 after 40 rows of zero, and zero
+    // after it. Against 40 zeros every value scale's median and MAD are 0: they cannot grade it.
+    let state = 777;
+    const uniform = (): number => {
+      state = (1103515245 * state + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const values = new Array<number>(3000).fill(0);
+    for (let i = 30; i < 3000; i += 30 + Math.floor(uniform() * 30)) {
+      const length = 1 + Math.floor(uniform() * 3);
+      for (let j = 0; j < length; j++) values[i + j] = 10 + Math.round(uniform() * 90);
+    }
+    values[1000] = 1000;
+    values.fill(0, 2460, 2540);
+    values[2500] = 500;
+    const burst = (scores: number[]): number => Math.max(...scores.slice(2500, 2502 + DEFAULT_STREAMING_SCORER.hold));
+    const withoutLevelTest = burst(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, level: null }));
+    const voteAlwaysStands = burst(scoreSeries(values, { ...DEFAULT_STREAMING_SCORER, level: { ...DEFAULT_STREAMING_SCORER.level!, ordinary: null } }));
+    // The level test decided the burst (rarer with it than without), and its vote stands though the next row is back at zero.
+    expect(voteAlwaysStands).toBeGreaterThan(withoutLevelTest);
+    expect(burst(scoreSeries(values))).toBe(voteAlwaysStands);
+  });
 });
