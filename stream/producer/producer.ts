@@ -18,7 +18,8 @@
  * SequenceNumberForOrdering), again as with the KPL.
  *
  * Given `maxOutOfOrdernessMs` (the consumers' watermark allowance) and records' event times, a
- * request waits while one in flight began more than that before its latest event: whichever of
+ * request waits while one in flight holds an event more than that before its latest event (its
+ * earliest, not its first: the input's own disorder counts): whichever of
  * the requests in flight together is stored last, none of its records lands further behind a
  * shard's newest event than the consumers allow, retries included (a request is in flight until
  * every entry is stored). Without it, four requests of 500 records each of sparse traffic spanned
@@ -110,22 +111,26 @@ interface Entry {
 /** One PutRecords request's entries, with the event times that decide when it may go. */
 interface Batch {
   entries: Entry[];
-  /** The event time of its first record that carries one. */
-  start: number | undefined;
+  /**
+   * Its earliest event time, not its first record's: a record behind the first (the input's own
+   * disorder, a re-sent duplicate) is stored behind the batches that went beside this one just as
+   * the first is, so it is the one that lands furthest behind them.
+   */
+  earliest: number | undefined;
   /** Its latest event time. */
   latest: number | undefined;
 }
 
 function batchOf(entries: Entry[]): Batch {
-  let start: number | undefined;
+  let earliest: number | undefined;
   let latest: number | undefined;
   for (const { record } of entries) {
     const time = record.eventTime;
     if (time === undefined || !Number.isFinite(time)) continue;
-    start ??= time;
+    if (earliest === undefined || time < earliest) earliest = time;
     if (latest === undefined || time > latest) latest = time;
   }
-  return { entries, start, latest };
+  return { entries, earliest, latest };
 }
 
 const EXPLICIT_HASH_KEY = /^(0|[1-9]\d{0,38})$/;
@@ -288,12 +293,12 @@ export class Producer {
 
   /**
    * Whether `batch` may go while the requests in flight are not yet stored: its latest event is at
-   * most the allowance past each one's start (see the header). An empty flight always has room.
+   * most the allowance past each one's earliest (see the header). An empty flight always has room.
    */
   private fitsBesideInFlight(batch: Batch): boolean {
     const allowance = this.maxOutOfOrdernessMs;
     if (allowance === undefined || batch.latest === undefined) return true;
-    for (const other of this.inFlight) if (other.start !== undefined && batch.latest - other.start > allowance) return false;
+    for (const other of this.inFlight) if (other.earliest !== undefined && batch.latest - other.earliest > allowance) return false;
     return true;
   }
 

@@ -473,4 +473,23 @@ describe("Producer within the consumers' out-of-orderness allowance", () => {
     expect(furthestBehind(times)).toBeGreaterThanOrEqual(19_990);
     expect(furthestBehind(times)).toBeLessThanOrEqual(allowance);
   });
+
+  it('holds a request back by its earliest event, not its first, when the input is out of order within the allowance', async () => {
+    // A hundred records a second, each request's first record 20 s ahead of the rest: the input
+    // itself puts no record more than 19.99 s behind one before it.
+    const records = timedRecords(4000, 10).map(({ data, partitionKey, eventTime }, i) => {
+      if (i % MAX_RECORDS_PER_REQUEST !== 0) return { data, partitionKey, eventTime };
+      const ahead = Buffer.from(data);
+      ahead.writeBigUInt64BE(BigInt(eventTime! + 20_000), 0);
+      return { data: ahead, partitionKey, eventTime: eventTime! + 20_000 };
+    });
+    expect(furthestBehind(records.map((r) => r.eventTime!))).toBe(19_990);
+    const kinesis = client();
+    const stream = await freshStream(kinesis, 1);
+    storeConcurrentRequestsNewestFirst(kinesis);
+    await new Producer(kinesis, testOptions(stream, { maxOutOfOrdernessMs: allowance })).putAll(records);
+    // Kept by each request's first record, a request whose first was 20 s ahead let the next
+    // three go beside it, and its second record (0.01 s) landed 49.99 s behind the sixth's first.
+    expect(furthestBehind(await storedEventTimes(kinesis, stream))).toBeLessThanOrEqual(allowance);
+  });
 });
