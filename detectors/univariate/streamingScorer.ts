@@ -802,21 +802,18 @@ export class StreamingScorer {
         bySeason = false;
         byLevel = true;
       }
-      // A held value departs from nothing: like a changed day, it is exempt from the value gates.
-      if (this.stuck && stuckRarity !== undefined) otherThanLevel = Math.min(otherThanLevel, this.stuck.weight * stuckRarity);
-      if (this.stuck && stuckRarity !== undefined && this.stuck.weight * stuckRarity < rarity) {
-        rarity = this.stuck.weight * stuckRarity;
-        byShape = true;
-        bySeason = false;
-        byLevel = false;
-      }
-      // Grown noise departs from no median either: exempt from the value gates like a held value (header, 23).
-      if (this.spread && spreadRarity !== undefined) otherThanLevel = Math.min(otherThanLevel, this.spread.weight * spreadRarity);
-      if (this.spread && spreadRarity !== undefined && this.spread.weight * spreadRarity < rarity) {
-        rarity = this.spread.weight * spreadRarity;
-        byShape = true;
-        bySeason = false;
-        byLevel = false;
+      // A held value departs from nothing, and grown noise from no median (header, 23): like a
+      // changed day, both are exempt from the value gates.
+      for (const [test, testRarity] of [[this.stuck, stuckRarity], [this.spread, spreadRarity]] as const) {
+        if (!test || testRarity === undefined) continue;
+        const weighted = test.weight * testRarity;
+        otherThanLevel = Math.min(otherThanLevel, weighted);
+        if (weighted < rarity) {
+          rarity = weighted;
+          byShape = true;
+          bySeason = false;
+          byLevel = false;
+        }
       }
       const factor = this.config.lookElsewhere ? lookElsewhereFactor(this.scales[0].rowsSeen, this.config.lookElsewhere) : 1;
       rarity = Math.min(1, rarity * factor);
