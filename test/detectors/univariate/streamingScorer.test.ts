@@ -19,6 +19,21 @@ function scoredAcrossSnapshot(values: number[], cut: number, times?: number[]): 
   return [...head, ...tail];
 }
 
+/** `length` rows idling at zero, with a burst of 1–3 rows of 10–100 every 30–60 rows (a seeded LCG). */
+function idleBursts(length: number): number[] {
+  let state = 777;
+  const uniform = (): number => {
+    state = (1103515245 * state + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  const values = new Array<number>(length).fill(0);
+  for (let i = 30; i < length; i += 30 + Math.floor(uniform() * 30)) {
+    const rows = 1 + Math.floor(uniform() * 3);
+    for (let j = 0; j < rows && i + j < length; j++) values[i + j] = 10 + Math.round(uniform() * 90);
+  }
+  return values;
+}
+
 function series(n = 900): number[] {
   let state = 12345;
   const jitter = (): number => {
@@ -162,16 +177,7 @@ describe('streaming scorer', () => {
   it('lets a record off the escalation, once per record gap, and resumes the rows since the last record from a snapshot', () => {
     // Idle at zero, a burst of 10–100 every 30–60 rows; quiet from 2,440 but for two bursts past
     // every earlier one: 110 at 2,500 and 120 at 2,530.
-    let state = 777;
-    const u = (): number => {
-      state = (1103515245 * state + 12345) % 2 ** 31;
-      return state / 2 ** 31;
-    };
-    const values = new Array<number>(2700).fill(0);
-    for (let i = 30; i < values.length; i += 30 + Math.floor(u() * 30)) {
-      const length = 1 + Math.floor(u() * 3);
-      for (let j = 0; j < length && i + j < values.length; j++) values[i + j] = 10 + Math.round(u() * 90);
-    }
+    const values = idleBursts(2700);
     values.fill(0, 2440, 2600);
     values[2500] = 110;
     values[2530] = 120;
@@ -318,16 +324,7 @@ describe('streaming scorer', () => {
     // Zero, with a burst of 1–3 rows of 10–100 every 30–60 rows (a seeded LCG); 1,000 at row
     // 1,000, so a later 500 is no record; at 2,500 one row of 500 after 40 rows of zero, and zero
     // after it. Against 40 zeros every value scale's median and MAD are 0: they cannot grade it.
-    let state = 777;
-    const uniform = (): number => {
-      state = (1103515245 * state + 12345) % 2 ** 31;
-      return state / 2 ** 31;
-    };
-    const values = new Array<number>(3000).fill(0);
-    for (let i = 30; i < 3000; i += 30 + Math.floor(uniform() * 30)) {
-      const length = 1 + Math.floor(uniform() * 3);
-      for (let j = 0; j < length; j++) values[i + j] = 10 + Math.round(uniform() * 90);
-    }
+    const values = idleBursts(3000);
     values[1000] = 1000;
     values.fill(0, 2460, 2540);
     values[2500] = 500;
