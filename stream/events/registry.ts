@@ -18,6 +18,11 @@ export interface RegisteredSchema {
 
 export class SchemaRegistry {
   private readonly byFingerprint = new Map<bigint, RegisteredSchema>();
+  /**
+   * The entry of the current bid_request schema, when it is registered as one (its records need no
+   * resolver): avro.ts reads those records by their header bytes, without a lookup by BigInt.
+   */
+  currentBidRequest: RegisteredSchema | undefined;
 
   /**
    * Registers a writer schema for an event type. The resolver is built here, once per fingerprint,
@@ -32,6 +37,7 @@ export class SchemaRegistry {
     const resolver = fingerprint === schemaFingerprint(readerType) ? undefined : readerType.createResolver(writerType);
     const entry: RegisteredSchema = { fingerprint, eventType, writerType, resolver };
     this.byFingerprint.set(fingerprint, entry);
+    if (eventType === 'bid_request' && resolver === undefined) this.currentBidRequest = entry;
     return entry;
   }
 
