@@ -176,10 +176,46 @@ function asciiString(r: PlainReader): string {
   const end = start + (lengthByte >> 1);
   if (end > data.length) return refusedString(r);
   let bits = 0;
-  for (let i = start; i < end; i++) bits |= data[i];
+  let hash = end - start;
+  for (let i = start; i < end; i++) {
+    const byte = data[i];
+    bits |= byte;
+    hash = (Math.imul(hash, 31) + byte) | 0;
+  }
   if ((bits & 0x80) !== 0) return refusedString(r);
   r.pos = end;
-  return r.text.slice(start, end);
+  return end - start <= SHARED_MAX_LENGTH ? sharedString(r, start, end, hash) : r.text.slice(start, end);
+}
+
+/**
+ * Short strings (the dimensions: campaign, ad, publisher, site, placement, country, device) come
+ * from a small cache keyed by their bytes, one string object for each value that recurs, as
+ * JSON.parse gives them (V8 internalizes the JSON strings of up to 10 characters): no string
+ * made per field and record, and its hash, computed once, serves every Map that the windows and
+ * detectors look it up in. A slot holds the last value hashed to it; the cache only decides which
+ * equal string is returned, never what it holds. Bench replay, 2026-12-07: 71–75 scavenges a warm
+ * pass instead of 76–81, and +5.3 % records per CPU-second cold, +4.4 % warm (6 alternating pairs).
+ */
+const SHARED_MAX_LENGTH = 12;
+const SHARED_SLOTS = 4096;
+const sharedStrings: string[] = new Array<string>(SHARED_SLOTS).fill('');
+
+function sharedString(r: PlainReader, start: number, end: number, hash: number): string {
+  const slot = hash & (SHARED_SLOTS - 1);
+  const cached = sharedStrings[slot];
+  if (cached.length === end - start) {
+    let same = true;
+    for (let i = start; i < end; i++) {
+      if (cached.charCodeAt(i - start) !== r.data[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const made = r.text.slice(start, end);
+  sharedStrings[slot] = made;
+  return made;
 }
 
 /** avsc's readLong (lib/utils.js), byte for byte, within the bounds of the record and of avsc's isSafeLong. */

@@ -94,6 +94,19 @@ describe('bid requests read without avsc', () => {
     });
   }
 
+  it('gives each short string its own value, however values recur and share a slot of the cache of short strings', () => {
+    const random = seeded(7);
+    // Short values from a small alphabet: the same ones recur, and more of them than the cache's 4,096 slots.
+    const value = (length: number) => Array.from({ length }, () => 'ab0Z-_'[Math.floor(random() * 6)]).join('');
+    for (let i = 0; i < 20_000; i++) {
+      const body = bidRequest({ campaign_id: value(1 + (i % 12)), country: value(2), placement: value(1 + (i % 7)), site_id: value(8 + (i % 5)) });
+      const record = encode(body);
+      expect(readPlainBidRequest(record), `record ${i}`).toEqual({ ...body });
+      const [fast, slow] = decodeBoth(record);
+      expect(fast).toEqual(slow);
+    }
+  });
+
   it('decodes corrupted records as avsc does: bytes changed, cut off, added, a won byte, a length made negative or long', () => {
     const random = seeded(20261207);
     const bodies = [
