@@ -1,5 +1,5 @@
 /**
- * The plain reading of current-schema bid requests (codecs/avro.ts, readPlainBidRequest) against
+ * The plain reading of current-schema bid requests (codecs/plainBidRequest.ts) against
  * avsc's: every record decodes to the same result, accepted or rejected with the same words, with
  * and without it, on hand-made edge cases and on seeded random corruptions of real records.
  */
@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
 import { decodeRecord, encodeEvent } from '../../../stream/events/wire.ts';
 import { createDefaultRegistry } from '../../../stream/events/registry.ts';
-import { EXACT_LONG, encodeSingleObject, readPlainBidRequest } from '../../../stream/events/codecs/avro.ts';
+import { EXACT_LONG, encodeSingleObject } from '../../../stream/events/codecs/avro.ts';
+import { readPlainBidRequest } from '../../../stream/events/codecs/plainBidRequest.ts';
 import { schemaFingerprint } from '../../../stream/events/crc64avro.ts';
 import { avroSchemas, avroTypes } from '../../../stream/events/schemas.ts';
 import type { BidRequest } from '../../../stream/events/types.ts';
