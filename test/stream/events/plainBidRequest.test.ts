@@ -13,6 +13,7 @@ import { schemaFingerprint } from '../../../stream/events/crc64avro.ts';
 import { avroSchemas, avroTypes } from '../../../stream/events/schemas.ts';
 import type { BidRequest } from '../../../stream/events/types.ts';
 import { T0, bidRequest } from './eventFixtures.ts';
+import { seededUniform } from '../../support/seededRandom.ts';
 
 const plain = createDefaultRegistry();
 const avscOnly = createDefaultRegistry();
@@ -45,18 +46,6 @@ const withLongs = (body: BidRequest, longs: Partial<Record<'floor_micros' | 'bid
     },
     schemaFingerprint(avroTypes.bid_request),
   );
-
-/** mulberry32: the corruptions are the same in every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('bid requests read without avsc', () => {
   it('reads a plain record as avsc does, and only such records', () => {
@@ -96,7 +85,7 @@ describe('bid requests read without avsc', () => {
   }
 
   it('gives each short string its own value, however values recur and share a slot of the cache of short strings', () => {
-    const random = seeded(7);
+    const random = seededUniform(7);
     // Short values from a small alphabet: the same ones recur, and more of them than the cache's 4,096 slots.
     const value = (length: number) => Array.from({ length }, () => 'ab0Z-_'[Math.floor(random() * 6)]).join('');
     for (let i = 0; i < 20_000; i++) {
@@ -109,7 +98,7 @@ describe('bid requests read without avsc', () => {
   });
 
   it('decodes corrupted records as avsc does: bytes changed, cut off, added, a won byte, a length made negative or long', () => {
-    const random = seeded(20261207);
+    const random = seededUniform(20261207);
     const bodies = [
       bidRequest(),
       bidRequest({ won: false, clearing_price_micros: 0, bidder_latency_ms: 0 }),
