@@ -141,29 +141,6 @@ export interface DetectorConfig extends LifecycleConfig {
   watches: Watch[];
 }
 
-/**
- * A deep copy of plain data (objects, arrays, primitives), as structuredClone copies it: the same
- * members in the same order, undefined ones included. The state is nothing else, and
- * structuredClone, which serializes it first, took 2 ms a snapshot of the bench replay's 462
- * series against 0.6 for this.
- */
-function clonePlain<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    const copy = new Array(value.length);
-    for (let i = 0; i < value.length; i++) copy[i] = clonePlain(value[i]);
-    return copy as T;
-  }
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const member = clonePlain((value as Record<string, unknown>)[key]);
-    // An assignment to __proto__ would set the prototype, not copy the member.
-    if (key === '__proto__') Object.defineProperty(copy, key, { value: member, enumerable: true, writable: true, configurable: true });
-    else copy[key] = member;
-  }
-  return copy as T;
-}
-
 /** Keys whose series ids are kept (seriesIds) before the cache starts over. */
 const MAX_CACHED_KEYS = 10_000;
 
@@ -331,7 +308,7 @@ export class VolumeDetector {
   }
 
   snapshot(): DetectorSnapshot {
-    return clonePlain(this.state);
+    return structuredClone(this.state);
   }
 
   /**
