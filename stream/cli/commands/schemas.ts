@@ -30,10 +30,10 @@ export function schemasCommand(): Command {
     .description('Print what a producer writes for each event type: the wire format, the fields in order, and the header bytes of a bid request.')
     .option('--avro', 'print the Avro schemas as JSON instead')
     .action(async (options: { avro?: boolean }) => {
-      // Loaded here, not with the command line: avsc and the schema registry are for this command only.
+      // Loaded here, not with the command line: avsc and the schemas are for this command only.
       const [{ EVENT_TYPES, avroSchemas, avroTypes, fieldSpecs }, { currentBidRequestHeader }, { schemaFingerprint }] = await Promise.all([
         import('../../events/schemas.ts'),
-        import('../../events/codecs/avro.ts'),
+        import('../../events/codecs/singleObjectHeader.ts'),
         import('../../events/crc64avro.ts'),
       ]);
       if (options.avro) {

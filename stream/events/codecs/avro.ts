@@ -14,9 +14,6 @@ import { schemaFingerprint } from '../crc64avro.ts';
 import { HEADER_LENGTH, SINGLE_OBJECT_MARKER, currentBidRequestHeader, singleObjectHeader } from './singleObjectHeader.ts';
 import { hasCurrentBidRequestHeader, readPlainBidRequest } from './plainBidRequest.ts';
 
-export { SINGLE_OBJECT_MARKER, currentBidRequestHeader, singleObjectHeader };
-
-
 export type AvroDecodeResult =
   | { ok: true; eventType: EventType; raw: Record<string, unknown> }
   | { ok: false; rejection: Rejection };
