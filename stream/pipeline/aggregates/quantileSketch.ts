@@ -6,9 +6,12 @@
  * rebuilds the mapping from serialized floats, and quantiles read after a restore then differ
  * in the last digits from an uninterrupted run, which would break replay equality. Rebuilding
  * from the same relative accuracy gives the identical mapping. Only non-negative values are
- * accepted (delays and latencies), so the negative store is never used.
+ * accepted (delays and latencies), so the negative store is never used. The positive store is a
+ * GrowingDenseStore, which says why; a snapshot holds its bins from the minimum to the maximum key,
+ * wherever they lie in its array.
  */
 import { DDSketch } from '@datadog/sketches-js';
+import { GrowingDenseStore } from './growingDenseStore.ts';
 
 export interface QuantileSketchSnapshot {
   relativeAccuracy: number;
@@ -28,6 +31,7 @@ export class QuantileSketch {
 
   constructor(readonly relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
     this.sketch = new DDSketch({ relativeAccuracy });
+    this.sketch.store = new GrowingDenseStore();
   }
 
   get count(): number {
@@ -67,7 +71,7 @@ export class QuantileSketch {
       sum,
       min: count > 0 ? min : null,
       max: count > 0 ? max : null,
-      store: store.count > 0 ? { bins: [...store.bins], count: store.count, minKey: store.minKey, maxKey: store.maxKey, offset: store.offset } : null,
+      store: store.count > 0 ? { bins: store.bins.slice(store.minKey - store.offset, store.maxKey - store.offset + 1), count: store.count, minKey: store.minKey, maxKey: store.maxKey, offset: store.minKey } : null,
     };
   }
 
