@@ -48,11 +48,12 @@ export function mad(values: readonly number[], center = median(values)): number 
  * Keeps the last `size` values: the rolling history the baseline is computed from. Appends to
  * the array itself, which is a detector's own state that nothing else holds (its snapshots are
  * clones): copying a history of 360 windows on every window of every series was 7 % of what a
- * replay allocated.
+ * replay allocated. The oldest values go by shift, not splice, which returns them in a new array
+ * (15 MB of the detectors' 197 MB in the bench replay: a full history drops one at every window).
  */
 export function appendHistory(history: number[], value: number, size: number): number[] {
   history.push(value);
-  if (history.length > size) history.splice(0, history.length - size);
+  while (history.length > size) history.shift();
   return history;
 }
 
