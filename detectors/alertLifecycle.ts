@@ -66,6 +66,8 @@ export function stepLifecycle(
   verdict: WindowVerdict,
   config: LifecycleConfig,
 ): { state: LifecycleState; event?: LifecycleEvent } {
+  // Nearly every window of nearly every series: nothing to change, so the state itself, not a copy.
+  if (!verdict.anomalous && state.phase === 'normal') return { state };
   const s = { ...state };
   const cooldown = config.cooldownWindows ?? 0;
   const renotify = config.renotifyWindows ?? 0;
