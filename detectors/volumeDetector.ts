@@ -215,6 +215,9 @@ interface Window {
   end: number;
 }
 
+/** The trials of a count watch's history, which has none: one empty array, not one a window. */
+const NO_TRIALS: readonly number[] = [];
+
 /** A seasonal watch's view of one window: its slot, and history multipliers once warm. */
 interface Season {
   slot: number;
@@ -374,7 +377,7 @@ export class VolumeDetector {
   observeTransitions(metrics: readonly MetricEvent[], options: ObserveOptions = {}): AlertTransition[] {
     this.readings = [];
     const out: AlertTransition[] = [];
-    for (const metric of metrics) out.push(...this.observeOne(metric));
+    for (const metric of metrics) this.observeOne(metric, out);
     if (options.windowsComplete ?? true) out.push(...this.finishWindow(!options.eventless));
     return out;
   }
@@ -400,15 +403,19 @@ export class VolumeDetector {
     return out;
   }
 
-  private observeOne(metric: MetricEvent): AlertTransition[] {
-    const out: AlertTransition[] = [];
+  /**
+   * One metric event's transitions, appended to `out`, as evaluate and evaluateCount append
+   * theirs: not an array made and spread for each metric, and for each series at each window.
+   */
+  private observeOne(metric: MetricEvent, out: AlertTransition[]): void {
     const every = this.config.scoredWindowStartsEveryMs;
-    if (every !== undefined && metric.windowStart % every !== 0) return out;
-    const window = { start: metric.windowStart, end: metric.windowEnd };
+    if (every !== undefined && metric.windowStart % every !== 0) return;
     const { current, finishedThrough } = this.state;
+    // The current window's object for its metrics, not a new one for each.
+    const window = current?.start === metric.windowStart && current.end === metric.windowEnd ? current : { start: metric.windowStart, end: metric.windowEnd };
     // Windows close once and in order; anything for an earlier window is a replay: ignore it.
-    if (finishedThrough !== null && window.end <= finishedThrough) return out;
-    if (current && window.start < current.start) return out;
+    if (finishedThrough !== null && window.end <= finishedThrough) return;
+    if (current && window.start < current.start) return;
     this.state.windowMs ??= window.end - window.start;
     if (current && window.start > current.start) out.push(...this.finishWindow());
     if (!this.state.current) {
@@ -419,7 +426,7 @@ export class VolumeDetector {
     if (campaign !== undefined && !this.watchesCampaign(campaign)) {
       const unwatched = (this.state.unwatched ??= { inWindow: 0, since: null });
       unwatched.inWindow++;
-      return out;
+      return;
     }
     let ids = this.seriesIds.get(metric.key);
     if (!ids) {
@@ -447,9 +454,8 @@ export class VolumeDetector {
         this.sortedIds = undefined;
       }
       if (series.lastWindowEnd === window.end) continue;
-      out.push(...this.evaluate(id, series, watch, window, metric));
+      this.evaluate(id, series, watch, window, metric, out);
     }
-    return out;
   }
 
   /** Whole windows with no metric at all between the last finished window and `nextStart`. */
@@ -484,17 +490,16 @@ export class VolumeDetector {
         this.forget(id);
         continue;
       }
-      if (series.lastWindowEnd < window.end) out.push(...this.evaluate(id, series, watch, window, undefined));
+      if (series.lastWindowEnd < window.end) this.evaluate(id, series, watch, window, undefined, out);
     }
     return out;
   }
 
-  private evaluate(id: string, series: SeriesState, watch: Watch, window: Window, metric: MetricEvent | undefined): AlertTransition[] {
+  private evaluate(id: string, series: SeriesState, watch: Watch, window: Window, metric: MetricEvent | undefined, out: AlertTransition[]): void {
     series.lastWindowEnd = window.end;
     const present = watchedValue(watch, metric);
     series.missing = metric ? 0 : series.missing + 1;
     if (metric) delete series.inherited;
-    const out: AlertTransition[] = [];
     if (series.inherited) return this.forgetIfGone(id, series, watch, window, out);
     const x = present ?? ((watch.zeroWhenMissing ?? true) && !metric ? 0 : undefined);
     const trials = trialsOf(watch, metric);
@@ -502,7 +507,7 @@ export class VolumeDetector {
     const test = watch.test ?? 'robust_z';
     const season = this.season(series, watch, window);
     if (scorable && test !== 'robust_z') {
-      out.push(...this.evaluateCount(series, watch, test, window, x, trials ?? 0, season));
+      this.evaluateCount(series, watch, test, window, x, trials ?? 0, season, out);
     } else if (scorable && series.history.length < this.config.warmupWindows) {
       this.remember(series, x, season, true);
     } else if (scorable) {
@@ -522,11 +527,11 @@ export class VolumeDetector {
         out.push(this.transition(series, watch, window, step.event, basis, { observed: x, expected: scored.median, strength: { z: scored.z }, score }));
       }
     }
-    return this.forgetIfGone(id, series, watch, window, out);
+    this.forgetIfGone(id, series, watch, window, out);
   }
 
   /** A series missing for `forgetAfterMissing` windows is forgotten, its open alert resolved. */
-  private forgetIfGone(id: string, series: SeriesState, watch: Watch, window: Window, out: AlertTransition[]): AlertTransition[] {
+  private forgetIfGone(id: string, series: SeriesState, watch: Watch, window: Window, out: AlertTransition[]): void {
     if (series.missing >= this.config.forgetAfterMissing) {
       if (isOpen(series.lifecycle)) {
         const closedBecause = series.endedWithShard
@@ -536,7 +541,6 @@ export class VolumeDetector {
       }
       this.forget(id);
     }
-    return out;
   }
 
   /**
@@ -578,15 +582,15 @@ export class VolumeDetector {
   }
 
   /** Count and rate tests: a run of unlikely windows, judged as a whole (countRun.ts). */
-  private evaluateCount(series: SeriesState, watch: Watch, model: CountModel, window: Window, x: number, trials: number, season: Season | undefined): AlertTransition[] {
+  private evaluateCount(series: SeriesState, watch: Watch, model: CountModel, window: Window, x: number, trials: number, season: Season | undefined, out: AlertTransition[]): void {
     const { warmupWindows } = this.config;
     const historyWindows = watch.historyWindows ?? this.config.historyWindows;
     if (series.history.length < warmupWindows) {
       this.rememberCount(series, model, season, historyWindows, x, trials, true);
-      return [];
+      return;
     }
     const tests = this.config.countTest ?? DEFAULT_COUNT_TEST;
-    const history = { values: series.history, trials: series.trialsHistory ?? [], scales: season?.scales };
+    const history = { values: series.history, trials: series.trialsHistory ?? NO_TRIALS, scales: season?.scales };
     const firing = isOpen(series.lifecycle);
     // Seasonal watches place each value in a slot of its own window: no reaching back over them.
     const recent = season ? undefined : series.quiet;
@@ -601,7 +605,12 @@ export class VolumeDetector {
       if (model !== 'count') series.trialsHistory = (series.trialsHistory ?? []).slice(0, -back);
     }
     const quiet = !verdict.inRun && verdict.normal && !firing && !season;
-    series.quiet = quiet ? { values: appendHistory(series.quiet?.values ?? [], x, RUN_REACH_BACK_WINDOWS), trials: appendHistory(series.quiet?.trials ?? [], trials, RUN_REACH_BACK_WINDOWS) } : undefined;
+    if (quiet) {
+      // Appended in place (appendHistory): nothing else holds them, as `recent` is done with.
+      series.quiet ??= { values: [], trials: [] };
+      appendHistory(series.quiet.values, x, RUN_REACH_BACK_WINDOWS);
+      appendHistory(series.quiet.trials, trials, RUN_REACH_BACK_WINDOWS);
+    } else series.quiet = undefined;
     // Before firing the run's summed evidence decides; once firing, staying in the run keeps it
     // open, and so do windows after it that are still likely at the incident's own level.
     let anomalous = firing ? verdict.inRun : verdict.inRun && verdict.pRun < tests.fireAlpha;
@@ -642,11 +651,11 @@ export class VolumeDetector {
     series.lifecycle = step.state;
     // The run became an incident: its windows stay out of the history.
     if (isOpen(series.lifecycle)) series.unconfirmed = undefined;
-    if (!step.event) return [];
+    if (!step.event) return;
     const basis = step.event === 'resolved' ? before : step.state;
     // The run's probability while the window is in it; after it (calm, resolved), the window's own.
     const p = verdict.inRun ? verdict.pRun : verdict.pWindow;
-    return [this.transition(series, watch, window, step.event, basis, { observed: verdict.observed, expected: verdict.expected, strength: { p }, score })];
+    out.push(this.transition(series, watch, window, step.event, basis, { observed: verdict.observed, expected: verdict.expected, strength: { p }, score }));
   }
 
   /** Drops a series, and its campaign from the count once it has none left. */
