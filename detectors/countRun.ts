@@ -149,8 +149,10 @@ export interface CountBaseline {
 /**
  * `scales` (seasonal watches, seasonalProfile.ts) takes each history value to the current
  * window's slot of the day or week; the level, ceiling and spread are then those of this slot.
+ * With its `rate` of 0 it is the Baseline stepCountRun tests a count window against: one object
+ * a window, not this one copied into another (7 % of what the detectors allocated).
  */
-export function countBaseline(raw: readonly number[], scales?: readonly number[]): CountBaseline {
+export function countBaseline(raw: readonly number[], scales?: readonly number[]): Baseline {
   const history = scales ? raw.map((v, i) => v * scales[i]) : raw;
   const span = levelSpan(raw);
   // The recent windows are history[from…], summed in place in the order a slice's reduce summed
@@ -168,13 +170,13 @@ export function countBaseline(raw: readonly number[], scales?: readonly number[]
   // What the series held over its whole history: a return to it is a recovery, not a spike.
   const usual = (sumFrom(history, 0) + 0.5) / (history.length + 1);
   const ceiling = Math.max(mean, usual);
-  if (history.length < 3) return { mean, ceiling, size: Infinity, evidence };
+  if (history.length < 3) return { mean, ceiling, size: Infinity, evidence, rate: 0 };
   let squares = 0;
   for (let i = 1; i < history.length; i++) squares += (history[i] - history[i - 1]) ** 2;
   const variance = squares / (2 * (history.length - 1));
   // Overdispersion only: a history tighter than Poisson is sampling luck, not a tighter process.
   const size = variance > mean * 1.05 ? Math.max(0.5, (mean * mean) / (variance - mean)) : Infinity;
-  return { mean, ceiling, size, evidence };
+  return { mean, ceiling, size, evidence, rate: 0 };
 }
 
 /**
@@ -192,11 +194,9 @@ export function pooledRate(successes: readonly number[], trials: readonly number
   return Math.min(1 - 1e-9, (s + 0.5) / (n + 1));
 }
 
-interface Baseline {
-  mean: number;
-  ceiling: number;
-  size: number;
-  evidence: number;
+/** What a window is tested against: a count history's baseline, or a rate history's pooled rate and its evidence. */
+interface Baseline extends CountBaseline {
+  /** Rates: the pooled rate of the history; 0 for counts. */
   rate: number;
 }
 
@@ -257,10 +257,11 @@ export function stepCountRun(
     recent?: { values: readonly number[]; trials: readonly number[] };
   } = { firing: false },
 ): CountVerdict {
-  const counts = model === 'count' ? countBaseline(history.values, history.scales) : { mean: 0, ceiling: 0, size: Infinity, evidence: sumFrom(history.values, 0) + 0.5 };
-  const rate = model === 'count' ? 0 : pooledRate(history.values, history.trials);
-  const baseline: Baseline = { mean: counts.mean, ceiling: counts.ceiling, size: counts.size, evidence: counts.evidence, rate };
-  const { mean } = counts;
+  const baseline: Baseline =
+    model === 'count'
+      ? countBaseline(history.values, history.scales)
+      : { mean: 0, ceiling: 0, size: Infinity, evidence: sumFrom(history.values, 0) + 0.5, rate: pooledRate(history.values, history.trials) };
+  const { mean, rate } = baseline;
   const scale = model === 'count' ? 1 : trials;
   const tolerance =
     model === 'count'
