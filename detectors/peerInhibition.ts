@@ -40,9 +40,9 @@ export interface CountReading {
 
 const PEER_DIMENSION = 'campaign';
 
-function samePeerGroup(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a).filter((k) => k !== PEER_DIMENSION);
-  return keys.length === Object.keys(b).length - 1 && keys.every((k) => a[k] === b[k]);
+/** Whether `b` has the dimensions `a` has besides its campaign (`groupKeys`, listed once for all of a's peers), and one more. */
+function samePeerGroup(a: Record<string, string>, groupKeys: readonly string[], b: Record<string, string>): boolean {
+  return groupKeys.length === Object.keys(b).length - 1 && groupKeys.every((k) => a[k] === b[k]);
 }
 
 /**
@@ -54,12 +54,16 @@ export function peerExplanation(alert: AlertEvent, readings: readonly CountReadi
   if (alert.dimensions[PEER_DIMENSION] === undefined) return undefined;
   const own = readings.find((r) => r.watch === alert.detector && r.key === alert.key && r.windowStart === alert.windowStart);
   if (!own) return undefined;
+  const groupKeys = Object.keys(own.dimensions).filter((k) => k !== PEER_DIMENSION);
   let observed = 0;
   let expected = 0;
   let peers = 0;
-  for (const r of readings) {
+  // Indexed: this runs for few alerts, each over every reading of its window, often before the
+  // optimizing compiler takes it, and there for-of makes an iteration result per reading.
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i];
     if (r.watch !== own.watch || r.windowStart !== own.windowStart || r.key === own.key) continue;
-    if (r.dimensions[PEER_DIMENSION] === undefined || !samePeerGroup(own.dimensions, r.dimensions)) continue;
+    if (r.dimensions[PEER_DIMENSION] === undefined || !samePeerGroup(own.dimensions, groupKeys, r.dimensions)) continue;
     observed += r.observed;
     expected += r.expected;
     peers += 1;
