@@ -311,8 +311,8 @@ export class Deduplicator {
     const saved = this.savedSegments as Map<number, SegmentInfo[]>;
     // How many ids each bucket took in since the last saved snapshot.
     const fresh = new Map<number, number>();
-    journal.forEachBetween(this.savedUpTo, position, (_hi, _lo, start) => {
-      if (this.tags.has(start)) fresh.set(start, (fresh.get(start) ?? 0) + 1);
+    journal.forEachRun(this.savedUpTo, position, (start, first, end) => {
+      if (this.tags.has(start)) fresh.set(start, (fresh.get(start) ?? 0) + end - first);
     });
     // Per bucket: the saved segments kept, and where in the journal its inline ids start.
     const kept = new Map<number, { segments: SegmentInfo[]; from: number; ids: number }>();
@@ -333,11 +333,10 @@ export class Deduplicator {
     const pairs = new Map<number, { ids: Uint32Array; at: number; from: number }>();
     for (const [start, { from, ids }] of kept) if (ids > 0) pairs.set(start, { ids: new Uint32Array(2 * ids), at: 0, from });
     const earliest = Math.min(position, ...[...pairs.values()].map(({ from }) => from));
-    journal.forEachBetween(earliest, position, (hi, lo, start, at) => {
+    journal.forEachRun(earliest, position, (start, first, end) => {
       const bucket = pairs.get(start);
-      if (!bucket || at < bucket.from || !this.tags.has(start)) return;
-      bucket.ids[bucket.at++] = hi;
-      bucket.ids[bucket.at++] = lo;
+      if (!bucket || end <= bucket.from || !this.tags.has(start)) return;
+      bucket.at = journal.copyPairs(Math.max(first, bucket.from), end, bucket.ids, bucket.at);
     });
     for (const [start, bucket] of pairs) {
       // The journal gives back exactly the ids the merged segments and the new ones hold, or the

@@ -40,11 +40,29 @@ export class IdJournal {
     if (this.hi.length > INITIAL_CAPACITY && this.length < this.hi.length / 4) this.resize(Math.max(INITIAL_CAPACITY, this.length * 2));
   }
 
-  /** Calls `visit` for the entries from absolute position `from` (or `base`, if later) up to `until`, with each one's position. */
-  forEachBetween(from: number, until: number, visit: (hi: number, lo: number, start: number, position: number) => void): void {
-    const first = Math.max(0, from - this.base);
+  /**
+   * Calls `visit` once per run of consecutive entries of the same bucket, from absolute position
+   * `from` (or `base`, if later) up to `until`: the bucket's start and the run's positions
+   * [`first`, `end`). Ids arrive mostly in bucket order, so runs are long; a call per entry boxed
+   * each entry's start (a double) and cost a snapshot 16 bytes an id.
+   */
+  forEachRun(from: number, until: number, visit: (start: number, first: number, end: number) => void): void {
     const count = Math.min(Math.max(0, until - this.base), this.length);
-    for (let i = first; i < count; i++) visit(this.hi[i], this.lo[i], this.starts[i], this.base + i);
+    for (let i = Math.max(0, from - this.base); i < count; ) {
+      const start = this.starts[i];
+      const runFrom = i;
+      while (i < count && this.starts[i] === start) i += 1;
+      visit(start, this.base + runFrom, this.base + i);
+    }
+  }
+
+  /** Writes the ids at absolute positions [`from`, `until`) into `pairs` as (hi, lo) pairs from index `at`; returns the index past them. */
+  copyPairs(from: number, until: number, pairs: Uint32Array, at: number): number {
+    for (let i = from - this.base; i < until - this.base; i++) {
+      pairs[at++] = this.hi[i];
+      pairs[at++] = this.lo[i];
+    }
+    return at;
   }
 
   private grow(): void {
