@@ -52,10 +52,12 @@ export function processBatch(batch: RecordBatch, state: ShardState, options: Pro
   const fireDue = (): void => {
     if (state.windows.hasWindowToFire) fireWindows(state, result.windows, false);
   };
+  // One decode context for the batch, its arrival time set per record: a new one per record was
+  // an object and a boxed double each (the decoders keep no reference to it).
+  const decodeContext = { arrivalTime: Number.NaN, maxFutureSkewMs: options.maxFutureSkewMs };
   for (const record of batch.records) {
-    const decoded = record.rejection
-      ? { ok: false as const, rejection: record.rejection }
-      : decodeRecord(record.data, { arrivalTime: record.arrivalTime, maxFutureSkewMs: options.maxFutureSkewMs });
+    decodeContext.arrivalTime = record.arrivalTime;
+    const decoded = record.rejection ? { ok: false as const, rejection: record.rejection } : decodeRecord(record.data, decodeContext);
     if (!decoded.ok) {
       result.rejected.push({ record, rejection: decoded.rejection });
       state.windows.countAtArrival('rejected', record.arrivalTime);
