@@ -40,18 +40,26 @@ export class UnitRows {
   /** Without spill options every row stays in memory (replays and tests of small units). */
   constructor(private readonly spill?: SpillOptions) {}
 
+  /** Each table's group that took its last row. */
+  private readonly lastGroups = new Map<PartitionedTable<AnyRow>, Group>();
+
   add<Row extends AnyRow>(table: PartitionedTable<Row>, rows: Row[]): void {
-    // Consecutive rows nearly always share a partition: the group is looked up only when it changes.
-    let group: Group | undefined;
-    for (const row of rows) {
-      const partition = table.partitionOf(row);
-      if (group?.partition !== partition) {
-        const id = `${table.table}/${partition}`;
-        group = this.groups.get(id);
-        if (!group) this.groups.set(id, (group = { table: table as unknown as PartitionedTable<AnyRow>, partition, rows: [] }));
-      }
-      group.rows.push(row);
+    for (const row of rows) this.addRow(table, row);
+  }
+
+  /** One row: rows of several tables may come mixed (a part's events, in record order). */
+  addRow<Row extends AnyRow>(table: PartitionedTable<Row>, row: Row): void {
+    // Consecutive rows of a table nearly always share a partition: the group is looked up only when it changes.
+    const anyTable = table as unknown as PartitionedTable<AnyRow>;
+    const partition = table.partitionOf(row);
+    let group = this.lastGroups.get(anyTable);
+    if (group?.partition !== partition) {
+      const id = `${table.table}/${partition}`;
+      group = this.groups.get(id);
+      if (!group) this.groups.set(id, (group = { table: anyTable, partition, rows: [] }));
+      this.lastGroups.set(anyTable, group);
     }
+    group.rows.push(row);
   }
 
   /** Counts `bytes` more rows held in memory, and spills them all once the budget is passed. */
@@ -94,6 +102,7 @@ export class UnitRows {
   async discard(): Promise<void> {
     for (const group of this.groups.values()) if (group.spilled) await rm(group.spilled.path, { force: true });
     this.groups.clear();
+    this.lastGroups.clear();
     this.heldBytes = 0;
   }
 }
