@@ -205,7 +205,7 @@ function upperEdge(model: CountModel, trials: number, baseline: Baseline, band: 
   return model === 'count' ? baseline.ceiling * (1 + band.up) : trials * baseline.rate * (1 + band.up);
 }
 
-/** ... and at its lower edge. */
+/** A window's expected value at the lower edge of the tolerance band (`trials`: the window's, for rates). */
 function lowerEdge(model: CountModel, trials: number, baseline: Baseline, band: { up: number; down: number }): number {
   return model === 'count' ? baseline.mean * (1 - band.down) : trials * baseline.rate * (1 - band.down);
 }
