@@ -27,7 +27,7 @@ function fits(kind: FieldSpec['kind'], value: unknown): boolean {
 }
 
 /** The checked value of one cell: `null` for a missing nullable value; throws on a wrong kind. */
-function checkedCell(field: FieldSpec, value: unknown, row: number): CellValue {
+export function checkedCell(field: FieldSpec, value: unknown, row: number): CellValue {
   if (value === null || value === undefined) {
     if (!field.nullable) throw new TypeError(`row ${row}: field ${field.name} is not nullable but has no value`);
     return null;
@@ -36,8 +36,13 @@ function checkedCell(field: FieldSpec, value: unknown, row: number): CellValue {
   return value as CellValue;
 }
 
-/** One array per field, in field order; a missing nullable value is `null`. */
+/** One array per field, in field order; a missing nullable value is `null`. Throws on a value of the wrong kind. */
 export function toColumns(fields: FieldSpec[], rows: Record<string, unknown>[]): CellValue[][] {
+  return columnReaderFor(fields, false)(rows) ?? checkedColumns(fields, rows);
+}
+
+/** `toColumns` a cell at a time: throws with the first wrong cell's row and field. */
+function checkedColumns(fields: FieldSpec[], rows: Record<string, unknown>[]): CellValue[][] {
   return fields.map((field) => {
     const column = new Array<CellValue>(rows.length);
     for (let i = 0; i < rows.length; i++) column[i] = checkedCell(field, rows[i][field.name], i);
@@ -60,9 +65,10 @@ export type JsonColumns = Record<string, CellValue[]>;
  * UTF-8 copy and DuckDB's parse all scale with the text.
  */
 export function columnsForJson(fields: FieldSpec[], rows: Record<string, unknown>[]): JsonColumns {
-  const plain = plainColumnsFor(fields)(rows);
-  if (plain) return plain;
-  const columns = toColumns(fields, rows);
+  const plain = columnReaderFor(fields, true)(rows);
+  // Object.fromEntries, not an object literal: a field named __proto__ stays a field.
+  if (plain) return Object.fromEntries(fields.map((field, f) => [field.name, plain[f]]));
+  const columns = checkedColumns(fields, rows);
   return Object.fromEntries(
     fields.map((field, f) => [
       field.name,
@@ -75,48 +81,50 @@ export function columnsForJson(fields: FieldSpec[], rows: Record<string, unknown
   );
 }
 
-/** The columns when every row is fit for JSON.stringify as it is (nothing to throw on, nothing to replace); otherwise null. */
-type PlainColumns = (rows: Record<string, unknown>[]) => JsonColumns | null;
+/**
+ * The columns when every cell passes (for JSON: also has nothing JSON.stringify would lose);
+ * otherwise null.
+ */
+type ColumnReader = (rows: Record<string, unknown>[]) => CellValue[][] | null;
 
-const plainColumns = new Map<string, PlainColumns>();
+const columnReaders = new Map<string, ColumnReader>();
 
 /**
- * `columnsForJson`'s common case, compiled once per schema into straight-line code (named
- * property reads, no per-cell calls): every lake file's rows pass through it, and nearly all are
- * plain. Any row it doubts sends the batch through the general path, which throws with the
- * reason or replaces what must change. The source is built from field names and kinds only,
- * never from row data.
+ * `toColumns`' and `columnsForJson`'s common case, compiled once per schema into straight-line
+ * code (named property reads, no per-cell calls): every lake file's rows pass through it, and
+ * nearly all are plain. Any row it doubts sends the batch through the general path, which throws
+ * with the reason or replaces what must change. The source is built from field names and kinds
+ * only, never from row data.
  */
-function plainColumnsFor(fields: FieldSpec[]): PlainColumns {
-  const signature = JSON.stringify(fields.map((f) => [f.name, f.kind, f.nullable]));
-  let build = plainColumns.get(signature);
-  if (!build) {
-    build = compilePlainColumns(fields);
-    plainColumns.set(signature, build);
+function columnReaderFor(fields: FieldSpec[], forJson: boolean): ColumnReader {
+  const signature = JSON.stringify([forJson, fields.map((f) => [f.name, f.kind, f.nullable])]);
+  let read = columnReaders.get(signature);
+  if (!read) {
+    read = compileColumnReader(fields, forJson);
+    columnReaders.set(signature, read);
   }
-  return build;
+  return read;
 }
 
-function compilePlainColumns(fields: FieldSpec[]): PlainColumns {
+function compileColumnReader(fields: FieldSpec[], forJson: boolean): ColumnReader {
   const lines = ['const n = rows.length;'];
   fields.forEach((_, f) => lines.push(`const c${f} = new Array(n);`));
   lines.push('for (let i = 0; i < n; i++) {', 'const row = rows[i];', 'let v;');
   fields.forEach((field, f) => {
     lines.push(`v = row[${JSON.stringify(field.name)}];`);
     const test = {
-      string: "typeof v === 'string' && v.isWellFormed()",
+      string: forJson ? "typeof v === 'string' && v.isWellFormed()" : "typeof v === 'string'",
       long: 'Number.isSafeInteger(v)',
       timestamp_ms: 'Number.isSafeInteger(v)',
       int: `Number.isInteger(v) && v >= ${INT32_MIN} && v <= ${INT32_MAX}`,
-      double: "typeof v === 'number' && Number.isFinite(v)",
+      double: forJson ? "typeof v === 'number' && Number.isFinite(v)" : "typeof v === 'number'",
       boolean: "typeof v === 'boolean'",
     }[field.kind];
     const absent = field.nullable ? `c${f}[i] = null;` : 'return null;';
     lines.push(`if (v === null || v === undefined) { ${absent} } else if (${test}) { c${f}[i] = v; } else return null;`);
   });
-  // Object.fromEntries, not an object literal: a field named __proto__ stays a field.
-  lines.push('}', `return Object.fromEntries([${fields.map((field, f) => `[${JSON.stringify(field.name)}, c${f}]`).join(', ')}]);`);
-  return new Function('rows', lines.join('\n')) as PlainColumns;
+  lines.push('}', `return [${fields.map((_, f) => `c${f}`).join(', ')}];`);
+  return new Function('rows', lines.join('\n')) as ColumnReader;
 }
 
 /** Rows per row group for the JS encoders: DuckDB's default, so all three files are laid out alike. */

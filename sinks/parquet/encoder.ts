@@ -17,6 +17,7 @@ import type { FieldSpec } from '../../stream/events/schemas.ts';
 import { createDuckdbEncoder } from './duckdb.ts';
 import { createHyparquetEncoder } from './hyparquet.ts';
 import { createParquetjsEncoder } from './parquetjs.ts';
+import { createDirectEncoder } from './direct/directEncoder.ts';
 
 export interface ParquetEncoder {
   readonly name: string;
@@ -69,13 +70,15 @@ export function longRowCount(rows: Record<string, unknown>[], form: LongForm): n
   return count;
 }
 
-export const PARQUET_ENCODERS = ['duckdb', 'hyparquet', 'parquetjs'] as const;
+export const PARQUET_ENCODERS = ['duckdb', 'direct', 'hyparquet', 'parquetjs'] as const;
 export type ParquetEncoderName = (typeof PARQUET_ENCODERS)[number];
 
 export function createParquetEncoder(name: ParquetEncoderName): ParquetEncoder {
   switch (name) {
     case 'duckdb':
       return createDuckdbEncoder();
+    case 'direct':
+      return createDirectEncoder();
     case 'hyparquet':
       return createHyparquetEncoder();
     case 'parquetjs':

@@ -29,7 +29,7 @@ const LOCATION_HINT = 'a directory or s3://bucket/prefix/';
 const KINESIS_STREAM_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,128}$/;
 const KINESIS_STREAM_HINT = 'a Kinesis stream name (1 to 128 letters, digits, _ . -)';
 
-export const PARQUET_ENCODER_NAMES = ['duckdb', 'hyparquet', 'parquetjs'] as const;
+export const PARQUET_ENCODER_NAMES = ['duckdb', 'direct', 'hyparquet', 'parquetjs'] as const;
 
 export const configSchema = {
   stream: { kind: 'string', env: 'ADSTREAM_STREAM', default: 'adstream-events', pattern: KINESIS_STREAM_NAME, patternHint: KINESIS_STREAM_HINT, description: 'Kinesis stream to read (and produce to).', example: 'adstream-events' },

@@ -70,7 +70,7 @@ async function main(argv: string[], thenWarm: boolean): Promise<void> {
   const replayOnto = async (directory: string, read: Recording): Promise<TimedReplay> => {
     const cpu = process.cpuUsage();
     const start = performance.now();
-    const stats = await replayToDirectory(read, directoriesFor(directory), { ...BENCH_SETTINGS, parquetEncoder: 'duckdb' }, { batchSize, unitBytes });
+    const stats = await replayToDirectory(read, directoriesFor(directory), { ...BENCH_SETTINGS, parquetEncoder: (process.env.BENCH_ENCODER ?? 'duckdb') as 'duckdb' }, { batchSize, unitBytes });
     const timed = { stats, ms: performance.now() - start, cpuMs: cpuMsSince(cpu) };
     await read.close();
     return timed;
