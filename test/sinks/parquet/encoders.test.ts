@@ -275,6 +275,6 @@ describe('all encoders', () => {
   });
 
   it('rejects an unknown encoder name with the valid choices', () => {
-    expect(() => createParquetEncoder('arrow' as never)).toThrow(/duckdb, hyparquet, parquetjs/);
+    expect(() => createParquetEncoder('arrow' as never)).toThrow(/duckdb, direct, hyparquet, parquetjs/);
   });
 });
