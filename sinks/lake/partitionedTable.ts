@@ -110,7 +110,7 @@ export class PartitionedTable<Row extends Record<string, unknown>> {
 
   /**
    * One file of a partition's rows spilled to disk as JSON lines. With an encoder that reads the
-   * spill itself (DuckDB), neither the rows nor the encoded file are ever held in memory whole;
+   * spill itself (direct, DuckDB), neither the rows nor the encoded file are ever held in memory whole;
    * otherwise the partition's rows are read back and encoded as usual.
    */
   async writeSpilledPartition(partition: string, fileName: string, spill: { path: string; rows: number }): Promise<WrittenFile> {

@@ -158,7 +158,7 @@ export const configSchema = {
   allowedLatenessMs: { kind: 'duration_ms', env: 'ADSTREAM_ALLOWED_LATENESS_MS', default: 0, description: 'How long a window stays open after the watermark passes its end.', example: '60000' },
   dedupeHorizonMs: { kind: 'duration_ms', env: 'ADSTREAM_DEDUPE_HORIZON_MS', default: 3_600_000, min: 1, description: 'Event-time horizon within which a repeated event id is a duplicate.', example: '86400000' },
   maxFutureSkewMs: { kind: 'duration_ms', env: 'ADSTREAM_MAX_FUTURE_SKEW_MS', default: 300_000, description: 'How far event_time may be ahead of the record\'s arrival time.', example: '300000' },
-  parquetEncoder: { kind: 'enum', env: 'ADSTREAM_PARQUET_ENCODER', default: 'duckdb', values: PARQUET_ENCODER_NAMES, description: 'Parquet encoder.', example: 'hyparquet' },
+  parquetEncoder: { kind: 'enum', env: 'ADSTREAM_PARQUET_ENCODER', default: 'direct', values: PARQUET_ENCODER_NAMES, description: 'Parquet encoder.', example: 'duckdb' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type ConfigKey = keyof typeof configSchema;

@@ -27,6 +27,7 @@ import { openRecordingWriter, readRecording } from '../../stream/replay/recordin
 import { BENCH_SETTINGS, benchStateConfig } from './pipeline.ts';
 import { inOwnProcess } from './ownProcess.ts';
 import type { PlainLoopProcessResult, ReplayProcessResult } from './replayProcess.ts';
+import type { ParquetEncoderName } from '../../sinks/parquet/encoder.ts';
 import { BENCH_STREAM, buildInput, type BenchInput } from './records.ts';
 import { textTable } from './table.ts';
 
@@ -182,12 +183,14 @@ async function replayInOwnProcesses(
   unitBytes: number | undefined,
   log: (message: string) => void,
   thenWarm = false,
+  encoder?: ParquetEncoderName,
 ): Promise<ReplayProcessResult> {
   const runs: ReplayProcessResult[] = [];
   for (let i = 0; i < REPLAY_RUNS; i++) {
     log(`${name} (${i + 1} of ${REPLAY_RUNS}, own process${thenWarm ? ', then a second pass warm' : ''}) ...`);
     const args = [path, join(dir, `run-${i}`, 'lake'), String(REPLAY_BATCH), ...(unitBytes === undefined ? [] : [String(unitBytes)])];
-    const run = await inOwnProcess<ReplayProcessResult>(REPLAY_PROCESS, thenWarm ? ['--then-warm', ...args] : args);
+    const options = [...(encoder ? [`--encoder=${encoder}`] : []), ...(thenWarm ? ['--then-warm'] : [])];
+    const run = await inOwnProcess<ReplayProcessResult>(REPLAY_PROCESS, [...options, ...args]);
     // A replay gives the same results every time, in a fresh process or not: a second pass that
     // differed would have carried state over from the first.
     if (run.warm && JSON.stringify(run.warm.stats) !== JSON.stringify(run.stats)) {
@@ -233,6 +236,11 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
     const replayRun = await replayInOwnProcesses('replay end to end', path, join(dir, 'end-to-end'), undefined, log, true);
     if (!replayRun.warm) throw new Error('the end-to-end replays reported no warm pass');
     const perPart = await replayInOwnProcesses('replay committing every part', path, join(dir, 'per-part'), 0, log);
+    // The same replay with the encoder that was the default until the direct one: what it saves.
+    const withDuckdb = await replayInOwnProcesses('replay with the DuckDB encoder', path, join(dir, 'duckdb'), undefined, log, false, 'duckdb');
+    if (JSON.stringify(withDuckdb.stats) !== JSON.stringify(replayRun.stats)) {
+      throw new Error(`the replay with the DuckDB encoder gave ${JSON.stringify(withDuckdb.stats)}, with the default one ${JSON.stringify(replayRun.stats)}`);
+    }
     const { stats } = replayRun;
     const busy = await busyShardReplay(dir, log);
     // In a process of its own too, over the same recording, so the two are measured alike.
@@ -257,6 +265,7 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
       replayRow('replay end to end', 'decode, validate, hashed dedupe, windows + sketches, detector, Parquet + EMF + snapshots; commit points of 8 MiB of record data, as the worker', replayRun),
       replayRow('replay end to end, warm', "the first row's replay again in the same process, read anew onto a lake of its own: V8's compiler done with the hot code, as for a long replay or a worker, and as the plain loop and DuckDB below are measured", replayRun.warm),
       replayRow('replay, commit per part', `the same, committing after every part of ${fmt(REPLAY_BATCH)} records`, perPart),
+      replayRow('replay, DuckDB encoder', "the first row's replay, cold, with parquetEncoder=duckdb: the columns as JSON to DuckDB's read_json and COPY to Parquet (zstd) instead of the direct encoder", withDuckdb),
       replayRow('replay with reading', "the first row's run from the command's start: reading the gzip JSON Lines file into the shard spools, then the replay", {
         stats: replayRun.stats,
         ms: replayRun.readMs + replayRun.ms,
@@ -299,9 +308,9 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
 ## Replay mode end to end (test/bench/replay.ts)
 
 One recording of the bench input (${fmt(input.records)} records, one shard), replayed through \`replay\` onto a local directory in parts of ${fmt(REPLAY_BATCH)} records (one GetRecords call's worth),
-committed as the worker commits: parts gathered into commit points of 8 MiB of record data (lakeFileTargetBytes), each writing the lake's Parquet files (DuckDB encoder), the DLQ, the per-shard
+committed as the worker commits: parts gathered into commit points of 8 MiB of record data (lakeFileTargetBytes), each writing the lake's Parquet files (the direct encoder, the default; one row with DuckDB's), the DLQ, the per-shard
 metrics table and lineage, the alert log, a state snapshot and a checkpoint, while the parts after it are processed; EMF lines are written per part.
-The JavaScript runs on one thread; DuckDB's encoding and the file writes run on other threads meanwhile, so *records per CPU-second* (user + system time of the process, all threads)
+The JavaScript runs on one thread; the file writes (and DuckDB's encoding, with its encoder) run on other threads meanwhile, so *records per CPU-second* (user + system time of the process, all threads)
 is the per-core figure, and *records/s* the wall-clock one. Each replay runs in a process of its own, started with the Node flags \`adstream\` starts with (test/bench/replayProcess.ts), cold (no warm-up run,
 as a user's replay), ${REPLAY_RUNS} times onto fresh directories; the row is the run with the median CPU time. In each of those processes the recording is then read and replayed again onto a lake of
 its own: the *warm* row, the median of those second passes, which must give the same outcomes. A cold replay of this recording spends about a tenth of its CPU in V8's optimising compiler

@@ -16,7 +16,10 @@
  * in the same conditions: read the same way, then one warm-up pass and `PLAIN_LOOP_PASSES` timed
  * ones, of which it prints the median.
  *
- *   node <flags> --import tsx test/bench/replayProcess.ts [--then-warm] <recording> <lake dir> <batch size> [unitBytes]
+ * The lake is written with the configuration's default Parquet encoder, or the one `--encoder=<name>`
+ * names (the bench replays with DuckDB's too, for comparison).
+ *
+ *   node <flags> --import tsx test/bench/replayProcess.ts [--encoder=<name>] [--then-warm] <recording> <lake dir> <batch size> [unitBytes]
  *   node <flags> --import tsx test/bench/replayProcess.ts --plain-loop <recording> <batch size>
  */
 import { performance } from 'node:perf_hooks';
@@ -25,6 +28,8 @@ import { replayToDirectory } from '../../stream/replay/replayToDirectory.ts';
 import { directoriesFor } from '../../stream/replay/replayDefaults.ts';
 import type { RecordBatch } from '../../stream/pipeline/batch.ts';
 import type { Recording } from '../../stream/replay/recording.ts';
+import { configSchema, PARQUET_ENCODER_NAMES } from '../../stream/config/schema.ts';
+import type { ParquetEncoderName } from '../../sinks/parquet/encoder.ts';
 import { BENCH_SETTINGS, type PassTotals } from './pipeline.ts';
 import { runPlainLoop } from './plainLoop.ts';
 
@@ -57,7 +62,7 @@ const cpuMsSince = (before: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1_000;
 };
 
-async function main(argv: string[], thenWarm: boolean): Promise<void> {
+async function main(argv: string[], thenWarm: boolean, parquetEncoder: ParquetEncoderName): Promise<void> {
   const [path, lake, batchSizeArg, unitBytesArg] = argv;
   const batchSize = Number(batchSizeArg);
   if (!path || !lake || !(batchSize > 0)) throw new Error('usage: replayProcess.ts [--then-warm] <recording> <lake dir> <batch size> [unitBytes]');
@@ -70,7 +75,7 @@ async function main(argv: string[], thenWarm: boolean): Promise<void> {
   const replayOnto = async (directory: string, read: Recording): Promise<TimedReplay> => {
     const cpu = process.cpuUsage();
     const start = performance.now();
-    const stats = await replayToDirectory(read, directoriesFor(directory), { ...BENCH_SETTINGS, parquetEncoder: (process.env.BENCH_ENCODER ?? 'duckdb') as 'duckdb' }, { batchSize, unitBytes });
+    const stats = await replayToDirectory(read, directoriesFor(directory), { ...BENCH_SETTINGS, parquetEncoder }, { batchSize, unitBytes });
     const timed = { stats, ms: performance.now() - start, cpuMs: cpuMsSince(cpu) };
     await read.close();
     return timed;
@@ -109,7 +114,16 @@ async function plainLoop(argv: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-const args = process.argv.slice(2);
+/** `--encoder=<name>` from the front of the arguments, else the configuration's default. */
+function encoderOption(args: string[]): { encoder: ParquetEncoderName; rest: string[] } {
+  const option = args[0]?.match(/^--encoder=(.*)$/);
+  if (!option) return { encoder: configSchema.parquetEncoder.default, rest: args };
+  const encoder = PARQUET_ENCODER_NAMES.find((name) => name === option[1]);
+  if (!encoder) throw new Error(`unknown encoder "${option[1]}"; choose one of ${PARQUET_ENCODER_NAMES.join(', ')}`);
+  return { encoder, rest: args.slice(1) };
+}
+
+const { encoder, rest: args } = encoderOption(process.argv.slice(2));
 if (args[0] === '--plain-loop') await plainLoop(args.slice(1));
-else if (args[0] === '--then-warm') await main(args.slice(1), true);
-else await main(args, false);
+else if (args[0] === '--then-warm') await main(args.slice(1), true, encoder);
+else await main(args, false, encoder);

@@ -168,7 +168,7 @@ describe('infra/queries on DuckDB over the lake', () => {
 
   it('bid_win_rate_by_publisher counts no spend for a lost bid that carries the winning price (a loss notice)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'adstream-loss-notice-'));
-    const encoder = createParquetEncoder('duckdb');
+    const encoder = createParquetEncoder('direct');
     let small: LakeQuery | undefined;
     try {
       const bid = (won: boolean, clearing: number, id: string): EventRow => ({

@@ -11,7 +11,7 @@ export const FIXTURE_SETTINGS: ReplaySettings = {
   dedupeHorizonMs: 3_600_000,
   // Arrival times are when kinesalite received the records (after the fixture's event times).
   maxFutureSkewMs: 300_000,
-  parquetEncoder: 'duckdb',
+  parquetEncoder: 'direct',
 };
 
 export const FIXTURE_GENERATOR = { seed: 7, durationMs: 60 * 60_000, impressionsPerMinute: 20 };

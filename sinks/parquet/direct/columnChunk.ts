@@ -271,8 +271,12 @@ function writePage(file: ByteSink, scratch: ChunkScratch, content: Uint8Array, c
   return { uncompressed: headerBytes.length + content.length, compressed: headerBytes.length + compressed.length };
 }
 
-/** Appends values [from, to) of one field's checked column to `file` as a column chunk; returns the footer's account of it. */
-export function writeColumnChunk(file: ByteSink, field: FieldSpec, column: CellValue[], from: number, to: number, scratch: ChunkScratch, compress: Compress): ChunkMeta {
+/**
+ * Appends values [from, to) of one field's checked column to `file` as a column chunk; returns the
+ * footer's account of it. `base` is where `file`'s first byte is in the Parquet file (a file
+ * written a row group at a time hands its bytes on as it goes).
+ */
+export function writeColumnChunk(file: ByteSink, base: number, field: FieldSpec, column: CellValue[], from: number, to: number, scratch: ChunkScratch, compress: Compress): ChunkMeta {
   const count = to - from;
   scratch.fit(count);
   const pass = passValues(field.kind, column, from, to, scratch);
@@ -281,7 +285,7 @@ export function writeColumnChunk(file: ByteSink, field: FieldSpec, column: CellV
   let dictionaryPageOffset: number | undefined;
 
   if (pass.dictionary) {
-    dictionaryPageOffset = file.length;
+    dictionaryPageOffset = base + file.length;
     const dictionary = scratch.dictionary;
     dictionary.reset();
     for (const entry of pass.dictionary) {
@@ -317,7 +321,7 @@ export function writeColumnChunk(file: ByteSink, field: FieldSpec, column: CellV
     writeHybrid(page, scratch.indices, count - pass.nulls, width);
   } else page.bytes(scratch.values.written());
 
-  const dataPageOffset = file.length;
+  const dataPageOffset = base + file.length;
   const valueEncoding = pass.dictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN;
   const size = writePage(file, scratch, page.written(), compress, (thrift, uncompressed, compressed) => {
     thrift.i32(1, PageType.DATA_PAGE);

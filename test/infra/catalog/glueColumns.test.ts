@@ -117,7 +117,7 @@ describe('a file written by the lake writer', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'adstream-glue-'));
-    const encoder = createParquetEncoder('duckdb');
+    const encoder = createParquetEncoder('direct');
     const tables = lakeTables(new LocalDirStore(dir), encoder);
     // 2026-11-01 07:59:59.999 UTC: the last millisecond of hour 07.
     const eventTime = Date.UTC(2026, 10, 1, 7, 59, 59, 999);

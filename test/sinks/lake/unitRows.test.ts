@@ -61,7 +61,7 @@ async function readBack(body: Uint8Array, name: string): Promise<string[]> {
   }
 }
 
-describe.each(['duckdb', 'hyparquet'] as const)('spilled unit rows with the %s encoder', (encoderName) => {
+describe.each(['duckdb', 'direct', 'hyparquet'] as const)('spilled unit rows with the %s encoder', (encoderName) => {
   it('write one object per partition holding every row once, with the SHA-256 of the stored object', async () => {
     const client = s3Client({ region: 'us-east-1', s3Endpoint: services.endpoints.s3Endpoint });
     const store = new S3Store(client, BUCKET, `${encoderName}/`, { partBytes: MIN_PART_BYTES, multipartThresholdBytes: MIN_PART_BYTES });
