@@ -11,7 +11,7 @@
  * one data page per column and row group of at most ROW_GROUP_SIZE rows, statistics with null
  * counts and exact bounds where they are cheap (numbers, timestamps, dictionary strings).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
@@ -75,7 +75,8 @@ class ParquetFileWriter {
   }
 }
 
-const CREATED_BY = 'adstream direct encoder';
+/** In the form `<application> version <version>` that parquet-mr's VersionParser reads. */
+const CREATED_BY = `adstream version ${(JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version}`;
 
 export function encodeDirect(fields: FieldSpec[], rows: Record<string, unknown>[], scratch = new ChunkScratch(), compress = gzip): Uint8Array {
   return encodeColumns(fields, toColumns(fields, rows), rows.length, scratch, compress);

@@ -3,7 +3,7 @@
  * FieldSpec as encoder.ts describes it, each row group's column chunks and their statistics.
  */
 import type { FieldSpec } from '../../../stream/events/schemas.ts';
-import { PHYSICAL_TYPE, type ChunkMeta } from './columnChunk.ts';
+import { Encoding, PageType, PHYSICAL_TYPE, type ChunkMeta } from './columnChunk.ts';
 import { ThriftType, type ThriftWriter } from './thriftCompact.ts';
 
 const Repetition = { REQUIRED: 0, OPTIONAL: 1 } as const;
@@ -63,6 +63,23 @@ function writeChunk(thrift: ThriftWriter, chunk: ChunkMeta): void {
     thrift.binary(6, chunk.min);
   }
   thrift.end();
+  // Which pages are encoded how: readers (parquet-mr, Trino) prune row groups by a dictionary only
+  // when these say every data page uses it.
+  const pages: [number, number, number][] =
+    chunk.dictionaryPageOffset === undefined
+      ? [[PageType.DATA_PAGE, Encoding.PLAIN, chunk.dataPages]]
+      : [
+          [PageType.DICTIONARY_PAGE, Encoding.PLAIN, 1],
+          [PageType.DATA_PAGE, Encoding.RLE_DICTIONARY, chunk.dataPages],
+        ];
+  thrift.list(13, ThriftType.Struct, pages.length);
+  for (const [pageType, encoding, count] of pages) {
+    thrift.element();
+    thrift.i32(1, pageType);
+    thrift.i32(2, encoding);
+    thrift.i32(3, count);
+    thrift.end();
+  }
   thrift.end();
   thrift.end();
 }
@@ -90,6 +107,15 @@ export function writeFileMetaData(thrift: ThriftWriter, fields: FieldSpec[], gro
     thrift.end();
   }
   thrift.string(6, createdBy);
+  // Every column in its type's own order (TypeDefinedOrder): without it min_value and max_value
+  // are undefined by the spec, and Arrow's reader ignores them.
+  thrift.list(7, ThriftType.Struct, fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    thrift.element();
+    thrift.struct(1); // TYPE_ORDER
+    thrift.end();
+    thrift.end();
+  }
   thrift.stop();
 }
 

@@ -9,7 +9,7 @@ import type { ByteSink } from './byteSink.ts';
 export const ThriftType = { True: 1, False: 2, I32: 5, I64: 6, Binary: 8, List: 9, Struct: 12 } as const;
 export type ThriftType = (typeof ThriftType)[keyof typeof ThriftType];
 
-/** Zigzag: small negative and positive integers both get short varints. Exact for safe integers. */
+/** Zigzag: small negative and positive integers both get short varints. Exact from −2^52 to 2^53 − 1 (every value written here is a size, offset, count or enum, never negative). */
 const zigzag = (value: number): number => (value >= 0 ? value * 2 : -value * 2 - 1);
 
 export class ThriftWriter {

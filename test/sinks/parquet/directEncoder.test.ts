@@ -15,7 +15,9 @@ import { parquetReadObjects } from 'hyparquet';
 import type { FieldSpec } from '../../../stream/events/schemas.ts';
 import { Rng } from '../../../stream/generator/rng.ts';
 import { ROW_GROUP_SIZE } from '../../../sinks/parquet/columns.ts';
-import { createDirectEncoder } from '../../../sinks/parquet/direct/directEncoder.ts';
+import { createDirectEncoder, encodeDirect } from '../../../sinks/parquet/direct/directEncoder.ts';
+import { ChunkScratch } from '../../../sinks/parquet/direct/columnChunk.ts';
+import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import { longRows } from '../../../sinks/parquet/encoder.ts';
 
 const T0 = Date.UTC(2026, 0, 15, 9, 30, 0, 123);
@@ -97,6 +99,24 @@ async function readWithHyparquet(bytes: Uint8Array): Promise<Record<string, unkn
   );
 }
 
+/** A column chunk as the Thrift compact protocol decodes it: field ids, not names. */
+interface RawChunk {
+  field_3: { field_13: { field_1: number; field_2: number; field_3: number }[] };
+}
+
+/** The FileMetaData fields these tests read: column_orders (7) and the row groups (4). */
+interface RawFooter {
+  field_7: unknown[];
+  field_4: { field_1: RawChunk[] }[];
+}
+
+/** FileMetaData decoded by hyparquet's Thrift reader (not this encoder's code), field by field id. */
+function rawFooter(bytes: Uint8Array): RawFooter {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(bytes.length - 8, true);
+  return deserializeTCompactProtocol({ view, offset: bytes.length - 8 - length }) as unknown as RawFooter;
+}
+
 describe('direct encoder', () => {
   it('writes batches past one row group, with dictionaries of every width and PLAIN where values do not repeat, that DuckDB and hyparquet read back unchanged', async () => {
     // 2 to 70,000 distinct dimension values: bit widths 1 to 16, then too many for a dictionary.
@@ -173,6 +193,38 @@ describe('direct encoder', () => {
     const fromMemory = await encoder.encode(fields, rows);
     expect((await readFile(fromSpill)).equals(Buffer.from(fromMemory))).toBe(true);
     expect(await readBack(fromSpill, fields)).toEqual(expected(fields, rows));
+  });
+
+  it('states what pruning readers need: each column in its type order, which pages are encoded how; a column of nulls only goes PLAIN', async () => {
+    const rows = randomRows(3_000, 20, 5).map((row) => ({ ...row, dimension: null }));
+    const bytes = await encoder.encode(fields, rows);
+    const footer = rawFooter(bytes);
+    // FileMetaData.column_orders: one TypeDefinedOrder per column (without it Arrow ignores min_value/max_value).
+    expect(footer.field_7).toEqual(fields.map(() => ({ field_1: {} })));
+    const stats = footer.field_4[0].field_1.map((chunk) => chunk.field_3.field_13.map((s) => [s.field_1, s.field_2, s.field_3]));
+    const DATA_PLAIN = [0, 0, 1];
+    expect(stats[0], 'id').toEqual([DATA_PLAIN]);
+    expect(stats[1], 'dimension, nulls only').toEqual([DATA_PLAIN]);
+    const path = await write(bytes);
+    expect(await readBack(path, fields)).toEqual(expected(fields, rows));
+    const withDictionary = rawFooter(await encoder.encode(fields, randomRows(3_000, 20, 5))).field_4[0].field_1;
+    // Dimension: the dictionary page (PLAIN), then the data page (RLE_DICTIONARY).
+    expect(withDictionary[1].field_3.field_13.map((s) => [s.field_1, s.field_2, s.field_3])).toEqual([[2, 0, 1], [0, 8, 1]]);
+  });
+
+  it('starts a new data page where PLAIN strings pass the page limit, and the file reads back whole', async () => {
+    const rows = randomRows(3_000, 2_500, 9);
+    const bytes = encodeDirect(fields, rows, new ChunkScratch(1_000));
+    const chunks = rawFooter(bytes).field_4[0].field_1;
+    const idPages = chunks[0].field_3.field_13[0].field_3;
+    // About 14 bytes a value: each page ends past its 1,000th byte, so ids need about 40 pages.
+    expect(idPages).toBeGreaterThan(30);
+    const path = await write(bytes);
+    expect(await readBack(path, fields)).toEqual(expected(fields, rows));
+    expect(await readWithHyparquet(bytes)).toEqual(expected(fields, rows));
+    const [{ nulls }] = await query(`SELECT stats_null_count AS nulls FROM parquet_metadata(${quote(path)}) WHERE path_in_schema = 'dimension'`);
+    const [{ truth }] = await query(`SELECT count(*) AS truth FROM read_parquet(${quote(path)}) WHERE dimension IS NULL`);
+    expect(nulls).toBe(truth);
   });
 
   it('writes wide rows as the file of their long form, and fails as the long form does on a value of the wrong kind', async () => {
