@@ -6,7 +6,7 @@
  * SDK, DuckDB, the pipeline) when it runs. Loaded up front, those took about 2 s through tsx
  * before anything happened, so `adstream --help`, `config` and every usage mistake waited 2 s.
  */
-import { readFileSync } from 'node:fs';
+import { PACKAGE_VERSION } from '../packageVersion.ts';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { failureMessage, isEndpointMistake, isPathMistake } from './failureMessage.ts';
@@ -26,8 +26,6 @@ import { scoreNabCommand } from './commands/scoreNab.ts';
 import { schemasCommand } from './commands/schemas.ts';
 import { StoppedBySignal } from './stopSignals.ts';
 
-/** The version in package.json, the one place it is kept. */
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

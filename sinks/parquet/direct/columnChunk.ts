@@ -1,6 +1,7 @@
 /**
  * One column of one row group, from row objects to compressed pages in the file: a dictionary page
- * and a data page for a string column of repeated values, else one PLAIN data page. The values,
+ * and a data page for a string column of repeated values, else PLAIN data pages (one, but for
+ * strings past MAX_PAGE_BYTES). The values,
  * checked by columns.ts, go straight into reused buffers; the page's statistics (null count, and
  * min and max where they are cheap and exact) come from the same pass.
  */
@@ -237,9 +238,8 @@ function passDictionary(column: (string | null)[], from: number, to: number, scr
   return { nulls, min, max, dictionary: entries };
 }
 
-/** The least and greatest of strings in UTF-8 byte order, as parquet orders UTF8 columns. */
+/** The least and greatest of some strings in UTF-8 byte order, as parquet orders UTF8 columns. */
 function stringBounds(entries: string[]): { min?: Uint8Array; max?: Uint8Array } {
-  if (entries.length === 0) return {};
   // Below U+D800 UTF-16 order is code point order is UTF-8 byte order; past it, compare the bytes.
   const plainOrder = entries.every((entry) => !/[\uD800-\uFFFF]/.test(entry));
   let min = entries[0];

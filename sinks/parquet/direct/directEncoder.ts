@@ -11,11 +11,12 @@
  * one data page per column and row group of at most ROW_GROUP_SIZE rows, statistics with null
  * counts and exact bounds where they are cheap (numbers, timestamps, dictionary strings).
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import type { FieldSpec } from '../../../stream/events/schemas.ts';
+import { PACKAGE_VERSION } from '../../../stream/packageVersion.ts';
 import { longRows, type ParquetEncoder } from '../encoder.ts';
 import { ROW_GROUP_SIZE, toColumns, type CellValue } from '../columns.ts';
 import { ByteSink } from './byteSink.ts';
@@ -76,7 +77,7 @@ class ParquetFileWriter {
 }
 
 /** In the form `<application> version <version>` that parquet-mr's VersionParser reads. */
-const CREATED_BY = `adstream version ${(JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version}`;
+const CREATED_BY = `adstream version ${PACKAGE_VERSION}`;
 
 export function encodeDirect(fields: FieldSpec[], rows: Record<string, unknown>[], scratch = new ChunkScratch(), compress = gzip): Uint8Array {
   return encodeColumns(fields, toColumns(fields, rows), rows.length, scratch, compress);
