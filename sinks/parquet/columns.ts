@@ -27,7 +27,7 @@ function fits(kind: FieldSpec['kind'], value: unknown): boolean {
 }
 
 /** The checked value of one cell: `null` for a missing nullable value; throws on a wrong kind. */
-export function checkedCell(field: FieldSpec, value: unknown, row: number): CellValue {
+function checkedCell(field: FieldSpec, value: unknown, row: number): CellValue {
   if (value === null || value === undefined) {
     if (!field.nullable) throw new TypeError(`row ${row}: field ${field.name} is not nullable but has no value`);
     return null;
@@ -127,5 +127,5 @@ function compileColumnReader(fields: FieldSpec[], forJson: boolean): ColumnReade
   return new Function('rows', lines.join('\n')) as ColumnReader;
 }
 
-/** Rows per row group for the JS encoders: DuckDB's default, so all three files are laid out alike. */
+/** Rows per row group for the JS encoders: DuckDB's default, so every encoder's files are laid out alike. */
 export const ROW_GROUP_SIZE = 122_880;

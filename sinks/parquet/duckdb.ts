@@ -1,6 +1,6 @@
 /**
  * DuckDB encoder: the rows as JSON in a temp file, `COPY` from `read_json` to a temp Parquet file
- * with zstd (level 1), read the bytes back. DuckDB's writer is the most battle-tested of the three (dictionary + RLE,
+ * with zstd (level 1), read the bytes back. DuckDB's writer is the most battle-tested of the libraries (dictionary + RLE,
  * statistics, zstd), at the cost of a native dependency and a round trip through the file system.
  *
  * One DuckDB instance and connection per encoder, created on first use, with one thread. A

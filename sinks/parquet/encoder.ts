@@ -1,7 +1,7 @@
 /**
  * Parquet encoding behind one small interface: rows in, file bytes out. The lake's request
  * builder calls `encode`; which library does the work is a configuration choice
- * (`ADSTREAM_PARQUET_ENCODER`), so the three can be compared (test/bench/parquet.ts) and swapped.
+ * (`ADSTREAM_PARQUET_ENCODER`), so they can be compared (test/bench/parquet.ts) and swapped.
  *
  * Every encoder writes the same logical schema, derived from FieldSpec:
  *   string → BYTE_ARRAY (UTF8)      long → INT64           int → INT32

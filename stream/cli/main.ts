@@ -26,7 +26,6 @@ import { scoreNabCommand } from './commands/scoreNab.ts';
 import { schemasCommand } from './commands/schemas.ts';
 import { StoppedBySignal } from './stopSignals.ts';
 
-
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
