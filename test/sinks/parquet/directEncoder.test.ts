@@ -1,6 +1,7 @@
 /**
- * The direct encoder writes Parquet itself, so its files are checked by two readers that are not
- * it: DuckDB (as Athena would read the lake) and hyparquet. Beyond encoders.test.ts, which every
+ * The direct encoder writes Parquet itself, so its files are checked by three readers that are not
+ * it: DuckDB (as Athena would read the lake), hyparquet, and arrow-rs, the Rust implementation of
+ * Apache Arrow's Parquet (through parquet-wasm; Polars, DataFusion and delta-rs read with it). Beyond encoders.test.ts, which every
  * encoder passes: batches past one row group, dictionaries of every width and the fallback to
  * PLAIN, strings that order differently in UTF-16 and UTF-8, and statistics that DuckDB trusts
  * when it filters, compared with what DuckDB computes over the values themselves.
@@ -12,6 +13,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parquetReadObjects } from 'hyparquet';
+import { readParquet } from 'parquet-wasm/node';
+import { tableFromIPC } from 'apache-arrow';
 import type { FieldSpec } from '../../../stream/events/schemas.ts';
 import { Rng } from '../../../stream/generator/rng.ts';
 import { ROW_GROUP_SIZE } from '../../../sinks/parquet/columns.ts';
@@ -99,6 +102,14 @@ async function readWithHyparquet(bytes: Uint8Array): Promise<Record<string, unkn
   );
 }
 
+/** The rows as arrow-rs reads them (an Arrow table through IPC): 64-bit integers back to numbers. */
+function readWithArrowRs(bytes: Uint8Array): Record<string, unknown>[] {
+  const table = tableFromIPC(readParquet(bytes).intoIPCStream());
+  return table.toArray().map((row: { toJSON(): Record<string, unknown> }) =>
+    Object.fromEntries(Object.entries(row.toJSON()).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : (v ?? null)])),
+  );
+}
+
 /** A column chunk as the Thrift compact protocol decodes it: field ids, not names. */
 interface RawChunk {
   field_3: { field_13: { field_1: number; field_2: number; field_3: number }[] };
@@ -118,7 +129,7 @@ function rawFooter(bytes: Uint8Array): RawFooter {
 }
 
 describe('direct encoder', () => {
-  it('writes batches past one row group, with dictionaries of every width and PLAIN where values do not repeat, that DuckDB and hyparquet read back unchanged', async () => {
+  it('writes batches past one row group, with dictionaries of every width and PLAIN where values do not repeat, that DuckDB, hyparquet and arrow-rs read back unchanged', async () => {
     // 2 to 70,000 distinct dimension values: bit widths 1 to 16, then too many for a dictionary.
     for (const [count, distinct] of [[ROW_GROUP_SIZE + 1_000, 2], [3_000, 300], [20_000, 5_000], [150_000, 70_000]]) {
       const rows = randomRows(count, distinct, distinct);
@@ -126,7 +137,19 @@ describe('direct encoder', () => {
       const path = await write(bytes);
       expect(await readBack(path, fields), `${distinct} distinct`).toEqual(expected(fields, rows));
       expect(await readWithHyparquet(bytes), `${distinct} distinct`).toEqual(expected(fields, rows));
+      expect(readWithArrowRs(bytes), `${distinct} distinct`).toEqual(expected(fields, rows));
     }
+    // The Arrow types arrow-rs maps the columns to, NOT NULL kept: what Arrow-based readers see.
+    const arrowSchema = tableFromIPC(readParquet(await readFile(join(dir, 'direct-1.parquet'))).intoIPCStream()).schema;
+    expect(arrowSchema.fields.map((f) => `${f.name} ${String(f.type)}${f.nullable ? '' : ' not null'}`)).toEqual([
+      'id Utf8 not null',
+      'dimension Utf8',
+      'at Timestamp<MILLISECOND>',
+      'amount Int64 not null',
+      'count Int32',
+      'score Float64',
+      'flag Bool',
+    ]);
     const groups = await query(`SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(${quote(join(dir, 'direct-1.parquet'))}) ORDER BY 1`);
     expect(groups).toEqual([
       { row_group_id: 0, row_group_num_rows: ROW_GROUP_SIZE },
@@ -181,6 +204,7 @@ describe('direct encoder', () => {
     const [pushed] = await query(`SELECT count(*) AS n FROM read_parquet(${quote(path)}) WHERE score > 0.5`);
     expect(pushed.n).toBe(2);
     expect((await readWithHyparquet(bytes))[0].score).toBeNaN();
+    expect(readWithArrowRs(bytes)[0].score).toBeNaN();
   });
 
   it('writes rows spilled as JSON lines into the file it would write from memory, byte for byte, a row group at a time', async () => {
