@@ -8,7 +8,7 @@
  * own 66,212 (the same day, 21:20); DuckDB's Parquet encoding 4.8 µs of CPU a row there and
  * 2.7 µs alone.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -21,9 +21,28 @@ function commandNodeFlags(): string[] {
   return shebang.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
-/** Runs `script` (a TypeScript file beside this one) with `args` in a fresh Node process; its last line of output, parsed. */
-export async function inOwnProcess<T>(script: string, args: readonly string[]): Promise<T> {
+/**
+ * Whether a process can be held to one CPU here: `taskset` (util-linux) is on Linux machines, not
+ * on macOS, where the rows measured on one core are left out.
+ */
+export const canPinToOneCore = ((): boolean => {
+  try {
+    execFileSync('taskset', ['-c', '0', process.execPath, '--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Runs `script` (a TypeScript file beside this one) with `args` in a fresh Node process; its last
+ * line of output, parsed. With `oneCore`, the process and every thread of it (V8's compiler and
+ * GC helpers, libuv's pool) run on CPU 0 alone (`taskset -c 0`): "one core" taken literally.
+ */
+export async function inOwnProcess<T>(script: string, args: readonly string[], { oneCore = false } = {}): Promise<T> {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  const { stdout } = await execFileAsync(process.execPath, [...commandNodeFlags(), '--import', 'tsx', path, ...args], { maxBuffer: 16 * 1024 * 1024 });
+  const node = [process.execPath, ...commandNodeFlags(), '--import', 'tsx', path, ...args];
+  const [command, ...commandArgs] = oneCore ? ['taskset', '-c', '0', ...node] : node;
+  const { stdout } = await execFileAsync(command, commandArgs, { maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
 }

@@ -25,7 +25,7 @@ import type { SourceRecord } from '../../stream/pipeline/batch.ts';
 import { inMemoryRecording, type Recording } from '../../stream/replay/recording.ts';
 import { openRecordingWriter, readRecording } from '../../stream/replay/recordingFile.ts';
 import { BENCH_SETTINGS, benchStateConfig } from './pipeline.ts';
-import { inOwnProcess } from './ownProcess.ts';
+import { canPinToOneCore, inOwnProcess } from './ownProcess.ts';
 import type { PlainLoopProcessResult, ReplayProcessResult } from './replayProcess.ts';
 import type { ParquetEncoderName } from '../../sinks/parquet/encoder.ts';
 import { BENCH_STREAM, buildInput, type BenchInput } from './records.ts';
@@ -163,7 +163,7 @@ async function busyShardReplay(dir: string, log: (message: string) => void): Pro
     return input.records;
   })();
   gc?.();
-  const run = await replayInOwnProcesses('replay, busy shard', path, join(dir, 'busy'), undefined, log, true);
+  const run = await replayInOwnProcesses('replay, busy shard', path, join(dir, 'busy'), log, { thenWarm: true });
   if (!run.warm) throw new Error('the busy-shard replays reported no warm pass');
   if (run.stats.recordsIn !== records) throw new Error(`busy-shard replay took in ${run.stats.recordsIn} records, expected ${records}`);
   return { records, run, warm: run.warm };
@@ -176,21 +176,28 @@ async function busyShardReplay(dir: string, log: (message: string) => void): Pro
  * With `thenWarm`, each process then replays the recording again (replayProcess.ts says why), and
  * `warm` is the second pass with the median CPU time.
  */
+interface ReplayRunOptions {
+  /** Lake bytes per commit unit; the worker's default when absent, 0 for a commit per part. */
+  unitBytes?: number;
+  thenWarm?: boolean;
+  encoder?: ParquetEncoderName;
+  /** Each process held to one CPU (ownProcess.ts: `oneCore`). */
+  oneCore?: boolean;
+}
+
 async function replayInOwnProcesses(
   name: string,
   path: string,
   dir: string,
-  unitBytes: number | undefined,
   log: (message: string) => void,
-  thenWarm = false,
-  encoder?: ParquetEncoderName,
+  { unitBytes, thenWarm = false, encoder, oneCore = false }: ReplayRunOptions = {},
 ): Promise<ReplayProcessResult> {
   const runs: ReplayProcessResult[] = [];
   for (let i = 0; i < REPLAY_RUNS; i++) {
     log(`${name} (${i + 1} of ${REPLAY_RUNS}, own process${thenWarm ? ', then a second pass warm' : ''}) ...`);
     const args = [path, join(dir, `run-${i}`, 'lake'), String(REPLAY_BATCH), ...(unitBytes === undefined ? [] : [String(unitBytes)])];
     const options = [...(encoder ? [`--encoder=${encoder}`] : []), ...(thenWarm ? ['--then-warm'] : [])];
-    const run = await inOwnProcess<ReplayProcessResult>(REPLAY_PROCESS, [...options, ...args]);
+    const run = await inOwnProcess<ReplayProcessResult>(REPLAY_PROCESS, [...options, ...args], { oneCore });
     // A replay gives the same results every time, in a fresh process or not: a second pass that
     // differed would have carried state over from the first.
     if (run.warm && JSON.stringify(run.warm.stats) !== JSON.stringify(run.stats)) {
@@ -233,13 +240,20 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
     const path = join(dir, 'replayed.jsonl.gz');
     await writeRecording(inMemory, path);
     // The worker's commit units (lakeFileTargetBytes, 8 MiB by default), then one commit per part as a reference.
-    const replayRun = await replayInOwnProcesses('replay end to end', path, join(dir, 'end-to-end'), undefined, log, true);
+    const replayRun = await replayInOwnProcesses('replay end to end', path, join(dir, 'end-to-end'), log, { thenWarm: true });
     if (!replayRun.warm) throw new Error('the end-to-end replays reported no warm pass');
-    const perPart = await replayInOwnProcesses('replay committing every part', path, join(dir, 'per-part'), 0, log);
+    const perPart = await replayInOwnProcesses('replay committing every part', path, join(dir, 'per-part'), log, { unitBytes: 0 });
     // The same replay with the encoder that was the default until the direct one: what it saves.
-    const withDuckdb = await replayInOwnProcesses('replay with the DuckDB encoder', path, join(dir, 'duckdb'), undefined, log, false, 'duckdb');
+    const withDuckdb = await replayInOwnProcesses('replay with the DuckDB encoder', path, join(dir, 'duckdb'), log, { encoder: 'duckdb' });
     if (JSON.stringify(withDuckdb.stats) !== JSON.stringify(replayRun.stats)) {
       throw new Error(`the replay with the DuckDB encoder gave ${JSON.stringify(withDuckdb.stats)}, with the default one ${JSON.stringify(replayRun.stats)}`);
+    }
+    // The same replay with one CPU for the whole process: its records/s is the per-core figure taken literally.
+    const oneCore = canPinToOneCore ? await replayInOwnProcesses('replay on one core', path, join(dir, 'one-core'), log, { thenWarm: true, oneCore: true }) : undefined;
+    for (const run of [oneCore, oneCore?.warm]) {
+      if (run && JSON.stringify(run.stats) !== JSON.stringify(replayRun.stats)) {
+        throw new Error(`the replay on one core gave ${JSON.stringify(run.stats)}, on every core ${JSON.stringify(replayRun.stats)}`);
+      }
     }
     const { stats } = replayRun;
     const busy = await busyShardReplay(dir, log);
@@ -264,6 +278,12 @@ export async function benchReplay(input: BenchInput, log: (message: string) => v
       ['pass', 'what', 'records', 'seconds', 'records/s', 'records per CPU-second'],
       replayRow('replay end to end', 'decode, validate, hashed dedupe, windows + sketches, detector, Parquet + EMF + snapshots; commit points of 8 MiB of record data, as the worker', replayRun),
       replayRow('replay end to end, warm', "the first row's replay again in the same process, read anew onto a lake of its own: V8's compiler done with the hot code, as for a long replay or a worker, and as the plain loop and DuckDB below are measured", replayRun.warm),
+      ...(oneCore?.warm
+        ? [
+            replayRow('replay on one core', "the first row's replay, cold, in a process held to one CPU (`taskset -c 0`): V8's compiler and GC helpers and the file writes share the core with the JavaScript, and records/s is the wall-clock rate on that core", oneCore),
+            replayRow('replay on one core, warm', 'the second pass of those processes, as the warm row above', oneCore.warm),
+          ]
+        : []),
       replayRow('replay, commit per part', `the same, committing after every part of ${fmt(REPLAY_BATCH)} records`, perPart),
       replayRow('replay, DuckDB encoder', "the first row's replay, cold, with parquetEncoder=duckdb: the columns as JSON to DuckDB's read_json and COPY to Parquet (zstd) instead of the direct encoder", withDuckdb),
       replayRow('replay with reading', "the first row's run from the command's start: reading the gzip JSON Lines file into the shard spools, then the replay", {
@@ -311,7 +331,7 @@ One recording of the bench input (${fmt(input.records)} records, one shard), rep
 committed as the worker commits: parts gathered into commit points of 8 MiB of record data (lakeFileTargetBytes), each writing the lake's Parquet files (the direct encoder, the default; one row with DuckDB's), the DLQ, the per-shard
 metrics table and lineage, the alert log, a state snapshot and a checkpoint, while the parts after it are processed; EMF lines are written per part.
 The JavaScript runs on one thread; the file writes (and DuckDB's encoding, with its encoder) run on other threads meanwhile, so *records per CPU-second* (user + system time of the process, all threads)
-is the per-core figure, and *records/s* the wall-clock one. Each replay runs in a process of its own, started with the Node flags \`adstream\` starts with (test/bench/replayProcess.ts), cold (no warm-up run,
+is the per-core figure, and *records/s* the wall-clock one. ${oneCore ? 'The rows *on one core* run the same replay with the whole process held to one CPU (`taskset -c 0`), so that their records/s is the per-core figure taken literally: there the compiler\'s and GC\'s helper threads take their time from the JavaScript\'s core instead of the other one.' : 'The rows on one core are left out: `taskset` was not found on this machine.'} Each replay runs in a process of its own, started with the Node flags \`adstream\` starts with (test/bench/replayProcess.ts), cold (no warm-up run,
 as a user's replay), ${REPLAY_RUNS} times onto fresh directories; the row is the run with the median CPU time. In each of those processes the recording is then read and replayed again onto a lake of
 its own: the *warm* row, the median of those second passes, which must give the same outcomes. A cold replay of this recording spends about a tenth of its CPU in V8's optimising compiler
 (on its worker threads, mostly in the first seconds), a cost a longer replay or a worker that runs for days pays once; the plain loop and DuckDB below are measured after a warm-up as well. Until 2026-12-05 the replays ran inside the bench process, beside the generated input and

@@ -1,10 +1,10 @@
 /**
  * One large commit unit, rows held in memory versus spilled to disk: the same records processed
  * part by part (500-record batches, as GetRecords delivers them) into a CommitUnit and committed
- * through commitBatch to a local lake with the DuckDB encoder. What spilling should buy is a
- * heap that stays near its budget whatever the unit's size, at a price in time paid in JSON
- * lines written and read back by DuckDB; the in-memory unit, measured in the same run, is the
- * baseline. Heap is sampled every few parts (after a GC when node runs with --expose-gc).
+ * through commitBatch to a local lake with the configuration's default Parquet encoder (the direct
+ * one, which reads a spill back a row group at a time). What spilling should buy is a heap that
+ * stays near its budget whatever the unit's size, at a price in time paid in JSON lines written
+ * and read back; the in-memory unit, measured in the same run, is the baseline. Heap is sampled every few parts (after a GC when node runs with --expose-gc).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { lakeTables } from '../../sinks/lake/lakeTables.ts';
 import type { SpillOptions } from '../../sinks/lake/unitRows.ts';
 import { LocalDirStore } from '../../sinks/objectStore/localDirStore.ts';
 import { createParquetEncoder } from '../../sinks/parquet/encoder.ts';
+import { configSchema } from '../../stream/config/schema.ts';
 import { BENCH_SETTINGS, benchStateConfig } from './pipeline.ts';
 import { BENCH_SHARD_ID, BENCH_STREAM, type BenchInput } from './records.ts';
 
@@ -35,6 +36,8 @@ export interface SpillRow {
 
 const MIB = 1024 ** 2;
 export const SPILL_BENCH_RECORDS = 450_000;
+/** The encoder a worker writes the lake with unless configured otherwise. */
+const SPILL_ENCODER = configSchema.parquetEncoder.default;
 /** Parts between heap samples: a forced GC per part would dominate the timing. */
 const SAMPLE_EVERY = 25;
 const heapUsed = () => {
@@ -43,7 +46,7 @@ const heapUsed = () => {
 };
 
 async function commitOneUnit(input: BenchInput, dir: string, spill: SpillOptions | undefined): Promise<Omit<SpillRow, 'mode'>> {
-  const encoder = createParquetEncoder('duckdb');
+  const encoder = createParquetEncoder(SPILL_ENCODER);
   const lake = lakeTables(new LocalDirStore(join(dir, 'lake')), encoder);
   const stateStore = new StateStore(new LocalDirStore(join(dir, 'state')));
   const state = ShardState.create(benchStateConfig, BENCH_SHARD_ID);
@@ -115,7 +118,7 @@ export function spillSection(rows: SpillRow[]): string {
     '',
     '## One large commit unit: rows in memory vs spilled to disk (test/bench/spill.ts)',
     '',
-    `The first ${rows[0].records.toLocaleString('en-US')} bench records (${rows[0].recordMb.toFixed(1)} MB of record data) as ONE commit unit: processed part by part, committed through commitBatch to a local lake (DuckDB encoder). Peak heap is the most the heap grew over its starting point, sampled every ${SAMPLE_EVERY} parts ${gc}.`,
+    `The first ${rows[0].records.toLocaleString('en-US')} bench records (${rows[0].recordMb.toFixed(1)} MB of record data) as ONE commit unit: processed part by part, committed through commitBatch to a local lake (the ${SPILL_ENCODER} encoder, the default). Peak heap is the most the heap grew over its starting point, sampled every ${SAMPLE_EVERY} parts ${gc}.`,
     '',
     '| unit rows | records/s (process + commit) | peak heap growth | spills | event files | Parquet MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
