@@ -169,13 +169,6 @@ async function busyShardReplay(dir: string, log: (message: string) => void): Pro
   return { records, run, warm: run.warm };
 }
 
-/**
- * `REPLAY_RUNS` replays of the recording at `path`, each in a fresh process (ownProcess.ts says
- * why) onto a lake of its own (one lake would resume from the last run's checkpoint); the run
- * with the median CPU time. Each is cold, as a user's `adstream replay` is: no warm-up run.
- * With `thenWarm`, each process then replays the recording again (replayProcess.ts says why), and
- * `warm` is the second pass with the median CPU time.
- */
 interface ReplayRunOptions {
   /** Lake bytes per commit unit; the worker's default when absent, 0 for a commit per part. */
   unitBytes?: number;
@@ -185,6 +178,13 @@ interface ReplayRunOptions {
   oneCore?: boolean;
 }
 
+/**
+ * `REPLAY_RUNS` replays of the recording at `path`, each in a fresh process (ownProcess.ts says
+ * why) onto a lake of its own (one lake would resume from the last run's checkpoint); the run
+ * with the median CPU time. Each is cold, as a user's `adstream replay` is: no warm-up run.
+ * With `thenWarm`, each process then replays the recording again (replayProcess.ts says why), and
+ * `warm` is the second pass with the median CPU time.
+ */
 async function replayInOwnProcesses(
   name: string,
   path: string,

@@ -4,7 +4,8 @@
  * through commitBatch to a local lake with the configuration's default Parquet encoder (the direct
  * one, which reads a spill back a row group at a time). What spilling should buy is a heap that
  * stays near its budget whatever the unit's size, at a price in time paid in JSON lines written
- * and read back; the in-memory unit, measured in the same run, is the baseline. Heap is sampled every few parts (after a GC when node runs with --expose-gc).
+ * and read back; the in-memory unit, measured in the same run, is the baseline. Heap is sampled
+ * every few parts (after a GC when node runs with --expose-gc).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,10 +1,11 @@
 /**
  * The direct encoder writes Parquet itself, so its files are checked by three readers that are not
  * it: DuckDB (as Athena would read the lake), hyparquet, and arrow-rs, the Rust implementation of
- * Apache Arrow's Parquet (through parquet-wasm; Polars, DataFusion and delta-rs read with it). Beyond encoders.test.ts, which every
- * encoder passes: batches past one row group, dictionaries of every width and the fallback to
- * PLAIN, strings that order differently in UTF-16 and UTF-8, and statistics that DuckDB trusts
- * when it filters, compared with what DuckDB computes over the values themselves.
+ * Apache Arrow's Parquet (through parquet-wasm; Polars, DataFusion and delta-rs read with it).
+ * Beyond encoders.test.ts, which every encoder passes: batches past one row group, dictionaries of
+ * every width and the fallback to PLAIN, strings that order differently in UTF-16 and UTF-8, and
+ * statistics that DuckDB trusts when it filters, compared with what DuckDB computes over the
+ * values themselves.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
