@@ -133,10 +133,14 @@ const rules: Record<EventType, FieldRule[]> = Object.fromEntries(
  * says whether a record is valid; a record it refuses goes through the rule loop, which names the
  * reason (1–2 % of records, so the message-building stays in one place). The generated source is
  * built from the schema alone, never from input.
+ *
+ * `inPlace`: the body is `raw` itself, absent nullable values set to null, for a `raw` that holds
+ * the schema's fields and no others, in schema order (the plain bid-request reader's): no second
+ * object of every field a record.
  */
 type CompiledCheck = (raw: Record<string, unknown>, latest: number) => Record<string, unknown> | undefined;
 
-function compileTypedCheck(type: EventType): CompiledCheck {
+function compileTypedCheck(type: EventType, inPlace: boolean): CompiledCheck {
   const lines: string[] = [];
   const names: string[] = [];
   rules[type].forEach((rule, i) => {
@@ -144,7 +148,8 @@ function compileTypedCheck(type: EventType): CompiledCheck {
     const { kind, nullable } = rule.spec;
     names.push(`${JSON.stringify(rule.name)}: ${v}`);
     lines.push(`let ${v} = raw[${JSON.stringify(rule.name)}];`);
-    lines.push(`if (${v} === undefined || ${v} === null) { ${nullable ? `${v} = null;` : 'return undefined;'} } else {`);
+    const setNull = inPlace ? `raw[${JSON.stringify(rule.name)}] = null;` : `${v} = null;`;
+    lines.push(`if (${v} === undefined || ${v} === null) { ${nullable ? setNull : 'return undefined;'} } else {`);
     switch (kind) {
       case 'string':
         lines.push(`if (typeof ${v} !== 'string' || tooLong(${v})) return undefined;`);
@@ -167,20 +172,23 @@ function compileTypedCheck(type: EventType): CompiledCheck {
     if (rule.eventTime) lines.push(`if (${v} > latest || ${v} < ${EARLIEST_EVENT_TIME}) return undefined;`);
     lines.push('}');
   });
-  lines.push(`return { ${names.join(', ')} };`);
+  lines.push(inPlace ? 'return raw;' : `return { ${names.join(', ')} };`);
   // Made by a factory that closes over tooLong: new Function's body sees only globals.
   const factory = new Function('tooLong', `return function check(raw, latest) {\n${lines.join('\n')}\n};`) as (long: typeof tooLong) => CompiledCheck;
   return factory(tooLong);
 }
 
-const compiledTyped: Record<EventType, CompiledCheck> = Object.fromEntries(EVENT_TYPES.map((type) => [type, compileTypedCheck(type)])) as Record<
-  EventType,
-  CompiledCheck
->;
+const compiledChecks = (inPlace: boolean) => Object.fromEntries(EVENT_TYPES.map((type) => [type, compileTypedCheck(type, inPlace)])) as Record<EventType, CompiledCheck>;
+const compiledTyped = compiledChecks(false);
+const compiledInPlace = compiledChecks(true);
 
-/** Validates typed values (a parsed JSON object or a decoded Avro record). */
-export function validateTyped(type: EventType, raw: Record<string, unknown>, ctx: ValidationContext): DecodeResult {
-  const body = compiledTyped[type](raw, latestEventTime(ctx));
+/**
+ * Validates typed values (a parsed JSON object or a decoded Avro record). `schemaShaped`: `raw`
+ * holds the schema's fields and no others, in schema order, and is the caller's to give away: it
+ * becomes the event's body.
+ */
+export function validateTyped(type: EventType, raw: Record<string, unknown>, ctx: ValidationContext, schemaShaped = false): DecodeResult {
+  const body = (schemaShaped ? compiledInPlace : compiledTyped)[type](raw, latestEventTime(ctx));
   if (body) return { ok: true, event: { type, body } as unknown as AdEvent };
   return validate(type, ctx, raw, null, 0);
 }

@@ -79,7 +79,7 @@ function decodeBuffer(buf: Buffer, ctx: DecodeContext): DecodeResult {
   switch (format) {
     case 'avro': {
       const decoded = decodeSingleObject(buf, ctx.registry);
-      return decoded.ok ? validateTyped(decoded.eventType, decoded.raw, ctx) : decoded;
+      return decoded.ok ? validateTyped(decoded.eventType, decoded.raw, ctx, decoded.schemaShaped) : decoded;
     }
     case 'json': {
       const text = buf.toString('utf8', bomLength(buf));

@@ -15,7 +15,13 @@ import { HEADER_LENGTH, SINGLE_OBJECT_MARKER, currentBidRequestHeader, singleObj
 import { hasCurrentBidRequestHeader, readPlainBidRequest } from './plainBidRequest.ts';
 
 export type AvroDecodeResult =
-  | { ok: true; eventType: EventType; raw: Record<string, unknown> }
+  | {
+      ok: true;
+      eventType: EventType;
+      raw: Record<string, unknown>;
+      /** `raw` holds the event schema's fields and no others, in schema order (validateTyped's `schemaShaped`). */
+      schemaShaped?: boolean;
+    }
   | { ok: false; rejection: Rejection };
 
 export function isSingleObject(data: Uint8Array): boolean {
@@ -37,7 +43,7 @@ export function encodeBidRequest(body: BidRequest): Buffer {
 export function decodeSingleObject(data: Buffer, registry: SchemaRegistry = defaultRegistry): AvroDecodeResult {
   if (registry.currentBidRequest !== undefined && hasCurrentBidRequestHeader(data)) {
     const raw = readPlainBidRequest(data);
-    if (raw !== undefined) return { ok: true, eventType: 'bid_request', raw };
+    if (raw !== undefined) return { ok: true, eventType: 'bid_request', raw, schemaShaped: true };
   }
   if (data.length < HEADER_LENGTH) {
     return reject('avro_decode', `single-object record is ${data.length} bytes, shorter than its ${HEADER_LENGTH}-byte header`);

@@ -1,7 +1,8 @@
 /**
  * The compiled fast path of typed validation (validate.ts) must decide exactly as the rule loop
  * does, and build the same body in the same key order: every field of every event type set to
- * every kind of awkward value, one at a time.
+ * every kind of awkward value, one at a time; also in place, for an object of exactly the schema's
+ * fields (the plain bid-request reader's), where the body is that object.
  */
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, fieldSpecs } from '../../../stream/events/schemas.ts';
@@ -36,6 +37,25 @@ describe('compiled typed validation', () => {
         }
       }
       expect(compared).toBe(fieldSpecs[type].length * AWKWARD.length);
+    });
+  }
+
+  for (const type of EVENT_TYPES) {
+    it(`validates a ${type} object of exactly the schema's fields in place, as the rule loop does a copy`, () => {
+      const ctx = { arrivalTime: T0 };
+      for (const field of fieldSpecs[type]) {
+        for (const value of AWKWARD) {
+          // The plain bid-request reader's shape: every field, in schema order, and nothing else.
+          const raw = Object.fromEntries(fieldSpecs[type].map((f) => [f.name, f.name === field.name ? value : valid[type]()[f.name]]));
+          const slow = validateTypedByRules(type, { ...raw }, ctx);
+          const fast = validateTyped(type, raw, ctx, true);
+          expect(fast).toEqual(slow);
+          if (fast.ok && slow.ok) {
+            expect(fast.event.body).toBe(raw);
+            expect(Object.keys(fast.event.body)).toEqual(Object.keys(slow.event.body));
+          }
+        }
+      }
     });
   }
 
