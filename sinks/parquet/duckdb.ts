@@ -4,12 +4,14 @@
  * statistics, zstd), at the cost of a native dependency and a round trip through the file system.
  *
  * One DuckDB instance and connection per encoder, created on first use, with one thread. A
- * connection runs one statement at a time, so encodes are queued rather than interleaved.
+ * connection runs one statement at a time, so encodes are queued rather than interleaved. DuckDB
+ * itself is loaded then too: every worker and replay builds the encoder factory (encoder.ts), and
+ * loading the native library took 150 ms of each start that writes with another encoder.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
 import { longRows, type LongForm, type ParquetEncoder } from './encoder.ts';
 import { columnsForJson, type CellValue, type JsonColumns } from './columns.ts';
@@ -81,6 +83,7 @@ export function createDuckdbEncoder(): ParquetEncoder {
       // One thread: each COPY reads one small JSON file, which DuckDB scans on one thread anyway;
       // the extra worker threads of the default (one per core) only burned CPU waiting for work,
       // about a third more CPU per encode (measured on a replay's encodes, 2 cores).
+      const { DuckDBInstance } = await import('@duckdb/node-api');
       instance = await DuckDBInstance.create(':memory:', { threads: '1' });
       const connection = await instance.connect();
       return { instance, connection, dir };

@@ -6,7 +6,7 @@
  * Compression is SNAPPY, the codec hyparquet-writer ships; ZSTD would need a compressor that
  * Node 20's zlib does not have. Pages are DATA_PAGE_V2, the only kind this library writes.
  */
-import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import type { ColumnSource, SchemaElement } from 'hyparquet-writer';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from './encoder.ts';
 import { ROW_GROUP_SIZE, toColumns, type CellValue } from './columns.ts';
@@ -46,6 +46,8 @@ export function createHyparquetEncoder(): ParquetEncoder {
     name: 'hyparquet',
     async encode(fields, rows) {
       const columns = toColumns(fields, rows);
+      // Loaded on first use, as DuckDB is (duckdb.ts): 60 ms of every start that does not use it.
+      const { parquetWriteBuffer } = await import('hyparquet-writer');
       const buffer = parquetWriteBuffer({
         columnData: fields.map((field, i) => ({ name: field.name, data: columnData(field, columns[i]) })),
         schema: [{ name: 'root', num_children: fields.length }, ...fields.map(schemaElement)],

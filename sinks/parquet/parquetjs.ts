@@ -6,7 +6,6 @@
  * Data pages are V1 (the library defaults to V2) because V1 is what every reader handles.
  */
 import { Writable } from 'node:stream';
-import parquet from 'parquetjs-lite';
 import type { FieldSpec } from '../../stream/events/schemas.ts';
 import type { ParquetEncoder } from './encoder.ts';
 import { ROW_GROUP_SIZE, toColumns } from './columns.ts';
@@ -36,6 +35,8 @@ export function createParquetjsEncoder(): ParquetEncoder {
       // Checked first so a bad value fails the same way as with the other encoders; the library
       // then reads the fields it knows from each row and treats null and undefined alike.
       toColumns(fields, rows);
+      // Loaded on first use, as DuckDB is (duckdb.ts).
+      const { default: parquet } = await import('parquetjs-lite');
       const schema = new parquet.ParquetSchema(
         Object.fromEntries(
           fields.map((f) => [f.name, { type: PARQUETJS_TYPE[f.kind], optional: f.nullable, compression: 'SNAPPY' }]),
