@@ -23,6 +23,7 @@ import { createDirectEncoder, encodeDirect } from '../../../sinks/parquet/direct
 import { ChunkScratch } from '../../../sinks/parquet/direct/columnChunk.ts';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import { longRows } from '../../../sinks/parquet/encoder.ts';
+import { expectEqual } from '../../support/expectEqual.ts';
 
 const T0 = Date.UTC(2026, 0, 15, 9, 30, 0, 123);
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -136,9 +137,9 @@ describe('direct encoder', () => {
       const rows = randomRows(count, distinct, distinct);
       const bytes = await encoder.encode(fields, rows);
       const path = await write(bytes);
-      expect(await readBack(path, fields), `${distinct} distinct`).toEqual(expected(fields, rows));
-      expect(await readWithHyparquet(bytes), `${distinct} distinct`).toEqual(expected(fields, rows));
-      expect(readWithArrowRs(bytes), `${distinct} distinct`).toEqual(expected(fields, rows));
+      expectEqual(await readBack(path, fields), expected(fields, rows), `${distinct} distinct`);
+      expectEqual(await readWithHyparquet(bytes), expected(fields, rows), `${distinct} distinct`);
+      expectEqual(readWithArrowRs(bytes), expected(fields, rows), `${distinct} distinct`);
     }
     // The Arrow types arrow-rs maps the columns to, NOT NULL kept: what Arrow-based readers see.
     const arrowSchema = tableFromIPC(readParquet(await readFile(join(dir, 'direct-1.parquet'))).intoIPCStream()).schema;
@@ -217,7 +218,7 @@ describe('direct encoder', () => {
     await encoder.encodeFile!(fields, spill, fromSpill);
     const fromMemory = await encoder.encode(fields, rows);
     expect((await readFile(fromSpill)).equals(Buffer.from(fromMemory))).toBe(true);
-    expect(await readBack(fromSpill, fields)).toEqual(expected(fields, rows));
+    expectEqual(await readBack(fromSpill, fields), expected(fields, rows));
   });
 
   it('states what pruning readers need: each column in its type order, which pages are encoded how; a column of nulls only goes PLAIN', async () => {

@@ -14,6 +14,7 @@ import { avroSchemas, avroTypes } from '../../../stream/events/schemas.ts';
 import type { BidRequest } from '../../../stream/events/types.ts';
 import { T0, bidRequest } from './eventFixtures.ts';
 import { seededUniform } from '../../support/seededRandom.ts';
+import { expectEqual } from '../../support/expectEqual.ts';
 
 const plain = createDefaultRegistry();
 const avscOnly = createDefaultRegistry();
@@ -91,9 +92,9 @@ describe('bid requests read without avsc', () => {
     for (let i = 0; i < 20_000; i++) {
       const body = bidRequest({ campaign_id: value(1 + (i % 12)), country: value(2), placement: value(1 + (i % 7)), site_id: value(8 + (i % 5)) });
       const record = encode(body);
-      expect(readPlainBidRequest(record), `record ${i}`).toEqual({ ...body });
+      expectEqual(readPlainBidRequest(record), { ...body }, `record ${i}`);
       const [fast, slow] = decodeBoth(record);
-      expect(fast).toEqual(slow);
+      expectEqual(fast, slow, `record ${i}`);
     }
   });
 
@@ -135,7 +136,7 @@ describe('bid requests read without avsc', () => {
           corrupted = record;
       }
       const [fast, slow] = decodeBoth(corrupted);
-      expect(fast, `case ${i}: ${corrupted.toString('hex')}`).toEqual(slow);
+      expectEqual(fast, slow, `case ${i}: ${corrupted.toString('hex')}`);
       if (readPlainBidRequest(corrupted) === undefined) refused += 1;
       else accepted += 1;
     }
