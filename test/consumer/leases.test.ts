@@ -35,6 +35,9 @@ function configFor(stream: string, workerId?: string): AdstreamConfig {
   return pipeline.configFor(stream, {
     failoverTimeMs: FAILOVER_MS,
     shardSyncIntervalMs: 500,
+    // Files rolled within a second, not the default ten: tests that wait for every record in the
+    // lake wait that much less.
+    lakeFileMaxAgeMs: 1_000,
     ...(workerId ? { workerId } : {}),
   });
 }

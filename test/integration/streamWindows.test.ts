@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 async function configured(name: string, overrides: Partial<Record<keyof AdstreamConfig, string | number>> = {}, put: readonly GeneratedRecord[] = records): Promise<AdstreamConfig> {
-  const config = pipeline.configFor(name, { metricsStream: `${name}-metrics`, failoverTimeMs: 1_500, shardSyncIntervalMs: 300, ...overrides });
+  const config = pipeline.configFor(name, { metricsStream: `${name}-metrics`, failoverTimeMs: 1_500, shardSyncIntervalMs: 300, lakeFileMaxAgeMs: 1_000, ...overrides });
   const kinesis = kinesisClient(config);
   try {
     await ensureStream(kinesis, config.metricsStream!, 1);
