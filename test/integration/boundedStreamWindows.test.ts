@@ -12,6 +12,7 @@ import { generateTraffic, type GeneratedRecord } from '../../stream/generator/in
 import type { MetricRecord } from '../../sinks/metrics/metricsSink.ts';
 import { startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 import { readMetricsStream } from '../support/metricsStream.ts';
+import { expectEqual } from '../support/expectEqual.ts';
 
 let pipeline: LocalPipeline;
 let records: GeneratedRecord[];
@@ -73,7 +74,7 @@ describe('stream-wide windows of bounded runs', () => {
       expect(stats.reduce((sum, s) => sum + s.recordsIn, 0), `round ${round}`).toBeGreaterThanOrEqual(records.length);
       const got = await streamWide(trio);
       expect(qualityTotal(got), `round ${round}: valid + rejected + duplicates + late`).toBe(records.length);
-      expect(got, `round ${round}`).toEqual(want);
+      expectEqual(got, want, `round ${round}`);
     }
   }, 240_000);
 });

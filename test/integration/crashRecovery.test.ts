@@ -14,6 +14,7 @@ import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { countEventRows } from '../support/lakeEvents.ts';
 import { startChildWorker, waitFor, type ChildWorker } from '../support/childWorker.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
+import { expectEqual } from '../support/expectEqual.ts';
 
 const KILLS = 20;
 let pipeline: LocalPipeline;
@@ -40,7 +41,9 @@ describe('crash recovery', () => {
     // DuckDB encodes from spill files; each incarnation gets its own spill folder.
     const spillDir = join(pipeline.dir, 'crash-spill');
     const config = pipeline.configFor('crashes', {
-      failoverTimeMs: 2_000,
+      // A restarted worker takes back its own leases once they have stood still for two renewal
+      // intervals (a third of this each): 0.7 s of each of the twenty starts, not 1.3.
+      failoverTimeMs: 1_000,
       shardSyncIntervalMs: 500,
       workerId: 'crashy',
       lakeFileTargetBytes: '128KiB',
@@ -93,7 +96,7 @@ describe('crash recovery', () => {
       const ids = await lake.query(`
         SELECT event_id FROM impressions UNION ALL SELECT event_id FROM clicks
         UNION ALL SELECT event_id FROM conversions UNION ALL SELECT event_id FROM bid_requests ORDER BY event_id`);
-      expect(ids.map((row) => row.event_id)).toEqual(expectedIds);
+      expectEqual(ids.map((row) => row.event_id), expectedIds);
       const [rejected] = await lake.query('SELECT count(*) AS n, count(DISTINCT shard_id || sequence_number) AS d FROM rejected');
       expect({ n: Number(rejected.n), d: Number(rejected.d) }).toEqual({ n: truth.malformed, d: truth.malformed });
       const lineage = await lake.query('SELECT object_key FROM lineage ORDER BY object_key');

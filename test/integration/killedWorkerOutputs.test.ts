@@ -21,6 +21,7 @@ import { LakeQuery } from '../../sinks/query/lakeQuery.ts';
 import { startChildWorker, waitFor, type ChildWorker } from '../support/childWorker.ts';
 import { environmentFor, startLocalPipeline, type LocalPipeline } from '../support/localPipeline.ts';
 import { readMetricsStream } from '../support/metricsStream.ts';
+import { expectEqual } from '../support/expectEqual.ts';
 
 const KILLS = 8;
 const STREAM = 'killed-vs-clean';
@@ -137,9 +138,9 @@ describe('a live worker killed and restarted', () => {
     const [fromKilled, fromClean] = await Promise.all([outputsOf(killed), outputsOf(clean)]);
     expect(fromClean.metrics.length).toBeGreaterThan(1_000);
     expect(fromClean.alerts.length).toBeGreaterThan(0);
-    for (const name of Object.keys(fromClean)) expect(fromKilled[name], name).toEqual(fromClean[name]);
+    for (const name of Object.keys(fromClean)) expectEqual(fromKilled[name], fromClean[name], name);
     const [mergedKilled, mergedClean] = await Promise.all([streamWindows(killed), streamWindows(clean)]);
     expect(mergedClean.length).toBeGreaterThan(100);
-    expect(mergedKilled).toEqual(mergedClean);
+    expectEqual(mergedKilled, mergedClean);
   }, 300_000);
 });
