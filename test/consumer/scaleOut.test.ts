@@ -73,11 +73,13 @@ describe('scale-out', () => {
     // Windows that close in an unbounded run: well behind the newest event on every shard.
     const cutoff = lastEventTime - 15 * 60_000;
 
-    const single = pipeline.configFor('single', { failoverTimeMs: 1_500, shardSyncIntervalMs: 300 });
+    // Files rolled within a second (the default is ten): the wait for the three workers' lake below
+    // ends that much sooner, and the workers commit, and hand shards over, at more points.
+    const single = pipeline.configFor('single', { failoverTimeMs: 1_500, shardSyncIntervalMs: 300, lakeFileMaxAgeMs: 1_000 });
     await pipeline.produce(single, records, 4);
     await pipeline.consume(single);
 
-    const trio = (id: string) => pipeline.configFor('trio', { failoverTimeMs: 1_500, shardSyncIntervalMs: 300, workerId: id });
+    const trio = (id: string) => pipeline.configFor('trio', { failoverTimeMs: 1_500, shardSyncIntervalMs: 300, lakeFileMaxAgeMs: 1_000, workerId: id });
     await pipeline.produce(trio('a'), records, 4);
     const stops = ['a', 'b', 'c'].map(() => new AbortController());
     const workers = await Promise.all(['a', 'b', 'c'].map((id, i) => workerFromConfig(trio(id), { signal: stops[i].signal })));
