@@ -3,7 +3,7 @@
  * SNS subject within SNS's limits, and a plain-text body for a terminal, e-mail and chat; the SNS
  * message ends with the digest as JSON for programs, like the alert messages do.
  */
-import { snsSubject } from './snsAlertSink.ts';
+import { snsSubject } from './snsSubject.ts';
 import { SEVERITIES, type DailyDigest } from './dailyDigest.ts';
 
 /** What "not paged" counts, said where the count is. */

@@ -20,20 +20,7 @@ import { relatedAlerts } from '../../detectors/alertGrouping.ts';
 import { formatValue } from '../../detectors/alertLifecycle.ts';
 import type { AlertEvent } from '../../detectors/types.ts';
 import type { AlertSink } from './alertSink.ts';
-
-/**
- * SNS takes a Subject "less than 100 characters long", on one line, without control characters
- * (printable ASCII here, so every mail client shows it alike). 100 was let through until the
- * local SNS refused it as SNS does.
- */
-export const SNS_SUBJECT_MAX = 99;
-
-/** `text` then `suffix` as a Subject SNS accepts: printable ASCII, `text` cut with "..." so that both fit in SNS_SUBJECT_MAX. */
-export function snsSubject(text: string, suffix = ''): string {
-  const subject = text.replace(/[^\x20-\x7e]/g, '?');
-  const room = SNS_SUBJECT_MAX - suffix.length;
-  return (subject.length <= room ? subject : `${subject.slice(0, room - 3)}...`) + suffix;
-}
+import { snsSubject } from './snsSubject.ts';
 
 /** `[severity] detector key (+N)`: the key is what gives way to the limit, never the group's count. */
 export function alertSubject(alert: AlertEvent): string {
