@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type kinesaliteServer from 'kinesalite';
+import { kinesaliteSequenceMath } from './kinesaliteSequences.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -23,9 +24,13 @@ type Action = (store: KinesaliteStore, data: Request, cb: (error: unknown, resul
 
 let loaded: typeof kinesaliteServer | undefined;
 
-/** kinesalite, with AT_TIMESTAMP past the shard's newest record answered at the tip. */
+/**
+ * kinesalite, with AT_TIMESTAMP past the shard's newest record answered at the tip, and its
+ * sequence-number arithmetic on BigInt (kinesaliteSequences.ts).
+ */
 export function loadKinesalite(): typeof kinesaliteServer {
   if (loaded) return loaded;
+  kinesaliteSequenceMath();
   // Before kinesalite's index requires its actions, so it gets the wrapped one from the cache.
   const actionPath = require.resolve('kinesalite/actions/getShardIterator.js');
   const original = require(actionPath) as Action;
