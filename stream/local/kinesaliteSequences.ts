@@ -107,7 +107,7 @@ export function kinesaliteSequenceMath(): { kinesalite: SequenceMath; bigInt: Se
   const db = require('kinesalite/db') as KinesaliteDb & { [ORIGINALS]?: KinesaliteDb };
   const BigNumber = createRequire(require.resolve('kinesalite'))('bignumber.js') as BigNumberConstructor;
   if (!db[ORIGINALS]) {
-    const kinesalite = { ...db, parseSequence: db.parseSequence, stringifySequence: db.stringifySequence, partitionKeyToHashKey: db.partitionKeyToHashKey };
+    const kinesalite = { ...db };
     db[ORIGINALS] = kinesalite;
     Object.assign(db, bigIntSequenceMath(kinesalite, BigNumber));
   }
